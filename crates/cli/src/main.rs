@@ -1,0 +1,208 @@
+//! The `minsheng` command.
+
+mod bench;
+mod progress;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use minsheng_app::import::ImportOptions;
+use minsheng_app::Clock;
+use minsheng_core::Month;
+use minsheng_store::{Store, DEFAULT_SQLITE_PATH};
+
+use crate::progress::Bars;
+
+#[derive(Parser)]
+#[command(name = "minsheng", version, about = "民生 Minsheng — a city's social protection platform")]
+struct Cli {
+    /// Database: a SQLite file path (the embedded default) or a postgres:// URL.
+    #[arg(long, global = true, env = "MINSHENG_DB", default_value = DEFAULT_SQLITE_PATH)]
+    db: String,
+
+    /// Who is acting, for the audit log.
+    #[arg(long, global = true, env = "MINSHENG_ACTOR", default_value = "operator")]
+    actor: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a demo city (if the database is empty) and show what it holds.
+    Demo {
+        #[arg(long, default_value_t = 100_000)]
+        people: u64,
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+    },
+    /// Generate a synthetic city into an empty database.
+    Generate {
+        #[arg(long)]
+        people: u64,
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+    },
+    /// Import persons and households from a .csv or .xlsx roster (all or nothing).
+    Import {
+        file: PathBuf,
+        /// Import the valid rows and report the rest, instead of importing nothing.
+        #[arg(long)]
+        valid_only: bool,
+    },
+    /// Export the registry as it stands on a day to a .csv or .xlsx roster.
+    Export {
+        file: PathBuf,
+        /// The day to export (YYYY-MM-DD); default today.
+        #[arg(long)]
+        on: Option<NaiveDate>,
+    },
+    /// Look at the registry.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Measure the performance targets (see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// One household with its history: by household code or a member's ID number.
+    Show {
+        key: String,
+        /// Describe the household for this month (its first day).
+        #[arg(long, conflicts_with = "on")]
+        month: Option<Month>,
+        /// Describe the household on this day (YYYY-MM-DD); default today.
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        /// As the registry knew it at the end of this day (YYYY-MM-DD); default now.
+        #[arg(long)]
+        known_at: Option<NaiveDate>,
+        /// Show full ID numbers (the reveal is written to the audit log).
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Counts of what the registry holds.
+    Summary,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("MINSHENG_LOG")).with_writer(std::io::stderr).init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(db: &str) -> Result<Store> {
+    Store::open(db).await.with_context(|| format!("opening database {db}"))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let clock = Clock::system();
+    match cli.command {
+        Command::Demo { people, seed } => {
+            let store = open(&cli.db).await?;
+            let counts = store.counts().await?;
+            if counts.persons == 0 {
+                println!("Generating a demo city of {people} residents into {} …", cli.db);
+                let report = minsheng_app::generate::generate(&store, people, seed, clock, &Bars::new()).await?;
+                println!("{}", report.tally.report());
+            } else {
+                println!("The demo city is already in {} ({} residents).", cli.db, counts.persons);
+            }
+            show::summary(&store).await?;
+            if let Some(code) = store.sample_household_codes(1).await?.first() {
+                println!("\nOne household of the demo city:\n");
+                let on = clock.today;
+                let text = show::household(&store, code, on, clock.now, false, &cli.actor, clock).await?;
+                println!("{text}");
+            }
+            println!("Next: `minsheng registry show <household or ID number>`, `minsheng export roster.xlsx`.");
+            println!("(The web platform arrives with issue 5; until then the demo prints and exits.)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate { people, seed } => {
+            let store = open(&cli.db).await?;
+            let started = std::time::Instant::now();
+            let report = minsheng_app::generate::generate(&store, people, seed, clock, &Bars::new()).await?;
+            println!(
+                "Generated {} residents in {} households ({} areas) in {:.1} s.\n",
+                report.persons,
+                report.households,
+                report.areas,
+                started.elapsed().as_secs_f64()
+            );
+            println!("{}", report.tally.report());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { file, valid_only } => {
+            let store = open(&cli.db).await?;
+            let report = minsheng_app::import::import(&store, &file, ImportOptions { valid_only }, &cli.actor, clock, &Bars::new()).await?;
+            for e in &report.errors {
+                eprintln!("{}: {e}", file.display());
+            }
+            println!(
+                "{} rows read, {} imported ({} new households), {} rows rejected with {} errors.",
+                report.rows,
+                report.imported,
+                report.households_created,
+                report.rejected_lines(),
+                report.errors.len()
+            );
+            if report.errors.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                if !valid_only {
+                    eprintln!("Nothing was imported. Correct the rows above, or use --valid-only to import the others.");
+                }
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Export { file, on } => {
+            let store = open(&cli.db).await?;
+            let on = on.unwrap_or(clock.today);
+            let n = minsheng_app::export::export(&store, &file, on, &cli.actor, clock, &Bars::new()).await?;
+            println!("Exported {n} persons as on {on} to {}.", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Registry { command } => {
+            let store = open(&cli.db).await?;
+            match command {
+                RegistryCommand::Show { key, month, on, known_at, reveal } => {
+                    let on = month.map(Month::first_day).or(on).unwrap_or(clock.today);
+                    let known = match known_at {
+                        Some(day) => end_of_day_china(day)?,
+                        None => clock.now,
+                    };
+                    let text = show::household(&store, &key, on, known, reveal, &cli.actor, clock).await?;
+                    println!("{text}");
+                }
+                RegistryCommand::Summary => show::summary(&store).await?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command } => bench::run(command, &cli.db, clock).await,
+    }
+}
+
+/// The last instant of `day` in China Standard Time.
+fn end_of_day_china(day: NaiveDate) -> Result<chrono::DateTime<chrono::Utc>> {
+    let Some(next) = day.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)) else { bail!("{day} is out of range") };
+    Ok(chrono::DateTime::from_naive_utc_and_offset(next - chrono::Duration::hours(8), chrono::Utc) - chrono::Duration::microseconds(1))
+}

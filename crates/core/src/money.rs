@@ -1,0 +1,177 @@
+//! Exact money. Amounts are whole fen (分, 0.01 yuan) in an `i64`; there is no float anywhere.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Neg, Sub};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fen(pub i64);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("empty amount")]
+    Empty,
+    #[error("'{0}' is not an amount in yuan (expected digits with at most two decimals, e.g. 1045.50)")]
+    Malformed(String),
+    #[error("'{0}' is too large")]
+    Overflow(String),
+}
+
+impl Fen {
+    pub const ZERO: Fen = Fen(0);
+
+    pub const fn from_yuan(yuan: i64) -> Fen {
+        Fen(yuan * 100)
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    pub fn checked_mul(self, n: i64) -> Option<Fen> {
+        self.0.checked_mul(n).map(Fen)
+    }
+
+    /// Parses a yuan amount such as `1045`, `1045.5`, `-12.34` or `1,045.00` exactly.
+    pub fn parse_yuan(text: &str) -> Result<Fen, MoneyError> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(MoneyError::Empty);
+        }
+        let malformed = || MoneyError::Malformed(trimmed.to_string());
+        let (negative, body) = match trimmed.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        let body: String = body.chars().filter(|c| *c != ',').collect();
+        let (whole, frac) = match body.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (body.as_str(), ""),
+        };
+        if whole.is_empty() || frac.len() > 2 {
+            return Err(malformed());
+        }
+        if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(malformed());
+        }
+        let whole: i64 = whole.parse().map_err(|_| MoneyError::Overflow(trimmed.to_string()))?;
+        let frac_fen: i64 = match frac.len() {
+            0 => 0,
+            1 => i64::from(frac.as_bytes()[0] - b'0') * 10,
+            _ => frac.parse().map_err(|_| malformed())?,
+        };
+        let fen = whole
+            .checked_mul(100)
+            .and_then(|f| f.checked_add(frac_fen))
+            .ok_or_else(|| MoneyError::Overflow(trimmed.to_string()))?;
+        Ok(Fen(if negative { -fen } else { fen }))
+    }
+
+    /// `1,045.00` — the form shown to people.
+    pub fn grouped(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 4);
+        for (i, ch) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        format!("{sign}{out}.{:02}", abs % 100)
+    }
+}
+
+/// `1045.00` — the plain form used in files.
+impl fmt::Display for Fen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl FromStr for Fen {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fen::parse_yuan(s)
+    }
+}
+
+impl Add for Fen {
+    type Output = Fen;
+    fn add(self, rhs: Fen) -> Fen {
+        Fen(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Fen {
+    fn add_assign(&mut self, rhs: Fen) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sub for Fen {
+    type Output = Fen;
+    fn sub(self, rhs: Fen) -> Fen {
+        Fen(self.0 - rhs.0)
+    }
+}
+
+impl Neg for Fen {
+    type Output = Fen;
+    fn neg(self) -> Fen {
+        Fen(-self.0)
+    }
+}
+
+impl Sum for Fen {
+    fn sum<I: Iterator<Item = Fen>>(iter: I) -> Fen {
+        iter.fold(Fen::ZERO, Add::add)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_yuan_exactly() {
+        assert_eq!(Fen::parse_yuan("1045"), Ok(Fen(104_500)));
+        assert_eq!(Fen::parse_yuan("1045.5"), Ok(Fen(104_550)));
+        assert_eq!(Fen::parse_yuan("1,045.05"), Ok(Fen(104_505)));
+        assert_eq!(Fen::parse_yuan("-0.01"), Ok(Fen(-1)));
+        assert_eq!(Fen::parse_yuan("0.10"), Ok(Fen(10)));
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_amount() {
+        for bad in ["", "abc", "1.234", ".5", "1e3", "12.3.4", "--1", "1 000"] {
+            assert!(Fen::parse_yuan(bad).is_err(), "{bad} should be rejected");
+        }
+        assert!(matches!(Fen::parse_yuan("99999999999999999999"), Err(MoneyError::Overflow(_))));
+    }
+
+    #[test]
+    fn formats_for_files_and_people() {
+        assert_eq!(Fen(104_500).to_string(), "1045.00");
+        assert_eq!(Fen(-5).to_string(), "-0.05");
+        assert_eq!(Fen(123_456_789).grouped(), "1,234,567.89");
+        assert_eq!(Fen(100).grouped(), "1.00");
+        assert_eq!(Fen(-100_000).grouped(), "-1,000.00");
+    }
+
+    proptest! {
+        #[test]
+        fn display_round_trips(fen in -10_000_000_000i64..10_000_000_000) {
+            prop_assert_eq!(Fen::parse_yuan(&Fen(fen).to_string()), Ok(Fen(fen)));
+            prop_assert_eq!(Fen::parse_yuan(&Fen(fen).grouped()), Ok(Fen(fen)));
+        }
+    }
+}

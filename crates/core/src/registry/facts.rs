@@ -1,0 +1,291 @@
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::codes::{
+    DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
+};
+use crate::{AreaCode, AreaLevel, FieldError, Fen, IdNumber};
+
+/// Who a person is. Never versioned: an ID number or a birth date does not "change from a date";
+/// a wrong one is a data-entry error corrected by an audited fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id_number: IdNumber,
+    pub name: String,
+}
+
+impl Person {
+    pub fn birth_date(&self) -> NaiveDate {
+        self.id_number.birth_date()
+    }
+
+    pub fn sex(&self) -> Sex {
+        self.id_number.sex()
+    }
+}
+
+/// A disability certificate (残疾人证): category and grade 1 (most severe) to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Disability {
+    pub category: DisabilityCategory,
+    grade: u8,
+}
+
+impl Disability {
+    pub fn new(category: DisabilityCategory, grade: u8) -> Result<Disability, FieldError> {
+        if (1..=4).contains(&grade) {
+            Ok(Disability { category, grade })
+        } else {
+            Err(FieldError::new("disability_grade", format!("grade must be 1 to 4, found {grade}")))
+        }
+    }
+
+    pub fn grade(self) -> u8 {
+        self.grade
+    }
+}
+
+/// A set of [`Illness`]es, stored as a bit set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IllnessSet(u16);
+
+impl IllnessSet {
+    pub fn insert(&mut self, illness: Illness) {
+        self.0 |= 1 << illness.index();
+    }
+
+    pub fn contains(self, illness: Illness) -> bool {
+        self.0 & (1 << illness.index()) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Illness> {
+        Illness::ALL.iter().copied().filter(move |i| self.contains(*i))
+    }
+
+    /// `hypertension;diabetes` — the form used in files and the database.
+    pub fn to_codes(self) -> String {
+        self.iter().map(Illness::as_str).collect::<Vec<_>>().join(";")
+    }
+
+    pub fn parse_codes(text: &str) -> Result<IllnessSet, String> {
+        let mut set = IllnessSet::default();
+        for part in text.split([';', '；', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+            set.insert(Illness::parse(part)?);
+        }
+        Ok(set)
+    }
+}
+
+/// Monthly income by kind, in fen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Incomes([Fen; IncomeKind::ALL.len()]);
+
+impl Incomes {
+    pub fn get(&self, kind: IncomeKind) -> Fen {
+        self.0[kind.index()]
+    }
+
+    pub fn set(&mut self, kind: IncomeKind, amount: Fen) {
+        self.0[kind.index()] = amount;
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (IncomeKind, Fen)> + '_ {
+        IncomeKind::ALL.iter().map(|k| (*k, self.0[k.index()]))
+    }
+
+    pub fn total(&self) -> Fen {
+        self.0.iter().copied().sum()
+    }
+}
+
+/// What a person owns, for asset tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Assets {
+    /// Deposits and financial assets.
+    pub deposits: Fen,
+    pub vehicles: u8,
+    pub homes: u8,
+}
+
+/// Everything about a person that can change over time, as one snapshot. A change to any field
+/// makes a new version of the whole snapshot (see [`crate::timeline`]).
+///
+/// Household membership is a field here, not a separate relation: a person is in exactly one
+/// household at any moment, and this makes "in two households at once" unrepresentable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonFacts {
+    pub household: String,
+    pub relation: Relation,
+    /// 共同生活: whether the person actually lives with the household (art. 7).
+    pub lives_together: bool,
+    pub hukou: Hukou,
+    /// The community (社区/村) where the person lives.
+    pub area: AreaCode,
+    pub death_date: Option<NaiveDate>,
+    pub disability: Option<Disability>,
+    pub illnesses: IllnessSet,
+    pub work_ability: WorkAbility,
+    pub employment: Employment,
+    pub income: Incomes,
+    pub assets: Assets,
+}
+
+/// A person entering the registry: identity, first facts, and the date those facts hold from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub person: Person,
+    /// Sex and birth date as written on the form; they must agree with the ID number.
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub facts: PersonFacts,
+    pub effective_from: NaiveDate,
+}
+
+impl Registration {
+    /// Cross-field rules. `today` is passed in: the core never reads the clock.
+    pub fn check(&self, today: NaiveDate) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let id = &self.person.id_number;
+        let name = self.person.name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            errors.push(FieldError::new("name", "must be 1 to 50 characters"));
+        }
+        if self.birth_date != id.birth_date() {
+            errors.push(FieldError::new(
+                "birth_date",
+                format!("{} disagrees with the ID number, which gives {}", self.birth_date, id.birth_date()),
+            ));
+        }
+        if self.sex != id.sex() {
+            errors.push(FieldError::new(
+                "sex",
+                format!("{} disagrees with the ID number, which gives {}", self.sex, id.sex()),
+            ));
+        }
+        if id.birth_date() > today {
+            errors.push(FieldError::new("birth_date", format!("{} is in the future", id.birth_date())));
+        }
+        if self.effective_from > today {
+            errors.push(FieldError::new("effective_from", format!("{} is in the future", self.effective_from)));
+        }
+        if self.effective_from < id.birth_date() {
+            errors.push(FieldError::new("effective_from", "is before the person's birth date"));
+        }
+        if let Some(death) = self.facts.death_date {
+            if death > today {
+                errors.push(FieldError::new("death_date", format!("{death} is in the future")));
+            }
+            if death < id.birth_date() {
+                errors.push(FieldError::new("death_date", "is before the birth date"));
+            }
+        }
+        if self.facts.area.level() != AreaLevel::Community {
+            errors.push(FieldError::new(
+                "area",
+                format!("{} is a {}; a person lives in a 社区/村 (12-digit code)", self.facts.area, self.facts.area.level().label_zh()),
+            ));
+        }
+        if let Err(e) = super::check_household_code(&self.facts.household) {
+            errors.push(e);
+        }
+        for (kind, amount) in self.facts.income.iter() {
+            if amount.is_negative() {
+                errors.push(FieldError::new(format!("income_{kind}"), format!("{amount} is negative")));
+            }
+        }
+        if self.facts.assets.deposits.is_negative() {
+            errors.push(FieldError::new("deposits", format!("{} is negative", self.facts.assets.deposits)));
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    pub(crate) fn sample() -> Registration {
+        let id = IdNumber::from_parts(370212, date(1950, 3, 8), 23).unwrap();
+        Registration {
+            person: Person { id_number: id, name: "王秀英".into() },
+            sex: Sex::Male,
+            birth_date: date(1950, 3, 8),
+            facts: PersonFacts {
+                household: "370212001001-000001".into(),
+                relation: Relation::Head,
+                lives_together: true,
+                hukou: Hukou::Rural,
+                area: AreaCode::parse("370212001001").unwrap(),
+                death_date: None,
+                disability: None,
+                illnesses: IllnessSet::default(),
+                work_ability: WorkAbility::None,
+                employment: Employment::Retired,
+                income: Incomes::default(),
+                assets: Assets::default(),
+            },
+            effective_from: date(2024, 1, 1),
+        }
+    }
+
+    #[test]
+    fn a_consistent_registration_passes() {
+        assert_eq!(sample().check(date(2025, 1, 1)), vec![]);
+    }
+
+    #[test]
+    fn each_inconsistency_names_its_field() {
+        let today = date(2025, 1, 1);
+        let fields = |r: &Registration| r.check(today).into_iter().map(|e| e.field).collect::<Vec<_>>();
+
+        let mut r = sample();
+        r.birth_date = date(1950, 3, 9);
+        assert_eq!(fields(&r), ["birth_date"]);
+
+        let mut r = sample();
+        r.sex = Sex::Female;
+        assert_eq!(fields(&r), ["sex"]);
+
+        let mut r = sample();
+        r.facts.death_date = Some(date(2025, 1, 2));
+        assert_eq!(fields(&r), ["death_date"]);
+
+        let mut r = sample();
+        r.effective_from = date(2025, 1, 2);
+        assert_eq!(fields(&r), ["effective_from"]);
+
+        let mut r = sample();
+        r.facts.income.set(IncomeKind::Wage, Fen(-1));
+        assert_eq!(fields(&r), ["income_wage"]);
+
+        let mut r = sample();
+        r.facts.area = AreaCode::parse("370212001").unwrap();
+        assert_eq!(fields(&r), ["area"]);
+    }
+
+    #[test]
+    fn disability_grades_are_one_to_four() {
+        assert!(Disability::new(DisabilityCategory::Visual, 1).is_ok());
+        assert!(Disability::new(DisabilityCategory::Visual, 4).is_ok());
+        assert_eq!(Disability::new(DisabilityCategory::Visual, 0).unwrap_err().field, "disability_grade");
+        assert!(Disability::new(DisabilityCategory::Visual, 5).is_err());
+    }
+
+    #[test]
+    fn illness_codes_round_trip() {
+        let set = IllnessSet::parse_codes("diabetes; 高血压").unwrap();
+        assert!(set.contains(Illness::Diabetes) && set.contains(Illness::Hypertension));
+        assert_eq!(set.to_codes(), "hypertension;diabetes");
+        assert_eq!(IllnessSet::parse_codes(&set.to_codes()), Ok(set));
+        assert!(IllnessSet::parse_codes("flu").is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! The registry (一人一档): persons, their households, and every fact about them over time.
+//!
+//! A person's identity (ID number, name) never changes; everything else is a [`PersonFacts`]
+//! snapshot held in a bitemporal [`crate::timeline`] — when each fact became true, and when the
+//! registry learnt it.
+
+mod codes;
+mod duplicates;
+mod facts;
+mod household;
+
+pub use codes::{
+    DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
+};
+pub use duplicates::{find_duplicates, DuplicateKind, DuplicateFinding, IdentityKey};
+pub use household::{HouseholdFile, MemberRecord};
+pub use facts::{Assets, Disability, IllnessSet, Incomes, Person, PersonFacts, Registration};
+
+/// Household codes are chosen by the bureau that issues them; we only insist that they are
+/// short, printable and unambiguous in a file.
+pub fn check_household_code(code: &str) -> Result<(), crate::FieldError> {
+    let ok = !code.is_empty()
+        && code.len() <= 40
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::FieldError::new(
+            "household",
+            format!("'{code}' is not a household code (1 to 40 letters, digits, '-' or '_')"),
+        ))
+    }
+}

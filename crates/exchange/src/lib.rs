@@ -1,0 +1,14 @@
+//! Registry rosters in files: one row per person, with the household they belong to.
+//!
+//! Reads CSV and Excel (.xlsx) with the same columns, turns each row into a
+//! [`Registration`](minsheng_core::registry::Registration) or into errors that name the line,
+//! the column and the reason; writes the same format back, so an export re-imports as is.
+//! This crate knows files, not databases.
+
+mod columns;
+mod read;
+mod write;
+
+pub use columns::{parse_row, to_record, Column, Layout, RowError, COLUMNS};
+pub use read::{open_roster, Format, Roster, RosterError};
+pub use write::{RosterWriter, WriteError};

@@ -1,0 +1,141 @@
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use calamine::{Data, Reader};
+use chrono::{Duration, NaiveDate};
+
+use crate::columns::Layout;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Result<Format, RosterError> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("csv") => Ok(Format::Csv),
+            Some("xlsx") | Some("xlsm") | Some("xls") => Ok(Format::Xlsx),
+            _ => Err(RosterError::UnsupportedFormat(path.display().to_string())),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    #[error("{0}: only .csv and .xlsx files are supported")]
+    UnsupportedFormat(String),
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("the header row is not a roster header:\n  {}", .0.join("\n  "))]
+    Header(Vec<String>),
+    #[error("line {line}: {reason}")]
+    Malformed { line: u64, reason: String },
+}
+
+type Rows = Box<dyn Iterator<Item = Result<(u64, Vec<String>), RosterError>>>;
+
+/// A roster file opened for reading: its layout and its data rows with their line numbers.
+pub struct Roster {
+    pub layout: Layout,
+    pub rows: Rows,
+}
+
+pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
+    let unreadable = |reason: String| RosterError::Unreadable { path: path.display().to_string(), reason };
+    match Format::from_path(path)? {
+        Format::Csv => {
+            let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
+            let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::with_capacity(1 << 20, file));
+            let mut records = reader.into_byte_records();
+            let header = match records.next() {
+                Some(Ok(h)) => utf8_cells(&h).map_err(|reason| RosterError::Malformed { line: 1, reason })?,
+                Some(Err(e)) => return Err(unreadable(e.to_string())),
+                None => return Err(RosterError::Header(vec!["the file is empty".into()])),
+            };
+            let width = header.len();
+            let layout = Layout::from_header(&header).map_err(RosterError::Header)?;
+            let rows = records.enumerate().filter_map(move |(i, record)| {
+                let line = i as u64 + 2;
+                let record = match record {
+                    Ok(r) => r,
+                    Err(e) => return Some(Err(RosterError::Malformed { line, reason: e.to_string() })),
+                };
+                if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+                    return None;
+                }
+                if record.len() != width {
+                    return Some(Err(RosterError::Malformed {
+                        line,
+                        reason: format!("has {} fields, the header has {width}", record.len()),
+                    }));
+                }
+                Some(utf8_cells(&record).map(|cells| (line, cells)).map_err(|reason| RosterError::Malformed { line, reason }))
+            });
+            Ok(Roster { layout, rows: Box::new(rows) })
+        }
+        Format::Xlsx => {
+            let mut workbook = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+            let range = workbook
+                .worksheet_range_at(0)
+                .ok_or_else(|| unreadable("the workbook has no sheet".into()))?
+                .map_err(|e| unreadable(e.to_string()))?;
+            let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
+            let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<String>>()).collect::<Vec<_>>().into_iter();
+            let header = rows.next().ok_or_else(|| RosterError::Header(vec!["the sheet is empty".into()]))?;
+            let layout = Layout::from_header(&header).map_err(RosterError::Header)?;
+            let rows = rows
+                .enumerate()
+                .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+                .map(move |(i, cells)| Ok((first_row + i as u64 + 2, cells)));
+            Ok(Roster { layout, rows: Box::new(rows) })
+        }
+    }
+}
+
+fn utf8_cells(record: &csv::ByteRecord) -> Result<Vec<String>, String> {
+    record
+        .iter()
+        .map(|c| {
+            String::from_utf8(c.to_vec()).map_err(|_| "is not valid UTF-8 text (save the file as UTF-8 CSV)".to_string())
+        })
+        .collect()
+}
+
+/// Excel cells as the text a person sees. Whole numbers lose no digits; dates become
+/// YYYY-MM-DD. An 18-digit ID number typed as a number has already lost its last digits in
+/// Excel; it will fail the check-digit test and be reported.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => excel_date(dt.as_f64()).map(|d| d.to_string()).unwrap_or_else(|| dt.as_f64().to_string()),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn excel_date(serial: f64) -> Option<NaiveDate> {
+    // Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is accounted for.
+    NaiveDate::from_ymd_opt(1899, 12, 30).map(|epoch| epoch + Duration::days(serial.floor() as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_serials_are_dates() {
+        assert_eq!(excel_date(45_292.0), NaiveDate::from_ymd_opt(2024, 1, 1));
+    }
+
+    #[test]
+    fn unsupported_extensions_are_named() {
+        assert!(matches!(Format::from_path(Path::new("a.json")), Err(RosterError::UnsupportedFormat(_))));
+    }
+}

@@ -1,0 +1,176 @@
+//! Storage for Minsheng: one code path over two real backends.
+//!
+//! - SQLite, the embedded default: a file in a data directory.
+//! - PostgreSQL, for production: selected by a `postgres://` URL.
+//!
+//! Architecture invariant: every query is written once. [`with_pool!`] expands the same source
+//! text for each backend, so the compiler type-checks it against both; the only per-backend
+//! code is connection setup, the migration DDL (column types differ) and the bulk-load fast path
+//! (PostgreSQL `COPY`, SQLite multi-row inserts in one transaction).
+
+mod audit;
+mod bulk;
+mod registry;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
+
+pub use audit::AuditEntry;
+pub use bulk::Loader;
+pub use registry::{ExportedPerson, RegistryCounts};
+
+/// Expands `$body` once per backend with `$pool` bound to that backend's pool.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Runs `$body` with `$conn` bound to the transaction's connection, once per backend.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::bulk::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::bulk::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot use database location '{location}': {reason}")]
+    Location { location: String, reason: String },
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<minsheng_core::FieldError> for StoreError {
+    fn from(e: minsheng_core::FieldError) -> Self {
+        StoreError::Invalid { field: e.field, reason: e.reason }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Where the embedded database lives when no `--db` is given.
+pub const DEFAULT_SQLITE_PATH: &str = "minsheng-data/minsheng.db";
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `location`: a `postgres://` or
+    /// `postgresql://` URL, a `sqlite:` URL, or a plain file path for SQLite.
+    pub async fn open(location: &str) -> Result<Store> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            Store::open_postgres(location, None).await
+        } else {
+            let path = location
+                .strip_prefix("sqlite://")
+                .or_else(|| location.strip_prefix("sqlite:"))
+                .unwrap_or(location);
+            Store::open_sqlite(Path::new(path)).await
+        }
+    }
+
+    pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        let location_error = |reason: String| StoreError::Location { location: path.display().to_string(), reason };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| location_error(e.to_string()))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            // A large page cache matters for bulk loads into indexed tables (negative = KiB).
+            .pragma("cache_size", "-524288")
+            .pragma("temp_store", "memory")
+            .disable_statement_logging();
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    /// Opens PostgreSQL. With `schema`, everything lives in that schema (created if missing):
+    /// the tests give each case a schema of its own this way.
+    pub async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Store> {
+        let mut options = PgConnectOptions::from_str(url)?.disable_statement_logging();
+        if let Some(schema) = schema {
+            if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(StoreError::Location { location: url.into(), reason: format!("bad schema name {schema}") });
+            }
+            let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await?;
+            admin.close().await;
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        POSTGRES_MIGRATIONS.run(&pool).await?;
+        Ok(Store::Postgres(pool))
+    }
+
+    /// Drops a PostgreSQL schema and everything in it (tests and benchmarks clean up with it).
+    pub async fn drop_schema(&self, schema: &str) -> Result<()> {
+        if let Store::Postgres(pool) = self {
+            if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(StoreError::Location { location: schema.into(), reason: "bad schema name".into() });
+            }
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(pool).await?;
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}

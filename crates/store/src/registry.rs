@@ -1,0 +1,443 @@
+//! Registry queries. Each is written once and run on both backends through [`with_pool!`] or
+//! [`on_tx!`].
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt;
+use minsheng_core::area::Area;
+use minsheng_core::registry::{
+    Assets, Disability, DisabilityCategory, Employment, HouseholdFile, Hukou, IllnessSet, IncomeKind,
+    Incomes, MemberRecord, Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
+};
+use minsheng_core::timeline::{self, Recorded, Version};
+use minsheng_core::{AreaCode, Fen, IdNumber};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use crate::bulk::{micros, version_cells, Tx, PERSON_VERSION};
+use crate::{on_tx, with_pool, Result, Store, StoreError};
+
+/// Both backends may bind at least this many parameters in one statement.
+const IN_LIST_CHUNK: usize = 500;
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
+/// Typed column access shared by both backends' rows.
+pub(crate) trait Columns {
+    fn text(&self, col: &str) -> Result<String>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>>;
+    fn int(&self, col: &str) -> Result<i64>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    fn small(&self, col: &str) -> Result<i16>;
+    fn opt_small(&self, col: &str) -> Result<Option<i16>>;
+    fn date(&self, col: &str) -> Result<NaiveDate>;
+    fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>>;
+    fn boolean(&self, col: &str) -> Result<bool>;
+}
+
+macro_rules! impl_columns {
+    ($row:ty) => {
+        impl Columns for $row {
+            fn text(&self, col: &str) -> Result<String> { Ok(self.try_get(col)?) }
+            fn opt_text(&self, col: &str) -> Result<Option<String>> { Ok(self.try_get(col)?) }
+            fn int(&self, col: &str) -> Result<i64> { Ok(self.try_get(col)?) }
+            fn opt_int(&self, col: &str) -> Result<Option<i64>> { Ok(self.try_get(col)?) }
+            fn small(&self, col: &str) -> Result<i16> { Ok(self.try_get(col)?) }
+            fn opt_small(&self, col: &str) -> Result<Option<i16>> { Ok(self.try_get(col)?) }
+            fn date(&self, col: &str) -> Result<NaiveDate> { Ok(self.try_get(col)?) }
+            fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>> { Ok(self.try_get(col)?) }
+            fn boolean(&self, col: &str) -> Result<bool> { Ok(self.try_get(col)?) }
+        }
+    };
+}
+impl_columns!(SqliteRow);
+impl_columns!(PgRow);
+
+fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{col}: {e}"))
+}
+
+fn coded<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Result<T, String>) -> Result<T> {
+    parse(&r.text(col)?).map_err(|e| corrupt(col, e))
+}
+
+/// Columns selected with every person version: the version, the person and the household code.
+const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from, v.valid_to, v.recorded_at, \
+    v.superseded_at, v.recorded_by, v.relation, v.lives_together, v.hukou, v.area_code, v.death_date, \
+    v.disability_category, v.disability_grade, v.illnesses, v.work_ability, v.employment, \
+    v.income_wage, v.income_business, v.income_property, v.income_transfer, v.income_pension, \
+    v.income_residents_basic_pension, v.income_social_assistance, v.income_scholarship, \
+    v.income_family_planning_reward, v.income_bravery_award, v.deposits, v.vehicles, v.homes, \
+    p.id_number, p.name, p.birth_date, p.sex, h.code AS household_code";
+
+const VERSION_FROM: &str =
+    "FROM person_version v JOIN person p ON p.id = v.person_id JOIN household h ON h.id = v.household_id";
+
+fn decode_person(r: &impl Columns) -> Result<Person> {
+    let id_number = IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?;
+    Ok(Person { id_number, name: r.text("name")? })
+}
+
+fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
+    let disability = match (r.opt_text("disability_category")?, r.opt_small("disability_grade")?) {
+        (Some(category), Some(grade)) => {
+            let category = DisabilityCategory::parse(&category).map_err(|e| corrupt("disability_category", e))?;
+            let grade = u8::try_from(grade).map_err(|e| corrupt("disability_grade", e))?;
+            Some(Disability::new(category, grade).map_err(|e| corrupt("disability_grade", e))?)
+        }
+        _ => None,
+    };
+    let mut income = Incomes::default();
+    for kind in IncomeKind::ALL {
+        income.set(*kind, Fen(r.int(&format!("income_{kind}"))?));
+    }
+    let count = |col: &str| -> Result<u8> { u8::try_from(r.small(col)?).map_err(|e| corrupt(col, e)) };
+    Ok(PersonFacts {
+        household: r.text("household_code")?,
+        relation: coded(r, "relation", Relation::parse)?,
+        lives_together: r.boolean("lives_together")?,
+        hukou: coded(r, "hukou", Hukou::parse)?,
+        area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+        death_date: r.opt_date("death_date")?,
+        disability,
+        illnesses: IllnessSet::parse_codes(&r.text("illnesses")?).map_err(|e| corrupt("illnesses", e))?,
+        work_ability: coded(r, "work_ability", WorkAbility::parse)?,
+        employment: coded(r, "employment", Employment::parse)?,
+        income,
+        assets: Assets { deposits: Fen(r.int("deposits")?), vehicles: count("vehicles")?, homes: count("homes")? },
+    })
+}
+
+fn decode_registration(r: &impl Columns) -> Result<Registration> {
+    Ok(Registration {
+        person: decode_person(r)?,
+        sex: coded(r, "sex", Sex::parse)?,
+        birth_date: r.date("birth_date")?,
+        facts: decode_facts(r)?,
+        effective_from: r.date("valid_from")?,
+    })
+}
+
+fn timestamp(micros: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| corrupt("recorded_at", micros))
+}
+
+fn decode_recorded(r: &impl Columns) -> Result<Recorded<PersonFacts>> {
+    Ok(Recorded {
+        version: Version { valid_from: r.date("valid_from")?, valid_to: r.opt_date("valid_to")?, facts: decode_facts(r)? },
+        recorded_at: timestamp(r.int("recorded_at")?)?,
+        superseded_at: r.opt_int("superseded_at")?.map(timestamp).transpose()?,
+        recorded_by: r.text("recorded_by")?,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RegistryCounts {
+    pub areas: i64,
+    pub households: i64,
+    pub persons: i64,
+    pub versions: i64,
+}
+
+/// One person as exported: their current facts as a registration that re-imports as is.
+pub type ExportedPerson = Registration;
+
+/// Household ids for these codes, among those that exist.
+pub(crate) async fn household_ids(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, i64>> {
+    let mut found = HashMap::new();
+    for chunk in codes.chunks(IN_LIST_CHUNK) {
+        let sql = format!("SELECT id, code FROM household WHERE code IN ({})", placeholders(1, chunk.len()));
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+            for code in chunk {
+                query = query.bind(*code);
+            }
+            found.extend(query.fetch_all(&mut *conn).await?.into_iter().map(|(id, code)| (code, id)));
+        });
+    }
+    Ok(found)
+}
+
+impl Store {
+    /// Adds areas that are not there yet; existing codes are left as they are.
+    pub async fn insert_areas(&self, areas: &[Area]) -> Result<u64> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut added = 0;
+            for area in areas {
+                added += sqlx::query(
+                    "INSERT INTO area (code, name, level, parent_code, urban) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (code) DO NOTHING",
+                )
+                .bind(area.code.as_str())
+                .bind(&area.name)
+                .bind(area.level().as_str())
+                .bind(area.code.parent().map(|p| p.as_str().to_string()))
+                .bind(area.urban)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
+    }
+
+    pub async fn areas(&self) -> Result<Vec<Area>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT code, name, urban FROM area ORDER BY code").fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Area {
+                        code: AreaCode::parse(&r.text("code")?).map_err(|e| corrupt("code", e))?,
+                        name: r.text("name")?,
+                        urban: r.boolean("urban")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Names of these areas (codes not found are left out).
+    pub async fn area_names(&self, codes: &[&str]) -> Result<HashMap<String, String>> {
+        let mut names = HashMap::new();
+        for chunk in codes.chunks(IN_LIST_CHUNK) {
+            let sql = format!("SELECT code, name FROM area WHERE code IN ({})", placeholders(1, chunk.len()));
+            with_pool!(self, pool => {
+                let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+                for code in chunk {
+                    query = query.bind(*code);
+                }
+                names.extend(query.fetch_all(pool).await?);
+            });
+        }
+        Ok(names)
+    }
+
+    /// Up to `n` household codes spread over the registry, for sampling (benchmarks, demos).
+    pub async fn sample_household_codes(&self, n: i64) -> Result<Vec<String>> {
+        with_pool!(self, pool => {
+            let total: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM household").fetch_one(pool).await?;
+            let step = (total / n.max(1)).max(1);
+            Ok(sqlx::query_scalar("SELECT code FROM household WHERE id % $1 = 0 ORDER BY id LIMIT $2")
+                .bind(step)
+                .bind(n)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    pub async fn counts(&self) -> Result<RegistryCounts> {
+        with_pool!(self, pool => {
+            let (areas, households, persons, versions): (i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM area), (SELECT COUNT(*) FROM household), \
+                 (SELECT COUNT(*) FROM person), (SELECT COUNT(*) FROM person_version)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(RegistryCounts { areas, households, persons, versions })
+        })
+    }
+
+    /// Which of these ID numbers are already registered.
+    pub async fn registered_id_numbers(&self, ids: &[&str]) -> Result<HashSet<String>> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let sql = format!("SELECT id_number FROM person WHERE id_number IN ({})", placeholders(1, chunk.len()));
+            with_pool!(self, pool => {
+                let mut query = sqlx::query_scalar::<_, String>(&sql);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                found.extend(query.fetch_all(pool).await?);
+            });
+        }
+        Ok(found)
+    }
+
+    /// Registered persons with one of these (name, birth date), with their current area:
+    /// candidates for "probably the same person".
+    pub async fn persons_named(&self, keys: &[(&str, NaiveDate)]) -> Result<Vec<(String, NaiveDate, AreaCode, IdNumber)>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(IN_LIST_CHUNK / 2) {
+            let pairs = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>().join(",");
+            let sql = format!(
+                "SELECT p.name, p.birth_date, v.area_code, p.id_number FROM person p \
+                 JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
+                 WHERE (p.name, p.birth_date) IN (VALUES {pairs})"
+            );
+            with_pool!(self, pool => {
+                let mut query = sqlx::query(&sql);
+                for (name, birth) in chunk {
+                    query = query.bind(*name).bind(*birth);
+                }
+                for r in query.fetch_all(pool).await? {
+                    found.push((
+                        r.text("name")?,
+                        r.date("birth_date")?,
+                        AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                        IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+                    ));
+                }
+            });
+        }
+        Ok(found)
+    }
+
+    /// For each existing household code: whether it currently has a head.
+    pub async fn household_heads(&self, codes: &[&str]) -> Result<HashMap<String, bool>> {
+        let mut found = HashMap::new();
+        for chunk in codes.chunks(IN_LIST_CHUNK) {
+            let sql = format!(
+                "SELECT h.code, EXISTS (SELECT 1 FROM person_version v WHERE v.household_id = h.id \
+                   AND v.relation = 'head' AND v.superseded_at IS NULL AND v.valid_to IS NULL) AS has_head \
+                 FROM household h WHERE h.code IN ({})",
+                placeholders(1, chunk.len())
+            );
+            with_pool!(self, pool => {
+                let mut query = sqlx::query(&sql);
+                for code in chunk {
+                    query = query.bind(*code);
+                }
+                for r in query.fetch_all(pool).await? {
+                    found.insert(r.text("code")?, r.boolean("has_head")?);
+                }
+            });
+        }
+        Ok(found)
+    }
+
+    /// The household file for a household code, or for the household of an ID number.
+    pub async fn household_file(&self, key: &str) -> Result<HouseholdFile> {
+        let key = key.trim();
+        let household: Option<(i64, String, String)> = with_pool!(self, pool => {
+            let by_code: Option<(i64, String, String)> =
+                sqlx::query_as("SELECT id, code, area_code FROM household WHERE code = $1")
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await?;
+            match by_code {
+                Some(h) => Some(h),
+                None => sqlx::query_as(
+                    "SELECT h.id, h.code, h.area_code FROM person p \
+                     JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL \
+                     JOIN household h ON h.id = v.household_id \
+                     WHERE p.id_number = $1 ORDER BY v.valid_from DESC LIMIT 1",
+                )
+                .bind(key.to_ascii_uppercase())
+                .fetch_optional(pool)
+                .await?,
+            }
+        });
+        let (household_id, code, area) =
+            household.ok_or_else(|| StoreError::NotFound(format!("no household or person '{key}'")))?;
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.person_id IN \
+             (SELECT person_id FROM person_version WHERE household_id = $1) \
+             ORDER BY v.person_id, v.recorded_at, v.valid_from"
+        );
+        let mut members: Vec<MemberRecord> = Vec::new();
+        let mut last_person = None;
+        with_pool!(self, pool => {
+            for r in sqlx::query(&sql).bind(household_id).fetch_all(pool).await? {
+                let person_id = r.int("person_id")?;
+                if last_person != Some(person_id) {
+                    members.push(MemberRecord { person: decode_person(&r)?, versions: Vec::new() });
+                    last_person = Some(person_id);
+                }
+                if let Some(m) = members.last_mut() {
+                    m.versions.push(decode_recorded(&r)?);
+                }
+            }
+        });
+        Ok(HouseholdFile { code, area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?, members })
+    }
+
+    /// Records that `change` holds for a person from `from` on (see [`timeline::amend`]).
+    /// Returns how many versions were superseded; 0 means the change changed nothing.
+    pub async fn amend_person(
+        &self,
+        id_number: &IdNumber,
+        from: NaiveDate,
+        change: impl Fn(&mut PersonFacts),
+        recorded_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let mut tx = Tx::begin(self).await?;
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE p.id_number = $1 AND v.superseded_at IS NULL ORDER BY v.valid_from"
+        );
+        let (person_id, ids, current) = on_tx!(&mut tx, conn => {
+            let rows = sqlx::query(&sql).bind(id_number.as_str()).fetch_all(&mut *conn).await?;
+            let mut person_id = None;
+            let mut ids = Vec::new();
+            let mut current = Vec::new();
+            for r in &rows {
+                person_id = Some(r.int("person_id")?);
+                ids.push(r.int("version_id")?);
+                current.push(decode_recorded(r)?.version);
+            }
+            (person_id, ids, current)
+        });
+        let person_id = person_id.ok_or_else(|| StoreError::NotFound(format!("no person {id_number}")))?;
+        let amendment = timeline::amend(&current, from, change)
+            .map_err(|e| StoreError::Invalid { field: "effective_from".into(), reason: e.to_string() })?;
+        if amendment.is_empty() {
+            return Ok(0);
+        }
+        let codes: Vec<&str> = amendment.insert.iter().map(|v| v.facts.household.as_str()).collect();
+        let households = household_ids(&mut tx, &codes).await?;
+        let at = micros(now);
+        let mut rows = Vec::with_capacity(amendment.insert.len());
+        let next_id: i64 = on_tx!(&mut tx, conn => {
+            let superseded = placeholders(2, amendment.supersede.len());
+            let sql = format!("UPDATE person_version SET superseded_at = $1 WHERE id IN ({superseded})");
+            let mut update = sqlx::query(&sql).bind(at);
+            for i in &amendment.supersede {
+                update = update.bind(ids[*i]);
+            }
+            update.execute(&mut *conn).await?;
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM person_version").fetch_one(&mut *conn).await?
+        });
+        for (i, version) in amendment.insert.iter().enumerate() {
+            if !version.facts.area.level().eq(&minsheng_core::AreaLevel::Community) {
+                return Err(StoreError::Invalid { field: "area".into(), reason: format!("{} is not a 社区/村", version.facts.area) });
+            }
+            let household_id = *households.get(&version.facts.household).ok_or_else(|| StoreError::Invalid {
+                field: "household".into(),
+                reason: format!("no household {}", version.facts.household),
+            })?;
+            rows.push(version_cells(next_id + i as i64, person_id, household_id, version, at, recorded_by));
+        }
+        let mut cache = HashMap::new();
+        tx.write(&PERSON_VERSION, rows, &mut cache).await?;
+        tx.commit().await?;
+        Ok(amendment.supersede.len())
+    }
+
+    /// Streams every person as the registry currently describes them on `on`, household by
+    /// household, to `sink`.
+    pub async fn export<E>(&self, on: NaiveDate, mut sink: impl FnMut(ExportedPerson) -> Result<(), E>) -> Result<u64, E>
+    where
+        E: From<StoreError>,
+    {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.superseded_at IS NULL \
+             AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1) \
+             ORDER BY v.household_id, v.person_id"
+        );
+        let mut n = 0;
+        with_pool!(self, pool => {
+            let mut rows = sqlx::query(&sql).bind(on).fetch(pool);
+            while let Some(r) = rows.try_next().await.map_err(StoreError::from)? {
+                sink(decode_registration(&r)?)?;
+                n += 1;
+            }
+        });
+        Ok(n)
+    }
+}

@@ -1,0 +1,227 @@
+//! How the synthetic city compares with the figures in the seed documents.
+//!
+//! This is a *calibration check* of the generator, not the benefit rules: it applies a simple
+//! reading of the dibao and 特困 tests (per-capita countable income below the standard, the
+//! asset test, and for 特困 inability to work with no able supporter) using the parameter
+//! values from `policies/qingdao/parameters/`. The policy engine (issue 3) owns the real rules.
+
+use chrono::NaiveDate;
+use minsheng_core::registry::{DisabilityCategory, Hukou, IncomeKind, Registration, Relation, WorkAbility};
+use minsheng_core::Fen;
+use serde_yaml::Value;
+
+use crate::generator::age_on;
+
+const STANDARD: &str = include_str!("../../../policies/qingdao/parameters/dibao/standard.yaml");
+const ASSETS: &str = include_str!("../../../policies/qingdao/parameters/dibao/assets.yaml");
+const COUNTABLE: &str = include_str!("../../../policies/qingdao/parameters/dibao/countable_income.yaml");
+
+/// Qingdao's resident population, the size the seeds' figures refer to.
+pub const FULL_CITY: u64 = 10_300_000;
+
+#[derive(Debug, Clone)]
+pub struct Parameters {
+    pub urban_standard: Fen,
+    pub rural_standard: Fen,
+    pub deposit_months: i64,
+    pub max_vehicles: i64,
+    pub max_homes: i64,
+    pub counted: Vec<IncomeKind>,
+}
+
+/// The value in force on `on` of the parameter at `path` in an OpenFisca-shaped YAML file.
+fn value_on<'a>(file: &'a Value, path: &[&str], on: NaiveDate) -> Result<&'a Value, String> {
+    let mut node = file;
+    for key in path {
+        node = node.get(*key).ok_or_else(|| format!("parameter {} not found", path.join(".")))?;
+    }
+    let values = node
+        .get("values")
+        .and_then(Value::as_mapping)
+        .ok_or_else(|| format!("parameter {} has no values", path.join(".")))?;
+    let mut best: Option<(NaiveDate, &Value)> = None;
+    for (date, entry) in values {
+        let date = date
+            .as_str()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .ok_or_else(|| format!("parameter {}: bad date {date:?}", path.join(".")))?;
+        if date <= on && best.is_none_or(|(d, _)| date > d) {
+            best = Some((date, entry.get("value").unwrap_or(entry)));
+        }
+    }
+    best.map(|(_, v)| v).ok_or_else(|| format!("parameter {} has no value on {on}", path.join(".")))
+}
+
+fn money(v: &Value) -> Result<Fen, String> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        other => return Err(format!("{other:?} is not an amount")),
+    };
+    Fen::parse_yuan(&text).map_err(|e| e.to_string())
+}
+
+fn int(v: &Value) -> Result<i64, String> {
+    v.as_i64().ok_or_else(|| format!("{v:?} is not a whole number"))
+}
+
+impl Parameters {
+    pub fn on(date: NaiveDate) -> Result<Parameters, String> {
+        let parse = |text: &str| serde_yaml::from_str::<Value>(text).map_err(|e| e.to_string());
+        let (standard, assets, countable) = (parse(STANDARD)?, parse(ASSETS)?, parse(COUNTABLE)?);
+        let counted = value_on(&countable, &["counted"], date)?
+            .as_sequence()
+            .ok_or("counted is not a list")?
+            .iter()
+            .map(|k| IncomeKind::parse(k.as_str().unwrap_or_default()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Parameters {
+            urban_standard: money(value_on(&standard, &["urban"], date)?)?,
+            rural_standard: money(value_on(&standard, &["rural"], date)?)?,
+            deposit_months: int(value_on(&assets, &["deposits_per_person_months"], date)?)?,
+            max_vehicles: int(value_on(&assets, &["max_vehicles"], date)?)?,
+            max_homes: int(value_on(&assets, &["max_homes"], date)?)?,
+            counted,
+        })
+    }
+}
+
+/// Running totals over generated households.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub persons: u64,
+    pub households: u64,
+    pub aged_60_plus: u64,
+    pub urban_hukou: u64,
+    pub disability_card: u64,
+    pub disability_grade_1_2: u64,
+    pub dibao_persons: u64,
+    pub dibao_households: u64,
+    pub tekun_candidates: u64,
+}
+
+impl Tally {
+    /// Adds one household (all its members, as generated).
+    pub fn add_household(&mut self, members: &[Registration], params: &Parameters, on: NaiveDate) {
+        self.households += 1;
+        for m in members {
+            self.persons += 1;
+            self.aged_60_plus += u64::from(age_on(m.birth_date, on) >= 60);
+            self.urban_hukou += u64::from(m.facts.hukou == Hukou::Urban);
+            if let Some(d) = m.facts.disability {
+                self.disability_card += 1;
+                self.disability_grade_1_2 += u64::from(d.grade() <= 2);
+            }
+        }
+        let living: Vec<&Registration> = members
+            .iter()
+            .filter(|m| m.facts.lives_together && m.facts.death_date.is_none_or(|d| d > on))
+            .collect();
+        let Some(head) = living.iter().find(|m| m.facts.relation == Relation::Head).or(living.first()) else {
+            return;
+        };
+        let n = living.len() as i64;
+        let standard = if head.facts.hukou == Hukou::Urban { params.urban_standard } else { params.rural_standard };
+        let income: Fen = living.iter().flat_map(|m| params.counted.iter().map(|k| m.facts.income.get(*k))).sum();
+        let deposits: Fen = living.iter().map(|m| m.facts.assets.deposits).sum();
+        let vehicles: i64 = living.iter().map(|m| i64::from(m.facts.assets.vehicles)).sum();
+        let homes: i64 = living.iter().map(|m| i64::from(m.facts.assets.homes)).sum();
+        // Compare per-capita amounts without dividing: income / n < standard ⇔ income < standard × n.
+        let below_line = income.0 < standard.0 * n;
+        let assets_pass = deposits.0 <= standard.0 * params.deposit_months * n
+            && vehicles <= params.max_vehicles
+            && homes <= params.max_homes;
+        if !(below_line && assets_pass) {
+            return;
+        }
+        // "No supporter able to support": no able working-age member, and no family support
+        // (transfer income) from children living elsewhere.
+        let able_supporter = living.iter().any(|m| {
+            let age = age_on(m.birth_date, on);
+            (16..60).contains(&age) && m.facts.work_ability == WorkAbility::Full
+        }) || living.iter().any(|m| m.facts.income.get(IncomeKind::Transfer).0 > 0);
+        let mut tekun = 0;
+        for m in &living {
+            let age = age_on(m.birth_date, on);
+            let severe = m.facts.disability.is_some_and(|d| match d.category {
+                DisabilityCategory::Intellectual | DisabilityCategory::Mental => d.grade() <= 3,
+                DisabilityCategory::Physical => d.grade() <= 2,
+                DisabilityCategory::Visual => d.grade() == 1,
+                _ => false,
+            });
+            if !able_supporter && (age >= 60 || age < 16 || severe) {
+                tekun += 1;
+            }
+        }
+        self.tekun_candidates += tekun;
+        if (tekun as i64) < n {
+            self.dibao_households += 1;
+            self.dibao_persons += n as u64 - tekun;
+        }
+    }
+
+    fn scaled(&self, count: u64) -> u64 {
+        if self.persons == 0 {
+            0
+        } else {
+            (u128::from(count) * u128::from(FULL_CITY) / u128::from(self.persons)) as u64
+        }
+    }
+
+    /// A table of the generated figures next to the seeds' ones.
+    pub fn report(&self) -> String {
+        let pct = |x: u64| if self.persons == 0 { 0.0 } else { 100.0 * x as f64 / self.persons as f64 };
+        let row = |label: &str, x: u64, seed: &str| {
+            format!("  {label:<34} {x:>10} {:>7.2}%  ≈{:>9} at 10.3M   {seed}\n", pct(x), self.scaled(x))
+        };
+        let mut out = format!(
+            "Synthetic city: {} residents in {} households ({:.2} per household)\n",
+            self.persons,
+            self.households,
+            self.persons as f64 / self.households.max(1) as f64
+        );
+        out += "  figure                                  count   share      scaled            seeds say\n";
+        out += &row("aged 60+", self.aged_60_plus, "about a fifth (DOMAIN.md)");
+        out += &row("urban hukou", self.urban_hukou, "");
+        out += &row("disability card holders", self.disability_card, "");
+        out += &row("disability grade 1-2", self.disability_grade_1_2, "9.7万 care subsidy (seeds/003)");
+        out += &row("below dibao line (persons)", self.dibao_persons, "7.4万-7.8万 (seeds/000, 003)");
+        out += &row("特困 candidates", self.tekun_candidates, "1.3万-1.4万 (seeds/000, 003)");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{reference_date, Generator, GeneratorConfig};
+
+    #[test]
+    fn parameters_come_from_the_policy_files() {
+        let p = Parameters::on(NaiveDate::from_ymd_opt(2023, 6, 1).unwrap()).unwrap();
+        assert_eq!(p.urban_standard, Fen::from_yuan(1045));
+        assert_eq!(p.rural_standard, Fen::from_yuan(791));
+        assert!(p.counted.contains(&IncomeKind::Wage));
+        assert!(!p.counted.contains(&IncomeKind::ResidentsBasicPension));
+        assert!(Parameters::on(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()).is_err(), "no standard before 2023 is loaded");
+    }
+
+    #[test]
+    fn a_mid_sized_city_lands_near_the_seed_figures() {
+        let on = reference_date();
+        let params = Parameters::on(on).unwrap();
+        let mut tally = Tally::default();
+        let people: Vec<_> = Generator::new(GeneratorConfig::new(200_000, 2023)).flatten().collect();
+        for household in people.chunk_by(|a, b| a.facts.household == b.facts.household) {
+            tally.add_household(household, &params, on);
+        }
+        let dibao = tally.scaled(tally.dibao_persons);
+        let tekun = tally.scaled(tally.tekun_candidates);
+        // A 200k sample is noisy; the bands are wider than the seeds' ranges but still tight
+        // enough to catch a broken calibration.
+        assert!((55_000..100_000).contains(&dibao), "{}", tally.report());
+        assert!((8_000..22_000).contains(&tekun), "{}", tally.report());
+        let elder_share = tally.aged_60_plus as f64 / tally.persons as f64;
+        assert!((0.17..0.26).contains(&elder_share), "{}", tally.report());
+    }
+}

@@ -1,0 +1,543 @@
+//! The household generator. One ChaCha stream per seed, consumed in a fixed order, so the same
+//! seed and size always give the same city, whatever the batch size.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use minsheng_core::area::Area;
+use minsheng_core::registry::{
+    Assets, Disability, DisabilityCategory, Employment, Hukou, Illness, IllnessSet, IncomeKind, Incomes,
+    Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
+};
+use minsheng_core::{AreaLevel, Fen, IdNumber};
+use rand::Rng;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::areas::{area_tree, DISTRICTS};
+use crate::{names, reference_date};
+
+#[derive(Debug, Clone, Copy)]
+pub struct GeneratorConfig {
+    pub people: u64,
+    pub seed: u64,
+    /// Households per batch yielded by the iterator.
+    pub batch_households: usize,
+}
+
+impl GeneratorConfig {
+    pub fn new(people: u64, seed: u64) -> Self {
+        GeneratorConfig { people, seed, batch_households: 4096 }
+    }
+}
+
+/// Probability that a household is in economic hardship (long-term unemployment, illness,
+/// disability, no family support): the tail that social assistance exists for. Tuned so the
+/// share below the dibao line matches the seeds (see docs/calibration.md).
+const HARDSHIP_URBAN: f64 = 0.0018;
+const HARDSHIP_RURAL: f64 = 0.0033;
+/// Elders living on their own are poor more often than families with earners.
+const HARDSHIP_ELDERS_ONLY_FACTOR: f64 = 6.5;
+
+/// First day of the synthetic registry: facts are recorded as holding from here (or from
+/// birth, for those born later).
+fn registry_start() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default()
+}
+
+struct Community {
+    code: minsheng_core::AreaCode,
+    urban: bool,
+    next_household: u32,
+}
+
+pub struct Generator {
+    rng: ChaCha8Rng,
+    remaining: u64,
+    batch_households: usize,
+    /// Per district: its communities and the cumulative district weight.
+    communities: Vec<Vec<Community>>,
+    district_weights: Vec<f64>,
+    sequences: HashMap<(u32, NaiveDate), [u16; 2]>,
+    today: NaiveDate,
+    areas: Vec<Area>,
+}
+
+#[derive(Clone, Copy)]
+enum Composition {
+    SingleAdult,
+    SingleElder,
+    Couple,
+    ElderCouple,
+    CoupleWithChildren,
+    ThreeGenerations,
+    SingleParent,
+    AdultWithParents,
+}
+
+struct Member {
+    age: u32,
+    sex: Sex,
+    relation: Relation,
+}
+
+impl Generator {
+    pub fn new(config: GeneratorConfig) -> Generator {
+        let areas = area_tree(config.seed);
+        let mut communities: Vec<Vec<Community>> = DISTRICTS.iter().map(|_| Vec::new()).collect();
+        for area in areas.iter().filter(|a| a.level() == AreaLevel::Community) {
+            let district = &area.code.as_str()[..6];
+            if let Some(i) = DISTRICTS.iter().position(|d| d.code.to_string() == district) {
+                communities[i].push(Community { code: area.code.clone(), urban: area.urban, next_household: 0 });
+            }
+        }
+        let total: f64 = DISTRICTS.iter().map(|d| f64::from(d.population)).sum();
+        let mut acc = 0.0;
+        let district_weights = DISTRICTS
+            .iter()
+            .map(|d| {
+                acc += f64::from(d.population) / total;
+                acc
+            })
+            .collect();
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            remaining: config.people,
+            batch_households: config.batch_households.max(1),
+            communities,
+            district_weights,
+            sequences: HashMap::new(),
+            today: reference_date(),
+            areas,
+        }
+    }
+
+    /// The area tree the generated residents live in.
+    pub fn areas(&self) -> &[Area] {
+        &self.areas
+    }
+
+    fn composition(&mut self, urban: bool) -> Composition {
+        use Composition::*;
+        let table: [(Composition, f64, f64); 8] = [
+            (SingleAdult, 0.13, 0.08),
+            (SingleElder, 0.08, 0.09),
+            (Couple, 0.15, 0.12),
+            (ElderCouple, 0.12, 0.15),
+            (CoupleWithChildren, 0.34, 0.31),
+            (ThreeGenerations, 0.11, 0.17),
+            (SingleParent, 0.04, 0.04),
+            (AdultWithParents, 0.02, 0.04),
+        ];
+        let mut u: f64 = self.rng.gen();
+        for (kind, w_urban, w_rural) in table {
+            let w = if urban { w_urban } else { w_rural };
+            if u < w {
+                return kind;
+            }
+            u -= w;
+        }
+        CoupleWithChildren
+    }
+
+    fn sex(&mut self) -> Sex {
+        if self.rng.gen_bool(0.5) {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
+    }
+
+    fn members(&mut self, kind: Composition) -> Vec<Member> {
+        use Composition::*;
+        let mut m = Vec::new();
+        let head_sex = self.sex();
+        let other = |s: Sex| if s == Sex::Male { Sex::Female } else { Sex::Male };
+        let children = |g: &mut Generator, parent_age: u32, m: &mut Vec<Member>| {
+            let n = if g.rng.gen_bool(0.55) { 1 } else { 2 };
+            for _ in 0..n {
+                let max = parent_age.saturating_sub(20).clamp(1, 24);
+                let age = g.rng.gen_range(0..max);
+                let sex = g.sex();
+                m.push(Member { age, sex, relation: Relation::Child });
+            }
+        };
+        match kind {
+            SingleAdult => m.push(Member { age: self.rng.gen_range(20..60), sex: head_sex, relation: Relation::Head }),
+            SingleElder => m.push(Member { age: elder_age(&mut self.rng), sex: head_sex, relation: Relation::Head }),
+            Couple => {
+                let age = self.rng.gen_range(23..60);
+                m.push(Member { age, sex: head_sex, relation: Relation::Head });
+                m.push(Member { age: spouse_age(&mut self.rng, age, 20), sex: other(head_sex), relation: Relation::Spouse });
+            }
+            ElderCouple => {
+                let age = elder_age(&mut self.rng);
+                m.push(Member { age, sex: head_sex, relation: Relation::Head });
+                m.push(Member { age: spouse_age(&mut self.rng, age, 58), sex: other(head_sex), relation: Relation::Spouse });
+            }
+            CoupleWithChildren | ThreeGenerations => {
+                let age = self.rng.gen_range(25..52);
+                m.push(Member { age, sex: head_sex, relation: Relation::Head });
+                m.push(Member { age: spouse_age(&mut self.rng, age, 22), sex: other(head_sex), relation: Relation::Spouse });
+                children(self, age, &mut m);
+                if let ThreeGenerations = kind {
+                    let elders = if self.rng.gen_bool(0.5) { 1 } else { 2 };
+                    for i in 0..elders {
+                        let age = (age + self.rng.gen_range(22..34)).min(100);
+                        let sex = if i == 0 { self.sex() } else { other(m[m.len() - 1].sex) };
+                        m.push(Member { age: age.max(60), sex, relation: Relation::Parent });
+                    }
+                }
+            }
+            SingleParent => {
+                let age = self.rng.gen_range(25..55);
+                m.push(Member { age, sex: head_sex, relation: Relation::Head });
+                children(self, age, &mut m);
+            }
+            AdultWithParents => {
+                let age = self.rng.gen_range(28..58);
+                m.push(Member { age, sex: head_sex, relation: Relation::Head });
+                let parents = if self.rng.gen_bool(0.6) { 1 } else { 2 };
+                for _ in 0..parents {
+                    let age = (age + self.rng.gen_range(22..34)).clamp(60, 100);
+                    let sex = self.sex();
+                    m.push(Member { age, sex, relation: Relation::Parent });
+                }
+            }
+        }
+        m
+    }
+
+    fn birth_date(&mut self, age: u32) -> NaiveDate {
+        let days_back = i64::from(age) * 365 + self.rng.gen_range(0..365);
+        self.today - Duration::days(days_back)
+    }
+
+    fn id_number(&mut self, district: u32, birth: NaiveDate, sex: Sex) -> IdNumber {
+        // Sequence numbers are odd for men, even for women; 500 of each per region and day.
+        let regions = std::iter::once(district).chain(DISTRICTS.iter().map(|d| d.code).filter(|c| *c != district));
+        let parity = usize::from(sex == Sex::Male);
+        for region in regions {
+            let counters = self.sequences.entry((region, birth)).or_insert([0, 0]);
+            if counters[parity] < 500 {
+                let sequence = counters[parity] * 2 + parity as u16;
+                counters[parity] += 1;
+                if let Some(id) = IdNumber::from_parts(region, birth, sequence) {
+                    return id;
+                }
+            }
+        }
+        // Ten regions × 500 numbers per sex and day cannot be exhausted by ten million people
+        // spread over a century of birth dates; fall back to the city code all the same.
+        IdNumber::from_parts(370200, birth, parity as u16).unwrap_or_else(|| self.id_number(370202, birth, sex))
+    }
+
+    fn household(&mut self) -> Vec<Registration> {
+        let u: f64 = self.rng.gen();
+        let district = self.district_weights.iter().position(|w| u < *w).unwrap_or(DISTRICTS.len() - 1);
+        let n_communities = self.communities[district].len();
+        let community_index = self.rng.gen_range(0..n_communities);
+        let community = &mut self.communities[district][community_index];
+        community.next_household += 1;
+        let household_code = format!("{}-{:05}", community.code, community.next_household);
+        let area = community.code.clone();
+        let area_urban = community.urban;
+
+        let hukou = if self.rng.gen_bool(if area_urban { 0.93 } else { 0.05 }) { Hukou::Urban } else { Hukou::Rural };
+        let urban = hukou == Hukou::Urban;
+        let kind = self.composition(urban);
+        let elders_only = matches!(kind, Composition::SingleElder | Composition::ElderCouple);
+        let base = if urban { HARDSHIP_URBAN } else { HARDSHIP_RURAL };
+        let hardship = self.rng.gen_bool(if elders_only { base * HARDSHIP_ELDERS_ONLY_FACTOR } else { base });
+        let members = self.members(kind);
+        let has_vehicle = self.rng.gen_bool(if hardship { 0.02 } else if urban { 0.42 } else { 0.30 });
+        let second_home = !hardship && self.rng.gen_bool(0.12);
+        let mut people = Vec::with_capacity(members.len());
+        let district_code = DISTRICTS[district].code;
+
+        // Children and the head's parents carry the family surname: the father's.
+        let head_surname = names::surname(&mut self.rng);
+        let spouse_surname = names::surname(&mut self.rng);
+        let family_surname = if members[0].sex == Sex::Male { head_surname } else { spouse_surname };
+        for (i, m) in members.iter().enumerate() {
+            let birth = self.birth_date(m.age);
+            let id = self.id_number(district_code, birth, m.sex);
+            let surname = match m.relation {
+                Relation::Head => head_surname,
+                Relation::Spouse => spouse_surname,
+                Relation::Child | Relation::Grandchild => family_surname,
+                Relation::Parent if m.sex == Sex::Male => head_surname,
+                _ => names::surname(&mut self.rng),
+            };
+            let name = format!("{surname}{}", names::given(&mut self.rng, m.sex == Sex::Male));
+            let disability = self.disability(m.age, hardship);
+            let illnesses = self.illnesses(m.age, hardship);
+            let severe = disability.is_some_and(|d| d.grade() <= 2);
+            let work_ability = if m.age < 16 || m.age >= 70 || severe {
+                WorkAbility::None
+            } else if m.age >= 60 || disability.is_some() || illnesses.contains(Illness::Cancer) || illnesses.contains(Illness::Uremia) {
+                WorkAbility::Partial
+            } else {
+                WorkAbility::Full
+            };
+            let (employment, income) = self.income(m.age, urban, hardship, work_ability);
+            let deposits = if m.age < 18 {
+                Fen::ZERO
+            } else {
+                let median = if hardship { 1_500.0 } else if urban { 40_000.0 } else { 20_000.0 };
+                yuan(lognormal(&mut self.rng, median, 1.0))
+            };
+            let death_date = (m.age >= 75 && self.rng.gen_bool(0.004))
+                .then(|| self.today - Duration::days(self.rng.gen_range(1..180)));
+            let is_head = i == 0;
+            let lives_together = is_head || !self.rng.gen_bool(0.02);
+            people.push(Registration {
+                person: Person { id_number: id, name },
+                sex: m.sex,
+                birth_date: birth,
+                facts: PersonFacts {
+                    household: household_code.clone(),
+                    relation: m.relation,
+                    lives_together,
+                    hukou,
+                    area: area.clone(),
+                    death_date,
+                    disability,
+                    illnesses,
+                    work_ability,
+                    employment,
+                    income,
+                    assets: Assets {
+                        deposits,
+                        vehicles: u8::from(is_head && has_vehicle),
+                        homes: if is_head { if hardship && urban && self.rng.gen_bool(0.4) { 0 } else { 1 + u8::from(second_home) } } else { 0 },
+                    },
+                },
+                effective_from: registry_start().max(birth),
+            });
+        }
+        people
+    }
+
+    fn disability(&mut self, age: u32, hardship: bool) -> Option<Disability> {
+        let base = match age {
+            0..=17 => 0.006,
+            18..=59 => 0.020,
+            60..=79 => 0.050,
+            _ => 0.110,
+        };
+        let p: f64 = if hardship { (base * 4.0_f64).min(0.6) } else { base };
+        if !self.rng.gen_bool(p) {
+            return None;
+        }
+        let grade = match self.rng.gen_range(0..100) {
+            0..=11 => 1,
+            12..=36 => 2,
+            37..=64 => 3,
+            _ => 4,
+        };
+        let category = match self.rng.gen_range(0..100) {
+            0..=44 => DisabilityCategory::Physical,
+            45..=56 => DisabilityCategory::Visual,
+            57..=71 => DisabilityCategory::Hearing,
+            72..=72 => DisabilityCategory::Speech,
+            73..=80 => DisabilityCategory::Intellectual,
+            81..=91 => DisabilityCategory::Mental,
+            _ => DisabilityCategory::Multiple,
+        };
+        Disability::new(category, grade).ok()
+    }
+
+    fn illnesses(&mut self, age: u32, hardship: bool) -> IllnessSet {
+        let mut set = IllnessSet::default();
+        let factor = if hardship { 2.5 } else { 1.0 };
+        let table: &[(Illness, f64, f64)] = &[
+            // (illness, prevalence 35–59, prevalence 60+)
+            (Illness::Hypertension, 0.15, 0.45),
+            (Illness::Diabetes, 0.06, 0.18),
+            (Illness::CoronaryHeartDisease, 0.02, 0.10),
+            (Illness::Copd, 0.01, 0.06),
+            (Illness::StrokeSequelae, 0.005, 0.04),
+            (Illness::Cancer, 0.004, 0.02),
+            (Illness::Uremia, 0.0005, 0.001),
+            (Illness::SevereMentalDisorder, 0.004, 0.004),
+        ];
+        if age < 35 {
+            return set;
+        }
+        for (illness, middle, old) in table {
+            let p: f64 = (if age >= 60 { *old } else { *middle } * factor).min(0.9);
+            if self.rng.gen_bool(p) {
+                set.insert(*illness);
+            }
+        }
+        set
+    }
+
+    fn income(&mut self, age: u32, urban: bool, hardship: bool, ability: WorkAbility) -> (Employment, Incomes) {
+        let mut income = Incomes::default();
+        let rng = &mut self.rng;
+        let employment = match age {
+            0..=5 => Employment::NotApplicable,
+            6..=15 => Employment::Student,
+            16..=22 if rng.gen_bool(0.8) => {
+                if rng.gen_bool(0.05) {
+                    income.set(IncomeKind::Scholarship, yuan(lognormal(rng, 300.0, 0.5)));
+                }
+                Employment::Student
+            }
+            16..=59 => {
+                if ability == WorkAbility::None || (hardship && rng.gen_bool(0.6)) || rng.gen_bool(0.02) {
+                    if !hardship && rng.gen_bool(0.8) {
+                        income.set(IncomeKind::Transfer, yuan(lognormal(rng, 1_500.0, 0.6)));
+                    }
+                    Employment::Unemployed
+                } else if hardship {
+                    income.set(IncomeKind::Wage, yuan(lognormal(rng, 700.0, 0.5)));
+                    Employment::Employed
+                } else if !urban && rng.gen_bool(0.35) {
+                    income.set(IncomeKind::Business, yuan(lognormal(rng, 3_000.0, 0.45)));
+                    Employment::Farming
+                } else if rng.gen_bool(0.1) {
+                    income.set(IncomeKind::Business, yuan(lognormal(rng, 5_000.0, 0.7)));
+                    Employment::SelfEmployed
+                } else {
+                    let median = if urban { 5_200.0 } else { 3_600.0 };
+                    income.set(IncomeKind::Wage, yuan(lognormal(rng, median, 0.5)));
+                    Employment::Employed
+                }
+            }
+            _ => {
+                let employee_pension = if urban { if hardship { 0.25 } else { 0.85 } } else { 0.10 };
+                if rng.gen_bool(employee_pension) {
+                    let median = if hardship { 1_300.0 } else if urban { 3_300.0 } else { 2_200.0 };
+                    income.set(IncomeKind::Pension, yuan(lognormal(rng, median, 0.35)));
+                } else {
+                    income.set(IncomeKind::ResidentsBasicPension, yuan(if urban { 200.0 } else { 180.0 }));
+                    // Support from children living elsewhere (赡养费); in hardship often none.
+                    if !hardship {
+                        let median = if urban { 1_800.0 } else { 1_500.0 };
+                        income.set(IncomeKind::Transfer, yuan(lognormal(rng, median, 0.4)));
+                    } else if rng.gen_bool(0.2) {
+                        income.set(IncomeKind::Transfer, yuan(lognormal(rng, 150.0, 0.6)));
+                    }
+                    if !urban && age < 70 && ability != WorkAbility::None {
+                        let farming = if hardship { 100.0 } else { 600.0 };
+                        income.set(IncomeKind::Business, yuan(lognormal(rng, farming, 0.6)));
+                    }
+                }
+                if !urban && age < 70 && ability != WorkAbility::None && rng.gen_bool(0.3) {
+                    Employment::Farming
+                } else {
+                    Employment::Retired
+                }
+            }
+        };
+        (employment, income)
+    }
+}
+
+fn elder_age(rng: &mut impl Rng) -> u32 {
+    // Older ages are rarer: a triangular-ish draw over 60–99.
+    let a = rng.gen_range(0..40);
+    let b = rng.gen_range(0..40);
+    60 + a.min(b)
+}
+
+fn spouse_age(rng: &mut impl Rng, age: u32, min: u32) -> u32 {
+    let delta = rng.gen_range(0..7);
+    (age + 3).saturating_sub(delta).max(min)
+}
+
+/// A log-normal draw with the given median (yuan).
+fn lognormal(rng: &mut impl Rng, median: f64, sigma: f64) -> f64 {
+    // Box–Muller for a standard normal.
+    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.gen();
+    let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+    median * (sigma * z).exp()
+}
+
+/// Synthetic amounts are drawn as reals and rounded once, here, to whole fen; from then on the
+/// registry holds exact integers.
+fn yuan(amount: f64) -> Fen {
+    Fen((amount * 100.0).round() as i64)
+}
+
+impl Iterator for Generator {
+    type Item = Vec<Registration>;
+
+    /// A batch of whole households, members contiguous.
+    fn next(&mut self) -> Option<Vec<Registration>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let mut batch = Vec::with_capacity(self.batch_households * 3);
+        for _ in 0..self.batch_households {
+            let mut household = self.household();
+            if household.len() as u64 > self.remaining {
+                household.truncate(self.remaining as usize);
+            }
+            self.remaining -= household.len() as u64;
+            batch.extend(household);
+            if self.remaining == 0 {
+                break;
+            }
+        }
+        Some(batch)
+    }
+}
+
+/// Age in whole years on `on`.
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years.max(0) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn same_seed_same_city_whatever_the_batch_size() {
+        let a: Vec<_> = Generator::new(GeneratorConfig::new(3_000, 42)).flatten().collect();
+        let b: Vec<_> = Generator::new(GeneratorConfig { batch_households: 7, ..GeneratorConfig::new(3_000, 42) }).flatten().collect();
+        assert_eq!(a.len(), 3_000);
+        assert_eq!(a, b);
+        let c: Vec<_> = Generator::new(GeneratorConfig::new(3_000, 43)).flatten().collect();
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn generated_people_pass_the_registry_checks_and_are_unique() {
+        let people: Vec<_> = Generator::new(GeneratorConfig::new(20_000, 1)).flatten().collect();
+        let today = reference_date();
+        let mut ids = HashSet::new();
+        for p in &people {
+            assert_eq!(p.check(today), vec![], "{:?}", p.person);
+            assert!(ids.insert(p.person.id_number.clone()), "duplicate id");
+        }
+        // Every household has exactly one head, first.
+        let mut heads: HashMap<&str, usize> = HashMap::new();
+        for p in &people {
+            if p.facts.relation == Relation::Head {
+                *heads.entry(&p.facts.household).or_default() += 1;
+            }
+        }
+        let households: HashSet<&str> = people.iter().map(|p| p.facts.household.as_str()).collect();
+        // The last household may have been cut short (its head is always kept: it comes first).
+        assert_eq!(heads.len(), households.len());
+        assert!(heads.values().all(|n| *n == 1));
+    }
+
+    #[test]
+    fn ages_are_counted_in_whole_years() {
+        let birth = NaiveDate::from_ymd_opt(1960, 7, 1).unwrap();
+        assert_eq!(age_on(birth, NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()), 59);
+        assert_eq!(age_on(birth, NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()), 60);
+    }
+}
