@@ -16,7 +16,14 @@ pub enum ExportError {
     Store(#[from] StoreError),
 }
 
-pub async fn export(store: &Store, path: &Path, on: NaiveDate, actor: &str, clock: Clock, progress: &dyn Progress) -> Result<u64, ExportError> {
+pub async fn export(
+    store: &Store,
+    path: &Path,
+    on: NaiveDate,
+    actor: &str,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> Result<u64, ExportError> {
     let total = store.counts().await?.persons;
     let mut writer = RosterWriter::create(path)?;
     progress.start("exporting", Some(total as u64));
@@ -28,6 +35,14 @@ pub async fn export(store: &Store, path: &Path, on: NaiveDate, actor: &str, cloc
         .await?;
     writer.finish()?;
     progress.finish();
-    store.audit(actor, "export", &path.display().to_string(), &format!("on={on} persons={written}"), clock.now).await?;
+    store
+        .audit(
+            actor,
+            "export",
+            &path.display().to_string(),
+            &format!("on={on} persons={written}"),
+            clock.now,
+        )
+        .await?;
     Ok(written)
 }

@@ -31,7 +31,13 @@ pub struct GenerateReport {
     pub tally: Tally,
 }
 
-pub async fn generate(store: &Store, people: u64, seed: u64, clock: Clock, progress: &dyn Progress) -> Result<GenerateReport, GenerateError> {
+pub async fn generate(
+    store: &Store,
+    people: u64,
+    seed: u64,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> Result<GenerateReport, GenerateError> {
     if people == 0 || people > 20_000_000 {
         return Err(GenerateError::Size);
     }
@@ -59,7 +65,9 @@ pub async fn generate(store: &Store, people: u64, seed: u64, clock: Clock, progr
         tally
     });
     progress.start("generating residents", Some(people));
-    let mut loader = store.begin_load(&format!("generate:seed={seed}"), clock.now).await?;
+    let mut loader = store
+        .begin_load(&format!("generate:seed={seed}"), clock.now)
+        .await?;
     while let Some(batch) = receive.recv().await {
         loader.add(&batch).await?;
         progress.advance(batch.len() as u64);
@@ -69,7 +77,18 @@ pub async fn generate(store: &Store, people: u64, seed: u64, clock: Clock, progr
     let (persons, households) = loader.commit().await?;
     progress.finish();
     store
-        .audit("generate", "generate", "registry", &format!("seed={seed} persons={persons} households={households}"), clock.now)
+        .audit(
+            "generate",
+            "generate",
+            "registry",
+            &format!("seed={seed} persons={persons} households={households}"),
+            clock.now,
+        )
         .await?;
-    Ok(GenerateReport { persons, households, areas, tally })
+    Ok(GenerateReport {
+        persons,
+        households,
+        areas,
+        tally,
+    })
 }

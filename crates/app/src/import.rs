@@ -39,7 +39,11 @@ pub struct ImportReport {
 
 impl ImportReport {
     pub fn rejected_lines(&self) -> u64 {
-        self.errors.iter().map(|e| e.line).collect::<HashSet<_>>().len() as u64
+        self.errors
+            .iter()
+            .map(|e| e.line)
+            .collect::<HashSet<_>>()
+            .len() as u64
     }
 }
 
@@ -66,9 +70,11 @@ pub async fn import(
                 Ok(r) => rows.push((line, r)),
                 Err(errors) => report.errors.extend(errors),
             },
-            Err(RosterError::Malformed { line, reason }) => {
-                report.errors.push(RowError { line, field: "(row)".into(), reason })
-            }
+            Err(RosterError::Malformed { line, reason }) => report.errors.push(RowError {
+                line,
+                field: "(row)".into(),
+                reason,
+            }),
             Err(other) => return Err(other.into()),
         }
     }
@@ -81,7 +87,9 @@ pub async fn import(
         return Ok(report);
     }
     progress.start("importing", Some(rows.len() as u64));
-    let mut loader = store.begin_load(&format!("import:{}", path.display()), clock.now).await?;
+    let mut loader = store
+        .begin_load(&format!("import:{}", path.display()), clock.now)
+        .await?;
     for chunk in rows.chunks(LOAD_CHUNK) {
         let batch: Vec<Registration> = chunk.iter().map(|(_, r)| r.clone()).collect();
         loader.add(&batch).await?;
@@ -92,17 +100,40 @@ pub async fn import(
     report.imported = persons;
     report.households_created = households;
     store
-        .audit(actor, "import", &path.display().to_string(), &format!("imported={persons} rejected_lines={}", report.rejected_lines()), clock.now)
+        .audit(
+            actor,
+            "import",
+            &path.display().to_string(),
+            &format!(
+                "imported={persons} rejected_lines={}",
+                report.rejected_lines()
+            ),
+            clock.now,
+        )
         .await?;
     Ok(report)
 }
 
 /// Removes from `rows` every row that fails a check needing the whole file or the registry,
 /// recording why in `report`.
-async fn check_against_file_and_registry(store: &Store, rows: &mut Vec<(u64, Registration)>, report: &mut ImportReport) -> Result<(), StoreError> {
+async fn check_against_file_and_registry(
+    store: &Store,
+    rows: &mut Vec<(u64, Registration)>,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
     let mut rejected: HashMap<usize, Vec<RowError>> = HashMap::new();
-    fn reject(rejected: &mut HashMap<usize, Vec<RowError>>, i: usize, line: u64, field: &str, reason: String) {
-        rejected.entry(i).or_default().push(RowError { line, field: field.into(), reason });
+    fn reject(
+        rejected: &mut HashMap<usize, Vec<RowError>>,
+        i: usize,
+        line: u64,
+        field: &str,
+        reason: String,
+    ) {
+        rejected.entry(i).or_default().push(RowError {
+            line,
+            field: field.into(),
+            reason,
+        });
     }
 
     // Within the file.
@@ -116,10 +147,21 @@ async fn check_against_file_and_registry(store: &Store, rows: &mut Vec<(u64, Reg
     }
 
     // Against the registry.
-    let areas: HashSet<String> = store.areas().await?.into_iter().map(|a| a.code.as_str().to_string()).collect();
-    let ids: Vec<&str> = rows.iter().map(|(_, r)| r.person.id_number.as_str()).collect();
+    let areas: HashSet<String> = store
+        .areas()
+        .await?
+        .into_iter()
+        .map(|a| a.code.as_str().to_string())
+        .collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|(_, r)| r.person.id_number.as_str())
+        .collect();
     let registered = store.registered_id_numbers(&ids).await?;
-    let keys: Vec<(&str, chrono::NaiveDate)> = rows.iter().map(|(_, r)| (r.person.name.trim(), r.birth_date)).collect();
+    let keys: Vec<(&str, chrono::NaiveDate)> = rows
+        .iter()
+        .map(|(_, r)| (r.person.name.trim(), r.birth_date))
+        .collect();
     let namesakes: HashMap<(String, chrono::NaiveDate, String), String> = store
         .persons_named(&keys)
         .await?
@@ -128,17 +170,38 @@ async fn check_against_file_and_registry(store: &Store, rows: &mut Vec<(u64, Reg
         .collect();
     for (i, (line, r)) in rows.iter().enumerate() {
         if !areas.contains(r.facts.area.as_str()) {
-            reject(&mut rejected, i, *line, "area", format!("{} is not a known area code", r.facts.area));
+            reject(
+                &mut rejected,
+                i,
+                *line,
+                "area",
+                format!("{} is not a known area code", r.facts.area),
+            );
         }
         if registered.contains(r.person.id_number.as_str()) {
-            reject(&mut rejected, i, *line, "id_number", "is already registered (record changes through the registry, not an import)".into());
-        } else if let Some(other) = namesakes.get(&(r.person.name.trim().to_string(), r.birth_date, r.facts.area.as_str().to_string())) {
+            reject(
+                &mut rejected,
+                i,
+                *line,
+                "id_number",
+                "is already registered (record changes through the registry, not an import)".into(),
+            );
+        } else if let Some(other) = namesakes.get(&(
+            r.person.name.trim().to_string(),
+            r.birth_date,
+            r.facts.area.as_str().to_string(),
+        )) {
             reject(&mut rejected, i, *line, "name", format!("probably the same person as {other}, already registered (same name, birth date and area)"));
         }
     }
 
     // Household heads: exactly one per household, counting the registry's current members.
-    let codes: Vec<&str> = rows.iter().map(|(_, r)| r.facts.household.as_str()).collect::<HashSet<_>>().into_iter().collect();
+    let codes: Vec<&str> = rows
+        .iter()
+        .map(|(_, r)| r.facts.household.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let existing = store.household_heads(&codes).await?;
     let mut heads: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, (_, r)) in rows.iter().enumerate() {
@@ -152,13 +215,31 @@ async fn check_against_file_and_registry(store: &Store, rows: &mut Vec<(u64, Reg
         let registry_head = existing.get(code).copied().unwrap_or(false);
         if r.facts.relation == Relation::Head {
             if registry_head {
-                reject(&mut rejected, i, *line, "relation", format!("household {code} already has a head in the registry"));
+                reject(
+                    &mut rejected,
+                    i,
+                    *line,
+                    "relation",
+                    format!("household {code} already has a head in the registry"),
+                );
             } else if in_file.first() != Some(&i) {
                 let first = in_file.first().map_or(0, |f| rows[*f].0);
-                reject(&mut rejected, i, *line, "relation", format!("household {code} already has a head on line {first}"));
+                reject(
+                    &mut rejected,
+                    i,
+                    *line,
+                    "relation",
+                    format!("household {code} already has a head on line {first}"),
+                );
             }
         } else if in_file.is_empty() && !existing.contains_key(code) {
-            reject(&mut rejected, i, *line, "household", format!("new household {code} has no member with relation 'head'"));
+            reject(
+                &mut rejected,
+                i,
+                *line,
+                "household",
+                format!("new household {code} has no member with relation 'head'"),
+            );
         }
     }
 
@@ -170,7 +251,13 @@ async fn check_against_file_and_registry(store: &Store, rows: &mut Vec<(u64, Reg
         .collect();
     for (i, (line, r)) in rows.iter().enumerate() {
         if headless.contains(&r.facts.household) && !rejected.contains_key(&i) {
-            reject(&mut rejected, i, *line, "household", format!("the head of household {} was rejected", r.facts.household));
+            reject(
+                &mut rejected,
+                i,
+                *line,
+                "household",
+                format!("the head of household {} was rejected", r.facts.household),
+            );
         }
     }
 

@@ -4,6 +4,7 @@
 //! Architecture invariant: no terminal, HTTP or SQL here. Progress is reported through
 //! [`Progress`]; the clock is passed in as [`Clock`] values.
 
+pub mod areas;
 pub mod export;
 pub mod generate;
 pub mod import;
@@ -36,6 +37,9 @@ impl Clock {
     pub fn at(now: DateTime<Utc>) -> Clock {
         // China has kept UTC+8 all year since 1991, so a fixed offset is exact here.
         let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
-        Clock { now, today: now.with_timezone(&china).date_naive() }
+        Clock {
+            now,
+            today: now.with_timezone(&china).date_naive(),
+        }
     }
 }

@@ -49,12 +49,19 @@ fn peak_rss_mib() -> Option<f64> {
 /// dropped afterwards.
 async fn fresh(db: &str) -> Result<(Store, Option<String>)> {
     if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        let schema = format!("bench_{}_{}", std::process::id(), chrono::Utc::now().timestamp());
+        let schema = format!(
+            "bench_{}_{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp()
+        );
         Ok((Store::open_postgres(db, Some(&schema)).await?, Some(schema)))
     } else {
         let path = Path::new(db.strip_prefix("sqlite:").unwrap_or(db));
         if path.exists() {
-            bail!("{} exists; benchmarks write into a new database (remove it or pass another --db)", path.display());
+            bail!(
+                "{} exists; benchmarks write into a new database (remove it or pass another --db)",
+                path.display()
+            );
         }
         Ok((Store::open(db).await?, None))
     }
@@ -79,7 +86,8 @@ pub async fn run(command: BenchCommand, db: &str, clock: Clock) -> Result<ExitCo
         BenchCommand::Generate { people } => {
             let (store, schema) = fresh(db).await?;
             let started = Instant::now();
-            let report = minsheng_app::generate::generate(&store, people, 2023, clock, &Bars::new()).await?;
+            let report =
+                minsheng_app::generate::generate(&store, people, 2023, clock, &Bars::new()).await?;
             let elapsed = started.elapsed();
             println!(
                 "bench generate: {} residents, {} households into {:?} in {:.1} s ({:.0} residents/s), peak RSS {:.0} MiB",
@@ -104,14 +112,26 @@ pub async fn run(command: BenchCommand, db: &str, clock: Clock) -> Result<ExitCo
                 writer.finish()?;
             }
             let (store, schema) = fresh(db).await?;
-            store.insert_areas(Generator::new(GeneratorConfig::new(1, 2023)).areas()).await?;
+            store
+                .insert_areas(Generator::new(GeneratorConfig::new(1, 2023)).areas())
+                .await?;
             let started = Instant::now();
-            let report = minsheng_app::import::import(&store, &csv, ImportOptions::default(), "bench", clock, &Quiet)
-                .await
-                .context("import")?;
+            let report = minsheng_app::import::import(
+                &store,
+                &csv,
+                ImportOptions::default(),
+                "bench",
+                clock,
+                &Quiet,
+            )
+            .await
+            .context("import")?;
             let elapsed = started.elapsed();
             if !report.errors.is_empty() {
-                bail!("the generated roster did not import cleanly: {}", report.errors[0]);
+                bail!(
+                    "the generated roster did not import cleanly: {}",
+                    report.errors[0]
+                );
             }
             println!(
                 "bench import: {} rows from {} into {:?} in {:.2} s ({:.0} rows/s), peak RSS {:.0} MiB",
@@ -134,7 +154,16 @@ pub async fn run(command: BenchCommand, db: &str, clock: Clock) -> Result<ExitCo
             let mut times = Vec::with_capacity(codes.len());
             for code in &codes {
                 let started = Instant::now();
-                let text = crate::show::household(&store, code, clock.today, clock.now, false, "bench", clock).await?;
+                let text = crate::show::household(
+                    &store,
+                    code,
+                    clock.today,
+                    clock.now,
+                    false,
+                    "bench",
+                    clock,
+                )
+                .await?;
                 times.push(started.elapsed());
                 std::hint::black_box(text);
             }

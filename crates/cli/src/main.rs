@@ -18,14 +18,23 @@ use minsheng_store::{Store, DEFAULT_SQLITE_PATH};
 use crate::progress::Bars;
 
 #[derive(Parser)]
-#[command(name = "minsheng", version, about = "民生 Minsheng — a city's social protection platform")]
+#[command(
+    name = "minsheng",
+    version,
+    about = "民生 Minsheng — a city's social protection platform"
+)]
 struct Cli {
     /// Database: a SQLite file path (the embedded default) or a postgres:// URL.
     #[arg(long, global = true, env = "MINSHENG_DB", default_value = DEFAULT_SQLITE_PATH)]
     db: String,
 
     /// Who is acting, for the audit log.
-    #[arg(long, global = true, env = "MINSHENG_ACTOR", default_value = "operator")]
+    #[arg(
+        long,
+        global = true,
+        env = "MINSHENG_ACTOR",
+        default_value = "operator"
+    )]
     actor: String,
 
     #[command(subcommand)]
@@ -62,6 +71,11 @@ enum Command {
         #[arg(long)]
         on: Option<NaiveDate>,
     },
+    /// Load or save the list of areas (code,name,urban CSV).
+    Areas {
+        #[command(subcommand)]
+        command: AreasCommand,
+    },
     /// Look at the registry.
     Registry {
         #[command(subcommand)]
@@ -72,6 +86,14 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AreasCommand {
+    /// Add the areas of a CSV file (existing codes are kept).
+    Import { file: PathBuf },
+    /// Write all areas to a CSV file.
+    Export { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -98,7 +120,10 @@ enum RegistryCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("MINSHENG_LOG")).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("MINSHENG_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(code) => code,
@@ -110,7 +135,9 @@ async fn main() -> ExitCode {
 }
 
 async fn open(db: &str) -> Result<Store> {
-    Store::open(db).await.with_context(|| format!("opening database {db}"))
+    Store::open(db)
+        .await
+        .with_context(|| format!("opening database {db}"))
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
@@ -120,27 +147,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.db).await?;
             let counts = store.counts().await?;
             if counts.persons == 0 {
-                println!("Generating a demo city of {people} residents into {} …", cli.db);
-                let report = minsheng_app::generate::generate(&store, people, seed, clock, &Bars::new()).await?;
+                println!(
+                    "Generating a demo city of {people} residents into {} …",
+                    cli.db
+                );
+                let report =
+                    minsheng_app::generate::generate(&store, people, seed, clock, &Bars::new())
+                        .await?;
                 println!("{}", report.tally.report());
             } else {
-                println!("The demo city is already in {} ({} residents).", cli.db, counts.persons);
+                println!(
+                    "The demo city is already in {} ({} residents).",
+                    cli.db, counts.persons
+                );
             }
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
                 println!("\nOne household of the demo city:\n");
                 let on = clock.today;
-                let text = show::household(&store, code, on, clock.now, false, &cli.actor, clock).await?;
+                let text =
+                    show::household(&store, code, on, clock.now, false, &cli.actor, clock).await?;
                 println!("{text}");
             }
             println!("Next: `minsheng registry show <household or ID number>`, `minsheng export roster.xlsx`.");
-            println!("(The web platform arrives with issue 5; until then the demo prints and exits.)");
+            println!(
+                "(The web platform arrives with issue 5; until then the demo prints and exits.)"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate { people, seed } => {
             let store = open(&cli.db).await?;
             let started = std::time::Instant::now();
-            let report = minsheng_app::generate::generate(&store, people, seed, clock, &Bars::new()).await?;
+            let report =
+                minsheng_app::generate::generate(&store, people, seed, clock, &Bars::new()).await?;
             println!(
                 "Generated {} residents in {} households ({} areas) in {:.1} s.\n",
                 report.persons,
@@ -153,7 +192,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Import { file, valid_only } => {
             let store = open(&cli.db).await?;
-            let report = minsheng_app::import::import(&store, &file, ImportOptions { valid_only }, &cli.actor, clock, &Bars::new()).await?;
+            let report = minsheng_app::import::import(
+                &store,
+                &file,
+                ImportOptions { valid_only },
+                &cli.actor,
+                clock,
+                &Bars::new(),
+            )
+            .await?;
             for e in &report.errors {
                 eprintln!("{}: {e}", file.display());
             }
@@ -177,20 +224,44 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export { file, on } => {
             let store = open(&cli.db).await?;
             let on = on.unwrap_or(clock.today);
-            let n = minsheng_app::export::export(&store, &file, on, &cli.actor, clock, &Bars::new()).await?;
+            let n =
+                minsheng_app::export::export(&store, &file, on, &cli.actor, clock, &Bars::new())
+                    .await?;
             println!("Exported {n} persons as on {on} to {}.", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Areas { command } => {
+            let store = open(&cli.db).await?;
+            match command {
+                AreasCommand::Import { file } => {
+                    let n =
+                        minsheng_app::areas::import_areas(&store, &file, &cli.actor, clock).await?;
+                    println!("{n} areas added from {}.", file.display());
+                }
+                AreasCommand::Export { file } => {
+                    let n = minsheng_app::areas::export_areas(&store, &file).await?;
+                    println!("{n} areas written to {}.", file.display());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Registry { command } => {
             let store = open(&cli.db).await?;
             match command {
-                RegistryCommand::Show { key, month, on, known_at, reveal } => {
+                RegistryCommand::Show {
+                    key,
+                    month,
+                    on,
+                    known_at,
+                    reveal,
+                } => {
                     let on = month.map(Month::first_day).or(on).unwrap_or(clock.today);
                     let known = match known_at {
                         Some(day) => end_of_day_china(day)?,
                         None => clock.now,
                     };
-                    let text = show::household(&store, &key, on, known, reveal, &cli.actor, clock).await?;
+                    let text =
+                        show::household(&store, &key, on, known, reveal, &cli.actor, clock).await?;
                     println!("{text}");
                 }
                 RegistryCommand::Summary => show::summary(&store).await?,
@@ -203,6 +274,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
 /// The last instant of `day` in China Standard Time.
 fn end_of_day_china(day: NaiveDate) -> Result<chrono::DateTime<chrono::Utc>> {
-    let Some(next) = day.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)) else { bail!("{day} is out of range") };
-    Ok(chrono::DateTime::from_naive_utc_and_offset(next - chrono::Duration::hours(8), chrono::Utc) - chrono::Duration::microseconds(1))
+    let Some(next) = day.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)) else {
+        bail!("{day} is out of range")
+    };
+    Ok(
+        chrono::DateTime::from_naive_utc_and_offset(next - chrono::Duration::hours(8), chrono::Utc)
+            - chrono::Duration::microseconds(1),
+    )
 }

@@ -11,7 +11,9 @@ pub struct Bars {
 
 impl Bars {
     pub fn new() -> Bars {
-        Bars { bar: Mutex::new(ProgressBar::hidden()) }
+        Bars {
+            bar: Mutex::new(ProgressBar::hidden()),
+        }
     }
 
     fn bar(&self) -> MutexGuard<'_, ProgressBar> {
@@ -25,9 +27,11 @@ impl Progress for Bars {
         current.finish_and_clear();
         let bar = match total {
             Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template("{msg:>12} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta} left)")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{msg:>12} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             ),
             None => ProgressBar::new_spinner(),
         };

@@ -12,7 +12,9 @@ use minsheng_store::Store;
 
 fn china(t: DateTime<Utc>) -> String {
     let offset = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
-    t.with_timezone(&offset).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 use chrono::Offset as _;
@@ -43,21 +45,61 @@ fn changes(before: &PersonFacts, after: &PersonFacts) -> Vec<String> {
         }
     };
     diff("户", before.household.clone(), after.household.clone());
-    diff("与户主关系", before.relation.label_zh().into(), after.relation.label_zh().into());
-    diff("共同生活", before.lives_together.to_string(), after.lives_together.to_string());
-    diff("户籍", before.hukou.label_zh().into(), after.hukou.label_zh().into());
+    diff(
+        "与户主关系",
+        before.relation.label_zh().into(),
+        after.relation.label_zh().into(),
+    );
+    diff(
+        "共同生活",
+        before.lives_together.to_string(),
+        after.lives_together.to_string(),
+    );
+    diff(
+        "户籍",
+        before.hukou.label_zh().into(),
+        after.hukou.label_zh().into(),
+    );
     diff("社区", before.area.to_string(), after.area.to_string());
-    diff("死亡日期", fmt_opt(before.death_date), fmt_opt(after.death_date));
+    diff(
+        "死亡日期",
+        fmt_opt(before.death_date),
+        fmt_opt(after.death_date),
+    );
     diff("残疾", disability(before), disability(after));
     diff("疾病", illnesses(before), illnesses(after));
-    diff("劳动能力", before.work_ability.label_zh().into(), after.work_ability.label_zh().into());
-    diff("就业", before.employment.label_zh().into(), after.employment.label_zh().into());
+    diff(
+        "劳动能力",
+        before.work_ability.label_zh().into(),
+        after.work_ability.label_zh().into(),
+    );
+    diff(
+        "就业",
+        before.employment.label_zh().into(),
+        after.employment.label_zh().into(),
+    );
     for kind in IncomeKind::ALL {
-        diff(kind.label_zh(), before.income.get(*kind).grouped(), after.income.get(*kind).grouped());
+        diff(
+            kind.label_zh(),
+            before.income.get(*kind).grouped(),
+            after.income.get(*kind).grouped(),
+        );
     }
-    diff("存款", before.assets.deposits.grouped(), after.assets.deposits.grouped());
-    diff("车辆", before.assets.vehicles.to_string(), after.assets.vehicles.to_string());
-    diff("住房", before.assets.homes.to_string(), after.assets.homes.to_string());
+    diff(
+        "存款",
+        before.assets.deposits.grouped(),
+        after.assets.deposits.grouped(),
+    );
+    diff(
+        "车辆",
+        before.assets.vehicles.to_string(),
+        after.assets.vehicles.to_string(),
+    );
+    diff(
+        "住房",
+        before.assets.homes.to_string(),
+        after.assets.homes.to_string(),
+    );
     out
 }
 
@@ -66,30 +108,69 @@ fn fmt_opt(d: Option<NaiveDate>) -> String {
 }
 
 fn disability(f: &PersonFacts) -> String {
-    f.disability.map_or_else(|| "无".into(), |d| format!("{} {}级", d.category.label_zh(), d.grade()))
+    f.disability.map_or_else(
+        || "无".into(),
+        |d| format!("{} {}级", d.category.label_zh(), d.grade()),
+    )
 }
 
 fn illnesses(f: &PersonFacts) -> String {
     if f.illnesses.is_empty() {
         "无".into()
     } else {
-        f.illnesses.iter().map(|i| i.label_zh()).collect::<Vec<_>>().join("、")
+        f.illnesses
+            .iter()
+            .map(|i| i.label_zh())
+            .collect::<Vec<_>>()
+            .join("、")
     }
 }
 
 fn period(r: &Recorded<PersonFacts>) -> String {
-    format!("{} → {}", r.version.valid_from, r.version.valid_to.map_or_else(|| "至今".into(), |d| d.to_string()))
+    format!(
+        "{} → {}",
+        r.version.valid_from,
+        r.version
+            .valid_to
+            .map_or_else(|| "至今".into(), |d| d.to_string())
+    )
 }
 
 /// Renders a household for a day, as known at an instant, with its full history.
 /// Reading a full record is audited; so is revealing ID numbers.
-pub async fn household(store: &Store, key: &str, on: NaiveDate, known_at: DateTime<Utc>, reveal: bool, actor: &str, clock: Clock) -> Result<String> {
+pub async fn household(
+    store: &Store,
+    key: &str,
+    on: NaiveDate,
+    known_at: DateTime<Utc>,
+    reveal: bool,
+    actor: &str,
+    clock: Clock,
+) -> Result<String> {
     let file = store.household_file(key).await?;
-    store.audit(actor, if reveal { "reveal_household" } else { "read_household" }, &file.code, &format!("on={on}"), clock.now).await?;
+    store
+        .audit(
+            actor,
+            if reveal {
+                "reveal_household"
+            } else {
+                "read_household"
+            },
+            &file.code,
+            &format!("on={on}"),
+            clock.now,
+        )
+        .await?;
     render(store, &file, on, known_at, reveal).await
 }
 
-async fn render(store: &Store, file: &HouseholdFile, on: NaiveDate, known_at: DateTime<Utc>, reveal: bool) -> Result<String> {
+async fn render(
+    store: &Store,
+    file: &HouseholdFile,
+    on: NaiveDate,
+    known_at: DateTime<Utc>,
+    reveal: bool,
+) -> Result<String> {
     let mut chain: Vec<AreaCode> = Vec::new();
     let mut area = Some(file.area.clone());
     while let Some(a) = area {
@@ -99,7 +180,11 @@ async fn render(store: &Store, file: &HouseholdFile, on: NaiveDate, known_at: Da
     chain.reverse();
     let codes: Vec<&str> = chain.iter().map(AreaCode::as_str).collect();
     let names = store.area_names(&codes).await?;
-    let path = chain.iter().filter_map(|c| names.get(c.as_str()).cloned()).collect::<Vec<_>>().join(" › ");
+    let path = chain
+        .iter()
+        .filter_map(|c| names.get(c.as_str()).cloned())
+        .collect::<Vec<_>>()
+        .join(" › ");
 
     let mut out = String::new();
     let _ = writeln!(out, "户 {}   {} ({})", file.code, path, file.area);
@@ -107,7 +192,11 @@ async fn render(store: &Store, file: &HouseholdFile, on: NaiveDate, known_at: Da
     let members = file.as_of(on, known_at);
     let _ = writeln!(out, "\n成员 {} 人:", members.len());
     for (person, f) in &members {
-        let dead = f.death_date.filter(|d| *d <= on).map(|d| format!("  (已故 {d})")).unwrap_or_default();
+        let dead = f
+            .death_date
+            .filter(|d| *d <= on)
+            .map(|d| format!("  (已故 {d})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "  {:<6} {} {} {} {}岁  {}  {}户籍  {}  {}{}{}",
@@ -120,7 +209,11 @@ async fn render(store: &Store, file: &HouseholdFile, on: NaiveDate, known_at: Da
             f.hukou.label_zh(),
             f.work_ability.label_zh(),
             f.employment.label_zh(),
-            if f.lives_together { "" } else { "  (不共同生活)" },
+            if f.lives_together {
+                ""
+            } else {
+                "  (不共同生活)"
+            },
             dead,
         );
         let incomes: Vec<String> = f
@@ -132,7 +225,11 @@ async fn render(store: &Store, file: &HouseholdFile, on: NaiveDate, known_at: Da
         let _ = writeln!(
             out,
             "         月收入: {}   存款 {}  车辆 {}  住房 {}   残疾: {}   疾病: {}",
-            if incomes.is_empty() { "无".to_string() } else { incomes.join("，") },
+            if incomes.is_empty() {
+                "无".to_string()
+            } else {
+                incomes.join("，")
+            },
             f.assets.deposits.grouped(),
             f.assets.vehicles,
             f.assets.homes,
@@ -143,7 +240,12 @@ async fn render(store: &Store, file: &HouseholdFile, on: NaiveDate, known_at: Da
 
     let _ = writeln!(out, "\n历史 (有效期 · 记录时间 · 记录人):");
     for m in &file.members {
-        let _ = writeln!(out, "  {} {}", m.person.name, id(&m.person.id_number, reveal));
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            m.person.name,
+            id(&m.person.id_number, reveal)
+        );
         let mut previous: Option<&PersonFacts> = None;
         for r in &m.versions {
             let status = match r.superseded_at {
@@ -154,10 +256,22 @@ async fn render(store: &Store, file: &HouseholdFile, on: NaiveDate, known_at: Da
                 None => "登记".to_string(),
                 Some(p) => {
                     let c = changes(p, &r.version.facts);
-                    if c.is_empty() { "未变".to_string() } else { c.join("；") }
+                    if c.is_empty() {
+                        "未变".to_string()
+                    } else {
+                        c.join("；")
+                    }
                 }
             };
-            let _ = writeln!(out, "    {:<25} {}  {}  {}{}", period(r), china(r.recorded_at), r.recorded_by, what, status);
+            let _ = writeln!(
+                out,
+                "    {:<25} {}  {}  {}{}",
+                period(r),
+                china(r.recorded_at),
+                r.recorded_by,
+                what,
+                status
+            );
             previous = Some(&r.version.facts);
         }
     }

@@ -153,7 +153,10 @@ mod tests {
         let street = community.parent().unwrap();
         assert_eq!(street.as_str(), "370212001");
         let district = street.parent().unwrap();
-        assert_eq!((district.as_str(), district.level()), ("370212", AreaLevel::District));
+        assert_eq!(
+            (district.as_str(), district.level()),
+            ("370212", AreaLevel::District)
+        );
         let city = district.parent().unwrap();
         assert_eq!((city.as_str(), city.level()), ("370200", AreaLevel::City));
         assert_eq!(city.parent(), None);

@@ -30,7 +30,11 @@ pub enum IdNumberError {
 }
 
 fn check_char(first17: &[u8]) -> u8 {
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -53,7 +57,10 @@ impl IdNumber {
         }
         let expected = check_char(&raw[..17]);
         if raw[17] != expected {
-            return Err(IdNumberError::CheckDigit { found: raw[17] as char, expected: expected as char });
+            return Err(IdNumberError::CheckDigit {
+                found: raw[17] as char,
+                expected: expected as char,
+            });
         }
         Ok(id)
     }
@@ -93,7 +100,11 @@ impl IdNumber {
 
     fn try_birth_date(&self) -> Option<NaiveDate> {
         let s = self.as_str();
-        NaiveDate::from_ymd_opt(s[6..10].parse().ok()?, s[10..12].parse().ok()?, s[12..14].parse().ok()?)
+        NaiveDate::from_ymd_opt(
+            s[6..10].parse().ok()?,
+            s[10..12].parse().ok()?,
+            s[12..14].parse().ok()?,
+        )
     }
 
     pub fn birth_date(&self) -> NaiveDate {
@@ -141,7 +152,10 @@ mod tests {
     #[test]
     fn accepts_the_standards_example() {
         let id = IdNumber::parse(STANDARD_EXAMPLE).unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.region_code(), 110105);
         assert_eq!(id.masked(), "110105********002X");
@@ -150,22 +164,34 @@ mod tests {
 
     #[test]
     fn lower_case_x_is_normalised() {
-        assert_eq!(IdNumber::parse("11010519491231002x").unwrap().as_str(), STANDARD_EXAMPLE);
+        assert_eq!(
+            IdNumber::parse("11010519491231002x").unwrap().as_str(),
+            STANDARD_EXAMPLE
+        );
     }
 
     #[test]
     fn rejects_wrong_check_character() {
         assert_eq!(
             IdNumber::parse("110105194912310021"),
-            Err(IdNumberError::CheckDigit { found: '1', expected: 'X' })
+            Err(IdNumberError::CheckDigit {
+                found: '1',
+                expected: 'X'
+            })
         );
     }
 
     #[test]
     fn rejects_bad_shapes_and_dates() {
         assert_eq!(IdNumber::parse("12345"), Err(IdNumberError::Length(5)));
-        assert_eq!(IdNumber::parse("1101051949123100AX"), Err(IdNumberError::NotDigits));
-        assert!(matches!(IdNumber::parse("110105194902300021"), Err(IdNumberError::BirthDate(_))));
+        assert_eq!(
+            IdNumber::parse("1101051949123100AX"),
+            Err(IdNumberError::NotDigits)
+        );
+        assert!(matches!(
+            IdNumber::parse("110105194902300021"),
+            Err(IdNumberError::BirthDate(_))
+        ));
     }
 
     proptest! {

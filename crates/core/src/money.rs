@@ -7,7 +7,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
@@ -15,7 +17,9 @@ pub struct Fen(pub i64);
 pub enum MoneyError {
     #[error("empty amount")]
     Empty,
-    #[error("'{0}' is not an amount in yuan (expected digits with at most two decimals, e.g. 1045.50)")]
+    #[error(
+        "'{0}' is not an amount in yuan (expected digits with at most two decimals, e.g. 1045.50)"
+    )]
     Malformed(String),
     #[error("'{0}' is too large")]
     Overflow(String),
@@ -58,7 +62,9 @@ impl Fen {
         if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
             return Err(malformed());
         }
-        let whole: i64 = whole.parse().map_err(|_| MoneyError::Overflow(trimmed.to_string()))?;
+        let whole: i64 = whole
+            .parse()
+            .map_err(|_| MoneyError::Overflow(trimmed.to_string()))?;
         let frac_fen: i64 = match frac.len() {
             0 => 0,
             1 => i64::from(frac.as_bytes()[0] - b'0') * 10,
@@ -155,7 +161,10 @@ mod tests {
         for bad in ["", "abc", "1.234", ".5", "1e3", "12.3.4", "--1", "1 000"] {
             assert!(Fen::parse_yuan(bad).is_err(), "{bad} should be rejected");
         }
-        assert!(matches!(Fen::parse_yuan("99999999999999999999"), Err(MoneyError::Overflow(_))));
+        assert!(matches!(
+            Fen::parse_yuan("99999999999999999999"),
+            Err(MoneyError::Overflow(_))
+        ));
     }
 
     #[test]

@@ -19,11 +19,15 @@ pub struct MonthError(String);
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        ((1..=12).contains(&month) && (1000..=9999).contains(&year)).then_some(Month { year, month })
+        ((1..=12).contains(&month) && (1000..=9999).contains(&year))
+            .then_some(Month { year, month })
     }
 
     pub fn containing(date: NaiveDate) -> Month {
-        Month { year: date.year(), month: date.month() }
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     pub fn year(self) -> i32 {
@@ -44,9 +48,15 @@ impl Month {
 
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 }
@@ -89,11 +99,20 @@ mod tests {
     #[test]
     fn months_know_their_days() {
         let feb: Month = "2024-02".parse().unwrap();
-        assert_eq!(feb.first_day(), NaiveDate::from_ymd_opt(2024, 2, 1).unwrap());
-        assert_eq!(feb.last_day(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        assert_eq!(
+            feb.first_day(),
+            NaiveDate::from_ymd_opt(2024, 2, 1).unwrap()
+        );
+        assert_eq!(
+            feb.last_day(),
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
         let dec: Month = "2025-12".parse().unwrap();
         assert_eq!(dec.next().to_string(), "2026-01");
-        assert_eq!(dec.last_day(), NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+        assert_eq!(
+            dec.last_day(),
+            NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()
+        );
     }
 
     #[test]

@@ -79,9 +79,15 @@ pub fn amend<T: Clone + PartialEq>(
 ) -> Result<Amendment<T>, TimelineError> {
     let first = current.first().ok_or(TimelineError::NoRecord)?;
     if from < first.valid_from {
-        return Err(TimelineError::BeforeFirstRecord { from, first: first.valid_from });
+        return Err(TimelineError::BeforeFirstRecord {
+            from,
+            first: first.valid_from,
+        });
     }
-    let mut amendment = Amendment { supersede: Vec::new(), insert: Vec::new() };
+    let mut amendment = Amendment {
+        supersede: Vec::new(),
+        insert: Vec::new(),
+    };
     for (i, v) in current.iter().enumerate() {
         if v.valid_to.is_some_and(|to| to <= from) {
             continue;
@@ -93,9 +99,17 @@ pub fn amend<T: Clone + PartialEq>(
         }
         amendment.supersede.push(i);
         if v.valid_from < from {
-            amendment.insert.push(Version { valid_from: v.valid_from, valid_to: Some(from), facts: v.facts.clone() });
+            amendment.insert.push(Version {
+                valid_from: v.valid_from,
+                valid_to: Some(from),
+                facts: v.facts.clone(),
+            });
         }
-        amendment.insert.push(Version { valid_from: v.valid_from.max(from), valid_to: v.valid_to, facts: changed });
+        amendment.insert.push(Version {
+            valid_from: v.valid_from.max(from),
+            valid_to: v.valid_to,
+            facts: changed,
+        });
     }
     Ok(amendment)
 }
@@ -145,8 +159,16 @@ mod tests {
         assert_eq!(
             a.insert,
             vec![
-                Version { valid_from: day(0), valid_to: Some(day(10)), facts: (1, 7) },
-                Version { valid_from: day(10), valid_to: None, facts: (2, 7) },
+                Version {
+                    valid_from: day(0),
+                    valid_to: Some(day(10)),
+                    facts: (1, 7)
+                },
+                Version {
+                    valid_from: day(10),
+                    valid_to: None,
+                    facts: (2, 7)
+                },
             ]
         );
     }
@@ -162,16 +184,26 @@ mod tests {
         let current = timeline(&[], &[1]);
         assert_eq!(
             amend(&current, day(-1), |f| f.0 = 2),
-            Err(TimelineError::BeforeFirstRecord { from: day(-1), first: day(0) })
+            Err(TimelineError::BeforeFirstRecord {
+                from: day(-1),
+                first: day(0)
+            })
         );
-        assert_eq!(amend::<(u32, u32)>(&[], day(0), |_| {}), Err(TimelineError::NoRecord));
+        assert_eq!(
+            amend::<(u32, u32)>(&[], day(0), |_| {}),
+            Err(TimelineError::NoRecord)
+        );
     }
 
     #[test]
     fn recorded_versions_are_filtered_by_record_time() {
         let t = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap();
         let r = Recorded {
-            version: Version { valid_from: day(0), valid_to: None, facts: () },
+            version: Version {
+                valid_from: day(0),
+                valid_to: None,
+                facts: (),
+            },
             recorded_at: t(100),
             superseded_at: Some(t(200)),
             recorded_by: "test".into(),

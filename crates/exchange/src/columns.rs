@@ -2,8 +2,8 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, Hukou, IllnessSet, IncomeKind, Incomes, Person,
-    PersonFacts, Registration, Relation, Sex, WorkAbility,
+    Assets, Disability, DisabilityCategory, Employment, Hukou, IllnessSet, IncomeKind, Incomes,
+    Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber};
 
@@ -17,7 +17,11 @@ pub struct Column {
 }
 
 const fn col(code: &'static str, label_zh: &'static str, required: bool) -> Column {
-    Column { code, label_zh, required }
+    Column {
+        code,
+        label_zh,
+        required,
+    }
 }
 
 /// Every column, in export order. Optional columns default to empty, zero, or (for
@@ -44,7 +48,11 @@ pub const COLUMNS: &[Column] = &[
     col("income_property", "财产净收入", false),
     col("income_transfer", "转移净收入", false),
     col("income_pension", "养老金", false),
-    col("income_residents_basic_pension", "城乡居民基础养老金", false),
+    col(
+        "income_residents_basic_pension",
+        "城乡居民基础养老金",
+        false,
+    ),
     col("income_social_assistance", "社会救助金", false),
     col("income_scholarship", "奖学金", false),
     col("income_family_planning_reward", "计划生育奖励", false),
@@ -82,8 +90,13 @@ impl Layout {
         let mut problems = Vec::new();
         for (i, cell) in header.iter().enumerate() {
             let name = cell.trim().trim_start_matches('\u{feff}');
-            match COLUMNS.iter().position(|c| c.code.eq_ignore_ascii_case(name) || c.label_zh == name) {
-                Some(c) if positions[c].is_some() => problems.push(format!("column '{name}' appears twice")),
+            match COLUMNS
+                .iter()
+                .position(|c| c.code.eq_ignore_ascii_case(name) || c.label_zh == name)
+            {
+                Some(c) if positions[c].is_some() => {
+                    problems.push(format!("column '{name}' appears twice"))
+                }
                 Some(c) => positions[c] = Some(i),
                 None if name.is_empty() => {}
                 None => problems.push(format!("unknown column '{name}'")),
@@ -91,7 +104,10 @@ impl Layout {
         }
         for (c, column) in COLUMNS.iter().enumerate() {
             if column.required && positions[c].is_none() {
-                problems.push(format!("required column '{}' ({}) is missing", column.code, column.label_zh));
+                problems.push(format!(
+                    "required column '{}' ({}) is missing",
+                    column.code, column.label_zh
+                ));
             }
         }
         if problems.is_empty() {
@@ -120,7 +136,11 @@ struct RowParser<'a> {
 
 impl RowParser<'_> {
     fn fail(&mut self, field: &str, reason: impl Into<String>) {
-        self.errors.push(RowError { line: self.line, field: field.into(), reason: reason.into() });
+        self.errors.push(RowError {
+            line: self.line,
+            field: field.into(),
+            reason: reason.into(),
+        });
     }
 
     fn text(&self, field: &str) -> &str {
@@ -136,7 +156,11 @@ impl RowParser<'_> {
         parse(&value).map_err(|e| self.fail(field, e)).ok()
     }
 
-    fn optional<T>(&mut self, field: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<Option<T>> {
+    fn optional<T>(
+        &mut self,
+        field: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<Option<T>> {
         let value = self.text(field).to_string();
         if value.is_empty() {
             return Some(None);
@@ -174,39 +198,67 @@ fn amount(text: &str) -> Result<Fen, String> {
 }
 
 fn count(text: &str) -> Result<u8, String> {
-    text.parse::<u8>().map_err(|_| format!("'{text}' is not a whole number from 0 to 255"))
+    text.parse::<u8>()
+        .map_err(|_| format!("'{text}' is not a whole number from 0 to 255"))
 }
 
 /// Parses one data row. `today` is the default `effective_from` and the limit for dates.
-pub fn parse_row(layout: &Layout, record: &[String], line: u64, today: NaiveDate) -> Result<Registration, Vec<RowError>> {
-    let mut p = RowParser { layout, record, line, errors: Vec::new() };
-    let id_number = p.required("id_number", |t| IdNumber::parse(t).map_err(|e| e.to_string()));
+pub fn parse_row(
+    layout: &Layout,
+    record: &[String],
+    line: u64,
+    today: NaiveDate,
+) -> Result<Registration, Vec<RowError>> {
+    let mut p = RowParser {
+        layout,
+        record,
+        line,
+        errors: Vec::new(),
+    };
+    let id_number = p.required("id_number", |t| {
+        IdNumber::parse(t).map_err(|e| e.to_string())
+    });
     let name = p.required("name", |t| Ok(t.to_string()));
     let sex = p.required("sex", Sex::parse);
     let birth_date = p.required("birth_date", date);
     let household = p.required("household", |t| Ok(t.to_string()));
     let relation = p.required("relation", Relation::parse);
-    let lives_together = p.optional("lives_together", boolean).map(|v| v.unwrap_or(true));
+    let lives_together = p
+        .optional("lives_together", boolean)
+        .map(|v| v.unwrap_or(true));
     let hukou = p.required("hukou", Hukou::parse);
     let area = p.required("area", |t| AreaCode::parse(t).map_err(|e| e.to_string()));
-    let effective_from = p.optional("effective_from", date).map(|v| v.unwrap_or(today));
+    let effective_from = p
+        .optional("effective_from", date)
+        .map(|v| v.unwrap_or(today));
     let death_date = p.optional("death_date", date);
     let category = p.optional("disability_category", DisabilityCategory::parse);
     let grade = p.optional("disability_grade", count);
     let disability = match (category, grade) {
-        (Some(Some(c)), Some(Some(g))) => Disability::new(c, g).map(Some).map_err(|e| p.fail("disability_grade", e.reason)).ok(),
+        (Some(Some(c)), Some(Some(g))) => Disability::new(c, g)
+            .map(Some)
+            .map_err(|e| p.fail("disability_grade", e.reason))
+            .ok(),
         (Some(None), Some(None)) => Some(None),
         (Some(Some(_)), Some(None)) => {
-            p.fail("disability_grade", "is required when a disability category is given");
+            p.fail(
+                "disability_grade",
+                "is required when a disability category is given",
+            );
             None
         }
         (Some(None), Some(Some(_))) => {
-            p.fail("disability_category", "is required when a disability grade is given");
+            p.fail(
+                "disability_category",
+                "is required when a disability grade is given",
+            );
             None
         }
         _ => None,
     };
-    let illnesses = p.optional("illnesses", IllnessSet::parse_codes).map(Option::unwrap_or_default);
+    let illnesses = p
+        .optional("illnesses", IllnessSet::parse_codes)
+        .map(Option::unwrap_or_default);
     let work_ability = p.required("work_ability", WorkAbility::parse);
     let employment = p.required("employment", Employment::parse);
     let mut income = Some(Incomes::default());
@@ -225,13 +277,45 @@ pub fn parse_row(layout: &Layout, record: &[String], line: u64, today: NaiveDate
     let homes = p.optional("homes", count);
 
     let (
-        Some(id_number), Some(name), Some(sex), Some(birth_date), Some(household), Some(relation),
-        Some(lives_together), Some(hukou), Some(area), Some(effective_from), Some(death_date),
-        Some(disability), Some(illnesses), Some(work_ability), Some(employment), Some(income),
-        Some(deposits), Some(vehicles), Some(homes),
+        Some(id_number),
+        Some(name),
+        Some(sex),
+        Some(birth_date),
+        Some(household),
+        Some(relation),
+        Some(lives_together),
+        Some(hukou),
+        Some(area),
+        Some(effective_from),
+        Some(death_date),
+        Some(disability),
+        Some(illnesses),
+        Some(work_ability),
+        Some(employment),
+        Some(income),
+        Some(deposits),
+        Some(vehicles),
+        Some(homes),
     ) = (
-        id_number, name, sex, birth_date, household, relation, lives_together, hukou, area, effective_from,
-        death_date, disability, illnesses, work_ability, employment, income, deposits, vehicles, homes,
+        id_number,
+        name,
+        sex,
+        birth_date,
+        household,
+        relation,
+        lives_together,
+        hukou,
+        area,
+        effective_from,
+        death_date,
+        disability,
+        illnesses,
+        work_ability,
+        employment,
+        income,
+        deposits,
+        vehicles,
+        homes,
     )
     else {
         return Err(p.errors);
@@ -252,14 +336,22 @@ pub fn parse_row(layout: &Layout, record: &[String], line: u64, today: NaiveDate
             work_ability,
             employment,
             income,
-            assets: Assets { deposits: deposits.unwrap_or_default(), vehicles: vehicles.unwrap_or(0), homes: homes.unwrap_or(0) },
+            assets: Assets {
+                deposits: deposits.unwrap_or_default(),
+                vehicles: vehicles.unwrap_or(0),
+                homes: homes.unwrap_or(0),
+            },
         },
         effective_from,
     };
     let errors: Vec<RowError> = registration
         .check(today)
         .into_iter()
-        .map(|e| RowError { line, field: e.field, reason: e.reason })
+        .map(|e| RowError {
+            line,
+            field: e.field,
+            reason: e.reason,
+        })
         .collect();
     if errors.is_empty() {
         Ok(registration)
@@ -283,8 +375,12 @@ pub fn to_record(r: &Registration) -> Vec<String> {
         f.area.as_str().to_string(),
         r.effective_from.to_string(),
         f.death_date.map(|d| d.to_string()).unwrap_or_default(),
-        f.disability.map(|d| d.category.as_str().to_string()).unwrap_or_default(),
-        f.disability.map(|d| d.grade().to_string()).unwrap_or_default(),
+        f.disability
+            .map(|d| d.category.as_str().to_string())
+            .unwrap_or_default(),
+        f.disability
+            .map(|d| d.grade().to_string())
+            .unwrap_or_default(),
         f.illnesses.to_codes(),
         f.work_ability.as_str().to_string(),
         f.employment.as_str().to_string(),
@@ -305,7 +401,8 @@ mod tests {
     }
 
     fn good_row() -> Vec<String> {
-        let id = IdNumber::from_parts(370212, NaiveDate::from_ymd_opt(1950, 3, 8).unwrap(), 23).unwrap();
+        let id =
+            IdNumber::from_parts(370212, NaiveDate::from_ymd_opt(1950, 3, 8).unwrap(), 23).unwrap();
         let mut row = vec![String::new(); COLUMNS.len()];
         let mut set = |code: &str, v: &str| {
             let i = COLUMNS.iter().position(|c| c.code == code).unwrap();
@@ -351,9 +448,17 @@ mod tests {
         row[i("disability_category")] = "visual".into();
         let errors = parse_row(&layout, &row, 7, today()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["id_number", "hukou", "disability_grade", "income_wage"], "{errors:?}");
+        assert_eq!(
+            fields,
+            ["id_number", "hukou", "disability_grade", "income_wage"],
+            "{errors:?}"
+        );
         assert!(errors.iter().all(|e| e.line == 7));
-        assert!(errors[0].reason.contains("check character"), "{}", errors[0].reason);
+        assert!(
+            errors[0].reason.contains("check character"),
+            "{}",
+            errors[0].reason
+        );
     }
 
     #[test]

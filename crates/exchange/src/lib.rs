@@ -5,10 +5,12 @@
 //! the column and the reason; writes the same format back, so an export re-imports as is.
 //! This crate knows files, not databases.
 
+mod areas;
 mod columns;
 mod read;
 mod write;
 
+pub use areas::{read_areas, write_areas, AREA_COLUMNS};
 pub use columns::{parse_row, to_record, Column, Layout, RowError, COLUMNS};
 pub use read::{open_roster, Format, Roster, RosterError};
 pub use write::{RosterWriter, WriteError};

@@ -15,7 +15,12 @@ pub enum Format {
 
 impl Format {
     pub fn from_path(path: &Path) -> Result<Format, RosterError> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("csv") => Ok(Format::Csv),
             Some("xlsx") | Some("xlsm") | Some("xls") => Ok(Format::Xlsx),
             _ => Err(RosterError::UnsupportedFormat(path.display().to_string())),
@@ -44,14 +49,22 @@ pub struct Roster {
 }
 
 pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
-    let unreadable = |reason: String| RosterError::Unreadable { path: path.display().to_string(), reason };
+    let unreadable = |reason: String| RosterError::Unreadable {
+        path: path.display().to_string(),
+        reason,
+    };
     match Format::from_path(path)? {
         Format::Csv => {
             let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
-            let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::with_capacity(1 << 20, file));
+            let reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(BufReader::with_capacity(1 << 20, file));
             let mut records = reader.into_byte_records();
             let header = match records.next() {
-                Some(Ok(h)) => utf8_cells(&h).map_err(|reason| RosterError::Malformed { line: 1, reason })?,
+                Some(Ok(h)) => {
+                    utf8_cells(&h).map_err(|reason| RosterError::Malformed { line: 1, reason })?
+                }
                 Some(Err(e)) => return Err(unreadable(e.to_string())),
                 None => return Err(RosterError::Header(vec!["the file is empty".into()])),
             };
@@ -61,7 +74,12 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                 let line = i as u64 + 2;
                 let record = match record {
                     Ok(r) => r,
-                    Err(e) => return Some(Err(RosterError::Malformed { line, reason: e.to_string() })),
+                    Err(e) => {
+                        return Some(Err(RosterError::Malformed {
+                            line,
+                            reason: e.to_string(),
+                        }))
+                    }
                 };
                 if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
                     return None;
@@ -72,25 +90,42 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                         reason: format!("has {} fields, the header has {width}", record.len()),
                     }));
                 }
-                Some(utf8_cells(&record).map(|cells| (line, cells)).map_err(|reason| RosterError::Malformed { line, reason }))
+                Some(
+                    utf8_cells(&record)
+                        .map(|cells| (line, cells))
+                        .map_err(|reason| RosterError::Malformed { line, reason }),
+                )
             });
-            Ok(Roster { layout, rows: Box::new(rows) })
+            Ok(Roster {
+                layout,
+                rows: Box::new(rows),
+            })
         }
         Format::Xlsx => {
-            let mut workbook = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+            let mut workbook =
+                calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
             let range = workbook
                 .worksheet_range_at(0)
                 .ok_or_else(|| unreadable("the workbook has no sheet".into()))?
                 .map_err(|e| unreadable(e.to_string()))?;
             let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-            let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<String>>()).collect::<Vec<_>>().into_iter();
-            let header = rows.next().ok_or_else(|| RosterError::Header(vec!["the sheet is empty".into()]))?;
+            let mut rows = range
+                .rows()
+                .map(|r| r.iter().map(cell_text).collect::<Vec<String>>())
+                .collect::<Vec<_>>()
+                .into_iter();
+            let header = rows
+                .next()
+                .ok_or_else(|| RosterError::Header(vec!["the sheet is empty".into()]))?;
             let layout = Layout::from_header(&header).map_err(RosterError::Header)?;
             let rows = rows
                 .enumerate()
                 .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
                 .map(move |(i, cells)| Ok((first_row + i as u64 + 2, cells)));
-            Ok(Roster { layout, rows: Box::new(rows) })
+            Ok(Roster {
+                layout,
+                rows: Box::new(rows),
+            })
         }
     }
 }
@@ -99,7 +134,8 @@ fn utf8_cells(record: &csv::ByteRecord) -> Result<Vec<String>, String> {
     record
         .iter()
         .map(|c| {
-            String::from_utf8(c.to_vec()).map_err(|_| "is not valid UTF-8 text (save the file as UTF-8 CSV)".to_string())
+            String::from_utf8(c.to_vec())
+                .map_err(|_| "is not valid UTF-8 text (save the file as UTF-8 CSV)".to_string())
         })
         .collect()
 }
@@ -115,7 +151,9 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => excel_date(dt.as_f64()).map(|d| d.to_string()).unwrap_or_else(|| dt.as_f64().to_string()),
+        Data::DateTime(dt) => excel_date(dt.as_f64())
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| dt.as_f64().to_string()),
         Data::Error(e) => format!("#{e:?}"),
     }
 }
@@ -136,6 +174,9 @@ mod tests {
 
     #[test]
     fn unsupported_extensions_are_named() {
-        assert!(matches!(Format::from_path(Path::new("a.json")), Err(RosterError::UnsupportedFormat(_))));
+        assert!(matches!(
+            Format::from_path(Path::new("a.json")),
+            Err(RosterError::UnsupportedFormat(_))
+        ));
     }
 }

@@ -23,27 +23,50 @@ pub enum WriteError {
 
 /// Writes a roster, in the format its file name says.
 pub enum RosterWriter {
-    Csv { writer: csv::Writer<BufWriter<File>>, path: PathBuf },
-    Xlsx { workbook: Box<Workbook>, row: u32, path: PathBuf },
+    Csv {
+        writer: csv::Writer<BufWriter<File>>,
+        path: PathBuf,
+    },
+    Xlsx {
+        workbook: Box<Workbook>,
+        row: u32,
+        path: PathBuf,
+    },
 }
 
 impl RosterWriter {
     pub fn create(path: &Path) -> Result<RosterWriter, WriteError> {
-        let io = |e: &dyn std::fmt::Display| WriteError::Io { path: path.display().to_string(), reason: e.to_string() };
+        let io = |e: &dyn std::fmt::Display| WriteError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
         match Format::from_path(path)? {
             Format::Csv => {
                 let file = File::create(path).map_err(|e| io(&e))?;
                 let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-                writer.write_record(COLUMNS.iter().map(|c| c.code)).map_err(|e| io(&e))?;
-                Ok(RosterWriter::Csv { writer, path: path.to_path_buf() })
+                writer
+                    .write_record(COLUMNS.iter().map(|c| c.code))
+                    .map_err(|e| io(&e))?;
+                Ok(RosterWriter::Csv {
+                    writer,
+                    path: path.to_path_buf(),
+                })
             }
             Format::Xlsx => {
                 let mut workbook = Box::new(Workbook::new());
-                let sheet = workbook.add_worksheet_with_constant_memory().map_err(|e| io(&e))?;
+                let sheet = workbook
+                    .add_worksheet_with_constant_memory()
+                    .map_err(|e| io(&e))?;
                 for (c, column) in COLUMNS.iter().enumerate() {
-                    sheet.write_string(0, c as u16, column.code).map_err(|e| io(&e))?;
+                    sheet
+                        .write_string(0, c as u16, column.code)
+                        .map_err(|e| io(&e))?;
                 }
-                Ok(RosterWriter::Xlsx { workbook, row: 0, path: path.to_path_buf() })
+                Ok(RosterWriter::Xlsx {
+                    workbook,
+                    row: 0,
+                    path: path.to_path_buf(),
+                })
             }
         }
     }
@@ -52,13 +75,23 @@ impl RosterWriter {
         match self {
             RosterWriter::Csv { writer, path } => writer
                 .write_record(to_record(registration))
-                .map_err(|e| WriteError::Io { path: path.display().to_string(), reason: e.to_string() }),
-            RosterWriter::Xlsx { workbook, row, path } => {
+                .map_err(|e| WriteError::Io {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }),
+            RosterWriter::Xlsx {
+                workbook,
+                row,
+                path,
+            } => {
                 if *row >= XLSX_MAX_ROWS {
                     return Err(WriteError::TooManyRows);
                 }
                 *row += 1;
-                let io = |e: rust_xlsxwriter::XlsxError| WriteError::Io { path: path.display().to_string(), reason: e.to_string() };
+                let io = |e: rust_xlsxwriter::XlsxError| WriteError::Io {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                };
                 let sheet = workbook.worksheet_from_index(0).map_err(io)?;
                 // Everything as text: ID numbers must not become numbers, amounts stay exact.
                 for (c, value) in to_record(registration).iter().enumerate() {
@@ -73,12 +106,16 @@ impl RosterWriter {
 
     pub fn finish(self) -> Result<(), WriteError> {
         match self {
-            RosterWriter::Csv { mut writer, path } => {
-                writer.flush().map_err(|e| WriteError::Io { path: path.display().to_string(), reason: e.to_string() })
-            }
-            RosterWriter::Xlsx { mut workbook, path, .. } => workbook
-                .save(&path)
-                .map_err(|e| WriteError::Io { path: path.display().to_string(), reason: e.to_string() }),
+            RosterWriter::Csv { mut writer, path } => writer.flush().map_err(|e| WriteError::Io {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+            RosterWriter::Xlsx {
+                mut workbook, path, ..
+            } => workbook.save(&path).map_err(|e| WriteError::Io {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
         }
     }
 }

@@ -17,7 +17,14 @@ pub struct AuditEntry {
 }
 
 impl Store {
-    pub async fn audit(&self, actor: &str, action: &str, subject: &str, detail: &str, at: DateTime<Utc>) -> Result<()> {
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
                 .bind(micros(at))

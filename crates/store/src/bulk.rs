@@ -34,22 +34,58 @@ pub(crate) struct Table {
     pub columns: &'static [&'static str],
 }
 
-pub(crate) const HOUSEHOLD: Table = Table { name: "household", columns: &["id", "code", "area_code", "recorded_at"] };
+pub(crate) const HOUSEHOLD: Table = Table {
+    name: "household",
+    columns: &["id", "code", "area_code", "recorded_at"],
+};
 
 pub(crate) const PERSON: Table = Table {
     name: "person",
-    columns: &["id", "id_number", "name", "birth_date", "sex", "recorded_at", "recorded_by"],
+    columns: &[
+        "id",
+        "id_number",
+        "name",
+        "birth_date",
+        "sex",
+        "recorded_at",
+        "recorded_by",
+    ],
 };
 
 pub(crate) const PERSON_VERSION: Table = Table {
     name: "person_version",
     columns: &[
-        "id", "person_id", "valid_from", "valid_to", "recorded_at", "superseded_at", "recorded_by",
-        "household_id", "relation", "lives_together", "hukou", "area_code", "death_date",
-        "disability_category", "disability_grade", "illnesses", "work_ability", "employment",
-        "income_wage", "income_business", "income_property", "income_transfer", "income_pension",
-        "income_residents_basic_pension", "income_social_assistance", "income_scholarship",
-        "income_family_planning_reward", "income_bravery_award", "deposits", "vehicles", "homes",
+        "id",
+        "person_id",
+        "valid_from",
+        "valid_to",
+        "recorded_at",
+        "superseded_at",
+        "recorded_by",
+        "household_id",
+        "relation",
+        "lives_together",
+        "hukou",
+        "area_code",
+        "death_date",
+        "disability_category",
+        "disability_grade",
+        "illnesses",
+        "work_ability",
+        "employment",
+        "income_wage",
+        "income_business",
+        "income_property",
+        "income_transfer",
+        "income_pension",
+        "income_residents_basic_pension",
+        "income_social_assistance",
+        "income_scholarship",
+        "income_family_planning_reward",
+        "income_bravery_award",
+        "deposits",
+        "vehicles",
+        "homes",
     ],
 };
 
@@ -78,8 +114,10 @@ pub(crate) fn version_cells(
         Cell::Text(f.hukou.as_str().into()),
         Cell::Text(f.area.as_str().into()),
         f.death_date.into(),
-        f.disability.map_or(Cell::Null, |d| Cell::Text(d.category.as_str().into())),
-        f.disability.map_or(Cell::Null, |d| Cell::Int(i64::from(d.grade()))),
+        f.disability
+            .map_or(Cell::Null, |d| Cell::Text(d.category.as_str().into())),
+        f.disability
+            .map_or(Cell::Null, |d| Cell::Int(i64::from(d.grade()))),
         Cell::Text(f.illnesses.to_codes()),
         Cell::Text(f.work_ability.as_str().into()),
         Cell::Text(f.employment.as_str().into()),
@@ -108,20 +146,29 @@ impl Tx {
                 let mut tx = pool.begin().await?;
                 // Take the write lock now rather than at the first insert, so that two writers
                 // queue up instead of one failing half-way with "database is locked".
-                sqlx::query("UPDATE household SET id = id WHERE id = -1").execute(&mut *tx).await?;
+                sqlx::query("UPDATE household SET id = id WHERE id = -1")
+                    .execute(&mut *tx)
+                    .await?;
                 Tx::Sqlite(tx)
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                sqlx::query("LOCK TABLE household, person, person_version IN SHARE ROW EXCLUSIVE MODE")
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "LOCK TABLE household, person, person_version IN SHARE ROW EXCLUSIVE MODE",
+                )
+                .execute(&mut *tx)
+                .await?;
                 Tx::Postgres(tx)
             }
         })
     }
 
-    pub(crate) async fn write(&mut self, table: &Table, rows: Vec<Vec<Cell>>, sql_cache: &mut HashMap<(&'static str, usize), String>) -> Result<()> {
+    pub(crate) async fn write(
+        &mut self,
+        table: &Table,
+        rows: Vec<Vec<Cell>>,
+        sql_cache: &mut HashMap<(&'static str, usize), String>,
+    ) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -137,7 +184,11 @@ impl Tx {
                     }
                     buf.push('\n');
                 }
-                let statement = format!("COPY {} ({}) FROM STDIN", table.name, table.columns.join(", "));
+                let statement = format!(
+                    "COPY {} ({}) FROM STDIN",
+                    table.name,
+                    table.columns.join(", ")
+                );
                 let mut copy = tx.copy_in_raw(&statement).await?;
                 copy.send(buf.as_bytes()).await?;
                 copy.finish().await?;
@@ -178,7 +229,11 @@ impl Tx {
 
 fn insert_sql(table: &Table, rows: usize) -> String {
     let placeholders = format!("({})", vec!["?"; table.columns.len()].join(","));
-    let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns.join(", "));
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        table.name,
+        table.columns.join(", ")
+    );
     for i in 0..rows {
         if i > 0 {
             sql.push(',');
@@ -307,9 +362,16 @@ impl Loader {
         for r in batch {
             let person_id = self.next_person_id;
             self.next_person_id += 1;
-            let household_id = *self.households.get(r.facts.household.as_str()).ok_or_else(|| {
-                StoreError::Corrupt(format!("household {} was not resolved", r.facts.household))
-            })?;
+            let household_id =
+                *self
+                    .households
+                    .get(r.facts.household.as_str())
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "household {} was not resolved",
+                            r.facts.household
+                        ))
+                    })?;
             persons.push(vec![
                 Cell::Int(person_id),
                 Cell::Text(r.person.id_number.as_str().to_string()),
@@ -319,7 +381,11 @@ impl Loader {
                 Cell::Int(self.recorded_at),
                 Cell::Text(self.recorded_by.clone()),
             ]);
-            let version = Version { valid_from: r.effective_from, valid_to: None, facts: r.facts.clone() };
+            let version = Version {
+                valid_from: r.effective_from,
+                valid_to: None,
+                facts: r.facts.clone(),
+            };
             versions.push(version_cells(
                 self.next_version_id,
                 person_id,
@@ -332,9 +398,13 @@ impl Loader {
         }
         self.households_added += new_households.len() as u64;
         self.persons_added += batch.len() as u64;
-        self.tx.write(&HOUSEHOLD, new_households, &mut self.sql_cache).await?;
+        self.tx
+            .write(&HOUSEHOLD, new_households, &mut self.sql_cache)
+            .await?;
         self.tx.write(&PERSON, persons, &mut self.sql_cache).await?;
-        self.tx.write(&PERSON_VERSION, versions, &mut self.sql_cache).await?;
+        self.tx
+            .write(&PERSON_VERSION, versions, &mut self.sql_cache)
+            .await?;
         Ok(())
     }
 

@@ -82,7 +82,10 @@ pub enum StoreError {
 
 impl From<minsheng_core::FieldError> for StoreError {
     fn from(e: minsheng_core::FieldError) -> Self {
-        StoreError::Invalid { field: e.field, reason: e.reason }
+        StoreError::Invalid {
+            field: e.field,
+            reason: e.reason,
+        }
     }
 }
 
@@ -110,7 +113,10 @@ impl Store {
     }
 
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
-        let location_error = |reason: String| StoreError::Location { location: path.display().to_string(), reason };
+        let location_error = |reason: String| StoreError::Location {
+            location: path.display().to_string(),
+            reason,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| location_error(e.to_string()))?;
         }
@@ -125,7 +131,10 @@ impl Store {
             .pragma("cache_size", "-524288")
             .pragma("temp_store", "memory")
             .disable_statement_logging();
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
         Ok(Store::Sqlite(pool))
     }
@@ -135,11 +144,22 @@ impl Store {
     pub async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Store> {
         let mut options = PgConnectOptions::from_str(url)?.disable_statement_logging();
         if let Some(schema) = schema {
-            if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(StoreError::Location { location: url.into(), reason: format!("bad schema name {schema}") });
+            if !schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(StoreError::Location {
+                    location: url.into(),
+                    reason: format!("bad schema name {schema}"),
+                });
             }
-            let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await?;
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&admin)
+                .await?;
             admin.close().await;
             options = options.options([("search_path", schema)]);
         }
@@ -155,10 +175,18 @@ impl Store {
     /// Drops a PostgreSQL schema and everything in it (tests and benchmarks clean up with it).
     pub async fn drop_schema(&self, schema: &str) -> Result<()> {
         if let Store::Postgres(pool) = self {
-            if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(StoreError::Location { location: schema.into(), reason: "bad schema name".into() });
+            if !schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(StoreError::Location {
+                    location: schema.into(),
+                    reason: "bad schema name".into(),
+                });
             }
-            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(pool).await?;
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(pool)
+                .await?;
         }
         Ok(())
     }

@@ -7,8 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryStreamExt;
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, HouseholdFile, Hukou, IllnessSet, IncomeKind,
-    Incomes, MemberRecord, Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
+    Assets, Disability, DisabilityCategory, Employment, HouseholdFile, Hukou, IllnessSet,
+    IncomeKind, Incomes, MemberRecord, Person, PersonFacts, Registration, Relation, Sex,
+    WorkAbility,
 };
 use minsheng_core::timeline::{self, Recorded, Version};
 use minsheng_core::{AreaCode, Fen, IdNumber};
@@ -23,7 +24,10 @@ use crate::{on_tx, with_pool, Result, Store, StoreError};
 const IN_LIST_CHUNK: usize = 500;
 
 fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Typed column access shared by both backends' rows.
@@ -42,15 +46,33 @@ pub(crate) trait Columns {
 macro_rules! impl_columns {
     ($row:ty) => {
         impl Columns for $row {
-            fn text(&self, col: &str) -> Result<String> { Ok(self.try_get(col)?) }
-            fn opt_text(&self, col: &str) -> Result<Option<String>> { Ok(self.try_get(col)?) }
-            fn int(&self, col: &str) -> Result<i64> { Ok(self.try_get(col)?) }
-            fn opt_int(&self, col: &str) -> Result<Option<i64>> { Ok(self.try_get(col)?) }
-            fn small(&self, col: &str) -> Result<i16> { Ok(self.try_get(col)?) }
-            fn opt_small(&self, col: &str) -> Result<Option<i16>> { Ok(self.try_get(col)?) }
-            fn date(&self, col: &str) -> Result<NaiveDate> { Ok(self.try_get(col)?) }
-            fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>> { Ok(self.try_get(col)?) }
-            fn boolean(&self, col: &str) -> Result<bool> { Ok(self.try_get(col)?) }
+            fn text(&self, col: &str) -> Result<String> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_text(&self, col: &str) -> Result<Option<String>> {
+                Ok(self.try_get(col)?)
+            }
+            fn int(&self, col: &str) -> Result<i64> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+                Ok(self.try_get(col)?)
+            }
+            fn small(&self, col: &str) -> Result<i16> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_small(&self, col: &str) -> Result<Option<i16>> {
+                Ok(self.try_get(col)?)
+            }
+            fn date(&self, col: &str) -> Result<NaiveDate> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>> {
+                Ok(self.try_get(col)?)
+            }
+            fn boolean(&self, col: &str) -> Result<bool> {
+                Ok(self.try_get(col)?)
+            }
         }
     };
 }
@@ -79,13 +101,20 @@ const VERSION_FROM: &str =
 
 fn decode_person(r: &impl Columns) -> Result<Person> {
     let id_number = IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?;
-    Ok(Person { id_number, name: r.text("name")? })
+    Ok(Person {
+        id_number,
+        name: r.text("name")?,
+    })
 }
 
 fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
-    let disability = match (r.opt_text("disability_category")?, r.opt_small("disability_grade")?) {
+    let disability = match (
+        r.opt_text("disability_category")?,
+        r.opt_small("disability_grade")?,
+    ) {
         (Some(category), Some(grade)) => {
-            let category = DisabilityCategory::parse(&category).map_err(|e| corrupt("disability_category", e))?;
+            let category = DisabilityCategory::parse(&category)
+                .map_err(|e| corrupt("disability_category", e))?;
             let grade = u8::try_from(grade).map_err(|e| corrupt("disability_grade", e))?;
             Some(Disability::new(category, grade).map_err(|e| corrupt("disability_grade", e))?)
         }
@@ -95,7 +124,8 @@ fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
     for kind in IncomeKind::ALL {
         income.set(*kind, Fen(r.int(&format!("income_{kind}"))?));
     }
-    let count = |col: &str| -> Result<u8> { u8::try_from(r.small(col)?).map_err(|e| corrupt(col, e)) };
+    let count =
+        |col: &str| -> Result<u8> { u8::try_from(r.small(col)?).map_err(|e| corrupt(col, e)) };
     Ok(PersonFacts {
         household: r.text("household_code")?,
         relation: coded(r, "relation", Relation::parse)?,
@@ -104,11 +134,16 @@ fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
         area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
         death_date: r.opt_date("death_date")?,
         disability,
-        illnesses: IllnessSet::parse_codes(&r.text("illnesses")?).map_err(|e| corrupt("illnesses", e))?,
+        illnesses: IllnessSet::parse_codes(&r.text("illnesses")?)
+            .map_err(|e| corrupt("illnesses", e))?,
         work_ability: coded(r, "work_ability", WorkAbility::parse)?,
         employment: coded(r, "employment", Employment::parse)?,
         income,
-        assets: Assets { deposits: Fen(r.int("deposits")?), vehicles: count("vehicles")?, homes: count("homes")? },
+        assets: Assets {
+            deposits: Fen(r.int("deposits")?),
+            vehicles: count("vehicles")?,
+            homes: count("homes")?,
+        },
     })
 }
 
@@ -128,7 +163,11 @@ fn timestamp(micros: i64) -> Result<DateTime<Utc>> {
 
 fn decode_recorded(r: &impl Columns) -> Result<Recorded<PersonFacts>> {
     Ok(Recorded {
-        version: Version { valid_from: r.date("valid_from")?, valid_to: r.opt_date("valid_to")?, facts: decode_facts(r)? },
+        version: Version {
+            valid_from: r.date("valid_from")?,
+            valid_to: r.opt_date("valid_to")?,
+            facts: decode_facts(r)?,
+        },
         recorded_at: timestamp(r.int("recorded_at")?)?,
         superseded_at: r.opt_int("superseded_at")?.map(timestamp).transpose()?,
         recorded_by: r.text("recorded_by")?,
@@ -150,7 +189,10 @@ pub type ExportedPerson = Registration;
 pub(crate) async fn household_ids(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, i64>> {
     let mut found = HashMap::new();
     for chunk in codes.chunks(IN_LIST_CHUNK) {
-        let sql = format!("SELECT id, code FROM household WHERE code IN ({})", placeholders(1, chunk.len()));
+        let sql = format!(
+            "SELECT id, code FROM household WHERE code IN ({})",
+            placeholders(1, chunk.len())
+        );
         on_tx!(tx, conn => {
             let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
             for code in chunk {
@@ -206,7 +248,10 @@ impl Store {
     pub async fn area_names(&self, codes: &[&str]) -> Result<HashMap<String, String>> {
         let mut names = HashMap::new();
         for chunk in codes.chunks(IN_LIST_CHUNK) {
-            let sql = format!("SELECT code, name FROM area WHERE code IN ({})", placeholders(1, chunk.len()));
+            let sql = format!(
+                "SELECT code, name FROM area WHERE code IN ({})",
+                placeholders(1, chunk.len())
+            );
             with_pool!(self, pool => {
                 let mut query = sqlx::query_as::<_, (String, String)>(&sql);
                 for code in chunk {
@@ -247,7 +292,10 @@ impl Store {
     pub async fn registered_id_numbers(&self, ids: &[&str]) -> Result<HashSet<String>> {
         let mut found = HashSet::new();
         for chunk in ids.chunks(IN_LIST_CHUNK) {
-            let sql = format!("SELECT id_number FROM person WHERE id_number IN ({})", placeholders(1, chunk.len()));
+            let sql = format!(
+                "SELECT id_number FROM person WHERE id_number IN ({})",
+                placeholders(1, chunk.len())
+            );
             with_pool!(self, pool => {
                 let mut query = sqlx::query_scalar::<_, String>(&sql);
                 for id in chunk {
@@ -261,10 +309,16 @@ impl Store {
 
     /// Registered persons with one of these (name, birth date), with their current area:
     /// candidates for "probably the same person".
-    pub async fn persons_named(&self, keys: &[(&str, NaiveDate)]) -> Result<Vec<(String, NaiveDate, AreaCode, IdNumber)>> {
+    pub async fn persons_named(
+        &self,
+        keys: &[(&str, NaiveDate)],
+    ) -> Result<Vec<(String, NaiveDate, AreaCode, IdNumber)>> {
         let mut found = Vec::new();
         for chunk in keys.chunks(IN_LIST_CHUNK / 2) {
-            let pairs = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>().join(",");
+            let pairs = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(",");
             let sql = format!(
                 "SELECT p.name, p.birth_date, v.area_code, p.id_number FROM person p \
                  JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
@@ -333,8 +387,8 @@ impl Store {
                 .await?,
             }
         });
-        let (household_id, code, area) =
-            household.ok_or_else(|| StoreError::NotFound(format!("no household or person '{key}'")))?;
+        let (household_id, code, area) = household
+            .ok_or_else(|| StoreError::NotFound(format!("no household or person '{key}'")))?;
         let sql = format!(
             "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.person_id IN \
              (SELECT person_id FROM person_version WHERE household_id = $1) \
@@ -354,7 +408,11 @@ impl Store {
                 }
             }
         });
-        Ok(HouseholdFile { code, area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?, members })
+        Ok(HouseholdFile {
+            code,
+            area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
+            members,
+        })
     }
 
     /// Records that `change` holds for a person from `from` on (see [`timeline::amend`]).
@@ -383,13 +441,21 @@ impl Store {
             }
             (person_id, ids, current)
         });
-        let person_id = person_id.ok_or_else(|| StoreError::NotFound(format!("no person {id_number}")))?;
-        let amendment = timeline::amend(&current, from, change)
-            .map_err(|e| StoreError::Invalid { field: "effective_from".into(), reason: e.to_string() })?;
+        let person_id =
+            person_id.ok_or_else(|| StoreError::NotFound(format!("no person {id_number}")))?;
+        let amendment =
+            timeline::amend(&current, from, change).map_err(|e| StoreError::Invalid {
+                field: "effective_from".into(),
+                reason: e.to_string(),
+            })?;
         if amendment.is_empty() {
             return Ok(0);
         }
-        let codes: Vec<&str> = amendment.insert.iter().map(|v| v.facts.household.as_str()).collect();
+        let codes: Vec<&str> = amendment
+            .insert
+            .iter()
+            .map(|v| v.facts.household.as_str())
+            .collect();
         let households = household_ids(&mut tx, &codes).await?;
         let at = micros(now);
         let mut rows = Vec::with_capacity(amendment.insert.len());
@@ -404,14 +470,32 @@ impl Store {
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM person_version").fetch_one(&mut *conn).await?
         });
         for (i, version) in amendment.insert.iter().enumerate() {
-            if !version.facts.area.level().eq(&minsheng_core::AreaLevel::Community) {
-                return Err(StoreError::Invalid { field: "area".into(), reason: format!("{} is not a 社区/村", version.facts.area) });
+            if !version
+                .facts
+                .area
+                .level()
+                .eq(&minsheng_core::AreaLevel::Community)
+            {
+                return Err(StoreError::Invalid {
+                    field: "area".into(),
+                    reason: format!("{} is not a 社区/村", version.facts.area),
+                });
             }
-            let household_id = *households.get(&version.facts.household).ok_or_else(|| StoreError::Invalid {
-                field: "household".into(),
-                reason: format!("no household {}", version.facts.household),
-            })?;
-            rows.push(version_cells(next_id + i as i64, person_id, household_id, version, at, recorded_by));
+            let household_id =
+                *households
+                    .get(&version.facts.household)
+                    .ok_or_else(|| StoreError::Invalid {
+                        field: "household".into(),
+                        reason: format!("no household {}", version.facts.household),
+                    })?;
+            rows.push(version_cells(
+                next_id + i as i64,
+                person_id,
+                household_id,
+                version,
+                at,
+                recorded_by,
+            ));
         }
         let mut cache = HashMap::new();
         tx.write(&PERSON_VERSION, rows, &mut cache).await?;
@@ -421,7 +505,11 @@ impl Store {
 
     /// Streams every person as the registry currently describes them on `on`, household by
     /// household, to `sink`.
-    pub async fn export<E>(&self, on: NaiveDate, mut sink: impl FnMut(ExportedPerson) -> Result<(), E>) -> Result<u64, E>
+    pub async fn export<E>(
+        &self,
+        on: NaiveDate,
+        mut sink: impl FnMut(ExportedPerson) -> Result<(), E>,
+    ) -> Result<u64, E>
     where
         E: From<StoreError>,
     {

@@ -6,7 +6,9 @@
 //! values from `policies/qingdao/parameters/`. The policy engine (issue 3) owns the real rules.
 
 use chrono::NaiveDate;
-use minsheng_core::registry::{DisabilityCategory, Hukou, IncomeKind, Registration, Relation, WorkAbility};
+use minsheng_core::registry::{
+    DisabilityCategory, Hukou, IncomeKind, Registration, Relation, WorkAbility,
+};
 use minsheng_core::Fen;
 use serde_yaml::Value;
 
@@ -14,7 +16,8 @@ use crate::generator::age_on;
 
 const STANDARD: &str = include_str!("../../../policies/qingdao/parameters/dibao/standard.yaml");
 const ASSETS: &str = include_str!("../../../policies/qingdao/parameters/dibao/assets.yaml");
-const COUNTABLE: &str = include_str!("../../../policies/qingdao/parameters/dibao/countable_income.yaml");
+const COUNTABLE: &str =
+    include_str!("../../../policies/qingdao/parameters/dibao/countable_income.yaml");
 
 /// Qingdao's resident population, the size the seeds' figures refer to.
 pub const FULL_CITY: u64 = 10_300_000;
@@ -33,7 +36,9 @@ pub struct Parameters {
 fn value_on<'a>(file: &'a Value, path: &[&str], on: NaiveDate) -> Result<&'a Value, String> {
     let mut node = file;
     for key in path {
-        node = node.get(*key).ok_or_else(|| format!("parameter {} not found", path.join(".")))?;
+        node = node
+            .get(*key)
+            .ok_or_else(|| format!("parameter {} not found", path.join(".")))?;
     }
     let values = node
         .get("values")
@@ -49,7 +54,8 @@ fn value_on<'a>(file: &'a Value, path: &[&str], on: NaiveDate) -> Result<&'a Val
             best = Some((date, entry.get("value").unwrap_or(entry)));
         }
     }
-    best.map(|(_, v)| v).ok_or_else(|| format!("parameter {} has no value on {on}", path.join(".")))
+    best.map(|(_, v)| v)
+        .ok_or_else(|| format!("parameter {} has no value on {on}", path.join(".")))
 }
 
 fn money(v: &Value) -> Result<Fen, String> {
@@ -62,7 +68,8 @@ fn money(v: &Value) -> Result<Fen, String> {
 }
 
 fn int(v: &Value) -> Result<i64, String> {
-    v.as_i64().ok_or_else(|| format!("{v:?} is not a whole number"))
+    v.as_i64()
+        .ok_or_else(|| format!("{v:?} is not a whole number"))
 }
 
 impl Parameters {
@@ -117,14 +124,28 @@ impl Tally {
             .iter()
             .filter(|m| m.facts.lives_together && m.facts.death_date.is_none_or(|d| d > on))
             .collect();
-        let Some(head) = living.iter().find(|m| m.facts.relation == Relation::Head).or(living.first()) else {
+        let Some(head) = living
+            .iter()
+            .find(|m| m.facts.relation == Relation::Head)
+            .or(living.first())
+        else {
             return;
         };
         let n = living.len() as i64;
-        let standard = if head.facts.hukou == Hukou::Urban { params.urban_standard } else { params.rural_standard };
-        let income: Fen = living.iter().flat_map(|m| params.counted.iter().map(|k| m.facts.income.get(*k))).sum();
+        let standard = if head.facts.hukou == Hukou::Urban {
+            params.urban_standard
+        } else {
+            params.rural_standard
+        };
+        let income: Fen = living
+            .iter()
+            .flat_map(|m| params.counted.iter().map(|k| m.facts.income.get(*k)))
+            .sum();
         let deposits: Fen = living.iter().map(|m| m.facts.assets.deposits).sum();
-        let vehicles: i64 = living.iter().map(|m| i64::from(m.facts.assets.vehicles)).sum();
+        let vehicles: i64 = living
+            .iter()
+            .map(|m| i64::from(m.facts.assets.vehicles))
+            .sum();
         let homes: i64 = living.iter().map(|m| i64::from(m.facts.assets.homes)).sum();
         // Compare per-capita amounts without dividing: income / n < standard ⇔ income < standard × n.
         let below_line = income.0 < standard.0 * n;
@@ -139,7 +160,9 @@ impl Tally {
         let able_supporter = living.iter().any(|m| {
             let age = age_on(m.birth_date, on);
             (16..60).contains(&age) && m.facts.work_ability == WorkAbility::Full
-        }) || living.iter().any(|m| m.facts.income.get(IncomeKind::Transfer).0 > 0);
+        }) || living
+            .iter()
+            .any(|m| m.facts.income.get(IncomeKind::Transfer).0 > 0);
         let mut tekun = 0;
         for m in &living {
             let age = age_on(m.birth_date, on);
@@ -170,9 +193,19 @@ impl Tally {
 
     /// A table of the generated figures next to the seeds' ones.
     pub fn report(&self) -> String {
-        let pct = |x: u64| if self.persons == 0 { 0.0 } else { 100.0 * x as f64 / self.persons as f64 };
+        let pct = |x: u64| {
+            if self.persons == 0 {
+                0.0
+            } else {
+                100.0 * x as f64 / self.persons as f64
+            }
+        };
         let row = |label: &str, x: u64, seed: &str| {
-            format!("  {label:<34} {x:>10} {:>7.2}%  ≈{:>9} at 10.3M   {seed}\n", pct(x), self.scaled(x))
+            format!(
+                "  {label:<34} {x:>10} {:>7.2}%  ≈{:>9} at 10.3M   {seed}\n",
+                pct(x),
+                self.scaled(x)
+            )
         };
         let mut out = format!(
             "Synthetic city: {} residents in {} households ({:.2} per household)\n",
@@ -184,9 +217,21 @@ impl Tally {
         out += &row("aged 60+", self.aged_60_plus, "about a fifth (DOMAIN.md)");
         out += &row("urban hukou", self.urban_hukou, "");
         out += &row("disability card holders", self.disability_card, "");
-        out += &row("disability grade 1-2", self.disability_grade_1_2, "9.7万 care subsidy (seeds/003)");
-        out += &row("below dibao line (persons)", self.dibao_persons, "7.4万-7.8万 (seeds/000, 003)");
-        out += &row("特困 candidates", self.tekun_candidates, "1.3万-1.4万 (seeds/000, 003)");
+        out += &row(
+            "disability grade 1-2",
+            self.disability_grade_1_2,
+            "9.7万 care subsidy (seeds/003)",
+        );
+        out += &row(
+            "below dibao line (persons)",
+            self.dibao_persons,
+            "7.4万-7.8万 (seeds/000, 003)",
+        );
+        out += &row(
+            "特困 candidates",
+            self.tekun_candidates,
+            "1.3万-1.4万 (seeds/000, 003)",
+        );
         out
     }
 }
@@ -203,7 +248,10 @@ mod tests {
         assert_eq!(p.rural_standard, Fen::from_yuan(791));
         assert!(p.counted.contains(&IncomeKind::Wage));
         assert!(!p.counted.contains(&IncomeKind::ResidentsBasicPension));
-        assert!(Parameters::on(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()).is_err(), "no standard before 2023 is loaded");
+        assert!(
+            Parameters::on(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()).is_err(),
+            "no standard before 2023 is loaded"
+        );
     }
 
     #[test]
@@ -211,7 +259,9 @@ mod tests {
         let on = reference_date();
         let params = Parameters::on(on).unwrap();
         let mut tally = Tally::default();
-        let people: Vec<_> = Generator::new(GeneratorConfig::new(200_000, 2023)).flatten().collect();
+        let people: Vec<_> = Generator::new(GeneratorConfig::new(200_000, 2023))
+            .flatten()
+            .collect();
         for household in people.chunk_by(|a, b| a.facts.household == b.facts.household) {
             tally.add_household(household, &params, on);
         }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, Hukou, Illness, IllnessSet, IncomeKind, Incomes,
-    Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
+    Assets, Disability, DisabilityCategory, Employment, Hukou, Illness, IllnessSet, IncomeKind,
+    Incomes, Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
 };
 use minsheng_core::{AreaLevel, Fen, IdNumber};
 use rand::Rng;
@@ -27,7 +27,11 @@ pub struct GeneratorConfig {
 
 impl GeneratorConfig {
     pub fn new(people: u64, seed: u64) -> Self {
-        GeneratorConfig { people, seed, batch_households: 4096 }
+        GeneratorConfig {
+            people,
+            seed,
+            batch_households: 4096,
+        }
     }
 }
 
@@ -37,7 +41,7 @@ impl GeneratorConfig {
 const HARDSHIP_URBAN: f64 = 0.0018;
 const HARDSHIP_RURAL: f64 = 0.0033;
 /// Elders living on their own are poor more often than families with earners.
-const HARDSHIP_ELDERS_ONLY_FACTOR: f64 = 6.5;
+const HARDSHIP_ELDERS_ONLY_FACTOR: f64 = 6.2;
 
 /// First day of the synthetic registry: facts are recorded as holding from here (or from
 /// birth, for those born later).
@@ -87,8 +91,15 @@ impl Generator {
         let mut communities: Vec<Vec<Community>> = DISTRICTS.iter().map(|_| Vec::new()).collect();
         for area in areas.iter().filter(|a| a.level() == AreaLevel::Community) {
             let district = &area.code.as_str()[..6];
-            if let Some(i) = DISTRICTS.iter().position(|d| d.code.to_string() == district) {
-                communities[i].push(Community { code: area.code.clone(), urban: area.urban, next_household: 0 });
+            if let Some(i) = DISTRICTS
+                .iter()
+                .position(|d| d.code.to_string() == district)
+            {
+                communities[i].push(Community {
+                    code: area.code.clone(),
+                    urban: area.urban,
+                    next_household: 0,
+                });
             }
         }
         let total: f64 = DISTRICTS.iter().map(|d| f64::from(d.population)).sum();
@@ -152,56 +163,118 @@ impl Generator {
         use Composition::*;
         let mut m = Vec::new();
         let head_sex = self.sex();
-        let other = |s: Sex| if s == Sex::Male { Sex::Female } else { Sex::Male };
+        let other = |s: Sex| {
+            if s == Sex::Male {
+                Sex::Female
+            } else {
+                Sex::Male
+            }
+        };
         let children = |g: &mut Generator, parent_age: u32, m: &mut Vec<Member>| {
             let n = if g.rng.gen_bool(0.55) { 1 } else { 2 };
             for _ in 0..n {
                 let max = parent_age.saturating_sub(20).clamp(1, 24);
                 let age = g.rng.gen_range(0..max);
                 let sex = g.sex();
-                m.push(Member { age, sex, relation: Relation::Child });
+                m.push(Member {
+                    age,
+                    sex,
+                    relation: Relation::Child,
+                });
             }
         };
         match kind {
-            SingleAdult => m.push(Member { age: self.rng.gen_range(20..60), sex: head_sex, relation: Relation::Head }),
-            SingleElder => m.push(Member { age: elder_age(&mut self.rng), sex: head_sex, relation: Relation::Head }),
+            SingleAdult => m.push(Member {
+                age: self.rng.gen_range(20..60),
+                sex: head_sex,
+                relation: Relation::Head,
+            }),
+            SingleElder => m.push(Member {
+                age: elder_age(&mut self.rng),
+                sex: head_sex,
+                relation: Relation::Head,
+            }),
             Couple => {
                 let age = self.rng.gen_range(23..60);
-                m.push(Member { age, sex: head_sex, relation: Relation::Head });
-                m.push(Member { age: spouse_age(&mut self.rng, age, 20), sex: other(head_sex), relation: Relation::Spouse });
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: Relation::Head,
+                });
+                m.push(Member {
+                    age: spouse_age(&mut self.rng, age, 20),
+                    sex: other(head_sex),
+                    relation: Relation::Spouse,
+                });
             }
             ElderCouple => {
                 let age = elder_age(&mut self.rng);
-                m.push(Member { age, sex: head_sex, relation: Relation::Head });
-                m.push(Member { age: spouse_age(&mut self.rng, age, 58), sex: other(head_sex), relation: Relation::Spouse });
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: Relation::Head,
+                });
+                m.push(Member {
+                    age: spouse_age(&mut self.rng, age, 58),
+                    sex: other(head_sex),
+                    relation: Relation::Spouse,
+                });
             }
             CoupleWithChildren | ThreeGenerations => {
                 let age = self.rng.gen_range(25..52);
-                m.push(Member { age, sex: head_sex, relation: Relation::Head });
-                m.push(Member { age: spouse_age(&mut self.rng, age, 22), sex: other(head_sex), relation: Relation::Spouse });
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: Relation::Head,
+                });
+                m.push(Member {
+                    age: spouse_age(&mut self.rng, age, 22),
+                    sex: other(head_sex),
+                    relation: Relation::Spouse,
+                });
                 children(self, age, &mut m);
                 if let ThreeGenerations = kind {
                     let elders = if self.rng.gen_bool(0.5) { 1 } else { 2 };
                     for i in 0..elders {
                         let age = (age + self.rng.gen_range(22..34)).min(100);
-                        let sex = if i == 0 { self.sex() } else { other(m[m.len() - 1].sex) };
-                        m.push(Member { age: age.max(60), sex, relation: Relation::Parent });
+                        let sex = if i == 0 {
+                            self.sex()
+                        } else {
+                            other(m[m.len() - 1].sex)
+                        };
+                        m.push(Member {
+                            age: age.max(60),
+                            sex,
+                            relation: Relation::Parent,
+                        });
                     }
                 }
             }
             SingleParent => {
                 let age = self.rng.gen_range(25..55);
-                m.push(Member { age, sex: head_sex, relation: Relation::Head });
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: Relation::Head,
+                });
                 children(self, age, &mut m);
             }
             AdultWithParents => {
                 let age = self.rng.gen_range(28..58);
-                m.push(Member { age, sex: head_sex, relation: Relation::Head });
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: Relation::Head,
+                });
                 let parents = if self.rng.gen_bool(0.6) { 1 } else { 2 };
                 for _ in 0..parents {
                     let age = (age + self.rng.gen_range(22..34)).clamp(60, 100);
                     let sex = self.sex();
-                    m.push(Member { age, sex, relation: Relation::Parent });
+                    m.push(Member {
+                        age,
+                        sex,
+                        relation: Relation::Parent,
+                    });
                 }
             }
         }
@@ -215,7 +288,8 @@ impl Generator {
 
     fn id_number(&mut self, district: u32, birth: NaiveDate, sex: Sex) -> IdNumber {
         // Sequence numbers are odd for men, even for women; 500 of each per region and day.
-        let regions = std::iter::once(district).chain(DISTRICTS.iter().map(|d| d.code).filter(|c| *c != district));
+        let regions = std::iter::once(district)
+            .chain(DISTRICTS.iter().map(|d| d.code).filter(|c| *c != district));
         let parity = usize::from(sex == Sex::Male);
         for region in regions {
             let counters = self.sequences.entry((region, birth)).or_insert([0, 0]);
@@ -229,12 +303,17 @@ impl Generator {
         }
         // Ten regions × 500 numbers per sex and day cannot be exhausted by ten million people
         // spread over a century of birth dates; fall back to the city code all the same.
-        IdNumber::from_parts(370200, birth, parity as u16).unwrap_or_else(|| self.id_number(370202, birth, sex))
+        IdNumber::from_parts(370200, birth, parity as u16)
+            .unwrap_or_else(|| self.id_number(370202, birth, sex))
     }
 
     fn household(&mut self) -> Vec<Registration> {
         let u: f64 = self.rng.gen();
-        let district = self.district_weights.iter().position(|w| u < *w).unwrap_or(DISTRICTS.len() - 1);
+        let district = self
+            .district_weights
+            .iter()
+            .position(|w| u < *w)
+            .unwrap_or(DISTRICTS.len() - 1);
         let n_communities = self.communities[district].len();
         let community_index = self.rng.gen_range(0..n_communities);
         let community = &mut self.communities[district][community_index];
@@ -243,14 +322,32 @@ impl Generator {
         let area = community.code.clone();
         let area_urban = community.urban;
 
-        let hukou = if self.rng.gen_bool(if area_urban { 0.93 } else { 0.05 }) { Hukou::Urban } else { Hukou::Rural };
+        let hukou = if self.rng.gen_bool(if area_urban { 0.93 } else { 0.05 }) {
+            Hukou::Urban
+        } else {
+            Hukou::Rural
+        };
         let urban = hukou == Hukou::Urban;
         let kind = self.composition(urban);
         let elders_only = matches!(kind, Composition::SingleElder | Composition::ElderCouple);
-        let base = if urban { HARDSHIP_URBAN } else { HARDSHIP_RURAL };
-        let hardship = self.rng.gen_bool(if elders_only { base * HARDSHIP_ELDERS_ONLY_FACTOR } else { base });
+        let base = if urban {
+            HARDSHIP_URBAN
+        } else {
+            HARDSHIP_RURAL
+        };
+        let hardship = self.rng.gen_bool(if elders_only {
+            base * HARDSHIP_ELDERS_ONLY_FACTOR
+        } else {
+            base
+        });
         let members = self.members(kind);
-        let has_vehicle = self.rng.gen_bool(if hardship { 0.02 } else if urban { 0.42 } else { 0.30 });
+        let has_vehicle = self.rng.gen_bool(if hardship {
+            0.02
+        } else if urban {
+            0.42
+        } else {
+            0.30
+        });
         let second_home = !hardship && self.rng.gen_bool(0.12);
         let mut people = Vec::with_capacity(members.len());
         let district_code = DISTRICTS[district].code;
@@ -258,7 +355,11 @@ impl Generator {
         // Children and the head's parents carry the family surname: the father's.
         let head_surname = names::surname(&mut self.rng);
         let spouse_surname = names::surname(&mut self.rng);
-        let family_surname = if members[0].sex == Sex::Male { head_surname } else { spouse_surname };
+        let family_surname = if members[0].sex == Sex::Male {
+            head_surname
+        } else {
+            spouse_surname
+        };
         for (i, m) in members.iter().enumerate() {
             let birth = self.birth_date(m.age);
             let id = self.id_number(district_code, birth, m.sex);
@@ -269,13 +370,20 @@ impl Generator {
                 Relation::Parent if m.sex == Sex::Male => head_surname,
                 _ => names::surname(&mut self.rng),
             };
-            let name = format!("{surname}{}", names::given(&mut self.rng, m.sex == Sex::Male));
+            let name = format!(
+                "{surname}{}",
+                names::given(&mut self.rng, m.sex == Sex::Male)
+            );
             let disability = self.disability(m.age, hardship);
             let illnesses = self.illnesses(m.age, hardship);
             let severe = disability.is_some_and(|d| d.grade() <= 2);
             let work_ability = if m.age < 16 || m.age >= 70 || severe {
                 WorkAbility::None
-            } else if m.age >= 60 || disability.is_some() || illnesses.contains(Illness::Cancer) || illnesses.contains(Illness::Uremia) {
+            } else if m.age >= 60
+                || disability.is_some()
+                || illnesses.contains(Illness::Cancer)
+                || illnesses.contains(Illness::Uremia)
+            {
                 WorkAbility::Partial
             } else {
                 WorkAbility::Full
@@ -284,7 +392,13 @@ impl Generator {
             let deposits = if m.age < 18 {
                 Fen::ZERO
             } else {
-                let median = if hardship { 1_500.0 } else if urban { 40_000.0 } else { 20_000.0 };
+                let median = if hardship {
+                    1_500.0
+                } else if urban {
+                    40_000.0
+                } else {
+                    20_000.0
+                };
                 yuan(lognormal(&mut self.rng, median, 1.0))
             };
             let death_date = (m.age >= 75 && self.rng.gen_bool(0.004))
@@ -292,7 +406,10 @@ impl Generator {
             let is_head = i == 0;
             let lives_together = is_head || !self.rng.gen_bool(0.02);
             people.push(Registration {
-                person: Person { id_number: id, name },
+                person: Person {
+                    id_number: id,
+                    name,
+                },
                 sex: m.sex,
                 birth_date: birth,
                 facts: PersonFacts {
@@ -310,7 +427,15 @@ impl Generator {
                     assets: Assets {
                         deposits,
                         vehicles: u8::from(is_head && has_vehicle),
-                        homes: if is_head { if hardship && urban && self.rng.gen_bool(0.4) { 0 } else { 1 + u8::from(second_home) } } else { 0 },
+                        homes: if is_head {
+                            if hardship && urban && self.rng.gen_bool(0.4) {
+                                0
+                            } else {
+                                1 + u8::from(second_home)
+                            }
+                        } else {
+                            0
+                        },
                     },
                 },
                 effective_from: registry_start().max(birth),
@@ -326,7 +451,11 @@ impl Generator {
             60..=79 => 0.050,
             _ => 0.110,
         };
-        let p: f64 = if hardship { (base * 4.0_f64).min(0.6) } else { base };
+        let p: f64 = if hardship {
+            (base * 4.0_f64).min(0.6)
+        } else {
+            base
+        };
         if !self.rng.gen_bool(p) {
             return None;
         }
@@ -374,7 +503,13 @@ impl Generator {
         set
     }
 
-    fn income(&mut self, age: u32, urban: bool, hardship: bool, ability: WorkAbility) -> (Employment, Incomes) {
+    fn income(
+        &mut self,
+        age: u32,
+        urban: bool,
+        hardship: bool,
+        ability: WorkAbility,
+    ) -> (Employment, Incomes) {
         let mut income = Incomes::default();
         let rng = &mut self.rng;
         let employment = match age {
@@ -387,7 +522,10 @@ impl Generator {
                 Employment::Student
             }
             16..=59 => {
-                if ability == WorkAbility::None || (hardship && rng.gen_bool(0.6)) || rng.gen_bool(0.02) {
+                if ability == WorkAbility::None
+                    || (hardship && rng.gen_bool(0.6))
+                    || rng.gen_bool(0.02)
+                {
                     if !hardship && rng.gen_bool(0.8) {
                         income.set(IncomeKind::Transfer, yuan(lognormal(rng, 1_500.0, 0.6)));
                     }
@@ -408,12 +546,29 @@ impl Generator {
                 }
             }
             _ => {
-                let employee_pension = if urban { if hardship { 0.25 } else { 0.85 } } else { 0.10 };
+                let employee_pension = if urban {
+                    if hardship {
+                        0.25
+                    } else {
+                        0.85
+                    }
+                } else {
+                    0.10
+                };
                 if rng.gen_bool(employee_pension) {
-                    let median = if hardship { 1_300.0 } else if urban { 3_300.0 } else { 2_200.0 };
+                    let median = if hardship {
+                        1_300.0
+                    } else if urban {
+                        3_300.0
+                    } else {
+                        2_200.0
+                    };
                     income.set(IncomeKind::Pension, yuan(lognormal(rng, median, 0.35)));
                 } else {
-                    income.set(IncomeKind::ResidentsBasicPension, yuan(if urban { 200.0 } else { 180.0 }));
+                    income.set(
+                        IncomeKind::ResidentsBasicPension,
+                        yuan(if urban { 200.0 } else { 180.0 }),
+                    );
                     // Support from children living elsewhere (赡养费); in hardship often none.
                     if !hardship {
                         let median = if urban { 1_800.0 } else { 1_500.0 };
@@ -504,17 +659,28 @@ mod tests {
 
     #[test]
     fn same_seed_same_city_whatever_the_batch_size() {
-        let a: Vec<_> = Generator::new(GeneratorConfig::new(3_000, 42)).flatten().collect();
-        let b: Vec<_> = Generator::new(GeneratorConfig { batch_households: 7, ..GeneratorConfig::new(3_000, 42) }).flatten().collect();
+        let a: Vec<_> = Generator::new(GeneratorConfig::new(3_000, 42))
+            .flatten()
+            .collect();
+        let b: Vec<_> = Generator::new(GeneratorConfig {
+            batch_households: 7,
+            ..GeneratorConfig::new(3_000, 42)
+        })
+        .flatten()
+        .collect();
         assert_eq!(a.len(), 3_000);
         assert_eq!(a, b);
-        let c: Vec<_> = Generator::new(GeneratorConfig::new(3_000, 43)).flatten().collect();
+        let c: Vec<_> = Generator::new(GeneratorConfig::new(3_000, 43))
+            .flatten()
+            .collect();
         assert_ne!(a, c);
     }
 
     #[test]
     fn generated_people_pass_the_registry_checks_and_are_unique() {
-        let people: Vec<_> = Generator::new(GeneratorConfig::new(20_000, 1)).flatten().collect();
+        let people: Vec<_> = Generator::new(GeneratorConfig::new(20_000, 1))
+            .flatten()
+            .collect();
         let today = reference_date();
         let mut ids = HashSet::new();
         for p in &people {
@@ -537,7 +703,13 @@ mod tests {
     #[test]
     fn ages_are_counted_in_whole_years() {
         let birth = NaiveDate::from_ymd_opt(1960, 7, 1).unwrap();
-        assert_eq!(age_on(birth, NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()), 59);
-        assert_eq!(age_on(birth, NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()), 60);
+        assert_eq!(
+            age_on(birth, NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()),
+            59
+        );
+        assert_eq!(
+            age_on(birth, NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()),
+            60
+        );
     }
 }

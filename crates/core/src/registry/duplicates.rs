@@ -47,7 +47,11 @@ pub fn find_duplicates(batch: &[Registration]) -> Vec<DuplicateFinding> {
     let mut findings = Vec::new();
     for (index, r) in batch.iter().enumerate() {
         if let Some(&first) = by_id.get(r.person.id_number.as_str()) {
-            findings.push(DuplicateFinding { index, first, kind: DuplicateKind::SameIdNumber });
+            findings.push(DuplicateFinding {
+                index,
+                first,
+                kind: DuplicateKind::SameIdNumber,
+            });
             continue;
         }
         by_id.insert(r.person.id_number.as_str(), index);
@@ -82,8 +86,16 @@ mod tests {
         assert_eq!(
             find_duplicates(&batch),
             vec![
-                DuplicateFinding { index: 2, first: 0, kind: DuplicateKind::SameIdNumber },
-                DuplicateFinding { index: 3, first: 0, kind: DuplicateKind::SameNameBirthArea },
+                DuplicateFinding {
+                    index: 2,
+                    first: 0,
+                    kind: DuplicateKind::SameIdNumber
+                },
+                DuplicateFinding {
+                    index: 3,
+                    first: 0,
+                    kind: DuplicateKind::SameNameBirthArea
+                },
             ]
         );
     }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::{
     DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
 };
-use crate::{AreaCode, AreaLevel, FieldError, Fen, IdNumber};
+use crate::{AreaCode, AreaLevel, Fen, FieldError, IdNumber};
 
 /// Who a person is. Never versioned: an ID number or a birth date does not "change from a date";
 /// a wrong one is a data-entry error corrected by an audited fix.
@@ -36,7 +36,10 @@ impl Disability {
         if (1..=4).contains(&grade) {
             Ok(Disability { category, grade })
         } else {
-            Err(FieldError::new("disability_grade", format!("grade must be 1 to 4, found {grade}")))
+            Err(FieldError::new(
+                "disability_grade",
+                format!("grade must be 1 to 4, found {grade}"),
+            ))
         }
     }
 
@@ -64,17 +67,27 @@ impl IllnessSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Illness> {
-        Illness::ALL.iter().copied().filter(move |i| self.contains(*i))
+        Illness::ALL
+            .iter()
+            .copied()
+            .filter(move |i| self.contains(*i))
     }
 
     /// `hypertension;diabetes` — the form used in files and the database.
     pub fn to_codes(self) -> String {
-        self.iter().map(Illness::as_str).collect::<Vec<_>>().join(";")
+        self.iter()
+            .map(Illness::as_str)
+            .collect::<Vec<_>>()
+            .join(";")
     }
 
     pub fn parse_codes(text: &str) -> Result<IllnessSet, String> {
         let mut set = IllnessSet::default();
-        for part in text.split([';', '；', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+        for part in text
+            .split([';', '；', ','])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             set.insert(Illness::parse(part)?);
         }
         Ok(set)
@@ -158,27 +171,47 @@ impl Registration {
         if self.birth_date != id.birth_date() {
             errors.push(FieldError::new(
                 "birth_date",
-                format!("{} disagrees with the ID number, which gives {}", self.birth_date, id.birth_date()),
+                format!(
+                    "{} disagrees with the ID number, which gives {}",
+                    self.birth_date,
+                    id.birth_date()
+                ),
             ));
         }
         if self.sex != id.sex() {
             errors.push(FieldError::new(
                 "sex",
-                format!("{} disagrees with the ID number, which gives {}", self.sex, id.sex()),
+                format!(
+                    "{} disagrees with the ID number, which gives {}",
+                    self.sex,
+                    id.sex()
+                ),
             ));
         }
         if id.birth_date() > today {
-            errors.push(FieldError::new("birth_date", format!("{} is in the future", id.birth_date())));
+            errors.push(FieldError::new(
+                "birth_date",
+                format!("{} is in the future", id.birth_date()),
+            ));
         }
         if self.effective_from > today {
-            errors.push(FieldError::new("effective_from", format!("{} is in the future", self.effective_from)));
+            errors.push(FieldError::new(
+                "effective_from",
+                format!("{} is in the future", self.effective_from),
+            ));
         }
         if self.effective_from < id.birth_date() {
-            errors.push(FieldError::new("effective_from", "is before the person's birth date"));
+            errors.push(FieldError::new(
+                "effective_from",
+                "is before the person's birth date",
+            ));
         }
         if let Some(death) = self.facts.death_date {
             if death > today {
-                errors.push(FieldError::new("death_date", format!("{death} is in the future")));
+                errors.push(FieldError::new(
+                    "death_date",
+                    format!("{death} is in the future"),
+                ));
             }
             if death < id.birth_date() {
                 errors.push(FieldError::new("death_date", "is before the birth date"));
@@ -187,7 +220,11 @@ impl Registration {
         if self.facts.area.level() != AreaLevel::Community {
             errors.push(FieldError::new(
                 "area",
-                format!("{} is a {}; a person lives in a 社区/村 (12-digit code)", self.facts.area, self.facts.area.level().label_zh()),
+                format!(
+                    "{} is a {}; a person lives in a 社区/村 (12-digit code)",
+                    self.facts.area,
+                    self.facts.area.level().label_zh()
+                ),
             ));
         }
         if let Err(e) = super::check_household_code(&self.facts.household) {
@@ -195,11 +232,17 @@ impl Registration {
         }
         for (kind, amount) in self.facts.income.iter() {
             if amount.is_negative() {
-                errors.push(FieldError::new(format!("income_{kind}"), format!("{amount} is negative")));
+                errors.push(FieldError::new(
+                    format!("income_{kind}"),
+                    format!("{amount} is negative"),
+                ));
             }
         }
         if self.facts.assets.deposits.is_negative() {
-            errors.push(FieldError::new("deposits", format!("{} is negative", self.facts.assets.deposits)));
+            errors.push(FieldError::new(
+                "deposits",
+                format!("{} is negative", self.facts.assets.deposits),
+            ));
         }
         errors
     }
@@ -216,7 +259,10 @@ pub(crate) mod tests {
     pub(crate) fn sample() -> Registration {
         let id = IdNumber::from_parts(370212, date(1950, 3, 8), 23).unwrap();
         Registration {
-            person: Person { id_number: id, name: "王秀英".into() },
+            person: Person {
+                id_number: id,
+                name: "王秀英".into(),
+            },
             sex: Sex::Male,
             birth_date: date(1950, 3, 8),
             facts: PersonFacts {
@@ -245,7 +291,12 @@ pub(crate) mod tests {
     #[test]
     fn each_inconsistency_names_its_field() {
         let today = date(2025, 1, 1);
-        let fields = |r: &Registration| r.check(today).into_iter().map(|e| e.field).collect::<Vec<_>>();
+        let fields = |r: &Registration| {
+            r.check(today)
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
 
         let mut r = sample();
         r.birth_date = date(1950, 3, 9);
@@ -276,7 +327,12 @@ pub(crate) mod tests {
     fn disability_grades_are_one_to_four() {
         assert!(Disability::new(DisabilityCategory::Visual, 1).is_ok());
         assert!(Disability::new(DisabilityCategory::Visual, 4).is_ok());
-        assert_eq!(Disability::new(DisabilityCategory::Visual, 0).unwrap_err().field, "disability_grade");
+        assert_eq!(
+            Disability::new(DisabilityCategory::Visual, 0)
+                .unwrap_err()
+                .field,
+            "disability_grade"
+        );
         assert!(Disability::new(DisabilityCategory::Visual, 5).is_err());
     }
 

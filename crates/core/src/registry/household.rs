@@ -57,18 +57,64 @@ mod tests {
         moved.household = "elsewhere".into();
         // Recorded at t=10: member from Jan. At t=20 we learn they left in June.
         let versions = vec![
-            Recorded { version: Version { valid_from: d(1), valid_to: None, facts: reg.facts.clone() }, recorded_at: t(10), superseded_at: Some(t(20)), recorded_by: "a".into() },
-            Recorded { version: Version { valid_from: d(1), valid_to: Some(d(6)), facts: reg.facts.clone() }, recorded_at: t(20), superseded_at: None, recorded_by: "b".into() },
-            Recorded { version: Version { valid_from: d(6), valid_to: None, facts: moved }, recorded_at: t(20), superseded_at: None, recorded_by: "b".into() },
+            Recorded {
+                version: Version {
+                    valid_from: d(1),
+                    valid_to: None,
+                    facts: reg.facts.clone(),
+                },
+                recorded_at: t(10),
+                superseded_at: Some(t(20)),
+                recorded_by: "a".into(),
+            },
+            Recorded {
+                version: Version {
+                    valid_from: d(1),
+                    valid_to: Some(d(6)),
+                    facts: reg.facts.clone(),
+                },
+                recorded_at: t(20),
+                superseded_at: None,
+                recorded_by: "b".into(),
+            },
+            Recorded {
+                version: Version {
+                    valid_from: d(6),
+                    valid_to: None,
+                    facts: moved,
+                },
+                recorded_at: t(20),
+                superseded_at: None,
+                recorded_by: "b".into(),
+            },
         ];
         let file = HouseholdFile {
             code: reg.facts.household.clone(),
             area: reg.facts.area.clone(),
-            members: vec![MemberRecord { person: reg.person.clone(), versions }],
+            members: vec![MemberRecord {
+                person: reg.person.clone(),
+                versions,
+            }],
         };
-        assert_eq!(file.as_of(d(7), t(15)).len(), 1, "on day 15 we still believed they lived here");
-        assert_eq!(file.as_of(d(7), t(25)).len(), 0, "on day 25 we know they had left");
-        assert_eq!(file.as_of(d(3), t(25)).len(), 1, "before June they were here");
-        assert_eq!(file.as_of(d(3), t(5)).len(), 0, "nothing was known before t=10");
+        assert_eq!(
+            file.as_of(d(7), t(15)).len(),
+            1,
+            "on day 15 we still believed they lived here"
+        );
+        assert_eq!(
+            file.as_of(d(7), t(25)).len(),
+            0,
+            "on day 25 we know they had left"
+        );
+        assert_eq!(
+            file.as_of(d(3), t(25)).len(),
+            1,
+            "before June they were here"
+        );
+        assert_eq!(
+            file.as_of(d(3), t(5)).len(),
+            0,
+            "nothing was known before t=10"
+        );
     }
 }

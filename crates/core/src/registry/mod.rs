@@ -12,16 +12,18 @@ mod household;
 pub use codes::{
     DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
 };
-pub use duplicates::{find_duplicates, DuplicateKind, DuplicateFinding, IdentityKey};
-pub use household::{HouseholdFile, MemberRecord};
+pub use duplicates::{find_duplicates, DuplicateFinding, DuplicateKind, IdentityKey};
 pub use facts::{Assets, Disability, IllnessSet, Incomes, Person, PersonFacts, Registration};
+pub use household::{HouseholdFile, MemberRecord};
 
 /// Household codes are chosen by the bureau that issues them; we only insist that they are
 /// short, printable and unambiguous in a file.
 pub fn check_household_code(code: &str) -> Result<(), crate::FieldError> {
     let ok = !code.is_empty()
         && code.len() <= 40
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         Ok(())
     } else {

@@ -1,0 +1,74 @@
+//! Loading and saving the area list.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use minsheng_exchange::{read_areas, write_areas, RosterError, RowError, WriteError};
+use minsheng_store::{Store, StoreError};
+
+use crate::Clock;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AreasError {
+    #[error("{0}")]
+    File(#[from] RosterError),
+    #[error("{0}")]
+    Write(#[from] WriteError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{} rows rejected, no area imported:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rows(Vec<RowError>),
+}
+
+/// Imports an area list; areas already present are kept as they are. Every area's parent must
+/// be in the file or already known.
+pub async fn import_areas(
+    store: &Store,
+    path: &Path,
+    actor: &str,
+    clock: Clock,
+) -> Result<u64, AreasError> {
+    let areas = read_areas(path)?.map_err(AreasError::Rows)?;
+    let mut known: HashSet<String> = store
+        .areas()
+        .await?
+        .into_iter()
+        .map(|a| a.code.as_str().to_string())
+        .collect();
+    known.extend(areas.iter().map(|a| a.code.as_str().to_string()));
+    let orphans: Vec<RowError> = areas
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let parent = a.code.parent()?;
+            (!known.contains(parent.as_str())).then(|| RowError {
+                line: i as u64 + 2,
+                field: "code".into(),
+                reason: format!("its parent area {parent} is neither in the file nor known"),
+            })
+        })
+        .collect();
+    if !orphans.is_empty() {
+        return Err(AreasError::Rows(orphans));
+    }
+    // Parents first, so the foreign key to the parent always holds.
+    let mut sorted = areas;
+    sorted.sort_by_key(|a| a.level());
+    let added = store.insert_areas(&sorted).await?;
+    store
+        .audit(
+            actor,
+            "import_areas",
+            &path.display().to_string(),
+            &format!("added={added}"),
+            clock.now,
+        )
+        .await?;
+    Ok(added)
+}
+
+pub async fn export_areas(store: &Store, path: &Path) -> Result<u64, AreasError> {
+    let areas = store.areas().await?;
+    write_areas(path, &areas)?;
+    Ok(areas.len() as u64)
+}

@@ -1,0 +1,307 @@
+//! The `minsheng` binary as an operator uses it, on both backends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A fresh database for one test: a SQLite file, or a PostgreSQL schema reached through the
+/// URL's `options=-c search_path=…`, exactly as an operator could pass it to `--db`.
+struct Db {
+    url: String,
+    dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+impl Db {
+    fn sqlite() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("registry.db").display().to_string();
+        Db {
+            url,
+            dir,
+            schema: None,
+        }
+    }
+
+    async fn postgres() -> Db {
+        let base =
+            std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
+        let schema = format!("cli_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {base} is needed ({e})"));
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        Db {
+            url,
+            dir: tempfile::tempdir().unwrap(),
+            schema: Some((base, schema)),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_minsheng"))
+            .arg("--db")
+            .arg(&self.url)
+            .args(args)
+            .env("MINSHENG_ACTOR", "tester")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "minsheng {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn persons(&self) -> i64 {
+        let summary = self.ok(&["registry", "summary"]);
+        summary.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    async fn cleanup(self) {
+        if let Some((base, schema)) = &self.schema {
+            let pool = sqlx::PgPool::connect(base).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A source city: generated, with its areas and its roster exported.
+fn source_city(people: &str) -> (Db, PathBuf, PathBuf) {
+    let source = Db::sqlite();
+    source.ok(&["generate", "--people", people, "--seed", "11"]);
+    let areas = source.path("areas.csv");
+    let roster = source.path("roster.csv");
+    source.ok(&["areas", "export", path_str(&areas)]);
+    source.ok(&["export", path_str(&roster), "--on", "2025-06-30"]);
+    (source, areas, roster)
+}
+
+async fn bad_rows_are_reported_and_nothing_changes(target: Db) {
+    let (_source, areas, roster) = source_city("300");
+    target.ok(&["areas", "import", path_str(&areas)]);
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header: Vec<String> = lines[0].split(',').map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let set = |line: &mut String, name: &str, value: &str| {
+        let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+        cells[col(name)] = value.to_string();
+        *line = cells.join(",");
+    };
+    // Line numbers in the file: the header is line 1.
+    let id_of = |line: &str| line.split(',').next().unwrap().to_string();
+    let mut bad_id = id_of(&lines[1]);
+    let last = bad_id.pop().unwrap();
+    bad_id.push(if last == '0' { '1' } else { '0' });
+    set(&mut lines[1], "id_number", &bad_id);
+    set(&mut lines[2], "birth_date", "1901-01-01");
+    set(&mut lines[3], "area", "370212999999");
+    set(&mut lines[4], "effective_from", "2999-01-01");
+    set(&mut lines[5], "income_wage", "-5.00");
+    // The person on line 8 again, in another household: one person in two households.
+    let mut twice = lines[7].clone();
+    set(&mut twice, "household", "ANOTHER-HOUSEHOLD");
+    set(&mut twice, "relation", "head");
+    lines.push(twice);
+    lines.push("not,a,roster,row".into());
+    let bad = target.path("bad.csv");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let rows = lines.len() - 1;
+
+    let out = target.run(&["import", path_str(&bad)]);
+    assert!(!out.status.success(), "an import with bad rows must fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "line 2: id_number: check character",
+        "line 3: birth_date: 1901-01-01 disagrees with the ID number",
+        "line 4: area: 370212999999 is not a known area code",
+        "line 5: effective_from: 2999-01-01 is in the future",
+        "line 6: income_wage: -5.00 is negative",
+        &format!("line {}: id_number: the same ID number is on line 8", rows),
+        &format!("line {}: (row): has 4 fields", rows + 1),
+        "Nothing was imported",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing «{expected}» in:\n{stderr}"
+        );
+    }
+    assert_eq!(target.persons(), 0, "a rejected import changes nothing");
+
+    // Importing only the valid rows keeps whole households: members of a household whose head
+    // was rejected are held back too.
+    let out = target.run(&["import", path_str(&bad), "--valid-only"]);
+    assert!(!out.status.success(), "rows were still rejected");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let imported = target.persons();
+    assert!(
+        imported > 250 && imported < 295,
+        "{imported} imported; {stdout}"
+    );
+    assert!(stdout.contains(&format!("{imported} imported")), "{stdout}");
+
+    // The same file again: everyone valid is now already registered.
+    let out = target.run(&["import", path_str(&roster)]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is already registered"));
+    assert_eq!(target.persons(), imported);
+    target.cleanup().await;
+}
+
+async fn a_roster_round_trips_through_excel_and_csv(target: Db) {
+    let (source, areas, roster) = source_city("400");
+    let xlsx = source.path("roster.xlsx");
+    source.ok(&["export", path_str(&xlsx), "--on", "2025-06-30"]);
+    target.ok(&["areas", "import", path_str(&areas)]);
+    let out = target.ok(&["import", path_str(&xlsx)]);
+    assert!(out.contains("400 imported"), "{out}");
+    let again = target.path("again.csv");
+    target.ok(&["export", path_str(&again), "--on", "2025-06-30"]);
+    assert_eq!(
+        std::fs::read_to_string(&again).unwrap(),
+        std::fs::read_to_string(&roster).unwrap()
+    );
+    target.cleanup().await;
+}
+
+#[tokio::test]
+async fn sqlite_bad_rows_are_reported_and_nothing_changes() {
+    bad_rows_are_reported_and_nothing_changes(Db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_bad_rows_are_reported_and_nothing_changes() {
+    bad_rows_are_reported_and_nothing_changes(Db::postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_roster_round_trips_through_excel_and_csv() {
+    a_roster_round_trips_through_excel_and_csv(Db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_a_roster_round_trips_through_excel_and_csv() {
+    a_roster_round_trips_through_excel_and_csv(Db::postgres().await).await;
+}
+
+#[tokio::test]
+async fn household_view_masks_ids_and_audits_reads() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "200"]);
+    let roster = db.path("r.csv");
+    db.ok(&["export", path_str(&roster), "--on", "2025-06-30"]);
+    let first = std::fs::read_to_string(&roster)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let id = first.split(',').next().unwrap().to_string();
+    let household = first.split(',').nth(4).unwrap().to_string();
+
+    let shown = db.ok(&["registry", "show", &household, "--on", "2025-06-30"]);
+    assert!(shown.contains(&format!("户 {household}")), "{shown}");
+    assert!(
+        !shown.contains(&id),
+        "full ID numbers are masked by default"
+    );
+    assert!(
+        shown.contains(&format!("{}********{}", &id[..6], &id[14..])),
+        "{shown}"
+    );
+    let revealed = db.ok(&["registry", "show", &id, "--on", "2025-06-30", "--reveal"]);
+    assert!(revealed.contains(&id));
+    // Before the registry started, the household had no recorded members.
+    let early = db.ok(&["registry", "show", &household, "--month", "2022-06"]);
+    assert!(early.contains("成员 0 人"), "{early}");
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.url))
+        .await
+        .unwrap();
+    let reads: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, action FROM audit_log WHERE subject = ? ORDER BY id")
+            .bind(&household)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let expected = [
+        ("tester", "read_household"),
+        ("tester", "reveal_household"),
+        ("tester", "read_household"),
+    ];
+    assert_eq!(
+        reads
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+
+    let missing = db.run(&["registry", "show", "NO-SUCH"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+}
+
+#[test]
+fn generate_refuses_a_database_that_holds_people() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "50"]);
+    let out = db.run(&["generate", "--people", "50"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds 50 persons"));
+    assert_eq!(db.persons(), 50);
+}
+
+#[test]
+fn demo_generates_once_and_shows_a_household() {
+    let db = Db::sqlite();
+    let first = db.ok(&["demo", "--people", "300"]);
+    assert!(first.contains("below dibao line"), "{first}");
+    assert!(first.contains("One household of the demo city"), "{first}");
+    let second = db.ok(&["demo", "--people", "300"]);
+    assert!(second.contains("already in"), "{second}");
+    assert_eq!(db.persons(), 300);
+}
+
+#[test]
+fn unreadable_input_is_a_clear_error() {
+    let db = Db::sqlite();
+    let out = db.run(&["import", "/nonexistent/roster.csv"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/roster.csv"));
+    let odd = db.path("roster.json");
+    std::fs::write(&odd, "{}").unwrap();
+    let out = db.run(&["import", path_str(&odd)]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only .csv and .xlsx"));
+    let headerless = db.path("h.csv");
+    std::fs::write(&headerless, "idnumber,name\n1,2\n").unwrap();
+    let out = db.run(&["import", path_str(&headerless)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown column 'idnumber'") && stderr.contains("required column 'hukou'"),
+        "{stderr}"
+    );
+}

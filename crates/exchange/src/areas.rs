@@ -1,0 +1,113 @@
+//! The area list as a CSV file: `code,name,urban`, one area per row, parents before children
+//! or anywhere in the file. An operator loads the city's official list with it.
+
+use std::fs::File;
+use std::path::Path;
+
+use minsheng_core::area::Area;
+use minsheng_core::AreaCode;
+
+use crate::columns::RowError;
+use crate::read::RosterError;
+use crate::write::WriteError;
+
+pub const AREA_COLUMNS: [&str; 3] = ["code", "name", "urban"];
+
+/// Reads an area list. Every bad row is reported; any bad row and no area is returned.
+pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, RosterError> {
+    let unreadable = |reason: String| RosterError::Unreadable {
+        path: path.display().to_string(),
+        reason,
+    };
+    let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(file);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| unreadable(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if header != AREA_COLUMNS {
+        return Err(RosterError::Header(vec![format!(
+            "expected the columns {}, found {}",
+            AREA_COLUMNS.join(","),
+            header.join(",")
+        )]));
+    }
+    let mut areas = Vec::new();
+    let mut errors = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    line,
+                    field: "(row)".into(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let code = match AreaCode::parse(&record[0]) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.push(RowError {
+                    line,
+                    field: "code".into(),
+                    reason: e.to_string(),
+                });
+                None
+            }
+        };
+        let name = record[1].trim().to_string();
+        if name.is_empty() {
+            errors.push(RowError {
+                line,
+                field: "name".into(),
+                reason: "is required".into(),
+            });
+        }
+        let urban = match record[2].trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "是" => Some(true),
+            "false" | "0" | "no" | "否" => Some(false),
+            other => {
+                errors.push(RowError {
+                    line,
+                    field: "urban".into(),
+                    reason: format!("'{other}' is not yes/no"),
+                });
+                None
+            }
+        };
+        if let (Some(code), Some(urban)) = (code, urban) {
+            areas.push(Area { code, name, urban });
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(areas)
+    } else {
+        Err(errors)
+    })
+}
+
+pub fn write_areas(path: &Path, areas: &[Area]) -> Result<(), WriteError> {
+    let io = |e: &dyn std::fmt::Display| WriteError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut writer = csv::Writer::from_path(path).map_err(|e| io(&e))?;
+    writer.write_record(AREA_COLUMNS).map_err(|e| io(&e))?;
+    for a in areas {
+        writer
+            .write_record([
+                a.code.as_str(),
+                a.name.as_str(),
+                if a.urban { "true" } else { "false" },
+            ])
+            .map_err(|e| io(&e))?;
+    }
+    writer.flush().map_err(|e| io(&e))
+}

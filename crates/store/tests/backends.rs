@@ -1,0 +1,382 @@
+//! One suite, two backends: every case runs against SQLite (a fresh file) and PostgreSQL (a
+//! fresh schema in the database named by MINSHENG_TEST_POSTGRES, default
+//! postgres://postgres@127.0.0.1:5432/test). PostgreSQL being down fails the suite: these
+//! tests exist to prove both backends work.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use minsheng_core::registry::{IncomeKind, Registration, Relation};
+use minsheng_core::Fen;
+use minsheng_store::{Store, StoreError};
+use minsheng_synth::{reference_date, Generator, GeneratorConfig};
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+struct TestDb {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("t.db").to_str().unwrap())
+            .await
+            .unwrap();
+        TestDb {
+            store,
+            _dir: Some(dir),
+            schema: None,
+        }
+    }
+
+    async fn postgres() -> TestDb {
+        let url =
+            std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let store = Store::open_postgres(&url, Some(&schema))
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for these tests ({e}); set MINSHENG_TEST_POSTGRES"));
+        TestDb {
+            store,
+            _dir: None,
+            schema: Some(schema),
+        }
+    }
+
+    async fn cleanup(self) {
+        if let Some(schema) = &self.schema {
+            self.store.drop_schema(schema).await.unwrap();
+        }
+        self.store.close().await;
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let db = super::TestDb::sqlite().await;
+                super::$case(&db.store).await;
+                db.cleanup().await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let db = super::TestDb::postgres().await;
+                super::$case(&db.store).await;
+                db.cleanup().await;
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    loads_and_reads_back_a_city,
+    export_returns_what_was_loaded,
+    amendments_keep_history_in_both_times,
+    an_uncommitted_or_failed_load_leaves_nothing,
+    later_loads_join_existing_households,
+    lookups_for_import_checks,
+    audit_entries_are_kept_in_order,
+);
+
+fn t(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+}
+
+fn city(people: u64, seed: u64) -> (Generator, Vec<Registration>) {
+    let generator = Generator::new(GeneratorConfig::new(people, seed));
+    let people: Vec<Registration> = Generator::new(GeneratorConfig::new(people, seed))
+        .flatten()
+        .collect();
+    (generator, people)
+}
+
+async fn load(store: &Store, people: &[Registration], at: DateTime<Utc>) {
+    let mut loader = store.begin_load("test", at).await.unwrap();
+    for chunk in people.chunks(700) {
+        loader.add(chunk).await.unwrap();
+    }
+    loader.commit().await.unwrap();
+}
+
+async fn loads_and_reads_back_a_city(store: &Store) {
+    let (generator, people) = city(2_000, 1);
+    store.insert_areas(generator.areas()).await.unwrap();
+    load(store, &people, t(0)).await;
+    let counts = store.counts().await.unwrap();
+    let households: std::collections::HashSet<&str> =
+        people.iter().map(|p| p.facts.household.as_str()).collect();
+    assert_eq!(counts.persons, 2_000);
+    assert_eq!(counts.versions, 2_000);
+    assert_eq!(counts.households, households.len() as i64);
+    assert_eq!(counts.areas, generator.areas().len() as i64);
+
+    // A household read by code and by a member's ID number is the same file, and shows
+    // exactly the generated members with their facts.
+    let head = &people[0];
+    let by_code = store.household_file(&head.facts.household).await.unwrap();
+    let by_id = store
+        .household_file(head.person.id_number.as_str())
+        .await
+        .unwrap();
+    assert_eq!(by_code, by_id);
+    let members = by_code.as_of(reference_date(), t(1));
+    let expected: Vec<&Registration> = people
+        .iter()
+        .filter(|p| p.facts.household == head.facts.household)
+        .collect();
+    assert_eq!(members.len(), expected.len());
+    for e in expected {
+        let (_, facts) = members
+            .iter()
+            .find(|(p, _)| p.id_number == e.person.id_number)
+            .unwrap();
+        assert_eq!(**facts, e.facts);
+    }
+    assert!(matches!(
+        store.household_file("no-such-household").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn export_returns_what_was_loaded(store: &Store) {
+    let (generator, mut people) = city(1_500, 2);
+    store.insert_areas(generator.areas()).await.unwrap();
+    load(store, &people, t(0)).await;
+    let mut exported = Vec::new();
+    let n = store
+        .export(reference_date(), |r| {
+            exported.push(r);
+            Ok::<(), StoreError>(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1_500);
+    // Those born after the reference date are not there yet on it; everyone else is.
+    people.retain(|p| p.effective_from <= reference_date());
+    let key = |r: &Registration| r.person.id_number.as_str().to_string();
+    people.sort_by_key(key);
+    exported.sort_by_key(key);
+    assert_eq!(exported, people);
+}
+
+async fn amendments_keep_history_in_both_times(store: &Store) {
+    let (generator, people) = city(300, 3);
+    store.insert_areas(generator.areas()).await.unwrap();
+    load(store, &people, t(0)).await;
+    let person = people
+        .iter()
+        .find(|p| p.facts.relation == Relation::Head)
+        .unwrap();
+    let id = &person.person.id_number;
+    let old_wage = person.facts.income.get(IncomeKind::Wage);
+    let raise_from = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+
+    let superseded = store
+        .amend_person(
+            id,
+            raise_from,
+            |f| f.income.set(IncomeKind::Wage, Fen(350_000)),
+            "caseworker",
+            t(100),
+        )
+        .await
+        .unwrap();
+    assert_eq!(superseded, 1);
+    // Recording the same fact again changes nothing.
+    let again = store
+        .amend_person(
+            id,
+            raise_from,
+            |f| f.income.set(IncomeKind::Wage, Fen(350_000)),
+            "caseworker",
+            t(200),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+
+    let file = store.household_file(id.as_str()).await.unwrap();
+    let wage = |on: NaiveDate, known: DateTime<Utc>| {
+        file.as_of(on, known)
+            .iter()
+            .find(|(p, _)| &p.id_number == id)
+            .map(|(_, f)| f.income.get(IncomeKind::Wage))
+            .unwrap()
+    };
+    let before = raise_from - Duration::days(1);
+    assert_eq!(wage(before, t(150)), old_wage, "before the raise: old wage");
+    assert_eq!(
+        wage(raise_from, t(150)),
+        Fen(350_000),
+        "from the raise: new wage"
+    );
+    assert_eq!(
+        wage(raise_from, t(50)),
+        old_wage,
+        "as known before it was recorded: old wage"
+    );
+    let member = file
+        .members
+        .iter()
+        .find(|m| &m.person.id_number == id)
+        .unwrap();
+    assert_eq!(
+        member.versions.len(),
+        3,
+        "the original, superseded, and the two halves that replace it"
+    );
+    assert_eq!(
+        member
+            .versions
+            .iter()
+            .filter(|v| v.superseded_at == Some(t(100)))
+            .count(),
+        1
+    );
+
+    // Refusals change nothing.
+    let early = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+    let err = store
+        .amend_person(
+            id,
+            early,
+            |f| f.income.set(IncomeKind::Wage, Fen(1)),
+            "caseworker",
+            t(300),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid { ref field, .. } if field == "effective_from"),
+        "{err}"
+    );
+    let err = store
+        .amend_person(
+            id,
+            raise_from,
+            |f| f.household = "nowhere".into(),
+            "caseworker",
+            t(300),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid { ref field, .. } if field == "household"),
+        "{err}"
+    );
+    let stranger = minsheng_core::IdNumber::parse("11010519491231002X").unwrap();
+    assert!(matches!(
+        store
+            .amend_person(&stranger, raise_from, |_| {}, "x", t(300))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.counts().await.unwrap().versions, 302);
+}
+
+async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
+    let (generator, people) = city(400, 4);
+    store.insert_areas(generator.areas()).await.unwrap();
+    {
+        let mut loader = store.begin_load("test", t(0)).await.unwrap();
+        loader.add(&people).await.unwrap();
+        // dropped without commit
+    }
+    assert_eq!(store.counts().await.unwrap().persons, 0);
+
+    // The same person twice violates the registry's uniqueness: the whole load fails.
+    let mut loader = store.begin_load("test", t(0)).await.unwrap();
+    loader.add(&people[..200]).await.unwrap();
+    let failed = loader.add(&people[199..201]).await;
+    assert!(failed.is_err());
+    drop(loader);
+    assert_eq!(store.counts().await.unwrap().persons, 0);
+    assert_eq!(store.counts().await.unwrap().households, 0);
+}
+
+async fn later_loads_join_existing_households(store: &Store) {
+    let (generator, people) = city(600, 5);
+    store.insert_areas(generator.areas()).await.unwrap();
+    let (first, second) = people.split_at(300);
+    load(store, first, t(0)).await;
+    load(store, second, t(10)).await;
+    let counts = store.counts().await.unwrap();
+    let households: std::collections::HashSet<&str> =
+        people.iter().map(|p| p.facts.household.as_str()).collect();
+    assert_eq!(
+        counts.households,
+        households.len() as i64,
+        "a household split across loads is one household"
+    );
+    let split = &second[0].facts.household;
+    let file = store.household_file(split).await.unwrap();
+    assert_eq!(
+        file.members.len(),
+        people
+            .iter()
+            .filter(|p| &p.facts.household == split)
+            .count()
+    );
+}
+
+async fn lookups_for_import_checks(store: &Store) {
+    let (generator, people) = city(500, 6);
+    store.insert_areas(generator.areas()).await.unwrap();
+    load(store, &people, t(0)).await;
+    let ids: Vec<&str> = vec![people[3].person.id_number.as_str(), "11010519491231002X"];
+    let found = store.registered_id_numbers(&ids).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(found.contains(people[3].person.id_number.as_str()));
+
+    let named = store
+        .persons_named(&[(people[7].person.name.as_str(), people[7].birth_date)])
+        .await
+        .unwrap();
+    assert!(
+        named
+            .iter()
+            .any(|(_, _, area, id)| id == &people[7].person.id_number
+                && area == &people[7].facts.area)
+    );
+
+    let heads = store
+        .household_heads(&[people[0].facts.household.as_str(), "unknown"])
+        .await
+        .unwrap();
+    assert_eq!(heads.get(people[0].facts.household.as_str()), Some(&true));
+    assert_eq!(heads.get("unknown"), None);
+
+    let names = store.area_names(&["370212", "370200"]).await.unwrap();
+    assert_eq!(names.get("370212").map(String::as_str), Some("崂山区"));
+    assert_eq!(store.sample_household_codes(5).await.unwrap().len(), 5);
+}
+
+async fn audit_entries_are_kept_in_order(store: &Store) {
+    store
+        .audit("alice", "read_household", "H1", "on=2025-01-01", t(1))
+        .await
+        .unwrap();
+    store
+        .audit("bob", "reveal_household", "H1", "on=2025-01-02", t(2))
+        .await
+        .unwrap();
+    store
+        .audit("bob", "read_household", "H2", "", t(3))
+        .await
+        .unwrap();
+    let entries = store.audit_entries("H1").await.unwrap();
+    let seen: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("alice", "read_household"), ("bob", "reveal_household")]
+    );
+    assert_eq!(entries[1].at, t(2));
+}
