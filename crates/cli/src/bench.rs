@@ -70,8 +70,7 @@ async fn fresh(db: &str) -> Result<(Store, Option<String>)> {
 async fn drop_schema(db: &str, store: Store, schema: Option<String>) -> Result<()> {
     store.close().await;
     if let Some(schema) = schema {
-        let admin = Store::open_postgres(db, None).await?;
-        admin.drop_schema(&schema).await?;
+        Store::drop_postgres_schema(db, &schema).await?;
     }
     Ok(())
 }
@@ -98,6 +97,7 @@ pub async fn run(command: BenchCommand, db: &str, clock: Clock) -> Result<ExitCo
                 report.persons as f64 / elapsed.as_secs_f64(),
                 peak_rss_mib().unwrap_or(f64::NAN)
             );
+            println!("{}", report.tally.report());
             drop_schema(db, store, schema).await?;
         }
         BenchCommand::Import { people, csv } => {

@@ -51,11 +51,14 @@ impl Fen {
             Some(rest) => (true, rest),
             None => (false, trimmed),
         };
-        let body: String = body.chars().filter(|c| *c != ',').collect();
-        let (whole, frac) = match body.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (body.as_str(), ""),
+        let ungrouped: String;
+        let body = if body.contains(',') {
+            ungrouped = body.chars().filter(|c| *c != ',').collect();
+            ungrouped.as_str()
+        } else {
+            body
         };
+        let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
         if whole.is_empty() || frac.len() > 2 {
             return Err(malformed());
         }

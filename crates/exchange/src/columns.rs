@@ -1,5 +1,7 @@
 use std::fmt;
 
+use csv::StringRecord;
+
 use chrono::NaiveDate;
 use minsheng_core::registry::{
     Assets, Disability, DisabilityCategory, Employment, Hukou, IllnessSet, IncomeKind, Incomes,
@@ -117,58 +119,82 @@ impl Layout {
         }
     }
 
-    fn get<'a>(&self, record: &'a [String], code: &str) -> &'a str {
-        COLUMNS
-            .iter()
-            .position(|c| c.code == code)
-            .and_then(|c| self.positions[c])
+    fn get<'a>(&self, record: &'a StringRecord, column: usize) -> &'a str {
+        self.positions[column]
             .and_then(|i| record.get(i))
-            .map_or("", |s| s.trim())
+            .map_or("", str::trim)
     }
 }
 
+// Positions in COLUMNS; a test checks each against its code.
+const ID_NUMBER: usize = 0;
+const NAME: usize = 1;
+const SEX: usize = 2;
+const BIRTH_DATE: usize = 3;
+const HOUSEHOLD: usize = 4;
+const RELATION: usize = 5;
+const LIVES_TOGETHER: usize = 6;
+const HUKOU: usize = 7;
+const AREA: usize = 8;
+const EFFECTIVE_FROM: usize = 9;
+const DEATH_DATE: usize = 10;
+const DISABILITY_CATEGORY: usize = 11;
+const DISABILITY_GRADE: usize = 12;
+const ILLNESSES: usize = 13;
+const WORK_ABILITY: usize = 14;
+const EMPLOYMENT: usize = 15;
+/// The income columns follow in [`IncomeKind::ALL`] order.
+const FIRST_INCOME: usize = 16;
+const DEPOSITS: usize = FIRST_INCOME + IncomeKind::ALL.len();
+const VEHICLES: usize = DEPOSITS + 1;
+const HOMES: usize = DEPOSITS + 2;
+
 struct RowParser<'a> {
     layout: &'a Layout,
-    record: &'a [String],
+    record: &'a StringRecord,
     line: u64,
     errors: Vec<RowError>,
 }
 
-impl RowParser<'_> {
-    fn fail(&mut self, field: &str, reason: impl Into<String>) {
+impl<'a> RowParser<'a> {
+    fn fail(&mut self, column: usize, reason: impl Into<String>) {
         self.errors.push(RowError {
             line: self.line,
-            field: field.into(),
+            field: COLUMNS[column].code.into(),
             reason: reason.into(),
         });
     }
 
-    fn text(&self, field: &str) -> &str {
-        self.layout.get(self.record, field)
+    fn text(&self, column: usize) -> &'a str {
+        self.layout.get(self.record, column)
     }
 
-    fn required<T>(&mut self, field: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
-        let value = self.text(field).to_string();
+    fn required<T>(
+        &mut self,
+        column: usize,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let value = self.text(column);
         if value.is_empty() {
-            self.fail(field, "is required");
+            self.fail(column, "is required");
             return None;
         }
-        parse(&value).map_err(|e| self.fail(field, e)).ok()
+        parse(value).map_err(|e| self.fail(column, e)).ok()
     }
 
     fn optional<T>(
         &mut self,
-        field: &str,
+        column: usize,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Option<Option<T>> {
-        let value = self.text(field).to_string();
+        let value = self.text(column);
         if value.is_empty() {
             return Some(None);
         }
-        match parse(&value) {
+        match parse(value) {
             Ok(v) => Some(Some(v)),
             Err(e) => {
-                self.fail(field, e);
+                self.fail(column, e);
                 None
             }
         }
@@ -205,7 +231,7 @@ fn count(text: &str) -> Result<u8, String> {
 /// Parses one data row. `today` is the default `effective_from` and the limit for dates.
 pub fn parse_row(
     layout: &Layout,
-    record: &[String],
+    record: &StringRecord,
     line: u64,
     today: NaiveDate,
 ) -> Result<Registration, Vec<RowError>> {
@@ -215,41 +241,37 @@ pub fn parse_row(
         line,
         errors: Vec::new(),
     };
-    let id_number = p.required("id_number", |t| {
-        IdNumber::parse(t).map_err(|e| e.to_string())
-    });
-    let name = p.required("name", |t| Ok(t.to_string()));
-    let sex = p.required("sex", Sex::parse);
-    let birth_date = p.required("birth_date", date);
-    let household = p.required("household", |t| Ok(t.to_string()));
-    let relation = p.required("relation", Relation::parse);
+    let id_number = p.required(ID_NUMBER, |t| IdNumber::parse(t).map_err(|e| e.to_string()));
+    let name = p.required(NAME, |t| Ok(t.to_string()));
+    let sex = p.required(SEX, Sex::parse);
+    let birth_date = p.required(BIRTH_DATE, date);
+    let household = p.required(HOUSEHOLD, |t| Ok(t.to_string()));
+    let relation = p.required(RELATION, Relation::parse);
     let lives_together = p
-        .optional("lives_together", boolean)
+        .optional(LIVES_TOGETHER, boolean)
         .map(|v| v.unwrap_or(true));
-    let hukou = p.required("hukou", Hukou::parse);
-    let area = p.required("area", |t| AreaCode::parse(t).map_err(|e| e.to_string()));
-    let effective_from = p
-        .optional("effective_from", date)
-        .map(|v| v.unwrap_or(today));
-    let death_date = p.optional("death_date", date);
-    let category = p.optional("disability_category", DisabilityCategory::parse);
-    let grade = p.optional("disability_grade", count);
+    let hukou = p.required(HUKOU, Hukou::parse);
+    let area = p.required(AREA, |t| AreaCode::parse(t).map_err(|e| e.to_string()));
+    let effective_from = p.optional(EFFECTIVE_FROM, date).map(|v| v.unwrap_or(today));
+    let death_date = p.optional(DEATH_DATE, date);
+    let category = p.optional(DISABILITY_CATEGORY, DisabilityCategory::parse);
+    let grade = p.optional(DISABILITY_GRADE, count);
     let disability = match (category, grade) {
         (Some(Some(c)), Some(Some(g))) => Disability::new(c, g)
             .map(Some)
-            .map_err(|e| p.fail("disability_grade", e.reason))
+            .map_err(|e| p.fail(DISABILITY_GRADE, e.reason))
             .ok(),
         (Some(None), Some(None)) => Some(None),
         (Some(Some(_)), Some(None)) => {
             p.fail(
-                "disability_grade",
+                DISABILITY_GRADE,
                 "is required when a disability category is given",
             );
             None
         }
         (Some(None), Some(Some(_))) => {
             p.fail(
-                "disability_category",
+                DISABILITY_CATEGORY,
                 "is required when a disability grade is given",
             );
             None
@@ -257,13 +279,13 @@ pub fn parse_row(
         _ => None,
     };
     let illnesses = p
-        .optional("illnesses", IllnessSet::parse_codes)
+        .optional(ILLNESSES, IllnessSet::parse_codes)
         .map(Option::unwrap_or_default);
-    let work_ability = p.required("work_ability", WorkAbility::parse);
-    let employment = p.required("employment", Employment::parse);
+    let work_ability = p.required(WORK_ABILITY, WorkAbility::parse);
+    let employment = p.required(EMPLOYMENT, Employment::parse);
     let mut income = Some(Incomes::default());
     for kind in IncomeKind::ALL {
-        match p.optional(&format!("income_{kind}"), amount) {
+        match p.optional(FIRST_INCOME + kind.index(), amount) {
             Some(v) => {
                 if let Some(i) = income.as_mut() {
                     i.set(*kind, v.unwrap_or_default());
@@ -272,9 +294,9 @@ pub fn parse_row(
             None => income = None,
         }
     }
-    let deposits = p.optional("deposits", amount);
-    let vehicles = p.optional("vehicles", count);
-    let homes = p.optional("homes", count);
+    let deposits = p.optional(DEPOSITS, amount);
+    let vehicles = p.optional(VEHICLES, count);
+    let homes = p.optional(HOMES, count);
 
     let (
         Some(id_number),
@@ -429,11 +451,11 @@ mod tests {
     #[test]
     fn a_good_row_round_trips() {
         let layout = Layout::from_header(&header()).unwrap();
-        let r = parse_row(&layout, &good_row(), 2, today()).unwrap();
+        let r = parse_row(&layout, &StringRecord::from(good_row()), 2, today()).unwrap();
         assert_eq!(r.facts.income.get(IncomeKind::Pension), Fen(120_050));
         assert_eq!(r.effective_from, today());
         assert!(r.facts.lives_together);
-        let again = parse_row(&layout, &to_record(&r), 2, today()).unwrap();
+        let again = parse_row(&layout, &StringRecord::from(to_record(&r)), 2, today()).unwrap();
         assert_eq!(again, r);
     }
 
@@ -446,7 +468,7 @@ mod tests {
         row[i("income_wage")] = "-5".into();
         row[i("hukou")] = "city".into();
         row[i("disability_category")] = "visual".into();
-        let errors = parse_row(&layout, &row, 7, today()).unwrap_err();
+        let errors = parse_row(&layout, &StringRecord::from(row), 7, today()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -462,6 +484,71 @@ mod tests {
     }
 
     #[test]
+    fn column_positions_match_their_codes() {
+        let at = |i: usize| COLUMNS[i].code;
+        assert_eq!(
+            [
+                at(ID_NUMBER),
+                at(NAME),
+                at(SEX),
+                at(BIRTH_DATE),
+                at(HOUSEHOLD),
+                at(RELATION),
+                at(LIVES_TOGETHER),
+                at(HUKOU)
+            ],
+            [
+                "id_number",
+                "name",
+                "sex",
+                "birth_date",
+                "household",
+                "relation",
+                "lives_together",
+                "hukou"
+            ]
+        );
+        assert_eq!(
+            [
+                at(AREA),
+                at(EFFECTIVE_FROM),
+                at(DEATH_DATE),
+                at(DISABILITY_CATEGORY),
+                at(DISABILITY_GRADE),
+                at(ILLNESSES)
+            ],
+            [
+                "area",
+                "effective_from",
+                "death_date",
+                "disability_category",
+                "disability_grade",
+                "illnesses"
+            ]
+        );
+        assert_eq!(
+            [
+                at(WORK_ABILITY),
+                at(EMPLOYMENT),
+                at(DEPOSITS),
+                at(VEHICLES),
+                at(HOMES)
+            ],
+            [
+                "work_ability",
+                "employment",
+                "deposits",
+                "vehicles",
+                "homes"
+            ]
+        );
+        for kind in IncomeKind::ALL {
+            assert_eq!(at(FIRST_INCOME + kind.index()), format!("income_{kind}"));
+        }
+        assert_eq!(COLUMNS.len(), HOMES + 1);
+    }
+
+    #[test]
     fn header_problems_are_listed_together() {
         let mut h = header();
         h[0] = "idnumber".into();
@@ -474,6 +561,6 @@ mod tests {
     fn chinese_headers_are_accepted() {
         let h: Vec<String> = COLUMNS.iter().map(|c| c.label_zh.to_string()).collect();
         let layout = Layout::from_header(&h).unwrap();
-        assert!(parse_row(&layout, &good_row(), 2, today()).is_ok());
+        assert!(parse_row(&layout, &StringRecord::from(good_row()), 2, today()).is_ok());
     }
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 use chrono::{Duration, NaiveDate};
+use csv::StringRecord;
 
 use crate::columns::Layout;
 
@@ -40,7 +41,7 @@ pub enum RosterError {
     Malformed { line: u64, reason: String },
 }
 
-type Rows = Box<dyn Iterator<Item = Result<(u64, Vec<String>), RosterError>>>;
+type Rows = Box<dyn Iterator<Item = Result<(u64, StringRecord), RosterError>>>;
 
 /// A roster file opened for reading: its layout and its data rows with their line numbers.
 pub struct Roster {
@@ -60,10 +61,14 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                 .has_headers(false)
                 .flexible(true)
                 .from_reader(BufReader::with_capacity(1 << 20, file));
-            let mut records = reader.into_byte_records();
-            let header = match records.next() {
-                Some(Ok(h)) => {
-                    utf8_cells(&h).map_err(|reason| RosterError::Malformed { line: 1, reason })?
+            let mut records = reader.into_records();
+            let header: Vec<String> = match records.next() {
+                Some(Ok(h)) => h.iter().map(String::from).collect(),
+                Some(Err(e)) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                    return Err(RosterError::Malformed {
+                        line: 1,
+                        reason: NOT_UTF8.into(),
+                    })
                 }
                 Some(Err(e)) => return Err(unreadable(e.to_string())),
                 None => return Err(RosterError::Header(vec!["the file is empty".into()])),
@@ -74,6 +79,12 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                 let line = i as u64 + 2;
                 let record = match record {
                     Ok(r) => r,
+                    Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                        return Some(Err(RosterError::Malformed {
+                            line,
+                            reason: NOT_UTF8.into(),
+                        }))
+                    }
                     Err(e) => {
                         return Some(Err(RosterError::Malformed {
                             line,
@@ -81,20 +92,14 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                         }))
                     }
                 };
-                if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+                if record.iter().all(|c| c.trim().is_empty()) {
                     return None;
                 }
                 if record.len() != width {
-                    return Some(Err(RosterError::Malformed {
-                        line,
-                        reason: format!("has {} fields, the header has {width}", record.len()),
-                    }));
+                    let reason = format!("has {} fields, the header has {width}", record.len());
+                    return Some(Err(RosterError::Malformed { line, reason }));
                 }
-                Some(
-                    utf8_cells(&record)
-                        .map(|cells| (line, cells))
-                        .map_err(|reason| RosterError::Malformed { line, reason }),
-                )
+                Some(Ok((line, record)))
             });
             Ok(Roster {
                 layout,
@@ -121,7 +126,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
             let rows = rows
                 .enumerate()
                 .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
-                .map(move |(i, cells)| Ok((first_row + i as u64 + 2, cells)));
+                .map(move |(i, cells)| Ok((first_row + i as u64 + 2, StringRecord::from(cells))));
             Ok(Roster {
                 layout,
                 rows: Box::new(rows),
@@ -130,15 +135,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
     }
 }
 
-fn utf8_cells(record: &csv::ByteRecord) -> Result<Vec<String>, String> {
-    record
-        .iter()
-        .map(|c| {
-            String::from_utf8(c.to_vec())
-                .map_err(|_| "is not valid UTF-8 text (save the file as UTF-8 CSV)".to_string())
-        })
-        .collect()
-}
+const NOT_UTF8: &str = "is not valid UTF-8 text (save the file as UTF-8 CSV)";
 
 /// Excel cells as the text a person sees. Whole numbers lose no digits; dates become
 /// YYYY-MM-DD. An 18-digit ID number typed as a number has already lost its last digits in

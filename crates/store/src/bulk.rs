@@ -41,15 +41,7 @@ pub(crate) const HOUSEHOLD: Table = Table {
 
 pub(crate) const PERSON: Table = Table {
     name: "person",
-    columns: &[
-        "id",
-        "id_number",
-        "name",
-        "birth_date",
-        "sex",
-        "recorded_at",
-        "recorded_by",
-    ],
+    columns: &["id", "id_number", "name", "birth_date", "sex"],
 };
 
 pub(crate) const PERSON_VERSION: Table = Table {
@@ -131,6 +123,72 @@ pub(crate) fn version_cells(
     cells
 }
 
+/// Something a load into an empty registry drops at its start and creates again at commit,
+/// within its transaction: building an index from sorted keys, or checking a foreign key in
+/// one join, is many times faster than maintaining it row by row for millions of rows.
+pub(crate) struct Deferred {
+    pub name: &'static str,
+    pub drop: &'static str,
+    pub create: &'static str,
+}
+
+/// The secondary indexes, as the first migration creates them (both backends).
+pub(crate) const DEFERRED_INDEXES: &[Deferred] = &[
+    Deferred {
+        name: "household_code",
+        drop: "DROP INDEX household_code",
+        create: "CREATE UNIQUE INDEX household_code ON household (code)",
+    },
+    Deferred {
+        name: "person_id_number",
+        drop: "DROP INDEX person_id_number",
+        create: "CREATE UNIQUE INDEX person_id_number ON person (id_number)",
+    },
+    Deferred {
+        name: "person_identity",
+        drop: "DROP INDEX person_identity",
+        create: "CREATE INDEX person_identity ON person (name, birth_date)",
+    },
+    Deferred {
+        name: "person_version_person_idx",
+        drop: "DROP INDEX person_version_person_idx",
+        create: "CREATE INDEX person_version_person_idx ON person_version (person_id)",
+    },
+    Deferred {
+        name: "person_version_household_idx",
+        drop: "DROP INDEX person_version_household_idx",
+        create: "CREATE INDEX person_version_household_idx ON person_version (household_id)",
+    },
+];
+
+/// The foreign keys of the registry tables on PostgreSQL. (SQLite cannot drop a constraint;
+/// there its per-row checks are cheap enough to keep.)
+pub(crate) const DEFERRED_POSTGRES_KEYS: &[Deferred] = &[
+    Deferred {
+        name: "household_area",
+        drop: "ALTER TABLE household DROP CONSTRAINT household_area",
+        create: "ALTER TABLE household ADD CONSTRAINT household_area FOREIGN KEY (area_code) REFERENCES area (code)",
+    },
+    Deferred {
+        name: "person_version_person",
+        drop: "ALTER TABLE person_version DROP CONSTRAINT person_version_person",
+        create: "ALTER TABLE person_version ADD CONSTRAINT person_version_person FOREIGN KEY (person_id) REFERENCES person (id)",
+    },
+    Deferred {
+        name: "person_version_household",
+        drop: "ALTER TABLE person_version DROP CONSTRAINT person_version_household",
+        create: "ALTER TABLE person_version ADD CONSTRAINT person_version_household FOREIGN KEY (household_id) REFERENCES household (id)",
+    },
+    Deferred {
+        name: "person_version_area",
+        drop: "ALTER TABLE person_version DROP CONSTRAINT person_version_area",
+        create: "ALTER TABLE person_version ADD CONSTRAINT person_version_area FOREIGN KEY (area_code) REFERENCES area (code)",
+    },
+];
+
+const MAX_IDS: &str = "SELECT (SELECT COALESCE(MAX(id), 0) FROM person), \
+    (SELECT COALESCE(MAX(id), 0) FROM household), (SELECT COALESCE(MAX(id), 0) FROM person_version)";
+
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
@@ -195,26 +253,52 @@ impl Tx {
             }
             Tx::Sqlite(tx) => {
                 let per_statement = (SQLITE_MAX_PARAMS / table.columns.len()).max(1);
+                let mut chunks: Vec<Vec<Vec<Cell>>> =
+                    Vec::with_capacity(rows.len() / per_statement + 12);
                 let mut rows = rows.into_iter().peekable();
                 while rows.peek().is_some() {
-                    let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
-                    let sql = sql_cache
+                    let size = statement_rows(rows.len(), per_statement);
+                    chunks.push(rows.by_ref().take(size).collect());
+                }
+                for chunk in &chunks {
+                    sql_cache
                         .entry((table.name, chunk.len()))
                         .or_insert_with(|| insert_sql(table, chunk.len()));
-                    let mut query = sqlx::query(sql.as_str());
-                    for cell in chunk.into_iter().flatten() {
-                        query = match cell {
-                            Cell::Int(v) => query.bind(v),
-                            Cell::Text(v) => query.bind(v),
-                            Cell::Date(v) => query.bind(v),
-                            Cell::Bool(v) => query.bind(v),
-                            Cell::Null => query.bind(Option::<i64>::None),
-                        };
-                    }
-                    query.execute(&mut **tx).await?;
+                }
+                let sql_cache = &*sql_cache;
+                let statement = |chunk: Vec<Vec<Cell>>| {
+                    let sql = sql_cache
+                        .get(&(table.name, chunk.len()))
+                        .map_or("", String::as_str);
+                    bind_all(sqlx::query(sql), chunk)
+                };
+                // Bind the next statement's parameters while SQLite executes this one: the
+                // SQLite worker thread and this one then run side by side.
+                let mut chunks = chunks.into_iter();
+                let mut pending = chunks.next().map(statement);
+                while let Some(query) = pending.take() {
+                    let next = chunks.next();
+                    let (done, prepared) =
+                        futures::join!(query.execute(&mut **tx), async { next.map(statement) });
+                    done?;
+                    pending = prepared;
                 }
             }
         }
+        Ok(())
+    }
+
+    pub(crate) fn backend(&self) -> crate::Backend {
+        match self {
+            Tx::Sqlite(_) => crate::Backend::Sqlite,
+            Tx::Postgres(_) => crate::Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn execute(&mut self, sql: &str) -> Result<()> {
+        on_tx!(self, conn => {
+            sqlx::query(sql).execute(&mut *conn).await?;
+        });
         Ok(())
     }
 
@@ -224,6 +308,39 @@ impl Tx {
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
+    }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+fn bind_all(mut query: SqliteQuery<'_>, rows: Vec<Vec<Cell>>) -> SqliteQuery<'_> {
+    for cell in rows.into_iter().flatten() {
+        query = match cell {
+            Cell::Int(v) => query.bind(v),
+            Cell::Text(v) => query.bind(v),
+            // The same ISO text sqlx would store, without a strftime parse per value.
+            Cell::Date(d) => query.bind(iso_date(d)),
+            Cell::Bool(v) => query.bind(v),
+            Cell::Null => query.bind(Option::<i64>::None),
+        };
+    }
+    query
+}
+
+fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let mut s = String::with_capacity(10);
+    let _ = write!(s, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    s
+}
+
+/// How many rows the next statement inserts: full statements, then the remainder in powers of
+/// two, so that a whole load prepares a dozen statements per table rather than one per batch.
+fn statement_rows(remaining: usize, per_statement: usize) -> usize {
+    if remaining >= per_statement {
+        per_statement
+    } else {
+        1 << remaining.ilog2()
     }
 }
 
@@ -249,9 +366,7 @@ fn write_copy_cell(buf: &mut String, cell: &Cell) {
         Cell::Int(v) => {
             let _ = write!(buf, "{v}");
         }
-        Cell::Date(d) => {
-            let _ = write!(buf, "{}", d.format("%Y-%m-%d"));
-        }
+        Cell::Date(d) => buf.push_str(&iso_date(*d)),
         Cell::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
         Cell::Null => buf.push_str("\\N"),
         Cell::Text(s) => {
@@ -272,9 +387,192 @@ pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
+/// Work for a load's writer, in order.
+enum Job {
+    Write(&'static Table, Vec<Vec<Cell>>),
+    Lookup(
+        Vec<String>,
+        tokio::sync::oneshot::Sender<Result<HashMap<String, i64>>>,
+    ),
+    Commit,
+}
+
+/// What the writer found when it opened the load's transaction.
+struct Start {
+    max_ids: (i64, i64, i64),
+    /// The registry was empty: nothing needs looking up, and deferred indexes and keys are
+    /// rebuilt at commit.
+    fresh: bool,
+}
+
+type Ready = tokio::sync::oneshot::Sender<Result<Start>>;
+
+/// The PostgreSQL writer: one transaction, rows through COPY.
+async fn postgres_writer(
+    pool: sqlx::PgPool,
+    mut jobs: tokio::sync::mpsc::Receiver<Job>,
+    ready: Ready,
+) -> Result<()> {
+    let setup = async {
+        let mut tx = Tx::begin(&Store::Postgres(pool)).await?;
+        let max_ids = max_ids(&mut tx).await?;
+        let fresh = max_ids.0 == 0 && max_ids.1 == 0;
+        if fresh {
+            for d in DEFERRED_POSTGRES_KEYS.iter().chain(DEFERRED_INDEXES) {
+                tx.execute(d.drop).await?;
+            }
+        }
+        Ok::<_, StoreError>((tx, Start { max_ids, fresh }))
+    };
+    let (mut tx, fresh) = match setup.await {
+        Ok((tx, start)) => {
+            let fresh = start.fresh;
+            let _ = ready.send(Ok(start));
+            (tx, fresh)
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return Ok(());
+        }
+    };
+    let mut sql_cache = HashMap::new();
+    while let Some(job) = jobs.recv().await {
+        match job {
+            Job::Write(table, rows) => tx.write(table, rows, &mut sql_cache).await?,
+            Job::Lookup(codes, reply) => {
+                let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+                let _ = reply.send(crate::registry::household_ids(&mut tx, &codes).await);
+            }
+            Job::Commit => {
+                if fresh {
+                    for d in DEFERRED_INDEXES.iter().chain(DEFERRED_POSTGRES_KEYS) {
+                        let started = std::time::Instant::now();
+                        tx.execute(d.create).await?;
+                        tracing::info!(
+                            name = d.name,
+                            seconds = started.elapsed().as_secs_f64(),
+                            "rebuilt"
+                        );
+                    }
+                }
+                return tx.commit().await;
+            }
+        }
+    }
+    Ok(()) // closed without a commit: dropping the transaction rolls it back
+}
+
+impl rusqlite::ToSql for Cell {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::ToSqlOutput;
+        Ok(match self {
+            Cell::Int(v) => ToSqlOutput::from(*v),
+            Cell::Text(s) => ToSqlOutput::from(s.as_str()),
+            // The ISO text sqlx reads back as a date.
+            Cell::Date(d) => ToSqlOutput::from(iso_date(*d)),
+            Cell::Bool(b) => ToSqlOutput::from(*b),
+            Cell::Null => ToSqlOutput::from(rusqlite::types::Null),
+        })
+    }
+}
+
+/// The SQLite writer. A load is SQLite's one hot write path, so it gets a connection of its
+/// own through rusqlite on a blocking thread: a prepared single-row insert executed straight
+/// from our cells, with none of the async driver's per-argument boxing. Same file, same
+/// schema, same transaction semantics; everything else goes through sqlx.
+fn sqlite_writer(
+    path: std::path::PathBuf,
+    mut jobs: tokio::sync::mpsc::Receiver<Job>,
+    ready: Ready,
+) -> Result<()> {
+    let setup = || -> Result<(rusqlite::Connection, Start)> {
+        let conn = rusqlite::Connection::open(&path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -524288; PRAGMA threads = 2; \
+             PRAGMA temp_store = memory; BEGIN IMMEDIATE",
+        )?;
+        let max_ids = conn.query_row(MAX_IDS, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let fresh = max_ids.0 == 0 && max_ids.1 == 0;
+        if fresh {
+            for d in DEFERRED_INDEXES {
+                conn.execute_batch(d.drop)?;
+            }
+        }
+        Ok((conn, Start { max_ids, fresh }))
+    };
+    let (conn, fresh) = match setup() {
+        Ok((conn, start)) => {
+            let fresh = start.fresh;
+            let _ = ready.send(Ok(start));
+            (conn, fresh)
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return Ok(());
+        }
+    };
+    while let Some(job) = jobs.blocking_recv() {
+        match job {
+            Job::Write(table, rows) => {
+                // Several rows per statement spread the per-statement work of the VM.
+                const ROWS: usize = 32;
+                let mut chunks = rows.chunks_exact(ROWS);
+                let mut insert = conn.prepare_cached(&insert_sql(table, ROWS))?;
+                for chunk in chunks.by_ref() {
+                    insert.execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
+                }
+                let mut insert = conn.prepare_cached(&insert_sql(table, 1))?;
+                for row in chunks.remainder() {
+                    insert.execute(rusqlite::params_from_iter(row))?;
+                }
+            }
+            Job::Lookup(codes, reply) => {
+                let lookup = || -> Result<HashMap<String, i64>> {
+                    let mut found = HashMap::new();
+                    for chunk in codes.chunks(500) {
+                        let sql =
+                            crate::registry::household_ids_sql(crate::Backend::Sqlite, chunk.len());
+                        let mut query = conn.prepare_cached(&sql)?;
+                        let rows = query.query_map(rusqlite::params_from_iter(chunk), |r| {
+                            Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?))
+                        })?;
+                        for row in rows {
+                            let (code, id) = row?;
+                            found.insert(code, id);
+                        }
+                    }
+                    Ok(found)
+                };
+                let _ = reply.send(lookup());
+            }
+            Job::Commit => {
+                if fresh {
+                    for d in DEFERRED_INDEXES {
+                        let started = std::time::Instant::now();
+                        conn.execute_batch(d.create)?;
+                        tracing::info!(
+                            name = d.name,
+                            seconds = started.elapsed().as_secs_f64(),
+                            "rebuilt"
+                        );
+                    }
+                }
+                conn.execute_batch("COMMIT")?;
+                return Ok(());
+            }
+        }
+    }
+    Ok(()) // closed without a commit: closing the connection rolls the transaction back
+}
+
 /// Registrations streamed into one transaction. Drop it without committing and nothing is kept.
+///
+/// The caller prepares rows; a writer of their own (a task for PostgreSQL, a blocking thread
+/// for SQLite) writes them, so preparing the next batch overlaps with writing this one.
 pub struct Loader {
-    tx: Tx,
+    jobs: Option<tokio::sync::mpsc::Sender<Job>>,
+    writer: Option<tokio::task::JoinHandle<Result<()>>>,
     recorded_by: String,
     recorded_at: i64,
     next_person_id: i64,
@@ -282,27 +580,42 @@ pub struct Loader {
     next_version_id: i64,
     /// Household codes resolved so far (existing or created by this load) → id.
     households: HashMap<String, i64>,
-    /// The database held no households when the load began, so no code needs looking up.
     fresh: bool,
-    sql_cache: HashMap<(&'static str, usize), String>,
     pub persons_added: u64,
     pub households_added: u64,
 }
 
 impl Store {
     pub async fn begin_load(&self, recorded_by: &str, now: DateTime<Utc>) -> Result<Loader> {
-        let mut tx = Tx::begin(self).await?;
-        let (persons, households, versions) = max_ids(&mut tx).await?;
+        let (jobs, receive) = tokio::sync::mpsc::channel(4);
+        let (ready, start) = tokio::sync::oneshot::channel();
+        let writer = match self {
+            Store::Postgres(pool) => tokio::spawn(postgres_writer(pool.clone(), receive, ready)),
+            Store::Sqlite(pool) => {
+                let path = pool.connect_options().get_filename().to_path_buf();
+                tokio::task::spawn_blocking(move || sqlite_writer(path, receive, ready))
+            }
+        };
+        let start = match start.await {
+            Ok(start) => start?,
+            Err(_) => {
+                return Err(match writer.await {
+                    Ok(Err(e)) => e,
+                    _ => StoreError::Corrupt("the load's writer did not start".into()),
+                })
+            }
+        };
+        let (persons, households, versions) = start.max_ids;
         Ok(Loader {
-            tx,
+            jobs: Some(jobs),
+            writer: Some(writer),
             recorded_by: recorded_by.to_string(),
             recorded_at: micros(now),
             next_person_id: persons + 1,
             next_household_id: households + 1,
             next_version_id: versions + 1,
             households: HashMap::new(),
-            fresh: households == 0,
-            sql_cache: HashMap::new(),
+            fresh: start.fresh,
             persons_added: 0,
             households_added: 0,
         })
@@ -310,15 +623,7 @@ impl Store {
 }
 
 async fn max_ids(tx: &mut Tx) -> Result<(i64, i64, i64)> {
-    on_tx!(tx, conn => {
-        Ok(sqlx::query_as(
-            "SELECT (SELECT COALESCE(MAX(id), 0) FROM person), \
-                    (SELECT COALESCE(MAX(id), 0) FROM household), \
-                    (SELECT COALESCE(MAX(id), 0) FROM person_version)",
-        )
-        .fetch_one(&mut *conn)
-        .await?)
-    })
+    on_tx!(tx, conn => Ok(sqlx::query_as(MAX_IDS).fetch_one(&mut *conn).await?))
 }
 
 impl Loader {
@@ -332,8 +637,16 @@ impl Loader {
                 .map(|r| r.facts.household.as_str())
                 .filter(|c| !self.households.contains_key(*c))
                 .collect();
-            let found = crate::registry::household_ids(&mut self.tx, &unknown).await?;
-            self.households.extend(found);
+            if !unknown.is_empty() {
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let unknown = unknown.iter().map(|c| c.to_string()).collect();
+                self.send(Job::Lookup(unknown, reply)).await?;
+                let found = match answer.await {
+                    Ok(found) => found?,
+                    Err(_) => return Err(self.writer_error().await),
+                };
+                self.households.extend(found);
+            }
         }
         let mut new_households: Vec<Vec<Cell>> = Vec::new();
         let mut created: HashMap<&str, usize> = HashMap::new();
@@ -378,8 +691,6 @@ impl Loader {
                 Cell::Text(r.person.name.clone()),
                 Cell::Date(r.birth_date),
                 Cell::Text(r.sex.as_str().to_string()),
-                Cell::Int(self.recorded_at),
-                Cell::Text(self.recorded_by.clone()),
             ]);
             let version = Version {
                 valid_from: r.effective_from,
@@ -398,19 +709,52 @@ impl Loader {
         }
         self.households_added += new_households.len() as u64;
         self.persons_added += batch.len() as u64;
-        self.tx
-            .write(&HOUSEHOLD, new_households, &mut self.sql_cache)
-            .await?;
-        self.tx.write(&PERSON, persons, &mut self.sql_cache).await?;
-        self.tx
-            .write(&PERSON_VERSION, versions, &mut self.sql_cache)
-            .await?;
+        self.send(Job::Write(&HOUSEHOLD, new_households)).await?;
+        self.send(Job::Write(&PERSON, persons)).await?;
+        self.send(Job::Write(&PERSON_VERSION, versions)).await?;
         Ok(())
     }
 
-    pub async fn commit(self) -> Result<(u64, u64)> {
+    async fn send(&mut self, job: Job) -> Result<()> {
+        let sent = match &self.jobs {
+            Some(jobs) => jobs.send(job).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            Ok(())
+        } else {
+            Err(self.writer_error().await)
+        }
+    }
+
+    /// The error that stopped the writer task.
+    async fn writer_error(&mut self) -> StoreError {
+        self.jobs = None;
+        match self.writer.take() {
+            Some(handle) => match handle.await {
+                Ok(Err(e)) => e,
+                Ok(Ok(_)) => StoreError::Corrupt("the load's writer stopped early".into()),
+                Err(e) => StoreError::Corrupt(format!("the load's writer failed: {e}")),
+            },
+            None => StoreError::Corrupt("the load has already failed".into()),
+        }
+    }
+
+    /// Makes everything added visible at once. A duplicate ID number or household code that
+    /// slipped past the checks fails here, when the unique indexes are rebuilt, and then
+    /// nothing is kept.
+    pub async fn commit(mut self) -> Result<(u64, u64)> {
         let counts = (self.persons_added, self.households_added);
-        self.tx.commit().await?;
+        self.send(Job::Commit).await?;
+        self.jobs = None;
+        let started = std::time::Instant::now();
+        match self.writer.take() {
+            Some(handle) => handle
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("the load's writer failed: {e}")))??,
+            None => return Err(StoreError::Corrupt("the load has already failed".into())),
+        }
+        tracing::info!(seconds = started.elapsed().as_secs_f64(), "load committed");
         Ok(counts)
     }
 }
@@ -424,6 +768,21 @@ mod tests {
         let mut buf = String::new();
         write_copy_cell(&mut buf, &Cell::Text("a\tb\\c\nd".into()));
         assert_eq!(buf, "a\\tb\\\\c\\nd");
+    }
+
+    #[test]
+    fn statements_come_in_few_sizes() {
+        let sizes = |mut n: usize| {
+            let mut out = Vec::new();
+            while n > 0 {
+                let k = statement_rows(n, 1000);
+                out.push(k);
+                n -= k;
+            }
+            out
+        };
+        assert_eq!(sizes(2_345), [1000, 1000, 256, 64, 16, 8, 1]);
+        assert_eq!(sizes(1), [1]);
     }
 
     #[test]

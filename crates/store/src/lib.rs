@@ -68,6 +68,8 @@ pub enum Backend {
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    SqliteBulk(#[from] rusqlite::Error),
     #[error("database migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("cannot use database location '{location}': {reason}")]
@@ -123,13 +125,14 @@ impl Store {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
+            .journal_mode(SqliteJournalMode::Delete)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
             // A large page cache matters for bulk loads into indexed tables (negative = KiB).
             .pragma("cache_size", "-524288")
             .pragma("temp_store", "memory")
+            .page_size(16384)
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -173,21 +176,26 @@ impl Store {
     }
 
     /// Drops a PostgreSQL schema and everything in it (tests and benchmarks clean up with it).
-    pub async fn drop_schema(&self, schema: &str) -> Result<()> {
-        if let Store::Postgres(pool) = self {
-            if !schema
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            {
-                return Err(StoreError::Location {
-                    location: schema.into(),
-                    reason: "bad schema name".into(),
-                });
-            }
-            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                .execute(pool)
-                .await?;
+    /// Connects without migrating, so that cleaning up never creates tables elsewhere.
+    pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
+        if !schema
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(StoreError::Location {
+                location: schema.into(),
+                reason: "bad schema name".into(),
+            });
         }
+        let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&pool)
+            .await?;
+        pool.close().await;
         Ok(())
     }
 

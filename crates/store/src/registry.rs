@@ -18,16 +18,22 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use crate::bulk::{micros, version_cells, Tx, PERSON_VERSION};
-use crate::{on_tx, with_pool, Result, Store, StoreError};
+use crate::{on_tx, with_pool, Backend, Result, Store, StoreError};
 
 /// Both backends may bind at least this many parameters in one statement.
 const IN_LIST_CHUNK: usize = 500;
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
+/// `$from, …, $(from+n-1)`. Only parameter syntax differs between the backends' SQL, so it
+/// is written here: SQLite looks named parameters up in a linear list (binding `$500` costs
+/// 500 steps) and gets plain `?` instead, which binds positionally in the same order.
+fn placeholders(backend: Backend, from: usize, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(","),
+        Backend::Postgres => (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    }
 }
 
 /// Typed column access shared by both backends' rows.
@@ -185,14 +191,18 @@ pub struct RegistryCounts {
 /// One person as exported: their current facts as a registration that re-imports as is.
 pub type ExportedPerson = Registration;
 
+pub(crate) fn household_ids_sql(backend: Backend, n: usize) -> String {
+    format!(
+        "SELECT id, code FROM household WHERE code IN ({})",
+        placeholders(backend, 1, n)
+    )
+}
+
 /// Household ids for these codes, among those that exist.
 pub(crate) async fn household_ids(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, i64>> {
     let mut found = HashMap::new();
     for chunk in codes.chunks(IN_LIST_CHUNK) {
-        let sql = format!(
-            "SELECT id, code FROM household WHERE code IN ({})",
-            placeholders(1, chunk.len())
-        );
+        let sql = household_ids_sql(tx.backend(), chunk.len());
         on_tx!(tx, conn => {
             let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
             for code in chunk {
@@ -250,7 +260,7 @@ impl Store {
         for chunk in codes.chunks(IN_LIST_CHUNK) {
             let sql = format!(
                 "SELECT code, name FROM area WHERE code IN ({})",
-                placeholders(1, chunk.len())
+                placeholders(self.backend(), 1, chunk.len())
             );
             with_pool!(self, pool => {
                 let mut query = sqlx::query_as::<_, (String, String)>(&sql);
@@ -288,13 +298,21 @@ impl Store {
         })
     }
 
+    /// True when no person has ever been registered.
+    pub async fn registry_is_empty(&self) -> Result<bool> {
+        with_pool!(self, pool => {
+            let any: Option<i64> = sqlx::query_scalar("SELECT id FROM person LIMIT 1").fetch_optional(pool).await?;
+            Ok(any.is_none())
+        })
+    }
+
     /// Which of these ID numbers are already registered.
     pub async fn registered_id_numbers(&self, ids: &[&str]) -> Result<HashSet<String>> {
         let mut found = HashSet::new();
         for chunk in ids.chunks(IN_LIST_CHUNK) {
             let sql = format!(
                 "SELECT id_number FROM person WHERE id_number IN ({})",
-                placeholders(1, chunk.len())
+                placeholders(self.backend(), 1, chunk.len())
             );
             with_pool!(self, pool => {
                 let mut query = sqlx::query_scalar::<_, String>(&sql);
@@ -316,7 +334,7 @@ impl Store {
         let mut found = Vec::new();
         for chunk in keys.chunks(IN_LIST_CHUNK / 2) {
             let pairs = (0..chunk.len())
-                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .map(|i| format!("({})", placeholders(self.backend(), 2 * i + 1, 2)))
                 .collect::<Vec<_>>()
                 .join(",");
             let sql = format!(
@@ -350,7 +368,7 @@ impl Store {
                 "SELECT h.code, EXISTS (SELECT 1 FROM person_version v WHERE v.household_id = h.id \
                    AND v.relation = 'head' AND v.superseded_at IS NULL AND v.valid_to IS NULL) AS has_head \
                  FROM household h WHERE h.code IN ({})",
-                placeholders(1, chunk.len())
+                placeholders(self.backend(), 1, chunk.len())
             );
             with_pool!(self, pool => {
                 let mut query = sqlx::query(&sql);
@@ -460,8 +478,9 @@ impl Store {
         let at = micros(now);
         let mut rows = Vec::with_capacity(amendment.insert.len());
         let next_id: i64 = on_tx!(&mut tx, conn => {
-            let superseded = placeholders(2, amendment.supersede.len());
-            let sql = format!("UPDATE person_version SET superseded_at = $1 WHERE id IN ({superseded})");
+            let superseded = placeholders(self.backend(), 2, amendment.supersede.len());
+            let at_param = placeholders(self.backend(), 1, 1);
+            let sql = format!("UPDATE person_version SET superseded_at = {at_param} WHERE id IN ({superseded})");
             let mut update = sqlx::query(&sql).bind(at);
             for i in &amendment.supersede {
                 update = update.bind(ids[*i]);

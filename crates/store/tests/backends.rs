@@ -45,10 +45,12 @@ impl TestDb {
     }
 
     async fn cleanup(self) {
-        if let Some(schema) = &self.schema {
-            self.store.drop_schema(schema).await.unwrap();
-        }
         self.store.close().await;
+        if let Some(schema) = &self.schema {
+            let url =
+                std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
+            Store::drop_postgres_schema(&url, schema).await.unwrap();
+        }
     }
 }
 
@@ -289,14 +291,30 @@ async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
     }
     assert_eq!(store.counts().await.unwrap().persons, 0);
 
-    // The same person twice violates the registry's uniqueness: the whole load fails.
+    // The same person twice violates the registry's uniqueness: into an empty registry the
+    // unique indexes are rebuilt at commit, so that is where it fails; nothing is kept.
     let mut loader = store.begin_load("test", t(0)).await.unwrap();
     loader.add(&people[..200]).await.unwrap();
-    let failed = loader.add(&people[199..201]).await;
-    assert!(failed.is_err());
-    drop(loader);
-    assert_eq!(store.counts().await.unwrap().persons, 0);
-    assert_eq!(store.counts().await.unwrap().households, 0);
+    let outcome = match loader.add(&people[199..201]).await {
+        Ok(()) => loader.commit().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    assert!(outcome.is_err(), "a duplicate ID number must fail the load");
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.persons, counts.households, counts.versions), (0, 0, 0));
+
+    // Into a registry that holds people, the live unique index refuses the duplicate.
+    load(store, &people[..100], t(0)).await;
+    let mut loader = store.begin_load("test", t(1)).await.unwrap();
+    let outcome = match loader.add(&people[100..300]).await {
+        Ok(()) => match loader.add(&people[50..51]).await {
+            Ok(()) => loader.commit().await.map(|_| ()),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    assert!(outcome.is_err(), "a person already registered must fail the load");
+    assert_eq!(store.counts().await.unwrap().persons, 100);
 }
 
 async fn later_loads_join_existing_households(store: &Store) {

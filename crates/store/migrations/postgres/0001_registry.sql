@@ -11,34 +11,33 @@ CREATE TABLE area (
 
 CREATE TABLE household (
     id          BIGINT PRIMARY KEY,
-    code        TEXT NOT NULL UNIQUE,
-    area_code   TEXT NOT NULL REFERENCES area (code),
+    code        TEXT NOT NULL,
+    area_code   TEXT NOT NULL CONSTRAINT household_area REFERENCES area (code),
     recorded_at BIGINT NOT NULL
 );
 
 CREATE TABLE person (
     id          BIGINT PRIMARY KEY,
-    id_number   TEXT NOT NULL UNIQUE,
+    id_number   TEXT NOT NULL,
     name        TEXT NOT NULL,
     birth_date  DATE NOT NULL,
-    sex         TEXT NOT NULL,
-    recorded_at BIGINT NOT NULL,
-    recorded_by TEXT NOT NULL
+    -- Identity only: when and by whom the person was registered is on their first version.
+    sex         TEXT NOT NULL
 );
 
 CREATE TABLE person_version (
     id                     BIGINT PRIMARY KEY,
-    person_id              BIGINT NOT NULL REFERENCES person (id),
+    person_id              BIGINT NOT NULL CONSTRAINT person_version_person REFERENCES person (id),
     valid_from             DATE NOT NULL,
     valid_to               DATE,
     recorded_at            BIGINT NOT NULL,
     superseded_at          BIGINT,
     recorded_by            TEXT NOT NULL,
-    household_id           BIGINT NOT NULL REFERENCES household (id),
+    household_id           BIGINT NOT NULL CONSTRAINT person_version_household REFERENCES household (id),
     relation               TEXT NOT NULL,
     lives_together         BOOLEAN NOT NULL,
     hukou                  TEXT NOT NULL,
-    area_code              TEXT NOT NULL REFERENCES area (code),
+    area_code              TEXT NOT NULL CONSTRAINT person_version_area REFERENCES area (code),
     death_date             DATE,
     disability_category    TEXT,
     disability_grade       SMALLINT,
@@ -62,6 +61,11 @@ CREATE TABLE person_version (
     CHECK (disability_grade IS NULL OR disability_grade BETWEEN 1 AND 4)
 );
 
-CREATE INDEX person_version_person ON person_version (person_id);
-CREATE INDEX person_version_household ON person_version (household_id);
+-- Secondary indexes. A load into an empty registry drops and rebuilds these within its
+-- transaction, and on PostgreSQL the foreign keys too (see DEFERRED in src/bulk.rs, which
+-- must list the same ones; a test compares them).
+CREATE UNIQUE INDEX household_code ON household (code);
+CREATE UNIQUE INDEX person_id_number ON person (id_number);
 CREATE INDEX person_identity ON person (name, birth_date);
+CREATE INDEX person_version_person_idx ON person_version (person_id);
+CREATE INDEX person_version_household_idx ON person_version (household_id);

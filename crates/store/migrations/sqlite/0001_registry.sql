@@ -12,19 +12,18 @@ CREATE TABLE area (
 
 CREATE TABLE household (
     id          INTEGER PRIMARY KEY,
-    code        TEXT NOT NULL UNIQUE,
+    code        TEXT NOT NULL,
     area_code   TEXT NOT NULL REFERENCES area (code),
     recorded_at BIGINT NOT NULL
 );
 
 CREATE TABLE person (
     id          INTEGER PRIMARY KEY,
-    id_number   TEXT NOT NULL UNIQUE,
+    id_number   TEXT NOT NULL,
     name        TEXT NOT NULL,
     birth_date  DATE NOT NULL,
-    sex         TEXT NOT NULL,
-    recorded_at BIGINT NOT NULL,
-    recorded_by TEXT NOT NULL
+    -- Identity only: when and by whom the person was registered is on their first version.
+    sex         TEXT NOT NULL
 );
 
 CREATE TABLE person_version (
@@ -63,6 +62,10 @@ CREATE TABLE person_version (
     CHECK (disability_grade IS NULL OR disability_grade BETWEEN 1 AND 4)
 );
 
-CREATE INDEX person_version_person ON person_version (person_id);
-CREATE INDEX person_version_household ON person_version (household_id);
+-- Secondary indexes. A load into an empty registry drops and rebuilds these within its
+-- transaction (see DEFERRED in src/bulk.rs, which must list the same ones; a test compares them).
+CREATE UNIQUE INDEX household_code ON household (code);
+CREATE UNIQUE INDEX person_id_number ON person (id_number);
 CREATE INDEX person_identity ON person (name, birth_date);
+CREATE INDEX person_version_person_idx ON person_version (person_id);
+CREATE INDEX person_version_household_idx ON person_version (household_id);
