@@ -114,6 +114,17 @@ enum RegistryCommand {
         #[arg(long)]
         reveal: bool,
     },
+    /// Record a change to a person's facts from a date, e.g.
+    /// `record 370212195003080231 --from 2025-03-01 income_wage=3500 employment=employed`.
+    Record {
+        id_number: String,
+        /// The day the change takes effect (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Changes as field=value, with the roster's column names or Chinese labels.
+        #[arg(required = true)]
+        changes: Vec<String>,
+    },
     /// Counts of what the registry holds.
     Summary,
 }
@@ -263,6 +274,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let text =
                         show::household(&store, &key, on, known, reveal, &cli.actor, clock).await?;
                     println!("{text}");
+                }
+                RegistryCommand::Record {
+                    id_number,
+                    from,
+                    changes,
+                } => {
+                    let n = minsheng_app::registry::record_change(
+                        &store, &id_number, from, &changes, &cli.actor, clock,
+                    )
+                    .await?;
+                    if n == 0 {
+                        println!("Nothing changed: the registry already says so from {from}.");
+                    } else {
+                        println!("Recorded from {from}; {n} earlier version(s) superseded.");
+                    }
                 }
                 RegistryCommand::Summary => show::summary(&store).await?,
             }

@@ -36,71 +36,39 @@ fn age(birth: NaiveDate, on: NaiveDate) -> i32 {
     years
 }
 
+/// Every fact of a version as a labelled, displayable value.
+fn described(f: &PersonFacts) -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("户", f.household.clone()),
+        ("与户主关系", f.relation.label_zh().into()),
+        ("共同生活", f.lives_together.to_string()),
+        ("户籍", f.hukou.label_zh().into()),
+        ("社区", f.area.to_string()),
+        ("死亡日期", fmt_opt(f.death_date)),
+        ("残疾", disability(f)),
+        ("疾病", illnesses(f)),
+        ("劳动能力", f.work_ability.label_zh().into()),
+        ("就业", f.employment.label_zh().into()),
+    ];
+    out.extend(
+        IncomeKind::ALL
+            .iter()
+            .map(|k| (k.label_zh(), f.income.get(*k).grouped())),
+    );
+    out.push(("存款", f.assets.deposits.grouped()));
+    out.push(("车辆", f.assets.vehicles.to_string()));
+    out.push(("住房", f.assets.homes.to_string()));
+    out
+}
+
 /// One line per fact that differs between two versions.
 fn changes(before: &PersonFacts, after: &PersonFacts) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut diff = |label: &str, a: String, b: String| {
-        if a != b {
-            out.push(format!("{label} {a} → {b}"));
-        }
-    };
-    diff("户", before.household.clone(), after.household.clone());
-    diff(
-        "与户主关系",
-        before.relation.label_zh().into(),
-        after.relation.label_zh().into(),
-    );
-    diff(
-        "共同生活",
-        before.lives_together.to_string(),
-        after.lives_together.to_string(),
-    );
-    diff(
-        "户籍",
-        before.hukou.label_zh().into(),
-        after.hukou.label_zh().into(),
-    );
-    diff("社区", before.area.to_string(), after.area.to_string());
-    diff(
-        "死亡日期",
-        fmt_opt(before.death_date),
-        fmt_opt(after.death_date),
-    );
-    diff("残疾", disability(before), disability(after));
-    diff("疾病", illnesses(before), illnesses(after));
-    diff(
-        "劳动能力",
-        before.work_ability.label_zh().into(),
-        after.work_ability.label_zh().into(),
-    );
-    diff(
-        "就业",
-        before.employment.label_zh().into(),
-        after.employment.label_zh().into(),
-    );
-    for kind in IncomeKind::ALL {
-        diff(
-            kind.label_zh(),
-            before.income.get(*kind).grouped(),
-            after.income.get(*kind).grouped(),
-        );
-    }
-    diff(
-        "存款",
-        before.assets.deposits.grouped(),
-        after.assets.deposits.grouped(),
-    );
-    diff(
-        "车辆",
-        before.assets.vehicles.to_string(),
-        after.assets.vehicles.to_string(),
-    );
-    diff(
-        "住房",
-        before.assets.homes.to_string(),
-        after.assets.homes.to_string(),
-    );
-    out
+    described(before)
+        .into_iter()
+        .zip(described(after))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((label, a), (_, b))| format!("{label} {a} → {b}"))
+        .collect()
 }
 
 fn fmt_opt(d: Option<NaiveDate>) -> String {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step is a failed test
 //! The `minsheng` binary as an operator uses it, on both backends.
 
 use std::path::{Path, PathBuf};
@@ -238,6 +239,58 @@ async fn household_view_masks_ids_and_audits_reads() {
     let early = db.ok(&["registry", "show", &household, "--month", "2022-06"]);
     assert!(early.contains("成员 0 人"), "{early}");
 
+    // A caseworker records a raise from March 2025; the file shows it on both time axes.
+    let recorded = db.ok(&[
+        "registry",
+        "record",
+        &id,
+        "--from",
+        "2025-03-01",
+        "income_wage=3500",
+        "employment=employed",
+    ]);
+    assert!(
+        recorded.contains("1 earlier version(s) superseded"),
+        "{recorded}"
+    );
+    let after = db.ok(&["registry", "show", &household, "--on", "2025-06-30"]);
+    assert!(after.contains("工资性收入 3,500.00"), "{after}");
+    assert!(after.contains("2025-03-01 → 至今"), "{after}");
+    assert!(
+        after.contains("被更正"),
+        "the superseded version is kept and marked: {after}"
+    );
+    let before = db.ok(&["registry", "show", &household, "--on", "2025-02-28"]);
+    // The head (first in the roster and in the view) earned their original wage before March.
+    let original_wage = first.split(',').nth(16).unwrap().to_string();
+    let head_income = before
+        .lines()
+        .find(|l| l.contains("月收入"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        head_income.contains("工资性收入 3,500.00"),
+        original_wage == "3500.00",
+        "{before}"
+    );
+    let bad = db.run(&[
+        "registry",
+        "record",
+        &id,
+        "--from",
+        "2999-01-01",
+        "income_wage=-1",
+        "name=x",
+    ]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("from: 2999-01-01 is in the future")
+            && stderr.contains("income_wage")
+            && stderr.contains("'name' is part of who"),
+        "{stderr}"
+    );
+
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.url))
         .await
         .unwrap();
@@ -250,6 +303,9 @@ async fn household_view_masks_ids_and_audits_reads() {
     let expected = [
         ("tester", "read_household"),
         ("tester", "reveal_household"),
+        ("tester", "read_household"),
+        ("tester", "record_change"),
+        ("tester", "read_household"),
         ("tester", "read_household"),
     ];
     assert_eq!(

@@ -87,7 +87,7 @@ impl Fen {
         let whole = (abs / 100).to_string();
         let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 4);
         for (i, ch) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(ch);

@@ -22,7 +22,7 @@ pub struct Version<T> {
 
 impl<T> Version<T> {
     pub fn holds_on(&self, date: NaiveDate) -> bool {
-        self.valid_from <= date && self.valid_to.map_or(true, |to| date < to)
+        self.valid_from <= date && self.valid_to.is_none_or(|to| date < to)
     }
 }
 
@@ -38,7 +38,7 @@ pub struct Recorded<T> {
 
 impl<T> Recorded<T> {
     pub fn known_at(&self, instant: DateTime<Utc>) -> bool {
-        self.recorded_at <= instant && self.superseded_at.map_or(true, |s| instant < s)
+        self.recorded_at <= instant && self.superseded_at.is_none_or(|s| instant < s)
     }
 }
 

@@ -4,8 +4,8 @@ use csv::StringRecord;
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, Hukou, IllnessSet, IncomeKind, Incomes,
-    Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
+    Assets, Disability, DisabilityCategory, Employment, FactChange, Hukou, IllnessSet, IncomeKind,
+    Incomes, Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber};
 
@@ -382,6 +382,61 @@ pub fn parse_row(
     }
 }
 
+/// Parses `field=value` as a change to one fact, with the roster's column names and value
+/// formats (`income_wage=3500`, `employment=失业`, `disability=physical:2`, `death_date=`).
+pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
+    let (field, value) = assignment
+        .split_once('=')
+        .ok_or_else(|| format!("'{assignment}' is not field=value"))?;
+    let (field, value) = (field.trim(), value.trim());
+    let column = COLUMNS
+        .iter()
+        .position(|c| c.code == field || c.label_zh == field)
+        .or_else(|| (field == "disability").then_some(DISABILITY_CATEGORY))
+        .ok_or_else(|| format!("'{field}' is not a fact that can change"))?;
+    let fail = |e: String| format!("{field}: {e}");
+    let change = match column {
+        HOUSEHOLD => {
+            minsheng_core::registry::check_household_code(value).map_err(|e| fail(e.reason))?;
+            FactChange::Household(value.to_string())
+        }
+        RELATION => FactChange::Relation(Relation::parse(value).map_err(fail)?),
+        LIVES_TOGETHER => FactChange::LivesTogether(boolean(value).map_err(fail)?),
+        HUKOU => FactChange::Hukou(Hukou::parse(value).map_err(fail)?),
+        AREA => FactChange::Area(AreaCode::parse(value).map_err(|e| fail(e.to_string()))?),
+        DEATH_DATE if value.is_empty() => FactChange::DeathDate(None),
+        DEATH_DATE => FactChange::DeathDate(Some(date(value).map_err(fail)?)),
+        DISABILITY_CATEGORY if value.is_empty() => FactChange::Disability(None),
+        DISABILITY_CATEGORY => {
+            let (category, grade) = value
+                .split_once(':')
+                .ok_or_else(|| fail(format!("'{value}' is not category:grade, e.g. physical:2")))?;
+            let category = DisabilityCategory::parse(category).map_err(fail)?;
+            let grade = count(grade.trim()).map_err(fail)?;
+            FactChange::Disability(Some(
+                Disability::new(category, grade).map_err(|e| fail(e.reason))?,
+            ))
+        }
+        ILLNESSES => FactChange::Illnesses(IllnessSet::parse_codes(value).map_err(fail)?),
+        WORK_ABILITY => FactChange::WorkAbility(WorkAbility::parse(value).map_err(fail)?),
+        EMPLOYMENT => FactChange::Employment(Employment::parse(value).map_err(fail)?),
+        c if (FIRST_INCOME..DEPOSITS).contains(&c) => {
+            let kind = IncomeKind::from_index(c - FIRST_INCOME)
+                .ok_or_else(|| fail("unknown income".into()))?;
+            FactChange::Income(kind, amount(value).map_err(fail)?)
+        }
+        DEPOSITS => FactChange::Deposits(amount(value).map_err(fail)?),
+        VEHICLES => FactChange::Vehicles(count(value).map_err(fail)?),
+        HOMES => FactChange::Homes(count(value).map_err(fail)?),
+        _ => {
+            return Err(format!(
+                "'{field}' is part of who the person is and cannot change from a date"
+            ))
+        }
+    };
+    Ok(change)
+}
+
 /// The cells of one registration in [`COLUMNS`] order.
 pub fn to_record(r: &Registration) -> Vec<String> {
     let f = &r.facts;
@@ -546,6 +601,34 @@ mod tests {
             assert_eq!(at(FIRST_INCOME + kind.index()), format!("income_{kind}"));
         }
         assert_eq!(COLUMNS.len(), HOMES + 1);
+    }
+
+    #[test]
+    fn changes_parse_like_roster_cells() {
+        assert_eq!(
+            parse_change("income_wage=3,500.50"),
+            Ok(FactChange::Income(IncomeKind::Wage, Fen(350_050)))
+        );
+        assert_eq!(
+            parse_change("就业状况=失业"),
+            Ok(FactChange::Employment(Employment::Unemployed))
+        );
+        assert_eq!(parse_change("death_date="), Ok(FactChange::DeathDate(None)));
+        let d = Disability::new(DisabilityCategory::Physical, 2).unwrap();
+        assert_eq!(
+            parse_change("disability=physical:2"),
+            Ok(FactChange::Disability(Some(d)))
+        );
+        for bad in [
+            "income_wage=-1",
+            "name=张三",
+            "wage",
+            "hukou=city",
+            "disability=physical:7",
+            "colour=red",
+        ] {
+            assert!(parse_change(bad).is_err(), "{bad} accepted");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub enum WriteError {
 /// Writes a roster, in the format its file name says.
 pub enum RosterWriter {
     Csv {
-        writer: csv::Writer<BufWriter<File>>,
+        writer: Box<csv::Writer<BufWriter<File>>>,
         path: PathBuf,
     },
     Xlsx {
@@ -48,7 +48,7 @@ impl RosterWriter {
                     .write_record(COLUMNS.iter().map(|c| c.code))
                     .map_err(|e| io(&e))?;
                 Ok(RosterWriter::Csv {
-                    writer,
+                    writer: Box::new(writer),
                     path: path.to_path_buf(),
                 })
             }

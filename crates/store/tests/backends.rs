@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step is a failed test
 //! One suite, two backends: every case runs against SQLite (a fresh file) and PostgreSQL (a
 //! fresh schema in the database named by MINSHENG_TEST_POSTGRES, default
 //! postgres://postgres@127.0.0.1:5432/test). PostgreSQL being down fails the suite: these
@@ -301,7 +302,10 @@ async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
     };
     assert!(outcome.is_err(), "a duplicate ID number must fail the load");
     let counts = store.counts().await.unwrap();
-    assert_eq!((counts.persons, counts.households, counts.versions), (0, 0, 0));
+    assert_eq!(
+        (counts.persons, counts.households, counts.versions),
+        (0, 0, 0)
+    );
 
     // Into a registry that holds people, the live unique index refuses the duplicate.
     load(store, &people[..100], t(0)).await;
@@ -313,7 +317,10 @@ async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
         },
         Err(e) => Err(e),
     };
-    assert!(outcome.is_err(), "a person already registered must fail the load");
+    assert!(
+        outcome.is_err(),
+        "a person already registered must fail the load"
+    );
     assert_eq!(store.counts().await.unwrap().persons, 100);
 }
 

@@ -172,7 +172,7 @@ impl Tally {
                 DisabilityCategory::Visual => d.grade() == 1,
                 _ => false,
             });
-            if !able_supporter && (age >= 60 || age < 16 || severe) {
+            if !able_supporter && (!(16..60).contains(&age) || severe) {
                 tekun += 1;
             }
         }

@@ -4,11 +4,13 @@
 //! snapshot held in a bitemporal [`crate::timeline`] — when each fact became true, and when the
 //! registry learnt it.
 
+mod change;
 mod codes;
 mod duplicates;
 mod facts;
 mod household;
 
+pub use change::FactChange;
 pub use codes::{
     DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
 };
