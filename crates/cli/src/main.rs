@@ -179,8 +179,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let text =
                     show::household(&store, code, on, clock.now, false, &cli.actor, clock).await?;
                 println!("{text}");
+                println!(
+                    "Next (`cargo run --release --` stands for `minsheng` until it is installed):"
+                );
+                println!("  minsheng registry show {code} --month 2025-06");
+                println!("  minsheng export roster.xlsx");
             }
-            println!("Next: `minsheng registry show <household or ID number>`, `minsheng export roster.xlsx`.");
             println!(
                 "(The web platform arrives with issue 5; until then the demo prints and exits.)"
             );
