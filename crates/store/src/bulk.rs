@@ -221,12 +221,7 @@ impl Tx {
         })
     }
 
-    pub(crate) async fn write(
-        &mut self,
-        table: &Table,
-        rows: Vec<Vec<Cell>>,
-        sql_cache: &mut HashMap<(&'static str, usize), String>,
-    ) -> Result<()> {
+    pub(crate) async fn write(&mut self, table: &Table, rows: Vec<Vec<Cell>>) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -251,37 +246,16 @@ impl Tx {
                 copy.send(buf.as_bytes()).await?;
                 copy.finish().await?;
             }
+            // Only small writes come this way (a recorded change); loads use `sqlite_writer`.
             Tx::Sqlite(tx) => {
                 let per_statement = (SQLITE_MAX_PARAMS / table.columns.len()).max(1);
-                let mut chunks: Vec<Vec<Vec<Cell>>> =
-                    Vec::with_capacity(rows.len() / per_statement + 12);
                 let mut rows = rows.into_iter().peekable();
                 while rows.peek().is_some() {
-                    let size = statement_rows(rows.len(), per_statement);
-                    chunks.push(rows.by_ref().take(size).collect());
-                }
-                for chunk in &chunks {
-                    sql_cache
-                        .entry((table.name, chunk.len()))
-                        .or_insert_with(|| insert_sql(table, chunk.len()));
-                }
-                let sql_cache = &*sql_cache;
-                let statement = |chunk: Vec<Vec<Cell>>| {
-                    let sql = sql_cache
-                        .get(&(table.name, chunk.len()))
-                        .map_or("", String::as_str);
-                    bind_all(sqlx::query(sql), chunk)
-                };
-                // Bind the next statement's parameters while SQLite executes this one: the
-                // SQLite worker thread and this one then run side by side.
-                let mut chunks = chunks.into_iter();
-                let mut pending = chunks.next().map(statement);
-                while let Some(query) = pending.take() {
-                    let next = chunks.next();
-                    let (done, prepared) =
-                        futures::join!(query.execute(&mut **tx), async { next.map(statement) });
-                    done?;
-                    pending = prepared;
+                    let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
+                    let sql = insert_sql(table, chunk.len());
+                    bind_all(sqlx::query(&sql), chunk)
+                        .execute(&mut **tx)
+                        .await?;
                 }
             }
         }
@@ -332,16 +306,6 @@ fn iso_date(d: NaiveDate) -> String {
     let mut s = String::with_capacity(10);
     let _ = write!(s, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
     s
-}
-
-/// How many rows the next statement inserts: full statements, then the remainder in powers of
-/// two, so that a whole load prepares a dozen statements per table rather than one per batch.
-fn statement_rows(remaining: usize, per_statement: usize) -> usize {
-    if remaining >= per_statement {
-        per_statement
-    } else {
-        1 << remaining.ilog2()
-    }
 }
 
 fn insert_sql(table: &Table, rows: usize) -> String {
@@ -407,6 +371,22 @@ struct Start {
 
 type Ready = tokio::sync::oneshot::Sender<Result<Start>>;
 
+/// Tells `begin_load` how the writer's setup went. On success the writer goes on with its
+/// connection and whether the registry was empty; on failure the error has been handed over.
+fn announce<C>(ready: Ready, setup: Result<(C, Start)>) -> Option<(C, bool)> {
+    match setup {
+        Ok((conn, start)) => {
+            let fresh = start.fresh;
+            let _ = ready.send(Ok(start));
+            Some((conn, fresh))
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            None
+        }
+    }
+}
+
 /// The PostgreSQL writer: one transaction, rows through COPY.
 async fn postgres_writer(
     pool: sqlx::PgPool,
@@ -424,21 +404,12 @@ async fn postgres_writer(
         }
         Ok::<_, StoreError>((tx, Start { max_ids, fresh }))
     };
-    let (mut tx, fresh) = match setup.await {
-        Ok((tx, start)) => {
-            let fresh = start.fresh;
-            let _ = ready.send(Ok(start));
-            (tx, fresh)
-        }
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return Ok(());
-        }
+    let Some((mut tx, fresh)) = announce(ready, setup.await) else {
+        return Ok(());
     };
-    let mut sql_cache = HashMap::new();
     while let Some(job) = jobs.recv().await {
         match job {
-            Job::Write(table, rows) => tx.write(table, rows, &mut sql_cache).await?,
+            Job::Write(table, rows) => tx.write(table, rows).await?,
             Job::Lookup(codes, reply) => {
                 let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
                 let _ = reply.send(crate::registry::household_ids(&mut tx, &codes).await);
@@ -477,8 +448,8 @@ impl rusqlite::ToSql for Cell {
 }
 
 /// The SQLite writer. A load is SQLite's one hot write path, so it gets a connection of its
-/// own through rusqlite on a blocking thread: a prepared single-row insert executed straight
-/// from our cells, with none of the async driver's per-argument boxing. Same file, same
+/// own through rusqlite on a blocking thread: prepared inserts (32 rows a statement) executed
+/// straight from our cells, with none of the async driver's per-argument boxing. Same file, same
 /// schema, same transaction semantics; everything else goes through sqlx.
 fn sqlite_writer(
     path: std::path::PathBuf,
@@ -501,16 +472,8 @@ fn sqlite_writer(
         }
         Ok((conn, Start { max_ids, fresh }))
     };
-    let (conn, fresh) = match setup() {
-        Ok((conn, start)) => {
-            let fresh = start.fresh;
-            let _ = ready.send(Ok(start));
-            (conn, fresh)
-        }
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return Ok(());
-        }
+    let Some((conn, fresh)) = announce(ready, setup()) else {
+        return Ok(());
     };
     while let Some(job) = jobs.blocking_recv() {
         match job {
@@ -768,21 +731,6 @@ mod tests {
         let mut buf = String::new();
         write_copy_cell(&mut buf, &Cell::Text("a\tb\\c\nd".into()));
         assert_eq!(buf, "a\\tb\\\\c\\nd");
-    }
-
-    #[test]
-    fn statements_come_in_few_sizes() {
-        let sizes = |mut n: usize| {
-            let mut out = Vec::new();
-            while n > 0 {
-                let k = statement_rows(n, 1000);
-                out.push(k);
-                n -= k;
-            }
-            out
-        };
-        assert_eq!(sizes(2_345), [1000, 1000, 256, 64, 16, 8, 1]);
-        assert_eq!(sizes(1), [1]);
     }
 
     #[test]

@@ -125,6 +125,8 @@ impl Store {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
+            // Rollback journal, not WAL: a bulk load is one huge transaction, and in WAL mode every
+            // spilled page goes through the WAL index and is written twice (ARCHITECTURE.md).
             .journal_mode(SqliteJournalMode::Delete)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)

@@ -516,8 +516,7 @@ impl Store {
                 recorded_by,
             ));
         }
-        let mut cache = HashMap::new();
-        tx.write(&PERSON_VERSION, rows, &mut cache).await?;
+        tx.write(&PERSON_VERSION, rows).await?;
         tx.commit().await?;
         Ok(amendment.supersede.len())
     }

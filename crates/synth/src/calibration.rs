@@ -14,6 +14,8 @@ use serde_yaml::Value;
 
 use crate::generator::age_on;
 
+const UNABLE_TO_WORK: &str =
+    include_str!("../../../policies/qingdao/parameters/tekun/unable_to_work.yaml");
 const STANDARD: &str = include_str!("../../../policies/qingdao/parameters/dibao/standard.yaml");
 const ASSETS: &str = include_str!("../../../policies/qingdao/parameters/dibao/assets.yaml");
 const COUNTABLE: &str =
@@ -30,6 +32,11 @@ pub struct Parameters {
     pub max_vehicles: i64,
     pub max_homes: i64,
     pub counted: Vec<IncomeKind>,
+    /// 特困: aged at least this, or under `child_age`, counts as unable to work.
+    pub elder_age: u32,
+    pub child_age: u32,
+    /// 特困: a disability card of at most this grade, by category, counts as unable to work.
+    pub severe_disability_max_grade: Vec<(DisabilityCategory, u8)>,
 }
 
 /// The value in force on `on` of the parameter at `path` in an OpenFisca-shaped YAML file.
@@ -76,6 +83,19 @@ impl Parameters {
     pub fn on(date: NaiveDate) -> Result<Parameters, String> {
         let parse = |text: &str| serde_yaml::from_str::<Value>(text).map_err(|e| e.to_string());
         let (standard, assets, countable) = (parse(STANDARD)?, parse(ASSETS)?, parse(COUNTABLE)?);
+        let unable = parse(UNABLE_TO_WORK)?;
+        let years = |key: &str| -> Result<u32, String> {
+            u32::try_from(int(value_on(&unable, &[key], date)?)?).map_err(|e| e.to_string())
+        };
+        let mut severe_disability_max_grade = Vec::new();
+        for category in DisabilityCategory::ALL {
+            let path = ["severe_disability_max_grade", category.as_str()];
+            if unable.get(path[0]).and_then(|n| n.get(path[1])).is_some() {
+                let grade = u8::try_from(int(value_on(&unable, &path, date)?)?)
+                    .map_err(|e| e.to_string())?;
+                severe_disability_max_grade.push((*category, grade));
+            }
+        }
         let counted = value_on(&countable, &["counted"], date)?
             .as_sequence()
             .ok_or("counted is not a list")?
@@ -89,6 +109,9 @@ impl Parameters {
             max_vehicles: int(value_on(&assets, &["max_vehicles"], date)?)?,
             max_homes: int(value_on(&assets, &["max_homes"], date)?)?,
             counted,
+            elder_age: years("elder_age")?,
+            child_age: years("child_age")?,
+            severe_disability_max_grade,
         })
     }
 }
@@ -157,22 +180,22 @@ impl Tally {
         }
         // "No supporter able to support": no able working-age member, and no family support
         // (transfer income) from children living elsewhere.
+        let working_age = params.child_age..params.elder_age;
         let able_supporter = living.iter().any(|m| {
-            let age = age_on(m.birth_date, on);
-            (16..60).contains(&age) && m.facts.work_ability == WorkAbility::Full
+            working_age.contains(&age_on(m.birth_date, on))
+                && m.facts.work_ability == WorkAbility::Full
         }) || living
             .iter()
             .any(|m| m.facts.income.get(IncomeKind::Transfer).0 > 0);
         let mut tekun = 0;
         for m in &living {
-            let age = age_on(m.birth_date, on);
-            let severe = m.facts.disability.is_some_and(|d| match d.category {
-                DisabilityCategory::Intellectual | DisabilityCategory::Mental => d.grade() <= 3,
-                DisabilityCategory::Physical => d.grade() <= 2,
-                DisabilityCategory::Visual => d.grade() == 1,
-                _ => false,
+            let severe = m.facts.disability.is_some_and(|d| {
+                params
+                    .severe_disability_max_grade
+                    .iter()
+                    .any(|(c, max)| *c == d.category && d.grade() <= *max)
             });
-            if !able_supporter && (!(16..60).contains(&age) || severe) {
+            if !able_supporter && (!working_age.contains(&age_on(m.birth_date, on)) || severe) {
                 tekun += 1;
             }
         }
@@ -248,6 +271,14 @@ mod tests {
         assert_eq!(p.rural_standard, Fen::from_yuan(791));
         assert!(p.counted.contains(&IncomeKind::Wage));
         assert!(!p.counted.contains(&IncomeKind::ResidentsBasicPension));
+        assert_eq!((p.elder_age, p.child_age), (60, 16));
+        assert!(p
+            .severe_disability_max_grade
+            .contains(&(DisabilityCategory::Physical, 2)));
+        assert!(!p
+            .severe_disability_max_grade
+            .iter()
+            .any(|(c, _)| *c == DisabilityCategory::Hearing));
         assert!(
             Parameters::on(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()).is_err(),
             "no standard before 2023 is loaded"
