@@ -1,18 +1,23 @@
 //! `import`: persons and households from a roster file, all or nothing.
 //!
-//! Every row is checked before anything is written: its own fields, duplicates within the file
-//! and against the registry, unknown areas, and household heads. Any error and nothing is
-//! imported, unless the caller asks for the valid rows only; then whole households whose head
-//! was rejected are held back too, so no household is left without a head.
+//! Every row is checked: its own fields, duplicates within the file and against the registry,
+//! unknown areas, and household heads. Any error and nothing is imported, unless the caller
+//! asks for the valid rows only; then whole households whose head was rejected are held back
+//! too, so no household is left without a head.
+//!
+//! Into an empty registry (a city's first load, the big one) rows stream into the load as they
+//! are checked and an error rolls it back; otherwise every row is checked before anything is
+//! written.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 
-use minsheng_core::registry::{find_duplicates, DuplicateKind, Registration, Relation};
-use minsheng_exchange::{open_roster, parse_row, RosterError, RowError};
-use minsheng_store::{Store, StoreError};
+use minsheng_core::registry::{DuplicateDetector, DuplicateKind, Registration, Relation};
+use minsheng_exchange::{open_roster, parse_row, Layout, Roster, RosterError, RosterRow, RowError};
+use minsheng_store::{Loader, Store, StoreError};
 
 use crate::{Clock, Progress};
 
@@ -60,65 +65,39 @@ pub async fn import(
     clock: Clock,
     progress: &dyn Progress,
 ) -> Result<ImportReport, ImportError> {
-    let started = std::time::Instant::now();
     let roster = open_roster(path)?;
+    let source = format!("import:{}", path.display());
+    let areas: HashSet<String> = store
+        .areas()
+        .await?
+        .into_iter()
+        .map(|a| a.code.as_str().to_string())
+        .collect();
     let mut report = ImportReport::default();
-    let mut rows = Rows::default();
-    progress.start("reading", None);
-    for row in roster.rows {
-        report.rows += 1;
-        progress.advance(1);
-        match row {
-            Ok((line, cells)) => match parse_row(&roster.layout, &cells, line, clock.today) {
-                Ok(r) => {
-                    rows.lines.push(line);
-                    rows.registrations.push(r);
-                }
-                Err(errors) => report.errors.extend(errors),
-            },
-            Err(RosterError::Malformed { line, reason }) => report.errors.push(RowError {
-                line,
-                field: "(row)".into(),
-                reason,
-            }),
-            Err(other) => return Err(other.into()),
+    let streaming = if options.valid_only {
+        None
+    } else {
+        let loader = store.begin_load(&source, clock.now).await?;
+        if loader.into_empty_registry() {
+            Some(loader)
+        } else {
+            // A populated registry: check every row against it first.
+            loader.abandon().await?;
+            None
         }
-    }
-    tracing::info!(
-        rows = report.rows,
-        seconds = started.elapsed().as_secs_f64(),
-        "import: file read and rows checked"
-    );
-    progress.start("checking", Some(rows.registrations.len() as u64));
-    check_against_file_and_registry(store, &mut rows, &mut report).await?;
-    report.errors.sort_by_key(|e| e.line);
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        "import: checked against file and registry"
-    );
-
-    if !report.errors.is_empty() && !options.valid_only {
-        progress.finish();
-        return Ok(report);
-    }
-    progress.start("importing", Some(rows.registrations.len() as u64));
-    let mut loader = store
-        .begin_load(&format!("import:{}", path.display()), clock.now)
-        .await?;
-    for batch in rows.registrations.chunks(LOAD_CHUNK) {
-        loader.add(batch).await?;
-        progress.advance(batch.len() as u64);
-    }
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        "import: rows handed to the loader"
-    );
-    let (persons, households) = loader.commit().await?;
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        "import: committed"
-    );
+    };
+    let loaded = match streaming {
+        Some(loader) => stream(loader, roster, areas, clock, progress, &mut report).await?,
+        None => {
+            check_then_load(store, roster, areas, options, &source, clock, progress, &mut report)
+                .await?
+        }
+    };
     progress.finish();
+    report.errors.sort_by_key(|e| e.line);
+    let Some((persons, households)) = loaded else {
+        return Ok(report);
+    };
     report.imported = persons;
     report.households_created = households;
     store
@@ -134,6 +113,229 @@ pub async fn import(
         )
         .await?;
     Ok(report)
+}
+
+type Loaded = Option<(u64, u64)>;
+
+/// Parses one roster row, recording its errors; `None` when it was rejected on its own.
+fn parse(
+    row: RosterRow,
+    layout: &Layout,
+    today: NaiveDate,
+    report: &mut ImportReport,
+) -> Result<Option<(u64, Registration)>, ImportError> {
+    report.rows += 1;
+    match row {
+        Ok((line, cells)) => match parse_row(layout, &cells, line, today) {
+            Ok(r) => Ok(Some((line, r))),
+            Err(errors) => {
+                report.errors.extend(errors);
+                Ok(None)
+            }
+        },
+        Err(RosterError::Malformed { line, reason }) => {
+            report.errors.push(RowError {
+                line,
+                field: "(row)".into(),
+                reason,
+            });
+            Ok(None)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Into an empty registry, all or nothing: rows go to the loader as they are read and checked,
+/// so reading, checking and writing overlap; the first bad row abandons the load (rolling it
+/// back) and the rest of the file is only read, to report every error.
+async fn stream(
+    loader: Loader,
+    roster: Roster,
+    areas: HashSet<String>,
+    clock: Clock,
+    progress: &dyn Progress,
+    report: &mut ImportReport,
+) -> Result<Loaded, ImportError> {
+    let started = std::time::Instant::now();
+    progress.start("importing", None);
+    let mut loader = Some(loader);
+    let mut checks = FileChecks::new(areas);
+    let mut batch = Vec::with_capacity(LOAD_CHUNK);
+    for row in roster.rows {
+        progress.advance(1);
+        let Some((line, r)) = parse(row, &roster.layout, clock.today, report)? else {
+            loader = None;
+            continue;
+        };
+        let position = checks.lines.len();
+        for (field, reason) in checks.admit(position, line, &r) {
+            report.errors.push(RowError { line, field: field.into(), reason });
+            loader = None;
+        }
+        if let Some(loader) = loader.as_mut() {
+            batch.push(r);
+            if batch.len() == LOAD_CHUNK {
+                loader.add(&batch).await?;
+                batch.clear();
+            }
+        }
+    }
+    for (code, _, line) in checks.headless() {
+        report.errors.push(RowError {
+            line,
+            field: "household".into(),
+            reason: no_head(code),
+        });
+    }
+    tracing::info!(
+        rows = report.rows,
+        seconds = started.elapsed().as_secs_f64(),
+        "import: rows read, checked and handed to the loader"
+    );
+    let Some(mut loader) = loader.filter(|_| report.errors.is_empty()) else {
+        return Ok(None);
+    };
+    loader.add(&batch).await?;
+    let counts = loader.commit().await?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "import: committed");
+    Ok(Some(counts))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check_then_load(
+    store: &Store,
+    roster: Roster,
+    areas: HashSet<String>,
+    options: ImportOptions,
+    source: &str,
+    clock: Clock,
+    progress: &dyn Progress,
+    report: &mut ImportReport,
+) -> Result<Loaded, ImportError> {
+    let started = std::time::Instant::now();
+    let mut rows = Rows::default();
+    progress.start("reading", None);
+    for row in roster.rows {
+        progress.advance(1);
+        if let Some((line, r)) = parse(row, &roster.layout, clock.today, report)? {
+            rows.lines.push(line);
+            rows.registrations.push(r);
+        }
+    }
+    tracing::info!(
+        rows = report.rows,
+        seconds = started.elapsed().as_secs_f64(),
+        "import: file read and rows checked"
+    );
+    progress.start("checking", Some(rows.registrations.len() as u64));
+    check_against_file_and_registry(store, areas, &mut rows, report).await?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "import: checked against file and registry"
+    );
+    if !report.errors.is_empty() && !options.valid_only {
+        return Ok(None);
+    }
+    progress.start("importing", Some(rows.registrations.len() as u64));
+    let mut loader = store.begin_load(source, clock.now).await?;
+    for batch in rows.registrations.chunks(LOAD_CHUNK) {
+        loader.add(batch).await?;
+        progress.advance(batch.len() as u64);
+    }
+    let counts = loader.commit().await?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "import: committed");
+    Ok(Some(counts))
+}
+
+/// Checks that need only the file and the list of areas, made row by row as rows arrive:
+/// duplicates within the file, unknown areas, and one head per household.
+struct FileChecks {
+    areas: HashSet<String>,
+    duplicates: DuplicateDetector,
+    /// File line of each admitted row, by position.
+    lines: Vec<u64>,
+    // FxHash: SipHash on a million household codes was a visible share of an import.
+    households: FxHashMap<String, HouseholdRows>,
+}
+
+#[derive(Default)]
+struct HouseholdRows {
+    /// Position and line of its head.
+    head: Option<(usize, u64)>,
+    /// Members seen while it had no head yet, by position; cleared when the head arrives.
+    waiting: Vec<usize>,
+}
+
+fn no_head(code: &str) -> String {
+    format!("new household {code} has no member with relation 'head'")
+}
+
+impl FileChecks {
+    fn new(areas: HashSet<String>) -> FileChecks {
+        FileChecks {
+            areas,
+            duplicates: DuplicateDetector::default(),
+            lines: Vec::new(),
+            households: FxHashMap::default(),
+        }
+    }
+
+    /// Checks the row at `position` (its index among admitted rows) against the ones before it.
+    fn admit(&mut self, position: usize, line: u64, r: &Registration) -> Vec<(&'static str, String)> {
+        self.lines.push(line);
+        let mut problems = Vec::new();
+        if let Some((first, kind)) = self.duplicates.admit(position, r) {
+            let first = self.lines[first];
+            problems.push(match kind {
+                DuplicateKind::SameIdNumber => ("id_number", format!("the same ID number is on line {first}")),
+                DuplicateKind::SameNameBirthArea => (
+                    "name",
+                    format!("probably the same person as line {first} (same name, birth date and area, another ID number)"),
+                ),
+            });
+        }
+        if !self.areas.contains(r.facts.area.as_str()) {
+            problems.push(("area", format!("{} is not a known area code", r.facts.area)));
+        }
+        let code = r.facts.household.as_str();
+        let household = match self.households.get_mut(code) {
+            Some(h) => h,
+            None => self.households.entry(code.to_string()).or_default(),
+        };
+        if r.facts.relation == Relation::Head {
+            match household.head {
+                Some((_, first)) => problems.push((
+                    "relation",
+                    format!("household {code} already has a head on line {first}"),
+                )),
+                None => {
+                    household.head = Some((position, line));
+                    household.waiting = Vec::new();
+                }
+            }
+        } else if household.head.is_none() {
+            household.waiting.push(position);
+        }
+        problems
+    }
+
+    /// Every row of a household that had no head in the file: (household, position, line).
+    fn headless(&self) -> impl Iterator<Item = (&str, usize, u64)> + '_ {
+        self.households
+            .iter()
+            .filter(|(_, h)| h.head.is_none())
+            .flat_map(move |(code, h)| {
+                h.waiting
+                    .iter()
+                    .map(move |&position| (code.as_str(), position, self.lines[position]))
+            })
+    }
+
+    fn heads(&self) -> impl Iterator<Item = (&str, usize, u64)> + '_ {
+        self.households
+            .iter()
+            .filter_map(|(code, h)| h.head.map(|(position, line)| (code.as_str(), position, line)))
+    }
 }
 
 /// Rows that passed their own checks: file lines and registrations, side by side.
@@ -161,38 +363,24 @@ fn reject(
 /// recording why in `report`.
 async fn check_against_file_and_registry(
     store: &Store,
+    areas: HashSet<String>,
     rows: &mut Rows,
     report: &mut ImportReport,
 ) -> Result<(), StoreError> {
     let (lines, regs) = (&rows.lines, &rows.registrations);
     let mut rejected: HashMap<usize, Vec<RowError>> = HashMap::new();
-    let t0 = std::time::Instant::now();
 
-    // Within the file.
-    for d in find_duplicates(regs) {
-        let (line, first) = (lines[d.index], lines[d.first]);
-        let (field, reason) = match d.kind {
-            DuplicateKind::SameIdNumber => ("id_number", format!("the same ID number is on line {first}")),
-            DuplicateKind::SameNameBirthArea => (
-                "name",
-                format!("probably the same person as line {first} (same name, birth date and area, another ID number)"),
-            ),
-        };
-        reject(&mut rejected, d.index, line, field, reason);
+    let mut checks = FileChecks::new(areas);
+    for (i, r) in regs.iter().enumerate() {
+        for (field, reason) in checks.admit(i, lines[i], r) {
+            reject(&mut rejected, i, lines[i], field, reason);
+        }
     }
 
-    tracing::info!(seconds = t0.elapsed().as_secs_f64(), "check step done");
-    // Against the registry.
-    let areas: HashSet<String> = store
-        .areas()
-        .await?
-        .into_iter()
-        .map(|a| a.code.as_str().to_string())
-        .collect();
-    // An empty registry holds no one to collide with; skip the look-ups.
+    // Against the registry. An empty registry holds no one to collide with; skip the look-ups.
     let empty = store.registry_is_empty().await?;
-    let (registered, namesakes) = if empty {
-        (HashSet::new(), HashMap::new())
+    let (registered, namesakes, existing) = if empty {
+        (HashSet::new(), HashMap::new(), HashMap::new())
     } else {
         let ids: Vec<&str> = regs.iter().map(|r| r.person.id_number.as_str()).collect();
         let keys: Vec<(&str, NaiveDate)> = regs
@@ -205,19 +393,15 @@ async fn check_against_file_and_registry(
             .into_iter()
             .map(|(name, birth, area, id)| ((name, birth, area.as_str().to_string()), id.masked()))
             .collect();
-        (store.registered_id_numbers(&ids).await?, namesakes)
+        let codes: Vec<&str> = checks.households.keys().map(String::as_str).collect();
+        (
+            store.registered_id_numbers(&ids).await?,
+            namesakes,
+            store.household_heads(&codes).await?,
+        )
     };
     for (i, r) in regs.iter().enumerate() {
         let line = lines[i];
-        if !areas.contains(r.facts.area.as_str()) {
-            reject(
-                &mut rejected,
-                i,
-                line,
-                "area",
-                format!("{} is not a known area code", r.facts.area),
-            );
-        }
         if registered.contains(r.person.id_number.as_str()) {
             let reason =
                 "is already registered (record changes through the registry, not an import)";
@@ -234,62 +418,19 @@ async fn check_against_file_and_registry(
             }
         }
     }
-
-    tracing::info!(seconds = t0.elapsed().as_secs_f64(), "check step done");
     // Household heads: exactly one per household, counting the registry's current members.
-    let codes: Vec<&str> = regs
-        .iter()
-        .map(|r| r.facts.household.as_str())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let existing = if empty {
-        HashMap::new()
-    } else {
-        store.household_heads(&codes).await?
-    };
-    let mut heads: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in regs.iter().enumerate() {
-        if r.facts.relation == Relation::Head {
-            heads.entry(r.facts.household.as_str()).or_default().push(i);
+    for (code, i, line) in checks.heads() {
+        if existing.get(code).copied().unwrap_or(false) {
+            let reason = format!("household {code} already has a head in the registry");
+            reject(&mut rejected, i, line, "relation", reason);
         }
     }
-    for (i, r) in regs.iter().enumerate() {
-        let line = lines[i];
-        let code = r.facts.household.as_str();
-        let in_file = heads.get(code).map_or(&[][..], Vec::as_slice);
-        let registry_head = existing.get(code).copied().unwrap_or(false);
-        if r.facts.relation == Relation::Head {
-            if registry_head {
-                reject(
-                    &mut rejected,
-                    i,
-                    line,
-                    "relation",
-                    format!("household {code} already has a head in the registry"),
-                );
-            } else if in_file.first() != Some(&i) {
-                let first = in_file.first().map_or(0, |f| lines[*f]);
-                reject(
-                    &mut rejected,
-                    i,
-                    line,
-                    "relation",
-                    format!("household {code} already has a head on line {first}"),
-                );
-            }
-        } else if in_file.is_empty() && !existing.contains_key(code) {
-            reject(
-                &mut rejected,
-                i,
-                line,
-                "household",
-                format!("new household {code} has no member with relation 'head'"),
-            );
+    for (code, i, line) in checks.headless() {
+        if !existing.contains_key(code) {
+            reject(&mut rejected, i, line, "household", no_head(code));
         }
     }
 
-    tracing::info!(seconds = t0.elapsed().as_secs_f64(), "check step done");
     // A household whose head is rejected cannot be imported in part.
     let headless: HashSet<&str> = rejected
         .keys()

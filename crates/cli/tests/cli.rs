@@ -188,6 +188,73 @@ async fn a_roster_round_trips_through_excel_and_csv(target: Db) {
     target.cleanup().await;
 }
 
+/// Into an empty registry rows are written while the file is still being read; a problem that
+/// shows only at the end of the file (a household that never got a head) must still undo the
+/// tens of thousands of rows already written.
+async fn a_late_error_undoes_a_streamed_import(target: Db) {
+    let (_source, areas, roster) = source_city("25000");
+    target.ok(&["areas", "import", path_str(&areas)]);
+    let mut text = std::fs::read_to_string(&roster).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let mut cells: Vec<String> = last.split(',').map(String::from).collect();
+    let id = IdNumberFor::new(&cells[0]);
+    cells[0] = id.sibling();
+    cells[header.iter().position(|h| *h == "name").unwrap()] = "孤立成员".into();
+    cells[header.iter().position(|h| *h == "household").unwrap()] = "NO-HEAD-HOUSEHOLD".into();
+    cells[header.iter().position(|h| *h == "relation").unwrap()] = "child".into();
+    text.push_str(&cells.join(","));
+    text.push('\n');
+    let bad = target.path("late.csv");
+    std::fs::write(&bad, &text).unwrap();
+    let rows = text.lines().count() - 1;
+    assert!(rows > 20_000, "more rows than one load batch");
+
+    let out = target.run(&["import", path_str(&bad)]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "line {}: household: new household NO-HEAD-HOUSEHOLD has no member with relation 'head'",
+        rows + 1
+    );
+    assert!(stderr.contains(&expected), "missing «{expected}» in:\n{stderr}");
+    assert_eq!(target.persons(), 0, "the rows written before the error are undone");
+    // And the registry takes the good file afterwards: the failed load left no lock behind.
+    target.ok(&["import", path_str(&roster)]);
+    assert_eq!(target.persons(), rows as i64 - 1);
+    target.cleanup().await;
+}
+
+/// Another valid ID number with the same birth date and area as `id`.
+struct IdNumberFor(minsheng_core::IdNumber);
+
+impl IdNumberFor {
+    fn new(id: &str) -> IdNumberFor {
+        IdNumberFor(minsheng_core::IdNumber::parse(id).unwrap())
+    }
+
+    fn sibling(&self) -> String {
+        let id = &self.0;
+        let area: u32 = id.as_str()[..6].parse().unwrap();
+        let sequence: u16 = id.as_str()[14..17].parse().unwrap();
+        let other = (sequence + 2) % 1000;
+        minsheng_core::IdNumber::from_parts(area, id.birth_date(), other)
+            .unwrap()
+            .as_str()
+            .to_string()
+    }
+}
+
+#[tokio::test]
+async fn sqlite_a_late_error_undoes_a_streamed_import() {
+    a_late_error_undoes_a_streamed_import(Db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_a_late_error_undoes_a_streamed_import() {
+    a_late_error_undoes_a_streamed_import(Db::postgres().await).await;
+}
+
 #[tokio::test]
 async fn sqlite_bad_rows_are_reported_and_nothing_changes() {
     bad_rows_are_reported_and_nothing_changes(Db::sqlite()).await;

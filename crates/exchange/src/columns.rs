@@ -202,9 +202,30 @@ impl<'a> RowParser<'a> {
 }
 
 fn date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
-        .map_err(|_| format!("'{text}' is not a date (expected YYYY-MM-DD)"))
+    // Spreadsheets also write 2025/6/3; a year is always four digits.
+    let four_digit_year = text.len() > 4 && text.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+    iso_date(text)
+        .or_else(|| {
+            four_digit_year.then_some(())?;
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
+                .ok()
+        })
+        .ok_or_else(|| format!("'{text}' is not a date (expected YYYY-MM-DD)"))
+}
+
+/// `YYYY-MM-DD` exactly: the form every export writes, read without a format interpreter.
+fn iso_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
 fn boolean(text: &str) -> Result<bool, String> {
@@ -472,6 +493,18 @@ pub fn to_record(r: &Registration) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_exactly() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date("2025-06-30"), Ok(day(2025, 6, 30)));
+        assert_eq!(date("2025/06/30"), Ok(day(2025, 6, 30)));
+        assert_eq!(date("2024-02-29"), Ok(day(2024, 2, 29)));
+        assert_eq!(date("2025/6/3"), Ok(day(2025, 6, 3)));
+        for bad in ["2023-02-29", "2025-13-01", "2025-06-3x", "25-06-30", "", "2025-06-300"] {
+            assert!(date(bad).is_err(), "{bad} should not be a date");
+        }
+    }
 
     fn header() -> Vec<String> {
         COLUMNS.iter().map(|c| c.code.to_string()).collect()

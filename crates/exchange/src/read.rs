@@ -41,7 +41,10 @@ pub enum RosterError {
     Malformed { line: u64, reason: String },
 }
 
-type Rows = Box<dyn Iterator<Item = Result<(u64, StringRecord), RosterError>>>;
+/// One data row of a roster: its line number and cells, or why it could not be read.
+pub type RosterRow = Result<(u64, StringRecord), RosterError>;
+
+type Rows = Box<dyn Iterator<Item = RosterRow>>;
 
 /// A roster file opened for reading: its layout and its data rows with their line numbers.
 pub struct Roster {

@@ -18,14 +18,52 @@ use crate::{on_tx, Result, Store, StoreError};
 pub(crate) enum Cell {
     Int(i64),
     Text(String),
-    Date(NaiveDate),
+    /// A code from a fixed list: no allocation per row.
+    Code(&'static str),
+    /// An ISO date, formatted by whoever prepares the row rather than by the writer, which is
+    /// the busier of the two.
+    Date(IsoDate),
     Bool(bool),
     Null,
 }
 
+impl From<NaiveDate> for Cell {
+    fn from(d: NaiveDate) -> Cell {
+        Cell::Date(IsoDate::new(d))
+    }
+}
+
 impl From<Option<NaiveDate>> for Cell {
     fn from(d: Option<NaiveDate>) -> Cell {
-        d.map_or(Cell::Null, Cell::Date)
+        d.map_or(Cell::Null, Cell::from)
+    }
+}
+
+/// `YYYY-MM-DD`, the text both sqlx and PostgreSQL read back as a date.
+#[derive(Clone, Copy)]
+pub(crate) struct IsoDate([u8; 10]);
+
+impl IsoDate {
+    fn new(d: NaiveDate) -> IsoDate {
+        use chrono::Datelike;
+        let mut text = *b"0000-00-00";
+        let (year, month, day) = (d.year().clamp(0, 9999) as u32, d.month(), d.day());
+        for (i, digit) in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10]
+            .into_iter()
+            .enumerate()
+        {
+            text[i] = b'0' + digit as u8;
+        }
+        text[5] = b'0' + (month / 10) as u8;
+        text[6] = b'0' + (month % 10) as u8;
+        text[8] = b'0' + (day / 10) as u8;
+        text[9] = b'0' + (day % 10) as u8;
+        IsoDate(text)
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and dashes are ever written.
+        std::str::from_utf8(&self.0).unwrap_or("0000-00-00")
     }
 }
 
@@ -95,24 +133,24 @@ pub(crate) fn version_cells(
     cells.extend([
         Cell::Int(id),
         Cell::Int(person_id),
-        Cell::Date(version.valid_from),
+        version.valid_from.into(),
         version.valid_to.into(),
         Cell::Int(recorded_at),
         Cell::Null,
         Cell::Text(recorded_by.to_string()),
         Cell::Int(household_id),
-        Cell::Text(f.relation.as_str().into()),
+        Cell::Code(f.relation.as_str()),
         Cell::Bool(f.lives_together),
-        Cell::Text(f.hukou.as_str().into()),
+        Cell::Code(f.hukou.as_str()),
         Cell::Text(f.area.as_str().into()),
         f.death_date.into(),
         f.disability
-            .map_or(Cell::Null, |d| Cell::Text(d.category.as_str().into())),
+            .map_or(Cell::Null, |d| Cell::Code(d.category.as_str())),
         f.disability
             .map_or(Cell::Null, |d| Cell::Int(i64::from(d.grade()))),
         Cell::Text(f.illnesses.to_codes()),
-        Cell::Text(f.work_ability.as_str().into()),
-        Cell::Text(f.employment.as_str().into()),
+        Cell::Code(f.work_ability.as_str()),
+        Cell::Code(f.employment.as_str()),
     ]);
     cells.extend(f.income.iter().map(|(_, amount)| Cell::Int(amount.0)));
     cells.extend([
@@ -158,6 +196,27 @@ pub(crate) const DEFERRED_INDEXES: &[Deferred] = &[
         name: "person_version_household_idx",
         drop: "DROP INDEX person_version_household_idx",
         create: "CREATE INDEX person_version_household_idx ON person_version (household_id)",
+    },
+];
+
+/// The primary keys of the registry tables on PostgreSQL, dropped after the foreign keys that
+/// need them and added back before those. The loader numbers rows itself, so their keys
+/// arrive in order and the index is built in one pass instead of one B-tree insert a row.
+pub(crate) const DEFERRED_POSTGRES_PRIMARY_KEYS: &[Deferred] = &[
+    Deferred {
+        name: "household_pkey",
+        drop: "ALTER TABLE household DROP CONSTRAINT household_pkey",
+        create: "ALTER TABLE household ADD CONSTRAINT household_pkey PRIMARY KEY (id)",
+    },
+    Deferred {
+        name: "person_pkey",
+        drop: "ALTER TABLE person DROP CONSTRAINT person_pkey",
+        create: "ALTER TABLE person ADD CONSTRAINT person_pkey PRIMARY KEY (id)",
+    },
+    Deferred {
+        name: "person_version_pkey",
+        drop: "ALTER TABLE person_version DROP CONSTRAINT person_version_pkey",
+        create: "ALTER TABLE person_version ADD CONSTRAINT person_version_pkey PRIMARY KEY (id)",
     },
 ];
 
@@ -226,26 +285,7 @@ impl Tx {
             return Ok(());
         }
         match self {
-            Tx::Postgres(tx) => {
-                let mut buf = String::with_capacity(rows.len() * table.columns.len() * 8);
-                for row in &rows {
-                    for (i, cell) in row.iter().enumerate() {
-                        if i > 0 {
-                            buf.push('\t');
-                        }
-                        write_copy_cell(&mut buf, cell);
-                    }
-                    buf.push('\n');
-                }
-                let statement = format!(
-                    "COPY {} ({}) FROM STDIN",
-                    table.name,
-                    table.columns.join(", ")
-                );
-                let mut copy = tx.copy_in_raw(&statement).await?;
-                copy.send(buf.as_bytes()).await?;
-                copy.finish().await?;
-            }
+            Tx::Postgres(_) => self.copy(table, &copy_text(table, &rows)).await?,
             // Only small writes come this way (a recorded change); loads use `sqlite_writer`.
             Tx::Sqlite(tx) => {
                 let per_statement = (SQLITE_MAX_PARAMS / table.columns.len()).max(1);
@@ -259,6 +299,22 @@ impl Tx {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Streams rows already in COPY text format into `table` (PostgreSQL only).
+    async fn copy(&mut self, table: &Table, data: &str) -> Result<()> {
+        let Tx::Postgres(tx) = self else {
+            return Err(StoreError::Corrupt("COPY on a SQLite transaction".into()));
+        };
+        let statement = format!(
+            "COPY {} ({}) FROM STDIN",
+            table.name,
+            table.columns.join(", ")
+        );
+        let mut copy = tx.copy_in_raw(&statement).await?;
+        copy.send(data.as_bytes()).await?;
+        copy.finish().await?;
         Ok(())
     }
 
@@ -292,20 +348,14 @@ fn bind_all(mut query: SqliteQuery<'_>, rows: Vec<Vec<Cell>>) -> SqliteQuery<'_>
         query = match cell {
             Cell::Int(v) => query.bind(v),
             Cell::Text(v) => query.bind(v),
+            Cell::Code(v) => query.bind(v),
             // The same ISO text sqlx would store, without a strftime parse per value.
-            Cell::Date(d) => query.bind(iso_date(d)),
+            Cell::Date(d) => query.bind(d.as_str().to_string()),
             Cell::Bool(v) => query.bind(v),
             Cell::Null => query.bind(Option::<i64>::None),
         };
     }
     query
-}
-
-fn iso_date(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    let mut s = String::with_capacity(10);
-    let _ = write!(s, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
-    s
 }
 
 fn insert_sql(table: &Table, rows: usize) -> String {
@@ -324,15 +374,31 @@ fn insert_sql(table: &Table, rows: usize) -> String {
     sql
 }
 
+/// Rows in PostgreSQL's COPY text format.
+fn copy_text(table: &Table, rows: &[Vec<Cell>]) -> String {
+    let mut buf = String::with_capacity(rows.len() * table.columns.len() * 8);
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                buf.push('\t');
+            }
+            write_copy_cell(&mut buf, cell);
+        }
+        buf.push('\n');
+    }
+    buf
+}
+
 /// PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes.
 fn write_copy_cell(buf: &mut String, cell: &Cell) {
     match cell {
         Cell::Int(v) => {
             let _ = write!(buf, "{v}");
         }
-        Cell::Date(d) => buf.push_str(&iso_date(*d)),
+        Cell::Date(d) => buf.push_str(d.as_str()),
         Cell::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
         Cell::Null => buf.push_str("\\N"),
+        Cell::Code(s) => buf.push_str(s),
         Cell::Text(s) => {
             for ch in s.chars() {
                 match ch {
@@ -398,7 +464,11 @@ async fn postgres_writer(
         let max_ids = max_ids(&mut tx).await?;
         let fresh = max_ids.0 == 0 && max_ids.1 == 0;
         if fresh {
-            for d in DEFERRED_POSTGRES_KEYS.iter().chain(DEFERRED_INDEXES) {
+            let dropped = DEFERRED_POSTGRES_KEYS
+                .iter()
+                .chain(DEFERRED_POSTGRES_PRIMARY_KEYS)
+                .chain(DEFERRED_INDEXES);
+            for d in dropped {
                 tx.execute(d.drop).await?;
             }
         }
@@ -407,16 +477,27 @@ async fn postgres_writer(
     let Some((mut tx, fresh)) = announce(ready, setup.await) else {
         return Ok(());
     };
+    let mut writing = std::time::Duration::ZERO;
     while let Some(job) = jobs.recv().await {
         match job {
-            Job::Write(table, rows) => tx.write(table, rows).await?,
+            Job::Write(table, rows) => {
+                let started = std::time::Instant::now();
+                tx.write(table, rows).await?;
+                writing += started.elapsed();
+            }
+
             Job::Lookup(codes, reply) => {
                 let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
                 let _ = reply.send(crate::registry::household_ids(&mut tx, &codes).await);
             }
             Job::Commit => {
+                tracing::info!(seconds = writing.as_secs_f64(), "rows written");
                 if fresh {
-                    for d in DEFERRED_INDEXES.iter().chain(DEFERRED_POSTGRES_KEYS) {
+                    let created = DEFERRED_INDEXES
+                        .iter()
+                        .chain(DEFERRED_POSTGRES_PRIMARY_KEYS)
+                        .chain(DEFERRED_POSTGRES_KEYS);
+                    for d in created {
                         let started = std::time::Instant::now();
                         tx.execute(d.create).await?;
                         tracing::info!(
@@ -439,8 +520,8 @@ impl rusqlite::ToSql for Cell {
         Ok(match self {
             Cell::Int(v) => ToSqlOutput::from(*v),
             Cell::Text(s) => ToSqlOutput::from(s.as_str()),
-            // The ISO text sqlx reads back as a date.
-            Cell::Date(d) => ToSqlOutput::from(iso_date(*d)),
+            Cell::Code(s) => ToSqlOutput::from(*s),
+            Cell::Date(d) => ToSqlOutput::from(d.as_str()),
             Cell::Bool(b) => ToSqlOutput::from(*b),
             Cell::Null => ToSqlOutput::from(rusqlite::types::Null),
         })
@@ -475,9 +556,11 @@ fn sqlite_writer(
     let Some((conn, fresh)) = announce(ready, setup()) else {
         return Ok(());
     };
+    let mut writing = std::time::Duration::ZERO;
     while let Some(job) = jobs.blocking_recv() {
         match job {
             Job::Write(table, rows) => {
+                let started = std::time::Instant::now();
                 // Several rows per statement spread the per-statement work of the VM.
                 const ROWS: usize = 32;
                 let mut chunks = rows.chunks_exact(ROWS);
@@ -489,6 +572,8 @@ fn sqlite_writer(
                 for row in chunks.remainder() {
                     insert.execute(rusqlite::params_from_iter(row))?;
                 }
+                drop(rows);
+                writing += started.elapsed();
             }
             Job::Lookup(codes, reply) => {
                 let lookup = || -> Result<HashMap<String, i64>> {
@@ -510,6 +595,7 @@ fn sqlite_writer(
                 let _ = reply.send(lookup());
             }
             Job::Commit => {
+                tracing::info!(seconds = writing.as_secs_f64(), "rows written");
                 if fresh {
                     for d in DEFERRED_INDEXES {
                         let started = std::time::Instant::now();
@@ -590,6 +676,12 @@ async fn max_ids(tx: &mut Tx) -> Result<(i64, i64, i64)> {
 }
 
 impl Loader {
+    /// Whether the registry was empty when the load began (its write lock is held since, so it
+    /// still is, but for this load).
+    pub fn into_empty_registry(&self) -> bool {
+        self.fresh
+    }
+
     /// Adds registrations. Households are found by code in the database or in this load;
     /// a code seen for the first time creates a household in the area of its head (or of its
     /// first member, when the head is not in this batch).
@@ -652,8 +744,8 @@ impl Loader {
                 Cell::Int(person_id),
                 Cell::Text(r.person.id_number.as_str().to_string()),
                 Cell::Text(r.person.name.clone()),
-                Cell::Date(r.birth_date),
-                Cell::Text(r.sex.as_str().to_string()),
+                r.birth_date.into(),
+                Cell::Code(r.sex.as_str()),
             ]);
             let version = Version {
                 valid_from: r.effective_from,
@@ -703,6 +795,17 @@ impl Loader {
         }
     }
 
+    /// Gives up the load: nothing added is kept, and the write lock is released on return.
+    pub async fn abandon(mut self) -> Result<()> {
+        self.jobs = None;
+        if let Some(writer) = self.writer.take() {
+            writer
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("the load's writer failed: {e}")))??;
+        }
+        Ok(())
+    }
+
     /// Makes everything added visible at once. A duplicate ID number or household code that
     /// slipped past the checks fails here, when the unique indexes are rebuilt, and then
     /// nothing is kept.
@@ -731,6 +834,14 @@ mod tests {
         let mut buf = String::new();
         write_copy_cell(&mut buf, &Cell::Text("a\tb\\c\nd".into()));
         assert_eq!(buf, "a\\tb\\\\c\\nd");
+    }
+
+    #[test]
+    fn iso_dates_are_what_chrono_prints() {
+        for (y, m, d) in [(1900, 1, 1), (2025, 6, 30), (1999, 12, 9), (2000, 2, 29)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(IsoDate::new(date).as_str(), date.to_string());
+        }
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Duplicate detection for incoming registrations: the same ID number twice is certainly the
 //! same person; the same name, birth date and area under two ID numbers probably is.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
 
 use chrono::NaiveDate;
 
 use super::facts::Registration;
-use crate::AreaCode;
+use crate::{AreaCode, IdNumber};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DuplicateKind {
@@ -41,38 +43,58 @@ impl IdentityKey {
     }
 }
 
-pub fn find_duplicates(batch: &[Registration]) -> Vec<DuplicateFinding> {
-    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
-    let mut by_identity: HashMap<IdentityKey, usize> = HashMap::with_capacity(batch.len());
-    let mut findings = Vec::new();
-    for (index, r) in batch.iter().enumerate() {
-        if let Some(&first) = by_id.get(r.person.id_number.as_str()) {
-            findings.push(DuplicateFinding {
-                index,
-                first,
-                kind: DuplicateKind::SameIdNumber,
-            });
-            continue;
+/// Remembers every registration it has admitted, so that each new one can be checked against
+/// all earlier ones as it arrives (an import streams rows; it never needs them all at once).
+#[derive(Debug, Default)]
+pub struct DuplicateDetector {
+    // Keys come from files, but a collision only costs time, and FxHash is several times
+    // cheaper than SipHash on millions of rows.
+    by_id: FxHashMap<IdNumber, usize>,
+    by_identity: FxHashMap<IdentityKey, usize>,
+}
+
+impl DuplicateDetector {
+    pub fn with_capacity(capacity: usize) -> DuplicateDetector {
+        DuplicateDetector {
+            by_id: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+            by_identity: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
         }
-        by_id.insert(r.person.id_number.as_str(), index);
-        match by_identity.entry(IdentityKey::of(r)) {
-            std::collections::hash_map::Entry::Occupied(e) => findings.push(DuplicateFinding {
-                index,
-                first: *e.get(),
-                kind: DuplicateKind::SameNameBirthArea,
-            }),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(index);
+    }
+
+    /// Admits `r`, known to the caller as `position`, and tells which earlier registration it
+    /// repeats, if any. A repeat is not remembered: the first one stays the reference.
+    pub fn admit(&mut self, position: usize, r: &Registration) -> Option<(usize, DuplicateKind)> {
+        match self.by_id.entry(r.person.id_number.clone()) {
+            Entry::Occupied(e) => return Some((*e.get(), DuplicateKind::SameIdNumber)),
+            Entry::Vacant(e) => {
+                e.insert(position);
+            }
+        }
+        match self.by_identity.entry(IdentityKey::of(r)) {
+            Entry::Occupied(e) => Some((*e.get(), DuplicateKind::SameNameBirthArea)),
+            Entry::Vacant(e) => {
+                e.insert(position);
+                None
             }
         }
     }
-    findings
+}
+
+pub fn find_duplicates(batch: &[Registration]) -> Vec<DuplicateFinding> {
+    let mut detector = DuplicateDetector::with_capacity(batch.len());
+    batch
+        .iter()
+        .enumerate()
+        .filter_map(|(index, r)| {
+            let (first, kind) = detector.admit(index, r)?;
+            Some(DuplicateFinding { index, first, kind })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::IdNumber;
 
     #[test]
     fn finds_both_kinds() {

@@ -14,7 +14,9 @@ pub use change::FactChange;
 pub use codes::{
     DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
 };
-pub use duplicates::{find_duplicates, DuplicateFinding, DuplicateKind, IdentityKey};
+pub use duplicates::{
+    find_duplicates, DuplicateDetector, DuplicateFinding, DuplicateKind, IdentityKey,
+};
 pub use facts::{Assets, Disability, IllnessSet, Incomes, Person, PersonFacts, Registration};
 pub use household::{HouseholdFile, MemberRecord};
 
