@@ -89,8 +89,17 @@ pub async fn import(
     let loaded = match streaming {
         Some(loader) => stream(loader, roster, areas, clock, progress, &mut report).await?,
         None => {
-            check_then_load(store, roster, areas, options, &source, clock, progress, &mut report)
-                .await?
+            check_then_load(
+                store,
+                roster,
+                areas,
+                options,
+                &source,
+                clock,
+                progress,
+                &mut report,
+            )
+            .await?
         }
     };
     progress.finish();
@@ -169,7 +178,11 @@ async fn stream(
         };
         let position = checks.lines.len();
         for (field, reason) in checks.admit(position, line, &r) {
-            report.errors.push(RowError { line, field: field.into(), reason });
+            report.errors.push(RowError {
+                line,
+                field: field.into(),
+                reason,
+            });
             loader = None;
         }
         if let Some(loader) = loader.as_mut() {
@@ -197,7 +210,10 @@ async fn stream(
     };
     loader.add(&batch).await?;
     let counts = loader.commit().await?;
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "import: committed");
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "import: committed"
+    );
     Ok(Some(counts))
 }
 
@@ -243,7 +259,10 @@ async fn check_then_load(
         progress.advance(batch.len() as u64);
     }
     let counts = loader.commit().await?;
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "import: committed");
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "import: committed"
+    );
     Ok(Some(counts))
 }
 
@@ -281,7 +300,12 @@ impl FileChecks {
     }
 
     /// Checks the row at `position` (its index among admitted rows) against the ones before it.
-    fn admit(&mut self, position: usize, line: u64, r: &Registration) -> Vec<(&'static str, String)> {
+    fn admit(
+        &mut self,
+        position: usize,
+        line: u64,
+        r: &Registration,
+    ) -> Vec<(&'static str, String)> {
         self.lines.push(line);
         let mut problems = Vec::new();
         if let Some((first, kind)) = self.duplicates.admit(position, r) {
@@ -332,9 +356,10 @@ impl FileChecks {
     }
 
     fn heads(&self) -> impl Iterator<Item = (&str, usize, u64)> + '_ {
-        self.households
-            .iter()
-            .filter_map(|(code, h)| h.head.map(|(position, line)| (code.as_str(), position, line)))
+        self.households.iter().filter_map(|(code, h)| {
+            h.head
+                .map(|(position, line)| (code.as_str(), position, line))
+        })
     }
 }
 

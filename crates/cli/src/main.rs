@@ -1,6 +1,7 @@
 //! The `minsheng` command.
 
 mod bench;
+mod policy;
 mod progress;
 mod show;
 
@@ -86,10 +87,39 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+    /// Policy as code: run the rule tests, explain a household's month.
+    Policy {
+        /// The policy folder (parameters/, variables/, tests/).
+        #[arg(
+            long,
+            global = true,
+            env = "MINSHENG_POLICY",
+            default_value = "policies/qingdao"
+        )]
+        policy: PathBuf,
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Measure the performance targets (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Run the rule tests in the policy's tests/ folder (or DIR's).
+    Test { dir: Option<PathBuf> },
+    /// Explain every program's result for one household and month, rule by rule.
+    Explain {
+        /// Household code or a member's ID number.
+        key: String,
+        #[arg(long)]
+        month: Month,
+        /// The explanation as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -261,6 +291,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 AreasCommand::Export { file } => {
                     let n = minsheng_app::areas::export_areas(&store, &file).await?;
                     println!("{n} areas written to {}.", file.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy { policy, command } => {
+            match command {
+                PolicyCommand::Test { dir } => policy::test(dir.as_deref().unwrap_or(&policy))?,
+                PolicyCommand::Explain { key, month, json } => {
+                    let store = open(&cli.db).await?;
+                    let text =
+                        policy::household(&store, &policy, &key, month, json, &cli.actor, clock)
+                            .await?;
+                    println!("{text}");
                 }
             }
             Ok(ExitCode::SUCCESS)

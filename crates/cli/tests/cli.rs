@@ -217,8 +217,15 @@ async fn a_late_error_undoes_a_streamed_import(target: Db) {
         "line {}: household: new household NO-HEAD-HOUSEHOLD has no member with relation 'head'",
         rows + 1
     );
-    assert!(stderr.contains(&expected), "missing «{expected}» in:\n{stderr}");
-    assert_eq!(target.persons(), 0, "the rows written before the error are undone");
+    assert!(
+        stderr.contains(&expected),
+        "missing «{expected}» in:\n{stderr}"
+    );
+    assert_eq!(
+        target.persons(),
+        0,
+        "the rows written before the error are undone"
+    );
     // And the registry takes the good file afterwards: the failed load left no lock behind.
     target.ok(&["import", path_str(&roster)]);
     assert_eq!(target.persons(), rows as i64 - 1);

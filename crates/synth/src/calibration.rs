@@ -96,12 +96,16 @@ impl Parameters {
                 severe_disability_max_grade.push((*category, grade));
             }
         }
-        let counted = value_on(&countable, &["counted"], date)?
-            .as_sequence()
-            .ok_or("counted is not a list")?
-            .iter()
-            .map(|k| IncomeKind::parse(k.as_str().unwrap_or_default()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut counted = Vec::new();
+        for kind in IncomeKind::ALL {
+            let value = value_on(&countable, &["counted", kind.as_str()], date)?;
+            if value
+                .as_bool()
+                .ok_or_else(|| format!("counted.{kind} is not true/false"))?
+            {
+                counted.push(*kind);
+            }
+        }
         Ok(Parameters {
             urban_standard: money(value_on(&standard, &["urban"], date)?)?,
             rural_standard: money(value_on(&standard, &["rural"], date)?)?,

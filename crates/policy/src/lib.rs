@@ -1,0 +1,314 @@
+//! Policy as code. A policy is a folder a policy officer can read and change without Rust:
+//!
+//! - `parameters/**.yaml` — dated values with a legal reference on each (OpenFisca's shape);
+//! - `variables/*.yaml` — what is computed, for whom, per which period, by which formula
+//!   (dated; a base rule with exceptions where the law has them);
+//! - `tests/*.yaml` — cases with inputs and expected outputs, at every threshold.
+//!
+//! [`Policy::load`] type-checks everything and rejects the whole policy, listing every error
+//! with file, line and column; nothing loads half-way. [`eval::Evaluation`] computes and
+//! explains one household and month.
+
+pub mod eval;
+pub mod explain;
+pub mod inputs;
+pub mod parameters;
+pub mod rules;
+pub mod syntax;
+pub mod testing;
+pub mod value;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use eval::{EvalError, Evaluation};
+pub use parameters::Parameters;
+pub use rules::{Entity, VarId, Variable};
+pub use value::{Type, Value};
+
+/// A place in a policy file (lines and columns from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    pub fn unknown(file: &str) -> Location {
+        Location {
+            file: file.to_string(),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    pub fn of(file: &str, marker: Option<&marked_yaml::Marker>) -> Location {
+        match marker {
+            Some(m) => Location {
+                file: file.to_string(),
+                line: m.line(),
+                column: m.column(),
+            },
+            None => Location::unknown(file),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.file)
+        } else {
+            write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub location: Location,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Every problem found while loading, in the order found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, location: Location, message: impl Into<String>) {
+        self.0.push(Diagnostic {
+            location,
+            message: message.into(),
+        });
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            writeln!(f, "{d}")?;
+        }
+        write!(f, "{} error(s); the policy was not loaded", self.0.len())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// A loaded, checked policy.
+#[derive(Debug)]
+pub struct Policy {
+    pub root: PathBuf,
+    pub parameters: Parameters,
+    pub variables: Vec<Variable>,
+    pub by_name: HashMap<String, VarId>,
+    pub inputs: Vec<inputs::Input>,
+}
+
+/// Files of a policy, relative path → text (read from disk by [`Policy::load`], or given).
+pub type Files = Vec<(String, String)>;
+
+pub(crate) fn read_tree(root: &Path, dir: &Path, out: &mut Files, diagnostics: &mut Diagnostics) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            diagnostics.push(
+                Location::unknown(&dir.display().to_string()),
+                format!("cannot read: {e}"),
+            );
+            return;
+        }
+    };
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            read_tree(root, &path, out, diagnostics);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            match std::fs::read_to_string(&path) {
+                Ok(text) => out.push((name, text)),
+                Err(e) => diagnostics.push(Location::unknown(&name), format!("cannot read: {e}")),
+            }
+        }
+    }
+}
+
+impl Policy {
+    /// Loads the policy in `root` (with `parameters/` and `variables/`).
+    pub fn load(root: &Path) -> Result<Policy, Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        let mut files = Files::new();
+        for part in ["parameters", "variables"] {
+            let dir = root.join(part);
+            if dir.is_dir() {
+                read_tree(root, &dir, &mut files, &mut diagnostics);
+            } else {
+                diagnostics.push(
+                    Location::unknown(&dir.display().to_string()),
+                    format!("a policy needs a '{part}' folder"),
+                );
+            }
+        }
+        if !diagnostics.0.is_empty() {
+            return Err(diagnostics);
+        }
+        Policy::from_files(root, &files)
+    }
+
+    pub fn from_files(root: &Path, files: &Files) -> Result<Policy, Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        let mut parameters = Parameters::default();
+        let mut definitions = Vec::new();
+        for (name, text) in files {
+            let unix = name.replace('\\', "/");
+            if let Some(rest) = unix.strip_prefix("parameters/") {
+                let prefix = rest
+                    .trim_end_matches(".yaml")
+                    .trim_end_matches(".yml")
+                    .replace('/', ".");
+                parameters.load_file(name, &prefix, text, &mut diagnostics);
+            } else if unix.starts_with("variables/") {
+                definitions.extend(rules::read_definitions(name, text, &mut diagnostics));
+            }
+        }
+        let inputs = inputs::inputs();
+        let mut by_name: HashMap<String, VarId> = HashMap::new();
+        let mut scope_vars = HashMap::new();
+        for (id, d) in definitions.iter().enumerate() {
+            let v = &d.variable;
+            if inputs.iter().any(|i| i.name == v.name) {
+                diagnostics.push(
+                    v.location.clone(),
+                    format!(
+                        "{} is an input read from the registry; choose another name",
+                        v.name
+                    ),
+                );
+            }
+            if let Some(first) = by_name.insert(v.name.clone(), id) {
+                let other = &definitions[first].variable.location;
+                diagnostics.push(
+                    v.location.clone(),
+                    format!("{} is already defined at {other}", v.name),
+                );
+            }
+            scope_vars.insert(
+                v.name.clone(),
+                (id, v.entity, v.ty.clone(), v.label.clone()),
+            );
+        }
+        let scope = rules::Scope {
+            inputs: &inputs,
+            parameters: &parameters,
+            variables: &scope_vars,
+        };
+        let mut variables = Vec::new();
+        for d in &definitions {
+            let mut v = d.variable.clone();
+            let mut checker = rules::Checker {
+                scope: &scope,
+                diagnostics: &mut diagnostics,
+            };
+            for (since, pending) in &d.pending {
+                if let Some(rule) = checker.rule(pending, &v) {
+                    v.formulas.push(rules::Formula {
+                        since: *since,
+                        rule,
+                    });
+                }
+            }
+            variables.push(v);
+        }
+        detect_cycles(&variables, &mut diagnostics);
+        if !diagnostics.0.is_empty() {
+            return Err(diagnostics);
+        }
+        Ok(Policy {
+            root: root.to_path_buf(),
+            parameters,
+            variables,
+            by_name,
+            inputs,
+        })
+    }
+
+    pub fn variable(&self, name: &str) -> Option<VarId> {
+        self.by_name.get(name).copied()
+    }
+}
+
+/// A variable that needs itself (through any chain) can never be computed.
+fn detect_cycles(variables: &[Variable], diagnostics: &mut Diagnostics) {
+    let deps: Vec<Vec<VarId>> = variables
+        .iter()
+        .map(|v| {
+            let mut out = Vec::new();
+            for f in &v.formulas {
+                match &f.rule {
+                    rules::Rule::Expr(n) => n.dependencies(&mut out),
+                    rules::Rule::Default { base, exceptions } => {
+                        base.iter().for_each(|b| b.dependencies(&mut out));
+                        for e in exceptions {
+                            e.when.dependencies(&mut out);
+                            e.then.dependencies(&mut out);
+                        }
+                    }
+                }
+            }
+            out.into_iter().map(|(_, id)| id).collect()
+        })
+        .collect();
+    // 0 = unvisited, 1 = on the path, 2 = done.
+    let mut state = vec![0u8; variables.len()];
+    fn visit(
+        v: VarId,
+        deps: &[Vec<VarId>],
+        state: &mut [u8],
+        path: &mut Vec<VarId>,
+    ) -> Option<Vec<VarId>> {
+        match state[v] {
+            2 => return None,
+            1 => {
+                let start = path.iter().position(|p| *p == v).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(v);
+                return Some(cycle);
+            }
+            _ => {}
+        }
+        state[v] = 1;
+        path.push(v);
+        for d in &deps[v] {
+            if let Some(c) = visit(*d, deps, state, path) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        state[v] = 2;
+        None
+    }
+    for v in 0..variables.len() {
+        let mut path = Vec::new();
+        if let Some(cycle) = visit(v, &deps, &mut state, &mut path) {
+            let names: Vec<&str> = cycle.iter().map(|i| variables[*i].name.as_str()).collect();
+            diagnostics.push(
+                variables[cycle[0]].location.clone(),
+                format!("a cycle: {}", names.join(" → ")),
+            );
+            for id in cycle {
+                state[id] = 2;
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! Loading policies: the Qingdao catalog and its rule tests, OpenFisca's parameter shape, and
+//! every kind of bad policy rejected whole with file, line and column.
+
+use std::path::Path;
+
+use minsheng_policy::testing::run_dir;
+use minsheng_policy::{Policy, Value};
+
+fn catalog() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao")
+}
+
+#[test]
+fn the_qingdao_catalog_loads_and_its_rule_tests_pass() {
+    let dir = catalog();
+    let policy = Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"));
+    let (report, problems) = run_dir(&policy, &dir);
+    assert!(problems.0.is_empty(), "{problems}");
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(report.passed >= 25, "only {} cases", report.passed);
+}
+
+fn load(files: &[(&str, &str)]) -> Result<Policy, minsheng_policy::Diagnostics> {
+    let files: Vec<(String, String)> = files
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    Policy::from_files(Path::new("."), &files)
+}
+
+/// A parameter file written the way OpenFisca's country template writes them: a scale with
+/// brackets, short-form values, references as a list and as {title, href}.
+const OPENFISCA_SCALE: &str = r#"
+description: Social security contribution rate
+brackets:
+  - rate:
+      2013-01-01:
+        value: 0.03
+      2017-01-01:
+        value: 0.02
+    threshold:
+      2013-01-01:
+        value: 0
+  - rate:
+      2013-01-01:
+        value: 0.04
+    threshold:
+      2013-01-01:
+        value: 12000
+metadata:
+  threshold_unit: currency-EUR
+  rate_unit: /1
+  reference:
+    - title: Wikipedia, Social security
+      href: https://en.wikipedia.org/wiki/Social_security
+"#;
+
+const OPENFISCA_LEAF: &str = r#"
+description: Amount of the basic income
+metadata:
+  unit: currency-EUR
+  reference: https://law.example/basic-income
+values:
+  2015-12-01:
+    value: 600
+  2016-12-01: 700
+  2020-01-01:
+    value: null
+"#;
+
+#[test]
+fn openfisca_parameter_files_load() {
+    let policy = load(&[
+        (
+            "parameters/taxes/social_security_contribution.yaml",
+            OPENFISCA_SCALE,
+        ),
+        ("parameters/benefits/basic_income.yaml", OPENFISCA_LEAF),
+        ("variables/none.yaml", "{}"),
+    ])
+    .unwrap_or_else(|d| panic!("{d}"));
+    let scale = &policy.parameters.scales["taxes.social_security_contribution"];
+    assert_eq!(scale.len(), 2);
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let rate = scale[0].rate.at(day(2018, 1, 1)).unwrap();
+    assert_eq!(rate.value.unwrap().to_string(), "0.02");
+    assert!(rate.reference.contains("wikipedia"), "{}", rate.reference);
+    let income = &policy.parameters.leaves["benefits.basic_income"];
+    assert_eq!(
+        income.at(day(2017, 1, 1)).unwrap().value,
+        Some(Value::Money(minsheng_core::Fen(70000)))
+    );
+    assert!(income.at(day(2020, 6, 1)).is_none(), "ended by value: null");
+    assert!(income.at(day(2015, 1, 1)).is_none(), "not yet in force");
+}
+
+const VARIABLE_OK: &str = "a:\n  label: A\n  entity: household\n  period: month\n  type: int\n  reference: R\n  formula: count(members)\n";
+
+#[test]
+fn a_bad_policy_is_rejected_whole_with_every_error_located() {
+    let bad_variables = "\
+unknown_name:
+  label: X
+  entity: household
+  period: month
+  type: money
+  reference: R
+  formula: 1元 + no_such_thing
+ill_typed:
+  label: Y
+  entity: household
+  period: month
+  type: bool
+  reference: R
+  formula: a + true
+no_period:
+  label: Z
+  entity: household
+  type: int
+  reference: R
+  formula: a
+loop_one:
+  label: L1
+  entity: household
+  period: month
+  type: int
+  reference: R
+  formula: loop_two + 1
+loop_two:
+  label: L2
+  entity: household
+  period: month
+  type: int
+  reference: R
+  formula: loop_one
+person_fact_in_household:
+  label: P
+  entity: household
+  period: month
+  type: int
+  reference: R
+  formula: age
+";
+    let unreferenced = "description: no reference anywhere\nvalues:\n  2023-01-01:\n    value: 5\n";
+    let errors = load(&[
+        ("parameters/unreferenced.yaml", unreferenced),
+        ("variables/good.yaml", VARIABLE_OK),
+        ("variables/bad.yaml", bad_variables),
+    ])
+    .unwrap_err();
+    let text = errors.to_string();
+    for expected in [
+        "parameters/unreferenced.yaml:3:3: unreferenced: the value from 2023-01-01 has no legal reference",
+        "variables/bad.yaml:7:17: unknown name 'no_such_thing'",
+        "variables/bad.yaml:14:12: '+' does not apply to int and bool",
+        "variables/bad.yaml:15:1: no_period: 'period' is missing",
+        "a cycle: loop_one → loop_two → loop_one",
+        "variables/bad.yaml:41:12: age is a fact of each member",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
+    }
+}
+
+#[test]
+fn conflicting_exceptions_and_no_rule_are_reported_not_resolved() {
+    let variables = "\
+grant:
+  label: G
+  entity: person
+  period: month
+  type: money
+  reference: R
+  formulas:
+    2020-01-01:
+      exceptions:
+        - {label: old, when: age >= 60, then: 100元, reference: R1}
+        - {label: disabled, when: disability_grade >= 1, then: 200元, reference: R2}
+";
+    let policy = load(&[
+        ("parameters/none.yaml", "{}"),
+        ("variables/v.yaml", variables),
+    ])
+    .unwrap_or_else(|d| panic!("{d}"));
+    let id = policy.variable("grant").unwrap();
+    let inputs = minsheng_policy::inputs::inputs();
+    let member = |age: i64, grade: i64| -> Vec<Value> {
+        inputs
+            .iter()
+            .map(|i| match i.name {
+                "age" => Value::Int(age),
+                "disability_grade" => Value::Int(grade),
+                _ => minsheng_policy::inputs::default_value(i),
+            })
+            .collect()
+    };
+    let on = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
+    let mut e = minsheng_policy::Evaluation::new(
+        &policy,
+        on,
+        vec![member(70, 1), member(30, 0), member(65, 0)],
+        false,
+    );
+    let conflict = e.variable(id, Some(0)).unwrap_err().to_string();
+    assert!(conflict.contains("conflict (old, disabled)"), "{conflict}");
+    let none = e.variable(id, Some(1)).unwrap_err().to_string();
+    assert!(none.contains("no rule applies"), "{none}");
+    assert_eq!(
+        e.variable(id, Some(2)),
+        Ok(Value::Money(minsheng_core::Fen(10000)))
+    );
+}
