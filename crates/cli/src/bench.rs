@@ -30,6 +30,19 @@ pub enum BenchCommand {
         #[arg(long, default_value = "bench/out/import.csv")]
         csv: PathBuf,
     },
+    /// The policy catalog over N generated residents held in memory: building the columns,
+    /// the batch over the whole catalog (median of several runs), a single pass over the
+    /// inputs for comparison, and explaining one household.
+    Policy {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long, default_value = "policies/qingdao")]
+        policy: PathBuf,
+        #[arg(long, default_value = "2025-06")]
+        month: minsheng_core::Month,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -80,8 +93,143 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(i).copied().unwrap_or_default()
 }
 
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+fn policy_bench(people: u64, runs: usize, dir: &Path, month: minsheng_core::Month) -> Result<()> {
+    use minsheng_policy::batch::{run, Population};
+    use minsheng_policy::inputs::member_values;
+    let policy = crate::policy::load(dir)?;
+    let outputs = policy.outputs();
+    // Registrations are generated outside the timer: they stand for the registry read.
+    let started = Instant::now();
+    let mut households: Vec<Vec<minsheng_core::registry::Registration>> = Vec::new();
+    for batch in Generator::new(GeneratorConfig::new(people, 2023)) {
+        let mut current: Vec<minsheng_core::registry::Registration> = Vec::new();
+        for r in batch {
+            if current
+                .first()
+                .is_some_and(|f| f.facts.household != r.facts.household)
+            {
+                households.push(std::mem::take(&mut current));
+            }
+            current.push(r);
+        }
+        if !current.is_empty() {
+            households.push(current);
+        }
+    }
+    let generated = started.elapsed();
+    let started = Instant::now();
+    let mut population = Population::new(policy.inputs.len());
+    for h in &households {
+        let members: Vec<Vec<minsheng_policy::Value>> = h
+            .iter()
+            .map(|r| member_values(&r.person, &r.facts, month))
+            .collect();
+        population.push(&members);
+    }
+    let built = started.elapsed();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut times = Vec::new();
+    let mut result = None;
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        result = Some(run(
+            &policy,
+            month.first_day(),
+            &population,
+            &outputs,
+            threads,
+        ));
+        times.push(started.elapsed());
+    }
+    let compute = median(times);
+    // The physical limit: touching every input value once, on all threads.
+    let mut pass_times = Vec::new();
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let inputs = &population.inputs;
+        let sums: Vec<i64> = std::thread::scope(|scope| {
+            let per = inputs.len().div_ceil(threads);
+            let handles: Vec<_> = inputs
+                .chunks(per.max(1))
+                .map(|cols| {
+                    scope.spawn(move || cols.iter().map(|c| c.sum()).fold(0i64, i64::wrapping_add))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+        });
+        std::hint::black_box(sums);
+        pass_times.push(started.elapsed());
+    }
+    let pass = median(pass_times);
+    let result = result.context("no run")?;
+    let errors: usize = result.columns.iter().map(|(_, c)| c.errors.len()).sum();
+    // Explain: one household with tracing, over a sample.
+    let mut explain_times = Vec::new();
+    let step = (households.len() / 1000).max(1);
+    for h in households.iter().step_by(step).take(1000) {
+        let members: Vec<(
+            &minsheng_core::registry::Person,
+            &minsheng_core::registry::PersonFacts,
+        )> = h.iter().map(|r| (&r.person, &r.facts)).collect();
+        let started = Instant::now();
+        let mut e = minsheng_policy::Evaluation::of_household(&policy, month, &members, true);
+        for id in &outputs {
+            for target in minsheng_policy::eval::members_of(&policy, *id, members.len()) {
+                let _ = e.variable(*id, target);
+            }
+        }
+        std::hint::black_box(&e.computations);
+        explain_times.push(started.elapsed());
+    }
+    let explain = median(explain_times);
+    println!(
+        "bench policy: {} residents in {} households, {} variables ({} outputs), month {month}, {threads} threads",
+        population.persons(),
+        population.households(),
+        policy.variables.len(),
+        outputs.len()
+    );
+    println!(
+        "  generate registrations (not timed as build)   {:>10.3} s",
+        generated.as_secs_f64()
+    );
+    println!(
+        "  build input columns                            {:>10.3} s  ({:.0} MiB of columns)",
+        built.as_secs_f64(),
+        population.bytes() as f64 / 1048576.0
+    );
+    println!("  batch, whole catalog (median of {runs})           {:>10.3} s  ({:.1} M residents/s; {errors} undefined)", compute.as_secs_f64(), population.persons() as f64 / compute.as_secs_f64() / 1e6);
+    println!(
+        "  one pass over the inputs (median)              {:>10.3} s  (batch = {:.1}× a pass)",
+        pass.as_secs_f64(),
+        compute.as_secs_f64() / pass.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "  explain one household with trace (median)      {:>10.1} µs",
+        explain.as_secs_f64() * 1e6
+    );
+    println!(
+        "  peak RSS                                       {:>10.0} MiB",
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}
+
 pub async fn run(command: BenchCommand, db: &str, clock: Clock) -> Result<ExitCode> {
     match command {
+        BenchCommand::Policy {
+            people,
+            runs,
+            policy,
+            month,
+        } => {
+            policy_bench(people, runs, &policy, month)?;
+        }
         BenchCommand::Generate { people } => {
             let (store, schema) = fresh(db).await?;
             let started = Instant::now();

@@ -134,7 +134,7 @@ impl<'p> Evaluation<'p> {
                 on: self.on,
             }),
             Some(f) => match &f.rule {
-                Rule::Expr(node) => self.eval(node, member),
+                Rule::Expr(node) => self.eval(node, member).map(|v| widen_to(v, &variable.ty)),
                 Rule::Default { base, exceptions } => {
                     let mut held = Vec::new();
                     let mut failure = None;
@@ -161,7 +161,7 @@ impl<'p> Evaluation<'p> {
                         Err(err)
                     } else if held.is_empty() {
                         match base {
-                            Some(b) => self.eval(b, member),
+                            Some(b) => self.eval(b, member).map(|v| widen_to(v, &variable.ty)),
                             None => Err(EvalError::NoRuleApplies {
                                 variable: variable.name.clone(),
                             }),
@@ -171,7 +171,7 @@ impl<'p> Evaluation<'p> {
                         let mut error = None;
                         for e in &held {
                             match self.eval(&e.then, member) {
-                                Ok(v) => values.push(v),
+                                Ok(v) => values.push(widen_to(v, &variable.ty)),
                                 Err(err) => error = Some(err),
                             }
                         }
@@ -385,7 +385,11 @@ fn zero(node: &Node) -> Value {
 
 /// An int where the node is a number (if/min/max mixing the two).
 fn widen(v: Value, node: &Node) -> Value {
-    match (v, &node.ty) {
+    widen_to(v, &node.ty)
+}
+
+fn widen_to(v: Value, ty: &crate::value::Type) -> Value {
+    match (v, ty) {
         (Value::Int(i), crate::value::Type::Number) => Value::Number(Number::from_int(i)),
         _ => v,
     }

@@ -9,6 +9,7 @@
 //! with file, line and column; nothing loads half-way. [`eval::Evaluation`] computes and
 //! explains one household and month.
 
+pub mod batch;
 pub mod eval;
 pub mod explain;
 pub mod inputs;
@@ -245,6 +246,31 @@ impl Policy {
 
     pub fn variable(&self, name: &str) -> Option<VarId> {
         self.by_name.get(name).copied()
+    }
+
+    /// The variables no other variable uses: what the catalog finally decides (amounts,
+    /// statuses). Computing them computes everything.
+    pub fn outputs(&self) -> Vec<VarId> {
+        let mut used = vec![false; self.variables.len()];
+        for v in &self.variables {
+            let mut deps = Vec::new();
+            for f in &v.formulas {
+                match &f.rule {
+                    rules::Rule::Expr(n) => n.dependencies(&mut deps),
+                    rules::Rule::Default { base, exceptions } => {
+                        base.iter().for_each(|b| b.dependencies(&mut deps));
+                        for e in exceptions {
+                            e.when.dependencies(&mut deps);
+                            e.then.dependencies(&mut deps);
+                        }
+                    }
+                }
+            }
+            for (_, id) in deps {
+                used[id] = true;
+            }
+        }
+        (0..self.variables.len()).filter(|id| !used[*id]).collect()
     }
 }
 

@@ -1,0 +1,936 @@
+//! The batch executor: a whole population, one month, column by column.
+//!
+//! Each node of a formula runs once per chunk of households, as one tight loop over a column
+//! (the operation is chosen from the node's types before the loop), never by walking the tree
+//! for each row. Chunks run on all cores. Values are `i64` in columns: booleans 0/1, money in
+//! fen, numbers fixed-point, codes by position. Errors (division by zero, conflicting
+//! exceptions, no rule) are kept per row, masked exactly where the interpreter would not have
+//! evaluated (the untaken branch of `if`, the right side of a decided `and`/`or`), so a
+//! household whose data makes a rule undefined is reported with its reason and the batch goes
+//! on. `tests/agreement.rs` checks that batch and interpreter agree on random households.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::eval::EvalError;
+use crate::rules::{Entity, Ir, Node, Rule, VarId};
+use crate::syntax::{Aggregate, BinOp};
+use crate::value::{div_round, Number, Type, Value};
+use crate::Policy;
+
+/// The inputs of many households, by column: members of household `h` are rows
+/// `member_start[h]..member_start[h + 1]`. Each column keeps the narrowest integer width its
+/// values need (most are codes, ages and small amounts), so a 10M-resident city fits in a
+/// fraction of the memory of `i64` columns.
+#[derive(Debug, Clone, Default)]
+pub struct Population {
+    pub member_start: Vec<usize>,
+    /// One column per input, in the order of [`crate::inputs::inputs`].
+    pub inputs: Vec<Packed>,
+}
+
+/// A column of integers stored at the width its values need, widened as values arrive.
+#[derive(Debug, Clone)]
+pub enum Packed {
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+}
+
+impl Default for Packed {
+    fn default() -> Packed {
+        Packed::I8(Vec::new())
+    }
+}
+
+impl Packed {
+    pub fn push(&mut self, v: i64) {
+        match self {
+            Packed::I8(c) => match i8::try_from(v) {
+                Ok(x) => c.push(x),
+                Err(_) => {
+                    *self = Packed::I16(c.iter().map(|x| i16::from(*x)).collect());
+                    self.push(v);
+                }
+            },
+            Packed::I16(c) => match i16::try_from(v) {
+                Ok(x) => c.push(x),
+                Err(_) => {
+                    *self = Packed::I32(c.iter().map(|x| i32::from(*x)).collect());
+                    self.push(v);
+                }
+            },
+            Packed::I32(c) => match i32::try_from(v) {
+                Ok(x) => c.push(x),
+                Err(_) => {
+                    *self = Packed::I64(c.iter().map(|x| i64::from(*x)).collect());
+                    self.push(v);
+                }
+            },
+            Packed::I64(c) => c.push(v),
+        }
+    }
+
+    /// Rows `range` as `i64`.
+    pub fn read(&self, range: std::ops::Range<usize>) -> Vec<i64> {
+        match self {
+            Packed::I8(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
+            Packed::I16(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
+            Packed::I32(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
+            Packed::I64(c) => c[range].to_vec(),
+        }
+    }
+
+    /// The sum of the column, read once at its own width: the cheapest possible touch of
+    /// every value, the yardstick for the batch.
+    pub fn sum(&self) -> i64 {
+        match self {
+            Packed::I8(c) => c.iter().map(|x| i64::from(*x)).sum(),
+            Packed::I16(c) => c.iter().map(|x| i64::from(*x)).sum(),
+            Packed::I32(c) => c.iter().map(|x| i64::from(*x)).sum(),
+            Packed::I64(c) => c.iter().fold(0i64, |a, x| a.wrapping_add(*x)),
+        }
+    }
+
+    pub fn bytes(&self) -> usize {
+        match self {
+            Packed::I8(c) => c.len(),
+            Packed::I16(c) => c.len() * 2,
+            Packed::I32(c) => c.len() * 4,
+            Packed::I64(c) => c.len() * 8,
+        }
+    }
+}
+
+impl Population {
+    pub fn new(inputs: usize) -> Population {
+        Population {
+            member_start: vec![0],
+            inputs: vec![Packed::default(); inputs],
+        }
+    }
+
+    pub fn households(&self) -> usize {
+        self.member_start.len() - 1
+    }
+
+    pub fn persons(&self) -> usize {
+        self.member_start.last().copied().unwrap_or(0)
+    }
+
+    /// Adds a household: each member's input values in input order.
+    pub fn push(&mut self, members: &[Vec<Value>]) {
+        for member in members {
+            for (column, value) in self.inputs.iter_mut().zip(member) {
+                column.push(encode(*value));
+            }
+        }
+        self.member_start.push(self.persons() + members.len());
+    }
+
+    /// Memory held by the columns.
+    pub fn bytes(&self) -> usize {
+        self.inputs.iter().map(Packed::bytes).sum::<usize>() + self.member_start.len() * 8
+    }
+}
+
+pub fn encode(v: Value) -> i64 {
+    match v {
+        Value::Bool(b) => i64::from(b),
+        Value::Int(i) => i,
+        Value::Number(n) => n.0,
+        Value::Money(m) => m.0,
+        Value::Enum(_, i) => i64::from(i),
+    }
+}
+
+pub fn decode(ty: &Type, raw: i64) -> Value {
+    match ty {
+        Type::Bool => Value::Bool(raw != 0),
+        Type::Int => Value::Int(raw),
+        Type::Number => Value::Number(Number(raw)),
+        Type::Money => Value::Money(minsheng_core::Fen(raw)),
+        Type::Enum(e) => Value::Enum(e, u16::try_from(raw).unwrap_or(0)),
+    }
+}
+
+type Errors = BTreeMap<usize, EvalError>;
+
+/// A computed column and the rows where it is undefined.
+#[derive(Debug, Clone, Default)]
+pub struct Column {
+    pub values: Vec<i64>,
+    pub errors: Errors,
+}
+
+/// The result of a batch: for each variable asked for, its column over all households (household
+/// variables) or all persons (person variables).
+#[derive(Debug)]
+pub struct BatchResult {
+    pub columns: Vec<(VarId, Column)>,
+}
+
+/// Households per unit of work: small enough that a chunk's intermediate columns stay in
+/// cache, large enough that the per-chunk overhead vanishes.
+const CHUNK: usize = 4096;
+
+/// Computes `wanted` for every household of `population` on `on`, on `threads` threads.
+pub fn run(
+    policy: &Policy,
+    on: NaiveDate,
+    population: &Population,
+    wanted: &[VarId],
+    threads: usize,
+) -> BatchResult {
+    let households = population.households();
+    let chunks: Vec<(usize, usize)> = (0..households)
+        .step_by(CHUNK)
+        .map(|h0| (h0, (h0 + CHUNK).min(households)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Column>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(h0, h1)) = chunks.get(i) else {
+                            break;
+                        };
+                        mine.push((i, Chunk::new(policy, on, population, h0, h1).wanted(wanted)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut columns: Vec<(VarId, Column)> =
+        wanted.iter().map(|v| (*v, Column::default())).collect();
+    for (i, chunk) in done {
+        let h0 = chunks[i].0;
+        for ((id, out), part) in columns.iter_mut().zip(chunk) {
+            let offset = match policy.variables[*id].entity {
+                Entity::Household => h0,
+                Entity::Person => population.member_start[h0],
+            };
+            out.values.extend(part.values);
+            out.errors
+                .extend(part.errors.into_iter().map(|(r, e)| (r + offset, e)));
+        }
+    }
+    BatchResult { columns }
+}
+
+/// Values of a column inside a chunk: one value for every row (a parameter, a literal, anything
+/// computed from those only) or one per row. Constants are never spread into vectors.
+#[derive(Debug, Clone)]
+enum Vals {
+    Const(i64),
+    Col(Vec<i64>),
+}
+
+impl Vals {
+    #[inline]
+    fn get(&self, r: usize) -> i64 {
+        match self {
+            Vals::Const(v) => *v,
+            Vals::Col(c) => c[r],
+        }
+    }
+
+    fn map(self, f: impl Fn(i64) -> i64) -> Vals {
+        match self {
+            Vals::Const(v) => Vals::Const(f(v)),
+            Vals::Col(mut c) => {
+                c.iter_mut().for_each(|v| *v = f(*v));
+                Vals::Col(c)
+            }
+        }
+    }
+
+    fn into_vec(self, rows: usize) -> Vec<i64> {
+        match self {
+            Vals::Const(v) => vec![v; rows],
+            Vals::Col(c) => c,
+        }
+    }
+}
+
+/// `f` over two columns, one loop, constants kept constant.
+fn zip_map(a: &Vals, b: &Vals, f: impl Fn(i64, i64) -> i64) -> Vals {
+    match (a, b) {
+        (Vals::Const(x), Vals::Const(y)) => Vals::Const(f(*x, *y)),
+        (Vals::Col(x), Vals::Const(y)) => Vals::Col(x.iter().map(|x| f(*x, *y)).collect()),
+        (Vals::Const(x), Vals::Col(y)) => Vals::Col(y.iter().map(|y| f(*x, *y)).collect()),
+        (Vals::Col(x), Vals::Col(y)) => {
+            Vals::Col(x.iter().zip(y).map(|(x, y)| f(*x, *y)).collect())
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Col {
+    vals: Vals,
+    errors: Errors,
+}
+
+impl Col {
+    fn constant(v: i64) -> Col {
+        Col {
+            vals: Vals::Const(v),
+            errors: Errors::new(),
+        }
+    }
+
+    fn failed(rows: usize, e: &EvalError) -> Col {
+        Col {
+            vals: Vals::Const(0),
+            errors: rows_error(rows, e),
+        }
+    }
+
+    /// Takes `other`'s errors where this column has none (this one was evaluated first).
+    fn absorb(&mut self, other: Errors, keep: impl Fn(usize) -> bool) {
+        for (row, e) in other {
+            if keep(row) {
+                self.errors.entry(row).or_insert(e);
+            }
+        }
+    }
+}
+
+struct Chunk<'a> {
+    policy: &'a Policy,
+    on: NaiveDate,
+    population: &'a Population,
+    /// Member starts relative to the chunk's first person, one more than households.
+    starts: Vec<usize>,
+    /// The chunk's household of each of its persons.
+    household_of: Vec<usize>,
+    p0: usize,
+    person: Vec<Option<Col>>,
+    household: Vec<Option<Col>>,
+}
+
+fn rows_error(rows: usize, e: &EvalError) -> Errors {
+    (0..rows).map(|r| (r, e.clone())).collect()
+}
+
+impl<'a> Chunk<'a> {
+    fn new(
+        policy: &'a Policy,
+        on: NaiveDate,
+        population: &'a Population,
+        h0: usize,
+        h1: usize,
+    ) -> Chunk<'a> {
+        let p0 = population.member_start[h0];
+        let starts: Vec<usize> = population.member_start[h0..=h1]
+            .iter()
+            .map(|s| s - p0)
+            .collect();
+        let mut household_of = Vec::with_capacity(starts[starts.len() - 1]);
+        for h in 0..h1 - h0 {
+            household_of.extend(std::iter::repeat_n(h, starts[h + 1] - starts[h]));
+        }
+        let n = policy.variables.len();
+        Chunk {
+            policy,
+            on,
+            population,
+            starts,
+            household_of,
+            p0,
+            person: vec![None; n],
+            household: vec![None; n],
+        }
+    }
+
+    fn rows(&self, entity: Entity) -> usize {
+        match entity {
+            Entity::Household => self.starts.len() - 1,
+            Entity::Person => self.household_of.len(),
+        }
+    }
+
+    fn wanted(mut self, wanted: &[VarId]) -> Vec<Column> {
+        wanted
+            .iter()
+            .map(|id| {
+                let rows = self.rows(self.policy.variables[*id].entity);
+                let c = self.variable(*id);
+                Column {
+                    values: c.vals.into_vec(rows),
+                    errors: c.errors,
+                }
+            })
+            .collect()
+    }
+
+    fn variable(&mut self, id: VarId) -> Col {
+        let policy = self.policy;
+        let v = &policy.variables[id];
+        let cached = match v.entity {
+            Entity::Household => &self.household[id],
+            Entity::Person => &self.person[id],
+        };
+        if let Some(c) = cached {
+            return c.clone();
+        }
+        let rows = self.rows(v.entity);
+        let column = match v.formulas.iter().find(|f| f.since <= self.on) {
+            None => Col::failed(
+                rows,
+                &EvalError::NoFormula {
+                    variable: v.name.clone(),
+                    on: self.on,
+                },
+            ),
+            Some(f) => match &f.rule {
+                Rule::Expr(node) => {
+                    let c = self.eval(node, v.entity);
+                    widen(c, &node.ty, &v.ty)
+                }
+                Rule::Default { base, exceptions } => {
+                    let whens: Vec<Col> = exceptions
+                        .iter()
+                        .map(|e| self.eval(&e.when, v.entity))
+                        .collect();
+                    let thens: Vec<Col> = exceptions
+                        .iter()
+                        .map(|e| {
+                            let c = self.eval(&e.then, v.entity);
+                            widen(c, &e.then.ty, &v.ty)
+                        })
+                        .collect();
+                    let base = base.as_ref().map(|b| {
+                        let c = self.eval(b, v.entity);
+                        widen(c, &b.ty, &v.ty)
+                    });
+                    let mut values = vec![0; rows];
+                    let mut errors = Errors::new();
+                    for (r, out) in values.iter_mut().enumerate() {
+                        if let Some(e) = whens.iter().find_map(|w| w.errors.get(&r)) {
+                            errors.insert(r, e.clone());
+                            continue;
+                        }
+                        let mut held = (0..exceptions.len())
+                            .filter(|i| whens[*i].vals.get(r) != 0)
+                            .peekable();
+                        let Some(&first) = held.peek() else {
+                            match &base {
+                                Some(b) => match b.errors.get(&r) {
+                                    Some(e) => {
+                                        errors.insert(r, e.clone());
+                                    }
+                                    None => *out = b.vals.get(r),
+                                },
+                                None => {
+                                    errors.insert(
+                                        r,
+                                        EvalError::NoRuleApplies {
+                                            variable: v.name.clone(),
+                                        },
+                                    );
+                                }
+                            }
+                            continue;
+                        };
+                        let held: Vec<usize> = held.collect();
+                        if let Some(e) = held.iter().rev().find_map(|i| thens[*i].errors.get(&r)) {
+                            errors.insert(r, e.clone());
+                            continue;
+                        }
+                        let value = thens[first].vals.get(r);
+                        if held.iter().all(|i| thens[*i].vals.get(r) == value) {
+                            *out = value;
+                        } else {
+                            let labels: Vec<&str> =
+                                held.iter().map(|i| exceptions[*i].label.as_str()).collect();
+                            errors.insert(
+                                r,
+                                EvalError::Conflict {
+                                    variable: v.name.clone(),
+                                    labels: labels.join(", "),
+                                },
+                            );
+                        }
+                    }
+                    Col {
+                        vals: Vals::Col(values),
+                        errors,
+                    }
+                }
+            },
+        };
+        match v.entity {
+            Entity::Household => self.household[id] = Some(column.clone()),
+            Entity::Person => self.person[id] = Some(column.clone()),
+        }
+        column
+    }
+
+    fn parameter(&self, name: &str) -> Result<i64, EvalError> {
+        self.policy
+            .parameters
+            .leaves
+            .get(name)
+            .and_then(|p| p.at(self.on))
+            .and_then(|d| d.value)
+            .map(encode)
+            .ok_or_else(|| EvalError::NoParameter {
+                name: name.to_string(),
+                on: self.on,
+            })
+    }
+
+    fn eval(&mut self, node: &Node, entity: Entity) -> Col {
+        let rows = self.rows(entity);
+        match &node.ir {
+            Ir::Const(v) => Col::constant(encode(*v)),
+            Ir::Input(i) => Col {
+                vals: Vals::Col(self.population.inputs[*i].read(self.p0..self.p0 + rows)),
+                errors: Errors::new(),
+            },
+            Ir::PersonVar(v) => self.variable(*v),
+            Ir::HouseholdVar(v) => {
+                let h = self.variable(*v);
+                match entity {
+                    Entity::Household => h,
+                    Entity::Person => {
+                        let vals = match &h.vals {
+                            Vals::Const(c) => Vals::Const(*c),
+                            Vals::Col(c) => {
+                                Vals::Col(self.household_of.iter().map(|hh| c[*hh]).collect())
+                            }
+                        };
+                        let mut errors = Errors::new();
+                        for (hh, e) in h.errors {
+                            for p in self.starts[hh]..self.starts[hh + 1] {
+                                errors.insert(p, e.clone());
+                            }
+                        }
+                        Col { vals, errors }
+                    }
+                }
+            }
+            Ir::Param { leaves, index } => match index {
+                None => match leaves.first().map(|l| self.parameter(l)) {
+                    Some(Ok(v)) => Col::constant(v),
+                    Some(Err(e)) => Col::failed(rows, &e),
+                    None => Col::constant(0),
+                },
+                Some(index) => {
+                    let table: Vec<Result<i64, EvalError>> =
+                        leaves.iter().map(|l| self.parameter(l)).collect();
+                    let c = self.eval(index, entity);
+                    let mut errors = c.errors;
+                    let codes = c.vals.into_vec(rows);
+                    let mut values = Vec::with_capacity(rows);
+                    for (r, code) in codes.iter().enumerate() {
+                        match table.get(usize::try_from(*code).unwrap_or(usize::MAX)) {
+                            Some(Ok(v)) => values.push(*v),
+                            Some(Err(e)) => {
+                                values.push(0);
+                                errors.entry(r).or_insert_with(|| e.clone());
+                            }
+                            None => values.push(*code),
+                        }
+                    }
+                    Col {
+                        vals: Vals::Col(values),
+                        errors,
+                    }
+                }
+            },
+            Ir::Neg(a) => {
+                let c = self.eval(a, entity);
+                Col {
+                    vals: c.vals.map(|v| -v),
+                    errors: c.errors,
+                }
+            }
+            Ir::Not(a) => {
+                let c = self.eval(a, entity);
+                Col {
+                    vals: c.vals.map(|v| i64::from(v == 0)),
+                    errors: c.errors,
+                }
+            }
+            Ir::If(cond, a, b) => {
+                let c = self.eval(cond, entity);
+                // A condition without errors that is the same for every row: only the taken
+                // branch runs, as in the interpreter.
+                if let (Vals::Const(flag), true) = (&c.vals, c.errors.is_empty()) {
+                    let (branch, ty) = if *flag != 0 { (a, &a.ty) } else { (b, &b.ty) };
+                    return widen(self.eval(branch, entity), ty, &node.ty);
+                }
+                let then = widen(self.eval(a, entity), &a.ty, &node.ty);
+                let otherwise = widen(self.eval(b, entity), &b.ty, &node.ty);
+                let vals = match &c.vals {
+                    Vals::Const(f) => {
+                        if *f != 0 {
+                            then.vals.clone()
+                        } else {
+                            otherwise.vals.clone()
+                        }
+                    }
+                    Vals::Col(flags) => Vals::Col(
+                        flags
+                            .iter()
+                            .enumerate()
+                            .map(|(r, f)| {
+                                if *f != 0 {
+                                    then.vals.get(r)
+                                } else {
+                                    otherwise.vals.get(r)
+                                }
+                            })
+                            .collect(),
+                    ),
+                };
+                let mut out = Col {
+                    vals,
+                    errors: c.errors,
+                };
+                let flag = |r: usize| c.vals.get(r) != 0;
+                out.absorb(then.errors, flag);
+                out.absorb(otherwise.errors, |r| !flag(r));
+                out
+            }
+            Ir::Binary(op, a, b) => {
+                let left = self.eval(a, entity);
+                match op {
+                    BinOp::And | BinOp::Or => {
+                        let decided = i64::from(*op == BinOp::Or);
+                        if let (Vals::Const(l), true) = (&left.vals, left.errors.is_empty()) {
+                            if i64::from(*l != 0) == decided {
+                                return Col::constant(decided);
+                            }
+                            let right = self.eval(b, entity);
+                            return Col {
+                                vals: right.vals.map(|v| i64::from(v != 0)),
+                                errors: right.errors,
+                            };
+                        }
+                        let right = self.eval(b, entity);
+                        let vals = zip_map(&left.vals, &right.vals, |l, r| {
+                            if i64::from(l != 0) == decided {
+                                decided
+                            } else {
+                                i64::from(r != 0)
+                            }
+                        });
+                        let mut out = Col {
+                            vals,
+                            errors: left.errors.clone(),
+                        };
+                        let undecided = |r: usize| {
+                            i64::from(left.vals.get(r) != 0) != decided
+                                && !left.errors.contains_key(&r)
+                        };
+                        out.absorb(right.errors, undecided);
+                        out
+                    }
+                    op if op.is_comparison() => {
+                        let right = self.eval(b, entity);
+                        let compare = comparison(*op, &a.ty, &b.ty);
+                        let vals =
+                            zip_map(&left.vals, &right.vals, |x, y| i64::from(compare(x, y)));
+                        let mut out = Col {
+                            vals,
+                            errors: left.errors,
+                        };
+                        out.absorb(right.errors, |_| true);
+                        out
+                    }
+                    op => {
+                        let right = self.eval(b, entity);
+                        let f = arithmetic(*op, &a.ty, &b.ty);
+                        let failed = std::cell::RefCell::new(Vec::new());
+                        let vals = match (&left.vals, &right.vals) {
+                            (Vals::Const(x), Vals::Const(y)) => match f(*x, *y) {
+                                Some(v) => Vals::Const(v),
+                                None => {
+                                    failed.borrow_mut().extend((0..rows).map(|r| (r, *y)));
+                                    Vals::Const(0)
+                                }
+                            },
+                            _ => {
+                                let mut out = Vec::with_capacity(rows);
+                                for r in 0..rows {
+                                    let (x, y) = (left.vals.get(r), right.vals.get(r));
+                                    match f(x, y) {
+                                        Some(v) => out.push(v),
+                                        None => {
+                                            out.push(0);
+                                            failed.borrow_mut().push((r, y));
+                                        }
+                                    }
+                                }
+                                Vals::Col(out)
+                            }
+                        };
+                        let mut out = Col {
+                            vals,
+                            errors: left.errors,
+                        };
+                        out.absorb(right.errors, |_| true);
+                        for (r, divisor) in failed.into_inner() {
+                            let e = if *op == BinOp::Div && divisor == 0 {
+                                EvalError::DivisionByZero {
+                                    shown: node.shown.clone(),
+                                }
+                            } else {
+                                EvalError::Overflow {
+                                    shown: node.shown.clone(),
+                                }
+                            };
+                            out.errors.entry(r).or_insert(e);
+                        }
+                        out
+                    }
+                }
+            }
+            Ir::Extreme { max, args } => {
+                let mut out: Option<Col> = None;
+                for a in args {
+                    let c = widen(self.eval(a, entity), &a.ty, &node.ty);
+                    out = Some(match out {
+                        None => c,
+                        Some(best) => {
+                            let vals = zip_map(&best.vals, &c.vals, |b, v| {
+                                if *max {
+                                    b.max(v)
+                                } else {
+                                    b.min(v)
+                                }
+                            });
+                            let mut next = Col {
+                                vals,
+                                errors: best.errors,
+                            };
+                            next.absorb(c.errors, |_| true);
+                            next
+                        }
+                    });
+                }
+                out.unwrap_or_else(|| Col::constant(0))
+            }
+            Ir::Members {
+                aggregate,
+                filter,
+                body,
+            } => {
+                let filter = filter.as_ref().map(|f| self.eval(f, Entity::Person));
+                let body = body.as_ref().map(|b| self.eval(b, Entity::Person));
+                let households = self.starts.len() - 1;
+                let mut values = vec![0; households];
+                let mut errors = Errors::new();
+                let clean = filter.as_ref().is_none_or(|f| f.errors.is_empty())
+                    && body.as_ref().is_none_or(|b| b.errors.is_empty());
+                for (h, out) in values.iter_mut().enumerate() {
+                    let members = self.starts[h]..self.starts[h + 1];
+                    if clean {
+                        // The common case, without error bookkeeping.
+                        let passes =
+                            |p: &usize| filter.as_ref().is_none_or(|f| f.vals.get(*p) != 0);
+                        *out = match (aggregate, &body) {
+                            (Aggregate::Count, _) | (_, None) => {
+                                members.filter(passes).count() as i64
+                            }
+                            (Aggregate::Sum, Some(b)) => {
+                                let mut sum: Option<i64> = Some(0);
+                                for p in members.filter(passes) {
+                                    sum = sum.and_then(|s| s.checked_add(b.vals.get(p)));
+                                }
+                                match sum {
+                                    Some(s) => s,
+                                    None => {
+                                        errors.insert(
+                                            h,
+                                            EvalError::Overflow {
+                                                shown: node.shown.clone(),
+                                            },
+                                        );
+                                        0
+                                    }
+                                }
+                            }
+                            (Aggregate::Any, Some(b)) => {
+                                i64::from(members.filter(passes).any(|p| b.vals.get(p) != 0))
+                            }
+                            (Aggregate::All, Some(b)) => {
+                                i64::from(members.filter(passes).all(|p| b.vals.get(p) != 0))
+                            }
+                            (Aggregate::Max, Some(b)) => members
+                                .filter(passes)
+                                .map(|p| b.vals.get(p))
+                                .max()
+                                .unwrap_or(0),
+                            (Aggregate::Min, Some(b)) => members
+                                .filter(passes)
+                                .map(|p| b.vals.get(p))
+                                .min()
+                                .unwrap_or(0),
+                        };
+                        continue;
+                    }
+                    let mut acc: Option<i64> = None;
+                    let mut count = 0;
+                    let mut failure = None;
+                    for p in members {
+                        if let Some(f) = &filter {
+                            if let Some(e) = f.errors.get(&p) {
+                                failure = Some(e.clone());
+                                break;
+                            }
+                            if f.vals.get(p) == 0 {
+                                continue;
+                            }
+                        }
+                        count += 1;
+                        let Some(b) = &body else { continue };
+                        if let Some(e) = b.errors.get(&p) {
+                            failure = Some(e.clone());
+                            break;
+                        }
+                        let v = b.vals.get(p);
+                        acc = Some(match (aggregate, acc) {
+                            (_, None) => v,
+                            (Aggregate::Sum, Some(a)) => match a.checked_add(v) {
+                                Some(s) => s,
+                                None => {
+                                    failure = Some(EvalError::Overflow {
+                                        shown: node.shown.clone(),
+                                    });
+                                    break;
+                                }
+                            },
+                            (Aggregate::Any, Some(a)) => i64::from(a != 0 || v != 0),
+                            (Aggregate::All, Some(a)) => i64::from(a != 0 && v != 0),
+                            (Aggregate::Max, Some(a)) => a.max(v),
+                            (Aggregate::Min, Some(a)) => a.min(v),
+                            (Aggregate::Count, Some(a)) => a,
+                        });
+                    }
+                    if let Some(e) = failure {
+                        errors.insert(h, e);
+                        continue;
+                    }
+                    *out = match (aggregate, acc) {
+                        (Aggregate::Count, _) => count,
+                        (_, Some(v)) => v,
+                        (Aggregate::All, None) => 1,
+                        (_, None) => 0,
+                    };
+                }
+                Col {
+                    vals: Vals::Col(values),
+                    errors,
+                }
+            }
+        }
+    }
+}
+
+/// Scales an int column to fixed point where a number is expected.
+fn widen(c: Col, from: &Type, to: &Type) -> Col {
+    if *from == Type::Int && *to == Type::Number {
+        return Col {
+            vals: c.vals.map(|v| v.saturating_mul(Number::SCALE)),
+            errors: c.errors,
+        };
+    }
+    c
+}
+
+fn scaled(ty: &Type) -> bool {
+    *ty == Type::Number
+}
+
+/// The comparison of two raw values of types `a` and `b`, chosen once per column.
+fn comparison(op: BinOp, a: &Type, b: &Type) -> impl Fn(i64, i64) -> bool {
+    let (sa, sb) = (scaled(a), scaled(b));
+    let widen_left = !sa && sb;
+    let widen_right = sa && !sb;
+    move |x: i64, y: i64| {
+        let x = if widen_left {
+            i128::from(x) * i128::from(Number::SCALE)
+        } else {
+            i128::from(x)
+        };
+        let y = if widen_right {
+            i128::from(y) * i128::from(Number::SCALE)
+        } else {
+            i128::from(y)
+        };
+        match op {
+            BinOp::Lt => x < y,
+            BinOp::Le => x <= y,
+            BinOp::Gt => x > y,
+            BinOp::Ge => x >= y,
+            BinOp::Eq => x == y,
+            BinOp::Ne => x != y,
+            _ => false,
+        }
+    }
+}
+
+fn fits(n: i128) -> Option<i64> {
+    i64::try_from(n).ok()
+}
+
+/// The arithmetic of `eval::arithmetic`, for raw values of known types, chosen once per column.
+fn arithmetic(op: BinOp, a: &Type, b: &Type) -> Box<dyn Fn(i64, i64) -> Option<i64>> {
+    let scale = i128::from(crate::value::Number::SCALE);
+    use Type::*;
+    match (op, a, b) {
+        (BinOp::Add, Money, Money) | (BinOp::Add, Int, Int) => {
+            Box::new(|x: i64, y| x.checked_add(y))
+        }
+        (BinOp::Sub, Money, Money) | (BinOp::Sub, Int, Int) => {
+            Box::new(|x: i64, y| x.checked_sub(y))
+        }
+        (BinOp::Mul, Int, Int) | (BinOp::Mul, Money, Int) | (BinOp::Mul, Int, Money) => {
+            Box::new(|x: i64, y| x.checked_mul(y))
+        }
+        (BinOp::Mul, Money, Number) | (BinOp::Mul, Number, Money) => {
+            Box::new(move |x, y| fits(div_round(i128::from(x) * i128::from(y), scale)?))
+        }
+        (BinOp::Div, Money, Int) => Box::new(|x, y| fits(div_round(i128::from(x), i128::from(y))?)),
+        (BinOp::Div, Money, Number) | (BinOp::Div, Money, Money) => {
+            Box::new(move |x, y| fits(div_round(i128::from(x) * scale, i128::from(y))?))
+        }
+        (op, a, b) => {
+            let (sa, sb) = (scaled(a), scaled(b));
+            Box::new(move |x, y| {
+                let x = if sa {
+                    i128::from(x)
+                } else {
+                    i128::from(x) * scale
+                };
+                let y = if sb {
+                    i128::from(y)
+                } else {
+                    i128::from(y) * scale
+                };
+                fits(match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => div_round(x * y, scale)?,
+                    BinOp::Div => div_round(x * scale, y)?,
+                    _ => return None,
+                })
+            })
+        }
+    }
+}
