@@ -8,6 +8,7 @@ pub mod areas;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod policy;
 pub mod registry;
 
 use chrono::{DateTime, NaiveDate, Offset as _, Utc};

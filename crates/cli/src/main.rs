@@ -121,6 +121,16 @@ enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A reform against the current rules over the whole registry for a month: beneficiaries,
+    /// monthly and yearly cost, households gaining, losing and newly eligible, by district.
+    Simulate {
+        #[arg(long)]
+        month: Month,
+        /// A parameter change, NAME=VALUE or NAME=+5% (repeatable), e.g.
+        /// `--set dibao.standard.urban=+5%`.
+        #[arg(long = "set", required = true)]
+        changes: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -298,6 +308,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Policy { policy, command } => {
             match command {
                 PolicyCommand::Test { dir } => policy::test(dir.as_deref().unwrap_or(&policy))?,
+                PolicyCommand::Simulate { month, changes } => {
+                    let store = open(&cli.db).await?;
+                    let text = policy::simulate(&store, &policy, month, &changes).await?;
+                    println!("{text}");
+                }
                 PolicyCommand::Explain { key, month, json } => {
                     let store = open(&cli.db).await?;
                     let text =

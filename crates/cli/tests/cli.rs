@@ -435,3 +435,106 @@ fn unreadable_input_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+fn catalog() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../policies/qingdao")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn policy_rules_explain_and_simulate_on_a_generated_city() {
+    let city = Db::sqlite();
+    city.ok(&["generate", "--people", "3000", "--seed", "5"]);
+    let policy = catalog();
+    let out = city.ok(&["policy", "--policy", &policy, "test"]);
+    assert!(out.contains("0 failed"), "{out}");
+
+    // Explain a household as JSON: every program is there, with its steps and references.
+    let code = city.ok(&["registry", "show", "370202001001-00001"]);
+    assert!(code.contains("370202001001-00001"), "{code}");
+    let json = city.ok(&[
+        "policy",
+        "--policy",
+        &policy,
+        "explain",
+        "370202001001-00001",
+        "--month",
+        "2025-06",
+        "--json",
+    ]);
+    let explained: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let computations = explained["computations"].as_array().unwrap();
+    let dibao = computations
+        .iter()
+        .find(|c| c["variable"] == "dibao_standard")
+        .unwrap();
+    assert!(dibao["reference"].as_str().unwrap().contains("seeds/003"));
+    let text = city.ok(&[
+        "policy",
+        "--policy",
+        &policy,
+        "explain",
+        "370202001001-00001",
+        "--month",
+        "2025-06",
+    ]);
+    assert!(text.contains("低保金"), "{text}");
+    assert!(text.contains("自 2023-01-01 起"), "{text}");
+
+    // A reform of +0% changes nothing; +10% on both standards gains someone, loses no one.
+    let same = city.ok(&[
+        "policy",
+        "--policy",
+        &policy,
+        "simulate",
+        "--month",
+        "2025-06",
+        "--set",
+        "dibao.standard.urban=+0%",
+    ]);
+    let city_line = |report: &str, program: &str| -> Vec<String> {
+        let section = report.split(program).nth(1).unwrap();
+        let line = section
+            .lines()
+            .find(|l| l.trim_start().starts_with("全市"))
+            .unwrap();
+        line.split_whitespace().map(String::from).collect()
+    };
+    let line = city_line(&same, "(dibao_amount)");
+    assert_eq!(line[1], line[2], "{same}");
+    assert_eq!(&line[6..], ["0", "0", "0"], "{same}");
+    let raised = city.ok(&[
+        "policy",
+        "--policy",
+        &policy,
+        "simulate",
+        "--month",
+        "2025-06",
+        "--set",
+        "dibao.standard.urban=+10%",
+        "--set",
+        "dibao.standard.rural=+10%",
+    ]);
+    let line = city_line(&raised, "(dibao_amount)");
+    let before: u64 = line[1].parse().unwrap();
+    let after: u64 = line[2].parse().unwrap();
+    assert!(after >= before && before > 0, "{raised}");
+    assert_eq!(
+        line[7], "0",
+        "no one loses from a higher standard: {raised}"
+    );
+    let bad = city.run(&[
+        "policy",
+        "--policy",
+        &policy,
+        "simulate",
+        "--month",
+        "2025-06",
+        "--set",
+        "no.such=1",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'no.such' is not a parameter"));
+}

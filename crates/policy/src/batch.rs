@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use std::rc::Rc;
+
 use chrono::NaiveDate;
 
 use crate::eval::EvalError;
@@ -212,8 +214,20 @@ pub fn run(
             .collect()
     });
     done.sort_by_key(|(i, _)| *i);
-    let mut columns: Vec<(VarId, Column)> =
-        wanted.iter().map(|v| (*v, Column::default())).collect();
+    let mut columns: Vec<(VarId, Column)> = wanted
+        .iter()
+        .map(|v| {
+            let rows = match policy.variables[*v].entity {
+                Entity::Household => households,
+                Entity::Person => population.persons(),
+            };
+            let column = Column {
+                values: Vec::with_capacity(rows),
+                errors: Errors::new(),
+            };
+            (*v, column)
+        })
+        .collect();
     for (i, chunk) in done {
         let h0 = chunks[i].0;
         for ((id, out), part) in columns.iter_mut().zip(chunk) {
@@ -316,8 +330,8 @@ struct Chunk<'a> {
     /// The chunk's household of each of its persons.
     household_of: Vec<usize>,
     p0: usize,
-    person: Vec<Option<Col>>,
-    household: Vec<Option<Col>>,
+    person: Vec<Option<Rc<Col>>>,
+    household: Vec<Option<Rc<Col>>>,
 }
 
 fn rows_error(rows: usize, e: &EvalError) -> Errors {
@@ -366,7 +380,7 @@ impl<'a> Chunk<'a> {
             .iter()
             .map(|id| {
                 let rows = self.rows(self.policy.variables[*id].entity);
-                let c = self.variable(*id);
+                let c = owned(self.variable(*id));
                 Column {
                     values: c.vals.into_vec(rows),
                     errors: c.errors,
@@ -375,7 +389,7 @@ impl<'a> Chunk<'a> {
             .collect()
     }
 
-    fn variable(&mut self, id: VarId) -> Col {
+    fn variable(&mut self, id: VarId) -> Rc<Col> {
         let policy = self.policy;
         let v = &policy.variables[id];
         let cached = match v.entity {
@@ -383,28 +397,28 @@ impl<'a> Chunk<'a> {
             Entity::Person => &self.person[id],
         };
         if let Some(c) = cached {
-            return c.clone();
+            return Rc::clone(c);
         }
         let rows = self.rows(v.entity);
         let column = match v.formulas.iter().find(|f| f.since <= self.on) {
-            None => Col::failed(
+            None => Rc::new(Col::failed(
                 rows,
                 &EvalError::NoFormula {
                     variable: v.name.clone(),
                     on: self.on,
                 },
-            ),
+            )),
             Some(f) => match &f.rule {
                 Rule::Expr(node) => {
                     let c = self.eval(node, v.entity);
                     widen(c, &node.ty, &v.ty)
                 }
                 Rule::Default { base, exceptions } => {
-                    let whens: Vec<Col> = exceptions
+                    let whens: Vec<Rc<Col>> = exceptions
                         .iter()
                         .map(|e| self.eval(&e.when, v.entity))
                         .collect();
-                    let thens: Vec<Col> = exceptions
+                    let thens: Vec<Rc<Col>> = exceptions
                         .iter()
                         .map(|e| {
                             let c = self.eval(&e.then, v.entity);
@@ -422,10 +436,26 @@ impl<'a> Chunk<'a> {
                             errors.insert(r, e.clone());
                             continue;
                         }
-                        let mut held = (0..exceptions.len())
-                            .filter(|i| whens[*i].vals.get(r) != 0)
-                            .peekable();
-                        let Some(&first) = held.peek() else {
+                        // One scan, no allocation: the first exception that holds, whether
+                        // another holding one disagrees, the last error among those holding.
+                        let holds = |i: usize| whens[i].vals.get(r) != 0;
+                        let mut first = None;
+                        let mut disagree = false;
+                        let mut failed = None;
+                        for i in (0..exceptions.len()).filter(|i| holds(*i)) {
+                            if let Some(e) = thens[i].errors.get(&r) {
+                                failed = Some(e);
+                            }
+                            match first {
+                                None => first = Some(i),
+                                Some(f) => disagree |= thens[i].vals.get(r) != thens[f].vals.get(r),
+                            }
+                        }
+                        if let Some(e) = failed {
+                            errors.insert(r, e.clone());
+                            continue;
+                        }
+                        let Some(first) = first else {
                             match &base {
                                 Some(b) => match b.errors.get(&r) {
                                     Some(e) => {
@@ -444,17 +474,11 @@ impl<'a> Chunk<'a> {
                             }
                             continue;
                         };
-                        let held: Vec<usize> = held.collect();
-                        if let Some(e) = held.iter().rev().find_map(|i| thens[*i].errors.get(&r)) {
-                            errors.insert(r, e.clone());
-                            continue;
-                        }
-                        let value = thens[first].vals.get(r);
-                        if held.iter().all(|i| thens[*i].vals.get(r) == value) {
-                            *out = value;
-                        } else {
-                            let labels: Vec<&str> =
-                                held.iter().map(|i| exceptions[*i].label.as_str()).collect();
+                        if disagree {
+                            let labels: Vec<&str> = (0..exceptions.len())
+                                .filter(|i| holds(*i))
+                                .map(|i| exceptions[i].label.as_str())
+                                .collect();
                             errors.insert(
                                 r,
                                 EvalError::Conflict {
@@ -462,18 +486,20 @@ impl<'a> Chunk<'a> {
                                     labels: labels.join(", "),
                                 },
                             );
+                        } else {
+                            *out = thens[first].vals.get(r);
                         }
                     }
-                    Col {
+                    Rc::new(Col {
                         vals: Vals::Col(values),
                         errors,
-                    }
+                    })
                 }
             },
         };
         match v.entity {
-            Entity::Household => self.household[id] = Some(column.clone()),
-            Entity::Person => self.person[id] = Some(column.clone()),
+            Entity::Household => self.household[id] = Some(Rc::clone(&column)),
+            Entity::Person => self.person[id] = Some(Rc::clone(&column)),
         }
         column
     }
@@ -492,7 +518,15 @@ impl<'a> Chunk<'a> {
             })
     }
 
-    fn eval(&mut self, node: &Node, entity: Entity) -> Col {
+    /// A node's column, shared when it is a variable's.
+    fn eval(&mut self, node: &Node, entity: Entity) -> Rc<Col> {
+        match (&node.ir, entity) {
+            (Ir::PersonVar(v), _) | (Ir::HouseholdVar(v), Entity::Household) => self.variable(*v),
+            _ => Rc::new(self.compute(node, entity)),
+        }
+    }
+
+    fn compute(&mut self, node: &Node, entity: Entity) -> Col {
         let rows = self.rows(entity);
         match &node.ir {
             Ir::Const(v) => Col::constant(encode(*v)),
@@ -500,11 +534,11 @@ impl<'a> Chunk<'a> {
                 vals: Vals::Col(self.population.inputs[*i].read(self.p0..self.p0 + rows)),
                 errors: Errors::new(),
             },
-            Ir::PersonVar(v) => self.variable(*v),
+            Ir::PersonVar(v) => owned(self.variable(*v)),
             Ir::HouseholdVar(v) => {
                 let h = self.variable(*v);
                 match entity {
-                    Entity::Household => h,
+                    Entity::Household => owned(h),
                     Entity::Person => {
                         let vals = match &h.vals {
                             Vals::Const(c) => Vals::Const(*c),
@@ -513,8 +547,8 @@ impl<'a> Chunk<'a> {
                             }
                         };
                         let mut errors = Errors::new();
-                        for (hh, e) in h.errors {
-                            for p in self.starts[hh]..self.starts[hh + 1] {
+                        for (hh, e) in &h.errors {
+                            for p in self.starts[*hh]..self.starts[*hh + 1] {
                                 errors.insert(p, e.clone());
                             }
                         }
@@ -531,7 +565,7 @@ impl<'a> Chunk<'a> {
                 Some(index) => {
                     let table: Vec<Result<i64, EvalError>> =
                         leaves.iter().map(|l| self.parameter(l)).collect();
-                    let c = self.eval(index, entity);
+                    let c = owned(self.eval(index, entity));
                     let mut errors = c.errors;
                     let codes = c.vals.into_vec(rows);
                     let mut values = Vec::with_capacity(rows);
@@ -552,14 +586,14 @@ impl<'a> Chunk<'a> {
                 }
             },
             Ir::Neg(a) => {
-                let c = self.eval(a, entity);
+                let c = owned(self.eval(a, entity));
                 Col {
                     vals: c.vals.map(|v| -v),
                     errors: c.errors,
                 }
             }
             Ir::Not(a) => {
-                let c = self.eval(a, entity);
+                let c = owned(self.eval(a, entity));
                 Col {
                     vals: c.vals.map(|v| i64::from(v == 0)),
                     errors: c.errors,
@@ -571,7 +605,7 @@ impl<'a> Chunk<'a> {
                 // branch runs, as in the interpreter.
                 if let (Vals::Const(flag), true) = (&c.vals, c.errors.is_empty()) {
                     let (branch, ty) = if *flag != 0 { (a, &a.ty) } else { (b, &b.ty) };
-                    return widen(self.eval(branch, entity), ty, &node.ty);
+                    return owned(widen(self.eval(branch, entity), ty, &node.ty));
                 }
                 let then = widen(self.eval(a, entity), &a.ty, &node.ty);
                 let otherwise = widen(self.eval(b, entity), &b.ty, &node.ty);
@@ -583,27 +617,36 @@ impl<'a> Chunk<'a> {
                             otherwise.vals.clone()
                         }
                     }
-                    Vals::Col(flags) => Vals::Col(
-                        flags
+                    // Each combination of constant and column branches as its own loop.
+                    Vals::Col(flags) => Vals::Col(match (&then.vals, &otherwise.vals) {
+                        (Vals::Const(t), Vals::Const(o)) => flags
                             .iter()
-                            .enumerate()
-                            .map(|(r, f)| {
-                                if *f != 0 {
-                                    then.vals.get(r)
-                                } else {
-                                    otherwise.vals.get(r)
-                                }
-                            })
+                            .map(|f| if *f != 0 { *t } else { *o })
                             .collect(),
-                    ),
+                        (Vals::Col(t), Vals::Const(o)) => flags
+                            .iter()
+                            .zip(t)
+                            .map(|(f, t)| if *f != 0 { *t } else { *o })
+                            .collect(),
+                        (Vals::Const(t), Vals::Col(o)) => flags
+                            .iter()
+                            .zip(o)
+                            .map(|(f, o)| if *f != 0 { *t } else { *o })
+                            .collect(),
+                        (Vals::Col(t), Vals::Col(o)) => flags
+                            .iter()
+                            .zip(t.iter().zip(o))
+                            .map(|(f, (t, o))| if *f != 0 { *t } else { *o })
+                            .collect(),
+                    }),
                 };
                 let mut out = Col {
                     vals,
-                    errors: c.errors,
+                    errors: c.errors.clone(),
                 };
                 let flag = |r: usize| c.vals.get(r) != 0;
-                out.absorb(then.errors, flag);
-                out.absorb(otherwise.errors, |r| !flag(r));
+                out.absorb(then.errors.clone(), flag);
+                out.absorb(otherwise.errors.clone(), |r| !flag(r));
                 out
             }
             Ir::Binary(op, a, b) => {
@@ -615,7 +658,7 @@ impl<'a> Chunk<'a> {
                             if i64::from(*l != 0) == decided {
                                 return Col::constant(decided);
                             }
-                            let right = self.eval(b, entity);
+                            let right = owned(self.eval(b, entity));
                             return Col {
                                 vals: right.vals.map(|v| i64::from(v != 0)),
                                 errors: right.errors,
@@ -637,7 +680,7 @@ impl<'a> Chunk<'a> {
                             i64::from(left.vals.get(r) != 0) != decided
                                 && !left.errors.contains_key(&r)
                         };
-                        out.absorb(right.errors, undecided);
+                        out.absorb(right.errors.clone(), undecided);
                         out
                     }
                     op if op.is_comparison() => {
@@ -647,9 +690,9 @@ impl<'a> Chunk<'a> {
                             zip_map(&left.vals, &right.vals, |x, y| i64::from(compare(x, y)));
                         let mut out = Col {
                             vals,
-                            errors: left.errors,
+                            errors: left.errors.clone(),
                         };
-                        out.absorb(right.errors, |_| true);
+                        out.absorb(right.errors.clone(), |_| true);
                         out
                     }
                     op => {
@@ -681,9 +724,9 @@ impl<'a> Chunk<'a> {
                         };
                         let mut out = Col {
                             vals,
-                            errors: left.errors,
+                            errors: left.errors.clone(),
                         };
-                        out.absorb(right.errors, |_| true);
+                        out.absorb(right.errors.clone(), |_| true);
                         for (r, divisor) in failed.into_inner() {
                             let e = if *op == BinOp::Div && divisor == 0 {
                                 EvalError::DivisionByZero {
@@ -703,7 +746,7 @@ impl<'a> Chunk<'a> {
             Ir::Extreme { max, args } => {
                 let mut out: Option<Col> = None;
                 for a in args {
-                    let c = widen(self.eval(a, entity), &a.ty, &node.ty);
+                    let c = owned(widen(self.eval(a, entity), &a.ty, &node.ty));
                     out = Some(match out {
                         None => c,
                         Some(best) => {
@@ -843,14 +886,20 @@ impl<'a> Chunk<'a> {
 }
 
 /// Scales an int column to fixed point where a number is expected.
-fn widen(c: Col, from: &Type, to: &Type) -> Col {
+fn widen(c: Rc<Col>, from: &Type, to: &Type) -> Rc<Col> {
     if *from == Type::Int && *to == Type::Number {
-        return Col {
+        let c = owned(c);
+        return Rc::new(Col {
             vals: c.vals.map(|v| v.saturating_mul(Number::SCALE)),
             errors: c.errors,
-        };
+        });
     }
     c
+}
+
+/// The column itself, copied only if a variable's cache shares it.
+fn owned(c: Rc<Col>) -> Col {
+    Rc::try_unwrap(c).unwrap_or_else(|c| (*c).clone())
 }
 
 fn scaled(ty: &Type) -> bool {
@@ -885,6 +934,25 @@ fn comparison(op: BinOp, a: &Type, b: &Type) -> impl Fn(i64, i64) -> bool {
     }
 }
 
+/// `value::div_round` in 64 bits, for the hot loops (the same rounding, half away from zero).
+fn div_round_i64(numerator: i64, denominator: i64) -> Option<i64> {
+    if denominator == 0 {
+        return None;
+    }
+    let q = numerator.checked_div(denominator)?;
+    let r = numerator % denominator;
+    if r == 0 {
+        return Some(q);
+    }
+    let away = r.unsigned_abs() * 2 >= denominator.unsigned_abs();
+    let sign = if (numerator < 0) != (denominator < 0) {
+        -1
+    } else {
+        1
+    };
+    Some(if away { q + sign } else { q })
+}
+
 fn fits(n: i128) -> Option<i64> {
     i64::try_from(n).ok()
 }
@@ -904,9 +972,12 @@ fn arithmetic(op: BinOp, a: &Type, b: &Type) -> Box<dyn Fn(i64, i64) -> Option<i
             Box::new(|x: i64, y| x.checked_mul(y))
         }
         (BinOp::Mul, Money, Number) | (BinOp::Mul, Number, Money) => {
-            Box::new(move |x, y| fits(div_round(i128::from(x) * i128::from(y), scale)?))
+            Box::new(move |x: i64, y| match x.checked_mul(y) {
+                Some(product) => div_round_i64(product, crate::value::Number::SCALE),
+                None => fits(div_round(i128::from(x) * i128::from(y), scale)?),
+            })
         }
-        (BinOp::Div, Money, Int) => Box::new(|x, y| fits(div_round(i128::from(x), i128::from(y))?)),
+        (BinOp::Div, Money, Int) => Box::new(div_round_i64),
         (BinOp::Div, Money, Number) | (BinOp::Div, Money, Money) => {
             Box::new(move |x, y| fits(div_round(i128::from(x) * scale, i128::from(y))?))
         }
@@ -932,5 +1003,21 @@ fn arithmetic(op: BinOp, a: &Type, b: &Type) -> Box<dyn Fn(i64, i64) -> Option<i
                 })
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sixty_four_bit_rounding_matches_the_reference() {
+        for n in -50i64..=50 {
+            for d in [-7i64, -4, -3, -2, -1, 1, 2, 3, 4, 7, 10_000] {
+                let reference = div_round(i128::from(n), i128::from(d)).map(|v| v as i64);
+                assert_eq!(div_round_i64(n, d), reference, "{n} / {d}");
+            }
+        }
+        assert_eq!(div_round_i64(5, 0), None);
     }
 }

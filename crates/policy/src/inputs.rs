@@ -70,7 +70,7 @@ pub fn enum_type(name: &str) -> Option<&'static EnumType> {
 }
 
 /// An input: a fact of each member, read from the registry.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Input {
     pub name: &'static str,
     pub label: &'static str,

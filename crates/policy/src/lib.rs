@@ -23,6 +23,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
+
 pub use eval::{EvalError, Evaluation};
 pub use parameters::Parameters;
 pub use rules::{Entity, VarId, Variable};
@@ -104,7 +106,7 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// A loaded, checked policy.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Policy {
     pub root: PathBuf,
     pub parameters: Parameters,
@@ -246,6 +248,55 @@ impl Policy {
 
     pub fn variable(&self, name: &str) -> Option<VarId> {
         self.by_name.get(name).copied()
+    }
+
+    /// A reform: this policy with parameters changed from `from` on. Each change is
+    /// `name=value` (in the parameter's unit, e.g. `dibao.standard.urban=1100`) or
+    /// `name=+5%` / `name=-3%` (the value in force, scaled; money rounds to the fen).
+    pub fn with_changes(&self, changes: &[String], from: NaiveDate) -> Result<Policy, String> {
+        let mut reform = self.clone();
+        for change in changes {
+            let (name, text) = change
+                .split_once('=')
+                .ok_or_else(|| format!("'{change}': expected NAME=VALUE or NAME=+5%"))?;
+            let (name, text) = (name.trim().trim_start_matches("p."), text.trim());
+            let parameter = reform
+                .parameters
+                .leaves
+                .get_mut(name)
+                .ok_or_else(|| format!("'{name}' is not a parameter"))?;
+            let value = match text.strip_suffix('%') {
+                Some(percent) => {
+                    let current = parameter.at(from).and_then(|d| d.value).ok_or_else(|| {
+                        format!("{name} has no value on {from} to change by {text}")
+                    })?;
+                    let factor = value::Number::parse(percent.trim_start_matches('+'))
+                        .ok_or_else(|| format!("'{text}' is not a percentage"))?;
+                    let hundred = value::Number::from_int(100);
+                    let scale = value::Value::Number(value::Number(hundred.0 + factor.0));
+                    let product = eval::arithmetic(syntax::BinOp::Mul, current, scale)
+                        .ok_or_else(|| format!("{name} overflows"))?;
+                    eval::arithmetic(syntax::BinOp::Div, product, value::Value::Int(100))
+                        .map(|v| match (v, &parameter.ty) {
+                            (value::Value::Number(n), Type::Int) => {
+                                value::Value::Int(n.0 / value::Number::SCALE)
+                            }
+                            _ => v,
+                        })
+                        .ok_or_else(|| format!("{name} overflows"))?
+                }
+                None => Value::parse(&parameter.ty, text)
+                    .ok_or_else(|| format!("'{text}' is not a {} for {name}", parameter.ty))?,
+            };
+            parameter.values.retain(|d| d.since < from);
+            parameter.values.push(parameters::Dated {
+                since: from,
+                value: Some(value),
+                reference: format!("reform under study: {change}"),
+                placeholder: false,
+            });
+        }
+        Ok(reform)
     }
 
     /// The variables no other variable uses: what the catalog finally decides (amounts,

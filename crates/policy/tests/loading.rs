@@ -210,3 +210,34 @@ grant:
         Ok(Value::Money(minsheng_core::Fen(10000)))
     );
 }
+
+#[test]
+fn a_reform_changes_parameters_from_its_month() {
+    let policy = Policy::load(&catalog()).unwrap_or_else(|d| panic!("{d}"));
+    let from = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let reform = policy
+        .with_changes(
+            &[
+                "dibao.standard.urban=+5%".into(),
+                "p.dibao.standard.rural=800".into(),
+            ],
+            from,
+        )
+        .unwrap();
+    let value =
+        |p: &Policy, name: &str, on| p.parameters.leaves[name].at(on).unwrap().value.unwrap();
+    let fen = |f| Value::Money(minsheng_core::Fen(f));
+    assert_eq!(value(&reform, "dibao.standard.urban", from), fen(109_725));
+    assert_eq!(value(&reform, "dibao.standard.rural", from), fen(80_000));
+    let before = chrono::NaiveDate::from_ymd_opt(2025, 5, 31).unwrap();
+    assert_eq!(value(&reform, "dibao.standard.urban", before), fen(104_500));
+    assert_eq!(
+        value(&policy, "dibao.standard.urban", from),
+        fen(104_500),
+        "the baseline is untouched"
+    );
+    assert!(policy
+        .with_changes(&["dibao.standard.urban=abc".into()], from)
+        .is_err());
+    assert!(policy.with_changes(&["nothing=1".into()], from).is_err());
+}

@@ -1,0 +1,136 @@
+//! `policy simulate`: a reform against the current rules, on the whole registry for a month.
+
+use std::collections::BTreeMap;
+
+use minsheng_core::registry::Registration;
+use minsheng_core::Month;
+use minsheng_policy::batch::{run, BatchResult, Population};
+use minsheng_policy::inputs::member_values;
+use minsheng_policy::{Entity, Policy, Type, VarId};
+use minsheng_store::{Store, StoreError};
+
+use crate::Progress;
+
+/// The registry for one month, as the batch executor reads it, with each household's district.
+pub struct Registry {
+    pub population: Population,
+    /// The district (6-digit area code) of each household.
+    pub districts: Vec<String>,
+}
+
+pub async fn load(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    progress: &dyn Progress,
+) -> Result<Registry, StoreError> {
+    let mut population = Population::new(policy.inputs.len());
+    let mut districts = Vec::new();
+    let mut current: Vec<Registration> = Vec::new();
+    let flush = |current: &mut Vec<Registration>,
+                 population: &mut Population,
+                 districts: &mut Vec<String>| {
+        if let Some(head) = current.first() {
+            districts.push(head.facts.area.as_str().chars().take(6).collect());
+            let members: Vec<_> = current
+                .iter()
+                .map(|r| member_values(&r.person, &r.facts, month))
+                .collect();
+            population.push(&members);
+        }
+        current.clear();
+    };
+    progress.start("reading the registry", None);
+    store
+        .export(month.first_day(), |r| {
+            progress.advance(1);
+            if current
+                .first()
+                .is_some_and(|f| f.facts.household != r.facts.household)
+            {
+                flush(&mut current, &mut population, &mut districts);
+            }
+            current.push(r);
+            Ok::<_, StoreError>(())
+        })
+        .await?;
+    flush(&mut current, &mut population, &mut districts);
+    progress.finish();
+    Ok(Registry {
+        population,
+        districts,
+    })
+}
+
+/// One program in one district (or the city, `district` "全市"), baseline against reform.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Line {
+    pub beneficiaries_before: u64,
+    pub beneficiaries_after: u64,
+    /// Monthly amounts in fen (zero for status programs).
+    pub monthly_before: i64,
+    pub monthly_after: i64,
+    pub gaining: u64,
+    pub losing: u64,
+    pub newly_eligible: u64,
+}
+
+#[derive(Debug)]
+pub struct Simulation {
+    /// program variable → district → line; district "全市" is the whole city.
+    pub programs: BTreeMap<String, BTreeMap<String, Line>>,
+    pub undefined: usize,
+}
+
+pub const CITY: &str = "全市";
+
+pub fn simulate(
+    baseline: &Policy,
+    reform: &Policy,
+    month: Month,
+    registry: &Registry,
+    threads: usize,
+) -> Simulation {
+    let outputs: Vec<VarId> = baseline.outputs();
+    let on = month.first_day();
+    let before: BatchResult = run(baseline, on, &registry.population, &outputs, threads);
+    let after: BatchResult = run(reform, on, &registry.population, &outputs, threads);
+    let population = &registry.population;
+    let mut programs = BTreeMap::new();
+    let mut undefined = 0;
+    for ((id, b), (_, a)) in before.columns.iter().zip(&after.columns) {
+        let variable = &baseline.variables[*id];
+        undefined += b.errors.len() + a.errors.len();
+        let mut lines: BTreeMap<String, Line> = BTreeMap::new();
+        let money = variable.ty == Type::Money;
+        for h in 0..population.households() {
+            let rows = match variable.entity {
+                Entity::Household => h..h + 1,
+                Entity::Person => population.member_start[h]..population.member_start[h + 1],
+            };
+            for row in rows {
+                if b.errors.contains_key(&row) || a.errors.contains_key(&row) {
+                    continue;
+                }
+                let (x, y) = (b.values[row], a.values[row]);
+                for district in [registry.districts[h].as_str(), CITY] {
+                    let line = lines.entry(district.to_string()).or_default();
+                    line.beneficiaries_before += u64::from(x > 0);
+                    line.beneficiaries_after += u64::from(y > 0);
+                    if money {
+                        line.monthly_before += x;
+                        line.monthly_after += y;
+                    }
+                    line.gaining += u64::from(y > x);
+                    line.losing += u64::from(y < x);
+                    line.newly_eligible += u64::from(x <= 0 && y > 0);
+                }
+            }
+        }
+        programs.insert(variable.name.clone(), lines);
+    }
+    Simulation {
+        programs,
+        undefined,
+    }
+}
