@@ -91,7 +91,7 @@ pub fn simulate(
     registry: &Registry,
     threads: usize,
 ) -> Simulation {
-    let outputs: Vec<VarId> = baseline.outputs();
+    let outputs: Vec<VarId> = baseline.programs();
     let on = month.first_day();
     let before: BatchResult = run(baseline, on, &registry.population, &outputs, threads);
     let after: BatchResult = run(reform, on, &registry.population, &outputs, threads);

@@ -102,7 +102,7 @@ fn policy_bench(people: u64, runs: usize, dir: &Path, month: minsheng_core::Mont
     use minsheng_policy::batch::{run, Population};
     use minsheng_policy::inputs::member_values;
     let policy = crate::policy::load(dir)?;
-    let outputs = policy.outputs();
+    let outputs = policy.programs();
     // Registrations stream from the generator (they stand for the registry read, and are not
     // timed as building); only a sample of households is kept, for the explain timing.
     let started = Instant::now();
@@ -194,7 +194,7 @@ fn policy_bench(people: u64, runs: usize, dir: &Path, month: minsheng_core::Mont
     }
     let explain = median(explain_times);
     println!(
-        "bench policy: {} residents in {} households, {} variables ({} outputs), month {month}, {threads} threads",
+        "bench policy: {} residents in {} households, {} variables ({} programs), month {month}, {threads} threads",
         population.persons(),
         population.households(),
         policy.variables.len(),

@@ -37,9 +37,6 @@ pub fn test(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The programs an explanation starts from.
-const ROOTS: &[&str] = &["dibao_amount", "near_poor", "tekun_basic_amount"];
-
 pub async fn household(
     store: &Store,
     dir: &Path,
@@ -67,10 +64,7 @@ pub async fn household(
     let names: Vec<String> = members.iter().map(|(p, _)| p.name.clone()).collect();
     let mut evaluation = Evaluation::of_household(&policy, month, &members, true);
     let mut roots = Vec::new();
-    for name in ROOTS {
-        let Some(id) = policy.variable(name) else {
-            continue;
-        };
+    for id in policy.programs() {
         let targets: Vec<Option<usize>> = match policy.variables[id].entity {
             Entity::Household => vec![None],
             Entity::Person => (0..members.len()).map(Some).collect(),

@@ -299,6 +299,18 @@ impl Policy {
         Ok(reform)
     }
 
+    /// The programs (`program: true`), or when none is marked, the outputs.
+    pub fn programs(&self) -> Vec<VarId> {
+        let marked: Vec<VarId> = (0..self.variables.len())
+            .filter(|id| self.variables[*id].program)
+            .collect();
+        if marked.is_empty() {
+            self.outputs()
+        } else {
+            marked
+        }
+    }
+
     /// The variables no other variable uses: what the catalog finally decides (amounts,
     /// statuses). Computing them computes everything.
     pub fn outputs(&self) -> Vec<VarId> {

@@ -42,6 +42,9 @@ pub struct Variable {
     pub period: Period,
     pub ty: Type,
     pub reference: String,
+    /// A benefit or status the system decides (`program: true`): what explanations start
+    /// from, simulations report and the batch computes.
+    pub program: bool,
     /// Newest first: the first whose start is on or before the date applies.
     pub formulas: Vec<Formula>,
     pub location: Location,
@@ -727,6 +730,7 @@ pub fn read_definitions(file: &str, text: &str, diagnostics: &mut Diagnostics) -
 }
 
 const VARIABLE_KEYS: &[&str] = &[
+    "program",
     "label",
     "entity",
     "period",
@@ -854,6 +858,10 @@ fn definition(
             period,
             ty,
             reference,
+            program: def
+                .get_scalar("program")
+                .and_then(marked_yaml::types::MarkedScalarNode::as_bool)
+                .unwrap_or(false),
             formulas: Vec::new(),
             location: at,
         },
