@@ -316,20 +316,7 @@ impl Policy {
     pub fn outputs(&self) -> Vec<VarId> {
         let mut used = vec![false; self.variables.len()];
         for v in &self.variables {
-            let mut deps = Vec::new();
-            for f in &v.formulas {
-                match &f.rule {
-                    rules::Rule::Expr(n) => n.dependencies(&mut deps),
-                    rules::Rule::Default { base, exceptions } => {
-                        base.iter().for_each(|b| b.dependencies(&mut deps));
-                        for e in exceptions {
-                            e.when.dependencies(&mut deps);
-                            e.then.dependencies(&mut deps);
-                        }
-                    }
-                }
-            }
-            for (_, id) in deps {
+            for id in v.dependencies() {
                 used[id] = true;
             }
         }
@@ -339,25 +326,7 @@ impl Policy {
 
 /// A variable that needs itself (through any chain) can never be computed.
 fn detect_cycles(variables: &[Variable], diagnostics: &mut Diagnostics) {
-    let deps: Vec<Vec<VarId>> = variables
-        .iter()
-        .map(|v| {
-            let mut out = Vec::new();
-            for f in &v.formulas {
-                match &f.rule {
-                    rules::Rule::Expr(n) => n.dependencies(&mut out),
-                    rules::Rule::Default { base, exceptions } => {
-                        base.iter().for_each(|b| b.dependencies(&mut out));
-                        for e in exceptions {
-                            e.when.dependencies(&mut out);
-                            e.then.dependencies(&mut out);
-                        }
-                    }
-                }
-            }
-            out.into_iter().map(|(_, id)| id).collect()
-        })
-        .collect();
+    let deps: Vec<Vec<VarId>> = variables.iter().map(Variable::dependencies).collect();
     // 0 = unvisited, 1 = on the path, 2 = done.
     let mut state = vec![0u8; variables.len()];
     fn visit(

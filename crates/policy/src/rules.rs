@@ -50,6 +50,26 @@ pub struct Variable {
     pub location: Location,
 }
 
+impl Variable {
+    /// The variables its formulas read, at any date.
+    pub fn dependencies(&self) -> Vec<VarId> {
+        let mut out = Vec::new();
+        for f in &self.formulas {
+            match &f.rule {
+                Rule::Expr(n) => n.dependencies(&mut out),
+                Rule::Default { base, exceptions } => {
+                    base.iter().for_each(|b| b.dependencies(&mut out));
+                    for e in exceptions {
+                        e.when.dependencies(&mut out);
+                        e.then.dependencies(&mut out);
+                    }
+                }
+            }
+        }
+        out.into_iter().map(|(_, id)| id).collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Formula {
     pub since: NaiveDate,
