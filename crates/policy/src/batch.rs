@@ -270,6 +270,14 @@ impl Vals {
         }
     }
 
+    /// The values as a slice, spreading a constant only when it is one.
+    fn slice(&self, rows: usize) -> std::borrow::Cow<'_, [i64]> {
+        match self {
+            Vals::Const(v) => std::borrow::Cow::Owned(vec![*v; rows]),
+            Vals::Col(c) => std::borrow::Cow::Borrowed(c),
+        }
+    }
+
     fn into_vec(self, rows: usize) -> Vec<i64> {
         match self {
             Vals::Const(v) => vec![v; rows],
@@ -332,6 +340,8 @@ struct Chunk<'a> {
     p0: usize,
     person: Vec<Option<Rc<Col>>>,
     household: Vec<Option<Rc<Col>>>,
+    /// Input columns read so far (an input such as age is read by several formulas).
+    inputs: Vec<Option<Rc<Col>>>,
 }
 
 fn rows_error(rows: usize, e: &EvalError) -> Errors {
@@ -365,6 +375,7 @@ impl<'a> Chunk<'a> {
             p0,
             person: vec![None; n],
             household: vec![None; n],
+            inputs: vec![None; population.inputs.len()],
         }
     }
 
@@ -431,6 +442,48 @@ impl<'a> Chunk<'a> {
                     });
                     let mut values = vec![0; rows];
                     let mut errors = Errors::new();
+                    let clean = whens.iter().chain(&thens).all(|c| c.errors.is_empty())
+                        && base.as_ref().is_none_or(|b| b.errors.is_empty());
+                    if clean && base.is_some() {
+                        // No errors anywhere: later exceptions first, so that the first holding
+                        // one wins; disagreements found in a second pass.
+                        let whens: Vec<_> = whens.iter().map(|w| w.vals.slice(rows)).collect();
+                        let thens: Vec<_> = thens.iter().map(|t| t.vals.slice(rows)).collect();
+                        if let Some(b) = &base {
+                            values.copy_from_slice(&b.vals.slice(rows));
+                        }
+                        for (w, t) in whens.iter().zip(&thens).rev() {
+                            for (out, (w, t)) in values.iter_mut().zip(w.iter().zip(t.iter())) {
+                                if *w != 0 {
+                                    *out = *t;
+                                }
+                            }
+                        }
+                        for (w, t) in whens.iter().zip(&thens) {
+                            for (r, (w, t)) in w.iter().zip(t.iter()).enumerate() {
+                                if *w != 0 && *t != values[r] && !errors.contains_key(&r) {
+                                    let labels: Vec<&str> = (0..exceptions.len())
+                                        .filter(|i| whens[*i][r] != 0)
+                                        .map(|i| exceptions[i].label.as_str())
+                                        .collect();
+                                    errors.insert(
+                                        r,
+                                        EvalError::Conflict {
+                                            variable: v.name.clone(),
+                                            labels: labels.join(", "),
+                                        },
+                                    );
+                                }
+                            }
+                        }
+                        return self.remember(
+                            id,
+                            Rc::new(Col {
+                                vals: Vals::Col(values),
+                                errors,
+                            }),
+                        );
+                    }
                     for (r, out) in values.iter_mut().enumerate() {
                         if let Some(e) = whens.iter().find_map(|w| w.errors.get(&r)) {
                             errors.insert(r, e.clone());
@@ -497,7 +550,11 @@ impl<'a> Chunk<'a> {
                 }
             },
         };
-        match v.entity {
+        self.remember(id, column)
+    }
+
+    fn remember(&mut self, id: VarId, column: Rc<Col>) -> Rc<Col> {
+        match self.policy.variables[id].entity {
             Entity::Household => self.household[id] = Some(Rc::clone(&column)),
             Entity::Person => self.person[id] = Some(Rc::clone(&column)),
         }
@@ -522,6 +579,18 @@ impl<'a> Chunk<'a> {
     fn eval(&mut self, node: &Node, entity: Entity) -> Rc<Col> {
         match (&node.ir, entity) {
             (Ir::PersonVar(v), _) | (Ir::HouseholdVar(v), Entity::Household) => self.variable(*v),
+            (Ir::Input(i), _) => {
+                if let Some(c) = &self.inputs[*i] {
+                    return Rc::clone(c);
+                }
+                let rows = self.rows(Entity::Person);
+                let c = Rc::new(Col {
+                    vals: Vals::Col(self.population.inputs[*i].read(self.p0..self.p0 + rows)),
+                    errors: Errors::new(),
+                });
+                self.inputs[*i] = Some(Rc::clone(&c));
+                c
+            }
             _ => Rc::new(self.compute(node, entity)),
         }
     }
@@ -685,9 +754,7 @@ impl<'a> Chunk<'a> {
                     }
                     op if op.is_comparison() => {
                         let right = self.eval(b, entity);
-                        let compare = comparison(*op, &a.ty, &b.ty);
-                        let vals =
-                            zip_map(&left.vals, &right.vals, |x, y| i64::from(compare(x, y)));
+                        let vals = compare_columns(*op, &left.vals, &a.ty, &right.vals, &b.ty);
                         let mut out = Col {
                             vals,
                             errors: left.errors.clone(),
@@ -697,6 +764,16 @@ impl<'a> Chunk<'a> {
                     }
                     op => {
                         let right = self.eval(b, entity);
+                        if let Some(vals) =
+                            fast_arithmetic(*op, &a.ty, &left.vals, &b.ty, &right.vals)
+                        {
+                            let mut out = Col {
+                                vals,
+                                errors: left.errors.clone(),
+                            };
+                            out.absorb(right.errors.clone(), |_| true);
+                            return out;
+                        }
                         let f = arithmetic(*op, &a.ty, &b.ty);
                         let failed = std::cell::RefCell::new(Vec::new());
                         let vals = match (&left.vals, &right.vals) {
@@ -780,8 +857,28 @@ impl<'a> Chunk<'a> {
                 let mut errors = Errors::new();
                 let clean = filter.as_ref().is_none_or(|f| f.errors.is_empty())
                     && body.as_ref().is_none_or(|b| b.errors.is_empty());
+                // Without errors: plain loops over slices, whole chunk at once.
+                let fast = if clean {
+                    let rows = self.household_of.len();
+                    let filter_slice = filter.as_ref().map(|f| f.vals.slice(rows));
+                    let body_slice = body.as_ref().map(|b| b.vals.slice(rows));
+                    aggregate_slices(
+                        *aggregate,
+                        &self.starts,
+                        filter_slice.as_deref(),
+                        body_slice.as_deref(),
+                    )
+                } else {
+                    None
+                };
+                if let Some(fast) = &fast {
+                    values.copy_from_slice(fast);
+                }
                 for (h, out) in values.iter_mut().enumerate() {
                     let members = self.starts[h]..self.starts[h + 1];
+                    if clean && fast.is_some() {
+                        continue;
+                    }
                     if clean {
                         // The common case, without error bookkeeping.
                         let passes =
@@ -906,32 +1003,106 @@ fn scaled(ty: &Type) -> bool {
     *ty == Type::Number
 }
 
-/// The comparison of two raw values of types `a` and `b`, chosen once per column.
-fn comparison(op: BinOp, a: &Type, b: &Type) -> impl Fn(i64, i64) -> bool {
-    let (sa, sb) = (scaled(a), scaled(b));
-    let widen_left = !sa && sb;
-    let widen_right = sa && !sb;
-    move |x: i64, y: i64| {
-        let x = if widen_left {
-            i128::from(x) * i128::from(Number::SCALE)
-        } else {
-            i128::from(x)
+/// An aggregate over members for every household of a chunk, from plain slices (no errors
+/// in them). `None` when a sum overflows: the checked path then finds the household.
+fn aggregate_slices(
+    aggregate: Aggregate,
+    starts: &[usize],
+    filter: Option<&[i64]>,
+    body: Option<&[i64]>,
+) -> Option<Vec<i64>> {
+    let households = starts.len() - 1;
+    let mut out = Vec::with_capacity(households);
+    let passes = |p: usize| filter.is_none_or(|f| f[p] != 0);
+    let mut overflow = false;
+    for h in 0..households {
+        let members = starts[h]..starts[h + 1];
+        let value = match (aggregate, body) {
+            (Aggregate::Count, _) | (_, None) => members.filter(|p| passes(*p)).count() as i64,
+            (Aggregate::Sum, Some(b)) => {
+                let mut sum = 0i64;
+                for p in members {
+                    let (s, o) = sum.overflowing_add(if passes(p) { b[p] } else { 0 });
+                    overflow |= o;
+                    sum = s;
+                }
+                sum
+            }
+            (Aggregate::Any, Some(b)) => {
+                i64::from(members.filter(|p| passes(*p)).any(|p| b[p] != 0))
+            }
+            (Aggregate::All, Some(b)) => {
+                i64::from(members.filter(|p| passes(*p)).all(|p| b[p] != 0))
+            }
+            (Aggregate::Max, Some(b)) => members
+                .filter(|p| passes(*p))
+                .map(|p| b[p])
+                .max()
+                .unwrap_or(0),
+            (Aggregate::Min, Some(b)) => members
+                .filter(|p| passes(*p))
+                .map(|p| b[p])
+                .min()
+                .unwrap_or(0),
         };
-        let y = if widen_right {
-            i128::from(y) * i128::from(Number::SCALE)
-        } else {
-            i128::from(y)
-        };
-        match op {
-            BinOp::Lt => x < y,
-            BinOp::Le => x <= y,
-            BinOp::Gt => x > y,
-            BinOp::Ge => x >= y,
-            BinOp::Eq => x == y,
-            BinOp::Ne => x != y,
-            _ => false,
-        }
+        out.push(value);
     }
+    (!overflow).then_some(out)
+}
+
+/// A comparison as one monomorphic loop per operator (ints widened first where compared
+/// with numbers, as the interpreter does).
+fn compare_columns(op: BinOp, a: &Vals, ta: &Type, b: &Vals, tb: &Type) -> Vals {
+    let scale = |v: &Vals| v.clone().map(|x| x.saturating_mul(Number::SCALE));
+    let (widened_a, widened_b);
+    let (a, b) = match (scaled(ta), scaled(tb)) {
+        (false, true) => {
+            widened_a = scale(a);
+            (&widened_a, b)
+        }
+        (true, false) => {
+            widened_b = scale(b);
+            (a, &widened_b)
+        }
+        _ => (a, b),
+    };
+    match op {
+        BinOp::Lt => zip_map(a, b, |x, y| i64::from(x < y)),
+        BinOp::Le => zip_map(a, b, |x, y| i64::from(x <= y)),
+        BinOp::Gt => zip_map(a, b, |x, y| i64::from(x > y)),
+        BinOp::Ge => zip_map(a, b, |x, y| i64::from(x >= y)),
+        BinOp::Eq => zip_map(a, b, |x, y| i64::from(x == y)),
+        _ => zip_map(a, b, |x, y| i64::from(x != y)),
+    }
+}
+
+/// Addition, subtraction and integer multiplication as plain loops; if any row overflows the
+/// caller falls back to the checked path, which finds and reports the rows.
+fn fast_arithmetic(op: BinOp, ta: &Type, a: &Vals, tb: &Type, b: &Vals) -> Option<Vals> {
+    use Type::*;
+    let same_units = matches!((ta, tb), (Money, Money) | (Int, Int) | (Number, Number));
+    let overflow = std::cell::Cell::new(false);
+    let vals = match op {
+        BinOp::Add if same_units => zip_map(a, b, |x, y| {
+            let (v, o) = x.overflowing_add(y);
+            overflow.set(overflow.get() | o);
+            v
+        }),
+        BinOp::Sub if same_units => zip_map(a, b, |x, y| {
+            let (v, o) = x.overflowing_sub(y);
+            overflow.set(overflow.get() | o);
+            v
+        }),
+        BinOp::Mul if matches!((ta, tb), (Int, Int) | (Money, Int) | (Int, Money)) => {
+            zip_map(a, b, |x, y| {
+                let (v, o) = x.overflowing_mul(y);
+                overflow.set(overflow.get() | o);
+                v
+            })
+        }
+        _ => return None,
+    };
+    (!overflow.get()).then_some(vals)
 }
 
 /// `value::div_round` in 64 bits, for the hot loops (the same rounding, half away from zero).
