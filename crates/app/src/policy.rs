@@ -112,7 +112,7 @@ pub fn simulate(
                 if b.errors.contains_key(&row) || a.errors.contains_key(&row) {
                     continue;
                 }
-                let (x, y) = (b.values[row], a.values[row]);
+                let (x, y) = (b.get(row), a.get(row));
                 for district in [registry.districts[h].as_str(), CITY] {
                     let line = lines.entry(district.to_string()).or_default();
                     line.beneficiaries_before += u64::from(x > 0);

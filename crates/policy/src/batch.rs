@@ -75,6 +75,92 @@ impl Packed {
         }
     }
 
+    /// The narrowest column holding `values`.
+    pub fn from_slice(values: &[i64]) -> Packed {
+        let (lo, hi) = values
+            .iter()
+            .fold((0i64, 0i64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        let fits = |min: i64, max: i64| lo >= min && hi <= max;
+        if fits(i64::from(i8::MIN), i64::from(i8::MAX)) {
+            Packed::I8(values.iter().map(|v| *v as i8).collect())
+        } else if fits(i64::from(i16::MIN), i64::from(i16::MAX)) {
+            Packed::I16(values.iter().map(|v| *v as i16).collect())
+        } else if fits(i64::from(i32::MIN), i64::from(i32::MAX)) {
+            Packed::I32(values.iter().map(|v| *v as i32).collect())
+        } else {
+            Packed::I64(values.to_vec())
+        }
+    }
+
+    fn width(&self) -> u8 {
+        match self {
+            Packed::I8(_) => 1,
+            Packed::I16(_) => 2,
+            Packed::I32(_) => 4,
+            Packed::I64(_) => 8,
+        }
+    }
+
+    /// This column at `width` bytes a value (never narrower than it is).
+    fn widened(self, width: u8) -> Packed {
+        if width <= self.width() {
+            return self;
+        }
+        let all = self.read(0..self.len());
+        match width {
+            2 => Packed::I16(all.iter().map(|v| *v as i16).collect()),
+            4 => Packed::I32(all.iter().map(|v| *v as i32).collect()),
+            _ => Packed::I64(all),
+        }
+    }
+
+    /// Appends `other`, widening whichever is narrower.
+    pub fn append(&mut self, other: Packed) {
+        let width = self.width().max(other.width());
+        let this = std::mem::take(self).widened(width);
+        *self = match (this, other.widened(width)) {
+            (Packed::I8(mut a), Packed::I8(b)) => {
+                a.extend(b);
+                Packed::I8(a)
+            }
+            (Packed::I16(mut a), Packed::I16(b)) => {
+                a.extend(b);
+                Packed::I16(a)
+            }
+            (Packed::I32(mut a), Packed::I32(b)) => {
+                a.extend(b);
+                Packed::I32(a)
+            }
+            (a, b) => {
+                let mut all = a.read(0..a.len());
+                all.extend(b.read(0..b.len()));
+                Packed::I64(all)
+            }
+        };
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Packed::I8(c) => c.len(),
+            Packed::I16(c) => c.len(),
+            Packed::I32(c) => c.len(),
+            Packed::I64(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> i64 {
+        match self {
+            Packed::I8(c) => i64::from(c[i]),
+            Packed::I16(c) => i64::from(c[i]),
+            Packed::I32(c) => i64::from(c[i]),
+            Packed::I64(c) => c[i],
+        }
+    }
+
     /// Rows `range` as `i64`.
     pub fn read(&self, range: std::ops::Range<usize>) -> Vec<i64> {
         match self {
@@ -163,8 +249,22 @@ type Errors = BTreeMap<usize, EvalError>;
 /// A computed column and the rows where it is undefined.
 #[derive(Debug, Clone, Default)]
 pub struct Column {
-    pub values: Vec<i64>,
+    pub values: Packed,
     pub errors: Errors,
+}
+
+impl Column {
+    pub fn get(&self, row: usize) -> i64 {
+        self.values.get(row)
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.len() == 0
+    }
 }
 
 /// The result of a batch: for each variable asked for, its column over all households (household
@@ -217,15 +317,13 @@ pub fn run(
     let mut columns: Vec<(VarId, Column)> = wanted
         .iter()
         .map(|v| {
-            let rows = match policy.variables[*v].entity {
-                Entity::Household => households,
-                Entity::Person => population.persons(),
-            };
-            let column = Column {
-                values: Vec::with_capacity(rows),
-                errors: Errors::new(),
-            };
-            (*v, column)
+            (
+                *v,
+                Column {
+                    values: Packed::default(),
+                    errors: Errors::new(),
+                },
+            )
         })
         .collect();
     for (i, chunk) in done {
@@ -235,7 +333,7 @@ pub fn run(
                 Entity::Household => h0,
                 Entity::Person => population.member_start[h0],
             };
-            out.values.extend(part.values);
+            out.values.append(part.values);
             out.errors
                 .extend(part.errors.into_iter().map(|(r, e)| (r + offset, e)));
         }
@@ -391,10 +489,10 @@ impl<'a> Chunk<'a> {
             .iter()
             .map(|id| {
                 let rows = self.rows(self.policy.variables[*id].entity);
-                let c = owned(self.variable(*id));
+                let c = self.variable(*id);
                 Column {
-                    values: c.vals.into_vec(rows),
-                    errors: c.errors,
+                    values: Packed::from_slice(&c.vals.slice(rows)),
+                    errors: c.errors.clone(),
                 }
             })
             .collect()
@@ -1012,42 +1110,79 @@ fn aggregate_slices(
     body: Option<&[i64]>,
 ) -> Option<Vec<i64>> {
     let households = starts.len() - 1;
-    let mut out = Vec::with_capacity(households);
-    let passes = |p: usize| filter.is_none_or(|f| f[p] != 0);
-    let mut overflow = false;
-    for h in 0..households {
-        let members = starts[h]..starts[h + 1];
-        let value = match (aggregate, body) {
-            (Aggregate::Count, _) | (_, None) => members.filter(|p| passes(*p)).count() as i64,
-            (Aggregate::Sum, Some(b)) => {
-                let mut sum = 0i64;
-                for p in members {
-                    let (s, o) = sum.overflowing_add(if passes(p) { b[p] } else { 0 });
-                    overflow |= o;
-                    sum = s;
-                }
-                sum
+    let ranges = (0..households).map(|h| starts[h]..starts[h + 1]);
+    // Filters are 0/1: a member who does not pass contributes nothing to a count or a sum.
+    let ones;
+    let weight: &[i64] = match filter {
+        Some(f) => f,
+        None => {
+            ones = vec![1i64; starts[households]];
+            &ones
+        }
+    };
+    Some(match (aggregate, body) {
+        (Aggregate::Count, _) | (_, None) => ranges.map(|m| weight[m].iter().sum()).collect(),
+        (Aggregate::Sum, Some(b)) => {
+            let mut overflow = false;
+            let sums = ranges
+                .map(|m| {
+                    let mut sum = 0i64;
+                    for (v, w) in b[m.clone()].iter().zip(&weight[m]) {
+                        let (s, o) = sum.overflowing_add(v * w);
+                        overflow |= o;
+                        sum = s;
+                    }
+                    sum
+                })
+                .collect();
+            if overflow {
+                return None;
             }
-            (Aggregate::Any, Some(b)) => {
-                i64::from(members.filter(|p| passes(*p)).any(|p| b[p] != 0))
-            }
-            (Aggregate::All, Some(b)) => {
-                i64::from(members.filter(|p| passes(*p)).all(|p| b[p] != 0))
-            }
-            (Aggregate::Max, Some(b)) => members
-                .filter(|p| passes(*p))
-                .map(|p| b[p])
-                .max()
-                .unwrap_or(0),
-            (Aggregate::Min, Some(b)) => members
-                .filter(|p| passes(*p))
-                .map(|p| b[p])
-                .min()
-                .unwrap_or(0),
-        };
-        out.push(value);
-    }
-    (!overflow).then_some(out)
+            sums
+        }
+        (Aggregate::Any, Some(b)) => ranges
+            .map(|m| {
+                i64::from(
+                    b[m.clone()]
+                        .iter()
+                        .zip(&weight[m])
+                        .any(|(v, w)| *w != 0 && *v != 0),
+                )
+            })
+            .collect(),
+        (Aggregate::All, Some(b)) => ranges
+            .map(|m| {
+                i64::from(
+                    b[m.clone()]
+                        .iter()
+                        .zip(&weight[m])
+                        .all(|(v, w)| *w == 0 || *v != 0),
+                )
+            })
+            .collect(),
+        (Aggregate::Max, Some(b)) => ranges
+            .map(|m| {
+                b[m.clone()]
+                    .iter()
+                    .zip(&weight[m])
+                    .filter(|(_, w)| **w != 0)
+                    .map(|(v, _)| *v)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect(),
+        (Aggregate::Min, Some(b)) => ranges
+            .map(|m| {
+                b[m.clone()]
+                    .iter()
+                    .zip(&weight[m])
+                    .filter(|(_, w)| **w != 0)
+                    .map(|(v, _)| *v)
+                    .min()
+                    .unwrap_or(0)
+            })
+            .collect(),
+    })
 }
 
 /// A comparison as one monomorphic loop per operator (ints widened first where compared

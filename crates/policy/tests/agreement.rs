@@ -99,7 +99,7 @@ proptest! {
                     let interpreted = e.variable(*id, member);
                     let batched = match column.errors.get(&row) {
                         Some(err) => Err(err.clone()),
-                        None => Ok(decode(&v.ty, column.values[row])),
+                        None => Ok(decode(&v.ty, column.get(row))),
                     };
                     prop_assert_eq!(&interpreted, &batched, "{} of household {} member {:?}", v.name, h, member);
                 }
