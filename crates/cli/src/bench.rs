@@ -42,6 +42,10 @@ pub enum BenchCommand {
         policy: PathBuf,
         #[arg(long, default_value = "2025-06")]
         month: minsheng_core::Month,
+        /// Also write the inputs and the compared programs' results as raw little-endian i64
+        /// columns into this folder, for `bench/openfisca/compare.py`.
+        #[arg(long)]
+        dump: Option<PathBuf>,
     },
     /// `registry show` latency over sampled households of an existing database.
     Show {
@@ -98,7 +102,22 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples.get(samples.len() / 2).copied().unwrap_or_default()
 }
 
-fn policy_bench(people: u64, runs: usize, dir: &Path, month: minsheng_core::Month) -> Result<()> {
+/// The programs the OpenFisca comparison computes in both engines.
+const COMPARED: &[&str] = &[
+    "dibao_amount",
+    "near_poor",
+    "disability_living_subsidy",
+    "disability_care_subsidy",
+    "meal_aid_canteen_per_meal",
+];
+
+fn policy_bench(
+    people: u64,
+    runs: usize,
+    dir: &Path,
+    month: minsheng_core::Month,
+    dump: Option<&Path>,
+) -> Result<()> {
     use minsheng_policy::batch::{run, Population};
     use minsheng_policy::inputs::member_values;
     let policy = crate::policy::load(dir)?;
@@ -223,6 +242,66 @@ fn policy_bench(people: u64, runs: usize, dir: &Path, month: minsheng_core::Mont
         "  peak RSS                                       {:>10.0} MiB",
         peak_rss_mib().unwrap_or(f64::NAN)
     );
+    if let Some(out) = dump {
+        let compared: Vec<minsheng_policy::VarId> = COMPARED
+            .iter()
+            .map(|name| {
+                policy
+                    .variable(name)
+                    .with_context(|| format!("{name} is not in the policy"))
+            })
+            .collect::<Result<_>>()?;
+        let mut times = Vec::new();
+        let mut result = None;
+        for _ in 0..runs.max(1) {
+            let started = Instant::now();
+            result = Some(run(
+                &policy,
+                month.first_day(),
+                &population,
+                &compared,
+                threads,
+            ));
+            times.push(started.elapsed());
+        }
+        let compute = median(times);
+        let result = result.context("no run")?;
+        std::fs::create_dir_all(out.join("inputs"))?;
+        std::fs::create_dir_all(out.join("outputs"))?;
+        let write = |path: PathBuf, values: &mut dyn Iterator<Item = i64>| -> Result<()> {
+            let bytes: Vec<u8> = values.flat_map(i64::to_le_bytes).collect();
+            std::fs::write(path, bytes)?;
+            Ok(())
+        };
+        for (input, column) in policy.inputs.iter().zip(&population.inputs) {
+            let path = out.join("inputs").join(format!("{}.i64", input.name));
+            write(path, &mut column.read(0..population.persons()).into_iter())?;
+        }
+        let starts = population.member_start.iter().map(|v| *v as i64);
+        write(out.join("member_start.i64"), &mut starts.into_iter())?;
+        for ((_, column), name) in result.columns.iter().zip(COMPARED) {
+            if !column.errors.is_empty() {
+                bail!("{name}: {} rows undefined", column.errors.len());
+            }
+            let path = out.join("outputs").join(format!("{name}.i64"));
+            write(path, &mut (0..column.len()).map(|r| column.get(r)))?;
+        }
+        let meta = serde_json::json!({
+            "persons": population.persons(), "households": population.households(),
+            "month": month.to_string(), "threads": threads,
+            "build_seconds": built.as_secs_f64(), "compute_seconds": compute.as_secs_f64(),
+            "explain_seconds": explain.as_secs_f64(),
+            "peak_rss_mib": peak_rss_mib(),
+            "compared": COMPARED,
+        });
+        std::fs::write(out.join("meta.json"), serde_json::to_string_pretty(&meta)?)?;
+        println!(
+            "  the {} compared programs alone (median)       {:>10.3} s; columns written to {}",
+            COMPARED.len(),
+            compute.as_secs_f64(),
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -233,8 +312,9 @@ pub async fn run(command: BenchCommand, db: &str, clock: Clock) -> Result<ExitCo
             runs,
             policy,
             month,
+            dump,
         } => {
-            policy_bench(people, runs, &policy, month)?;
+            policy_bench(people, runs, &policy, month, dump.as_deref())?;
         }
         BenchCommand::Generate { people } => {
             let (store, schema) = fresh(db).await?;

@@ -1,0 +1,70 @@
+"""Runs the OpenFisca side on the population `minsheng bench policy --dump DIR` wrote, checks
+that every compared amount matches Minsheng's to the fen, and prints both engines' timings.
+
+    python compare.py DIR
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+from openfisca_core.simulations import SimulationBuilder
+
+from minsheng_country import INPUTS, MinshengCountry, default_parameters_dir
+
+
+def column(path):
+    return np.fromfile(path, dtype="<i8")
+
+
+def main(dump):
+    meta = json.load(open(os.path.join(dump, "meta.json")))
+    period = meta["month"]
+    tbs = MinshengCountry(default_parameters_dir())
+
+    started = time.perf_counter()
+    starts = column(os.path.join(dump, "member_start.i64"))
+    persons, households = int(starts[-1]), len(starts) - 1
+    household_of = np.repeat(np.arange(households), np.diff(starts))
+    builder = SimulationBuilder()
+    builder.create_entities(tbs)
+    builder.declare_person_entity("person", np.arange(persons))
+    household = builder.declare_entity("household", np.arange(households))
+    builder.join_with_persons(household, household_of, np.full(persons, "member"))
+    simulation = builder.build(tbs)
+    for variable in INPUTS:
+        name = variable.__name__
+        values = column(os.path.join(dump, "inputs", name + ".i64"))
+        simulation.set_input(name, period, values.astype(bool) if variable.value_type is bool else values)
+    build = time.perf_counter() - started
+
+    started = time.perf_counter()
+    results = {name: simulation.calculate(name, period) for name in meta["compared"]}
+    compute = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    mismatches = 0
+    for name, values in results.items():
+        expected = column(os.path.join(dump, "outputs", name + ".i64"))
+        got = values.astype(np.int64)
+        differ = np.flatnonzero(got != expected)
+        mismatches += len(differ)
+        status = "same to the fen" if len(differ) == 0 else f"{len(differ)} rows differ, first at {differ[:5]}"
+        print(f"  {name:28} {len(expected):>10} rows  {status}")
+
+    m_build, m_compute = meta["build_seconds"], meta["compute_seconds"]
+    print(f"\n  {persons} persons, {households} households, {period}")
+    print(f"  {'':28} {'OpenFisca':>12} {'Minsheng':>12} {'ratio':>8}")
+    print(f"  {'build inputs':28} {build:>11.3f}s {m_build:>11.3f}s {build / m_build:>7.1f}x")
+    print(f"  {'compute':28} {compute:>11.3f}s {m_compute:>11.3f}s {compute / m_compute:>7.1f}x")
+    total, m_total = build + compute, m_build + m_compute
+    print(f"  {'build + compute':28} {total:>11.3f}s {m_total:>11.3f}s {total / m_total:>7.1f}x")
+    print(f"  {'peak memory (whole process)':28} {peak:>10.0f}MB {meta['peak_rss_mib']:>10.0f}MB")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
