@@ -55,6 +55,8 @@ def main(dump):
         status = "same to the fen" if len(differ) == 0 else f"{len(differ)} rows differ, first at {differ[:5]}"
         print(f"  {name:28} {len(expected):>10} rows  {status}")
 
+    explain = traced_single_household(tbs, period, dump, starts)
+
     m_build, m_compute = meta["build_seconds"], meta["compute_seconds"]
     print(f"\n  {persons} persons, {households} households, {period}")
     print(f"  {'':28} {'OpenFisca':>12} {'Minsheng':>12} {'ratio':>8}")
@@ -63,7 +65,36 @@ def main(dump):
     total, m_total = build + compute, m_build + m_compute
     print(f"  {'build + compute':28} {total:>11.3f}s {m_total:>11.3f}s {total / m_total:>7.1f}x")
     print(f"  {'peak memory (whole process)':28} {peak:>10.0f}MB {meta['peak_rss_mib']:>10.0f}MB")
+    m_explain = meta["explain_seconds"]
+    print(f"  {'explain one household':28} {explain * 1e6:>10.0f}us {m_explain * 1e6:>10.1f}us {explain / m_explain:>7.1f}x")
     return 1 if mismatches else 0
+
+
+def traced_single_household(tbs, period, dump, starts, samples=200):
+    """Median time to build and calculate one household with OpenFisca's tracer on, over
+    households spread through the population (Minsheng's figure: `policy explain`'s
+    evaluation of every program with its trace)."""
+    inputs = {v.__name__: column(os.path.join(dump, "inputs", v.__name__ + ".i64")) for v in INPUTS}
+    households = len(starts) - 1
+    times = []
+    for h in range(0, households, max(1, households // samples))[:samples]:
+        lo, hi = int(starts[h]), int(starts[h + 1])
+        started = time.perf_counter()
+        builder = SimulationBuilder()
+        builder.create_entities(tbs)
+        builder.declare_person_entity("person", np.arange(hi - lo))
+        household = builder.declare_entity("household", np.arange(1))
+        builder.join_with_persons(household, np.zeros(hi - lo, dtype=int), np.full(hi - lo, "member"))
+        simulation = builder.build(tbs)
+        simulation.trace = True
+        for variable in INPUTS:
+            values = inputs[variable.__name__][lo:hi]
+            simulation.set_input(variable.__name__, period, values.astype(bool) if variable.value_type is bool else values)
+        for name in ["dibao_amount", "near_poor", "disability_living_subsidy", "disability_care_subsidy", "meal_aid_canteen_per_meal"]:
+            simulation.calculate(name, period)
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return times[len(times) // 2]
 
 
 if __name__ == "__main__":
