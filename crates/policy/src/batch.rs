@@ -1141,48 +1141,31 @@ fn aggregate_slices(
             sums
         }
         (Aggregate::Any, Some(b)) => ranges
-            .map(|m| {
-                i64::from(
-                    b[m.clone()]
-                        .iter()
-                        .zip(&weight[m])
-                        .any(|(v, w)| *w != 0 && *v != 0),
-                )
-            })
+            .map(|m| i64::from(passing(b, weight, m).any(|v| v != 0)))
             .collect(),
         (Aggregate::All, Some(b)) => ranges
-            .map(|m| {
-                i64::from(
-                    b[m.clone()]
-                        .iter()
-                        .zip(&weight[m])
-                        .all(|(v, w)| *w == 0 || *v != 0),
-                )
-            })
+            .map(|m| i64::from(passing(b, weight, m).all(|v| v != 0)))
             .collect(),
         (Aggregate::Max, Some(b)) => ranges
-            .map(|m| {
-                b[m.clone()]
-                    .iter()
-                    .zip(&weight[m])
-                    .filter(|(_, w)| **w != 0)
-                    .map(|(v, _)| *v)
-                    .max()
-                    .unwrap_or(0)
-            })
+            .map(|m| passing(b, weight, m).max().unwrap_or(0))
             .collect(),
         (Aggregate::Min, Some(b)) => ranges
-            .map(|m| {
-                b[m.clone()]
-                    .iter()
-                    .zip(&weight[m])
-                    .filter(|(_, w)| **w != 0)
-                    .map(|(v, _)| *v)
-                    .min()
-                    .unwrap_or(0)
-            })
+            .map(|m| passing(b, weight, m).min().unwrap_or(0))
             .collect(),
     })
+}
+
+/// The values of the members in `members` that pass the filter (weight 1).
+fn passing<'a>(
+    body: &'a [i64],
+    weight: &'a [i64],
+    members: std::ops::Range<usize>,
+) -> impl Iterator<Item = i64> + 'a {
+    body[members.clone()]
+        .iter()
+        .zip(&weight[members])
+        .filter(|(_, w)| **w != 0)
+        .map(|(v, _)| *v)
 }
 
 /// A comparison as one monomorphic loop per operator (ints widened first where compared
