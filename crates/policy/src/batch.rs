@@ -560,17 +560,10 @@ impl<'a> Chunk<'a> {
                         for (w, t) in whens.iter().zip(&thens) {
                             for (r, (w, t)) in w.iter().zip(t.iter()).enumerate() {
                                 if *w != 0 && *t != values[r] && !errors.contains_key(&r) {
-                                    let labels: Vec<&str> = (0..exceptions.len())
+                                    let labels = (0..exceptions.len())
                                         .filter(|i| whens[*i][r] != 0)
-                                        .map(|i| exceptions[i].label.as_str())
-                                        .collect();
-                                    errors.insert(
-                                        r,
-                                        EvalError::Conflict {
-                                            variable: v.name.clone(),
-                                            labels: labels.join(", "),
-                                        },
-                                    );
+                                        .map(|i| exceptions[i].label.as_str());
+                                    errors.insert(r, EvalError::conflict(&v.name, labels));
                                 }
                             }
                         }
@@ -626,17 +619,10 @@ impl<'a> Chunk<'a> {
                             continue;
                         };
                         if disagree {
-                            let labels: Vec<&str> = (0..exceptions.len())
+                            let labels = (0..exceptions.len())
                                 .filter(|i| holds(*i))
-                                .map(|i| exceptions[i].label.as_str())
-                                .collect();
-                            errors.insert(
-                                r,
-                                EvalError::Conflict {
-                                    variable: v.name.clone(),
-                                    labels: labels.join(", "),
-                                },
-                            );
+                                .map(|i| exceptions[i].label.as_str());
+                            errors.insert(r, EvalError::conflict(&v.name, labels));
                         } else {
                             *out = thens[first].vals.get(r);
                         }

@@ -26,6 +26,16 @@ pub enum EvalError {
     Overflow { shown: String },
 }
 
+impl EvalError {
+    /// Exceptions labelled `labels` all hold and disagree.
+    pub fn conflict<'a>(variable: &str, labels: impl Iterator<Item = &'a str>) -> EvalError {
+        EvalError::Conflict {
+            variable: variable.to_string(),
+            labels: labels.collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
 /// One thing the explanation shows under a variable.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -178,14 +188,10 @@ impl<'p> Evaluation<'p> {
                         match error {
                             Some(err) => Err(err),
                             None if values.windows(2).all(|w| w[0] == w[1]) => Ok(values[0]),
-                            None => Err(EvalError::Conflict {
-                                variable: variable.name.clone(),
-                                labels: held
-                                    .iter()
-                                    .map(|e| e.label.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                            }),
+                            None => Err(EvalError::conflict(
+                                &variable.name,
+                                held.iter().map(|e| e.label.as_str()),
+                            )),
                         }
                     }
                 }
