@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use minsheng_app::Clock;
-use minsheng_core::registry::{HouseholdFile, IncomeKind, PersonFacts};
+use minsheng_core::registry::{
+    ExpenseKind, HouseholdFile, IncomeKind, ParentSituation, PersonFacts,
+};
 use minsheng_core::timeline::Recorded;
 use minsheng_core::{AreaCode, IdNumber};
 use minsheng_store::Store;
@@ -58,7 +60,32 @@ fn described(f: &PersonFacts) -> Vec<(&'static str, String)> {
     out.push(("存款", f.assets.deposits.grouped()));
     out.push(("车辆", f.assets.vehicles.to_string()));
     out.push(("住房", f.assets.homes.to_string()));
+    out.push(("生活自理能力丧失", self_care(f)));
+    out.push(("父亲", f.father.label_zh().into()));
+    out.push(("母亲", f.mother.label_zh().into()));
+    out.push(("集中供养", f.institutional_care.to_string()));
+    out.extend(
+        f.expenses
+            .iter()
+            .map(|(k, a)| (expense_label(k), a.grouped())),
+    );
     out
+}
+
+fn expense_label(kind: ExpenseKind) -> &'static str {
+    match kind {
+        ExpenseKind::Medical => "近12个月医疗支出",
+        ExpenseKind::Education => "近12个月教育支出",
+        ExpenseKind::Rehabilitation => "近12个月康复支出",
+    }
+}
+
+fn self_care(f: &PersonFacts) -> String {
+    if f.self_care_lost.is_empty() {
+        return "无".into();
+    }
+    let items: Vec<&str> = f.self_care_lost.iter().map(|i| i.label_zh()).collect();
+    format!("{} 项 ({})", items.len(), items.join("、"))
 }
 
 /// One line per fact that differs between two versions.
@@ -204,6 +231,30 @@ async fn render(
             disability(f),
             illnesses(f),
         );
+        let mut care = Vec::new();
+        if !f.self_care_lost.is_empty() {
+            care.push(format!("生活自理能力丧失 {}", self_care(f)));
+        }
+        if f.father != ParentSituation::Able || f.mother != ParentSituation::Able {
+            care.push(format!(
+                "父亲 {}，母亲 {}",
+                f.father.label_zh(),
+                f.mother.label_zh()
+            ));
+        }
+        if f.institutional_care {
+            care.push("集中供养".into());
+        }
+        let spent: Vec<String> = f
+            .expenses
+            .iter()
+            .filter(|(_, a)| a.0 != 0)
+            .map(|(k, a)| format!("{} {}", expense_label(k), a.grouped()))
+            .collect();
+        care.extend(spent);
+        if !care.is_empty() {
+            let _ = writeln!(out, "         {}", care.join("   "));
+        }
     }
 
     let _ = writeln!(out, "\n历史 (有效期 · 记录时间 · 记录人):");

@@ -122,7 +122,15 @@ async fn bad_rows_are_reported_and_nothing_changes(target: Db) {
     set(&mut lines[2], "birth_date", "1901-01-01");
     set(&mut lines[3], "area", "370212999999");
     set(&mut lines[4], "effective_from", "2999-01-01");
-    set(&mut lines[5], "income_wage", "-5.00");
+    // A head whose household has other members, so that --valid-only must hold them back.
+    let cell = |line: &str, name: &str| line.split(',').nth(col(name)).unwrap().to_string();
+    let head = (7..lines.len() - 1)
+        .find(|i| {
+            cell(&lines[*i], "relation") == "head"
+                && cell(&lines[*i + 1], "household") == cell(&lines[*i], "household")
+        })
+        .expect("a household of two or more");
+    set(&mut lines[head], "income_wage", "-5.00");
     // The person on line 8 again, in another household: one person in two households.
     let mut twice = lines[7].clone();
     set(&mut twice, "household", "ANOTHER-HOUSEHOLD");
@@ -141,7 +149,7 @@ async fn bad_rows_are_reported_and_nothing_changes(target: Db) {
         "line 3: birth_date: 1901-01-01 disagrees with the ID number",
         "line 4: area: 370212999999 is not a known area code",
         "line 5: effective_from: 2999-01-01 is in the future",
-        "line 6: income_wage: -5.00 is negative",
+        &format!("line {}: income_wage: -5.00 is negative", head + 1),
         &format!("line {}: id_number: the same ID number is on line 8", rows),
         &format!("line {}: (row): has 4 fields", rows + 1),
         "Nothing was imported",
@@ -452,14 +460,25 @@ fn policy_rules_explain_and_simulate_on_a_generated_city() {
     assert!(out.contains("0 failed"), "{out}");
 
     // Explain a household as JSON: every program is there, with its steps and references.
-    let code = city.ok(&["registry", "show", "370202001001-00001"]);
-    assert!(code.contains("370202001001-00001"), "{code}");
+    let roster = city.path("roster.csv");
+    city.ok(&["export", path_str(&roster)]);
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let mut lines = text.lines();
+    let column = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == "household")
+        .unwrap();
+    let household = lines.next().unwrap().split(',').nth(column).unwrap();
+    let code = city.ok(&["registry", "show", household]);
+    assert!(code.contains(household), "{code}");
     let json = city.ok(&[
         "policy",
         "--policy",
         &policy,
         "explain",
-        "370202001001-00001",
+        household,
         "--month",
         "2025-06",
         "--json",
@@ -476,7 +495,7 @@ fn policy_rules_explain_and_simulate_on_a_generated_city() {
         "--policy",
         &policy,
         "explain",
-        "370202001001-00001",
+        household,
         "--month",
         "2025-06",
     ]);

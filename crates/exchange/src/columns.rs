@@ -4,8 +4,9 @@ use csv::StringRecord;
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, FactChange, Hukou, IllnessSet, IncomeKind,
-    Incomes, Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
+    Assets, Disability, DisabilityCategory, Employment, ExpenseKind, Expenses, FactChange, Hukou,
+    IllnessSet, IncomeKind, Incomes, ParentSituation, Person, PersonFacts, Registration, Relation,
+    SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber};
 
@@ -26,8 +27,9 @@ const fn col(code: &'static str, label_zh: &'static str, required: bool) -> Colu
     }
 }
 
-/// Every column, in export order. Optional columns default to empty, zero, or (for
-/// `lives_together`) yes and (for `effective_from`) the day of the import.
+/// Every column, in export order. Optional columns default to empty, zero, no, or (for
+/// `lives_together`) yes, (for `father` and `mother`) able, and (for `effective_from`) the day
+/// of the import.
 pub const COLUMNS: &[Column] = &[
     col("id_number", "身份证号", true),
     col("name", "姓名", true),
@@ -62,6 +64,13 @@ pub const COLUMNS: &[Column] = &[
     col("deposits", "存款及金融资产", false),
     col("vehicles", "机动车辆数", false),
     col("homes", "自有住房套数", false),
+    col("self_care_lost", "生活自理能力丧失项目", false),
+    col("father", "父亲抚养能力", false),
+    col("mother", "母亲抚养能力", false),
+    col("institutional_care", "集中供养", false),
+    col("expense_medical", "近12个月医疗支出", false),
+    col("expense_education", "近12个月教育支出", false),
+    col("expense_rehabilitation", "近12个月康复支出", false),
 ];
 
 /// A rejected row: file line (the header is line 1), column, and why.
@@ -148,6 +157,12 @@ const FIRST_INCOME: usize = 16;
 const DEPOSITS: usize = FIRST_INCOME + IncomeKind::ALL.len();
 const VEHICLES: usize = DEPOSITS + 1;
 const HOMES: usize = DEPOSITS + 2;
+const SELF_CARE_LOST: usize = HOMES + 1;
+const FATHER: usize = HOMES + 2;
+const MOTHER: usize = HOMES + 3;
+const INSTITUTIONAL_CARE: usize = HOMES + 4;
+/// The expense columns follow in [`ExpenseKind::ALL`] order.
+const FIRST_EXPENSE: usize = HOMES + 5;
 
 struct RowParser<'a> {
     layout: &'a Layout,
@@ -318,6 +333,29 @@ pub fn parse_row(
     let deposits = p.optional(DEPOSITS, amount);
     let vehicles = p.optional(VEHICLES, count);
     let homes = p.optional(HOMES, count);
+    let self_care_lost = p
+        .optional(SELF_CARE_LOST, SelfCareSet::parse_codes)
+        .map(Option::unwrap_or_default);
+    let father = p
+        .optional(FATHER, ParentSituation::parse)
+        .map(|v| v.unwrap_or(ParentSituation::Able));
+    let mother = p
+        .optional(MOTHER, ParentSituation::parse)
+        .map(|v| v.unwrap_or(ParentSituation::Able));
+    let institutional_care = p
+        .optional(INSTITUTIONAL_CARE, boolean)
+        .map(Option::unwrap_or_default);
+    let mut expenses = Some(Expenses::default());
+    for kind in ExpenseKind::ALL {
+        match p.optional(FIRST_EXPENSE + kind.index(), amount) {
+            Some(v) => {
+                if let Some(e) = expenses.as_mut() {
+                    e.set(*kind, v.unwrap_or_default());
+                }
+            }
+            None => expenses = None,
+        }
+    }
 
     let (
         Some(id_number),
@@ -339,6 +377,11 @@ pub fn parse_row(
         Some(deposits),
         Some(vehicles),
         Some(homes),
+        Some(self_care_lost),
+        Some(father),
+        Some(mother),
+        Some(institutional_care),
+        Some(expenses),
     ) = (
         id_number,
         name,
@@ -359,6 +402,11 @@ pub fn parse_row(
         deposits,
         vehicles,
         homes,
+        self_care_lost,
+        father,
+        mother,
+        institutional_care,
+        expenses,
     )
     else {
         return Err(p.errors);
@@ -384,6 +432,11 @@ pub fn parse_row(
                 vehicles: vehicles.unwrap_or(0),
                 homes: homes.unwrap_or(0),
             },
+            self_care_lost,
+            father,
+            mother,
+            institutional_care,
+            expenses,
         },
         effective_from,
     };
@@ -449,6 +502,15 @@ pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
         DEPOSITS => FactChange::Deposits(amount(value).map_err(fail)?),
         VEHICLES => FactChange::Vehicles(count(value).map_err(fail)?),
         HOMES => FactChange::Homes(count(value).map_err(fail)?),
+        SELF_CARE_LOST => FactChange::SelfCareLost(SelfCareSet::parse_codes(value).map_err(fail)?),
+        FATHER => FactChange::Father(ParentSituation::parse(value).map_err(fail)?),
+        MOTHER => FactChange::Mother(ParentSituation::parse(value).map_err(fail)?),
+        INSTITUTIONAL_CARE => FactChange::InstitutionalCare(boolean(value).map_err(fail)?),
+        c if c >= FIRST_EXPENSE => {
+            let kind = ExpenseKind::from_index(c - FIRST_EXPENSE)
+                .ok_or_else(|| fail("unknown expense".into()))?;
+            FactChange::Expense(kind, amount(value).map_err(fail)?)
+        }
         _ => {
             return Err(format!(
                 "'{field}' is part of who the person is and cannot change from a date"
@@ -487,12 +549,18 @@ pub fn to_record(r: &Registration) -> Vec<String> {
     out.push(f.assets.deposits.to_string());
     out.push(f.assets.vehicles.to_string());
     out.push(f.assets.homes.to_string());
+    out.push(f.self_care_lost.to_codes());
+    out.push(f.father.as_str().to_string());
+    out.push(f.mother.as_str().to_string());
+    out.push(f.institutional_care.to_string());
+    out.extend(f.expenses.iter().map(|(_, a)| a.to_string()));
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use minsheng_core::registry::SelfCareItem;
 
     #[test]
     fn dates_are_read_exactly() {
@@ -536,6 +604,8 @@ mod tests {
         set("work_ability", "none");
         set("employment", "retired");
         set("income_pension", "1,200.50");
+        set("self_care_lost", "bathing");
+        set("expense_medical", "8000");
         row
     }
 
@@ -548,6 +618,9 @@ mod tests {
         let layout = Layout::from_header(&header()).unwrap();
         let r = parse_row(&layout, &StringRecord::from(good_row()), 2, today()).unwrap();
         assert_eq!(r.facts.income.get(IncomeKind::Pension), Fen(120_050));
+        assert_eq!(r.facts.self_care_lost.to_codes(), "bathing");
+        assert_eq!(r.facts.expenses.medical, Fen(800_000));
+        assert_eq!(r.facts.mother, ParentSituation::Able);
         assert_eq!(r.effective_from, today());
         assert!(r.facts.lives_together);
         let again = parse_row(&layout, &StringRecord::from(to_record(&r)), 2, today()).unwrap();
@@ -640,7 +713,19 @@ mod tests {
         for kind in IncomeKind::ALL {
             assert_eq!(at(FIRST_INCOME + kind.index()), format!("income_{kind}"));
         }
-        assert_eq!(COLUMNS.len(), HOMES + 1);
+        assert_eq!(
+            [
+                at(SELF_CARE_LOST),
+                at(FATHER),
+                at(MOTHER),
+                at(INSTITUTIONAL_CARE)
+            ],
+            ["self_care_lost", "father", "mother", "institutional_care"]
+        );
+        for kind in ExpenseKind::ALL {
+            assert_eq!(at(FIRST_EXPENSE + kind.index()), format!("expense_{kind}"));
+        }
+        assert_eq!(COLUMNS.len(), FIRST_EXPENSE + ExpenseKind::ALL.len());
     }
 
     #[test]
@@ -654,6 +739,22 @@ mod tests {
             Ok(FactChange::Employment(Employment::Unemployed))
         );
         assert_eq!(parse_change("death_date="), Ok(FactChange::DeathDate(None)));
+        assert_eq!(
+            parse_change("father=服刑在押"),
+            Ok(FactChange::Father(ParentSituation::Imprisoned))
+        );
+        assert_eq!(
+            parse_change("expense_medical=23,000"),
+            Ok(FactChange::Expense(ExpenseKind::Medical, Fen(2_300_000)))
+        );
+        assert_eq!(
+            parse_change("self_care_lost=bathing;toileting"),
+            Ok(FactChange::SelfCareLost(
+                [SelfCareItem::Bathing, SelfCareItem::Toileting]
+                    .into_iter()
+                    .collect()
+            ))
+        );
         let d = Disability::new(DisabilityCategory::Physical, 2).unwrap();
         assert_eq!(
             parse_change("disability=physical:2"),
@@ -666,6 +767,9 @@ mod tests {
             "hukou=city",
             "disability=physical:7",
             "colour=red",
+            "mother=abroad",
+            "self_care_lost=sleeping",
+            "expense_education=-3",
         ] {
             assert!(parse_change(bad).is_err(), "{bad} accepted");
         }

@@ -116,6 +116,13 @@ pub(crate) const PERSON_VERSION: Table = Table {
         "deposits",
         "vehicles",
         "homes",
+        "self_care_lost",
+        "father",
+        "mother",
+        "institutional_care",
+        "expense_medical",
+        "expense_education",
+        "expense_rehabilitation",
     ],
 };
 
@@ -157,7 +164,16 @@ pub(crate) fn version_cells(
         Cell::Int(f.assets.deposits.0),
         Cell::Int(i64::from(f.assets.vehicles)),
         Cell::Int(i64::from(f.assets.homes)),
+        if f.self_care_lost.is_empty() {
+            Cell::Code("")
+        } else {
+            Cell::Text(f.self_care_lost.to_codes())
+        },
+        Cell::Code(f.father.as_str()),
+        Cell::Code(f.mother.as_str()),
+        Cell::Bool(f.institutional_care),
     ]);
+    cells.extend(f.expenses.iter().map(|(_, amount)| Cell::Int(amount.0)));
     cells
 }
 

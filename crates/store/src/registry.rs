@@ -7,9 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryStreamExt;
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, HouseholdFile, Hukou, IllnessSet,
-    IncomeKind, Incomes, MemberRecord, Person, PersonFacts, Registration, Relation, Sex,
-    WorkAbility,
+    Assets, Disability, DisabilityCategory, Employment, Expenses, HouseholdFile, Hukou, IllnessSet,
+    IncomeKind, Incomes, MemberRecord, ParentSituation, Person, PersonFacts, Registration,
+    Relation, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::timeline::{self, Recorded, Version};
 use minsheng_core::{AreaCode, Fen, IdNumber};
@@ -100,6 +100,8 @@ const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from, v.
     v.income_wage, v.income_business, v.income_property, v.income_transfer, v.income_pension, \
     v.income_residents_basic_pension, v.income_social_assistance, v.income_scholarship, \
     v.income_family_planning_reward, v.income_bravery_award, v.deposits, v.vehicles, v.homes, \
+    v.self_care_lost, v.father, v.mother, v.institutional_care, v.expense_medical, \
+    v.expense_education, v.expense_rehabilitation, \
     p.id_number, p.name, p.birth_date, p.sex, h.code AS household_code";
 
 const VERSION_FROM: &str =
@@ -149,6 +151,16 @@ fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
             deposits: Fen(r.int("deposits")?),
             vehicles: count("vehicles")?,
             homes: count("homes")?,
+        },
+        self_care_lost: SelfCareSet::parse_codes(&r.text("self_care_lost")?)
+            .map_err(|e| corrupt("self_care_lost", e))?,
+        father: coded(r, "father", ParentSituation::parse)?,
+        mother: coded(r, "mother", ParentSituation::parse)?,
+        institutional_care: r.boolean("institutional_care")?,
+        expenses: Expenses {
+            medical: Fen(r.int("expense_medical")?),
+            education: Fen(r.int("expense_education")?),
+            rehabilitation: Fen(r.int("expense_rehabilitation")?),
         },
     })
 }

@@ -5,7 +5,9 @@
 //! tests exist to prove both backends work.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use minsheng_core::registry::{IncomeKind, Registration, Relation};
+use minsheng_core::registry::{
+    ExpenseKind, IncomeKind, ParentSituation, Registration, Relation, SelfCareItem,
+};
 use minsheng_core::Fen;
 use minsheng_store::{Store, StoreError};
 use minsheng_synth::{reference_date, Generator, GeneratorConfig};
@@ -148,6 +150,17 @@ async fn loads_and_reads_back_a_city(store: &Store) {
 
 async fn export_returns_what_was_loaded(store: &Store) {
     let (generator, mut people) = city(1_500, 2);
+    // Every fact with a value other than its default, on one person.
+    let f = &mut people[0].facts;
+    f.self_care_lost = [SelfCareItem::Bathing, SelfCareItem::Eating]
+        .into_iter()
+        .collect();
+    f.father = ParentSituation::Imprisoned;
+    f.mother = ParentSituation::Deceased;
+    f.institutional_care = true;
+    f.expenses.set(ExpenseKind::Medical, Fen(1_234_567));
+    f.expenses.set(ExpenseKind::Education, Fen(89));
+    f.expenses.set(ExpenseKind::Rehabilitation, Fen(100));
     store.insert_areas(generator.areas()).await.unwrap();
     load(store, &people, t(0)).await;
     let mut exported = Vec::new();

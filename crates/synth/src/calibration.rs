@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{
-    DisabilityCategory, Hukou, IncomeKind, Registration, Relation, WorkAbility,
+    DisabilityCategory, Hukou, IncomeKind, ParentSituation, Registration, Relation, WorkAbility,
 };
 use minsheng_core::Fen;
 use serde_yaml::Value;
@@ -132,6 +132,8 @@ pub struct Tally {
     pub dibao_persons: u64,
     pub dibao_households: u64,
     pub tekun_candidates: u64,
+    /// Minors neither of whose parents can raise them (孤儿 and 事实无人抚养儿童).
+    pub children_without_carers: u64,
 }
 
 impl Tally {
@@ -146,6 +148,11 @@ impl Tally {
                 self.disability_card += 1;
                 self.disability_grade_1_2 += u64::from(d.grade() <= 2);
             }
+            self.children_without_carers += u64::from(
+                age_on(m.birth_date, on) < 18
+                    && m.facts.father != ParentSituation::Able
+                    && m.facts.mother != ParentSituation::Able,
+            );
         }
         let living: Vec<&Registration> = members
             .iter()
@@ -259,6 +266,11 @@ impl Tally {
             self.tekun_candidates,
             "1.3万-1.4万 (seeds/000, 003)",
         );
+        out += &row(
+            "orphans, children without carers",
+            self.children_without_carers,
+            "2,891 孤困儿童 (seeds/003)",
+        );
         out
     }
 }
@@ -306,6 +318,8 @@ mod tests {
         // enough to catch a broken calibration.
         assert!((55_000..100_000).contains(&dibao), "{}", tally.report());
         assert!((8_000..22_000).contains(&tekun), "{}", tally.report());
+        let children = tally.scaled(tally.children_without_carers);
+        assert!((1_500..4_500).contains(&children), "{}", tally.report());
         let elder_share = tally.aged_60_plus as f64 / tally.persons as f64;
         assert!((0.17..0.26).contains(&elder_share), "{}", tally.report());
     }

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, Hukou, Illness, IllnessSet, IncomeKind,
-    Incomes, Person, PersonFacts, Registration, Relation, Sex, WorkAbility,
+    Assets, Disability, DisabilityCategory, Employment, Expenses, Hukou, Illness, IllnessSet,
+    IncomeKind, Incomes, ParentSituation, Person, PersonFacts, Registration, Relation,
+    SelfCareItem, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaLevel, Fen, IdNumber};
 use rand::Rng;
@@ -42,6 +43,10 @@ const HARDSHIP_URBAN: f64 = 0.0018;
 const HARDSHIP_RURAL: f64 = 0.0033;
 /// Elders living on their own are poor more often than families with earners.
 const HARDSHIP_ELDERS_ONLY_FACTOR: f64 = 6.2;
+/// Share of grandparent-led households whose grandchildren's parents cannot raise them. Tuned
+/// so a full-size city has about the 2,891 orphans and children without de-facto carers of
+/// `seeds/003_…` (see docs/calibration.md).
+const ABSENT_PARENTS: f64 = 0.035;
 
 /// First day of the synthetic registry: facts are recorded as holding from here (or from
 /// birth, for those born later).
@@ -67,7 +72,7 @@ pub struct Generator {
     areas: Vec<Area>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Composition {
     SingleAdult,
     SingleElder,
@@ -77,6 +82,9 @@ enum Composition {
     ThreeGenerations,
     SingleParent,
     AdultWithParents,
+    /// 隔代家庭: grandparents raising grandchildren whose parents live elsewhere — and, in a
+    /// few, cannot raise them (orphans, children without de-facto carers).
+    GrandparentsWithGrandchildren,
 }
 
 struct Member {
@@ -130,12 +138,13 @@ impl Generator {
 
     fn composition(&mut self, urban: bool) -> Composition {
         use Composition::*;
-        let table: [(Composition, f64, f64); 8] = [
+        let table: [(Composition, f64, f64); 9] = [
             (SingleAdult, 0.13, 0.08),
             (SingleElder, 0.08, 0.09),
             (Couple, 0.15, 0.12),
             (ElderCouple, 0.12, 0.15),
-            (CoupleWithChildren, 0.34, 0.31),
+            (CoupleWithChildren, 0.33, 0.29),
+            (GrandparentsWithGrandchildren, 0.01, 0.02),
             (ThreeGenerations, 0.11, 0.17),
             (SingleParent, 0.04, 0.04),
             (AdultWithParents, 0.02, 0.04),
@@ -259,6 +268,31 @@ impl Generator {
                 });
                 children(self, age, &mut m);
             }
+            GrandparentsWithGrandchildren => {
+                let age = elder_age(&mut self.rng).min(85);
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: Relation::Head,
+                });
+                if self.rng.gen_bool(0.6) {
+                    m.push(Member {
+                        age: spouse_age(&mut self.rng, age, 58),
+                        sex: other(head_sex),
+                        relation: Relation::Spouse,
+                    });
+                }
+                let n = if self.rng.gen_bool(0.6) { 1 } else { 2 };
+                for _ in 0..n {
+                    let age = self.rng.gen_range(0..18);
+                    let sex = self.sex();
+                    m.push(Member {
+                        age,
+                        sex,
+                        relation: Relation::Grandchild,
+                    });
+                }
+            }
             AdultWithParents => {
                 let age = self.rng.gen_range(28..58);
                 m.push(Member {
@@ -341,6 +375,13 @@ impl Generator {
             base
         });
         let members = self.members(kind);
+        let parents = if kind == Composition::GrandparentsWithGrandchildren
+            && self.rng.gen_bool(ABSENT_PARENTS)
+        {
+            self.absent_parents()
+        } else {
+            (ParentSituation::Able, ParentSituation::Able)
+        };
         let has_vehicle = self.rng.gen_bool(if hardship {
             0.02
         } else if urban {
@@ -359,6 +400,21 @@ impl Generator {
             head_surname
         } else {
             spouse_surname
+        };
+        // Parents working elsewhere send money home for the children their own parents raise.
+        let grandchildren = members
+            .iter()
+            .filter(|m| m.relation == Relation::Grandchild)
+            .count();
+        let remittance = if grandchildren > 0 && parents.0 == ParentSituation::Able {
+            let per_child = if hardship { 400.0 } else { 1_500.0 };
+            yuan(lognormal(
+                &mut self.rng,
+                per_child * grandchildren as f64,
+                0.5,
+            ))
+        } else {
+            Fen::ZERO
         };
         for (i, m) in members.iter().enumerate() {
             let birth = self.birth_date(m.age);
@@ -388,7 +444,18 @@ impl Generator {
             } else {
                 WorkAbility::Full
             };
-            let (employment, income) = self.income(m.age, urban, hardship, work_ability);
+            let (employment, mut income) = self.income(m.age, urban, hardship, work_ability);
+            if i == 0 {
+                let transfer = income.get(IncomeKind::Transfer) + remittance;
+                income.set(IncomeKind::Transfer, transfer);
+            }
+            let self_care_lost = self.self_care_lost(m.age, severe);
+            let expenses = self.expenses(m.age, employment, disability, illnesses);
+            let (father, mother) = if m.relation == Relation::Grandchild {
+                parents
+            } else {
+                (ParentSituation::Able, ParentSituation::Able)
+            };
             let deposits = if m.age < 18 {
                 Fen::ZERO
             } else {
@@ -437,11 +504,114 @@ impl Generator {
                             0
                         },
                     },
+                    self_care_lost,
+                    father,
+                    mother,
+                    institutional_care: false,
+                    expenses,
                 },
                 effective_from: registry_start().max(birth),
             });
         }
         people
+    }
+
+    /// Why a grandchild's parents cannot raise them: both dead or missing (an orphan) or, for a
+    /// child without de-facto carers, each parent in one of the recognised situations.
+    fn absent_parents(&mut self) -> (ParentSituation, ParentSituation) {
+        use ParentSituation::*;
+        if self.rng.gen_bool(0.4) {
+            let gone = |rng: &mut ChaCha8Rng| if rng.gen_bool(0.9) { Deceased } else { Missing };
+            return (gone(&mut self.rng), gone(&mut self.rng));
+        }
+        let situations = [
+            Deceased,
+            SevereDisability,
+            SeriousIllness,
+            Imprisoned,
+            Detained,
+            Unreachable,
+            GuardianshipRevoked,
+        ];
+        loop {
+            let father = situations[self.rng.gen_range(0..situations.len())];
+            let mother = situations[self.rng.gen_range(0..situations.len())];
+            if !(father == Deceased && mother == Deceased) {
+                return (father, mother);
+            }
+        }
+    }
+
+    /// Activities of daily living lost, in the order they are usually lost (Katz): bathing
+    /// first, eating last.
+    fn self_care_lost(&mut self, age: u32, severe_disability: bool) -> SelfCareSet {
+        const ORDER: [SelfCareItem; 6] = [
+            SelfCareItem::Bathing,
+            SelfCareItem::Dressing,
+            SelfCareItem::Toileting,
+            SelfCareItem::BedTransfer,
+            SelfCareItem::IndoorWalking,
+            SelfCareItem::Eating,
+        ];
+        let base: f64 = match age {
+            0..=59 => 0.0,
+            60..=69 => 0.03,
+            70..=79 => 0.08,
+            _ => 0.22,
+        };
+        let p = if severe_disability { base + 0.25 } else { base };
+        if p == 0.0 || !self.rng.gen_bool(p) {
+            return SelfCareSet::default();
+        }
+        let lost = if self.rng.gen_bool(0.65) {
+            self.rng.gen_range(1..=3)
+        } else {
+            self.rng.gen_range(4..=6)
+        };
+        ORDER[..lost].iter().copied().collect()
+    }
+
+    /// Rigid spending over the last twelve months: medical for the ill, education for
+    /// students, rehabilitation for some of the disabled.
+    fn expenses(
+        &mut self,
+        age: u32,
+        employment: Employment,
+        disability: Option<Disability>,
+        illnesses: IllnessSet,
+    ) -> Expenses {
+        let rng = &mut self.rng;
+        let serious = [
+            Illness::Cancer,
+            Illness::Uremia,
+            Illness::Leukemia,
+            Illness::OrganTransplant,
+            Illness::SevereMentalDisorder,
+        ]
+        .iter()
+        .any(|i| illnesses.contains(*i));
+        let medical = if serious {
+            yuan(lognormal(rng, 20_000.0, 0.8))
+        } else if !illnesses.is_empty() && rng.gen_bool(0.4) {
+            yuan(lognormal(rng, 1_500.0, 0.8))
+        } else {
+            Fen::ZERO
+        };
+        let education = match (employment, age) {
+            (Employment::Student, 15..) => yuan(lognormal(rng, 5_000.0, 0.6)),
+            (Employment::Student, _) if rng.gen_bool(0.3) => yuan(lognormal(rng, 1_500.0, 0.8)),
+            _ => Fen::ZERO,
+        };
+        let rehabilitation = if disability.is_some() && rng.gen_bool(0.3) {
+            yuan(lognormal(rng, 3_000.0, 0.9))
+        } else {
+            Fen::ZERO
+        };
+        Expenses {
+            medical,
+            education,
+            rehabilitation,
+        }
     }
 
     fn disability(&mut self, age: u32, hardship: bool) -> Option<Disability> {

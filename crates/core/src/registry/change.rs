@@ -1,7 +1,9 @@
 use chrono::NaiveDate;
 
-use super::codes::{Employment, Hukou, IncomeKind, Relation, WorkAbility};
-use super::facts::{Disability, IllnessSet, PersonFacts};
+use super::codes::{
+    Employment, ExpenseKind, Hukou, IncomeKind, ParentSituation, Relation, WorkAbility,
+};
+use super::facts::{Disability, IllnessSet, PersonFacts, SelfCareSet};
 use crate::{AreaCode, Fen};
 
 /// One fact changed, as a caseworker records it ("wage is 3,500 from March").
@@ -21,6 +23,11 @@ pub enum FactChange {
     Deposits(Fen),
     Vehicles(u8),
     Homes(u8),
+    SelfCareLost(SelfCareSet),
+    Father(ParentSituation),
+    Mother(ParentSituation),
+    InstitutionalCare(bool),
+    Expense(ExpenseKind, Fen),
 }
 
 impl FactChange {
@@ -40,6 +47,11 @@ impl FactChange {
             FactChange::Deposits(d) => f.assets.deposits = *d,
             FactChange::Vehicles(v) => f.assets.vehicles = *v,
             FactChange::Homes(h) => f.assets.homes = *h,
+            FactChange::SelfCareLost(s) => f.self_care_lost = *s,
+            FactChange::Father(p) => f.father = *p,
+            FactChange::Mother(p) => f.mother = *p,
+            FactChange::InstitutionalCare(b) => f.institutional_care = *b,
+            FactChange::Expense(kind, amount) => f.expenses.set(*kind, *amount),
         }
     }
 }

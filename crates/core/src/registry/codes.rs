@@ -3,6 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What every coded value offers, so that sets of codes ([`super::CodeSet`]) are written once.
+pub trait Code: Copy + 'static {
+    const ALL: &'static [Self];
+    fn as_str(self) -> &'static str;
+    fn parse(text: &str) -> Result<Self, String>;
+    fn index(self) -> usize;
+}
+
 macro_rules! coded_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal;)+ }) => {
         $(#[$meta])*
@@ -39,6 +47,13 @@ macro_rules! coded_enum {
             pub fn from_index(i: usize) -> Option<$name> {
                 Self::ALL.get(i).copied()
             }
+        }
+
+        impl Code for $name {
+            const ALL: &'static [$name] = $name::ALL;
+            fn as_str(self) -> &'static str { $name::as_str(self) }
+            fn parse(text: &str) -> Result<$name, String> { $name::parse(text) }
+            fn index(self) -> usize { $name::index(self) }
         }
 
         impl std::fmt::Display for $name {
@@ -130,6 +145,47 @@ coded_enum!(
         Scholarship = "scholarship", "奖学金";
         FamilyPlanningReward = "family_planning_reward", "计划生育奖励";
         BraveryAward = "bravery_award", "见义勇为奖励";
+    }
+);
+
+coded_enum!(
+    /// The six activities of daily living of the 特困 care assessment (《特困人员认定办法》
+    /// art. 20): a person who cannot do one of them has lost self-care in it.
+    SelfCareItem {
+        Eating = "eating", "自主吃饭";
+        Dressing = "dressing", "自主穿衣";
+        BedTransfer = "bed_transfer", "自主上下床";
+        Toileting = "toileting", "自主如厕";
+        IndoorWalking = "indoor_walking", "室内自主行走";
+        Bathing = "bathing", "自主洗澡";
+    }
+);
+
+coded_enum!(
+    /// Whether a parent can raise their child, in the terms of the 2019 opinion on children
+    /// without de-facto carers (民政部等《关于进一步加强事实无人抚养儿童保障工作的意见》): every
+    /// state but `able` is one that counts, as recorded once it has lasted the required time
+    /// (imprisonment, detention and loss of contact: six months or more).
+    ParentSituation {
+        Able = "able", "能履行抚养义务";
+        Deceased = "deceased", "死亡";
+        Missing = "missing", "宣告失踪";
+        SevereDisability = "severe_disability", "重残";
+        SeriousIllness = "serious_illness", "重病";
+        Imprisoned = "imprisoned", "服刑在押";
+        Detained = "detained", "强制隔离戒毒或被限制人身自由";
+        Unreachable = "unreachable", "失联";
+        GuardianshipRevoked = "guardianship_revoked", "被撤销监护资格";
+    }
+);
+
+coded_enum!(
+    /// Out-of-pocket rigid spending (刚性支出) the registry records over the last twelve months,
+    /// for expenditure-type temporary assistance and rigid-expenditure hardship.
+    ExpenseKind {
+        Medical = "medical", "医疗";
+        Education = "education", "教育";
+        Rehabilitation = "rehabilitation", "康复";
     }
 );
 

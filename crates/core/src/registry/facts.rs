@@ -1,8 +1,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use std::marker::PhantomData;
+
 use super::codes::{
-    DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
+    Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind, ParentSituation,
+    Relation, SelfCareItem, Sex, WorkAbility,
 };
 use crate::{AreaCode, AreaLevel, Fen, FieldError, IdNumber};
 
@@ -48,49 +51,73 @@ impl Disability {
     }
 }
 
-/// A set of [`Illness`]es, stored as a bit set.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A set of codes ([`Illness`]es, lost [`SelfCareItem`]s), stored as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct IllnessSet(u16);
+pub struct CodeSet<T> {
+    bits: u16,
+    #[serde(skip)]
+    kind: PhantomData<T>,
+}
 
-impl IllnessSet {
-    pub fn insert(&mut self, illness: Illness) {
-        self.0 |= 1 << illness.index();
+pub type IllnessSet = CodeSet<Illness>;
+pub type SelfCareSet = CodeSet<SelfCareItem>;
+
+impl<T> Default for CodeSet<T> {
+    fn default() -> Self {
+        CodeSet {
+            bits: 0,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<T: Code> CodeSet<T> {
+    pub fn insert(&mut self, code: T) {
+        self.bits |= 1 << code.index();
     }
 
-    pub fn contains(self, illness: Illness) -> bool {
-        self.0 & (1 << illness.index()) != 0
+    pub fn contains(self, code: T) -> bool {
+        self.bits & (1 << code.index()) != 0
     }
 
     pub fn is_empty(self) -> bool {
-        self.0 == 0
+        self.bits == 0
     }
 
-    pub fn iter(self) -> impl Iterator<Item = Illness> {
-        Illness::ALL
-            .iter()
-            .copied()
-            .filter(move |i| self.contains(*i))
+    pub fn len(self) -> usize {
+        self.bits.count_ones() as usize
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = T> {
+        T::ALL.iter().copied().filter(move |c| self.contains(*c))
     }
 
     /// `hypertension;diabetes` — the form used in files and the database.
     pub fn to_codes(self) -> String {
-        self.iter()
-            .map(Illness::as_str)
-            .collect::<Vec<_>>()
-            .join(";")
+        self.iter().map(T::as_str).collect::<Vec<_>>().join(";")
     }
 
-    pub fn parse_codes(text: &str) -> Result<IllnessSet, String> {
-        let mut set = IllnessSet::default();
+    pub fn parse_codes(text: &str) -> Result<CodeSet<T>, String> {
+        let mut set = CodeSet::default();
         for part in text
             .split([';', '；', ','])
             .map(str::trim)
             .filter(|p| !p.is_empty())
         {
-            set.insert(Illness::parse(part)?);
+            set.insert(T::parse(part)?);
         }
         Ok(set)
+    }
+}
+
+impl<T: Code> FromIterator<T> for CodeSet<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut set = CodeSet::default();
+        for code in iter {
+            set.insert(code);
+        }
+        set
     }
 }
 
@@ -125,6 +152,36 @@ pub struct Assets {
     pub homes: u8,
 }
 
+/// Out-of-pocket rigid spending over the last twelve months, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Expenses {
+    pub medical: Fen,
+    pub education: Fen,
+    pub rehabilitation: Fen,
+}
+
+impl Expenses {
+    pub fn get(&self, kind: ExpenseKind) -> Fen {
+        match kind {
+            ExpenseKind::Medical => self.medical,
+            ExpenseKind::Education => self.education,
+            ExpenseKind::Rehabilitation => self.rehabilitation,
+        }
+    }
+
+    pub fn set(&mut self, kind: ExpenseKind, amount: Fen) {
+        match kind {
+            ExpenseKind::Medical => self.medical = amount,
+            ExpenseKind::Education => self.education = amount,
+            ExpenseKind::Rehabilitation => self.rehabilitation = amount,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (ExpenseKind, Fen)> + '_ {
+        ExpenseKind::ALL.iter().map(|k| (*k, self.get(*k)))
+    }
+}
+
 /// Everything about a person that can change over time, as one snapshot. A change to any field
 /// makes a new version of the whole snapshot (see [`crate::timeline`]).
 ///
@@ -146,6 +203,16 @@ pub struct PersonFacts {
     pub employment: Employment,
     pub income: Incomes,
     pub assets: Assets,
+    /// Activities of daily living the person can no longer do (特困 care assessment); empty
+    /// when all are met or no assessment is on record.
+    pub self_care_lost: SelfCareSet,
+    /// Whether each parent can raise the person; read for minors only.
+    pub father: ParentSituation,
+    pub mother: ParentSituation,
+    /// Supported in an institution (集中供养 / 机构养育) rather than at home.
+    pub institutional_care: bool,
+    /// Rigid spending over the last twelve months.
+    pub expenses: Expenses,
 }
 
 /// A person entering the registry: identity, first facts, and the date those facts hold from.
@@ -238,6 +305,14 @@ impl Registration {
                 ));
             }
         }
+        for (kind, amount) in self.facts.expenses.iter() {
+            if amount.is_negative() {
+                errors.push(FieldError::new(
+                    format!("expense_{kind}"),
+                    format!("{amount} is negative"),
+                ));
+            }
+        }
         if self.facts.assets.deposits.is_negative() {
             errors.push(FieldError::new(
                 "deposits",
@@ -278,6 +353,11 @@ pub(crate) mod tests {
                 employment: Employment::Retired,
                 income: Incomes::default(),
                 assets: Assets::default(),
+                self_care_lost: SelfCareSet::default(),
+                father: ParentSituation::Able,
+                mother: ParentSituation::Able,
+                institutional_care: false,
+                expenses: Expenses::default(),
             },
             effective_from: date(2024, 1, 1),
         }
@@ -319,6 +399,10 @@ pub(crate) mod tests {
         assert_eq!(fields(&r), ["income_wage"]);
 
         let mut r = sample();
+        r.facts.expenses.set(ExpenseKind::Medical, Fen(-1));
+        assert_eq!(fields(&r), ["expense_medical"]);
+
+        let mut r = sample();
         r.facts.area = AreaCode::parse("370212001").unwrap();
         assert_eq!(fields(&r), ["area"]);
     }
@@ -343,5 +427,8 @@ pub(crate) mod tests {
         assert_eq!(set.to_codes(), "hypertension;diabetes");
         assert_eq!(IllnessSet::parse_codes(&set.to_codes()), Ok(set));
         assert!(IllnessSet::parse_codes("flu").is_err());
+        let lost = SelfCareSet::parse_codes("bathing;室内自主行走").unwrap();
+        assert_eq!(lost.len(), 2);
+        assert_eq!(lost.to_codes(), "indoor_walking;bathing");
     }
 }

@@ -12,12 +12,16 @@ mod household;
 
 pub use change::FactChange;
 pub use codes::{
-    DisabilityCategory, Employment, Hukou, Illness, IncomeKind, Relation, Sex, WorkAbility,
+    Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind, ParentSituation,
+    Relation, SelfCareItem, Sex, WorkAbility,
 };
 pub use duplicates::{
     find_duplicates, DuplicateDetector, DuplicateFinding, DuplicateKind, IdentityKey,
 };
-pub use facts::{Assets, Disability, IllnessSet, Incomes, Person, PersonFacts, Registration};
+pub use facts::{
+    Assets, CodeSet, Disability, Expenses, IllnessSet, Incomes, Person, PersonFacts, Registration,
+    SelfCareSet,
+};
 pub use household::{HouseholdFile, MemberRecord};
 
 /// Household codes are chosen by the bureau that issues them; we only insist that they are
