@@ -127,10 +127,9 @@ pub async fn simulate(
         changes.join(", ")
     );
     for (program, districts) in &result.programs {
-        let label = baseline
-            .variable(program)
-            .map(|id| baseline.variables[id].label.clone())
-            .unwrap_or_default();
+        let variable = baseline.variable(program).map(|id| &baseline.variables[id]);
+        let label = variable.map(|v| v.label.clone()).unwrap_or_default();
+        let one_off = variable.is_some_and(|v| v.one_off);
         out.push_str(&format!("\n{label} ({program})\n"));
         out.push_str(&format!(
             "  {:<12} {:>10} {:>10} {:>16} {:>16} {:>18} {:>8} {:>8} {:>8}\n",
@@ -161,7 +160,11 @@ pub async fn simulate(
                 line.beneficiaries_after,
                 yuan(line.monthly_before),
                 yuan(line.monthly_after),
-                yuan((line.monthly_after - line.monthly_before) * 12),
+                if one_off {
+                    "一次性给付".to_string()
+                } else {
+                    yuan((line.monthly_after - line.monthly_before) * 12)
+                },
                 line.gaining,
                 line.losing,
                 line.newly_eligible

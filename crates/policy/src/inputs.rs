@@ -3,7 +3,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use minsheng_core::registry::{
-    Employment, Hukou, Illness, IncomeKind, Person, PersonFacts, Relation, WorkAbility,
+    Employment, ExpenseKind, Hukou, Illness, IncomeKind, ParentSituation, Person, PersonFacts,
+    Relation, WorkAbility,
 };
 use minsheng_core::{Fen, Month};
 
@@ -57,12 +58,28 @@ pub static EMPLOYMENT: EnumType = EnumType {
     ],
 };
 
+pub static PARENT_SITUATION: EnumType = EnumType {
+    name: "parent_situation",
+    variants: &[
+        "able",
+        "deceased",
+        "missing",
+        "severe_disability",
+        "serious_illness",
+        "imprisoned",
+        "detained",
+        "unreachable",
+        "guardianship_revoked",
+    ],
+};
+
 pub static ENUM_TYPES: &[&EnumType] = &[
     &HUKOU,
     &DISABILITY_CATEGORY,
     &RELATION,
     &WORK_ABILITY,
     &EMPLOYMENT,
+    &PARENT_SITUATION,
 ];
 
 pub fn enum_type(name: &str) -> Option<&'static EnumType> {
@@ -111,6 +128,13 @@ inputs! {
     "deposits", "存款等金融资产", Type::Money;
     "vehicles", "机动车数量", Type::Int;
     "homes", "住房数量", Type::Int;
+    "self_care_items_lost", "生活自理能力丧失项数 (六项日常生活活动, 0–6)", Type::Int;
+    "father", "父亲抚养能力", Type::Enum(&PARENT_SITUATION);
+    "mother", "母亲抚养能力", Type::Enum(&PARENT_SITUATION);
+    "institutional_care", "集中供养 (机构养育)", Type::Bool;
+    "expense_medical", "近12个月医疗自付支出", Type::Money;
+    "expense_education", "近12个月教育支出", Type::Money;
+    "expense_rehabilitation", "近12个月康复支出", Type::Money;
 }
 
 /// Serious illnesses in the sense of 单人保 and medical assistance (重特大疾病).
@@ -164,7 +188,16 @@ pub fn member_values(person: &Person, facts: &PersonFacts, month: Month) -> Vec<
         Value::Money(facts.assets.deposits),
         Value::Int(i64::from(facts.assets.vehicles)),
         Value::Int(i64::from(facts.assets.homes)),
+        Value::Int(facts.self_care_lost.len() as i64),
+        code(ParentSituation::ALL, facts.father, &PARENT_SITUATION),
+        code(ParentSituation::ALL, facts.mother, &PARENT_SITUATION),
+        Value::Bool(facts.institutional_care),
     ]);
+    values.extend(
+        ExpenseKind::ALL
+            .iter()
+            .map(|k| Value::Money(facts.expenses.get(*k))),
+    );
     values
 }
 
@@ -216,6 +249,10 @@ mod tests {
             codes(Employment::ALL.iter().map(|v| v.as_str()).collect())
         );
         assert_eq!(
+            PARENT_SITUATION.variants,
+            codes(ParentSituation::ALL.iter().map(|v| v.as_str()).collect())
+        );
+        assert_eq!(
             DISABILITY_CATEGORY.variants[1..],
             codes(DisabilityCategory::ALL.iter().map(|v| v.as_str()).collect())
         );
@@ -225,6 +262,11 @@ mod tests {
             .map(|k| format!("income_{}", k.as_str()))
             .collect();
         assert_eq!(names[11..21], incomes[..]);
+        let expenses: Vec<String> = ExpenseKind::ALL
+            .iter()
+            .map(|k| format!("expense_{}", k.as_str()))
+            .collect();
+        assert_eq!(names[28..], expenses[..]);
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Variable {
     /// A benefit or status the system decides (`program: true`): what explanations start
     /// from, simulations report and the batch computes.
     pub program: bool,
+    /// Paid once when decided (`one_off: true`, e.g. temporary assistance), not every month:
+    /// a simulation reports it as the month's grants, never as a monthly cost times twelve.
+    pub one_off: bool,
     /// Newest first: the first whose start is on or before the date applies.
     pub formulas: Vec<Formula>,
     pub location: Location,
@@ -751,6 +754,7 @@ pub fn read_definitions(file: &str, text: &str, diagnostics: &mut Diagnostics) -
 
 const VARIABLE_KEYS: &[&str] = &[
     "program",
+    "one_off",
     "label",
     "entity",
     "period",
@@ -867,6 +871,17 @@ fn definition(
     }
     pending.sort_by_key(|p| std::cmp::Reverse(p.0));
     let (label, entity, period, ty, reference) = (label?, entity?, period?, ty?, reference?);
+    let one_off = def
+        .get_scalar("one_off")
+        .and_then(marked_yaml::types::MarkedScalarNode::as_bool)
+        .unwrap_or(false);
+    if one_off && ty != Type::Money {
+        diagnostics.push(
+            at.clone(),
+            format!("{name}: 'one_off' is for amounts of money, and this is a {ty}"),
+        );
+        ok = false;
+    }
     if !ok {
         return None;
     }
@@ -882,6 +897,7 @@ fn definition(
                 .get_scalar("program")
                 .and_then(marked_yaml::types::MarkedScalarNode::as_bool)
                 .unwrap_or(false),
+            one_off,
             formulas: Vec::new(),
             location: at,
         },

@@ -19,6 +19,7 @@ fn member(
     head: bool,
     (age, rural, together, category, grade): (i64, bool, bool, u16, i64),
     (wage, pension, basic, deposits, vehicles, homes, able): (i64, i64, i64, i64, i64, i64, u16),
+    (lost, father, mother, institution, medical, education, rehabilitation): Care,
 ) -> Vec<Value> {
     inputs()
         .iter()
@@ -38,14 +39,23 @@ fn member(
             ("deposits", _) => Value::Money(minsheng_core::Fen(deposits)),
             ("vehicles", _) => Value::Int(vehicles),
             ("homes", _) => Value::Int(homes),
+            ("self_care_items_lost", _) => Value::Int(lost),
+            ("father", minsheng_policy::Type::Enum(e)) => Value::Enum(e, father),
+            ("mother", minsheng_policy::Type::Enum(e)) => Value::Enum(e, mother),
+            ("institutional_care", _) => Value::Bool(institution),
+            ("expense_medical", _) => Value::Money(minsheng_core::Fen(medical)),
+            ("expense_education", _) => Value::Money(minsheng_core::Fen(education)),
+            ("expense_rehabilitation", _) => Value::Money(minsheng_core::Fen(rehabilitation)),
             _ => default_value(i),
         })
         .collect()
 }
 
+type Care = (i64, u16, u16, bool, i64, i64, i64);
 type Draw = (
     (i64, bool, bool, u16, i64),
     (i64, i64, i64, i64, i64, i64, u16),
+    Care,
 );
 
 fn member_strategy() -> impl Strategy<Value = Draw> {
@@ -66,19 +76,31 @@ fn member_strategy() -> impl Strategy<Value = Draw> {
             prop_oneof![Just(1i64), Just(0i64), Just(2i64)],
             0u16..3,
         ),
+        (
+            prop_oneof![3 => Just(0i64), 1 => 0i64..7],
+            prop_oneof![3 => Just(0u16), 1 => 0u16..9],
+            prop_oneof![3 => Just(0u16), 1 => 0u16..9],
+            prop::bool::weighted(0.1),
+            prop_oneof![Just(0i64), 0i64..5_000_000],
+            prop_oneof![Just(0i64), 0i64..1_000_000],
+            prop_oneof![Just(0i64), 0i64..1_000_000],
+        ),
     )
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(16))]
     #[test]
-    fn batch_and_interpreter_agree(households in prop::collection::vec(prop::collection::vec(member_strategy(), 1..6), 1..9000)) {
+    fn batch_and_interpreter_agree(
+        households in prop::collection::vec(prop::collection::vec(member_strategy(), 1..6), 1..9000),
+        year in prop_oneof![Just(2023), Just(2025)],
+    ) {
         let policy = catalog();
-        let month = minsheng_core::Month::new(2023, 6).unwrap();
+        let month = minsheng_core::Month::new(year, 6).unwrap();
         let mut population = Population::new(policy.inputs.len());
         let built: Vec<Vec<Vec<Value>>> = households
             .iter()
-            .map(|members| members.iter().enumerate().map(|(i, (a, b))| member(i == 0, *a, *b)).collect())
+            .map(|members| members.iter().enumerate().map(|(i, (a, b, c))| member(i == 0, *a, *b, *c)).collect())
             .collect();
         for h in &built {
             population.push(h);
