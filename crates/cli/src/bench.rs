@@ -275,7 +275,7 @@ fn policy_bench(
                 bail!("{name}: {} rows undefined", column.errors.len());
             }
             let path = out.join("outputs").join(format!("{name}.i64"));
-            write(path, &mut (0..column.len()).map(|r| column.get(r)))?;
+            write(path, &mut column.iter())?;
         }
         let meta = serde_json::json!({
             "persons": population.persons(), "households": population.households(),

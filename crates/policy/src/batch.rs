@@ -92,53 +92,6 @@ impl Packed {
         }
     }
 
-    fn width(&self) -> u8 {
-        match self {
-            Packed::I8(_) => 1,
-            Packed::I16(_) => 2,
-            Packed::I32(_) => 4,
-            Packed::I64(_) => 8,
-        }
-    }
-
-    /// This column at `width` bytes a value (never narrower than it is).
-    fn widened(self, width: u8) -> Packed {
-        if width <= self.width() {
-            return self;
-        }
-        let all = self.read(0..self.len());
-        match width {
-            2 => Packed::I16(all.iter().map(|v| *v as i16).collect()),
-            4 => Packed::I32(all.iter().map(|v| *v as i32).collect()),
-            _ => Packed::I64(all),
-        }
-    }
-
-    /// Appends `other`, widening whichever is narrower.
-    pub fn append(&mut self, other: Packed) {
-        let width = self.width().max(other.width());
-        let this = std::mem::take(self).widened(width);
-        *self = match (this, other.widened(width)) {
-            (Packed::I8(mut a), Packed::I8(b)) => {
-                a.extend(b);
-                Packed::I8(a)
-            }
-            (Packed::I16(mut a), Packed::I16(b)) => {
-                a.extend(b);
-                Packed::I16(a)
-            }
-            (Packed::I32(mut a), Packed::I32(b)) => {
-                a.extend(b);
-                Packed::I32(a)
-            }
-            (a, b) => {
-                let mut all = a.read(0..a.len());
-                all.extend(b.read(0..b.len()));
-                Packed::I64(all)
-            }
-        };
-    }
-
     pub fn len(&self) -> usize {
         match self {
             Packed::I8(c) => c.len(),
@@ -246,24 +199,48 @@ pub fn decode(ty: &Type, raw: i64) -> Value {
 
 type Errors = BTreeMap<usize, EvalError>;
 
-/// A computed column and the rows where it is undefined.
+/// A computed column and the rows where it is undefined. The values stay in the parts the
+/// chunks computed, in row order: joining them into one array would copy every value into
+/// freshly faulted memory, which on a whole city cost more than a tenth of the batch.
 #[derive(Debug, Clone, Default)]
 pub struct Column {
-    pub values: Packed,
+    parts: Vec<Packed>,
+    /// First row of each part.
+    starts: Vec<usize>,
     pub errors: Errors,
 }
 
 impl Column {
+    fn from_parts(parts: Vec<Packed>, errors: Errors) -> Column {
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut next = 0;
+        for p in &parts {
+            starts.push(next);
+            next += p.len();
+        }
+        Column {
+            parts,
+            starts,
+            errors,
+        }
+    }
+
     pub fn get(&self, row: usize) -> i64 {
-        self.values.get(row)
+        let part = self.starts.partition_point(|s| *s <= row).saturating_sub(1);
+        self.parts[part].get(row - self.starts[part])
     }
 
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.starts.last().map_or(0, |s| s + self.parts[self.parts.len() - 1].len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.len() == 0
+        self.len() == 0
+    }
+
+    /// Every value in row order.
+    pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
+        self.parts.iter().flat_map(|p| (0..p.len()).map(|i| p.get(i)))
     }
 }
 
@@ -292,7 +269,7 @@ pub fn run(
         .map(|h0| (h0, (h0 + CHUNK).min(households)))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<Column>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Vec<(Packed, Errors)>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.max(1))
             .map(|_| {
                 scope.spawn(|| {
@@ -314,30 +291,29 @@ pub fn run(
             .collect()
     });
     done.sort_by_key(|(i, _)| *i);
-    let mut columns: Vec<(VarId, Column)> = wanted
-        .iter()
-        .map(|v| {
-            (
-                *v,
-                Column {
-                    values: Packed::default(),
-                    errors: Errors::new(),
-                },
-            )
-        })
-        .collect();
-    for (i, chunk) in done {
-        let h0 = chunks[i].0;
-        for ((id, out), part) in columns.iter_mut().zip(chunk) {
-            let offset = match policy.variables[*id].entity {
-                Entity::Household => h0,
-                Entity::Person => population.member_start[h0],
-            };
-            out.values.append(part.values);
-            out.errors
-                .extend(part.errors.into_iter().map(|(r, e)| (r + offset, e)));
+    let mut parts: Vec<Vec<(Packed, Errors)>> = wanted.iter().map(|_| Vec::new()).collect();
+    for (_, chunk) in done {
+        for (k, part) in chunk.into_iter().enumerate() {
+            parts[k].push(part);
         }
     }
+    let columns = wanted
+        .iter()
+        .zip(parts)
+        .map(|(id, parts)| {
+            let mut errors = Errors::new();
+            let mut values = Vec::with_capacity(parts.len());
+            for (i, (part, part_errors)) in parts.into_iter().enumerate() {
+                let offset = match policy.variables[*id].entity {
+                    Entity::Household => chunks[i].0,
+                    Entity::Person => population.member_start[chunks[i].0],
+                };
+                errors.extend(part_errors.into_iter().map(|(r, e)| (r + offset, e)));
+                values.push(part);
+            }
+            (*id, Column::from_parts(values, errors))
+        })
+        .collect();
     BatchResult { columns }
 }
 
@@ -484,16 +460,13 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    fn wanted(mut self, wanted: &[VarId]) -> Vec<Column> {
+    fn wanted(mut self, wanted: &[VarId]) -> Vec<(Packed, Errors)> {
         wanted
             .iter()
             .map(|id| {
                 let rows = self.rows(self.policy.variables[*id].entity);
                 let c = self.variable(*id);
-                Column {
-                    values: Packed::from_slice(&c.vals.slice(rows)),
-                    errors: c.errors.clone(),
-                }
+                (Packed::from_slice(&c.vals.slice(rows)), c.errors.clone())
             })
             .collect()
     }
