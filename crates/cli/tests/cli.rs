@@ -474,14 +474,7 @@ fn policy_rules_explain_and_simulate_on_a_generated_city() {
     let code = city.ok(&["registry", "show", household]);
     assert!(code.contains(household), "{code}");
     let json = city.ok(&[
-        "policy",
-        "--policy",
-        &policy,
-        "explain",
-        household,
-        "--month",
-        "2025-06",
-        "--json",
+        "policy", "--policy", &policy, "explain", household, "--month", "2025-06", "--json",
     ]);
     let explained: serde_json::Value = serde_json::from_str(&json).unwrap();
     let computations = explained["computations"].as_array().unwrap();
@@ -491,13 +484,7 @@ fn policy_rules_explain_and_simulate_on_a_generated_city() {
         .unwrap();
     assert!(dibao["reference"].as_str().unwrap().contains("seeds/003"));
     let text = city.ok(&[
-        "policy",
-        "--policy",
-        &policy,
-        "explain",
-        household,
-        "--month",
-        "2025-06",
+        "policy", "--policy", &policy, "explain", household, "--month", "2025-06",
     ]);
     assert!(text.contains("低保金"), "{text}");
     assert!(text.contains("自 2023-01-01 起"), "{text}");

@@ -124,6 +124,16 @@ impl Packed {
         }
     }
 
+    /// Rows `range` as `i64`, into a chunk's buffer.
+    fn read_buf(&self, range: std::ops::Range<usize>) -> Buf {
+        match self {
+            Packed::I8(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
+            Packed::I16(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
+            Packed::I32(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
+            Packed::I64(c) => c[range].iter().copied().collect(),
+        }
+    }
+
     /// The sum of the column, read once at its own width: the cheapest possible touch of
     /// every value, the yardstick for the batch.
     pub fn sum(&self) -> i64 {
@@ -204,14 +214,63 @@ type Errors = BTreeMap<usize, EvalError>;
 /// freshly faulted memory, which on a whole city cost more than a tenth of the batch.
 #[derive(Debug, Clone, Default)]
 pub struct Column {
-    parts: Vec<Packed>,
+    parts: Vec<Part>,
     /// First row of each part.
     starts: Vec<usize>,
     pub errors: Errors,
 }
 
+/// One chunk's values of a column. Most program columns are zero for nearly everyone (few
+/// households are on dibao); those keep only the rows that are not.
+#[derive(Debug, Clone)]
+enum Part {
+    Dense(Packed),
+    Sparse {
+        len: usize,
+        rows: Vec<u32>,
+        values: Vec<i64>,
+    },
+}
+
+impl Part {
+    fn new(values: &[i64]) -> Part {
+        let len = values.len();
+        let nonzero = values.iter().filter(|v| **v != 0).count();
+        // A sparse row costs 12 bytes, a dense one at least 1.
+        match u32::try_from(len) {
+            Ok(_) if nonzero * 12 < len => {
+                let (rows, values): (Vec<u32>, Vec<i64>) = values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != 0)
+                    .map(|(r, v)| (r as u32, *v))
+                    .unzip();
+                Part::Sparse { len, rows, values }
+            }
+            _ => Part::Dense(Packed::from_slice(values)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Part::Dense(p) => p.len(),
+            Part::Sparse { len, .. } => *len,
+        }
+    }
+
+    fn get(&self, i: usize) -> i64 {
+        match self {
+            Part::Dense(p) => p.get(i),
+            Part::Sparse { rows, values, .. } => u32::try_from(i)
+                .ok()
+                .and_then(|i| rows.binary_search(&i).ok())
+                .map_or(0, |k| values[k]),
+        }
+    }
+}
+
 impl Column {
-    fn from_parts(parts: Vec<Packed>, errors: Errors) -> Column {
+    fn from_parts(parts: Vec<Part>, errors: Errors) -> Column {
         let mut starts = Vec::with_capacity(parts.len());
         let mut next = 0;
         for p in &parts {
@@ -231,7 +290,9 @@ impl Column {
     }
 
     pub fn len(&self) -> usize {
-        self.starts.last().map_or(0, |s| s + self.parts[self.parts.len() - 1].len())
+        self.starts
+            .last()
+            .map_or(0, |s| s + self.parts[self.parts.len() - 1].len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -240,7 +301,9 @@ impl Column {
 
     /// Every value in row order.
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
-        self.parts.iter().flat_map(|p| (0..p.len()).map(|i| p.get(i)))
+        self.parts
+            .iter()
+            .flat_map(|p| (0..p.len()).map(|i| p.get(i)))
     }
 }
 
@@ -269,7 +332,7 @@ pub fn run(
         .map(|h0| (h0, (h0 + CHUNK).min(households)))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<(Packed, Errors)>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Vec<(Part, Errors)>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.max(1))
             .map(|_| {
                 scope.spawn(|| {
@@ -291,7 +354,7 @@ pub fn run(
             .collect()
     });
     done.sort_by_key(|(i, _)| *i);
-    let mut parts: Vec<Vec<(Packed, Errors)>> = wanted.iter().map(|_| Vec::new()).collect();
+    let mut parts: Vec<Vec<(Part, Errors)>> = wanted.iter().map(|_| Vec::new()).collect();
     for (_, chunk) in done {
         for (k, part) in chunk.into_iter().enumerate() {
             parts[k].push(part);
@@ -317,12 +380,96 @@ pub fn run(
     BatchResult { columns }
 }
 
+thread_local! {
+    /// Buffers of finished chunks, kept for the next chunk on the same thread.
+    static SPARE: std::cell::RefCell<Vec<Vec<i64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Buffers kept per thread: enough for every intermediate column of a chunk of the catalog.
+const SPARE_BUFFERS: usize = 1024;
+
+/// The values of one column of a chunk. Dropped, its memory goes back to the thread's spares and
+/// the next chunk reuses it: fresh memory costs a page fault and the kernel zeroing the page,
+/// which was a fifth of the batch's time when every chunk allocated anew.
+#[derive(Debug, Default)]
+struct Buf(Vec<i64>);
+
+impl Buf {
+    fn with_capacity(rows: usize) -> Buf {
+        let spare = SPARE.with(|s| s.borrow_mut().pop());
+        Buf(match spare {
+            Some(mut v) => {
+                v.clear();
+                v.reserve(rows);
+                v
+            }
+            None => Vec::with_capacity(rows),
+        })
+    }
+
+    fn zeroed(rows: usize) -> Buf {
+        let mut b = Buf::with_capacity(rows);
+        b.0.resize(rows, 0);
+        b
+    }
+}
+
+impl Drop for Buf {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.0);
+        if v.capacity() > 0 {
+            SPARE.with(|s| {
+                let mut s = s.borrow_mut();
+                if s.len() < SPARE_BUFFERS {
+                    s.push(v);
+                }
+            });
+        }
+    }
+}
+
+impl Clone for Buf {
+    fn clone(&self) -> Buf {
+        self.0.iter().copied().collect()
+    }
+}
+
+impl FromIterator<i64> for Buf {
+    fn from_iter<I: IntoIterator<Item = i64>>(iter: I) -> Buf {
+        let iter = iter.into_iter();
+        let mut b = Buf::with_capacity(iter.size_hint().0);
+        b.0.extend(iter);
+        b
+    }
+}
+
+impl<'a> IntoIterator for &'a Buf {
+    type Item = &'a i64;
+    type IntoIter = std::slice::Iter<'a, i64>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl std::ops::Deref for Buf {
+    type Target = Vec<i64>;
+    fn deref(&self) -> &Vec<i64> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Buf {
+    fn deref_mut(&mut self) -> &mut Vec<i64> {
+        &mut self.0
+    }
+}
+
 /// Values of a column inside a chunk: one value for every row (a parameter, a literal, anything
 /// computed from those only) or one per row. Constants are never spread into vectors.
 #[derive(Debug, Clone)]
 enum Vals {
     Const(i64),
-    Col(Vec<i64>),
+    Col(Buf),
 }
 
 impl Vals {
@@ -348,13 +495,13 @@ impl Vals {
     fn slice(&self, rows: usize) -> std::borrow::Cow<'_, [i64]> {
         match self {
             Vals::Const(v) => std::borrow::Cow::Owned(vec![*v; rows]),
-            Vals::Col(c) => std::borrow::Cow::Borrowed(c),
+            Vals::Col(c) => std::borrow::Cow::Borrowed(&c[..]),
         }
     }
 
-    fn into_vec(self, rows: usize) -> Vec<i64> {
+    fn into_buf(self, rows: usize) -> Buf {
         match self {
-            Vals::Const(v) => vec![v; rows],
+            Vals::Const(v) => std::iter::repeat_n(v, rows).collect(),
             Vals::Col(c) => c,
         }
     }
@@ -460,13 +607,13 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    fn wanted(mut self, wanted: &[VarId]) -> Vec<(Packed, Errors)> {
+    fn wanted(mut self, wanted: &[VarId]) -> Vec<(Part, Errors)> {
         wanted
             .iter()
             .map(|id| {
                 let rows = self.rows(self.policy.variables[*id].entity);
                 let c = self.variable(*id);
-                (Packed::from_slice(&c.vals.slice(rows)), c.errors.clone())
+                (Part::new(&c.vals.slice(rows)), c.errors.clone())
             })
             .collect()
     }
@@ -511,7 +658,7 @@ impl<'a> Chunk<'a> {
                         let c = self.eval(b, v.entity);
                         widen(c, &b.ty, &v.ty)
                     });
-                    let mut values = vec![0; rows];
+                    let mut values = Buf::zeroed(rows);
                     let mut errors = Errors::new();
                     let clean = whens.iter().chain(&thens).all(|c| c.errors.is_empty())
                         && base.as_ref().is_none_or(|b| b.errors.is_empty());
@@ -642,7 +789,7 @@ impl<'a> Chunk<'a> {
                 }
                 let rows = self.rows(Entity::Person);
                 let c = Rc::new(Col {
-                    vals: Vals::Col(self.population.inputs[*i].read(self.p0..self.p0 + rows)),
+                    vals: Vals::Col(self.population.inputs[*i].read_buf(self.p0..self.p0 + rows)),
                     errors: Errors::new(),
                 });
                 self.inputs[*i] = Some(Rc::clone(&c));
@@ -657,7 +804,7 @@ impl<'a> Chunk<'a> {
         match &node.ir {
             Ir::Const(v) => Col::constant(encode(*v)),
             Ir::Input(i) => Col {
-                vals: Vals::Col(self.population.inputs[*i].read(self.p0..self.p0 + rows)),
+                vals: Vals::Col(self.population.inputs[*i].read_buf(self.p0..self.p0 + rows)),
                 errors: Errors::new(),
             },
             Ir::PersonVar(v) => owned(self.variable(*v)),
@@ -693,8 +840,8 @@ impl<'a> Chunk<'a> {
                         leaves.iter().map(|l| self.parameter(l)).collect();
                     let c = owned(self.eval(index, entity));
                     let mut errors = c.errors;
-                    let codes = c.vals.into_vec(rows);
-                    let mut values = Vec::with_capacity(rows);
+                    let codes = c.vals.into_buf(rows);
+                    let mut values = Buf::with_capacity(rows);
                     for (r, code) in codes.iter().enumerate() {
                         match table.get(usize::try_from(*code).unwrap_or(usize::MAX)) {
                             Some(Ok(v)) => values.push(*v),
@@ -842,7 +989,7 @@ impl<'a> Chunk<'a> {
                                 }
                             },
                             _ => {
-                                let mut out = Vec::with_capacity(rows);
+                                let mut out = Buf::with_capacity(rows);
                                 for r in 0..rows {
                                     let (x, y) = (left.vals.get(r), right.vals.get(r));
                                     match f(x, y) {
@@ -910,7 +1057,7 @@ impl<'a> Chunk<'a> {
                 let filter = filter.as_ref().map(|f| self.eval(f, Entity::Person));
                 let body = body.as_ref().map(|b| self.eval(b, Entity::Person));
                 let households = self.starts.len() - 1;
-                let mut values = vec![0; households];
+                let mut values = Buf::zeroed(households);
                 let mut errors = Errors::new();
                 let clean = filter.as_ref().is_none_or(|f| f.errors.is_empty())
                     && body.as_ref().is_none_or(|b| b.errors.is_empty());
@@ -1067,7 +1214,7 @@ fn aggregate_slices(
     starts: &[usize],
     filter: Option<&[i64]>,
     body: Option<&[i64]>,
-) -> Option<Vec<i64>> {
+) -> Option<Buf> {
     let households = starts.len() - 1;
     let ranges = (0..households).map(|h| starts[h]..starts[h + 1]);
     // Filters are 0/1: a member who does not pass contributes nothing to a count or a sum.
@@ -1257,6 +1404,31 @@ fn arithmetic(op: BinOp, a: &Type, b: &Type) -> Box<dyn Fn(i64, i64) -> Option<i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_parts_keep_every_value_dense_or_sparse() {
+        let mostly_zero: Vec<i64> = (0..100).map(|i| if i == 37 { -5 } else { 0 }).collect();
+        let dense: Vec<i64> = (0..100).map(|i| i * 1_000).collect();
+        let sparse = Part::new(&mostly_zero);
+        assert!(matches!(sparse, Part::Sparse { .. }));
+        assert!(matches!(Part::new(&dense), Part::Dense(_)));
+        let column = Column::from_parts(
+            vec![Part::new(&dense), sparse, Part::new(&[7])],
+            Errors::new(),
+        );
+        assert_eq!(column.len(), 201);
+        let expected: Vec<i64> = dense
+            .iter()
+            .chain(&mostly_zero)
+            .chain(&[7])
+            .copied()
+            .collect();
+        assert_eq!(column.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(
+            (0..201).map(|r| column.get(r)).collect::<Vec<_>>(),
+            expected
+        );
+    }
 
     #[test]
     fn sixty_four_bit_rounding_matches_the_reference() {
