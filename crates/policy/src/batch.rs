@@ -858,20 +858,8 @@ impl<'a> Chunk<'a> {
                     }
                 }
             },
-            Ir::Neg(a) => {
-                let c = owned(self.eval(a, entity));
-                Col {
-                    vals: c.vals.map(|v| -v),
-                    errors: c.errors,
-                }
-            }
-            Ir::Not(a) => {
-                let c = owned(self.eval(a, entity));
-                Col {
-                    vals: c.vals.map(|v| i64::from(v == 0)),
-                    errors: c.errors,
-                }
-            }
+            Ir::Neg(a) => mapped(self.eval(a, entity), |v| -v),
+            Ir::Not(a) => mapped(self.eval(a, entity), |v| i64::from(v == 0)),
             Ir::If(cond, a, b) => {
                 let c = self.eval(cond, entity);
                 // A condition without errors that is the same for every row: only the taken
@@ -931,11 +919,7 @@ impl<'a> Chunk<'a> {
                             if i64::from(*l != 0) == decided {
                                 return Col::constant(decided);
                             }
-                            let right = owned(self.eval(b, entity));
-                            return Col {
-                                vals: right.vals.map(|v| i64::from(v != 0)),
-                                errors: right.errors,
-                            };
+                            return mapped(self.eval(b, entity), |v| i64::from(v != 0));
                         }
                         let right = self.eval(b, entity);
                         let vals = zip_map(&left.vals, &right.vals, |l, r| {
@@ -1189,13 +1173,27 @@ impl<'a> Chunk<'a> {
 /// Scales an int column to fixed point where a number is expected.
 fn widen(c: Rc<Col>, from: &Type, to: &Type) -> Rc<Col> {
     if *from == Type::Int && *to == Type::Number {
-        let c = owned(c);
-        return Rc::new(Col {
-            vals: c.vals.map(|v| v.saturating_mul(Number::SCALE)),
-            errors: c.errors,
-        });
+        return Rc::new(mapped(c, |v| v.saturating_mul(Number::SCALE)));
     }
     c
+}
+
+/// `f` over a column: in place when nothing else holds it, else in one pass into a new one
+/// (rather than a copy and then a second pass over the copy).
+fn mapped(c: Rc<Col>, f: impl Fn(i64) -> i64) -> Col {
+    match Rc::try_unwrap(c) {
+        Ok(c) => Col {
+            vals: c.vals.map(f),
+            errors: c.errors,
+        },
+        Err(shared) => Col {
+            vals: match &shared.vals {
+                Vals::Const(v) => Vals::Const(f(*v)),
+                Vals::Col(values) => Vals::Col(values.iter().map(|v| f(*v)).collect()),
+            },
+            errors: shared.errors.clone(),
+        },
+    }
 }
 
 /// The column itself, copied only if a variable's cache shares it.
