@@ -100,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// The audit log of every change and every read of a full record.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Measure the performance targets (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -131,6 +136,13 @@ enum PolicyCommand {
         #[arg(long = "set", required = true)]
         changes: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain: report every altered, removed or moved entry (exit 1 if any),
+    /// and print the head hash to keep elsewhere.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -304,6 +316,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = open(&cli.db).await?;
+            let check = store.verify_audit().await?;
+            for p in &check.problems {
+                println!("entry {}: {}", p.id, p.reason);
+            }
+            let unchained = if check.unchained > 0 {
+                format!(" ({} written before the chain existed)", check.unchained)
+            } else {
+                String::new()
+            };
+            if check.problems.is_empty() {
+                println!(
+                    "audit log: {} entries{unchained}, chain intact; head {}",
+                    check.entries,
+                    if check.head.is_empty() {
+                        "(none)"
+                    } else {
+                        check.head.as_str()
+                    }
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!(
+                    "audit log: {} entries{unchained}, {} problem(s): the log was changed outside Minsheng",
+                    check.entries,
+                    check.problems.len()
+                );
+                Ok(ExitCode::FAILURE)
+            }
         }
         Command::Policy { policy, command } => {
             match command {

@@ -398,6 +398,18 @@ async fn household_view_masks_ids_and_audits_reads() {
         expected
     );
 
+    // The log verifies; an entry changed behind Minsheng's back is found and fails the command.
+    let verified = db.ok(&["audit", "verify"]);
+    assert!(verified.contains("chain intact"), "{verified}");
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE id = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let out = db.run(&["audit", "verify"]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("entry 2: its fields do not match its hash"), "{stdout}");
+
     let missing = db.run(&["registry", "show", "NO-SUCH"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));

@@ -1,7 +1,11 @@
-//! The audit log: who read or changed what, when. Append-only; entries are never updated.
-//! (Hash-chaining and `audit verify` come with the assistance-operations work, issue 4.)
+//! The audit log: who read or changed what, when. Append-only, and hash-chained: each entry's
+//! hash covers its own fields and the previous entry's hash, so [`Store::verify_audit`] finds
+//! any entry that was altered, removed or moved. (Removing the newest entries leaves a shorter
+//! valid chain: compare the head hash `audit verify` prints with one kept elsewhere.)
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::bulk::micros;
@@ -16,7 +20,59 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// What `audit verify` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditCheck {
+    pub entries: u64,
+    /// Entries written before the chain existed (migration 0004), all at the start.
+    pub unchained: u64,
+    /// The newest entry's hash: keep it somewhere else to detect a removed tail later.
+    pub head: String,
+    pub problems: Vec<AuditProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditProblem {
+    pub id: i64,
+    pub reason: String,
+}
+
+/// Serialises appends on PostgreSQL (an arbitrary constant naming this lock).
+const AUDIT_LOCK: i64 = 0x4d53_4155_4449_54;
+
+/// SHA-256 over the previous hash and every field, each length-prefixed so that no two
+/// different entries encode alike.
+fn chain_hash(prev: &str, id: i64, at: i64, fields: [&str; 4]) -> String {
+    let mut h = Sha256::new();
+    let (id, at) = (id.to_be_bytes(), at.to_be_bytes());
+    let parts: [&[u8]; 7] = [
+        prev.as_bytes(),
+        &id,
+        &at,
+        fields[0].as_bytes(),
+        fields[1].as_bytes(),
+        fields[2].as_bytes(),
+        fields[3].as_bytes(),
+    ];
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+}
+
+const LAST: &str = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
+const INSERT: &str =
+    "INSERT INTO audit_log (id, at, actor, action, subject, detail, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
 impl Store {
+    /// Appends an entry at the end of the chain. Appends are serialised (SQLite: an immediate
+    /// transaction; PostgreSQL: a transaction-scoped advisory lock), so two writers never
+    /// chain onto the same entry.
     pub async fn audit(
         &self,
         actor: &str,
@@ -25,16 +81,46 @@ impl Store {
         detail: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind(micros(at))
-                .bind(actor)
-                .bind(action)
-                .bind(subject)
-                .bind(detail)
-                .execute(pool)
-                .await?;
-        });
+        let at = micros(at);
+        let fields = [actor, action, subject, detail];
+        macro_rules! append {
+            ($tx:expr) => {{
+                let last = sqlx::query(LAST).fetch_optional(&mut *$tx).await?;
+                let (last_id, prev): (i64, String) = match last {
+                    Some(r) => (r.try_get("id")?, r.try_get("hash")?),
+                    None => (0, String::new()),
+                };
+                let id = last_id + 1;
+                let hash = chain_hash(&prev, id, at, fields);
+                sqlx::query(INSERT)
+                    .bind(id)
+                    .bind(at)
+                    .bind(actor)
+                    .bind(action)
+                    .bind(subject)
+                    .bind(detail)
+                    .bind(&prev)
+                    .bind(&hash)
+                    .execute(&mut *$tx)
+                    .await?;
+            }};
+        }
+        match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                append!(tx);
+                tx.commit().await?;
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(AUDIT_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                append!(tx);
+                tx.commit().await?;
+            }
+        }
         Ok(())
     }
 
@@ -57,5 +143,64 @@ impl Store {
                 })
                 .collect()
         })
+    }
+
+    /// Walks the whole log in id order and recomputes the chain.
+    pub async fn verify_audit(&self) -> Result<AuditCheck> {
+        let mut check = AuditCheck::default();
+        let mut prev = String::new();
+        let mut chained = false;
+        with_pool!(self, pool => {
+            let mut rows = sqlx::query(
+                "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id",
+            )
+            .fetch(pool);
+            while let Some(r) = rows.try_next().await? {
+                let id: i64 = r.try_get("id")?;
+                let hash: String = r.try_get("hash")?;
+                check.entries += 1;
+                if hash.is_empty() {
+                    if chained {
+                        check.problems.push(AuditProblem {
+                            id,
+                            reason: "has no hash but follows chained entries: written outside Minsheng".into(),
+                        });
+                    } else {
+                        check.unchained += 1;
+                    }
+                    continue;
+                }
+                chained = true;
+                let prev_hash: String = r.try_get("prev_hash")?;
+                if prev_hash != prev {
+                    check.problems.push(AuditProblem {
+                        id,
+                        reason: "does not follow the entry before it: an entry was removed or moved".into(),
+                    });
+                }
+                let fields: [String; 4] = [
+                    r.try_get("actor")?,
+                    r.try_get("action")?,
+                    r.try_get("subject")?,
+                    r.try_get("detail")?,
+                ];
+                let at: i64 = r.try_get("at")?;
+                let recomputed = chain_hash(
+                    &prev_hash,
+                    id,
+                    at,
+                    [&fields[0], &fields[1], &fields[2], &fields[3]],
+                );
+                if recomputed != hash {
+                    check.problems.push(AuditProblem {
+                        id,
+                        reason: "its fields do not match its hash: the entry was altered".into(),
+                    });
+                }
+                prev = hash;
+            }
+        });
+        check.head = prev;
+        Ok(check)
     }
 }

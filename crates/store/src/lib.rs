@@ -20,7 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
-pub use audit::AuditEntry;
+pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
 pub use registry::{ExportedPerson, RegistryCounts};
 

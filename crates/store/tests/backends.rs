@@ -86,7 +86,86 @@ on_both_backends!(
     later_loads_join_existing_households,
     lookups_for_import_checks,
     audit_entries_are_kept_in_order,
+    audit_chain_finds_altered_moved_and_removed_entries,
 );
+
+/// Changes the database behind the store's back, as an intruder with SQL access would.
+async fn tamper(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
+    let ok = store.verify_audit().await.unwrap();
+    assert_eq!((ok.entries, ok.problems.len()), (0, 0));
+    for i in 0..5 {
+        store
+            .audit("alice", "read_household", &format!("H{i}"), "", t(i))
+            .await
+            .unwrap();
+    }
+    // Concurrent writers each chain onto a different entry.
+    let writers: Vec<_> = (0..12)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .audit("bob", "record_change", &format!("P{i}"), "x", t(10 + i))
+                    .await
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap().unwrap();
+    }
+    let ok = store.verify_audit().await.unwrap();
+    assert_eq!(ok.entries, 17);
+    assert!(ok.problems.is_empty(), "{:?}", ok.problems);
+    assert_eq!(ok.head.len(), 64);
+
+    let problems = |check: minsheng_store::AuditCheck| -> Vec<(i64, String)> {
+        check
+            .problems
+            .into_iter()
+            .map(|p| (p.id, p.reason.split(':').next().unwrap_or("").to_string()))
+            .collect()
+    };
+
+    tamper(
+        store,
+        "UPDATE audit_log SET detail = 'on=2099-01-01' WHERE id = 3",
+    )
+    .await;
+    let found = problems(store.verify_audit().await.unwrap());
+    assert_eq!(found, [(3, "its fields do not match its hash".to_string())]);
+    tamper(store, "UPDATE audit_log SET detail = '' WHERE id = 3").await;
+    assert!(store.verify_audit().await.unwrap().problems.is_empty());
+
+    // Two entries swapped.
+    tamper(store, "UPDATE audit_log SET id = -1 WHERE id = 1").await;
+    tamper(store, "UPDATE audit_log SET id = 1 WHERE id = 2").await;
+    tamper(store, "UPDATE audit_log SET id = 2 WHERE id = -1").await;
+    let found: Vec<i64> = problems(store.verify_audit().await.unwrap())
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert!(found.contains(&1) && found.contains(&2), "{found:?}");
+    tamper(store, "UPDATE audit_log SET id = -1 WHERE id = 2").await;
+    tamper(store, "UPDATE audit_log SET id = 2 WHERE id = 1").await;
+    tamper(store, "UPDATE audit_log SET id = 1 WHERE id = -1").await;
+    assert!(store.verify_audit().await.unwrap().problems.is_empty());
+
+    // One removed.
+    tamper(store, "DELETE FROM audit_log WHERE id = 4").await;
+    let found = problems(store.verify_audit().await.unwrap());
+    assert_eq!(
+        found,
+        [(5, "does not follow the entry before it".to_string())]
+    );
+}
 
 fn t(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
