@@ -38,7 +38,7 @@ pub struct AuditProblem {
 }
 
 /// Serialises appends on PostgreSQL (an arbitrary constant naming this lock).
-const AUDIT_LOCK: i64 = 0x4d53_4155_4449_54;
+const AUDIT_LOCK: i64 = 0x004d_5341_5544_4954;
 
 /// SHA-256 over the previous hash and every field, each length-prefixed so that no two
 /// different entries encode alike.
