@@ -5,6 +5,7 @@
 //! [`Progress`]; the clock is passed in as [`Clock`] values.
 
 pub mod areas;
+pub mod calendar;
 pub mod export;
 pub mod generate;
 pub mod import;

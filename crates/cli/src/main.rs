@@ -100,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// China's holiday calendar, for deadlines counted in working days.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// The audit log of every change and every read of a full record.
     Audit {
         #[command(subcommand)]
@@ -135,6 +140,24 @@ enum PolicyCommand {
         /// `--set dibao.standard.urban=+5%`.
         #[arg(long = "set", required = true)]
         changes: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Load a calendar file (date,kind,occasion); each year in it replaces that year.
+    Import { file: PathBuf },
+    /// The years loaded and their holidays and swapped working days.
+    Show {
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// The last day of a deadline of N working days starting on a day.
+    Deadline {
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        working_days: u32,
     },
 }
 
@@ -313,6 +336,47 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 AreasCommand::Export { file } => {
                     let n = minsheng_app::areas::export_areas(&store, &file).await?;
                     println!("{n} areas written to {}.", file.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { command } => {
+            let store = open(&cli.db).await?;
+            match command {
+                CalendarCommand::Import { file } => {
+                    let years =
+                        minsheng_app::calendar::import_calendar(&store, &file, &cli.actor, clock)
+                            .await?;
+                    let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+                    println!(
+                        "Calendar loaded for {} from {}.",
+                        years.join(", "),
+                        file.display()
+                    );
+                }
+                CalendarCommand::Show { year } => {
+                    let calendar = store.work_calendar().await?;
+                    let years: Vec<i32> = calendar.years().collect();
+                    if years.is_empty() {
+                        println!("No calendar loaded (minsheng calendar import FILE).");
+                    }
+                    for y in years.iter().filter(|y| year.is_none_or(|w| w == **y)) {
+                        println!("{y}:");
+                        for d in calendar.days_of(*y) {
+                            let kind = match d.kind {
+                                minsheng_core::DayKind::Holiday => "休",
+                                minsheng_core::DayKind::Workday => "班",
+                            };
+                            println!("  {} {} {kind} {}", d.date, d.date.format("%a"), d.occasion);
+                        }
+                    }
+                }
+                CalendarCommand::Deadline { from, working_days } => {
+                    let day = minsheng_app::calendar::deadline(&store, from, working_days).await?;
+                    println!(
+                        "{working_days} working days from {from}: {day} ({})",
+                        day.format("%a")
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -408,11 +408,74 @@ async fn household_view_masks_ids_and_audits_reads() {
     let out = db.run(&["audit", "verify"]);
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("entry 2: its fields do not match its hash"), "{stdout}");
+    assert!(
+        stdout.contains("entry 2: its fields do not match its hash"),
+        "{stdout}"
+    );
 
     let missing = db.run(&["registry", "show", "NO-SUCH"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+}
+
+#[test]
+fn deadlines_count_working_days_of_the_loaded_calendar_only() {
+    let db = Db::sqlite();
+    let out = db.run(&[
+        "calendar",
+        "deadline",
+        "--from",
+        "2025-09-30",
+        "--working-days",
+        "3",
+    ]);
+    assert!(!out.status.success(), "no calendar loaded: no guess");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no holiday calendar is loaded for 2025"));
+
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/calendar/cn-public-holidays.csv");
+    let loaded = db.ok(&["calendar", "import", path_str(&shared)]);
+    assert!(loaded.contains("2024, 2025, 2026"), "{loaded}");
+    // 1–8 October 2025 off, Saturday 11 October worked.
+    let due = db.ok(&[
+        "calendar",
+        "deadline",
+        "--from",
+        "2025-09-30",
+        "--working-days",
+        "3",
+    ]);
+    assert!(due.contains(": 2025-10-11"), "{due}");
+
+    // A bad file is reported row by row and changes nothing.
+    let bad = db.path("bad.csv");
+    std::fs::write(
+        &bad,
+        "date,kind,occasion\n2025-10-01,workday,国庆节\n2025-13-01,holiday,?\n",
+    )
+    .unwrap();
+    let out = db.run(&["calendar", "import", path_str(&bad)]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 3: date"), "{stderr}");
+    let due = db.ok(&[
+        "calendar",
+        "deadline",
+        "--from",
+        "2025-09-30",
+        "--working-days",
+        "3",
+    ]);
+    assert!(due.contains(": 2025-10-11"), "{due}");
+    let weekday_worked = db.path("weekday.csv");
+    std::fs::write(
+        &weekday_worked,
+        "date,kind,occasion\n2025-10-09,workday,国庆节\n",
+    )
+    .unwrap();
+    let out = db.run(&["calendar", "import", path_str(&weekday_worked)]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2025-10-09"));
 }
 
 #[test]

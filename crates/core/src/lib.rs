@@ -4,6 +4,7 @@
 //! clock; callers pass "now" in. Everything here can be tested with plain values.
 
 pub mod area;
+pub mod calendar;
 pub mod error;
 pub mod id_number;
 pub mod money;
@@ -12,6 +13,7 @@ pub mod registry;
 pub mod timeline;
 
 pub use area::{AreaCode, AreaLevel};
+pub use calendar::{CalendarDay, CalendarError, DayKind, WorkCalendar};
 pub use error::FieldError;
 pub use id_number::IdNumber;
 pub use money::Fen;

@@ -13,8 +13,12 @@ use crate::write::WriteError;
 
 pub const AREA_COLUMNS: [&str; 3] = ["code", "name", "urban"];
 
-/// Reads an area list. Every bad row is reported; any bad row and no area is returned.
-pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, RosterError> {
+/// The rows of a small CSV file with exactly the columns `columns`, numbered by file line (the
+/// header is line 1). A row that is not CSV comes back as its error, for the row report.
+pub(crate) fn read_table(
+    path: &Path,
+    columns: &[&str],
+) -> Result<Vec<(u64, Result<csv::StringRecord, String>)>, RosterError> {
     let unreadable = |reason: String| RosterError::Unreadable {
         path: path.display().to_string(),
         reason,
@@ -27,26 +31,34 @@ pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, Roste
         .headers()
         .map_err(|e| unreadable(e.to_string()))?
         .iter()
-        .map(|h| h.trim().to_string())
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
-    if header != AREA_COLUMNS {
+    if header != columns {
         return Err(RosterError::Header(vec![format!(
             "expected the columns {}, found {}",
-            AREA_COLUMNS.join(","),
+            columns.join(","),
             header.join(",")
         )]));
     }
+    Ok(reader
+        .records()
+        .enumerate()
+        .map(|(i, r)| (i as u64 + 2, r.map_err(|e| e.to_string())))
+        .collect())
+}
+
+/// Reads an area list. Every bad row is reported; any bad row and no area is returned.
+pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, RosterError> {
     let mut areas = Vec::new();
     let mut errors = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
+    for (line, record) in read_table(path, &AREA_COLUMNS)? {
         let record = match record {
             Ok(r) => r,
-            Err(e) => {
+            Err(reason) => {
                 errors.push(RowError {
                     line,
                     field: "(row)".into(),
-                    reason: e.to_string(),
+                    reason,
                 });
                 continue;
             }

@@ -10,6 +10,7 @@
 
 mod audit;
 mod bulk;
+mod calendar;
 mod registry;
 
 use std::path::Path;

@@ -87,7 +87,46 @@ on_both_backends!(
     lookups_for_import_checks,
     audit_entries_are_kept_in_order,
     audit_chain_finds_altered_moved_and_removed_entries,
+    the_holiday_calendar_is_replaced_a_year_at_a_time,
 );
+
+async fn the_holiday_calendar_is_replaced_a_year_at_a_time(store: &Store) {
+    use minsheng_core::{CalendarDay, DayKind};
+    let day = |date: &str, kind, occasion: &str| CalendarDay {
+        date: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+        kind,
+        occasion: occasion.into(),
+    };
+    assert_eq!(store.work_calendar().await.unwrap().years().count(), 0);
+    let first = vec![
+        day("2024-10-01", DayKind::Holiday, "国庆节"),
+        day("2024-10-12", DayKind::Workday, "国庆节"),
+        day("2025-10-01", DayKind::Holiday, "国庆节"),
+        day("2025-10-02", DayKind::Holiday, "国庆节"),
+    ];
+    assert_eq!(
+        store.replace_calendar_years(&first).await.unwrap(),
+        [2024, 2025]
+    );
+    // A corrected 2025 replaces 2025 and leaves 2024 alone.
+    let corrected = vec![
+        day("2025-09-28", DayKind::Workday, "国庆节、中秋节"),
+        day("2025-10-01", DayKind::Holiday, "国庆节、中秋节"),
+    ];
+    store.replace_calendar_years(&corrected).await.unwrap();
+    let calendar = store.work_calendar().await.unwrap();
+    assert_eq!(calendar.years().collect::<Vec<_>>(), [2024, 2025]);
+    assert_eq!(calendar.days_of(2024).count(), 2);
+    let days_2025: Vec<CalendarDay> = calendar.days_of(2025).cloned().collect();
+    assert_eq!(days_2025, corrected);
+    let sunday = NaiveDate::from_ymd_opt(2025, 9, 28).unwrap();
+    assert_eq!(calendar.is_working_day(sunday), Ok(true));
+    assert_eq!(
+        calendar.is_working_day(NaiveDate::from_ymd_opt(2025, 10, 2).unwrap()),
+        Ok(true),
+        "the corrected year no longer lists 2 October"
+    );
+}
 
 /// Changes the database behind the store's back, as an intruder with SQL access would.
 async fn tamper(store: &Store, sql: &str) {

@@ -1,0 +1,262 @@
+//! Working days. MCA deadlines ("the survey starts within 3 working days", "the county decides
+//! within 10 working days") are counted in working days of China's holiday calendar, where
+//! some weekend days are working days (调休) and some weekdays are holidays.
+//!
+//! A calendar knows only the years it was given: a count that reaches into a year with no
+//! calendar loaded is an error, never a guess from the Monday–Friday rule.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// How a date differs from the Monday–Friday rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayKind {
+    /// A day off, whatever weekday it is (法定节假日, or a day swapped into the break).
+    Holiday,
+    /// A Saturday or Sunday that is a working day (调休上班).
+    Workday,
+}
+
+impl DayKind {
+    pub fn parse(text: &str) -> Result<DayKind, String> {
+        match text.trim() {
+            "holiday" | "休" => Ok(DayKind::Holiday),
+            "workday" | "班" => Ok(DayKind::Workday),
+            other => Err(format!("'{other}' is not holiday or workday")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+        }
+    }
+}
+
+/// One row of a published calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    /// 元旦, 春节 …
+    pub occasion: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    #[error(
+        "no holiday calendar is loaded for {0}; load the State Council's notice for that year"
+    )]
+    YearNotLoaded(i32),
+    #[error("{date}: a holiday on a weekend or a working day on a weekday says nothing ({kind})")]
+    Pointless { date: NaiveDate, kind: &'static str },
+    #[error("{0} is listed twice")]
+    Twice(NaiveDate),
+}
+
+/// The working-day calendar of the years it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkCalendar {
+    years: BTreeSet<i32>,
+    exceptions: BTreeMap<NaiveDate, CalendarDay>,
+}
+
+fn weekend(date: NaiveDate) -> bool {
+    matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+impl WorkCalendar {
+    /// A calendar of the years that `days` mention. Each year's notice lists every exception,
+    /// so a year with at least one row counts as loaded.
+    pub fn new(days: Vec<CalendarDay>) -> Result<WorkCalendar, CalendarError> {
+        let mut calendar = WorkCalendar::default();
+        for day in days {
+            let pointless = match day.kind {
+                DayKind::Workday => !weekend(day.date),
+                // A weekend day inside a break is listed by some notices; it is harmless.
+                DayKind::Holiday => false,
+            };
+            if pointless {
+                return Err(CalendarError::Pointless {
+                    date: day.date,
+                    kind: day.kind.as_str(),
+                });
+            }
+            calendar.years.insert(day.date.year());
+            if calendar.exceptions.insert(day.date, day.clone()).is_some() {
+                return Err(CalendarError::Twice(day.date));
+            }
+        }
+        Ok(calendar)
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    /// The listed exceptions of one year, in date order.
+    pub fn days_of(&self, year: i32) -> impl Iterator<Item = &CalendarDay> + '_ {
+        self.exceptions
+            .values()
+            .filter(move |d| d.date.year() == year)
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarError> {
+        if !self.years.contains(&date.year()) {
+            return Err(CalendarError::YearNotLoaded(date.year()));
+        }
+        Ok(match self.exceptions.get(&date).map(|d| d.kind) {
+            Some(DayKind::Holiday) => false,
+            Some(DayKind::Workday) => true,
+            None => !weekend(date),
+        })
+    }
+
+    /// The `n`th working day after `start` (`start` itself not counted): the last day of a
+    /// deadline of `n` working days that starts on `start`.
+    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        let mut date = start;
+        let mut left = n;
+        while left > 0 {
+            date = next_day(date)?;
+            if self.is_working_day(date)? {
+                left -= 1;
+            }
+        }
+        Ok(date)
+    }
+
+    /// Working days after `from` up to and including `to` (negative when `to` is earlier):
+    /// how many working days have passed, or remain before a deadline.
+    pub fn working_days_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<i64, CalendarError> {
+        let (start, end, sign) = if from <= to {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let mut count = 0;
+        let mut date = start;
+        while date < end {
+            date = next_day(date)?;
+            if self.is_working_day(date)? {
+                count += 1;
+            }
+        }
+        Ok(sign * count)
+    }
+}
+
+fn next_day(date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+    date.checked_add_days(Days::new(1))
+        .ok_or(CalendarError::YearNotLoaded(date.year() + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn day(date: NaiveDate, kind: DayKind) -> CalendarDay {
+        CalendarDay {
+            date,
+            kind,
+            occasion: "国庆节".into(),
+        }
+    }
+
+    /// 2025: 国庆节、中秋节 1–8 October off; Sunday 28 September and Saturday 11 October worked.
+    fn national_day_2025() -> WorkCalendar {
+        let mut days: Vec<CalendarDay> = (1..=8)
+            .map(|i| day(d(2025, 10, i), DayKind::Holiday))
+            .collect();
+        days.push(day(d(2025, 9, 28), DayKind::Workday));
+        days.push(day(d(2025, 10, 11), DayKind::Workday));
+        WorkCalendar::new(days).unwrap()
+    }
+
+    #[test]
+    fn swapped_weekend_days_and_holidays_count_as_published() {
+        let c = national_day_2025();
+        assert_eq!(c.is_working_day(d(2025, 9, 28)), Ok(true), "Sunday worked");
+        assert_eq!(c.is_working_day(d(2025, 10, 3)), Ok(false), "Friday off");
+        assert_eq!(
+            c.is_working_day(d(2025, 10, 11)),
+            Ok(true),
+            "Saturday worked"
+        );
+        assert_eq!(
+            c.is_working_day(d(2025, 10, 12)),
+            Ok(false),
+            "an ordinary Sunday"
+        );
+        assert_eq!(
+            c.is_working_day(d(2025, 10, 9)),
+            Ok(true),
+            "an ordinary Thursday"
+        );
+    }
+
+    #[test]
+    fn deadlines_skip_the_break_and_count_the_swapped_saturday() {
+        let c = national_day_2025();
+        // Accepted on Friday 26 September: 3 working days are Sun 28, Mon 29, Tue 30.
+        assert_eq!(c.add_working_days(d(2025, 9, 26), 3), Ok(d(2025, 9, 30)));
+        // Accepted on Tuesday 30 September: the 8 days off are skipped; Thu 9, Fri 10, Sat 11.
+        assert_eq!(c.add_working_days(d(2025, 9, 30), 3), Ok(d(2025, 10, 11)));
+        assert_eq!(c.add_working_days(d(2025, 9, 30), 0), Ok(d(2025, 9, 30)));
+        assert_eq!(
+            c.working_days_between(d(2025, 9, 30), d(2025, 10, 11)),
+            Ok(3)
+        );
+        assert_eq!(
+            c.working_days_between(d(2025, 10, 11), d(2025, 9, 30)),
+            Ok(-3)
+        );
+        assert_eq!(
+            c.working_days_between(d(2025, 10, 1), d(2025, 10, 8)),
+            Ok(0)
+        );
+    }
+
+    #[test]
+    fn a_year_without_a_calendar_is_an_error_not_a_guess() {
+        let c = national_day_2025();
+        assert_eq!(
+            c.is_working_day(d(2026, 1, 5)),
+            Err(CalendarError::YearNotLoaded(2026))
+        );
+        // A deadline that runs past 31 December 2025 needs 2026's calendar.
+        assert_eq!(
+            c.add_working_days(d(2025, 12, 30), 5),
+            Err(CalendarError::YearNotLoaded(2026))
+        );
+    }
+
+    #[test]
+    fn a_malformed_calendar_is_refused() {
+        let weekday_worked = vec![day(d(2025, 10, 9), DayKind::Workday)];
+        assert!(matches!(
+            WorkCalendar::new(weekday_worked),
+            Err(CalendarError::Pointless { .. })
+        ));
+        let twice = vec![
+            day(d(2025, 10, 1), DayKind::Holiday),
+            day(d(2025, 10, 1), DayKind::Holiday),
+        ];
+        assert_eq!(
+            WorkCalendar::new(twice),
+            Err(CalendarError::Twice(d(2025, 10, 1)))
+        );
+    }
+}

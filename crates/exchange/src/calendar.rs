@@ -1,0 +1,82 @@
+//! The holiday calendar as published (`date,kind,occasion`, one row per date that differs from
+//! the Monday–Friday rule): `../shared/calendar/cn-public-holidays.csv` has 2024–2026, and an
+//! operator loads each new year's notice with `minsheng calendar import`.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use minsheng_core::{CalendarDay, DayKind};
+
+use crate::areas::read_table;
+use crate::columns::RowError;
+use crate::read::RosterError;
+
+pub const CALENDAR_COLUMNS: [&str; 3] = ["date", "kind", "occasion"];
+
+/// Reads a calendar file. Every bad row is reported; any bad row and no day is returned.
+pub fn read_calendar(path: &Path) -> Result<Result<Vec<CalendarDay>, Vec<RowError>>, RosterError> {
+    let mut days = Vec::new();
+    let mut errors = Vec::new();
+    for (line, record) in read_table(path, &CALENDAR_COLUMNS)? {
+        let fail = |field: &str, reason: String| RowError {
+            line,
+            field: field.into(),
+            reason,
+        };
+        let record = match record {
+            Ok(r) => r,
+            Err(reason) => {
+                errors.push(fail("(row)", reason));
+                continue;
+            }
+        };
+        let date = NaiveDate::parse_from_str(record[0].trim(), "%Y-%m-%d").map_err(|_| {
+            fail(
+                "date",
+                format!("'{}' is not a date (YYYY-MM-DD)", &record[0]),
+            )
+        });
+        let kind = DayKind::parse(&record[1]).map_err(|e| fail("kind", e));
+        match (date, kind) {
+            (Ok(date), Ok(kind)) => days.push(CalendarDay {
+                date,
+                kind,
+                occasion: record[2].trim().to_string(),
+            }),
+            (date, kind) => errors.extend(date.err().into_iter().chain(kind.err())),
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(days)
+    } else {
+        Err(errors)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_calendar_reads_and_bad_rows_are_named() {
+        let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/calendar/cn-public-holidays.csv");
+        let days = read_calendar(&shared).unwrap().unwrap();
+        let calendar = minsheng_core::WorkCalendar::new(days).unwrap();
+        assert_eq!(calendar.years().collect::<Vec<_>>(), [2024, 2025, 2026]);
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(calendar.is_working_day(day("2025-09-28")), Ok(true));
+        assert_eq!(calendar.is_working_day(day("2025-10-08")), Ok(false));
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            "date,kind,occasion\n2027-02-30,holiday,春节\n2027-02-06,off,春节\n",
+        )
+        .unwrap();
+        let errors = read_calendar(&bad).unwrap().unwrap_err();
+        let found: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(found, [(2, "date"), (3, "kind")]);
+    }
+}
