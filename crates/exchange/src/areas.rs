@@ -13,12 +13,15 @@ use crate::write::WriteError;
 
 pub const AREA_COLUMNS: [&str; 3] = ["code", "name", "urban"];
 
+/// A data row of a small CSV file: its file line, and the record or why it is not one.
+pub(crate) type TableRow = (u64, Result<csv::StringRecord, String>);
+
 /// The rows of a small CSV file with exactly the columns `columns`, numbered by file line (the
 /// header is line 1). A row that is not CSV comes back as its error, for the row report.
 pub(crate) fn read_table(
     path: &Path,
     columns: &[&str],
-) -> Result<Vec<(u64, Result<csv::StringRecord, String>)>, RosterError> {
+) -> Result<Vec<TableRow>, RosterError> {
     let unreadable = |reason: String| RosterError::Unreadable {
         path: path.display().to_string(),
         reason,
