@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use minsheng_core::{CalendarError, WorkCalendar};
-use minsheng_exchange::{read_calendar, RosterError, RowError};
+use minsheng_exchange::{parse_calendar, read_calendar, RosterError, RowError};
 use minsheng_store::{Store, StoreError};
 
 use crate::Clock;
@@ -44,6 +44,50 @@ pub async fn import_calendar(
         )
         .await?;
     Ok(years)
+}
+
+/// The calendars in the repository's `calendar/` folder, built in: what a demo database starts
+/// with.
+const BUNDLED: &[(&str, &str)] = &[
+    (
+        "calendar/cn-2024.csv",
+        include_str!("../../../calendar/cn-2024.csv"),
+    ),
+    (
+        "calendar/cn-2025.csv",
+        include_str!("../../../calendar/cn-2025.csv"),
+    ),
+    (
+        "calendar/cn-2026.csv",
+        include_str!("../../../calendar/cn-2026.csv"),
+    ),
+];
+
+/// Loads the built-in calendars of the years the database does not have yet. Returns the
+/// years loaded.
+pub async fn load_bundled(
+    store: &Store,
+    actor: &str,
+    clock: Clock,
+) -> Result<Vec<i32>, CalendarFileError> {
+    let have: Vec<i32> = store.work_calendar().await?.years().collect();
+    let mut loaded = Vec::new();
+    for (name, text) in BUNDLED {
+        let days = parse_calendar(text, name)?.map_err(CalendarFileError::Rows)?;
+        WorkCalendar::new(days.clone())?;
+        if days
+            .iter()
+            .any(|d| have.contains(&chrono::Datelike::year(&d.date)))
+        {
+            continue;
+        }
+        let years = store.replace_calendar_years(&days).await?;
+        store
+            .audit(actor, "import_calendar", name, "built in", clock.now)
+            .await?;
+        loaded.extend(years);
+    }
+    Ok(loaded)
 }
 
 /// The last day of a deadline of `working_days` starting on `from`.

@@ -252,6 +252,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     cli.db, counts.persons
                 );
             }
+            let years = minsheng_app::calendar::load_bundled(&store, &cli.actor, clock).await?;
+            if !years.is_empty() {
+                let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+                println!(
+                    "Holiday calendar loaded for {} (calendar/).",
+                    years.join(", ")
+                );
+            }
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
                 println!("\nOne household of the demo city:\n");

@@ -494,9 +494,24 @@ fn demo_generates_once_and_shows_a_household() {
     let first = db.ok(&["demo", "--people", "300"]);
     assert!(first.contains("below dibao line"), "{first}");
     assert!(first.contains("One household of the demo city"), "{first}");
+    assert!(
+        first.contains("Holiday calendar loaded for 2024, 2025, 2026"),
+        "{first}"
+    );
     let second = db.ok(&["demo", "--people", "300"]);
     assert!(second.contains("already in"), "{second}");
+    assert!(!second.contains("Holiday calendar loaded"), "{second}");
     assert_eq!(db.persons(), 300);
+    // The built-in 2026 calendar: 1–7 October off, Saturday 10 October worked.
+    let due = db.ok(&[
+        "calendar",
+        "deadline",
+        "--from",
+        "2026-09-30",
+        "--working-days",
+        "3",
+    ]);
+    assert!(due.contains(": 2026-10-10"), "{due}");
 }
 
 #[test]

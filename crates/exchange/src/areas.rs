@@ -18,21 +18,29 @@ pub(crate) type TableRow = (u64, Result<csv::StringRecord, String>);
 
 /// The rows of a small CSV file with exactly the columns `columns`, numbered by file line (the
 /// header is line 1). A row that is not CSV comes back as its error, for the row report.
-pub(crate) fn read_table(
-    path: &Path,
+pub(crate) fn read_table(path: &Path, columns: &[&str]) -> Result<Vec<TableRow>, RosterError> {
+    let file = File::open(path).map_err(|e| RosterError::Unreadable {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    table_rows(file, &path.display().to_string(), columns)
+}
+
+/// [`read_table`] over any reader; `name` names it in errors.
+pub(crate) fn table_rows(
+    input: impl std::io::Read,
+    name: &str,
     columns: &[&str],
 ) -> Result<Vec<TableRow>, RosterError> {
-    let unreadable = |reason: String| RosterError::Unreadable {
-        path: path.display().to_string(),
-        reason,
-    };
-    let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(file);
+        .from_reader(input);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| unreadable(e.to_string()))?
+        .map_err(|e| RosterError::Unreadable {
+            path: name.to_string(),
+            reason: e.to_string(),
+        })?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();

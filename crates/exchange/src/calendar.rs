@@ -7,17 +7,28 @@ use std::path::Path;
 use chrono::NaiveDate;
 use minsheng_core::{CalendarDay, DayKind};
 
-use crate::areas::read_table;
+use crate::areas::{read_table, table_rows, TableRow};
 use crate::columns::RowError;
 use crate::read::RosterError;
 
 pub const CALENDAR_COLUMNS: [&str; 3] = ["date", "kind", "occasion"];
 
+type Days = Result<Vec<CalendarDay>, Vec<RowError>>;
+
 /// Reads a calendar file. Every bad row is reported; any bad row and no day is returned.
-pub fn read_calendar(path: &Path) -> Result<Result<Vec<CalendarDay>, Vec<RowError>>, RosterError> {
+pub fn read_calendar(path: &Path) -> Result<Days, RosterError> {
+    Ok(days(read_table(path, &CALENDAR_COLUMNS)?))
+}
+
+/// [`read_calendar`] over the text of a file (`name` names it in errors).
+pub fn parse_calendar(text: &str, name: &str) -> Result<Days, RosterError> {
+    Ok(days(table_rows(text.as_bytes(), name, &CALENDAR_COLUMNS)?))
+}
+
+fn days(rows: Vec<TableRow>) -> Days {
     let mut days = Vec::new();
     let mut errors = Vec::new();
-    for (line, record) in read_table(path, &CALENDAR_COLUMNS)? {
+    for (line, record) in rows {
         let fail = |field: &str, reason: String| RowError {
             line,
             field: field.into(),
@@ -46,11 +57,11 @@ pub fn read_calendar(path: &Path) -> Result<Result<Vec<CalendarDay>, Vec<RowErro
             (date, kind) => errors.extend(date.err().into_iter().chain(kind.err())),
         }
     }
-    Ok(if errors.is_empty() {
+    if errors.is_empty() {
         Ok(days)
     } else {
         Err(errors)
-    })
+    }
 }
 
 #[cfg(test)]

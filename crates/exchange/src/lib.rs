@@ -12,7 +12,7 @@ mod read;
 mod write;
 
 pub use areas::{read_areas, write_areas, AREA_COLUMNS};
-pub use calendar::{read_calendar, CALENDAR_COLUMNS};
+pub use calendar::{parse_calendar, read_calendar, CALENDAR_COLUMNS};
 pub use columns::{parse_change, parse_row, to_record, Column, Layout, RowError, COLUMNS};
 pub use read::{open_roster, Format, Roster, RosterError, RosterRow};
 pub use write::{RosterWriter, WriteError};
