@@ -922,13 +922,13 @@ impl<'a> Chunk<'a> {
                             return mapped(self.eval(b, entity), |v| i64::from(v != 0));
                         }
                         let right = self.eval(b, entity);
-                        let vals = zip_map(&left.vals, &right.vals, |l, r| {
-                            if i64::from(l != 0) == decided {
-                                decided
-                            } else {
-                                i64::from(r != 0)
-                            }
-                        });
+                        // Booleans are always 0 or 1 here, so the operators are bitwise and
+                        // the loop has no branch.
+                        let vals = if *op == BinOp::And {
+                            zip_map(&left.vals, &right.vals, |l, r| l & r)
+                        } else {
+                            zip_map(&left.vals, &right.vals, |l, r| l | r)
+                        };
                         let mut out = Col {
                             vals,
                             errors: left.errors.clone(),
