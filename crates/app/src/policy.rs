@@ -25,6 +25,11 @@ pub async fn load(
     progress: &dyn Progress,
 ) -> Result<Registry, StoreError> {
     let mut population = Population::new(policy.inputs.len());
+    let counts = store.counts().await?;
+    population.reserve(
+        usize::try_from(counts.persons).unwrap_or(0),
+        usize::try_from(counts.households).unwrap_or(0),
+    );
     let mut districts = Vec::new();
     let mut current: Vec<Registration> = Vec::new();
     let flush = |current: &mut Vec<Registration>,

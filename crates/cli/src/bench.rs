@@ -126,6 +126,8 @@ fn policy_bench(
     // timed as building); only a sample of households is kept, for the explain timing.
     let started = Instant::now();
     let mut population = Population::new(policy.inputs.len());
+    // The registry knows its size before it is read; so does the generator.
+    population.reserve(people as usize, (people as usize).div_ceil(2));
     let mut built = Duration::ZERO;
     let mut sample: Vec<Vec<minsheng_core::registry::Registration>> = Vec::new();
     let every = (people / 2_000).max(1) as usize;

@@ -41,6 +41,13 @@ pub enum Packed {
     I64(Vec<i64>),
 }
 
+/// `values` at a wider type, keeping the capacity reserved for what is still to come.
+fn widen_vec<T: Copy, U: From<T>>(values: &[T], capacity: usize) -> Vec<U> {
+    let mut wider = Vec::with_capacity(capacity.max(values.len() + 1));
+    wider.extend(values.iter().map(|v| U::from(*v)));
+    wider
+}
+
 impl Default for Packed {
     fn default() -> Packed {
         Packed::I8(Vec::new())
@@ -53,21 +60,21 @@ impl Packed {
             Packed::I8(c) => match i8::try_from(v) {
                 Ok(x) => c.push(x),
                 Err(_) => {
-                    *self = Packed::I16(c.iter().map(|x| i16::from(*x)).collect());
+                    *self = Packed::I16(widen_vec(c, c.capacity()));
                     self.push(v);
                 }
             },
             Packed::I16(c) => match i16::try_from(v) {
                 Ok(x) => c.push(x),
                 Err(_) => {
-                    *self = Packed::I32(c.iter().map(|x| i32::from(*x)).collect());
+                    *self = Packed::I32(widen_vec(c, c.capacity()));
                     self.push(v);
                 }
             },
             Packed::I32(c) => match i32::try_from(v) {
                 Ok(x) => c.push(x),
                 Err(_) => {
-                    *self = Packed::I64(c.iter().map(|x| i64::from(*x)).collect());
+                    *self = Packed::I64(widen_vec(c, c.capacity()));
                     self.push(v);
                 }
             },
@@ -169,6 +176,20 @@ impl Population {
 
     pub fn persons(&self) -> usize {
         self.member_start.last().copied().unwrap_or(0)
+    }
+
+    /// Reserves room for `persons` more members and `households` more households, so that
+    /// building a known number of rows never copies a column to grow it.
+    pub fn reserve(&mut self, persons: usize, households: usize) {
+        for column in &mut self.inputs {
+            match column {
+                Packed::I8(c) => c.reserve(persons),
+                Packed::I16(c) => c.reserve(persons),
+                Packed::I32(c) => c.reserve(persons),
+                Packed::I64(c) => c.reserve(persons),
+            }
+        }
+        self.member_start.reserve(households);
     }
 
     /// Adds a household: each member's input values in input order.
