@@ -101,25 +101,45 @@ pub fn simulate(
     let before: BatchResult = run(baseline, on, &registry.population, &outputs, threads);
     let after: BatchResult = run(reform, on, &registry.population, &outputs, threads);
     let population = &registry.population;
+    // Districts as small numbers, the city last: one array of lines per program, no lookup
+    // by name per row.
+    let names: Vec<&str> = registry
+        .districts
+        .iter()
+        .map(String::as_str)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let district_of: Vec<usize> = registry
+        .districts
+        .iter()
+        .map(|d| names.binary_search(&d.as_str()).unwrap_or(0))
+        .collect();
+    let city = names.len();
     let mut programs = BTreeMap::new();
     let mut undefined = 0;
     for ((id, b), (_, a)) in before.columns.iter().zip(&after.columns) {
         let variable = &baseline.variables[*id];
         undefined += b.errors.len() + a.errors.len();
-        let mut lines: BTreeMap<String, Line> = BTreeMap::new();
+        let mut lines = vec![Line::default(); names.len() + 1];
         let money = variable.ty == Type::Money;
-        for h in 0..population.households() {
-            let rows = match variable.entity {
-                Entity::Household => h..h + 1,
-                Entity::Person => population.member_start[h]..population.member_start[h + 1],
+        let (mut xs, mut ys) = (b.iter(), a.iter());
+        let mut row = 0;
+        for (h, district) in district_of.iter().enumerate() {
+            let members = match variable.entity {
+                Entity::Household => 1,
+                Entity::Person => population.member_start[h + 1] - population.member_start[h],
             };
-            for row in rows {
-                if b.errors.contains_key(&row) || a.errors.contains_key(&row) {
+            for _ in 0..members {
+                let (x, y) = (xs.next().unwrap_or(0), ys.next().unwrap_or(0));
+                let undefined_row = (!b.errors.is_empty() && b.errors.contains_key(&row))
+                    || (!a.errors.is_empty() && a.errors.contains_key(&row));
+                row += 1;
+                if undefined_row {
                     continue;
                 }
-                let (x, y) = (b.get(row), a.get(row));
-                for district in [registry.districts[h].as_str(), CITY] {
-                    let line = lines.entry(district.to_string()).or_default();
+                for line in [*district, city] {
+                    let line = &mut lines[line];
                     line.beneficiaries_before += u64::from(x > 0);
                     line.beneficiaries_after += u64::from(y > 0);
                     if money {
@@ -132,7 +152,13 @@ pub fn simulate(
                 }
             }
         }
-        programs.insert(variable.name.clone(), lines);
+        let by_name: BTreeMap<String, Line> = names
+            .iter()
+            .map(|n| n.to_string())
+            .chain([CITY.to_string()])
+            .zip(lines)
+            .collect();
+        programs.insert(variable.name.clone(), by_name);
     }
     Simulation {
         programs,
