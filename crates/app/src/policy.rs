@@ -18,6 +18,18 @@ pub struct Registry {
     pub districts: Vec<String>,
 }
 
+impl Registry {
+    /// The districts that have households, in code order.
+    pub fn district_codes(&self) -> Vec<&str> {
+        self.districts
+            .iter()
+            .map(String::as_str)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+}
+
 pub async fn load(
     store: &Store,
     policy: &Policy,
@@ -103,13 +115,7 @@ pub fn simulate(
     let population = &registry.population;
     // Districts as small numbers, the city last: one array of lines per program, no lookup
     // by name per row.
-    let names: Vec<&str> = registry
-        .districts
-        .iter()
-        .map(String::as_str)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let names = registry.district_codes();
     let district_of: Vec<usize> = registry
         .districts
         .iter()

@@ -111,14 +111,7 @@ pub async fn simulate(
     let started = std::time::Instant::now();
     let result = simulate(&baseline, &reform, month, &registry, threads);
     let elapsed = started.elapsed();
-    let codes: Vec<&str> = registry
-        .districts
-        .iter()
-        .map(String::as_str)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let names = store.area_names(&codes).await?;
+    let names = store.area_names(&registry.district_codes()).await?;
     let yuan = |fen: i64| minsheng_core::Fen(fen).grouped();
     let mut out = format!(
         "改革测算 · {month} · {} 户 {} 人 · 变更: {}\n",

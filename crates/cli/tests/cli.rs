@@ -437,15 +437,18 @@ fn deadlines_count_working_days_of_the_loaded_calendar_only() {
     let loaded = db.ok(&["calendar", "import", path_str(&shared)]);
     assert!(loaded.contains("2024, 2025, 2026"), "{loaded}");
     // 1–8 October 2025 off, Saturday 11 October worked.
-    let due = db.ok(&[
-        "calendar",
-        "deadline",
-        "--from",
-        "2025-09-30",
-        "--working-days",
-        "3",
-    ]);
-    assert!(due.contains(": 2025-10-11"), "{due}");
+    let national_day = |db: &Db| {
+        let due = db.ok(&[
+            "calendar",
+            "deadline",
+            "--from",
+            "2025-09-30",
+            "--working-days",
+            "3",
+        ]);
+        assert!(due.contains(": 2025-10-11"), "{due}");
+    };
+    national_day(&db);
 
     // A bad file is reported row by row and changes nothing.
     let bad = db.path("bad.csv");
@@ -458,15 +461,7 @@ fn deadlines_count_working_days_of_the_loaded_calendar_only() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 3: date"), "{stderr}");
-    let due = db.ok(&[
-        "calendar",
-        "deadline",
-        "--from",
-        "2025-09-30",
-        "--working-days",
-        "3",
-    ]);
-    assert!(due.contains(": 2025-10-11"), "{due}");
+    national_day(&db);
     let weekday_worked = db.path("weekday.csv");
     std::fs::write(
         &weekday_worked,
