@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use minsheng_core::{CalendarError, WorkCalendar};
+use minsheng_core::{CalendarDay, CalendarError, WorkCalendar};
 use minsheng_exchange::{parse_calendar, read_calendar, RosterError, RowError};
 use minsheng_store::{Store, StoreError};
 
@@ -31,14 +31,25 @@ pub async fn import_calendar(
     clock: Clock,
 ) -> Result<Vec<i32>, CalendarFileError> {
     let days = read_calendar(path)?.map_err(CalendarFileError::Rows)?;
-    WorkCalendar::new(days.clone())?;
-    let years = store.replace_calendar_years(&days).await?;
+    store_days(store, &days, &path.display().to_string(), actor, clock).await
+}
+
+/// Checks `days` as one calendar, replaces their years, and writes the audit entry.
+async fn store_days(
+    store: &Store,
+    days: &[CalendarDay],
+    source: &str,
+    actor: &str,
+    clock: Clock,
+) -> Result<Vec<i32>, CalendarFileError> {
+    WorkCalendar::new(days.to_vec())?;
+    let years = store.replace_calendar_years(days).await?;
     let listed: Vec<String> = years.iter().map(ToString::to_string).collect();
     store
         .audit(
             actor,
             "import_calendar",
-            &path.display().to_string(),
+            source,
             &format!("years={}", listed.join(",")),
             clock.now,
         )
@@ -74,18 +85,13 @@ pub async fn load_bundled(
     let mut loaded = Vec::new();
     for (name, text) in BUNDLED {
         let days = parse_calendar(text, name)?.map_err(CalendarFileError::Rows)?;
-        WorkCalendar::new(days.clone())?;
         if days
             .iter()
             .any(|d| have.contains(&chrono::Datelike::year(&d.date)))
         {
             continue;
         }
-        let years = store.replace_calendar_years(&days).await?;
-        store
-            .audit(actor, "import_calendar", name, "built in", clock.now)
-            .await?;
-        loaded.extend(years);
+        loaded.extend(store_days(store, &days, name, actor, clock).await?);
     }
     Ok(loaded)
 }

@@ -451,26 +451,24 @@ fn deadlines_count_working_days_of_the_loaded_calendar_only() {
     national_day(&db);
 
     // A bad file is reported row by row and changes nothing.
-    let bad = db.path("bad.csv");
-    std::fs::write(
-        &bad,
+    let rejected = |name: &str, text: &str| -> String {
+        let file = db.path(name);
+        std::fs::write(&file, text).unwrap();
+        let out = db.run(&["calendar", "import", path_str(&file)]);
+        assert!(!out.status.success(), "{name} was accepted");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = rejected(
+        "bad.csv",
         "date,kind,occasion\n2025-10-01,workday,国庆节\n2025-13-01,holiday,?\n",
-    )
-    .unwrap();
-    let out = db.run(&["calendar", "import", path_str(&bad)]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    );
     assert!(stderr.contains("line 3: date"), "{stderr}");
     national_day(&db);
-    let weekday_worked = db.path("weekday.csv");
-    std::fs::write(
-        &weekday_worked,
+    let stderr = rejected(
+        "weekday.csv",
         "date,kind,occasion\n2025-10-09,workday,国庆节\n",
-    )
-    .unwrap();
-    let out = db.run(&["calendar", "import", path_str(&weekday_worked)]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2025-10-09"));
+    );
+    assert!(stderr.contains("2025-10-09"), "{stderr}");
 }
 
 #[test]

@@ -4,9 +4,9 @@ use csv::StringRecord;
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, ExpenseKind, Expenses, FactChange, Hukou,
-    IllnessSet, IncomeKind, Incomes, ParentSituation, Person, PersonFacts, Registration, Relation,
-    SelfCareSet, Sex, WorkAbility,
+    Assets, Code, Disability, DisabilityCategory, Employment, ExpenseKind, Expenses, FactChange,
+    Hukou, IllnessSet, IncomeKind, Incomes, ParentSituation, Person, PersonFacts, Registration,
+    Relation, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber};
 
@@ -197,6 +197,19 @@ impl<'a> RowParser<'a> {
         parse(value).map_err(|e| self.fail(column, e)).ok()
     }
 
+    /// The amount columns from `first`, one per kind in `K::ALL` order, each handed to `set`
+    /// (empty is zero). `None` if any was bad; each bad one is reported.
+    fn amounts<K: Code>(&mut self, first: usize, mut set: impl FnMut(K, Fen)) -> Option<()> {
+        let mut ok = true;
+        for kind in K::ALL {
+            match self.optional(first + kind.index(), amount) {
+                Some(v) => set(*kind, v.unwrap_or_default()),
+                None => ok = false,
+            }
+        }
+        ok.then_some(())
+    }
+
     fn optional<T>(
         &mut self,
         column: usize,
@@ -319,17 +332,9 @@ pub fn parse_row(
         .map(Option::unwrap_or_default);
     let work_ability = p.required(WORK_ABILITY, WorkAbility::parse);
     let employment = p.required(EMPLOYMENT, Employment::parse);
-    let mut income = Some(Incomes::default());
-    for kind in IncomeKind::ALL {
-        match p.optional(FIRST_INCOME + kind.index(), amount) {
-            Some(v) => {
-                if let Some(i) = income.as_mut() {
-                    i.set(*kind, v.unwrap_or_default());
-                }
-            }
-            None => income = None,
-        }
-    }
+    let mut incomes = Incomes::default();
+    let income = p.amounts(FIRST_INCOME, |k: IncomeKind, a| incomes.set(k, a));
+    let income = income.map(|()| incomes);
     let deposits = p.optional(DEPOSITS, amount);
     let vehicles = p.optional(VEHICLES, count);
     let homes = p.optional(HOMES, count);
@@ -345,17 +350,9 @@ pub fn parse_row(
     let institutional_care = p
         .optional(INSTITUTIONAL_CARE, boolean)
         .map(Option::unwrap_or_default);
-    let mut expenses = Some(Expenses::default());
-    for kind in ExpenseKind::ALL {
-        match p.optional(FIRST_EXPENSE + kind.index(), amount) {
-            Some(v) => {
-                if let Some(e) = expenses.as_mut() {
-                    e.set(*kind, v.unwrap_or_default());
-                }
-            }
-            None => expenses = None,
-        }
-    }
+    let mut spent = Expenses::default();
+    let expenses = p.amounts(FIRST_EXPENSE, |k: ExpenseKind, a| spent.set(k, a));
+    let expenses = expenses.map(|()| spent);
 
     let (
         Some(id_number),
