@@ -14,6 +14,7 @@ pub mod eval;
 pub mod explain;
 pub mod inputs;
 pub mod parameters;
+pub mod programs;
 pub mod rules;
 pub mod syntax;
 pub mod testing;
@@ -27,6 +28,7 @@ use chrono::NaiveDate;
 
 pub use eval::{EvalError, Evaluation};
 pub use parameters::Parameters;
+pub use programs::{Grant, Program};
 pub use rules::{Entity, VarId, Variable};
 pub use value::{Type, Value};
 
@@ -113,6 +115,11 @@ pub struct Policy {
     pub variables: Vec<Variable>,
     pub by_name: HashMap<String, VarId>,
     pub inputs: Vec<inputs::Input>,
+    /// What the payment cycle pays (`programs.yaml`; none if the folder has no such file).
+    pub programs: Vec<Program>,
+    /// SHA-256 of every file the policy was loaded from: a payment cycle records it, so an
+    /// explanation later can tell whether the rules are still the ones it was paid under.
+    pub digest: String,
 }
 
 /// Files of a policy, relative path → text (read from disk by [`Policy::load`], or given).
@@ -147,7 +154,30 @@ pub(crate) fn read_tree(root: &Path, dir: &Path, out: &mut Files, diagnostics: &
     }
 }
 
+/// The optional file of paid programs at a policy's root.
+pub const PROGRAMS_FILE: &str = "programs.yaml";
+
+/// SHA-256 over every file's name and text, in name order, each length-prefixed.
+fn digest(files: &Files) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&(String, String)> = files.iter().collect();
+    sorted.sort();
+    let mut hash = Sha256::new();
+    for (name, text) in sorted {
+        for part in [name.as_bytes(), text.as_bytes()] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part);
+        }
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Policy {
+    /// The program paid under `code`.
+    pub fn program(&self, code: &str) -> Option<&Program> {
+        self.programs.iter().find(|p| p.code == code)
+    }
+
     /// Loads the policy in `root` (with `parameters/` and `variables/`).
     pub fn load(root: &Path) -> Result<Policy, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
@@ -161,6 +191,16 @@ impl Policy {
                     Location::unknown(&dir.display().to_string()),
                     format!("a policy needs a '{part}' folder"),
                 );
+            }
+        }
+        let programs = root.join(PROGRAMS_FILE);
+        if programs.is_file() {
+            match std::fs::read_to_string(&programs) {
+                Ok(text) => files.push((PROGRAMS_FILE.to_string(), text)),
+                Err(e) => diagnostics.push(
+                    Location::unknown(PROGRAMS_FILE),
+                    format!("cannot read: {e}"),
+                ),
             }
         }
         if !diagnostics.0.is_empty() {
@@ -234,6 +274,13 @@ impl Policy {
             variables.push(v);
         }
         detect_cycles(&variables, &mut diagnostics);
+        let programs = files
+            .iter()
+            .filter(|(name, _)| name == PROGRAMS_FILE)
+            .flat_map(|(name, text)| {
+                programs::read(name, text, &variables, &by_name, &mut diagnostics)
+            })
+            .collect();
         if !diagnostics.0.is_empty() {
             return Err(diagnostics);
         }
@@ -243,6 +290,8 @@ impl Policy {
             variables,
             by_name,
             inputs,
+            programs,
+            digest: digest(files),
         })
     }
 

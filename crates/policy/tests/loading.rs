@@ -241,3 +241,101 @@ fn a_reform_changes_parameters_from_its_month() {
         .is_err());
     assert!(policy.with_changes(&["nothing=1".into()], from).is_err());
 }
+
+#[test]
+fn the_catalog_pays_its_programs_and_digests_its_files() {
+    let policy = Policy::load(&catalog()).unwrap_or_else(|d| panic!("{d}"));
+    let codes: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "dibao",
+            "single_person_dibao",
+            "tekun_basic",
+            "tekun_care",
+            "child_basic_living",
+            "disability_living",
+            "disability_care"
+        ]
+    );
+    let dibao = policy.program("dibao").unwrap();
+    assert_eq!(policy.variables[dibao.amount].name, "dibao_amount");
+    assert_eq!(dibao.entity, minsheng_policy::Entity::Household);
+    assert_eq!(dibao.grant, minsheng_policy::Grant::Application);
+    let care = policy.program("disability_care").unwrap();
+    assert_eq!(care.entity, minsheng_policy::Entity::Person);
+    assert_eq!(care.grant, minsheng_policy::Grant::Automatic);
+    assert_eq!(policy.digest.len(), 64);
+    // The digest follows the text: one more character is another policy.
+    let files = |extra: &str| {
+        vec![
+            (
+                "variables/money.yaml".to_string(),
+                "m:\n  label: M\n  entity: person\n  period: month\n  type: money\n  reference: R\n  formula: 5元\n".to_string(),
+            ),
+            ("programs.yaml".to_string(), format!("p:\n  label: P{extra}\n  amount: m\n  grant: automatic\n  reference: R\n")),
+        ]
+    };
+    let one = Policy::from_files(Path::new("."), &files("")).unwrap();
+    let two = Policy::from_files(Path::new("."), &files("!")).unwrap();
+    assert_eq!(one.programs.len(), 1);
+    assert_ne!(one.digest, two.digest);
+}
+
+#[test]
+fn a_program_must_name_a_monthly_amount_and_a_known_grant() {
+    let variables = "\
+status:
+  label: S
+  entity: household
+  period: month
+  type: bool
+  reference: R
+  formula: 'true'
+once:
+  label: O
+  one_off: true
+  entity: household
+  period: month
+  type: money
+  reference: R
+  formula: 5元
+";
+    let programs = "\
+not_money:
+  label: X
+  amount: status
+  grant: automatic
+  reference: R
+one_off:
+  label: Y
+  amount: once
+  grant: application
+  reference: R
+unknown:
+  label: Z
+  amount: nothing_of_the_kind
+  grant: sometimes
+  reference: R
+missing:
+  label: W
+  amount: a
+";
+    let text = load(&[
+        ("variables/good.yaml", VARIABLE_OK),
+        ("variables/more.yaml", variables),
+        ("programs.yaml", programs),
+    ])
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "programs.yaml:1:1: not_money: amount 'status' is a bool, not an amount of money",
+        "programs.yaml:6:1: one_off: amount 'once' is a one-off grant",
+        "programs.yaml:11:1: unknown: grant 'sometimes' is neither 'application' nor 'automatic'",
+        "programs.yaml:11:1: unknown: amount 'nothing_of_the_kind' is not a variable",
+        "programs.yaml:16:1: missing: 'grant' is missing",
+        "programs.yaml:16:1: missing: 'reference' is missing",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
+    }
+}

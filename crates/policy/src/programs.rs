@@ -1,0 +1,163 @@
+//! `programs.yaml`: the money programs a payment cycle pays, each from one monthly amount
+//! variable, and how a household comes to receive it (an application, or 免申即享).
+
+use marked_yaml::types::MarkedMappingNode;
+
+use crate::rules::Period;
+use crate::{Diagnostics, Entity, Location, Type, VarId, Variable};
+
+/// How a household comes to receive a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// A case through the MCA steps, ending in a district decision.
+    Application,
+    /// 免申即享: granted without an application where the registry proves eligibility.
+    Automatic,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// A stable code (`dibao`), used in the ledger and the bank file.
+    pub code: String,
+    pub label: String,
+    /// The monthly money variable that says how much.
+    pub amount: VarId,
+    /// Paid to each person with an amount, or (household amounts) to the household's head.
+    pub entity: Entity,
+    pub grant: Grant,
+    pub reference: String,
+}
+
+const KEYS: &[&str] = &["label", "amount", "grant", "reference"];
+
+pub(crate) fn read(
+    file: &str,
+    text: &str,
+    variables: &[Variable],
+    by_name: &std::collections::HashMap<String, VarId>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Program> {
+    let root = match marked_yaml::parse_yaml(0, text) {
+        Ok(n) => n,
+        Err(e) => {
+            diagnostics.push(Location::unknown(file), format!("not valid YAML: {e}"));
+            return Vec::new();
+        }
+    };
+    let Some(map) = root.as_mapping() else {
+        diagnostics.push(
+            Location::unknown(file),
+            "programs.yaml maps codes to programs",
+        );
+        return Vec::new();
+    };
+    let mut programs = Vec::new();
+    for (code, def) in map.iter() {
+        let at = Location::of(file, code.span().start());
+        let code = code.as_str();
+        let Some(def) = def.as_mapping() else {
+            diagnostics.push(
+                at,
+                format!("{code}: a program is a mapping ({})", KEYS.join(", ")),
+            );
+            continue;
+        };
+        if let Some(program) = program(file, code, def, at, variables, by_name, diagnostics) {
+            programs.push(program);
+        }
+    }
+    programs
+}
+
+fn program(
+    file: &str,
+    code: &str,
+    def: &MarkedMappingNode,
+    at: Location,
+    variables: &[Variable],
+    by_name: &std::collections::HashMap<String, VarId>,
+    diagnostics: &mut Diagnostics,
+) -> Option<Program> {
+    let before = diagnostics.0.len();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        diagnostics.push(
+            at.clone(),
+            format!("'{code}': a program code is lower-case letters and '_'"),
+        );
+    }
+    for (key, node) in def.iter() {
+        if !KEYS.contains(&key.as_str()) {
+            diagnostics.push(
+                Location::of(file, node.span().start()),
+                format!(
+                    "{code}: unknown field '{}' (known: {})",
+                    key.as_str(),
+                    KEYS.join(", ")
+                ),
+            );
+        }
+    }
+    let mut field = |key: &str| {
+        let value = def.get_scalar(key).map(|s| s.as_str().trim().to_string());
+        if value.as_deref().is_none_or(str::is_empty) {
+            diagnostics.push(at.clone(), format!("{code}: '{key}' is missing"));
+        }
+        value.unwrap_or_default()
+    };
+    let (label, amount, grant, reference) = (
+        field("label"),
+        field("amount"),
+        field("grant"),
+        field("reference"),
+    );
+    let grant = match grant.as_str() {
+        "application" => Some(Grant::Application),
+        "automatic" => Some(Grant::Automatic),
+        "" => None,
+        other => {
+            diagnostics.push(
+                at.clone(),
+                format!("{code}: grant '{other}' is neither 'application' nor 'automatic'"),
+            );
+            None
+        }
+    };
+    let variable = match by_name.get(&amount) {
+        Some(&id) => Some(id),
+        None if amount.is_empty() => None,
+        None => {
+            diagnostics.push(
+                at.clone(),
+                format!("{code}: amount '{amount}' is not a variable"),
+            );
+            None
+        }
+    };
+    if let Some(id) = variable {
+        let v = &variables[id];
+        let problem = if v.ty != Type::Money {
+            Some(format!("is a {}, not an amount of money", v.ty))
+        } else if v.period != Period::Month {
+            Some("is not monthly".to_string())
+        } else if v.one_off {
+            Some("is a one-off grant, which a monthly cycle does not pay".to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            diagnostics.push(at.clone(), format!("{code}: amount '{amount}' {problem}"));
+        }
+    }
+    if diagnostics.0.len() > before {
+        return None;
+    }
+    let amount = variable?;
+    Some(Program {
+        code: code.to_string(),
+        label,
+        amount,
+        entity: variables[amount].entity,
+        grant: grant?,
+        reference,
+    })
+}
