@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod payments;
 pub mod policy;
 pub mod registry;
 

@@ -16,6 +16,8 @@ pub struct Registry {
     pub population: Population,
     /// The district (6-digit area code) of each household.
     pub districts: Vec<String>,
+    /// Each household's code, when [`load`] was asked to keep them.
+    pub households: Vec<String>,
 }
 
 impl Registry {
@@ -30,10 +32,13 @@ impl Registry {
     }
 }
 
+/// Reads the registry for `month`; `keep_codes` keeps each household's code (which a whole
+/// city's simulation does without).
 pub async fn load(
     store: &Store,
     policy: &Policy,
     month: Month,
+    keep_codes: bool,
     progress: &dyn Progress,
 ) -> Result<Registry, StoreError> {
     let mut population = Population::new(policy.inputs.len());
@@ -43,12 +48,16 @@ pub async fn load(
         usize::try_from(counts.households).unwrap_or(0),
     );
     let mut districts = Vec::new();
+    let mut households = Vec::new();
     let mut current: Vec<Registration> = Vec::new();
-    let flush = |current: &mut Vec<Registration>,
-                 population: &mut Population,
-                 districts: &mut Vec<String>| {
+    let mut flush = |current: &mut Vec<Registration>,
+                     population: &mut Population,
+                     districts: &mut Vec<String>| {
         if let Some(head) = current.first() {
             districts.push(head.facts.area.as_str().chars().take(6).collect());
+            if keep_codes {
+                households.push(head.facts.household.clone());
+            }
             let members: Vec<_> = current
                 .iter()
                 .map(|r| member_values(&r.person, &r.facts, month))
@@ -76,6 +85,7 @@ pub async fn load(
     Ok(Registry {
         population,
         districts,
+        households,
     })
 }
 

@@ -38,8 +38,6 @@ pub enum BenchCommand {
         people: u64,
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        #[arg(long, default_value = "policies/qingdao")]
-        policy: PathBuf,
         #[arg(long, default_value = "2025-06")]
         month: minsheng_core::Month,
         /// Also write the inputs and the compared programs' results as raw little-endian i64
@@ -298,16 +296,20 @@ fn policy_bench(
     Ok(())
 }
 
-pub async fn run(command: BenchCommand, db: &str, clock: Clock) -> Result<ExitCode> {
+pub async fn run(
+    command: BenchCommand,
+    db: &str,
+    policy: &Path,
+    clock: Clock,
+) -> Result<ExitCode> {
     match command {
         BenchCommand::Policy {
             people,
             runs,
-            policy,
             month,
             dump,
         } => {
-            policy_bench(people, runs, &policy, month, dump.as_deref())?;
+            policy_bench(people, runs, policy, month, dump.as_deref())?;
         }
         BenchCommand::Generate { people } => {
             let (store, schema) = fresh(db).await?;

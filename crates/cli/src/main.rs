@@ -1,6 +1,7 @@
 //! The `minsheng` command.
 
 mod bench;
+mod pay;
 mod policy;
 mod progress;
 mod show;
@@ -42,6 +43,15 @@ struct Cli {
         default_value = "operator"
     )]
     actor: String,
+
+    /// The policy folder (parameters/, variables/, programs.yaml, tests/).
+    #[arg(
+        long,
+        global = true,
+        env = "MINSHENG_POLICY",
+        default_value = "policies/qingdao"
+    )]
+    policy: PathBuf,
 
     #[command(subcommand)]
     command: Command,
@@ -89,16 +99,40 @@ enum Command {
     },
     /// Policy as code: run the rule tests, explain a household's month.
     Policy {
-        /// The policy folder (parameters/, variables/, tests/).
-        #[arg(
-            long,
-            global = true,
-            env = "MINSHENG_POLICY",
-            default_value = "policies/qingdao"
-        )]
-        policy: PathBuf,
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// Enrol a household in a paid program (programs.yaml) from a month: a decision taken.
+    Enrol {
+        /// Household code.
+        household: String,
+        #[arg(long)]
+        program: String,
+        /// The first month paid (YYYY-MM).
+        #[arg(long)]
+        from: Month,
+        /// Why: the decision's number, or the finding.
+        #[arg(long)]
+        basis: String,
+    },
+    /// Enrol every household the rules find entitled in a month, in every paid program: the
+    /// caseload a city carries over from its previous system (the demo does this).
+    Caseload {
+        #[arg(long)]
+        month: Month,
+    },
+    /// The monthly payment cycle. `pay --month M` freezes the registry and computes what every
+    /// enrolled household is owed (or shows the cycle computed before); then `approve`,
+    /// `disburse` (the bank file), `reconcile` (the bank's return file).
+    #[command(args_conflicts_with_subcommands = true)]
+    Pay {
+        #[arg(long)]
+        month: Option<Month>,
+        /// Replace the month's cycle with a fresh computation (only before approval).
+        #[arg(long)]
+        recompute: bool,
+        #[command(subcommand)]
+        command: Option<pay::PayCommand>,
     },
     /// China's holiday calendar, for deadlines counted in working days.
     Calendar {
@@ -422,19 +456,53 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
-        Command::Policy { policy, command } => {
+        Command::Enrol {
+            household,
+            program,
+            from,
+            basis,
+        } => {
+            let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
+            let e = minsheng_app::payments::enrol(
+                &store, &policy, &household, &program, from, &basis, &cli.actor, clock,
+            )
+            .await?;
+            println!(
+                "Household {} receives {} from {} ({}).",
+                e.household, e.program, e.first_month, e.basis
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Caseload { month } => {
+            let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
+            caseload(&store, &policy, month, &cli.actor, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pay {
+            month,
+            recompute,
+            command,
+        } => {
+            let store = open(&cli.db).await?;
+            pay::run(&store, &cli.policy, month, recompute, command, &cli.actor, clock).await
+        }
+        Command::Policy { command } => {
+            let policy = &cli.policy;
             match command {
-                PolicyCommand::Test { dir } => policy::test(dir.as_deref().unwrap_or(&policy))?,
+                PolicyCommand::Test { dir } => policy::test(dir.as_deref().unwrap_or(policy))?,
                 PolicyCommand::Simulate { month, changes } => {
                     let store = open(&cli.db).await?;
-                    let text = policy::simulate(&store, &policy, month, &changes).await?;
+                    let text = policy::simulate(&store, policy, month, &changes).await?;
                     println!("{text}");
                 }
                 PolicyCommand::Explain { key, month, json } => {
                     let store = open(&cli.db).await?;
-                    let text =
-                        policy::household(&store, &policy, &key, month, json, &cli.actor, clock)
-                            .await?;
+                    let text = policy::household(
+                        &store, policy, &key, month, clock.now, json, &cli.actor, clock,
+                    )
+                    .await?;
                     println!("{text}");
                 }
             }
@@ -478,8 +546,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { command } => bench::run(command, &cli.db, clock).await,
+        Command::Bench { command } => bench::run(command, &cli.db, &cli.policy, clock).await,
     }
+}
+
+async fn caseload(
+    store: &Store,
+    policy: &minsheng_policy::Policy,
+    month: Month,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
+    let enrolled = minsheng_app::payments::enrol_caseload(
+        store,
+        policy,
+        month,
+        &format!("caseload carried over: entitled under the rules in {month}"),
+        actor,
+        clock,
+        &Bars::new(),
+    )
+    .await?;
+    println!("Caseload enrolled from {month} (households already enrolled are kept):");
+    for (code, n) in enrolled {
+        let label = policy.program(&code).map_or("", |p| p.label.as_str());
+        println!("  {label} ({code}): {n}");
+    }
+    Ok(())
 }
 
 /// The last instant of `day` in China Standard Time.

@@ -37,11 +37,15 @@ pub fn test(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Explains every program for a household and month, from the registry as known at
+/// `known_at` (now, or a payment cycle's freeze).
+#[allow(clippy::too_many_arguments)]
 pub async fn household(
     store: &Store,
     dir: &Path,
     key: &str,
     month: Month,
+    known_at: chrono::DateTime<chrono::Utc>,
     json: bool,
     actor: &str,
     clock: Clock,
@@ -57,7 +61,7 @@ pub async fn household(
             clock.now,
         )
         .await?;
-    let members = file.as_of(month.first_day(), clock.now);
+    let members = file.as_of(month.first_day(), known_at);
     if members.is_empty() {
         bail!("household {} has no members in {month}", file.code);
     }
@@ -106,7 +110,8 @@ pub async fn simulate(
     let reform = baseline
         .with_changes(changes, month.first_day())
         .map_err(anyhow::Error::msg)?;
-    let registry = load_registry(store, &baseline, month, &crate::progress::Bars::new()).await?;
+    let registry =
+        load_registry(store, &baseline, month, false, &crate::progress::Bars::new()).await?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();
     let result = simulate(&baseline, &reform, month, &registry, threads);

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod error;
 pub mod id_number;
 pub mod money;
+pub mod payments;
 pub mod period;
 pub mod registry;
 pub mod timeline;

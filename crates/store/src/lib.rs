@@ -11,6 +11,7 @@
 mod audit;
 mod bulk;
 mod calendar;
+mod payments;
 mod registry;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
+pub use payments::{AnswerReport, FrozenMember};
 pub use registry::{ExportedPerson, RegistryCounts};
 
 /// Expands `$body` once per backend with `$pool` bound to that backend's pool.

@@ -85,7 +85,7 @@ macro_rules! impl_columns {
 impl_columns!(SqliteRow);
 impl_columns!(PgRow);
 
-fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{col}: {e}"))
 }
 
@@ -94,7 +94,7 @@ fn coded<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Result<T, String>) -
 }
 
 /// Columns selected with every person version: the version, the person and the household code.
-const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from, v.valid_to, v.recorded_at, \
+pub(crate) const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from, v.valid_to, v.recorded_at, \
     v.superseded_at, v.recorded_by, v.relation, v.lives_together, v.hukou, v.area_code, v.death_date, \
     v.disability_category, v.disability_grade, v.illnesses, v.work_ability, v.employment, \
     v.income_wage, v.income_business, v.income_property, v.income_transfer, v.income_pension, \
@@ -104,7 +104,7 @@ const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from, v.
     v.expense_education, v.expense_rehabilitation, \
     p.id_number, p.name, p.birth_date, p.sex, h.code AS household_code";
 
-const VERSION_FROM: &str =
+pub(crate) const VERSION_FROM: &str =
     "FROM person_version v JOIN person p ON p.id = v.person_id JOIN household h ON h.id = v.household_id";
 
 fn decode_person(r: &impl Columns) -> Result<Person> {
@@ -165,7 +165,7 @@ fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
     })
 }
 
-fn decode_registration(r: &impl Columns) -> Result<Registration> {
+pub(crate) fn decode_registration(r: &impl Columns) -> Result<Registration> {
     Ok(Registration {
         person: decode_person(r)?,
         sex: coded(r, "sex", Sex::parse)?,
@@ -175,7 +175,7 @@ fn decode_registration(r: &impl Columns) -> Result<Registration> {
     })
 }
 
-fn timestamp(micros: i64) -> Result<DateTime<Utc>> {
+pub(crate) fn timestamp(micros: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros).ok_or_else(|| corrupt("recorded_at", micros))
 }
 

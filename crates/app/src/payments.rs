@@ -1,0 +1,466 @@
+//! The monthly payment cycle (`minsheng pay`): freeze, compute, approve, disburse, reconcile.
+//!
+//! 1. **Compute** freezes the inputs — the registry as known at this instant, under this
+//!    policy (its digest is recorded) — and stores what each payee of each enrolled household
+//!    is owed. A later registry edit cannot change a computed cycle.
+//! 2. **Approve**: someone other than who computed it.
+//! 3. **Disburse** sends every outstanding entitlement in a new batch (one transaction), then
+//!    writes that batch's bank file from the ledger. A crash after the commit only loses the
+//!    file, which the re-run writes again, identical; a crash before it loses nothing.
+//! 4. **Reconcile** records the bank's return file; a returned payment is outstanding again
+//!    and goes out in the next batch.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use minsheng_core::payments::{CycleStatus, Entitlement, PaidTotal, PayCycle};
+use minsheng_core::registry::Relation;
+use minsheng_core::{Fen, Month};
+use minsheng_exchange::{read_bank_returns, write_bank_file, RosterError, RowError, WriteError};
+use minsheng_policy::batch::{run, Population};
+use minsheng_policy::inputs::member_values;
+use minsheng_policy::{Entity, Policy};
+use minsheng_store::{AnswerReport, FrozenMember, Store, StoreError};
+
+use crate::{Clock, Progress};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    File(#[from] RosterError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("{} lines rejected, nothing recorded:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rows(Vec<RowError>),
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+}
+
+/// An enrolled household the rules give nothing this month, or could not decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpaid {
+    pub household: String,
+    pub program: String,
+    /// Empty when the rules say zero (no longer eligible: a review task); else the error.
+    pub error: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Computed {
+    pub cycle: PayCycle,
+    /// False when the month was computed before: nothing was recomputed.
+    pub created: bool,
+    pub status: CycleStatus,
+    pub unpaid: Vec<Unpaid>,
+    /// Programs enrolled that the policy no longer pays.
+    pub unknown_programs: Vec<String>,
+}
+
+/// Freezes and computes the month's cycle (or returns the one already computed; `recompute`
+/// replaces a cycle not yet approved).
+pub async fn compute(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    recompute: bool,
+    actor: &str,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> Result<Computed, PayError> {
+    if let Some(cycle) = store.pay_cycle(month).await? {
+        if !recompute {
+            let status = store.cycle_status(month).await?;
+            return Ok(Computed {
+                cycle,
+                created: false,
+                status,
+                unpaid: Vec::new(),
+                unknown_programs: Vec::new(),
+            });
+        }
+    }
+    let frozen_at = clock.now;
+    let enrolled = store.enrolled(month, frozen_at).await?;
+    let mut unknown_programs: Vec<String> = enrolled
+        .keys()
+        .filter(|p| policy.program(p).is_none())
+        .cloned()
+        .collect();
+    unknown_programs.sort();
+    // household id → (program index, enrolment id)
+    let mut enrolments: HashMap<i64, Vec<(usize, i64)>> = HashMap::new();
+    for (index, program) in policy.programs.iter().enumerate() {
+        for unit in enrolled.get(&program.code).into_iter().flatten() {
+            enrolments
+                .entry(unit.household_id)
+                .or_default()
+                .push((index, unit.enrolment_id));
+        }
+    }
+    let households = Households::read(store, policy, month, frozen_at, progress).await?;
+    let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let result = run(policy, month.first_day(), &households.population, &wanted, threads);
+    let mut entitlements = Vec::new();
+    let mut unpaid = Vec::new();
+    for (h, household) in households.list.iter().enumerate() {
+        let Some(units) = enrolments.get(&household.id) else {
+            continue;
+        };
+        let members = households.population.member_start[h]..households.population.member_start[h + 1];
+        for &(index, enrolment_id) in units {
+            let program = &policy.programs[index];
+            let column = &result.columns[index].1;
+            let rows: Vec<(usize, usize)> = match program.entity {
+                Entity::Household => vec![(h, household.payee)],
+                Entity::Person => members.clone().map(|row| (row, row - members.start)).collect(),
+            };
+            let before = entitlements.len();
+            let mut error = None;
+            for (row, member) in rows {
+                if let Some(e) = column.errors.get(&row) {
+                    error = Some(e.to_string());
+                    continue;
+                }
+                let amount = column.get(row);
+                if amount > 0 {
+                    let (person_id, area) = &household.members[member];
+                    entitlements.push(Entitlement {
+                        program: program.code.clone(),
+                        enrolment_id,
+                        household_id: household.id,
+                        person_id: *person_id,
+                        area: area.clone(),
+                        amount: Fen(amount),
+                    });
+                }
+            }
+            if entitlements.len() == before || error.is_some() {
+                unpaid.push(Unpaid {
+                    household: household.code.clone(),
+                    program: program.code.clone(),
+                    error: error.unwrap_or_default(),
+                });
+            }
+        }
+    }
+    let cycle = PayCycle {
+        month,
+        frozen_at,
+        policy_digest: policy.digest.clone(),
+        computed_by: actor.to_string(),
+        approved: None,
+    };
+    let created = store.store_pay_cycle(&cycle, &entitlements, recompute).await?;
+    let status = store.cycle_status(month).await?;
+    if !created {
+        // Another run computed the month meanwhile; report what is stored.
+        let stored = store.pay_cycle(month).await?.unwrap_or(cycle);
+        return Ok(Computed {
+            cycle: stored,
+            created,
+            status,
+            unpaid: Vec::new(),
+            unknown_programs,
+        });
+    }
+    store
+        .audit(
+            actor,
+            if recompute { "pay_recompute" } else { "pay_compute" },
+            &subject(month),
+            &format!(
+                "payees={} total={} unpaid_enrolments={} policy={}",
+                status.payees(),
+                status.total_owed(),
+                unpaid.len(),
+                policy.digest
+            ),
+            clock.now,
+        )
+        .await?;
+    Ok(Computed {
+        cycle,
+        created,
+        status,
+        unpaid,
+        unknown_programs,
+    })
+}
+
+fn subject(month: Month) -> String {
+    format!("pay:{month}")
+}
+
+/// The enrolled households as frozen, in the batch executor's shape.
+struct Households {
+    population: Population,
+    list: Vec<Household>,
+}
+
+struct Household {
+    id: i64,
+    code: String,
+    /// Index of the member a household amount is paid to.
+    payee: usize,
+    /// (person id, community) of each member, in population order.
+    members: Vec<(i64, String)>,
+}
+
+impl Households {
+    async fn read(
+        store: &Store,
+        policy: &Policy,
+        month: Month,
+        known_at: chrono::DateTime<chrono::Utc>,
+        progress: &dyn Progress,
+    ) -> Result<Households, StoreError> {
+        let mut out = Households {
+            population: Population::new(policy.inputs.len()),
+            list: Vec::new(),
+        };
+        let mut current: Vec<FrozenMember> = Vec::new();
+        progress.start("reading the enrolled households as frozen", None);
+        store
+            .frozen_members(month, known_at, |m| {
+                progress.advance(1);
+                if current.first().is_some_and(|f| f.household_id != m.household_id) {
+                    out.push(&current, month);
+                    current.clear();
+                }
+                current.push(m);
+            })
+            .await?;
+        out.push(&current, month);
+        progress.finish();
+        Ok(out)
+    }
+
+    fn push(&mut self, members: &[FrozenMember], month: Month) {
+        let Some(first) = members.first() else {
+            return;
+        };
+        let values: Vec<_> = members
+            .iter()
+            .map(|m| member_values(&m.registration.person, &m.registration.facts, month))
+            .collect();
+        self.population.push(&values);
+        // A household amount goes to the head while alive in the month, else to the first
+        // living member (the registry lists the head first).
+        let alive = |m: &FrozenMember| {
+            m.registration
+                .facts
+                .death_date
+                .is_none_or(|d| d >= month.first_day())
+        };
+        let payee = members
+            .iter()
+            .position(|m| m.registration.facts.relation == Relation::Head && alive(m))
+            .or_else(|| members.iter().position(alive))
+            .unwrap_or(0);
+        self.list.push(Household {
+            id: first.household_id,
+            code: first.registration.facts.household.clone(),
+            payee,
+            members: members
+                .iter()
+                .map(|m| (m.person_id, m.registration.facts.area.as_str().to_string()))
+                .collect(),
+        });
+    }
+}
+
+/// Approves the month's cycle. Returns false if it was approved already.
+pub async fn approve(store: &Store, month: Month, actor: &str, clock: Clock) -> Result<bool, PayError> {
+    let approved = store.approve_pay_cycle(month, actor, clock.now).await?;
+    if approved {
+        let status = store.cycle_status(month).await?;
+        store
+            .audit(
+                actor,
+                "pay_approve",
+                &subject(month),
+                &format!("payees={} total={}", status.payees(), status.total_owed()),
+                clock.now,
+            )
+            .await?;
+    }
+    Ok(approved)
+}
+
+#[derive(Debug, Clone)]
+pub struct Disbursed {
+    pub batch: u32,
+    /// False when nothing was outstanding and the last batch's file was written again.
+    pub new_batch: bool,
+    pub payments: usize,
+    pub total: Fen,
+    pub file: PathBuf,
+}
+
+/// The bank file of a batch: `minsheng-pay-2025-06-batch1.csv` in `dir`.
+pub fn bank_file(dir: &Path, month: Month, batch: u32) -> PathBuf {
+    dir.join(format!("minsheng-pay-{month}-batch{batch}.csv"))
+}
+
+/// Sends what is outstanding in a new batch and writes its bank file into `dir`; with
+/// nothing outstanding, writes the last batch's file again (the re-run after a crash).
+pub async fn disburse(
+    store: &Store,
+    month: Month,
+    dir: &Path,
+    actor: &str,
+    clock: Clock,
+) -> Result<Option<Disbursed>, PayError> {
+    let (batch, new_batch) = match store.disburse(month, actor, clock.now).await? {
+        Some(batch) => (batch, true),
+        None => match store.last_batch(month).await? {
+            Some(batch) => (batch, false),
+            None => return Ok(None),
+        },
+    };
+    let payments = store.batch_payments(month, batch).await?;
+    let file = bank_file(dir, month, batch);
+    write_bank_file(&file, &payments)?;
+    let total: Fen = payments.iter().map(|p| p.amount).sum();
+    store
+        .audit(
+            actor,
+            "pay_disburse",
+            &subject(month),
+            &format!(
+                "batch={batch} payments={} total={total} file={} (full ID numbers of the payees, for the bank)",
+                payments.len(),
+                file.display()
+            ),
+            clock.now,
+        )
+        .await?;
+    Ok(Some(Disbursed {
+        batch,
+        new_batch,
+        payments: payments.len(),
+        total,
+        file,
+    }))
+}
+
+/// Records a bank return file. A bad line, an unknown payment or a contradictory answer
+/// rejects the whole file and records nothing.
+pub async fn reconcile(
+    store: &Store,
+    path: &Path,
+    actor: &str,
+    clock: Clock,
+) -> Result<AnswerReport, PayError> {
+    let answers = read_bank_returns(path)?.map_err(PayError::Rows)?;
+    let report = store.record_bank_answers(&answers, actor, clock.now).await?;
+    if !report.problems.is_empty() {
+        return Err(PayError::Rows(
+            report
+                .problems
+                .into_iter()
+                .map(|(line, field, reason)| RowError { line, field, reason })
+                .collect(),
+        ));
+    }
+    store
+        .audit(
+            actor,
+            "pay_reconcile",
+            &path.display().to_string(),
+            &format!(
+                "confirmed={} returned={} already_recorded={}",
+                report.confirmed, report.returned, report.already_recorded
+            ),
+            clock.now,
+        )
+        .await?;
+    Ok(report)
+}
+
+/// Enrols one household in a program from a month (a decision recorded by a caseworker).
+#[allow(clippy::too_many_arguments)]
+pub async fn enrol(
+    store: &Store,
+    policy: &Policy,
+    household: &str,
+    program: &str,
+    from: Month,
+    basis: &str,
+    actor: &str,
+    clock: Clock,
+) -> Result<minsheng_core::payments::Enrolment, PayError> {
+    if policy.program(program).is_none() {
+        let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
+        return Err(PayError::Invalid {
+            field: "program".into(),
+            reason: format!("'{program}' is not a paid program (known: {})", known.join(", ")),
+        });
+    }
+    if basis.trim().is_empty() {
+        return Err(PayError::Invalid {
+            field: "basis".into(),
+            reason: "say why (the decision's number, or the finding)".into(),
+        });
+    }
+    let enrolment = store
+        .enrol(household, program, from, basis.trim(), actor, clock.now)
+        .await?;
+    store
+        .audit(
+            actor,
+            "enrol",
+            household,
+            &format!("program={program} from={from} basis={}", basis.trim()),
+            clock.now,
+        )
+        .await?;
+    Ok(enrolment)
+}
+
+/// Enrols every household the rules find entitled in `month` in each paid program: the
+/// caseload a city carries over from its previous system (the demo city's starting point).
+/// Returns program code → households enrolled.
+pub async fn enrol_caseload(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    basis: &str,
+    actor: &str,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> Result<Vec<(String, u64)>, PayError> {
+    let registry = crate::policy::load(store, policy, month, true, progress).await?;
+    let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let result = run(policy, month.first_day(), &registry.population, &wanted, threads);
+    let starts = &registry.population.member_start;
+    let mut out = Vec::new();
+    for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
+        let mut units = Vec::new();
+        for (h, code) in registry.households.iter().enumerate() {
+            let rows = match program.entity {
+                Entity::Household => h..h + 1,
+                Entity::Person => starts[h]..starts[h + 1],
+            };
+            if rows.into_iter().any(|r| column.get(r) > 0 && !column.errors.contains_key(&r)) {
+                units.push((code.as_str(), program.code.as_str()));
+            }
+        }
+        let n = store.enrol_households(&units, month, basis, actor, clock.now).await?;
+        out.push((program.code.clone(), n));
+    }
+    let detail: Vec<String> = out.iter().map(|(p, n)| format!("{p}={n}")).collect();
+    store
+        .audit(actor, "enrol_caseload", &subject(month), &detail.join(" "), clock.now)
+        .await?;
+    Ok(out)
+}
+
+/// Net amounts sent by month, program and district (累计发放).
+pub async fn totals(store: &Store, from: Month, to: Month) -> Result<Vec<PaidTotal>, PayError> {
+    Ok(store.paid_totals(from, to).await?)
+}

@@ -1,0 +1,756 @@
+//! Payments: enrolments, a month's cycle and its entitlements, bank batches and the ledger.
+//!
+//! Writes that decide money take one lock (SQLite: an immediate transaction; PostgreSQL: a
+//! transaction-scoped advisory lock), so two runs of a cycle queue up instead of both sending.
+//! The ledger is append-only in the schema itself (triggers refuse UPDATE and DELETE).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use minsheng_core::payments::{
+    BankAnswer, EnrolledUnit, Enrolment, Entitlement, Outcome, PaidTotal, PayCycle, Payment,
+    PaymentRef,
+};
+use minsheng_core::registry::Registration;
+use minsheng_core::{Fen, IdNumber, Month};
+use sqlx::Row;
+
+use crate::bulk::{micros, Cell, Table, Tx};
+use crate::registry::{
+    corrupt, household_ids, decode_registration, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM,
+};
+use crate::{on_tx, with_pool, Result, Store, StoreError};
+
+/// `pg_advisory_xact_lock` key of payment writes ("MSPAY").
+const PAY_LOCK: i64 = 0x004d_5350_4159;
+
+const ENROLMENT: Table = Table {
+    name: "enrolment",
+    columns: &[
+        "household_id",
+        "program",
+        "first_month",
+        "basis",
+        "recorded_at",
+        "recorded_by",
+    ],
+};
+
+const ENTITLEMENT: Table = Table {
+    name: "entitlement",
+    columns: &[
+        "month",
+        "program",
+        "enrolment_id",
+        "household_id",
+        "person_id",
+        "area_code",
+        "amount",
+    ],
+};
+
+const LEDGER: Table = Table {
+    name: "ledger",
+    columns: &[
+        "entitlement_id",
+        "kind",
+        "amount",
+        "attempt",
+        "batch",
+        "refers_to",
+        "reason",
+        "at",
+        "recorded_by",
+    ],
+};
+
+/// A member of an enrolled household as the registry was known at a cycle's freeze.
+#[derive(Debug, Clone)]
+pub struct FrozenMember {
+    pub person_id: i64,
+    pub household_id: i64,
+    pub registration: Registration,
+}
+
+/// What a bank return file would do, checked before anything is written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerReport {
+    pub confirmed: u64,
+    pub returned: u64,
+    /// Lines that repeat an answer already recorded: nothing to do.
+    pub already_recorded: u64,
+    /// (line, field, reason); when any, nothing was written.
+    pub problems: Vec<(u64, String, String)>,
+}
+
+fn month_of(r: &impl Columns, col: &str) -> Result<Month> {
+    r.text(col)?.parse().map_err(|e| corrupt(col, e))
+}
+
+impl Tx {
+    /// A transaction holding the payment lock.
+    async fn payments(store: &Store) -> Result<Tx> {
+        Ok(match store {
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PAY_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
+        })
+    }
+}
+
+impl Store {
+    /// Enrols a household in a program from `first_month`. A household already receiving the
+    /// program is refused (field `program`), and nothing is written.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enrol(
+        &self,
+        household: &str,
+        program: &str,
+        first_month: Month,
+        basis: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Enrolment> {
+        let mut tx = Tx::payments(self).await?;
+        let household_id: Option<i64> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
+                .bind(household)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        let household_id = household_id.ok_or_else(|| StoreError::Invalid {
+            field: "household".into(),
+            reason: format!("no household '{household}' in the registry"),
+        })?;
+        let open: Option<String> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "SELECT first_month FROM enrolment WHERE household_id = $1 AND program = $2 \
+                 AND last_month IS NULL",
+            )
+            .bind(household_id)
+            .bind(program)
+            .fetch_optional(&mut *conn)
+            .await?
+        });
+        if let Some(since) = open {
+            return Err(StoreError::Invalid {
+                field: "program".into(),
+                reason: format!("household {household} already receives {program} (since {since})"),
+            });
+        }
+        let id: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "INSERT INTO enrolment (household_id, program, first_month, basis, recorded_at, \
+                 recorded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(household_id)
+            .bind(program)
+            .bind(first_month.to_string())
+            .bind(basis)
+            .bind(micros(at))
+            .bind(by)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        tx.commit().await?;
+        Ok(Enrolment {
+            id,
+            household: household.to_string(),
+            program: program.to_string(),
+            first_month,
+            last_month: None,
+            basis: basis.to_string(),
+            recorded_by: by.to_string(),
+            recorded_at: at,
+        })
+    }
+
+    /// Enrols many households (by code) at once — a caseload carried over, or 免申即享
+    /// grants — skipping those already receiving the program. An unknown code is refused and
+    /// nothing is written. Returns how many were enrolled.
+    pub async fn enrol_households(
+        &self,
+        units: &[(&str, &str)],
+        first_month: Month,
+        basis: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut tx = Tx::payments(self).await?;
+        let codes: Vec<&str> = units.iter().map(|(h, _)| *h).collect();
+        let ids = household_ids(&mut tx, &codes).await?;
+        if let Some((missing, _)) = units.iter().find(|(h, _)| !ids.contains_key(*h)) {
+            return Err(StoreError::Invalid {
+                field: "household".into(),
+                reason: format!("no household '{missing}' in the registry"),
+            });
+        }
+        let open: HashSet<(i64, String)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT household_id, program FROM enrolment WHERE last_month IS NULL")
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .collect()
+        });
+        let mut seen = HashSet::new();
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        for (code, program) in units {
+            let id = ids[*code];
+            if open.contains(&(id, program.to_string())) || !seen.insert((id, *program)) {
+                continue;
+            }
+            rows.push(vec![
+                Cell::Int(id),
+                Cell::Text(program.to_string()),
+                Cell::Text(first_month.to_string()),
+                Cell::Text(basis.to_string()),
+                Cell::Int(micros(at)),
+                Cell::Text(by.to_string()),
+            ]);
+        }
+        let n = rows.len() as u64;
+        tx.write(&ENROLMENT, rows).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// A household's enrolments, oldest first.
+    pub async fn enrolments(&self, household: &str) -> Result<Vec<Enrolment>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT e.id, h.code, e.program, e.first_month, e.last_month, e.basis, \
+                 e.recorded_by, e.recorded_at FROM enrolment e JOIN household h ON h.id = e.household_id \
+                 WHERE h.code = $1 ORDER BY e.id",
+            )
+            .bind(household)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Enrolment {
+                        id: r.int("id")?,
+                        household: r.text("code")?,
+                        program: r.text("program")?,
+                        first_month: month_of(r, "first_month")?,
+                        last_month: match r.opt_text("last_month")? {
+                            Some(m) => Some(m.parse().map_err(|e| corrupt("last_month", e))?),
+                            None => None,
+                        },
+                        basis: r.text("basis")?,
+                        recorded_by: r.text("recorded_by")?,
+                        recorded_at: timestamp(r.int("recorded_at")?)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every enrolment in force for `month`, as recorded by `known_at`: program → units.
+    pub async fn enrolled(
+        &self,
+        month: Month,
+        known_at: DateTime<Utc>,
+    ) -> Result<HashMap<String, Vec<EnrolledUnit>>> {
+        let mut out: HashMap<String, Vec<EnrolledUnit>> = HashMap::new();
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, household_id, program FROM enrolment WHERE first_month <= $1 \
+                 AND (last_month IS NULL OR last_month >= $1) AND recorded_at <= $2 \
+                 ORDER BY household_id, id",
+            )
+            .bind(month.to_string())
+            .bind(micros(known_at))
+            .fetch_all(pool)
+            .await?;
+            for r in &rows {
+                out.entry(r.text("program")?).or_default().push(EnrolledUnit {
+                    enrolment_id: r.int("id")?,
+                    household_id: r.int("household_id")?,
+                });
+            }
+        });
+        Ok(out)
+    }
+
+    /// Streams the members of every household enrolled for `month`, as the registry described
+    /// them on the month's first day as known at `known_at`, household by household.
+    pub async fn frozen_members(
+        &self,
+        month: Month,
+        known_at: DateTime<Utc>,
+        mut sink: impl FnMut(FrozenMember),
+    ) -> Result<u64> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS}, v.household_id {VERSION_FROM} \
+             WHERE v.recorded_at <= $2 AND (v.superseded_at IS NULL OR v.superseded_at > $2) \
+             AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1) \
+             AND v.household_id IN (SELECT household_id FROM enrolment WHERE first_month <= $3 \
+                 AND (last_month IS NULL OR last_month >= $3) AND recorded_at <= $2) \
+             ORDER BY v.household_id, v.person_id"
+        );
+        let mut n = 0;
+        with_pool!(self, pool => {
+            let mut rows = sqlx::query(&sql)
+                .bind(month.first_day())
+                .bind(micros(known_at))
+                .bind(month.to_string())
+                .fetch(pool);
+            while let Some(r) = rows.try_next().await? {
+                sink(FrozenMember {
+                    person_id: r.int("person_id")?,
+                    household_id: r.int("household_id")?,
+                    registration: decode_registration(&r)?,
+                });
+                n += 1;
+            }
+        });
+        Ok(n)
+    }
+
+    pub async fn pay_cycle(&self, month: Month) -> Result<Option<PayCycle>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT month, frozen_at, policy_digest, computed_by, approved_by, approved_at \
+                 FROM pay_cycle WHERE month = $1",
+            )
+            .bind(month.to_string())
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| {
+                Ok(PayCycle {
+                    month: month_of(&r, "month")?,
+                    frozen_at: timestamp(r.int("frozen_at")?)?,
+                    policy_digest: r.text("policy_digest")?,
+                    computed_by: r.text("computed_by")?,
+                    approved: match (r.opt_text("approved_by")?, r.opt_int("approved_at")?) {
+                        (Some(by), Some(at)) => Some((by, timestamp(at)?)),
+                        _ => None,
+                    },
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Stores a computed cycle with its entitlements, in one transaction. With `replace`, an
+    /// unapproved cycle of the month is replaced; an approved one never is. Returns false (and
+    /// writes nothing) when the month already has a cycle and `replace` is off.
+    pub async fn store_pay_cycle(
+        &self,
+        cycle: &PayCycle,
+        entitlements: &[Entitlement],
+        replace: bool,
+    ) -> Result<bool> {
+        let month = cycle.month.to_string();
+        let mut tx = Tx::payments(self).await?;
+        let existing: Option<Option<String>> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT approved_by FROM pay_cycle WHERE month = $1")
+                .bind(&month)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        match existing {
+            Some(Some(by)) if replace => {
+                return Err(StoreError::Invalid {
+                    field: "month".into(),
+                    reason: format!("the {month} cycle was approved by {by}; it can no longer be recomputed"),
+                })
+            }
+            Some(_) if !replace => return Ok(false),
+            Some(_) => {
+                on_tx!(&mut tx, conn => {
+                    sqlx::query("DELETE FROM entitlement WHERE month = $1")
+                        .bind(&month)
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("DELETE FROM pay_cycle WHERE month = $1")
+                        .bind(&month)
+                        .execute(&mut *conn)
+                        .await?;
+                });
+            }
+            None => {}
+        }
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO pay_cycle (month, frozen_at, policy_digest, computed_by) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&month)
+            .bind(micros(cycle.frozen_at))
+            .bind(&cycle.policy_digest)
+            .bind(&cycle.computed_by)
+            .execute(&mut *conn)
+            .await?;
+        });
+        let rows = entitlements
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::Text(month.clone()),
+                    Cell::Text(e.program.clone()),
+                    Cell::Int(e.enrolment_id),
+                    Cell::Int(e.household_id),
+                    Cell::Int(e.person_id),
+                    Cell::Text(e.area.clone()),
+                    Cell::Int(e.amount.0),
+                ]
+            })
+            .collect();
+        tx.write(&ENTITLEMENT, rows).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Approves a computed cycle. The one who computed it cannot approve it (审核与审批分离);
+    /// approving an approved cycle changes nothing and returns false.
+    pub async fn approve_pay_cycle(
+        &self,
+        month: Month,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = Tx::payments(self).await?;
+        let row: Option<(String, Option<String>)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT computed_by, approved_by FROM pay_cycle WHERE month = $1")
+                .bind(month.to_string())
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        let (computed_by, approved_by) = row.ok_or_else(|| StoreError::Invalid {
+            field: "month".into(),
+            reason: format!("no payment cycle for {month}: compute it first (minsheng pay --month {month})"),
+        })?;
+        if approved_by.is_some() {
+            return Ok(false);
+        }
+        if computed_by == by {
+            return Err(StoreError::Invalid {
+                field: "actor".into(),
+                reason: format!(
+                    "{by} computed the {month} cycle and so cannot approve it; another person must (审核与审批分离)"
+                ),
+            });
+        }
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE pay_cycle SET approved_by = $1, approved_at = $2 WHERE month = $3")
+                .bind(by)
+                .bind(micros(at))
+                .bind(month.to_string())
+                .execute(&mut *conn)
+                .await?;
+        });
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Sends every outstanding entitlement of an approved cycle in a new batch, in one
+    /// transaction: each as its next attempt, so none is ever sent twice while a send stands.
+    /// Returns the new batch, or None when nothing was outstanding.
+    pub async fn disburse(&self, month: Month, by: &str, at: DateTime<Utc>) -> Result<Option<u32>> {
+        let m = month.to_string();
+        let mut tx = Tx::payments(self).await?;
+        let approved: Option<Option<String>> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT approved_by FROM pay_cycle WHERE month = $1")
+                .bind(&m)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        match approved {
+            None => {
+                return Err(StoreError::Invalid {
+                    field: "month".into(),
+                    reason: format!("no payment cycle for {month}"),
+                })
+            }
+            Some(None) => {
+                return Err(StoreError::Invalid {
+                    field: "month".into(),
+                    reason: format!("the {month} cycle is not approved; nothing is paid before approval"),
+                })
+            }
+            Some(Some(_)) => {}
+        }
+        let batch: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(batch), 0) + 1 AS BIGINT) FROM disbursement WHERE month = $1")
+                .bind(&m)
+                .fetch_one(&mut *conn)
+                .await?
+        });
+        let batch = i32::try_from(batch).map_err(|e| corrupt("batch", e))?;
+        let sent = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO disbursement (month, batch, created_at, created_by) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&m)
+            .bind(batch)
+            .bind(micros(at))
+            .bind(by)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "INSERT INTO ledger (entitlement_id, kind, amount, attempt, batch, refers_to, reason, at, recorded_by) \
+                 SELECT e.id, 'paid', e.amount, COALESCE(n.paid, 0) + 1, $2, NULL, '', $3, $4 \
+                 FROM entitlement e LEFT JOIN ( \
+                     SELECT entitlement_id, \
+                            SUM(CASE WHEN kind = 'paid' THEN 1 ELSE 0 END) AS paid, \
+                            SUM(CASE WHEN kind = 'returned' THEN 1 ELSE 0 END) AS returned \
+                     FROM ledger WHERE entitlement_id IN (SELECT id FROM entitlement WHERE month = $1) \
+                     GROUP BY entitlement_id) n ON n.entitlement_id = e.id \
+                 WHERE e.month = $1 AND COALESCE(n.paid, 0) = COALESCE(n.returned, 0) \
+                 ORDER BY e.id",
+            )
+            .bind(&m)
+            .bind(batch)
+            .bind(micros(at))
+            .bind(by)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if sent == 0 {
+            // No new batch for nothing: the transaction (and its disbursement row) is dropped.
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok(u32::try_from(batch).ok())
+    }
+
+    /// The number of the month's last batch, if any.
+    pub async fn last_batch(&self, month: Month) -> Result<Option<u32>> {
+        let n: Option<i32> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(batch) FROM disbursement WHERE month = $1")
+                .bind(month.to_string())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n.and_then(|n| u32::try_from(n).ok()))
+    }
+
+    /// The payments of one batch, in ledger order: the bank file's lines.
+    pub async fn batch_payments(&self, month: Month, batch: u32) -> Result<Vec<Payment>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT l.id, l.batch, l.attempt, l.amount, e.program, e.area_code, \
+                 h.code AS household, p.name, p.id_number \
+                 FROM ledger l JOIN entitlement e ON e.id = l.entitlement_id \
+                 JOIN person p ON p.id = e.person_id JOIN household h ON h.id = e.household_id \
+                 WHERE e.month = $1 AND l.kind = 'paid' AND l.batch = $2 ORDER BY l.id",
+            )
+            .bind(month.to_string())
+            .bind(i32::try_from(batch).unwrap_or(i32::MAX))
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let batch: i32 = r.try_get("batch")?;
+                    let attempt: i32 = r.try_get("attempt")?;
+                    Ok(Payment {
+                        reference: PaymentRef { month, ledger_id: r.int("id")? },
+                        batch: u32::try_from(batch).map_err(|e| corrupt("batch", e))?,
+                        attempt: u32::try_from(attempt).map_err(|e| corrupt("attempt", e))?,
+                        program: r.text("program")?,
+                        household: r.text("household")?,
+                        payee: r.text("name")?,
+                        id_number: IdNumber::parse(&r.text("id_number")?)
+                            .map_err(|e| corrupt("id_number", e))?,
+                        area: r.text("area_code")?,
+                        amount: Fen(r.int("amount")?),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Records the bank's answers. Every line is checked first — the reference must name a
+    /// payment sent in that month, and a payment gets one answer — and if any is wrong nothing
+    /// is written. Answers already recorded are skipped, so a return file can be imported
+    /// twice.
+    pub async fn record_bank_answers(
+        &self,
+        answers: &[BankAnswer],
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AnswerReport> {
+        struct Sent {
+            month: Month,
+            entitlement_id: i64,
+            amount: i64,
+            attempt: i32,
+            batch: i32,
+        }
+        let months: BTreeSet<Month> = answers.iter().map(|a| a.reference.month).collect();
+        let mut tx = Tx::payments(self).await?;
+        let mut sent: HashMap<i64, Sent> = HashMap::new();
+        let mut answered: HashMap<i64, String> = HashMap::new();
+        for month in &months {
+            on_tx!(&mut tx, conn => {
+                let rows = sqlx::query(
+                    "SELECT l.id, l.entitlement_id, l.kind, l.amount, l.attempt, l.batch, l.refers_to \
+                     FROM ledger l JOIN entitlement e ON e.id = l.entitlement_id WHERE e.month = $1",
+                )
+                .bind(month.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+                for r in &rows {
+                    let kind = r.text("kind")?;
+                    if kind == "paid" {
+                        sent.insert(r.int("id")?, Sent {
+                            month: *month,
+                            entitlement_id: r.int("entitlement_id")?,
+                            amount: r.int("amount")?,
+                            attempt: r.try_get("attempt")?,
+                            batch: r.try_get("batch")?,
+                        });
+                    } else if let Some(to) = r.opt_int("refers_to")? {
+                        answered.insert(to, kind);
+                    }
+                }
+            });
+        }
+        let mut report = AnswerReport::default();
+        let mut rows = Vec::new();
+        let mut in_file: HashMap<i64, u64> = HashMap::new();
+        for a in answers {
+            let id = a.reference.ledger_id;
+            let kind = match a.outcome {
+                Outcome::Confirmed => "confirmed",
+                Outcome::Returned { .. } => "returned",
+            };
+            let mut problem = |reason: String| {
+                report.problems.push((a.line, "reference".to_string(), reason));
+            };
+            let Some(s) = sent.get(&id).filter(|s| s.month == a.reference.month) else {
+                problem(format!("{}: no such payment was sent", a.reference));
+                continue;
+            };
+            if let Some(first) = in_file.insert(id, a.line) {
+                problem(format!("{} is answered twice in this file (line {first})", a.reference));
+                continue;
+            }
+            match answered.get(&id) {
+                Some(earlier) if earlier == kind => {
+                    report.already_recorded += 1;
+                    continue;
+                }
+                Some(earlier) => {
+                    problem(format!(
+                        "{} was already answered '{earlier}'; the bank cannot now say '{kind}'",
+                        a.reference
+                    ));
+                    continue;
+                }
+                None => {}
+            }
+            let (amount, reason) = match &a.outcome {
+                Outcome::Confirmed => {
+                    report.confirmed += 1;
+                    (0, String::new())
+                }
+                Outcome::Returned { reason } => {
+                    report.returned += 1;
+                    (-s.amount, reason.clone())
+                }
+            };
+            rows.push(vec![
+                Cell::Int(s.entitlement_id),
+                Cell::Code(kind),
+                Cell::Int(amount),
+                Cell::Int(i64::from(s.attempt)),
+                Cell::Int(i64::from(s.batch)),
+                Cell::Int(id),
+                Cell::Text(reason),
+                Cell::Int(micros(at)),
+                Cell::Text(by.to_string()),
+            ]);
+        }
+        if !report.problems.is_empty() {
+            report.confirmed = 0;
+            report.returned = 0;
+            return Ok(report);
+        }
+        tx.write(&LEDGER, rows).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Where a month's cycle stands.
+    pub async fn cycle_status(&self, month: Month) -> Result<minsheng_core::payments::CycleStatus> {
+        let m = month.to_string();
+        let mut status = minsheng_core::payments::CycleStatus::default();
+        with_pool!(self, pool => {
+            for r in sqlx::query(
+                "SELECT program, COUNT(*) AS n, CAST(SUM(amount) AS BIGINT) AS total \
+                 FROM entitlement WHERE month = $1 GROUP BY program ORDER BY program",
+            )
+            .bind(&m)
+            .fetch_all(pool)
+            .await?
+            {
+                status.owed.push((r.text("program")?, r.int("n")? as u64, Fen(r.int("total")?)));
+            }
+            let batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM disbursement WHERE month = $1")
+                .bind(&m)
+                .fetch_one(pool)
+                .await?;
+            status.batches = u32::try_from(batches).unwrap_or(u32::MAX);
+            for r in sqlx::query(
+                "SELECT l.kind, COUNT(*) AS n, CAST(SUM(l.amount) AS BIGINT) AS total FROM ledger l \
+                 JOIN entitlement e ON e.id = l.entitlement_id WHERE e.month = $1 GROUP BY l.kind",
+            )
+            .bind(&m)
+            .fetch_all(pool)
+            .await?
+            {
+                let n = r.int("n")? as u64;
+                status.net_paid = status.net_paid + Fen(r.int("total")?);
+                match r.text("kind")?.as_str() {
+                    "paid" => status.sent += n,
+                    "confirmed" => status.confirmed = n,
+                    "returned" => status.returned = n,
+                    other => return Err(corrupt("kind", other)),
+                }
+            }
+        });
+        status.sent = status.sent.saturating_sub(status.returned);
+        status.outstanding = status.payees().saturating_sub(status.sent);
+        Ok(status)
+    }
+
+    /// Net amounts sent per month, program and district between two months (inclusive).
+    pub async fn paid_totals(&self, from: Month, to: Month) -> Result<Vec<PaidTotal>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT e.month, e.program, SUBSTR(e.area_code, 1, 6) AS district, \
+                 COUNT(DISTINCT CASE WHEN l.kind = 'paid' THEN e.id END) AS payees, \
+                 CAST(SUM(l.amount) AS BIGINT) AS net \
+                 FROM ledger l JOIN entitlement e ON e.id = l.entitlement_id \
+                 WHERE e.month >= $1 AND e.month <= $2 \
+                 GROUP BY e.month, e.program, SUBSTR(e.area_code, 1, 6) \
+                 ORDER BY e.month, e.program, district",
+            )
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(PaidTotal {
+                        month: month_of(r, "month")?,
+                        program: r.text("program")?,
+                        district: r.text("district")?,
+                        payees: r.int("payees")? as u64,
+                        net: Fen(r.int("net")?),
+                    })
+                })
+                .collect()
+        })
+    }
+}
