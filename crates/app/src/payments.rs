@@ -102,20 +102,30 @@ pub async fn compute(
     let households = Households::read(store, policy, month, frozen_at, progress).await?;
     let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let result = run(policy, month.first_day(), &households.population, &wanted, threads);
+    let result = run(
+        policy,
+        month.first_day(),
+        &households.population,
+        &wanted,
+        threads,
+    );
     let mut entitlements = Vec::new();
     let mut unpaid = Vec::new();
     for (h, household) in households.list.iter().enumerate() {
         let Some(units) = enrolments.get(&household.id) else {
             continue;
         };
-        let members = households.population.member_start[h]..households.population.member_start[h + 1];
+        let members =
+            households.population.member_start[h]..households.population.member_start[h + 1];
         for &(index, enrolment_id) in units {
             let program = &policy.programs[index];
             let column = &result.columns[index].1;
             let rows: Vec<(usize, usize)> = match program.entity {
                 Entity::Household => vec![(h, household.payee)],
-                Entity::Person => members.clone().map(|row| (row, row - members.start)).collect(),
+                Entity::Person => members
+                    .clone()
+                    .map(|row| (row, row - members.start))
+                    .collect(),
             };
             let before = entitlements.len();
             let mut error = None;
@@ -153,7 +163,9 @@ pub async fn compute(
         computed_by: actor.to_string(),
         approved: None,
     };
-    let created = store.store_pay_cycle(&cycle, &entitlements, recompute).await?;
+    let created = store
+        .store_pay_cycle(&cycle, &entitlements, recompute)
+        .await?;
     let status = store.cycle_status(month).await?;
     if !created {
         // Another run computed the month meanwhile; report what is stored.
@@ -169,7 +181,11 @@ pub async fn compute(
     store
         .audit(
             actor,
-            if recompute { "pay_recompute" } else { "pay_compute" },
+            if recompute {
+                "pay_recompute"
+            } else {
+                "pay_compute"
+            },
             &subject(month),
             &format!(
                 "payees={} total={} unpaid_enrolments={} policy={}",
@@ -226,7 +242,10 @@ impl Households {
         store
             .frozen_members(month, known_at, |m| {
                 progress.advance(1);
-                if current.first().is_some_and(|f| f.household_id != m.household_id) {
+                if current
+                    .first()
+                    .is_some_and(|f| f.household_id != m.household_id)
+                {
                     out.push(&current, month);
                     current.clear();
                 }
@@ -273,7 +292,12 @@ impl Households {
 }
 
 /// Approves the month's cycle. Returns false if it was approved already.
-pub async fn approve(store: &Store, month: Month, actor: &str, clock: Clock) -> Result<bool, PayError> {
+pub async fn approve(
+    store: &Store,
+    month: Month,
+    actor: &str,
+    clock: Clock,
+) -> Result<bool, PayError> {
     let approved = store.approve_pay_cycle(month, actor, clock.now).await?;
     if approved {
         let status = store.cycle_status(month).await?;
@@ -356,13 +380,19 @@ pub async fn reconcile(
     clock: Clock,
 ) -> Result<AnswerReport, PayError> {
     let answers = read_bank_returns(path)?.map_err(PayError::Rows)?;
-    let report = store.record_bank_answers(&answers, actor, clock.now).await?;
+    let report = store
+        .record_bank_answers(&answers, actor, clock.now)
+        .await?;
     if !report.problems.is_empty() {
         return Err(PayError::Rows(
             report
                 .problems
                 .into_iter()
-                .map(|(line, field, reason)| RowError { line, field, reason })
+                .map(|(line, field, reason)| RowError {
+                    line,
+                    field,
+                    reason,
+                })
                 .collect(),
         ));
     }
@@ -397,7 +427,10 @@ pub async fn enrol(
         let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
         return Err(PayError::Invalid {
             field: "program".into(),
-            reason: format!("'{program}' is not a paid program (known: {})", known.join(", ")),
+            reason: format!(
+                "'{program}' is not a paid program (known: {})",
+                known.join(", ")
+            ),
         });
     }
     if basis.trim().is_empty() {
@@ -436,7 +469,13 @@ pub async fn enrol_caseload(
     let registry = crate::policy::load(store, policy, month, true, progress).await?;
     let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let result = run(policy, month.first_day(), &registry.population, &wanted, threads);
+    let result = run(
+        policy,
+        month.first_day(),
+        &registry.population,
+        &wanted,
+        threads,
+    );
     let starts = &registry.population.member_start;
     let mut out = Vec::new();
     for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
@@ -446,16 +485,27 @@ pub async fn enrol_caseload(
                 Entity::Household => h..h + 1,
                 Entity::Person => starts[h]..starts[h + 1],
             };
-            if rows.into_iter().any(|r| column.get(r) > 0 && !column.errors.contains_key(&r)) {
+            if rows
+                .into_iter()
+                .any(|r| column.get(r) > 0 && !column.errors.contains_key(&r))
+            {
                 units.push((code.as_str(), program.code.as_str()));
             }
         }
-        let n = store.enrol_households(&units, month, basis, actor, clock.now).await?;
+        let n = store
+            .enrol_households(&units, month, basis, actor, clock.now)
+            .await?;
         out.push((program.code.clone(), n));
     }
     let detail: Vec<String> = out.iter().map(|(p, n)| format!("{p}={n}")).collect();
     store
-        .audit(actor, "enrol_caseload", &subject(month), &detail.join(" "), clock.now)
+        .audit(
+            actor,
+            "enrol_caseload",
+            &subject(month),
+            &detail.join(" "),
+            clock.now,
+        )
         .await?;
     Ok(out)
 }

@@ -296,12 +296,7 @@ fn policy_bench(
     Ok(())
 }
 
-pub async fn run(
-    command: BenchCommand,
-    db: &str,
-    policy: &Path,
-    clock: Clock,
-) -> Result<ExitCode> {
+pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -> Result<ExitCode> {
     match command {
         BenchCommand::Policy {
             people,

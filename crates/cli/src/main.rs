@@ -486,7 +486,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             command,
         } => {
             let store = open(&cli.db).await?;
-            pay::run(&store, &cli.policy, month, recompute, command, &cli.actor, clock).await
+            pay::run(
+                &store,
+                &cli.policy,
+                month,
+                recompute,
+                command,
+                &cli.actor,
+                clock,
+            )
+            .await
         }
         Command::Policy { command } => {
             let policy = &cli.policy;

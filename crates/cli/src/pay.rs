@@ -58,7 +58,9 @@ pub enum PayCommand {
 
 fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
     let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
-    t.with_timezone(&china).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&china)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 use chrono::Offset as _;
@@ -197,7 +199,11 @@ pub async fn run(
             match payments::disburse(store, month, &dir, actor, clock).await? {
                 Some(d) => println!(
                     "{} batch {}: {} payments, {} 元 → {}",
-                    if d.new_batch { "Sent" } else { "Nothing outstanding; wrote again" },
+                    if d.new_batch {
+                        "Sent"
+                    } else {
+                        "Nothing outstanding; wrote again"
+                    },
                     d.batch,
                     d.payments,
                     d.total.grouped(),
@@ -223,14 +229,20 @@ pub async fn run(
             let districts: Vec<&str> = totals.iter().map(|t| t.district.as_str()).collect();
             let names = store.area_names(&districts).await?;
             println!("累计发放 {from} – {to}");
-            println!("  {:<8} {:<34} {:<12} {:>10} {:>18}", "月份", "项目", "区(市)", "受益人", "净发放(元)");
+            println!(
+                "  {:<8} {:<34} {:<12} {:>10} {:>18}",
+                "月份", "项目", "区(市)", "受益人", "净发放(元)"
+            );
             let mut sum = Fen::ZERO;
             for t in &totals {
                 println!(
                     "  {:<8} {:<34} {:<12} {:>10} {:>18}",
                     t.month.to_string(),
                     labels.of(&t.program),
-                    names.get(&t.district).cloned().unwrap_or_else(|| t.district.clone()),
+                    names
+                        .get(&t.district)
+                        .cloned()
+                        .unwrap_or_else(|| t.district.clone()),
                     t.payees,
                     t.net.grouped()
                 );
@@ -259,7 +271,14 @@ pub async fn run(
                 );
             }
             let text = crate::policy::household(
-                store, policy_dir, &key, month, cycle.frozen_at, json, actor, clock,
+                store,
+                policy_dir,
+                &key,
+                month,
+                cycle.frozen_at,
+                json,
+                actor,
+                clock,
             )
             .await?;
             println!("{text}");

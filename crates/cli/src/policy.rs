@@ -110,8 +110,14 @@ pub async fn simulate(
     let reform = baseline
         .with_changes(changes, month.first_day())
         .map_err(anyhow::Error::msg)?;
-    let registry =
-        load_registry(store, &baseline, month, false, &crate::progress::Bars::new()).await?;
+    let registry = load_registry(
+        store,
+        &baseline,
+        month,
+        false,
+        &crate::progress::Bars::new(),
+    )
+    .await?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();
     let result = simulate(&baseline, &reform, month, &registry, threads);

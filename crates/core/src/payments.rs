@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use crate::{FieldError, Fen, IdNumber, Month};
+use crate::{Fen, FieldError, IdNumber, Month};
 
 /// A household receiving a program from `first_month` (until `last_month`, once ended).
 #[derive(Debug, Clone, PartialEq, Eq)]

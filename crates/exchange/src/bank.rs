@@ -33,7 +33,10 @@ pub fn write_bank_file(path: &Path, payments: &[Payment]) -> Result<(), WriteErr
         path: path.display().to_string(),
         reason: e.to_string(),
     };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io(&e))?;
     {
         let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(temp.as_file_mut()));
@@ -71,7 +74,11 @@ pub fn read_bank_returns(path: &Path) -> Result<Answers, RosterError> {
 
 /// [`read_bank_returns`] over the text of a file (`name` names it in errors).
 pub fn parse_bank_returns(text: &str, name: &str) -> Result<Answers, RosterError> {
-    Ok(answers(table_rows(text.as_bytes(), name, &BANK_RETURN_COLUMNS)?))
+    Ok(answers(table_rows(
+        text.as_bytes(),
+        name,
+        &BANK_RETURN_COLUMNS,
+    )?))
 }
 
 fn answers(rows: Vec<TableRow>) -> Answers {

@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::bulk::{micros, Cell, Table, Tx};
 use crate::registry::{
-    corrupt, household_ids, decode_registration, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM,
+    corrupt, decode_registration, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM,
 };
 use crate::{on_tx, with_pool, Result, Store, StoreError};
 
@@ -360,7 +360,9 @@ impl Store {
             Some(Some(by)) if replace => {
                 return Err(StoreError::Invalid {
                     field: "month".into(),
-                    reason: format!("the {month} cycle was approved by {by}; it can no longer be recomputed"),
+                    reason: format!(
+                        "the {month} cycle was approved by {by}; it can no longer be recomputed"
+                    ),
                 })
             }
             Some(_) if !replace => return Ok(false),
@@ -426,7 +428,9 @@ impl Store {
         });
         let (computed_by, approved_by) = row.ok_or_else(|| StoreError::Invalid {
             field: "month".into(),
-            reason: format!("no payment cycle for {month}: compute it first (minsheng pay --month {month})"),
+            reason: format!(
+                "no payment cycle for {month}: compute it first (minsheng pay --month {month})"
+            ),
         })?;
         if approved_by.is_some() {
             return Ok(false);
@@ -473,7 +477,9 @@ impl Store {
             Some(None) => {
                 return Err(StoreError::Invalid {
                     field: "month".into(),
-                    reason: format!("the {month} cycle is not approved; nothing is paid before approval"),
+                    reason: format!(
+                        "the {month} cycle is not approved; nothing is paid before approval"
+                    ),
                 })
             }
             Some(Some(_)) => {}
@@ -625,14 +631,19 @@ impl Store {
                 Outcome::Returned { .. } => "returned",
             };
             let mut problem = |reason: String| {
-                report.problems.push((a.line, "reference".to_string(), reason));
+                report
+                    .problems
+                    .push((a.line, "reference".to_string(), reason));
             };
             let Some(s) = sent.get(&id).filter(|s| s.month == a.reference.month) else {
                 problem(format!("{}: no such payment was sent", a.reference));
                 continue;
             };
             if let Some(first) = in_file.insert(id, a.line) {
-                problem(format!("{} is answered twice in this file (line {first})", a.reference));
+                problem(format!(
+                    "{} is answered twice in this file (line {first})",
+                    a.reference
+                ));
                 continue;
             }
             match answered.get(&id) {
