@@ -246,7 +246,7 @@ pub async fn run(
                     t.payees,
                     t.net.grouped()
                 );
-                sum = sum + t.net;
+                sum += t.net;
             }
             println!("  合计 {} 元", sum.grouped());
         }

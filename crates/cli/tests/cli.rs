@@ -2,93 +2,10 @@
 //! The `minsheng` binary as an operator uses it, on both backends.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+mod common;
 
-/// A fresh database for one test: a SQLite file, or a PostgreSQL schema reached through the
-/// URL's `options=-c search_path=…`, exactly as an operator could pass it to `--db`.
-struct Db {
-    url: String,
-    dir: tempfile::TempDir,
-    schema: Option<(String, String)>,
-}
-
-impl Db {
-    fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("registry.db").display().to_string();
-        Db {
-            url,
-            dir,
-            schema: None,
-        }
-    }
-
-    async fn postgres() -> Db {
-        let base =
-            std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
-        let schema = format!("cli_{}", uuid::Uuid::new_v4().simple());
-        let pool = sqlx::PgPool::connect(&base)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {base} is needed ({e})"));
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-        Db {
-            url,
-            dir: tempfile::tempdir().unwrap(),
-            schema: Some((base, schema)),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_minsheng"))
-            .arg("--db")
-            .arg(&self.url)
-            .args(args)
-            .env("MINSHENG_ACTOR", "tester")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "minsheng {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn persons(&self) -> i64 {
-        let summary = self.ok(&["registry", "summary"]);
-        summary.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-
-    async fn cleanup(self) {
-        if let Some((base, schema)) = &self.schema {
-            let pool = sqlx::PgPool::connect(base).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-    }
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::{catalog, path_str, Db};
 
 /// A source city: generated, with its areas and its roster exported.
 fn source_city(people: &str) -> (Db, PathBuf, PathBuf) {
@@ -525,13 +442,6 @@ fn unreadable_input_is_a_clear_error() {
         stderr.contains("unknown column 'idnumber'") && stderr.contains("required column 'hukou'"),
         "{stderr}"
     );
-}
-
-fn catalog() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../policies/qingdao")
-        .display()
-        .to_string()
 }
 
 #[test]

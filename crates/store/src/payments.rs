@@ -721,7 +721,7 @@ impl Store {
             .await?
             {
                 let n = r.int("n")? as u64;
-                status.net_paid = status.net_paid + Fen(r.int("total")?);
+                status.net_paid += Fen(r.int("total")?);
                 match r.text("kind")?.as_str() {
                     "paid" => status.sent += n,
                     "confirmed" => status.confirmed = n,

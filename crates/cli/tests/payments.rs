@@ -1,0 +1,322 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step is a failed test
+//! The monthly payment cycle from the CLI, on both backends: a month paid from caseload to bank
+//! file and reconciliation, frozen against later registry edits; and runs killed (SIGKILL) at
+//! random points, re-run, ending with every entitlement paid exactly once.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{path_str, Db};
+use minsheng_core::{Fen, Month};
+use minsheng_store::Store;
+use rand::{Rng, SeedableRng};
+
+/// The amount on the cycle's "合计" line.
+fn total(out: &str) -> Fen {
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("合计"))
+        .unwrap_or_else(|| panic!("no total in:\n{out}"));
+    Fen::parse_yuan(line.split_whitespace().last().unwrap()).unwrap()
+}
+
+/// A bank file's lines as (reference, program, household, id_number, amount).
+fn bank_lines(path: &Path) -> Vec<(String, String, String, String, Fen)> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        minsheng_exchange::BANK_FILE_COLUMNS
+    );
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_string(),
+                r[3].to_string(),
+                r[4].to_string(),
+                r[6].to_string(),
+                Fen::parse_yuan(&r[8]).unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn a_month_is_paid_once_and_stays_as_frozen(db: Db) {
+    db.ok(&["generate", "--people", "3000", "--seed", "7"]);
+    let caseload = db.ok_as("operator", &["caseload", "--month", "2025-06"]);
+    assert!(caseload.contains("(dibao):"), "{caseload}");
+    let computed = db.ok_as("caseworker", &["pay", "--month", "2025-06"]);
+    assert!(computed.contains("awaiting approval"), "{computed}");
+    let owed = total(&computed);
+    assert!(owed > Fen::ZERO);
+
+    let dir = db.path("bank");
+    std::fs::create_dir_all(&dir).unwrap();
+    let disburse = [
+        "pay",
+        "disburse",
+        "--month",
+        "2025-06",
+        "--dir",
+        path_str(&dir),
+    ];
+    let early = db.run_as("operator", &disburse);
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("not approved"));
+    let own = db.run_as("caseworker", &["pay", "approve", "--month", "2025-06"]);
+    assert!(!own.status.success());
+    assert!(String::from_utf8_lossy(&own.stderr).contains("审核与审批分离"));
+    db.ok_as("approver", &["pay", "approve", "--month", "2025-06"]);
+
+    let sent = db.ok_as("operator", &disburse);
+    assert!(sent.contains("Sent batch 1"), "{sent}");
+    let batch1 = bank_lines(&dir.join("minsheng-pay-2025-06-batch1.csv"));
+    assert_eq!(batch1.iter().map(|l| l.4).sum::<Fen>(), owed);
+    assert!(
+        batch1.iter().all(|l| l.3.len() == 18),
+        "the bank needs full ID numbers"
+    );
+    let again = db.ok_as("operator", &disburse);
+    assert!(again.contains("Nothing outstanding"), "{again}");
+    assert_eq!(
+        bank_lines(&dir.join("minsheng-pay-2025-06-batch1.csv")),
+        batch1
+    );
+
+    // A payee's income rises after the freeze: June stays as computed, July sees it.
+    let (_, _, household, id_number, _) = batch1.iter().find(|l| l.1 == "dibao").unwrap().clone();
+    db.ok(&[
+        "registry",
+        "record",
+        &id_number,
+        "--from",
+        "2025-06-01",
+        "income_wage=99999",
+    ]);
+    let june = db.ok_as("caseworker", &["pay", "--month", "2025-06"]);
+    assert!(june.contains("computed before"), "{june}");
+    assert_eq!(total(&june), owed);
+    let dibao = |explanation: &str| {
+        let line = explanation
+            .lines()
+            .find(|l| l.contains("(dibao_amount) ="))
+            .unwrap_or_else(|| panic!("no dibao line in:\n{explanation}"));
+        let amount = line.split("(dibao_amount) = ").nth(1).unwrap();
+        Fen::parse_yuan(amount.split_whitespace().next().unwrap()).unwrap()
+    };
+    let frozen = db.ok_as(
+        "caseworker",
+        &["pay", "explain", &id_number, "--month", "2025-06"],
+    );
+    assert!(
+        dibao(&frozen) > Fen::ZERO,
+        "June's explanation uses the frozen registry:\n{frozen}"
+    );
+    let now = db.ok_as(
+        "caseworker",
+        &["policy", "explain", &id_number, "--month", "2025-06"],
+    );
+    assert_eq!(
+        dibao(&now),
+        Fen::ZERO,
+        "today's explanation sees the change"
+    );
+    let july = db.ok_as("caseworker", &["pay", "--month", "2025-07"]);
+    assert!(
+        july.contains(&household),
+        "July lists the household for review:\n{july}"
+    );
+
+    // The bank returns one payment; it goes out again in batch 2.
+    let returns = db.path("returns.csv");
+    let mut text = String::from("reference,result,reason\n");
+    for (i, line) in batch1.iter().enumerate() {
+        text.push_str(&if i == 0 {
+            format!("{},失败,账户已销户\n", line.0)
+        } else {
+            format!("{},成功,\n", line.0)
+        });
+    }
+    std::fs::write(&returns, &text).unwrap();
+    let reconciled = db.ok_as("operator", &["pay", "reconcile", path_str(&returns)]);
+    assert!(reconciled.contains("1 returned"), "{reconciled}");
+    let unknown = db.path("unknown.csv");
+    std::fs::write(
+        &unknown,
+        "reference,result,reason\nMS-202506-999999,成功,\n",
+    )
+    .unwrap();
+    let refused = db.run_as("operator", &["pay", "reconcile", path_str(&unknown)]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("line 2: reference: MS-202506-999999: no such payment was sent"));
+    db.ok_as("operator", &disburse);
+    let batch2 = bank_lines(&dir.join("minsheng-pay-2025-06-batch2.csv"));
+    assert_eq!(batch2.len(), 1);
+    assert_eq!((&batch2[0].2, batch2[0].4), (&batch1[0].2, batch1[0].4));
+
+    let totals = db.ok(&["pay", "totals", "--from", "2025-01", "--to", "2025-12"]);
+    let paid = totals.lines().last().unwrap();
+    assert_eq!(paid, format!("  合计 {} 元", owed.grouped()));
+    let verify = db.ok(&["audit", "verify"]);
+    assert!(verify.contains("chain intact"), "{verify}");
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_month_is_paid_once_and_stays_as_frozen() {
+    a_month_is_paid_once_and_stays_as_frozen(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_month_is_paid_once_and_stays_as_frozen() {
+    a_month_is_paid_once_and_stays_as_frozen(Db::postgres().await).await;
+}
+
+/// One month's steps, in order. The return file is made from batch 1 when its step comes.
+fn steps(month: &str, dir: &Path) -> Vec<(&'static str, Vec<String>)> {
+    let s = |v: &[&str]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let dir = path_str(dir);
+    let returns = format!("{dir}/returns.csv");
+    vec![
+        ("caseworker", s(&["pay", "--month", month])),
+        ("approver", s(&["pay", "approve", "--month", month])),
+        (
+            "operator",
+            s(&["pay", "disburse", "--month", month, "--dir", dir]),
+        ),
+        ("operator", s(&["pay", "reconcile", &returns])),
+        (
+            "operator",
+            s(&["pay", "disburse", "--month", month, "--dir", dir]),
+        ),
+    ]
+}
+
+/// The bank fails the first payment of batch 1 and pays the rest.
+fn write_returns(month: &str, dir: &Path) {
+    let batch1 = bank_lines(&dir.join(format!("minsheng-pay-{month}-batch1.csv")));
+    let mut text = String::from("reference,result,reason\n");
+    for (i, line) in batch1.iter().enumerate() {
+        let result = if i == 0 {
+            "失败,户名不符"
+        } else {
+            "成功,"
+        };
+        text.push_str(&format!("{},{result}\n", line.0));
+    }
+    std::fs::write(dir.join("returns.csv"), text).unwrap();
+}
+
+fn run_step(db: &Db, month: &str, dir: &Path, step: usize) {
+    if step == 3 {
+        write_returns(month, dir);
+    }
+    let (actor, args) = &steps(month, dir)[step];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    db.ok_as(actor, &args);
+}
+
+/// What must hold after a month is run to the end, whatever crashed on the way: every
+/// entitlement has exactly one standing payment, the failed one went out twice, the money sent
+/// equals the money owed, and each batch's file on disk is that batch as the ledger has it.
+async fn check_exactly_once(store: &Store, month: Month, dir: &Path) {
+    let status = store.cycle_status(month).await.unwrap();
+    assert_eq!(status.outstanding, 0, "{month}: {status:?}");
+    assert_eq!(status.sent, status.payees(), "{month}: {status:?}");
+    assert_eq!(status.returned, 1, "{month}: {status:?}");
+    assert_eq!(status.net_paid, status.total_owed(), "{month}: {status:?}");
+    assert_eq!(status.batches, 2, "{month}: {status:?}");
+    for batch in 1..=2 {
+        let ledger: Vec<String> = store
+            .batch_payments(month, batch)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.reference.to_string())
+            .collect();
+        let file: Vec<String> =
+            bank_lines(&dir.join(format!("minsheng-pay-{month}-batch{batch}.csv")))
+                .into_iter()
+                .map(|l| l.0)
+                .collect();
+        assert_eq!(file, ledger, "{month} batch {batch}");
+    }
+}
+
+/// Runs months one after another; in each, one step is killed with SIGKILL after a random
+/// delay within its usual running time, then the whole month is run again from the start.
+async fn killed_runs_pay_exactly_once(db: Db, kills: usize) {
+    db.ok(&["generate", "--people", "2000", "--seed", "3"]);
+    db.ok_as("operator", &["caseload", "--month", "2025-01"]);
+    let store = Store::open(&db.url).await.unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20251123);
+    let mut month = Month::new(2025, 1).unwrap();
+    // One clean month measures how long each step takes.
+    let dir = db.path(&month.to_string());
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut usual = Vec::new();
+    for step in 0..5 {
+        let started = Instant::now();
+        run_step(&db, &month.to_string(), &dir, step);
+        usual.push(started.elapsed());
+    }
+    check_exactly_once(&store, month, &dir).await;
+    let mut landed = 0;
+    let mut tries = 0;
+    while landed < kills {
+        tries += 1;
+        assert!(
+            tries < kills * 4,
+            "only {landed} of {tries} kills landed while running"
+        );
+        month = month.next();
+        let m = month.to_string();
+        let dir = db.path(&m);
+        std::fs::create_dir_all(&dir).unwrap();
+        let victim = rng.gen_range(0..5);
+        for step in 0..victim {
+            run_step(&db, &m, &dir, step);
+        }
+        if victim == 3 {
+            write_returns(&m, &dir);
+        }
+        let (actor, args) = &steps(&m, &dir)[victim];
+        let mut child = db
+            .command(actor, &args.iter().map(String::as_str).collect::<Vec<_>>())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let limit = usual[victim].as_micros() as u64 * 5 / 4;
+        std::thread::sleep(Duration::from_micros(rng.gen_range(0..=limit)));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            landed += 1;
+        }
+        child.wait().unwrap();
+        for step in 0..5 {
+            run_step(&db, &m, &dir, step);
+        }
+        check_exactly_once(&store, month, &dir).await;
+    }
+    store.close().await;
+    let verify = db.ok(&["audit", "verify"]);
+    assert!(verify.contains("chain intact"), "{verify}");
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_killed_runs_pay_exactly_once() {
+    killed_runs_pay_exactly_once(Db::sqlite(), 100).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killed_runs_pay_exactly_once() {
+    killed_runs_pay_exactly_once(Db::postgres().await, 100).await;
+}
