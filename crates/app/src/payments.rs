@@ -20,7 +20,7 @@ use minsheng_exchange::{read_bank_returns, write_bank_file, RosterError, RowErro
 use minsheng_policy::batch::{run, Population};
 use minsheng_policy::inputs::member_values;
 use minsheng_policy::{Entity, Policy};
-use minsheng_store::{AnswerReport, FrozenMember, Store, StoreError};
+use minsheng_store::{AnswerReport, ScannedPerson, Store, StoreError};
 
 use crate::{Clock, Progress};
 
@@ -237,7 +237,7 @@ impl Households {
             population: Population::new(policy.inputs.len()),
             list: Vec::new(),
         };
-        let mut current: Vec<FrozenMember> = Vec::new();
+        let mut current: Vec<ScannedPerson> = Vec::new();
         progress.start("reading the enrolled households as frozen", None);
         store
             .frozen_members(month, known_at, |m| {
@@ -257,7 +257,7 @@ impl Households {
         Ok(out)
     }
 
-    fn push(&mut self, members: &[FrozenMember], month: Month) {
+    fn push(&mut self, members: &[ScannedPerson], month: Month) {
         let Some(first) = members.first() else {
             return;
         };
@@ -268,7 +268,7 @@ impl Households {
         self.population.push(&values);
         // A household amount goes to the head while alive in the month, else to the first
         // living member (the registry lists the head first).
-        let alive = |m: &FrozenMember| {
+        let alive = |m: &ScannedPerson| {
             m.registration
                 .facts
                 .death_date

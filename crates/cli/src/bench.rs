@@ -45,6 +45,18 @@ pub enum BenchCommand {
         #[arg(long)]
         dump: Option<PathBuf>,
     },
+    /// The monthly payment cycle: from the frozen registry to the written bank file (compute,
+    /// approve, disburse), for several months in a row. Generates N residents first if the
+    /// database is empty, and enrols the caseload the rules find.
+    Pay {
+        #[arg(long, default_value_t = 5_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 3)]
+        months: usize,
+        /// Folder for the bank files.
+        #[arg(long, default_value = "bench/out")]
+        dir: PathBuf,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -98,6 +110,67 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+async fn pay_bench(
+    db: &str,
+    dir: &Path,
+    people: u64,
+    months: usize,
+    out: &Path,
+    clock: Clock,
+) -> Result<()> {
+    use minsheng_app::payments;
+    let store = Store::open(db).await?;
+    let policy = crate::policy::load(dir)?;
+    if store.counts().await?.persons == 0 {
+        minsheng_app::generate::generate(&store, people, 2023, clock, &Bars::new()).await?;
+    }
+    let start: minsheng_core::Month = "2025-06".parse()?;
+    let basis = "bench caseload";
+    payments::enrol_caseload(&store, &policy, start, basis, "bench", clock, &Bars::new()).await?;
+    std::fs::create_dir_all(out)?;
+    let persons = store.counts().await?.persons;
+    let (mut compute, mut disburse, mut total) = (Vec::new(), Vec::new(), Vec::new());
+    let mut month = start;
+    let mut payees = 0;
+    while compute.len() < months {
+        if store.pay_cycle(month).await?.is_some() {
+            month = month.next();
+            continue;
+        }
+        let began = Instant::now();
+        let c = payments::compute(&store, &policy, month, false, "bench", clock, &Quiet).await?;
+        let computed = began.elapsed();
+        payments::approve(&store, month, "bench-approver", clock).await?;
+        let sent = Instant::now();
+        let d = payments::disburse(&store, month, out, "bench", clock)
+            .await?
+            .context("nothing to pay")?;
+        let elapsed = began.elapsed();
+        payees = c.status.payees();
+        println!(
+            "  {month}: {} payees, {} 元; compute {:.2} s, disburse + bank file {:.2} s ({} lines), total {:.2} s",
+            payees,
+            c.status.total_owed().grouped(),
+            computed.as_secs_f64(),
+            sent.elapsed().as_secs_f64(),
+            d.payments,
+            elapsed.as_secs_f64()
+        );
+        compute.push(computed);
+        disburse.push(sent.elapsed());
+        total.push(elapsed);
+        month = month.next();
+    }
+    println!(
+        "bench pay: {payees} payees of a {persons}-resident {:?} registry: frozen registry to bank file median {:.2} s (compute {:.2} s, disburse + file {:.2} s) over {months} months",
+        store.backend(),
+        median(total).as_secs_f64(),
+        median(compute).as_secs_f64(),
+        median(disburse).as_secs_f64(),
+    );
+    Ok(())
 }
 
 /// The programs the OpenFisca comparison computes in both engines.
@@ -368,6 +441,11 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             );
             drop_schema(db, store, schema).await?;
         }
+        BenchCommand::Pay {
+            people,
+            months,
+            dir,
+        } => pay_bench(db, policy, people, months, &dir, clock).await?,
         BenchCommand::Show { samples } => {
             let store = Store::open(db).await?;
             let persons = store.counts().await?.persons;

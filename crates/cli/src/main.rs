@@ -294,6 +294,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     years.join(", ")
                 );
             }
+            let month = Month::containing(clock.today);
+            if store.enrolled(month, clock.now).await?.is_empty() {
+                let policy = policy::load(&cli.policy)?;
+                caseload(&store, &policy, month, &cli.actor, clock).await?;
+            }
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
                 println!("\nOne household of the demo city:\n");
@@ -305,6 +310,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "Next (`cargo run --release --` stands for `minsheng` until it is installed):"
                 );
                 println!("  minsheng registry show {code} --month 2025-06");
+                println!("  minsheng policy explain {code} --month {month}");
+                println!("  minsheng pay --month {month}                                # freeze and compute the month");
+                println!("  minsheng pay approve --month {month} --actor approver       # another person approves");
+                println!("  minsheng pay disburse --month {month}                       # the bank file");
                 println!("  minsheng export roster.xlsx");
             }
             println!(

@@ -61,7 +61,7 @@ impl IsoDate {
         IsoDate(text)
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only ASCII digits and dashes are ever written.
         std::str::from_utf8(&self.0).unwrap_or("0000-00-00")
     }

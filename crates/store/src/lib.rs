@@ -12,6 +12,7 @@ mod audit;
 mod bulk;
 mod calendar;
 mod payments;
+mod scan;
 mod registry;
 
 use std::path::Path;
@@ -24,7 +25,8 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
-pub use payments::{AnswerReport, FrozenMember};
+pub use payments::AnswerReport;
+pub use scan::ScannedPerson;
 pub use registry::{ExportedPerson, RegistryCounts};
 
 /// Expands `$body` once per backend with `$pool` bound to that backend's pool.

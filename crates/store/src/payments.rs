@@ -7,19 +7,18 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 use minsheng_core::payments::{
     BankAnswer, EnrolledUnit, Enrolment, Entitlement, Outcome, PaidTotal, PayCycle, Payment,
     PaymentRef,
 };
-use minsheng_core::registry::Registration;
 use minsheng_core::{Fen, IdNumber, Month};
 use sqlx::Row;
 
 use crate::bulk::{micros, Cell, Table, Tx};
 use crate::registry::{
-    corrupt, decode_registration, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM,
+    corrupt, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM,
 };
+use crate::scan::{scan, ScannedPerson};
 use crate::{on_tx, with_pool, Result, Store, StoreError};
 
 /// `pg_advisory_xact_lock` key of payment writes ("MSPAY").
@@ -64,14 +63,6 @@ const LEDGER: Table = Table {
         "recorded_by",
     ],
 };
-
-/// A member of an enrolled household as the registry was known at a cycle's freeze.
-#[derive(Debug, Clone)]
-pub struct FrozenMember {
-    pub person_id: i64,
-    pub household_id: i64,
-    pub registration: Registration,
-}
 
 /// What a bank return file would do, checked before anything is written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -285,7 +276,7 @@ impl Store {
         &self,
         month: Month,
         known_at: DateTime<Utc>,
-        mut sink: impl FnMut(FrozenMember),
+        mut sink: impl FnMut(ScannedPerson),
     ) -> Result<u64> {
         let sql = format!(
             "SELECT {VERSION_COLUMNS}, v.household_id {VERSION_FROM} \
@@ -295,23 +286,16 @@ impl Store {
                  AND (last_month IS NULL OR last_month >= $3) AND recorded_at <= $2) \
              ORDER BY v.household_id, v.person_id"
         );
-        let mut n = 0;
-        with_pool!(self, pool => {
-            let mut rows = sqlx::query(&sql)
-                .bind(month.first_day())
-                .bind(micros(known_at))
-                .bind(month.to_string())
-                .fetch(pool);
-            while let Some(r) = rows.try_next().await? {
-                sink(FrozenMember {
-                    person_id: r.int("person_id")?,
-                    household_id: r.int("household_id")?,
-                    registration: decode_registration(&r)?,
-                });
-                n += 1;
-            }
-        });
-        Ok(n)
+        let params = vec![
+            Cell::from(month.first_day()),
+            Cell::Int(micros(known_at)),
+            Cell::Text(month.to_string()),
+        ];
+        scan(self, sql, params, |p| {
+            sink(p);
+            Ok::<_, StoreError>(())
+        })
+        .await
     }
 
     pub async fn pay_cycle(&self, month: Month) -> Result<Option<PayCycle>> {

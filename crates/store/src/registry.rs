@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::TryStreamExt;
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
     Assets, Disability, DisabilityCategory, Employment, Expenses, HouseholdFile, Hukou, IllnessSet,
@@ -17,7 +16,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use crate::bulk::{micros, version_cells, Tx, PERSON_VERSION};
+use crate::bulk::{micros, version_cells, Cell, Tx, PERSON_VERSION};
 use crate::{on_tx, with_pool, Backend, Result, Store, StoreError};
 
 /// Both backends may bind at least this many parameters in one statement.
@@ -544,18 +543,10 @@ impl Store {
         E: From<StoreError>,
     {
         let sql = format!(
-            "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.superseded_at IS NULL \
+            "SELECT {VERSION_COLUMNS}, v.household_id {VERSION_FROM} WHERE v.superseded_at IS NULL \
              AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1) \
              ORDER BY v.household_id, v.person_id"
         );
-        let mut n = 0;
-        with_pool!(self, pool => {
-            let mut rows = sqlx::query(&sql).bind(on).fetch(pool);
-            while let Some(r) = rows.try_next().await.map_err(StoreError::from)? {
-                sink(decode_registration(&r)?)?;
-                n += 1;
-            }
-        });
-        Ok(n)
+        crate::scan::scan(self, sql, vec![Cell::from(on)], |p| sink(p.registration)).await
     }
 }

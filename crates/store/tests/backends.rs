@@ -631,7 +631,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
         h.sort();
         h
     });
-    let wage = |members: &[minsheng_store::FrozenMember]| {
+    let wage = |members: &[minsheng_store::ScannedPerson]| {
         members
             .iter()
             .find(|m| m.registration.person.id_number == head.person.id_number)
