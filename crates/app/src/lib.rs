@@ -6,6 +6,7 @@
 
 pub mod areas;
 pub mod calendar;
+pub mod discovery;
 pub mod export;
 pub mod generate;
 pub mod import;

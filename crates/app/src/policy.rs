@@ -2,12 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use minsheng_core::registry::Registration;
 use minsheng_core::Month;
 use minsheng_policy::batch::{run, BatchResult, Population};
 use minsheng_policy::inputs::member_values;
 use minsheng_policy::{Entity, Policy, Type, VarId};
-use minsheng_store::{Store, StoreError};
+use minsheng_store::{ScannedPerson, Store, StoreError};
 
 use crate::Progress;
 
@@ -16,8 +15,11 @@ pub struct Registry {
     pub population: Population,
     /// The district (6-digit area code) of each household.
     pub districts: Vec<String>,
-    /// Each household's code, when [`load`] was asked to keep them.
+    /// Each household's key in the store.
+    pub household_ids: Vec<i64>,
+    /// Each household's code and its head's community, when [`load`] was asked to keep them.
     pub households: Vec<String>,
+    pub communities: Vec<String>,
 }
 
 impl Registry {
@@ -49,18 +51,23 @@ pub async fn load(
     );
     let mut districts = Vec::new();
     let mut households = Vec::new();
-    let mut current: Vec<Registration> = Vec::new();
-    let mut flush = |current: &mut Vec<Registration>,
+    let mut household_ids = Vec::new();
+    let mut communities = Vec::new();
+    let mut current: Vec<ScannedPerson> = Vec::new();
+    let mut flush = |current: &mut Vec<ScannedPerson>,
                      population: &mut Population,
                      districts: &mut Vec<String>| {
         if let Some(head) = current.first() {
-            districts.push(head.facts.area.as_str().chars().take(6).collect());
+            let facts = &head.registration.facts;
+            districts.push(facts.area.as_str().chars().take(6).collect());
+            household_ids.push(head.household_id);
             if keep_codes {
-                households.push(head.facts.household.clone());
+                households.push(facts.household.clone());
+                communities.push(facts.area.as_str().to_string());
             }
             let members: Vec<_> = current
                 .iter()
-                .map(|r| member_values(&r.person, &r.facts, month))
+                .map(|r| member_values(&r.registration.person, &r.registration.facts, month))
                 .collect();
             population.push(&members);
         }
@@ -68,11 +75,11 @@ pub async fn load(
     };
     progress.start("reading the registry", None);
     store
-        .export(month.first_day(), |r| {
+        .scan_registry(month.first_day(), |r| {
             progress.advance(1);
             if current
                 .first()
-                .is_some_and(|f| f.facts.household != r.facts.household)
+                .is_some_and(|f| f.household_id != r.household_id)
             {
                 flush(&mut current, &mut population, &mut districts);
             }
@@ -85,7 +92,9 @@ pub async fn load(
     Ok(Registry {
         population,
         districts,
+        household_ids,
         households,
+        communities,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The `minsheng` command.
 
 mod bench;
+mod discovery;
 mod pay;
 mod policy;
 mod progress;
@@ -114,6 +115,24 @@ enum Command {
         /// Why: the decision's number, or the finding.
         #[arg(long)]
         basis: String,
+    },
+    /// Proactive discovery: the rules over the whole registry for a month against what is
+    /// enrolled and paid — proactive cases, 免申即享 grants, reviews, recalculations.
+    #[command(args_conflicts_with_subcommands = true)]
+    Sweep {
+        #[arg(long)]
+        month: Option<Month>,
+        #[command(subcommand)]
+        command: Option<discovery::SweepCommand>,
+    },
+    /// The low-income population (低保, 特困, 低保边缘, 刚性支出困难) the month's last sweep
+    /// counted: by district, or by street or community within --area.
+    LowIncome {
+        #[arg(long)]
+        month: Month,
+        /// A district (6 digits) or street (9 digits) code.
+        #[arg(long)]
+        area: Option<String>,
     },
     /// Enrol every household the rules find entitled in a month, in every paid program: the
     /// caseload a city carries over from its previous system (the demo does this).
@@ -245,6 +264,9 @@ enum RegistryCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `minsheng … | head` should end quietly when head has read enough, as other commands do,
+    // not panic on the closed pipe.
+    sigpipe::reset();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("MINSHENG_LOG"))
         .with_writer(std::io::stderr)
@@ -483,6 +505,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sweep { month, command } => {
+            let store = open(&cli.db).await?;
+            discovery::run(&store, &cli.policy, month, command, &cli.actor, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::LowIncome { month, area } => {
+            let store = open(&cli.db).await?;
+            print!("{}", discovery::low_income(&store, month, area.as_deref()).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Caseload { month } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
@@ -558,6 +590,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         println!("Nothing changed: the registry already says so from {from}.");
                     } else {
                         println!("Recorded from {from}; {n} earlier version(s) superseded.");
+                        // An event: the household is re-evaluated for this month at once.
+                        let month = Month::containing(clock.today);
+                        let cause = format!("event: {id_number} {}", changes.join(" "));
+                        match policy::load(&cli.policy) {
+                            Ok(policy) => {
+                                let r = minsheng_app::discovery::reevaluate(
+                                    &store, &policy, &id_number, month, &cause, &cli.actor, clock,
+                                )
+                                .await?;
+                                print!("{}", discovery::report(&policy, &r));
+                            }
+                            Err(e) => eprintln!(
+                                "warning: not re-evaluated ({e}); the next sweep will see the change"
+                            ),
+                        }
                     }
                 }
                 RegistryCommand::Summary => show::summary(&store).await?,

@@ -636,6 +636,7 @@ fn sqlite_writer(
 /// The caller prepares rows; a writer of their own (a task for PostgreSQL, a blocking thread
 /// for SQLite) writes them, so preparing the next batch overlaps with writing this one.
 pub struct Loader {
+    store: Store,
     jobs: Option<tokio::sync::mpsc::Sender<Job>>,
     writer: Option<tokio::task::JoinHandle<Result<()>>>,
     recorded_by: String,
@@ -672,6 +673,7 @@ impl Store {
         };
         let (persons, households, versions) = start.max_ids;
         Ok(Loader {
+            store: self.clone(),
             jobs: Some(jobs),
             writer: Some(writer),
             recorded_by: recorded_by.to_string(),
@@ -837,6 +839,9 @@ impl Loader {
             None => return Err(StoreError::Corrupt("the load has already failed".into())),
         }
         tracing::info!(seconds = started.elapsed().as_secs_f64(), "load committed");
+        self.store
+            .analyze(&["household", "person", "person_version"])
+            .await?;
         Ok(counts)
     }
 }

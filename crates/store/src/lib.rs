@@ -11,6 +11,7 @@
 mod audit;
 mod bulk;
 mod calendar;
+mod discovery;
 mod payments;
 mod scan;
 mod registry;
@@ -25,6 +26,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
+pub use discovery::{StoredFinding, SweepRecord};
 pub use payments::AnswerReport;
 pub use scan::ScannedPerson;
 pub use registry::{ExportedPerson, RegistryCounts};
@@ -211,6 +213,19 @@ impl Store {
             Store::Sqlite(_) => Backend::Sqlite,
             Store::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Refreshes PostgreSQL's planner statistics of `tables` after a bulk write, so that the
+    /// next query sees their new size (with stale statistics a look-up of a few thousand
+    /// enrolled households became a scan of every person version). SQLite plans by its
+    /// indexes and needs no statistics here.
+    pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
+        if let Store::Postgres(pool) = self {
+            sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
     }
 
     pub async fn close(&self) {

@@ -81,7 +81,7 @@ fn month_of(r: &impl Columns, col: &str) -> Result<Month> {
 
 impl Tx {
     /// A transaction holding the payment lock.
-    async fn payments(store: &Store) -> Result<Tx> {
+    pub(crate) async fn payments(store: &Store) -> Result<Tx> {
         Ok(match store {
             Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(pool) => {
@@ -94,6 +94,46 @@ impl Tx {
             }
         })
     }
+}
+
+/// Enrols households (by key) within `tx`, skipping any already receiving the program.
+/// Returns how many were enrolled.
+pub(crate) async fn enrol_in(
+    tx: &mut Tx,
+    units: &[(i64, &str)],
+    first_month: Month,
+    basis: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    if units.is_empty() {
+        return Ok(0);
+    }
+    let open: HashSet<(i64, String)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT household_id, program FROM enrolment WHERE last_month IS NULL")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect()
+    });
+    let mut seen = HashSet::new();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for (id, program) in units {
+        if open.contains(&(*id, program.to_string())) || !seen.insert((*id, *program)) {
+            continue;
+        }
+        rows.push(vec![
+            Cell::Int(*id),
+            Cell::Text(program.to_string()),
+            Cell::Text(first_month.to_string()),
+            Cell::Text(basis.to_string()),
+            Cell::Int(micros(at)),
+            Cell::Text(by.to_string()),
+        ]);
+    }
+    let n = rows.len() as u64;
+    tx.write(&ENROLMENT, rows).await?;
+    Ok(n)
 }
 
 impl Store {
@@ -183,32 +223,10 @@ impl Store {
                 reason: format!("no household '{missing}' in the registry"),
             });
         }
-        let open: HashSet<(i64, String)> = on_tx!(&mut tx, conn => {
-            sqlx::query_as("SELECT household_id, program FROM enrolment WHERE last_month IS NULL")
-                .fetch_all(&mut *conn)
-                .await?
-                .into_iter()
-                .collect()
-        });
-        let mut seen = HashSet::new();
-        let mut rows: Vec<Vec<Cell>> = Vec::new();
-        for (code, program) in units {
-            let id = ids[*code];
-            if open.contains(&(id, program.to_string())) || !seen.insert((id, *program)) {
-                continue;
-            }
-            rows.push(vec![
-                Cell::Int(id),
-                Cell::Text(program.to_string()),
-                Cell::Text(first_month.to_string()),
-                Cell::Text(basis.to_string()),
-                Cell::Int(micros(at)),
-                Cell::Text(by.to_string()),
-            ]);
-        }
-        let n = rows.len() as u64;
-        tx.write(&ENROLMENT, rows).await?;
+        let units: Vec<(i64, &str)> = units.iter().map(|(h, p)| (ids[*h], *p)).collect();
+        let n = enrol_in(&mut tx, &units, first_month, basis, by, at).await?;
         tx.commit().await?;
+        self.analyze(&["enrolment"]).await?;
         Ok(n)
     }
 
@@ -392,6 +410,7 @@ impl Store {
             .collect();
         tx.write(&ENTITLEMENT, rows).await?;
         tx.commit().await?;
+        self.analyze(&["entitlement"]).await?;
         Ok(true)
     }
 

@@ -542,11 +542,23 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        self.scan_registry(on, |p| sink(p.registration)).await
+    }
+
+    /// [`Store::export`] with the store's person and household keys.
+    pub async fn scan_registry<E>(
+        &self,
+        on: NaiveDate,
+        sink: impl FnMut(crate::ScannedPerson) -> Result<(), E>,
+    ) -> Result<u64, E>
+    where
+        E: From<StoreError>,
+    {
         let sql = format!(
             "SELECT {VERSION_COLUMNS}, v.household_id {VERSION_FROM} WHERE v.superseded_at IS NULL \
              AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1) \
              ORDER BY v.household_id, v.person_id"
         );
-        crate::scan::scan(self, sql, vec![Cell::from(on)], |p| sink(p.registration)).await
+        crate::scan::scan(self, sql, vec![Cell::from(on)], sink).await
     }
 }

@@ -1,0 +1,271 @@
+//! Proactive discovery and dynamic monitoring (主动发现, 免申即享, 动态监测).
+//!
+//! A **sweep** runs the rules over the whole registry for a month and compares, household by
+//! household and program by program, what they say with what is enrolled and what the last
+//! cycle paid (see [`ProgramState::finding`]). An **event** — a change recorded for one
+//! household — does the same for that household at once, with the explaining interpreter
+//! instead of the batch; the agreement test of the two executors makes both raise the same
+//! findings. Either way the findings, the 免申即享 enrolments and (for a sweep) the counts of
+//! the low-income population are stored in one transaction; each finding is explained by the
+//! rules applied to the registry as known at its sweep.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use minsheng_core::discovery::{Finding, MonitoringCount, ProgramState, Sweep};
+use minsheng_core::{Fen, Month};
+use minsheng_policy::batch::run;
+use minsheng_policy::{Entity, Evaluation, Grant, Policy, Value, VarId};
+use minsheng_store::{Store, StoreError, SweepRecord};
+
+use crate::{Clock, Progress};
+
+/// Low-income categories and the variables that place a household in them: a household
+/// variable, or a person variable true for any member. The first two have a program whose
+/// enrolment is counted.
+const CATEGORIES: &[(&str, &str, Option<&str>)] = &[
+    ("dibao", "dibao_eligible", Some("dibao")),
+    ("tekun", "tekun_eligible", Some("tekun_basic")),
+    ("near_poor", "near_poor", None),
+    ("rigid_expenditure", "rigid_expenditure_hardship", None),
+];
+
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    pub sweep: Sweep,
+    pub record: SweepRecord,
+    /// Households × programs the rules could not decide (division by zero, conflicting
+    /// exceptions): (household code, program, error).
+    pub undecided: Vec<(String, String, String)>,
+    pub monitoring: Vec<MonitoringCount>,
+}
+
+/// What is enrolled for the month and what the last cycle owed, by household key.
+struct Current {
+    enrolled: HashMap<String, HashSet<i64>>,
+    last_owed: HashMap<(i64, String), Fen>,
+}
+
+impl Current {
+    fn state(&self, program: &minsheng_policy::Program, household: i64, owed: Fen) -> ProgramState {
+        ProgramState {
+            automatic: program.grant == Grant::Automatic,
+            owed,
+            enrolled: self
+                .enrolled
+                .get(&program.code)
+                .is_some_and(|s| s.contains(&household)),
+            last_owed: self.last_owed.get(&(household, program.code.clone())).copied(),
+        }
+    }
+}
+
+/// Sweeps the whole registry for `month`.
+pub async fn sweep(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    actor: &str,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> Result<SweepReport, StoreError> {
+    let known_at = clock.now;
+    let registry = crate::policy::load(store, policy, month, true, progress).await?;
+    let current = Current {
+        enrolled: store
+            .enrolled(month, known_at)
+            .await?
+            .into_iter()
+            .map(|(p, units)| (p, units.iter().map(|u| u.household_id).collect()))
+            .collect(),
+        last_owed: store.last_owed(month).await?,
+    };
+    let categories: Vec<(&str, VarId, Option<&str>)> = CATEGORIES
+        .iter()
+        .filter_map(|(c, v, p)| policy.variable(v).map(|id| (*c, id, *p)))
+        .collect();
+    let mut wanted: Vec<VarId> = policy.programs.iter().map(|p| p.amount).collect();
+    wanted.extend(categories.iter().map(|(_, id, _)| *id));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    progress.start("applying the rules", None);
+    let result = run(policy, month.first_day(), &registry.population, &wanted, threads);
+    progress.finish();
+    let starts = &registry.population.member_start;
+    let rows = |entity: Entity, h: usize| match entity {
+        Entity::Household => h..h + 1,
+        Entity::Person => starts[h]..starts[h + 1],
+    };
+    let mut findings = Vec::new();
+    let mut undecided = Vec::new();
+    let mut counts: BTreeMap<(String, &str), MonitoringCount> = BTreeMap::new();
+    for (h, &household) in registry.household_ids.iter().enumerate() {
+        for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
+            let mut owed = Fen::ZERO;
+            let mut error = None;
+            for row in rows(program.entity, h) {
+                match column.errors.get(&row) {
+                    Some(e) => error = Some(e.to_string()),
+                    None => owed += Fen(column.get(row)),
+                }
+            }
+            if let Some(error) = error {
+                undecided.push((registry.households[h].clone(), program.code.clone(), error));
+                continue;
+            }
+            if let Some(kind) = current.state(program, household, owed).finding() {
+                findings.push(Finding {
+                    household_id: household,
+                    household: registry.households[h].clone(),
+                    program: program.code.clone(),
+                    kind,
+                    owed,
+                    last_owed: current.last_owed.get(&(household, program.code.clone())).copied(),
+                    area: registry.communities[h].clone(),
+                });
+            }
+        }
+        for (k, (category, id, program)) in categories.iter().enumerate() {
+            let column = &result.columns[policy.programs.len() + k].1;
+            let entity = policy.variables[*id].entity;
+            if !rows(entity, h).any(|r| column.get(r) != 0 && !column.errors.contains_key(&r)) {
+                continue;
+            }
+            let count = counts
+                .entry((registry.communities[h].clone(), category))
+                .or_insert_with(|| MonitoringCount {
+                    area: registry.communities[h].clone(),
+                    category: category.to_string(),
+                    households: 0,
+                    persons: 0,
+                    enrolled: 0,
+                });
+            count.households += 1;
+            count.persons += (starts[h + 1] - starts[h]) as u64;
+            count.enrolled += u64::from(program.is_some_and(|p| {
+                current.enrolled.get(p).is_some_and(|s| s.contains(&household))
+            }));
+        }
+    }
+    let sweep = Sweep {
+        id: 0,
+        month,
+        known_at,
+        policy_digest: policy.digest.clone(),
+        cause: "sweep".into(),
+        households: registry.household_ids.len() as u64,
+        started_by: actor.to_string(),
+    };
+    let monitoring: Vec<MonitoringCount> = counts.into_values().collect();
+    let record = store.record_sweep(&sweep, &findings, &monitoring, None).await?;
+    audit(store, &sweep, &record, actor, clock).await?;
+    Ok(SweepReport {
+        sweep: Sweep { id: record.id, ..sweep },
+        record,
+        undecided,
+        monitoring,
+    })
+}
+
+async fn audit(
+    store: &Store,
+    sweep: &Sweep,
+    record: &SweepRecord,
+    actor: &str,
+    clock: Clock,
+) -> Result<(), StoreError> {
+    store
+        .audit(
+            actor,
+            if sweep.cause == "sweep" { "sweep" } else { "reevaluate" },
+            &format!("sweep:{}", record.id),
+            &format!(
+                "month={} cause={} households={} new_findings={} repeated={} granted={} closed={}",
+                sweep.month,
+                sweep.cause,
+                sweep.households,
+                record.new.len(),
+                record.repeated,
+                record.granted,
+                record.closed
+            ),
+            clock.now,
+        )
+        .await
+}
+
+/// Re-evaluates one household for `month` after a change to it (`cause` says which), and
+/// raises the same findings a sweep would.
+pub async fn reevaluate(
+    store: &Store,
+    policy: &Policy,
+    household: &str,
+    month: Month,
+    cause: &str,
+    actor: &str,
+    clock: Clock,
+) -> Result<SweepReport, StoreError> {
+    let known_at = clock.now;
+    let file = store.household_file(household).await?;
+    let household_id = store.household_id(&file.code).await?;
+    let members = file.as_of(month.first_day(), known_at);
+    let enrolled: HashMap<String, HashSet<i64>> = store
+        .enrolments(&file.code)
+        .await?
+        .into_iter()
+        .filter(|e| e.covers(month) && e.recorded_at <= known_at)
+        .map(|e| (e.program, HashSet::from([household_id])))
+        .collect();
+    let current = Current {
+        enrolled,
+        last_owed: store.last_owed_of(month, household_id).await?,
+    };
+    let mut evaluation = Evaluation::of_household(policy, month, &members, false);
+    let mut findings = Vec::new();
+    let mut undecided = Vec::new();
+    let area = members
+        .first()
+        .map_or_else(|| file.area.as_str().to_string(), |(_, f)| f.area.as_str().to_string());
+    for program in &policy.programs {
+        let targets = minsheng_policy::eval::members_of(policy, program.amount, members.len());
+        let mut owed = Fen::ZERO;
+        let mut error = None;
+        for target in targets {
+            match evaluation.variable(program.amount, target) {
+                Ok(Value::Money(amount)) => owed += amount,
+                Ok(other) => error = Some(format!("not an amount: {other:?}")),
+                Err(e) => error = Some(e.to_string()),
+            }
+        }
+        if let Some(error) = error {
+            undecided.push((file.code.clone(), program.code.clone(), error));
+            continue;
+        }
+        if let Some(kind) = current.state(program, household_id, owed).finding() {
+            findings.push(Finding {
+                household_id,
+                household: file.code.clone(),
+                program: program.code.clone(),
+                kind,
+                owed,
+                last_owed: current.last_owed.get(&(household_id, program.code.clone())).copied(),
+                area: area.clone(),
+            });
+        }
+    }
+    let sweep = Sweep {
+        id: 0,
+        month,
+        known_at,
+        policy_digest: policy.digest.clone(),
+        cause: cause.to_string(),
+        households: 1,
+        started_by: actor.to_string(),
+    };
+    let record = store.record_sweep(&sweep, &findings, &[], Some(household_id)).await?;
+    audit(store, &sweep, &record, actor, clock).await?;
+    Ok(SweepReport {
+        sweep: Sweep { id: record.id, ..sweep },
+        record,
+        undecided,
+        monitoring: Vec::new(),
+    })
+}

@@ -1,0 +1,350 @@
+//! Sweeps, their findings, the 免申即享 enrolments they make, and the monitoring counts.
+
+use std::collections::{HashMap, HashSet};
+
+use minsheng_core::discovery::{Finding, FindingKind, MonitoringCount, Sweep};
+use minsheng_core::{Fen, Month};
+
+use crate::bulk::{micros, Cell, Table, Tx};
+use crate::registry::{corrupt, timestamp, Columns};
+use crate::{on_tx, with_pool, Result, Store, StoreError};
+
+const FINDING: Table = Table {
+    name: "finding",
+    columns: &[
+        "sweep_id",
+        "month",
+        "household_id",
+        "program",
+        "kind",
+        "amount_now",
+        "amount_before",
+        "area_code",
+        "status",
+    ],
+};
+
+const MONITORING: Table = Table {
+    name: "monitoring",
+    columns: &[
+        "sweep_id",
+        "area_code",
+        "category",
+        "households",
+        "persons",
+        "enrolled",
+    ],
+};
+
+/// What a sweep wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepRecord {
+    pub id: i64,
+    /// Findings raised now; the rest were raised for the month before.
+    pub new: Vec<Finding>,
+    pub repeated: u64,
+    /// Households enrolled without application (免申即享).
+    pub granted: u64,
+    /// Open findings of the households evaluated that no longer hold, now closed.
+    pub closed: u64,
+}
+
+/// A finding as stored, with its sweep and state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub sweep_id: i64,
+    pub month: Month,
+    pub finding: Finding,
+    pub open: bool,
+}
+
+fn decode_sweep(r: &impl Columns) -> Result<Sweep> {
+    Ok(Sweep {
+        id: r.int("id")?,
+        month: r.text("month")?.parse().map_err(|e| corrupt("month", e))?,
+        known_at: timestamp(r.int("known_at")?)?,
+        policy_digest: r.text("policy_digest")?,
+        cause: r.text("cause")?,
+        households: r.int("households")? as u64,
+        started_by: r.text("started_by")?,
+    })
+}
+
+impl Store {
+    /// What the last computed cycle before `month` owed each household, per program.
+    pub async fn last_owed(&self, month: Month) -> Result<HashMap<(i64, String), Fen>> {
+        self.owed_before(month, None).await
+    }
+
+    /// [`Store::last_owed`] for one household.
+    pub async fn last_owed_of(
+        &self,
+        month: Month,
+        household_id: i64,
+    ) -> Result<HashMap<(i64, String), Fen>> {
+        self.owed_before(month, Some(household_id)).await
+    }
+
+    async fn owed_before(
+        &self,
+        month: Month,
+        household: Option<i64>,
+    ) -> Result<HashMap<(i64, String), Fen>> {
+        let sql = format!(
+            "SELECT household_id, program, CAST(SUM(amount) AS BIGINT) AS owed FROM entitlement \
+             WHERE month = (SELECT MAX(month) FROM pay_cycle WHERE month < $1) {} \
+             GROUP BY household_id, program",
+            if household.is_some() { "AND household_id = $2" } else { "" }
+        );
+        with_pool!(self, pool => {
+            let mut query = sqlx::query(&sql).bind(month.to_string());
+            if let Some(h) = household {
+                query = query.bind(h);
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok(((r.int("household_id")?, r.text("program")?), Fen(r.int("owed")?))))
+                .collect()
+        })
+    }
+
+    /// The key of a household, by code.
+    pub async fn household_id(&self, code: &str) -> Result<i64> {
+        let id: Option<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
+                .bind(code)
+                .fetch_optional(pool)
+                .await?
+        });
+        id.ok_or_else(|| StoreError::NotFound(format!("no household '{code}'")))
+    }
+
+    /// Records a sweep in one transaction: the sweep, the findings not raised for the month
+    /// before, an enrolment from the month for every `granted` finding (免申即享), the
+    /// monitoring counts, and the closing of open findings that no longer hold — for every
+    /// household, or only `scope`'s when one household was evaluated.
+    pub async fn record_sweep(
+        &self,
+        sweep: &Sweep,
+        findings: &[Finding],
+        monitoring: &[MonitoringCount],
+        scope: Option<i64>,
+    ) -> Result<SweepRecord> {
+        let month = sweep.month.to_string();
+        let mut tx = Tx::payments(self).await?;
+        let id: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "INSERT INTO sweep (month, known_at, policy_digest, cause, households, started_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&month)
+            .bind(micros(sweep.known_at))
+            .bind(&sweep.policy_digest)
+            .bind(&sweep.cause)
+            .bind(i64::try_from(sweep.households).unwrap_or(i64::MAX))
+            .bind(&sweep.started_by)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        let mut record = SweepRecord {
+            id,
+            ..SweepRecord::default()
+        };
+        let earlier: Vec<(i64, i64, String, String, String)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as(
+                "SELECT id, household_id, program, kind, status FROM finding WHERE month = $1",
+            )
+            .bind(&month)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        let raised: HashSet<(i64, String, String)> = earlier
+            .iter()
+            .map(|(_, h, p, k, _)| (*h, p.clone(), k.clone()))
+            .collect();
+        // Open findings of the households evaluated now that no longer hold are closed.
+        let evaluated: Option<HashSet<i64>> = scope.map(|h| HashSet::from([h]));
+        let holding: HashSet<(i64, &str, &str)> = findings
+            .iter()
+            .map(|f| (f.household_id, f.program.as_str(), f.kind.as_str()))
+            .collect();
+        let stale: Vec<i64> = earlier
+            .iter()
+            .filter(|(_, h, p, k, status)| {
+                status == "open"
+                    && evaluated.as_ref().is_none_or(|e| e.contains(h))
+                    && !holding.contains(&(*h, p.as_str(), k.as_str()))
+            })
+            .map(|(id, ..)| *id)
+            .collect();
+        for chunk in stale.chunks(500) {
+            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            tx.execute(&format!(
+                "UPDATE finding SET status = 'closed' WHERE id IN ({})",
+                ids.join(",")
+            ))
+            .await?;
+        }
+        record.closed = stale.len() as u64;
+        let mut rows = Vec::new();
+        let mut grants = Vec::new();
+        for f in findings {
+            let key = (f.household_id, f.program.clone(), f.kind.as_str().to_string());
+            if raised.contains(&key) {
+                record.repeated += 1;
+                continue;
+            }
+            let granted = f.kind == FindingKind::Granted;
+            if granted {
+                grants.push((f.household_id, f.program.as_str()));
+            }
+            rows.push(vec![
+                Cell::Int(id),
+                Cell::Text(month.clone()),
+                Cell::Int(f.household_id),
+                Cell::Text(f.program.clone()),
+                Cell::Code(f.kind.as_str()),
+                Cell::Int(f.owed.0),
+                f.last_owed.map_or(Cell::Null, |a| Cell::Int(a.0)),
+                Cell::Text(f.area.clone()),
+                Cell::Code(if granted { "closed" } else { "open" }),
+            ]);
+            record.new.push(f.clone());
+        }
+        tx.write(&FINDING, rows).await?;
+        let basis = format!("免申即享: sweep {id} of {month}");
+        record.granted = crate::payments::enrol_in(
+            &mut tx,
+            &grants,
+            sweep.month,
+            &basis,
+            &sweep.started_by,
+            sweep.known_at,
+        )
+        .await?;
+        let counts = monitoring
+            .iter()
+            .map(|m| {
+                vec![
+                    Cell::Int(id),
+                    Cell::Text(m.area.clone()),
+                    Cell::Text(m.category.clone()),
+                    Cell::Int(m.households as i64),
+                    Cell::Int(m.persons as i64),
+                    Cell::Int(m.enrolled as i64),
+                ]
+            })
+            .collect();
+        tx.write(&MONITORING, counts).await?;
+        tx.commit().await?;
+        if record.granted > 0 {
+            self.analyze(&["enrolment"]).await?;
+        }
+        Ok(record)
+    }
+
+    /// A household's findings, newest first.
+    pub async fn findings_of(&self, household: &str) -> Result<Vec<StoredFinding>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT f.id, f.sweep_id, f.month, f.household_id, h.code, f.program, f.kind, \
+                 f.amount_now, f.amount_before, f.area_code, f.status \
+                 FROM finding f JOIN household h ON h.id = f.household_id \
+                 WHERE h.code = $1 ORDER BY f.id DESC",
+            )
+            .bind(household)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StoredFinding {
+                        id: r.int("id")?,
+                        sweep_id: r.int("sweep_id")?,
+                        month: r.text("month")?.parse().map_err(|e| corrupt("month", e))?,
+                        open: r.text("status")? == "open",
+                        finding: Finding {
+                            household_id: r.int("household_id")?,
+                            household: r.text("code")?,
+                            program: r.text("program")?,
+                            kind: FindingKind::parse(&r.text("kind")?).map_err(|e| corrupt("kind", e))?,
+                            owed: Fen(r.int("amount_now")?),
+                            last_owed: r.opt_int("amount_before")?.map(Fen),
+                            area: r.text("area_code")?,
+                        },
+                    })
+                })
+                .collect()
+        })
+    }
+
+    pub async fn sweep(&self, id: i64) -> Result<Sweep> {
+        let row = with_pool!(self, pool => {
+            sqlx::query("SELECT * FROM sweep WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| decode_sweep(&r))
+        });
+        row.ok_or_else(|| StoreError::NotFound(format!("sweep {id}")))?
+    }
+
+    /// The last whole-registry sweep of a month with its monitoring counts.
+    pub async fn monitoring(&self, month: Month) -> Result<Option<(Sweep, Vec<MonitoringCount>)>> {
+        with_pool!(self, pool => {
+            let Some(r) = sqlx::query(
+                "SELECT * FROM sweep WHERE month = $1 AND cause = 'sweep' ORDER BY id DESC LIMIT 1",
+            )
+            .bind(month.to_string())
+            .fetch_optional(pool)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let sweep = decode_sweep(&r)?;
+            let counts = sqlx::query(
+                "SELECT area_code, category, households, persons, enrolled FROM monitoring \
+                 WHERE sweep_id = $1 ORDER BY area_code, category",
+            )
+            .bind(sweep.id)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(MonitoringCount {
+                    area: r.text("area_code")?,
+                    category: r.text("category")?,
+                    households: r.int("households")? as u64,
+                    persons: r.int("persons")? as u64,
+                    enrolled: r.int("enrolled")? as u64,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+            Ok(Some((sweep, counts)))
+        })
+    }
+
+    /// Open findings of a month by kind and program: (kind, program, count).
+    pub async fn open_findings(&self, month: Month) -> Result<Vec<(FindingKind, String, u64)>> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT kind, program, COUNT(*) AS n FROM finding WHERE month = $1 AND status = 'open' \
+                 GROUP BY kind, program ORDER BY kind, program",
+            )
+            .bind(month.to_string())
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    FindingKind::parse(&r.text("kind")?).map_err(|e| corrupt("kind", e))?,
+                    r.text("program")?,
+                    r.int("n")? as u64,
+                ))
+            })
+            .collect()
+        })
+    }
+}
