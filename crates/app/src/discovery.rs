@@ -54,7 +54,10 @@ impl Current {
                 .enrolled
                 .get(&program.code)
                 .is_some_and(|s| s.contains(&household)),
-            last_owed: self.last_owed.get(&(household, program.code.clone())).copied(),
+            last_owed: self
+                .last_owed
+                .get(&(household, program.code.clone()))
+                .copied(),
         }
     }
 }
@@ -87,7 +90,13 @@ pub async fn sweep(
     wanted.extend(categories.iter().map(|(_, id, _)| *id));
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     progress.start("applying the rules", None);
-    let result = run(policy, month.first_day(), &registry.population, &wanted, threads);
+    let result = run(
+        policy,
+        month.first_day(),
+        &registry.population,
+        &wanted,
+        threads,
+    );
     progress.finish();
     let starts = &registry.population.member_start;
     let rows = |entity: Entity, h: usize| match entity {
@@ -118,7 +127,10 @@ pub async fn sweep(
                     program: program.code.clone(),
                     kind,
                     owed,
-                    last_owed: current.last_owed.get(&(household, program.code.clone())).copied(),
+                    last_owed: current
+                        .last_owed
+                        .get(&(household, program.code.clone()))
+                        .copied(),
                     area: registry.communities[h].clone(),
                 });
             }
@@ -141,7 +153,10 @@ pub async fn sweep(
             count.households += 1;
             count.persons += (starts[h + 1] - starts[h]) as u64;
             count.enrolled += u64::from(program.is_some_and(|p| {
-                current.enrolled.get(p).is_some_and(|s| s.contains(&household))
+                current
+                    .enrolled
+                    .get(p)
+                    .is_some_and(|s| s.contains(&household))
             }));
         }
     }
@@ -155,10 +170,15 @@ pub async fn sweep(
         started_by: actor.to_string(),
     };
     let monitoring: Vec<MonitoringCount> = counts.into_values().collect();
-    let record = store.record_sweep(&sweep, &findings, &monitoring, None).await?;
+    let record = store
+        .record_sweep(&sweep, &findings, &monitoring, None)
+        .await?;
     audit(store, &sweep, &record, actor, clock).await?;
     Ok(SweepReport {
-        sweep: Sweep { id: record.id, ..sweep },
+        sweep: Sweep {
+            id: record.id,
+            ..sweep
+        },
         record,
         undecided,
         monitoring,
@@ -175,7 +195,11 @@ async fn audit(
     store
         .audit(
             actor,
-            if sweep.cause == "sweep" { "sweep" } else { "reevaluate" },
+            if sweep.cause == "sweep" {
+                "sweep"
+            } else {
+                "reevaluate"
+            },
             &format!("sweep:{}", record.id),
             &format!(
                 "month={} cause={} households={} new_findings={} repeated={} granted={} closed={}",
@@ -221,9 +245,10 @@ pub async fn reevaluate(
     let mut evaluation = Evaluation::of_household(policy, month, &members, false);
     let mut findings = Vec::new();
     let mut undecided = Vec::new();
-    let area = members
-        .first()
-        .map_or_else(|| file.area.as_str().to_string(), |(_, f)| f.area.as_str().to_string());
+    let area = members.first().map_or_else(
+        || file.area.as_str().to_string(),
+        |(_, f)| f.area.as_str().to_string(),
+    );
     for program in &policy.programs {
         let targets = minsheng_policy::eval::members_of(policy, program.amount, members.len());
         let mut owed = Fen::ZERO;
@@ -246,7 +271,10 @@ pub async fn reevaluate(
                 program: program.code.clone(),
                 kind,
                 owed,
-                last_owed: current.last_owed.get(&(household_id, program.code.clone())).copied(),
+                last_owed: current
+                    .last_owed
+                    .get(&(household_id, program.code.clone()))
+                    .copied(),
                 area: area.clone(),
             });
         }
@@ -260,10 +288,15 @@ pub async fn reevaluate(
         households: 1,
         started_by: actor.to_string(),
     };
-    let record = store.record_sweep(&sweep, &findings, &[], Some(household_id)).await?;
+    let record = store
+        .record_sweep(&sweep, &findings, &[], Some(household_id))
+        .await?;
     audit(store, &sweep, &record, actor, clock).await?;
     Ok(SweepReport {
-        sweep: Sweep { id: record.id, ..sweep },
+        sweep: Sweep {
+            id: record.id,
+            ..sweep
+        },
         record,
         undecided,
         monitoring: Vec::new(),

@@ -57,7 +57,12 @@ pub fn report(policy: &Policy, r: &SweepReport) -> String {
                 .iter()
                 .take(3)
                 .map(|f| match f.last_owed {
-                    Some(before) => format!("{} ({} → {} 元)", f.household, before.grouped(), f.owed.grouped()),
+                    Some(before) => format!(
+                        "{} ({} → {} 元)",
+                        f.household,
+                        before.grouped(),
+                        f.owed.grouped()
+                    ),
                     None => format!("{} ({} 元)", f.household, f.owed.grouped()),
                 })
                 .collect::<Vec<_>>()
@@ -92,8 +97,9 @@ pub async fn run(
         None => {
             let month = month.context("say which month: minsheng sweep --month YYYY-MM")?;
             let started = std::time::Instant::now();
-            let r = minsheng_app::discovery::sweep(store, &policy, month, actor, clock, &Bars::new())
-                .await?;
+            let r =
+                minsheng_app::discovery::sweep(store, &policy, month, actor, clock, &Bars::new())
+                    .await?;
             print!("{}", report(&policy, &r));
             println!("({:.1} s)", started.elapsed().as_secs_f64());
         }
@@ -107,7 +113,9 @@ pub async fn run(
             println!("户 {} 的核查发现 (newest first):", file.code);
             for f in &findings {
                 let money = match f.finding.last_owed {
-                    Some(before) => format!("{} → {} 元", before.grouped(), f.finding.owed.grouped()),
+                    Some(before) => {
+                        format!("{} → {} 元", before.grouped(), f.finding.owed.grouped())
+                    }
                     None => format!("{} 元", f.finding.owed.grouped()),
                 };
                 println!(
@@ -160,7 +168,11 @@ pub async fn low_income(store: &Store, month: Month, area: Option<&str>) -> Resu
     let mut rows: BTreeMap<String, BTreeMap<&str, (u64, u64, u64)>> = BTreeMap::new();
     for c in counts.iter().filter(|c| c.area.starts_with(prefix)) {
         let key: String = c.area.chars().take(level).collect();
-        let cell = rows.entry(key).or_default().entry(c.category.as_str()).or_default();
+        let cell = rows
+            .entry(key)
+            .or_default()
+            .entry(c.category.as_str())
+            .or_default();
         cell.0 += c.households;
         cell.1 += c.persons;
         cell.2 += c.enrolled;
@@ -181,7 +193,12 @@ pub async fn low_income(store: &Store, month: Month, area: Option<&str>) -> Resu
     let mut total: BTreeMap<&str, (u64, u64, u64)> = BTreeMap::new();
     let line = |name: &str, cells: &BTreeMap<&str, (u64, u64, u64)>| {
         let get = |c: &str| cells.get(c).copied().unwrap_or_default();
-        let (d, t, n, r) = (get("dibao"), get("tekun"), get("near_poor"), get("rigid_expenditure"));
+        let (d, t, n, r) = (
+            get("dibao"),
+            get("tekun"),
+            get("near_poor"),
+            get("rigid_expenditure"),
+        );
         format!(
             "  {:<20} {:>22} {:>22} {:>14} {:>14}\n",
             name,

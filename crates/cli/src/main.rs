@@ -335,7 +335,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("  minsheng policy explain {code} --month {month}");
                 println!("  minsheng pay --month {month}                                # freeze and compute the month");
                 println!("  minsheng pay approve --month {month} --actor approver       # another person approves");
-                println!("  minsheng pay disburse --month {month}                       # the bank file");
+                println!(
+                    "  minsheng pay disburse --month {month}                       # the bank file"
+                );
                 println!("  minsheng export roster.xlsx");
             }
             println!(
@@ -512,7 +514,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::LowIncome { month, area } => {
             let store = open(&cli.db).await?;
-            print!("{}", discovery::low_income(&store, month, area.as_deref()).await?);
+            print!(
+                "{}",
+                discovery::low_income(&store, month, area.as_deref()).await?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Caseload { month } => {

@@ -138,9 +138,16 @@ mod tests {
         assert_eq!(state(true, 100, false, None).finding(), Some(Granted));
         assert_eq!(state(false, 0, true, Some(100)).finding(), Some(Ineligible));
         assert_eq!(state(true, 0, true, None).finding(), Some(Ineligible));
-        assert_eq!(state(false, 120, true, Some(100)).finding(), Some(AmountChanged));
+        assert_eq!(
+            state(false, 120, true, Some(100)).finding(),
+            Some(AmountChanged)
+        );
         assert_eq!(state(false, 100, true, Some(100)).finding(), None);
-        assert_eq!(state(false, 100, true, None).finding(), None, "nothing paid yet to compare");
+        assert_eq!(
+            state(false, 100, true, None).finding(),
+            None,
+            "nothing paid yet to compare"
+        );
         assert_eq!(state(false, 0, false, Some(100)).finding(), None);
         for kind in FindingKind::ALL {
             assert_eq!(FindingKind::parse(kind.as_str()), Ok(kind));

@@ -91,7 +91,8 @@ impl Store {
         month: Month,
         household: Option<i64>,
     ) -> Result<HashMap<(i64, String), Fen>> {
-        let sql = format!(
+        let sql =
+            format!(
             "SELECT household_id, program, CAST(SUM(amount) AS BIGINT) AS owed FROM entitlement \
              WHERE month = (SELECT MAX(month) FROM pay_cycle WHERE month < $1) {} \
              GROUP BY household_id, program",
@@ -192,7 +193,11 @@ impl Store {
         let mut rows = Vec::new();
         let mut grants = Vec::new();
         for f in findings {
-            let key = (f.household_id, f.program.clone(), f.kind.as_str().to_string());
+            let key = (
+                f.household_id,
+                f.program.clone(),
+                f.kind.as_str().to_string(),
+            );
             if raised.contains(&key) {
                 record.repeated += 1;
                 continue;

@@ -13,8 +13,8 @@ mod bulk;
 mod calendar;
 mod discovery;
 mod payments;
-mod scan;
 mod registry;
+mod scan;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -28,8 +28,8 @@ pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
 pub use discovery::{StoredFinding, SweepRecord};
 pub use payments::AnswerReport;
-pub use scan::ScannedPerson;
 pub use registry::{ExportedPerson, RegistryCounts};
+pub use scan::ScannedPerson;
 
 /// Expands `$body` once per backend with `$pool` bound to that backend's pool.
 macro_rules! with_pool {

@@ -15,9 +15,7 @@ use minsheng_core::{Fen, IdNumber, Month};
 use sqlx::Row;
 
 use crate::bulk::{micros, Cell, Table, Tx};
-use crate::registry::{
-    corrupt, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM,
-};
+use crate::registry::{corrupt, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM};
 use crate::scan::{scan, ScannedPerson};
 use crate::{on_tx, with_pool, Result, Store, StoreError};
 
