@@ -37,6 +37,8 @@ pub struct SweepReport {
     /// exceptions): (household code, program, error).
     pub undecided: Vec<(String, String, String)>,
     pub monitoring: Vec<MonitoringCount>,
+    /// Wall time of each phase: reading, rules, comparing, storing.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// What is enrolled for the month and what the last cycle owed, by household key.
@@ -72,6 +74,12 @@ pub async fn sweep(
     progress: &dyn Progress,
 ) -> Result<SweepReport, StoreError> {
     let known_at = clock.now;
+    let mut phases = Vec::new();
+    let mut phase = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        phases.push((name, phase.elapsed()));
+        phase = std::time::Instant::now();
+    };
     let registry = crate::policy::load(store, policy, month, true, progress).await?;
     let current = Current {
         enrolled: store
@@ -89,6 +97,7 @@ pub async fn sweep(
     let mut wanted: Vec<VarId> = policy.programs.iter().map(|p| p.amount).collect();
     wanted.extend(categories.iter().map(|(_, id, _)| *id));
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    lap("read the registry, enrolments and last cycle");
     progress.start("applying the rules", None);
     let result = run(
         policy,
@@ -98,6 +107,7 @@ pub async fn sweep(
         threads,
     );
     progress.finish();
+    lap("apply the rules (batch)");
     let starts = &registry.population.member_start;
     let rows = |entity: Entity, h: usize| match entity {
         Entity::Household => h..h + 1,
@@ -170,10 +180,12 @@ pub async fn sweep(
         started_by: actor.to_string(),
     };
     let monitoring: Vec<MonitoringCount> = counts.into_values().collect();
+    lap("compare with enrolments and payments");
     let record = store
         .record_sweep(&sweep, &findings, &monitoring, None)
         .await?;
     audit(store, &sweep, &record, actor, clock).await?;
+    lap("store findings, grants and counts");
     Ok(SweepReport {
         sweep: Sweep {
             id: record.id,
@@ -182,6 +194,7 @@ pub async fn sweep(
         record,
         undecided,
         monitoring,
+        phases,
     })
 }
 
@@ -300,5 +313,6 @@ pub async fn reevaluate(
         record,
         undecided,
         monitoring: Vec::new(),
+        phases: Vec::new(),
     })
 }

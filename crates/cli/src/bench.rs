@@ -57,6 +57,15 @@ pub enum BenchCommand {
         #[arg(long, default_value = "bench/out")]
         dir: PathBuf,
     },
+    /// A whole-registry sweep of an existing database (`minsheng sweep`), end to end from the
+    /// database to stored findings, with its phases; then event re-evaluations of sampled
+    /// households (median and p99).
+    Sweep {
+        #[arg(long, default_value = "2025-06")]
+        month: minsheng_core::Month,
+        #[arg(long, default_value_t = 200)]
+        events: i64,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -169,6 +178,59 @@ async fn pay_bench(
         median(total).as_secs_f64(),
         median(compute).as_secs_f64(),
         median(disburse).as_secs_f64(),
+    );
+    Ok(())
+}
+
+async fn sweep_bench(
+    db: &str,
+    dir: &Path,
+    month: minsheng_core::Month,
+    events: i64,
+    clock: Clock,
+) -> Result<()> {
+    let store = Store::open(db).await?;
+    let policy = crate::policy::load(dir)?;
+    let persons = store.counts().await?.persons;
+    let started = Instant::now();
+    let r = minsheng_app::discovery::sweep(&store, &policy, month, "bench", clock, &Quiet).await?;
+    let elapsed = started.elapsed();
+    println!(
+        "bench sweep: {} households ({persons} residents) of a {:?} registry for {month}: {:.1} s end to end, {} new findings ({} raised before), {} granted, peak RSS {:.0} MiB",
+        r.sweep.households,
+        store.backend(),
+        elapsed.as_secs_f64(),
+        r.record.new.len(),
+        r.record.repeated,
+        r.record.granted,
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    for (name, took) in &r.phases {
+        println!("  {name}: {:.2} s", took.as_secs_f64());
+    }
+    let codes = store.sample_household_codes(events).await?;
+    let mut times = Vec::with_capacity(codes.len());
+    for code in &codes {
+        let began = Instant::now();
+        minsheng_app::discovery::reevaluate(
+            &store,
+            &policy,
+            code,
+            month,
+            "bench event",
+            "bench",
+            clock,
+        )
+        .await?;
+        times.push(began.elapsed());
+    }
+    times.sort();
+    println!(
+        "bench event: {} households re-evaluated one at a time: median {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        times.len(),
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
     Ok(())
 }
@@ -446,6 +508,9 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             months,
             dir,
         } => pay_bench(db, policy, people, months, &dir, clock).await?,
+        BenchCommand::Sweep { month, events } => {
+            sweep_bench(db, policy, month, events, clock).await?
+        }
         BenchCommand::Show { samples } => {
             let store = Store::open(db).await?;
             let persons = store.counts().await?.persons;

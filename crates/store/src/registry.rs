@@ -84,6 +84,20 @@ macro_rules! impl_columns {
 impl_columns!(SqliteRow);
 impl_columns!(PgRow);
 
+/// The income columns, in the order of `IncomeKind::ALL` (a test holds them together).
+const INCOME_COLUMNS: [&str; 10] = [
+    "income_wage",
+    "income_business",
+    "income_property",
+    "income_transfer",
+    "income_pension",
+    "income_residents_basic_pension",
+    "income_social_assistance",
+    "income_scholarship",
+    "income_family_planning_reward",
+    "income_bravery_award",
+];
+
 pub(crate) fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{col}: {e}"))
 }
@@ -128,8 +142,8 @@ fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
         _ => None,
     };
     let mut income = Incomes::default();
-    for kind in IncomeKind::ALL {
-        income.set(*kind, Fen(r.int(&format!("income_{kind}"))?));
+    for (kind, column) in IncomeKind::ALL.iter().zip(INCOME_COLUMNS) {
+        income.set(*kind, Fen(r.int(column)?));
     }
     let count =
         |col: &str| -> Result<u8> { u8::try_from(r.small(col)?).map_err(|e| corrupt(col, e)) };
@@ -560,5 +574,19 @@ impl Store {
              ORDER BY v.household_id, v.person_id"
         );
         crate::scan::scan(self, sql, vec![Cell::from(on)], sink).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn income_columns_follow_the_income_kinds() {
+        let names: Vec<String> = IncomeKind::ALL
+            .iter()
+            .map(|k| format!("income_{k}"))
+            .collect();
+        assert_eq!(names, INCOME_COLUMNS);
     }
 }

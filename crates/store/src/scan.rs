@@ -6,11 +6,10 @@
 //! budget. Same file, read-only; a reader sees committed data only, like any other. PostgreSQL
 //! rows stream through sqlx, whose wire protocol has no such per-row hop.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use minsheng_core::registry::Registration;
+use rustc_hash::FxHashMap;
 
 use crate::bulk::Cell;
 use crate::registry::{corrupt, decode_registration, Columns};
@@ -107,7 +106,7 @@ fn read_sqlite(
             statement.raw_bind_parameter(index, p)?;
         }
     }
-    let names: HashMap<String, usize> = statement
+    let names: FxHashMap<String, usize> = statement
         .column_names()
         .iter()
         .enumerate()
@@ -132,7 +131,7 @@ fn read_sqlite(
 /// A rusqlite row read by column name, as the shared decoder reads sqlx rows.
 struct Row<'a, 'r> {
     row: &'a rusqlite::Row<'r>,
-    names: &'a HashMap<String, usize>,
+    names: &'a FxHashMap<String, usize>,
 }
 
 impl Row<'_, '_> {
@@ -144,8 +143,23 @@ impl Row<'_, '_> {
         Ok(self.row.get(index)?)
     }
 
+    /// `YYYY-MM-DD`, as sqlx stores dates; read by hand because chrono's general parser was
+    /// a tenth of a whole-registry read.
     fn parse_date(col: &str, text: &str) -> Result<NaiveDate> {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| corrupt(col, e))
+        let b = text.as_bytes();
+        let digits = |range: std::ops::Range<usize>| {
+            b.get(range.clone())
+                .filter(|d| d.iter().all(u8::is_ascii_digit))
+                .map(|d| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')))
+        };
+        let date = match (b.len(), b.get(4), b.get(7)) {
+            (10, Some(b'-'), Some(b'-')) => match (digits(0..4), digits(5..7), digits(8..10)) {
+                (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d),
+                _ => None,
+            },
+            _ => None,
+        };
+        date.ok_or_else(|| corrupt(col, format!("'{text}' is not a date (YYYY-MM-DD)")))
     }
 }
 
@@ -178,5 +192,29 @@ impl Columns for Row<'_, '_> {
     }
     fn boolean(&self, col: &str) -> Result<bool> {
         self.get(col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_exactly_or_refused() {
+        assert_eq!(
+            Row::parse_date("d", "2024-02-29").ok(),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+        for bad in [
+            "2023-02-29",
+            "2024-2-29",
+            "2024/02/29",
+            "2024-02-2x",
+            "",
+            "20240229",
+            "2024-13-01",
+        ] {
+            assert!(Row::parse_date("d", bad).is_err(), "{bad}");
+        }
     }
 }
