@@ -5,6 +5,7 @@
 
 pub mod area;
 pub mod calendar;
+pub mod cases;
 pub mod discovery;
 pub mod error;
 pub mod id_number;

@@ -1,0 +1,752 @@
+//! Applications and their cases: the MCA procedure (《最低生活保障审核确认办法》, 《特困人员认定
+//! 办法》) as a state machine with deadlines in working days.
+//!
+//! One application (一件事) asks for several programs; each program is a case that goes
+//!
+//! ```text
+//! accepted ──survey (≥2 surveyors)──► surveyed ──review: pass──► posted (公示, 7 days)
+//!    │                                   └─review: refuse─┐      │ objections recorded, resolved
+//!    │                                                    ▼      ▼
+//!    └──withdraw──► closed ◄──notify── refused ◄─refuse─ decide (district, after the posting,
+//!                     ▲                                    │      with no open objection)
+//!                     └──────────notify────── approved ◄───┘ approve: paid from the next month
+//! ```
+//!
+//! [`Case::transition`] checks the step, the actor's role and area, and computes the next
+//! deadline; it has no IO, so every rule of the procedure is tested here with plain values.
+
+use std::fmt;
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+use crate::{AreaCode, FieldError, Month, WorkCalendar};
+
+/// A staff member's role (岗位).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// 社区 (村) caseworker: accepts applications, takes part in surveys.
+    Community,
+    /// 街道 (乡镇) reviewer: surveys, preliminary review, posting, objections, notices.
+    Street,
+    /// 区 (县级) approver: decides.
+    District,
+    /// 市 administrator: sees everything, decides nothing in a case.
+    City,
+    /// Reads everything, changes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Community,
+        Role::Street,
+        Role::District,
+        Role::City,
+        Role::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Community => "community",
+            Role::Street => "street",
+            Role::District => "district",
+            Role::City => "city",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Community => "社区经办",
+            Role::Street => "街道审核",
+            Role::District => "区级审批",
+            Role::City => "市级管理",
+            Role::Auditor => "审计",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role, FieldError> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim() || r.label() == s.trim())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "role",
+                    format!("'{s}' is not one of community, street, district, city, auditor"),
+                )
+            })
+    }
+}
+
+/// A member of staff: who acts, in which role, over which area (and everything below it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub name: String,
+    pub role: Role,
+    pub area: AreaCode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    Accepted,
+    Surveyed,
+    Posted,
+    Approved,
+    Refused,
+    Closed,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Accepted,
+        Stage::Surveyed,
+        Stage::Posted,
+        Stage::Approved,
+        Stage::Refused,
+        Stage::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Accepted => "accepted",
+            Stage::Surveyed => "surveyed",
+            Stage::Posted => "posted",
+            Stage::Approved => "approved",
+            Stage::Refused => "refused",
+            Stage::Closed => "closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Accepted => "已受理, 待入户调查",
+            Stage::Surveyed => "已调查, 待审核",
+            Stage::Posted => "公示中",
+            Stage::Approved => "已批准, 待告知",
+            Stage::Refused => "不予批准, 待告知理由",
+            Stage::Closed => "已办结",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Stage, String> {
+        Stage::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a stage"))
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A program's procedure deadlines (from the policy's `procedure` parameters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Procedure {
+    /// Working days from acceptance to the household survey.
+    pub survey: u32,
+    /// Calendar days of public posting (公示).
+    pub posting_days: u32,
+    /// Working days from the end of posting to the decision.
+    pub decision: u32,
+    /// Working days from a decision to its notice (refusals with reasons).
+    pub notice: u32,
+    /// Working days from acceptance to the end of the whole procedure.
+    pub total: u32,
+}
+
+/// A case as the state machine sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: i64,
+    pub program: String,
+    /// The household's community.
+    pub area: AreaCode,
+    pub stage: Stage,
+    pub accepted_on: NaiveDate,
+    /// The day the current stage began.
+    pub stage_since: NaiveDate,
+    pub open_objections: u32,
+}
+
+/// What a caseworker does to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Survey {
+        surveyors: Vec<String>,
+        report: String,
+    },
+    Review {
+        pass: bool,
+        reason: String,
+    },
+    Object {
+        by: String,
+        text: String,
+    },
+    Resolve {
+        objection: i64,
+        upheld: bool,
+        reason: String,
+    },
+    Decide {
+        approve: bool,
+        reason: String,
+    },
+    Notify {
+        text: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Survey { .. } => "survey",
+            Action::Review { .. } => "review",
+            Action::Object { .. } => "object",
+            Action::Resolve { .. } => "resolve",
+            Action::Decide { .. } => "decide",
+            Action::Notify { .. } => "notify",
+            Action::Withdraw { .. } => "withdraw",
+        }
+    }
+
+    /// The roles that may take this action.
+    fn roles(&self) -> &'static [Role] {
+        match self {
+            Action::Survey { .. } | Action::Withdraw { .. } | Action::Object { .. } => {
+                &[Role::Community, Role::Street]
+            }
+            Action::Review { .. } | Action::Resolve { .. } => &[Role::Street],
+            Action::Decide { .. } => &[Role::District],
+            Action::Notify { .. } => &[Role::Street, Role::District],
+        }
+    }
+
+    /// The stages it may be taken in.
+    fn stages(&self) -> &'static [Stage] {
+        match self {
+            Action::Survey { .. } => &[Stage::Accepted],
+            Action::Review { .. } => &[Stage::Surveyed],
+            Action::Object { .. } | Action::Resolve { .. } | Action::Decide { .. } => {
+                &[Stage::Posted]
+            }
+            Action::Notify { .. } => &[Stage::Approved, Stage::Refused],
+            Action::Withdraw { .. } => &[Stage::Accepted, Stage::Surveyed, Stage::Posted],
+        }
+    }
+}
+
+/// What follows from an action, beyond the new stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    /// Record an objection raised during the posting.
+    AddObjection,
+    /// Resolve one.
+    ResolveObjection {
+        objection: i64,
+        upheld: bool,
+    },
+    /// Enrol the household in the program from this month (the month after the decision).
+    Enrol {
+        first_month: Month,
+    },
+    /// Close the case with this outcome.
+    Close {
+        outcome: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub to: Stage,
+    /// The next step's deadline, if the case is still open.
+    pub due_on: Option<NaiveDate>,
+    pub reason: String,
+    pub detail: String,
+    pub effect: Effect,
+}
+
+fn refuse(field: &str, reason: impl Into<String>) -> FieldError {
+    FieldError::new(field, reason)
+}
+
+fn required(field: &str, text: &str) -> Result<String, FieldError> {
+    let t = text.trim();
+    if t.is_empty() {
+        Err(refuse(field, "is required"))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+impl Case {
+    /// The last day of the posting that began on `posted_on`.
+    pub fn posting_ends(posted_on: NaiveDate, procedure: &Procedure) -> NaiveDate {
+        posted_on + Duration::days(i64::from(procedure.posting_days.max(1)) - 1)
+    }
+
+    /// The deadline of the stage a case is in, counted from the day it began.
+    pub fn due(
+        stage: Stage,
+        since: NaiveDate,
+        procedure: &Procedure,
+        calendar: &WorkCalendar,
+    ) -> Result<Option<NaiveDate>, FieldError> {
+        let days = |from, n| {
+            calendar
+                .add_working_days(from, n)
+                .map(Some)
+                .map_err(|e| refuse("calendar", e.to_string()))
+        };
+        match stage {
+            Stage::Accepted => days(since, procedure.survey),
+            // The review has no deadline of its own: the whole procedure's applies.
+            Stage::Surveyed => Ok(None),
+            Stage::Posted => days(Case::posting_ends(since, procedure), procedure.decision),
+            Stage::Approved | Stage::Refused => days(since, procedure.notice),
+            Stage::Closed => Ok(None),
+        }
+    }
+
+    /// Checks `action` by `actor` on `today` and says what it leads to; nothing else changes.
+    pub fn transition(
+        &self,
+        action: &Action,
+        actor: &Staff,
+        today: NaiveDate,
+        procedure: &Procedure,
+        calendar: &WorkCalendar,
+    ) -> Result<Transition, FieldError> {
+        if !action.roles().contains(&actor.role) {
+            let allowed: Vec<&str> = action.roles().iter().map(|r| r.label()).collect();
+            return Err(refuse(
+                "actor",
+                format!(
+                    "{} is {}; '{}' is for {}",
+                    actor.name,
+                    actor.role.label(),
+                    action.name(),
+                    allowed.join(" or ")
+                ),
+            ));
+        }
+        if !self.area.is_within(&actor.area) {
+            return Err(refuse(
+                "actor",
+                format!(
+                    "{} works in {} and case {} is in {}",
+                    actor.name, actor.area, self.id, self.area
+                ),
+            ));
+        }
+        if !action.stages().contains(&self.stage) {
+            return Err(refuse(
+                "stage",
+                format!(
+                    "case {} is {} ({}); '{}' comes at another step",
+                    self.id,
+                    self.stage,
+                    self.stage.label(),
+                    action.name()
+                ),
+            ));
+        }
+        if today < self.stage_since {
+            return Err(refuse(
+                "date",
+                format!("{today} is before the step began ({})", self.stage_since),
+            ));
+        }
+        let next = |to: Stage| Case::due(to, today, procedure, calendar);
+        let t = match action {
+            Action::Survey { surveyors, report } => {
+                let mut names: Vec<String> = surveyors
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                names.sort();
+                names.dedup();
+                if names.len() < 2 {
+                    return Err(refuse(
+                        "surveyors",
+                        "a household economic survey is made by at least two people",
+                    ));
+                }
+                Transition {
+                    to: Stage::Surveyed,
+                    due_on: next(Stage::Surveyed)?,
+                    reason: required("report", report)?,
+                    detail: format!("surveyors: {}", names.join(", ")),
+                    effect: Effect::None,
+                }
+            }
+            Action::Review { pass, reason } => {
+                let to = if *pass { Stage::Posted } else { Stage::Refused };
+                Transition {
+                    to,
+                    due_on: next(to)?,
+                    reason: required("reason", reason)?,
+                    detail: if *pass {
+                        format!("posted until {}", Case::posting_ends(today, procedure))
+                    } else {
+                        String::new()
+                    },
+                    effect: Effect::None,
+                }
+            }
+            Action::Object { by, text } => Transition {
+                to: Stage::Posted,
+                due_on: Case::due(Stage::Posted, self.stage_since, procedure, calendar)?,
+                reason: required("text", text)?,
+                detail: format!("objection by {}", required("by", by)?),
+                effect: Effect::AddObjection,
+            },
+            Action::Resolve {
+                objection,
+                upheld,
+                reason,
+            } => Transition {
+                to: Stage::Posted,
+                due_on: Case::due(Stage::Posted, self.stage_since, procedure, calendar)?,
+                reason: required("reason", reason)?,
+                detail: format!(
+                    "objection {objection} {}",
+                    if *upheld { "upheld" } else { "dismissed" }
+                ),
+                effect: Effect::ResolveObjection {
+                    objection: *objection,
+                    upheld: *upheld,
+                },
+            },
+            Action::Decide { approve, reason } => {
+                let ends = Case::posting_ends(self.stage_since, procedure);
+                if today <= ends {
+                    return Err(refuse(
+                        "date",
+                        format!("the posting runs until {ends}; the decision comes after it"),
+                    ));
+                }
+                if self.open_objections > 0 {
+                    return Err(refuse(
+                        "objections",
+                        format!("{} objection(s) to resolve first", self.open_objections),
+                    ));
+                }
+                let to = if *approve {
+                    Stage::Approved
+                } else {
+                    Stage::Refused
+                };
+                let first_month = Month::new(today.year(), today.month())
+                    .map(Month::next)
+                    .ok_or_else(|| refuse("date", "out of range"))?;
+                Transition {
+                    to,
+                    due_on: next(to)?,
+                    reason: required("reason", reason)?,
+                    detail: if *approve {
+                        format!("paid from {first_month}")
+                    } else {
+                        String::new()
+                    },
+                    effect: if *approve {
+                        Effect::Enrol { first_month }
+                    } else {
+                        Effect::None
+                    },
+                }
+            }
+            Action::Notify { text } => Transition {
+                to: Stage::Closed,
+                due_on: None,
+                reason: required("text", text)?,
+                detail: String::new(),
+                effect: Effect::Close {
+                    outcome: if self.stage == Stage::Approved {
+                        "granted"
+                    } else {
+                        "refused"
+                    },
+                },
+            },
+            Action::Withdraw { reason } => Transition {
+                to: Stage::Closed,
+                due_on: None,
+                reason: required("reason", reason)?,
+                detail: String::new(),
+                effect: Effect::Close {
+                    outcome: "withdrawn",
+                },
+            },
+        };
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CalendarDay, DayKind};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn calendar() -> WorkCalendar {
+        // 2025: National Day 1–8 October off, Sunday 28 September and Saturday 11 October worked.
+        let mut days = vec![
+            CalendarDay {
+                date: d("2025-09-28"),
+                kind: DayKind::Workday,
+                occasion: "国庆节".into(),
+            },
+            CalendarDay {
+                date: d("2025-10-11"),
+                kind: DayKind::Workday,
+                occasion: "国庆节".into(),
+            },
+        ];
+        for day in 1..=8 {
+            days.push(CalendarDay {
+                date: d(&format!("2025-10-{day:02}")),
+                kind: DayKind::Holiday,
+                occasion: "国庆节".into(),
+            });
+        }
+        WorkCalendar::new(days).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    const DIBAO: Procedure = Procedure {
+        survey: 3,
+        posting_days: 7,
+        decision: 10,
+        notice: 3,
+        total: 30,
+    };
+
+    fn staff(role: Role, area: &str) -> Staff {
+        Staff {
+            name: format!("{}@{area}", role.as_str()),
+            role,
+            area: AreaCode::parse(area).unwrap_or_else(|e| unreachable!("{e}")),
+        }
+    }
+
+    fn case(stage: Stage, since: &str) -> Case {
+        Case {
+            id: 7,
+            program: "dibao".into(),
+            area: AreaCode::parse("370212001003").unwrap_or_else(|e| unreachable!("{e}")),
+            stage,
+            accepted_on: d("2025-09-25"),
+            stage_since: d(since),
+            open_objections: 0,
+        }
+    }
+
+    fn field(r: Result<Transition, FieldError>) -> String {
+        r.err().map(|e| e.field).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_case_goes_through_every_step_with_working_day_deadlines() {
+        let cal = calendar();
+        let street = staff(Role::Street, "370212001");
+        let district = staff(Role::District, "370212");
+        // Accepted Thursday 25 September: the survey is due 3 working days later, counting the
+        // swapped Sunday 28 September: Fri 26, Sun 28, Mon 29.
+        assert_eq!(
+            Case::due(Stage::Accepted, d("2025-09-25"), &DIBAO, &cal),
+            Ok(Some(d("2025-09-29")))
+        );
+        let survey = Action::Survey {
+            surveyors: vec!["张三".into(), "李四".into()],
+            report: "入户核实".into(),
+        };
+        let t = case(Stage::Accepted, "2025-09-25").transition(
+            &survey,
+            &street,
+            d("2025-09-26"),
+            &DIBAO,
+            &cal,
+        );
+        assert_eq!(t.as_ref().map(|t| t.to), Ok(Stage::Surveyed));
+        // Posted Tuesday 30 September for 7 days (to 6 October); the decision is due 10 working
+        // days after, skipping the holiday: 9, 10, 11 (Sat, worked), 13–17, 20, 21 October.
+        let review = Action::Review {
+            pass: true,
+            reason: "收入低于标准".into(),
+        };
+        let t = case(Stage::Surveyed, "2025-09-26").transition(
+            &review,
+            &street,
+            d("2025-09-30"),
+            &DIBAO,
+            &cal,
+        );
+        let t = t.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!((t.to, t.due_on), (Stage::Posted, Some(d("2025-10-21"))));
+        assert_eq!(t.detail, "posted until 2025-10-06");
+        let decide = Action::Decide {
+            approve: true,
+            reason: "符合条件".into(),
+        };
+        let posted = case(Stage::Posted, "2025-09-30");
+        assert_eq!(
+            field(posted.transition(&decide, &district, d("2025-10-06"), &DIBAO, &cal)),
+            "date",
+            "still posted"
+        );
+        let t = posted
+            .transition(&decide, &district, d("2025-10-07"), &DIBAO, &cal)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(t.to, Stage::Approved);
+        assert_eq!(
+            t.effect,
+            Effect::Enrol {
+                first_month: Month::new(2025, 11).unwrap_or_else(|| unreachable!())
+            }
+        );
+        let notify = Action::Notify {
+            text: "批准通知书".into(),
+        };
+        let t = case(Stage::Approved, "2025-10-07").transition(
+            &notify,
+            &street,
+            d("2025-10-09"),
+            &DIBAO,
+            &cal,
+        );
+        assert_eq!(
+            t.map(|t| (t.to, t.effect)),
+            Ok((Stage::Closed, Effect::Close { outcome: "granted" }))
+        );
+    }
+
+    #[test]
+    fn the_wrong_role_area_step_or_survey_is_refused() {
+        let cal = calendar();
+        let street = staff(Role::Street, "370212001");
+        let decide = Action::Decide {
+            approve: true,
+            reason: "ok".into(),
+        };
+        let posted = case(Stage::Posted, "2025-09-01");
+        assert_eq!(
+            field(posted.transition(&decide, &street, d("2025-09-20"), &DIBAO, &cal)),
+            "actor"
+        );
+        let other_district = staff(Role::District, "370211");
+        assert_eq!(
+            field(posted.transition(&decide, &other_district, d("2025-09-20"), &DIBAO, &cal)),
+            "actor"
+        );
+        let city = staff(Role::City, "370200");
+        assert_eq!(
+            field(posted.transition(&decide, &city, d("2025-09-20"), &DIBAO, &cal)),
+            "actor"
+        );
+        let review = Action::Review {
+            pass: true,
+            reason: "ok".into(),
+        };
+        assert_eq!(
+            field(posted.transition(&review, &street, d("2025-09-20"), &DIBAO, &cal)),
+            "stage"
+        );
+        let one = Action::Survey {
+            surveyors: vec!["张三".into(), " 张三 ".into()],
+            report: "r".into(),
+        };
+        assert_eq!(
+            field(case(Stage::Accepted, "2025-09-01").transition(
+                &one,
+                &street,
+                d("2025-09-02"),
+                &DIBAO,
+                &cal
+            )),
+            "surveyors"
+        );
+        let mut objected = posted.clone();
+        objected.open_objections = 1;
+        let district = staff(Role::District, "370212");
+        assert_eq!(
+            field(objected.transition(&decide, &district, d("2025-09-20"), &DIBAO, &cal)),
+            "objections"
+        );
+        let silent = Action::Review {
+            pass: false,
+            reason: " ".into(),
+        };
+        assert_eq!(
+            field(case(Stage::Surveyed, "2025-09-01").transition(
+                &silent,
+                &street,
+                d("2025-09-02"),
+                &DIBAO,
+                &cal
+            )),
+            "reason",
+            "a refusal gives its reasons"
+        );
+        let far = Action::Review {
+            pass: true,
+            reason: "r".into(),
+        };
+        assert_eq!(
+            field(case(Stage::Surveyed, "2030-01-02").transition(
+                &far,
+                &street,
+                d("2030-01-02"),
+                &DIBAO,
+                &cal
+            )),
+            "calendar",
+            "no calendar for 2030"
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_notified_and_closed() {
+        let cal = calendar();
+        let street = staff(Role::Street, "370212001");
+        let review = Action::Review {
+            pass: false,
+            reason: "人均收入 1,120.00 元 ≥ 标准 1,045.00 元".into(),
+        };
+        let t = case(Stage::Surveyed, "2025-09-01").transition(
+            &review,
+            &street,
+            d("2025-09-02"),
+            &DIBAO,
+            &cal,
+        );
+        assert_eq!(
+            t.map(|t| (t.to, t.due_on)),
+            Ok((Stage::Refused, Some(d("2025-09-05"))))
+        );
+        let notify = Action::Notify {
+            text: "不予批准告知书".into(),
+        };
+        let t = case(Stage::Refused, "2025-09-02").transition(
+            &notify,
+            &street,
+            d("2025-09-03"),
+            &DIBAO,
+            &cal,
+        );
+        assert_eq!(
+            t.map(|t| t.effect),
+            Ok(Effect::Close { outcome: "refused" })
+        );
+    }
+}
