@@ -173,6 +173,25 @@ fn digest(files: &Files) -> String {
 }
 
 impl Policy {
+    /// The deadlines of `program`'s procedure in force on `on` (working days, and calendar
+    /// days of posting), if it has one.
+    pub fn procedure(&self, program: &str, on: NaiveDate) -> Option<minsheng_core::cases::Procedure> {
+        let name = self.program(program)?.procedure.as_ref()?;
+        let days = |step: &str| -> Option<u32> {
+            match self.parameters.leaves.get(&format!("procedure.{name}.{step}"))?.at(on)?.value? {
+                Value::Int(n) => u32::try_from(n).ok(),
+                _ => None,
+            }
+        };
+        Some(minsheng_core::cases::Procedure {
+            survey: days("survey")?,
+            posting_days: days("posting_days")?,
+            decision: days("decision")?,
+            notice: days("notice")?,
+            total: days("total")?,
+        })
+    }
+
     /// The program paid under `code`.
     pub fn program(&self, code: &str) -> Option<&Program> {
         self.programs.iter().find(|p| p.code == code)
@@ -278,7 +297,7 @@ impl Policy {
             .iter()
             .filter(|(name, _)| name == PROGRAMS_FILE)
             .flat_map(|(name, text)| {
-                programs::read(name, text, &variables, &by_name, &mut diagnostics)
+                programs::read(name, text, &variables, &by_name, &parameters, &mut diagnostics)
             })
             .collect();
         if !diagnostics.0.is_empty() {

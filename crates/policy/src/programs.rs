@@ -25,16 +25,22 @@ pub struct Program {
     /// Paid to each person with an amount, or (household amounts) to the household's head.
     pub entity: Entity,
     pub grant: Grant,
+    /// The deadlines of an application's case: `parameters/procedure/<name>.yaml`.
+    pub procedure: Option<String>,
     pub reference: String,
 }
 
-const KEYS: &[&str] = &["label", "amount", "grant", "reference"];
+const KEYS: &[&str] = &["label", "amount", "grant", "procedure", "reference"];
+
+/// The parameters a procedure must have, in working days (calendar days for the posting).
+pub const PROCEDURE_STEPS: [&str; 5] = ["survey", "posting_days", "decision", "notice", "total"];
 
 pub(crate) fn read(
     file: &str,
     text: &str,
     variables: &[Variable],
     by_name: &std::collections::HashMap<String, VarId>,
+    parameters: &crate::Parameters,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Program> {
     let root = match marked_yaml::parse_yaml(0, text) {
@@ -62,13 +68,16 @@ pub(crate) fn read(
             );
             continue;
         };
-        if let Some(program) = program(file, code, def, at, variables, by_name, diagnostics) {
+        if let Some(program) =
+            program(file, code, def, at, variables, by_name, parameters, diagnostics)
+        {
             programs.push(program);
         }
     }
     programs
 }
 
+#[allow(clippy::too_many_arguments)]
 fn program(
     file: &str,
     code: &str,
@@ -76,6 +85,7 @@ fn program(
     at: Location,
     variables: &[Variable],
     by_name: &std::collections::HashMap<String, VarId>,
+    parameters: &crate::Parameters,
     diagnostics: &mut Diagnostics,
 ) -> Option<Program> {
     let before = diagnostics.0.len();
@@ -148,6 +158,33 @@ fn program(
             diagnostics.push(at.clone(), format!("{code}: amount '{amount}' {problem}"));
         }
     }
+    let procedure = def
+        .get_scalar("procedure")
+        .map(|s| s.as_str().trim().to_string())
+        .filter(|s| !s.is_empty());
+    match (&procedure, grant) {
+        (None, Some(Grant::Application)) => diagnostics.push(
+            at.clone(),
+            format!("{code}: an application program needs a 'procedure' (its deadlines)"),
+        ),
+        (Some(name), _) => {
+            for step in PROCEDURE_STEPS {
+                let key = format!("procedure.{name}.{step}");
+                match parameters.leaves.get(&key) {
+                    Some(p) if p.ty == Type::Int => {}
+                    Some(p) => diagnostics.push(
+                        at.clone(),
+                        format!("{code}: {key} is a {}, not a number of days", p.ty),
+                    ),
+                    None => diagnostics.push(
+                        at.clone(),
+                        format!("{code}: procedure '{name}' has no parameter {key}"),
+                    ),
+                }
+            }
+        }
+        (None, _) => {}
+    }
     if diagnostics.0.len() > before {
         return None;
     }
@@ -158,6 +195,7 @@ fn program(
         amount,
         entity: variables[amount].entity,
         grant: grant?,
+        procedure,
         reference,
     })
 }

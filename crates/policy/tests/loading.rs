@@ -266,6 +266,14 @@ fn the_catalog_pays_its_programs_and_digests_its_files() {
     assert_eq!(care.entity, minsheng_policy::Entity::Person);
     assert_eq!(care.grant, minsheng_policy::Grant::Automatic);
     assert_eq!(policy.digest.len(), 64);
+    let june = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let days = |p: &str| {
+        let d = policy.procedure(p, june).unwrap();
+        [d.survey, d.posting_days, d.decision, d.notice, d.total]
+    };
+    assert_eq!(days("dibao"), [3, 7, 10, 3, 30], "DOMAIN.md's dibao workflow");
+    assert_eq!(days("tekun_basic"), [15, 7, 15, 3, 35]);
+    assert!(policy.procedure("disability_care", june).is_none(), "免申即享: no procedure");
     // The digest follows the text: one more character is another policy.
     let files = |extra: &str| {
         vec![
@@ -331,6 +339,7 @@ missing:
     for expected in [
         "programs.yaml:1:1: not_money: amount 'status' is a bool, not an amount of money",
         "programs.yaml:6:1: one_off: amount 'once' is a one-off grant",
+        "programs.yaml:6:1: one_off: an application program needs a 'procedure'",
         "programs.yaml:11:1: unknown: grant 'sometimes' is neither 'application' nor 'automatic'",
         "programs.yaml:11:1: unknown: amount 'nothing_of_the_kind' is not a variable",
         "programs.yaml:16:1: missing: 'grant' is missing",
