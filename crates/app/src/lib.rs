@@ -6,6 +6,7 @@
 
 pub mod areas;
 pub mod calendar;
+pub mod cases;
 pub mod discovery;
 pub mod export;
 pub mod generate;

@@ -27,6 +27,37 @@ pub async fn record_change(
     actor: &str,
     clock: Clock,
 ) -> Result<usize, RecordError> {
+    let (id, changes) = check_change(store, id_number, from, assignments, clock).await?;
+    let superseded = store
+        .amend_person(
+            &id,
+            from,
+            |facts| changes.iter().for_each(|c| c.apply(facts)),
+            actor,
+            clock.now,
+        )
+        .await?;
+    let household = store.household_file(id.as_str()).await?.code;
+    let detail = format!(
+        "person={} from={from} changes={}",
+        id.masked(),
+        assignments.join(" ")
+    );
+    store
+        .audit(actor, "record_change", &household, &detail, clock.now)
+        .await?;
+    Ok(superseded)
+}
+
+/// Checks a change without recording it: the ID number, the date, every assignment and any
+/// area it names. Every problem is reported.
+pub async fn check_change(
+    store: &Store,
+    id_number: &str,
+    from: NaiveDate,
+    assignments: &[String],
+    clock: Clock,
+) -> Result<(IdNumber, Vec<FactChange>), RecordError> {
     let mut errors = Vec::new();
     let id = IdNumber::parse(id_number)
         .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
@@ -51,26 +82,8 @@ pub async fn record_change(
             }
         }
     }
-    let Some(id) = id.filter(|_| errors.is_empty()) else {
-        return Err(RecordError::Invalid(errors));
-    };
-    let superseded = store
-        .amend_person(
-            &id,
-            from,
-            |facts| changes.iter().for_each(|c| c.apply(facts)),
-            actor,
-            clock.now,
-        )
-        .await?;
-    let household = store.household_file(id.as_str()).await?.code;
-    let detail = format!(
-        "person={} from={from} changes={}",
-        id.masked(),
-        assignments.join(" ")
-    );
-    store
-        .audit(actor, "record_change", &household, &detail, clock.now)
-        .await?;
-    Ok(superseded)
+    match id.filter(|_| errors.is_empty()) {
+        Some(id) => Ok((id, changes)),
+        None => Err(RecordError::Invalid(errors)),
+    }
 }

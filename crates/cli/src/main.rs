@@ -1,6 +1,7 @@
 //! The `minsheng` command.
 
 mod bench;
+mod cases;
 mod discovery;
 mod pay;
 mod policy;
@@ -115,6 +116,44 @@ enum Command {
         /// Why: the decision's number, or the finding.
         #[arg(long)]
         basis: String,
+    },
+    /// Staff who act on cases, each with a role over an area.
+    Staff {
+        #[command(subcommand)]
+        command: cases::StaffCommand,
+    },
+    /// A one-thing application (一件事): one household, one form, several programs. The form is
+    /// the household file (`registry show`); supply only what is missing with --change.
+    Apply {
+        /// Household code or a member's ID number.
+        household: String,
+        /// Programs, comma-separated (programs.yaml), e.g. dibao,tekun_basic.
+        #[arg(long, value_delimiter = ',', required = true)]
+        programs: Vec<String>,
+        /// The applicant's ID number (a member of the household).
+        #[arg(long)]
+        applicant: String,
+        /// Someone applying on the household's behalf (代办), with their relation.
+        #[arg(long, default_value = "")]
+        proxy: String,
+        /// A fact the applicant supplies: ID_NUMBER:field=value (repeatable).
+        #[arg(long = "change")]
+        changes: Vec<String>,
+        /// The day the supplied facts became true (YYYY-MM-DD); default today.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+    },
+    /// Your inbox: the cases of your area by deadline (working days left), overdue first.
+    Cases {
+        /// Closed cases too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One case: its history, objections and deadlines; or a step of it.
+    Case {
+        id: i64,
+        #[command(subcommand)]
+        step: Option<cases::CaseStep>,
     },
     /// Proactive discovery: the rules over the whole registry for a month against what is
     /// enrolled and paid — proactive cases, 免申即享 grants, reviews, recalculations.
@@ -505,6 +544,63 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "Household {} receives {} from {} ({}).",
                 e.household, e.program, e.first_month, e.basis
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff { command } => {
+            let store = open(&cli.db).await?;
+            match command {
+                cases::StaffCommand::Add { name, role, area } => {
+                    cases::add_staff(&store, &name, &role, &area, &cli.actor, clock).await?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Apply {
+            household,
+            programs,
+            applicant,
+            proxy,
+            changes,
+            from,
+        } => {
+            let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
+            let mut supplied: Vec<(String, Vec<String>)> = Vec::new();
+            for c in &changes {
+                let Some((id, assignment)) = c.split_once(':') else {
+                    bail!("change: '{c}' is not ID_NUMBER:field=value");
+                };
+                match supplied.iter_mut().find(|(i, _)| i == id) {
+                    Some((_, list)) => list.push(assignment.to_string()),
+                    None => supplied.push((id.to_string(), vec![assignment.to_string()])),
+                }
+            }
+            let form = minsheng_app::cases::ApplicationForm {
+                household,
+                programs,
+                applicant,
+                proxy,
+                changes: supplied,
+                facts_from: from.unwrap_or(clock.today),
+            };
+            cases::apply(&store, &policy, &form, &cli.actor, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cases { all } => {
+            let store = open(&cli.db).await?;
+            print!("{}", cases::inbox(&store, &cli.actor, all, clock).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Case { id, step } => {
+            let store = open(&cli.db).await?;
+            let text = match step {
+                None => cases::show(&store, id, clock).await?,
+                Some(step) => {
+                    let policy = policy::load(&cli.policy)?;
+                    cases::step(&store, &policy, id, step, &cli.actor, clock).await?
+                }
+            };
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Sweep { month, command } => {

@@ -175,10 +175,20 @@ fn digest(files: &Files) -> String {
 impl Policy {
     /// The deadlines of `program`'s procedure in force on `on` (working days, and calendar
     /// days of posting), if it has one.
-    pub fn procedure(&self, program: &str, on: NaiveDate) -> Option<minsheng_core::cases::Procedure> {
+    pub fn procedure(
+        &self,
+        program: &str,
+        on: NaiveDate,
+    ) -> Option<minsheng_core::cases::Procedure> {
         let name = self.program(program)?.procedure.as_ref()?;
         let days = |step: &str| -> Option<u32> {
-            match self.parameters.leaves.get(&format!("procedure.{name}.{step}"))?.at(on)?.value? {
+            match self
+                .parameters
+                .leaves
+                .get(&format!("procedure.{name}.{step}"))?
+                .at(on)?
+                .value?
+            {
                 Value::Int(n) => u32::try_from(n).ok(),
                 _ => None,
             }
@@ -297,7 +307,14 @@ impl Policy {
             .iter()
             .filter(|(name, _)| name == PROGRAMS_FILE)
             .flat_map(|(name, text)| {
-                programs::read(name, text, &variables, &by_name, &parameters, &mut diagnostics)
+                programs::read(
+                    name,
+                    text,
+                    &variables,
+                    &by_name,
+                    &parameters,
+                    &mut diagnostics,
+                )
             })
             .collect();
         if !diagnostics.0.is_empty() {

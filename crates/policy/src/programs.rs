@@ -68,9 +68,16 @@ pub(crate) fn read(
             );
             continue;
         };
-        if let Some(program) =
-            program(file, code, def, at, variables, by_name, parameters, diagnostics)
-        {
+        if let Some(program) = program(
+            file,
+            code,
+            def,
+            at,
+            variables,
+            by_name,
+            parameters,
+            diagnostics,
+        ) {
             programs.push(program);
         }
     }

@@ -271,9 +271,16 @@ fn the_catalog_pays_its_programs_and_digests_its_files() {
         let d = policy.procedure(p, june).unwrap();
         [d.survey, d.posting_days, d.decision, d.notice, d.total]
     };
-    assert_eq!(days("dibao"), [3, 7, 10, 3, 30], "DOMAIN.md's dibao workflow");
+    assert_eq!(
+        days("dibao"),
+        [3, 7, 10, 3, 30],
+        "DOMAIN.md's dibao workflow"
+    );
     assert_eq!(days("tekun_basic"), [15, 7, 15, 3, 35]);
-    assert!(policy.procedure("disability_care", june).is_none(), "免申即享: no procedure");
+    assert!(
+        policy.procedure("disability_care", june).is_none(),
+        "免申即享: no procedure"
+    );
     // The digest follows the text: one more character is another policy.
     let files = |extra: &str| {
         vec![

@@ -11,6 +11,7 @@
 mod audit;
 mod bulk;
 mod calendar;
+mod cases;
 mod discovery;
 mod payments;
 mod registry;
@@ -26,6 +27,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
+pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
 pub use discovery::{StoredFinding, SweepRecord};
 pub use payments::AnswerReport;
 pub use registry::{ExportedPerson, RegistryCounts};

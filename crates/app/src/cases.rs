@@ -1,0 +1,357 @@
+//! One-thing applications (一件事) and the steps of their cases.
+//!
+//! Submitting: the form is the household file (pre-filled from the registry); the applicant or
+//! a proxy (代办) supplies only what is missing, as dated changes that go into the registry;
+//! then one accepted case per program asked for, and the rules' verdict on each, so the
+//! household is told on the spot what it is being considered for and why. Every check comes
+//! before any write: a bad change, a stranger as applicant, a program the household already
+//! receives or has an open case for — nothing is recorded.
+
+use chrono::NaiveDate;
+use minsheng_core::cases::{Action, Case, Role, Staff};
+use minsheng_core::{Fen, FieldError, Month};
+use minsheng_policy::{Evaluation, Grant, Policy, Value};
+use minsheng_store::{CaseRecord, NewApplication, Store, StoreError};
+
+use crate::registry::{check_change, RecordError};
+use crate::Clock;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<FieldError> for CaseError {
+    fn from(e: FieldError) -> CaseError {
+        CaseError::Invalid {
+            field: e.field,
+            reason: e.reason,
+        }
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> CaseError {
+    CaseError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The staff member acting, or why they may not.
+pub async fn acting(store: &Store, actor: &str) -> Result<Staff, CaseError> {
+    store.staff(actor).await?.ok_or_else(|| {
+        invalid(
+            "actor",
+            format!(
+                "{actor} is not on the staff; an administrator adds them with `minsheng staff add`"
+            ),
+        )
+    })
+}
+
+/// One application as the caseworker fills it in.
+#[derive(Debug, Clone)]
+pub struct ApplicationForm {
+    /// Household code or a member's ID number.
+    pub household: String,
+    pub programs: Vec<String>,
+    /// The applicant's ID number: a member of the household.
+    pub applicant: String,
+    /// 代办人 and their relation, when someone applies for the household.
+    pub proxy: String,
+    /// What the applicant supplies: (member's ID number, `field=value` assignments).
+    pub changes: Vec<(String, Vec<String>)>,
+    /// The day the supplied facts became true.
+    pub facts_from: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub application_id: i64,
+    /// Deadlines that could not be counted (their year has no calendar yet).
+    pub warnings: Vec<String>,
+    pub household: String,
+    /// (case id, program, what the rules say now for the month, why in one line)
+    pub cases: Vec<(i64, String, Fen, String)>,
+}
+
+pub async fn submit(
+    store: &Store,
+    policy: &Policy,
+    form: &ApplicationForm,
+    actor: &str,
+    clock: Clock,
+) -> Result<Submitted, CaseError> {
+    let staff = acting(store, actor).await?;
+    if !matches!(staff.role, Role::Community | Role::Street) {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} is {}; applications are accepted by 社区 or 街道",
+                staff.name,
+                staff.role.label()
+            ),
+        ));
+    }
+    let file = store.household_file(&form.household).await?;
+    if !file.area.is_within(&staff.area) {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} works in {} and household {} is in {}",
+                staff.name, staff.area, file.code, file.area
+            ),
+        ));
+    }
+    let members: Vec<&str> = file
+        .members
+        .iter()
+        .map(|m| m.person.id_number.as_str())
+        .collect();
+    let applicant = form.applicant.trim().to_ascii_uppercase();
+    if !members.contains(&applicant.as_str()) {
+        return Err(invalid(
+            "applicant",
+            format!(
+                "{} is not a member of household {}",
+                minsheng_core::IdNumber::parse(&applicant)
+                    .map(|i| i.masked())
+                    .unwrap_or(applicant.clone()),
+                file.code
+            ),
+        ));
+    }
+    if form.programs.is_empty() {
+        return Err(invalid("programs", "ask for at least one program"));
+    }
+    let mut programs: Vec<&str> = Vec::new();
+    for code in &form.programs {
+        let Some(p) = policy.program(code.trim()) else {
+            let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
+            return Err(invalid(
+                "programs",
+                format!("'{code}' is not a program (known: {})", known.join(", ")),
+            ));
+        };
+        if p.grant == Grant::Automatic {
+            return Err(invalid(
+                "programs",
+                format!(
+                    "{} ({}) is granted without application (免申即享) when the registry proves it",
+                    p.label, p.code
+                ),
+            ));
+        }
+        if programs.contains(&p.code.as_str()) {
+            return Err(invalid(
+                "programs",
+                format!("{} is asked for twice", p.code),
+            ));
+        }
+        programs.push(p.code.as_str());
+    }
+    // Duplicates, before anything is written.
+    let enrolments = store.enrolments(&file.code).await?;
+    let open_cases = store.cases_in(&file.area, true).await?;
+    for program in &programs {
+        if let Some(e) = enrolments
+            .iter()
+            .find(|e| e.program == *program && e.last_month.is_none())
+        {
+            return Err(invalid(
+                "programs",
+                format!(
+                    "household {} already receives {program} (since {})",
+                    file.code, e.first_month
+                ),
+            ));
+        }
+        if let Some(c) = open_cases
+            .iter()
+            .find(|c| c.household == file.code && c.case.program == *program)
+        {
+            return Err(invalid(
+                "programs",
+                format!(
+                    "household {} already has an open {program} case ({}); this is a duplicate",
+                    file.code, c.case.id
+                ),
+            ));
+        }
+    }
+    let mut checked = Vec::new();
+    for (id_number, assignments) in &form.changes {
+        if !members.contains(&id_number.trim().to_ascii_uppercase().as_str()) {
+            return Err(invalid(
+                "changes",
+                format!("{id_number} is not a member of household {}", file.code),
+            ));
+        }
+        check_change(store, id_number, form.facts_from, assignments, clock).await?;
+        checked.push((id_number, assignments));
+    }
+    for (id_number, assignments) in checked {
+        crate::registry::record_change(
+            store,
+            id_number,
+            form.facts_from,
+            assignments,
+            actor,
+            clock,
+        )
+        .await?;
+    }
+
+    // What the rules say now, with the supplied facts.
+    let today = clock.today;
+    let month = Month::containing(today);
+    let file = store.household_file(&file.code).await?;
+    let members = file.as_of(month.first_day(), clock.now);
+    let mut evaluation = Evaluation::of_household(policy, month, &members, false);
+    let calendar = store.work_calendar().await?;
+    let mut cases = Vec::new();
+    let mut verdicts = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    for code in &programs {
+        let Some(program) = policy.program(code) else {
+            continue;
+        };
+        let procedure = policy
+            .procedure(code, today)
+            .ok_or_else(|| invalid("programs", format!("{code} has no procedure in the policy")))?;
+        let due = Case::due(
+            minsheng_core::cases::Stage::Accepted,
+            today,
+            &procedure,
+            &calendar,
+        )
+        .unwrap_or_else(|e| {
+            warnings.push(e.reason);
+            None
+        });
+        let final_due = calendar
+            .add_working_days(today, procedure.total)
+            .map_err(|e| warnings.push(e.to_string()))
+            .ok();
+        let mut owed = Fen::ZERO;
+        let mut why = Vec::new();
+        for target in minsheng_policy::eval::members_of(policy, program.amount, members.len()) {
+            match evaluation.variable(program.amount, target) {
+                Ok(Value::Money(a)) => owed += a,
+                Ok(_) => {}
+                Err(e) => why.push(e.to_string()),
+            }
+        }
+        let line = if !why.is_empty() {
+            format!("the rules could not decide: {}", why.join("; "))
+        } else if owed > Fen::ZERO {
+            format!(
+                "the registry's facts meet the rules: {} 元 a month",
+                owed.grouped()
+            )
+        } else {
+            "the registry's facts do not meet the rules now; the survey will establish the household's situation".to_string()
+        };
+        verdicts.push(format!("{code}: {line}"));
+        cases.push((
+            code.to_string(),
+            file.area.clone(),
+            due,
+            final_due,
+            owed,
+            line,
+        ));
+    }
+    let app = NewApplication {
+        household: file.code.clone(),
+        applicant: applicant.clone(),
+        proxy: form.proxy.trim().to_string(),
+        submitted_on: today,
+        summary: verdicts.join("\n"),
+        cases: cases
+            .iter()
+            .map(|(p, a, d, f, ..)| (p.clone(), a.clone(), *d, *f))
+            .collect(),
+    };
+    let (application_id, ids) = store.submit_application(&app, &staff, clock.now).await?;
+    store
+        .audit(
+            actor,
+            "submit_application",
+            &file.code,
+            &format!(
+                "application={application_id} programs={} proxy={}",
+                programs.join(","),
+                app.proxy
+            ),
+            clock.now,
+        )
+        .await?;
+    warnings.sort();
+    warnings.dedup();
+    Ok(Submitted {
+        application_id,
+        warnings,
+        household: file.code,
+        cases: ids
+            .into_iter()
+            .zip(cases)
+            .map(|(id, (program, _, _, _, owed, line))| (id, program, owed, line))
+            .collect(),
+    })
+}
+
+/// Takes a step of a case: checks it against the procedure, the actor's role and area and the
+/// calendar, then records it with its effect.
+/// Returns the case as it now stands and, if a deadline could not be counted, why.
+pub async fn step(
+    store: &Store,
+    policy: &Policy,
+    case_id: i64,
+    action: &Action,
+    actor: &str,
+    clock: Clock,
+) -> Result<(CaseRecord, Option<String>), CaseError> {
+    let staff = acting(store, actor).await?;
+    let (record, _, _) = store.case(case_id).await?;
+    let procedure = policy
+        .procedure(&record.case.program, record.case.accepted_on)
+        .ok_or_else(|| {
+            invalid(
+                "program",
+                format!("{} has no procedure in the policy", record.case.program),
+            )
+        })?;
+    let calendar = store.work_calendar().await?;
+    let transition = record
+        .case
+        .transition(action, &staff, clock.today, &procedure, &calendar)?;
+    store
+        .record_step(
+            &record,
+            action.name(),
+            &transition,
+            &staff,
+            clock.today,
+            clock.now,
+        )
+        .await?;
+    store
+        .audit(
+            actor,
+            &format!("case_{}", action.name()),
+            &record.household,
+            &format!(
+                "case={case_id} program={} {} → {} reason={}",
+                record.case.program, record.case.stage, transition.to, transition.reason
+            ),
+            clock.now,
+        )
+        .await?;
+    Ok((store.case(case_id).await?.0, transition.warning))
+}

@@ -1,0 +1,355 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step is a failed test
+//! A caseworker's day, on both backends: a one-thing application found by a sweep goes through
+//! every step of the MCA procedure — survey, review, posting with an objection, the district's
+//! decision, the notice — to its first payment; wrong roles, wrong areas, steps out of order and
+//! duplicate applications are refused and change nothing. The procedure runs on dates of its
+//! own (the app takes the clock as a value); the CLI's wiring is checked on today's date.
+
+mod common;
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use common::{catalog, Db};
+use minsheng_app::cases::{step, submit, ApplicationForm, CaseError};
+use minsheng_app::{Clock, Quiet};
+use minsheng_core::cases::{Action, Role, Staff, Stage};
+use minsheng_core::discovery::FindingKind;
+use minsheng_core::{AreaCode, Month};
+use minsheng_policy::Policy;
+use minsheng_store::Store;
+
+/// 10:00 China time on a day.
+fn on(day: &str) -> Clock {
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    Clock::at(DateTime::<Utc>::from_naive_utc_and_offset(
+        date.and_hms_opt(2, 0, 0).unwrap(),
+        Utc,
+    ))
+}
+
+fn refused_field(r: Result<impl std::fmt::Debug, CaseError>) -> String {
+    match r {
+        Err(CaseError::Invalid { field, .. }) => field,
+        Err(CaseError::Store(minsheng_store::StoreError::Invalid { field, .. })) => field,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn staff(store: &Store, name: &str, role: Role, area: &str) -> String {
+    let s = Staff {
+        name: name.into(),
+        role,
+        area: AreaCode::parse(area).unwrap(),
+    };
+    store.add_staff(&s, "admin", Utc::now()).await.unwrap();
+    name.into()
+}
+
+async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
+    // The city is registered before the dates the procedure runs on.
+    let store = Store::open(&db.url).await.unwrap();
+    minsheng_app::generate::generate(&store, 4000, 13, on("2025-08-01"), &Quiet)
+        .await
+        .unwrap();
+    let policy = Policy::load(Path::new(&catalog())).unwrap();
+    minsheng_app::calendar::load_bundled(&store, "admin", on("2025-09-01"))
+        .await
+        .unwrap();
+
+    // A sweep finds a household the rules say should have dibao; a caseworker invites it to apply.
+    let september = Month::new(2025, 9).unwrap();
+    let found = minsheng_app::discovery::sweep(
+        &store,
+        &policy,
+        september,
+        "analyst",
+        on("2025-09-01"),
+        &Quiet,
+    )
+    .await
+    .unwrap();
+    let finding = found
+        .record
+        .new
+        .iter()
+        .find(|f| f.kind == FindingKind::Eligible && f.program == "dibao")
+        .unwrap()
+        .clone();
+    let file = store.household_file(&finding.household).await.unwrap();
+    let community = file.area.as_str().to_string();
+    let applicant = file.members[0].person.id_number.as_str().to_string();
+    let worker = staff(&store, "王社工", Role::Community, &community).await;
+    let reviewer = staff(&store, "李审核", Role::Street, &community[..9]).await;
+    let approver = staff(&store, "赵科长", Role::District, &community[..6]).await;
+    let elsewhere = if &community[..6] == "370211" {
+        "370212"
+    } else {
+        "370211"
+    };
+    let stranger = staff(&store, "钱科长", Role::District, elsewhere).await;
+
+    let form = ApplicationForm {
+        household: finding.household.clone(),
+        programs: vec!["dibao".into()],
+        applicant: applicant.clone(),
+        proxy: "孙某 (女儿)".into(),
+        changes: vec![(applicant.clone(), vec!["employment=unemployed".into()])],
+        facts_from: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+    };
+    let thursday = on("2025-09-25");
+    assert_eq!(
+        refused_field(submit(&store, &policy, &form, &approver, thursday).await),
+        "actor",
+        "the district does not accept applications"
+    );
+    let submitted = submit(&store, &policy, &form, &worker, thursday)
+        .await
+        .unwrap();
+    assert!(submitted.warnings.is_empty(), "{:?}", submitted.warnings);
+    let (case, program, owed, _) = submitted.cases[0].clone();
+    assert_eq!(
+        (program.as_str(), owed),
+        ("dibao", finding.owed),
+        "told on the spot what the rules say"
+    );
+    assert_eq!(
+        refused_field(submit(&store, &policy, &form, &worker, thursday).await),
+        "programs",
+        "a duplicate"
+    );
+    let (record, events, _) = store.case(case).await.unwrap();
+    assert_eq!(record.case.stage, Stage::Accepted);
+    // The survey is due three working days later, the swapped Sunday 28 September counting.
+    assert_eq!(record.due_on, NaiveDate::from_ymd_opt(2025, 9, 29));
+    // The whole procedure: 30 working days, the eight days of National Day off and two swapped
+    // weekend days worked: 12 November.
+    assert_eq!(record.final_due_on, NaiveDate::from_ymd_opt(2025, 11, 12));
+    assert_eq!(events.len(), 1);
+
+    let go = |action: Action, who: &str, day: &str| {
+        let (store, policy, who, clock) = (&store, &policy, who.to_string(), on(day));
+        async move { step(store, policy, case, &action, &who, clock).await }
+    };
+    let decide = || Action::Decide {
+        approve: true,
+        reason: "人均收入低于低保标准, 财产符合规定".into(),
+    };
+    assert_eq!(
+        refused_field(go(decide(), &approver, "2025-09-26").await),
+        "stage",
+        "out of order"
+    );
+    let one = Action::Survey {
+        surveyors: vec![worker.clone()],
+        report: "入户".into(),
+    };
+    assert_eq!(
+        refused_field(go(one, &worker, "2025-09-26").await),
+        "surveyors"
+    );
+    let survey = Action::Survey {
+        surveyors: vec![worker.clone(), "刘网格员".into()],
+        report: "入户核实收入与财产".into(),
+    };
+    go(survey, &worker, "2025-09-26").await.unwrap();
+    let review = Action::Review {
+        pass: true,
+        reason: "初审通过".into(),
+    };
+    assert_eq!(
+        refused_field(go(review.clone(), &worker, "2025-09-30").await),
+        "actor",
+        "the street reviews"
+    );
+    let (posted, _) = go(review, &reviewer, "2025-09-30").await.unwrap();
+    assert_eq!(posted.case.stage, Stage::Posted);
+    assert_eq!(
+        posted.due_on,
+        NaiveDate::from_ymd_opt(2025, 10, 21),
+        "10 working days after the posting, past the National Day holiday"
+    );
+    go(
+        Action::Object {
+            by: "邻居".into(),
+            text: "家中有经营收入".into(),
+        },
+        &worker,
+        "2025-10-02",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        refused_field(go(decide(), &approver, "2025-10-09").await),
+        "objections"
+    );
+    let (_, _, objections) = store.case(case).await.unwrap();
+    let resolve = Action::Resolve {
+        objection: objections[0].id,
+        upheld: false,
+        reason: "经营已于2024年停止, 核实税务记录".into(),
+    };
+    go(resolve, &reviewer, "2025-10-09").await.unwrap();
+    assert_eq!(
+        refused_field(go(decide(), &stranger, "2025-10-09").await),
+        "actor",
+        "another district"
+    );
+    let (approved, _) = go(decide(), &approver, "2025-10-09").await.unwrap();
+    assert_eq!(approved.case.stage, Stage::Approved);
+    assert!(approved.enrolment_id.is_some());
+    let enrolments = store.enrolments(&finding.household).await.unwrap();
+    assert_eq!(
+        enrolments
+            .last()
+            .map(|e| (e.program.as_str(), e.first_month)),
+        Some(("dibao", Month::new(2025, 11).unwrap())),
+        "paid from the month after approval"
+    );
+    let (closed, _) = go(
+        Action::Notify {
+            text: "批准通知书已送达".into(),
+        },
+        &reviewer,
+        "2025-10-10",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (closed.case.stage, closed.outcome.as_str()),
+        (Stage::Closed, "granted")
+    );
+    let (_, history, _) = store.case(case).await.unwrap();
+    let steps: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        steps,
+        ["accept", "survey", "review", "object", "resolve", "decide", "notify"]
+    );
+    assert!(
+        history.iter().all(|e| !e.detail.contains(&applicant)),
+        "ID numbers are masked in the history"
+    );
+
+    // October pays nothing yet; November pays the household.
+    let october = minsheng_app::payments::compute(
+        &store,
+        &policy,
+        Month::new(2025, 10).unwrap(),
+        false,
+        "caseworker",
+        on("2025-10-28"),
+        &Quiet,
+    )
+    .await
+    .unwrap();
+    assert!(october.status.owed.iter().all(|(p, ..)| p != "dibao"));
+    let november = minsheng_app::payments::compute(
+        &store,
+        &policy,
+        Month::new(2025, 11).unwrap(),
+        false,
+        "caseworker",
+        on("2025-11-25"),
+        &Quiet,
+    )
+    .await
+    .unwrap();
+    assert!(
+        november
+            .status
+            .owed
+            .iter()
+            .any(|(p, n, _)| p == "dibao" && *n == 1),
+        "{:?}",
+        november.status
+    );
+
+    // An application is refused with reasons, and notified.
+    let second = ApplicationForm {
+        programs: vec!["tekun_basic".into()],
+        changes: vec![],
+        ..form.clone()
+    };
+    let tekun = submit(&store, &policy, &second, &worker, on("2025-10-13"))
+        .await
+        .unwrap()
+        .cases[0]
+        .0;
+    let go2 = |action: Action, who: &str, day: &str| {
+        let (store, policy, who, clock) = (&store, &policy, who.to_string(), on(day));
+        async move { step(store, policy, tekun, &action, &who, clock).await }
+    };
+    go2(
+        Action::Survey {
+            surveyors: vec!["甲".into(), "乙".into()],
+            report: "r".into(),
+        },
+        &worker,
+        "2025-10-14",
+    )
+    .await
+    .unwrap();
+    let refused = go2(
+        Action::Review {
+            pass: false,
+            reason: "有赡养能力的子女共同生活".into(),
+        },
+        &reviewer,
+        "2025-10-15",
+    )
+    .await
+    .unwrap()
+    .0;
+    assert_eq!(
+        (refused.case.stage, refused.due_on),
+        (Stage::Refused, NaiveDate::from_ymd_opt(2025, 10, 20))
+    );
+    // The inbox, a week later: the refusal's notice is overdue.
+    let inbox = store
+        .cases_in(&AreaCode::parse(&community[..9]).unwrap(), true)
+        .await
+        .unwrap();
+    assert_eq!(inbox.iter().map(|c| c.case.id).collect::<Vec<_>>(), [tekun]);
+    let calendar = store.work_calendar().await.unwrap();
+    assert!(
+        calendar
+            .working_days_between(
+                NaiveDate::from_ymd_opt(2025, 10, 22).unwrap(),
+                refused.due_on.unwrap()
+            )
+            .unwrap()
+            < 0
+    );
+    let (done, _) = go2(
+        Action::Notify {
+            text: "不予批准告知书: 有赡养能力的子女共同生活".into(),
+        },
+        &reviewer,
+        "2025-10-22",
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.outcome, "refused");
+    store.close().await;
+
+    // The CLI's wiring, on today's date.
+    let out = db.ok_as(&reviewer, &["case", &case.to_string()]);
+    assert!(out.contains("outcome granted"), "{out}");
+    let inbox = db.ok_as(&reviewer, &["cases", "--all"]);
+    assert!(inbox.contains(&finding.household), "{inbox}");
+    let nobody = db.run_as("nobody", &["cases"]);
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("not on the staff"));
+    let audit = db.ok(&["audit", "verify"]);
+    assert!(audit.contains("chain intact"), "{audit}");
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_an_application_goes_through_every_step_to_its_first_payment() {
+    an_application_goes_through_every_step_to_its_first_payment(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_application_goes_through_every_step_to_its_first_payment() {
+    an_application_goes_through_every_step_to_its_first_payment(Db::postgres().await).await;
+}

@@ -1,0 +1,445 @@
+//! Staff, applications, cases, their history and objections.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_core::cases::{Case, Effect, Role, Staff, Stage, Transition};
+use minsheng_core::AreaCode;
+
+use crate::bulk::{micros, Tx};
+use crate::payments::enrol_in;
+use crate::registry::{corrupt, timestamp, Columns};
+use crate::{on_tx, with_pool, Result, Store, StoreError};
+
+/// An application as submitted: its programs, each with its community and deadlines.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub household: String,
+    pub applicant: String,
+    pub proxy: String,
+    pub submitted_on: NaiveDate,
+    pub summary: String,
+    /// (program, community, first deadline, final deadline); a deadline is None when its
+    /// year has no calendar yet.
+    pub cases: Vec<(String, AreaCode, Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+/// A case with what the lists and the file show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub case: Case,
+    pub application_id: i64,
+    pub household: String,
+    pub household_id: i64,
+    pub due_on: Option<NaiveDate>,
+    pub final_due_on: Option<NaiveDate>,
+    pub outcome: String,
+    pub enrolment_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub on_day: NaiveDate,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Objection {
+    pub id: i64,
+    pub raised_on: NaiveDate,
+    pub raised_by: String,
+    pub text: String,
+    pub resolved: Option<(NaiveDate, bool, String)>,
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+const CASE_COLUMNS: &str = "c.id, c.application_id, c.household_id, h.code, c.program, c.area_code, \
+     c.stage, c.accepted_on, c.stage_since, c.due_on, c.final_due_on, c.outcome, c.enrolment_id, \
+     (SELECT COUNT(*) FROM objection o WHERE o.case_id = c.id AND o.resolved_on IS NULL) AS open_objections";
+
+fn decode_case(r: &impl Columns) -> Result<CaseRecord> {
+    Ok(CaseRecord {
+        case: Case {
+            id: r.int("id")?,
+            program: r.text("program")?,
+            area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+            stage: Stage::parse(&r.text("stage")?).map_err(|e| corrupt("stage", e))?,
+            accepted_on: r.date("accepted_on")?,
+            stage_since: r.date("stage_since")?,
+            open_objections: u32::try_from(r.int("open_objections")?).unwrap_or(u32::MAX),
+        },
+        application_id: r.int("application_id")?,
+        household: r.text("code")?,
+        household_id: r.int("household_id")?,
+        due_on: r.opt_date("due_on")?,
+        final_due_on: r.opt_date("final_due_on")?,
+        outcome: r.text("outcome")?,
+        enrolment_id: r.opt_int("enrolment_id")?,
+    })
+}
+
+impl Store {
+    pub async fn add_staff(&self, staff: &Staff, by: &str, at: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, pool => {
+            let area: Option<String> = sqlx::query_scalar("SELECT code FROM area WHERE code = $1")
+                .bind(staff.area.as_str())
+                .fetch_optional(pool)
+                .await?;
+            if area.is_none() {
+                return Err(invalid("area", format!("no area {} in the registry", staff.area)));
+            }
+            let known: Option<String> = sqlx::query_scalar("SELECT name FROM staff WHERE name = $1")
+                .bind(&staff.name)
+                .fetch_optional(pool)
+                .await?;
+            if known.is_some() {
+                return Err(invalid("name", format!("{} is already on the staff", staff.name)));
+            }
+            sqlx::query("INSERT INTO staff (name, role, area_code, added_at, added_by) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&staff.name)
+                .bind(staff.role.as_str())
+                .bind(staff.area.as_str())
+                .bind(micros(at))
+                .bind(by)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn staff(&self, name: &str) -> Result<Option<Staff>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT name, role, area_code FROM staff WHERE name = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|r| {
+                Ok(Staff {
+                    name: r.text("name")?,
+                    role: Role::parse(&r.text("role")?).map_err(|e| corrupt("role", e))?,
+                    area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Records an application and one accepted case per program, in one transaction. A program
+    /// the household already receives, or already has an open case for, refuses the whole
+    /// application (field `programs`) and nothing is written.
+    pub async fn submit_application(
+        &self,
+        app: &NewApplication,
+        by: &Staff,
+        at: DateTime<Utc>,
+    ) -> Result<(i64, Vec<i64>)> {
+        let mut tx = Tx::payments(self).await?;
+        let household_id: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
+                .bind(&app.household)
+                .fetch_optional(&mut *conn)
+                .await?
+        })
+        .ok_or_else(|| invalid("household", format!("no household '{}'", app.household)))?;
+        for (program, ..) in &app.cases {
+            let open: Option<i64> = on_tx!(&mut tx, conn => {
+                sqlx::query_scalar(
+                    "SELECT id FROM assistance_case WHERE household_id = $1 AND program = $2 AND stage <> 'closed'",
+                )
+                .bind(household_id)
+                .bind(program)
+                .fetch_optional(&mut *conn)
+                .await?
+            });
+            if let Some(case) = open {
+                return Err(invalid(
+                    "programs",
+                    format!("household {} already has an open {program} case ({case}); this is a duplicate", app.household),
+                ));
+            }
+            let enrolled: Option<String> = on_tx!(&mut tx, conn => {
+                sqlx::query_scalar(
+                    "SELECT first_month FROM enrolment WHERE household_id = $1 AND program = $2 AND last_month IS NULL",
+                )
+                .bind(household_id)
+                .bind(program)
+                .fetch_optional(&mut *conn)
+                .await?
+            });
+            if let Some(since) = enrolled {
+                return Err(invalid(
+                    "programs",
+                    format!(
+                        "household {} already receives {program} (since {since})",
+                        app.household
+                    ),
+                ));
+            }
+        }
+        let app_id: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "INSERT INTO application (household_id, applicant, proxy, submitted_on, submitted_at, submitted_by, summary) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(household_id)
+            .bind(&app.applicant)
+            .bind(&app.proxy)
+            .bind(app.submitted_on)
+            .bind(micros(at))
+            .bind(&by.name)
+            .bind(&app.summary)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        let mut ids = Vec::new();
+        for (program, area, due, final_due) in &app.cases {
+            let id: i64 = on_tx!(&mut tx, conn => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO assistance_case (application_id, household_id, program, area_code, stage, \
+                     accepted_on, stage_since, due_on, final_due_on, outcome) \
+                     VALUES ($1, $2, $3, $4, 'accepted', $5, $5, $6, $7, '') RETURNING id",
+                )
+                .bind(app_id)
+                .bind(household_id)
+                .bind(program)
+                .bind(area.as_str())
+                .bind(app.submitted_on)
+                .bind(*due)
+                .bind(*final_due)
+                .fetch_one(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO case_event (case_id, at, on_day, actor, role, action, from_stage, to_stage, reason, detail) \
+                     VALUES ($1, $2, $3, $4, $5, 'accept', '', 'accepted', $6, $7)",
+                )
+                .bind(id)
+                .bind(micros(at))
+                .bind(app.submitted_on)
+                .bind(&by.name)
+                .bind(by.role.as_str())
+                .bind(format!("application {app_id}"))
+                .bind(format!("applicant {}{}", minsheng_core::IdNumber::parse(&app.applicant).map_or_else(|_| app.applicant.clone(), |id| id.masked()), if app.proxy.is_empty() { String::new() } else { format!(", by proxy {}", app.proxy) }))
+                .execute(&mut *conn)
+                .await?;
+                id
+            });
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok((app_id, ids))
+    }
+
+    /// A case with its history and objections.
+    pub async fn case(&self, id: i64) -> Result<(CaseRecord, Vec<CaseEvent>, Vec<Objection>)> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(&format!(
+                "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id WHERE c.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
+            let record = decode_case(&row)?;
+            let events = sqlx::query("SELECT * FROM case_event WHERE case_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(CaseEvent {
+                        at: timestamp(r.int("at")?)?,
+                        on_day: r.date("on_day")?,
+                        actor: r.text("actor")?,
+                        role: r.text("role")?,
+                        action: r.text("action")?,
+                        from: r.text("from_stage")?,
+                        to: r.text("to_stage")?,
+                        reason: r.text("reason")?,
+                        detail: r.text("detail")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let objections = sqlx::query("SELECT * FROM objection WHERE case_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    let resolved = match r.opt_date("resolved_on")? {
+                        Some(on) => Some((on, r.boolean("upheld")?, r.opt_text("resolution")?.unwrap_or_default())),
+                        None => None,
+                    };
+                    Ok(Objection {
+                        id: r.int("id")?,
+                        raised_on: r.date("raised_on")?,
+                        raised_by: r.text("raised_by")?,
+                        text: r.text("text")?,
+                        resolved,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((record, events, objections))
+        })
+    }
+
+    /// Cases in an area (a code prefix), open ones first by deadline.
+    pub async fn cases_in(&self, area: &AreaCode, open_only: bool) -> Result<Vec<CaseRecord>> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id \
+             WHERE c.area_code LIKE $1 {} \
+             ORDER BY CASE WHEN c.stage = 'closed' THEN 1 ELSE 0 END, c.due_on IS NULL, c.due_on, c.id",
+            if open_only { "AND c.stage <> 'closed'" } else { "" }
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(format!("{}%", area.scope_prefix()))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(decode_case)
+                .collect()
+        })
+    }
+
+    /// Records a step of a case in one transaction: the case moves on only from the stage it
+    /// was checked in (else field `stage`: someone else moved it meanwhile), its history gets
+    /// the event, and the step's effect (an objection, its resolution, the enrolment that an
+    /// approval makes, the outcome) is written with it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_step(
+        &self,
+        record: &CaseRecord,
+        action: &str,
+        t: &Transition,
+        actor: &Staff,
+        today: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let case = &record.case;
+        let mut tx = Tx::payments(self).await?;
+        let stage_since = if t.to == case.stage {
+            case.stage_since
+        } else {
+            today
+        };
+        let outcome = match &t.effect {
+            Effect::Close { outcome } => *outcome,
+            _ => "",
+        };
+        let moved = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE assistance_case SET stage = $1, stage_since = $2, due_on = $3, outcome = $4 \
+                 WHERE id = $5 AND stage = $6",
+            )
+            .bind(t.to.as_str())
+            .bind(stage_since)
+            .bind(t.due_on)
+            .bind(outcome)
+            .bind(case.id)
+            .bind(case.stage.as_str())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if moved != 1 {
+            return Err(invalid(
+                "stage",
+                format!("case {} moved on meanwhile; look at it again", case.id),
+            ));
+        }
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO case_event (case_id, at, on_day, actor, role, action, from_stage, to_stage, reason, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(case.id)
+            .bind(micros(at))
+            .bind(today)
+            .bind(&actor.name)
+            .bind(actor.role.as_str())
+            .bind(action)
+            .bind(case.stage.as_str())
+            .bind(t.to.as_str())
+            .bind(&t.reason)
+            .bind(&t.detail)
+            .execute(&mut *conn)
+            .await?;
+        });
+        match &t.effect {
+            Effect::AddObjection { by } => on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "INSERT INTO objection (case_id, raised_on, raised_by, text, recorded_by) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(case.id)
+                .bind(today)
+                .bind(by)
+                .bind(&t.reason)
+                .bind(&actor.name)
+                .execute(&mut *conn)
+                .await?;
+            }),
+            Effect::ResolveObjection { objection, upheld } => {
+                let n = on_tx!(&mut tx, conn => {
+                    sqlx::query(
+                        "UPDATE objection SET resolved_on = $1, upheld = $2, resolution = $3 \
+                         WHERE id = $4 AND case_id = $5 AND resolved_on IS NULL",
+                    )
+                    .bind(today)
+                    .bind(*upheld)
+                    .bind(&t.reason)
+                    .bind(*objection)
+                    .bind(case.id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+                });
+                if n != 1 {
+                    return Err(invalid(
+                        "objection",
+                        format!("{objection} is not an open objection of case {}", case.id),
+                    ));
+                }
+            }
+            Effect::Enrol { first_month } => {
+                let basis = format!(
+                    "case {} approved on {today} by {}: {}",
+                    case.id, actor.name, t.reason
+                );
+                enrol_in(
+                    &mut tx,
+                    &[(record.household_id, case.program.as_str())],
+                    *first_month,
+                    &basis,
+                    &actor.name,
+                    at,
+                )
+                .await?;
+                on_tx!(&mut tx, conn => {
+                    sqlx::query(
+                        "UPDATE assistance_case SET enrolment_id = (SELECT MAX(id) FROM enrolment \
+                         WHERE household_id = $1 AND program = $2 AND last_month IS NULL) WHERE id = $3",
+                    )
+                    .bind(record.household_id)
+                    .bind(&case.program)
+                    .bind(case.id)
+                    .execute(&mut *conn)
+                    .await?;
+                });
+            }
+            Effect::None | Effect::Close { .. } => {}
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
