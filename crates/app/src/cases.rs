@@ -355,3 +355,81 @@ pub async fn step(
         .await?;
     Ok((store.case(case_id).await?.0, transition.warning))
 }
+
+/// A decision about a running enrolment, taken by the district (县级民政部门).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolmentDecision {
+    /// 暂停: not paid from this month until resumed.
+    Suspend { from: Month },
+    /// 恢复: paid again from this month.
+    Resume { from: Month },
+    /// 终止: paid up to and including this month.
+    End { last: Month },
+}
+
+pub async fn decide_enrolment(
+    store: &Store,
+    enrolment: i64,
+    decision: &EnrolmentDecision,
+    reason: &str,
+    actor: &str,
+    clock: Clock,
+) -> Result<(), CaseError> {
+    let staff = acting(store, actor).await?;
+    let (e, area, _) = store.enrolment(enrolment).await?;
+    let area = minsheng_core::AreaCode::parse(&area).map_err(|e| invalid("area", e.to_string()))?;
+    if staff.role != Role::District {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} is {}; suspending, resuming and ending a benefit is decided by 区级审批",
+                staff.name,
+                staff.role.label()
+            ),
+        ));
+    }
+    if !area.is_within(&staff.area) {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} works in {} and household {} is in {area}",
+                staff.name, staff.area, e.household
+            ),
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "is required"));
+    }
+    let (action, detail) = match decision {
+        EnrolmentDecision::Suspend { from } => {
+            store
+                .suspend_enrolment(enrolment, *from, reason, actor, clock.now)
+                .await?;
+            ("suspend_enrolment", format!("from={from}"))
+        }
+        EnrolmentDecision::Resume { from } => {
+            store
+                .resume_enrolment(enrolment, *from, reason, actor, clock.now)
+                .await?;
+            ("resume_enrolment", format!("from={from}"))
+        }
+        EnrolmentDecision::End { last } => {
+            store.end_enrolment(enrolment, *last).await?;
+            ("end_enrolment", format!("last={last}"))
+        }
+    };
+    store
+        .audit(
+            actor,
+            action,
+            &e.household,
+            &format!(
+                "enrolment={enrolment} program={} {detail} reason={reason}",
+                e.program
+            ),
+            clock.now,
+        )
+        .await?;
+    Ok(())
+}

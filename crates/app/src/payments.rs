@@ -56,6 +56,8 @@ pub struct Computed {
     pub unpaid: Vec<Unpaid>,
     /// Programs enrolled that the policy no longer pays.
     pub unknown_programs: Vec<String>,
+    /// Enrolments suspended for the month, not paid.
+    pub suspended: u64,
 }
 
 /// Freezes and computes the month's cycle (or returns the one already computed; `recompute`
@@ -78,6 +80,7 @@ pub async fn compute(
                 status,
                 unpaid: Vec::new(),
                 unknown_programs: Vec::new(),
+                suspended: 0,
             });
         }
     }
@@ -89,10 +92,15 @@ pub async fn compute(
         .cloned()
         .collect();
     unknown_programs.sort();
-    // household id → (program index, enrolment id)
+    // household id → (program index, enrolment id); a suspended enrolment is not paid.
     let mut enrolments: HashMap<i64, Vec<(usize, i64)>> = HashMap::new();
+    let mut suspended = 0;
     for (index, program) in policy.programs.iter().enumerate() {
         for unit in enrolled.get(&program.code).into_iter().flatten() {
+            if unit.suspended {
+                suspended += 1;
+                continue;
+            }
             enrolments
                 .entry(unit.household_id)
                 .or_default()
@@ -176,6 +184,7 @@ pub async fn compute(
             status,
             unpaid: Vec::new(),
             unknown_programs,
+            suspended,
         });
     }
     store
@@ -203,6 +212,7 @@ pub async fn compute(
         status,
         unpaid,
         unknown_programs,
+        suspended,
     })
 }
 

@@ -143,6 +143,12 @@ enum Command {
         #[arg(long)]
         from: Option<NaiveDate>,
     },
+    /// A running benefit: show it, or (district) suspend, resume or end it.
+    Enrolment {
+        id: i64,
+        #[command(subcommand)]
+        decision: Option<EnrolmentCommand>,
+    },
     /// Your inbox: the cases of your area by deadline (working days left), overdue first.
     Cases {
         /// Closed cases too.
@@ -232,6 +238,31 @@ enum PolicyCommand {
         /// `--set dibao.standard.urban=+5%`.
         #[arg(long = "set", required = true)]
         changes: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EnrolmentCommand {
+    /// Stop paying from a month until someone resumes it (暂停).
+    Suspend {
+        #[arg(long)]
+        from: Month,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Pay again from a month (恢复).
+    Resume {
+        #[arg(long)]
+        from: Month,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Pay up to and including a month, then no more (终止).
+    End {
+        #[arg(long)]
+        last: Month,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -584,6 +615,44 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 facts_from: from.unwrap_or(clock.today),
             };
             cases::apply(&store, &policy, &form, &cli.actor, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Enrolment { id, decision } => {
+            use minsheng_app::cases::EnrolmentDecision;
+            let store = open(&cli.db).await?;
+            if let Some(command) = decision {
+                let (decision, reason) = match command {
+                    EnrolmentCommand::Suspend { from, reason } => {
+                        (EnrolmentDecision::Suspend { from }, reason)
+                    }
+                    EnrolmentCommand::Resume { from, reason } => {
+                        (EnrolmentDecision::Resume { from }, reason)
+                    }
+                    EnrolmentCommand::End { last, reason } => {
+                        (EnrolmentDecision::End { last }, reason)
+                    }
+                };
+                minsheng_app::cases::decide_enrolment(
+                    &store, id, &decision, &reason, &cli.actor, clock,
+                )
+                .await?;
+            }
+            let (e, area, pauses) = store.enrolment(id).await?;
+            println!(
+                "enrolment {} · household {} ({area}) · {} from {}{} · {}",
+                e.id,
+                e.household,
+                e.program,
+                e.first_month,
+                e.last_month.map(|m| format!(" to {m}")).unwrap_or_default(),
+                e.basis
+            );
+            for (from, resumed, reason) in pauses {
+                match resumed {
+                    Some(to) => println!("  suspended {from} – resumed {to}: {reason}"),
+                    None => println!("  suspended from {from} until resumed: {reason}"),
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Cases { all } => {

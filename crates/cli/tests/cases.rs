@@ -264,6 +264,100 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         november.status
     );
 
+    // The district suspends the benefit; it stays suspended until resumed, then ends.
+    use minsheng_app::cases::{decide_enrolment, EnrolmentDecision};
+    let enrolment = approved.enrolment_id.unwrap();
+    let month = |y, m| Month::new(y, m).unwrap();
+    let dibao_payees = |m: Month, day: &'static str| {
+        let (store, policy) = (&store, &policy);
+        async move {
+            let c = minsheng_app::payments::compute(
+                store,
+                policy,
+                m,
+                false,
+                "caseworker",
+                on(day),
+                &Quiet,
+            )
+            .await
+            .unwrap();
+            c.status
+                .owed
+                .iter()
+                .find(|(p, ..)| p == "dibao")
+                .map_or(0, |(_, n, _)| *n)
+        }
+    };
+    let suspend = EnrolmentDecision::Suspend {
+        from: month(2025, 12),
+    };
+    let street_try = decide_enrolment(
+        &store,
+        enrolment,
+        &suspend,
+        "外出务工未报告",
+        &reviewer,
+        on("2025-11-26"),
+    )
+    .await;
+    assert_eq!(refused_field(street_try), "actor");
+    decide_enrolment(
+        &store,
+        enrolment,
+        &suspend,
+        "外出务工未报告",
+        &approver,
+        on("2025-11-26"),
+    )
+    .await
+    .unwrap();
+    let again = decide_enrolment(
+        &store,
+        enrolment,
+        &suspend,
+        "again",
+        &approver,
+        on("2025-11-27"),
+    )
+    .await;
+    assert_eq!(refused_field(again), "from");
+    assert_eq!(dibao_payees(month(2025, 12), "2025-12-20").await, 0);
+    assert_eq!(
+        dibao_payees(month(2026, 1), "2026-01-20").await,
+        0,
+        "a suspension stays until resumed"
+    );
+    let resume = EnrolmentDecision::Resume {
+        from: month(2026, 2),
+    };
+    decide_enrolment(
+        &store,
+        enrolment,
+        &resume,
+        "已核实返乡",
+        &approver,
+        on("2026-01-25"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(dibao_payees(month(2026, 2), "2026-02-20").await, 1);
+    let end = EnrolmentDecision::End {
+        last: month(2026, 3),
+    };
+    decide_enrolment(
+        &store,
+        enrolment,
+        &end,
+        "复核: 家庭收入超过标准",
+        &approver,
+        on("2026-03-10"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(dibao_payees(month(2026, 3), "2026-03-20").await, 1);
+    assert_eq!(dibao_payees(month(2026, 4), "2026-04-20").await, 0);
+
     // An application is refused with reasons, and notified.
     let second = ApplicationForm {
         programs: vec!["tekun_basic".into()],

@@ -38,6 +38,8 @@ impl Enrolment {
 pub struct EnrolledUnit {
     pub enrolment_id: i64,
     pub household_id: i64,
+    /// Suspended for the month (暂停): enrolled, but not paid.
+    pub suspended: bool,
 }
 
 /// What one payee is owed for a month under one program.

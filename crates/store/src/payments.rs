@@ -73,6 +73,29 @@ pub struct AnswerReport {
     pub problems: Vec<(u64, String, String)>,
 }
 
+fn invalid(field: &str, reason: String) -> StoreError {
+    StoreError::Invalid {
+        field: field.into(),
+        reason,
+    }
+}
+
+fn decode_enrolment(r: &impl Columns) -> Result<Enrolment> {
+    Ok(Enrolment {
+        id: r.int("id")?,
+        household: r.text("code")?,
+        program: r.text("program")?,
+        first_month: month_of(r, "first_month")?,
+        last_month: match r.opt_text("last_month")? {
+            Some(m) => Some(m.parse().map_err(|e| corrupt("last_month", e))?),
+            None => None,
+        },
+        basis: r.text("basis")?,
+        recorded_by: r.text("recorded_by")?,
+        recorded_at: timestamp(r.int("recorded_at")?)?,
+    })
+}
+
 fn month_of(r: &impl Columns, col: &str) -> Result<Month> {
     r.text(col)?.parse().map_err(|e| corrupt(col, e))
 }
@@ -228,6 +251,143 @@ impl Store {
         Ok(n)
     }
 
+    /// An enrolment, its household's community and its suspensions
+    /// (from, resumed from, reason).
+    pub async fn enrolment(
+        &self,
+        id: i64,
+    ) -> Result<(Enrolment, String, Vec<(Month, Option<Month>, String)>)> {
+        with_pool!(self, pool => {
+            let r = sqlx::query(
+                "SELECT e.id, h.code, h.area_code, e.program, e.first_month, e.last_month, e.basis, \
+                 e.recorded_by, e.recorded_at FROM enrolment e JOIN household h ON h.id = e.household_id \
+                 WHERE e.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("enrolment {id}")))?;
+            let enrolment = decode_enrolment(&r)?;
+            let pauses = sqlx::query(
+                "SELECT from_month, resumed_month, reason FROM enrolment_pause WHERE enrolment_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|p| {
+                Ok((
+                    month_of(p, "from_month")?,
+                    match p.opt_text("resumed_month")? {
+                        Some(m) => Some(m.parse().map_err(|e| corrupt("resumed_month", e))?),
+                        None => None,
+                    },
+                    p.text("reason")?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+            Ok((enrolment, r.text("area_code")?, pauses))
+        })
+    }
+
+    /// Suspends an enrolment from a month until someone resumes it. Refused (field `from`) when
+    /// it is suspended already or has ended by then.
+    pub async fn suspend_enrolment(
+        &self,
+        id: i64,
+        from: Month,
+        reason: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (enrolment, _, pauses) = self.enrolment(id).await?;
+        if pauses.iter().any(|(_, resumed, _)| resumed.is_none()) {
+            return Err(invalid(
+                "from",
+                format!("enrolment {id} is suspended already"),
+            ));
+        }
+        if !enrolment.covers(from) {
+            return Err(invalid(
+                "from",
+                format!("enrolment {id} does not run in {from}"),
+            ));
+        }
+        let mut tx = Tx::payments(self).await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO enrolment_pause (enrolment_id, from_month, reason, paused_by, paused_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(from.to_string())
+            .bind(reason)
+            .bind(by)
+            .bind(micros(at))
+            .execute(&mut *conn)
+            .await?;
+        });
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Resumes a suspended enrolment from a month (after the month it was suspended from).
+    pub async fn resume_enrolment(
+        &self,
+        id: i64,
+        from: Month,
+        reason: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = Tx::payments(self).await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE enrolment_pause SET resumed_month = $1, resume_reason = $2, resumed_by = $3, \
+                 resumed_at = $4 WHERE enrolment_id = $5 AND resumed_month IS NULL AND from_month < $1",
+            )
+            .bind(from.to_string())
+            .bind(reason)
+            .bind(by)
+            .bind(micros(at))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if n != 1 {
+            return Err(invalid(
+                "from",
+                format!("enrolment {id} has no suspension that began before {from}"),
+            ));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends an enrolment after its last month (终止).
+    pub async fn end_enrolment(&self, id: i64, last: Month) -> Result<()> {
+        let mut tx = Tx::payments(self).await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE enrolment SET last_month = $1 WHERE id = $2 AND last_month IS NULL AND first_month <= $1",
+            )
+            .bind(last.to_string())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if n != 1 {
+            return Err(invalid(
+                "last",
+                format!("enrolment {id} is not running, or starts after {last}"),
+            ));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A household's enrolments, oldest first.
     pub async fn enrolments(&self, household: &str) -> Result<Vec<Enrolment>> {
         with_pool!(self, pool => {
@@ -239,22 +399,7 @@ impl Store {
             .bind(household)
             .fetch_all(pool)
             .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Enrolment {
-                        id: r.int("id")?,
-                        household: r.text("code")?,
-                        program: r.text("program")?,
-                        first_month: month_of(r, "first_month")?,
-                        last_month: match r.opt_text("last_month")? {
-                            Some(m) => Some(m.parse().map_err(|e| corrupt("last_month", e))?),
-                            None => None,
-                        },
-                        basis: r.text("basis")?,
-                        recorded_by: r.text("recorded_by")?,
-                        recorded_at: timestamp(r.int("recorded_at")?)?,
-                    })
-                })
+            rows.iter().map(decode_enrolment)
                 .collect()
         })
     }
@@ -268,9 +413,13 @@ impl Store {
         let mut out: HashMap<String, Vec<EnrolledUnit>> = HashMap::new();
         with_pool!(self, pool => {
             let rows = sqlx::query(
-                "SELECT id, household_id, program FROM enrolment WHERE first_month <= $1 \
-                 AND (last_month IS NULL OR last_month >= $1) AND recorded_at <= $2 \
-                 ORDER BY household_id, id",
+                "SELECT e.id, e.household_id, e.program, CAST(CASE WHEN EXISTS (SELECT 1 FROM enrolment_pause p \
+                 WHERE p.enrolment_id = e.id AND p.from_month <= $1 AND p.paused_at <= $2 \
+                 AND (p.resumed_month IS NULL OR p.resumed_month > $1 OR p.resumed_at > $2)) \
+                 THEN 1 ELSE 0 END AS BIGINT) AS suspended \
+                 FROM enrolment e WHERE e.first_month <= $1 \
+                 AND (e.last_month IS NULL OR e.last_month >= $1) AND e.recorded_at <= $2 \
+                 ORDER BY e.household_id, e.id",
             )
             .bind(month.to_string())
             .bind(micros(known_at))
@@ -280,6 +429,7 @@ impl Store {
                 out.entry(r.text("program")?).or_default().push(EnrolledUnit {
                     enrolment_id: r.int("id")?,
                     household_id: r.int("household_id")?,
+                    suspended: r.int("suspended")? == 1,
                 });
             }
         });
