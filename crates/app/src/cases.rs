@@ -35,6 +35,10 @@ impl From<FieldError> for CaseError {
     }
 }
 
+fn today_of(clock: Clock) -> NaiveDate {
+    clock.today
+}
+
 fn invalid(field: &str, reason: impl Into<String>) -> CaseError {
     CaseError::Invalid {
         field: field.into(),
@@ -60,7 +64,7 @@ pub struct ApplicationForm {
     /// Household code or a member's ID number.
     pub household: String,
     pub programs: Vec<String>,
-    /// The applicant's ID number: a member of the household.
+    /// The applicant's ID number: a member of the household (empty: the head).
     pub applicant: String,
     /// 代办人 and their relation, when someone applies for the household.
     pub proxy: String,
@@ -113,7 +117,16 @@ pub async fn submit(
         .iter()
         .map(|m| m.person.id_number.as_str())
         .collect();
-    let applicant = form.applicant.trim().to_ascii_uppercase();
+    // No applicant named: the head of the household applies.
+    let applicant = if form.applicant.trim().is_empty() {
+        file.as_of(today_of(clock), clock.now)
+            .iter()
+            .find(|(_, f)| f.relation == minsheng_core::registry::Relation::Head)
+            .map(|(p, _)| p.id_number.as_str().to_string())
+            .unwrap_or_default()
+    } else {
+        form.applicant.trim().to_ascii_uppercase()
+    };
     if !members.contains(&applicant.as_str()) {
         return Err(invalid(
             "applicant",

@@ -160,6 +160,9 @@ pub async fn apply(
         let label = policy.program(program).map_or("", |p| p.label.as_str());
         println!("  case {id}: {label} ({program}) — {why}");
     }
+    for w in &s.warnings {
+        println!("  note: a deadline is left open: {w}");
+    }
     println!(
         "Next: minsheng case <N> survey --surveyors 甲,乙 --report …   (the inbox: minsheng cases)"
     );

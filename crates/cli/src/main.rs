@@ -130,8 +130,8 @@ enum Command {
         /// Programs, comma-separated (programs.yaml), e.g. dibao,tekun_basic.
         #[arg(long, value_delimiter = ',', required = true)]
         programs: Vec<String>,
-        /// The applicant's ID number (a member of the household).
-        #[arg(long)]
+        /// The applicant's ID number (a member of the household); default the head.
+        #[arg(long, default_value = "")]
         applicant: String,
         /// Someone applying on the household's behalf (代办), with their relation.
         #[arg(long, default_value = "")]
@@ -409,6 +409,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "  minsheng pay disburse --month {month}                       # the bank file"
                 );
                 println!("  minsheng export roster.xlsx");
+                let staff = demo_staff(&store, code, &cli.actor, clock).await?;
+                println!("\nDemo staff for this household's area (act as one with --actor NAME):");
+                for s in &staff {
+                    println!("  {:<8} {} · {}", s.name, s.role.label(), s.area);
+                }
+                println!("A caseworker's day:");
+                println!("  minsheng sweep --month {month} --actor 钱主任          # proactive discovery, 免申即享");
+                println!("  minsheng low-income --month {month}");
+                println!("  minsheng apply {code} --programs dibao --actor 王社工");
+                println!("  minsheng cases --actor 李审核                         # the inbox, by deadline");
+                println!("  minsheng case 1 survey --surveyors 王社工,刘网格员 --report 入户核实 --actor 王社工");
+                println!("  minsheng case 1 review --pass --reason 初审通过 --actor 李审核   # then 7 days of posting");
             }
             println!(
                 "(The web platform arrives with issue 5; until then the demo prints and exits.)"
@@ -783,6 +795,38 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench { command } => bench::run(command, &cli.db, &cli.policy, clock).await,
     }
+}
+
+/// Staff for the demo household's area, one per role, created once.
+async fn demo_staff(
+    store: &Store,
+    household: &str,
+    actor: &str,
+    clock: Clock,
+) -> Result<Vec<minsheng_core::cases::Staff>> {
+    use minsheng_core::cases::{Role, Staff};
+    let area = store.household_file(household).await?.area;
+    let code = area.as_str();
+    let people = [
+        ("王社工", Role::Community, code),
+        ("李审核", Role::Street, &code[..9]),
+        ("赵科长", Role::District, &code[..6]),
+        ("钱主任", Role::City, "370200"),
+        ("孙审计", Role::Auditor, "370200"),
+    ];
+    let mut out = Vec::new();
+    for (name, role, area) in people {
+        let staff = Staff {
+            name: name.to_string(),
+            role,
+            area: minsheng_core::AreaCode::parse(area).map_err(|e| anyhow::anyhow!("{e}"))?,
+        };
+        if store.staff(name).await?.is_none() {
+            store.add_staff(&staff, actor, clock.now).await?;
+        }
+        out.push(store.staff(name).await?.unwrap_or(staff));
+    }
+    Ok(out)
 }
 
 async fn caseload(
