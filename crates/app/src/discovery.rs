@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use minsheng_core::discovery::{Finding, MonitoringCount, ProgramState, Sweep};
 use minsheng_core::{Fen, Month};
-use minsheng_policy::batch::run;
 use minsheng_policy::{Entity, Evaluation, Grant, Policy, Value, VarId};
 use minsheng_store::{Store, StoreError, SweepRecord};
 
@@ -96,40 +95,23 @@ pub async fn sweep(
         .collect();
     let mut wanted: Vec<VarId> = policy.programs.iter().map(|p| p.amount).collect();
     wanted.extend(categories.iter().map(|(_, id, _)| *id));
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     lap("read the registry, enrolments and last cycle");
     progress.start("applying the rules", None);
-    let result = run(
-        policy,
-        month.first_day(),
-        &registry.population,
-        &wanted,
-        threads,
-    );
+    let result = registry.evaluate(policy, month, &wanted);
     progress.finish();
     lap("apply the rules (batch)");
-    let starts = &registry.population.member_start;
-    let rows = |entity: Entity, h: usize| match entity {
-        Entity::Household => h..h + 1,
-        Entity::Person => starts[h]..starts[h + 1],
-    };
     let mut findings = Vec::new();
     let mut undecided = Vec::new();
     let mut counts: BTreeMap<(String, &str), MonitoringCount> = BTreeMap::new();
     for (h, &household) in registry.household_ids.iter().enumerate() {
         for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
-            let mut owed = Fen::ZERO;
-            let mut error = None;
-            for row in rows(program.entity, h) {
-                match column.errors.get(&row) {
-                    Some(e) => error = Some(e.to_string()),
-                    None => owed += Fen(column.get(row)),
+            let owed = match registry.owed(program.entity, column, h) {
+                Ok(owed) => owed,
+                Err(error) => {
+                    undecided.push((registry.households[h].clone(), program.code.clone(), error));
+                    continue;
                 }
-            }
-            if let Some(error) = error {
-                undecided.push((registry.households[h].clone(), program.code.clone(), error));
-                continue;
-            }
+            };
             if let Some(kind) = current.state(program, household, owed).finding() {
                 findings.push(Finding {
                     household_id: household,
@@ -148,7 +130,10 @@ pub async fn sweep(
         for (k, (category, id, program)) in categories.iter().enumerate() {
             let column = &result.columns[policy.programs.len() + k].1;
             let entity = policy.variables[*id].entity;
-            if !rows(entity, h).any(|r| column.get(r) != 0 && !column.errors.contains_key(&r)) {
+            if !registry
+                .rows(entity, h)
+                .any(|r| column.get(r) != 0 && !column.errors.contains_key(&r))
+            {
                 continue;
             }
             let count = counts
@@ -161,7 +146,7 @@ pub async fn sweep(
                     enrolled: 0,
                 });
             count.households += 1;
-            count.persons += (starts[h + 1] - starts[h]) as u64;
+            count.persons += registry.rows(Entity::Person, h).len() as u64;
             count.enrolled += u64::from(program.is_some_and(|p| {
                 current
                     .enrolled
@@ -181,30 +166,29 @@ pub async fn sweep(
     };
     let monitoring: Vec<MonitoringCount> = counts.into_values().collect();
     lap("compare with enrolments and payments");
-    let record = store
-        .record_sweep(&sweep, &findings, &monitoring, None)
-        .await?;
-    audit(store, &sweep, &record, actor, clock).await?;
+    let report = finish(
+        store, sweep, &findings, monitoring, None, undecided, actor, clock,
+    )
+    .await?;
     lap("store findings, grants and counts");
-    Ok(SweepReport {
-        sweep: Sweep {
-            id: record.id,
-            ..sweep
-        },
-        record,
-        undecided,
-        monitoring,
-        phases,
-    })
+    Ok(SweepReport { phases, ..report })
 }
 
-async fn audit(
+/// Stores what a sweep found (for every household, or `scope`'s alone) and audits it.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
     store: &Store,
-    sweep: &Sweep,
-    record: &SweepRecord,
+    sweep: Sweep,
+    findings: &[Finding],
+    monitoring: Vec<MonitoringCount>,
+    scope: Option<i64>,
+    undecided: Vec<(String, String, String)>,
     actor: &str,
     clock: Clock,
-) -> Result<(), StoreError> {
+) -> Result<SweepReport, StoreError> {
+    let record = store
+        .record_sweep(&sweep, findings, &monitoring, scope)
+        .await?;
     store
         .audit(
             actor,
@@ -226,7 +210,17 @@ async fn audit(
             ),
             clock.now,
         )
-        .await
+        .await?;
+    Ok(SweepReport {
+        sweep: Sweep {
+            id: record.id,
+            ..sweep
+        },
+        record,
+        undecided,
+        monitoring,
+        phases: Vec::new(),
+    })
 }
 
 /// Re-evaluates one household for `month` after a change to it (`cause` says which), and
@@ -301,18 +295,15 @@ pub async fn reevaluate(
         households: 1,
         started_by: actor.to_string(),
     };
-    let record = store
-        .record_sweep(&sweep, &findings, &[], Some(household_id))
-        .await?;
-    audit(store, &sweep, &record, actor, clock).await?;
-    Ok(SweepReport {
-        sweep: Sweep {
-            id: record.id,
-            ..sweep
-        },
-        record,
+    finish(
+        store,
+        sweep,
+        &findings,
+        Vec::new(),
+        Some(household_id),
         undecided,
-        monitoring: Vec::new(),
-        phases: Vec::new(),
-    })
+        actor,
+        clock,
+    )
+    .await
 }

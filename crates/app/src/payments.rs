@@ -109,7 +109,7 @@ pub async fn compute(
     }
     let households = Households::read(store, policy, month, frozen_at, progress).await?;
     let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = crate::policy::threads();
     let result = run(
         policy,
         month.first_day(),
@@ -478,26 +478,14 @@ pub async fn enrol_caseload(
 ) -> Result<Vec<(String, u64)>, PayError> {
     let registry = crate::policy::load(store, policy, month, true, progress).await?;
     let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let result = run(
-        policy,
-        month.first_day(),
-        &registry.population,
-        &wanted,
-        threads,
-    );
-    let starts = &registry.population.member_start;
+    let result = registry.evaluate(policy, month, &wanted);
     let mut out = Vec::new();
     for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
         let mut units = Vec::new();
         for (h, code) in registry.households.iter().enumerate() {
-            let rows = match program.entity {
-                Entity::Household => h..h + 1,
-                Entity::Person => starts[h]..starts[h + 1],
-            };
-            if rows
-                .into_iter()
-                .any(|r| column.get(r) > 0 && !column.errors.contains_key(&r))
+            if registry
+                .owed(program.entity, column, h)
+                .is_ok_and(|o| o > Fen::ZERO)
             {
                 units.push((code.as_str(), program.code.as_str()));
             }

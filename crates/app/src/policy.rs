@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use minsheng_core::Month;
-use minsheng_policy::batch::{run, BatchResult, Population};
+use minsheng_core::{Fen, Month};
+use minsheng_policy::batch::{run, BatchResult, Column, Population};
 use minsheng_policy::inputs::member_values;
 use minsheng_policy::{Entity, Policy, Type, VarId};
 use minsheng_store::{ScannedPerson, Store, StoreError};
@@ -96,6 +96,45 @@ pub async fn load(
         households,
         communities,
     })
+}
+
+impl Registry {
+    /// The batch over every household, on every core.
+    pub fn evaluate(&self, policy: &Policy, month: Month, wanted: &[VarId]) -> BatchResult {
+        run(
+            policy,
+            month.first_day(),
+            &self.population,
+            wanted,
+            threads(),
+        )
+    }
+
+    /// The rows of household `h` in a column of `entity`: its own, or its members'.
+    pub fn rows(&self, entity: Entity, h: usize) -> std::ops::Range<usize> {
+        match entity {
+            Entity::Household => h..h + 1,
+            Entity::Person => self.population.member_start[h]..self.population.member_start[h + 1],
+        }
+    }
+
+    /// What an amount column says household `h` is owed (its members' amounts summed), or the
+    /// rules' error for it.
+    pub fn owed(&self, entity: Entity, column: &Column, h: usize) -> Result<Fen, String> {
+        let mut owed = Fen::ZERO;
+        for row in self.rows(entity, h) {
+            match column.errors.get(&row) {
+                Some(e) => return Err(e.to_string()),
+                None => owed += Fen(column.get(row)),
+            }
+        }
+        Ok(owed)
+    }
+}
+
+/// Worker threads for a batch: every core.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// One program in one district (or the city, `district` "全市"), baseline against reform.

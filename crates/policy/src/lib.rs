@@ -125,6 +125,26 @@ pub struct Policy {
 /// Files of a policy, relative path → text (read from disk by [`Policy::load`], or given).
 pub type Files = Vec<(String, String)>;
 
+/// A policy file's top-level mapping, or a diagnostic: not YAML, or `what` it should be.
+pub(crate) fn yaml_mapping(
+    file: &str,
+    text: &str,
+    what: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<marked_yaml::types::MarkedMappingNode> {
+    match marked_yaml::parse_yaml(0, text) {
+        Ok(marked_yaml::Node::Mapping(map)) => Some(map),
+        Ok(_) => {
+            diagnostics.push(Location::unknown(file), what);
+            None
+        }
+        Err(e) => {
+            diagnostics.push(Location::unknown(file), format!("not valid YAML: {e}"));
+            None
+        }
+    }
+}
+
 pub(crate) fn read_tree(root: &Path, dir: &Path, out: &mut Files, diagnostics: &mut Diagnostics) {
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),

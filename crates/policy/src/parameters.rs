@@ -78,18 +78,12 @@ impl Parameters {
         text: &str,
         diagnostics: &mut Diagnostics,
     ) {
-        let root = match marked_yaml::parse_yaml(0, text) {
-            Ok(node) => node,
-            Err(e) => {
-                diagnostics.push(Location::unknown(file), format!("not valid YAML: {e}"));
-                return;
-            }
-        };
-        let Some(map) = root.as_mapping() else {
-            diagnostics.push(
-                Location::unknown(file),
-                "a parameter file must be a mapping",
-            );
+        let Some(map) = crate::yaml_mapping(
+            file,
+            text,
+            "a parameter file must be a mapping",
+            diagnostics,
+        ) else {
             return;
         };
         let mut loader = NodeLoader {
@@ -97,7 +91,7 @@ impl Parameters {
             parameters: self,
             diagnostics,
         };
-        loader.node(prefix, map, None, None);
+        loader.node(prefix, &map, None, None);
     }
 }
 

@@ -43,18 +43,12 @@ pub(crate) fn read(
     parameters: &crate::Parameters,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Program> {
-    let root = match marked_yaml::parse_yaml(0, text) {
-        Ok(n) => n,
-        Err(e) => {
-            diagnostics.push(Location::unknown(file), format!("not valid YAML: {e}"));
-            return Vec::new();
-        }
-    };
-    let Some(map) = root.as_mapping() else {
-        diagnostics.push(
-            Location::unknown(file),
-            "programs.yaml maps codes to programs",
-        );
+    let Some(map) = crate::yaml_mapping(
+        file,
+        text,
+        "programs.yaml maps codes to programs",
+        diagnostics,
+    ) else {
         return Vec::new();
     };
     let mut programs = Vec::new();

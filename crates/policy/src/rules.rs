@@ -718,18 +718,12 @@ fn scalar_text(file: &str, node: &Yaml) -> Option<(String, Location)> {
 }
 
 pub fn read_definitions(file: &str, text: &str, diagnostics: &mut Diagnostics) -> Vec<Definition> {
-    let root = match marked_yaml::parse_yaml(0, text) {
-        Ok(n) => n,
-        Err(e) => {
-            diagnostics.push(Location::unknown(file), format!("not valid YAML: {e}"));
-            return Vec::new();
-        }
-    };
-    let Some(map) = root.as_mapping() else {
-        diagnostics.push(
-            Location::unknown(file),
-            "a variables file maps names to definitions",
-        );
+    let Some(map) = crate::yaml_mapping(
+        file,
+        text,
+        "a variables file maps names to definitions",
+        diagnostics,
+    ) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -34,11 +34,12 @@ pub fn run_file(
     report: &mut TestReport,
     diagnostics: &mut Diagnostics,
 ) {
-    let root = match marked_yaml::parse_yaml(0, text) {
-        Ok(n) => n,
-        Err(e) => return diagnostics.push(Location::unknown(file), format!("not valid YAML: {e}")),
-    };
-    let Some(cases) = root.as_mapping() else {
+    let Some(cases) = crate::yaml_mapping(
+        file,
+        text,
+        "a test file maps case names to cases",
+        diagnostics,
+    ) else {
         return;
     };
     for (name, case) in cases.iter() {
