@@ -446,3 +446,93 @@ pub async fn decide_enrolment(
         .await?;
     Ok(())
 }
+
+/// The running benefits of the actor's area with their next review date, soonest first.
+pub async fn reviews_due(
+    store: &Store,
+    policy: &Policy,
+    actor: &str,
+    clock: Clock,
+) -> Result<Vec<(minsheng_store::Reviewable, NaiveDate)>, CaseError> {
+    let staff = acting(store, actor).await?;
+    let rule = policy
+        .review_rule(clock.today)
+        .ok_or_else(|| invalid("policy", "the policy has no procedure.review parameters"))?;
+    let programs: Vec<&str> = policy
+        .programs
+        .iter()
+        .filter(|p| p.grant == Grant::Application)
+        .map(|p| p.code.as_str())
+        .collect();
+    let mut due: Vec<_> = store
+        .reviewable(&staff.area, &programs)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let next = rule.due(
+                r.first_month.first_day(),
+                r.last_review,
+                r.can_work,
+                r.last_death,
+            );
+            (r, next)
+        })
+        .collect();
+    due.sort_by_key(|(r, next)| (*next, r.enrolment_id));
+    Ok(due)
+}
+
+/// Records a periodic review (by the street or the district of the household's area).
+pub async fn review(
+    store: &Store,
+    enrolment: i64,
+    findings: &str,
+    actor: &str,
+    clock: Clock,
+) -> Result<(), CaseError> {
+    let staff = acting(store, actor).await?;
+    if !matches!(staff.role, Role::Street | Role::District) {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} is {}; reviews are made by 街道 or 区",
+                staff.name,
+                staff.role.label()
+            ),
+        ));
+    }
+    let (e, area, _) = store.enrolment(enrolment).await?;
+    let area = minsheng_core::AreaCode::parse(&area).map_err(|e| invalid("area", e.to_string()))?;
+    if !area.is_within(&staff.area) {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} works in {} and household {} is in {area}",
+                staff.name, staff.area, e.household
+            ),
+        ));
+    }
+    if e.last_month.is_some() {
+        return Err(invalid(
+            "enrolment",
+            format!("enrolment {enrolment} has ended"),
+        ));
+    }
+    let findings = findings.trim();
+    if findings.is_empty() {
+        return Err(invalid("findings", "is required"));
+    }
+    store
+        .record_review(enrolment, clock.today, findings, actor, clock.now)
+        .await?;
+    store
+        .audit(
+            actor,
+            "review_enrolment",
+            &e.household,
+            &format!("enrolment={enrolment} findings={findings}"),
+            clock.now,
+        )
+        .await?;
+    Ok(())
+}

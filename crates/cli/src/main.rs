@@ -149,6 +149,13 @@ enum Command {
         #[command(subcommand)]
         decision: Option<EnrolmentCommand>,
     },
+    /// Running benefits of your area by next review date (yearly; 6-monthly with a member able
+    /// to work; within 3 months of a death), overdue first.
+    Reviews {
+        /// Every running benefit, not only those due within 30 days.
+        #[arg(long)]
+        all: bool,
+    },
     /// Your inbox: the cases of your area by deadline (working days left), overdue first.
     Cases {
         /// Closed cases too.
@@ -243,6 +250,12 @@ enum PolicyCommand {
 
 #[derive(Subcommand)]
 enum EnrolmentCommand {
+    /// Record a periodic review (定期核查): what was found. To stop or change the benefit, the
+    /// district then suspends or ends it.
+    Review {
+        #[arg(long)]
+        findings: String,
+    },
     /// Stop paying from a month until someone resumes it (暂停).
     Suspend {
         #[arg(long)]
@@ -632,22 +645,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Enrolment { id, decision } => {
             use minsheng_app::cases::EnrolmentDecision;
             let store = open(&cli.db).await?;
-            if let Some(command) = decision {
-                let (decision, reason) = match command {
-                    EnrolmentCommand::Suspend { from, reason } => {
-                        (EnrolmentDecision::Suspend { from }, reason)
-                    }
-                    EnrolmentCommand::Resume { from, reason } => {
-                        (EnrolmentDecision::Resume { from }, reason)
-                    }
-                    EnrolmentCommand::End { last, reason } => {
-                        (EnrolmentDecision::End { last }, reason)
-                    }
-                };
-                minsheng_app::cases::decide_enrolment(
-                    &store, id, &decision, &reason, &cli.actor, clock,
-                )
-                .await?;
+            let decide = |decision: EnrolmentDecision, reason: String| {
+                let (store, actor) = (&store, &cli.actor);
+                async move {
+                    minsheng_app::cases::decide_enrolment(
+                        store, id, &decision, &reason, actor, clock,
+                    )
+                    .await
+                }
+            };
+            match decision {
+                None => {}
+                Some(EnrolmentCommand::Review { findings }) => {
+                    minsheng_app::cases::review(&store, id, &findings, &cli.actor, clock).await?;
+                }
+                Some(EnrolmentCommand::Suspend { from, reason }) => {
+                    decide(EnrolmentDecision::Suspend { from }, reason).await?;
+                }
+                Some(EnrolmentCommand::Resume { from, reason }) => {
+                    decide(EnrolmentDecision::Resume { from }, reason).await?;
+                }
+                Some(EnrolmentCommand::End { last, reason }) => {
+                    decide(EnrolmentDecision::End { last }, reason).await?;
+                }
             }
             let (e, area, pauses) = store.enrolment(id).await?;
             println!(
@@ -664,6 +684,43 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Some(to) => println!("  suspended {from} – resumed {to}: {reason}"),
                     None => println!("  suspended from {from} until resumed: {reason}"),
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reviews { all } => {
+            let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
+            let due = minsheng_app::cases::reviews_due(&store, &policy, &cli.actor, clock).await?;
+            let horizon = clock.today + chrono::Duration::days(30);
+            let shown: Vec<_> = due
+                .iter()
+                .filter(|(_, next)| all || *next <= horizon)
+                .collect();
+            println!(
+                "{} running benefit(s) in your area; {} due by {horizon}{}:",
+                due.len(),
+                due.iter().filter(|(_, next)| *next <= horizon).count(),
+                if all { " (all shown)" } else { "" }
+            );
+            for (r, next) in shown {
+                println!(
+                    "  {} {:<20} {:<20} review due {next}{}  (last {}, {})",
+                    if *next < clock.today {
+                        "OVERDUE"
+                    } else {
+                        "       "
+                    },
+                    r.household,
+                    r.program,
+                    if r.can_work {
+                        " · 6-monthly: a member can work"
+                    } else {
+                        ""
+                    },
+                    r.last_review
+                        .map_or_else(|| "never".to_string(), |d| d.to_string()),
+                    format!("enrolment {}", r.enrolment_id)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -264,6 +264,59 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         november.status
     );
 
+    // Periodic review: due a review period after the first month, then after each review.
+    let due = |day: &'static str| {
+        let (store, policy, reviewer) = (&store, &policy, reviewer.clone());
+        async move {
+            minsheng_app::cases::reviews_due(store, policy, &reviewer, on(day))
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|(r, _)| r.enrolment_id == approved.enrolment_id.unwrap())
+                .map(|(r, next)| (r.can_work, next))
+                .unwrap()
+        }
+    };
+    let (can_work, first_due) = due("2025-11-26").await;
+    let months = if can_work { 6 } else { 12 };
+    assert_eq!(
+        first_due,
+        NaiveDate::from_ymd_opt(2025, 11, 1)
+            .unwrap()
+            .checked_add_months(chrono::Months::new(months))
+            .unwrap()
+    );
+    let by_worker = minsheng_app::cases::review(
+        &store,
+        approved.enrolment_id.unwrap(),
+        "入户核查",
+        &worker,
+        on("2026-01-15"),
+    )
+    .await;
+    assert_eq!(
+        refused_field(by_worker),
+        "actor",
+        "the street or the district reviews"
+    );
+    minsheng_app::cases::review(
+        &store,
+        approved.enrolment_id.unwrap(),
+        "入户核查: 情况无变化",
+        &reviewer,
+        on("2026-01-15"),
+    )
+    .await
+    .unwrap();
+    let (_, after) = due("2026-01-16").await;
+    assert_eq!(
+        after,
+        NaiveDate::from_ymd_opt(2026, 1, 15)
+            .unwrap()
+            .checked_add_months(chrono::Months::new(months))
+            .unwrap()
+    );
+
     // The district suspends the benefit; it stays suspended until resumed, then ends.
     use minsheng_app::cases::{decide_enrolment, EnrolmentDecision};
     let enrolment = approved.enrolment_id.unwrap();

@@ -521,6 +521,41 @@ impl Case {
     }
 }
 
+/// How often a running benefit is reviewed (动态管理), in months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewRule {
+    pub yearly: u32,
+    /// Households with a member able to work.
+    pub able_to_work: u32,
+    /// After a member dies.
+    pub after_death: u32,
+}
+
+impl ReviewRule {
+    /// When a benefit running since `start` and last reviewed on `last_review` is next due:
+    /// a review period after the later of the two, or sooner after a member's death.
+    pub fn due(
+        &self,
+        start: NaiveDate,
+        last_review: Option<NaiveDate>,
+        can_work: bool,
+        last_death: Option<NaiveDate>,
+    ) -> NaiveDate {
+        let since = last_review.map_or(start, |r| r.max(start));
+        let months = if can_work {
+            self.able_to_work
+        } else {
+            self.yearly
+        };
+        let add = |d: NaiveDate, m: u32| d.checked_add_months(chrono::Months::new(m)).unwrap_or(d);
+        let regular = add(since, months);
+        match last_death {
+            Some(death) if death >= since => regular.min(add(death, self.after_death)),
+            _ => regular,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -738,6 +773,32 @@ mod tests {
             .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!((t.to, t.due_on), (Stage::Posted, None));
         assert!(t.warning.is_some_and(|w| w.contains("2030")));
+    }
+
+    #[test]
+    fn reviews_come_yearly_half_yearly_with_work_and_soon_after_a_death() {
+        let rule = ReviewRule {
+            yearly: 12,
+            able_to_work: 6,
+            after_death: 3,
+        };
+        let start = d("2025-03-01");
+        assert_eq!(rule.due(start, None, false, None), d("2026-03-01"));
+        assert_eq!(rule.due(start, None, true, None), d("2025-09-01"));
+        assert_eq!(
+            rule.due(start, Some(d("2025-08-20")), true, None),
+            d("2026-02-20")
+        );
+        assert_eq!(
+            rule.due(start, Some(d("2025-08-20")), false, Some(d("2025-10-05"))),
+            d("2026-01-05")
+        );
+        assert_eq!(
+            rule.due(start, Some(d("2025-08-20")), false, Some(d("2025-05-05"))),
+            d("2026-08-20"),
+            "a death before the last review was reviewed"
+        );
+        assert_eq!(rule.due(d("2025-01-31"), None, true, None), d("2025-07-31"));
     }
 
     #[test]

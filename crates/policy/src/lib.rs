@@ -222,6 +222,27 @@ impl Policy {
         })
     }
 
+    /// How often running benefits are reviewed, in force on `on` (`procedure/review.yaml`).
+    pub fn review_rule(&self, on: NaiveDate) -> Option<minsheng_core::cases::ReviewRule> {
+        let months = |step: &str| -> Option<u32> {
+            match self
+                .parameters
+                .leaves
+                .get(&format!("procedure.review.{step}"))?
+                .at(on)?
+                .value?
+            {
+                Value::Int(n) => u32::try_from(n).ok(),
+                _ => None,
+            }
+        };
+        Some(minsheng_core::cases::ReviewRule {
+            yearly: months("yearly_months")?,
+            able_to_work: months("able_to_work_months")?,
+            after_death: months("after_death_months")?,
+        })
+    }
+
     /// The program paid under `code`.
     pub fn program(&self, code: &str) -> Option<&Program> {
         self.programs.iter().find(|p| p.code == code)

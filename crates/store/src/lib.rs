@@ -29,7 +29,7 @@ pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
 pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
 pub use discovery::{StoredFinding, SweepRecord};
-pub use payments::AnswerReport;
+pub use payments::{AnswerReport, Reviewable};
 pub use registry::{ExportedPerson, RegistryCounts};
 pub use scan::ScannedPerson;
 

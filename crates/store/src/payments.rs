@@ -11,7 +11,7 @@ use minsheng_core::payments::{
     BankAnswer, EnrolledUnit, Enrolment, Entitlement, Outcome, PaidTotal, PayCycle, Payment,
     PaymentRef,
 };
-use minsheng_core::{Fen, IdNumber, Month};
+use minsheng_core::{AreaCode, Fen, IdNumber, Month};
 use sqlx::Row;
 
 use crate::bulk::{micros, Cell, Table, Tx};
@@ -71,6 +71,20 @@ pub struct AnswerReport {
     pub already_recorded: u64,
     /// (line, field, reason); when any, nothing was written.
     pub problems: Vec<(u64, String, String)>,
+}
+
+/// A running enrolment and what its next review depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewable {
+    pub enrolment_id: i64,
+    pub household: String,
+    pub area: String,
+    pub program: String,
+    pub first_month: Month,
+    pub last_review: Option<chrono::NaiveDate>,
+    /// A living member is able to work (有劳动能力): reviewed every 6 months.
+    pub can_work: bool,
+    pub last_death: Option<chrono::NaiveDate>,
 }
 
 fn invalid(field: &str, reason: String) -> StoreError {
@@ -385,6 +399,75 @@ impl Store {
             ));
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// The running enrolments in `programs` of households in an area, with what their review
+    /// dates depend on.
+    pub async fn reviewable(&self, area: &AreaCode, programs: &[&str]) -> Result<Vec<Reviewable>> {
+        if programs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = programs
+            .iter()
+            .map(|p| format!("'{}'", p.replace('\'', "")))
+            .collect();
+        let sql = format!(
+            "SELECT e.id, h.code, h.area_code, e.program, e.first_month, \
+             (SELECT MAX(r.reviewed_on) FROM enrolment_review r WHERE r.enrolment_id = e.id) AS last_review, \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM person_version v WHERE v.household_id = e.household_id \
+                 AND v.superseded_at IS NULL AND v.valid_to IS NULL AND v.death_date IS NULL \
+                 AND v.work_ability = 'full') THEN 1 ELSE 0 END AS BIGINT) AS can_work, \
+             (SELECT MAX(v.death_date) FROM person_version v WHERE v.household_id = e.household_id \
+                 AND v.superseded_at IS NULL) AS last_death \
+             FROM enrolment e JOIN household h ON h.id = e.household_id \
+             WHERE e.last_month IS NULL AND h.area_code LIKE $1 AND e.program IN ({}) ORDER BY e.id",
+            list.join(", ")
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(format!("{}%", area.scope_prefix()))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(Reviewable {
+                        enrolment_id: r.int("id")?,
+                        household: r.text("code")?,
+                        area: r.text("area_code")?,
+                        program: r.text("program")?,
+                        first_month: month_of(r, "first_month")?,
+                        last_review: r.opt_date("last_review")?,
+                        can_work: r.int("can_work")? == 1,
+                        last_death: r.opt_date("last_death")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Records a periodic review of an enrolment.
+    pub async fn record_review(
+        &self,
+        enrolment: i64,
+        on: chrono::NaiveDate,
+        findings: &str,
+        reviewer: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO enrolment_review (enrolment_id, reviewed_on, findings, reviewer, reviewed_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(enrolment)
+            .bind(on)
+            .bind(findings)
+            .bind(reviewer)
+            .bind(micros(at))
+            .execute(pool)
+            .await?;
+        });
         Ok(())
     }
 
