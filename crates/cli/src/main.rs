@@ -704,7 +704,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             for (r, next) in shown {
                 println!(
-                    "  {} {:<20} {:<20} review due {next}{}  (last {}, {})",
+                    "  {} {:<20} {:<20} review due {next}{}  (last {}, enrolment {})",
                     if *next < clock.today {
                         "OVERDUE"
                     } else {
@@ -719,7 +719,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     },
                     r.last_review
                         .map_or_else(|| "never".to_string(), |d| d.to_string()),
-                    format!("enrolment {}", r.enrolment_id)
+                    r.enrolment_id
                 );
             }
             Ok(ExitCode::SUCCESS)
