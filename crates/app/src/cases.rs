@@ -58,6 +58,38 @@ pub async fn acting(store: &Store, actor: &str) -> Result<Staff, CaseError> {
     })
 }
 
+/// Refuses (field `actor`) unless `staff` holds one of `roles` and works over `area`.
+fn authorise(
+    staff: &Staff,
+    roles: &[Role],
+    what: &str,
+    area: &minsheng_core::AreaCode,
+    household: &str,
+) -> Result<(), CaseError> {
+    if !roles.contains(&staff.role) {
+        let allowed: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} is {}; {what} is for {}",
+                staff.name,
+                staff.role.label(),
+                allowed.join(" or ")
+            ),
+        ));
+    }
+    if !area.is_within(&staff.area) {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} works in {} and household {household} is in {area}",
+                staff.name, staff.area
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// One application as the caseworker fills it in.
 #[derive(Debug, Clone)]
 pub struct ApplicationForm {
@@ -92,26 +124,14 @@ pub async fn submit(
     clock: Clock,
 ) -> Result<Submitted, CaseError> {
     let staff = acting(store, actor).await?;
-    if !matches!(staff.role, Role::Community | Role::Street) {
-        return Err(invalid(
-            "actor",
-            format!(
-                "{} is {}; applications are accepted by 社区 or 街道",
-                staff.name,
-                staff.role.label()
-            ),
-        ));
-    }
     let file = store.household_file(&form.household).await?;
-    if !file.area.is_within(&staff.area) {
-        return Err(invalid(
-            "actor",
-            format!(
-                "{} works in {} and household {} is in {}",
-                staff.name, staff.area, file.code, file.area
-            ),
-        ));
-    }
+    authorise(
+        &staff,
+        &[Role::Community, Role::Street],
+        "accepting an application",
+        &file.area,
+        &file.code,
+    )?;
     let members: Vec<&str> = file
         .members
         .iter()
@@ -391,25 +411,13 @@ pub async fn decide_enrolment(
     let staff = acting(store, actor).await?;
     let (e, area, _) = store.enrolment(enrolment).await?;
     let area = minsheng_core::AreaCode::parse(&area).map_err(|e| invalid("area", e.to_string()))?;
-    if staff.role != Role::District {
-        return Err(invalid(
-            "actor",
-            format!(
-                "{} is {}; suspending, resuming and ending a benefit is decided by 区级审批",
-                staff.name,
-                staff.role.label()
-            ),
-        ));
-    }
-    if !area.is_within(&staff.area) {
-        return Err(invalid(
-            "actor",
-            format!(
-                "{} works in {} and household {} is in {area}",
-                staff.name, staff.area, e.household
-            ),
-        ));
-    }
+    authorise(
+        &staff,
+        &[Role::District],
+        "suspending, resuming or ending a benefit",
+        &area,
+        &e.household,
+    )?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(invalid("reason", "is required"));
@@ -491,27 +499,15 @@ pub async fn review(
     clock: Clock,
 ) -> Result<(), CaseError> {
     let staff = acting(store, actor).await?;
-    if !matches!(staff.role, Role::Street | Role::District) {
-        return Err(invalid(
-            "actor",
-            format!(
-                "{} is {}; reviews are made by 街道 or 区",
-                staff.name,
-                staff.role.label()
-            ),
-        ));
-    }
     let (e, area, _) = store.enrolment(enrolment).await?;
     let area = minsheng_core::AreaCode::parse(&area).map_err(|e| invalid("area", e.to_string()))?;
-    if !area.is_within(&staff.area) {
-        return Err(invalid(
-            "actor",
-            format!(
-                "{} works in {} and household {} is in {area}",
-                staff.name, staff.area, e.household
-            ),
-        ));
-    }
+    authorise(
+        &staff,
+        &[Role::Street, Role::District],
+        "a review",
+        &area,
+        &e.household,
+    )?;
     if e.last_month.is_some() {
         return Err(invalid(
             "enrolment",
