@@ -398,10 +398,14 @@ pub enum EnrolmentDecision {
     Resume { from: Month },
     /// 终止: paid up to and including this month.
     End { last: Month },
+    /// 渐退: paid the amount of the last cycle for `months` more months from `from`, then
+    /// ended — for a household whose work has lifted its income above the line.
+    Taper { from: Month, months: u32 },
 }
 
 pub async fn decide_enrolment(
     store: &Store,
+    policy: &Policy,
     enrolment: i64,
     decision: &EnrolmentDecision,
     reason: &str,
@@ -438,6 +442,47 @@ pub async fn decide_enrolment(
         EnrolmentDecision::End { last } => {
             store.end_enrolment(enrolment, *last).await?;
             ("end_enrolment", format!("last={last}"))
+        }
+        EnrolmentDecision::Taper { from, months } => {
+            let rule = policy.review_rule(from.first_day()).ok_or_else(|| {
+                invalid("policy", "the policy has no procedure.review parameters")
+            })?;
+            if *months == 0 || *months > rule.gradual_exit {
+                return Err(invalid(
+                    "months",
+                    format!("a gradual exit lasts 1 to {} months", rule.gradual_exit),
+                ));
+            }
+            if policy
+                .program(&e.program)
+                .is_none_or(|p| p.entity != minsheng_policy::Entity::Household)
+            {
+                return Err(invalid(
+                    "enrolment",
+                    format!(
+                        "{} is not a household benefit; a gradual exit keeps a household's amount",
+                        e.program
+                    ),
+                ));
+            }
+            let household_id = store.household_id(&e.household).await?;
+            let amount = store
+                .last_owed_of(*from, household_id)
+                .await?
+                .get(&(household_id, e.program.clone()))
+                .copied()
+                .ok_or_else(|| invalid("from", format!("no cycle before {from} paid {} to household {}; nothing to keep paying", e.program, e.household)))?;
+            let mut last = *from;
+            for _ in 1..*months {
+                last = last.next();
+            }
+            store
+                .taper_enrolment(enrolment, *from, last, amount)
+                .await?;
+            (
+                "taper_enrolment",
+                format!("from={from} last={last} amount={amount}"),
+            )
         }
     };
     store

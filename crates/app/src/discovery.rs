@@ -43,6 +43,8 @@ pub struct SweepReport {
 /// What is enrolled for the month and what the last cycle owed, by household key.
 struct Current {
     enrolled: HashMap<String, HashSet<i64>>,
+    /// (household, program) in gradual exit this month.
+    tapering: HashSet<(i64, String)>,
     last_owed: HashMap<(i64, String), Fen>,
 }
 
@@ -59,6 +61,7 @@ impl Current {
                 .last_owed
                 .get(&(household, program.code.clone()))
                 .copied(),
+            tapering: self.tapering.contains(&(household, program.code.clone())),
         }
     }
 }
@@ -80,10 +83,18 @@ pub async fn sweep(
         phase = std::time::Instant::now();
     };
     let registry = crate::policy::load(store, policy, month, true, progress).await?;
+    let enrolled = store.enrolled(month, known_at).await?;
     let current = Current {
-        enrolled: store
-            .enrolled(month, known_at)
-            .await?
+        tapering: enrolled
+            .iter()
+            .flat_map(|(p, units)| {
+                units
+                    .iter()
+                    .filter(|u| u.tapering.is_some())
+                    .map(move |u| (u.household_id, p.clone()))
+            })
+            .collect(),
+        enrolled: enrolled
             .into_iter()
             .map(|(p, units)| (p, units.iter().map(|u| u.household_id).collect()))
             .collect(),
@@ -238,15 +249,24 @@ pub async fn reevaluate(
     let file = store.household_file(household).await?;
     let household_id = store.household_id(&file.code).await?;
     let members = file.as_of(month.first_day(), known_at);
-    let enrolled: HashMap<String, HashSet<i64>> = store
+    let running: Vec<_> = store
         .enrolments(&file.code)
         .await?
         .into_iter()
         .filter(|e| e.covers(month) && e.recorded_at <= known_at)
-        .map(|e| (e.program, HashSet::from([household_id])))
+        .collect();
+    let enrolled: HashMap<String, HashSet<i64>> = running
+        .iter()
+        .map(|e| (e.program.clone(), HashSet::from([household_id])))
+        .collect();
+    let tapering = running
+        .iter()
+        .filter(|e| e.tapering(month).is_some())
+        .map(|e| (household_id, e.program.clone()))
         .collect();
     let current = Current {
         enrolled,
+        tapering,
         last_owed: store.last_owed_of(month, household_id).await?,
     };
     let mut evaluation = Evaluation::of_household(policy, month, &members, false);

@@ -93,7 +93,7 @@ pub async fn compute(
         .collect();
     unknown_programs.sort();
     // household id → (program index, enrolment id); a suspended enrolment is not paid.
-    let mut enrolments: HashMap<i64, Vec<(usize, i64)>> = HashMap::new();
+    let mut enrolments: HashMap<i64, Vec<(usize, i64, Option<Fen>)>> = HashMap::new();
     let mut suspended = 0;
     for (index, program) in policy.programs.iter().enumerate() {
         for unit in enrolled.get(&program.code).into_iter().flatten() {
@@ -101,10 +101,11 @@ pub async fn compute(
                 suspended += 1;
                 continue;
             }
-            enrolments
-                .entry(unit.household_id)
-                .or_default()
-                .push((index, unit.enrolment_id));
+            enrolments.entry(unit.household_id).or_default().push((
+                index,
+                unit.enrolment_id,
+                unit.tapering,
+            ));
         }
     }
     let households = Households::read(store, policy, month, frozen_at, progress).await?;
@@ -125,9 +126,22 @@ pub async fn compute(
         };
         let members =
             households.population.member_start[h]..households.population.member_start[h + 1];
-        for &(index, enrolment_id) in units {
+        for &(index, enrolment_id, tapering) in units {
             let program = &policy.programs[index];
             let column = &result.columns[index].1;
+            // 渐退: the amount fixed when the exit was decided, whatever the rules say now.
+            if let Some(amount) = tapering {
+                let (person_id, area) = &household.members[household.payee];
+                entitlements.push(Entitlement {
+                    program: program.code.clone(),
+                    enrolment_id,
+                    household_id: household.id,
+                    person_id: *person_id,
+                    area: area.clone(),
+                    amount,
+                });
+                continue;
+            }
             let rows: Vec<(usize, usize)> = match program.entity {
                 Entity::Household => vec![(h, household.payee)],
                 Entity::Person => members

@@ -270,6 +270,16 @@ enum EnrolmentCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Gradual exit (渐退): keep paying last cycle's amount for N months from a month, then
+    /// end — income from work has lifted the household above the line.
+    Taper {
+        #[arg(long)]
+        from: Month,
+        #[arg(long)]
+        months: u32,
+        #[arg(long)]
+        reason: String,
+    },
     /// Pay up to and including a month, then no more (终止).
     End {
         #[arg(long)]
@@ -645,11 +655,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Enrolment { id, decision } => {
             use minsheng_app::cases::EnrolmentDecision;
             let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
             let decide = |decision: EnrolmentDecision, reason: String| {
-                let (store, actor) = (&store, &cli.actor);
+                let (store, policy, actor) = (&store, &policy, &cli.actor);
                 async move {
                     minsheng_app::cases::decide_enrolment(
-                        store, id, &decision, &reason, actor, clock,
+                        store, policy, id, &decision, &reason, actor, clock,
                     )
                     .await
                 }
@@ -665,6 +676,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(EnrolmentCommand::Resume { from, reason }) => {
                     decide(EnrolmentDecision::Resume { from }, reason).await?;
                 }
+                Some(EnrolmentCommand::Taper {
+                    from,
+                    months,
+                    reason,
+                }) => {
+                    decide(EnrolmentDecision::Taper { from, months }, reason).await?;
+                }
                 Some(EnrolmentCommand::End { last, reason }) => {
                     decide(EnrolmentDecision::End { last }, reason).await?;
                 }
@@ -679,6 +697,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 e.last_month.map(|m| format!(" to {m}")).unwrap_or_default(),
                 e.basis
             );
+            if let Some((from, amount)) = e.taper {
+                println!(
+                    "  渐退 from {from}: {} 元 a month until it ends",
+                    amount.grouped()
+                );
+            }
             for (from, resumed, reason) in pauses {
                 match resumed {
                     Some(to) => println!("  suspended {from} – resumed {to}: {reason}"),

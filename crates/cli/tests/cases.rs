@@ -347,6 +347,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     };
     let street_try = decide_enrolment(
         &store,
+        &policy,
         enrolment,
         &suspend,
         "外出务工未报告",
@@ -357,6 +358,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     assert_eq!(refused_field(street_try), "actor");
     decide_enrolment(
         &store,
+        &policy,
         enrolment,
         &suspend,
         "外出务工未报告",
@@ -367,6 +369,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     .unwrap();
     let again = decide_enrolment(
         &store,
+        &policy,
         enrolment,
         &suspend,
         "again",
@@ -386,6 +389,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     };
     decide_enrolment(
         &store,
+        &policy,
         enrolment,
         &resume,
         "已核实返乡",
@@ -395,21 +399,137 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     .await
     .unwrap();
     assert_eq!(dibao_payees(month(2026, 2), "2026-02-20").await, 1);
-    let end = EnrolmentDecision::End {
-        last: month(2026, 3),
+    // Work lifts the household's income above the line from March: a gradual exit of two
+    // months keeps February's amount, then the benefit ends.
+    let february = minsheng_app::payments::compute(
+        &store,
+        &policy,
+        month(2026, 2),
+        false,
+        "caseworker",
+        on("2026-02-21"),
+        &Quiet,
+    )
+    .await
+    .unwrap();
+    let kept = february
+        .status
+        .owed
+        .iter()
+        .find(|(p, ..)| p == "dibao")
+        .map(|(_, _, a)| *a)
+        .unwrap();
+    minsheng_app::registry::record_change(
+        &store,
+        &applicant,
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        &[
+            "income_wage=99999".to_string(),
+            "employment=employed".to_string(),
+        ],
+        &worker,
+        on("2026-03-05"),
+    )
+    .await
+    .unwrap();
+    let too_long = EnrolmentDecision::Taper {
+        from: month(2026, 3),
+        months: 7,
+    };
+    assert_eq!(
+        refused_field(
+            decide_enrolment(
+                &store,
+                &policy,
+                enrolment,
+                &too_long,
+                "就业",
+                &approver,
+                on("2026-03-10")
+            )
+            .await
+        ),
+        "months",
+        "at most six months"
+    );
+    let taper = EnrolmentDecision::Taper {
+        from: month(2026, 3),
+        months: 2,
     };
     decide_enrolment(
         &store,
+        &policy,
         enrolment,
-        &end,
-        "复核: 家庭收入超过标准",
+        &taper,
+        "就业后收入超过标准, 渐退2个月",
         &approver,
         on("2026-03-10"),
     )
     .await
     .unwrap();
-    assert_eq!(dibao_payees(month(2026, 3), "2026-03-20").await, 1);
-    assert_eq!(dibao_payees(month(2026, 4), "2026-04-20").await, 0);
+    let dibao_owed = |m: Month, day: &'static str| {
+        let (store, policy) = (&store, &policy);
+        async move {
+            let c = minsheng_app::payments::compute(
+                store,
+                policy,
+                m,
+                false,
+                "caseworker",
+                on(day),
+                &Quiet,
+            )
+            .await
+            .unwrap();
+            c.status
+                .owed
+                .iter()
+                .find(|(p, ..)| p == "dibao")
+                .map(|(_, _, a)| *a)
+        }
+    };
+    assert_eq!(
+        dibao_owed(month(2026, 3), "2026-03-20").await,
+        Some(kept),
+        "the rules say nothing is owed; 渐退 keeps paying"
+    );
+    assert_eq!(dibao_owed(month(2026, 4), "2026-04-20").await, Some(kept));
+    assert_eq!(dibao_owed(month(2026, 5), "2026-05-20").await, None);
+    let event = minsheng_app::discovery::reevaluate(
+        &store,
+        &policy,
+        &finding.household,
+        month(2026, 4),
+        "test",
+        "analyst",
+        on("2026-04-02"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        event.record.new.iter().all(|f| f.program != "dibao"),
+        "no review task for a decided exit: {:?}",
+        event.record.new
+    );
+    let end = EnrolmentDecision::End {
+        last: month(2026, 6),
+    };
+    assert_eq!(
+        refused_field(
+            decide_enrolment(
+                &store,
+                &policy,
+                enrolment,
+                &end,
+                "x",
+                &approver,
+                on("2026-04-10")
+            )
+            .await
+        ),
+        "last",
+        "it has ended already"
+    );
 
     // An application is refused with reasons, and notified.
     let second = ApplicationForm {

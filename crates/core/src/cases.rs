@@ -529,6 +529,8 @@ pub struct ReviewRule {
     pub able_to_work: u32,
     /// After a member dies.
     pub after_death: u32,
+    /// The longest gradual exit (渐退), in months.
+    pub gradual_exit: u32,
 }
 
 impl ReviewRule {
@@ -781,6 +783,7 @@ mod tests {
             yearly: 12,
             able_to_work: 6,
             after_death: 3,
+            gradual_exit: 6,
         };
         let start = d("2025-03-01");
         assert_eq!(rule.due(start, None, false, None), d("2026-03-01"));

@@ -62,11 +62,16 @@ pub struct ProgramState {
     pub enrolled: bool,
     /// What the last computed cycle before the month owed them, if it had them.
     pub last_owed: Option<Fen>,
+    /// In gradual exit (渐退): paid its fixed amount until it ends, whatever the rules say.
+    pub tapering: bool,
 }
 
 impl ProgramState {
     /// What a sweep should raise, if anything.
     pub fn finding(self) -> Option<FindingKind> {
+        if self.tapering {
+            return None;
+        }
         match (self.owed > Fen::ZERO, self.enrolled) {
             (true, false) if self.automatic => Some(FindingKind::Granted),
             (true, false) => Some(FindingKind::Eligible),
@@ -128,6 +133,7 @@ mod tests {
             owed: Fen(owed),
             enrolled,
             last_owed: last.map(Fen),
+            tapering: false,
         }
     }
 
@@ -149,6 +155,11 @@ mod tests {
             "nothing paid yet to compare"
         );
         assert_eq!(state(false, 0, false, Some(100)).finding(), None);
+        let tapering = ProgramState {
+            tapering: true,
+            ..state(false, 0, true, Some(100))
+        };
+        assert_eq!(tapering.finding(), None, "渐退 is already decided");
         for kind in FindingKind::ALL {
             assert_eq!(FindingKind::parse(kind.as_str()), Ok(kind));
         }

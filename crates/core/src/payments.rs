@@ -23,6 +23,8 @@ pub struct Enrolment {
     pub last_month: Option<Month>,
     /// Why: the decision, the 免申即享 finding or the carried-over caseload.
     pub basis: String,
+    /// Gradual exit (渐退): from this month to the last, this amount a month.
+    pub taper: Option<(Month, Fen)>,
     pub recorded_by: String,
     pub recorded_at: DateTime<Utc>,
 }
@@ -30,6 +32,13 @@ pub struct Enrolment {
 impl Enrolment {
     pub fn covers(&self, month: Month) -> bool {
         self.first_month <= month && self.last_month.is_none_or(|last| month <= last)
+    }
+
+    /// The amount paid in `month` if it falls in the gradual exit.
+    pub fn tapering(&self, month: Month) -> Option<Fen> {
+        self.taper
+            .filter(|(from, _)| *from <= month && self.covers(month))
+            .map(|(_, amount)| amount)
     }
 }
 
@@ -40,6 +49,8 @@ pub struct EnrolledUnit {
     pub household_id: i64,
     /// Suspended for the month (暂停): enrolled, but not paid.
     pub suspended: bool,
+    /// In gradual exit (渐退) this month: paid this amount whatever the rules now say.
+    pub tapering: Option<Fen>,
 }
 
 /// What one payee is owed for a month under one program.
@@ -249,6 +260,7 @@ mod tests {
             first_month: m(2025, 3),
             last_month: None,
             basis: String::new(),
+            taper: None,
             recorded_by: String::new(),
             recorded_at: DateTime::<Utc>::default(),
         };

@@ -240,6 +240,7 @@ impl Policy {
             yearly: months("yearly_months")?,
             able_to_work: months("able_to_work_months")?,
             after_death: months("after_death_months")?,
+            gradual_exit: months("gradual_exit_max_months")?,
         })
     }
 

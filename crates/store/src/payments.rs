@@ -105,6 +105,13 @@ fn decode_enrolment(r: &impl Columns) -> Result<Enrolment> {
             None => None,
         },
         basis: r.text("basis")?,
+        taper: match (r.opt_text("taper_from")?, r.opt_int("taper_amount")?) {
+            (Some(from), Some(amount)) => Some((
+                from.parse().map_err(|e| corrupt("taper_from", e))?,
+                Fen(amount),
+            )),
+            _ => None,
+        },
         recorded_by: r.text("recorded_by")?,
         recorded_at: timestamp(r.int("recorded_at")?)?,
     })
@@ -233,6 +240,7 @@ impl Store {
             first_month,
             last_month: None,
             basis: basis.to_string(),
+            taper: None,
             recorded_by: by.to_string(),
             recorded_at: at,
         })
@@ -274,7 +282,7 @@ impl Store {
         with_pool!(self, pool => {
             let r = sqlx::query(
                 "SELECT e.id, h.code, h.area_code, e.program, e.first_month, e.last_month, e.basis, \
-                 e.recorded_by, e.recorded_at FROM enrolment e JOIN household h ON h.id = e.household_id \
+                 e.recorded_by, e.recorded_at, e.taper_from, e.taper_amount FROM enrolment e JOIN household h ON h.id = e.household_id \
                  WHERE e.id = $1",
             )
             .bind(id)
@@ -379,6 +387,39 @@ impl Store {
         Ok(())
     }
 
+    /// Gradual exit (渐退): the enrolment runs from `from` to `last` at `amount` a month, then
+    /// ends.
+    pub async fn taper_enrolment(
+        &self,
+        id: i64,
+        from: Month,
+        last: Month,
+        amount: Fen,
+    ) -> Result<()> {
+        let mut tx = Tx::payments(self).await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE enrolment SET taper_from = $1, taper_amount = $2, last_month = $3 \
+                 WHERE id = $4 AND last_month IS NULL AND first_month <= $1",
+            )
+            .bind(from.to_string())
+            .bind(amount.0)
+            .bind(last.to_string())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if n != 1 {
+            return Err(invalid(
+                "from",
+                format!("enrolment {id} is not running, or starts after {from}"),
+            ));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Ends an enrolment after its last month (终止).
     pub async fn end_enrolment(&self, id: i64, last: Month) -> Result<()> {
         let mut tx = Tx::payments(self).await?;
@@ -476,7 +517,7 @@ impl Store {
         with_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT e.id, h.code, e.program, e.first_month, e.last_month, e.basis, \
-                 e.recorded_by, e.recorded_at FROM enrolment e JOIN household h ON h.id = e.household_id \
+                 e.recorded_by, e.recorded_at, e.taper_from, e.taper_amount FROM enrolment e JOIN household h ON h.id = e.household_id \
                  WHERE h.code = $1 ORDER BY e.id",
             )
             .bind(household)
@@ -499,7 +540,8 @@ impl Store {
                 "SELECT e.id, e.household_id, e.program, CAST(CASE WHEN EXISTS (SELECT 1 FROM enrolment_pause p \
                  WHERE p.enrolment_id = e.id AND p.from_month <= $1 AND p.paused_at <= $2 \
                  AND (p.resumed_month IS NULL OR p.resumed_month > $1 OR p.resumed_at > $2)) \
-                 THEN 1 ELSE 0 END AS BIGINT) AS suspended \
+                 THEN 1 ELSE 0 END AS BIGINT) AS suspended, \
+                 CASE WHEN e.taper_from IS NOT NULL AND e.taper_from <= $1 THEN e.taper_amount END AS tapering \
                  FROM enrolment e WHERE e.first_month <= $1 \
                  AND (e.last_month IS NULL OR e.last_month >= $1) AND e.recorded_at <= $2 \
                  ORDER BY e.household_id, e.id",
@@ -513,6 +555,7 @@ impl Store {
                     enrolment_id: r.int("id")?,
                     household_id: r.int("household_id")?,
                     suspended: r.int("suspended")? == 1,
+                    tapering: r.opt_int("tapering")?.map(Fen),
                 });
             }
         });
