@@ -396,47 +396,39 @@ impl Store {
         last: Month,
         amount: Fen,
     ) -> Result<()> {
-        let mut tx = Tx::payments(self).await?;
-        let n = on_tx!(&mut tx, conn => {
-            sqlx::query(
-                "UPDATE enrolment SET taper_from = $1, taper_amount = $2, last_month = $3 \
-                 WHERE id = $4 AND last_month IS NULL AND first_month <= $1",
-            )
-            .bind(from.to_string())
-            .bind(amount.0)
-            .bind(last.to_string())
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-        });
-        if n != 1 {
-            return Err(invalid(
-                "from",
-                format!("enrolment {id} is not running, or starts after {from}"),
-            ));
-        }
-        tx.commit().await?;
-        Ok(())
+        self.close_enrolment(id, last, Some((from, amount))).await
     }
 
     /// Ends an enrolment after its last month (终止).
     pub async fn end_enrolment(&self, id: i64, last: Month) -> Result<()> {
+        self.close_enrolment(id, last, None).await
+    }
+
+    async fn close_enrolment(
+        &self,
+        id: i64,
+        last: Month,
+        taper: Option<(Month, Fen)>,
+    ) -> Result<()> {
         let mut tx = Tx::payments(self).await?;
         let n = on_tx!(&mut tx, conn => {
             sqlx::query(
-                "UPDATE enrolment SET last_month = $1 WHERE id = $2 AND last_month IS NULL AND first_month <= $1",
+                "UPDATE enrolment SET last_month = $1, taper_from = $2, taper_amount = $3 \
+                 WHERE id = $4 AND last_month IS NULL AND first_month <= COALESCE($2, $1)",
             )
             .bind(last.to_string())
+            .bind(taper.map(|(from, _)| from.to_string()))
+            .bind(taper.map(|(_, amount)| amount.0))
             .bind(id)
             .execute(&mut *conn)
             .await?
             .rows_affected()
         });
         if n != 1 {
+            let (field, month) = taper.map_or(("last", last), |(from, _)| ("from", from));
             return Err(invalid(
-                "last",
-                format!("enrolment {id} is not running, or starts after {last}"),
+                field,
+                format!("enrolment {id} is not running, or starts after {month}"),
             ));
         }
         tx.commit().await?;
