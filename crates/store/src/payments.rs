@@ -795,6 +795,7 @@ impl Store {
             return Ok(None);
         }
         tx.commit().await?;
+        self.analyze(&["ledger"]).await?;
         Ok(u32::try_from(batch).ok())
     }
 
