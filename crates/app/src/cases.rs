@@ -35,10 +35,6 @@ impl From<FieldError> for CaseError {
     }
 }
 
-fn today_of(clock: Clock) -> NaiveDate {
-    clock.today
-}
-
 fn invalid(field: &str, reason: impl Into<String>) -> CaseError {
     CaseError::Invalid {
         field: field.into(),
@@ -139,7 +135,7 @@ pub async fn submit(
         .collect();
     // No applicant named: the head of the household applies.
     let applicant = if form.applicant.trim().is_empty() {
-        file.as_of(today_of(clock), clock.now)
+        file.as_of(clock.today, clock.now)
             .iter()
             .find(|(_, f)| f.relation == minsheng_core::registry::Relation::Head)
             .map(|(p, _)| p.id_number.as_str().to_string())

@@ -131,10 +131,10 @@ pub async fn run(
             let latest = &findings[0];
             let sweep = store.sweep(latest.sweep_id).await?;
             println!(
-                "\nThe rules for {} as sweep {} applied them (registry as known at {}):\n",
+                "\nThe rules for {} as sweep {} applied them (registry as known at {} China time):\n",
                 latest.month,
                 sweep.id,
-                sweep.known_at.format("%Y-%m-%d %H:%M:%S UTC")
+                crate::show::china(sweep.known_at)
             );
             let text = crate::policy::household(
                 store,

@@ -13,6 +13,7 @@ use minsheng_policy::Policy;
 use minsheng_store::Store;
 
 use crate::progress::Bars;
+use crate::show::china;
 
 #[derive(Subcommand)]
 pub enum PayCommand {
@@ -55,15 +56,6 @@ pub enum PayCommand {
         json: bool,
     },
 }
-
-fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
-    t.with_timezone(&china)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
-use chrono::Offset as _;
 
 /// Program labels for display: from the policy when it loads, else the codes alone (paying
 /// out, reconciling and totals do not need the rules).
@@ -113,7 +105,7 @@ async fn show_cycle(store: &Store, labels: &Labels, month: Month) -> Result<Stri
         .with_context(|| format!("no payment cycle for {month}: minsheng pay --month {month}"))?;
     let status = store.cycle_status(month).await?;
     let approval = match &cycle.approved {
-        Some((by, at)) => format!("approved by {by} at {}", china_time(*at)),
+        Some((by, at)) => format!("approved by {by} at {}", china(*at)),
         None => "awaiting approval".to_string(),
     };
     let rules = match &labels.0 {
@@ -123,7 +115,7 @@ async fn show_cycle(store: &Store, labels: &Labels, month: Month) -> Result<Stri
     };
     Ok(format!(
         "发放周期 {month} · registry frozen at {} (China time) · computed by {} under {rules} (sha256 {}) · {approval}\n{}",
-        china_time(cycle.frozen_at),
+        china(cycle.frozen_at),
         cycle.computed_by,
         &cycle.policy_digest[..12.min(cycle.policy_digest.len())],
         status_text(labels, month, &status)
@@ -267,7 +259,7 @@ pub async fn run(
             if !json {
                 println!(
                     "按 {month} 发放周期冻结的登记信息 (as known at {} China time)",
-                    china_time(cycle.frozen_at)
+                    china(cycle.frozen_at)
                 );
             }
             let text = crate::policy::household(

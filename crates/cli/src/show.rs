@@ -12,7 +12,8 @@ use minsheng_core::timeline::Recorded;
 use minsheng_core::{AreaCode, IdNumber};
 use minsheng_store::Store;
 
-fn china(t: DateTime<Utc>) -> String {
+/// An instant as China Standard Time, to the second.
+pub(crate) fn china(t: DateTime<Utc>) -> String {
     let offset = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
     t.with_timezone(&offset)
         .format("%Y-%m-%d %H:%M:%S")

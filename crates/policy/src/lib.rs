@@ -201,18 +201,7 @@ impl Policy {
         on: NaiveDate,
     ) -> Option<minsheng_core::cases::Procedure> {
         let name = self.program(program)?.procedure.as_ref()?;
-        let days = |step: &str| -> Option<u32> {
-            match self
-                .parameters
-                .leaves
-                .get(&format!("procedure.{name}.{step}"))?
-                .at(on)?
-                .value?
-            {
-                Value::Int(n) => u32::try_from(n).ok(),
-                _ => None,
-            }
-        };
+        let days = |step: &str| self.count(&format!("procedure.{name}.{step}"), on);
         Some(minsheng_core::cases::Procedure {
             survey: days("survey")?,
             posting_days: days("posting_days")?,
@@ -222,20 +211,17 @@ impl Policy {
         })
     }
 
+    /// A whole-number parameter (days, months) in force on `on`.
+    fn count(&self, key: &str, on: NaiveDate) -> Option<u32> {
+        match self.parameters.leaves.get(key)?.at(on)?.value? {
+            Value::Int(n) => u32::try_from(n).ok(),
+            _ => None,
+        }
+    }
+
     /// How often running benefits are reviewed, in force on `on` (`procedure/review.yaml`).
     pub fn review_rule(&self, on: NaiveDate) -> Option<minsheng_core::cases::ReviewRule> {
-        let months = |step: &str| -> Option<u32> {
-            match self
-                .parameters
-                .leaves
-                .get(&format!("procedure.review.{step}"))?
-                .at(on)?
-                .value?
-            {
-                Value::Int(n) => u32::try_from(n).ok(),
-                _ => None,
-            }
-        };
+        let months = |step: &str| self.count(&format!("procedure.review.{step}"), on);
         Some(minsheng_core::cases::ReviewRule {
             yearly: months("yearly_months")?,
             able_to_work: months("able_to_work_months")?,
