@@ -186,7 +186,9 @@ pub async fn submit(
     }
     // Duplicates, before anything is written.
     let enrolments = store.enrolments(&file.code).await?;
-    let open_cases = store.cases_in(&file.area, true).await?;
+    let open_cases = store
+        .cases_within(&minsheng_core::access::Scope::Area(file.area.clone()), true)
+        .await?;
     for program in &programs {
         if let Some(e) = enrolments
             .iter()

@@ -4,6 +4,7 @@
 //! Architecture invariant: no terminal, HTTP or SQL here. Progress is reported through
 //! [`Progress`]; the clock is passed in as [`Clock`] values.
 
+pub mod accounts;
 pub mod areas;
 pub mod calendar;
 pub mod cases;
@@ -48,4 +49,12 @@ impl Clock {
             today: now.with_timezone(&china).date_naive(),
         }
     }
+}
+
+/// An instant as China Standard Time, to the second: how every front end shows times.
+pub fn china_time(t: DateTime<Utc>) -> String {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
+    t.with_timezone(&china)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }

@@ -187,7 +187,12 @@ fn working_days_left(
 /// The actor's inbox: cases in their area, open ones by deadline, overdue first.
 pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Result<String> {
     let staff = cases::acting(store, actor).await?;
-    let list = store.cases_in(&staff.area, !all).await?;
+    let list = store
+        .cases_within(
+            &minsheng_core::access::Scope::Area(staff.area.clone()),
+            !all,
+        )
+        .await?;
     let calendar = store.work_calendar().await?;
     let mut out = format!(
         "{} ({}, {}): {} case(s)\n",

@@ -7,6 +7,7 @@ mod pay;
 mod policy;
 mod progress;
 mod show;
+mod web;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,12 +62,27 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate a demo city (if the database is empty) and show what it holds.
+    /// Generate a demo city (if the database is empty), show what it holds and serve it.
     Demo {
         #[arg(long, default_value_t = 100_000)]
         people: u64,
         #[arg(long, default_value_t = 2023)]
         seed: u64,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Prepare the demo and exit instead of serving it.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the web platform and the API over an existing database.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
+    /// Sign-ins for the web service and tokens for its API.
+    Account {
+        #[command(subcommand)]
+        command: web::AccountCommand,
     },
     /// Generate a synthetic city into an empty database.
     Generate {
@@ -383,7 +399,12 @@ async fn open(db: &str) -> Result<Store> {
 async fn run(cli: Cli) -> Result<ExitCode> {
     let clock = Clock::system();
     match cli.command {
-        Command::Demo { people, seed } => {
+        Command::Demo {
+            people,
+            seed,
+            listen,
+            no_serve,
+        } => {
             let store = open(&cli.db).await?;
             let counts = store.counts().await?;
             if counts.persons == 0 {
@@ -437,6 +458,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 for s in &staff {
                     println!("  {:<8} {} · {}", s.name, s.role.label(), s.area);
                 }
+                let file = store.household_file(code).await?;
+                if let Some((head, _)) = file.as_of(clock.today, clock.now).first() {
+                    let logins =
+                        web::demo_accounts(&store, &staff, &head.id_number, &cli.actor, clock)
+                            .await?;
+                    println!(
+                        "\nSign in on the web with any of these (password {}):",
+                        web::DEMO_PASSWORD
+                    );
+                    for (login, label) in &logins {
+                        println!("  {login:<20} {label}");
+                    }
+                }
                 println!("A caseworker's day:");
                 println!("  minsheng sweep --month {month} --actor 钱主任          # proactive discovery, 免申即享");
                 println!("  minsheng low-income --month {month}");
@@ -445,9 +479,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("  minsheng case 1 survey --surveyors 王社工,刘网格员 --report 入户核实 --actor 王社工");
                 println!("  minsheng case 1 review --pass --reason 初审通过 --actor 李审核   # then 7 days of posting");
             }
-            println!(
-                "(The web platform arrives with issue 5; until then the demo prints and exits.)"
-            );
+            if no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let policy = policy::load(&cli.policy)?;
+            web::serve(store, policy, listen).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen } => {
+            let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
+            web::serve(store, policy, listen).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Account { command } => {
+            let store = open(&cli.db).await?;
+            web::account(&store, command, &cli.actor, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate { people, seed } => {

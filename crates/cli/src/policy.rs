@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use minsheng_app::Clock;
 use minsheng_core::Month;
-use minsheng_policy::{explain, Entity, Evaluation, Policy};
+use minsheng_policy::{explain, Policy};
 use minsheng_store::Store;
 
 pub fn load(dir: &Path) -> Result<Policy> {
@@ -65,35 +65,17 @@ pub async fn household(
     if members.is_empty() {
         bail!("household {} has no members in {month}", file.code);
     }
-    let names: Vec<String> = members.iter().map(|(p, _)| p.name.clone()).collect();
-    let mut evaluation = Evaluation::of_household(&policy, month, &members, true);
-    let mut roots = Vec::new();
-    for id in policy.programs() {
-        let targets: Vec<Option<usize>> = match policy.variables[id].entity {
-            Entity::Household => vec![None],
-            Entity::Person => (0..members.len()).map(Some).collect(),
-        };
-        for t in targets {
-            let _ = evaluation.variable(id, t);
-            roots.push((id, t));
-        }
-    }
+    let explained = explain::household(&policy, month, &members);
     if json {
         return Ok(serde_json::to_string_pretty(&serde_json::json!({
             "household": file.code, "month": month.to_string(),
-            "computations": explain::to_json(&policy, &evaluation.computations),
+            "computations": explained.to_json(),
         }))?);
     }
     let mut out = format!("户 {} · {month} · 规则 {}\n", file.code, dir.display());
-    for (id, member) in roots {
+    for tree in explained.trees() {
         out.push('\n');
-        out.push_str(&explain::render(
-            &policy,
-            &evaluation.computations,
-            id,
-            member,
-            &names,
-        ));
+        out.push_str(&tree);
     }
     Ok(out)
 }

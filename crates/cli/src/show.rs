@@ -3,122 +3,23 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_app::Clock;
-use minsheng_core::registry::{
-    ExpenseKind, HouseholdFile, IncomeKind, ParentSituation, PersonFacts,
+use minsheng_core::registry::describe::{
+    age, changes, disability, expense_label, illnesses, self_care,
 };
+use minsheng_core::registry::{HouseholdFile, ParentSituation, PersonFacts};
 use minsheng_core::timeline::Recorded;
 use minsheng_core::{AreaCode, IdNumber};
 use minsheng_store::Store;
 
-/// An instant as China Standard Time, to the second.
-pub(crate) fn china(t: DateTime<Utc>) -> String {
-    let offset = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
-    t.with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
-use chrono::Offset as _;
+pub(crate) use minsheng_app::china_time as china;
 
 fn id(id: &IdNumber, reveal: bool) -> String {
     if reveal {
         id.as_str().to_string()
     } else {
         id.masked()
-    }
-}
-
-fn age(birth: NaiveDate, on: NaiveDate) -> i32 {
-    use chrono::Datelike;
-    let mut years = on.year() - birth.year();
-    if (on.month(), on.day()) < (birth.month(), birth.day()) {
-        years -= 1;
-    }
-    years
-}
-
-/// Every fact of a version as a labelled, displayable value.
-fn described(f: &PersonFacts) -> Vec<(&'static str, String)> {
-    let mut out = vec![
-        ("户", f.household.clone()),
-        ("与户主关系", f.relation.label_zh().into()),
-        ("共同生活", f.lives_together.to_string()),
-        ("户籍", f.hukou.label_zh().into()),
-        ("社区", f.area.to_string()),
-        ("死亡日期", fmt_opt(f.death_date)),
-        ("残疾", disability(f)),
-        ("疾病", illnesses(f)),
-        ("劳动能力", f.work_ability.label_zh().into()),
-        ("就业", f.employment.label_zh().into()),
-    ];
-    out.extend(
-        IncomeKind::ALL
-            .iter()
-            .map(|k| (k.label_zh(), f.income.get(*k).grouped())),
-    );
-    out.push(("存款", f.assets.deposits.grouped()));
-    out.push(("车辆", f.assets.vehicles.to_string()));
-    out.push(("住房", f.assets.homes.to_string()));
-    out.push(("生活自理能力丧失", self_care(f)));
-    out.push(("父亲", f.father.label_zh().into()));
-    out.push(("母亲", f.mother.label_zh().into()));
-    out.push(("集中供养", f.institutional_care.to_string()));
-    out.extend(
-        f.expenses
-            .iter()
-            .map(|(k, a)| (expense_label(k), a.grouped())),
-    );
-    out
-}
-
-fn expense_label(kind: ExpenseKind) -> &'static str {
-    match kind {
-        ExpenseKind::Medical => "近12个月医疗支出",
-        ExpenseKind::Education => "近12个月教育支出",
-        ExpenseKind::Rehabilitation => "近12个月康复支出",
-    }
-}
-
-fn self_care(f: &PersonFacts) -> String {
-    if f.self_care_lost.is_empty() {
-        return "无".into();
-    }
-    let items: Vec<&str> = f.self_care_lost.iter().map(|i| i.label_zh()).collect();
-    format!("{} 项 ({})", items.len(), items.join("、"))
-}
-
-/// One line per fact that differs between two versions.
-fn changes(before: &PersonFacts, after: &PersonFacts) -> Vec<String> {
-    described(before)
-        .into_iter()
-        .zip(described(after))
-        .filter(|((_, a), (_, b))| a != b)
-        .map(|((label, a), (_, b))| format!("{label} {a} → {b}"))
-        .collect()
-}
-
-fn fmt_opt(d: Option<NaiveDate>) -> String {
-    d.map_or_else(|| "—".into(), |d| d.to_string())
-}
-
-fn disability(f: &PersonFacts) -> String {
-    f.disability.map_or_else(
-        || "无".into(),
-        |d| format!("{} {}级", d.category.label_zh(), d.grade()),
-    )
-}
-
-fn illnesses(f: &PersonFacts) -> String {
-    if f.illnesses.is_empty() {
-        "无".into()
-    } else {
-        f.illnesses
-            .iter()
-            .map(|i| i.label_zh())
-            .collect::<Vec<_>>()
-            .join("、")
     }
 }
 

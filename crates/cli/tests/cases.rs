@@ -540,7 +540,10 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     );
     // The inbox, a week later: the refusal's notice is overdue.
     let inbox = store
-        .cases_in(&AreaCode::parse(&community[..9]).unwrap(), true)
+        .cases_within(
+            &minsheng_core::access::Scope::Area(AreaCode::parse(&community[..9]).unwrap()),
+            true,
+        )
         .await
         .unwrap();
     assert_eq!(inbox.iter().map(|c| c.case.id).collect::<Vec<_>>(), [tekun]);

@@ -401,14 +401,15 @@ fn generate_refuses_a_database_that_holds_people() {
 #[test]
 fn demo_generates_once_and_shows_a_household() {
     let db = Db::sqlite();
-    let first = db.ok(&["demo", "--people", "300"]);
+    let first = db.ok(&["demo", "--people", "300", "--no-serve"]);
     assert!(first.contains("below dibao line"), "{first}");
     assert!(first.contains("One household of the demo city"), "{first}");
     assert!(
         first.contains("Holiday calendar loaded for 2024, 2025, 2026"),
         "{first}"
     );
-    let second = db.ok(&["demo", "--people", "300"]);
+    assert!(first.contains("password minsheng-demo"), "{first}");
+    let second = db.ok(&["demo", "--people", "300", "--no-serve"]);
     assert!(second.contains("already in"), "{second}");
     assert!(!second.contains("Holiday calendar loaded"), "{second}");
     assert_eq!(db.persons(), 300);

@@ -3,6 +3,7 @@
 //! Architecture invariant: this crate does no IO. It knows nothing of SQL, HTTP, files or the
 //! clock; callers pass "now" in. Everything here can be tested with plain values.
 
+pub mod access;
 pub mod area;
 pub mod calendar;
 pub mod cases;

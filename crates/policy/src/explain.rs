@@ -259,3 +259,65 @@ pub fn to_json(policy: &Policy, computations: &[Computation]) -> serde_json::Val
             .collect(),
     )
 }
+
+/// Every program of the policy for one household's month, traced: what `policy explain` and
+/// the web's explain page and endpoint show.
+pub struct HouseholdExplanation<'p> {
+    pub evaluation: crate::Evaluation<'p>,
+    /// Each program and, for a person's program, the member it was computed for.
+    pub roots: Vec<(VarId, Option<usize>)>,
+    /// Member names, head first, for the tree's labels.
+    pub names: Vec<String>,
+}
+
+/// Traces every program for the household `members` (as [`crate::Evaluation::of_household`]
+/// takes them) in `month`.
+pub fn household<'p>(
+    policy: &'p Policy,
+    month: minsheng_core::Month,
+    members: &[(
+        &minsheng_core::registry::Person,
+        &minsheng_core::registry::PersonFacts,
+    )],
+) -> HouseholdExplanation<'p> {
+    let mut evaluation = crate::Evaluation::of_household(policy, month, members, true);
+    let mut roots = Vec::new();
+    for id in policy.programs() {
+        let targets: Vec<Option<usize>> = match policy.variables[id].entity {
+            crate::Entity::Household => vec![None],
+            crate::Entity::Person => (0..members.len()).map(Some).collect(),
+        };
+        for t in targets {
+            let _ = evaluation.variable(id, t);
+            roots.push((id, t));
+        }
+    }
+    HouseholdExplanation {
+        evaluation,
+        roots,
+        names: members.iter().map(|(p, _)| p.name.clone()).collect(),
+    }
+}
+
+impl HouseholdExplanation<'_> {
+    /// One readable tree per program, in Chinese.
+    pub fn trees(&self) -> Vec<String> {
+        let policy = self.evaluation.policy;
+        self.roots
+            .iter()
+            .map(|&(id, member)| {
+                render(
+                    policy,
+                    &self.evaluation.computations,
+                    id,
+                    member,
+                    &self.names,
+                )
+            })
+            .collect()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        to_json(self.evaluation.policy, &self.evaluation.computations)
+    }
+}

@@ -1,6 +1,7 @@
 //! Staff, applications, cases, their history and objections.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_core::access::Scope;
 use minsheng_core::cases::{Case, Effect, Role, Staff, Stage, Transition};
 use minsheng_core::AreaCode;
 
@@ -293,17 +294,19 @@ impl Store {
         })
     }
 
-    /// Cases in an area (a code prefix), open ones first by deadline.
-    pub async fn cases_in(&self, area: &AreaCode, open_only: bool) -> Result<Vec<CaseRecord>> {
+    /// Cases within a scope (an area and below, or a resident's household), open ones first
+    /// by deadline.
+    pub async fn cases_within(&self, scope: &Scope, open_only: bool) -> Result<Vec<CaseRecord>> {
+        let (within, bound) = crate::access::scope_condition(scope, 1);
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id \
-             WHERE c.area_code LIKE $1 {} \
+             WHERE {within} {} \
              ORDER BY CASE WHEN c.stage = 'closed' THEN 1 ELSE 0 END, c.due_on IS NULL, c.due_on, c.id",
             if open_only { "AND c.stage <> 'closed'" } else { "" }
         );
         with_pool!(self, pool => {
             sqlx::query(&sql)
-                .bind(format!("{}%", area.scope_prefix()))
+                .bind(&bound)
                 .fetch_all(pool)
                 .await?
                 .iter()

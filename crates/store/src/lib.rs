@@ -8,6 +8,7 @@
 //! code is connection setup, the migration DDL (column types differ) and the bulk-load fast path
 //! (PostgreSQL `COPY`, SQLite multi-row inserts in one transaction).
 
+mod access;
 mod audit;
 mod bulk;
 mod calendar;
@@ -25,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
+pub use access::{AccountHolder, HouseholdHit, SessionRecord};
 pub use audit::{AuditCheck, AuditEntry, AuditProblem};
 pub use bulk::Loader;
 pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};

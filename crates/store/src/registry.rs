@@ -18,6 +18,7 @@ use sqlx::Row;
 
 use crate::bulk::{micros, version_cells, Cell, Tx, PERSON_VERSION};
 use crate::{on_tx, with_pool, Backend, Result, Store, StoreError};
+use minsheng_core::access::Scope;
 
 /// Both backends may bind at least this many parameters in one statement.
 const IN_LIST_CHUNK: usize = 500;
@@ -410,22 +411,39 @@ impl Store {
 
     /// The household file for a household code, or for the household of an ID number.
     pub async fn household_file(&self, key: &str) -> Result<HouseholdFile> {
+        self.find_household_file(key, None).await
+    }
+
+    /// [`Store::household_file`] for someone who may see only `scope`: a household outside it
+    /// is not found, exactly as one that does not exist.
+    pub async fn household_file_within(&self, key: &str, scope: &Scope) -> Result<HouseholdFile> {
+        self.find_household_file(key, Some(scope)).await
+    }
+
+    async fn find_household_file(&self, key: &str, scope: Option<&Scope>) -> Result<HouseholdFile> {
         let key = key.trim();
+        let (within, bound) = match scope.map(|s| crate::access::scope_condition(s, 2)) {
+            Some((sql, value)) => (format!("AND {sql}"), Some(value)),
+            // Every query binds the same parameters; without a scope the condition is void.
+            None => ("AND $2 IS NULL".to_string(), None),
+        };
         let household: Option<(i64, String, String)> = with_pool!(self, pool => {
             let by_code: Option<(i64, String, String)> =
-                sqlx::query_as("SELECT id, code, area_code FROM household WHERE code = $1")
+                sqlx::query_as(&format!("SELECT h.id, h.code, h.area_code FROM household h WHERE h.code = $1 {within}"))
                     .bind(key)
+                    .bind(bound.as_deref())
                     .fetch_optional(pool)
                     .await?;
             match by_code {
                 Some(h) => Some(h),
-                None => sqlx::query_as(
+                None => sqlx::query_as(&format!(
                     "SELECT h.id, h.code, h.area_code FROM person p \
                      JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL \
                      JOIN household h ON h.id = v.household_id \
-                     WHERE p.id_number = $1 ORDER BY v.valid_from DESC LIMIT 1",
-                )
+                     WHERE p.id_number = $1 {within} ORDER BY v.valid_from DESC LIMIT 1",
+                ))
                 .bind(key.to_ascii_uppercase())
+                .bind(bound.as_deref())
                 .fetch_optional(pool)
                 .await?,
             }

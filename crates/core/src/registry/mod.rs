@@ -6,6 +6,7 @@
 
 mod change;
 mod codes;
+pub mod describe;
 mod duplicates;
 mod facts;
 mod household;

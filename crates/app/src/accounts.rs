@@ -1,0 +1,183 @@
+//! Signing in: accounts with argon2 password hashes, sessions and API tokens.
+//!
+//! Tokens are 256 random bits from the operating system, handed to the client once and stored
+//! only as their SHA-256. Every sign-in, failed sign-in and sign-out is in the audit log.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Duration;
+use minsheng_core::access::Account;
+use minsheng_store::{AccountHolder, SessionRecord, Store, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::Clock;
+
+/// How long a session lasts: a working day and a bit.
+pub const SESSION_HOURS: i64 = 10;
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Deliberately the same for an unknown login and a wrong password.
+    #[error("the login or the password is wrong")]
+    WrongCredentials,
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A new session: the token goes into the cookie, the CSRF token into every form.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub account: Account,
+}
+
+/// 256 random bits from the operating system, as hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::Invalid {
+            field: "password".into(),
+            reason: format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+        });
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Invalid {
+            field: "password".into(),
+            reason: e.to_string(),
+        })
+}
+
+pub async fn add_account(
+    store: &Store,
+    login: &str,
+    password: &str,
+    holder: &AccountHolder,
+    by: &str,
+    clock: Clock,
+) -> Result<(), AccountError> {
+    let hash = hash_password(password)?;
+    store
+        .add_account(login, &hash, holder, by, clock.now)
+        .await?;
+    store.audit(by, "add_account", login, "", clock.now).await?;
+    Ok(())
+}
+
+/// Checks a login and password and opens a session.
+pub async fn sign_in(
+    store: &Store,
+    login: &str,
+    password: &str,
+    clock: Clock,
+) -> Result<NewSession, AccountError> {
+    let Some((hash, account)) = store.account(login).await? else {
+        store
+            .audit(login, "sign_in_failed", login, "unknown login", clock.now)
+            .await?;
+        return Err(AccountError::WrongCredentials);
+    };
+    let matches = PasswordHash::new(&hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false);
+    if !matches {
+        store
+            .audit(login, "sign_in_failed", login, "wrong password", clock.now)
+            .await?;
+        return Err(AccountError::WrongCredentials);
+    }
+    let token = random_token();
+    let csrf_token = random_token();
+    store
+        .add_session(
+            &digest(&token),
+            login,
+            &csrf_token,
+            clock.now,
+            clock.now + Duration::hours(SESSION_HOURS),
+        )
+        .await?;
+    store
+        .audit(account.name(), "sign_in", login, "", clock.now)
+        .await?;
+    Ok(NewSession {
+        token,
+        csrf_token,
+        account,
+    })
+}
+
+/// The session a cookie's token opens, if any and not expired.
+pub async fn session(
+    store: &Store,
+    token: &str,
+    clock: Clock,
+) -> Result<Option<SessionRecord>, StoreError> {
+    store.session(&digest(token), clock.now).await
+}
+
+pub async fn sign_out(store: &Store, token: &str, clock: Clock) -> Result<(), StoreError> {
+    if let Some(s) = store.session(&digest(token), clock.now).await? {
+        store.end_session(&digest(token)).await?;
+        store
+            .audit(s.account.name(), "sign_out", &s.login, "", clock.now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A new API token for a login's account; shown once, stored as its digest.
+pub async fn add_api_token(
+    store: &Store,
+    login: &str,
+    label: &str,
+    by: &str,
+    clock: Clock,
+) -> Result<String, AccountError> {
+    if store.account(login).await?.is_none() {
+        return Err(AccountError::Invalid {
+            field: "login".into(),
+            reason: format!("no account {login}"),
+        });
+    }
+    let token = random_token();
+    store
+        .add_api_token(&digest(&token), login, label, clock.now)
+        .await?;
+    store
+        .audit(by, "add_api_token", login, label, clock.now)
+        .await?;
+    Ok(token)
+}
+
+/// The login and account a bearer token acts for.
+pub async fn api_account(
+    store: &Store,
+    token: &str,
+) -> Result<Option<(String, Account)>, StoreError> {
+    store.api_token(&digest(token)).await
+}

@@ -1,0 +1,119 @@
+//! `minsheng serve`, `minsheng account` and `minsheng token`, and the demo's accounts.
+
+use std::net::SocketAddr;
+
+use anyhow::{bail, Result};
+use clap::Subcommand;
+use minsheng_app::accounts;
+use minsheng_app::Clock;
+use minsheng_core::cases::Staff;
+use minsheng_core::IdNumber;
+use minsheng_store::{AccountHolder, Store};
+
+/// Every demo account's password (the README lists the accounts).
+pub const DEMO_PASSWORD: &str = "minsheng-demo";
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// A sign-in for a member of staff (login: their name) or a resident (login: their ID
+    /// number). The password is read from MINSHENG_PASSWORD or the first line of stdin.
+    Add {
+        /// A staff member's name (`staff add`) …
+        #[arg(
+            long,
+            conflicts_with = "resident",
+            required_unless_present = "resident"
+        )]
+        staff: Option<String>,
+        /// … or a resident's ID number.
+        #[arg(long)]
+        resident: Option<String>,
+    },
+    /// A token for a system-to-system client: `Authorization: Bearer <token>`, with the
+    /// rights and area of the account it is issued for. Printed once.
+    Token {
+        login: String,
+        #[arg(long)]
+        label: String,
+    },
+}
+
+fn password() -> Result<String> {
+    if let Ok(p) = std::env::var("MINSHENG_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub async fn account(
+    store: &Store,
+    command: AccountCommand,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
+    match command {
+        AccountCommand::Add { staff, resident } => {
+            let (login, holder) = match (staff, resident) {
+                (Some(name), _) => (name.clone(), AccountHolder::Staff(name)),
+                (None, Some(id)) => {
+                    let id = IdNumber::parse(&id).map_err(|e| anyhow::anyhow!("resident: {e}"))?;
+                    (id.as_str().to_string(), AccountHolder::Resident(id))
+                }
+                (None, None) => bail!("give --staff NAME or --resident ID_NUMBER"),
+            };
+            accounts::add_account(store, &login, &password()?, &holder, actor, clock).await?;
+            println!("Account {login} added.");
+        }
+        AccountCommand::Token { login, label } => {
+            let token = accounts::add_api_token(store, &login, &label, actor, clock).await?;
+            println!("{token}");
+            eprintln!("(shown once; send it as `Authorization: Bearer <token>`)");
+        }
+    }
+    Ok(())
+}
+
+/// Accounts for the demo staff and for the head of the demo household, created once.
+pub async fn demo_accounts(
+    store: &Store,
+    staff: &[Staff],
+    resident: &IdNumber,
+    actor: &str,
+    clock: Clock,
+) -> Result<Vec<(String, String)>> {
+    let mut holders: Vec<(String, String, AccountHolder)> = staff
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.role.label().to_string(),
+                AccountHolder::Staff(s.name.clone()),
+            )
+        })
+        .collect();
+    holders.push((
+        resident.as_str().to_string(),
+        "居民".into(),
+        AccountHolder::Resident(resident.clone()),
+    ));
+    let mut out = Vec::new();
+    for (login, label, holder) in holders {
+        if store.account(&login).await?.is_none() {
+            accounts::add_account(store, &login, DEMO_PASSWORD, &holder, actor, clock).await?;
+        }
+        out.push((login, label));
+    }
+    Ok(out)
+}
+
+pub async fn serve(
+    store: Store,
+    policy: minsheng_policy::Policy,
+    listen: SocketAddr,
+) -> Result<()> {
+    let web = minsheng_web::Web::new(store, policy, !listen.ip().is_loopback());
+    println!("Serving on http://{listen}/ (Ctrl-C stops). The API's document: http://{listen}/api/v1/openapi.json");
+    minsheng_web::serve(web, listen).await
+}

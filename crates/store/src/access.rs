@@ -1,0 +1,297 @@
+//! Accounts, sessions and API tokens of the web service, and the area scope that every query
+//! made for someone carries in its `WHERE` clause.
+
+use chrono::{DateTime, Utc};
+use minsheng_core::access::{Account, Scope};
+use minsheng_core::cases::Staff;
+use minsheng_core::IdNumber;
+use sqlx::Row;
+
+use crate::bulk::micros;
+use crate::registry::{corrupt, Columns};
+use crate::{with_pool, Result, Store, StoreError};
+
+/// The SQL condition that household `h` lies within `scope`, with parameter `$n` and the
+/// value to bind to it.
+pub(crate) fn scope_condition(scope: &Scope, n: usize) -> (String, String) {
+    match scope {
+        Scope::Area(area) => (
+            format!("h.area_code LIKE ${n}"),
+            format!("{}%", area.scope_prefix()),
+        ),
+        Scope::Resident(id) => (
+            format!(
+                "h.id IN (SELECT rv.household_id FROM person rp \
+                 JOIN person_version rv ON rv.person_id = rp.id \
+                 AND rv.superseded_at IS NULL AND rv.valid_to IS NULL \
+                 WHERE rp.id_number = ${n})"
+            ),
+            id.as_str().to_string(),
+        ),
+    }
+}
+
+/// Who an account belongs to, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountHolder {
+    Staff(String),
+    Resident(IdNumber),
+}
+
+/// A household found by a registry search, with the member that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdHit {
+    pub household: String,
+    pub area: String,
+    pub name: String,
+    pub id_number: IdNumber,
+}
+
+/// A signed-in session, as found by its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub login: String,
+    pub account: Account,
+    pub csrf_token: String,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.login, a.staff_name, a.id_number, s.role, s.area_code, \
+    (SELECT p.name FROM person p WHERE p.id_number = a.id_number) AS resident_name";
+
+fn decode_account(r: &impl Columns) -> Result<Account> {
+    if let Some(name) = r.opt_text("staff_name")? {
+        let role =
+            minsheng_core::cases::Role::parse(&r.text("role")?).map_err(|e| corrupt("role", e))?;
+        let area = minsheng_core::AreaCode::parse(&r.text("area_code")?)
+            .map_err(|e| corrupt("area_code", e))?;
+        return Ok(Account::Staff(Staff { name, role, area }));
+    }
+    let id = r
+        .opt_text("id_number")?
+        .ok_or_else(|| corrupt("account", "neither staff nor resident"))?;
+    let id_number = IdNumber::parse(&id).map_err(|e| corrupt("id_number", e))?;
+    let name = r
+        .opt_text("resident_name")?
+        .unwrap_or_else(|| id_number.masked());
+    Ok(Account::Resident { id_number, name })
+}
+
+impl Store {
+    /// Creates an account; the login must be new, a staff member must be on the staff, a
+    /// resident must be in the registry.
+    pub async fn add_account(
+        &self,
+        login: &str,
+        password_hash: &str,
+        holder: &AccountHolder,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let invalid = |field: &str, reason: String| StoreError::Invalid {
+            field: field.into(),
+            reason,
+        };
+        if login.trim().is_empty() || login.trim() != login {
+            return Err(invalid(
+                "login",
+                "must be non-empty, without surrounding spaces".into(),
+            ));
+        }
+        let (staff_name, id_number) = match holder {
+            AccountHolder::Staff(name) => {
+                if self.staff(name).await?.is_none() {
+                    return Err(invalid("staff", format!("{name} is not on the staff")));
+                }
+                (Some(name.as_str()), None)
+            }
+            AccountHolder::Resident(id) => {
+                if self.registered_id_numbers(&[id.as_str()]).await?.is_empty() {
+                    return Err(invalid("id_number", format!("{id} is not in the registry")));
+                }
+                (None, Some(id.as_str()))
+            }
+        };
+        with_pool!(self, pool => {
+            let known: Option<String> = sqlx::query_scalar("SELECT login FROM account WHERE login = $1")
+                .bind(login)
+                .fetch_optional(pool)
+                .await?;
+            if known.is_some() {
+                return Err(invalid("login", format!("{login} already has an account")));
+            }
+            sqlx::query(
+                "INSERT INTO account (login, password_hash, staff_name, id_number, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(login)
+            .bind(password_hash)
+            .bind(staff_name)
+            .bind(id_number)
+            .bind(micros(at))
+            .bind(by)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// An account's password hash and holder, by login.
+    pub async fn account(&self, login: &str) -> Result<Option<(String, Account)>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, a.password_hash FROM account a \
+             LEFT JOIN staff s ON s.name = a.staff_name WHERE a.login = $1"
+        );
+        with_pool!(self, pool => {
+            match sqlx::query(&sql).bind(login).fetch_optional(pool).await? {
+                Some(r) => Ok(Some((r.text("password_hash")?, decode_account(&r)?))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    pub async fn add_session(
+        &self,
+        token_sha256: &str,
+        login: &str,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        with_pool!(self, pool => {
+            // Expired sessions go when someone signs in: the table stays the size of the day.
+            sqlx::query("DELETE FROM web_session WHERE expires_at < $1")
+                .bind(micros(at))
+                .execute(pool)
+                .await?;
+            sqlx::query(
+                "INSERT INTO web_session (token_sha256, login, csrf_token, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_sha256)
+            .bind(login)
+            .bind(csrf_token)
+            .bind(micros(at))
+            .bind(micros(expires))
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The session of a token, if it has not expired at `now`.
+    pub async fn session(
+        &self,
+        token_sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, w.csrf_token FROM web_session w \
+             JOIN account a ON a.login = w.login LEFT JOIN staff s ON s.name = a.staff_name \
+             WHERE w.token_sha256 = $1 AND w.expires_at > $2"
+        );
+        with_pool!(self, pool => {
+            match sqlx::query(&sql).bind(token_sha256).bind(micros(now)).fetch_optional(pool).await? {
+                Some(r) => Ok(Some(SessionRecord {
+                    login: r.text("login")?,
+                    account: decode_account(&r)?,
+                    csrf_token: r.text("csrf_token")?,
+                })),
+                None => Ok(None),
+            }
+        })
+    }
+
+    pub async fn end_session(&self, token_sha256: &str) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM web_session WHERE token_sha256 = $1")
+                .bind(token_sha256)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn add_api_token(
+        &self,
+        token_sha256: &str,
+        login: &str,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO api_token (token_sha256, login, label, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(token_sha256)
+                .bind(login)
+                .bind(label)
+                .bind(micros(at))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The account an API token acts for.
+    pub async fn api_token(&self, token_sha256: &str) -> Result<Option<(String, Account)>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM api_token t JOIN account a ON a.login = t.login \
+             LEFT JOIN staff s ON s.name = a.staff_name WHERE t.token_sha256 = $1"
+        );
+        with_pool!(self, pool => {
+            match sqlx::query(&sql).bind(token_sha256).fetch_optional(pool).await? {
+                Some(r) => Ok(Some((r.text("login")?, decode_account(&r)?))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Households within `scope` that match `query` exactly — a household code, a member's ID
+    /// number or a member's name — one row per matching member, a page at a time, with the
+    /// number of rows on all pages.
+    pub async fn search_households(
+        &self,
+        query: &str,
+        scope: &Scope,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<HouseholdHit>, u64)> {
+        let query = query.trim();
+        let (within, bound) = scope_condition(scope, 3);
+        let from = format!(
+            "FROM person p \
+             JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
+             JOIN household h ON h.id = v.household_id \
+             WHERE (p.name = $1 OR p.id_number = $2 OR h.code = $1) AND {within}"
+        );
+        let list = format!(
+            "SELECT h.code, h.area_code, p.name, p.id_number {from} \
+             ORDER BY h.code, p.id_number LIMIT {limit} OFFSET {offset}"
+        );
+        let count = format!("SELECT COUNT(*) {from}");
+        with_pool!(self, pool => {
+            let total: i64 = sqlx::query_scalar(&count)
+                .bind(query)
+                .bind(query.to_ascii_uppercase())
+                .bind(&bound)
+                .fetch_one(pool)
+                .await?;
+            let hits = sqlx::query(&list)
+                .bind(query)
+                .bind(query.to_ascii_uppercase())
+                .bind(&bound)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(HouseholdHit {
+                        household: r.try_get("code")?,
+                        area: r.try_get("area_code")?,
+                        name: r.try_get("name")?,
+                        id_number: IdNumber::parse(&r.text("id_number")?)
+                            .map_err(|e| corrupt("id_number", e))?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((hits, u64::try_from(total).unwrap_or(0)))
+        })
+    }
+}

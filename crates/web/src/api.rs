@@ -1,0 +1,211 @@
+//! The JSON API under `/api/v1`: everything is documented in the OpenAPI document the same
+//! routes produce (`utoipa-axum` registers a handler and its documentation together).
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use minsheng_app::Clock;
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ErrorBody, WebError};
+use crate::queries;
+use crate::session::Signed;
+use crate::view::{CaseList, ExplanationView, HouseholdView, Me, SearchPage};
+use crate::Web;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Minsheng API",
+        description = "The registry (一人一档), cases and policy explanations of Minsheng. \
+            Sign in through `/login` (session cookie) or send `Authorization: Bearer <token>` \
+            (`minsheng token add`). Every list and search contains only what the account's area \
+            (or, for a resident, their household) allows.",
+        license(name = "Apache-2.0")
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+struct Security;
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::session::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<Web> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me))
+        .routes(routes!(search_households))
+        .routes(routes!(household))
+        .routes(routes!(explain))
+        .routes(routes!(cases))
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, description = "not signed in", body = ErrorBody),
+    ))]
+async fn me(who: Signed) -> Json<Me> {
+    Json(Me::of(&who.login, &who.account))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// A household code, a member's ID number or a member's name (exact).
+    q: Option<String>,
+    /// From 1.
+    page: Option<String>,
+    /// 1 to 100; 20 if not given.
+    per_page: Option<String>,
+}
+
+/// Households within the account's area that match a name, an ID number or a household code.
+#[utoipa::path(get, path = "/api/v1/households", tag = "registry",
+    params(SearchQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = SearchPage),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "bad query; `field` names it", body = ErrorBody),
+    ))]
+async fn search_households(
+    State(web): State<Web>,
+    who: Signed,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<SearchPage>, WebError> {
+    let (page, per_page) = queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
+    Ok(Json(
+        queries::search(&web, &who, q.q.as_deref().unwrap_or(""), page, per_page).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HouseholdQuery {
+    /// The day the facts are shown for (YYYY-MM-DD); today if not given.
+    on: Option<String>,
+    /// `true` shows full ID numbers; the audit log records it.
+    reveal: Option<String>,
+}
+
+/// One household's file: members as of a day, and every version of their facts.
+#[utoipa::path(get, path = "/api/v1/households/{key}", tag = "registry",
+    params(("key" = String, Path, description = "household code or a member's ID number"), HouseholdQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = HouseholdView),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "no such household within the account's area", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn household(
+    State(web): State<Web>,
+    who: Signed,
+    Path(key): Path<String>,
+    Query(q): Query<HouseholdQuery>,
+) -> Result<Json<HouseholdView>, WebError> {
+    let clock = Clock::system();
+    let on = queries::parse_day(q.on.as_deref(), clock)?;
+    let reveal = match q.reveal.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(WebError::invalid(
+                "reveal",
+                format!("'{other}' is not true or false"),
+            ))
+        }
+    };
+    Ok(Json(
+        queries::household(&web, &who, &key, on, reveal, clock).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthQuery {
+    /// YYYY-MM; the current month if not given.
+    month: Option<String>,
+}
+
+/// Why a household gets what it gets in a month: every program, every condition, every
+/// parameter with its value, effective date and legal reference.
+#[utoipa::path(get, path = "/api/v1/households/{key}/explain", tag = "policy",
+    params(("key" = String, Path, description = "household code or a member's ID number"), MonthQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = ExplanationView),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn explain(
+    State(web): State<Web>,
+    who: Signed,
+    Path(key): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<ExplanationView>, WebError> {
+    let clock = Clock::system();
+    let month = queries::parse_month(q.month.as_deref(), clock)?;
+    Ok(Json(
+        queries::explain(&web, &who, &key, month, clock).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CasesQuery {
+    /// `true` (the default) lists open cases only.
+    open: Option<String>,
+}
+
+/// Cases within the account's area (a resident: their household's), overdue first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
+    params(CasesQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = CaseList),
+        (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn cases(
+    State(web): State<Web>,
+    who: Signed,
+    Query(q): Query<CasesQuery>,
+) -> Result<Json<CaseList>, WebError> {
+    let open_only = match q.open.as_deref().map(str::trim) {
+        None | Some("") | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(WebError::invalid(
+                "open",
+                format!("'{other}' is not true or false"),
+            ))
+        }
+    };
+    Ok(Json(
+        queries::cases(&web, &who.account.scope(), open_only, Clock::system()).await?,
+    ))
+}

@@ -1,0 +1,121 @@
+//! Minsheng's web service: pages for staff and residents and the JSON API, over the use cases
+//! of `minsheng-app`.
+//!
+//! Architecture invariant: only this crate knows HTTP (axum, cookies, HTML). It holds no
+//! business rule: who may see what is decided by the account's [`Scope`] inside the store's
+//! queries, and every answer comes from `minsheng-app`, the store or the policy engine.
+//!
+//! [`Scope`]: minsheng_core::access::Scope
+
+mod api;
+mod error;
+mod pages;
+mod queries;
+mod session;
+mod view;
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use minsheng_policy::Policy;
+use minsheng_store::Store;
+
+pub use api::ApiDoc;
+pub use error::{ErrorBody, WebError};
+pub use session::Throttle;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct Web(Arc<Shared>);
+
+pub struct Shared {
+    pub store: Store,
+    pub policy: Policy,
+    pub throttle: Throttle,
+    /// Cookies only over HTTPS: on unless the service listens on loopback only.
+    pub secure_cookies: bool,
+}
+
+impl Deref for Web {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl Web {
+    pub fn new(store: Store, policy: Policy, secure_cookies: bool) -> Web {
+        Web(Arc::new(Shared {
+            store,
+            policy,
+            throttle: Throttle::default(),
+            secure_cookies,
+        }))
+    }
+}
+
+/// Every route, and the OpenAPI document of the API routes.
+pub fn router(web: Web) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi_json = serde_json::to_string(&openapi).unwrap_or_default();
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/search", get(pages::search))
+        .route("/households/{key}", get(pages::household))
+        .route("/households/{key}/reveal", post(pages::reveal))
+        .route("/households/{key}/explain", get(pages::explain))
+        .route("/static/minsheng.css", get(pages::stylesheet))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    openapi_json,
+                )
+            }),
+        )
+        .merge(api)
+        .fallback(|| async { WebError::NotFound("no such page or endpoint".into()) })
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(web)
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
+pub async fn serve(web: Web, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    axum::serve(listener, router(web))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

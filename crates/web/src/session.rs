@@ -1,0 +1,158 @@
+//! Who is asking: the session cookie (pages and the API from a browser) or a bearer token
+//! (system-to-system clients), checked on every request; CSRF tokens on every form; and a
+//! brake on guessing passwords.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use minsheng_app::Clock;
+use minsheng_core::access::Account;
+
+use crate::error::{PageError, WebError};
+use crate::Web;
+
+pub const SESSION_COOKIE: &str = "minsheng_session";
+/// The double-submit token of the sign-in form, before there is a session to hold one.
+pub const LOGIN_CSRF_COOKIE: &str = "minsheng_login_csrf";
+
+/// The signed-in account of a request.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub login: String,
+    pub account: Account,
+    /// The session's CSRF token; `None` for a bearer token, which no other site can send.
+    pub csrf_token: Option<String>,
+}
+
+impl Signed {
+    /// Accepts a form only with the session's own CSRF token.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
+        match &self.csrf_token {
+            Some(token) if constant_time_eq(token.as_bytes(), sent.as_bytes()) => Ok(()),
+            Some(_) => Err(WebError::CsrfRejected),
+            None => Ok(()),
+        }
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.csrf_token.as_deref().unwrap_or("")
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn signed(parts: &mut Parts, web: &Web) -> Result<Signed, WebError> {
+    let clock = Clock::system();
+    if let Some(auth) = parts.headers.get(AUTHORIZATION) {
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(WebError::NotSignedIn)?;
+        let (login, account) = minsheng_app::accounts::api_account(&web.store, token.trim())
+            .await?
+            .ok_or(WebError::NotSignedIn)?;
+        return Ok(Signed {
+            login,
+            account,
+            csrf_token: None,
+        });
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    let token = jar.get(SESSION_COOKIE).ok_or(WebError::NotSignedIn)?;
+    let session = minsheng_app::accounts::session(&web.store, token.value(), clock)
+        .await?
+        .ok_or(WebError::NotSignedIn)?;
+    Ok(Signed {
+        login: session.login,
+        account: session.account,
+        csrf_token: Some(session.csrf_token),
+    })
+}
+
+impl FromRequestParts<Web> for Signed {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        signed(parts, web).await
+    }
+}
+
+/// [`Signed`] for a page: without a session, the sign-in page.
+#[derive(Debug, Clone)]
+pub struct OnPage(pub Signed);
+
+impl FromRequestParts<Web> for OnPage {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        Ok(OnPage(signed(parts, web).await?))
+    }
+}
+
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .build()
+}
+
+pub fn login_csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((LOGIN_CSRF_COOKIE, token))
+        .path("/login")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .build()
+}
+
+/// Failed sign-ins per login: after [`Throttle::MAX_FAILURES`] within the window, that login
+/// is refused until the window has passed, whatever the password.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Throttle {
+    pub const MAX_FAILURES: u32 = 5;
+    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    pub fn check(&self, login: &str) -> Result<(), WebError> {
+        let Ok(failures) = self.failures.lock() else {
+            return Ok(());
+        };
+        match failures.get(login) {
+            Some((n, since)) if *n >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW => {
+                Err(WebError::Throttled {
+                    retry_after_secs: (Self::WINDOW - since.elapsed()).as_secs() + 1,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, login: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            let entry = failures
+                .entry(login.to_string())
+                .or_insert((0, Instant::now()));
+            if entry.1.elapsed() >= Self::WINDOW {
+                *entry = (0, Instant::now());
+            }
+            entry.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, login: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(login);
+        }
+    }
+}
