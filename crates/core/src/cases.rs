@@ -240,6 +240,43 @@ impl Action {
             Action::Withdraw { .. } => &[Stage::Accepted, Stage::Surveyed, Stage::Posted],
         }
     }
+
+    /// The actions someone in `role` may take on a case in `stage` (by [`Action::name`]): what
+    /// a case page offers. Whether one succeeds still depends on the area, the day and the
+    /// objections, which [`Case::transition`] checks.
+    pub fn offered(stage: Stage, role: Role) -> Vec<&'static str> {
+        let text = String::new;
+        let every = [
+            Action::Survey {
+                surveyors: Vec::new(),
+                report: text(),
+            },
+            Action::Review {
+                pass: true,
+                reason: text(),
+            },
+            Action::Object {
+                by: text(),
+                text: text(),
+            },
+            Action::Resolve {
+                objection: 0,
+                upheld: false,
+                reason: text(),
+            },
+            Action::Decide {
+                approve: true,
+                reason: text(),
+            },
+            Action::Notify { text: text() },
+            Action::Withdraw { reason: text() },
+        ];
+        every
+            .iter()
+            .filter(|a| a.roles().contains(&role) && a.stages().contains(&stage))
+            .map(Action::name)
+            .collect()
+    }
 }
 
 /// What follows from an action, beyond the new stage.
@@ -621,6 +658,26 @@ mod tests {
 
     fn field(r: Result<Transition, FieldError>) -> String {
         r.err().map(|e| e.field).unwrap_or_default()
+    }
+
+    #[test]
+    fn each_stage_offers_each_role_its_own_steps() {
+        assert_eq!(
+            Action::offered(Stage::Accepted, Role::Community),
+            ["survey", "withdraw"]
+        );
+        assert_eq!(
+            Action::offered(Stage::Surveyed, Role::Street),
+            ["review", "withdraw"]
+        );
+        assert_eq!(
+            Action::offered(Stage::Posted, Role::Street),
+            ["object", "resolve", "withdraw"]
+        );
+        assert_eq!(Action::offered(Stage::Posted, Role::District), ["decide"]);
+        assert_eq!(Action::offered(Stage::Approved, Role::District), ["notify"]);
+        assert!(Action::offered(Stage::Posted, Role::Auditor).is_empty());
+        assert!(Action::offered(Stage::Closed, Role::Street).is_empty());
     }
 
     #[test]

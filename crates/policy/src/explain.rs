@@ -317,6 +317,24 @@ impl HouseholdExplanation<'_> {
             .collect()
     }
 
+    /// The trees of one program's variable (each member's, for a person's program).
+    pub fn trees_of(&self, id: VarId) -> Vec<String> {
+        let policy = self.evaluation.policy;
+        self.roots
+            .iter()
+            .filter(|(root, _)| *root == id)
+            .map(|&(root, member)| {
+                render(
+                    policy,
+                    &self.evaluation.computations,
+                    root,
+                    member,
+                    &self.names,
+                )
+            })
+            .collect()
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         to_json(self.evaluation.policy, &self.evaluation.computations)
     }

@@ -243,11 +243,34 @@ impl Store {
 
     /// A case with its history and objections.
     pub async fn case(&self, id: i64) -> Result<(CaseRecord, Vec<CaseEvent>, Vec<Objection>)> {
+        self.find_case(id, None).await
+    }
+
+    /// [`Store::case`] for someone who may see only `scope`: a case outside it is not found.
+    pub async fn case_within(
+        &self,
+        id: i64,
+        scope: &Scope,
+    ) -> Result<(CaseRecord, Vec<CaseEvent>, Vec<Objection>)> {
+        self.find_case(id, Some(scope)).await
+    }
+
+    async fn find_case(
+        &self,
+        id: i64,
+        scope: Option<&Scope>,
+    ) -> Result<(CaseRecord, Vec<CaseEvent>, Vec<Objection>)> {
+        let (within, bound) = match scope.map(|s| crate::access::scope_condition(s, 2)) {
+            Some((sql, value)) => (sql, Some(value)),
+            None => ("$2 IS NULL".to_string(), None),
+        };
         with_pool!(self, pool => {
             let row = sqlx::query(&format!(
-                "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id WHERE c.id = $1"
+                "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id \
+                 WHERE c.id = $1 AND {within}"
             ))
             .bind(id)
+            .bind(bound.as_deref())
             .fetch_optional(pool)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;

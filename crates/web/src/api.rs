@@ -1,18 +1,22 @@
 //! The JSON API under `/api/v1`: everything is documented in the OpenAPI document the same
 //! routes produce (`utoipa-axum` registers a handler and its documentation together).
 
-use axum::extract::{Path, Query, State};
-use axum::Json;
-use minsheng_app::Clock;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json as JsonResponse;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ErrorBody, WebError};
+use crate::extract::{Json, Path, Query};
 use crate::queries;
 use crate::session::Signed;
-use crate::view::{CaseList, ExplanationView, HouseholdView, Me, SearchPage};
+use crate::view::{
+    ApplicationInput, CaseDetail, CaseList, ExplanationView, HouseholdView, Me, SearchPage,
+    StepInput, SubmittedView,
+};
 use crate::Web;
 
 #[derive(OpenApi)]
@@ -57,6 +61,90 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(household))
         .routes(routes!(explain))
         .routes(routes!(cases))
+        .routes(routes!(case))
+        .routes(routes!(step))
+        .routes(routes!(apply))
+}
+
+/// A browser's session must send its CSRF token with every change (header `X-CSRF-Token`
+/// or the body's `csrf`); a bearer token needs none.
+fn check_csrf(who: &Signed, headers: &HeaderMap, body: Option<&str>) -> Result<(), WebError> {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .or(body)
+        .unwrap_or("");
+    who.check_csrf(sent)
+}
+
+/// A case with its history, objections and the steps the account may take now.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
+    params(("id" = i64, Path, description = "case number")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = CaseDetail),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "no such case within the account's area", body = ErrorBody),
+    ))]
+async fn case(
+    State(web): State<Web>,
+    who: Signed,
+    Path(id): Path<i64>,
+) -> Result<JsonResponse<CaseDetail>, WebError> {
+    Ok(JsonResponse(
+        queries::case(&web, &who, id, web.clock()).await?,
+    ))
+}
+
+/// Takes a step of the MCA procedure: the procedure, the role, the area, the day and the
+/// objections decide whether it is allowed.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases",
+    params(("id" = i64, Path, description = "case number")),
+    request_body = StepInput,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "the case after the step", body = CaseDetail),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "a resident, or a session without its CSRF token", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "the step is not allowed now; `field` and `message` say why", body = ErrorBody),
+    ))]
+async fn step(
+    State(web): State<Web>,
+    who: Signed,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Json(input): Json<StepInput>,
+) -> Result<JsonResponse<CaseDetail>, WebError> {
+    check_csrf(&who, &headers, input.csrf.as_deref())?;
+    Ok(JsonResponse(
+        queries::step(&web, &who, id, &input, web.clock()).await?,
+    ))
+}
+
+/// A one-thing application (一件事): one household, several programs, one case each. The
+/// answer says what the rules give the household now for each program, and why.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "cases",
+    request_body = ApplicationInput,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, body = SubmittedView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "no such household within the account's area", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn apply(
+    State(web): State<Web>,
+    who: Signed,
+    headers: HeaderMap,
+    Json(input): Json<ApplicationInput>,
+) -> Result<(StatusCode, JsonResponse<SubmittedView>), WebError> {
+    check_csrf(&who, &headers, input.csrf.as_deref())?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(queries::apply(&web, &who, &input, web.clock()).await?),
+    ))
 }
 
 /// The signed-in account.
@@ -66,8 +154,8 @@ pub fn router() -> OpenApiRouter<Web> {
         (status = 200, body = Me),
         (status = 401, description = "not signed in", body = ErrorBody),
     ))]
-async fn me(who: Signed) -> Json<Me> {
-    Json(Me::of(&who.login, &who.account))
+async fn me(who: Signed) -> JsonResponse<Me> {
+    JsonResponse(Me::of(&who.login, &who.account))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -94,9 +182,9 @@ async fn search_households(
     State(web): State<Web>,
     who: Signed,
     Query(q): Query<SearchQuery>,
-) -> Result<Json<SearchPage>, WebError> {
+) -> Result<JsonResponse<SearchPage>, WebError> {
     let (page, per_page) = queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
-    Ok(Json(
+    Ok(JsonResponse(
         queries::search(&web, &who, q.q.as_deref().unwrap_or(""), page, per_page).await?,
     ))
 }
@@ -125,8 +213,8 @@ async fn household(
     who: Signed,
     Path(key): Path<String>,
     Query(q): Query<HouseholdQuery>,
-) -> Result<Json<HouseholdView>, WebError> {
-    let clock = Clock::system();
+) -> Result<JsonResponse<HouseholdView>, WebError> {
+    let clock = web.clock();
     let on = queries::parse_day(q.on.as_deref(), clock)?;
     let reveal = match q.reveal.as_deref().map(str::trim) {
         None | Some("") | Some("false") => false,
@@ -138,7 +226,7 @@ async fn household(
             ))
         }
     };
-    Ok(Json(
+    Ok(JsonResponse(
         queries::household(&web, &who, &key, on, reveal, clock).await?,
     ))
 }
@@ -166,11 +254,11 @@ async fn explain(
     who: Signed,
     Path(key): Path<String>,
     Query(q): Query<MonthQuery>,
-) -> Result<Json<ExplanationView>, WebError> {
-    let clock = Clock::system();
+) -> Result<JsonResponse<ExplanationView>, WebError> {
+    let clock = web.clock();
     let month = queries::parse_month(q.month.as_deref(), clock)?;
-    Ok(Json(
-        queries::explain(&web, &who, &key, month, clock).await?,
+    Ok(JsonResponse(
+        queries::explain(&web, &who, &key, month, None, clock).await?,
     ))
 }
 
@@ -194,7 +282,7 @@ async fn cases(
     State(web): State<Web>,
     who: Signed,
     Query(q): Query<CasesQuery>,
-) -> Result<Json<CaseList>, WebError> {
+) -> Result<JsonResponse<CaseList>, WebError> {
     let open_only = match q.open.as_deref().map(str::trim) {
         None | Some("") | Some("true") => true,
         Some("false") => false,
@@ -205,7 +293,7 @@ async fn cases(
             ))
         }
     };
-    Ok(Json(
-        queries::cases(&web, &who.account.scope(), open_only, Clock::system()).await?,
+    Ok(JsonResponse(
+        queries::cases(&web, &who.account.scope(), open_only, web.clock()).await?,
     ))
 }

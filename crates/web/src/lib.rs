@@ -9,6 +9,7 @@
 
 mod api;
 mod error;
+mod extract;
 mod pages;
 mod queries;
 mod session;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
+use minsheng_app::Clock;
 use minsheng_policy::Policy;
 use minsheng_store::Store;
 
@@ -37,6 +39,8 @@ pub struct Shared {
     pub throttle: Throttle,
     /// Cookies only over HTTPS: on unless the service listens on loopback only.
     pub secure_cookies: bool,
+    /// "Now" for each request: the system clock, or a test's.
+    clock: Box<dyn Fn() -> Clock + Send + Sync>,
 }
 
 impl Deref for Web {
@@ -48,12 +52,35 @@ impl Deref for Web {
 
 impl Web {
     pub fn new(store: Store, policy: Policy, secure_cookies: bool) -> Web {
+        Web::build(store, policy, secure_cookies, Box::new(Clock::system))
+    }
+
+    /// The same service with another clock (tests walk a case through its deadlines).
+    pub fn with_clock(
+        store: Store,
+        policy: Policy,
+        clock: impl Fn() -> Clock + Send + Sync + 'static,
+    ) -> Web {
+        Web::build(store, policy, false, Box::new(clock))
+    }
+
+    fn build(
+        store: Store,
+        policy: Policy,
+        secure_cookies: bool,
+        clock: Box<dyn Fn() -> Clock + Send + Sync>,
+    ) -> Web {
         Web(Arc::new(Shared {
             store,
             policy,
             throttle: Throttle::default(),
             secure_cookies,
+            clock,
         }))
+    }
+
+    pub fn clock(&self) -> Clock {
+        (self.clock)()
     }
 }
 
@@ -69,6 +96,12 @@ pub fn router(web: Web) -> Router {
         .route("/households/{key}", get(pages::household))
         .route("/households/{key}/reveal", post(pages::reveal))
         .route("/households/{key}/explain", get(pages::explain))
+        .route(
+            "/households/{key}/apply",
+            get(pages::apply_form).post(pages::apply),
+        )
+        .route("/cases/{id}", get(pages::case))
+        .route("/cases/{id}/step", post(pages::step))
         .route("/static/minsheng.css", get(pages::stylesheet))
         .route(
             "/api/v1/openapi.json",

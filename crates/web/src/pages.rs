@@ -2,7 +2,7 @@
 //! session's CSRF token.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
@@ -11,12 +11,16 @@ use minsheng_core::access::Account;
 use serde::Deserialize;
 
 use crate::error::{PageError, WebError};
+use crate::extract::{PagePath, PageQuery};
 use crate::queries;
 use crate::session::{
     constant_time_eq, login_csrf_cookie, session_cookie, OnPage, Signed, LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
 };
-use crate::view::{AuditView, CaseList, CaseView, ExplanationView, HouseholdView, SearchPage};
+use crate::view::{
+    ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, ExplanationView, HouseholdView,
+    SearchPage, StepInput, SubmittedView,
+};
 use crate::Web;
 
 /// The header of every page for a signed-in person.
@@ -121,8 +125,7 @@ pub async fn login(
         let page = login_page(&web, jar, login, Some(e.to_string()))?;
         return Ok(e.with_headers((e.status(), page).into_response()));
     }
-    match minsheng_app::accounts::sign_in(&web.store, &login, &form.password, Clock::system()).await
-    {
+    match minsheng_app::accounts::sign_in(&web.store, &login, &form.password, web.clock()).await {
         Ok(session) => {
             web.throttle.succeeded(&login);
             let jar = jar
@@ -157,7 +160,7 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
     if let Some(token) = jar.get(SESSION_COOKIE) {
-        minsheng_app::accounts::sign_out(&web.store, token.value(), Clock::system()).await?;
+        minsheng_app::accounts::sign_out(&web.store, token.value(), web.clock()).await?;
     }
     let jar = jar.remove(session_cookie(String::new(), web.secure_cookies));
     Ok((jar, Redirect::to("/login")).into_response())
@@ -172,7 +175,7 @@ struct InboxPage {
 
 /// Staff: the inbox. A resident: their household.
 pub async fn home(State(web): State<Web>, OnPage(who): OnPage) -> Result<Response, PageError> {
-    let clock = Clock::system();
+    let clock = web.clock();
     if let Account::Resident { id_number, .. } = &who.account {
         return household_page(&web, &who, id_number.as_str(), None, false, clock).await;
     }
@@ -201,7 +204,7 @@ pub struct SearchParams {
 pub async fn search(
     State(web): State<Web>,
     OnPage(who): OnPage,
-    Query(params): Query<SearchParams>,
+    PageQuery(params): PageQuery<SearchParams>,
 ) -> Result<Html<String>, PageError> {
     let query = params.q.unwrap_or_default();
     let result = if query.trim().is_empty() {
@@ -223,6 +226,7 @@ pub async fn search(
 struct HouseholdPage {
     frame: Option<Frame>,
     frame_csrf: String,
+    is_staff: bool,
     file: HouseholdView,
     cases: Vec<CaseView>,
     audit: Vec<AuditView>,
@@ -243,6 +247,7 @@ async fn household_page(
     let page = HouseholdPage {
         frame: Frame::of(who),
         frame_csrf: who.csrf().to_string(),
+        is_staff: who.account.is_staff(),
         file,
         cases,
         audit,
@@ -258,29 +263,21 @@ pub struct DayParams {
 pub async fn household(
     State(web): State<Web>,
     OnPage(who): OnPage,
-    Path(key): Path<String>,
-    Query(params): Query<DayParams>,
+    PagePath(key): PagePath<String>,
+    PageQuery(params): PageQuery<DayParams>,
 ) -> Result<Response, PageError> {
-    household_page(
-        &web,
-        &who,
-        &key,
-        params.on.as_deref(),
-        false,
-        Clock::system(),
-    )
-    .await
+    household_page(&web, &who, &key, params.on.as_deref(), false, web.clock()).await
 }
 
 /// Full ID numbers, on purpose (a form, so that a link cannot do it) and audited.
 pub async fn reveal(
     State(web): State<Web>,
     OnPage(who): OnPage,
-    Path(key): Path<String>,
+    PagePath(key): PagePath<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
-    household_page(&web, &who, &key, None, true, Clock::system()).await
+    household_page(&web, &who, &key, None, true, web.clock()).await
 }
 
 #[derive(Template)]
@@ -298,12 +295,12 @@ pub struct MonthParams {
 pub async fn explain(
     State(web): State<Web>,
     OnPage(who): OnPage,
-    Path(key): Path<String>,
-    Query(params): Query<MonthParams>,
+    PagePath(key): PagePath<String>,
+    PageQuery(params): PageQuery<MonthParams>,
 ) -> Result<Html<String>, PageError> {
-    let clock = Clock::system();
+    let clock = web.clock();
     let month = queries::parse_month(params.month.as_deref(), clock)?;
-    let explained = queries::explain(&web, &who, &key, month, clock).await?;
+    let explained = queries::explain(&web, &who, &key, month, None, clock).await?;
     let page = ExplainPage {
         frame: Frame::of(&who),
         explained,
@@ -316,4 +313,202 @@ pub async fn stylesheet() -> impl IntoResponse {
         [(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("../static/minsheng.css"),
     )
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    frame: Option<Frame>,
+    csrf: String,
+    detail: CaseDetail,
+    explained: Option<ExplanationView>,
+    message: Option<String>,
+}
+
+async fn case_page(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    message: Option<String>,
+    clock: Clock,
+) -> Result<Html<String>, PageError> {
+    let detail = queries::case(web, who, id, clock).await?;
+    // The rules' view of the household for this month: what the reviewer and the approver
+    // weigh (the case page of a closed case keeps it too, as the record of why).
+    let explained = queries::explain(
+        web,
+        who,
+        &detail.case.household,
+        minsheng_core::Month::containing(clock.today),
+        Some(&detail.case.program),
+        clock,
+    )
+    .await
+    .ok();
+    let page = CasePage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        detail,
+        explained,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn case(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+) -> Result<Html<String>, PageError> {
+    case_page(&web, &who, id, None, web.clock()).await
+}
+
+/// A step from the case page; a refused step shows the page again with the reason.
+pub async fn step(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(input): Form<StepInput>,
+) -> Result<Response, PageError> {
+    who.check_csrf(input.csrf.as_deref().unwrap_or(""))?;
+    let clock = web.clock();
+    match queries::step(&web, &who, id, &input, clock).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e @ WebError::Invalid { .. }) => {
+            let status = e.status();
+            Ok((
+                status,
+                case_page(&web, &who, id, Some(e.to_string()), clock).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    frame: Option<Frame>,
+    csrf: String,
+    file: HouseholdView,
+    /// (code, label) of the programs granted on application.
+    programs: Vec<(String, String)>,
+    /// (ID number, label) of the members who can apply.
+    members: Vec<(String, String)>,
+    message: Option<String>,
+}
+
+async fn apply_page(
+    web: &Web,
+    who: &Signed,
+    key: &str,
+    message: Option<String>,
+    clock: Clock,
+) -> Result<Html<String>, PageError> {
+    let file = queries::household(web, who, key, clock.today, false, clock).await?;
+    let full = web
+        .store
+        .household_file_within(key, &who.account.scope())
+        .await?;
+    let members = full
+        .as_of(clock.today, clock.now)
+        .iter()
+        .map(|(p, f)| {
+            (
+                p.id_number.as_str().to_string(),
+                format!(
+                    "{} · {} · {}",
+                    p.name,
+                    f.relation.label_zh(),
+                    p.id_number.masked()
+                ),
+            )
+        })
+        .collect();
+    let programs = web
+        .policy
+        .programs
+        .iter()
+        .filter(|p| p.grant == minsheng_policy::Grant::Application)
+        .map(|p| (p.code.clone(), p.label.clone()))
+        .collect();
+    let page = ApplyPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        file,
+        programs,
+        members,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn apply_form(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(key): PagePath<String>,
+) -> Result<Html<String>, PageError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden(
+            "applications are accepted by community and street staff".into(),
+        )
+        .into());
+    }
+    apply_page(&web, &who, &key, None, web.clock()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    program: Vec<String>,
+    applicant: Option<String>,
+    proxy: Option<String>,
+    changes: Option<String>,
+    facts_from: Option<String>,
+    csrf: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "submitted.html")]
+struct SubmittedPage {
+    frame: Option<Frame>,
+    submitted: SubmittedView,
+}
+
+pub async fn apply(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(key): PagePath<String>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<ApplyForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
+    let clock = web.clock();
+    let input = ApplicationInput {
+        household: key.clone(),
+        programs: form.program.join(","),
+        applicant: form.applicant,
+        proxy: form.proxy,
+        changes: form.changes,
+        facts_from: form.facts_from,
+        csrf: None,
+    };
+    match queries::apply(&web, &who, &input, clock).await {
+        Ok(submitted) => {
+            let page = SubmittedPage {
+                frame: Frame::of(&who),
+                submitted,
+            };
+            Ok(Html(page.render()?).into_response())
+        }
+        Err(e @ WebError::Invalid { .. }) => {
+            let status = e.status();
+            Ok((
+                status,
+                apply_page(&web, &who, &key, Some(e.to_string()), clock).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -9,8 +9,11 @@ use minsheng_policy::explain;
 
 use crate::error::WebError;
 use crate::session::Signed;
+use minsheng_core::cases::Action;
+
 use crate::view::{
-    AuditView, CaseList, CaseView, ExplanationView, HouseholdHitView, HouseholdView, SearchPage,
+    ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, ExplanationView, HouseholdHitView,
+    HouseholdView, SearchPage, StepInput, SubmittedCase, SubmittedView,
 };
 use crate::Web;
 
@@ -198,6 +201,7 @@ pub async fn explain(
     who: &Signed,
     key: &str,
     month: Month,
+    program: Option<&str>,
     clock: Clock,
 ) -> Result<ExplanationView, WebError> {
     let file = web
@@ -224,7 +228,214 @@ pub async fn explain(
     Ok(ExplanationView {
         household: file.code.clone(),
         month: month.to_string(),
-        trees: explained.trees(),
+        trees: match program.and_then(|code| web.policy.program(code)) {
+            Some(p) => explained.trees_of(p.amount),
+            None => explained.trees(),
+        },
         computations: explained.to_json(),
+    })
+}
+
+impl From<minsheng_app::cases::CaseError> for WebError {
+    fn from(e: minsheng_app::cases::CaseError) -> Self {
+        use minsheng_app::cases::CaseError;
+        match e {
+            CaseError::Invalid { field, reason } => WebError::Invalid { field, reason },
+            CaseError::Record(minsheng_app::registry::RecordError::Invalid(errors)) => {
+                match errors.first() {
+                    Some(first) => WebError::Invalid {
+                        field: first.field.clone(),
+                        reason: errors
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    },
+                    None => WebError::invalid("changes", "invalid"),
+                }
+            }
+            CaseError::Record(minsheng_app::registry::RecordError::Store(e))
+            | CaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Steps and applications are staff work.
+fn staff(who: &Signed) -> Result<&minsheng_core::cases::Staff, WebError> {
+    match &who.account {
+        minsheng_core::access::Account::Staff(s) => Ok(s),
+        minsheng_core::access::Account::Resident { .. } => Err(WebError::Forbidden(
+            "only staff take steps of a case or accept applications".into(),
+        )),
+    }
+}
+
+pub async fn case(web: &Web, who: &Signed, id: i64, clock: Clock) -> Result<CaseDetail, WebError> {
+    let (record, events, objections) = web.store.case_within(id, &who.account.scope()).await?;
+    let calendar = web.store.work_calendar().await?;
+    let offered = match who.account.role() {
+        Some(role) => Action::offered(record.case.stage, role),
+        None => Vec::new(),
+    };
+    Ok(CaseDetail::of(
+        &record,
+        &events,
+        &objections,
+        offered,
+        &calendar,
+        clock.today,
+    ))
+}
+
+fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, WebError> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| WebError::invalid(field, "is required"))
+}
+
+/// The domain's action for a step as a form or the API sends it.
+pub fn action(input: &StepInput) -> Result<Action, WebError> {
+    let text = || required("text", &input.text).map(str::to_string);
+    let verdict = |yes: &str, no: &str| -> Result<bool, WebError> {
+        match required("verdict", &input.verdict)? {
+            v if v == yes => Ok(true),
+            v if v == no => Ok(false),
+            other => Err(WebError::invalid(
+                "verdict",
+                format!("'{other}' is not {yes} or {no}"),
+            )),
+        }
+    };
+    Ok(match input.action.trim() {
+        "survey" => Action::Survey {
+            surveyors: required("surveyors", &input.surveyors)?
+                .split([',', '，', '、'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            report: text()?,
+        },
+        "review" => Action::Review {
+            pass: verdict("pass", "refuse")?,
+            reason: text()?,
+        },
+        "object" => Action::Object {
+            by: required("by", &input.by)?.to_string(),
+            text: text()?,
+        },
+        "resolve" => Action::Resolve {
+            objection: required("objection", &input.objection)?
+                .parse()
+                .map_err(|_| WebError::invalid("objection", "is not an objection number"))?,
+            upheld: verdict("upheld", "dismissed")?,
+            reason: text()?,
+        },
+        "decide" => Action::Decide {
+            approve: verdict("approve", "refuse")?,
+            reason: text()?,
+        },
+        "notify" => Action::Notify { text: text()? },
+        "withdraw" => Action::Withdraw { reason: text()? },
+        other => {
+            return Err(WebError::invalid(
+                "action",
+                format!(
+                    "'{other}' is not survey, review, object, resolve, decide, notify or withdraw"
+                ),
+            ))
+        }
+    })
+}
+
+/// Takes a step of a case the viewer can see; the procedure, role and area rules are the
+/// domain's (`Case::transition`).
+pub async fn step(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    input: &StepInput,
+    clock: Clock,
+) -> Result<CaseDetail, WebError> {
+    let staff = staff(who)?;
+    web.store.case_within(id, &who.account.scope()).await?;
+    let action = action(input)?;
+    minsheng_app::cases::step(&web.store, &web.policy, id, &action, &staff.name, clock).await?;
+    case(web, who, id, clock).await
+}
+
+/// A one-thing application for a household the viewer can see.
+pub async fn apply(
+    web: &Web,
+    who: &Signed,
+    input: &ApplicationInput,
+    clock: Clock,
+) -> Result<SubmittedView, WebError> {
+    let staff = staff(who)?;
+    let file = web
+        .store
+        .household_file_within(&input.household, &who.account.scope())
+        .await?;
+    let mut changes: Vec<(String, Vec<String>)> = Vec::new();
+    for line in input
+        .changes
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let Some((id, assignment)) = line.split_once(':') else {
+            return Err(WebError::invalid(
+                "changes",
+                format!("'{line}' is not ID_NUMBER:field=value"),
+            ));
+        };
+        match changes.iter_mut().find(|(i, _)| i == id.trim()) {
+            Some((_, list)) => list.push(assignment.trim().to_string()),
+            None => changes.push((id.trim().to_string(), vec![assignment.trim().to_string()])),
+        }
+    }
+    let form = minsheng_app::cases::ApplicationForm {
+        household: file.code.clone(),
+        programs: input
+            .programs
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+        applicant: input
+            .applicant
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        proxy: input.proxy.clone().unwrap_or_default().trim().to_string(),
+        changes,
+        facts_from: parse_day(input.facts_from.as_deref(), clock)
+            .map_err(|_| WebError::invalid("facts_from", "is not a day like 2025-06-30"))?,
+    };
+    if form.programs.is_empty() {
+        return Err(WebError::invalid("programs", "choose at least one program"));
+    }
+    let submitted =
+        minsheng_app::cases::submit(&web.store, &web.policy, &form, &staff.name, clock).await?;
+    Ok(SubmittedView {
+        application_id: submitted.application_id,
+        household: submitted.household,
+        cases: submitted
+            .cases
+            .into_iter()
+            .map(|(case, program, owed, why)| SubmittedCase {
+                case,
+                program,
+                owed_now: owed.grouped(),
+                why,
+            })
+            .collect(),
+        warnings: submitted.warnings,
     })
 }

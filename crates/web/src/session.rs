@@ -10,7 +10,6 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use minsheng_app::Clock;
 use minsheng_core::access::Account;
 
 use crate::error::{PageError, WebError};
@@ -49,7 +48,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 async fn signed(parts: &mut Parts, web: &Web) -> Result<Signed, WebError> {
-    let clock = Clock::system();
+    let clock = web.clock();
     if let Some(auth) = parts.headers.get(AUTHORIZATION) {
         let token = auth
             .to_str()

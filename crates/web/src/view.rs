@@ -294,3 +294,161 @@ pub struct ExplanationView {
     #[schema(value_type = Object)]
     pub computations: serde_json::Value,
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseEventView {
+    pub at: String,
+    pub on_day: NaiveDate,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionView {
+    pub id: i64,
+    pub raised_on: NaiveDate,
+    pub raised_by: String,
+    pub text: String,
+    /// `upheld`, `dismissed`, or none while open.
+    pub resolution: Option<String>,
+    pub resolved_on: Option<NaiveDate>,
+    pub resolution_reason: Option<String>,
+}
+
+/// A case with its history, objections and the steps the viewer may take now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetail {
+    pub case: CaseView,
+    pub events: Vec<CaseEventView>,
+    pub objections: Vec<ObjectionView>,
+    /// Step names (`survey`, `review`, `object`, `resolve`, `decide`, `notify`, `withdraw`)
+    /// the viewer's role may take in the case's stage.
+    pub offered: Vec<String>,
+}
+
+impl CaseDetail {
+    pub fn of(
+        record: &CaseRecord,
+        events: &[minsheng_store::CaseEvent],
+        objections: &[minsheng_store::Objection],
+        offered: Vec<&'static str>,
+        calendar: &WorkCalendar,
+        today: NaiveDate,
+    ) -> CaseDetail {
+        CaseDetail {
+            case: CaseView::of(record, calendar, today),
+            events: events
+                .iter()
+                .map(|e| CaseEventView {
+                    at: china_time(e.at),
+                    on_day: e.on_day,
+                    actor: e.actor.clone(),
+                    role: e.role.clone(),
+                    action: e.action.clone(),
+                    from: e.from.clone(),
+                    to: e.to.clone(),
+                    reason: e.reason.clone(),
+                    detail: e.detail.clone(),
+                })
+                .collect(),
+            objections: objections
+                .iter()
+                .map(|o| ObjectionView {
+                    id: o.id,
+                    raised_on: o.raised_on,
+                    raised_by: o.raised_by.clone(),
+                    text: o.text.clone(),
+                    resolution: o.resolved.as_ref().map(|(_, upheld, _)| {
+                        if *upheld { "upheld" } else { "dismissed" }.to_string()
+                    }),
+                    resolved_on: o.resolved.as_ref().map(|(on, _, _)| *on),
+                    resolution_reason: o.resolved.as_ref().map(|(_, _, why)| why.clone()),
+                })
+                .collect(),
+            offered: offered.into_iter().map(String::from).collect(),
+        }
+    }
+
+    pub fn offers(&self, step: &str) -> bool {
+        self.offered.iter().any(|s| s == step)
+    }
+
+    pub fn open_objections(&self) -> Vec<&ObjectionView> {
+        self.objections
+            .iter()
+            .filter(|o| o.resolution.is_none())
+            .collect()
+    }
+}
+
+/// A step of a case, as the API takes it: `action` and the fields that action needs.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct StepInput {
+    /// survey, review, object, resolve, decide, notify or withdraw.
+    pub action: String,
+    /// survey: at least two names, comma-separated.
+    #[serde(default)]
+    pub surveyors: Option<String>,
+    /// review, decide: `pass`/`approve` or `refuse`; resolve: `upheld` or `dismissed`.
+    #[serde(default)]
+    pub verdict: Option<String>,
+    /// survey: the report; review, resolve, decide, withdraw: the reason; object, notify: the text.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// object: who objects.
+    #[serde(default)]
+    pub by: Option<String>,
+    /// resolve: which objection.
+    #[serde(default)]
+    pub objection: Option<String>,
+    /// The session's CSRF token (pages only; API clients with a bearer token leave it out).
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// A one-thing application (一件事), as the API and the form take it.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct ApplicationInput {
+    /// Household code or a member's ID number.
+    pub household: String,
+    /// Program codes, comma-separated (e.g. `dibao,tekun_basic`).
+    pub programs: String,
+    /// The applicant's ID number; the head if empty.
+    #[serde(default)]
+    pub applicant: Option<String>,
+    /// 代办: who applies on the household's behalf, and their relation.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Facts the applicant supplies, one per line: `ID_NUMBER:field=value`.
+    #[serde(default)]
+    pub changes: Option<String>,
+    /// The day the supplied facts became true (YYYY-MM-DD); today if empty.
+    #[serde(default)]
+    pub facts_from: Option<String>,
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// What submitting an application started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedView {
+    pub application_id: i64,
+    pub household: String,
+    pub cases: Vec<SubmittedCase>,
+    /// Deadlines that could not be counted (no holiday calendar for their year yet).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedCase {
+    pub case: i64,
+    pub program: String,
+    /// What the rules say for this month, in yuan ("1,045.00"), and why in one line.
+    pub owed_now: String,
+    pub why: String,
+}

@@ -3,265 +3,12 @@
 //! CSRF, throttling, and the area-scoping matrix — every role × every endpoint × a household in
 //! the account's area and one outside it, including through searches and case lists.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use minsheng_app::cases::ApplicationForm;
-use minsheng_app::{accounts, Clock, Quiet};
-use minsheng_core::cases::{Role, Staff};
-use minsheng_core::AreaCode;
-use minsheng_store::{AccountHolder, Store};
-use serde_json::Value;
-use tower::ServiceExt;
+mod common;
 
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
-const PASSWORD: &str = "correct horse";
-
-fn policy() -> minsheng_policy::Policy {
-    minsheng_policy::Policy::load(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../policies/qingdao"
-    )))
-    .unwrap()
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-fn get(path: &str, auth: &Auth) -> Request<Body> {
-    let builder = Request::get(path);
-    match auth {
-        Auth::Token(t) => builder.header(header::AUTHORIZATION, format!("Bearer {t}")),
-        Auth::Cookie(c) => builder.header(header::COOKIE, c.as_str()),
-        Auth::None => builder,
-    }
-    .body(Body::empty())
-    .unwrap()
-}
-
-fn post_form(path: &str, cookie: &str, form: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_string()))
-        .unwrap()
-}
-
-enum Auth {
-    Token(String),
-    Cookie(String),
-    None,
-}
-
-/// Signs in through the form, as a browser does: fetch the form (its CSRF cookie and field),
-/// post it, keep the session cookie.
-async fn sign_in(app: &Router, login: &str, password: &str) -> Answer {
-    let form = send(app, get("/login", &Auth::None)).await;
-    assert_eq!(form.status, StatusCode::OK);
-    let cookie = form.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let csrf = form
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let body = format!(
-        "login={}&password={}&csrf={csrf}",
-        urlencode(login),
-        urlencode(password)
-    );
-    send(app, post_form("/login", &cookie, &body)).await
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn session_cookie(answer: &Answer) -> String {
-    answer
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|v| v.starts_with("minsheng_session="))
-        .unwrap_or_else(|| panic!("no session cookie: {:?}", answer.headers))
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
-struct City {
-    store: Store,
-    /// In the accounts' area / in another district.
-    inside: Household,
-    outside: Household,
-}
-
-struct Household {
-    code: String,
-    area: AreaCode,
-    head_id: String,
-    head_name: String,
-    case: i64,
-}
-
-async fn city(store: Store) -> City {
-    let clock = Clock::system();
-    minsheng_app::generate::generate(&store, 800, 7, clock, &Quiet)
-        .await
-        .unwrap();
-    minsheng_app::calendar::load_bundled(&store, "tester", clock)
-        .await
-        .unwrap();
-    let codes = store.sample_household_codes(400).await.unwrap();
-    let mut files = Vec::new();
-    for code in &codes {
-        let file = store.household_file(code).await.unwrap();
-        if !file.as_of(clock.today, clock.now).is_empty() {
-            files.push(file);
-        }
-    }
-    let a = files[0].clone();
-    let b = files
-        .iter()
-        .find(|f| f.area.as_str()[..6] != a.area.as_str()[..6])
-        .expect("two districts")
-        .clone();
-    let policy = policy();
-    let mut households = Vec::new();
-    for (i, file) in [&a, &b].into_iter().enumerate() {
-        let caseworker = format!("社工{i}");
-        store
-            .add_staff(
-                &Staff {
-                    name: caseworker.clone(),
-                    role: Role::Community,
-                    area: file.area.clone(),
-                },
-                "tester",
-                clock.now,
-            )
-            .await
-            .unwrap();
-        let submitted = minsheng_app::cases::submit(
-            &store,
-            &policy,
-            &ApplicationForm {
-                household: file.code.clone(),
-                programs: vec!["dibao".into()],
-                applicant: String::new(),
-                proxy: String::new(),
-                changes: Vec::new(),
-                facts_from: clock.today,
-            },
-            &caseworker,
-            clock,
-        )
-        .await
-        .unwrap();
-        let (head, _) = file.as_of(clock.today, clock.now)[0];
-        households.push(Household {
-            code: file.code.clone(),
-            area: file.area.clone(),
-            head_id: head.id_number.as_str().to_string(),
-            head_name: head.name.clone(),
-            case: submitted.cases[0].0,
-        });
-    }
-    let outside = households.pop().unwrap();
-    let inside = households.pop().unwrap();
-    City {
-        store,
-        inside,
-        outside,
-    }
-}
-
-/// (login, sees the outside household?)
-async fn accounts_for(city: &City) -> Vec<(String, bool)> {
-    let clock = Clock::system();
-    let area = city.inside.area.as_str();
-    let roles = [
-        ("社区甲", Role::Community, area.to_string(), false),
-        ("街道乙", Role::Street, area[..9].to_string(), false),
-        ("区级丙", Role::District, area[..6].to_string(), false),
-        ("市级丁", Role::City, "370200".to_string(), true),
-        ("审计戊", Role::Auditor, "370200".to_string(), true),
-    ];
-    let mut out = Vec::new();
-    for (name, role, area, sees_all) in roles {
-        let staff = Staff {
-            name: name.into(),
-            role,
-            area: AreaCode::parse(&area).unwrap(),
-        };
-        city.store
-            .add_staff(&staff, "tester", clock.now)
-            .await
-            .unwrap();
-        accounts::add_account(
-            &city.store,
-            name,
-            PASSWORD,
-            &AccountHolder::Staff(name.into()),
-            "tester",
-            clock,
-        )
-        .await
-        .unwrap();
-        out.push((name.to_string(), sees_all));
-    }
-    let resident = minsheng_core::IdNumber::parse(&city.inside.head_id).unwrap();
-    accounts::add_account(
-        &city.store,
-        &city.inside.head_id,
-        PASSWORD,
-        &AccountHolder::Resident(resident),
-        "tester",
-        clock,
-    )
-    .await
-    .unwrap();
-    out.push((city.inside.head_id.clone(), false));
-    out
-}
+use axum::http::{header, StatusCode};
+use common::*;
+use minsheng_app::{accounts, Clock};
+use minsheng_store::Store;
 
 async fn matrix(store: Store) {
     let city = city(store).await;
@@ -477,21 +224,6 @@ async fn sign_in_rules(store: Store) {
     assert_eq!(bad.json()["field"], "per_page");
 }
 
-async fn sqlite() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("web.db"))
-        .await
-        .unwrap();
-    (store, dir)
-}
-
-async fn postgres() -> (Store, String, String) {
-    let url = std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
-    let schema = format!("web_{}", uuid::Uuid::new_v4().simple());
-    let store = Store::open_postgres(&url, Some(&schema)).await.unwrap();
-    (store, url, schema)
-}
-
 #[tokio::test]
 async fn area_scoping_matrix_on_sqlite() {
     let (store, _dir) = sqlite().await;
@@ -520,7 +252,9 @@ async fn sign_in_csrf_and_reveal_on_postgres() {
     Store::drop_postgres_schema(&url, &schema).await.unwrap();
 }
 
-/// Every API route is in the OpenAPI document, and the document is OpenAPI 3.
+/// Every API route is in the OpenAPI document (utoipa-axum registers a handler and its
+/// documentation together), every documented route is served and refuses strangers, and every
+/// operation documents its errors.
 #[tokio::test]
 async fn every_api_route_is_documented() {
     let doc = serde_json::to_value(minsheng_web::openapi()).unwrap();
@@ -535,13 +269,18 @@ async fn every_api_route_is_documented() {
     assert_eq!(
         paths,
         [
+            "/api/v1/applications",
             "/api/v1/cases",
+            "/api/v1/cases/{id}",
+            "/api/v1/cases/{id}/steps",
             "/api/v1/households",
             "/api/v1/households/{key}",
             "/api/v1/households/{key}/explain",
-            "/api/v1/me"
+            "/api/v1/me",
         ]
     );
+    let (store, _dir) = sqlite().await;
+    let app = minsheng_web::router(minsheng_web::Web::new(store, policy(), false));
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             assert!(
@@ -552,6 +291,21 @@ async fn every_api_route_is_documented() {
                 op["summary"].is_string() || op["description"].is_string(),
                 "{method} {path} is undocumented"
             );
+            let concrete = path.replace("{id}", "1").replace("{key}", "x");
+            let request = axum::http::Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from("{}"))
+                .unwrap();
+            let answer = send(&app, request).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {concrete}: {}",
+                answer.body
+            );
+            assert_eq!(answer.json()["code"], "not_signed_in");
         }
     }
 }

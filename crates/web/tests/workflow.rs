@@ -1,0 +1,307 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! A one-thing application through every step of the MCA procedure over the API (and one step
+//! through the case page's form), on both backends, with the clock walked through the 7-day
+//! posting: each role may take only its own steps, in their stage, in its area.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use common::*;
+use minsheng_app::{accounts, Clock};
+use minsheng_store::Store;
+use serde_json::{json, Value};
+
+/// A day after the city was generated (a clock before it would find the registry empty).
+fn at(day: NaiveDate) -> DateTime<Utc> {
+    // 10:00 in China.
+    day.and_hms_opt(2, 0, 0).unwrap().and_utc()
+}
+
+async fn procedure(store: Store) {
+    let city = city(store).await;
+    let logins = accounts_for(&city).await;
+    let now = Arc::new(Mutex::new(at(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())));
+    let clock = {
+        let now = now.clone();
+        move || Clock::at(*now.lock().unwrap())
+    };
+    let app = minsheng_web::router(minsheng_web::Web::with_clock(
+        city.store.clone(),
+        policy(),
+        clock,
+    ));
+    let mut tokens = std::collections::HashMap::new();
+    for (login, _) in &logins {
+        let token =
+            accounts::add_api_token(&city.store, login, "workflow", "tester", Clock::system())
+                .await
+                .unwrap();
+        tokens.insert(login.clone(), Auth::Token(token));
+    }
+    let community = &tokens["社区甲"];
+    let street = &tokens["街道乙"];
+    let district = &tokens["区级丙"];
+    let resident = &tokens[&city.inside.head_id];
+
+    // The application: one form, two programs; the answer says what the rules give now.
+    let applied = send(
+        &app,
+        post_json(
+            "/api/v1/applications",
+            community,
+            &json!({"household": city.inside.head_id, "programs": "tekun_basic,child_basic_living", "proxy": "张某 (女儿)"}),
+        ),
+    )
+    .await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{}", applied.body);
+    let submitted = applied.json();
+    assert_eq!(submitted["household"], city.inside.code.as_str());
+    let cases = submitted["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    assert!(cases.iter().all(|c| !c["why"].as_str().unwrap().is_empty()));
+    let id = cases[0]["case"].as_i64().unwrap();
+    // Applying again for a program under way is refused, naming the field.
+    let again = send(
+        &app,
+        post_json(
+            "/api/v1/applications",
+            community,
+            &json!({"household": city.inside.code, "programs": "tekun_basic"}),
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.json()["field"], "programs");
+    // A resident cannot accept applications or take steps.
+    let by_resident = send(
+        &app,
+        post_json(
+            "/api/v1/applications",
+            resident,
+            &json!({"household": city.inside.code, "programs": "dibao"}),
+        ),
+    )
+    .await;
+    assert_eq!(by_resident.status, StatusCode::FORBIDDEN);
+    // Nor can staff outside the area see the household to apply for it.
+    let outside = send(
+        &app,
+        post_json(
+            "/api/v1/applications",
+            community,
+            &json!({"household": city.outside.code, "programs": "dibao"}),
+        ),
+    )
+    .await;
+    assert_eq!(outside.status, StatusCode::NOT_FOUND);
+
+    let take =
+        |auth: &Auth, body: Value| post_json(&format!("/api/v1/cases/{id}/steps"), auth, &body);
+    let case = |auth: &Auth| common::get(&format!("/api/v1/cases/{id}"), auth);
+    assert_eq!(
+        send(&app, case(community)).await.json()["offered"],
+        json!(["survey", "withdraw"])
+    );
+    assert_eq!(
+        send(&app, case(district)).await.json()["offered"],
+        json!([])
+    );
+
+    // Survey: at least two surveyors.
+    let one = send(
+        &app,
+        take(
+            community,
+            json!({"action": "survey", "surveyors": "社区甲", "text": "入户"}),
+        ),
+    )
+    .await;
+    assert_eq!(one.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", one.body);
+    assert_eq!(one.json()["field"], "surveyors");
+    let missing = send(
+        &app,
+        take(
+            community,
+            json!({"action": "survey", "surveyors": "社区甲,刘网格员"}),
+        ),
+    )
+    .await;
+    assert_eq!(missing.json()["field"], "text");
+    let resident_step = send(
+        &app,
+        take(
+            resident,
+            json!({"action": "survey", "surveyors": "a,b", "text": "x"}),
+        ),
+    )
+    .await;
+    assert_eq!(resident_step.status, StatusCode::FORBIDDEN);
+    // The survey through the case page's form, as the caseworker's phone sends it.
+    let signed = sign_in(&app, "社区甲", PASSWORD).await;
+    let cookie = session_cookie(&signed);
+    let page = send(
+        &app,
+        common::get(&format!("/cases/{id}"), &Auth::Cookie(cookie.clone())),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("入户调查"), "{}", page.body);
+    let form = format!(
+        "csrf={}&action=survey&surveyors={}&text={}",
+        csrf_of(&page.body),
+        urlencode("社区甲,刘网格员"),
+        urlencode("入户核实: 收入与登记一致")
+    );
+    let surveyed = send(
+        &app,
+        post_form(&format!("/cases/{id}/step"), &cookie, &form),
+    )
+    .await;
+    assert_eq!(surveyed.status, StatusCode::SEE_OTHER, "{}", surveyed.body);
+    let detail = send(&app, case(street)).await.json();
+    assert_eq!(detail["case"]["stage"], "surveyed");
+    assert_eq!(detail["offered"], json!(["review", "withdraw"]));
+    // The same step from a cookie without the CSRF token is refused.
+    let forged = send(
+        &app,
+        post_json(
+            &format!("/api/v1/cases/{id}/steps"),
+            &Auth::Cookie(cookie),
+            &json!({"action": "withdraw", "text": "x"}),
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(forged.json()["code"], "csrf_rejected");
+
+    // Review by the street: the community may not; then 7 days of posting.
+    let not_mine = send(
+        &app,
+        take(
+            community,
+            json!({"action": "review", "verdict": "pass", "text": "x"}),
+        ),
+    )
+    .await;
+    assert_eq!(not_mine.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reviewed = send(
+        &app,
+        take(
+            street,
+            json!({"action": "review", "verdict": "pass", "text": "初审通过"}),
+        ),
+    )
+    .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    assert_eq!(reviewed.json()["case"]["stage"], "posted");
+    let early = send(
+        &app,
+        take(
+            district,
+            json!({"action": "decide", "verdict": "approve", "text": "同意"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        early.body
+    );
+    let objected = send(
+        &app,
+        take(
+            community,
+            json!({"action": "object", "by": "邻居", "text": "家中有车"}),
+        ),
+    )
+    .await;
+    assert_eq!(objected.status, StatusCode::OK, "{}", objected.body);
+    let objection = objected.json()["objections"][0]["id"].as_i64().unwrap();
+
+    // After the posting: an open objection still blocks the decision.
+    *now.lock().unwrap() = at(NaiveDate::from_ymd_opt(2026, 12, 10).unwrap());
+    let blocked = send(
+        &app,
+        take(
+            district,
+            json!({"action": "decide", "verdict": "approve", "text": "同意"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        blocked.body
+    );
+    let resolved = send(&app, take(street, json!({"action": "resolve", "objection": objection.to_string(), "verdict": "dismissed", "text": "车辆已于2024年过户"}))).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+    let decided = send(
+        &app,
+        take(
+            district,
+            json!({"action": "decide", "verdict": "approve", "text": "符合特困供养条件"}),
+        ),
+    )
+    .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    assert_eq!(decided.json()["case"]["stage"], "approved");
+    let notified = send(
+        &app,
+        take(street, json!({"action": "notify", "text": "已书面告知"})),
+    )
+    .await;
+    assert_eq!(notified.status, StatusCode::OK, "{}", notified.body);
+    let closed = notified.json();
+    assert_eq!(closed["case"]["stage"], "closed");
+    assert_eq!(closed["case"]["outcome"], "granted");
+    let actions: Vec<&str> = closed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["accept", "survey", "review", "object", "resolve", "decide", "notify"]
+    );
+    // The resident follows it: their household's cases, and this one in full.
+    let mine = send(&app, common::get("/api/v1/cases?open=false", resident))
+        .await
+        .json();
+    assert!(mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == id));
+    assert_eq!(
+        send(&app, case(resident)).await.json()["offered"],
+        json!([])
+    );
+    // The approval enrolled the household from the month after the decision.
+    let enrolments = city.store.enrolments(&city.inside.code).await.unwrap();
+    assert!(
+        enrolments
+            .iter()
+            .any(|e| e.program == "tekun_basic" && e.first_month.to_string() == "2027-01"),
+        "{enrolments:?}"
+    );
+}
+
+#[tokio::test]
+async fn one_thing_application_through_every_step_on_sqlite() {
+    let (store, _dir) = sqlite().await;
+    procedure(store).await;
+}
+
+#[tokio::test]
+async fn one_thing_application_through_every_step_on_postgres() {
+    let (store, url, schema) = postgres().await;
+    procedure(store.clone()).await;
+    store.close().await;
+    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+}
