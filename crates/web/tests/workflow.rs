@@ -23,7 +23,9 @@ fn at(day: NaiveDate) -> DateTime<Utc> {
 async fn procedure(store: Store) {
     let city = city(store).await;
     let logins = accounts_for(&city).await;
-    let now = Arc::new(Mutex::new(at(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())));
+    let now = Arc::new(Mutex::new(
+        at(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+    ));
     let clock = {
         let now = now.clone();
         move || Clock::at(*now.lock().unwrap())

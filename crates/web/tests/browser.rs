@@ -1,0 +1,284 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! End to end in a real headless Chromium (Debian's `chromium`; `CHROME` names another):
+//! every role signs in and out; a community caseworker submits a one-thing application from a
+//! phone-sized screen; the case goes through every step to its notice, each by its own role.
+//! Screenshots of each page land in `target/e2e/`.
+//!
+//! Chromium missing is a failure, not a skip: `.ci/run` installs it.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use common::*;
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use minsheng_app::Clock;
+
+fn chromium() -> std::path::PathBuf {
+    let path = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "Chromium is needed at {path} (apt-get install chromium, or set CHROME)"
+    );
+    path.into()
+}
+
+fn at(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(2, 0, 0).unwrap().and_utc()
+}
+
+struct Session<'a> {
+    tab: &'a Tab,
+    base: String,
+    shots: std::path::PathBuf,
+}
+
+impl Session<'_> {
+    fn open(&self, path: &str) {
+        self.tab
+            .navigate_to(&format!("{}{path}", self.base))
+            .unwrap();
+        self.tab.wait_until_navigated().unwrap();
+    }
+
+    /// Sets a field's value as typing would (values in Chinese included).
+    fn fill(&self, selector: &str, value: &str) {
+        let js = format!(
+            "(() => {{ const e = document.querySelector({}); e.value = {}; return e.value; }})()",
+            serde_json::to_string(selector).unwrap(),
+            serde_json::to_string(value).unwrap()
+        );
+        self.tab.evaluate(&js, false).unwrap();
+    }
+
+    fn click(&self, selector: &str) {
+        self.tab
+            .wait_for_element(selector)
+            .unwrap()
+            .click()
+            .unwrap();
+    }
+
+    /// Clicks and waits for the next page to have loaded (a new document, not just a new URL:
+    /// a step redirects back to its own case page).
+    fn submit(&self, selector: &str) {
+        self.tab.evaluate("window.__before = true", false).unwrap();
+        self.click(selector);
+        let started = std::time::Instant::now();
+        loop {
+            let fresh = self
+                .tab
+                .evaluate("window.__before === undefined && document.readyState === 'complete'", false)
+                .ok()
+                .and_then(|r| r.value)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if fresh {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no new page after {selector}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn text(&self) -> String {
+        self.tab
+            .evaluate("document.body.innerText", false)
+            .unwrap()
+            .value
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn url(&self) -> String {
+        self.tab.get_url()
+    }
+
+    fn shot(&self, name: &str) {
+        let png = self
+            .tab
+            .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+            .unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    fn sign_in(&self, login: &str) {
+        self.open("/login");
+        self.fill("input[name=login]", login);
+        self.fill("input[name=password]", PASSWORD);
+        self.submit("form[action='/login'] button[type=submit]");
+        let text = self.text();
+        assert!(text.contains("退出"), "{login} could not sign in: {text}");
+    }
+
+    fn sign_out(&self) {
+        self.submit("form[action='/logout'] button[type=submit]");
+        assert!(self.url().ends_with("/login"), "{}", self.url());
+    }
+
+    /// Takes a step on the case page: fills the step's form and sends it.
+    fn step(&self, case: i64, action: &str, fields: &[(&str, &str)], verdict: Option<&str>) {
+        self.open(&format!("/cases/{case}"));
+        let form = format!("form.step:has(input[name=action][value={action}])");
+        for (name, value) in fields {
+            self.fill(&format!("{form} [name={name}]"), value);
+        }
+        if let Some(v) = verdict {
+            self.click(&format!("{form} input[name=verdict][value={v}]"));
+        }
+        self.submit(&format!("{form} button[type=submit]"));
+        let text = self.text();
+        assert!(
+            self.url().ends_with(&format!("/cases/{case}")) && !text.contains("输入有误"),
+            "{action} on case {case}: {text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
+    let chrome = chromium();
+    let (store, _dir) = sqlite().await;
+    let city = city(store).await;
+    let logins = accounts_for(&city).await;
+    let now = Arc::new(Mutex::new(
+        at(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+    ));
+    let web = {
+        let now = now.clone();
+        minsheng_web::Web::with_clock(city.store.clone(), policy(), move || {
+            Clock::at(*now.lock().unwrap())
+        })
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, minsheng_web::router(web)).await });
+    let household = city.inside.code.clone();
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    tokio::task::spawn_blocking(move || {
+        let browser = Browser::new(
+            LaunchOptions::default_builder()
+                .path(Some(chrome))
+                .sandbox(false)
+                // A phone: community workers use them in the field.
+                .window_size(Some((412, 915)))
+                .idle_browser_timeout(Duration::from_secs(120))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(20));
+        let s = Session {
+            tab: &tab,
+            base,
+            shots,
+        };
+
+        // Every role signs in, sees its own start page, and signs out.
+        for (login, _) in &logins {
+            s.sign_in(login);
+            let text = s.text();
+            if login.chars().all(|c| c.is_ascii_alphanumeric()) {
+                assert!(
+                    text.contains("户 "),
+                    "a resident starts on their household: {text}"
+                );
+            } else {
+                assert!(text.contains("待办案件"), "{login}: {text}");
+            }
+            s.sign_out();
+        }
+
+        // The community caseworker, on a phone: the household, then the one-thing form.
+        s.sign_in("社区甲");
+        s.open(&format!("/households/{household}"));
+        s.shot("household-phone");
+        s.submit("a[href$='/apply']");
+        assert!(s.text().contains("表单已按一人一档预填"));
+        s.click("input[name=program][value=tekun_basic]");
+        s.fill("input[name=proxy]", "张某（女儿）");
+        s.shot("apply-phone");
+        s.submit("form[action$='/apply'] button[type=submit]");
+        let text = s.text();
+        assert!(text.contains("已受理"), "{text}");
+        let case: i64 = s
+            .tab
+            .evaluate(
+                "document.querySelector('a[href^=\"/cases/\"]').textContent",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        s.step(
+            case,
+            "survey",
+            &[
+                ("surveyors", "社区甲,刘网格员"),
+                ("text", "入户核实，情况属实"),
+            ],
+            None,
+        );
+        assert!(s.text().contains("已调查"), "{}", s.text());
+        s.sign_out();
+
+        s.sign_in("街道乙");
+        s.open("/");
+        assert!(s.text().contains(&case.to_string()));
+        s.step(case, "review", &[("text", "初审通过")], Some("pass"));
+        assert!(s.text().contains("公示"), "{}", s.text());
+        s.step(
+            case,
+            "object",
+            &[("by", "邻居"), ("text", "家中有车")],
+            None,
+        );
+        s.sign_out();
+
+        // Eight days later the posting is over; the objection is resolved, then decided.
+        *now.lock().unwrap() = at(NaiveDate::from_ymd_opt(2026, 12, 10).unwrap());
+        s.sign_in("街道乙");
+        s.step(
+            case,
+            "resolve",
+            &[("text", "车辆已过户")],
+            Some("dismissed"),
+        );
+        s.sign_out();
+        s.sign_in("区级丙");
+        s.open(&format!("/cases/{case}"));
+        assert!(
+            s.text().contains("政策测算"),
+            "the decision page explains the rules"
+        );
+        s.shot("decide-phone");
+        s.step(
+            case,
+            "decide",
+            &[("text", "符合特困供养条件")],
+            Some("approve"),
+        );
+        s.step(case, "notify", &[("text", "已书面告知")], None);
+        let text = s.text();
+        assert!(
+            text.contains("granted") && text.contains("已办结"),
+            "{text}"
+        );
+        s.shot("closed-phone");
+        s.sign_out();
+    })
+    .await
+    .unwrap();
+}
