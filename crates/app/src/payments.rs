@@ -523,6 +523,12 @@ pub async fn enrol_caseload(
 }
 
 /// Net amounts sent by month, program and district (累计发放).
-pub async fn totals(store: &Store, from: Month, to: Month) -> Result<Vec<PaidTotal>, PayError> {
-    Ok(store.paid_totals(from, to).await?)
+/// Net amounts paid and payees by month, program and district, within `scope`.
+pub async fn totals(
+    store: &Store,
+    from: Month,
+    to: Month,
+    scope: &minsheng_core::access::Scope,
+) -> Result<Vec<PaidTotal>, PayError> {
+    Ok(store.paid_totals(from, to, scope).await?)
 }

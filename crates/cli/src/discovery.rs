@@ -156,7 +156,7 @@ pub async fn run(
 /// The low-income population by district, or by community within `area`.
 pub async fn low_income(store: &Store, month: Month, area: Option<&str>) -> Result<String> {
     let (sweep, counts) = store
-        .monitoring(month)
+        .monitoring(month, &minsheng_core::access::Scope::Everything)
         .await?
         .with_context(|| format!("no sweep of {month} yet: minsheng sweep --month {month}"))?;
     let prefix = area.unwrap_or("");

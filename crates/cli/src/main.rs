@@ -73,11 +73,17 @@ enum Command {
         /// Prepare the demo and exit instead of serving it.
         #[arg(long)]
         no_serve: bool,
+        /// Where payment cycles write bank files.
+        #[arg(long, default_value = "minsheng-data/bank")]
+        bank_dir: PathBuf,
     },
     /// Serve the web platform and the API over an existing database.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// Where payment cycles write bank files.
+        #[arg(long, default_value = "minsheng-data/bank")]
+        bank_dir: PathBuf,
     },
     /// Sign-ins for the web service and tokens for its API.
     Account {
@@ -404,6 +410,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             listen,
             no_serve,
+            bank_dir,
         } => {
             let store = open(&cli.db).await?;
             let counts = store.counts().await?;
@@ -483,13 +490,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let policy = policy::load(&cli.policy)?;
-            web::serve(store, policy, listen).await?;
+            web::serve(store, policy, listen, bank_dir).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen } => {
+        Command::Serve { listen, bank_dir } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            web::serve(store, policy, listen).await?;
+            web::serve(store, policy, listen, bank_dir).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Account { command } => {

@@ -217,7 +217,9 @@ pub async fn run(
         }
         PayCommand::Status { month } => print!("{}", show_cycle(store, &labels, month).await?),
         PayCommand::Totals { from, to } => {
-            let totals = payments::totals(store, from, to).await?;
+            let totals =
+                payments::totals(store, from, to, &minsheng_core::access::Scope::Everything)
+                    .await?;
             let districts: Vec<&str> = totals.iter().map(|t| t.district.as_str()).collect();
             let names = store.area_names(&districts).await?;
             println!("累计发放 {from} – {to}");

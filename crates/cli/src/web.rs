@@ -112,8 +112,9 @@ pub async fn serve(
     store: Store,
     policy: minsheng_policy::Policy,
     listen: SocketAddr,
+    bank_dir: std::path::PathBuf,
 ) -> Result<()> {
-    let web = minsheng_web::Web::new(store, policy, !listen.ip().is_loopback());
+    let web = minsheng_web::Web::new(store, policy, !listen.ip().is_loopback(), bank_dir);
     println!("Serving on http://{listen}/ (Ctrl-C stops). The API's document: http://{listen}/api/v1/openapi.json");
     minsheng_web::serve(web, listen).await
 }

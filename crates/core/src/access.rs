@@ -11,6 +11,8 @@ use crate::{AreaCode, IdNumber};
 /// What one person may see of the registry and its cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
+    /// The whole registry: the operator at the command line, the city's batch jobs.
+    Everything,
     /// An area and everything below it.
     Area(AreaCode),
     /// The households a resident (by ID number) is a member of now.
@@ -53,5 +55,60 @@ impl Account {
 
     pub fn is_staff(&self) -> bool {
         matches!(self, Account::Staff(_))
+    }
+}
+
+/// Work that only some roles do, whatever their area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// See the city's payment cycles and download bank files.
+    SeePayments,
+    /// Compute a month, send its payments to the bank, record the bank's answers.
+    RunPayments,
+    /// Approve a computed month (someone other than who computed it: 审核与审批分离).
+    ApprovePayments,
+}
+
+impl Account {
+    pub fn may(&self, duty: Duty) -> bool {
+        use crate::cases::Role::*;
+        match (duty, self.role()) {
+            (Duty::SeePayments, Some(City | Auditor)) => true,
+            (Duty::RunPayments | Duty::ApprovePayments, Some(City)) => true,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::Role;
+
+    fn staff(role: Role) -> Account {
+        Account::Staff(Staff {
+            name: "x".into(),
+            role,
+            area: AreaCode::parse("370200").unwrap_or_else(|_| unreachable!()),
+        })
+    }
+
+    #[test]
+    fn only_the_city_runs_payments_and_auditors_only_look() {
+        for role in Role::ALL {
+            let a = staff(role);
+            assert_eq!(a.may(Duty::RunPayments), role == Role::City, "{role:?}");
+            assert_eq!(a.may(Duty::ApprovePayments), role == Role::City, "{role:?}");
+            assert_eq!(
+                a.may(Duty::SeePayments),
+                matches!(role, Role::City | Role::Auditor),
+                "{role:?}"
+            );
+        }
+        let resident = Account::Resident {
+            id_number: IdNumber::parse("11010519491231002X").unwrap_or_else(|_| unreachable!()),
+            name: "x".into(),
+        };
+        assert!(!resident.may(Duty::SeePayments));
     }
 }

@@ -59,6 +59,10 @@ impl Month {
             }
         }
     }
+
+    pub fn previous(self) -> Month {
+        Month::containing(self.first_day().pred_opt().unwrap_or_default())
+    }
 }
 
 impl fmt::Display for Month {
@@ -109,6 +113,8 @@ mod tests {
         );
         let dec: Month = "2025-12".parse().unwrap();
         assert_eq!(dec.next().to_string(), "2026-01");
+        assert_eq!(dec.next().previous(), dec);
+        assert_eq!(feb.previous().to_string(), "2024-01");
         assert_eq!(
             dec.last_day(),
             NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()

@@ -14,14 +14,22 @@ use crate::{with_pool, Result, Store, StoreError};
 /// The SQL condition that household `h` lies within `scope`, with parameter `$n` and the
 /// value to bind to it.
 pub(crate) fn scope_condition(scope: &Scope, n: usize) -> (String, String) {
+    scope_on(scope, "h.area_code", "h.id", n)
+}
+
+/// The same for rows that carry their own area and household columns (entitlements,
+/// monitoring counts): `area` and `household` name them.
+pub(crate) fn scope_on(scope: &Scope, area: &str, household: &str, n: usize) -> (String, String) {
     match scope {
-        Scope::Area(area) => (
-            format!("h.area_code LIKE ${n}"),
-            format!("{}%", area.scope_prefix()),
+        // Every query binds its parameter; here it is simply true.
+        Scope::Everything => (format!("${n} = ''"), String::new()),
+        Scope::Area(code) => (
+            format!("{area} LIKE ${n}"),
+            format!("{}%", code.scope_prefix()),
         ),
         Scope::Resident(id) => (
             format!(
-                "h.id IN (SELECT rv.household_id FROM person rp \
+                "{household} IN (SELECT rv.household_id FROM person rp \
                  JOIN person_version rv ON rv.person_id = rp.id \
                  AND rv.superseded_at IS NULL AND rv.valid_to IS NULL \
                  WHERE rp.id_number = ${n})"

@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 use minsheng_core::discovery::{Finding, FindingKind, MonitoringCount, Sweep};
 use minsheng_core::{Fen, Month};
 
+use minsheng_core::access::Scope;
+
 use crate::bulk::{micros, Cell, Table, Tx};
 use crate::registry::{corrupt, timestamp, Columns};
 use crate::{on_tx, with_pool, Result, Store, StoreError};
@@ -296,8 +298,18 @@ impl Store {
         row.ok_or_else(|| StoreError::NotFound(format!("sweep {id}")))?
     }
 
-    /// The last whole-registry sweep of a month with its monitoring counts.
-    pub async fn monitoring(&self, month: Month) -> Result<Option<(Sweep, Vec<MonitoringCount>)>> {
+    /// The last whole-registry sweep of a month with its monitoring counts within `scope`.
+    pub async fn monitoring(
+        &self,
+        month: Month,
+        scope: &Scope,
+    ) -> Result<Option<(Sweep, Vec<MonitoringCount>)>> {
+        // Counts are kept per community; a resident's scope has none of them.
+        let (within, bound) = crate::access::scope_on(scope, "area_code", "NULL", 2);
+        let counts_sql = format!(
+            "SELECT area_code, category, households, persons, enrolled FROM monitoring \
+             WHERE sweep_id = $1 AND {within} ORDER BY area_code, category"
+        );
         with_pool!(self, pool => {
             let Some(r) = sqlx::query(
                 "SELECT * FROM sweep WHERE month = $1 AND cause = 'sweep' ORDER BY id DESC LIMIT 1",
@@ -309,11 +321,9 @@ impl Store {
                 return Ok(None);
             };
             let sweep = decode_sweep(&r)?;
-            let counts = sqlx::query(
-                "SELECT area_code, category, households, persons, enrolled FROM monitoring \
-                 WHERE sweep_id = $1 ORDER BY area_code, category",
-            )
+            let counts = sqlx::query(&counts_sql)
             .bind(sweep.id)
+            .bind(&bound)
             .fetch_all(pool)
             .await?
             .iter()

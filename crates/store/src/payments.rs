@@ -14,6 +14,8 @@ use minsheng_core::payments::{
 use minsheng_core::{AreaCode, Fen, IdNumber, Month};
 use sqlx::Row;
 
+use minsheng_core::access::Scope;
+
 use crate::bulk::{micros, Cell, Table, Tx};
 use crate::registry::{corrupt, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM};
 use crate::scan::{scan, ScannedPerson};
@@ -1006,19 +1008,27 @@ impl Store {
     }
 
     /// Net amounts sent per month, program and district between two months (inclusive).
-    pub async fn paid_totals(&self, from: Month, to: Month) -> Result<Vec<PaidTotal>> {
+    pub async fn paid_totals(
+        &self,
+        from: Month,
+        to: Month,
+        scope: &Scope,
+    ) -> Result<Vec<PaidTotal>> {
+        let (within, bound) = crate::access::scope_on(scope, "e.area_code", "e.household_id", 3);
+        let sql = format!(
+            "SELECT e.month, e.program, SUBSTR(e.area_code, 1, 6) AS district, \
+             COUNT(DISTINCT CASE WHEN l.kind = 'paid' THEN e.id END) AS payees, \
+             CAST(SUM(l.amount) AS BIGINT) AS net \
+             FROM ledger l JOIN entitlement e ON e.id = l.entitlement_id \
+             WHERE e.month >= $1 AND e.month <= $2 AND {within} \
+             GROUP BY e.month, e.program, SUBSTR(e.area_code, 1, 6) \
+             ORDER BY e.month, e.program, district"
+        );
         with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT e.month, e.program, SUBSTR(e.area_code, 1, 6) AS district, \
-                 COUNT(DISTINCT CASE WHEN l.kind = 'paid' THEN e.id END) AS payees, \
-                 CAST(SUM(l.amount) AS BIGINT) AS net \
-                 FROM ledger l JOIN entitlement e ON e.id = l.entitlement_id \
-                 WHERE e.month >= $1 AND e.month <= $2 \
-                 GROUP BY e.month, e.program, SUBSTR(e.area_code, 1, 6) \
-                 ORDER BY e.month, e.program, district",
-            )
+            let rows = sqlx::query(&sql)
             .bind(from.to_string())
             .bind(to.to_string())
+            .bind(&bound)
             .fetch_all(pool)
             .await?;
             rows.iter()

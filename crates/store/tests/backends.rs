@@ -818,7 +818,10 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
         (status.outstanding, status.net_paid, status.batches),
         (0, total, 2)
     );
-    let totals = store.paid_totals(june, june).await.unwrap();
+    let totals = store
+        .paid_totals(june, june, &minsheng_core::access::Scope::Everything)
+        .await
+        .unwrap();
     assert_eq!(totals.iter().map(|t| t.net).sum::<Fen>(), total);
     assert_eq!(totals.iter().map(|t| t.payees).sum::<u64>(), 4);
 }

@@ -8,6 +8,7 @@
 //! [`Scope`]: minsheng_core::access::Scope
 
 mod api;
+mod charts;
 mod error;
 mod extract;
 mod pages;
@@ -17,6 +18,7 @@ mod view;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::routing::{get, post};
@@ -39,6 +41,8 @@ pub struct Shared {
     pub throttle: Throttle,
     /// Cookies only over HTTPS: on unless the service listens on loopback only.
     pub secure_cookies: bool,
+    /// Where bank files are written (and bank return files kept).
+    pub bank_dir: std::path::PathBuf,
     /// "Now" for each request: the system clock, or a test's.
     clock: Box<dyn Fn() -> Clock + Send + Sync>,
 }
@@ -51,23 +55,31 @@ impl Deref for Web {
 }
 
 impl Web {
-    pub fn new(store: Store, policy: Policy, secure_cookies: bool) -> Web {
-        Web::build(store, policy, secure_cookies, Box::new(Clock::system))
+    pub fn new(store: Store, policy: Policy, secure_cookies: bool, bank_dir: PathBuf) -> Web {
+        Web::build(
+            store,
+            policy,
+            secure_cookies,
+            bank_dir,
+            Box::new(Clock::system),
+        )
     }
 
     /// The same service with another clock (tests walk a case through its deadlines).
     pub fn with_clock(
         store: Store,
         policy: Policy,
+        bank_dir: PathBuf,
         clock: impl Fn() -> Clock + Send + Sync + 'static,
     ) -> Web {
-        Web::build(store, policy, false, Box::new(clock))
+        Web::build(store, policy, false, bank_dir, Box::new(clock))
     }
 
     fn build(
         store: Store,
         policy: Policy,
         secure_cookies: bool,
+        bank_dir: PathBuf,
         clock: Box<dyn Fn() -> Clock + Send + Sync>,
     ) -> Web {
         Web(Arc::new(Shared {
@@ -75,6 +87,7 @@ impl Web {
             policy,
             throttle: Throttle::default(),
             secure_cookies,
+            bank_dir,
             clock,
         }))
     }
@@ -102,6 +115,11 @@ pub fn router(web: Web) -> Router {
         )
         .route("/cases/{id}", get(pages::case))
         .route("/cases/{id}/step", post(pages::step))
+        .route("/payments", get(pages::payments))
+        .route("/payments/reconcile", post(pages::reconcile))
+        .route("/payments/{step}", post(pages::cycle_step))
+        .route("/payments/{month}/batches/{batch}", get(pages::bank_file))
+        .route("/dashboard", get(pages::dashboard))
         .route("/static/minsheng.css", get(pages::stylesheet))
         .route(
             "/api/v1/openapi.json",

@@ -18,8 +18,8 @@ use crate::session::{
     SESSION_COOKIE,
 };
 use crate::view::{
-    ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, ExplanationView, HouseholdView,
-    SearchPage, StepInput, SubmittedView,
+    ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
+    ExplanationView, HouseholdView, SearchPage, StepInput, SubmittedView,
 };
 use crate::Web;
 
@@ -29,6 +29,7 @@ pub struct Frame {
     pub role_label: &'static str,
     pub area: Option<String>,
     pub is_staff: bool,
+    pub sees_payments: bool,
     pub csrf: String,
 }
 
@@ -42,6 +43,7 @@ impl Frame {
                 Account::Resident { .. } => None,
             },
             is_staff: who.account.is_staff(),
+            sees_payments: who.account.may(minsheng_core::access::Duty::SeePayments),
             csrf: who.csrf().to_string(),
         })
     }
@@ -511,4 +513,235 @@ pub async fn apply(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "payments.html")]
+struct PaymentsPage {
+    frame: Option<Frame>,
+    csrf: String,
+    cycle: CycleView,
+    can_run: bool,
+    can_approve: bool,
+    message: Option<String>,
+}
+
+async fn payments_page(
+    web: &Web,
+    who: &Signed,
+    month: minsheng_core::Month,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    use minsheng_core::access::Duty;
+    let cycle = queries::cycle(web, who, month).await?;
+    let page = PaymentsPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        cycle,
+        can_run: who.account.may(Duty::RunPayments),
+        can_approve: who.account.may(Duty::ApprovePayments),
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn payments(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<MonthParams>,
+) -> Result<Html<String>, PageError> {
+    let month = queries::parse_month(params.month.as_deref(), web.clock())?;
+    payments_page(&web, &who, month, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CycleForm {
+    month: String,
+    csrf: String,
+}
+
+/// compute, approve, disburse: each a form on the payments page.
+pub async fn cycle_step(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(step): PagePath<String>,
+    Form(form): Form<CycleForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let clock = web.clock();
+    let month = queries::parse_month(Some(&form.month), clock)?;
+    match queries::run_cycle(&web, &who, month, &step, clock).await {
+        Ok(_) => Ok(Redirect::to(&format!("/payments?month={month}")).into_response()),
+        Err(e @ WebError::Invalid { .. }) => {
+            let status = e.status();
+            Ok((
+                status,
+                payments_page(&web, &who, month, Some(e.to_string())).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn bank_file(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath((month, batch)): PagePath<(String, String)>,
+) -> Result<Response, PageError> {
+    let clock = web.clock();
+    let month = queries::parse_month(Some(&month), clock)?;
+    let batch: u32 = batch
+        .strip_suffix(".csv")
+        .and_then(|b| b.parse().ok())
+        .ok_or_else(|| WebError::invalid("batch", "is not a batch number"))?;
+    let bytes = queries::bank_file(&web, &who, month, batch, clock).await?;
+    let name = format!("attachment; filename=\"minsheng-pay-{month}-batch{batch}.csv\"");
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The bank's return file, uploaded from the payments page.
+pub async fn reconcile(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (mut csrf, mut month, mut file) = (String::new(), None, Vec::new());
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::invalid("file", e.body_text()))?
+    {
+        match field.name() {
+            Some("csrf") => {
+                csrf = field
+                    .text()
+                    .await
+                    .map_err(|e| WebError::invalid("csrf", e.body_text()))?
+            }
+            Some("month") => {
+                month = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| WebError::invalid("month", e.body_text()))?,
+                )
+            }
+            Some("file") => {
+                file = field
+                    .bytes()
+                    .await
+                    .map_err(|e| WebError::invalid("file", e.body_text()))?
+                    .to_vec()
+            }
+            _ => {}
+        }
+    }
+    who.check_csrf(&csrf)?;
+    let clock = web.clock();
+    let month = queries::parse_month(month.as_deref(), clock)?;
+    let message = match queries::reconcile(&web, &who, &file, clock).await {
+        Ok(r) => format!(
+            "回盘已导入：确认 {}，退回 {}（将在下一批次重新发送），此前已记录 {}。",
+            r.confirmed, r.returned, r.already_recorded
+        ),
+        Err(e @ WebError::Invalid { .. }) => format!("回盘文件未导入：{e}"),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(payments_page(&web, &who, month, Some(message))
+        .await?
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    frame: Option<Frame>,
+    d: Dashboard,
+    total_net: String,
+    tiles: Vec<crate::charts::Tile>,
+    tiles_width: i64,
+    tiles_height: i64,
+    programs: crate::charts::BarChart,
+    months: crate::charts::LineChart,
+    /// month, program, district, payees, net
+    rows: Vec<(String, String, String, u64, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PeriodParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn dashboard(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<PeriodParams>,
+) -> Result<Html<String>, PageError> {
+    use crate::charts;
+    let clock = web.clock();
+    let (from, to) = queries::parse_period(params.from.as_deref(), params.to.as_deref(), clock)?;
+    let d = queries::dashboard(&web, &who, from, to, clock).await?;
+    let label = |code: &str| {
+        web.policy
+            .program(code)
+            .map_or_else(|| code.to_string(), |p| p.label.clone())
+    };
+    let mut by_district: Vec<(String, String, i64)> = Vec::new();
+    let mut by_program: Vec<(String, i64)> = Vec::new();
+    let mut by_month: Vec<(String, i64)> = Vec::new();
+    for t in &d.totals {
+        if t.month == d.to {
+            match by_district.iter_mut().find(|(c, _, _)| *c == t.district) {
+                Some(e) => e.2 += t.net_fen,
+                None => by_district.push((t.district.clone(), t.district_name.clone(), t.net_fen)),
+            }
+        }
+        let program = label(&t.program);
+        match by_program.iter_mut().find(|(p, _)| *p == program) {
+            Some(e) => e.1 += t.payees as i64,
+            None => by_program.push((program, t.payees as i64)),
+        }
+        match by_month.iter_mut().find(|(m, _)| *m == t.month) {
+            Some(e) => e.1 += t.net_fen,
+            None => by_month.push((t.month.clone(), t.net_fen)),
+        }
+    }
+    let tiles = charts::districts(&by_district, charts::yuan);
+    let total: i64 = d.totals.iter().map(|t| t.net_fen).sum();
+    let page = DashboardPage {
+        frame: Frame::of(&who),
+        total_net: charts::yuan(total),
+        tiles_width: 4 * (charts::TILE + 6),
+        tiles_height: 4 * (charts::TILE / 2 + 6),
+        tiles,
+        programs: charts::bars(&by_program, |v| v.to_string()),
+        months: charts::line(&by_month, charts::yuan),
+        rows: d
+            .totals
+            .iter()
+            .map(|t| {
+                (
+                    t.month.clone(),
+                    label(&t.program),
+                    t.district_name.clone(),
+                    t.payees,
+                    minsheng_core::Fen(t.net_fen).grouped(),
+                )
+            })
+            .collect(),
+        d,
+    };
+    Ok(Html(page.render()?))
 }

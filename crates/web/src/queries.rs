@@ -9,11 +9,14 @@ use minsheng_policy::explain;
 
 use crate::error::WebError;
 use crate::session::Signed;
+use minsheng_app::china_time;
+use minsheng_core::access::Duty;
 use minsheng_core::cases::Action;
 
 use crate::view::{
-    ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, ExplanationView, HouseholdHitView,
-    HouseholdView, SearchPage, StepInput, SubmittedCase, SubmittedView,
+    ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
+    ExplanationView, HouseholdHitView, HouseholdView, MonitoringView, ProgramOwed, ReconcileView,
+    SearchPage, StepInput, SubmittedCase, SubmittedView, TotalView,
 };
 use crate::Web;
 
@@ -27,6 +30,21 @@ pub fn parse_month(text: Option<&str>, clock: Clock) -> Result<Month, WebError> 
             .parse()
             .map_err(|_| WebError::invalid("month", format!("'{t}' is not a month like 2025-06"))),
     }
+}
+
+/// A period of months: `to` defaults to this month, `from` to five months before `to`.
+pub fn parse_period(
+    from: Option<&str>,
+    to: Option<&str>,
+    clock: Clock,
+) -> Result<(Month, Month), WebError> {
+    let to = parse_month(to, clock)?;
+    let from = match from.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => parse_month(Some(f), clock)
+            .map_err(|_| WebError::invalid("from", format!("'{f}' is not a month like 2025-06")))?,
+        None => (0..5).fold(to, |m, _| m.previous()),
+    };
+    Ok((from, to))
 }
 
 pub fn parse_day(text: Option<&str>, clock: Clock) -> Result<NaiveDate, WebError> {
@@ -437,5 +455,260 @@ pub async fn apply(
             })
             .collect(),
         warnings: submitted.warnings,
+    })
+}
+
+impl From<minsheng_app::payments::PayError> for WebError {
+    fn from(e: minsheng_app::payments::PayError) -> Self {
+        use minsheng_app::payments::PayError;
+        match e {
+            PayError::Store(e) => e.into(),
+            PayError::Invalid { field, reason } => WebError::Invalid { field, reason },
+            PayError::Rows(rows) => WebError::Invalid {
+                field: rows
+                    .first()
+                    .map_or_else(|| "file".to_string(), |r| r.field.clone()),
+                reason: format!(
+                    "{} lines rejected, nothing recorded: {}",
+                    rows.len(),
+                    rows.iter()
+                        .take(5)
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            },
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+fn require(who: &Signed, duty: Duty) -> Result<(), WebError> {
+    if who.account.may(duty) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(
+            match duty {
+                Duty::SeePayments => {
+                    "payment cycles are for the city's administrators and auditors"
+                }
+                Duty::RunPayments => "only the city's administrators run payment cycles",
+                Duty::ApprovePayments => "only the city's administrators approve payment cycles",
+            }
+            .into(),
+        ))
+    }
+}
+
+fn program_label(web: &Web, code: &str) -> String {
+    web.policy
+        .program(code)
+        .map_or_else(|| code.to_string(), |p| p.label.clone())
+}
+
+pub async fn cycle(web: &Web, who: &Signed, month: Month) -> Result<CycleView, WebError> {
+    require(who, Duty::SeePayments)?;
+    let cycle = web.store.pay_cycle(month).await?;
+    let status = web.store.cycle_status(month).await?;
+    Ok(CycleView {
+        month: month.to_string(),
+        computed: cycle.is_some(),
+        frozen_at: cycle.as_ref().map(|c| china_time(c.frozen_at)),
+        policy_digest: cycle.as_ref().map(|c| c.policy_digest.clone()),
+        computed_by: cycle.as_ref().map(|c| c.computed_by.clone()),
+        approved_by: cycle
+            .as_ref()
+            .and_then(|c| c.approved.as_ref().map(|(by, _)| by.clone())),
+        approved_at: cycle
+            .as_ref()
+            .and_then(|c| c.approved.as_ref().map(|(_, at)| china_time(*at))),
+        owed: status
+            .owed
+            .iter()
+            .map(|(program, payees, amount)| ProgramOwed {
+                program: program.clone(),
+                label: program_label(web, program),
+                payees: *payees,
+                amount_fen: amount.0,
+                amount: amount.grouped(),
+            })
+            .collect(),
+        payees: status.payees(),
+        total_owed: status.total_owed().grouped(),
+        batches: status.batches,
+        sent: status.sent,
+        confirmed: status.confirmed,
+        returned: status.returned,
+        outstanding: status.outstanding,
+        net_paid: status.net_paid.grouped(),
+    })
+}
+
+/// One step of the month's cycle, by someone whose role does it; every one is audited by the
+/// use case it calls.
+pub async fn run_cycle(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    step: &str,
+    clock: Clock,
+) -> Result<CycleView, WebError> {
+    let actor = who.account.name();
+    match step {
+        "compute" => {
+            require(who, Duty::RunPayments)?;
+            minsheng_app::payments::compute(
+                &web.store,
+                &web.policy,
+                month,
+                false,
+                actor,
+                clock,
+                &minsheng_app::Quiet,
+            )
+            .await?;
+        }
+        "approve" => {
+            require(who, Duty::ApprovePayments)?;
+            minsheng_app::payments::approve(&web.store, month, actor, clock).await?;
+        }
+        "disburse" => {
+            require(who, Duty::RunPayments)?;
+            minsheng_app::payments::disburse(&web.store, month, &web.bank_dir, actor, clock)
+                .await?;
+        }
+        other => {
+            return Err(WebError::invalid(
+                "step",
+                format!("'{other}' is not compute, approve or disburse"),
+            ))
+        }
+    }
+    cycle(web, who, month).await
+}
+
+/// A batch's bank file (full account details: audited).
+pub async fn bank_file(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    batch: u32,
+    clock: Clock,
+) -> Result<Vec<u8>, WebError> {
+    require(who, Duty::SeePayments)?;
+    let path = minsheng_app::payments::bank_file(&web.bank_dir, month, batch);
+    let bytes = std::fs::read(&path).map_err(|_| {
+        WebError::NotFound(format!(
+            "no bank file for {month} batch {batch}; sending again (disburse) writes the last one anew"
+        ))
+    })?;
+    web.store
+        .audit(
+            who.account.name(),
+            "pay_download",
+            &format!("pay:{month}"),
+            &format!("batch={batch}"),
+            clock.now,
+        )
+        .await?;
+    Ok(bytes)
+}
+
+/// Records the bank's return file (CSV: reference,result,reason), all or nothing.
+pub async fn reconcile(
+    web: &Web,
+    who: &Signed,
+    file: &[u8],
+    clock: Clock,
+) -> Result<ReconcileView, WebError> {
+    require(who, Duty::RunPayments)?;
+    if file.is_empty() {
+        return Err(WebError::invalid("file", "the return file is empty"));
+    }
+    let dir = web.bank_dir.join("returns");
+    std::fs::create_dir_all(&dir).map_err(|e| WebError::Internal(e.to_string()))?;
+    // Kept: the bank's answer as received is part of the record.
+    let path = dir.join(format!(
+        "return-{}.csv",
+        clock.now.format("%Y%m%dT%H%M%S%.6fZ")
+    ));
+    std::fs::write(&path, file).map_err(|e| WebError::Internal(e.to_string()))?;
+    let report =
+        minsheng_app::payments::reconcile(&web.store, &path, who.account.name(), clock).await?;
+    Ok(ReconcileView {
+        confirmed: report.confirmed,
+        returned: report.returned,
+        already_recorded: report.already_recorded,
+    })
+}
+
+fn monitoring_label(category: &str) -> &'static str {
+    match category {
+        "dibao" => "低保",
+        "tekun" => "特困",
+        "near_poor" => "低保边缘",
+        "rigid_expenditure" => "刚性支出困难",
+        _ => "其他",
+    }
+}
+
+/// The city dashboard, within the account's area.
+pub async fn dashboard(
+    web: &Web,
+    who: &Signed,
+    from: Month,
+    to: Month,
+    clock: Clock,
+) -> Result<Dashboard, WebError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden("the dashboard is for staff".into()));
+    }
+    if from > to {
+        return Err(WebError::invalid("from", format!("{from} is after {to}")));
+    }
+    let scope = who.account.scope();
+    let totals = minsheng_app::payments::totals(&web.store, from, to, &scope).await?;
+    let codes: Vec<&str> = totals.iter().map(|t| t.district.as_str()).collect();
+    let names = web.store.area_names(&codes).await?;
+    let mut monitoring: Vec<MonitoringView> = Vec::new();
+    if let Some((_, counts)) = web.store.monitoring(to, &scope).await? {
+        for c in counts {
+            match monitoring.iter_mut().find(|m| m.category == c.category) {
+                Some(m) => {
+                    m.households += c.households;
+                    m.persons += c.persons;
+                    m.enrolled += c.enrolled;
+                }
+                None => monitoring.push(MonitoringView {
+                    label: monitoring_label(&c.category).to_string(),
+                    category: c.category,
+                    households: c.households,
+                    persons: c.persons,
+                    enrolled: c.enrolled,
+                }),
+            }
+        }
+    }
+    let cases = cases(web, &scope, true, clock).await?;
+    Ok(Dashboard {
+        from: from.to_string(),
+        to: to.to_string(),
+        totals: totals
+            .iter()
+            .map(|t| TotalView {
+                month: t.month.to_string(),
+                program: t.program.clone(),
+                district_name: names
+                    .get(&t.district)
+                    .cloned()
+                    .unwrap_or_else(|| t.district.clone()),
+                district: t.district.clone(),
+                payees: t.payees,
+                net_fen: t.net.0,
+            })
+            .collect(),
+        monitoring,
+        open_cases: cases.total,
+        overdue_cases: cases.items.iter().filter(|c| c.overdue()).count() as u64,
     })
 }

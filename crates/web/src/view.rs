@@ -452,3 +452,78 @@ pub struct SubmittedCase {
     pub owed_now: String,
     pub why: String,
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramOwed {
+    pub program: String,
+    pub label: String,
+    pub payees: u64,
+    pub amount_fen: i64,
+    pub amount: String,
+}
+
+/// A month's payment cycle as it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CycleView {
+    pub month: String,
+    /// False before `compute`: the rest is empty.
+    pub computed: bool,
+    /// The registry as known at this instant (China time) is what was computed from.
+    pub frozen_at: Option<String>,
+    /// SHA-256 of the policy the cycle computed with.
+    pub policy_digest: Option<String>,
+    pub computed_by: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+    pub owed: Vec<ProgramOwed>,
+    pub payees: u64,
+    pub total_owed: String,
+    /// Bank files (batches) written so far: 1..=batches.
+    pub batches: u32,
+    pub sent: u64,
+    pub confirmed: u64,
+    pub returned: u64,
+    pub outstanding: u64,
+    pub net_paid: String,
+}
+
+/// A bank return file recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReconcileView {
+    pub confirmed: u64,
+    pub returned: u64,
+    pub already_recorded: u64,
+}
+
+/// Net paid by month, program and district.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotalView {
+    pub month: String,
+    pub program: String,
+    pub district: String,
+    pub district_name: String,
+    pub payees: u64,
+    pub net_fen: i64,
+}
+
+/// Low-income monitoring for an area (from the month's last sweep).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonitoringView {
+    /// `dibao`, `tekun`, `near_poor` or `rigid_expenditure`.
+    pub category: String,
+    pub label: String,
+    pub households: u64,
+    pub persons: u64,
+    pub enrolled: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dashboard {
+    pub from: String,
+    pub to: String,
+    pub totals: Vec<TotalView>,
+    /// The last sweep of `to`, if any, summed over the account's area.
+    pub monitoring: Vec<MonitoringView>,
+    pub open_cases: u64,
+    pub overdue_cases: u64,
+}

@@ -13,7 +13,12 @@ use minsheng_store::Store;
 async fn matrix(store: Store) {
     let city = city(store).await;
     let logins = accounts_for(&city).await;
-    let app = minsheng_web::router(minsheng_web::Web::new(city.store.clone(), policy(), false));
+    let app = minsheng_web::router(minsheng_web::Web::new(
+        city.store.clone(),
+        policy(),
+        false,
+        bank_dir(),
+    ));
     let clock = Clock::system();
     for (login, sees_all) in &logins {
         let token = accounts::add_api_token(&city.store, login, "matrix", "tester", clock)
@@ -134,7 +139,12 @@ async fn matrix(store: Store) {
 async fn sign_in_rules(store: Store) {
     let city = city(store).await;
     let logins = accounts_for(&city).await;
-    let app = minsheng_web::router(minsheng_web::Web::new(city.store.clone(), policy(), false));
+    let app = minsheng_web::router(minsheng_web::Web::new(
+        city.store.clone(),
+        policy(),
+        false,
+        bank_dir(),
+    ));
     let (login, _) = &logins[0];
     // A wrong password: 401 and the form again; four more and the login is locked, even
     // for the right password.
@@ -273,14 +283,19 @@ async fn every_api_route_is_documented() {
             "/api/v1/cases",
             "/api/v1/cases/{id}",
             "/api/v1/cases/{id}/steps",
+            "/api/v1/dashboard",
             "/api/v1/households",
             "/api/v1/households/{key}",
             "/api/v1/households/{key}/explain",
             "/api/v1/me",
+            "/api/v1/payments/returns",
+            "/api/v1/payments/{month}",
+            "/api/v1/payments/{month}/batches/{batch}",
+            "/api/v1/payments/{month}/{step}",
         ]
     );
     let (store, _dir) = sqlite().await;
-    let app = minsheng_web::router(minsheng_web::Web::new(store, policy(), false));
+    let app = minsheng_web::router(minsheng_web::Web::new(store, policy(), false, bank_dir()));
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             assert!(
@@ -291,7 +306,12 @@ async fn every_api_route_is_documented() {
                 op["summary"].is_string() || op["description"].is_string(),
                 "{method} {path} is undocumented"
             );
-            let concrete = path.replace("{id}", "1").replace("{key}", "x");
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{key}", "x")
+                .replace("{month}", "2025-06")
+                .replace("{step}", "compute")
+                .replace("{batch}", "1");
             let request = axum::http::Request::builder()
                 .method(method.to_uppercase().as_str())
                 .uri(&concrete)

@@ -71,7 +71,10 @@ impl Session<'_> {
         loop {
             let fresh = self
                 .tab
-                .evaluate("window.__before === undefined && document.readyState === 'complete'", false)
+                .evaluate(
+                    "window.__before === undefined && document.readyState === 'complete'",
+                    false,
+                )
                 .ok()
                 .and_then(|r| r.value)
                 .and_then(|v| v.as_bool())
@@ -79,7 +82,10 @@ impl Session<'_> {
             if fresh {
                 return;
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "no new page after {selector}");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no new page after {selector}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -146,12 +152,47 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     let (store, _dir) = sqlite().await;
     let city = city(store).await;
     let logins = accounts_for(&city).await;
+    let clock = Clock::system();
+    city.store
+        .add_staff(
+            &minsheng_core::cases::Staff {
+                name: "市级己".into(),
+                role: minsheng_core::cases::Role::City,
+                area: minsheng_core::AreaCode::parse("370200").unwrap(),
+            },
+            "tester",
+            clock.now,
+        )
+        .await
+        .unwrap();
+    minsheng_app::accounts::add_account(
+        &city.store,
+        "市级己",
+        PASSWORD,
+        &minsheng_store::AccountHolder::Staff("市级己".into()),
+        "tester",
+        clock,
+    )
+    .await
+    .unwrap();
+    // The households the rules find entitled are paid in January.
+    minsheng_app::payments::enrol_caseload(
+        &city.store,
+        &policy(),
+        "2027-01".parse().unwrap(),
+        "test caseload",
+        "tester",
+        clock,
+        &minsheng_app::Quiet,
+    )
+    .await
+    .unwrap();
     let now = Arc::new(Mutex::new(
         at(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
     ));
     let web = {
         let now = now.clone();
-        minsheng_web::Web::with_clock(city.store.clone(), policy(), move || {
+        minsheng_web::Web::with_clock(city.store.clone(), policy(), bank_dir(), move || {
             Clock::at(*now.lock().unwrap())
         })
     };
@@ -277,6 +318,52 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             "{text}"
         );
         s.shot("closed-phone");
+        s.sign_out();
+
+        // January: the city computes the month, a second administrator approves it, the
+        // first sends it to the bank; then the dashboard.
+        *now.lock().unwrap() = at(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
+        s.sign_in("市级丁");
+        s.open("/payments?month=2027-01");
+        s.submit("form[action='/payments/compute'] button");
+        assert!(s.text().contains("待审批"), "{}", s.text());
+        s.sign_out();
+        s.sign_in("市级己");
+        s.open("/payments?month=2027-01");
+        s.submit("form[action='/payments/approve'] button");
+        assert!(s.text().contains("市级己"), "{}", s.text());
+        s.sign_out();
+        s.sign_in("市级丁");
+        s.open("/payments?month=2027-01");
+        s.submit("form[action='/payments/disburse'] button");
+        let text = s.text();
+        assert!(
+            text.contains("第 1 批 CSV") && text.contains("待发送\n0"),
+            "{text}"
+        );
+        s.shot("payments-phone");
+        s.open("/dashboard?from=2026-12&to=2027-01");
+        let svg: bool = s
+            .tab
+            .evaluate(
+                "document.querySelectorAll('svg.chart rect').length > 0",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap()
+            .as_bool()
+            .unwrap();
+        assert!(svg, "the dashboard draws its charts: {}", s.text());
+        s.tab
+            .set_bounds(headless_chrome::types::Bounds::Normal {
+                left: None,
+                top: None,
+                width: Some(1280.0),
+                height: Some(900.0),
+            })
+            .unwrap();
+        s.shot("dashboard-desktop");
         s.sign_out();
     })
     .await

@@ -33,6 +33,7 @@ async fn procedure(store: Store) {
     let app = minsheng_web::router(minsheng_web::Web::with_clock(
         city.store.clone(),
         policy(),
+        bank_dir(),
         clock,
     ));
     let mut tokens = std::collections::HashMap::new();

@@ -298,3 +298,8 @@ pub fn csrf_of(page: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// A folder for bank files that outlives the test's requests (left in the temp dir).
+pub fn bank_dir() -> std::path::PathBuf {
+    tempfile::tempdir().unwrap().keep()
+}

@@ -1,0 +1,341 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! A month's payment cycle from the web, on both backends: only the city runs it, someone
+//! else approves it, the bank file downloads, the bank's return file is recorded (a bad one
+//! changes nothing), and the dashboard shows each account only its own area's money.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use minsheng_app::{accounts, Clock};
+use minsheng_core::cases::{Role, Staff};
+use minsheng_core::AreaCode;
+use minsheng_store::{AccountHolder, Store};
+use serde_json::json;
+
+fn post_csv(path: &str, auth: &Auth, body: &str) -> Request<Body> {
+    let Auth::Token(t) = auth else { unreachable!() };
+    Request::post(path)
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+async fn cycle(store: Store) {
+    let city = city(store).await;
+    let logins = accounts_for(&city).await;
+    let clock = Clock::system();
+    // A second city administrator: the one who approves is not the one who computed.
+    city.store
+        .add_staff(
+            &Staff {
+                name: "市级己".into(),
+                role: Role::City,
+                area: AreaCode::parse("370200").unwrap(),
+            },
+            "tester",
+            clock.now,
+        )
+        .await
+        .unwrap();
+    accounts::add_account(
+        &city.store,
+        "市级己",
+        PASSWORD,
+        &AccountHolder::Staff("市级己".into()),
+        "tester",
+        clock,
+    )
+    .await
+    .unwrap();
+    // Both test households receive dibao from this month.
+    let month = minsheng_core::Month::containing(clock.today);
+    let policy = policy();
+    minsheng_app::payments::enrol_caseload(
+        &city.store,
+        &policy,
+        month,
+        "test caseload",
+        "tester",
+        clock,
+        &minsheng_app::Quiet,
+    )
+    .await
+    .unwrap();
+    let app = minsheng_web::router(minsheng_web::Web::new(
+        city.store.clone(),
+        policy,
+        false,
+        bank_dir(),
+    ));
+    let mut tokens = std::collections::HashMap::new();
+    for login in logins.iter().map(|(l, _)| l.as_str()).chain(["市级己"]) {
+        let token = accounts::add_api_token(&city.store, login, "pay", "tester", clock)
+            .await
+            .unwrap();
+        tokens.insert(login.to_string(), Auth::Token(token));
+    }
+    let (city_admin, approver, auditor, district) = (
+        &tokens["市级丁"],
+        &tokens["市级己"],
+        &tokens["审计戊"],
+        &tokens["区级丙"],
+    );
+    let path = |step: &str| format!("/api/v1/payments/{month}/{step}");
+
+    // Who may: the district and the community see no cycle; the auditor sees but cannot run.
+    for who in [district, &tokens["社区甲"], &tokens[&city.inside.head_id]] {
+        assert_eq!(
+            send(&app, get(&format!("/api/v1/payments/{month}"), who))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let by_auditor = send(&app, post_json(&path("compute"), auditor, &json!({}))).await;
+    assert_eq!(by_auditor.status, StatusCode::FORBIDDEN);
+    assert_eq!(by_auditor.json()["code"], "forbidden");
+    let before = send(&app, get(&format!("/api/v1/payments/{month}"), auditor))
+        .await
+        .json();
+    assert_eq!(before["computed"], false);
+
+    let computed = send(&app, post_json(&path("compute"), city_admin, &json!({}))).await;
+    assert_eq!(computed.status, StatusCode::OK, "{}", computed.body);
+    let computed = computed.json();
+    assert_eq!(computed["computed"], true);
+    let payees = computed["payees"].as_u64().unwrap();
+    assert!(payees > 0, "{computed}");
+    // Disbursing before approval, or approving one's own computation, is refused.
+    let early = send(&app, post_json(&path("disburse"), city_admin, &json!({}))).await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        early.body
+    );
+    let own = send(&app, post_json(&path("approve"), city_admin, &json!({}))).await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", own.body);
+    let approved = send(&app, post_json(&path("approve"), approver, &json!({}))).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(approved.json()["approved_by"], "市级己");
+    let sent = send(&app, post_json(&path("disburse"), city_admin, &json!({})))
+        .await
+        .json();
+    assert_eq!(sent["batches"], 1);
+    assert_eq!(sent["sent"], payees);
+    assert_eq!(sent["outstanding"], 0);
+    // Again: nothing new is sent.
+    let again = send(&app, post_json(&path("disburse"), city_admin, &json!({})))
+        .await
+        .json();
+    assert_eq!(again["batches"], 1);
+
+    // The bank file, as the auditor downloads it (audited).
+    let file = send(
+        &app,
+        get(&format!("/api/v1/payments/{month}/batches/1"), auditor),
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK);
+    let references: Vec<String> = file
+        .body
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(references.len() as u64, payees);
+    let audit = city
+        .store
+        .audit_entries(&format!("pay:{month}"))
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "pay_download" && e.actor == "审计戊"),
+        "{audit:?}"
+    );
+    assert_eq!(
+        send(
+            &app,
+            get(&format!("/api/v1/payments/{month}/batches/9"), auditor)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A return file with an unknown reference changes nothing; a good one is recorded once.
+    let bad = format!(
+        "reference,result,reason\n{},成功,\nMS-190001-1,成功,\n",
+        references[0]
+    );
+    let rejected = send(&app, post_csv("/api/v1/payments/returns", city_admin, &bad)).await;
+    assert_eq!(
+        rejected.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        rejected.body
+    );
+    assert_eq!(
+        send(&app, get(&format!("/api/v1/payments/{month}"), auditor))
+            .await
+            .json()["confirmed"],
+        0
+    );
+    let mut good = String::from("reference,result,reason\n");
+    for (i, r) in references.iter().enumerate() {
+        good.push_str(&if i == 0 {
+            format!("{r},失败,账户已冻结\n")
+        } else {
+            format!("{r},成功,\n")
+        });
+    }
+    let recorded = send(
+        &app,
+        post_csv("/api/v1/payments/returns", city_admin, &good),
+    )
+    .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+    assert_eq!(recorded.json()["returned"], 1);
+    let twice = send(
+        &app,
+        post_csv("/api/v1/payments/returns", city_admin, &good),
+    )
+    .await
+    .json();
+    assert_eq!(twice["already_recorded"], payees);
+    let after = send(&app, get(&format!("/api/v1/payments/{month}"), auditor))
+        .await
+        .json();
+    assert_eq!(
+        (
+            after["confirmed"].as_u64(),
+            after["returned"].as_u64(),
+            after["outstanding"].as_u64()
+        ),
+        (Some(payees - 1), Some(1), Some(1))
+    );
+
+    // The dashboard: the city sees every district's money, the district only its own.
+    let q = format!("/api/v1/dashboard?from={month}&to={month}");
+    let whole = send(&app, get(&q, city_admin)).await.json();
+    let districts = |d: &serde_json::Value| -> std::collections::BTreeSet<String> {
+        d["totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["district"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let net = |d: &serde_json::Value, district: &str| -> i64 {
+        d["totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["district"] == district)
+            .map(|t| t["net_fen"].as_i64().unwrap())
+            .sum()
+    };
+    let paid_districts = districts(&whole);
+    assert!(paid_districts.len() > 1, "{whole}");
+    // A district approver of a district that was paid sees exactly that district's money.
+    let paid = paid_districts.iter().next().unwrap().clone();
+    city.store
+        .add_staff(
+            &Staff {
+                name: "区级庚".into(),
+                role: Role::District,
+                area: AreaCode::parse(&paid).unwrap(),
+            },
+            "tester",
+            clock.now,
+        )
+        .await
+        .unwrap();
+    accounts::add_account(
+        &city.store,
+        "区级庚",
+        PASSWORD,
+        &AccountHolder::Staff("区级庚".into()),
+        "tester",
+        clock,
+    )
+    .await
+    .unwrap();
+    let token = Auth::Token(
+        accounts::add_api_token(&city.store, "区级庚", "pay", "tester", clock)
+            .await
+            .unwrap(),
+    );
+    let mine = send(&app, get(&q, &token)).await.json();
+    assert_eq!(
+        districts(&mine).into_iter().collect::<Vec<_>>(),
+        [paid.clone()]
+    );
+    assert_eq!(net(&mine, &paid), net(&whole, &paid));
+    assert!(net(&mine, &paid) > 0);
+    // … and the test household's district approver nothing of any other district.
+    let inside_district = city.inside.area.as_str()[..6].to_string();
+    let theirs = send(&app, get(&q, district)).await.json();
+    assert!(
+        districts(&theirs).iter().all(|d| *d == inside_district),
+        "{theirs}"
+    );
+    assert_eq!(
+        send(&app, get(&q, &tokens[&city.inside.head_id]))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let bad_period = send(
+        &app,
+        get(
+            &format!("/api/v1/dashboard?from={}&to={month}", month.next()),
+            city_admin,
+        ),
+    )
+    .await;
+    assert_eq!(bad_period.json()["field"], "from");
+
+    // The pages: the payments page offers the city its steps; the dashboard draws its charts.
+    let signed = sign_in(&app, "市级丁", PASSWORD).await;
+    let cookie = Auth::Cookie(session_cookie(&signed));
+    let page = send(&app, get(&format!("/payments?month={month}"), &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&format!("/payments/{month}/batches/1.csv")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("导入银行回盘文件"));
+    let board = send(
+        &app,
+        get(&format!("/dashboard?from={month}&to={month}"), &cookie),
+    )
+    .await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(
+        board.body.contains("<svg") && board.body.contains("<rect"),
+        "{}",
+        board.body
+    );
+}
+
+#[tokio::test]
+async fn payment_cycle_and_dashboard_on_sqlite() {
+    let (store, _dir) = sqlite().await;
+    cycle(store).await;
+}
+
+#[tokio::test]
+async fn payment_cycle_and_dashboard_on_postgres() {
+    let (store, url, schema) = postgres().await;
+    cycle(store.clone()).await;
+    store.close().await;
+    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+}
