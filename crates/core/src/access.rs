@@ -72,11 +72,11 @@ pub enum Duty {
 impl Account {
     pub fn may(&self, duty: Duty) -> bool {
         use crate::cases::Role::*;
-        match (duty, self.role()) {
-            (Duty::SeePayments, Some(City | Auditor)) => true,
-            (Duty::RunPayments | Duty::ApprovePayments, Some(City)) => true,
-            _ => false,
-        }
+        matches!(
+            (duty, self.role()),
+            (Duty::SeePayments, Some(City | Auditor))
+                | (Duty::RunPayments | Duty::ApprovePayments, Some(City))
+        )
     }
 }
 

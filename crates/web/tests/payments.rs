@@ -274,7 +274,7 @@ async fn cycle(store: Store) {
     let mine = send(&app, get(&q, &token)).await.json();
     assert_eq!(
         districts(&mine).into_iter().collect::<Vec<_>>(),
-        [paid.clone()]
+        std::slice::from_ref(&paid)
     );
     assert_eq!(net(&mine, &paid), net(&whole, &paid));
     assert!(net(&mine, &paid) > 0);
