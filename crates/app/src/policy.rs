@@ -229,3 +229,48 @@ pub fn simulate(
         undefined,
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum WhatIfError {
+    /// A change that does not name a parameter, or a value of the wrong kind.
+    #[error("changes: {0}")]
+    Change(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A reform against the rules in force, on the whole registry for a month.
+#[derive(Debug)]
+pub struct WhatIf {
+    pub simulation: Simulation,
+    pub households: usize,
+    pub persons: usize,
+    /// District code → name, for the simulation's districts.
+    pub district_names: std::collections::HashMap<String, String>,
+    pub elapsed: std::time::Duration,
+}
+
+/// Runs `baseline` and `baseline` with `changes` (`KEY=VALUE`, `KEY=+5%`) over the registry.
+pub async fn what_if(
+    store: &Store,
+    baseline: &Policy,
+    month: Month,
+    changes: &[String],
+    progress: &dyn Progress,
+) -> Result<WhatIf, WhatIfError> {
+    let reform = baseline
+        .with_changes(changes, month.first_day())
+        .map_err(WhatIfError::Change)?;
+    let registry = load(store, baseline, month, false, progress).await?;
+    let started = std::time::Instant::now();
+    let simulation = simulate(baseline, &reform, month, &registry, threads());
+    let elapsed = started.elapsed();
+    let district_names = store.area_names(&registry.district_codes()).await?;
+    Ok(WhatIf {
+        simulation,
+        households: registry.population.households(),
+        persons: registry.population.persons(),
+        district_names,
+        elapsed,
+    })
+}

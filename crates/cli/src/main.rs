@@ -947,6 +947,7 @@ async fn demo_staff(
         ("李审核", Role::Street, &code[..9]),
         ("赵科长", Role::District, &code[..6]),
         ("钱主任", Role::City, "370200"),
+        ("周复核", Role::City, "370200"),
         ("孙审计", Role::Auditor, "370200"),
     ];
     let mut out = Vec::new();

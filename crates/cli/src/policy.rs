@@ -87,29 +87,22 @@ pub async fn simulate(
     month: Month,
     changes: &[String],
 ) -> Result<String> {
-    use minsheng_app::policy::{load as load_registry, simulate, CITY};
+    use minsheng_app::policy::{what_if, CITY};
     let baseline = load(dir)?;
-    let reform = baseline
-        .with_changes(changes, month.first_day())
-        .map_err(anyhow::Error::msg)?;
-    let registry = load_registry(
+    let done = what_if(
         store,
         &baseline,
         month,
-        false,
+        changes,
         &crate::progress::Bars::new(),
     )
     .await?;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let started = std::time::Instant::now();
-    let result = simulate(&baseline, &reform, month, &registry, threads);
-    let elapsed = started.elapsed();
-    let names = store.area_names(&registry.district_codes()).await?;
+    let (result, names, elapsed) = (&done.simulation, &done.district_names, done.elapsed);
     let yuan = |fen: i64| minsheng_core::Fen(fen).grouped();
     let mut out = format!(
         "改革测算 · {month} · {} 户 {} 人 · 变更: {}\n",
-        registry.population.households(),
-        registry.population.persons(),
+        done.households,
+        done.persons,
         changes.join(", ")
     );
     for (program, districts) in &result.programs {

@@ -67,6 +67,8 @@ pub enum Duty {
     RunPayments,
     /// Approve a computed month (someone other than who computed it: 审核与审批分离).
     ApprovePayments,
+    /// Run a reform over the whole city (the results are city-wide aggregates).
+    SimulatePolicy,
 }
 
 impl Account {
@@ -74,8 +76,10 @@ impl Account {
         use crate::cases::Role::*;
         matches!(
             (duty, self.role()),
-            (Duty::SeePayments, Some(City | Auditor))
-                | (Duty::RunPayments | Duty::ApprovePayments, Some(City))
+            (
+                Duty::SeePayments | Duty::SimulatePolicy,
+                Some(City | Auditor)
+            ) | (Duty::RunPayments | Duty::ApprovePayments, Some(City))
         )
     }
 }
@@ -99,11 +103,13 @@ mod tests {
             let a = staff(role);
             assert_eq!(a.may(Duty::RunPayments), role == Role::City, "{role:?}");
             assert_eq!(a.may(Duty::ApprovePayments), role == Role::City, "{role:?}");
-            assert_eq!(
-                a.may(Duty::SeePayments),
-                matches!(role, Role::City | Role::Auditor),
-                "{role:?}"
-            );
+            for duty in [Duty::SeePayments, Duty::SimulatePolicy] {
+                assert_eq!(
+                    a.may(duty),
+                    matches!(role, Role::City | Role::Auditor),
+                    "{role:?}"
+                );
+            }
         }
         let resident = Account::Resident {
             id_number: IdNumber::parse("11010519491231002X").unwrap_or_else(|_| unreachable!()),

@@ -61,6 +61,29 @@ pub struct StoredFinding {
     pub open: bool,
 }
 
+const FINDING_SELECT: &str =
+    "SELECT f.id, f.sweep_id, f.month, f.household_id, h.code, f.program, f.kind, \
+     f.amount_now, f.amount_before, f.area_code, f.status \
+     FROM finding f JOIN household h ON h.id = f.household_id";
+
+fn decode_finding(r: &impl Columns) -> Result<StoredFinding> {
+    Ok(StoredFinding {
+        id: r.int("id")?,
+        sweep_id: r.int("sweep_id")?,
+        month: r.text("month")?.parse().map_err(|e| corrupt("month", e))?,
+        open: r.text("status")? == "open",
+        finding: Finding {
+            household_id: r.int("household_id")?,
+            household: r.text("code")?,
+            program: r.text("program")?,
+            kind: FindingKind::parse(&r.text("kind")?).map_err(|e| corrupt("kind", e))?,
+            owed: Fen(r.int("amount_now")?),
+            last_owed: r.opt_int("amount_before")?.map(Fen),
+            area: r.text("area_code")?,
+        },
+    })
+}
+
 fn decode_sweep(r: &impl Columns) -> Result<Sweep> {
     Ok(Sweep {
         id: r.int("id")?,
@@ -255,35 +278,45 @@ impl Store {
 
     /// A household's findings, newest first.
     pub async fn findings_of(&self, household: &str) -> Result<Vec<StoredFinding>> {
+        let sql = format!("{FINDING_SELECT} WHERE h.code = $1 ORDER BY f.id DESC");
         with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT f.id, f.sweep_id, f.month, f.household_id, h.code, f.program, f.kind, \
-                 f.amount_now, f.amount_before, f.area_code, f.status \
-                 FROM finding f JOIN household h ON h.id = f.household_id \
-                 WHERE h.code = $1 ORDER BY f.id DESC",
-            )
-            .bind(household)
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(StoredFinding {
-                        id: r.int("id")?,
-                        sweep_id: r.int("sweep_id")?,
-                        month: r.text("month")?.parse().map_err(|e| corrupt("month", e))?,
-                        open: r.text("status")? == "open",
-                        finding: Finding {
-                            household_id: r.int("household_id")?,
-                            household: r.text("code")?,
-                            program: r.text("program")?,
-                            kind: FindingKind::parse(&r.text("kind")?).map_err(|e| corrupt("kind", e))?,
-                            owed: Fen(r.int("amount_now")?),
-                            last_owed: r.opt_int("amount_before")?.map(Fen),
-                            area: r.text("area_code")?,
-                        },
-                    })
-                })
-                .collect()
+            sqlx::query(&sql).bind(household).fetch_all(pool).await?.iter().map(decode_finding).collect()
+        })
+    }
+
+    /// A month's open findings within `scope`, a page at a time (cases to open first), with
+    /// the number on all pages.
+    pub async fn findings_within(
+        &self,
+        month: Month,
+        scope: &Scope,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<StoredFinding>, u64)> {
+        let (within, bound) = crate::access::scope_on(scope, "f.area_code", "f.household_id", 2);
+        let filter = format!("WHERE f.month = $1 AND f.status = 'open' AND {within}");
+        let list = format!(
+            "{FINDING_SELECT} {filter} ORDER BY CASE f.kind WHEN 'eligible' THEN 0 WHEN 'ineligible' THEN 1 \
+             WHEN 'amount_changed' THEN 2 ELSE 3 END, f.id LIMIT {limit} OFFSET {offset}"
+        );
+        let count = format!("SELECT COUNT(*) FROM finding f {filter}");
+        with_pool!(self, pool => {
+            let total: i64 = sqlx::query_scalar(&count).bind(month.to_string()).bind(&bound).fetch_one(pool).await?;
+            let rows = sqlx::query(&list).bind(month.to_string()).bind(&bound).fetch_all(pool).await?;
+            let found = rows.iter().map(decode_finding).collect::<Result<Vec<_>>>()?;
+            Ok((found, u64::try_from(total).unwrap_or(0)))
+        })
+    }
+
+    /// One finding, if within `scope`.
+    pub async fn finding_within(&self, id: i64, scope: &Scope) -> Result<StoredFinding> {
+        let (within, bound) = crate::access::scope_on(scope, "f.area_code", "f.household_id", 2);
+        let sql = format!("{FINDING_SELECT} WHERE f.id = $1 AND {within}");
+        with_pool!(self, pool => {
+            match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
+                Some(r) => decode_finding(&r),
+                None => Err(StoreError::NotFound(format!("finding {id}"))),
+            }
         })
     }
 

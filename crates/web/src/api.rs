@@ -14,8 +14,8 @@ use crate::extract::{Json, Path, Query};
 use crate::queries;
 use crate::session::Signed;
 use crate::view::{
-    ApplicationInput, CaseDetail, CaseList, CycleView, Dashboard, ExplanationView, HouseholdView,
-    Me, ReconcileView, SearchPage, StepInput, SubmittedView,
+    ApplicationInput, CaseDetail, CaseList, CycleView, Dashboard, ExplanationView, FindingPage,
+    HouseholdView, Me, ReconcileView, SearchPage, StepInput, SubmittedView, WhatIfView,
 };
 use crate::Web;
 
@@ -69,6 +69,9 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(bank_file))
         .routes(routes!(bank_returns))
         .routes(routes!(dashboard))
+        .routes(routes!(findings))
+        .routes(routes!(open_case))
+        .routes(routes!(what_if))
 }
 
 /// A browser's session must send its CSRF token with every change (header `X-CSRF-Token`
@@ -439,5 +442,95 @@ async fn dashboard(
     let (from, to) = queries::parse_period(q.from.as_deref(), q.to.as_deref(), clock)?;
     Ok(JsonResponse(
         queries::dashboard(&web, &who, from, to, clock).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FindingsQuery {
+    /// YYYY-MM; the current month if not given.
+    month: Option<String>,
+    /// From 1.
+    page: Option<String>,
+    /// 1 to 100; 20 if not given.
+    per_page: Option<String>,
+}
+
+/// Open findings of a month (sweeps and registry events) within the account's area: eligible
+/// households not yet enrolled first.
+#[utoipa::path(get, path = "/api/v1/findings", tag = "discovery",
+    params(FindingsQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = FindingPage),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn findings(
+    State(web): State<Web>,
+    who: Signed,
+    Query(q): Query<FindingsQuery>,
+) -> Result<JsonResponse<FindingPage>, WebError> {
+    let month = queries::parse_month(q.month.as_deref(), web.clock())?;
+    let (page, per_page) = queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
+    Ok(JsonResponse(
+        queries::findings(&web, &who, month, page, per_page).await?,
+    ))
+}
+
+/// Opens a case from an eligible household's finding (主动发现 → 立案).
+#[utoipa::path(post, path = "/api/v1/findings/{id}/case", tag = "discovery",
+    params(("id" = i64, Path, description = "finding number")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, body = SubmittedView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "not an open eligible finding, or a case is under way", body = ErrorBody),
+    ))]
+async fn open_case(
+    State(web): State<Web>,
+    who: Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, JsonResponse<SubmittedView>), WebError> {
+    check_csrf(&who, &headers, None)?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(queries::open_case(&web, &who, id, web.clock()).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WhatIfQuery {
+    /// YYYY-MM; the current month if not given.
+    month: Option<String>,
+    /// Parameter changes, comma-separated: `dibao.standard.urban=+5%,dibao.standard.rural=850`.
+    changes: Option<String>,
+}
+
+/// A reform against the rules in force over the whole registry: beneficiaries, monthly and
+/// yearly cost, households gaining, losing and newly eligible, by program and district.
+#[utoipa::path(get, path = "/api/v1/what-if", tag = "policy",
+    params(WhatIfQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = WhatIfView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "a change that names no parameter, or a bad value", body = ErrorBody),
+    ))]
+async fn what_if(
+    State(web): State<Web>,
+    who: Signed,
+    Query(q): Query<WhatIfQuery>,
+) -> Result<JsonResponse<WhatIfView>, WebError> {
+    let month = queries::parse_month(q.month.as_deref(), web.clock())?;
+    let changes = queries::changes(q.changes.as_deref().unwrap_or(""));
+    Ok(JsonResponse(
+        queries::what_if(&web, &who, month, &changes).await?,
     ))
 }

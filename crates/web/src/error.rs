@@ -43,6 +43,18 @@ pub struct ErrorBody {
 }
 
 impl WebError {
+    /// Every code `code()` can return: the table in `docs/api-errors.md`.
+    pub const CODES: [&'static str; 8] = [
+        "not_signed_in",
+        "wrong_credentials",
+        "too_many_attempts",
+        "csrf_rejected",
+        "forbidden",
+        "not_found",
+        "invalid_input",
+        "internal",
+    ];
+
     pub fn invalid(field: &str, reason: impl Into<String>) -> WebError {
         WebError::Invalid {
             field: field.into(),
@@ -154,5 +166,43 @@ impl IntoResponse for PageError {
         }
         let page = crate::pages::error_page(&e);
         e.with_headers((e.status(), page).into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_listed_code_and_its_own_status() {
+        let all = [
+            WebError::NotSignedIn,
+            WebError::WrongCredentials,
+            WebError::Throttled {
+                retry_after_secs: 1,
+            },
+            WebError::CsrfRejected,
+            WebError::Forbidden(String::new()),
+            WebError::NotFound(String::new()),
+            WebError::invalid("f", "r"),
+            WebError::Internal(String::new()),
+        ];
+        let codes: Vec<&str> = all.iter().map(WebError::code).collect();
+        assert_eq!(codes, WebError::CODES);
+        assert_eq!(all[6].body().field.as_deref(), Some("f"));
+        assert!(all
+            .iter()
+            .all(|e| e.status().is_client_error() || e.status().is_server_error()));
+    }
+
+    #[test]
+    fn the_error_table_documents_every_code() {
+        let table = include_str!("../../../docs/api-errors.md");
+        for code in WebError::CODES {
+            assert!(
+                table.contains(&format!("| `{code}` |")),
+                "docs/api-errors.md lacks {code}"
+            );
+        }
     }
 }

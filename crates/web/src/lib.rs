@@ -120,6 +120,9 @@ pub fn router(web: Web) -> Router {
         .route("/payments/{step}", post(pages::cycle_step))
         .route("/payments/{month}/batches/{batch}", get(pages::bank_file))
         .route("/dashboard", get(pages::dashboard))
+        .route("/findings", get(pages::findings))
+        .route("/what-if", get(pages::what_if))
+        .route("/findings/{id}/case", post(pages::open_case))
         .route("/static/minsheng.css", get(pages::stylesheet))
         .route(
             "/api/v1/openapi.json",

@@ -19,7 +19,7 @@ use crate::session::{
 };
 use crate::view::{
     ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
-    ExplanationView, HouseholdView, SearchPage, StepInput, SubmittedView,
+    ExplanationView, FindingPage, HouseholdView, SearchPage, StepInput, SubmittedView, WhatIfView,
 };
 use crate::Web;
 
@@ -744,4 +744,134 @@ pub async fn dashboard(
         d,
     };
     Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+struct FindingsPage {
+    frame: Option<Frame>,
+    csrf: String,
+    month: String,
+    found: FindingPage,
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FindingParams {
+    month: Option<String>,
+    page: Option<String>,
+}
+
+async fn findings_page(
+    web: &Web,
+    who: &Signed,
+    month: Option<&str>,
+    page: Option<&str>,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let month = queries::parse_month(month, web.clock())?;
+    let (page, per_page) = queries::parse_page(page, None)?;
+    let found = queries::findings(web, who, month, page, per_page).await?;
+    let page = FindingsPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        month: month.to_string(),
+        found,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn findings(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<FindingParams>,
+) -> Result<Html<String>, PageError> {
+    findings_page(
+        &web,
+        &who,
+        params.month.as_deref(),
+        params.page.as_deref(),
+        None,
+    )
+    .await
+}
+
+/// 立案: a case from a finding, in one click.
+pub async fn open_case(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    match queries::open_case(&web, &who, id, web.clock()).await {
+        Ok(submitted) => {
+            let page = SubmittedPage {
+                frame: Frame::of(&who),
+                submitted,
+            };
+            Ok(Html(page.render()?).into_response())
+        }
+        Err(e @ WebError::Invalid { .. }) => {
+            let status = e.status();
+            Ok((
+                status,
+                findings_page(&web, &who, None, None, Some(e.to_string())).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "whatif.html")]
+struct WhatIfPage {
+    frame: Option<Frame>,
+    month: String,
+    changes: String,
+    result: Option<WhatIfView>,
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WhatIfParams {
+    month: Option<String>,
+    changes: Option<String>,
+}
+
+/// The what-if form, and with changes given, their effect (a GET: it changes nothing).
+pub async fn what_if(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<WhatIfParams>,
+) -> Result<Response, PageError> {
+    if !who.account.may(minsheng_core::access::Duty::SimulatePolicy) {
+        return Err(WebError::Forbidden(
+            "policy what-if runs over the whole city: for the city's administrators and auditors"
+                .into(),
+        )
+        .into());
+    }
+    let month = queries::parse_month(params.month.as_deref(), web.clock())?;
+    let text = params.changes.unwrap_or_default();
+    let changes = queries::changes(&text);
+    let (result, message, status) = if changes.is_empty() {
+        (None, None, axum::http::StatusCode::OK)
+    } else {
+        match queries::what_if(&web, &who, month, &changes).await {
+            Ok(r) => (Some(r), None, axum::http::StatusCode::OK),
+            Err(e @ WebError::Invalid { .. }) => (None, Some(e.to_string()), e.status()),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let page = WhatIfPage {
+        frame: Frame::of(&who),
+        month: month.to_string(),
+        changes: text,
+        result,
+        message,
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }

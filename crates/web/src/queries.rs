@@ -15,8 +15,9 @@ use minsheng_core::cases::Action;
 
 use crate::view::{
     ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
-    ExplanationView, HouseholdHitView, HouseholdView, MonitoringView, ProgramOwed, ReconcileView,
-    SearchPage, StepInput, SubmittedCase, SubmittedView, TotalView,
+    ExplanationView, FindingPage, FindingView, HouseholdHitView, HouseholdView, ImpactRow,
+    MonitoringView, ProgramImpact, ProgramOwed, ReconcileView, SearchPage, StepInput,
+    SubmittedCase, SubmittedView, TotalView, WhatIfView,
 };
 use crate::Web;
 
@@ -494,6 +495,9 @@ fn require(who: &Signed, duty: Duty) -> Result<(), WebError> {
                 }
                 Duty::RunPayments => "only the city's administrators run payment cycles",
                 Duty::ApprovePayments => "only the city's administrators approve payment cycles",
+                Duty::SimulatePolicy => {
+                    "what-if runs over the whole city: for the city's administrators and auditors"
+                }
             }
             .into(),
         ))
@@ -711,4 +715,165 @@ pub async fn dashboard(
         open_cases: cases.total,
         overdue_cases: cases.items.iter().filter(|c| c.overdue()).count() as u64,
     })
+}
+
+/// A month's open findings within the account's area.
+pub async fn findings(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    page: u32,
+    per_page: u32,
+) -> Result<FindingPage, WebError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden("findings are for staff".into()));
+    }
+    let (found, total) = web
+        .store
+        .findings_within(
+            month,
+            &who.account.scope(),
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await?;
+    Ok(FindingPage {
+        items: found
+            .iter()
+            .map(|f| FindingView {
+                id: f.id,
+                month: f.month.to_string(),
+                household: f.finding.household.clone(),
+                program_label: program_label(web, &f.finding.program),
+                program: f.finding.program.clone(),
+                kind: f.finding.kind.as_str().to_string(),
+                kind_label: f.finding.kind.label().to_string(),
+                owed: f.finding.owed.grouped(),
+                last_owed: f.finding.last_owed.map(|a| a.grouped()),
+                area: f.finding.area.clone(),
+            })
+            .collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// One click from a proactive finding to a case: an application for the program, taken by the
+/// caseworker on the household's behalf (主动发现 → 立案).
+pub async fn open_case(
+    web: &Web,
+    who: &Signed,
+    finding: i64,
+    clock: Clock,
+) -> Result<SubmittedView, WebError> {
+    staff(who)?;
+    let found = web
+        .store
+        .finding_within(finding, &who.account.scope())
+        .await?;
+    if found.finding.kind != minsheng_core::discovery::FindingKind::Eligible || !found.open {
+        return Err(WebError::invalid(
+            "finding",
+            format!(
+                "finding {finding} is {}{}: only an open finding of an eligible household not yet enrolled becomes a case",
+                found.finding.kind.label(),
+                if found.open { "" } else { ", closed" }
+            ),
+        ));
+    }
+    let input = ApplicationInput {
+        household: found.finding.household.clone(),
+        programs: found.finding.program.clone(),
+        proxy: Some(format!("主动发现 (finding {finding})")),
+        ..ApplicationInput::default()
+    };
+    apply(web, who, &input, clock).await
+}
+
+/// A reform over the whole city: `changes` are `KEY=VALUE` or `KEY=+5%` on parameters.
+pub async fn what_if(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    changes: &[String],
+) -> Result<WhatIfView, WebError> {
+    require(who, Duty::SimulatePolicy)?;
+    if changes.is_empty() {
+        return Err(WebError::invalid(
+            "changes",
+            "give at least one change, e.g. dibao.standard.urban=+5%",
+        ));
+    }
+    let done = minsheng_app::policy::what_if(
+        &web.store,
+        &web.policy,
+        month,
+        changes,
+        &minsheng_app::Quiet,
+    )
+    .await
+    .map_err(|e| match e {
+        minsheng_app::policy::WhatIfError::Change(reason) => WebError::invalid("changes", reason),
+        minsheng_app::policy::WhatIfError::Store(e) => e.into(),
+    })?;
+    let city = minsheng_app::policy::CITY;
+    let programs = done
+        .simulation
+        .programs
+        .iter()
+        .map(|(program, districts)| {
+            let variable = web
+                .policy
+                .variable(program)
+                .map(|id| &web.policy.variables[id]);
+            let one_off = variable.is_some_and(|v| v.one_off);
+            // Districts in code order, the city last.
+            let rows = districts
+                .iter()
+                .filter(|(d, _)| d.as_str() != city)
+                .chain(districts.iter().filter(|(d, _)| d.as_str() == city))
+                .map(|(district, l)| ImpactRow {
+                    district_name: done
+                        .district_names
+                        .get(district)
+                        .cloned()
+                        .unwrap_or_else(|| district.clone()),
+                    district: district.clone(),
+                    beneficiaries_before: l.beneficiaries_before,
+                    beneficiaries_after: l.beneficiaries_after,
+                    monthly_before_fen: l.monthly_before,
+                    monthly_after_fen: l.monthly_after,
+                    yearly_change_fen: (!one_off)
+                        .then_some((l.monthly_after - l.monthly_before) * 12),
+                    gaining: l.gaining,
+                    losing: l.losing,
+                    newly_eligible: l.newly_eligible,
+                })
+                .collect();
+            ProgramImpact {
+                program: program.clone(),
+                label: variable.map(|v| v.label.clone()).unwrap_or_default(),
+                rows,
+            }
+        })
+        .collect();
+    Ok(WhatIfView {
+        month: month.to_string(),
+        changes: changes.to_vec(),
+        households: done.households as u64,
+        persons: done.persons as u64,
+        programs,
+        undefined: done.simulation.undefined as u64,
+        seconds: done.elapsed.as_secs_f64(),
+    })
+}
+
+/// Changes as a form or a query gives them: one per line or comma-separated.
+pub fn changes(text: &str) -> Vec<String> {
+    text.split(['\n', ','])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
 }

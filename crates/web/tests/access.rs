@@ -284,6 +284,8 @@ async fn every_api_route_is_documented() {
             "/api/v1/cases/{id}",
             "/api/v1/cases/{id}/steps",
             "/api/v1/dashboard",
+            "/api/v1/findings",
+            "/api/v1/findings/{id}/case",
             "/api/v1/households",
             "/api/v1/households/{key}",
             "/api/v1/households/{key}/explain",
@@ -292,6 +294,7 @@ async fn every_api_route_is_documented() {
             "/api/v1/payments/{month}",
             "/api/v1/payments/{month}/batches/{batch}",
             "/api/v1/payments/{month}/{step}",
+            "/api/v1/what-if",
         ]
     );
     let (store, _dir) = sqlite().await;

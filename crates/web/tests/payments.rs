@@ -301,6 +301,47 @@ async fn cycle(store: Store) {
     .await;
     assert_eq!(bad_period.json()["field"], "from");
 
+    // What-if: the standard +5% costs more and helps more; only city-level accounts run it.
+    let reform = format!(
+        "/api/v1/what-if?month={month}&changes={}",
+        urlencode("dibao.standard.urban=+5%")
+    );
+    let what_if = send(&app, get(&reform, auditor)).await;
+    assert_eq!(what_if.status, StatusCode::OK, "{}", what_if.body);
+    let what_if = what_if.json();
+    let dibao = what_if["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["program"] == "dibao_amount")
+        .expect("dibao");
+    let whole_city = dibao["rows"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(whole_city["district"], "全市");
+    assert!(
+        whole_city["monthly_after_fen"].as_i64() >= whole_city["monthly_before_fen"].as_i64(),
+        "{whole_city}"
+    );
+    assert!(
+        whole_city["beneficiaries_after"].as_u64() >= whole_city["beneficiaries_before"].as_u64()
+    );
+    assert_eq!(whole_city["losing"], 0);
+    assert_eq!(
+        send(&app, get(&reform, district)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let unknown = send(
+        &app,
+        get("/api/v1/what-if?changes=no.such.parameter%3D1", auditor),
+    )
+    .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.body
+    );
+    assert_eq!(unknown.json()["field"], "changes");
+
     // The pages: the payments page offers the city its steps; the dashboard draws its charts.
     let signed = sign_in(&app, "市级丁", PASSWORD).await;
     let cookie = Auth::Cookie(session_cookie(&signed));
