@@ -66,6 +66,33 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         events: i64,
     },
+    /// The web service over an existing database (issue 5 targets: household page p99 ≤ 50 ms;
+    /// explain endpoint ≥ 2,000 req/s with p99 ≤ 20 ms), loaded from a second process on
+    /// loopback for a bounded time.
+    Web {
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Concurrent keep-alive connections of the load process.
+        #[arg(long, default_value_t = 8)]
+        connections: u32,
+        /// Households sampled across the registry.
+        #[arg(long, default_value_t = 1000)]
+        samples: i64,
+        #[arg(long, default_value = "2025-06")]
+        month: minsheng_core::Month,
+    },
+    /// The load process of `bench web` (token in MINSHENG_BENCH_TOKEN).
+    #[command(hide = true)]
+    Load {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        paths: PathBuf,
+        #[arg(long)]
+        seconds: u64,
+        #[arg(long)]
+        connections: u32,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -433,6 +460,23 @@ fn policy_bench(
 
 pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -> Result<ExitCode> {
     match command {
+        BenchCommand::Web {
+            seconds,
+            connections,
+            samples,
+            month,
+        } => {
+            let store = Store::open(db).await?;
+            let policy = crate::policy::load(policy)?;
+            crate::bench_web::web(store, policy, month, samples, seconds, connections, clock)
+                .await?;
+        }
+        BenchCommand::Load {
+            url,
+            paths,
+            seconds,
+            connections,
+        } => crate::bench_web::load(&url, &paths, seconds, connections).await?,
         BenchCommand::Policy {
             people,
             runs,

@@ -93,6 +93,7 @@ fn check_csrf(who: &Signed, headers: &HeaderMap, body: Option<&str>) -> Result<(
         (status = 200, body = CaseDetail),
         (status = 401, body = ErrorBody),
         (status = 404, description = "no such case within the account's area", body = ErrorBody),
+        (status = 422, description = "a case number that is not a number", body = ErrorBody),
     ))]
 async fn case(
     State(web): State<Web>,

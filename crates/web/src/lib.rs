@@ -146,7 +146,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
 pub async fn serve(web: Web, listen: SocketAddr) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+    serve_on(web, tokio::net::TcpListener::bind(listen).await?).await
+}
+
+/// [`serve`] on a socket already bound (a test's or a benchmark's port 0).
+pub async fn serve_on(web: Web, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     axum::serve(listener, router(web))
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -465,6 +465,8 @@ impl From<minsheng_app::payments::PayError> for WebError {
         match e {
             PayError::Store(e) => e.into(),
             PayError::Invalid { field, reason } => WebError::Invalid { field, reason },
+            // An unreadable return file is bad input, not a fault of the service.
+            PayError::File(e) => WebError::invalid("file", e.to_string()),
             PayError::Rows(rows) => WebError::Invalid {
                 field: rows
                     .first()

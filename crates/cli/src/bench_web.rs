@@ -1,0 +1,232 @@
+//! `bench web`: the web service over an existing database, loaded from a second process on
+//! loopback for a bounded time: the household page, then the explain endpoint.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use minsheng_app::Clock;
+use minsheng_core::cases::{Role, Staff};
+use minsheng_core::{AreaCode, Month};
+use minsheng_store::{AccountHolder, Store};
+
+const BENCH_STAFF: &str = "bench-web";
+
+/// What the load process reports, one JSON line.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Report {
+    requests: u64,
+    failures: u64,
+    seconds: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+pub async fn web(
+    store: Store,
+    policy: minsheng_policy::Policy,
+    month: Month,
+    samples: i64,
+    seconds: u64,
+    connections: u32,
+    clock: Clock,
+) -> Result<()> {
+    let codes = store.sample_household_codes(samples).await?;
+    if codes.is_empty() {
+        bail!("the database has no households: generate a city first");
+    }
+    // A city-wide account: every sampled household is in its area.
+    if store.staff(BENCH_STAFF).await?.is_none() {
+        let staff = Staff {
+            name: BENCH_STAFF.into(),
+            role: Role::City,
+            area: AreaCode::parse("370200").map_err(|e| anyhow::anyhow!("{e}"))?,
+        };
+        store.add_staff(&staff, "bench", clock.now).await?;
+    }
+    if store.account(BENCH_STAFF).await?.is_none() {
+        let password = minsheng_app::accounts::random_token();
+        minsheng_app::accounts::add_account(
+            &store,
+            BENCH_STAFF,
+            &password,
+            &AccountHolder::Staff(BENCH_STAFF.into()),
+            "bench",
+            clock,
+        )
+        .await?;
+    }
+    let token =
+        minsheng_app::accounts::add_api_token(&store, BENCH_STAFF, "bench web", "bench", clock)
+            .await?;
+    let counts = store.counts().await?;
+    let bank = tempfile_dir()?;
+    let web = minsheng_web::Web::new(store, policy, false, bank);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(minsheng_web::serve_on(web, listener));
+    println!(
+        "bench web: {} residents, {} households; {} sampled households; {connections} connections for {seconds} s from a second process",
+        counts.persons,
+        counts.households,
+        codes.len()
+    );
+    let phases = [
+        (
+            "household page (HTML)",
+            "household",
+            codes
+                .iter()
+                .map(|c| format!("/households/{c}"))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "explain endpoint (JSON)",
+            "explain",
+            codes
+                .iter()
+                .map(|c| format!("/api/v1/households/{c}/explain?month={month}"))
+                .collect(),
+        ),
+    ];
+    for (label, name, paths) in phases {
+        let file = std::env::temp_dir().join(format!(
+            "minsheng-bench-web-{}-{name}.txt",
+            std::process::id()
+        ));
+        std::fs::write(&file, paths.join("\n"))?;
+        let exe = std::env::current_exe()?;
+        let url = format!("http://{addr}");
+        let token = token.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(exe)
+                .args(["bench", "load", "--url", &url, "--paths"])
+                .arg(&file)
+                .args([
+                    "--seconds",
+                    &seconds.to_string(),
+                    "--connections",
+                    &connections.to_string(),
+                ])
+                .env("MINSHENG_BENCH_TOKEN", token)
+                .output()
+        })
+        .await??;
+        if !output.status.success() {
+            bail!(
+                "the load process failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let report: Report =
+            serde_json::from_slice(&output.stdout).context("reading the load process's report")?;
+        println!(
+            "  {label:<26} {:>8.0} req/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.1} ms  ({} requests, {} failed)",
+            report.requests as f64 / report.seconds,
+            report.p50_ms,
+            report.p95_ms,
+            report.p99_ms,
+            report.max_ms,
+            report.requests,
+            report.failures
+        );
+    }
+    server.abort();
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("minsheng-bench-web-bank-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The second process: `connections` keep-alive connections, each sending the next path as
+/// soon as the last answer has been read, until `seconds` have passed.
+pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Result<()> {
+    let token = std::env::var("MINSHENG_BENCH_TOKEN").context("MINSHENG_BENCH_TOKEN is not set")?;
+    let paths: Vec<String> = std::fs::read_to_string(paths)?
+        .lines()
+        .map(String::from)
+        .collect();
+    if paths.is_empty() {
+        bail!("no paths to request");
+    }
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for worker in 0..connections as usize {
+        let (client, paths, url, token) = (
+            client.clone(),
+            paths.clone(),
+            url.to_string(),
+            token.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut latencies: Vec<u32> = Vec::new();
+            let mut failures = 0u64;
+            let mut i = worker * 7919;
+            while Instant::now() < deadline {
+                let path = &paths[i % paths.len()];
+                i += 1;
+                let request = hyper::Request::get(format!("{url}{path}"))
+                    .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(Empty::<Bytes>::new());
+                let Ok(request) = request else {
+                    failures += 1;
+                    continue;
+                };
+                let sent = Instant::now();
+                match client.request(request).await {
+                    Ok(response) => {
+                        let ok = response.status().is_success();
+                        let body = response.into_body().collect().await;
+                        if ok && body.is_ok() {
+                            latencies.push(
+                                u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX),
+                            );
+                        } else {
+                            failures += 1;
+                        }
+                    }
+                    Err(_) => failures += 1,
+                }
+            }
+            (latencies, failures)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut failures = 0;
+    for w in workers {
+        let (latencies, failed) = w.await?;
+        all.extend(latencies);
+        failures += failed;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let at = |q: f64| -> f64 {
+        if all.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((all.len() as f64 * q).ceil() as usize).clamp(1, all.len()) - 1;
+        f64::from(all[i]) / 1000.0
+    };
+    let report = Report {
+        requests: all.len() as u64,
+        failures,
+        seconds,
+        p50_ms: at(0.50),
+        p95_ms: at(0.95),
+        p99_ms: at(0.99),
+        max_ms: at(1.0),
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
