@@ -16,6 +16,7 @@ mod cases;
 mod discovery;
 mod payments;
 mod registry;
+mod requests;
 mod scan;
 
 use std::path::Path;
@@ -33,6 +34,7 @@ pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
 pub use discovery::{StoredFinding, SweepRecord};
 pub use payments::{AnswerReport, Reviewable};
 pub use registry::{ExportedPerson, RegistryCounts};
+pub use requests::RequestRecord;
 pub use scan::ScannedPerson;
 
 /// Expands `$body` once per backend with `$pool` bound to that backend's pool.

@@ -14,8 +14,9 @@ use crate::extract::{Json, Path, Query};
 use crate::queries;
 use crate::session::Signed;
 use crate::view::{
-    ApplicationInput, CaseDetail, CaseList, CycleView, Dashboard, ExplanationView, FindingPage,
-    HouseholdView, Me, ReconcileView, SearchPage, StepInput, SubmittedView, WhatIfView,
+    ApplicationInput, CaseDetail, CaseList, CycleView, Dashboard, DeclineInput, ExplanationView,
+    FindingPage, HouseholdView, Me, ReconcileView, RequestInput, RequestView, SearchPage,
+    StepInput, SubmittedView, WhatIfView,
 };
 use crate::Web;
 
@@ -72,6 +73,9 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(findings))
         .routes(routes!(open_case))
         .routes(routes!(what_if))
+        .routes(routes!(list_requests, request_help))
+        .routes(routes!(accept_request))
+        .routes(routes!(decline_request))
 }
 
 /// A browser's session must send its CSRF token with every change (header `X-CSRF-Token`
@@ -533,5 +537,97 @@ async fn what_if(
     let changes = queries::changes(q.changes.as_deref().unwrap_or(""));
     Ok(JsonResponse(
         queries::what_if(&web, &who, month, &changes).await?,
+    ))
+}
+
+/// Residents' requests for help: a caseworker's waiting ones in their area, or a resident's
+/// own with what became of them.
+#[utoipa::path(get, path = "/api/v1/requests", tag = "cases",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = Vec<RequestView>),
+        (status = 401, body = ErrorBody),
+    ))]
+async fn list_requests(
+    State(web): State<Web>,
+    who: Signed,
+) -> Result<JsonResponse<Vec<RequestView>>, WebError> {
+    let waiting_only = who.account.is_staff();
+    Ok(JsonResponse(
+        queries::requests(&web, &who, waiting_only).await?,
+    ))
+}
+
+/// A resident asks for help for their own household; the community accepts it as a
+/// one-thing application, or declines it with a reason.
+#[utoipa::path(post, path = "/api/v1/requests", tag = "cases",
+    request_body = RequestInput,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, body = RequestView),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "staff use applications", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn request_help(
+    State(web): State<Web>,
+    who: Signed,
+    headers: HeaderMap,
+    Json(input): Json<RequestInput>,
+) -> Result<(StatusCode, JsonResponse<RequestView>), WebError> {
+    check_csrf(&who, &headers, input.csrf.as_deref())?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(queries::request_help(&web, &who, &input, web.clock()).await?),
+    ))
+}
+
+/// 受理: a waiting request becomes a one-thing application with the resident as applicant.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/accept", tag = "cases",
+    params(("id" = i64, Path, description = "request number")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, body = SubmittedView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn accept_request(
+    State(web): State<Web>,
+    who: Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, JsonResponse<SubmittedView>), WebError> {
+    check_csrf(&who, &headers, None)?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(queries::accept_request(&web, &who, id, web.clock()).await?),
+    ))
+}
+
+/// 不予受理, with the reason the resident reads.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/decline", tag = "cases",
+    params(("id" = i64, Path, description = "request number")),
+    request_body = DeclineInput,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = RequestView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn decline_request(
+    State(web): State<Web>,
+    who: Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<DeclineInput>,
+) -> Result<JsonResponse<RequestView>, WebError> {
+    check_csrf(&who, &headers, input.csrf.as_deref())?;
+    Ok(JsonResponse(
+        queries::decline_request(&web, &who, id, &input.reason, web.clock()).await?,
     ))
 }

@@ -122,6 +122,9 @@ pub fn router(web: Web) -> Router {
         .route("/dashboard", get(pages::dashboard))
         .route("/findings", get(pages::findings))
         .route("/what-if", get(pages::what_if))
+        .route("/requests", post(pages::request_help))
+        .route("/requests/{id}/accept", post(pages::accept_request))
+        .route("/requests/{id}/decline", post(pages::decline_request))
         .route("/findings/{id}/case", post(pages::open_case))
         .route("/static/minsheng.css", get(pages::stylesheet))
         .route(

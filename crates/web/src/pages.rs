@@ -19,7 +19,8 @@ use crate::session::{
 };
 use crate::view::{
     ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
-    ExplanationView, FindingPage, HouseholdView, SearchPage, StepInput, SubmittedView, WhatIfView,
+    DeclineInput, ExplanationView, FindingPage, HouseholdView, RequestInput, RequestView,
+    SearchPage, StepInput, SubmittedView, WhatIfView,
 };
 use crate::Web;
 
@@ -172,6 +173,8 @@ pub async fn logout(
 #[template(path = "inbox.html")]
 struct InboxPage {
     frame: Option<Frame>,
+    csrf: String,
+    requests: Vec<RequestView>,
     cases: CaseList,
 }
 
@@ -179,11 +182,14 @@ struct InboxPage {
 pub async fn home(State(web): State<Web>, OnPage(who): OnPage) -> Result<Response, PageError> {
     let clock = web.clock();
     if let Account::Resident { id_number, .. } = &who.account {
-        return household_page(&web, &who, id_number.as_str(), None, false, clock).await;
+        return household_page(&web, &who, id_number.as_str(), None, false, None, clock).await;
     }
     let cases = queries::cases(&web, &who.account.scope(), true, clock).await?;
+    let requests = queries::requests(&web, &who, true).await?;
     let page = InboxPage {
         frame: Frame::of(&who),
+        csrf: who.csrf().to_string(),
+        requests,
         cases,
     };
     Ok(Html(page.render()?).into_response())
@@ -229,6 +235,10 @@ struct HouseholdPage {
     frame: Option<Frame>,
     frame_csrf: String,
     is_staff: bool,
+    /// A resident's requests and the programs they may ask for.
+    requests: Vec<RequestView>,
+    programs: Vec<(String, String)>,
+    message: Option<String>,
     file: HouseholdView,
     cases: Vec<CaseView>,
     audit: Vec<AuditView>,
@@ -240,16 +250,29 @@ async fn household_page(
     key: &str,
     on: Option<&str>,
     reveal: bool,
+    message: Option<String>,
     clock: Clock,
 ) -> Result<Response, PageError> {
     let on = queries::parse_day(on, clock)?;
     let file = queries::household(web, who, key, on, reveal, clock).await?;
     let cases = queries::household_cases(web, &file, clock).await?;
     let audit = queries::household_audit(web, who, &file.household).await?;
+    let resident = !who.account.is_staff();
     let page = HouseholdPage {
         frame: Frame::of(who),
         frame_csrf: who.csrf().to_string(),
-        is_staff: who.account.is_staff(),
+        is_staff: !resident,
+        requests: if resident {
+            queries::requests(web, who, false).await?
+        } else {
+            Vec::new()
+        },
+        programs: if resident {
+            queries::programs_on_application(web)
+        } else {
+            Vec::new()
+        },
+        message,
         file,
         cases,
         audit,
@@ -268,7 +291,16 @@ pub async fn household(
     PagePath(key): PagePath<String>,
     PageQuery(params): PageQuery<DayParams>,
 ) -> Result<Response, PageError> {
-    household_page(&web, &who, &key, params.on.as_deref(), false, web.clock()).await
+    household_page(
+        &web,
+        &who,
+        &key,
+        params.on.as_deref(),
+        false,
+        None,
+        web.clock(),
+    )
+    .await
 }
 
 /// Full ID numbers, on purpose (a form, so that a link cannot do it) and audited.
@@ -279,7 +311,7 @@ pub async fn reveal(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
-    household_page(&web, &who, &key, None, true, web.clock()).await
+    household_page(&web, &who, &key, None, true, None, web.clock()).await
 }
 
 #[derive(Template)]
@@ -874,4 +906,74 @@ pub async fn what_if(
         message,
     };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    program: Vec<String>,
+    note: Option<String>,
+    csrf: Option<String>,
+}
+
+/// A resident's request, from their household page.
+pub async fn request_help(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<RequestForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
+    let clock = web.clock();
+    let Account::Resident { id_number, .. } = &who.account else {
+        return Err(WebError::Forbidden(
+            "staff apply for a household with a one-thing application".into(),
+        )
+        .into());
+    };
+    let input = RequestInput {
+        programs: form.program.join(","),
+        note: form.note,
+        csrf: None,
+    };
+    let message = match queries::request_help(&web, &who, &input, clock).await {
+        Ok(_) => "申请已提交，等待社区受理。".to_string(),
+        Err(e @ WebError::Invalid { .. }) => format!("未提交：{e}"),
+        Err(e) => return Err(e.into()),
+    };
+    household_page(
+        &web,
+        &who,
+        id_number.as_str(),
+        None,
+        false,
+        Some(message),
+        clock,
+    )
+    .await
+}
+
+pub async fn accept_request(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let submitted = queries::accept_request(&web, &who, id, web.clock()).await?;
+    let page = SubmittedPage {
+        frame: Frame::of(&who),
+        submitted,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn decline_request(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(form): Form<DeclineInput>,
+) -> Result<Response, PageError> {
+    who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
+    queries::decline_request(&web, &who, id, &form.reason, web.clock()).await?;
+    Ok(Redirect::to("/").into_response())
 }

@@ -16,8 +16,8 @@ use minsheng_core::cases::Action;
 use crate::view::{
     ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
     ExplanationView, FindingPage, FindingView, HouseholdHitView, HouseholdView, ImpactRow,
-    MonitoringView, ProgramImpact, ProgramOwed, ReconcileView, SearchPage, StepInput,
-    SubmittedCase, SubmittedView, TotalView, WhatIfView,
+    MonitoringView, ProgramImpact, ProgramOwed, ReconcileView, RequestInput, RequestView,
+    SearchPage, StepInput, SubmittedCase, SubmittedView, TotalView, WhatIfView,
 };
 use crate::Web;
 
@@ -878,4 +878,187 @@ pub fn changes(text: &str) -> Vec<String> {
         .filter(|c| !c.is_empty())
         .map(String::from)
         .collect()
+}
+
+fn request_view(web: &Web, r: &minsheng_store::RequestRecord) -> RequestView {
+    RequestView {
+        id: r.id,
+        household: r.household.clone(),
+        program_labels: r.programs.iter().map(|p| program_label(web, p)).collect(),
+        programs: r.programs.clone(),
+        note: r.note.clone(),
+        requested_at: china_time(r.requested_at),
+        status_label: match r.status.as_str() {
+            "waiting" => "等待社区受理",
+            "accepted" => "已受理",
+            _ => "不予受理",
+        }
+        .to_string(),
+        status: r.status.clone(),
+        handled_by: r.handled_by.clone(),
+        application_id: r.application_id,
+        reason: r.reason.clone(),
+    }
+}
+
+/// The programs a resident may ask for: those granted on application (the others come
+/// without asking: 免申即享).
+pub fn programs_on_application(web: &Web) -> Vec<(String, String)> {
+    web.policy
+        .programs
+        .iter()
+        .filter(|p| p.grant == minsheng_policy::Grant::Application)
+        .map(|p| (p.code.clone(), p.label.clone()))
+        .collect()
+}
+
+/// A resident asks for help for their own household.
+pub async fn request_help(
+    web: &Web,
+    who: &Signed,
+    input: &RequestInput,
+    clock: Clock,
+) -> Result<RequestView, WebError> {
+    let minsheng_core::access::Account::Resident { id_number, .. } = &who.account else {
+        return Err(WebError::Forbidden(
+            "staff apply for a household with a one-thing application".into(),
+        ));
+    };
+    let programs: Vec<String> = input
+        .programs
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    if programs.is_empty() {
+        return Err(WebError::invalid("programs", "choose at least one program"));
+    }
+    let offered = programs_on_application(web);
+    if let Some(unknown) = programs
+        .iter()
+        .find(|p| !offered.iter().any(|(code, _)| code == *p))
+    {
+        return Err(WebError::invalid(
+            "programs",
+            format!("'{unknown}' is not a program granted on application"),
+        ));
+    }
+    let note = input.note.as_deref().unwrap_or("").trim();
+    if note.chars().count() > 2000 {
+        return Err(WebError::invalid("note", "at most 2,000 characters"));
+    }
+    let scope = who.account.scope();
+    let id = web
+        .store
+        .add_request(
+            id_number.as_str(),
+            &scope,
+            &programs,
+            id_number.as_str(),
+            note,
+            clock.now,
+        )
+        .await?;
+    let request = web.store.request_within(id, &scope).await?;
+    web.store
+        .audit(
+            who.account.name(),
+            "request_help",
+            &request.household,
+            &format!("request={id} programs={}", programs.join(",")),
+            clock.now,
+        )
+        .await?;
+    Ok(request_view(web, &request))
+}
+
+/// Requests within the account's area (a resident: their household's).
+pub async fn requests(
+    web: &Web,
+    who: &Signed,
+    waiting_only: bool,
+) -> Result<Vec<RequestView>, WebError> {
+    Ok(web
+        .store
+        .requests_within(&who.account.scope(), waiting_only)
+        .await?
+        .iter()
+        .map(|r| request_view(web, r))
+        .collect())
+}
+
+/// 受理: the request becomes a one-thing application, by the resident as applicant.
+pub async fn accept_request(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    clock: Clock,
+) -> Result<SubmittedView, WebError> {
+    staff(who)?;
+    let request = web.store.request_within(id, &who.account.scope()).await?;
+    if request.status != "waiting" {
+        return Err(WebError::invalid(
+            "request",
+            format!("request {id} is {} already", request.status),
+        ));
+    }
+    let input = ApplicationInput {
+        household: request.household.clone(),
+        programs: request.programs.join(","),
+        applicant: Some(request.requested_by.clone()),
+        proxy: Some(format!("居民网上申请 (request {id})")),
+        ..ApplicationInput::default()
+    };
+    let submitted = apply(web, who, &input, clock).await?;
+    web.store
+        .handle_request(
+            id,
+            Some(submitted.application_id),
+            "",
+            who.account.name(),
+            clock.now,
+        )
+        .await?;
+    Ok(submitted)
+}
+
+/// 不予受理, with the reason the resident will read.
+pub async fn decline_request(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    reason: &str,
+    clock: Clock,
+) -> Result<RequestView, WebError> {
+    let staff = staff(who)?;
+    if !matches!(
+        staff.role,
+        minsheng_core::cases::Role::Community | minsheng_core::cases::Role::Street
+    ) {
+        return Err(WebError::Forbidden(
+            "requests are answered by community and street staff".into(),
+        ));
+    }
+    if reason.trim().is_empty() {
+        return Err(WebError::invalid("reason", "say why, for the resident"));
+    }
+    let scope = who.account.scope();
+    let request = web.store.request_within(id, &scope).await?;
+    web.store
+        .handle_request(id, None, reason.trim(), who.account.name(), clock.now)
+        .await?;
+    web.store
+        .audit(
+            who.account.name(),
+            "decline_request",
+            &request.household,
+            &format!("request={id} reason={}", reason.trim()),
+            clock.now,
+        )
+        .await?;
+    Ok(request_view(
+        web,
+        &web.store.request_within(id, &scope).await?,
+    ))
 }

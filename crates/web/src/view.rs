@@ -606,3 +606,39 @@ pub struct WhatIfView {
     pub undefined: u64,
     pub seconds: f64,
 }
+
+/// A resident's own request for help, and what became of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: i64,
+    pub household: String,
+    pub programs: Vec<String>,
+    pub program_labels: Vec<String>,
+    pub note: String,
+    pub requested_at: String,
+    /// `waiting` (for the community), `accepted` (an application: see `application_id`) or
+    /// `declined` (see `reason`).
+    pub status: String,
+    pub status_label: String,
+    pub handled_by: Option<String>,
+    pub application_id: Option<i64>,
+    pub reason: String,
+}
+
+/// What a resident sends: the programs (codes, comma-separated) and a note.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct RequestInput {
+    pub programs: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// A caseworker's answer to a request: the reason, when declining.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct DeclineInput {
+    pub reason: String,
+    #[serde(default)]
+    pub csrf: Option<String>,
+}

@@ -294,6 +294,9 @@ async fn every_api_route_is_documented() {
             "/api/v1/payments/{month}",
             "/api/v1/payments/{month}/batches/{batch}",
             "/api/v1/payments/{month}/{step}",
+            "/api/v1/requests",
+            "/api/v1/requests/{id}/accept",
+            "/api/v1/requests/{id}/decline",
             "/api/v1/what-if",
         ]
     );

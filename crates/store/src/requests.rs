@@ -1,0 +1,160 @@
+//! Residents' own requests for help, waiting for a caseworker to accept them.
+
+use chrono::{DateTime, Utc};
+use minsheng_core::access::Scope;
+
+use crate::bulk::micros;
+use crate::registry::{timestamp, Columns};
+use crate::{with_pool, Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub id: i64,
+    pub household: String,
+    pub area: String,
+    /// Program codes.
+    pub programs: Vec<String>,
+    /// The resident's ID number.
+    pub requested_by: String,
+    pub note: String,
+    pub requested_at: DateTime<Utc>,
+    /// `waiting`, `accepted` or `declined`.
+    pub status: String,
+    pub handled_by: Option<String>,
+    pub application_id: Option<i64>,
+    pub reason: String,
+}
+
+const SELECT: &str = "SELECT r.id, h.code, r.area_code, r.programs, r.requested_by, r.note, \
+    r.requested_at, r.status, r.handled_by, r.application_id, r.reason \
+    FROM application_request r JOIN household h ON h.id = r.household_id";
+
+fn decode(r: &impl Columns) -> Result<RequestRecord> {
+    Ok(RequestRecord {
+        id: r.int("id")?,
+        household: r.text("code")?,
+        area: r.text("area_code")?,
+        programs: r
+            .text("programs")?
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+        requested_by: r.text("requested_by")?,
+        note: r.text("note")?,
+        requested_at: timestamp(r.int("requested_at")?)?,
+        status: r.text("status")?,
+        handled_by: r.opt_text("handled_by")?,
+        application_id: r.opt_int("application_id")?,
+        reason: r.text("reason")?,
+    })
+}
+
+impl Store {
+    /// Records a resident's request for their household (which must be within `scope`).
+    pub async fn add_request(
+        &self,
+        household: &str,
+        scope: &Scope,
+        programs: &[String],
+        requested_by: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let file = self.household_file_within(household, scope).await?;
+        let household_id = self.household_id(&file.code).await?;
+        with_pool!(self, pool => {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM application_request WHERE household_id = $1 AND status = 'waiting'",
+            )
+            .bind(household_id)
+            .fetch_one(pool)
+            .await?;
+            if waiting > 0 {
+                return Err(StoreError::Invalid {
+                    field: "programs".into(),
+                    reason: "a request of this household is already waiting for the community".into(),
+                });
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO application_request (household_id, area_code, programs, requested_by, note, requested_at, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'waiting') RETURNING id",
+            )
+            .bind(household_id)
+            .bind(file.area.as_str())
+            .bind(programs.join(","))
+            .bind(requested_by)
+            .bind(note)
+            .bind(micros(at))
+            .fetch_one(pool)
+            .await?;
+            Ok(id)
+        })
+    }
+
+    /// Requests within `scope`, waiting ones first, newest first.
+    pub async fn requests_within(
+        &self,
+        scope: &Scope,
+        waiting_only: bool,
+    ) -> Result<Vec<RequestRecord>> {
+        let (within, bound) = crate::access::scope_condition(scope, 1);
+        let sql = format!(
+            "{SELECT} WHERE {within} {} ORDER BY CASE WHEN r.status = 'waiting' THEN 0 ELSE 1 END, r.id DESC LIMIT 200",
+            if waiting_only { "AND r.status = 'waiting'" } else { "" }
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(&bound).fetch_all(pool).await?.iter().map(decode).collect()
+        })
+    }
+
+    pub async fn request_within(&self, id: i64, scope: &Scope) -> Result<RequestRecord> {
+        let (within, bound) = crate::access::scope_condition(scope, 2);
+        let sql = format!("{SELECT} WHERE r.id = $1 AND {within}");
+        with_pool!(self, pool => {
+            match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
+                Some(r) => decode(&r),
+                None => Err(StoreError::NotFound(format!("request {id}"))),
+            }
+        })
+    }
+
+    /// Marks a waiting request accepted (with its application) or declined (with a reason);
+    /// a request already handled is left as it is (field `request`).
+    pub async fn handle_request(
+        &self,
+        id: i64,
+        accepted: Option<i64>,
+        reason: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let status = if accepted.is_some() {
+            "accepted"
+        } else {
+            "declined"
+        };
+        let done = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE application_request SET status = $1, handled_by = $2, handled_at = $3, \
+                 application_id = $4, reason = $5 WHERE id = $6 AND status = 'waiting'",
+            )
+            .bind(status)
+            .bind(by)
+            .bind(micros(at))
+            .bind(accepted)
+            .bind(reason)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::Invalid {
+                field: "request".into(),
+                reason: format!("request {id} is not waiting: someone handled it already"),
+            });
+        }
+        Ok(())
+    }
+}
