@@ -66,6 +66,7 @@ pub async fn web(
         minsheng_app::accounts::add_api_token(&store, BENCH_STAFF, "bench web", "bench", clock)
             .await?;
     let counts = store.counts().await?;
+    let store = store.prepare_to_serve().await?;
     let bank = tempfile_dir()?;
     let web = minsheng_web::Web::new(store, policy, false, bank);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

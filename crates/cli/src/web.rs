@@ -114,6 +114,7 @@ pub async fn serve(
     listen: SocketAddr,
     bank_dir: std::path::PathBuf,
 ) -> Result<()> {
+    let store = store.prepare_to_serve().await?;
     let web = minsheng_web::Web::new(store, policy, !listen.ip().is_loopback(), bank_dir);
     println!("Serving on http://{listen}/ (Ctrl-C stops). The API's document: http://{listen}/api/v1/openapi.json");
     minsheng_web::serve(web, listen).await

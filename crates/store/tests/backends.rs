@@ -161,8 +161,21 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
     for w in writers {
         w.await.unwrap().unwrap();
     }
+    // A group of entries in one commit (the web's reads) chains like single appends.
+    let group: Vec<minsheng_store::NewAuditEntry> = (0..3)
+        .map(|i| minsheng_store::NewAuditEntry {
+            actor: "carol".into(),
+            action: "explain_household".into(),
+            subject: format!("G{i}"),
+            detail: String::new(),
+            at: t(30 + i),
+        })
+        .collect();
+    store.audit_many(&group).await.unwrap();
+    let recent = store.recent_audit_entries("G2", 5).await.unwrap();
+    assert_eq!((recent.len(), recent[0].actor.as_str()), (1, "carol"));
     let ok = store.verify_audit().await.unwrap();
-    assert_eq!(ok.entries, 17);
+    assert_eq!(ok.entries, 20);
     assert!(ok.problems.is_empty(), "{:?}", ok.problems);
     assert_eq!(ok.head.len(), 64);
 

@@ -8,6 +8,7 @@
 //! [`Scope`]: minsheng_core::access::Scope
 
 mod api;
+mod audit;
 mod charts;
 mod error;
 mod extract;
@@ -43,6 +44,8 @@ pub struct Shared {
     pub secure_cookies: bool,
     /// Where bank files are written (and bank return files kept).
     pub bank_dir: std::path::PathBuf,
+    /// The audit entries of reads, committed in groups.
+    pub audit: audit::AuditQueue,
     /// "Now" for each request: the system clock, or a test's.
     clock: Box<dyn Fn() -> Clock + Send + Sync>,
 }
@@ -83,6 +86,7 @@ impl Web {
         clock: Box<dyn Fn() -> Clock + Send + Sync>,
     ) -> Web {
         Web(Arc::new(Shared {
+            audit: audit::AuditQueue::start(store.clone()),
             store,
             policy,
             throttle: Throttle::default(),

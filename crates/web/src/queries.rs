@@ -124,6 +124,22 @@ pub async fn search(
     })
 }
 
+fn read_entry(
+    who: &Signed,
+    action: &str,
+    subject: &str,
+    detail: String,
+    clock: Clock,
+) -> minsheng_store::NewAuditEntry {
+    minsheng_store::NewAuditEntry {
+        actor: who.account.name().to_string(),
+        action: action.to_string(),
+        subject: subject.to_string(),
+        detail,
+        at: clock.now,
+    }
+}
+
 /// A household's file as a person in scope may see it; reading it, and revealing its ID
 /// numbers, is audited.
 pub async fn household(
@@ -143,14 +159,14 @@ pub async fn household(
     } else {
         "read_household"
     };
-    web.store
-        .audit(
-            who.account.name(),
+    web.audit
+        .record(read_entry(
+            who,
             action,
             &file.code,
-            &format!("on={on} via=web"),
-            clock.now,
-        )
+            format!("on={on} via=web"),
+            clock,
+        ))
         .await?;
     let path = area_path(web, &file.area).await?;
     Ok(HouseholdView::of(&file, path, on, clock.now, reveal))
@@ -167,11 +183,9 @@ pub async fn household_audit(
     }
     Ok(web
         .store
-        .audit_entries(household)
+        .recent_audit_entries(household, 50)
         .await?
         .iter()
-        .rev()
-        .take(50)
         .map(AuditView::from)
         .collect())
 }
@@ -227,14 +241,14 @@ pub async fn explain(
         .store
         .household_file_within(key, &who.account.scope())
         .await?;
-    web.store
-        .audit(
-            who.account.name(),
+    web.audit
+        .record(read_entry(
+            who,
             "explain_household",
             &file.code,
-            &format!("month={month} via=web"),
-            clock.now,
-        )
+            format!("month={month} via=web"),
+            clock,
+        ))
         .await?;
     let members = file.as_of(month.first_day(), clock.now);
     if members.is_empty() {
