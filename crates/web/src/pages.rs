@@ -460,13 +460,7 @@ async fn apply_page(
             )
         })
         .collect();
-    let programs = web
-        .policy
-        .programs
-        .iter()
-        .filter(|p| p.grant == minsheng_policy::Grant::Application)
-        .map(|p| (p.code.clone(), p.label.clone()))
-        .collect();
+    let programs = queries::programs_on_application(web);
     let page = ApplyPage {
         frame: Frame::of(who),
         csrf: who.csrf().to_string(),

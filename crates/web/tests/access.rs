@@ -181,15 +181,7 @@ async fn sign_in_rules(store: Store) {
         ),
     )
     .await;
-    let csrf = home
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&home.body);
     let revealed = send(&app, post_form(&reveal, &cookie, &format!("csrf={csrf}"))).await;
     assert_eq!(revealed.status, StatusCode::OK);
     assert!(revealed.body.contains(&city.inside.head_id));

@@ -86,30 +86,13 @@ async fn findings(store: Store) {
         by_auditor.body
     );
     // A street reviewer of that street opens it.
-    let street = minsheng_core::cases::Staff {
-        name: "街道辛".into(),
-        role: minsheng_core::cases::Role::Street,
-        area: minsheng_core::AreaCode::parse(&area[..9]).unwrap(),
-    };
-    city.store
-        .add_staff(&street, "tester", clock.now)
-        .await
-        .unwrap();
-    accounts::add_account(
+    let token = staff_with_token(
         &city.store,
         "街道辛",
-        PASSWORD,
-        &minsheng_store::AccountHolder::Staff("街道辛".into()),
-        "tester",
-        clock,
+        minsheng_core::cases::Role::Street,
+        &area[..9],
     )
-    .await
-    .unwrap();
-    let token = Auth::Token(
-        accounts::add_api_token(&city.store, "街道辛", "f", "tester", clock)
-            .await
-            .unwrap(),
-    );
+    .await;
     let opened = send(&app, post_json(&path, &token, &json!({}))).await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
     let opened = opened.json();

@@ -28,30 +28,13 @@ async fn requests(store: Store) {
         tokens.insert(login.clone(), Auth::Token(token));
     }
     // Staff of another district, who must not see the request.
-    let other = minsheng_core::cases::Staff {
-        name: "外区社工".into(),
-        role: minsheng_core::cases::Role::Community,
-        area: city.outside.area.clone(),
-    };
-    city.store
-        .add_staff(&other, "tester", clock.now)
-        .await
-        .unwrap();
-    accounts::add_account(
+    let outsider = staff_with_token(
         &city.store,
         "外区社工",
-        PASSWORD,
-        &minsheng_store::AccountHolder::Staff("外区社工".into()),
-        "tester",
-        clock,
+        minsheng_core::cases::Role::Community,
+        city.outside.area.as_str(),
     )
-    .await
-    .unwrap();
-    let outsider = Auth::Token(
-        accounts::add_api_token(&city.store, "外区社工", "r", "tester", clock)
-            .await
-            .unwrap(),
-    );
+    .await;
     let resident = &tokens[&city.inside.head_id];
     let caseworker = &tokens["社区甲"];
 

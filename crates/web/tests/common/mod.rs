@@ -86,15 +86,7 @@ pub async fn sign_in(app: &Router, login: &str, password: &str) -> Answer {
         .next()
         .unwrap()
         .to_string();
-    let csrf = form
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&form.body);
     let body = format!(
         "login={}&password={}&csrf={csrf}",
         urlencode(login),
@@ -302,4 +294,30 @@ pub fn csrf_of(page: &str) -> String {
 /// A folder for bank files that outlives the test's requests (left in the temp dir).
 pub fn bank_dir() -> std::path::PathBuf {
     tempfile::tempdir().unwrap().keep()
+}
+
+/// A member of staff with a sign-in (password [`PASSWORD`]) and an API token.
+pub async fn staff_with_token(store: &Store, name: &str, role: Role, area: &str) -> Auth {
+    let clock = Clock::system();
+    let staff = Staff {
+        name: name.into(),
+        role,
+        area: AreaCode::parse(area).unwrap(),
+    };
+    store.add_staff(&staff, "tester", clock.now).await.unwrap();
+    accounts::add_account(
+        store,
+        name,
+        PASSWORD,
+        &AccountHolder::Staff(name.into()),
+        "tester",
+        clock,
+    )
+    .await
+    .unwrap();
+    Auth::Token(
+        accounts::add_api_token(store, name, "test", "tester", clock)
+            .await
+            .unwrap(),
+    )
 }
