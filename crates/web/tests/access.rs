@@ -228,30 +228,22 @@ async fn sign_in_rules(store: Store) {
 
 #[tokio::test]
 async fn area_scoping_matrix_on_sqlite() {
-    let (store, _dir) = sqlite().await;
-    matrix(store).await;
+    on_sqlite(matrix).await;
 }
 
 #[tokio::test]
 async fn area_scoping_matrix_on_postgres() {
-    let (store, url, schema) = postgres().await;
-    matrix(store.clone()).await;
-    store.close().await;
-    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+    on_postgres(matrix).await;
 }
 
 #[tokio::test]
 async fn sign_in_csrf_and_reveal_on_sqlite() {
-    let (store, _dir) = sqlite().await;
-    sign_in_rules(store).await;
+    on_sqlite(sign_in_rules).await;
 }
 
 #[tokio::test]
 async fn sign_in_csrf_and_reveal_on_postgres() {
-    let (store, url, schema) = postgres().await;
-    sign_in_rules(store.clone()).await;
-    store.close().await;
-    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+    on_postgres(sign_in_rules).await;
 }
 
 /// Every API route is in the OpenAPI document (utoipa-axum registers a handler and its

@@ -134,14 +134,10 @@ async fn findings(store: Store) {
 
 #[tokio::test]
 async fn findings_become_cases_on_sqlite() {
-    let (store, _dir) = sqlite().await;
-    findings(store).await;
+    on_sqlite(findings).await;
 }
 
 #[tokio::test]
 async fn findings_become_cases_on_postgres() {
-    let (store, url, schema) = postgres().await;
-    findings(store.clone()).await;
-    store.close().await;
-    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+    on_postgres(findings).await;
 }

@@ -321,14 +321,10 @@ async fn cycle(store: Store) {
 
 #[tokio::test]
 async fn payment_cycle_and_dashboard_on_sqlite() {
-    let (store, _dir) = sqlite().await;
-    cycle(store).await;
+    on_sqlite(cycle).await;
 }
 
 #[tokio::test]
 async fn payment_cycle_and_dashboard_on_postgres() {
-    let (store, url, schema) = postgres().await;
-    cycle(store.clone()).await;
-    store.close().await;
-    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+    on_postgres(cycle).await;
 }

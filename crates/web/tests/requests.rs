@@ -179,14 +179,10 @@ async fn requests(store: Store) {
 
 #[tokio::test]
 async fn resident_requests_on_sqlite() {
-    let (store, _dir) = sqlite().await;
-    requests(store).await;
+    on_sqlite(requests).await;
 }
 
 #[tokio::test]
 async fn resident_requests_on_postgres() {
-    let (store, url, schema) = postgres().await;
-    requests(store.clone()).await;
-    store.close().await;
-    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+    on_postgres(requests).await;
 }

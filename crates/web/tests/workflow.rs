@@ -297,14 +297,10 @@ async fn procedure(store: Store) {
 
 #[tokio::test]
 async fn one_thing_application_through_every_step_on_sqlite() {
-    let (store, _dir) = sqlite().await;
-    procedure(store).await;
+    on_sqlite(procedure).await;
 }
 
 #[tokio::test]
 async fn one_thing_application_through_every_step_on_postgres() {
-    let (store, url, schema) = postgres().await;
-    procedure(store.clone()).await;
-    store.close().await;
-    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+    on_postgres(procedure).await;
 }

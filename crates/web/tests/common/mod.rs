@@ -321,3 +321,25 @@ pub async fn staff_with_token(store: &Store, name: &str, role: Role, area: &str)
             .unwrap(),
     )
 }
+
+/// Runs a test body on a fresh SQLite file.
+pub async fn on_sqlite<F, Fut>(body: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (store, _dir) = sqlite().await;
+    body(store).await;
+}
+
+/// Runs a test body in a fresh PostgreSQL schema, dropped afterwards.
+pub async fn on_postgres<F, Fut>(body: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (store, url, schema) = postgres().await;
+    body(store.clone()).await;
+    store.close().await;
+    Store::drop_postgres_schema(&url, &schema).await.unwrap();
+}
