@@ -102,6 +102,30 @@ pub struct ApplicationForm {
     pub facts_from: NaiveDate,
 }
 
+impl ApplicationForm {
+    /// The facts an applicant supplies, as `ID_NUMBER:field=value` lines, grouped by member
+    /// in the order they first appear (what [`ApplicationForm::changes`] holds).
+    pub fn supplied<'a>(
+        lines: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<(String, Vec<String>)>, CaseError> {
+        let mut supplied: Vec<(String, Vec<String>)> = Vec::new();
+        for line in lines.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
+            let Some((id, assignment)) = line.split_once(':') else {
+                return Err(invalid(
+                    "changes",
+                    format!("'{line}' is not ID_NUMBER:field=value"),
+                ));
+            };
+            let (id, assignment) = (id.trim(), assignment.trim().to_string());
+            match supplied.iter_mut().find(|(i, _)| i == id) {
+                Some((_, list)) => list.push(assignment),
+                None => supplied.push((id.to_string(), vec![assignment])),
+            }
+        }
+        Ok(supplied)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Submitted {
     pub application_id: i64,

@@ -686,16 +686,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            let mut supplied: Vec<(String, Vec<String>)> = Vec::new();
-            for c in &changes {
-                let Some((id, assignment)) = c.split_once(':') else {
-                    bail!("change: '{c}' is not ID_NUMBER:field=value");
-                };
-                match supplied.iter_mut().find(|(i, _)| i == id) {
-                    Some((_, list)) => list.push(assignment.to_string()),
-                    None => supplied.push((id.to_string(), vec![assignment.to_string()])),
-                }
-            }
+            let supplied =
+                minsheng_app::cases::ApplicationForm::supplied(changes.iter().map(String::as_str))?;
             let form = minsheng_app::cases::ApplicationForm {
                 household,
                 programs,

@@ -6,11 +6,11 @@ use anyhow::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_app::Clock;
 use minsheng_core::registry::describe::{
-    age, changes, disability, expense_label, illnesses, self_care,
+    age, disability, expense_label, illnesses, self_care, what_changed,
 };
 use minsheng_core::registry::{HouseholdFile, ParentSituation, PersonFacts};
 use minsheng_core::timeline::Recorded;
-use minsheng_core::{AreaCode, IdNumber};
+use minsheng_core::IdNumber;
 use minsheng_store::Store;
 
 pub(crate) use minsheng_app::china_time as china;
@@ -68,20 +68,7 @@ async fn render(
     known_at: DateTime<Utc>,
     reveal: bool,
 ) -> Result<String> {
-    let mut chain: Vec<AreaCode> = Vec::new();
-    let mut area = Some(file.area.clone());
-    while let Some(a) = area {
-        area = a.parent();
-        chain.push(a);
-    }
-    chain.reverse();
-    let codes: Vec<&str> = chain.iter().map(AreaCode::as_str).collect();
-    let names = store.area_names(&codes).await?;
-    let path = chain
-        .iter()
-        .filter_map(|c| names.get(c.as_str()).cloned())
-        .collect::<Vec<_>>()
-        .join(" › ");
+    let path = store.area_path(&file.area).await?;
 
     let mut out = String::new();
     let _ = writeln!(out, "户 {}   {} ({})", file.code, path, file.area);
@@ -167,22 +154,15 @@ async fn render(
             m.person.name,
             id(&m.person.id_number, reveal)
         );
-        let mut previous: Option<&PersonFacts> = None;
-        for r in &m.versions {
+        for (r, c) in m.versions.iter().zip(what_changed(&m.versions)) {
             let status = match r.superseded_at {
                 Some(t) => format!("  [于 {} 被更正]", china(t)),
                 None => String::new(),
             };
-            let what = match previous {
-                None => "登记".to_string(),
-                Some(p) => {
-                    let c = changes(p, &r.version.facts);
-                    if c.is_empty() {
-                        "未变".to_string()
-                    } else {
-                        c.join("；")
-                    }
-                }
+            let what = if c.is_empty() {
+                "未变".to_string()
+            } else {
+                c.join("；")
             };
             let _ = writeln!(
                 out,
@@ -193,7 +173,6 @@ async fn render(
                 what,
                 status
             );
-            previous = Some(&r.version.facts);
         }
     }
     Ok(out)

@@ -409,6 +409,24 @@ impl Store {
         Ok(found)
     }
 
+    /// Every area from the city down to `area`, named: "青岛市 › 崂山区 › …".
+    pub async fn area_path(&self, area: &AreaCode) -> Result<String> {
+        let mut chain = Vec::new();
+        let mut next = Some(area.clone());
+        while let Some(a) = next {
+            next = a.parent();
+            chain.push(a);
+        }
+        chain.reverse();
+        let codes: Vec<&str> = chain.iter().map(AreaCode::as_str).collect();
+        let names = self.area_names(&codes).await?;
+        Ok(chain
+            .iter()
+            .filter_map(|c| names.get(c.as_str()).cloned())
+            .collect::<Vec<_>>()
+            .join(" › "))
+    }
+
     /// The household file for a household code, or for the household of an ID number.
     pub async fn household_file(&self, key: &str) -> Result<HouseholdFile> {
         self.find_household_file(key, None).await

@@ -440,11 +440,8 @@ async fn apply_page(
     message: Option<String>,
     clock: Clock,
 ) -> Result<Html<String>, PageError> {
-    let file = queries::household(web, who, key, clock.today, false, clock).await?;
-    let full = web
-        .store
-        .household_file_within(key, &who.account.scope())
-        .await?;
+    let (full, file) =
+        queries::household_and_file(web, who, key, clock.today, false, clock).await?;
     let members = full
         .as_of(clock.today, clock.now)
         .iter()

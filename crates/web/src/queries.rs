@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use minsheng_app::Clock;
 use minsheng_core::access::Scope;
+use minsheng_core::registry::HouseholdFile;
 use minsheng_core::{AreaCode, Month};
 use minsheng_policy::explain;
 
@@ -76,24 +77,6 @@ pub fn parse_page(page: Option<&str>, per_page: Option<&str>) -> Result<(u32, u3
     ))
 }
 
-/// Every area from the city down to `area`, named: "青岛市 › 崂山区 › …".
-async fn area_path(web: &Web, area: &AreaCode) -> Result<String, WebError> {
-    let mut chain = Vec::new();
-    let mut next = Some(area.clone());
-    while let Some(a) = next {
-        next = a.parent();
-        chain.push(a);
-    }
-    chain.reverse();
-    let codes: Vec<&str> = chain.iter().map(AreaCode::as_str).collect();
-    let names = web.store.area_names(&codes).await?;
-    Ok(chain
-        .iter()
-        .filter_map(|c| names.get(c.as_str()).cloned())
-        .collect::<Vec<_>>()
-        .join(" › "))
-}
-
 pub async fn search(
     web: &Web,
     who: &Signed,
@@ -150,6 +133,21 @@ pub async fn household(
     reveal: bool,
     clock: Clock,
 ) -> Result<HouseholdView, WebError> {
+    Ok(household_and_file(web, who, key, on, reveal, clock)
+        .await?
+        .1)
+}
+
+/// [`household`], with the file it was read from (the application form needs the members'
+/// full ID numbers to send back, without a second read).
+pub async fn household_and_file(
+    web: &Web,
+    who: &Signed,
+    key: &str,
+    on: NaiveDate,
+    reveal: bool,
+    clock: Clock,
+) -> Result<(HouseholdFile, HouseholdView), WebError> {
     let file = web
         .store
         .household_file_within(key, &who.account.scope())
@@ -168,8 +166,9 @@ pub async fn household(
             clock,
         ))
         .await?;
-    let path = area_path(web, &file.area).await?;
-    Ok(HouseholdView::of(&file, path, on, clock.now, reveal))
+    let path = web.store.area_path(&file.area).await?;
+    let view = HouseholdView::of(&file, path, on, clock.now, reveal);
+    Ok((file, view))
 }
 
 /// The audit trail of a household (reads, reveals, changes): for staff only.
@@ -411,26 +410,9 @@ pub async fn apply(
         .store
         .household_file_within(&input.household, &who.account.scope())
         .await?;
-    let mut changes: Vec<(String, Vec<String>)> = Vec::new();
-    for line in input
-        .changes
-        .as_deref()
-        .unwrap_or("")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        let Some((id, assignment)) = line.split_once(':') else {
-            return Err(WebError::invalid(
-                "changes",
-                format!("'{line}' is not ID_NUMBER:field=value"),
-            ));
-        };
-        match changes.iter_mut().find(|(i, _)| i == id.trim()) {
-            Some((_, list)) => list.push(assignment.trim().to_string()),
-            None => changes.push((id.trim().to_string(), vec![assignment.trim().to_string()])),
-        }
-    }
+    let changes = minsheng_app::cases::ApplicationForm::supplied(
+        input.changes.as_deref().unwrap_or("").lines(),
+    )?;
     let form = minsheng_app::cases::ApplicationForm {
         household: file.code.clone(),
         programs: input

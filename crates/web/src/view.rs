@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_app::china_time;
 use minsheng_core::access::Account;
-use minsheng_core::registry::describe::{age, changes, disability, illnesses};
+use minsheng_core::registry::describe::{age, disability, illnesses, what_changed};
 use minsheng_core::registry::{HouseholdFile, PersonFacts};
 use minsheng_core::{IdNumber, WorkCalendar};
 use minsheng_store::{AuditEntry, CaseRecord, HouseholdHit};
@@ -180,24 +180,17 @@ impl HouseholdView {
             .members
             .iter()
             .map(|m| {
-                let mut previous: Option<&PersonFacts> = None;
                 let versions = m
                     .versions
                     .iter()
-                    .map(|r| {
-                        let what = match previous {
-                            None => vec!["登记".to_string()],
-                            Some(p) => changes(p, &r.version.facts),
-                        };
-                        previous = Some(&r.version.facts);
-                        VersionView {
-                            valid_from: r.version.valid_from,
-                            valid_to: r.version.valid_to,
-                            recorded_at: china_time(r.recorded_at),
-                            recorded_by: r.recorded_by.clone(),
-                            changes: what,
-                            corrected_at: r.superseded_at.map(china_time),
-                        }
+                    .zip(what_changed(&m.versions))
+                    .map(|(r, what)| VersionView {
+                        valid_from: r.version.valid_from,
+                        valid_to: r.version.valid_to,
+                        recorded_at: china_time(r.recorded_at),
+                        recorded_by: r.recorded_by.clone(),
+                        changes: what,
+                        corrected_at: r.superseded_at.map(china_time),
                     })
                     .collect();
                 PersonHistory {

@@ -64,6 +64,23 @@ pub fn self_care(f: &PersonFacts) -> String {
     format!("{} 项 ({})", items.len(), items.join("、"))
 }
 
+/// For each version of a person, what it changed: `登记` for the first, then one line per
+/// fact that differs from the version before (none when it restated the same facts).
+pub fn what_changed(versions: &[crate::timeline::Recorded<PersonFacts>]) -> Vec<Vec<String>> {
+    let mut previous: Option<&PersonFacts> = None;
+    versions
+        .iter()
+        .map(|r| {
+            let what = match previous {
+                None => vec!["登记".to_string()],
+                Some(p) => changes(p, &r.version.facts),
+            };
+            previous = Some(&r.version.facts);
+            what
+        })
+        .collect()
+}
+
 /// One line per fact that differs between two versions.
 pub fn changes(before: &PersonFacts, after: &PersonFacts) -> Vec<String> {
     described(before)
