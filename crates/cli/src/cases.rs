@@ -14,7 +14,8 @@ pub enum StaffCommand {
     /// Add a member of staff with a role over an area (and everything below it).
     Add {
         name: String,
-        /// community, street, district, city or auditor.
+        /// community, street, district, city, auditor or provider (a service provider: a
+        /// meal-aid canteen, a care station; it sees only its roster of older residents).
         #[arg(long)]
         role: String,
         /// Area code (社区 12 digits, 街道 9, 区 6).

@@ -942,6 +942,7 @@ async fn demo_staff(
         ("钱主任", Role::City, "370200"),
         ("周复核", Role::City, "370200"),
         ("孙审计", Role::Auditor, "370200"),
+        ("幸福助餐点", Role::Provider, &code[..9]),
     ];
     let mut out = Vec::new();
     for (name, role, area) in people {

@@ -17,6 +17,8 @@ pub enum Scope {
     Area(AreaCode),
     /// The households a resident (by ID number) is a member of now.
     Resident(IdNumber),
+    /// None of the registry: a service provider, whose one list is the roster of its area.
+    Nothing,
 }
 
 /// A signed-in person.
@@ -29,8 +31,17 @@ pub enum Account {
 impl Account {
     pub fn scope(&self) -> Scope {
         match self {
+            Account::Staff(s) if s.role == Role::Provider => Scope::Nothing,
             Account::Staff(s) => Scope::Area(s.area.clone()),
             Account::Resident { id_number, .. } => Scope::Resident(id_number.clone()),
+        }
+    }
+
+    /// The area whose older residents a service provider serves; `None` for everyone else.
+    pub fn service_area(&self) -> Option<&AreaCode> {
+        match self {
+            Account::Staff(s) if s.role == Role::Provider => Some(&s.area),
+            _ => None,
         }
     }
 
@@ -53,8 +64,10 @@ impl Account {
         self.role().map_or("居民", Role::label)
     }
 
+    /// Staff of the bureaus (casework, approval, administration, audit); not a service
+    /// provider, which signs in as staff but works only from its roster.
     pub fn is_staff(&self) -> bool {
-        matches!(self, Account::Staff(_))
+        matches!(self, Account::Staff(s) if s.role != Role::Provider)
     }
 }
 
@@ -111,6 +124,11 @@ mod tests {
                 );
             }
         }
+        let provider = staff(Role::Provider);
+        assert_eq!(provider.scope(), Scope::Nothing);
+        assert!(provider.service_area().is_some());
+        assert!(staff(Role::Community).service_area().is_none());
+        assert!(!provider.is_staff() && staff(Role::Auditor).is_staff());
         let resident = Account::Resident {
             id_number: IdNumber::parse("11010519491231002X").unwrap_or_else(|_| unreachable!()),
             name: "x".into(),

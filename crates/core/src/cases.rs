@@ -34,15 +34,20 @@ pub enum Role {
     City,
     /// Reads everything, changes nothing.
     Auditor,
+    /// 服务机构 (a meal-aid canteen, an elderly-care station): sees none of the registry, only
+    /// the older residents of its area it serves and what the rules grant them
+    /// ([`crate::access::Account::service_area`]).
+    Provider,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Community,
         Role::Street,
         Role::District,
         Role::City,
         Role::Auditor,
+        Role::Provider,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +57,7 @@ impl Role {
             Role::District => "district",
             Role::City => "city",
             Role::Auditor => "auditor",
+            Role::Provider => "provider",
         }
     }
 
@@ -62,6 +68,7 @@ impl Role {
             Role::District => "区级审批",
             Role::City => "市级管理",
             Role::Auditor => "审计",
+            Role::Provider => "服务机构",
         }
     }
 
@@ -72,7 +79,9 @@ impl Role {
             .ok_or_else(|| {
                 FieldError::new(
                     "role",
-                    format!("'{s}' is not one of community, street, district, city, auditor"),
+                    format!(
+                        "'{s}' is not one of community, street, district, city, auditor, provider"
+                    ),
                 )
             })
     }

@@ -211,8 +211,8 @@ impl Policy {
         })
     }
 
-    /// A whole-number parameter (days, months) in force on `on`.
-    fn count(&self, key: &str, on: NaiveDate) -> Option<u32> {
+    /// A whole-number parameter (days, months, years of age) in force on `on`.
+    pub fn count(&self, key: &str, on: NaiveDate) -> Option<u32> {
         match self.parameters.leaves.get(key)?.at(on)?.value? {
             Value::Int(n) => u32::try_from(n).ok(),
             _ => None,

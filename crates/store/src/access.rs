@@ -36,6 +36,8 @@ pub(crate) fn scope_on(scope: &Scope, area: &str, household: &str, n: usize) -> 
             ),
             id.as_str().to_string(),
         ),
+        // The bound empty string is never non-empty: no row is within.
+        Scope::Nothing => (format!("${n} <> ''"), String::new()),
     }
 }
 
@@ -300,6 +302,69 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>>>()?;
             Ok((hits, u64::try_from(total).unwrap_or(0)))
+        })
+    }
+}
+
+/// An older resident on a service provider's roster: who they are and where, nothing of their
+/// income or assets (the rules' answer for them is computed from the household separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterEntry {
+    pub household: String,
+    pub area: String,
+    pub name: String,
+    pub id_number: IdNumber,
+}
+
+impl Store {
+    /// The residents of `area` and below, alive on `on` and born on or before `born_by`
+    /// (the youngest age a service is for), a page of them by area and ID number, with their
+    /// number: a service provider's roster.
+    pub async fn service_roster(
+        &self,
+        area: &minsheng_core::AreaCode,
+        on: chrono::NaiveDate,
+        born_by: chrono::NaiveDate,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<RosterEntry>, u64)> {
+        let (within, bound) = scope_condition(&Scope::Area(area.clone()), 3);
+        let from = format!(
+            "FROM person p \
+             JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
+             JOIN household h ON h.id = v.household_id \
+             WHERE p.birth_date <= $1 AND (v.death_date IS NULL OR v.death_date > $2) AND {within}"
+        );
+        let list = format!(
+            "SELECT h.code, h.area_code, p.name, p.id_number {from} \
+             ORDER BY h.area_code, h.code, p.id_number LIMIT {limit} OFFSET {offset}"
+        );
+        let count = format!("SELECT COUNT(*) {from}");
+        with_pool!(self, pool => {
+            let total: i64 = sqlx::query_scalar(&count)
+                .bind(born_by)
+                .bind(on)
+                .bind(&bound)
+                .fetch_one(pool)
+                .await?;
+            let entries = sqlx::query(&list)
+                .bind(born_by)
+                .bind(on)
+                .bind(&bound)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(RosterEntry {
+                        household: r.try_get("code")?,
+                        area: r.try_get("area_code")?,
+                        name: r.try_get("name")?,
+                        id_number: IdNumber::parse(&r.text("id_number")?)
+                            .map_err(|e| corrupt("id_number", e))?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((entries, u64::try_from(total).unwrap_or(0)))
         })
     }
 }

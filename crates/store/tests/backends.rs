@@ -838,3 +838,48 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
     assert_eq!(totals.iter().map(|t| t.net).sum::<Fen>(), total);
     assert_eq!(totals.iter().map(|t| t.payees).sum::<u64>(), 4);
 }
+
+/// Migration 0014 rebuilds SQLite's staff table to admit service providers: on a database
+/// that already has staff with sign-ins, every row and every account's reference survive.
+#[tokio::test]
+async fn the_provider_migration_keeps_staff_and_their_accounts_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    let Store::Sqlite(pool) = &db.store else {
+        unreachable!()
+    };
+    sqlx::raw_sql(
+        "INSERT INTO area (code, name, level, parent_code, urban) VALUES ('370200', '青岛市', 'city', NULL, TRUE);
+         INSERT INTO staff VALUES ('王社工', 'community', '370200', 0, 'tester');
+         INSERT INTO account (login, password_hash, staff_name, id_number, created_at, created_by)
+             VALUES ('王社工', 'x', '王社工', NULL, 0, 'tester');",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    // Run the migration again, as an upgrade from 0013 would, in sqlx's transaction.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::raw_sql(include_str!("../migrations/sqlite/0014_service_provider.sql"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let broken: Vec<sqlx::sqlite::SqliteRow> = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "foreign keys broken by the rebuild");
+    let staff = db.store.staff("王社工").await.unwrap().unwrap();
+    assert_eq!(staff.role, minsheng_core::cases::Role::Community);
+    sqlx::query("INSERT INTO staff VALUES ('助餐点', 'provider', '370200', 0, 'tester')")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(
+        sqlx::query("INSERT INTO staff VALUES ('x', 'janitor', '370200', 0, 'tester')")
+            .execute(pool)
+            .await
+            .is_err(),
+        "the CHECK still holds"
+    );
+    db.cleanup().await;
+}

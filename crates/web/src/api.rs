@@ -15,7 +15,7 @@ use crate::queries;
 use crate::session::Signed;
 use crate::view::{
     ApplicationInput, CaseDetail, CaseList, CycleView, Dashboard, DeclineInput, ExplanationView,
-    FindingPage, HouseholdView, Me, ReconcileView, RequestInput, RequestView, SearchPage,
+    FindingPage, HouseholdView, Me, ReconcileView, RequestInput, RequestView, RosterPage, SearchPage,
     StepInput, SubmittedView, WhatIfView,
 };
 use crate::Web;
@@ -26,8 +26,9 @@ use crate::Web;
         title = "Minsheng API",
         description = "The registry (一人一档), cases and policy explanations of Minsheng. \
             Sign in through `/login` (session cookie) or send `Authorization: Bearer <token>` \
-            (`minsheng token add`). Every list and search contains only what the account's area \
-            (or, for a resident, their household) allows.",
+            (`minsheng account token LOGIN --label ...`). Every list and search contains only what \
+            the account's area (or, for a resident, their household) allows; a service provider \
+            sees only its roster.",
         license(name = "Apache-2.0")
     ),
     components(schemas(ErrorBody)),
@@ -76,6 +77,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(list_requests, request_help))
         .routes(routes!(accept_request))
         .routes(routes!(decline_request))
+        .routes(routes!(roster))
 }
 
 /// A browser's session must send its CSRF token with every change (header `X-CSRF-Token`
@@ -199,6 +201,42 @@ async fn search_households(
     let (page, per_page) = queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
     Ok(JsonResponse(
         queries::search(&web, &who, q.q.as_deref().unwrap_or(""), page, per_page).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RosterQuery {
+    /// YYYY-MM; this month if not given.
+    month: Option<String>,
+    /// From 1.
+    page: Option<String>,
+    /// 1 to 100; 20 if not given.
+    per_page: Option<String>,
+}
+
+/// A service provider's roster: the older residents of its area and the meal-aid and rural
+/// consumption subsidies the rules grant each in the month. Masked ID numbers, nothing of
+/// income or assets; for service-provider accounts only.
+#[utoipa::path(get, path = "/api/v1/roster", tag = "eldercare",
+    params(RosterQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = RosterPage),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "not a service provider", body = ErrorBody),
+        (status = 422, description = "bad query; `field` names it", body = ErrorBody),
+    ))]
+async fn roster(
+    State(web): State<Web>,
+    who: Signed,
+    Query(q): Query<RosterQuery>,
+) -> Result<JsonResponse<RosterPage>, WebError> {
+    let clock = web.clock();
+    let month = queries::parse_month(q.month.as_deref(), clock)?;
+    let (page, per_page) = queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
+    Ok(JsonResponse(
+        queries::roster(&web, &who, month, page, per_page, clock).await?,
     ))
 }
 

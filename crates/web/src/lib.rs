@@ -12,6 +12,7 @@ mod audit;
 mod charts;
 mod error;
 mod extract;
+mod i18n;
 mod pages;
 mod queries;
 mod session;
@@ -31,6 +32,9 @@ use minsheng_store::Store;
 pub use api::ApiDoc;
 pub use error::{ErrorBody, WebError};
 pub use session::Throttle;
+
+// The interface's English, keyed by its Chinese (`locales/interface.yml`, see `i18n`).
+rust_i18n::i18n!("locales");
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -126,11 +130,13 @@ pub fn router(web: Web) -> Router {
         .route("/dashboard", get(pages::dashboard))
         .route("/findings", get(pages::findings))
         .route("/what-if", get(pages::what_if))
+        .route("/roster", get(pages::roster))
         .route("/requests", post(pages::request_help))
         .route("/requests/{id}/accept", post(pages::accept_request))
         .route("/requests/{id}/decline", post(pages::decline_request))
         .route("/findings/{id}/case", post(pages::open_case))
         .route("/static/minsheng.css", get(pages::stylesheet))
+        .route("/language", get(i18n::switch))
         .route(
             "/api/v1/openapi.json",
             get(move || async move {
@@ -142,6 +148,7 @@ pub fn router(web: Web) -> Router {
         )
         .merge(api)
         .fallback(|| async { WebError::NotFound("no such page or endpoint".into()) })
+        .layer(axum::middleware::from_fn(i18n::middleware))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(web)
 }

@@ -1,4 +1,4 @@
-//! The pages: server-rendered HTML in Chinese, one template per page, every form with the
+//! The pages: server-rendered HTML in Chinese (or English, see `i18n`), one template per page, every form with the
 //! session's CSRF token.
 
 use askama::Template;
@@ -11,6 +11,8 @@ use minsheng_core::access::Account;
 use serde::Deserialize;
 
 use crate::error::{PageError, WebError};
+// The templates' `t` filter.
+use crate::i18n::filters;
 use crate::extract::{PagePath, PageQuery};
 use crate::queries;
 use crate::session::{
@@ -20,7 +22,7 @@ use crate::session::{
 use crate::view::{
     ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
     DeclineInput, ExplanationView, FindingPage, HouseholdView, RequestInput, RequestView,
-    SearchPage, StepInput, SubmittedView, WhatIfView,
+    RosterPage, SearchPage, StepInput, SubmittedView, WhatIfView,
 };
 use crate::Web;
 
@@ -30,6 +32,8 @@ pub struct Frame {
     pub role_label: &'static str,
     pub area: Option<String>,
     pub is_staff: bool,
+    /// A service provider: its roster is all it has.
+    pub is_provider: bool,
     pub sees_payments: bool,
     pub csrf: String,
 }
@@ -44,6 +48,7 @@ impl Frame {
                 Account::Resident { .. } => None,
             },
             is_staff: who.account.is_staff(),
+            is_provider: who.account.service_area().is_some(),
             sees_payments: who.account.may(minsheng_core::access::Duty::SeePayments),
             csrf: who.csrf().to_string(),
         })
@@ -183,6 +188,9 @@ pub async fn home(State(web): State<Web>, OnPage(who): OnPage) -> Result<Respons
     let clock = web.clock();
     if let Account::Resident { id_number, .. } = &who.account {
         return household_page(&web, &who, id_number.as_str(), None, false, None, clock).await;
+    }
+    if who.account.service_area().is_some() {
+        return Ok(Redirect::to("/roster").into_response());
     }
     let cases = queries::cases(&web, &who.account.scope(), true, clock).await?;
     let requests = queries::requests(&web, &who, true).await?;
@@ -818,6 +826,36 @@ pub async fn findings(
         None,
     )
     .await
+}
+
+#[derive(Template)]
+#[template(path = "roster.html")]
+struct RosterView {
+    frame: Option<Frame>,
+    roster: RosterPage,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RosterParams {
+    month: Option<String>,
+    page: Option<String>,
+}
+
+/// A service provider's roster of older residents.
+pub async fn roster(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<RosterParams>,
+) -> Result<Html<String>, PageError> {
+    let clock = web.clock();
+    let month = queries::parse_month(params.month.as_deref(), clock)?;
+    let (page, per_page) = queries::parse_page(params.page.as_deref(), None)?;
+    let roster = queries::roster(&web, &who, month, page, per_page, clock).await?;
+    let page = RosterView {
+        frame: Frame::of(&who),
+        roster,
+    };
+    Ok(Html(page.render()?))
 }
 
 /// 立案: a case from a finding, in one click.

@@ -18,7 +18,7 @@ use crate::view::{
     ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
     ExplanationView, FindingPage, FindingView, HouseholdHitView, HouseholdView, ImpactRow,
     MonitoringView, ProgramImpact, ProgramOwed, ReconcileView, RequestInput, RequestView,
-    SearchPage, StepInput, SubmittedCase, SubmittedView, TotalView, WhatIfView,
+    RosterPage, RosterPersonView, SearchPage, StepInput, SubmittedCase, SubmittedView, TotalView, WhatIfView,
 };
 use crate::Web;
 
@@ -295,8 +295,8 @@ impl From<minsheng_app::cases::CaseError> for WebError {
 /// Steps and applications are staff work.
 fn staff(who: &Signed) -> Result<&minsheng_core::cases::Staff, WebError> {
     match &who.account {
-        minsheng_core::access::Account::Staff(s) => Ok(s),
-        minsheng_core::access::Account::Resident { .. } => Err(WebError::Forbidden(
+        minsheng_core::access::Account::Staff(s) if who.account.is_staff() => Ok(s),
+        _ => Err(WebError::Forbidden(
             "only staff take steps of a case or accept applications".into(),
         )),
     }
@@ -644,7 +644,15 @@ pub async fn reconcile(
     })
 }
 
-fn monitoring_label(category: &str) -> &'static str {
+pub(crate) fn request_status_label(status: &str) -> &'static str {
+    match status {
+        "waiting" => "等待社区受理",
+        "accepted" => "已受理",
+        _ => "不予受理",
+    }
+}
+
+pub(crate) fn monitoring_label(category: &str) -> &'static str {
     match category {
         "dibao" => "低保",
         "tekun" => "特困",
@@ -884,12 +892,7 @@ fn request_view(web: &Web, r: &minsheng_store::RequestRecord) -> RequestView {
         programs: r.programs.clone(),
         note: r.note.clone(),
         requested_at: china_time(r.requested_at),
-        status_label: match r.status.as_str() {
-            "waiting" => "等待社区受理",
-            "accepted" => "已受理",
-            _ => "不予受理",
-        }
-        .to_string(),
+        status_label: request_status_label(&r.status).to_string(),
         status: r.status.clone(),
         handled_by: r.handled_by.clone(),
         application_id: r.application_id,
@@ -1057,4 +1060,108 @@ pub async fn decline_request(
         web,
         &web.store.request_within(id, &scope).await?,
     ))
+}
+
+/// A service provider's roster: the older residents of its area and what the rules grant each
+/// of them for services in `month`, a page at a time. Reading it is audited, like any list of
+/// named people shown outside the bureau.
+pub async fn roster(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    page: u32,
+    per_page: u32,
+    clock: Clock,
+) -> Result<RosterPage, WebError> {
+    let Some(area) = who.account.service_area() else {
+        return Err(WebError::Forbidden(
+            "the service roster is for service providers".into(),
+        ));
+    };
+    let on = month.first_day();
+    let from_age = web
+        .policy
+        .count("eldercare.meal_aid.min_age", on)
+        .ok_or_else(|| WebError::Internal(format!("no eldercare.meal_aid.min_age on {on}")))?;
+    let born_by = on
+        .checked_sub_months(chrono::Months::new(12 * from_age))
+        .ok_or_else(|| WebError::invalid("month", "too early"))?;
+    let (entries, total) = web
+        .store
+        .service_roster(
+            area,
+            on,
+            born_by,
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await?;
+    web.audit
+        .record(read_entry(
+            who,
+            "read_service_roster",
+            area.as_str(),
+            format!("month={month} page={page} via=web"),
+            clock,
+        ))
+        .await?;
+    let variable = |name: &str| {
+        web.policy
+            .variable(name)
+            .ok_or_else(|| WebError::Internal(format!("the policy has no variable {name}")))
+    };
+    let canteen = variable("meal_aid_canteen_per_meal")?;
+    let delivered = variable("meal_aid_delivery_per_meal")?;
+    let rural = variable("rural_elder_consumption_subsidy")?;
+    let scope = Scope::Area(area.clone());
+    let mut files: std::collections::HashMap<String, HouseholdFile> = Default::default();
+    let mut items = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        if !files.contains_key(&entry.household) {
+            let file = web.store.household_file_within(&entry.household, &scope).await?;
+            files.insert(entry.household.clone(), file);
+        }
+        let Some(file) = files.get(&entry.household) else {
+            continue;
+        };
+        let members = file.as_of(on, clock.now);
+        let Some(index) = members
+            .iter()
+            .position(|(p, _)| p.id_number == entry.id_number)
+        else {
+            continue;
+        };
+        let mut evaluation =
+            minsheng_policy::Evaluation::of_household(&web.policy, month, &members, false);
+        let mut fen = |id| match evaluation.variable(id, Some(index)) {
+            Ok(minsheng_policy::Value::Money(amount)) => amount.0,
+            _ => 0,
+        };
+        let (person, facts) = members[index];
+        items.push(RosterPersonView {
+            name: entry.name.clone(),
+            id_number: entry.id_number.masked(),
+            sex: person.sex().label_zh().into(),
+            age: minsheng_core::registry::describe::age(person.birth_date(), on),
+            area: entry.area.clone(),
+            lives_alone: facts.lives_together
+                && members
+                    .iter()
+                    .filter(|(_, f)| f.lives_together && f.death_date.is_none())
+                    .count()
+                    == 1,
+            canteen_meal_fen: fen(canteen),
+            delivered_meal_fen: fen(delivered),
+            rural_consumption_fen: fen(rural),
+        });
+    }
+    Ok(RosterPage {
+        area: area.to_string(),
+        month: month.to_string(),
+        from_age,
+        items,
+        total,
+        page,
+        per_page,
+    })
 }

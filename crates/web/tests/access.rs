@@ -8,6 +8,7 @@ mod common;
 use axum::http::{header, StatusCode};
 use common::*;
 use minsheng_app::{accounts, Clock};
+use minsheng_core::cases::Role;
 use minsheng_store::Store;
 
 async fn matrix(store: Store) {
@@ -226,6 +227,128 @@ async fn sign_in_rules(store: Store) {
     assert_eq!(bad.json()["field"], "per_page");
 }
 
+/// A service provider (a meal-aid canteen over a street) sees nothing of the registry, its
+/// cases or money, only its roster: every older resident of its street, masked, with what the
+/// rules grant them for services; nobody else sees the roster.
+async fn provider_sees_only_its_roster(store: Store) {
+    let city = city(store).await;
+    let logins = accounts_for(&city).await;
+    let street = &city.inside.area.as_str()[..9];
+    let provider = staff_with_token(&city.store, "助餐点", Role::Provider, street).await;
+    let app = minsheng_web::router(minsheng_web::Web::new(
+        city.store.clone(),
+        policy(),
+        false,
+        bank_dir(),
+    ));
+    let signed = sign_in(&app, "助餐点", PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let cookie = Auth::Cookie(session_cookie(&signed));
+    for auth in [&provider, &cookie] {
+        for h in [&city.inside, &city.outside] {
+            for path in [
+                format!("/api/v1/households/{}", h.code),
+                format!("/api/v1/households/{}/explain?month=2025-06", h.code),
+                format!("/households/{}", h.code),
+                format!("/households/{}/explain?month=2025-06", h.code),
+                format!("/api/v1/cases/{}", h.case),
+                format!("/cases/{}", h.case),
+            ] {
+                let answer = send(&app, get(&path, auth)).await;
+                assert_eq!(answer.status, StatusCode::NOT_FOUND, "GET {path}");
+                assert!(!answer.body.contains(&h.head_name), "GET {path} leaks");
+            }
+            let found = send(&app, get(&format!("/api/v1/households?q={}", h.code), auth)).await;
+            assert_eq!(found.json()["total"], 0, "the search count leaks");
+        }
+        let cases = send(&app, get("/api/v1/cases", auth)).await.json();
+        assert_eq!(cases["total"], 0, "{cases}");
+        for path in [
+            "/api/v1/dashboard",
+            "/api/v1/findings",
+            "/api/v1/payments/2025-06",
+            "/dashboard",
+            "/findings",
+        ] {
+            let answer = send(&app, get(path, auth)).await;
+            assert_eq!(answer.status, StatusCode::FORBIDDEN, "GET {path}: {}", answer.body);
+        }
+    }
+    // The home page is the roster.
+    let home = send(&app, get("/", &cookie)).await;
+    assert_eq!(home.headers[header::LOCATION], "/roster");
+
+    // The roster: exactly the street's residents of the meal-aid age, counted independently.
+    let clock = Clock::system();
+    let month = minsheng_core::Month::containing(clock.today);
+    let first = month.first_day();
+    let mut expected = 0;
+    for code in city.store.sample_household_codes(100_000).await.unwrap() {
+        let file = city.store.household_file(&code).await.unwrap();
+        if !file.area.as_str().starts_with(street) {
+            continue;
+        }
+        expected += file
+            .as_of(first, clock.now)
+            .iter()
+            .filter(|(p, f)| {
+                f.death_date.is_none_or(|d| d > first)
+                    && minsheng_core::registry::describe::age(p.birth_date(), first) >= 65
+            })
+            .count() as u64;
+    }
+    let roster = send(&app, get("/api/v1/roster?per_page=100", &provider)).await;
+    assert_eq!(roster.status, StatusCode::OK, "{}", roster.body);
+    let roster = roster.json();
+    assert_eq!(roster["total"], expected, "{roster}");
+    assert!(expected > 0, "the test city has older residents in the street");
+    for person in roster["items"].as_array().unwrap() {
+        assert!(person["area"].as_str().unwrap().starts_with(street));
+        assert!(person["id_number"].as_str().unwrap().contains('*'));
+        let age = person["age"].as_i64().unwrap();
+        assert!(age >= 65, "{person}");
+        // DOMAIN.md: 65+ up to 6 yuan a meal at a canteen, 8 delivered; rural 70+ up to
+        // 100 yuan a month.
+        assert_eq!(person["canteen_meal_fen"], 600, "{person}");
+        assert_eq!(person["delivered_meal_fen"], 800, "{person}");
+        let rural = person["rural_consumption_fen"].as_i64().unwrap();
+        assert!(rural == 0 || (rural == 10_000 && age >= 70), "{person}");
+        assert!(person.get("income").is_none() && person.get("deposits_fen").is_none());
+    }
+    let page = send(&app, get("/roster", &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("服务对象"), "{}", page.body);
+    assert!(
+        !page.body.contains(&city.inside.head_id) && !page.body.contains(&city.outside.head_id)
+    );
+    let audit = city.store.audit_entries(street).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "read_service_roster" && e.actor == "助餐点"),
+        "{audit:?}"
+    );
+    // Nobody else has a roster.
+    for (login, _) in &logins {
+        let token = accounts::add_api_token(&city.store, login, "r", "tester", clock)
+            .await
+            .unwrap();
+        let answer = send(&app, get("/api/v1/roster", &Auth::Token(token))).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{login}");
+        assert_eq!(answer.json()["code"], "forbidden");
+    }
+}
+
+#[tokio::test]
+async fn provider_sees_only_its_roster_on_sqlite() {
+    on_sqlite(provider_sees_only_its_roster).await;
+}
+
+#[tokio::test]
+async fn provider_sees_only_its_roster_on_postgres() {
+    on_postgres(provider_sees_only_its_roster).await;
+}
+
 #[tokio::test]
 async fn area_scoping_matrix_on_sqlite() {
     on_sqlite(matrix).await;
@@ -281,6 +404,7 @@ async fn every_api_route_is_documented() {
             "/api/v1/requests",
             "/api/v1/requests/{id}/accept",
             "/api/v1/requests/{id}/decline",
+            "/api/v1/roster",
             "/api/v1/what-if",
         ]
     );

@@ -152,6 +152,14 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     let (store, _dir) = sqlite().await;
     let city = city(store).await;
     let logins = accounts_for(&city).await;
+    let street = city.inside.area.as_str()[..9].to_string();
+    staff_with_token(
+        &city.store,
+        "助餐点",
+        minsheng_core::cases::Role::Provider,
+        &street,
+    )
+    .await;
     let clock = Clock::system();
     city.store
         .add_staff(
@@ -237,6 +245,24 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             }
             s.sign_out();
         }
+
+        // A service provider starts on its roster; the interface switches to English and back,
+        // and the choice outlives signing out.
+        s.sign_in("助餐点");
+        assert!(s.url().ends_with("/roster"), "{}", s.url());
+        assert!(s.text().contains("服务对象"), "{}", s.text());
+        s.submit("a.language");
+        let english = s.text();
+        assert!(
+            english.contains("Service roster") && english.contains("Sign out"),
+            "{english}"
+        );
+        assert!(s.url().ends_with("/roster"), "back where it was: {}", s.url());
+        s.shot("roster-english-phone");
+        s.sign_out();
+        assert!(s.text().contains("Password"), "{}", s.text());
+        s.submit("a.language");
+        assert!(s.text().contains("密码"), "{}", s.text());
 
         // The community caseworker, on a phone: the household, then the one-thing form.
         s.sign_in("社区甲");
@@ -338,7 +364,7 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         s.submit("form[action='/payments/disburse'] button");
         let text = s.text();
         assert!(
-            text.contains("第 1 批 CSV") && text.contains("待发送\n0"),
+            text.contains("批次 1 CSV") && text.contains("待发送\n0"),
             "{text}"
         );
         s.shot("payments-phone");
