@@ -482,6 +482,14 @@ fn policy_rules_explain_and_simulate_on_a_generated_city() {
     ]);
     assert!(text.contains("低保金"), "{text}");
     assert!(text.contains("自 2023-01-01 起"), "{text}");
+    // The income test of dibao is explained once, under dibao; the near-poor, single-person
+    // and temporary-assistance programs that use it refer back to it (见上).
+    let income_tests = text
+        .lines()
+        .filter(|l| l.contains("家庭人均月收入") && l.contains(" 低保标准 "))
+        .count();
+    assert_eq!(income_tests, 1, "{text}");
+    assert!(text.contains("(见上)"), "{text}");
 
     // A reform of +0% changes nothing; +10% on both standards gains someone, loses no one.
     let same = city.ok(&[

@@ -198,6 +198,60 @@ impl Outcome {
     }
 }
 
+/// Where one entitlement stands with the bank, by its latest attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    /// Computed for the month, not yet in a bank file.
+    Owed,
+    /// In a bank file; the bank has not answered.
+    Sent,
+    Confirmed,
+    /// The bank sent it back; it goes out again in the next batch.
+    Returned,
+}
+
+impl PaymentState {
+    /// From the latest `paid` attempt (if any) and the bank's answer to it (if any).
+    pub fn of(sent: bool, answer: Option<&str>) -> PaymentState {
+        match (sent, answer) {
+            (false, _) => PaymentState::Owed,
+            (true, Some("confirmed")) => PaymentState::Confirmed,
+            (true, Some(_)) => PaymentState::Returned,
+            (true, None) => PaymentState::Sent,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentState::Owed => "owed",
+            PaymentState::Sent => "sent",
+            PaymentState::Confirmed => "confirmed",
+            PaymentState::Returned => "returned",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentState::Owed => "待发送",
+            PaymentState::Sent => "已发送，待银行确认",
+            PaymentState::Confirmed => "已到账",
+            PaymentState::Returned => "被退回，下一批次重发",
+        }
+    }
+}
+
+/// One month's payment of one program to one member of a household, as its file shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdPayment {
+    pub month: Month,
+    pub program: String,
+    pub payee: String,
+    pub amount: Fen,
+    pub state: PaymentState,
+    /// Bank files it has been in (a returned payment is sent again).
+    pub attempts: u32,
+}
+
 /// Amounts sent under a program in a district for a month (the seeds' 累计发放救助金).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaidTotal {

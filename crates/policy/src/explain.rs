@@ -33,20 +33,39 @@ pub fn render(
     member: Option<usize>,
     names: &[String],
 ) -> String {
-    let mut out = String::new();
+    render_together(policy, computations, &[(root, member)], names)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// The trees under `roots`, read one after another: a variable is expanded in the first tree
+/// that uses it and referred back to (见上) in the later ones, so that the dibao test under
+/// the near-poor, single-person and temporary-assistance programs is explained once.
+pub fn render_together(
+    policy: &Policy,
+    computations: &[Computation],
+    roots: &[(VarId, Option<usize>)],
+    names: &[String],
+) -> Vec<String> {
     let mut shown = HashSet::new();
-    node(
-        policy,
-        computations,
-        root,
-        member,
-        names,
-        "",
-        true,
-        &mut shown,
-        &mut out,
-    );
-    out
+    roots
+        .iter()
+        .map(|&(root, member)| {
+            let mut out = String::new();
+            node(
+                policy,
+                computations,
+                root,
+                member,
+                names,
+                "",
+                true,
+                &mut shown,
+                &mut out,
+            );
+            out
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -75,9 +94,14 @@ fn node(
         .map(|d| format!("; 规则自 {d}"))
         .unwrap_or_default();
     if root {
+        let again = if shown.contains(&(id, member)) {
+            " (见上)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "{}{} ({}) = {}   〔{}{}〕",
+            "{}{} ({}) = {}{again}   〔{}{}〕",
             v.label,
             who(member, names),
             v.name,
@@ -203,61 +227,128 @@ fn node(
 
 /// Every computation as JSON: variable, member, value or error, rule date, steps.
 pub fn to_json(policy: &Policy, computations: &[Computation]) -> serde_json::Value {
-    let steps = |c: &Computation| -> Vec<serde_json::Value> {
-        c.steps
-            .iter()
-            .map(|s| match s {
-                Step::Parameter {
-                    name,
-                    description,
-                    value,
-                    since,
-                    reference,
-                    placeholder,
-                } => serde_json::json!({
-                    "parameter": name, "description": description, "value": value.to_json(),
-                    "since": since.to_string(), "reference": reference, "placeholder": placeholder,
-                }),
-                Step::Compare {
-                    left,
-                    left_value,
-                    op,
-                    right,
-                    right_value,
-                    held,
-                } => serde_json::json!({
-                    "compare": format!("{left} {} {right}", op.symbol()),
-                    "left": left_value.to_json(), "right": right_value.to_json(), "held": held,
-                }),
-                Step::Exception {
-                    label,
-                    reference,
-                    held,
-                } => serde_json::json!({
-                    "exception": label, "reference": reference, "held": held,
-                }),
-                Step::Uses { variable, member } => serde_json::json!({
-                    "uses": policy.variables[*variable].name, "member": member,
-                }),
-            })
-            .collect()
-    };
-    serde_json::Value::Array(
-        computations
-            .iter()
-            .map(|c| {
-                let v = &policy.variables[c.variable];
-                serde_json::json!({
-                    "variable": v.name, "label": v.label, "member": c.member,
-                    "value": c.result.as_ref().ok().map(|x| x.to_json()),
-                    "error": c.result.as_ref().err().map(|e| e.to_string()),
-                    "rule_since": c.since.map(|d| d.to_string()),
-                    "reference": v.reference,
-                    "steps": steps(c),
-                })
-            })
-            .collect(),
-    )
+    serde_json::to_value(ComputationsJson {
+        policy,
+        computations,
+    })
+    .unwrap_or(serde_json::Value::Null)
+}
+
+/// The computations of an explanation, serialized as they are: the web answers an explain
+/// request by writing this straight into the response, without an intermediate JSON tree.
+pub struct ComputationsJson<'a> {
+    pub policy: &'a Policy,
+    pub computations: &'a [Computation],
+}
+
+impl serde::Serialize for ComputationsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.computations.iter().map(|c| {
+            let v = &self.policy.variables[c.variable];
+            ComputationJson {
+                variable: &v.name,
+                label: &v.label,
+                member: c.member,
+                value: c.result.as_ref().ok(),
+                error: c.result.as_ref().err().map(|e| e.to_string()),
+                rule_since: c.since,
+                reference: &v.reference,
+                steps: c
+                    .steps
+                    .iter()
+                    .map(|s| StepJson::of(self.policy, s))
+                    .collect(),
+            }
+        }))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ComputationJson<'a> {
+    variable: &'a str,
+    label: &'a str,
+    member: Option<usize>,
+    value: Option<&'a crate::Value>,
+    error: Option<String>,
+    rule_since: Option<chrono::NaiveDate>,
+    reference: &'a str,
+    steps: Vec<StepJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum StepJson<'a> {
+    Parameter {
+        parameter: &'a str,
+        description: &'a str,
+        value: &'a crate::Value,
+        since: chrono::NaiveDate,
+        reference: &'a str,
+        placeholder: bool,
+    },
+    Compare {
+        compare: String,
+        left: &'a crate::Value,
+        right: &'a crate::Value,
+        held: bool,
+    },
+    Exception {
+        exception: &'a str,
+        reference: &'a str,
+        held: bool,
+    },
+    Uses {
+        uses: &'a str,
+        member: Option<usize>,
+    },
+}
+
+impl<'a> StepJson<'a> {
+    fn of(policy: &'a Policy, step: &'a Step) -> StepJson<'a> {
+        match step {
+            Step::Parameter {
+                name,
+                description,
+                value,
+                since,
+                reference,
+                placeholder,
+            } => StepJson::Parameter {
+                parameter: name,
+                description,
+                value,
+                since: *since,
+                reference,
+                placeholder: *placeholder,
+            },
+            Step::Compare {
+                left,
+                left_value,
+                op,
+                right,
+                right_value,
+                held,
+            } => StepJson::Compare {
+                compare: format!("{left} {} {right}", op.symbol()),
+                left: left_value,
+                right: right_value,
+                held: *held,
+            },
+            Step::Exception {
+                label,
+                reference,
+                held,
+            } => StepJson::Exception {
+                exception: label,
+                reference,
+                held: *held,
+            },
+            Step::Uses { variable, member } => StepJson::Uses {
+                uses: &policy.variables[*variable].name,
+                member: *member,
+            },
+        }
+    }
 }
 
 /// Every program of the policy for one household's month, traced: what `policy explain` and
@@ -300,42 +391,41 @@ pub fn household<'p>(
 }
 
 impl HouseholdExplanation<'_> {
-    /// One readable tree per program, in Chinese.
+    /// One readable tree per program, in Chinese, each variable expanded once (见上 after).
     pub fn trees(&self) -> Vec<String> {
-        let policy = self.evaluation.policy;
-        self.roots
-            .iter()
-            .map(|&(id, member)| {
-                render(
-                    policy,
-                    &self.evaluation.computations,
-                    id,
-                    member,
-                    &self.names,
-                )
-            })
-            .collect()
+        render_together(
+            self.evaluation.policy,
+            &self.evaluation.computations,
+            &self.roots,
+            &self.names,
+        )
     }
 
     /// The trees of one program's variable (each member's, for a person's program).
     pub fn trees_of(&self, id: VarId) -> Vec<String> {
-        let policy = self.evaluation.policy;
-        self.roots
+        let roots: Vec<(VarId, Option<usize>)> = self
+            .roots
             .iter()
+            .copied()
             .filter(|(root, _)| *root == id)
-            .map(|&(root, member)| {
-                render(
-                    policy,
-                    &self.evaluation.computations,
-                    root,
-                    member,
-                    &self.names,
-                )
-            })
-            .collect()
+            .collect();
+        render_together(
+            self.evaluation.policy,
+            &self.evaluation.computations,
+            &roots,
+            &self.names,
+        )
     }
 
     pub fn to_json(&self) -> serde_json::Value {
         to_json(self.evaluation.policy, &self.evaluation.computations)
+    }
+
+    /// [`Self::to_json`] without building the JSON tree: serialize it where it goes.
+    pub fn computations(&self) -> ComputationsJson<'_> {
+        ComputationsJson {
+            policy: self.evaluation.policy,
+            computations: &self.evaluation.computations,
+        }
     }
 }

@@ -185,6 +185,21 @@ impl Value {
     }
 }
 
+/// As [`Value::to_json`] gives it, written straight into a serializer.
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Value::Bool(b) => serializer.serialize_bool(b),
+            Value::Int(i) => serializer.serialize_i64(i),
+            Value::Number(n) => serializer.collect_str(&n),
+            Value::Money(m) => serializer.collect_str(&m),
+            Value::Enum(e, i) => {
+                serializer.serialize_str(e.variants.get(usize::from(i)).copied().unwrap_or("?"))
+            }
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

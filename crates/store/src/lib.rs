@@ -32,7 +32,7 @@ pub use audit::{AuditCheck, AuditEntry, AuditProblem, NewAuditEntry};
 pub use bulk::Loader;
 pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
 pub use discovery::{StoredFinding, SweepRecord};
-pub use payments::{AnswerReport, Reviewable};
+pub use payments::{AnswerReport, Pause, Reviewable};
 pub use registry::{ExportedPerson, RegistryCounts};
 pub use requests::RequestRecord;
 pub use scan::ScannedPerson;

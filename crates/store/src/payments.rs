@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use minsheng_core::payments::{
-    BankAnswer, EnrolledUnit, Enrolment, Entitlement, Outcome, PaidTotal, PayCycle, Payment,
-    PaymentRef,
+    BankAnswer, EnrolledUnit, Enrolment, Entitlement, HouseholdPayment, Outcome, PaidTotal,
+    PayCycle, Payment, PaymentRef, PaymentState,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber, Month};
 use sqlx::Row;
@@ -117,6 +117,20 @@ fn decode_enrolment(r: &impl Columns) -> Result<Enrolment> {
         recorded_by: r.text("recorded_by")?,
         recorded_at: timestamp(r.int("recorded_at")?)?,
     })
+}
+
+/// A suspension: from a month, resumed from a month (if it was), and why.
+pub type Pause = (Month, Option<Month>, String);
+
+fn decode_pause(r: &impl Columns) -> Result<Pause> {
+    Ok((
+        month_of(r, "from_month")?,
+        match r.opt_text("resumed_month")? {
+            Some(m) => Some(m.parse().map_err(|e| corrupt("resumed_month", e))?),
+            None => None,
+        },
+        r.text("reason")?,
+    ))
 }
 
 fn month_of(r: &impl Columns, col: &str) -> Result<Month> {
@@ -299,16 +313,7 @@ impl Store {
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|p| {
-                Ok((
-                    month_of(p, "from_month")?,
-                    match p.opt_text("resumed_month")? {
-                        Some(m) => Some(m.parse().map_err(|e| corrupt("resumed_month", e))?),
-                        None => None,
-                    },
-                    p.text("reason")?,
-                ))
-            })
+            .map(decode_pause)
             .collect::<Result<Vec<_>>>()?;
             Ok((enrolment, r.text("area_code")?, pauses))
         })
@@ -519,6 +524,73 @@ impl Store {
             .await?;
             rows.iter().map(decode_enrolment)
                 .collect()
+        })
+    }
+
+    /// A household's benefits as its file shows them: each enrolment, oldest first, with its
+    /// suspensions.
+    pub async fn benefits(&self, household: &str) -> Result<Vec<(Enrolment, Vec<Pause>)>> {
+        let enrolments = self.enrolments(household).await?;
+        let pauses: Vec<(i64, Pause)> = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT p.enrolment_id, p.from_month, p.resumed_month, p.reason FROM enrolment_pause p \
+                 JOIN enrolment e ON e.id = p.enrolment_id JOIN household h ON h.id = e.household_id \
+                 WHERE h.code = $1 ORDER BY p.id",
+            )
+            .bind(household)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.int("enrolment_id")?, decode_pause(r)?)))
+            .collect::<Result<Vec<_>>>()?
+        });
+        Ok(enrolments
+            .into_iter()
+            .map(|e| {
+                let own = pauses
+                    .iter()
+                    .filter(|(id, _)| *id == e.id)
+                    .map(|(_, p)| p.clone())
+                    .collect();
+                (e, own)
+            })
+            .collect())
+    }
+
+    /// A household's latest `limit` payments (newest month first): each month's entitlement
+    /// per program and payee, and the bank's answer to its latest attempt.
+    pub async fn household_payments(
+        &self,
+        household: &str,
+        limit: u32,
+    ) -> Result<Vec<HouseholdPayment>> {
+        let sql = format!(
+            "SELECT e.month, e.program, p.name, e.amount, \
+             (SELECT COUNT(*) FROM ledger l WHERE l.entitlement_id = e.id AND l.kind = 'paid') AS attempts, \
+             (SELECT o.kind FROM ledger l LEFT JOIN ledger o ON o.refers_to = l.id \
+              WHERE l.entitlement_id = e.id AND l.kind = 'paid' ORDER BY l.attempt DESC LIMIT 1) AS answer \
+             FROM entitlement e JOIN person p ON p.id = e.person_id \
+             WHERE e.household_id = (SELECT id FROM household WHERE code = $1) \
+             ORDER BY e.month DESC, e.program, p.name LIMIT {limit}"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(household)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    let attempts = r.int("attempts")?;
+                    Ok(HouseholdPayment {
+                        month: month_of(r, "month")?,
+                        program: r.text("program")?,
+                        payee: r.text("name")?,
+                        amount: Fen(r.int("amount")?),
+                        state: PaymentState::of(attempts > 0, r.opt_text("answer")?.as_deref()),
+                        attempts: u32::try_from(attempts).unwrap_or(0),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
         })
     }
 

@@ -121,6 +121,26 @@ pub(crate) const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.val
 pub(crate) const VERSION_FROM: &str =
     "FROM person_version v JOIN person p ON p.id = v.person_id JOIN household h ON h.id = v.household_id";
 
+/// Version rows ordered by person into members, each with their versions.
+fn members_of<R: Columns>(rows: &[R]) -> Result<Vec<MemberRecord>> {
+    let mut members: Vec<MemberRecord> = Vec::new();
+    let mut last_person = None;
+    for r in rows {
+        let person_id = r.int("person_id")?;
+        if last_person != Some(person_id) {
+            members.push(MemberRecord {
+                person: decode_person(r)?,
+                versions: Vec::new(),
+            });
+            last_person = Some(person_id);
+        }
+        if let Some(m) = members.last_mut() {
+            m.versions.push(decode_recorded(r)?);
+        }
+    }
+    Ok(members)
+}
+
 fn decode_person(r: &impl Columns) -> Result<Person> {
     let id_number = IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?;
     Ok(Person {
@@ -440,31 +460,27 @@ impl Store {
 
     async fn find_household_file(&self, key: &str, scope: Option<&Scope>) -> Result<HouseholdFile> {
         let key = key.trim();
+        // By household code, the file in one query (the common case: every page and explain
+        // request); by a member's ID number, the household first.
+        if let Some(file) = self.household_file_by_code(key, scope).await? {
+            return Ok(file);
+        }
         let (within, bound) = match scope.map(|s| crate::access::scope_condition(s, 2)) {
             Some((sql, value)) => (format!("AND {sql}"), Some(value)),
             // Every query binds the same parameters; without a scope the condition is void.
             None => ("AND $2 IS NULL".to_string(), None),
         };
         let household: Option<(i64, String, String)> = with_pool!(self, pool => {
-            let by_code: Option<(i64, String, String)> =
-                sqlx::query_as(&format!("SELECT h.id, h.code, h.area_code FROM household h WHERE h.code = $1 {within}"))
-                    .bind(key)
-                    .bind(bound.as_deref())
-                    .fetch_optional(pool)
-                    .await?;
-            match by_code {
-                Some(h) => Some(h),
-                None => sqlx::query_as(&format!(
-                    "SELECT h.id, h.code, h.area_code FROM person p \
-                     JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL \
-                     JOIN household h ON h.id = v.household_id \
-                     WHERE p.id_number = $1 {within} ORDER BY v.valid_from DESC LIMIT 1",
-                ))
-                .bind(key.to_ascii_uppercase())
-                .bind(bound.as_deref())
-                .fetch_optional(pool)
-                .await?,
-            }
+            sqlx::query_as(&format!(
+                "SELECT h.id, h.code, h.area_code FROM person p \
+                 JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL \
+                 JOIN household h ON h.id = v.household_id \
+                 WHERE p.id_number = $1 {within} ORDER BY v.valid_from DESC LIMIT 1",
+            ))
+            .bind(key.to_ascii_uppercase())
+            .bind(bound.as_deref())
+            .fetch_optional(pool)
+            .await?
         });
         let (household_id, code, area) = household
             .ok_or_else(|| StoreError::NotFound(format!("no household or person '{key}'")))?;
@@ -473,24 +489,44 @@ impl Store {
              (SELECT person_id FROM person_version WHERE household_id = $1) \
              ORDER BY v.person_id, v.recorded_at, v.valid_from"
         );
-        let mut members: Vec<MemberRecord> = Vec::new();
-        let mut last_person = None;
-        with_pool!(self, pool => {
-            for r in sqlx::query(&sql).bind(household_id).fetch_all(pool).await? {
-                let person_id = r.int("person_id")?;
-                if last_person != Some(person_id) {
-                    members.push(MemberRecord { person: decode_person(&r)?, versions: Vec::new() });
-                    last_person = Some(person_id);
-                }
-                if let Some(m) = members.last_mut() {
-                    m.versions.push(decode_recorded(&r)?);
-                }
-            }
+        let members = with_pool!(self, pool => {
+            members_of(&sqlx::query(&sql).bind(household_id).fetch_all(pool).await?)?
         });
         Ok(HouseholdFile {
             code,
             area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
             members,
+        })
+    }
+
+    /// The file of the household with code `code` within `scope`, if there is one: every
+    /// version of everyone who has ever been a member, with the household, in one query.
+    async fn household_file_by_code(
+        &self,
+        code: &str,
+        scope: Option<&Scope>,
+    ) -> Result<Option<HouseholdFile>> {
+        let (within, bound) = match scope.map(|s| crate::access::scope_on(s, "f.area_code", "f.id", 2)) {
+            Some((sql, value)) => (format!("AND {sql}"), Some(value)),
+            None => ("AND $2 IS NULL".to_string(), None),
+        };
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS}, f.area_code AS file_area {VERSION_FROM} \
+             JOIN household f ON f.code = $1 {within} \
+             WHERE v.person_id IN (SELECT person_id FROM person_version WHERE household_id = f.id) \
+             ORDER BY v.person_id, v.recorded_at, v.valid_from"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(code).bind(bound.as_deref()).fetch_all(pool).await?;
+            let Some(first) = rows.first() else {
+                return Ok(None);
+            };
+            let area = first.text("file_area")?;
+            Ok(Some(HouseholdFile {
+                code: code.to_string(),
+                area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
+                members: members_of(&rows)?,
+            }))
         })
     }
 

@@ -185,6 +185,16 @@ mod tests {
             .chain(["dibao", "tekun", "near_poor", "rigid_expenditure"].map(crate::queries::monitoring_label))
             .chain(["waiting", "accepted", "declined"].map(crate::queries::request_status_label))
             .chain(["未找到", "无权操作", "输入有误", "尝试次数过多", "出错了"])
+            .chain(crate::view::BENEFIT_STATUSES.map(|(_, label)| label))
+            .chain(
+                [
+                    minsheng_core::payments::PaymentState::Owed,
+                    minsheng_core::payments::PaymentState::Sent,
+                    minsheng_core::payments::PaymentState::Confirmed,
+                    minsheng_core::payments::PaymentState::Returned,
+                ]
+                .map(|s| s.label()),
+            )
             .map(str::to_string);
         let policy =
             minsheng_policy::Policy::load(&root.join("../../policies/qingdao")).unwrap();

@@ -44,6 +44,8 @@ pub struct Shared {
     pub store: Store,
     pub policy: Policy,
     pub throttle: Throttle,
+    /// Bearer tokens recently found (see [`session::TokenCache`]).
+    pub tokens: session::TokenCache,
     /// Cookies only over HTTPS: on unless the service listens on loopback only.
     pub secure_cookies: bool,
     /// Where bank files are written (and bank return files kept).
@@ -94,6 +96,7 @@ impl Web {
             store,
             policy,
             throttle: Throttle::default(),
+            tokens: session::TokenCache::default(),
             secure_cookies,
             bank_dir,
             clock,

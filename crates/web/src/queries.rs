@@ -15,14 +15,16 @@ use minsheng_core::access::Duty;
 use minsheng_core::cases::Action;
 
 use crate::view::{
-    ApplicationInput, AuditView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
-    ExplanationView, FindingPage, FindingView, HouseholdHitView, HouseholdView, ImpactRow,
+    ApplicationInput, AuditView, BenefitView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
+    ExplanationView, FindingPage, FindingView, HouseholdHitView, HouseholdPaymentView, HouseholdView, ImpactRow,
     MonitoringView, ProgramImpact, ProgramOwed, ReconcileView, RequestInput, RequestView,
     RosterPage, RosterPersonView, SearchPage, StepInput, SubmittedCase, SubmittedView, TotalView, WhatIfView,
 };
 use crate::Web;
 
 pub const PER_PAGE: u32 = 20;
+/// Payments a household file lists (two years of one program to one payee).
+pub const PAYMENTS_ON_FILE: u32 = 24;
 pub const MAX_PER_PAGE: u32 = 100;
 
 pub fn parse_month(text: Option<&str>, clock: Clock) -> Result<Month, WebError> {
@@ -167,7 +169,32 @@ pub async fn household_and_file(
         ))
         .await?;
     let path = web.store.area_path(&file.area).await?;
-    let view = HouseholdView::of(&file, path, on, clock.now, reveal);
+    let mut view = HouseholdView::of(&file, path, on, clock.now, reveal);
+    // The benefits and payments of the household just read within scope.
+    let month = Month::containing(on);
+    view.benefits = web
+        .store
+        .benefits(&file.code)
+        .await?
+        .iter()
+        .map(|(e, pauses)| BenefitView::of(e, pauses, program_label(web, &e.program), month))
+        .collect();
+    view.payments = web
+        .store
+        .household_payments(&file.code, PAYMENTS_ON_FILE)
+        .await?
+        .iter()
+        .map(|p| HouseholdPaymentView {
+            month: p.month.to_string(),
+            program_label: program_label(web, &p.program),
+            program: p.program.clone(),
+            payee: p.payee.clone(),
+            amount_fen: p.amount.0,
+            state: p.state.as_str().into(),
+            state_label: p.state.label().into(),
+            attempts: p.attempts,
+        })
+        .collect();
     Ok((file, view))
 }
 
@@ -264,7 +291,8 @@ pub async fn explain(
             Some(p) => explained.trees_of(p.amount),
             None => explained.trees(),
         },
-        computations: explained.to_json(),
+        computations: serde_json::value::to_raw_value(&explained.computations())
+            .map_err(|e| WebError::Internal(e.to_string()))?,
     })
 }
 

@@ -55,9 +55,17 @@ async fn signed(parts: &mut Parts, web: &Web) -> Result<Signed, WebError> {
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(WebError::NotSignedIn)?;
-        let (login, account) = minsheng_app::accounts::api_account(&web.store, token.trim())
-            .await?
-            .ok_or(WebError::NotSignedIn)?;
+        let token = token.trim();
+        let (login, account) = match web.tokens.get(token) {
+            Some(known) => known,
+            None => {
+                let found = minsheng_app::accounts::api_account(&web.store, token)
+                    .await?
+                    .ok_or(WebError::NotSignedIn)?;
+                web.tokens.put(token, found.clone());
+                found
+            }
+        };
         return Ok(Signed {
             login,
             account,
@@ -80,6 +88,45 @@ impl FromRequestParts<Web> for Signed {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
         signed(parts, web).await
+    }
+}
+
+/// Bearer tokens found recently, for a few seconds. A system client sends the same token with
+/// every request; looking it up each time was a query (two thread hops on SQLite) per request.
+/// Only tokens are kept, by their SHA-256, never sessions (signing out must end a session at
+/// once); a change to a token's account (role, area) is seen within [`TokenCache::FRESH`].
+#[derive(Default)]
+pub struct TokenCache {
+    known: Mutex<HashMap<[u8; 32], (Instant, String, Account)>>,
+}
+
+impl TokenCache {
+    pub const FRESH: Duration = Duration::from_secs(10);
+    /// Beyond this many tokens the cache starts over (a bound on memory, not a policy).
+    const MAX: usize = 10_000;
+
+    fn key(token: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(token.as_bytes()).into()
+    }
+
+    pub fn get(&self, token: &str) -> Option<(String, Account)> {
+        let known = self.known.lock().ok()?;
+        match known.get(&Self::key(token)) {
+            Some((at, login, account)) if at.elapsed() < Self::FRESH => {
+                Some((login.clone(), account.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn put(&self, token: &str, (login, account): (String, Account)) {
+        if let Ok(mut known) = self.known.lock() {
+            if known.len() >= Self::MAX {
+                known.clear();
+            }
+            known.insert(Self::key(token), (Instant::now(), login, account));
+        }
     }
 }
 

@@ -130,6 +130,99 @@ pub struct HouseholdView {
     pub revealed: bool,
     pub members: Vec<MemberView>,
     pub history: Vec<PersonHistory>,
+    /// The programs it receives or has received (享受待遇), with suspensions.
+    pub benefits: Vec<BenefitView>,
+    /// Its latest payments, newest month first.
+    pub payments: Vec<HouseholdPaymentView>,
+}
+
+/// Where a benefit stands in a month: code and label.
+pub const BENEFIT_STATUSES: [(&str, &str); 5] = [
+    ("ended", "已终止"),
+    ("suspended", "暂停发放"),
+    ("tapering", "渐退期"),
+    ("from_next_month", "次月起发放"),
+    ("paid", "正常发放"),
+];
+
+/// A program a household receives or received.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BenefitView {
+    pub program: String,
+    pub program_label: String,
+    /// YYYY-MM.
+    pub from: String,
+    /// The last month paid, once ended.
+    pub until: Option<String>,
+    /// On the file's day: `paid`, `suspended`, `tapering`, `from_next_month` or `ended`.
+    pub status: String,
+    pub status_label: String,
+    /// The decision, the 免申即享 finding or the caseload carried over.
+    pub basis: String,
+    /// Suspensions, as "from YYYY-MM (resumed YYYY-MM): reason".
+    pub suspensions: Vec<String>,
+}
+
+impl BenefitView {
+    pub fn of(
+        e: &minsheng_core::payments::Enrolment,
+        pauses: &[minsheng_store::Pause],
+        program_label: String,
+        month: minsheng_core::Month,
+    ) -> BenefitView {
+        let suspended = pauses
+            .iter()
+            .any(|(from, resumed, _)| *from <= month && resumed.is_none_or(|r| month < r));
+        let [ended, paused, tapering, later, paid] = BENEFIT_STATUSES;
+        let (status, status_label) = if e.last_month.is_some_and(|last| last < month) {
+            ended
+        } else if suspended {
+            paused
+        } else if e.tapering(month).is_some() {
+            tapering
+        } else if e.first_month > month {
+            later
+        } else {
+            paid
+        };
+        BenefitView {
+            program: e.program.clone(),
+            program_label,
+            from: e.first_month.to_string(),
+            until: e.last_month.map(|m| m.to_string()),
+            status: status.into(),
+            status_label: status_label.into(),
+            basis: e.basis.clone(),
+            suspensions: pauses
+                .iter()
+                .map(|(from, resumed, reason)| match resumed {
+                    Some(r) => format!("{from} → {r}: {reason}"),
+                    None => format!("{from} →: {reason}"),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One month's payment of a program to a member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdPaymentView {
+    pub month: String,
+    pub program: String,
+    pub program_label: String,
+    pub payee: String,
+    pub amount_fen: i64,
+    /// `owed`, `sent`, `confirmed` or `returned`.
+    pub state: String,
+    pub state_label: String,
+    /// Bank files it has been in.
+    pub attempts: u32,
+}
+
+impl HouseholdPaymentView {
+    pub fn amount(&self) -> String {
+        minsheng_core::Fen(self.amount_fen).grouped()
+    }
 }
 
 fn member(
@@ -208,6 +301,8 @@ impl HouseholdView {
             revealed: reveal,
             members,
             history,
+            benefits: Vec::new(),
+            payments: Vec::new(),
         }
     }
 }
@@ -283,9 +378,10 @@ pub struct ExplanationView {
     pub month: String,
     /// One readable tree per program (Chinese), as `minsheng policy explain` prints it.
     pub trees: Vec<String>,
-    /// Every computation with its conditions, parameters (value, effective date, reference).
-    #[schema(value_type = Object)]
-    pub computations: serde_json::Value,
+    /// Every computation with its conditions, parameters (value, effective date, reference),
+    /// serialized once where it is computed.
+    #[schema(value_type = Vec<Object>)]
+    pub computations: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -198,6 +198,72 @@ async fn cycle(store: Store) {
         (Some(payees - 1), Some(1), Some(1))
     );
 
+    // The household file shows its benefits and where each payment stands: the returned one
+    // as returned, then, once sent again, as sent a second time.
+    let header: Vec<&str> = file.body.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let first_line: Vec<String> = file
+        .body
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let returned_household = first_line[column("household")].clone();
+    let payments_of = |body: serde_json::Value| -> Vec<(String, String, u64)> {
+        body["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["month"] == month.to_string())
+            .map(|p| {
+                (
+                    p["program"].as_str().unwrap().to_string(),
+                    p["state"].as_str().unwrap().to_string(),
+                    p["attempts"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let household = format!("/api/v1/households/{returned_household}");
+    let shown = send(&app, get(&household, city_admin)).await.json();
+    let states = payments_of(shown.clone());
+    assert!(
+        states.contains(&(first_line[column("program")].clone(), "returned".into(), 1)),
+        "{shown}"
+    );
+    assert!(
+        shown["benefits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["status"] == "paid" && b["from"] == month.to_string()),
+        "{shown}"
+    );
+    let other = file.body.lines().nth(2).unwrap().split(',').nth(column("household")).unwrap();
+    if other != returned_household {
+        let shown = send(&app, get(&format!("/api/v1/households/{other}"), city_admin))
+            .await
+            .json();
+        assert!(
+            payments_of(shown.clone()).iter().all(|(_, state, _)| state == "confirmed"),
+            "{shown}"
+        );
+    }
+    let resent = send(&app, post_json(&path("disburse"), city_admin, &json!({})))
+        .await
+        .json();
+    assert_eq!(resent["batches"], 2, "{resent}");
+    let shown = send(&app, get(&household, city_admin)).await.json();
+    assert!(
+        payments_of(shown.clone())
+            .contains(&(first_line[column("program")].clone(), "sent".into(), 2)),
+        "{shown}"
+    );
+    let page = send(&app, get(&format!("/households/{returned_household}"), city_admin)).await;
+    assert!(page.body.contains("已发送，待银行确认"), "{}", page.body);
+
     // The dashboard: the city sees every district's money, the district only its own.
     let q = format!("/api/v1/dashboard?from={month}&to={month}");
     let whole = send(&app, get(&q, city_admin)).await.json();
