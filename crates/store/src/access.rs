@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use minsheng_core::access::{Account, Scope};
 use minsheng_core::cases::Staff;
 use minsheng_core::IdNumber;
-use sqlx::Row;
 
 use crate::bulk::micros;
 use crate::registry::{corrupt, Columns};
@@ -48,13 +47,25 @@ pub enum AccountHolder {
     Resident(IdNumber),
 }
 
-/// A household found by a registry search, with the member that matched.
+/// A household found by a registry search, with the member that matched (or, on a service
+/// provider's roster, an older resident and their household).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdHit {
     pub household: String,
     pub area: String,
     pub name: String,
     pub id_number: IdNumber,
+}
+
+/// A member of a household, as a search or a roster lists them (`code`, `area_code`, `name`,
+/// `id_number` columns).
+fn decode_hit(r: &impl Columns) -> Result<HouseholdHit> {
+    Ok(HouseholdHit {
+        household: r.text("code")?,
+        area: r.text("area_code")?,
+        name: r.text("name")?,
+        id_number: IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+    })
 }
 
 /// A signed-in session, as found by its token.
@@ -291,29 +302,11 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| {
-                    Ok(HouseholdHit {
-                        household: r.try_get("code")?,
-                        area: r.try_get("area_code")?,
-                        name: r.try_get("name")?,
-                        id_number: IdNumber::parse(&r.text("id_number")?)
-                            .map_err(|e| corrupt("id_number", e))?,
-                    })
-                })
+                .map(decode_hit)
                 .collect::<Result<Vec<_>>>()?;
             Ok((hits, u64::try_from(total).unwrap_or(0)))
         })
     }
-}
-
-/// An older resident on a service provider's roster: who they are and where, nothing of their
-/// income or assets (the rules' answer for them is computed from the household separately).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterEntry {
-    pub household: String,
-    pub area: String,
-    pub name: String,
-    pub id_number: IdNumber,
 }
 
 impl Store {
@@ -327,7 +320,7 @@ impl Store {
         born_by: chrono::NaiveDate,
         limit: u32,
         offset: u32,
-    ) -> Result<(Vec<RosterEntry>, u64)> {
+    ) -> Result<(Vec<HouseholdHit>, u64)> {
         let (within, bound) = scope_condition(&Scope::Area(area.clone()), 3);
         let from = format!(
             "FROM person p \
@@ -354,15 +347,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| {
-                    Ok(RosterEntry {
-                        household: r.try_get("code")?,
-                        area: r.try_get("area_code")?,
-                        name: r.try_get("name")?,
-                        id_number: IdNumber::parse(&r.text("id_number")?)
-                            .map_err(|e| corrupt("id_number", e))?,
-                    })
-                })
+                .map(decode_hit)
                 .collect::<Result<Vec<_>>>()?;
             Ok((entries, u64::try_from(total).unwrap_or(0)))
         })

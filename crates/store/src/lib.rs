@@ -27,7 +27,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
-pub use access::{AccountHolder, HouseholdHit, RosterEntry, SessionRecord};
+pub use access::{AccountHolder, HouseholdHit, SessionRecord};
 pub use audit::{AuditCheck, AuditEntry, AuditProblem, NewAuditEntry};
 pub use bulk::Loader;
 pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
