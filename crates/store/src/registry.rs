@@ -506,10 +506,11 @@ impl Store {
         code: &str,
         scope: Option<&Scope>,
     ) -> Result<Option<HouseholdFile>> {
-        let (within, bound) = match scope.map(|s| crate::access::scope_on(s, "f.area_code", "f.id", 2)) {
-            Some((sql, value)) => (format!("AND {sql}"), Some(value)),
-            None => ("AND $2 IS NULL".to_string(), None),
-        };
+        let (within, bound) =
+            match scope.map(|s| crate::access::scope_on(s, "f.area_code", "f.id", 2)) {
+                Some((sql, value)) => (format!("AND {sql}"), Some(value)),
+                None => ("AND $2 IS NULL".to_string(), None),
+            };
         let sql = format!(
             "SELECT {VERSION_COLUMNS}, f.area_code AS file_area {VERSION_FROM} \
              JOIN household f ON f.code = $1 {within} \

@@ -858,10 +858,12 @@ async fn the_provider_migration_keeps_staff_and_their_accounts_on_sqlite() {
     .unwrap();
     // Run the migration again, as an upgrade from 0013 would, in sqlx's transaction.
     let mut tx = pool.begin().await.unwrap();
-    sqlx::raw_sql(include_str!("../migrations/sqlite/0014_service_provider.sql"))
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::raw_sql(include_str!(
+        "../migrations/sqlite/0014_service_provider.sql"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let broken: Vec<sqlx::sqlite::SqliteRow> = sqlx::query("PRAGMA foreign_key_check")
         .fetch_all(pool)

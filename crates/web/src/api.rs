@@ -15,8 +15,8 @@ use crate::queries;
 use crate::session::Signed;
 use crate::view::{
     ApplicationInput, CaseDetail, CaseList, CycleView, Dashboard, DeclineInput, ExplanationView,
-    FindingPage, HouseholdView, Me, ReconcileView, RequestInput, RequestView, RosterPage, SearchPage,
-    StepInput, SubmittedView, WhatIfView,
+    FindingPage, HouseholdView, Me, ReconcileView, RequestInput, RequestView, RosterPage,
+    SearchPage, StepInput, SubmittedView, WhatIfView,
 };
 use crate::Web;
 

@@ -94,11 +94,7 @@ pub struct Switch {
 
 /// `GET /language?to=en`: remembers the choice and goes back to the page it came
 /// from (same site only). A preference, not a change of data: no CSRF token needed.
-pub async fn switch(
-    jar: CookieJar,
-    headers: HeaderMap,
-    Query(switch): Query<Switch>,
-) -> Response {
+pub async fn switch(jar: CookieJar, headers: HeaderMap, Query(switch): Query<Switch>) -> Response {
     let lang = switch
         .to
         .as_deref()
@@ -170,19 +166,30 @@ mod tests {
                 }
             }
         }
-        assert!(texts.len() > 200, "{} texts found in the templates", texts.len());
+        assert!(
+            texts.len() > 200,
+            "{} texts found in the templates",
+            texts.len()
+        );
         let labels = minsheng_core::cases::Role::ALL
             .iter()
             .map(|r| r.label())
             .chain(["居民"])
             .chain(minsheng_core::cases::Stage::ALL.iter().map(|s| s.label()))
-            .chain(minsheng_core::discovery::FindingKind::ALL.iter().map(|k| k.label()))
+            .chain(
+                minsheng_core::discovery::FindingKind::ALL
+                    .iter()
+                    .map(|k| k.label()),
+            )
             .chain(Sex::ALL.iter().map(|c| c.label_zh()))
             .chain(Hukou::ALL.iter().map(|c| c.label_zh()))
             .chain(Relation::ALL.iter().map(|c| c.label_zh()))
             .chain(WorkAbility::ALL.iter().map(|c| c.label_zh()))
             .chain(Employment::ALL.iter().map(|c| c.label_zh()))
-            .chain(["dibao", "tekun", "near_poor", "rigid_expenditure"].map(crate::queries::monitoring_label))
+            .chain(
+                ["dibao", "tekun", "near_poor", "rigid_expenditure"]
+                    .map(crate::queries::monitoring_label),
+            )
             .chain(["waiting", "accepted", "declined"].map(crate::queries::request_status_label))
             .chain(["未找到", "无权操作", "输入有误", "尝试次数过多", "出错了"])
             .chain(crate::view::BENEFIT_STATUSES.map(|(_, label)| label))
@@ -196,8 +203,7 @@ mod tests {
                 .map(|s| s.label()),
             )
             .map(str::to_string);
-        let policy =
-            minsheng_policy::Policy::load(&root.join("../../policies/qingdao")).unwrap();
+        let policy = minsheng_policy::Policy::load(&root.join("../../policies/qingdao")).unwrap();
         let programs = policy.programs.iter().map(|p| p.label.clone()).chain(
             policy
                 .programs()
@@ -210,7 +216,10 @@ mod tests {
             .chain(programs)
             .filter(|t| !has_english(t))
             .collect();
-        assert!(missing.is_empty(), "no English in locales/interface.yml for {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "no English in locales/interface.yml for {missing:?}"
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use crate::error::{PageError, WebError};
 // The templates' `t` filter.
-use crate::i18n::filters;
 use crate::extract::{PagePath, PageQuery};
+use crate::i18n::filters;
 use crate::queries;
 use crate::session::{
     constant_time_eq, login_csrf_cookie, session_cookie, OnPage, Signed, LOGIN_CSRF_COOKIE,

@@ -16,9 +16,10 @@ use minsheng_core::cases::Action;
 
 use crate::view::{
     ApplicationInput, AuditView, BenefitView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
-    ExplanationView, FindingPage, FindingView, HouseholdHitView, HouseholdPaymentView, HouseholdView, ImpactRow,
-    MonitoringView, ProgramImpact, ProgramOwed, ReconcileView, RequestInput, RequestView,
-    RosterPage, RosterPersonView, SearchPage, StepInput, SubmittedCase, SubmittedView, TotalView, WhatIfView,
+    ExplanationView, FindingPage, FindingView, HouseholdHitView, HouseholdPaymentView,
+    HouseholdView, ImpactRow, MonitoringView, ProgramImpact, ProgramOwed, ReconcileView,
+    RequestInput, RequestView, RosterPage, RosterPersonView, SearchPage, StepInput, SubmittedCase,
+    SubmittedView, TotalView, WhatIfView,
 };
 use crate::Web;
 
@@ -1146,7 +1147,10 @@ pub async fn roster(
     let mut items = Vec::with_capacity(entries.len());
     for entry in &entries {
         if !files.contains_key(&entry.household) {
-            let file = web.store.household_file_within(&entry.household, &scope).await?;
+            let file = web
+                .store
+                .household_file_within(&entry.household, &scope)
+                .await?;
             files.insert(entry.household.clone(), file);
         }
         let Some(file) = files.get(&entry.household) else {

@@ -271,7 +271,12 @@ async fn provider_sees_only_its_roster(store: Store) {
             "/findings",
         ] {
             let answer = send(&app, get(path, auth)).await;
-            assert_eq!(answer.status, StatusCode::FORBIDDEN, "GET {path}: {}", answer.body);
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "GET {path}: {}",
+                answer.body
+            );
         }
     }
     // The home page is the roster.
@@ -301,7 +306,10 @@ async fn provider_sees_only_its_roster(store: Store) {
     assert_eq!(roster.status, StatusCode::OK, "{}", roster.body);
     let roster = roster.json();
     assert_eq!(roster["total"], expected, "{roster}");
-    assert!(expected > 0, "the test city has older residents in the street");
+    assert!(
+        expected > 0,
+        "the test city has older residents in the street"
+    );
     for person in roster["items"].as_array().unwrap() {
         assert!(person["area"].as_str().unwrap().starts_with(street));
         assert!(person["id_number"].as_str().unwrap().contains('*'));

@@ -257,7 +257,11 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             english.contains("Service roster") && english.contains("Sign out"),
             "{english}"
         );
-        assert!(s.url().ends_with("/roster"), "back where it was: {}", s.url());
+        assert!(
+            s.url().ends_with("/roster"),
+            "back where it was: {}",
+            s.url()
+        );
         s.shot("roster-english-phone");
         s.sign_out();
         assert!(s.text().contains("Password"), "{}", s.text());

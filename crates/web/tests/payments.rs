@@ -241,13 +241,25 @@ async fn cycle(store: Store) {
             .any(|b| b["status"] == "paid" && b["from"] == month.to_string()),
         "{shown}"
     );
-    let other = file.body.lines().nth(2).unwrap().split(',').nth(column("household")).unwrap();
+    let other = file
+        .body
+        .lines()
+        .nth(2)
+        .unwrap()
+        .split(',')
+        .nth(column("household"))
+        .unwrap();
     if other != returned_household {
-        let shown = send(&app, get(&format!("/api/v1/households/{other}"), city_admin))
-            .await
-            .json();
+        let shown = send(
+            &app,
+            get(&format!("/api/v1/households/{other}"), city_admin),
+        )
+        .await
+        .json();
         assert!(
-            payments_of(shown.clone()).iter().all(|(_, state, _)| state == "confirmed"),
+            payments_of(shown.clone())
+                .iter()
+                .all(|(_, state, _)| state == "confirmed"),
             "{shown}"
         );
     }
@@ -257,11 +269,18 @@ async fn cycle(store: Store) {
     assert_eq!(resent["batches"], 2, "{resent}");
     let shown = send(&app, get(&household, city_admin)).await.json();
     assert!(
-        payments_of(shown.clone())
-            .contains(&(first_line[column("program")].clone(), "sent".into(), 2)),
+        payments_of(shown.clone()).contains(&(
+            first_line[column("program")].clone(),
+            "sent".into(),
+            2
+        )),
         "{shown}"
     );
-    let page = send(&app, get(&format!("/households/{returned_household}"), city_admin)).await;
+    let page = send(
+        &app,
+        get(&format!("/households/{returned_household}"), city_admin),
+    )
+    .await;
     assert!(page.body.contains("已发送，待银行确认"), "{}", page.body);
 
     // The dashboard: the city sees every district's money, the district only its own.
