@@ -25,19 +25,6 @@ fn who(member: Option<usize>, names: &[String]) -> String {
     }
 }
 
-/// The tree under variable `root`: each variable once, where first used; later uses refer back.
-pub fn render(
-    policy: &Policy,
-    computations: &[Computation],
-    root: VarId,
-    member: Option<usize>,
-    names: &[String],
-) -> String {
-    render_together(policy, computations, &[(root, member)], names)
-        .pop()
-        .unwrap_or_default()
-}
-
 /// The trees under `roots`, read one after another: a variable is expanded in the first tree
 /// that uses it and referred back to (见上) in the later ones, so that the dibao test under
 /// the near-poor, single-person and temporary-assistance programs is explained once.

@@ -1143,49 +1143,45 @@ pub async fn roster(
     let delivered = variable("meal_aid_delivery_per_meal")?;
     let rural = variable("rural_elder_consumption_subsidy")?;
     let scope = Scope::Area(area.clone());
-    let mut files: std::collections::HashMap<String, HouseholdFile> = Default::default();
     let mut items = Vec::with_capacity(entries.len());
-    for entry in &entries {
-        if !files.contains_key(&entry.household) {
-            let file = web
-                .store
-                .household_file_within(&entry.household, &scope)
-                .await?;
-            files.insert(entry.household.clone(), file);
-        }
-        let Some(file) = files.get(&entry.household) else {
-            continue;
-        };
+    // The roster is ordered by household: each household is read and evaluated once for
+    // all its older members on the page.
+    for group in entries.chunk_by(|a, b| a.household == b.household) {
+        let file = web
+            .store
+            .household_file_within(&group[0].household, &scope)
+            .await?;
         let members = file.as_of(on, clock.now);
-        let Some(index) = members
-            .iter()
-            .position(|(p, _)| p.id_number == entry.id_number)
-        else {
-            continue;
-        };
         let mut evaluation =
             minsheng_policy::Evaluation::of_household(&web.policy, month, &members, false);
-        let mut fen = |id| match evaluation.variable(id, Some(index)) {
-            Ok(minsheng_policy::Value::Money(amount)) => amount.0,
-            _ => 0,
-        };
-        let (person, facts) = members[index];
-        items.push(RosterPersonView {
-            name: entry.name.clone(),
-            id_number: entry.id_number.masked(),
-            sex: person.sex().label_zh().into(),
-            age: minsheng_core::registry::describe::age(person.birth_date(), on),
-            area: entry.area.clone(),
-            lives_alone: facts.lives_together
-                && members
-                    .iter()
-                    .filter(|(_, f)| f.lives_together && f.death_date.is_none())
-                    .count()
-                    == 1,
-            canteen_meal_fen: fen(canteen),
-            delivered_meal_fen: fen(delivered),
-            rural_consumption_fen: fen(rural),
-        });
+        let living_together = members
+            .iter()
+            .filter(|(_, f)| f.lives_together && f.death_date.is_none())
+            .count();
+        for entry in group {
+            let Some(index) = members
+                .iter()
+                .position(|(p, _)| p.id_number == entry.id_number)
+            else {
+                continue;
+            };
+            let mut fen = |id| match evaluation.variable(id, Some(index)) {
+                Ok(minsheng_policy::Value::Money(amount)) => amount.0,
+                _ => 0,
+            };
+            let (person, facts) = members[index];
+            items.push(RosterPersonView {
+                name: entry.name.clone(),
+                id_number: entry.id_number.masked(),
+                sex: person.sex().label_zh().into(),
+                age: minsheng_core::registry::describe::age(person.birth_date(), on),
+                area: entry.area.clone(),
+                lives_alone: facts.lives_together && living_together == 1,
+                canteen_meal_fen: fen(canteen),
+                delivered_meal_fen: fen(delivered),
+                rural_consumption_fen: fen(rural),
+            });
+        }
     }
     Ok(RosterPage {
         area: area.to_string(),
