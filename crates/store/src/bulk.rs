@@ -186,12 +186,17 @@ pub(crate) struct Deferred {
     pub create: &'static str,
 }
 
-/// The secondary indexes, as the first migration creates them (both backends).
+/// The secondary indexes of the registry, as the migrations create them (both backends).
 pub(crate) const DEFERRED_INDEXES: &[Deferred] = &[
     Deferred {
         name: "household_code",
         drop: "DROP INDEX household_code",
         create: "CREATE UNIQUE INDEX household_code ON household (code)",
+    },
+    Deferred {
+        name: "household_area",
+        drop: "DROP INDEX household_area",
+        create: "CREATE INDEX household_area ON household (area_code)",
     },
     Deferred {
         name: "person_id_number",

@@ -452,6 +452,7 @@ impl Store {
             .iter()
             .map(|p| format!("'{}'", p.replace('\'', "")))
             .collect();
+        let (within, bound) = crate::access::scope_condition(&Scope::Area(area.clone()), 1);
         let sql = format!(
             "SELECT e.id, h.code, h.area_code, e.program, e.first_month, \
              (SELECT MAX(r.reviewed_on) FROM enrolment_review r WHERE r.enrolment_id = e.id) AS last_review, \
@@ -461,12 +462,12 @@ impl Store {
              (SELECT MAX(v.death_date) FROM person_version v WHERE v.household_id = e.household_id \
                  AND v.superseded_at IS NULL) AS last_death \
              FROM enrolment e JOIN household h ON h.id = e.household_id \
-             WHERE e.last_month IS NULL AND h.area_code LIKE $1 AND e.program IN ({}) ORDER BY e.id",
+             WHERE e.last_month IS NULL AND {within} AND e.program IN ({}) ORDER BY e.id",
             list.join(", ")
         );
         with_pool!(self, pool => {
             sqlx::query(&sql)
-                .bind(format!("{}%", area.scope_prefix()))
+                .bind(bound)
                 .fetch_all(pool)
                 .await?
                 .iter()
