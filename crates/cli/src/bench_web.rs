@@ -104,6 +104,7 @@ pub async fn web(
         std::fs::write(&file, paths.join("\n"))?;
         let exe = std::env::current_exe()?;
         let url = format!("http://{addr}");
+        let cpu_before = process_cpu();
         let token = token.clone();
         let output = tokio::task::spawn_blocking(move || {
             std::process::Command::new(exe)
@@ -127,8 +128,17 @@ pub async fn web(
         }
         let report: Report =
             serde_json::from_slice(&output.stdout).context("reading the load process's report")?;
+        // The server's CPU time per answered request: on a shared machine the throughput moves
+        // with the neighbours' load, the CPU spent on each request much less.
+        let per_request = match (cpu_before, process_cpu()) {
+            (Some(before), Some(after)) if report.requests > 0 => format!(
+                "  server CPU {:.0} µs/request",
+                (after - before).as_secs_f64() * 1e6 / report.requests as f64
+            ),
+            _ => String::new(),
+        };
         println!(
-            "  {label:<26} {:>8.0} req/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.1} ms  ({} requests, {} failed)",
+            "  {label:<26} {:>8.0} req/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.1} ms  ({} requests, {} failed){per_request}",
             report.requests as f64 / report.seconds,
             report.p50_ms,
             report.p95_ms,
@@ -140,6 +150,18 @@ pub async fn web(
     }
     server.abort();
     Ok(())
+}
+
+/// User + system CPU time of this process so far, where the system reports it (Linux's
+/// `/proc/self/stat`, in clock ticks of 1/100 s, the fixed `USER_HZ` of Linux's user ABI).
+fn process_cpu() -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces; utime and
+    // stime are the 14th and 15th fields of the line, the 12th and 13th after the name.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let mut ticks = || fields.next()?.parse::<u64>().ok();
+    let (user, system) = (ticks()?, ticks()?);
+    Some(std::time::Duration::from_millis((user + system) * 10))
 }
 
 fn tempfile_dir() -> Result<PathBuf> {

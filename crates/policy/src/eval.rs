@@ -38,26 +38,26 @@ impl EvalError {
 
 /// One thing the explanation shows under a variable.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
+pub enum Step<'p> {
     Parameter {
-        name: String,
-        description: String,
+        name: &'p str,
+        description: &'p str,
         value: Value,
         since: NaiveDate,
-        reference: String,
+        reference: &'p str,
         placeholder: bool,
     },
     Compare {
-        left: String,
+        left: &'p str,
         left_value: Value,
         op: BinOp,
-        right: String,
+        right: &'p str,
         right_value: Value,
         held: bool,
     },
     Exception {
-        label: String,
-        reference: String,
+        label: &'p str,
+        reference: &'p str,
         held: bool,
     },
     Uses {
@@ -68,12 +68,12 @@ pub enum Step {
 
 /// The computation of one variable for one member (or the household).
 #[derive(Debug, Clone)]
-pub struct Computation {
+pub struct Computation<'p> {
     pub variable: VarId,
     pub member: Option<usize>,
     pub result: Result<Value, EvalError>,
     pub since: Option<NaiveDate>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<'p>>,
 }
 
 pub struct Evaluation<'p> {
@@ -85,8 +85,8 @@ pub struct Evaluation<'p> {
     person_memo: Vec<Vec<Option<Result<Value, EvalError>>>>,
     household_memo: Vec<Option<Result<Value, EvalError>>>,
     tracing: bool,
-    stack: Vec<Vec<Step>>,
-    pub computations: Vec<Computation>,
+    stack: Vec<Vec<Step<'p>>>,
+    pub computations: Vec<Computation<'p>>,
 }
 
 type R = Result<Value, EvalError>;
@@ -111,7 +111,7 @@ impl<'p> Evaluation<'p> {
         }
     }
 
-    fn step(&mut self, step: Step) {
+    fn step(&mut self, step: Step<'p>) {
         if self.tracing {
             if let Some(top) = self.stack.last_mut() {
                 top.push(step);
@@ -152,8 +152,8 @@ impl<'p> Evaluation<'p> {
                         match self.eval(&e.when, member) {
                             Ok(Value::Bool(h)) => {
                                 self.step(Step::Exception {
-                                    label: e.label.clone(),
-                                    reference: e.reference.clone(),
+                                    label: &e.label,
+                                    reference: &e.reference,
                                     held: h,
                                 });
                                 if h {
@@ -214,7 +214,7 @@ impl<'p> Evaluation<'p> {
         result
     }
 
-    fn eval(&mut self, node: &Node, member: Option<usize>) -> R {
+    fn eval(&mut self, node: &'p Node, member: Option<usize>) -> R {
         match &node.ir {
             Ir::Const(v) => Ok(*v),
             Ir::Input(i) => Ok(member
@@ -238,11 +238,11 @@ impl<'p> Evaluation<'p> {
                     (Some(p), Some(d)) => {
                         let value = d.value.unwrap_or(Value::Bool(false));
                         self.step(Step::Parameter {
-                            name: p.name.clone(),
-                            description: p.description.clone(),
+                            name: &p.name,
+                            description: &p.description,
                             value,
                             since: d.since,
-                            reference: d.reference.clone(),
+                            reference: &d.reference,
                             placeholder: d.placeholder,
                         });
                         Ok(value)
@@ -283,10 +283,10 @@ impl<'p> Evaluation<'p> {
                 if op.is_comparison() {
                     let held = compare(*op, left, right);
                     self.step(Step::Compare {
-                        left: a.shown.clone(),
+                        left: &a.shown,
                         left_value: left,
                         op: *op,
-                        right: b.shown.clone(),
+                        right: &b.shown,
                         right_value: right,
                         held,
                     });

@@ -1,27 +1,56 @@
 //! Explanations as people read them: a tree in Chinese, and the same as JSON.
 
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
 
 use crate::eval::{Computation, Step};
 use crate::{Policy, VarId};
 
-fn find(computations: &[Computation], id: VarId, member: Option<usize>) -> Option<&Computation> {
-    computations
-        .iter()
-        .find(|c| c.variable == id && c.member == member)
+/// The computations of one evaluation by (variable, member): a tree looks one up at every
+/// node, and a household's explanation has hundreds of them.
+struct Index<'c>(HashMap<(VarId, Option<usize>), &'c Computation<'c>>);
+
+impl<'c> Index<'c> {
+    fn of(computations: &'c [Computation<'c>]) -> Index<'c> {
+        Index(
+            computations
+                .iter()
+                .map(|c| ((c.variable, c.member), c))
+                .collect(),
+        )
+    }
+
+    fn get(&self, id: VarId, member: Option<usize>) -> Option<&'c Computation<'c>> {
+        self.0.get(&(id, member)).copied()
+    }
 }
 
-fn who(member: Option<usize>, names: &[String]) -> String {
-    match member {
-        Some(m) => format!(
-            " [{}]",
-            names
-                .get(m)
-                .cloned()
-                .unwrap_or_else(|| format!("成员{}", m + 1))
-        ),
-        None => String::new(),
+/// What a tree is drawn from.
+struct Tree<'a> {
+    policy: &'a Policy,
+    computations: Index<'a>,
+    names: &'a [String],
+}
+
+impl Tree<'_> {
+    /// ` [name]` after a person's variable; nothing after a household's.
+    fn who(&self, member: Option<usize>, out: &mut String) {
+        match member.map(|m| (m, self.names.get(m))) {
+            Some((_, Some(name))) => {
+                let _ = write!(out, " [{name}]");
+            }
+            Some((m, None)) => {
+                let _ = write!(out, " [成员{}]", m + 1);
+            }
+            None => {}
+        }
+    }
+
+    fn value(c: &Computation<'_>, out: &mut String) {
+        let _ = match &c.result {
+            Ok(value) => write!(out, "{value}"),
+            Err(e) => write!(out, "无法确定: {e}"),
+        };
     }
 }
 
@@ -30,100 +59,80 @@ fn who(member: Option<usize>, names: &[String]) -> String {
 /// the near-poor, single-person and temporary-assistance programs is explained once.
 pub fn render_together(
     policy: &Policy,
-    computations: &[Computation],
+    computations: &[Computation<'_>],
     roots: &[(VarId, Option<usize>)],
     names: &[String],
 ) -> Vec<String> {
-    let mut shown = HashSet::new();
+    let tree = Tree {
+        policy,
+        computations: Index::of(computations),
+        names,
+    };
+    let mut shown = HashSet::default();
+    let mut indent = String::new();
     roots
         .iter()
         .map(|&(root, member)| {
             let mut out = String::new();
-            node(
-                policy,
-                computations,
-                root,
-                member,
-                names,
-                "",
-                true,
-                &mut shown,
-                &mut out,
-            );
+            node(&tree, root, member, &mut indent, true, &mut shown, &mut out);
             out
         })
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Writes the lines of variable `id` (for `member`) under `indent`, which it extends for its
+/// children and restores before returning.
 fn node(
-    policy: &Policy,
-    computations: &[Computation],
+    tree: &Tree<'_>,
     id: VarId,
     member: Option<usize>,
-    names: &[String],
-    indent: &str,
+    indent: &mut String,
     root: bool,
     shown: &mut HashSet<(VarId, Option<usize>)>,
     out: &mut String,
 ) {
-    let v = &policy.variables[id];
-    let Some(c) = find(computations, id, member) else {
+    let v = &tree.policy.variables[id];
+    let Some(c) = tree.computations.get(id, member) else {
         return;
     };
-    let value = match &c.result {
-        Ok(value) => value.to_string(),
-        Err(e) => format!("无法确定: {e}"),
-    };
-    let since = c
-        .since
-        .filter(|d| *d > crate::rules::BEGINNING)
-        .map(|d| format!("; 规则自 {d}"))
-        .unwrap_or_default();
     if root {
-        let again = if shown.contains(&(id, member)) {
-            " (见上)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "{}{} ({}) = {}{again}   〔{}{}〕",
-            v.label,
-            who(member, names),
-            v.name,
-            value,
-            v.reference,
-            since
-        );
+        out.push_str(&v.label);
+        tree.who(member, out);
+        let _ = write!(out, " ({}) = ", v.name);
+        Tree::value(c, out);
+        if shown.contains(&(id, member)) {
+            out.push_str(" (见上)");
+        }
+        let _ = write!(out, "   〔{}", v.reference);
+        if let Some(since) = c.since.filter(|d| *d > crate::rules::BEGINNING) {
+            let _ = write!(out, "; 规则自 {since}");
+        }
+        out.push_str("〕\n");
     }
     if !shown.insert((id, member)) {
         return;
     }
-    let steps: Vec<&Step> = c
+    // Each variable used is listed once under this one, and never the variable itself.
+    let mut seen_uses = HashSet::default();
+    let steps: Vec<&Step<'_>> = c
         .steps
         .iter()
-        .filter(
-            |s| !matches!(s, Step::Uses { variable, member: m } if *variable == id && *m == member),
-        )
-        .collect();
-    // Each variable used is listed once under this one.
-    let mut seen_uses = HashSet::new();
-    let steps: Vec<&Step> = steps
-        .into_iter()
         .filter(|s| match s {
-            Step::Uses { variable, member } => seen_uses.insert((*variable, *member)),
+            Step::Uses {
+                variable,
+                member: m,
+            } => !(*variable == id && *m == member) && seen_uses.insert((*variable, *m)),
             _ => true,
         })
         .collect();
     for (i, step) in steps.iter().enumerate() {
-        let last = i + 1 == steps.len();
-        let (branch, next) = if last {
+        let (branch, next) = if i + 1 == steps.len() {
             ("└─ ", "   ")
         } else {
             ("├─ ", "│  ")
         };
-        let child_indent = format!("{indent}{next}");
+        out.push_str(indent);
+        out.push_str(branch);
         match step {
             Step::Parameter {
                 name,
@@ -138,7 +147,10 @@ fn node(
                 } else {
                     ""
                 };
-                let _ = writeln!(out, "{indent}{branch}参数 {description} p.{name} = {value}{mark}, 自 {since} 起 〔{reference}〕");
+                let _ = writeln!(
+                    out,
+                    "参数 {description} p.{name} = {value}{mark}, 自 {since} 起 〔{reference}〕"
+                );
             }
             Step::Compare {
                 left,
@@ -153,19 +165,18 @@ fn node(
                 } else {
                     (op.negated_symbol(), "✗")
                 };
-                let side = |label: &str, value: &crate::Value| {
-                    if label.is_empty() {
-                        value.to_string()
+                let side = |label: &str, value: &crate::Value, out: &mut String| {
+                    let _ = if label.is_empty() {
+                        write!(out, "{value}")
                     } else {
-                        format!("{label} {value}")
-                    }
+                        write!(out, "{label} {value}")
+                    };
                 };
-                let _ = writeln!(
-                    out,
-                    "{indent}{branch}{mark} {} {symbol} {}",
-                    side(left, left_value),
-                    side(right, right_value)
-                );
+                let _ = write!(out, "{mark} ");
+                side(left, left_value, out);
+                let _ = write!(out, " {symbol} ");
+                side(right, right_value, out);
+                out.push('\n');
             }
             Step::Exception {
                 label,
@@ -173,40 +184,26 @@ fn node(
                 held,
             } => {
                 let mark = if *held { "适用" } else { "不适用" };
-                let _ = writeln!(out, "{indent}{branch}例外「{label}」{mark} 〔{reference}〕");
+                let _ = writeln!(out, "例外「{label}」{mark} 〔{reference}〕");
             }
             Step::Uses { variable, member } => {
-                let u = &policy.variables[*variable];
-                let Some(uc) = find(computations, *variable, *member) else {
+                let Some(uc) = tree.computations.get(*variable, *member) else {
+                    // Nothing to show: take back the branch just drawn.
+                    out.truncate(out.len() - indent.len() - branch.len());
                     continue;
                 };
-                let value = match &uc.result {
-                    Ok(value) => value.to_string(),
-                    Err(e) => format!("无法确定: {e}"),
-                };
-                let again = if shown.contains(&(*variable, *member)) {
-                    " (见上)"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    out,
-                    "{indent}{branch}{}{} = {}{again}",
-                    u.label,
-                    who(*member, names),
-                    value
-                );
-                node(
-                    policy,
-                    computations,
-                    *variable,
-                    *member,
-                    names,
-                    &child_indent,
-                    false,
-                    shown,
-                    out,
-                );
+                out.push_str(&tree.policy.variables[*variable].label);
+                tree.who(*member, out);
+                out.push_str(" = ");
+                Tree::value(uc, out);
+                if shown.contains(&(*variable, *member)) {
+                    out.push_str(" (见上)");
+                }
+                out.push('\n');
+                let depth = indent.len();
+                indent.push_str(next);
+                node(tree, *variable, *member, indent, false, shown, out);
+                indent.truncate(depth);
             }
         }
     }
@@ -225,7 +222,7 @@ pub fn to_json(policy: &Policy, computations: &[Computation]) -> serde_json::Val
 /// request by writing this straight into the response, without an intermediate JSON tree.
 pub struct ComputationsJson<'a> {
     pub policy: &'a Policy,
-    pub computations: &'a [Computation],
+    pub computations: &'a [Computation<'a>],
 }
 
 impl serde::Serialize for ComputationsJson<'_> {
@@ -291,7 +288,7 @@ enum StepJson<'a> {
 }
 
 impl<'a> StepJson<'a> {
-    fn of(policy: &'a Policy, step: &'a Step) -> StepJson<'a> {
+    fn of(policy: &'a Policy, step: &'a Step<'a>) -> StepJson<'a> {
         match step {
             Step::Parameter {
                 name,

@@ -141,7 +141,7 @@ impl Store {
             }};
         }
         match self {
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 append!(tx);
                 tx.commit().await?;

@@ -280,7 +280,7 @@ const SQLITE_MAX_PARAMS: usize = 32_000;
 impl Tx {
     pub(crate) async fn begin(store: &Store) -> Result<Tx> {
         Ok(match store {
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 let mut tx = pool.begin().await?;
                 // Take the write lock now rather than at the first insert, so that two writers
                 // queue up instead of one failing half-way with "database is locked".
@@ -662,7 +662,7 @@ impl Store {
         let (ready, start) = tokio::sync::oneshot::channel();
         let writer = match self {
             Store::Postgres(pool) => tokio::spawn(postgres_writer(pool.clone(), receive, ready)),
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 let path = pool.connect_options().get_filename().to_path_buf();
                 tokio::task::spawn_blocking(move || sqlite_writer(path, receive, ready))
             }

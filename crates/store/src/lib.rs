@@ -15,6 +15,7 @@ mod calendar;
 mod cases;
 mod discovery;
 mod payments;
+mod reader;
 mod registry;
 mod requests;
 mod scan;
@@ -33,6 +34,7 @@ pub use bulk::Loader;
 pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
 pub use discovery::{StoredFinding, SweepRecord};
 pub use payments::{AnswerReport, Pause, Reviewable};
+pub use reader::Readers;
 pub use registry::{ExportedPerson, RegistryCounts};
 pub use requests::RequestRecord;
 pub use scan::ScannedPerson;
@@ -41,7 +43,7 @@ pub use scan::ScannedPerson;
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Sqlite($pool, _) => $body,
             $crate::Store::Postgres($pool) => $body,
         }
     };
@@ -67,7 +69,8 @@ pub(crate) use on_tx;
 
 #[derive(Debug, Clone)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    /// The sqlx pool does everything; [`Readers`] serve the hottest short reads.
+    Sqlite(SqlitePool, Readers),
     Postgres(PgPool),
 }
 
@@ -158,7 +161,7 @@ impl Store {
             .connect_with(options)
             .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
-        Ok(Store::Sqlite(pool))
+        Ok(Store::Sqlite(pool, Readers::new(path.to_path_buf())))
     }
 
     /// Opens PostgreSQL. With `schema`, everything lives in that schema (created if missing):
@@ -226,7 +229,7 @@ impl Store {
     /// [`Store::checkpoint`], run off the request path: a checkpoint in the connection that
     /// commits stalled every request waiting on that commit (p99 45 → 12 ms, `bench web`).
     pub async fn prepare_to_serve(&self) -> Result<Store> {
-        let Store::Sqlite(pool) = self else {
+        let Store::Sqlite(pool, readers) = self else {
             return Ok(self.clone());
         };
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
@@ -245,13 +248,13 @@ impl Store {
             .connect_with(options)
             .await?;
         pool.close().await;
-        Ok(Store::Sqlite(serving))
+        Ok(Store::Sqlite(serving, readers.clone()))
     }
 
     /// Copies what the WAL holds into the database file without blocking readers or writers
     /// (SQLite's passive checkpoint); nothing to do on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<()> {
-        if let Store::Sqlite(pool) = self {
+        if let Store::Sqlite(pool, _) = self {
             sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(pool)
                 .await?;
@@ -261,7 +264,7 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Sqlite(..) => Backend::Sqlite,
             Store::Postgres(_) => Backend::Postgres,
         }
     }

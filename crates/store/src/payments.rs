@@ -141,7 +141,7 @@ impl Tx {
     /// A transaction holding the payment lock.
     pub(crate) async fn payments(store: &Store) -> Result<Tx> {
         Ok(match store {
-            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")

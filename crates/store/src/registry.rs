@@ -121,24 +121,36 @@ pub(crate) const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.val
 pub(crate) const VERSION_FROM: &str =
     "FROM person_version v JOIN person p ON p.id = v.person_id JOIN household h ON h.id = v.household_id";
 
-/// Version rows ordered by person into members, each with their versions.
-fn members_of<R: Columns>(rows: &[R]) -> Result<Vec<MemberRecord>> {
-    let mut members: Vec<MemberRecord> = Vec::new();
-    let mut last_person = None;
-    for r in rows {
+/// Version rows ordered by person, gathered into members, each with their versions.
+#[derive(Default)]
+struct Members {
+    members: Vec<MemberRecord>,
+    last_person: Option<i64>,
+}
+
+impl Members {
+    fn push(&mut self, r: &impl Columns) -> Result<()> {
         let person_id = r.int("person_id")?;
-        if last_person != Some(person_id) {
-            members.push(MemberRecord {
+        if self.last_person != Some(person_id) {
+            self.members.push(MemberRecord {
                 person: decode_person(r)?,
                 versions: Vec::new(),
             });
-            last_person = Some(person_id);
+            self.last_person = Some(person_id);
         }
-        if let Some(m) = members.last_mut() {
+        if let Some(m) = self.members.last_mut() {
             m.versions.push(decode_recorded(r)?);
         }
+        Ok(())
     }
-    Ok(members)
+}
+
+fn members_of<R: Columns>(rows: &[R]) -> Result<Vec<MemberRecord>> {
+    let mut members = Members::default();
+    for r in rows {
+        members.push(r)?;
+    }
+    Ok(members.members)
 }
 
 fn decode_person(r: &impl Columns) -> Result<Person> {
@@ -517,18 +529,50 @@ impl Store {
              WHERE v.person_id IN (SELECT person_id FROM person_version WHERE household_id = f.id) \
              ORDER BY v.person_id, v.recorded_at, v.valid_from"
         );
-        with_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(code).bind(bound.as_deref()).fetch_all(pool).await?;
-            let Some(first) = rows.first() else {
-                return Ok(None);
-            };
-            let area = first.text("file_area")?;
-            Ok(Some(HouseholdFile {
-                code: code.to_string(),
-                area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
-                members: members_of(&rows)?,
-            }))
-        })
+        let file = |area: Option<String>, members: Vec<MemberRecord>| -> Result<_> {
+            area.map(|area| {
+                Ok(HouseholdFile {
+                    code: code.to_string(),
+                    area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
+                    members,
+                })
+            })
+            .transpose()
+        };
+        match self {
+            // The read behind every household page and explain request: inline, on a kept
+            // connection (see `reader`).
+            Store::Sqlite(_, readers) => readers.read(|conn| {
+                let mut statement = conn.prepare_cached(&sql)?;
+                crate::reader::bind(
+                    &mut statement,
+                    &[
+                        Cell::Text(code.into()),
+                        bound.map_or(Cell::Null, Cell::Text),
+                    ],
+                )?;
+                let names = crate::reader::column_names(&statement);
+                let mut rows = statement.raw_query();
+                let (mut area, mut members) = (None, Members::default());
+                while let Some(row) = rows.next()? {
+                    let row = crate::reader::Row { row, names: &names };
+                    if area.is_none() {
+                        area = Some(row.text("file_area")?);
+                    }
+                    members.push(&row)?;
+                }
+                file(area, members.members)
+            }),
+            Store::Postgres(pool) => {
+                let rows = sqlx::query(&sql)
+                    .bind(code)
+                    .bind(bound.as_deref())
+                    .fetch_all(pool)
+                    .await?;
+                let area = rows.first().map(|r| r.text("file_area")).transpose()?;
+                file(area, members_of(&rows)?)
+            }
+        }
     }
 
     /// Records that `change` holds for a person from `from` on (see [`timeline::amend`]).

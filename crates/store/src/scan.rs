@@ -1,17 +1,16 @@
 //! Reading many person versions at once (a whole registry, every enrolled household).
 //!
-//! On SQLite this goes through rusqlite on a blocking thread, decoding as it reads and handing
-//! rows over in batches: sqlx's SQLite driver hands each row from its worker thread to the
-//! async side, about 25 µs a row, which made a million rows cost most of a minute-long
-//! budget. Same file, read-only; a reader sees committed data only, like any other. PostgreSQL
-//! rows stream through sqlx, whose wire protocol has no such per-row hop.
+//! On SQLite this goes through rusqlite ([`crate::reader`]) on a blocking thread, decoding as
+//! it reads and handing rows over in batches: sqlx's per-row hand-off, about 25 µs a row, made
+//! a million rows cost most of a minute-long budget. PostgreSQL rows stream through sqlx, whose
+//! wire protocol has no such per-row hop.
 
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use minsheng_core::registry::Registration;
-use rustc_hash::FxHashMap;
 
 use crate::bulk::Cell;
+use crate::reader;
 use crate::registry::{corrupt, decode_registration, Columns};
 use crate::{Result, Store, StoreError};
 
@@ -38,7 +37,7 @@ where
 {
     let mut n = 0;
     match store {
-        Store::Sqlite(pool) => {
+        Store::Sqlite(pool, _) => {
             let path = pool.connect_options().get_filename().to_path_buf();
             let (send, mut receive) = tokio::sync::mpsc::channel::<Result<Vec<ScannedPerson>>>(4);
             let reader = tokio::task::spawn_blocking(move || {
@@ -95,27 +94,14 @@ fn read_sqlite(
     params: &[Cell],
     send: &tokio::sync::mpsc::Sender<Result<Vec<ScannedPerson>>>,
 ) -> Result<()> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    let conn = reader::open(path, std::time::Duration::from_secs(30))?;
     let mut statement = conn.prepare(sql)?;
-    for (i, p) in params.iter().enumerate() {
-        if let Some(index) = statement.parameter_index(&format!("${}", i + 1))? {
-            statement.raw_bind_parameter(index, p)?;
-        }
-    }
-    let names: FxHashMap<String, usize> = statement
-        .column_names()
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.to_string(), i))
-        .collect();
+    reader::bind(&mut statement, params)?;
+    let names = reader::column_names(&statement);
     let mut rows = statement.raw_query();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(row) = rows.next()? {
-        batch.push(decode(&Row { row, names: &names })?);
+        batch.push(decode(&reader::Row { row, names: &names })?);
         if batch.len() == BATCH
             && send
                 .blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
@@ -126,95 +112,4 @@ fn read_sqlite(
     }
     let _ = send.blocking_send(Ok(batch));
     Ok(())
-}
-
-/// A rusqlite row read by column name, as the shared decoder reads sqlx rows.
-struct Row<'a, 'r> {
-    row: &'a rusqlite::Row<'r>,
-    names: &'a FxHashMap<String, usize>,
-}
-
-impl Row<'_, '_> {
-    fn get<T: rusqlite::types::FromSql>(&self, col: &str) -> Result<T> {
-        let index = *self
-            .names
-            .get(col)
-            .ok_or_else(|| corrupt(col, "not selected"))?;
-        Ok(self.row.get(index)?)
-    }
-
-    /// `YYYY-MM-DD`, as sqlx stores dates; read by hand because chrono's general parser was
-    /// a tenth of a whole-registry read.
-    fn parse_date(col: &str, text: &str) -> Result<NaiveDate> {
-        let b = text.as_bytes();
-        let digits = |range: std::ops::Range<usize>| {
-            b.get(range.clone())
-                .filter(|d| d.iter().all(u8::is_ascii_digit))
-                .map(|d| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')))
-        };
-        let date = match (b.len(), b.get(4), b.get(7)) {
-            (10, Some(b'-'), Some(b'-')) => match (digits(0..4), digits(5..7), digits(8..10)) {
-                (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d),
-                _ => None,
-            },
-            _ => None,
-        };
-        date.ok_or_else(|| corrupt(col, format!("'{text}' is not a date (YYYY-MM-DD)")))
-    }
-}
-
-impl Columns for Row<'_, '_> {
-    fn text(&self, col: &str) -> Result<String> {
-        self.get(col)
-    }
-    fn opt_text(&self, col: &str) -> Result<Option<String>> {
-        self.get(col)
-    }
-    fn int(&self, col: &str) -> Result<i64> {
-        self.get(col)
-    }
-    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
-        self.get(col)
-    }
-    fn small(&self, col: &str) -> Result<i16> {
-        self.get(col)
-    }
-    fn opt_small(&self, col: &str) -> Result<Option<i16>> {
-        self.get(col)
-    }
-    fn date(&self, col: &str) -> Result<NaiveDate> {
-        Row::parse_date(col, &self.get::<String>(col)?)
-    }
-    fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>> {
-        self.get::<Option<String>>(col)?
-            .map(|t| Row::parse_date(col, &t))
-            .transpose()
-    }
-    fn boolean(&self, col: &str) -> Result<bool> {
-        self.get(col)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_read_exactly_or_refused() {
-        assert_eq!(
-            Row::parse_date("d", "2024-02-29").ok(),
-            NaiveDate::from_ymd_opt(2024, 2, 29)
-        );
-        for bad in [
-            "2023-02-29",
-            "2024-2-29",
-            "2024/02/29",
-            "2024-02-2x",
-            "",
-            "20240229",
-            "2024-13-01",
-        ] {
-            assert!(Row::parse_date("d", bad).is_err(), "{bad}");
-        }
-    }
 }

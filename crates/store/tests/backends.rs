@@ -132,7 +132,7 @@ async fn the_holiday_calendar_is_replaced_a_year_at_a_time(store: &Store) {
 /// Changes the database behind the store's back, as an intruder with SQL access would.
 async fn tamper(store: &Store, sql: &str) {
     match store {
-        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        Store::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
         Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
     }
     .unwrap();
@@ -746,7 +746,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
 
     // The ledger cannot be edited, even with SQL.
     let edit = match store {
-        Store::Sqlite(pool) => sqlx::query("UPDATE ledger SET amount = 1")
+        Store::Sqlite(pool, _) => sqlx::query("UPDATE ledger SET amount = 1")
             .execute(pool)
             .await
             .map(|_| ()),
@@ -844,7 +844,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
 #[tokio::test]
 async fn the_provider_migration_keeps_staff_and_their_accounts_on_sqlite() {
     let db = TestDb::sqlite().await;
-    let Store::Sqlite(pool) = &db.store else {
+    let Store::Sqlite(pool, _) = &db.store else {
         unreachable!()
     };
     sqlx::raw_sql(

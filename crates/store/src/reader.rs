@@ -1,0 +1,199 @@
+//! Reading SQLite through rusqlite, where sqlx's driver costs more than the query.
+//!
+//! sqlx runs each SQLite connection on a worker thread of its own and hands every row from that
+//! thread to the async side: two thread switches per row and more per query. For a scan of
+//! millions of rows ([`crate::scan`]) and for the single-household file read behind every
+//! household page and explain request, that hand-off was most of the cost. Both read the same
+//! file through plain read-only connections instead: same SQL text (sqlx and rusqlite both
+//! understand `$1`), same decoder ([`Columns`]), committed data only.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
+
+use crate::bulk::Cell;
+use crate::registry::{corrupt, Columns};
+use crate::Result;
+
+/// Opens a read-only connection to the database file at `path`.
+pub(crate) fn open(path: &Path, busy: Duration) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(busy)?;
+    Ok(conn)
+}
+
+/// Binds `params` to `$1`, `$2` … of `statement` (a parameter the SQL does not use is skipped).
+pub(crate) fn bind(statement: &mut rusqlite::Statement<'_>, params: &[Cell]) -> Result<()> {
+    for (i, p) in params.iter().enumerate() {
+        if let Some(index) = statement.parameter_index(&format!("${}", i + 1))? {
+            statement.raw_bind_parameter(index, p)?;
+        }
+    }
+    Ok(())
+}
+
+/// Column positions by name, for reading a statement's rows as [`Columns`].
+pub(crate) fn column_names(statement: &rusqlite::Statement<'_>) -> FxHashMap<String, usize> {
+    statement
+        .column_names()
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.to_string(), i))
+        .collect()
+}
+
+/// Read-only connections kept for short reads made inline on the async side (a household
+/// file is a few index look-ups, ~100 µs: less than the thread switches of sending it
+/// elsewhere). Each connection keeps its prepared statements, so a read is neither
+/// connected nor parsed anew.
+#[derive(Clone)]
+pub struct Readers(Arc<ReaderPool>);
+
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+impl std::fmt::Debug for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readers")
+            .field("path", &self.0.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Readers {
+    /// More idle connections than this are closed rather than kept (one per busy thread).
+    const KEEP: usize = 8;
+    /// A reader waits this long for a lock (in WAL mode only a checkpoint that restarts the
+    /// log makes a reader wait at all) before the request fails rather than stalls its thread.
+    const BUSY: Duration = Duration::from_secs(2);
+
+    pub(crate) fn new(path: PathBuf) -> Readers {
+        Readers(Arc::new(ReaderPool {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// Runs `read` on a kept connection (opening one if none is idle). A connection whose read
+    /// failed is closed, not kept.
+    pub(crate) fn read<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> Result<T>,
+    ) -> Result<T> {
+        // A panic elsewhere while holding the lock leaves only a list of connections behind,
+        // each still whole: the poison carries no meaning here.
+        let idle = || self.0.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = idle().pop();
+        let conn = match kept {
+            Some(conn) => conn,
+            None => open(&self.0.path, Self::BUSY)?,
+        };
+        let result = read(&conn);
+        if result.is_ok() {
+            let mut idle = idle();
+            if idle.len() < Self::KEEP {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
+/// A rusqlite row read by column name, as the shared decoder reads sqlx rows.
+pub(crate) struct Row<'a, 'r> {
+    pub row: &'a rusqlite::Row<'r>,
+    pub names: &'a FxHashMap<String, usize>,
+}
+
+impl Row<'_, '_> {
+    fn get<T: rusqlite::types::FromSql>(&self, col: &str) -> Result<T> {
+        let index = *self
+            .names
+            .get(col)
+            .ok_or_else(|| corrupt(col, "not selected"))?;
+        Ok(self.row.get(index)?)
+    }
+
+    /// `YYYY-MM-DD`, as sqlx stores dates; read by hand because chrono's general parser was
+    /// a tenth of a whole-registry read.
+    fn parse_date(col: &str, text: &str) -> Result<NaiveDate> {
+        let b = text.as_bytes();
+        let digits = |range: std::ops::Range<usize>| {
+            b.get(range.clone())
+                .filter(|d| d.iter().all(u8::is_ascii_digit))
+                .map(|d| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')))
+        };
+        let date = match (b.len(), b.get(4), b.get(7)) {
+            (10, Some(b'-'), Some(b'-')) => match (digits(0..4), digits(5..7), digits(8..10)) {
+                (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d),
+                _ => None,
+            },
+            _ => None,
+        };
+        date.ok_or_else(|| corrupt(col, format!("'{text}' is not a date (YYYY-MM-DD)")))
+    }
+}
+
+impl Columns for Row<'_, '_> {
+    fn text(&self, col: &str) -> Result<String> {
+        self.get(col)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        self.get(col)
+    }
+    fn int(&self, col: &str) -> Result<i64> {
+        self.get(col)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        self.get(col)
+    }
+    fn small(&self, col: &str) -> Result<i16> {
+        self.get(col)
+    }
+    fn opt_small(&self, col: &str) -> Result<Option<i16>> {
+        self.get(col)
+    }
+    fn date(&self, col: &str) -> Result<NaiveDate> {
+        Row::parse_date(col, &self.get::<String>(col)?)
+    }
+    fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>> {
+        self.get::<Option<String>>(col)?
+            .map(|t| Row::parse_date(col, &t))
+            .transpose()
+    }
+    fn boolean(&self, col: &str) -> Result<bool> {
+        self.get(col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_exactly_or_refused() {
+        assert_eq!(
+            Row::parse_date("d", "2024-02-29").ok(),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+        for bad in [
+            "2023-02-29",
+            "2024-2-29",
+            "2024/02/29",
+            "2024-02-2x",
+            "",
+            "20240229",
+            "2024-13-01",
+        ] {
+            assert!(Row::parse_date("d", bad).is_err(), "{bad}");
+        }
+    }
+}
