@@ -14,12 +14,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use minsheng_core::payments::{CycleStatus, Entitlement, PaidTotal, PayCycle};
-use minsheng_core::registry::Relation;
+use minsheng_core::registry::{Person, Relation};
 use minsheng_core::{Fen, Month};
 use minsheng_exchange::{read_bank_returns, write_bank_file, RosterError, RowError, WriteError};
 use minsheng_policy::batch::{run, Population};
 use minsheng_policy::inputs::member_values;
-use minsheng_policy::{Entity, Policy};
+use minsheng_policy::{Entity, Policy, Program};
 use minsheng_store::{AnswerReport, ScannedPerson, Store, StoreError};
 
 use crate::{Clock, Progress};
@@ -131,15 +131,12 @@ pub async fn compute(
             let column = &result.columns[index].1;
             // 渐退: the amount fixed when the exit was decided, whatever the rules say now.
             if let Some(amount) = tapering {
-                let (person_id, area) = &household.members[household.payee];
-                entitlements.push(Entitlement {
-                    program: program.code.clone(),
+                entitlements.push(household.entitlement(
+                    program,
                     enrolment_id,
-                    household_id: household.id,
-                    person_id: *person_id,
-                    area: area.clone(),
+                    household.payee,
                     amount,
-                });
+                ));
                 continue;
             }
             let rows: Vec<(usize, usize)> = match program.entity {
@@ -158,15 +155,12 @@ pub async fn compute(
                 }
                 let amount = column.get(row);
                 if amount > 0 {
-                    let (person_id, area) = &household.members[member];
-                    entitlements.push(Entitlement {
-                        program: program.code.clone(),
+                    entitlements.push(household.entitlement(
+                        program,
                         enrolment_id,
-                        household_id: household.id,
-                        person_id: *person_id,
-                        area: area.clone(),
-                        amount: Fen(amount),
-                    });
+                        member,
+                        Fen(amount),
+                    ));
                 }
             }
             if entitlements.len() == before || error.is_some() {
@@ -245,8 +239,37 @@ struct Household {
     code: String,
     /// Index of the member a household amount is paid to.
     payee: usize,
-    /// (person id, community) of each member, in population order.
-    members: Vec<(i64, String)>,
+    /// Each member, in population order.
+    members: Vec<Member>,
+}
+
+struct Member {
+    id: i64,
+    person: Person,
+    community: String,
+}
+
+impl Household {
+    /// What `member` is owed under `program`.
+    fn entitlement(
+        &self,
+        program: &Program,
+        enrolment_id: i64,
+        member: usize,
+        amount: Fen,
+    ) -> Entitlement {
+        let payee = &self.members[member];
+        Entitlement {
+            program: program.code.clone(),
+            enrolment_id,
+            household_id: self.id,
+            household_code: self.code.clone(),
+            person_id: payee.id,
+            payee: payee.person.clone(),
+            area: payee.community.clone(),
+            amount,
+        }
+    }
 }
 
 impl Households {
@@ -309,7 +332,11 @@ impl Households {
             payee,
             members: members
                 .iter()
-                .map(|m| (m.person_id, m.registration.facts.area.as_str().to_string()))
+                .map(|m| Member {
+                    id: m.person_id,
+                    person: m.registration.person.clone(),
+                    community: m.registration.facts.area.as_str().to_string(),
+                })
                 .collect(),
         });
     }

@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
+use crate::registry::Person;
 use crate::{Fen, FieldError, IdNumber, Month};
 
 /// A household receiving a program from `first_month` (until `last_month`, once ended).
@@ -59,8 +60,11 @@ pub struct Entitlement {
     pub program: String,
     pub enrolment_id: i64,
     pub household_id: i64,
+    pub household_code: String,
     /// The payee: the person with the amount, or the head for a household amount.
     pub person_id: i64,
+    /// The payee's name and ID number as the cycle froze them: what the bank file carries.
+    pub payee: Person,
     /// The payee's community, for totals by area.
     pub area: String,
     pub amount: Fen,

@@ -673,7 +673,9 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
                 program: program.clone(),
                 enrolment_id: unit.enrolment_id,
                 household_id: unit.household_id,
+                household_code: payee.registration.facts.household.clone(),
                 person_id: payee.person_id,
+                payee: payee.registration.person.clone(),
                 area: payee.registration.facts.area.as_str().to_string(),
                 amount: Fen(10_000 * (entitlements.len() as i64 + 1)),
             });
@@ -756,6 +758,31 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
             .map(|_| ()),
     };
     assert!(edit.unwrap_err().to_string().contains("append-only"));
+    // Nor can an approved cycle's entitlements, which the ledger's rows name.
+    for sql in [
+        "UPDATE entitlement SET amount = amount + 1",
+        "DELETE FROM entitlement",
+    ] {
+        let edit = match store {
+            Store::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        };
+        assert!(
+            edit.unwrap_err().to_string().contains("cycle is approved"),
+            "{sql}"
+        );
+    }
+    // The bank file pays whom the cycle named, as frozen.
+    for (payment, entitlement) in batch.iter().zip(&entitlements) {
+        assert_eq!(
+            (&payment.payee, &payment.id_number, &payment.household),
+            (
+                &entitlement.payee.name,
+                &entitlement.payee.id_number,
+                &entitlement.household_code
+            )
+        );
+    }
 
     // The bank answers: one confirmed, one returned; a bad file changes nothing.
     let answer = |line, payment: &minsheng_core::payments::Payment, outcome| BankAnswer {
