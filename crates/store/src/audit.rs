@@ -79,6 +79,41 @@ const INSERT: &str =
     "INSERT INTO audit_log (id, at, actor, action, subject, detail, prev_hash, hash) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
+/// An entry as it joins the chain: its number, time, predecessor's hash and own hash.
+struct Link<'e> {
+    entry: &'e NewAuditEntry,
+    id: i64,
+    at: i64,
+    prev: String,
+    hash: String,
+}
+
+/// `entries` chained after `last` (the newest entry's number and hash; none in an empty log).
+fn chain(last: Option<(i64, String)>, entries: &[NewAuditEntry]) -> Vec<Link<'_>> {
+    let (mut id, mut prev) = last.unwrap_or((0, String::new()));
+    entries
+        .iter()
+        .map(|entry| {
+            id += 1;
+            let at = micros(entry.at);
+            let fields = [
+                entry.actor.as_str(),
+                entry.action.as_str(),
+                entry.subject.as_str(),
+                entry.detail.as_str(),
+            ];
+            let hash = chain_hash(&prev, id, at, fields);
+            Link {
+                entry,
+                id,
+                at,
+                prev: std::mem::replace(&mut prev, hash.clone()),
+                hash,
+            }
+        })
+        .collect()
+}
+
 impl Store {
     /// Appends an entry at the end of the chain. Appends are serialised (SQLite: an immediate
     /// transaction; PostgreSQL: a transaction-scoped advisory lock), so two writers never
@@ -108,43 +143,44 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        macro_rules! append {
-            ($tx:expr) => {{
-                let last = sqlx::query(LAST).fetch_optional(&mut *$tx).await?;
-                let (mut id, mut prev): (i64, String) = match last {
-                    Some(r) => (r.try_get("id")?, r.try_get("hash")?),
-                    None => (0, String::new()),
-                };
-                for e in entries {
-                    id += 1;
-                    let at = micros(e.at);
-                    let fields = [
-                        e.actor.as_str(),
-                        e.action.as_str(),
-                        e.subject.as_str(),
-                        e.detail.as_str(),
-                    ];
-                    let hash = chain_hash(&prev, id, at, fields);
-                    sqlx::query(INSERT)
-                        .bind(id)
-                        .bind(at)
-                        .bind(&e.actor)
-                        .bind(&e.action)
-                        .bind(&e.subject)
-                        .bind(&e.detail)
-                        .bind(&prev)
-                        .bind(&hash)
-                        .execute(&mut *$tx)
-                        .await?;
-                    prev = hash;
-                }
-            }};
-        }
         match self {
-            Store::Sqlite(pool, _) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                append!(tx);
-                tx.commit().await?;
+            // One hop to a blocking thread for the whole group, on the kept connection
+            // (`direct`): through sqlx every statement was a round trip of its own.
+            Store::Sqlite(_, direct) => {
+                let (direct, entries) = (direct.clone(), entries.to_vec());
+                tokio::task::spawn_blocking(move || {
+                    direct.write(|conn| {
+                        let tx = conn
+                            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                        let last = {
+                            let mut last = tx.prepare_cached(LAST)?;
+                            let mut rows = last.query([])?;
+                            match rows.next()? {
+                                Some(r) => Some((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                                None => None,
+                            }
+                        };
+                        {
+                            let mut insert = tx.prepare_cached(INSERT)?;
+                            for link in chain(last, &entries) {
+                                insert.execute(rusqlite::params![
+                                    link.id,
+                                    link.at,
+                                    link.entry.actor,
+                                    link.entry.action,
+                                    link.entry.subject,
+                                    link.entry.detail,
+                                    link.prev,
+                                    link.hash
+                                ])?;
+                            }
+                        }
+                        tx.commit()?;
+                        Ok(())
+                    })
+                })
+                .await
+                .map_err(|e| crate::StoreError::Worker(format!("audit append: {e}")))?
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -152,11 +188,28 @@ impl Store {
                     .bind(AUDIT_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                append!(tx);
+                let last = sqlx::query(LAST)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("hash")?)))
+                    .transpose()?;
+                for link in chain(last, entries) {
+                    sqlx::query(INSERT)
+                        .bind(link.id)
+                        .bind(link.at)
+                        .bind(&link.entry.actor)
+                        .bind(&link.entry.action)
+                        .bind(&link.entry.subject)
+                        .bind(&link.entry.detail)
+                        .bind(&link.prev)
+                        .bind(&link.hash)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
+                Ok(())
             }
         }
-        Ok(())
     }
 
     pub async fn audit_entries(&self, subject: &str) -> Result<Vec<AuditEntry>> {

@@ -13,9 +13,9 @@ mod audit;
 mod bulk;
 mod calendar;
 mod cases;
+mod direct;
 mod discovery;
 mod payments;
-mod reader;
 mod registry;
 mod requests;
 mod scan;
@@ -32,9 +32,9 @@ pub use access::{AccountHolder, HouseholdHit, SessionRecord};
 pub use audit::{AuditCheck, AuditEntry, AuditProblem, NewAuditEntry};
 pub use bulk::Loader;
 pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
+pub use direct::Direct;
 pub use discovery::{StoredFinding, SweepRecord};
 pub use payments::{AnswerReport, Pause, Reviewable};
-pub use reader::Readers;
 pub use registry::{ExportedPerson, RegistryCounts};
 pub use requests::RequestRecord;
 pub use scan::ScannedPerson;
@@ -69,8 +69,8 @@ pub(crate) use on_tx;
 
 #[derive(Debug, Clone)]
 pub enum Store {
-    /// The sqlx pool does everything; [`Readers`] serve the hottest short reads.
-    Sqlite(SqlitePool, Readers),
+    /// The sqlx pool does everything; [`Direct`] connections serve the hottest short reads and the audit appends.
+    Sqlite(SqlitePool, Direct),
     Postgres(PgPool),
 }
 
@@ -96,6 +96,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A thread doing database work for an async caller ended without an answer.
+    #[error("database worker: {0}")]
+    Worker(String),
 }
 
 impl From<minsheng_core::FieldError> for StoreError {
@@ -161,7 +164,7 @@ impl Store {
             .connect_with(options)
             .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
-        Ok(Store::Sqlite(pool, Readers::new(path.to_path_buf())))
+        Ok(Store::Sqlite(pool, Direct::new(path.to_path_buf(), false)))
     }
 
     /// Opens PostgreSQL. With `schema`, everything lives in that schema (created if missing):
@@ -229,9 +232,10 @@ impl Store {
     /// [`Store::checkpoint`], run off the request path: a checkpoint in the connection that
     /// commits stalled every request waiting on that commit (p99 45 → 12 ms, `bench web`).
     pub async fn prepare_to_serve(&self) -> Result<Store> {
-        let Store::Sqlite(pool, readers) = self else {
+        let Store::Sqlite(pool, direct) = self else {
             return Ok(self.clone());
         };
+        direct.close();
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
             .fetch_one(pool)
             .await?;
@@ -248,7 +252,7 @@ impl Store {
             .connect_with(options)
             .await?;
         pool.close().await;
-        Ok(Store::Sqlite(serving, readers.clone()))
+        Ok(Store::Sqlite(serving, direct.serving()))
     }
 
     /// Copies what the WAL holds into the database file without blocking readers or writers

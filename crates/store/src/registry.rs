@@ -542,20 +542,20 @@ impl Store {
         match self {
             // The read behind every household page and explain request: inline, on a kept
             // connection (see `reader`).
-            Store::Sqlite(_, readers) => readers.read(|conn| {
+            Store::Sqlite(_, direct) => direct.read(|conn| {
                 let mut statement = conn.prepare_cached(&sql)?;
-                crate::reader::bind(
+                crate::direct::bind(
                     &mut statement,
                     &[
                         Cell::Text(code.into()),
                         bound.map_or(Cell::Null, Cell::Text),
                     ],
                 )?;
-                let names = crate::reader::column_names(&statement);
+                let names = crate::direct::column_names(&statement);
                 let mut rows = statement.raw_query();
                 let (mut area, mut members) = (None, Members::default());
                 while let Some(row) = rows.next()? {
-                    let row = crate::reader::Row { row, names: &names };
+                    let row = crate::direct::Row { row, names: &names };
                     if area.is_none() {
                         area = Some(row.text("file_area")?);
                     }

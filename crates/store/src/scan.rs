@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use minsheng_core::registry::Registration;
 
 use crate::bulk::Cell;
-use crate::reader;
+use crate::direct;
 use crate::registry::{corrupt, decode_registration, Columns};
 use crate::{Result, Store, StoreError};
 
@@ -94,14 +94,14 @@ fn read_sqlite(
     params: &[Cell],
     send: &tokio::sync::mpsc::Sender<Result<Vec<ScannedPerson>>>,
 ) -> Result<()> {
-    let conn = reader::open(path, std::time::Duration::from_secs(30))?;
+    let conn = direct::open(path, std::time::Duration::from_secs(30))?;
     let mut statement = conn.prepare(sql)?;
-    reader::bind(&mut statement, params)?;
-    let names = reader::column_names(&statement);
+    direct::bind(&mut statement, params)?;
+    let names = direct::column_names(&statement);
     let mut rows = statement.raw_query();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(row) = rows.next()? {
-        batch.push(decode(&reader::Row { row, names: &names })?);
+        batch.push(decode(&direct::Row { row, names: &names })?);
         if batch.len() == BATCH
             && send
                 .blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))

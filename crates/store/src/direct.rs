@@ -1,11 +1,11 @@
-//! Reading SQLite through rusqlite, where sqlx's driver costs more than the query.
+//! SQLite through rusqlite, where sqlx's driver costs more than the query.
 //!
 //! sqlx runs each SQLite connection on a worker thread of its own and hands every row from that
-//! thread to the async side: two thread switches per row and more per query. For a scan of
-//! millions of rows ([`crate::scan`]) and for the single-household file read behind every
-//! household page and explain request, that hand-off was most of the cost. Both read the same
-//! file through plain read-only connections instead: same SQL text (sqlx and rusqlite both
-//! understand `$1`), same decoder ([`Columns`]), committed data only.
+//! thread to the async side: two thread switches per row and more per statement. For a scan of
+//! millions of rows ([`crate::scan`]), for the single-household file read behind every
+//! household page and explain request, and for the audit entries every such read appends,
+//! that hand-off was most of the cost. They use plain connections to the same file instead:
+//! same SQL text (sqlx and rusqlite both understand `$1`), same decoder ([`Columns`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -48,38 +48,63 @@ pub(crate) fn column_names(statement: &rusqlite::Statement<'_>) -> FxHashMap<Str
         .collect()
 }
 
-/// Read-only connections kept for short reads made inline on the async side (a household
-/// file is a few index look-ups, ~100 µs: less than the thread switches of sending it
-/// elsewhere). Each connection keeps its prepared statements, so a read is neither
+/// Connections kept beside sqlx's pool: read-only ones for short reads made inline on the
+/// async side (a household file is a few index look-ups, ~100 µs: less than the thread
+/// switches of sending it elsewhere), and one read-write connection for appending audit
+/// entries. Each connection keeps its prepared statements, so a statement is neither
 /// connected nor parsed anew.
 #[derive(Clone)]
-pub struct Readers(Arc<ReaderPool>);
+pub struct Direct(Arc<Kept>);
 
-struct ReaderPool {
+struct Kept {
     path: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
+    writer: Mutex<Option<rusqlite::Connection>>,
+    /// Checkpoints are someone else's job (a served database: [`crate::Store::checkpoint`]).
+    serving: bool,
 }
 
-impl std::fmt::Debug for Readers {
+impl std::fmt::Debug for Direct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Readers")
+        f.debug_struct("Direct")
             .field("path", &self.0.path)
             .finish_non_exhaustive()
     }
 }
 
-impl Readers {
+impl Direct {
     /// More idle connections than this are closed rather than kept (one per busy thread).
     const KEEP: usize = 8;
     /// A reader waits this long for a lock (in WAL mode only a checkpoint that restarts the
     /// log makes a reader wait at all) before the request fails rather than stalls its thread.
     const BUSY: Duration = Duration::from_secs(2);
 
-    pub(crate) fn new(path: PathBuf) -> Readers {
-        Readers(Arc::new(ReaderPool {
+    /// A writer waits this long for the write lock, as the sqlx pool's connections do.
+    const WRITE_BUSY: Duration = Duration::from_secs(30);
+
+    pub(crate) fn new(path: PathBuf, serving: bool) -> Direct {
+        Direct(Arc::new(Kept {
             path,
             idle: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
+            serving,
         }))
+    }
+
+    /// Closes the kept connections (the next use opens new ones): switching the file to WAL
+    /// mode wants no other connection open.
+    pub(crate) fn close(&self) {
+        self.0
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        *self.0.writer.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Connections to the same file for a served database, whose checkpoints run apart.
+    pub(crate) fn serving(&self) -> Direct {
+        Direct::new(self.0.path.clone(), true)
     }
 
     /// Runs `read` on a kept connection (opening one if none is idle). A connection whose read
@@ -102,6 +127,38 @@ impl Readers {
             if idle.len() < Self::KEEP {
                 idle.push(conn);
             }
+        }
+        result
+    }
+
+    /// Runs `write` on the kept read-write connection (opened on first use with the pool's
+    /// settings), one writer at a time. Blocks: call it off the async workers. A connection
+    /// whose write failed is closed, not kept.
+    pub(crate) fn write<T>(
+        &self,
+        write: impl FnOnce(&mut rusqlite::Connection) -> Result<T>,
+    ) -> Result<T> {
+        let mut writer = self.0.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut conn = match writer.take() {
+            Some(conn) => conn,
+            None => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    &self.0.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(Self::WRITE_BUSY)?;
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+                conn.pragma_update(None, "foreign_keys", true)?;
+                if self.0.serving {
+                    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+                }
+                conn
+            }
+        };
+        let result = write(&mut conn);
+        if result.is_ok() {
+            *writer = Some(conn);
         }
         result
     }
