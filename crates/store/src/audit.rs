@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
+use rusqlite::OptionalExtension;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -152,14 +153,10 @@ impl Store {
                     direct.write(|conn| {
                         let tx = conn
                             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                        let last = {
-                            let mut last = tx.prepare_cached(LAST)?;
-                            let mut rows = last.query([])?;
-                            match rows.next()? {
-                                Some(r) => Some((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-                                None => None,
-                            }
-                        };
+                        let last = tx
+                            .prepare_cached(LAST)?
+                            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()?;
                         {
                             let mut insert = tx.prepare_cached(INSERT)?;
                             for link in chain(last, &entries) {
