@@ -1319,8 +1319,9 @@ fn compare_columns(op: BinOp, a: &Vals, ta: &Type, b: &Vals, tb: &Type) -> Vals 
     }
 }
 
-/// Addition, subtraction and integer multiplication as plain loops; if any row overflows the
-/// caller falls back to the checked path, which finds and reports the rows.
+/// Addition, subtraction, multiplication and money per head as plain loops; if any row
+/// overflows (or divides by zero) the caller falls back to the checked path, which finds and
+/// reports the rows.
 fn fast_arithmetic(op: BinOp, ta: &Type, a: &Vals, tb: &Type, b: &Vals) -> Option<Vals> {
     use Type::*;
     let same_units = matches!((ta, tb), (Money, Money) | (Int, Int) | (Number, Number));
@@ -1343,6 +1344,21 @@ fn fast_arithmetic(op: BinOp, ta: &Type, a: &Vals, tb: &Type, b: &Vals) -> Optio
                 v
             })
         }
+        // A standard times a factor: the product in 64 bits, rounded back to fen.
+        BinOp::Mul if matches!((ta, tb), (Money, Number) | (Number, Money)) => {
+            zip_map(a, b, |x, y| {
+                let (v, o) = x.overflowing_mul(y);
+                overflow.set(overflow.get() | o);
+                div_round_i64(v, crate::value::Number::SCALE).unwrap_or(0)
+            })
+        }
+        // Income per head: a zero divisor falls back too, and is reported there.
+        BinOp::Div if matches!((ta, tb), (Money, Int)) => zip_map(a, b, |x, y| {
+            div_round_i64(x, y).unwrap_or_else(|| {
+                overflow.set(true);
+                0
+            })
+        }),
         _ => return None,
     };
     (!overflow.get()).then_some(vals)
