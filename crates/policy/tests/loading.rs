@@ -355,3 +355,48 @@ missing:
         assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
     }
 }
+
+#[test]
+fn a_zero_divisor_is_an_error_of_its_row_in_both_executors() {
+    let variables = "\
+share:
+  label: S
+  entity: person
+  period: month
+  type: money
+  reference: R
+  formula: 1045元 / (age - 30)
+";
+    let policy = load(&[
+        ("parameters/none.yaml", "{}"),
+        ("variables/v.yaml", variables),
+    ])
+    .unwrap_or_else(|d| panic!("{d}"));
+    let id = policy.variable("share").unwrap();
+    let inputs = minsheng_policy::inputs::inputs();
+    let member = |age: i64| -> Vec<Value> {
+        inputs
+            .iter()
+            .map(|i| match i.name {
+                "age" => Value::Int(age),
+                _ => minsheng_policy::inputs::default_value(i),
+            })
+            .collect()
+    };
+    let on = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
+    let members = vec![member(32), member(30), member(33)];
+    let mut population = minsheng_policy::batch::Population::new(policy.inputs.len());
+    population.push(&members);
+    let result = minsheng_policy::batch::run(&policy, on, &population, &[id], 1);
+    let column = &result.columns[0].1;
+    let mut e = minsheng_policy::Evaluation::new(&policy, on, members, false);
+    let yuan = |fen| Value::Money(minsheng_core::Fen(fen));
+    // 1045 ÷ 2 = 522.50, 1045 ÷ 3 = 348.33 (rounded half away from zero); 30 − 30 = 0.
+    assert_eq!(e.variable(id, Some(0)), Ok(yuan(52_250)));
+    assert_eq!(e.variable(id, Some(2)), Ok(yuan(34_833)));
+    let interpreted = e.variable(id, Some(1)).unwrap_err();
+    assert!(interpreted.to_string().contains("zero"), "{interpreted}");
+    assert_eq!(column.errors.get(&1), Some(&interpreted));
+    assert_eq!((column.get(0), column.get(2)), (52_250, 34_833));
+    assert!(!column.errors.contains_key(&0) && !column.errors.contains_key(&2));
+}
