@@ -40,10 +40,18 @@ pub enum BenchCommand {
         runs: usize,
         #[arg(long, default_value = "2025-06")]
         month: minsheng_core::Month,
-        /// Also write the inputs and the compared programs' results as raw little-endian i64
-        /// columns into this folder, for `bench/openfisca/compare.py`.
+        /// Also write the inputs as column files (see `bench_columns.rs`) and the compared
+        /// programs' results as little-endian i64 into this folder, for
+        /// `bench/openfisca/compare.py`.
         #[arg(long)]
         dump: Option<PathBuf>,
+        /// Instead of generating, read the population a `--dump` wrote into this folder, as
+        /// OpenFisca does in the comparison: time reading the columns the compared programs
+        /// need and computing them, check the results against the dumped ones, and write the
+        /// figures to `minsheng.json` there. Run it in a process of its own, so that its peak
+        /// memory is the engine's alone.
+        #[arg(long, conflicts_with_all = ["dump", "people"])]
+        from: Option<PathBuf>,
     },
     /// The monthly payment cycle: from the frozen registry to the written bank file (compute,
     /// approve, disburse), for several months in a row. Generates N residents first if the
@@ -326,6 +334,7 @@ fn policy_bench(
         let mut times = Vec::new();
         let mut result = None;
         for _ in 0..runs.max(1) {
+            drop(result.take()); // one result held at a time, as a single run would
             let started = Instant::now();
             result = Some(run(
                 &policy,
@@ -419,25 +428,15 @@ fn policy_bench(
             .collect::<Result<_>>()?;
         let (compute, result) = timed(&compared);
         let result = result.context("no run")?;
-        std::fs::create_dir_all(out.join("inputs"))?;
+        crate::bench_columns::write(&policy, &population, out)?;
         std::fs::create_dir_all(out.join("outputs"))?;
-        let write = |path: PathBuf, values: &mut dyn Iterator<Item = i64>| -> Result<()> {
-            let bytes: Vec<u8> = values.flat_map(i64::to_le_bytes).collect();
-            std::fs::write(path, bytes)?;
-            Ok(())
-        };
-        for (input, column) in policy.inputs.iter().zip(&population.inputs) {
-            let path = out.join("inputs").join(format!("{}.i64", input.name));
-            write(path, &mut column.read(0..population.persons()).into_iter())?;
-        }
-        let starts = population.member_start.iter().map(|v| *v as i64);
-        write(out.join("member_start.i64"), &mut starts.into_iter())?;
         for ((_, column), name) in result.columns.iter().zip(COMPARED) {
             if !column.errors.is_empty() {
                 bail!("{name}: {} rows undefined", column.errors.len());
             }
             let path = out.join("outputs").join(format!("{name}.i64"));
-            write(path, &mut column.iter())?;
+            let bytes: Vec<u8> = column.iter().flat_map(i64::to_le_bytes).collect();
+            std::fs::write(path, bytes)?;
         }
         let meta = serde_json::json!({
             "persons": population.persons(), "households": population.households(),
@@ -455,6 +454,95 @@ fn policy_bench(
             out.display()
         );
     }
+    Ok(())
+}
+
+/// `bench policy --from DIR`: the compared programs over the population a `--dump` wrote,
+/// starting from the same files OpenFisca starts from.
+fn policy_from_files(
+    runs: usize,
+    dir: &Path,
+    month: minsheng_core::Month,
+    from: &Path,
+) -> Result<()> {
+    use minsheng_policy::batch::run;
+    let policy = crate::policy::load(dir)?;
+    let compared: Vec<minsheng_policy::VarId> = COMPARED
+        .iter()
+        .map(|name| {
+            policy
+                .variable(name)
+                .with_context(|| format!("{name} is not in the policy"))
+        })
+        .collect::<Result<_>>()?;
+    let needed = policy.inputs_read_by(&compared);
+    let started = Instant::now();
+    let population = crate::bench_columns::read(&policy, from, &needed)?;
+    let build = started.elapsed();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut times = Vec::new();
+    let mut result = None;
+    for _ in 0..runs.max(1) {
+        drop(result.take()); // one result held at a time, as a single run would
+        let started = Instant::now();
+        result = Some(run(
+            &policy,
+            month.first_day(),
+            &population,
+            &compared,
+            threads,
+        ));
+        times.push(started.elapsed());
+    }
+    let compute = median(times);
+    // The engine's memory: taken before the check below reads the expected results.
+    let peak = peak_rss_mib();
+    let result = result.context("no run")?;
+    for ((_, column), name) in result.columns.iter().zip(COMPARED) {
+        let path = from.join("outputs").join(format!("{name}.i64"));
+        let mut expected = std::io::BufReader::new(
+            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?,
+        );
+        let mut same = column.errors.is_empty();
+        let mut value = [0u8; 8];
+        for got in column.iter() {
+            use std::io::Read;
+            if !same || expected.read_exact(&mut value).is_err() {
+                same = false;
+                break;
+            }
+            same = i64::from_le_bytes(value) == got;
+        }
+        if !same || std::io::Read::read(&mut expected, &mut value)? != 0 {
+            bail!("{name}: the results from the column files differ from the dumped ones");
+        }
+    }
+    let read_columns = needed.iter().filter(|n| **n).count();
+    println!(
+        "bench policy --from {}: {} residents in {} households, {} programs, month {month}, {threads} threads",
+        from.display(),
+        population.persons(),
+        population.households(),
+        compared.len()
+    );
+    println!(
+        "  read the {read_columns} input columns they need    {:>10.3} s  ({:.0} MiB)",
+        build.as_secs_f64(),
+        population.bytes() as f64 / 1048576.0
+    );
+    println!("  compute (median of {runs})                      {:>10.3} s  (same to the fen as the dump)", compute.as_secs_f64());
+    println!(
+        "  peak RSS of this process                       {:>10.0} MiB",
+        peak.unwrap_or(f64::NAN)
+    );
+    let figures = serde_json::json!({
+        "build_seconds": build.as_secs_f64(), "compute_seconds": compute.as_secs_f64(),
+        "peak_rss_mib": peak, "input_columns": read_columns, "threads": threads,
+    });
+    std::fs::write(
+        from.join("minsheng.json"),
+        serde_json::to_string_pretty(&figures)?,
+    )?;
     Ok(())
 }
 
@@ -482,9 +570,11 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             runs,
             month,
             dump,
-        } => {
-            policy_bench(people, runs, policy, month, dump.as_deref())?;
-        }
+            from,
+        } => match from {
+            Some(dir) => policy_from_files(runs, policy, month, &dir)?,
+            None => policy_bench(people, runs, policy, month, dump.as_deref())?,
+        },
         BenchCommand::Generate { people } => {
             let (store, schema) = fresh(db).await?;
             let started = Instant::now();

@@ -1,6 +1,7 @@
 //! The `minsheng` command.
 
 mod bench;
+mod bench_columns;
 mod bench_web;
 mod cases;
 mod discovery;

@@ -435,6 +435,24 @@ impl Policy {
         }
         (0..self.variables.len()).filter(|id| !used[*id]).collect()
     }
+
+    /// Which inputs computing `wanted` reads, directly or through other variables (by input
+    /// position): a population for those variables needs only these columns.
+    pub fn inputs_read_by(&self, wanted: &[VarId]) -> Vec<bool> {
+        let mut read = vec![false; self.inputs.len()];
+        let mut seen = vec![false; self.variables.len()];
+        let mut stack = wanted.to_vec();
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id], true) {
+                continue;
+            }
+            for input in self.variables[id].inputs() {
+                read[input] = true;
+            }
+            stack.extend(self.variables[id].dependencies());
+        }
+        read
+    }
 }
 
 /// A variable that needs itself (through any chain) can never be computed.

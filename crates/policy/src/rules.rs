@@ -57,19 +57,28 @@ impl Variable {
     /// The variables its formulas read, at any date.
     pub fn dependencies(&self) -> Vec<VarId> {
         let mut out = Vec::new();
-        for f in &self.formulas {
-            match &f.rule {
-                Rule::Expr(n) => n.dependencies(&mut out),
-                Rule::Default { base, exceptions } => {
-                    base.iter().for_each(|b| b.dependencies(&mut out));
-                    for e in exceptions {
-                        e.when.dependencies(&mut out);
-                        e.then.dependencies(&mut out);
-                    }
-                }
-            }
-        }
+        self.roots().for_each(|n| n.dependencies(&mut out));
         out.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The inputs its formulas read themselves (not through other variables), at any date.
+    pub fn inputs(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.roots().for_each(|n| n.inputs(&mut out));
+        out
+    }
+
+    /// The top node of every expression of every formula.
+    fn roots(&self) -> impl Iterator<Item = &Node> {
+        self.formulas.iter().flat_map(|f| -> Vec<&Node> {
+            match &f.rule {
+                Rule::Expr(n) => vec![n],
+                Rule::Default { base, exceptions } => base
+                    .iter()
+                    .chain(exceptions.iter().flat_map(|e| [&e.when, &e.then]))
+                    .collect(),
+            }
+        })
     }
 }
 
@@ -139,16 +148,26 @@ pub enum Ir {
 impl Node {
     /// Variables this node reads (for cycle detection).
     pub fn dependencies(&self, out: &mut Vec<(Entity, VarId)>) {
-        let mut visit = |n: &Node| n.dependencies(out);
         match &self.ir {
-            Ir::Const(_) | Ir::Input(_) => {}
             Ir::PersonVar(v) => out.push((Entity::Person, *v)),
             Ir::HouseholdVar(v) => out.push((Entity::Household, *v)),
-            Ir::Param { index, .. } => {
-                if let Some(i) = index {
-                    visit(i)
-                }
-            }
+            _ => self.children(|n| n.dependencies(out)),
+        }
+    }
+
+    /// Inputs this node reads.
+    pub fn inputs(&self, out: &mut Vec<usize>) {
+        match &self.ir {
+            Ir::Input(i) => out.push(*i),
+            _ => self.children(|n| n.inputs(out)),
+        }
+    }
+
+    /// Calls `visit` on each direct sub-node.
+    fn children(&self, mut visit: impl FnMut(&Node)) {
+        match &self.ir {
+            Ir::Const(_) | Ir::Input(_) | Ir::PersonVar(_) | Ir::HouseholdVar(_) => {}
+            Ir::Param { index, .. } => index.iter().for_each(|i| visit(i)),
             Ir::Neg(a) | Ir::Not(a) => visit(a),
             Ir::Binary(_, a, b) => {
                 visit(a);

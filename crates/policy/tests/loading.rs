@@ -400,3 +400,46 @@ share:
     assert_eq!((column.get(0), column.get(2)), (52_250, 34_833));
     assert!(!column.errors.contains_key(&0) && !column.errors.contains_key(&2));
 }
+
+#[test]
+fn the_inputs_a_program_reads_are_found_through_its_variables() {
+    let policy = Policy::load(&catalog()).expect("the catalog loads");
+    let names = |wanted: &[&str]| -> Vec<&str> {
+        let ids: Vec<_> = wanted
+            .iter()
+            .map(|n| policy.variable(n).expect("a variable of the catalog"))
+            .collect();
+        let read = policy.inputs_read_by(&ids);
+        policy
+            .inputs
+            .iter()
+            .zip(read)
+            .filter(|(_, r)| *r)
+            .map(|(i, _)| i.name)
+            .collect()
+    };
+    // The dibao amount reads incomes and assets through per-capita income and the asset test,
+    // never the 特困 care inputs or the children's parents.
+    let dibao = names(&["dibao_amount"]);
+    for needed in [
+        "hukou",
+        "income_wage",
+        "deposits",
+        "vehicles",
+        "lives_together",
+    ] {
+        assert!(
+            dibao.contains(&needed),
+            "dibao_amount reads {needed}: {dibao:?}"
+        );
+    }
+    for not in ["self_care_items_lost", "father", "expense_medical"] {
+        assert!(
+            !dibao.contains(&not),
+            "dibao_amount does not read {not}: {dibao:?}"
+        );
+    }
+    let both = names(&["dibao_amount", "disability_living_subsidy"]);
+    assert!(both.contains(&"disability_grade") && both.len() > dibao.len());
+    assert!(names(&[]).is_empty());
+}
