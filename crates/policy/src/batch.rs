@@ -1227,7 +1227,7 @@ fn scaled(ty: &Type) -> bool {
 }
 
 /// An aggregate over members for every household of a chunk, from plain slices (no errors
-/// in them). `None` when a sum overflows: the checked path then finds the household.
+/// in them). `None` when a sum could overflow: the checked path then finds the household.
 fn aggregate_slices(
     aggregate: Aggregate,
     starts: &[usize],
@@ -1236,48 +1236,74 @@ fn aggregate_slices(
 ) -> Option<Buf> {
     let households = starts.len() - 1;
     let ranges = (0..households).map(|h| starts[h]..starts[h + 1]);
+    let members = starts[households];
     // Filters are 0/1: a member who does not pass contributes nothing to a count or a sum.
+    let b = match (aggregate, body, filter) {
+        (Aggregate::Count, _, None) | (_, None, None) => {
+            return Some(ranges.map(|m| (m.end - m.start) as i64).collect());
+        }
+        (Aggregate::Count, _, Some(w)) | (_, None, Some(w)) => {
+            return household_sums(starts, w[..members].iter().copied());
+        }
+        (Aggregate::Sum, Some(b), None) => {
+            return household_sums(starts, b[..members].iter().copied());
+        }
+        (Aggregate::Sum, Some(b), Some(w)) => {
+            let terms = b[..members].iter().zip(&w[..members]).map(|(v, w)| v * w);
+            return household_sums(starts, terms);
+        }
+        (_, Some(b), _) => b,
+    };
     let ones;
     let weight: &[i64] = match filter {
         Some(f) => f,
         None => {
-            ones = vec![1i64; starts[households]];
+            ones = vec![1i64; members];
             &ones
         }
     };
-    Some(match (aggregate, body) {
-        (Aggregate::Count, _) | (_, None) => ranges.map(|m| weight[m].iter().sum()).collect(),
-        (Aggregate::Sum, Some(b)) => {
-            let mut overflow = false;
-            let sums = ranges
-                .map(|m| {
-                    let mut sum = 0i64;
-                    for (v, w) in b[m.clone()].iter().zip(&weight[m]) {
-                        let (s, o) = sum.overflowing_add(v * w);
-                        overflow |= o;
-                        sum = s;
-                    }
-                    sum
-                })
-                .collect();
-            if overflow {
-                return None;
-            }
-            sums
-        }
-        (Aggregate::Any, Some(b)) => ranges
+    Some(match aggregate {
+        Aggregate::Any => ranges
             .map(|m| i64::from(passing(b, weight, m).any(|v| v != 0)))
             .collect(),
-        (Aggregate::All, Some(b)) => ranges
+        Aggregate::All => ranges
             .map(|m| i64::from(passing(b, weight, m).all(|v| v != 0)))
             .collect(),
-        (Aggregate::Max, Some(b)) => ranges
+        Aggregate::Max => ranges
             .map(|m| passing(b, weight, m).max().unwrap_or(0))
             .collect(),
-        (Aggregate::Min, Some(b)) => ranges
+        Aggregate::Min => ranges
             .map(|m| passing(b, weight, m).min().unwrap_or(0))
             .collect(),
+        // Counts and sums were answered above.
+        Aggregate::Count | Aggregate::Sum => return None,
     })
+}
+
+/// Each household's sum of `terms` (one per member, in order), by running totals: one pass
+/// over the members with no branch at a household's end (households have two or three members,
+/// so a loop per household mostly mispredicts its exit), then one subtraction per household.
+/// The wrapping adds are exact because no household's sum can leave `i64`, which is checked
+/// first from the largest term and the largest household; if one could, `None`.
+fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>) -> Option<Buf> {
+    let mut running = Buf::with_capacity(terms.size_hint().0 + 1);
+    running.push(0);
+    let (mut total, mut largest) = (0i64, 0u64);
+    running.extend(terms.map(|t| {
+        largest = largest.max(t.unsigned_abs());
+        total = total.wrapping_add(t);
+        total
+    }));
+    let widest = starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    if u128::from(largest) * widest as u128 > i64::MAX as u128 {
+        return None;
+    }
+    Some(
+        starts
+            .windows(2)
+            .map(|w| running[w[1]].wrapping_sub(running[w[0]]))
+            .collect(),
+    )
 }
 
 /// The values of the members in `members` that pass the filter (weight 1).

@@ -443,3 +443,62 @@ fn the_inputs_a_program_reads_are_found_through_its_variables() {
     assert!(both.contains(&"disability_grade") && both.len() > dibao.len());
     assert!(names(&[]).is_empty());
 }
+
+#[test]
+fn a_household_sum_beyond_the_range_of_money_is_an_error_of_that_household_only() {
+    let variables = "\
+wages:
+  label: W
+  entity: household
+  period: month
+  type: money
+  reference: R
+  formula: 'sum(members: income_wage)'
+living_wages:
+  label: L
+  entity: household
+  period: month
+  type: money
+  reference: R
+  formula: 'sum(members where lives_together: income_wage)'
+";
+    let policy = load(&[
+        ("parameters/none.yaml", "{}"),
+        ("variables/v.yaml", variables),
+    ])
+    .unwrap_or_else(|d| panic!("{d}"));
+    let ids = [
+        policy.variable("wages").unwrap(),
+        policy.variable("living_wages").unwrap(),
+    ];
+    let inputs = minsheng_policy::inputs::inputs();
+    let member = |wage: i64| -> Vec<Value> {
+        inputs
+            .iter()
+            .map(|i| match i.name {
+                "income_wage" => Value::Money(minsheng_core::Fen(wage)),
+                _ => minsheng_policy::inputs::default_value(i),
+            })
+            .collect()
+    };
+    let huge = i64::MAX / 2 + 1;
+    let households = [
+        vec![member(300_000), member(-50_000), member(7)],
+        vec![member(huge), member(huge)],
+        vec![member(1)],
+    ];
+    let mut population = minsheng_policy::batch::Population::new(policy.inputs.len());
+    for h in &households {
+        population.push(h);
+    }
+    let on = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
+    let result = minsheng_policy::batch::run(&policy, on, &population, &ids, 1);
+    for (k, id) in ids.iter().enumerate() {
+        let column = &result.columns[k].1;
+        assert_eq!((column.get(0), column.get(2)), (250_007, 1), "{k}");
+        let mut e = minsheng_policy::Evaluation::new(&policy, on, households[1].clone(), false);
+        let interpreted = e.variable(*id, None).unwrap_err();
+        assert_eq!(column.errors.get(&1), Some(&interpreted), "{k}");
+        assert_eq!(column.errors.len(), 1, "{k}");
+    }
+}
