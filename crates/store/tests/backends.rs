@@ -912,3 +912,35 @@ async fn the_provider_migration_keeps_staff_and_their_accounts_on_sqlite() {
     );
     db.cleanup().await;
 }
+
+/// Identity numbers, names and household codes compare byte by byte on PostgreSQL as on
+/// SQLite (migration 0017), whatever the database's locale: the same order of a household
+/// list and the same duplicate checks on both backends.
+#[tokio::test]
+async fn identifiers_compare_byte_by_byte_on_postgres() {
+    let db = TestDb::postgres().await;
+    let Store::Postgres(pool) = &db.store else {
+        unreachable!()
+    };
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, collation_name::text \
+         FROM information_schema.columns WHERE table_schema = current_schema() \
+         AND (table_name, column_name) IN (('person', 'id_number'), ('person', 'name'), \
+         ('household', 'code'), ('account', 'id_number')) ORDER BY 1, 2",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let expected = [
+        ("account", "id_number"),
+        ("household", "code"),
+        ("person", "id_number"),
+        ("person", "name"),
+    ];
+    assert_eq!(rows.len(), expected.len(), "{rows:?}");
+    for ((table, column, collation), (t, c)) in rows.iter().zip(expected) {
+        assert_eq!((table.as_str(), column.as_str()), (t, c));
+        assert_eq!(collation.as_deref(), Some("C"), "{table}.{column}");
+    }
+    db.cleanup().await;
+}
