@@ -279,6 +279,41 @@ const COMPARED: &[&str] = &[
     "meal_aid_canteen_per_meal",
 ];
 
+/// The programs of the OpenFisca comparison, as the policy names them.
+fn compared_programs(policy: &minsheng_policy::Policy) -> Result<Vec<minsheng_policy::VarId>> {
+    COMPARED
+        .iter()
+        .map(|name| {
+            policy
+                .variable(name)
+                .with_context(|| format!("{name} is not in the policy"))
+        })
+        .collect()
+}
+
+/// The median time of `runs` batches of `wanted` over `population`, and the last result.
+fn timed_batch(
+    policy: &minsheng_policy::Policy,
+    month: minsheng_core::Month,
+    population: &minsheng_policy::batch::Population,
+    wanted: &[minsheng_policy::VarId],
+    runs: usize,
+    threads: usize,
+) -> (Duration, Option<minsheng_policy::batch::BatchResult>) {
+    let mut times = Vec::new();
+    let mut result = None;
+    for _ in 0..runs.max(1) {
+        drop(result.take()); // one result held at a time, as a single run would
+        let started = Instant::now();
+        let on = month.first_day();
+        result = Some(minsheng_policy::batch::run(
+            policy, on, population, wanted, threads,
+        ));
+        times.push(started.elapsed());
+    }
+    (median(times), result)
+}
+
 fn policy_bench(
     people: u64,
     runs: usize,
@@ -286,7 +321,7 @@ fn policy_bench(
     month: minsheng_core::Month,
     dump: Option<&Path>,
 ) -> Result<()> {
-    use minsheng_policy::batch::{run, Population};
+    use minsheng_policy::batch::Population;
     use minsheng_policy::inputs::member_values;
     let policy = crate::policy::load(dir)?;
     let outputs = policy.programs();
@@ -329,23 +364,8 @@ fn policy_bench(
     }
     let generated = started.elapsed().saturating_sub(built);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    // The median time of `runs` batches over `wanted`, and the last result.
     let timed = |wanted: &[minsheng_policy::VarId]| {
-        let mut times = Vec::new();
-        let mut result = None;
-        for _ in 0..runs.max(1) {
-            drop(result.take()); // one result held at a time, as a single run would
-            let started = Instant::now();
-            result = Some(run(
-                &policy,
-                month.first_day(),
-                &population,
-                wanted,
-                threads,
-            ));
-            times.push(started.elapsed());
-        }
-        (median(times), result)
+        timed_batch(&policy, month, &population, wanted, runs, threads)
     };
     let (compute, result) = timed(&outputs);
     // The physical limit: touching every input value once, on all threads.
@@ -418,14 +438,7 @@ fn policy_bench(
         peak_rss_mib().unwrap_or(f64::NAN)
     );
     if let Some(out) = dump {
-        let compared: Vec<minsheng_policy::VarId> = COMPARED
-            .iter()
-            .map(|name| {
-                policy
-                    .variable(name)
-                    .with_context(|| format!("{name} is not in the policy"))
-            })
-            .collect::<Result<_>>()?;
+        let compared = compared_programs(&policy)?;
         let (compute, result) = timed(&compared);
         let result = result.context("no run")?;
         crate::bench_columns::write(&policy, &population, out)?;
@@ -465,36 +478,14 @@ fn policy_from_files(
     month: minsheng_core::Month,
     from: &Path,
 ) -> Result<()> {
-    use minsheng_policy::batch::run;
     let policy = crate::policy::load(dir)?;
-    let compared: Vec<minsheng_policy::VarId> = COMPARED
-        .iter()
-        .map(|name| {
-            policy
-                .variable(name)
-                .with_context(|| format!("{name} is not in the policy"))
-        })
-        .collect::<Result<_>>()?;
+    let compared = compared_programs(&policy)?;
     let needed = policy.inputs_read_by(&compared);
     let started = Instant::now();
     let population = crate::bench_columns::read(&policy, from, &needed)?;
     let build = started.elapsed();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut times = Vec::new();
-    let mut result = None;
-    for _ in 0..runs.max(1) {
-        drop(result.take()); // one result held at a time, as a single run would
-        let started = Instant::now();
-        result = Some(run(
-            &policy,
-            month.first_day(),
-            &population,
-            &compared,
-            threads,
-        ));
-        times.push(started.elapsed());
-    }
-    let compute = median(times);
+    let (compute, result) = timed_batch(&policy, month, &population, &compared, runs, threads);
     // The engine's memory: taken before the check below reads the expected results.
     let peak = peak_rss_mib();
     let result = result.context("no run")?;

@@ -155,8 +155,8 @@ pub fn read(policy: &Policy, dir: &Path, needed: &[bool]) -> Result<Population> 
         member_start.push(usize::try_from(s).context("offset out of range")?);
     }
     let persons = member_start.last().copied().unwrap_or(0);
-    // Columns are read on every core: converting bytes to values is most of the work, and
-    // the files are independent.
+    // Columns are read on every core, each thread every n-th needed one: converting bytes
+    // to values is most of the work, and the files are independent.
     let wanted: Vec<&str> = policy
         .inputs
         .iter()
@@ -164,27 +164,25 @@ pub fn read(policy: &Policy, dir: &Path, needed: &[bool]) -> Result<Population> 
         .filter(|(_, n)| **n)
         .map(|(i, _)| i.name)
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut read: Vec<(usize, Result<Packed>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(name) = wanted.get(k) else { break };
-                        mine.push((k, read_column(dir, name, persons)));
-                    }
-                    mine
+    let shares: Vec<Vec<(usize, Result<Packed>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let wanted = &wanted;
+                scope.spawn(move || {
+                    (t..wanted.len())
+                        .step_by(threads)
+                        .map(|k| (k, read_column(dir, wanted[k], persons)))
+                        .collect()
                 })
             })
             .collect();
-        workers
+        handles
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
+            .map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    let mut read: Vec<(usize, Result<Packed>)> = shares.into_iter().flatten().collect();
     if read.len() != wanted.len() {
         bail!("a thread reading the columns failed");
     }
