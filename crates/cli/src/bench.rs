@@ -47,10 +47,10 @@ pub enum BenchCommand {
         dump: Option<PathBuf>,
         /// Instead of generating, read the population a `--dump` wrote into this folder, as
         /// OpenFisca does in the comparison: time reading the columns the compared programs
-        /// need and computing them, check the results against the dumped ones, and write the
-        /// figures to `minsheng.json` there. Run it in a process of its own, so that its peak
-        /// memory is the engine's alone.
-        #[arg(long, conflicts_with_all = ["dump", "people"])]
+        /// need and computing them for the dump's month, check the results against the dumped
+        /// ones, and write the figures to `minsheng.json` there. Run it in a process of its
+        /// own, so that its peak memory is the engine's alone.
+        #[arg(long, conflicts_with_all = ["dump", "people", "month"])]
         from: Option<PathBuf>,
     },
     /// The monthly payment cycle: from the frozen registry to the written bank file (compute,
@@ -472,13 +472,17 @@ fn policy_bench(
 
 /// `bench policy --from DIR`: the compared programs over the population a `--dump` wrote,
 /// starting from the same files OpenFisca starts from.
-fn policy_from_files(
-    runs: usize,
-    dir: &Path,
-    month: minsheng_core::Month,
-    from: &Path,
-) -> Result<()> {
+fn policy_from_files(runs: usize, dir: &Path, from: &Path) -> Result<()> {
     let policy = crate::policy::load(dir)?;
+    // The month the dump was computed for, so that the check below compares like with like.
+    let meta = from.join("meta.json");
+    let meta: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&meta).with_context(|| format!("reading {}", meta.display()))?,
+    )?;
+    let month: minsheng_core::Month = meta["month"]
+        .as_str()
+        .context("meta.json names no month")?
+        .parse()?;
     let compared = compared_programs(&policy)?;
     let needed = policy.inputs_read_by(&compared);
     let started = Instant::now();
@@ -563,7 +567,7 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             dump,
             from,
         } => match from {
-            Some(dir) => policy_from_files(runs, policy, month, &dir)?,
+            Some(dir) => policy_from_files(runs, policy, &dir)?,
             None => policy_bench(people, runs, policy, month, dump.as_deref())?,
         },
         BenchCommand::Generate { people } => {
