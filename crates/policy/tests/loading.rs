@@ -21,6 +21,17 @@ fn the_qingdao_catalog_loads_and_its_rule_tests_pass() {
     assert!(report.passed >= 25, "only {} cases", report.passed);
 }
 
+/// A member's inputs: the defaults of a rule test, but for the named ones.
+fn member_with(set: &[(&str, Value)]) -> Vec<Value> {
+    minsheng_policy::inputs::inputs()
+        .iter()
+        .map(|i| match set.iter().find(|(name, _)| *name == i.name) {
+            Some((_, value)) => *value,
+            None => minsheng_policy::inputs::default_value(i),
+        })
+        .collect()
+}
+
 fn load(files: &[(&str, &str)]) -> Result<Policy, minsheng_policy::Diagnostics> {
     let files: Vec<(String, String)> = files
         .iter()
@@ -183,16 +194,11 @@ grant:
     ])
     .unwrap_or_else(|d| panic!("{d}"));
     let id = policy.variable("grant").unwrap();
-    let inputs = minsheng_policy::inputs::inputs();
-    let member = |age: i64, grade: i64| -> Vec<Value> {
-        inputs
-            .iter()
-            .map(|i| match i.name {
-                "age" => Value::Int(age),
-                "disability_grade" => Value::Int(grade),
-                _ => minsheng_policy::inputs::default_value(i),
-            })
-            .collect()
+    let member = |age: i64, grade: i64| {
+        member_with(&[
+            ("age", Value::Int(age)),
+            ("disability_grade", Value::Int(grade)),
+        ])
     };
     let on = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
     let mut e = minsheng_policy::Evaluation::new(
@@ -373,16 +379,7 @@ share:
     ])
     .unwrap_or_else(|d| panic!("{d}"));
     let id = policy.variable("share").unwrap();
-    let inputs = minsheng_policy::inputs::inputs();
-    let member = |age: i64| -> Vec<Value> {
-        inputs
-            .iter()
-            .map(|i| match i.name {
-                "age" => Value::Int(age),
-                _ => minsheng_policy::inputs::default_value(i),
-            })
-            .collect()
-    };
+    let member = |age: i64| member_with(&[("age", Value::Int(age))]);
     let on = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
     let members = vec![member(32), member(30), member(33)];
     let mut population = minsheng_policy::batch::Population::new(policy.inputs.len());
@@ -471,16 +468,8 @@ living_wages:
         policy.variable("wages").unwrap(),
         policy.variable("living_wages").unwrap(),
     ];
-    let inputs = minsheng_policy::inputs::inputs();
-    let member = |wage: i64| -> Vec<Value> {
-        inputs
-            .iter()
-            .map(|i| match i.name {
-                "income_wage" => Value::Money(minsheng_core::Fen(wage)),
-                _ => minsheng_policy::inputs::default_value(i),
-            })
-            .collect()
-    };
+    let member =
+        |wage: i64| member_with(&[("income_wage", Value::Money(minsheng_core::Fen(wage)))]);
     let huge = i64::MAX / 2 + 1;
     let households = [
         vec![member(300_000), member(-50_000), member(7)],
