@@ -529,7 +529,7 @@ impl Vals {
 }
 
 /// `f` over two columns, one loop, constants kept constant.
-fn zip_map(a: &Vals, b: &Vals, f: impl Fn(i64, i64) -> i64) -> Vals {
+fn zip_map(a: &Vals, b: &Vals, mut f: impl FnMut(i64, i64) -> i64) -> Vals {
     match (a, b) {
         (Vals::Const(x), Vals::Const(y)) => Vals::Const(f(*x, *y)),
         (Vals::Col(x), Vals::Const(y)) => Vals::Col(x.iter().map(|x| f(*x, *y)).collect()),
@@ -538,6 +538,17 @@ fn zip_map(a: &Vals, b: &Vals, f: impl Fn(i64, i64) -> i64) -> Vals {
             Vals::Col(x.iter().zip(y).map(|(x, y)| f(*x, *y)).collect())
         }
     }
+}
+
+/// `zip_map` of an operation that reports whether it overflowed: `None` if any row did.
+fn zip_map_checked(a: &Vals, b: &Vals, f: impl Fn(i64, i64) -> (i64, bool)) -> Option<Vals> {
+    let mut overflow = false;
+    let vals = zip_map(a, b, |x, y| {
+        let (v, o) = f(x, y);
+        overflow |= o;
+        v
+    });
+    (!overflow).then_some(vals)
 }
 
 #[derive(Debug, Clone)]
@@ -577,8 +588,9 @@ struct Chunk<'a> {
     population: &'a Population,
     /// Member starts relative to the chunk's first person, one more than households.
     starts: Vec<usize>,
-    /// The chunk's household of each of its persons.
-    household_of: Vec<usize>,
+    /// The chunk's household of each of its persons, made when a person formula first reads a
+    /// household variable.
+    household_of: std::cell::OnceCell<Vec<usize>>,
     p0: usize,
     person: Vec<Option<Rc<Col>>>,
     household: Vec<Option<Rc<Col>>>,
@@ -603,17 +615,13 @@ impl<'a> Chunk<'a> {
             .iter()
             .map(|s| s - p0)
             .collect();
-        let mut household_of = Vec::with_capacity(starts[starts.len() - 1]);
-        for h in 0..h1 - h0 {
-            household_of.extend(std::iter::repeat_n(h, starts[h + 1] - starts[h]));
-        }
         let n = policy.variables.len();
         Chunk {
             policy,
             on,
             population,
             starts,
-            household_of,
+            household_of: std::cell::OnceCell::new(),
             p0,
             person: vec![None; n],
             household: vec![None; n],
@@ -624,8 +632,12 @@ impl<'a> Chunk<'a> {
     fn rows(&self, entity: Entity) -> usize {
         match entity {
             Entity::Household => self.starts.len() - 1,
-            Entity::Person => self.household_of.len(),
+            Entity::Person => self.starts[self.starts.len() - 1],
         }
+    }
+
+    fn household_of(&self) -> &[usize] {
+        self.household_of.get_or_init(|| household_of(&self.starts))
     }
 
     fn wanted(mut self, wanted: &[VarId]) -> Vec<(Part, Errors)> {
@@ -816,28 +828,28 @@ impl<'a> Chunk<'a> {
                 self.inputs[*i] = Some(Rc::clone(&c));
                 c
             }
-            _ => Rc::new(self.compute(node, entity)),
+            _ => self.compute(node, entity),
         }
     }
 
-    fn compute(&mut self, node: &Node, entity: Entity) -> Col {
+    fn compute(&mut self, node: &Node, entity: Entity) -> Rc<Col> {
         let rows = self.rows(entity);
-        match &node.ir {
+        let column = match &node.ir {
             Ir::Const(v) => Col::constant(encode(*v)),
             Ir::Input(i) => Col {
                 vals: Vals::Col(self.population.inputs[*i].read_buf(self.p0..self.p0 + rows)),
                 errors: Errors::new(),
             },
-            Ir::PersonVar(v) => owned(self.variable(*v)),
+            Ir::PersonVar(v) => return self.variable(*v),
             Ir::HouseholdVar(v) => {
                 let h = self.variable(*v);
                 match entity {
-                    Entity::Household => owned(h),
+                    Entity::Household => return h,
                     Entity::Person => {
                         let vals = match &h.vals {
                             Vals::Const(c) => Vals::Const(*c),
                             Vals::Col(c) => {
-                                Vals::Col(self.household_of.iter().map(|hh| c[*hh]).collect())
+                                Vals::Col(self.household_of().iter().map(|hh| c[*hh]).collect())
                             }
                         };
                         let mut errors = Errors::new();
@@ -887,7 +899,7 @@ impl<'a> Chunk<'a> {
                 // branch runs, as in the interpreter.
                 if let (Vals::Const(flag), true) = (&c.vals, c.errors.is_empty()) {
                     let (branch, ty) = if *flag != 0 { (a, &a.ty) } else { (b, &b.ty) };
-                    return owned(widen(self.eval(branch, entity), ty, &node.ty));
+                    return widen(self.eval(branch, entity), ty, &node.ty);
                 }
                 let then = widen(self.eval(a, entity), &a.ty, &node.ty);
                 let otherwise = widen(self.eval(b, entity), &b.ty, &node.ty);
@@ -938,9 +950,10 @@ impl<'a> Chunk<'a> {
                         let decided = i64::from(*op == BinOp::Or);
                         if let (Vals::Const(l), true) = (&left.vals, left.errors.is_empty()) {
                             if i64::from(*l != 0) == decided {
-                                return Col::constant(decided);
+                                return Rc::new(Col::constant(decided));
                             }
-                            return mapped(self.eval(b, entity), |v| i64::from(v != 0));
+                            // The other side decides; booleans are already 0 or 1.
+                            return self.eval(b, entity);
                         }
                         let right = self.eval(b, entity);
                         // Booleans are always 0 or 1 here, so the operators are bitwise and
@@ -973,6 +986,13 @@ impl<'a> Chunk<'a> {
                     }
                     op => {
                         let right = self.eval(b, entity);
+                        let left = match add_in_place(*op, &a.ty, left, &b.ty, &right.vals) {
+                            Ok(mut out) => {
+                                out.absorb(right.errors.clone(), |_| true);
+                                return Rc::new(out);
+                            }
+                            Err(left) => left,
+                        };
                         if let Some(vals) =
                             fast_arithmetic(*op, &a.ty, &left.vals, &b.ty, &right.vals)
                         {
@@ -981,7 +1001,7 @@ impl<'a> Chunk<'a> {
                                 errors: left.errors.clone(),
                             };
                             out.absorb(right.errors.clone(), |_| true);
-                            return out;
+                            return Rc::new(out);
                         }
                         let f = arithmetic(*op, &a.ty, &b.ty);
                         let failed = std::cell::RefCell::new(Vec::new());
@@ -1068,7 +1088,7 @@ impl<'a> Chunk<'a> {
                     && body.as_ref().is_none_or(|b| b.errors.is_empty());
                 // Without errors: plain loops over slices, whole chunk at once.
                 let fast = if clean {
-                    let rows = self.household_of.len();
+                    let rows = self.rows(Entity::Person);
                     let filter_slice = filter.as_ref().map(|f| f.vals.slice(rows));
                     let body_slice = body.as_ref().map(|b| b.vals.slice(rows));
                     aggregate_slices(
@@ -1187,8 +1207,27 @@ impl<'a> Chunk<'a> {
                     errors,
                 }
             }
-        }
+        };
+        Rc::new(column)
     }
+}
+
+/// The household of each member, given where each household's members start: a mark where
+/// each household after the first begins, then running totals of the marks. Two branch-free
+/// passes, where a loop per household mispredicts its exit at nearly every household.
+fn household_of(starts: &[usize]) -> Vec<usize> {
+    let persons = starts[starts.len() - 1];
+    let mut marks = vec![0usize; persons + 1];
+    for s in starts.get(1..starts.len() - 1).unwrap_or_default() {
+        marks[*s] += 1;
+    }
+    marks.truncate(persons);
+    let mut household = 0;
+    for m in &mut marks {
+        household += *m;
+        *m = household;
+    }
+    marks
 }
 
 /// Scales an int column to fixed point where a number is expected.
@@ -1243,61 +1282,56 @@ fn aggregate_slices(
             return Some(ranges.map(|m| (m.end - m.start) as i64).collect());
         }
         (Aggregate::Count, _, Some(w)) | (_, None, Some(w)) => {
-            return household_sums(starts, w[..members].iter().copied());
+            return household_sums(starts, w[..members].iter().copied(), 1);
         }
         (Aggregate::Sum, Some(b), None) => {
-            return household_sums(starts, b[..members].iter().copied());
+            return household_sums(starts, b[..members].iter().copied(), largest(&b[..members]));
         }
         (Aggregate::Sum, Some(b), Some(w)) => {
             let terms = b[..members].iter().zip(&w[..members]).map(|(v, w)| v * w);
-            return household_sums(starts, terms);
+            return household_sums(starts, terms, largest(&b[..members]));
+        }
+        // Any and all count the passing members whose value is true, or false: branch-free
+        // sums of 0/1 terms, which cannot overflow.
+        (Aggregate::Any, Some(b), _) | (Aggregate::All, Some(b), _) => {
+            let any = aggregate == Aggregate::Any;
+            let counted = |(i, v): (usize, &i64)| {
+                let weight = filter.map_or(1, |w| w[i]);
+                weight * i64::from((*v != 0) == any)
+            };
+            let counts = household_sums(starts, b[..members].iter().enumerate().map(counted), 1)?;
+            return Some(counts.iter().map(|c| i64::from((*c > 0) == any)).collect());
         }
         (_, Some(b), _) => b,
     };
-    let ones;
-    let weight: &[i64] = match filter {
-        Some(f) => f,
-        None => {
-            ones = vec![1i64; members];
-            &ones
-        }
-    };
+    let passes = |p: usize| filter.is_none_or(|w| w[p] != 0);
+    let extreme = |m: std::ops::Range<usize>| m.filter(|p| passes(*p)).map(|p| b[p]);
     Some(match aggregate {
-        Aggregate::Any => ranges
-            .map(|m| i64::from(passing(b, weight, m).any(|v| v != 0)))
-            .collect(),
-        Aggregate::All => ranges
-            .map(|m| i64::from(passing(b, weight, m).all(|v| v != 0)))
-            .collect(),
-        Aggregate::Max => ranges
-            .map(|m| passing(b, weight, m).max().unwrap_or(0))
-            .collect(),
-        Aggregate::Min => ranges
-            .map(|m| passing(b, weight, m).min().unwrap_or(0))
-            .collect(),
-        // Counts and sums were answered above.
-        Aggregate::Count | Aggregate::Sum => return None,
+        Aggregate::Max => ranges.map(|m| extreme(m).max().unwrap_or(0)).collect(),
+        Aggregate::Min => ranges.map(|m| extreme(m).min().unwrap_or(0)).collect(),
+        // Counts, sums, any and all were answered above.
+        Aggregate::Count | Aggregate::Sum | Aggregate::Any | Aggregate::All => return None,
     })
 }
 
-/// Each household's sum of `terms` (one per member, in order), by running totals: one pass
-/// over the members with no branch at a household's end (households have two or three members,
-/// so a loop per household mostly mispredicts its exit), then one subtraction per household.
-/// The wrapping adds are exact because no household's sum can leave `i64`, which is checked
-/// first from the largest term and the largest household; if one could, `None`.
-fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>) -> Option<Buf> {
-    let mut running = Buf::with_capacity(terms.size_hint().0 + 1);
-    running.push(0);
-    let (mut total, mut largest) = (0i64, 0u64);
-    running.extend(terms.map(|t| {
-        largest = largest.max(t.unsigned_abs());
-        total = total.wrapping_add(t);
-        total
-    }));
+/// Each household's sum of `terms` (one per member, in order, none larger than `largest` in
+/// magnitude), by running totals: one pass over the members with no branch at a household's end
+/// (households have two or three members, so a loop per household mostly mispredicts its exit),
+/// then one subtraction per household. The wrapping adds are exact because no household's sum
+/// can leave `i64`, which is checked first from the largest term and the largest household; if
+/// one could, `None`.
+fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>, largest: u64) -> Option<Buf> {
     let widest = starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
     if u128::from(largest) * widest as u128 > i64::MAX as u128 {
         return None;
     }
+    let mut running = Buf::with_capacity(terms.size_hint().0 + 1);
+    running.push(0);
+    let mut total = 0i64;
+    running.extend(terms.map(|t| {
+        total = total.wrapping_add(t);
+        total
+    }));
     Some(
         starts
             .windows(2)
@@ -1306,17 +1340,10 @@ fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>) -> Option<
     )
 }
 
-/// The values of the members in `members` that pass the filter (weight 1).
-fn passing<'a>(
-    body: &'a [i64],
-    weight: &'a [i64],
-    members: std::ops::Range<usize>,
-) -> impl Iterator<Item = i64> + 'a {
-    body[members.clone()]
-        .iter()
-        .zip(&weight[members])
-        .filter(|(_, w)| **w != 0)
-        .map(|(v, _)| *v)
+/// The largest magnitude in `values`, in a pass of its own (which vectorizes, where tracking it
+/// inside the running total would lengthen that loop's chain of dependent instructions).
+fn largest(values: &[i64]) -> u64 {
+    values.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0)
 }
 
 /// A comparison as one monomorphic loop per operator (ints widened first where compared
@@ -1351,43 +1378,97 @@ fn compare_columns(op: BinOp, a: &Vals, ta: &Type, b: &Vals, tb: &Type) -> Vals 
 fn fast_arithmetic(op: BinOp, ta: &Type, a: &Vals, tb: &Type, b: &Vals) -> Option<Vals> {
     use Type::*;
     let same_units = matches!((ta, tb), (Money, Money) | (Int, Int) | (Number, Number));
-    let overflow = std::cell::Cell::new(false);
-    let vals = match op {
-        BinOp::Add if same_units => zip_map(a, b, |x, y| {
-            let (v, o) = x.overflowing_add(y);
-            overflow.set(overflow.get() | o);
-            v
-        }),
-        BinOp::Sub if same_units => zip_map(a, b, |x, y| {
-            let (v, o) = x.overflowing_sub(y);
-            overflow.set(overflow.get() | o);
-            v
-        }),
+    match op {
+        BinOp::Add if same_units => zip_map_checked(a, b, i64::overflowing_add),
+        BinOp::Sub if same_units => zip_map_checked(a, b, i64::overflowing_sub),
         BinOp::Mul if matches!((ta, tb), (Int, Int) | (Money, Int) | (Int, Money)) => {
-            zip_map(a, b, |x, y| {
-                let (v, o) = x.overflowing_mul(y);
-                overflow.set(overflow.get() | o);
-                v
-            })
+            zip_map_checked(a, b, i64::overflowing_mul)
         }
         // A standard times a factor: the product in 64 bits, rounded back to fen.
         BinOp::Mul if matches!((ta, tb), (Money, Number) | (Number, Money)) => {
-            zip_map(a, b, |x, y| {
+            zip_map_checked(a, b, |x, y| {
                 let (v, o) = x.overflowing_mul(y);
-                overflow.set(overflow.get() | o);
-                div_round_i64(v, crate::value::Number::SCALE).unwrap_or(0)
+                (
+                    div_round_i64(v, crate::value::Number::SCALE).unwrap_or(0),
+                    o,
+                )
             })
         }
         // Income per head: a zero divisor falls back too, and is reported there.
-        BinOp::Div if matches!((ta, tb), (Money, Int)) => zip_map(a, b, |x, y| {
-            div_round_i64(x, y).unwrap_or_else(|| {
-                overflow.set(true);
-                0
+        BinOp::Div if matches!((ta, tb), (Money, Int)) => {
+            zip_map_checked(a, b, |x, y| match div_round_i64(x, y) {
+                Some(v) => (v, false),
+                None => (0, true),
             })
-        }),
-        _ => return None,
+        }
+        _ => None,
+    }
+}
+
+/// `left + right` or `left - right` written over `left`'s values when nothing else holds them
+/// (a partial sum, say), sparing a fresh column; `Err(left)` when it cannot be done, or when a
+/// row overflows (the values are then restored, for the checked path to find the row).
+fn add_in_place(
+    op: BinOp,
+    ta: &Type,
+    left: Rc<Col>,
+    tb: &Type,
+    right: &Vals,
+) -> Result<Col, Rc<Col>> {
+    let same_units = matches!(
+        (ta, tb),
+        (Type::Money, Type::Money) | (Type::Int, Type::Int) | (Type::Number, Type::Number)
+    );
+    if !same_units || !matches!(op, BinOp::Add | BinOp::Sub) || matches!(left.vals, Vals::Const(_))
+    {
+        return Err(left);
+    }
+    let mut col = Rc::try_unwrap(left)?;
+    let Vals::Col(values) = &mut col.vals else {
+        return Err(Rc::new(col));
     };
-    (!overflow.get()).then_some(vals)
+    let overflowed = if op == BinOp::Add {
+        apply_in_place(values, right, i64::overflowing_add, i64::wrapping_sub)
+    } else {
+        apply_in_place(values, right, i64::overflowing_sub, i64::wrapping_add)
+    };
+    if overflowed {
+        return Err(Rc::new(col));
+    }
+    Ok(col)
+}
+
+/// `values[r] = f(values[r], right[r])`; if any row overflows, every row is put back with
+/// `undo` (which inverts `f` in wrapping arithmetic) and the answer is true.
+fn apply_in_place(
+    values: &mut [i64],
+    right: &Vals,
+    f: impl Fn(i64, i64) -> (i64, bool),
+    undo: impl Fn(i64, i64) -> i64,
+) -> bool {
+    let mut overflow = false;
+    let mut step = |x: &mut i64, y: i64| {
+        let (v, o) = f(*x, y);
+        overflow |= o;
+        *x = v;
+    };
+    match right {
+        Vals::Const(y) => values.iter_mut().for_each(|x| step(x, *y)),
+        Vals::Col(ys) => values
+            .iter_mut()
+            .zip(ys.iter())
+            .for_each(|(x, y)| step(x, *y)),
+    }
+    if overflow {
+        match right {
+            Vals::Const(y) => values.iter_mut().for_each(|x| *x = undo(*x, *y)),
+            Vals::Col(ys) => values
+                .iter_mut()
+                .zip(ys.iter())
+                .for_each(|(x, y)| *x = undo(*x, *y)),
+        }
+    }
+    overflow
 }
 
 /// `value::div_round` in 64 bits, for the hot loops (the same rounding, half away from zero).
@@ -1489,6 +1570,100 @@ mod tests {
             (0..201).map(|r| column.get(r)).collect::<Vec<_>>(),
             expected
         );
+    }
+
+    #[test]
+    fn every_member_is_placed_in_their_household_even_around_empty_ones() {
+        // Households of 0, 2, 0, 0, 3 and 1 members.
+        let starts = [0, 0, 2, 2, 2, 5, 6];
+        assert_eq!(household_of(&starts), vec![1, 1, 4, 4, 4, 5]);
+        assert_eq!(household_of(&[0]), Vec::<usize>::new());
+        assert_eq!(household_of(&[0, 0]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn aggregates_over_slices_agree_with_one_loop_per_household() {
+        // Households of 3, 0, 1, 2 and 4 members; the filter lets some members through.
+        let starts = [0, 3, 3, 4, 6, 10];
+        let body = [5, 0, -2, 0, 7, 7, 0, 0, 0, 0];
+        let flags = [1, 0, 1, 0, 1, 0, 1, 1, 0, 1];
+        let filter = [1, 1, 0, 1, 0, 1, 1, 0, 1, 1];
+        for aggregate in [
+            Aggregate::Count,
+            Aggregate::Sum,
+            Aggregate::Any,
+            Aggregate::All,
+            Aggregate::Max,
+            Aggregate::Min,
+        ] {
+            let values: &[i64] = match aggregate {
+                Aggregate::Any | Aggregate::All => &flags,
+                _ => &body,
+            };
+            for filter in [None, Some(&filter[..])] {
+                let expected: Vec<i64> = starts
+                    .windows(2)
+                    .map(|w| {
+                        let passing: Vec<i64> = (w[0]..w[1])
+                            .filter(|p| filter.is_none_or(|f| f[*p] != 0))
+                            .map(|p| values[p])
+                            .collect();
+                        match aggregate {
+                            Aggregate::Count => passing.len() as i64,
+                            Aggregate::Sum => passing.iter().sum(),
+                            Aggregate::Any => i64::from(passing.iter().any(|v| *v != 0)),
+                            Aggregate::All => i64::from(passing.iter().all(|v| *v != 0)),
+                            Aggregate::Max => passing.iter().copied().max().unwrap_or(0),
+                            Aggregate::Min => passing.iter().copied().min().unwrap_or(0),
+                        }
+                    })
+                    .collect();
+                let got = aggregate_slices(aggregate, &starts, filter, Some(values));
+                assert_eq!(
+                    got.map(|b| b.to_vec()),
+                    Some(expected),
+                    "{aggregate:?} with filter {filter:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_sum_in_place_that_overflows_puts_every_value_back() {
+        let column = |values: Vec<i64>| {
+            Rc::new(Col {
+                vals: Vals::Col(values.into_iter().collect()),
+                errors: Errors::new(),
+            })
+        };
+        let right = Vals::Col(vec![1, 2, 3].into_iter().collect());
+        let added = add_in_place(
+            BinOp::Add,
+            &Type::Money,
+            column(vec![10, 20, 30]),
+            &Type::Money,
+            &right,
+        );
+        assert_eq!(
+            added.map(|c| c.vals.slice(3).to_vec()).ok(),
+            Some(vec![11, 22, 33])
+        );
+        let overflowing = add_in_place(
+            BinOp::Add,
+            &Type::Money,
+            column(vec![10, i64::MAX - 1, 30]),
+            &Type::Money,
+            &right,
+        );
+        match overflowing {
+            Err(back) => assert_eq!(back.vals.slice(3).to_vec(), vec![10, i64::MAX - 1, 30]),
+            Ok(_) => panic!("an overflowing sum was accepted"),
+        }
+        // A column another holder shares (a variable's, an input's) is never written over.
+        let shared = column(vec![1, 1, 1]);
+        let kept = Rc::clone(&shared);
+        assert!(add_in_place(BinOp::Sub, &Type::Money, shared, &Type::Money, &right).is_err());
+        assert_eq!(kept.vals.slice(3).to_vec(), vec![1, 1, 1]);
     }
 
     #[test]
