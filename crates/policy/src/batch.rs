@@ -260,13 +260,18 @@ impl Part {
         // A sparse row costs 12 bytes, a dense one at least 1.
         match u32::try_from(len) {
             Ok(_) if nonzero * 12 < len => {
-                let (rows, values): (Vec<u32>, Vec<i64>) = values
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| **v != 0)
-                    .map(|(r, v)| (r as u32, *v))
-                    .unzip();
-                Part::Sparse { len, rows, values }
+                // Sized from the count: collecting through a filter would grow them step by step.
+                let (mut rows, mut kept) =
+                    (Vec::with_capacity(nonzero), Vec::with_capacity(nonzero));
+                for (r, v) in values.iter().enumerate().filter(|(_, v)| **v != 0) {
+                    rows.push(r as u32);
+                    kept.push(*v);
+                }
+                Part::Sparse {
+                    len,
+                    rows,
+                    values: kept,
+                }
             }
             _ => Part::Dense(Packed::from_slice(values)),
         }
@@ -512,11 +517,11 @@ impl Vals {
         }
     }
 
-    /// The values as a slice, spreading a constant only when it is one.
-    fn slice(&self, rows: usize) -> std::borrow::Cow<'_, [i64]> {
+    /// The values as a slice, spreading a constant only when it is one (into a reused buffer).
+    fn slice(&self, rows: usize) -> std::borrow::Cow<'_, Buf> {
         match self {
-            Vals::Const(v) => std::borrow::Cow::Owned(vec![*v; rows]),
-            Vals::Col(c) => std::borrow::Cow::Borrowed(&c[..]),
+            Vals::Const(v) => std::borrow::Cow::Owned(std::iter::repeat_n(*v, rows).collect()),
+            Vals::Col(c) => std::borrow::Cow::Borrowed(c),
         }
     }
 
@@ -525,6 +530,41 @@ impl Vals {
             Vals::Const(v) => std::iter::repeat_n(v, rows).collect(),
             Vals::Col(c) => c,
         }
+    }
+}
+
+/// `out[r] = then[r]` wherever `when[r]` holds, as a select that vectorizes.
+fn select_where(out: &mut [i64], when: &Vals, then: &Vals) {
+    match (when, then) {
+        (Vals::Const(0), _) => {}
+        (Vals::Const(_), Vals::Const(t)) => out.fill(*t),
+        (Vals::Const(_), Vals::Col(t)) => out.copy_from_slice(t),
+        (Vals::Col(w), Vals::Const(t)) => {
+            for (o, w) in out.iter_mut().zip(w.iter()) {
+                *o = if *w != 0 { *t } else { *o };
+            }
+        }
+        (Vals::Col(w), Vals::Col(t)) => {
+            for (o, (w, t)) in out.iter_mut().zip(w.iter().zip(t.iter())) {
+                *o = if *w != 0 { *t } else { *o };
+            }
+        }
+    }
+}
+
+/// Whether a row where `when` holds has a `then` other than `chosen`: one pass without an early
+/// exit, so that it vectorizes (conflicts are rare; the caller looks for the rows only then).
+fn disagrees(chosen: &[i64], when: &Vals, then: &Vals) -> bool {
+    let differs = |w: i64, t: i64, c: i64| (w != 0) & (t != c);
+    match (when, then) {
+        (Vals::Const(0), _) => false,
+        (Vals::Const(_), Vals::Const(t)) => chosen.iter().fold(false, |d, c| d | (c != t)),
+        (Vals::Const(_), Vals::Col(t)) => chosen != &t[..],
+        (Vals::Col(w), Vals::Const(t)) => {
+            (chosen.iter().zip(w.iter())).fold(false, |d, (c, w)| d | differs(*w, *t, *c))
+        }
+        (Vals::Col(w), Vals::Col(t)) => (chosen.iter().zip(w.iter().zip(t.iter())))
+            .fold(false, |d, (c, (w, t))| d | differs(*w, *t, *c)),
     }
 }
 
@@ -695,26 +735,23 @@ impl<'a> Chunk<'a> {
                     let mut errors = Errors::new();
                     let clean = whens.iter().chain(&thens).all(|c| c.errors.is_empty())
                         && base.as_ref().is_none_or(|b| b.errors.is_empty());
-                    if clean && base.is_some() {
+                    if let (true, Some(b)) = (clean, &base) {
                         // No errors anywhere: later exceptions first, so that the first holding
-                        // one wins; disagreements found in a second pass.
-                        let whens: Vec<_> = whens.iter().map(|w| w.vals.slice(rows)).collect();
-                        let thens: Vec<_> = thens.iter().map(|t| t.vals.slice(rows)).collect();
-                        if let Some(b) = &base {
-                            values.copy_from_slice(&b.vals.slice(rows));
-                        }
+                        // one wins; then one branch-free pass per exception asks whether a
+                        // holding one disagrees, and only then are the rows looked for.
+                        let mut values = b.vals.clone().into_buf(rows);
                         for (w, t) in whens.iter().zip(&thens).rev() {
-                            for (out, (w, t)) in values.iter_mut().zip(w.iter().zip(t.iter())) {
-                                if *w != 0 {
-                                    *out = *t;
-                                }
-                            }
+                            select_where(&mut values, &w.vals, &t.vals);
                         }
                         for (w, t) in whens.iter().zip(&thens) {
-                            for (r, (w, t)) in w.iter().zip(t.iter()).enumerate() {
-                                if *w != 0 && *t != values[r] && !errors.contains_key(&r) {
+                            if !disagrees(&values, &w.vals, &t.vals) {
+                                continue;
+                            }
+                            for (r, chosen) in values.iter().enumerate() {
+                                let conflict = w.vals.get(r) != 0 && t.vals.get(r) != *chosen;
+                                if conflict && !errors.contains_key(&r) {
                                     let labels = (0..exceptions.len())
-                                        .filter(|i| whens[*i][r] != 0)
+                                        .filter(|i| whens[*i].vals.get(r) != 0)
                                         .map(|i| exceptions[i].label.as_str());
                                     errors.insert(r, EvalError::conflict(&v.name, labels));
                                 }
@@ -1094,8 +1131,8 @@ impl<'a> Chunk<'a> {
                     aggregate_slices(
                         *aggregate,
                         &self.starts,
-                        filter_slice.as_deref(),
-                        body_slice.as_deref(),
+                        filter_slice.as_deref().map(|f| &f[..]),
+                        body_slice.as_deref().map(|b| &b[..]),
                     )
                 } else {
                     None
