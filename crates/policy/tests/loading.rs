@@ -218,6 +218,66 @@ grant:
 }
 
 #[test]
+fn a_conflict_under_a_default_is_found_by_both_executors_on_its_row_only() {
+    let variables = "\
+grant:
+  label: G
+  entity: person
+  period: month
+  type: money
+  reference: R
+  formulas:
+    2020-01-01:
+      default: 0元
+      exceptions:
+        - {label: old, when: age >= 60, then: 100元, reference: R1}
+        - {label: disabled, when: disability_grade >= 1, then: income_wage, reference: R2}
+";
+    let policy = load(&[
+        ("parameters/none.yaml", "{}"),
+        ("variables/v.yaml", variables),
+    ])
+    .unwrap_or_else(|d| panic!("{d}"));
+    let id = policy.variable("grant").unwrap();
+    let member = |age: i64, grade: i64, wage: i64| {
+        member_with(&[
+            ("age", Value::Int(age)),
+            ("disability_grade", Value::Int(grade)),
+            ("income_wage", Value::Money(minsheng_core::Fen(wage))),
+        ])
+    };
+    // Old and disabled with a wage of 100 yuan: both exceptions hold and agree. Old and
+    // disabled with another wage: they disagree. Neither: the default. Only disabled: the wage.
+    let members = vec![
+        member(70, 1, 10_000),
+        member(70, 1, 20_000),
+        member(30, 0, 20_000),
+        member(30, 2, 30_000),
+        member(65, 0, 0),
+    ];
+    let on = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
+    let mut population = minsheng_policy::batch::Population::new(policy.inputs.len());
+    population.push(&members);
+    let result = minsheng_policy::batch::run(&policy, on, &population, &[id], 1);
+    let column = &result.columns[0].1;
+    let mut e = minsheng_policy::Evaluation::new(&policy, on, members, false);
+    let conflict = e.variable(id, Some(1)).unwrap_err();
+    assert!(
+        conflict.to_string().contains("conflict (old, disabled)"),
+        "{conflict}"
+    );
+    assert_eq!(column.errors.get(&1), Some(&conflict));
+    assert_eq!(column.errors.len(), 1);
+    for (row, fen) in [(0, 10_000), (2, 0), (3, 30_000), (4, 10_000)] {
+        assert_eq!(
+            e.variable(id, Some(row)),
+            Ok(Value::Money(minsheng_core::Fen(fen)))
+        );
+        assert_eq!(column.get(row), fen, "row {row}");
+    }
+}
+
+#[test]
 fn a_reform_changes_parameters_from_its_month() {
     let policy = Policy::load(&catalog()).unwrap_or_else(|d| panic!("{d}"));
     let from = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
