@@ -634,6 +634,8 @@ struct Chunk<'a> {
     p0: usize,
     person: Vec<Option<Rc<Col>>>,
     household: Vec<Option<Rc<Col>>>,
+    /// Household variables spread to their members (several person formulas read the same).
+    spread: Vec<Option<Rc<Col>>>,
     /// Input columns read so far (an input such as age is read by several formulas).
     inputs: Vec<Option<Rc<Col>>>,
 }
@@ -665,6 +667,7 @@ impl<'a> Chunk<'a> {
             p0,
             person: vec![None; n],
             household: vec![None; n],
+            spread: vec![None; n],
             inputs: vec![None; population.inputs.len()],
         }
     }
@@ -883,6 +886,9 @@ impl<'a> Chunk<'a> {
                 match entity {
                     Entity::Household => return h,
                     Entity::Person => {
+                        if let Some(spread) = &self.spread[*v] {
+                            return Rc::clone(spread);
+                        }
                         let vals = match &h.vals {
                             Vals::Const(c) => Vals::Const(*c),
                             Vals::Col(c) => {
@@ -895,7 +901,9 @@ impl<'a> Chunk<'a> {
                                 errors.insert(p, e.clone());
                             }
                         }
-                        Col { vals, errors }
+                        let spread = Rc::new(Col { vals, errors });
+                        self.spread[*v] = Some(Rc::clone(&spread));
+                        return spread;
                     }
                 }
             }
