@@ -84,18 +84,11 @@ impl Packed {
 
     /// The narrowest column holding `values`.
     pub fn from_slice(values: &[i64]) -> Packed {
-        let (lo, hi) = values
-            .iter()
-            .fold((0i64, 0i64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-        let fits = |min: i64, max: i64| lo >= min && hi <= max;
-        if fits(i64::from(i8::MIN), i64::from(i8::MAX)) {
-            Packed::I8(values.iter().map(|v| *v as i8).collect())
-        } else if fits(i64::from(i16::MIN), i64::from(i16::MAX)) {
-            Packed::I16(values.iter().map(|v| *v as i16).collect())
-        } else if fits(i64::from(i32::MIN), i64::from(i32::MAX)) {
-            Packed::I32(values.iter().map(|v| *v as i32).collect())
-        } else {
-            Packed::I64(values.to_vec())
+        match bits_needed(values) {
+            0..=8 => Packed::I8(values.iter().map(|v| *v as i8).collect()),
+            9..=16 => Packed::I16(values.iter().map(|v| *v as i16).collect()),
+            17..=32 => Packed::I32(values.iter().map(|v| *v as i32).collect()),
+            _ => Packed::I64(values.to_vec()),
         }
     }
 
@@ -1385,10 +1378,21 @@ fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>, largest: u
     )
 }
 
-/// The largest magnitude in `values`, in a pass of its own (which vectorizes, where tracking it
-/// inside the running total would lengthen that loop's chain of dependent instructions).
+/// A bound on the magnitudes in `values`: no value is larger than it.
 fn largest(values: &[i64]) -> u64 {
-    values.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0)
+    match bits_needed(values) {
+        0 => 0,
+        bits => 1u64 << (bits - 1).min(63),
+    }
+}
+
+/// The fewest bits of two's complement that hold every value of `values`: each fits in
+/// `-2^(bits-1) .. 2^(bits-1)`. Found from where each value's bits stop repeating its sign
+/// (`v ^ (v << 1)`), by shifts and ors alone, which vectorize on any x86-64; a minimum and a
+/// maximum of 64-bit values do not (no 64-bit compare before SSE4.2).
+fn bits_needed(values: &[i64]) -> u32 {
+    let changes = values.iter().fold(0u64, |m, v| m | (*v ^ (*v << 1)) as u64);
+    64 - changes.leading_zeros()
 }
 
 /// A comparison as one monomorphic loop per operator (ints widened first where compared
@@ -1709,6 +1713,34 @@ mod tests {
         let kept = Rc::clone(&shared);
         assert!(add_in_place(BinOp::Sub, &Type::Money, shared, &Type::Money, &right).is_err());
         assert_eq!(kept.vals.slice(3).to_vec(), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn the_bits_a_column_needs_are_exact_at_every_width() {
+        let cases: [(i64, u32); 14] = [
+            (0, 0),
+            (-1, 1),
+            (1, 2),
+            (127, 8),
+            (-128, 8),
+            (128, 9),
+            (-129, 9),
+            (i64::from(i16::MAX), 16),
+            (i64::from(i16::MIN), 16),
+            (i64::from(i32::MAX), 32),
+            (i64::from(i32::MIN), 32),
+            (i64::from(i32::MAX) + 1, 33),
+            (i64::MAX, 64),
+            (i64::MIN, 64),
+        ];
+        for (value, bits) in cases {
+            assert_eq!(bits_needed(&[0, value, 0]), bits, "{value}");
+            assert!(largest(&[value]) >= value.unsigned_abs(), "{value}");
+        }
+        assert!(matches!(Packed::from_slice(&[-128, 127]), Packed::I8(_)));
+        assert!(matches!(Packed::from_slice(&[128]), Packed::I16(_)));
+        assert!(matches!(Packed::from_slice(&[-32_769]), Packed::I32(_)));
+        assert!(matches!(Packed::from_slice(&[1 << 31]), Packed::I64(_)));
     }
 
     #[test]
