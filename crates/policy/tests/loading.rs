@@ -40,6 +40,28 @@ fn load(files: &[(&str, &str)]) -> Result<Policy, minsheng_policy::Diagnostics> 
     Policy::from_files(Path::new("."), &files)
 }
 
+/// A policy of one monthly money variable of persons, `grant`, whose formula from 2020 is
+/// `rule` (the lines under the date, indented six spaces).
+fn grant_policy(rule: &str) -> Policy {
+    let variables = format!(
+        "\
+grant:
+  label: G
+  entity: person
+  period: month
+  type: money
+  reference: R
+  formulas:
+    2020-01-01:
+{rule}"
+    );
+    load(&[
+        ("parameters/none.yaml", "{}"),
+        ("variables/v.yaml", &variables),
+    ])
+    .unwrap_or_else(|d| panic!("{d}"))
+}
+
 /// A parameter file written the way OpenFisca's country template writes them: a scale with
 /// brackets, short-form values, references as a list and as {title, href}.
 const OPENFISCA_SCALE: &str = r#"
@@ -175,24 +197,12 @@ person_fact_in_household:
 
 #[test]
 fn conflicting_exceptions_and_no_rule_are_reported_not_resolved() {
-    let variables = "\
-grant:
-  label: G
-  entity: person
-  period: month
-  type: money
-  reference: R
-  formulas:
-    2020-01-01:
-      exceptions:
+    let policy = grant_policy(
+        "      exceptions:
         - {label: old, when: age >= 60, then: 100元, reference: R1}
         - {label: disabled, when: disability_grade >= 1, then: 200元, reference: R2}
-";
-    let policy = load(&[
-        ("parameters/none.yaml", "{}"),
-        ("variables/v.yaml", variables),
-    ])
-    .unwrap_or_else(|d| panic!("{d}"));
+",
+    );
     let id = policy.variable("grant").unwrap();
     let member = |age: i64, grade: i64| {
         member_with(&[
@@ -219,25 +229,13 @@ grant:
 
 #[test]
 fn a_conflict_under_a_default_is_found_by_both_executors_on_its_row_only() {
-    let variables = "\
-grant:
-  label: G
-  entity: person
-  period: month
-  type: money
-  reference: R
-  formulas:
-    2020-01-01:
-      default: 0元
+    let policy = grant_policy(
+        "      default: 0元
       exceptions:
         - {label: old, when: age >= 60, then: 100元, reference: R1}
         - {label: disabled, when: disability_grade >= 1, then: income_wage, reference: R2}
-";
-    let policy = load(&[
-        ("parameters/none.yaml", "{}"),
-        ("variables/v.yaml", variables),
-    ])
-    .unwrap_or_else(|d| panic!("{d}"));
+",
+    );
     let id = policy.variable("grant").unwrap();
     let member = |age: i64, grade: i64, wage: i64| {
         member_with(&[
