@@ -727,7 +727,6 @@ impl<'a> Chunk<'a> {
                         let c = self.eval(b, v.entity);
                         widen(c, &b.ty, &v.ty)
                     });
-                    let mut values = Buf::zeroed(rows);
                     let mut errors = Errors::new();
                     let clean = whens.iter().chain(&thens).all(|c| c.errors.is_empty())
                         && base.as_ref().is_none_or(|b| b.errors.is_empty());
@@ -761,6 +760,7 @@ impl<'a> Chunk<'a> {
                             }),
                         );
                     }
+                    let mut values = Buf::zeroed(rows);
                     for (r, out) in values.iter_mut().enumerate() {
                         if let Some(e) = whens.iter().find_map(|w| w.errors.get(&r)) {
                             errors.insert(r, e.clone());
@@ -875,30 +875,28 @@ impl<'a> Chunk<'a> {
             },
             Ir::PersonVar(v) => return self.variable(*v),
             Ir::HouseholdVar(v) => {
+                if matches!(entity, Entity::Household) {
+                    return self.variable(*v);
+                }
+                if let Some(spread) = &self.spread[*v] {
+                    return Rc::clone(spread);
+                }
                 let h = self.variable(*v);
-                match entity {
-                    Entity::Household => return h,
-                    Entity::Person => {
-                        if let Some(spread) = &self.spread[*v] {
-                            return Rc::clone(spread);
-                        }
-                        let vals = match &h.vals {
-                            Vals::Const(c) => Vals::Const(*c),
-                            Vals::Col(c) => {
-                                Vals::Col(self.household_of().iter().map(|hh| c[*hh]).collect())
-                            }
-                        };
-                        let mut errors = Errors::new();
-                        for (hh, e) in &h.errors {
-                            for p in self.starts[*hh]..self.starts[*hh + 1] {
-                                errors.insert(p, e.clone());
-                            }
-                        }
-                        let spread = Rc::new(Col { vals, errors });
-                        self.spread[*v] = Some(Rc::clone(&spread));
-                        return spread;
+                let vals = match &h.vals {
+                    Vals::Const(c) => Vals::Const(*c),
+                    Vals::Col(c) => {
+                        Vals::Col(self.household_of().iter().map(|hh| c[*hh]).collect())
+                    }
+                };
+                let mut errors = Errors::new();
+                for (hh, e) in &h.errors {
+                    for p in self.starts[*hh]..self.starts[*hh + 1] {
+                        errors.insert(p, e.clone());
                     }
                 }
+                let spread = Rc::new(Col { vals, errors });
+                self.spread[*v] = Some(Rc::clone(&spread));
+                return spread;
             }
             Ir::Param { leaves, index } => match index {
                 None => match leaves.first().map(|l| self.parameter(l)) {
