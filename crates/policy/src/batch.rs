@@ -849,30 +849,30 @@ impl<'a> Chunk<'a> {
     fn eval(&mut self, node: &Node, entity: Entity) -> Rc<Col> {
         match (&node.ir, entity) {
             (Ir::PersonVar(v), _) | (Ir::HouseholdVar(v), Entity::Household) => self.variable(*v),
-            (Ir::Input(i), _) => {
-                if let Some(c) = &self.inputs[*i] {
-                    return Rc::clone(c);
-                }
-                let rows = self.rows(Entity::Person);
-                let c = Rc::new(Col {
-                    vals: Vals::Col(self.population.inputs[*i].read_buf(self.p0..self.p0 + rows)),
-                    errors: Errors::new(),
-                });
-                self.inputs[*i] = Some(Rc::clone(&c));
-                c
-            }
+            (Ir::Input(i), _) => self.input(*i),
             _ => self.compute(node, entity),
         }
+    }
+
+    /// An input's column for the chunk's members, read once (several formulas read age).
+    fn input(&mut self, i: usize) -> Rc<Col> {
+        if let Some(c) = &self.inputs[i] {
+            return Rc::clone(c);
+        }
+        let rows = self.rows(Entity::Person);
+        let c = Rc::new(Col {
+            vals: Vals::Col(self.population.inputs[i].read_buf(self.p0..self.p0 + rows)),
+            errors: Errors::new(),
+        });
+        self.inputs[i] = Some(Rc::clone(&c));
+        c
     }
 
     fn compute(&mut self, node: &Node, entity: Entity) -> Rc<Col> {
         let rows = self.rows(entity);
         let column = match &node.ir {
             Ir::Const(v) => Col::constant(encode(*v)),
-            Ir::Input(i) => Col {
-                vals: Vals::Col(self.population.inputs[*i].read_buf(self.p0..self.p0 + rows)),
-                errors: Errors::new(),
-            },
+            Ir::Input(i) => return self.input(*i),
             Ir::PersonVar(v) => return self.variable(*v),
             Ir::HouseholdVar(v) => {
                 if matches!(entity, Entity::Household) {
