@@ -409,6 +409,10 @@ fn copy_text(table: &Table, rows: &[Vec<Cell>]) -> String {
     buf
 }
 
+fn escaped_in_copy(b: u8) -> bool {
+    matches!(b, b'\\' | b'\t' | b'\n' | b'\r')
+}
+
 /// PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes.
 fn write_copy_cell(buf: &mut String, cell: &Cell) {
     match cell {
@@ -418,9 +422,7 @@ fn write_copy_cell(buf: &mut String, cell: &Cell) {
         Cell::Null => buf.push_str("\\N"),
         Cell::Code(s) => buf.push_str(s),
         // Most text needs no escape: one scan of its bytes, then one copy.
-        Cell::Text(s) if !s.bytes().any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) => {
-            buf.push_str(s)
-        }
+        Cell::Text(s) if !s.bytes().any(escaped_in_copy) => buf.push_str(s),
         Cell::Text(s) => {
             for ch in s.chars() {
                 match ch {
@@ -861,6 +863,9 @@ mod tests {
         let mut buf = String::new();
         write_copy_cell(&mut buf, &Cell::Text("a\tb\\c\nd".into()));
         assert_eq!(buf, "a\\tb\\\\c\\nd");
+        buf.clear();
+        write_copy_cell(&mut buf, &Cell::Text("张三 O'Brien, 1/2".into()));
+        assert_eq!(buf, "张三 O'Brien, 1/2");
     }
 
     #[test]
