@@ -16,6 +16,7 @@ mod cases;
 mod direct;
 mod discovery;
 mod payments;
+mod pg_copy;
 mod registry;
 mod requests;
 mod scan;

@@ -675,6 +675,9 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        if let Store::Postgres(pool) = self {
+            return crate::pg_copy::scan_registry(pool, on, sink).await;
+        }
         let sql = format!(
             "SELECT {VERSION_COLUMNS}, v.household_id {VERSION_FROM} WHERE v.superseded_at IS NULL \
              AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1) \

@@ -1,9 +1,10 @@
 //! Reading many person versions at once (a whole registry, every enrolled household).
 //!
-//! On SQLite this goes through rusqlite ([`crate::reader`]) on a blocking thread, decoding as
+//! On SQLite this goes through rusqlite ([`crate::direct`]) on a blocking thread, decoding as
 //! it reads and handing rows over in batches: sqlx's per-row hand-off, about 25 µs a row, made
 //! a million rows cost most of a minute-long budget. PostgreSQL rows stream through sqlx, whose
-//! wire protocol has no such per-row hop.
+//! wire protocol has no such per-row hop; the whole registry is read from PostgreSQL by binary
+//! COPY instead ([`crate::pg_copy`]).
 
 use chrono::NaiveDate;
 use futures::TryStreamExt;
@@ -80,7 +81,7 @@ where
     Ok(n)
 }
 
-fn decode(r: &impl Columns) -> Result<ScannedPerson> {
+pub(crate) fn decode(r: &impl Columns) -> Result<ScannedPerson> {
     Ok(ScannedPerson {
         person_id: r.int("person_id")?,
         household_id: r.int("household_id")?,

@@ -368,6 +368,38 @@ async fn amendments_keep_history_in_both_times(store: &Store) {
         old_wage,
         "as known before it was recorded: old wage"
     );
+    // The whole-registry scan (binary COPY on PostgreSQL) reads the same history: one row per
+    // person living on the day, household by household, the amended one in force that day.
+    for (on, wage, from) in [
+        (before, old_wage, person.effective_from),
+        (raise_from, Fen(350_000), raise_from),
+    ] {
+        let mut rows = Vec::new();
+        let n = store
+            .scan_registry(on, |r| {
+                rows.push(r);
+                Ok::<(), StoreError>(())
+            })
+            .await
+            .unwrap();
+        let living = people.iter().filter(|p| p.effective_from <= on).count();
+        assert_eq!((n, rows.len()), (living as u64, living), "{on}");
+        let keys: Vec<(i64, i64)> = rows.iter().map(|r| (r.household_id, r.person_id)).collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "{on}: household order"
+        );
+        let scanned = rows
+            .iter()
+            .find(|r| &r.registration.person.id_number == id)
+            .unwrap();
+        assert_eq!(
+            scanned.registration.facts.income.get(IncomeKind::Wage),
+            wage
+        );
+        assert_eq!(scanned.registration.effective_from, from, "{on}");
+        assert_eq!(scanned.registration.birth_date, person.birth_date, "{on}");
+    }
     let member = file
         .members
         .iter()
