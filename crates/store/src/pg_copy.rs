@@ -125,6 +125,7 @@ where
         .copy_out_raw(statement)
         .await
         .map_err(StoreError::from)?;
+    let started = std::time::Instant::now();
     let mut tuples = Tuples::default();
     let mut n = 0;
     while let Some(chunk) = stream.try_next().await.map_err(StoreError::from)? {
@@ -135,6 +136,7 @@ where
         }
     }
     tuples.finish()?;
+    tracing::info!(rows = n, seconds = started.elapsed().as_secs_f64(), statement = %statement.get(..60).unwrap_or(statement), "copied out");
     Ok(n)
 }
 
