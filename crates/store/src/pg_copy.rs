@@ -14,46 +14,19 @@ use futures::TryStreamExt;
 use rustc_hash::FxHashMap;
 use sqlx::{PgConnection, PgPool};
 
+use crate::bulk::PERSON_VERSION;
 use crate::registry::{corrupt, Columns};
 use crate::scan::{decode, ScannedPerson};
 use crate::{Result, StoreError};
 
-/// The version columns a scan decodes (those of `registry::VERSION_COLUMNS` a
-/// [`ScannedPerson`] needs); the person's and household's come from their own copies.
-const VERSION_COLUMNS: [&str; 33] = [
-    "person_id",
-    "household_id",
-    "valid_from",
-    "relation",
-    "lives_together",
-    "hukou",
-    "area_code",
-    "death_date",
-    "disability_category",
-    "disability_grade",
-    "illnesses",
-    "work_ability",
-    "employment",
-    "income_wage",
-    "income_business",
-    "income_property",
-    "income_transfer",
-    "income_pension",
-    "income_residents_basic_pension",
-    "income_social_assistance",
-    "income_scholarship",
-    "income_family_planning_reward",
-    "income_bravery_award",
-    "deposits",
-    "vehicles",
-    "homes",
-    "self_care_lost",
-    "father",
-    "mother",
-    "institutional_care",
-    "expense_medical",
-    "expense_education",
-    "expense_rehabilitation",
+/// The version columns a scan does not decode: its record-keeping. (The person's and the
+/// household's columns come from their own copies.)
+const NOT_SCANNED: [&str; 5] = [
+    "id",
+    "valid_to",
+    "recorded_at",
+    "superseded_at",
+    "recorded_by",
 ];
 
 /// Every current version valid on `on`, household by household (ascending store id), persons
@@ -84,22 +57,34 @@ where
     }
     let households = Households::copy(&mut tx).await?;
     let people = People::copy(&mut tx).await?;
-    let names: FxHashMap<&str, usize> = VERSION_COLUMNS
+    let columns: Vec<&str> = PERSON_VERSION
+        .columns
         .iter()
-        .enumerate()
-        .map(|(i, name)| (*name, i))
+        .copied()
+        .filter(|c| !NOT_SCANNED.contains(c))
         .collect();
+    let names: FxHashMap<&str, usize> = columns.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     // `on` is a date, so its literal cannot carry anything but a date (COPY takes no parameters).
     let statement = format!(
         "COPY (SELECT {} FROM person_version WHERE superseded_at IS NULL \
          AND valid_from <= '{on}' AND (valid_to IS NULL OR valid_to > '{on}') \
          ORDER BY household_id, person_id) TO STDOUT (FORMAT binary)",
-        VERSION_COLUMNS.join(", ")
+        columns.join(", ")
     );
+    let position = |c: &str| {
+        names
+            .get(c)
+            .copied()
+            .ok_or_else(|| corrupt(c, "not copied"))
+    };
+    let (person_at, household_at) = (position("person_id")?, position("household_id")?);
     let mut walk = 0;
     let n = copy_out(&mut tx, &statement, |version| {
-        let person_id = binary::int8("person_id", version.required("person_id", 0)?)?;
-        let household_id = binary::int8("household_id", version.required("household_id", 1)?)?;
+        let person_id = binary::int8("person_id", version.required("person_id", person_at)?)?;
+        let household_id = binary::int8(
+            "household_id",
+            version.required("household_id", household_at)?,
+        )?;
         sink(decode(&Joined {
             version,
             names: &names,
