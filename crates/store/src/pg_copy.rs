@@ -4,8 +4,8 @@
 //! the server one `person` look-up a row and the client one data-row message a row decoded by
 //! column name: ~6–10 µs a row, a 10M sweep at the edge of its minute. Here each of the three
 //! tables is copied once, in binary, inside one read-only repeatable-read transaction (so all
-//! three see one snapshot), and joined in the client: households copied in id order and walked
-//! beside the versions, which arrive in household order; persons kept in memory by id.
+//! three see one snapshot), and joined in the client: households and persons are held in
+//! memory in id order, the versions streamed past them in household order.
 
 use std::ops::Range;
 
@@ -55,8 +55,8 @@ where
         }
         .into());
     }
-    let households = Households::copy(&mut tx).await?;
-    let people = People::copy(&mut tx).await?;
+    let households = copy_households(&mut tx).await?;
+    let (people, births) = copy_people(&mut tx).await?;
     let columns: Vec<&str> = PERSON_VERSION
         .columns
         .iter()
@@ -78,18 +78,24 @@ where
             .ok_or_else(|| corrupt(c, "not copied"))
     };
     let (person_at, household_at) = (position("person_id")?, position("household_id")?);
-    let mut walk = 0;
     let n = copy_out(&mut tx, &statement, |version| {
         let person_id = binary::int8("person_id", version.required("person_id", person_at)?)?;
         let household_id = binary::int8(
             "household_id",
             version.required("household_id", household_at)?,
         )?;
+        let household = households.row("household", household_id)?;
+        let person = people.row("person", person_id)?;
         sink(decode(&Joined {
             version,
             names: &names,
-            household_code: households.code(household_id, &mut walk)?,
-            person: people.get(person_id)?,
+            household_code: households.text(household, 0),
+            person: PersonRef {
+                id_number: people.text(person, 0),
+                name: people.text(person, 1),
+                sex: people.text(person, 2),
+                birth_date: births[person],
+            },
         })?)
     })
     .await?;
@@ -285,65 +291,93 @@ mod binary {
     }
 }
 
-/// Every household's code, in id order.
-struct Households {
+/// Rows copied in id order, their texts (`width` a row) kept end to end in one string.
+struct ById {
+    width: usize,
     ids: Vec<i64>,
     ends: Vec<usize>,
-    codes: String,
-}
-
-impl Households {
-    async fn copy(conn: &mut PgConnection) -> Result<Households> {
-        let mut households = Households {
-            ids: Vec::new(),
-            ends: Vec::new(),
-            codes: String::new(),
-        };
-        copy_out(
-            conn,
-            "COPY (SELECT id, code FROM household ORDER BY id) TO STDOUT (FORMAT binary)",
-            |t| {
-                households
-                    .ids
-                    .push(binary::int8("id", t.required("id", 0)?)?);
-                households
-                    .codes
-                    .push_str(binary::text("code", t.required("code", 1)?)?);
-                households.ends.push(households.codes.len());
-                Ok::<(), StoreError>(())
-            },
-        )
-        .await?;
-        Ok(households)
-    }
-
-    /// The code of household `id`, looked for from `walk` on: the versions come in household
-    /// order, so the walk only ever moves forward.
-    fn code(&self, id: i64, walk: &mut usize) -> Result<&str> {
-        while self.ids.get(*walk).is_some_and(|&at| at < id) {
-            *walk += 1;
-        }
-        if self.ids.get(*walk) != Some(&id) {
-            return Err(corrupt("household_id", format!("{id}: no such household")));
-        }
-        let start = walk.checked_sub(1).map_or(0, |before| self.ends[before]);
-        Ok(&self.codes[start..self.ends[*walk]])
-    }
-}
-
-/// Every person's identity, in id order.
-struct People {
-    ids: Vec<i64>,
-    entries: Vec<PersonEntry>,
     text: String,
 }
 
-/// Where one person's texts end in [`People::text`] (each begins where the one before ends).
-struct PersonEntry {
-    id_number_end: usize,
-    name_end: usize,
-    sex_end: usize,
-    birth_date: NaiveDate,
+impl ById {
+    fn new(width: usize) -> ById {
+        ById {
+            width,
+            ids: Vec::new(),
+            ends: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    fn push(&mut self, id: i64, texts: &[&str]) {
+        self.ids.push(id);
+        for t in texts {
+            self.text.push_str(t);
+            self.ends.push(self.text.len());
+        }
+    }
+
+    /// The row of `id`. Ids are handed out in sequence, so a row is nearly always found at
+    /// its id's distance from the first; the search is for tables with gaps.
+    fn row(&self, table: &str, id: i64) -> Result<usize> {
+        let guess = self
+            .ids
+            .first()
+            .and_then(|first| usize::try_from(id.checked_sub(*first)?).ok());
+        match guess {
+            Some(row) if self.ids.get(row) == Some(&id) => Ok(row),
+            _ => self
+                .ids
+                .binary_search(&id)
+                .map_err(|_| corrupt(table, format!("{id}: no such row"))),
+        }
+    }
+
+    /// Text `k` of `row`.
+    fn text(&self, row: usize, k: usize) -> &str {
+        let i = row * self.width + k;
+        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// Every household's code.
+async fn copy_households(conn: &mut PgConnection) -> Result<ById> {
+    let mut households = ById::new(1);
+    copy_out(
+        conn,
+        "COPY (SELECT id, code FROM household ORDER BY id) TO STDOUT (FORMAT binary)",
+        |t| {
+            let id = binary::int8("id", t.required("id", 0)?)?;
+            households.push(id, &[binary::text("code", t.required("code", 1)?)?]);
+            Ok::<(), StoreError>(())
+        },
+    )
+    .await?;
+    Ok(households)
+}
+
+/// Every person's ID number, name and sex, and their birth dates.
+async fn copy_people(conn: &mut PgConnection) -> Result<(ById, Vec<NaiveDate>)> {
+    let (mut people, mut births) = (ById::new(3), Vec::new());
+    copy_out(
+        conn,
+        "COPY (SELECT id, id_number, name, sex, birth_date FROM person ORDER BY id) \
+         TO STDOUT (FORMAT binary)",
+        |t| {
+            let id = binary::int8("id", t.required("id", 0)?)?;
+            let texts = [
+                binary::text("id_number", t.required("id_number", 1)?)?,
+                binary::text("name", t.required("name", 2)?)?,
+                binary::text("sex", t.required("sex", 3)?)?,
+            ];
+            people.push(id, &texts);
+            births.push(binary::date("birth_date", t.required("birth_date", 4)?)?);
+            Ok::<(), StoreError>(())
+        },
+    )
+    .await?;
+    Ok((people, births))
 }
 
 struct PersonRef<'a> {
@@ -351,66 +385,6 @@ struct PersonRef<'a> {
     name: &'a str,
     sex: &'a str,
     birth_date: NaiveDate,
-}
-
-impl People {
-    async fn copy(conn: &mut PgConnection) -> Result<People> {
-        let mut people = People {
-            ids: Vec::new(),
-            entries: Vec::new(),
-            text: String::new(),
-        };
-        copy_out(
-            conn,
-            "COPY (SELECT id, id_number, name, birth_date, sex FROM person ORDER BY id) \
-             TO STDOUT (FORMAT binary)",
-            |t| {
-                let id = binary::int8("id", t.required("id", 0)?)?;
-                let text = &mut people.text;
-                text.push_str(binary::text("id_number", t.required("id_number", 1)?)?);
-                let id_number_end = text.len();
-                text.push_str(binary::text("name", t.required("name", 2)?)?);
-                let name_end = text.len();
-                text.push_str(binary::text("sex", t.required("sex", 4)?)?);
-                people.ids.push(id);
-                people.entries.push(PersonEntry {
-                    id_number_end,
-                    name_end,
-                    sex_end: text.len(),
-                    birth_date: binary::date("birth_date", t.required("birth_date", 3)?)?,
-                });
-                Ok::<(), StoreError>(())
-            },
-        )
-        .await?;
-        Ok(people)
-    }
-
-    fn get(&self, id: i64) -> Result<PersonRef<'_>> {
-        // Ids are handed out in sequence, so a person is nearly always found at their id's
-        // distance from the first; the search is for registries with gaps.
-        let guess = self
-            .ids
-            .first()
-            .and_then(|first| usize::try_from(id.checked_sub(*first)?).ok());
-        let i = match guess {
-            Some(i) if self.ids.get(i) == Some(&id) => i,
-            _ => self
-                .ids
-                .binary_search(&id)
-                .map_err(|_| corrupt("person_id", format!("{id}: no such person")))?,
-        };
-        let start = i
-            .checked_sub(1)
-            .map_or(0, |before| self.entries[before].sex_end);
-        let e = &self.entries[i];
-        Ok(PersonRef {
-            id_number: &self.text[start..e.id_number_end],
-            name: &self.text[e.id_number_end..e.name_end],
-            sex: &self.text[e.name_end..e.sex_end],
-            birth_date: e.birth_date,
-        })
-    }
 }
 
 /// A version tuple with its person and household code, read by column name as the shared
