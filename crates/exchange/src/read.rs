@@ -50,6 +50,26 @@ type Rows = Box<dyn Iterator<Item = RosterRow>>;
 pub struct Roster {
     pub layout: Layout,
     pub rows: Rows,
+    /// About how many data rows the file holds, for sizing what a reader keeps per row: exact
+    /// for a workbook; for CSV, the file's size over the length of its first rows.
+    pub expected_rows: usize,
+}
+
+/// CSV rows measured for [`Roster::expected_rows`].
+const SAMPLED_ROWS: usize = 1_000;
+
+/// Only a hint: a file whose first rows are unusually short must not make a reader set aside
+/// gigabytes it will never fill.
+const MAX_EXPECTED_ROWS: u64 = 20_000_000;
+
+/// The data rows of a CSV file of `file_len` bytes whose header ends at byte `header_end`, when
+/// its first `sampled` rows take `sampled_bytes`.
+fn estimated_rows(file_len: u64, header_end: u64, sampled: usize, sampled_bytes: u64) -> usize {
+    if sampled < SAMPLED_ROWS {
+        return sampled; // the whole file was sampled
+    }
+    let per_row = (sampled_bytes / sampled as u64).max(1);
+    (file_len.saturating_sub(header_end) / per_row).min(MAX_EXPECTED_ROWS) as usize
 }
 
 pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
@@ -60,6 +80,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
     match Format::from_path(path)? {
         Format::Csv => {
             let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
+            let file_len = file.metadata().map_or(0, |m| m.len());
             let reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
@@ -78,6 +99,11 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
             };
             let width = header.len();
             let layout = Layout::from_header(&header).map_err(RosterError::Header)?;
+            let header_end = records.reader().position().byte();
+            let sample: Vec<_> = records.by_ref().take(SAMPLED_ROWS).collect();
+            let sampled_bytes = records.reader().position().byte() - header_end;
+            let expected_rows = estimated_rows(file_len, header_end, sample.len(), sampled_bytes);
+            let records = sample.into_iter().chain(records);
             let rows = records.enumerate().filter_map(move |(i, record)| {
                 let line = i as u64 + 2;
                 let record = match record {
@@ -107,6 +133,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
             Ok(Roster {
                 layout,
                 rows: Box::new(rows),
+                expected_rows,
             })
         }
         Format::Xlsx => {
@@ -126,6 +153,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                 .next()
                 .ok_or_else(|| RosterError::Header(vec!["the sheet is empty".into()]))?;
             let layout = Layout::from_header(&header).map_err(RosterError::Header)?;
+            let expected_rows = rows.len();
             let rows = rows
                 .enumerate()
                 .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
@@ -133,6 +161,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
             Ok(Roster {
                 layout,
                 rows: Box::new(rows),
+                expected_rows,
             })
         }
     }
@@ -170,6 +199,44 @@ mod tests {
     #[test]
     fn excel_serials_are_dates() {
         assert_eq!(excel_date(45_292.0), NaiveDate::from_ymd_opt(2024, 1, 1));
+    }
+
+    #[test]
+    fn expected_rows_scale_the_sample_to_the_file() {
+        // A small file is counted, not estimated.
+        assert_eq!(estimated_rows(5_000, 100, 37, 4_900), 37);
+        // 1,000 rows of 150 bytes after a 400-byte header: a 150,400,400-byte file has 1M.
+        assert_eq!(
+            estimated_rows(150_000_400, 400, SAMPLED_ROWS, 150_000),
+            1_000_000
+        );
+        // Short first rows cannot ask for more than the cap.
+        assert_eq!(
+            estimated_rows(u64::MAX, 400, SAMPLED_ROWS, 1_000),
+            MAX_EXPECTED_ROWS as usize
+        );
+    }
+
+    #[test]
+    fn a_csv_roster_reads_every_row_after_its_sample() {
+        let dir = std::env::temp_dir().join(format!("minsheng-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("roster.csv");
+        let codes: Vec<&str> = crate::columns::COLUMNS.iter().map(|c| c.code).collect();
+        let header = codes.join(",");
+        let row = vec!["x"; codes.len()].join(",");
+        let rows = SAMPLED_ROWS * 2 + 5;
+        let mut text = format!("{header}\n");
+        for _ in 0..rows {
+            text.push_str(&row);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).unwrap();
+        let roster = open_roster(&path).unwrap();
+        assert_eq!(roster.expected_rows, rows);
+        let lines: Vec<u64> = roster.rows.map(|r| r.unwrap().0).collect();
+        assert_eq!(lines, (2..rows as u64 + 2).collect::<Vec<_>>());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
