@@ -10,11 +10,11 @@ use crate::Clock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AreasError {
-    #[error("{0}")]
+    #[error(transparent)]
     File(#[from] RosterError),
-    #[error("{0}")]
+    #[error(transparent)]
     Write(#[from] WriteError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{} rows rejected, no area imported:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Rows(Vec<RowError>),

@@ -10,9 +10,9 @@ use crate::{Clock, Progress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("{0}")]
+    #[error(transparent)]
     Write(#[from] WriteError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

@@ -15,7 +15,7 @@ pub enum GenerateError {
     NotEmpty(i64),
     #[error("--people must be between 1 and 20,000,000")]
     Size,
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the generator thread failed")]
     Generator,

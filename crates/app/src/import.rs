@@ -23,9 +23,9 @@ use crate::{Clock, Progress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{0}")]
+    #[error(transparent)]
     File(#[from] RosterError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -468,11 +468,15 @@ async fn check_against_file_and_registry(
         }
     }
 
-    // A household whose head is rejected cannot be imported in part.
-    let headless: HashSet<&str> = rejected
-        .keys()
-        .filter(|i| regs[**i].facts.relation == Relation::Head)
-        .map(|i| regs[*i].facts.household.as_str())
+    // A household whose head is rejected cannot be imported in part, unless the registry
+    // already gives it a head. A second row claiming to head it is rejected on its own and
+    // holds nothing back.
+    let headless: HashSet<&str> = checks
+        .heads()
+        .filter(|(code, i, _)| {
+            rejected.contains_key(i) && !existing.get(*code).copied().unwrap_or(false)
+        })
+        .map(|(code, _, _)| code)
         .collect();
     let mut held_back = Vec::new();
     for (i, r) in regs.iter().enumerate() {

@@ -1,7 +1,7 @@
 //! Recording a change to a person's facts, as a caseworker does.
 
-use chrono::NaiveDate;
-use minsheng_core::registry::FactChange;
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_core::registry::{FactChange, Relation};
 use minsheng_core::{FieldError, IdNumber};
 use minsheng_exchange::parse_change;
 use minsheng_store::{Store, StoreError};
@@ -12,7 +12,7 @@ use crate::Clock;
 pub enum RecordError {
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<FieldError>),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -49,8 +49,9 @@ pub async fn record_change(
     Ok(superseded)
 }
 
-/// Checks a change without recording it: the ID number, the date, every assignment and any
-/// area it names. Every problem is reported.
+/// Checks a change without recording it: the ID number, the date, every assignment, any area
+/// it names, a death date against today and the birth date, and that nobody becomes a second
+/// head of a household. Every problem is reported.
 pub async fn check_change(
     store: &Store,
     id_number: &str,
@@ -82,8 +83,96 @@ pub async fn check_change(
             }
         }
     }
+    if let Some(id) = &id {
+        errors.extend(death_problems(id, &changes, clock.today));
+        if errors.is_empty() {
+            errors.extend(second_head(store, id, from, &changes, clock.now).await?);
+        }
+    }
     match id.filter(|_| errors.is_empty()) {
         Some(id) => Ok((id, changes)),
         None => Err(RecordError::Invalid(errors)),
     }
+}
+
+/// A death date may not lie ahead of today nor before the person was born, the same rules an
+/// import applies.
+fn death_problems(id: &IdNumber, changes: &[FactChange], today: NaiveDate) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    for change in changes {
+        if let FactChange::DeathDate(Some(death)) = change {
+            if *death > today {
+                problems.push(FieldError::new(
+                    "death_date",
+                    format!("{death} is in the future"),
+                ));
+            }
+            if *death < id.birth_date() {
+                problems.push(FieldError::new(
+                    "death_date",
+                    format!("{death} is before the birth date {}", id.birth_date()),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Whether the change makes the person head, on `from`, of a household another member already
+/// heads. A head is changed in two steps, the old head's relation first, so that no household
+/// ever has two.
+async fn second_head(
+    store: &Store,
+    id: &IdNumber,
+    from: NaiveDate,
+    changes: &[FactChange],
+    now: DateTime<Utc>,
+) -> Result<Option<FieldError>, StoreError> {
+    let moves = |c: &FactChange| matches!(c, FactChange::Household(_) | FactChange::Relation(_));
+    if !changes.iter().any(moves) {
+        return Ok(None);
+    }
+    // Someone unknown, or not yet registered on `from`: the amendment itself says so.
+    let home = match store.household_file(id.as_str()).await {
+        Ok(file) => file,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let before = home
+        .members
+        .iter()
+        .filter(|m| m.person.id_number == *id)
+        .flat_map(|m| &m.versions)
+        .find(|r| r.known_at(now) && r.version.holds_on(from));
+    let Some(before) = before else {
+        return Ok(None);
+    };
+    let mut after = before.version.facts.clone();
+    changes.iter().for_each(|c| c.apply(&mut after));
+    if after.relation != Relation::Head {
+        return Ok(None);
+    }
+    let target = if after.household == home.code {
+        home
+    } else {
+        match store.household_file(&after.household).await {
+            Ok(file) => file,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    };
+    let head = target
+        .as_of(from, now)
+        .into_iter()
+        .find(|(p, f)| p.id_number != *id && f.relation == Relation::Head);
+    Ok(head.map(|(p, _)| {
+        FieldError::new(
+            "relation",
+            format!(
+                "household {} already has a head on {from} ({}); change that member's relation first",
+                target.code,
+                p.id_number.masked()
+            ),
+        )
+    }))
 }

@@ -48,6 +48,16 @@ async fn bad_rows_are_reported_and_nothing_changes(target: Db) {
         })
         .expect("a household of two or more");
     set(&mut lines[head], "income_wage", "-5.00");
+    // A second row claiming to head another such household: rejected on its own, while the
+    // household's real head and other members stay importable.
+    let headed = (head + 2..lines.len() - 1)
+        .find(|i| {
+            cell(&lines[*i], "relation") == "head"
+                && cell(&lines[*i + 1], "household") == cell(&lines[*i], "household")
+        })
+        .expect("a second household of two or more");
+    set(&mut lines[headed + 1], "relation", "head");
+    let headed_code = cell(&lines[headed], "household");
     // The person on line 8 again, in another household: one person in two households.
     let mut twice = lines[7].clone();
     set(&mut twice, "household", "ANOTHER-HOUSEHOLD");
@@ -67,6 +77,11 @@ async fn bad_rows_are_reported_and_nothing_changes(target: Db) {
         "line 4: area: 370212999999 is not a known area code",
         "line 5: effective_from: 2999-01-01 is in the future",
         &format!("line {}: income_wage: -5.00 is negative", head + 1),
+        &format!(
+            "line {}: relation: household {headed_code} already has a head on line {}",
+            headed + 2,
+            headed + 1
+        ),
         &format!("line {}: id_number: the same ID number is on line 8", rows),
         &format!("line {}: (row): has 4 fields", rows + 1),
         "Nothing was imported",
@@ -89,6 +104,22 @@ async fn bad_rows_are_reported_and_nothing_changes(target: Db) {
         "{imported} imported; {stdout}"
     );
     assert!(stdout.contains(&format!("{imported} imported")), "{stdout}");
+    let registered = |line: &str| {
+        target
+            .run(&["registry", "show", &id_of(line)])
+            .status
+            .success()
+    };
+    assert!(registered(&lines[headed]), "the real head is imported");
+    assert!(
+        !registered(&lines[headed + 1]),
+        "the second claimant is not"
+    );
+    assert!(!registered(&lines[head]), "a rejected head is not");
+    assert!(
+        !registered(&lines[head + 1]),
+        "nor the members it holds back"
+    );
 
     // The same file again: everyone valid is now already registered.
     let out = target.run(&["import", path_str(&roster)]);
@@ -205,6 +236,86 @@ async fn sqlite_a_roster_round_trips_through_excel_and_csv() {
 #[tokio::test]
 async fn postgres_a_roster_round_trips_through_excel_and_csv() {
     a_roster_round_trips_through_excel_and_csv(Db::postgres().await).await;
+}
+
+#[test]
+fn a_recorded_change_keeps_one_head_and_a_possible_death_date() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "200"]);
+    let roster = db.path("r.csv");
+    db.ok(&["export", path_str(&roster), "--on", "2025-06-30"]);
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    let (id, household, relation) = (col("id_number"), col("household"), col("relation"));
+    // A head with a second member, and the head of another household.
+    let head = (1..rows.len() - 1)
+        .find(|&i| rows[i][relation] == "head" && rows[i + 1][household] == rows[i][household])
+        .expect("a household of two or more");
+    let (head_id, member_id, code) = (rows[head][id], rows[head + 1][id], rows[head][household]);
+    let other_head = rows[1..]
+        .iter()
+        .find(|r| r[relation] == "head" && r[household] != code)
+        .unwrap()[id];
+    let record = |who: &str, change: &str| {
+        db.run(&["registry", "record", who, "--from", "2025-06-01", change])
+    };
+    let refused = |out: std::process::Output, expected: &str| {
+        assert!(!out.status.success(), "accepted: {expected}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(expected),
+            "missing «{expected}» in:\n{stderr}"
+        );
+    };
+
+    refused(
+        record(member_id, "death_date=2999-01-01"),
+        "death_date: 2999-01-01 is in the future",
+    );
+    refused(
+        record(member_id, "death_date=1800-01-01"),
+        "death_date: 1800-01-01 is before the birth date",
+    );
+    let second_head = format!("household {code} already has a head on 2025-06-01");
+    refused(record(member_id, "relation=head"), &second_head);
+    let moved = record(other_head, &format!("household={code}"));
+    refused(moved, &second_head);
+    // Members are listed by relation; the history below them may name relations too.
+    let heads = || {
+        let shown = db.ok(&["registry", "show", code, "--on", "2025-06-30"]);
+        let members = shown.split("历史").next().unwrap().to_string();
+        members
+            .lines()
+            .filter(|l| l.trim_start().starts_with("户主"))
+            .count()
+    };
+    assert_eq!(heads(), 1);
+
+    // A new head in two steps: the old head's relation first.
+    db.ok(&[
+        "registry",
+        "record",
+        head_id,
+        "--from",
+        "2025-06-01",
+        "relation=spouse",
+    ]);
+    db.ok(&[
+        "registry",
+        "record",
+        member_id,
+        "--from",
+        "2025-06-01",
+        "relation=head",
+    ]);
+    assert_eq!(heads(), 1, "still one head");
+    let shown = db.ok(&["registry", "show", code, "--on", "2025-06-30", "--reveal"]);
+    let head_line = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("户主"))
+        .unwrap();
+    assert!(head_line.contains(member_id), "{shown}");
 }
 
 #[tokio::test]
@@ -430,11 +541,15 @@ fn unreadable_input_is_a_clear_error() {
     let db = Db::sqlite();
     let out = db.run(&["import", "/nonexistent/roster.csv"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/roster.csv"));
+    // Said once: an error that quotes its cause is not followed by the cause again.
+    let said = |out: &std::process::Output, what: &str| {
+        String::from_utf8_lossy(&out.stderr).matches(what).count()
+    };
+    assert_eq!(said(&out, "cannot read /nonexistent/roster.csv"), 1);
     let odd = db.path("roster.json");
     std::fs::write(&odd, "{}").unwrap();
     let out = db.run(&["import", path_str(&odd)]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only .csv and .xlsx"));
+    assert_eq!(said(&out, "only .csv and .xlsx"), 1);
     let headerless = db.path("h.csv");
     std::fs::write(&headerless, "idnumber,name\n1,2\n").unwrap();
     let out = db.run(&["import", path_str(&headerless)]);
@@ -443,6 +558,7 @@ fn unreadable_input_is_a_clear_error() {
         stderr.contains("unknown column 'idnumber'") && stderr.contains("required column 'hukou'"),
         "{stderr}"
     );
+    assert_eq!(said(&out, "unknown column 'idnumber'"), 1, "{stderr}");
 }
 
 #[test]

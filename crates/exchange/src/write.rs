@@ -13,7 +13,7 @@ const XLSX_MAX_ROWS: u32 = 1_048_575;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{0}")]
+    #[error(transparent)]
     Format(#[from] RosterError),
     #[error("cannot write {path}: {reason}")]
     Io { path: String, reason: String },
