@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use minsheng_app::accounts;
 use minsheng_app::Clock;
@@ -117,5 +117,7 @@ pub async fn serve(
     let store = store.prepare_to_serve().await?;
     let web = minsheng_web::Web::new(store, policy, !listen.ip().is_loopback(), bank_dir);
     println!("Serving on http://{listen}/ (Ctrl-C stops). The API's document: http://{listen}/api/v1/openapi.json");
-    minsheng_web::serve(web, listen).await
+    minsheng_web::serve(web, listen)
+        .await
+        .with_context(|| format!("serving on {listen}"))
 }

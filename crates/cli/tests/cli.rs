@@ -444,6 +444,16 @@ async fn household_view_masks_ids_and_audits_reads() {
     let missing = db.run(&["registry", "show", "NO-SUCH"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+    // A mistyped ID number is named as such, not merely missing.
+    let mut mistyped = id.clone();
+    let last = mistyped.pop().unwrap();
+    mistyped.push(if last == '0' { '1' } else { '0' });
+    let out = db.run(&["registry", "show", &mistyped]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("id_number: check character"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -272,6 +272,24 @@ pub(crate) async fn household_ids(tx: &mut Tx, codes: &[&str]) -> Result<HashMap
     Ok(found)
 }
 
+/// Nothing under `key`; when it has the shape of an ID number but is not a valid one, why.
+fn not_found(key: &str) -> StoreError {
+    let id_shaped = match key.as_bytes() {
+        [digits @ .., last] if digits.len() == 17 => {
+            digits.iter().all(u8::is_ascii_digit)
+                && (last.is_ascii_digit() || matches!(last, b'X' | b'x'))
+        }
+        _ => false,
+    };
+    match IdNumber::parse(key) {
+        Err(e) if id_shaped => StoreError::Invalid {
+            field: "id_number".into(),
+            reason: e.to_string(),
+        },
+        _ => StoreError::NotFound(format!("no household or person '{key}'")),
+    }
+}
+
 impl Store {
     /// Adds areas that are not there yet; existing codes are left as they are.
     pub async fn insert_areas(&self, areas: &[Area]) -> Result<u64> {
@@ -494,8 +512,9 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let (household_id, code, area) = household
-            .ok_or_else(|| StoreError::NotFound(format!("no household or person '{key}'")))?;
+        let Some((household_id, code, area)) = household else {
+            return Err(not_found(key));
+        };
         let sql = format!(
             "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.person_id IN \
              (SELECT person_id FROM person_version WHERE household_id = $1) \

@@ -162,16 +162,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
-pub async fn serve(web: Web, listen: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(web: Web, listen: SocketAddr) -> std::io::Result<()> {
     serve_on(web, tokio::net::TcpListener::bind(listen).await?).await
 }
 
 /// [`serve`] on a socket already bound (a test's or a benchmark's port 0).
-pub async fn serve_on(web: Web, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+pub async fn serve_on(web: Web, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router(web))
         .with_graceful_shutdown(shutdown())
-        .await?;
-    Ok(())
+        .await
 }
 
 async fn shutdown() {
