@@ -1,7 +1,7 @@
 //! Recording a change to a person's facts, as a caseworker does.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use minsheng_core::registry::{FactChange, Relation};
+use minsheng_core::registry::{check_death_date, FactChange, Relation};
 use minsheng_core::{FieldError, IdNumber};
 use minsheng_exchange::parse_change;
 use minsheng_store::{Store, StoreError};
@@ -95,27 +95,16 @@ pub async fn check_change(
     }
 }
 
-/// A death date may not lie ahead of today nor before the person was born, the same rules an
-/// import applies.
+/// The death dates the change records, checked as an import checks them.
 fn death_problems(id: &IdNumber, changes: &[FactChange], today: NaiveDate) -> Vec<FieldError> {
-    let mut problems = Vec::new();
-    for change in changes {
-        if let FactChange::DeathDate(Some(death)) = change {
-            if *death > today {
-                problems.push(FieldError::new(
-                    "death_date",
-                    format!("{death} is in the future"),
-                ));
-            }
-            if *death < id.birth_date() {
-                problems.push(FieldError::new(
-                    "death_date",
-                    format!("{death} is before the birth date {}", id.birth_date()),
-                ));
-            }
-        }
-    }
-    problems
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            FactChange::DeathDate(Some(death)) => Some(check_death_date(id, *death, today)),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
 
 /// Whether the change makes the person head, on `from`, of a household another member already

@@ -4,9 +4,9 @@ use csv::StringRecord;
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{
-    Assets, Code, Disability, DisabilityCategory, Employment, ExpenseKind, Expenses, FactChange,
-    Hukou, IllnessSet, IncomeKind, Incomes, ParentSituation, Person, PersonFacts, Registration,
-    Relation, SelfCareSet, Sex, WorkAbility,
+    check_identity, Assets, Code, Disability, DisabilityCategory, Employment, ExpenseKind,
+    Expenses, FactChange, Hukou, IllnessSet, IncomeKind, Incomes, ParentSituation, Person,
+    PersonFacts, Registration, Relation, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber};
 
@@ -380,7 +380,7 @@ pub fn parse_row(
         Some(institutional_care),
         Some(expenses),
     ) = (
-        id_number,
+        id_number.clone(),
         name,
         sex,
         birth_date,
@@ -406,6 +406,21 @@ pub fn parse_row(
         expenses,
     )
     else {
+        // Who the person is and the row's dates can still be checked, so that the row's
+        // report is whole.
+        if let (Some(id), Some(sex), Some(birth), Some(from), Some(death)) =
+            (&id_number, sex, birth_date, effective_from, death_date)
+        {
+            p.errors.extend(
+                check_identity(id, sex, birth, from, death, today)
+                    .into_iter()
+                    .map(|e| RowError {
+                        line,
+                        field: e.field,
+                        reason: e.reason,
+                    }),
+            );
+        }
         return Err(p.errors);
     };
     let registration = Registration {
@@ -646,6 +661,21 @@ mod tests {
             "{}",
             errors[0].reason
         );
+    }
+
+    #[test]
+    fn a_row_with_a_bad_cell_still_has_its_identity_and_dates_checked() {
+        let layout = Layout::from_header(&header()).unwrap();
+        let mut row = good_row();
+        let i = |code: &str| COLUMNS.iter().position(|c| c.code == code).unwrap();
+        row[i("hukou")] = "city".into();
+        row[i("sex")] = "女".into();
+        row[i("death_date")] = "2999-01-01".into();
+        let errors = parse_row(&layout, &StringRecord::from(row), 7, today()).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["hukou", "sex", "death_date"], "{errors:?}");
+        assert!(errors[1].reason.contains("disagrees with the ID number"));
+        assert!(errors[2].reason.contains("is in the future"));
     }
 
     #[test]

@@ -235,55 +235,14 @@ impl Registration {
         if name.is_empty() || name.chars().count() > 50 {
             errors.push(FieldError::new("name", "must be 1 to 50 characters"));
         }
-        if self.birth_date != id.birth_date() {
-            errors.push(FieldError::new(
-                "birth_date",
-                format!(
-                    "{} disagrees with the ID number, which gives {}",
-                    self.birth_date,
-                    id.birth_date()
-                ),
-            ));
-        }
-        if self.sex != id.sex() {
-            errors.push(FieldError::new(
-                "sex",
-                format!(
-                    "{} disagrees with the ID number, which gives {}",
-                    self.sex,
-                    id.sex()
-                ),
-            ));
-        }
-        if id.birth_date() > today {
-            errors.push(FieldError::new(
-                "birth_date",
-                format!("{} is in the future", id.birth_date()),
-            ));
-        }
-        if self.effective_from > today {
-            errors.push(FieldError::new(
-                "effective_from",
-                format!("{} is in the future", self.effective_from),
-            ));
-        }
-        if self.effective_from < id.birth_date() {
-            errors.push(FieldError::new(
-                "effective_from",
-                "is before the person's birth date",
-            ));
-        }
-        if let Some(death) = self.facts.death_date {
-            if death > today {
-                errors.push(FieldError::new(
-                    "death_date",
-                    format!("{death} is in the future"),
-                ));
-            }
-            if death < id.birth_date() {
-                errors.push(FieldError::new("death_date", "is before the birth date"));
-            }
-        }
+        errors.extend(check_identity(
+            id,
+            self.sex,
+            self.birth_date,
+            self.effective_from,
+            self.facts.death_date,
+            today,
+        ));
         if self.facts.area.level() != AreaLevel::Community {
             errors.push(FieldError::new(
                 "area",
@@ -321,6 +280,80 @@ impl Registration {
         }
         errors
     }
+}
+
+/// The rules on who a person is and on the dates of their registration, which need no other
+/// fact: an import still reports them on a row whose other cells failed.
+pub fn check_identity(
+    id: &IdNumber,
+    sex: Sex,
+    birth_date: NaiveDate,
+    effective_from: NaiveDate,
+    death_date: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if birth_date != id.birth_date() {
+        errors.push(FieldError::new(
+            "birth_date",
+            format!(
+                "{} disagrees with the ID number, which gives {}",
+                birth_date,
+                id.birth_date()
+            ),
+        ));
+    }
+    if sex != id.sex() {
+        errors.push(FieldError::new(
+            "sex",
+            format!(
+                "{} disagrees with the ID number, which gives {}",
+                sex,
+                id.sex()
+            ),
+        ));
+    }
+    if id.birth_date() > today {
+        errors.push(FieldError::new(
+            "birth_date",
+            format!("{} is in the future", id.birth_date()),
+        ));
+    }
+    if effective_from > today {
+        errors.push(FieldError::new(
+            "effective_from",
+            format!("{} is in the future", effective_from),
+        ));
+    }
+    if effective_from < id.birth_date() {
+        errors.push(FieldError::new(
+            "effective_from",
+            "is before the person's birth date",
+        ));
+    }
+    if let Some(death) = death_date {
+        errors.extend(check_death_date(id, death, today));
+    }
+    errors
+}
+
+/// A death date may lie neither ahead of today nor before the birth its ID number gives: for a
+/// registration and for a recorded change alike.
+pub fn check_death_date(id: &IdNumber, death: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if death > today {
+        errors.push(FieldError::new(
+            "death_date",
+            format!("{death} is in the future"),
+        ));
+    }
+    if death < id.birth_date() {
+        errors.push(FieldError::new(
+            "death_date",
+            format!("{death} is before the birth date {}", id.birth_date()),
+        ));
+    }
+    errors
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ pub use duplicates::{
     find_duplicates, DuplicateDetector, DuplicateFinding, DuplicateKind, IdentityKey,
 };
 pub use facts::{
-    Assets, CodeSet, Disability, Expenses, IllnessSet, Incomes, Person, PersonFacts, Registration,
-    SelfCareSet,
+    check_death_date, check_identity, Assets, CodeSet, Disability, Expenses, IllnessSet, Incomes,
+    Person, PersonFacts, Registration, SelfCareSet,
 };
 pub use household::{HouseholdFile, MemberRecord};
 
