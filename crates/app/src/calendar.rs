@@ -3,8 +3,10 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use minsheng_core::{CalendarDay, CalendarError, WorkCalendar};
+use minsheng_core::cases::Case;
+use minsheng_core::{CalendarDay, CalendarError, Deadline, FieldError, WorkCalendar};
 use minsheng_exchange::{parse_calendar, read_calendar, RosterError, RowError};
+use minsheng_policy::Policy;
 use minsheng_store::{Store, StoreError};
 
 use crate::Clock;
@@ -19,19 +21,34 @@ pub enum CalendarFileError {
     Calendar(#[from] CalendarError),
     #[error("{} rows rejected, nothing loaded:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Rows(Vec<RowError>),
+    #[error(transparent)]
+    Deadline(#[from] FieldError),
+}
+
+/// What loading a calendar did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loaded {
+    /// The years loaded, replaced where they were loaded before.
+    pub years: Vec<i32>,
+    /// Open cases whose deadlines changed when counted on the calendar as it now is.
+    pub recounted: u64,
 }
 
 /// Loads a calendar file: each year it mentions is replaced by the file's rows for that year.
 /// The file is checked whole first (dates, kinds, duplicates, a "workday" on a weekday), so a
-/// bad file changes nothing. Returns the years loaded.
+/// bad file changes nothing. Then the open cases' deadlines are counted again: those that
+/// were provisional in a loaded year are settled.
 pub async fn import_calendar(
     store: &Store,
+    policy: &Policy,
     path: &Path,
     actor: &str,
     clock: Clock,
-) -> Result<Vec<i32>, CalendarFileError> {
+) -> Result<Loaded, CalendarFileError> {
     let days = read_calendar(path)?.map_err(CalendarFileError::Rows)?;
-    store_days(store, &days, &path.display().to_string(), actor, clock).await
+    let years = store_days(store, &days, &path.display().to_string(), actor, clock).await?;
+    let recounted = recount_deadlines(store, policy).await?;
+    Ok(Loaded { years, recounted })
 }
 
 /// Checks `days` as one calendar, replaces their years, and writes the audit entry.
@@ -57,6 +74,33 @@ async fn store_days(
     Ok(years)
 }
 
+/// Counts every open case's deadlines again on the calendar as it now is — the step's from
+/// the day its stage began, the whole procedure's from the day it was accepted, with the
+/// procedure in force then — and stores those that changed. Returns how many changed.
+pub async fn recount_deadlines(store: &Store, policy: &Policy) -> Result<u64, CalendarFileError> {
+    let calendar = store.work_calendar().await?;
+    let mut counted = Vec::new();
+    for record in store.open_cases().await? {
+        let case = &record.case;
+        let Some(procedure) = policy.procedure(&case.program, case.accepted_on) else {
+            continue;
+        };
+        let due = Case::due(case.stage, case.stage_since, &procedure, &calendar)?.map(|d| d.on);
+        let final_due = Some(
+            calendar
+                .add_working_days(case.accepted_on, procedure.total)?
+                .on,
+        );
+        if (due, final_due) != (record.due_on, record.final_due_on) {
+            counted.push((record, due, final_due));
+        }
+    }
+    if counted.is_empty() {
+        return Ok(0);
+    }
+    Ok(store.set_deadlines(&counted).await?)
+}
+
 /// The calendars in the repository's `calendar/` folder, built in: what a demo database starts
 /// with.
 const BUNDLED: &[(&str, &str)] = &[
@@ -74,13 +118,14 @@ const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Loads the built-in calendars of the years the database does not have yet. Returns the
-/// years loaded.
+/// Loads the built-in calendars of the years the database does not have yet, and counts the
+/// open cases' deadlines again.
 pub async fn load_bundled(
     store: &Store,
+    policy: &Policy,
     actor: &str,
     clock: Clock,
-) -> Result<Vec<i32>, CalendarFileError> {
+) -> Result<Loaded, CalendarFileError> {
     let have: Vec<i32> = store.work_calendar().await?.years().collect();
     let mut loaded = Vec::new();
     for (name, text) in BUNDLED {
@@ -93,15 +138,24 @@ pub async fn load_bundled(
         }
         loaded.extend(store_days(store, &days, name, actor, clock).await?);
     }
-    Ok(loaded)
+    let recounted = if loaded.is_empty() {
+        0
+    } else {
+        recount_deadlines(store, policy).await?
+    };
+    Ok(Loaded {
+        years: loaded,
+        recounted,
+    })
 }
 
-/// The last day of a deadline of `working_days` starting on `from`.
+/// The last day of a deadline of `working_days` starting on `from` (provisional in a year
+/// with no calendar loaded).
 pub async fn deadline(
     store: &Store,
     from: NaiveDate,
     working_days: u32,
-) -> Result<NaiveDate, CalendarFileError> {
+) -> Result<Deadline, CalendarFileError> {
     Ok(store
         .work_calendar()
         .await?

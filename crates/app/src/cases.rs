@@ -129,8 +129,9 @@ impl ApplicationForm {
 #[derive(Debug, Clone)]
 pub struct Submitted {
     pub application_id: i64,
-    /// Deadlines that could not be counted (their year has no calendar yet).
-    pub warnings: Vec<String>,
+    /// Years whose holiday calendar the deadlines still wait for: counted there on the
+    /// Monday–Friday rule, provisionally, until that year's notice is loaded.
+    pub provisional: Vec<i32>,
     pub household: String,
     /// (case id, program, what the rules say now for the month, why in one line)
     pub cases: Vec<(i64, String, Fen, String)>,
@@ -271,7 +272,7 @@ pub async fn submit(
     let calendar = store.work_calendar().await?;
     let mut cases = Vec::new();
     let mut verdicts = Vec::new();
-    let mut warnings: Vec<String> = Vec::new();
+    let mut provisional: Vec<i32> = Vec::new();
     for code in &programs {
         let Some(program) = policy.program(code) else {
             continue;
@@ -284,15 +285,13 @@ pub async fn submit(
             today,
             &procedure,
             &calendar,
-        )
-        .unwrap_or_else(|e| {
-            warnings.push(e.reason);
-            None
-        });
+        )?;
         let final_due = calendar
             .add_working_days(today, procedure.total)
-            .map_err(|e| warnings.push(e.to_string()))
-            .ok();
+            .map_err(|e| invalid("date", e.to_string()))?;
+        provisional.extend(due.and_then(|d| d.provisional));
+        provisional.extend(final_due.provisional);
+        let (due, final_due) = (due.map(|d| d.on), Some(final_due.on));
         let mut owed = Fen::ZERO;
         let mut why = Vec::new();
         for target in minsheng_policy::eval::members_of(policy, program.amount, members.len()) {
@@ -347,11 +346,11 @@ pub async fn submit(
             clock.now,
         )
         .await?;
-    warnings.sort();
-    warnings.dedup();
+    provisional.sort();
+    provisional.dedup();
     Ok(Submitted {
         application_id,
-        warnings,
+        provisional,
         household: file.code,
         cases: ids
             .into_iter()
@@ -363,7 +362,8 @@ pub async fn submit(
 
 /// Takes a step of a case: checks it against the procedure, the actor's role and area and the
 /// calendar, then records it with its effect.
-/// Returns the case as it now stands and, if a deadline could not be counted, why.
+/// Returns the case as it now stands and, if its deadline is provisional, the year whose
+/// calendar it waits for.
 pub async fn step(
     store: &Store,
     policy: &Policy,
@@ -371,7 +371,7 @@ pub async fn step(
     action: &Action,
     actor: &str,
     clock: Clock,
-) -> Result<(CaseRecord, Option<String>), CaseError> {
+) -> Result<(CaseRecord, Option<i32>), CaseError> {
     let staff = acting(store, actor).await?;
     let (record, _, _) = store.case(case_id).await?;
     let procedure = policy
@@ -408,7 +408,7 @@ pub async fn step(
             clock.now,
         )
         .await?;
-    Ok((store.case(case_id).await?.0, transition.warning))
+    Ok((store.case(case_id).await?.0, transition.provisional))
 }
 
 /// A decision about a running enrolment, taken by the district (县级民政部门).
@@ -598,4 +598,37 @@ pub async fn review(
         )
         .await?;
     Ok(())
+}
+
+/// A case's deadlines as the calendar now stands, each provisional in the first year it was
+/// counted through without a calendar (see [`minsheng_core::Deadline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    /// The current step's.
+    pub step: Option<minsheng_core::Deadline>,
+    /// The whole procedure's.
+    pub whole: Option<minsheng_core::Deadline>,
+}
+
+impl Deadlines {
+    pub fn of(record: &CaseRecord, calendar: &minsheng_core::WorkCalendar) -> Deadlines {
+        let counted = |from: NaiveDate, on: Option<NaiveDate>| {
+            on.map(|on| minsheng_core::Deadline {
+                on,
+                provisional: calendar.missing_year(from, on),
+            })
+        };
+        Deadlines {
+            step: counted(record.case.stage_since, record.due_on),
+            whole: counted(record.case.accepted_on, record.final_due_on),
+        }
+    }
+
+    /// The years whose holiday calendar these deadlines wait for.
+    pub fn provisional(&self) -> impl Iterator<Item = i32> {
+        [self.step, self.whole]
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.provisional)
+    }
 }

@@ -161,13 +161,30 @@ pub async fn apply(
         let label = policy.program(program).map_or("", |p| p.label.as_str());
         println!("  case {id}: {label} ({program}) — {why}");
     }
-    for w in &s.warnings {
-        println!("  note: a deadline is left open: {w}");
+    for year in &s.provisional {
+        println!("  {}", provisional_note(*year));
     }
     println!(
         "Next: minsheng case <N> survey --surveyors 甲,乙 --report …   (the inbox: minsheng cases)"
     );
     Ok(())
+}
+
+/// Why a deadline is marked provisional, and what settles it.
+fn provisional_note(year: i32) -> String {
+    format!(
+        "note: no holiday calendar for {year} is loaded; deadlines in it are counted on the \
+         Monday–Friday rule (marked *) until its notice is loaded (minsheng calendar import FILE)"
+    )
+}
+
+/// A deadline as the lists show it: `*` when it is provisional.
+fn shown(deadline: Option<minsheng_core::Deadline>) -> String {
+    match deadline {
+        None => "—".into(),
+        Some(d) if d.provisional.is_some() => format!("{}*", d.on),
+        Some(d) => d.on.to_string(),
+    }
 }
 
 fn working_days_left(
@@ -178,9 +195,8 @@ fn working_days_left(
     match due {
         None => "—".to_string(),
         Some(due) => match store_calendar.working_days_between(today, due) {
-            Ok(n) if n < 0 => format!("overdue {} 工作日", -n),
-            Ok(n) => format!("{n} 工作日"),
-            Err(_) => format!("due {due}"),
+            n if n < 0 => format!("overdue {} 工作日", -n),
+            n => format!("{n} 工作日"),
         },
     }
 }
@@ -206,20 +222,23 @@ pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Resul
         "  {:>6} {:<20} {:<22} {:<22} {:<12} {:<16} {}\n",
         "case", "household", "program", "stage", "due", "left", "whole procedure by"
     ));
+    let mut provisional = std::collections::BTreeSet::new();
     for c in &list {
+        let deadlines = cases::Deadlines::of(c, &calendar);
+        provisional.extend(deadlines.provisional());
         out.push_str(&format!(
             "  {:>6} {:<20} {:<22} {:<22} {:<12} {:<16} {}\n",
             c.case.id,
             c.household,
             c.case.program,
             c.case.stage.label(),
-            c.due_on
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "—".into()),
+            shown(deadlines.step),
             working_days_left(&calendar, clock.today, c.due_on),
-            c.final_due_on
-                .map_or_else(|| "— (no calendar yet)".to_string(), |d| d.to_string())
+            shown(deadlines.whole),
         ));
+    }
+    for year in provisional {
+        out.push_str(&format!("  {}\n", provisional_note(year)));
     }
     Ok(out)
 }
@@ -227,6 +246,7 @@ pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Resul
 pub async fn show(store: &Store, id: i64, clock: Clock) -> Result<String> {
     let (c, events, objections) = store.case(id).await?;
     let calendar = store.work_calendar().await?;
+    let deadlines = cases::Deadlines::of(&c, &calendar);
     let mut out = format!(
         "case {} · household {} · {} · {} ({}){}\n  accepted {} · step due {} ({}) · whole procedure by {}\n",
         c.case.id,
@@ -236,10 +256,14 @@ pub async fn show(store: &Store, id: i64, clock: Clock) -> Result<String> {
         c.case.stage,
         if c.outcome.is_empty() { String::new() } else { format!(" · outcome {}", c.outcome) },
         c.case.accepted_on,
-        c.due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+        shown(deadlines.step),
         working_days_left(&calendar, clock.today, c.due_on),
-        c.final_due_on.map_or_else(|| "— (no calendar yet)".to_string(), |d| d.to_string()),
+        shown(deadlines.whole),
     );
+    let years: std::collections::BTreeSet<i32> = deadlines.provisional().collect();
+    for year in years {
+        out.push_str(&format!("  {}\n", provisional_note(year)));
+    }
     out.push_str("History:\n");
     for e in &events {
         out.push_str(&format!(
@@ -292,15 +316,18 @@ pub async fn step(
     actor: &str,
     clock: Clock,
 ) -> Result<String> {
-    let (record, warning) = cases::step(store, policy, id, &step.action(), actor, clock).await?;
+    let (record, provisional) =
+        cases::step(store, policy, id, &step.action(), actor, clock).await?;
     let mut out = format!(
         "case {} is now {} ({})",
         id,
         record.case.stage.label(),
         record.case.stage
     );
-    if let Some(w) = warning {
-        out.push_str(&format!(" (deadline left open: {w})"));
+    if let Some(year) = provisional {
+        out.push_str(&format!(
+            " (deadline provisional: no holiday calendar for {year} yet)"
+        ));
     }
     if let Some(e) = record.enrolment_id {
         out.push_str(&format!("; enrolment {e}"));

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use clap::{Parser, Subcommand};
 use minsheng_app::import::ImportOptions;
 use minsheng_app::Clock;
@@ -448,12 +448,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     cli.db, counts.persons
                 );
             }
-            let years = minsheng_app::calendar::load_bundled(&store, &cli.actor, clock).await?;
-            if !years.is_empty() {
-                let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+            let policy = policy::load(&cli.policy)?;
+            let loaded =
+                minsheng_app::calendar::load_bundled(&store, &policy, &cli.actor, clock).await?;
+            if !loaded.years.is_empty() {
+                let years: Vec<String> = loaded.years.iter().map(ToString::to_string).collect();
                 println!(
                     "Holiday calendar loaded for {} (calendar/).",
                     years.join(", ")
+                );
+            }
+            let next_year = clock.today.year() + 1;
+            if !store.work_calendar().await?.has_year(next_year) {
+                println!(
+                    "No holiday calendar for {next_year} yet: deadlines that run into it are counted \
+                     on the Monday–Friday rule, provisionally, until the State Council's notice is \
+                     loaded (minsheng calendar import FILE)."
                 );
             }
             let month = Month::containing(clock.today);
@@ -597,14 +607,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.db).await?;
             match command {
                 CalendarCommand::Import { file } => {
-                    let years =
-                        minsheng_app::calendar::import_calendar(&store, &file, &cli.actor, clock)
-                            .await?;
-                    let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+                    let policy = policy::load(&cli.policy)?;
+                    let loaded = minsheng_app::calendar::import_calendar(
+                        &store, &policy, &file, &cli.actor, clock,
+                    )
+                    .await?;
+                    let years: Vec<String> = loaded.years.iter().map(ToString::to_string).collect();
                     println!(
-                        "Calendar loaded for {} from {}.",
+                        "Calendar loaded for {} from {}; {} open case(s) had their deadlines counted again.",
                         years.join(", "),
-                        file.display()
+                        file.display(),
+                        loaded.recounted
                     );
                 }
                 CalendarCommand::Show { year } => {
@@ -626,9 +639,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 CalendarCommand::Deadline { from, working_days } => {
                     let day = minsheng_app::calendar::deadline(&store, from, working_days).await?;
+                    let note = day.provisional.map_or(String::new(), |year| {
+                        format!(
+                            " — provisional: no calendar for {year} is loaded, so it is counted \
+                             there on the Monday–Friday rule"
+                        )
+                    });
                     println!(
-                        "{working_days} working days from {from}: {day} ({})",
-                        day.format("%a")
+                        "{working_days} working days from {from}: {} ({}){note}",
+                        day.on,
+                        day.on.format("%a")
                     );
                 }
             }

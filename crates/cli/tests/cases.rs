@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use common::{catalog, Db};
 use minsheng_app::cases::{step, submit, ApplicationForm, CaseError};
 use minsheng_app::{Clock, Quiet};
@@ -53,7 +53,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         .await
         .unwrap();
     let policy = Policy::load(Path::new(&catalog())).unwrap();
-    minsheng_app::calendar::load_bundled(&store, "admin", on("2025-09-01"))
+    minsheng_app::calendar::load_bundled(&store, &policy, "admin", on("2025-09-01"))
         .await
         .unwrap();
 
@@ -106,7 +106,11 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     let submitted = submit(&store, &policy, &form, &worker, thursday)
         .await
         .unwrap();
-    assert!(submitted.warnings.is_empty(), "{:?}", submitted.warnings);
+    assert!(
+        submitted.provisional.is_empty(),
+        "{:?}",
+        submitted.provisional
+    );
     let (case, program, owed, _) = submitted.cases[0].clone();
     assert_eq!(
         (program.as_str(), owed),
@@ -549,13 +553,10 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     assert_eq!(inbox.iter().map(|c| c.case.id).collect::<Vec<_>>(), [tekun]);
     let calendar = store.work_calendar().await.unwrap();
     assert!(
-        calendar
-            .working_days_between(
-                NaiveDate::from_ymd_opt(2025, 10, 22).unwrap(),
-                refused.due_on.unwrap()
-            )
-            .unwrap()
-            < 0
+        calendar.working_days_between(
+            NaiveDate::from_ymd_opt(2025, 10, 22).unwrap(),
+            refused.due_on.unwrap()
+        ) < 0
     );
     let (done, _) = go2(
         Action::Notify {
@@ -589,4 +590,99 @@ async fn sqlite_an_application_goes_through_every_step_to_its_first_payment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_an_application_goes_through_every_step_to_its_first_payment() {
     an_application_goes_through_every_step_to_its_first_payment(Db::postgres().await).await;
+}
+
+/// A deadline that runs into a year whose holiday notice is not loaded is counted there on the
+/// Monday–Friday rule and marked provisional; loading the notice counts it again. Run on the
+/// real day, whatever it is: no calendar is loaded until the test writes one.
+async fn a_notice_loaded_later_settles_provisional_deadlines(db: Db) {
+    let store = Store::open(&db.url).await.unwrap();
+    let clock = Clock::system();
+    minsheng_app::generate::generate(&store, 300, 17, clock, &Quiet)
+        .await
+        .unwrap();
+    let policy = Policy::load(Path::new(&catalog())).unwrap();
+    let code = store.sample_household_codes(1).await.unwrap()[0].clone();
+    let file = store.household_file(&code).await.unwrap();
+    let worker = staff(&store, "王社工", Role::Community, file.area.as_str()).await;
+    let form = ApplicationForm {
+        household: code,
+        programs: vec!["dibao".into()],
+        applicant: String::new(),
+        proxy: String::new(),
+        changes: Vec::new(),
+        facts_from: clock.today,
+    };
+    let submitted = submit(&store, &policy, &form, &worker, clock)
+        .await
+        .unwrap();
+    let year = clock.today.year();
+    assert_eq!(submitted.provisional, [year]);
+    let case = submitted.cases[0].0;
+    let (guessed, _, _) = store.case(case).await.unwrap();
+    let calendar = store.work_calendar().await.unwrap();
+    let deadlines = minsheng_app::cases::Deadlines::of(&guessed, &calendar);
+    assert_eq!(deadlines.step.and_then(|d| d.provisional), Some(year));
+    assert_eq!(deadlines.whole.and_then(|d| d.provisional), Some(year));
+
+    // The notice: the first weekday after today is a holiday (and a day off on 1 January of
+    // each year, so each year the deadlines reach is loaded).
+    let mut first_weekday = clock.today.succ_opt().unwrap();
+    while first_weekday.weekday().number_from_monday() > 5 {
+        first_weekday = first_weekday.succ_opt().unwrap();
+    }
+    let mut rows = vec![format!("{first_weekday},holiday,测试")];
+    for y in year..=year + 1 {
+        let new_year = NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        if new_year != first_weekday {
+            rows.push(format!("{new_year},holiday,元旦"));
+        }
+    }
+    let notice = db.path("notice.csv");
+    std::fs::write(
+        &notice,
+        format!("date,kind,occasion\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    let loaded = minsheng_app::calendar::import_calendar(&store, &policy, &notice, "admin", clock)
+        .await
+        .unwrap();
+    assert_eq!(loaded.years, [year, year + 1]);
+    assert_eq!(loaded.recounted, 1);
+    let (settled, _, _) = store.case(case).await.unwrap();
+    let calendar = store.work_calendar().await.unwrap();
+    let procedure = policy.procedure("dibao", clock.today).unwrap();
+    assert_eq!(
+        settled.due_on,
+        Some(
+            calendar
+                .add_working_days(clock.today, procedure.survey)
+                .unwrap()
+                .on
+        )
+    );
+    assert!(settled.due_on > guessed.due_on, "the holiday moves it on");
+    assert_eq!(
+        settled.final_due_on,
+        Some(
+            calendar
+                .add_working_days(clock.today, procedure.total)
+                .unwrap()
+                .on
+        )
+    );
+    let deadlines = minsheng_app::cases::Deadlines::of(&settled, &calendar);
+    assert_eq!(deadlines.provisional().count(), 0, "{deadlines:?}");
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_notice_loaded_later_settles_provisional_deadlines() {
+    a_notice_loaded_later_settles_provisional_deadlines(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_notice_loaded_later_settles_provisional_deadlines() {
+    a_notice_loaded_later_settles_provisional_deadlines(Db::postgres().await).await;
 }

@@ -2,8 +2,10 @@
 //! within 10 working days") are counted in working days of China's holiday calendar, where
 //! some weekend days are working days (调休) and some weekdays are holidays.
 //!
-//! A calendar knows only the years it was given: a count that reaches into a year with no
-//! calendar loaded is an error, never a guess from the Monday–Friday rule.
+//! A calendar knows only the years it was given. A deadline that runs into a year with no
+//! calendar loaded is still counted — a case cannot wait for the State Council's notice — on
+//! the Monday–Friday rule, and is marked provisional with the first year it guessed, so every
+//! front end can say so and the deadline is counted again when that year is loaded.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,6 +58,18 @@ pub enum CalendarError {
     Pointless { date: NaiveDate, kind: &'static str },
     #[error("{0} is listed twice")]
     Twice(NaiveDate),
+    #[error("a deadline from {0} runs past the last date the calendar can hold")]
+    OutOfRange(NaiveDate),
+}
+
+/// A deadline counted in working days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    /// The last day of the deadline.
+    pub on: NaiveDate,
+    /// The first year the count went through without a calendar, counted on the Monday–Friday
+    /// rule: the deadline stands until that year's notice is loaded and it is counted again.
+    pub provisional: Option<i32>,
 }
 
 /// The working-day calendar of the years it holds.
@@ -116,27 +130,45 @@ impl WorkCalendar {
         })
     }
 
+    /// Whether the notice for `year` is loaded.
+    pub fn has_year(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    /// The first year from `from`'s to `to`'s (either order) with no calendar loaded: a count
+    /// between the two days is provisional in that year.
+    pub fn missing_year(&self, from: NaiveDate, to: NaiveDate) -> Option<i32> {
+        let (first, last) = (from.year().min(to.year()), from.year().max(to.year()));
+        (first..=last).find(|y| !self.has_year(*y))
+    }
+
+    /// Whether `date` is a working day, on the Monday–Friday rule in a year with no calendar.
+    fn counts_as_working(&self, date: NaiveDate) -> bool {
+        self.is_working_day(date).unwrap_or(!weekend(date))
+    }
+
     /// The `n`th working day after `start` (`start` itself not counted): the last day of a
-    /// deadline of `n` working days that starts on `start`.
-    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+    /// deadline of `n` working days that starts on `start`. Provisional where the count passes
+    /// through a year with no calendar.
+    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<Deadline, CalendarError> {
         let mut date = start;
         let mut left = n;
         while left > 0 {
             date = next_day(date)?;
-            if self.is_working_day(date)? {
+            if self.counts_as_working(date) {
                 left -= 1;
             }
         }
-        Ok(date)
+        Ok(Deadline {
+            on: date,
+            provisional: self.missing_year(start, date),
+        })
     }
 
     /// Working days after `from` up to and including `to` (negative when `to` is earlier):
-    /// how many working days have passed, or remain before a deadline.
-    pub fn working_days_between(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<i64, CalendarError> {
+    /// how many working days have passed, or remain before a deadline. Counted on the
+    /// Monday–Friday rule in a year with no calendar (see [`WorkCalendar::missing_year`]).
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
         let (start, end, sign) = if from <= to {
             (from, to, 1)
         } else {
@@ -145,18 +177,19 @@ impl WorkCalendar {
         let mut count = 0;
         let mut date = start;
         while date < end {
-            date = next_day(date)?;
-            if self.is_working_day(date)? {
+            // `date < end` leaves a following day.
+            date = date.succ_opt().unwrap_or(end);
+            if self.counts_as_working(date) {
                 count += 1;
             }
         }
-        Ok(sign * count)
+        sign * count
     }
 }
 
 fn next_day(date: NaiveDate) -> Result<NaiveDate, CalendarError> {
     date.checked_add_days(Days::new(1))
-        .ok_or(CalendarError::YearNotLoaded(date.year() + 1))
+        .ok_or(CalendarError::OutOfRange(date))
 }
 
 #[cfg(test)]
@@ -207,39 +240,69 @@ mod tests {
         );
     }
 
+    fn settled(on: NaiveDate) -> Result<Deadline, CalendarError> {
+        Ok(Deadline {
+            on,
+            provisional: None,
+        })
+    }
+
     #[test]
     fn deadlines_skip_the_break_and_count_the_swapped_saturday() {
         let c = national_day_2025();
         // Accepted on Friday 26 September: 3 working days are Sun 28, Mon 29, Tue 30.
-        assert_eq!(c.add_working_days(d(2025, 9, 26), 3), Ok(d(2025, 9, 30)));
+        assert_eq!(
+            c.add_working_days(d(2025, 9, 26), 3),
+            settled(d(2025, 9, 30))
+        );
         // Accepted on Tuesday 30 September: the 8 days off are skipped; Thu 9, Fri 10, Sat 11.
-        assert_eq!(c.add_working_days(d(2025, 9, 30), 3), Ok(d(2025, 10, 11)));
-        assert_eq!(c.add_working_days(d(2025, 9, 30), 0), Ok(d(2025, 9, 30)));
         assert_eq!(
-            c.working_days_between(d(2025, 9, 30), d(2025, 10, 11)),
-            Ok(3)
+            c.add_working_days(d(2025, 9, 30), 3),
+            settled(d(2025, 10, 11))
         );
         assert_eq!(
-            c.working_days_between(d(2025, 10, 11), d(2025, 9, 30)),
-            Ok(-3)
+            c.add_working_days(d(2025, 9, 30), 0),
+            settled(d(2025, 9, 30))
         );
-        assert_eq!(
-            c.working_days_between(d(2025, 10, 1), d(2025, 10, 8)),
-            Ok(0)
-        );
+        assert_eq!(c.working_days_between(d(2025, 9, 30), d(2025, 10, 11)), 3);
+        assert_eq!(c.working_days_between(d(2025, 10, 11), d(2025, 9, 30)), -3);
+        assert_eq!(c.working_days_between(d(2025, 10, 1), d(2025, 10, 8)), 0);
     }
 
     #[test]
-    fn a_year_without_a_calendar_is_an_error_not_a_guess() {
+    fn a_year_without_a_calendar_is_counted_provisionally_and_again_once_loaded() {
         let c = national_day_2025();
         assert_eq!(
             c.is_working_day(d(2026, 1, 5)),
             Err(CalendarError::YearNotLoaded(2026))
         );
-        // A deadline that runs past 31 December 2025 needs 2026's calendar.
+        assert_eq!(c.missing_year(d(2025, 12, 30), d(2026, 1, 6)), Some(2026));
+        assert_eq!(c.missing_year(d(2025, 10, 1), d(2025, 12, 31)), None);
+        // Five working days from Tuesday 30 December 2025 without 2026's notice: Wed 31, and on
+        // the Monday–Friday rule Thu 1, Fri 2, Mon 5, Tue 6 January.
         assert_eq!(
             c.add_working_days(d(2025, 12, 30), 5),
-            Err(CalendarError::YearNotLoaded(2026))
+            Ok(Deadline {
+                on: d(2026, 1, 6),
+                provisional: Some(2026)
+            })
+        );
+        assert_eq!(c.working_days_between(d(2025, 12, 30), d(2026, 1, 6)), 5);
+        // 2026's notice: 1–3 January off, Sunday 4 January worked. Counted again: Wed 31, Sun 4,
+        // Mon 5, Tue 6, Wed 7 — settled.
+        let mut days: Vec<CalendarDay> = c.days_of(2025).cloned().collect();
+        days.extend((1..=3).map(|i| day(d(2026, 1, i), DayKind::Holiday)));
+        days.push(day(d(2026, 1, 4), DayKind::Workday));
+        let loaded = WorkCalendar::new(days).unwrap();
+        assert_eq!(
+            loaded.add_working_days(d(2025, 12, 30), 5),
+            settled(d(2026, 1, 7))
+        );
+        // A count that starts in an unloaded year is provisional from its first day.
+        assert_eq!(
+            c.add_working_days(d(2024, 12, 30), 1)
+                .map(|x| x.provisional),
+            Ok(Some(2024))
         );
     }
 

@@ -19,7 +19,7 @@ use std::fmt;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use crate::{AreaCode, FieldError, Month, WorkCalendar};
+use crate::{AreaCode, Deadline, FieldError, Month, WorkCalendar};
 
 /// A staff member's role (岗位).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -316,9 +316,9 @@ pub struct Transition {
     pub to: Stage,
     /// The next step's deadline, if the case is still open and the calendar reaches it.
     pub due_on: Option<NaiveDate>,
-    /// Why a deadline is missing: its year has no calendar loaded yet. The step is still
-    /// taken (a case cannot wait for the State Council's notice); the list shows the gap.
-    pub warning: Option<String>,
+    /// The year whose holiday calendar `due_on` still waits for: it was counted there on the
+    /// Monday–Friday rule, and is counted again when that year's notice is loaded.
+    pub provisional: Option<i32>,
     pub reason: String,
     pub detail: String,
     pub effect: Effect,
@@ -349,7 +349,7 @@ impl Case {
         since: NaiveDate,
         procedure: &Procedure,
         calendar: &WorkCalendar,
-    ) -> Result<Option<NaiveDate>, FieldError> {
+    ) -> Result<Option<Deadline>, FieldError> {
         let days = |from, n| {
             calendar
                 .add_working_days(from, n)
@@ -415,20 +415,18 @@ impl Case {
                 format!("{today} is before the step began ({})", self.stage_since),
             ));
         }
-        let mut warning = None;
-        let mut lenient = |due: Result<Option<NaiveDate>, FieldError>| match due {
-            Ok(d) => d,
-            Err(e) => {
-                warning = Some(e.reason);
-                None
-            }
+        let mut provisional = None;
+        let mut lenient = |due: Result<Option<Deadline>, FieldError>| {
+            let due = due?;
+            provisional = provisional.or(due.and_then(|d| d.provisional));
+            Ok::<_, FieldError>(due.map(|d| d.on))
         };
         let posted_due = lenient(Case::due(
             Stage::Posted,
             self.stage_since,
             procedure,
             calendar,
-        ));
+        ))?;
         let next_due = |to: Stage| Case::due(to, today, procedure, calendar);
         let mut t = match action {
             Action::Survey { surveyors, report } => {
@@ -447,8 +445,8 @@ impl Case {
                 }
                 Transition {
                     to: Stage::Surveyed,
-                    due_on: lenient(next_due(Stage::Surveyed)),
-                    warning: None,
+                    due_on: lenient(next_due(Stage::Surveyed))?,
+                    provisional: None,
                     reason: required("report", report)?,
                     detail: format!("surveyors: {}", names.join(", ")),
                     effect: Effect::None,
@@ -458,8 +456,8 @@ impl Case {
                 let to = if *pass { Stage::Posted } else { Stage::Refused };
                 Transition {
                     to,
-                    due_on: lenient(next_due(to)),
-                    warning: None,
+                    due_on: lenient(next_due(to))?,
+                    provisional: None,
                     reason: required("reason", reason)?,
                     detail: if *pass {
                         format!("posted until {}", Case::posting_ends(today, procedure))
@@ -474,7 +472,7 @@ impl Case {
                 Transition {
                     to: Stage::Posted,
                     due_on: posted_due,
-                    warning: None,
+                    provisional: None,
                     reason: required("text", text)?,
                     detail: format!("objection by {by}"),
                     effect: Effect::AddObjection { by },
@@ -487,7 +485,7 @@ impl Case {
             } => Transition {
                 to: Stage::Posted,
                 due_on: posted_due,
-                warning: None,
+                provisional: None,
                 reason: required("reason", reason)?,
                 detail: format!(
                     "objection {objection} {}",
@@ -522,8 +520,8 @@ impl Case {
                     .ok_or_else(|| refuse("date", "out of range"))?;
                 Transition {
                     to,
-                    due_on: lenient(next_due(to)),
-                    warning: None,
+                    due_on: lenient(next_due(to))?,
+                    provisional: None,
                     reason: required("reason", reason)?,
                     detail: if *approve {
                         format!("paid from {first_month}")
@@ -540,7 +538,7 @@ impl Case {
             Action::Notify { text } => Transition {
                 to: Stage::Closed,
                 due_on: None,
-                warning: None,
+                provisional: None,
                 reason: required("text", text)?,
                 detail: String::new(),
                 effect: Effect::Close {
@@ -554,7 +552,7 @@ impl Case {
             Action::Withdraw { reason } => Transition {
                 to: Stage::Closed,
                 due_on: None,
-                warning: None,
+                provisional: None,
                 reason: required("reason", reason)?,
                 detail: String::new(),
                 effect: Effect::Close {
@@ -562,7 +560,7 @@ impl Case {
                 },
             },
         };
-        t.warning = warning;
+        t.provisional = provisional;
         Ok(t)
     }
 }
@@ -697,7 +695,7 @@ mod tests {
         // Accepted Thursday 25 September: the survey is due 3 working days later, counting the
         // swapped Sunday 28 September: Fri 26, Sun 28, Mon 29.
         assert_eq!(
-            Case::due(Stage::Accepted, d("2025-09-25"), &DIBAO, &cal),
+            Case::due(Stage::Accepted, d("2025-09-25"), &DIBAO, &cal).map(|due| due.map(|d| d.on)),
             Ok(Some(d("2025-09-29")))
         );
         let survey = Action::Survey {
@@ -831,7 +829,9 @@ mod tests {
             "reason",
             "a refusal gives its reasons"
         );
-        // A year without a calendar leaves the deadline open, and says why; the step is taken.
+        // A year without a calendar: the deadline is counted on the Monday–Friday rule and
+        // marked provisional with that year; the step is taken. Posted Wednesday 2 January 2030
+        // until 8 January; 10 working days later is Tuesday 22 January.
         let far = Action::Review {
             pass: true,
             reason: "r".into(),
@@ -839,8 +839,10 @@ mod tests {
         let t = case(Stage::Surveyed, "2030-01-02")
             .transition(&far, &street, d("2030-01-02"), &DIBAO, &cal)
             .unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!((t.to, t.due_on), (Stage::Posted, None));
-        assert!(t.warning.is_some_and(|w| w.contains("2030")));
+        assert_eq!(
+            (t.to, t.due_on, t.provisional),
+            (Stage::Posted, Some(d("2030-01-22")), Some(2030))
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod registry;
 pub mod timeline;
 
 pub use area::{AreaCode, AreaLevel};
-pub use calendar::{CalendarDay, CalendarError, DayKind, WorkCalendar};
+pub use calendar::{CalendarDay, CalendarError, DayKind, Deadline, WorkCalendar};
 pub use error::FieldError;
 pub use id_number::IdNumber;
 pub use money::Fen;

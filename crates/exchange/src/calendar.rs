@@ -1,6 +1,6 @@
 //! The holiday calendar as published (`date,kind,occasion`, one row per date that differs from
-//! the Monday–Friday rule): `../shared/calendar/cn-public-holidays.csv` has 2024–2026, and an
-//! operator loads each new year's notice with `minsheng calendar import`.
+//! the Monday–Friday rule): the repository's `calendar/` has one file a year, and an operator
+//! loads each new year's notice with `minsheng calendar import`.
 
 use std::path::Path;
 
@@ -69,10 +69,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shared_calendar_reads_and_bad_rows_are_named() {
-        let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/calendar/cn-public-holidays.csv");
-        let days = read_calendar(&shared).unwrap().unwrap();
+    fn the_bundled_calendars_read_and_bad_rows_are_named() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../calendar");
+        let mut days = Vec::new();
+        for year in [2024, 2025, 2026] {
+            days.extend(
+                read_calendar(&folder.join(format!("cn-{year}.csv")))
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
         let calendar = minsheng_core::WorkCalendar::new(days).unwrap();
         assert_eq!(calendar.years().collect::<Vec<_>>(), [2024, 2025, 2026]);
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();

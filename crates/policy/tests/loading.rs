@@ -338,7 +338,7 @@ fn the_catalog_pays_its_programs_and_digests_its_files() {
     assert_eq!(
         days("dibao"),
         [3, 7, 10, 3, 30],
-        "DOMAIN.md's dibao workflow"
+        "the dibao workflow of 《最低生活保障审核确认办法》(民发〔2021〕57号)"
     );
     assert_eq!(days("tekun_basic"), [15, 7, 15, 3, 35]);
     assert!(

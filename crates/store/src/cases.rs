@@ -338,6 +338,51 @@ impl Store {
         })
     }
 
+    /// Every open case, whatever its area: what a newly loaded holiday calendar counts again.
+    pub async fn open_cases(&self) -> Result<Vec<CaseRecord>> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id \
+             WHERE c.stage <> 'closed' ORDER BY c.id"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(decode_case)
+                .collect()
+        })
+    }
+
+    /// Sets the deadlines of cases counted again, in one transaction. A case that took a step
+    /// since it was read (another stage, or the same stage from another day) keeps the
+    /// deadline its step set. Returns how many cases changed.
+    pub async fn set_deadlines(
+        &self,
+        counted: &[(CaseRecord, Option<NaiveDate>, Option<NaiveDate>)],
+    ) -> Result<u64> {
+        let mut tx = Tx::payments(self).await?;
+        let mut changed = 0;
+        for (record, due_on, final_due_on) in counted {
+            changed += on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "UPDATE assistance_case SET due_on = $1, final_due_on = $2 \
+                     WHERE id = $3 AND stage = $4 AND stage_since = $5",
+                )
+                .bind(*due_on)
+                .bind(*final_due_on)
+                .bind(record.case.id)
+                .bind(record.case.stage.as_str())
+                .bind(record.case.stage_since)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+            });
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     /// Records a step of a case in one transaction: the case moves on only from the stage it
     /// was checked in (else field `stage`: someone else moved it meanwhile), its history gets
     /// the event, and the step's effect (an objection, its resolution, the enrolment that an

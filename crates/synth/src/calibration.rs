@@ -248,28 +248,28 @@ impl Tally {
             self.persons as f64 / self.households.max(1) as f64
         );
         out += "  figure                                  count   share      scaled            seeds say\n";
-        out += &row("aged 60+", self.aged_60_plus, "about a fifth (DOMAIN.md)");
+        out += &row("aged 60+", self.aged_60_plus, "about a fifth (estimate)");
         out += &row("urban hukou", self.urban_hukou, "");
         out += &row("disability card holders", self.disability_card, "");
         out += &row(
             "disability grade 1-2",
             self.disability_grade_1_2,
-            "9.7万 care subsidy (seeds/003)",
+            "9.7万 care subsidy (民政局2023综述)",
         );
         out += &row(
             "below dibao line (persons)",
             self.dibao_persons,
-            "7.4万-7.8万 (seeds/000, 003)",
+            "7.4万-7.8万 (十四五发布会, 民政局2023综述)",
         );
         out += &row(
             "特困 candidates",
             self.tekun_candidates,
-            "1.3万-1.4万 (seeds/000, 003)",
+            "1.3万-1.4万 (十四五发布会, 民政局2023综述)",
         );
         out += &row(
             "orphans, children without carers",
             self.children_without_carers,
-            "2,891 孤困儿童 (seeds/003)",
+            "2,891 孤困儿童 (民政局2023综述)",
         );
         out
     }

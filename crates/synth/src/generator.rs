@@ -45,7 +45,7 @@ const HARDSHIP_RURAL: f64 = 0.0033;
 const HARDSHIP_ELDERS_ONLY_FACTOR: f64 = 6.2;
 /// Share of grandparent-led households whose grandchildren's parents cannot raise them. Tuned
 /// so a full-size city has about the 2,891 orphans and children without de-facto carers of
-/// `seeds/003_…` (see docs/calibration.md).
+/// 民政局2023综述 (see docs/calibration.md).
 const ABSENT_PARENTS: f64 = 0.035;
 
 /// First day of the synthetic registry: facts are recorded as holding from here (or from

@@ -1,7 +1,7 @@
 //! What a signed-in person asks for, answered within their scope and written to the audit log
 //! where the rules require it. Pages and API endpoints are thin shells over these.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use minsheng_app::Clock;
 use minsheng_core::access::Scope;
 use minsheng_core::registry::HouseholdFile;
@@ -480,7 +480,7 @@ pub async fn apply(
                 why,
             })
             .collect(),
-        warnings: submitted.warnings,
+        provisional: submitted.provisional,
     })
 }
 
@@ -729,6 +729,19 @@ pub async fn dashboard(
         }
     }
     let cases = cases(web, &scope, true, clock).await?;
+    let calendar = web.store.work_calendar().await?;
+    let this_year = clock.today.year();
+    let mut wanted = std::collections::BTreeSet::from([this_year]);
+    if clock.today.month() >= 11 {
+        wanted.insert(this_year + 1);
+    }
+    wanted.extend(
+        cases
+            .items
+            .iter()
+            .flat_map(|c| [c.due_provisional, c.final_due_provisional])
+            .flatten(),
+    );
     Ok(Dashboard {
         from: from.to_string(),
         to: to.to_string(),
@@ -749,6 +762,10 @@ pub async fn dashboard(
         monitoring,
         open_cases: cases.total,
         overdue_cases: cases.items.iter().filter(|c| c.overdue()).count() as u64,
+        calendar_missing: wanted
+            .into_iter()
+            .filter(|y| !calendar.has_year(*y))
+            .collect(),
     })
 }
 

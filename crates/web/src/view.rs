@@ -317,15 +317,21 @@ pub struct CaseView {
     pub accepted_on: NaiveDate,
     /// The current step's deadline.
     pub due_on: Option<NaiveDate>,
+    /// The year whose holiday calendar `due_on` waits for: counted there on the
+    /// Monday–Friday rule, provisionally, until that year's notice is loaded.
+    pub due_provisional: Option<i32>,
     /// Working days until the step's deadline (negative: overdue), by the holiday calendar.
     pub working_days_left: Option<i64>,
     /// The whole procedure's deadline.
     pub final_due_on: Option<NaiveDate>,
+    /// As `due_provisional`, for the whole procedure's deadline.
+    pub final_due_provisional: Option<i32>,
     pub outcome: String,
 }
 
 impl CaseView {
     pub fn of(c: &CaseRecord, calendar: &WorkCalendar, today: NaiveDate) -> CaseView {
+        let deadlines = minsheng_app::cases::Deadlines::of(c, calendar);
         CaseView {
             id: c.case.id,
             household: c.household.clone(),
@@ -334,10 +340,12 @@ impl CaseView {
             stage_label: c.case.stage.label().to_string(),
             accepted_on: c.case.accepted_on,
             due_on: c.due_on,
+            due_provisional: deadlines.step.and_then(|d| d.provisional),
             working_days_left: c
                 .due_on
-                .and_then(|due| calendar.working_days_between(today, due).ok()),
+                .map(|due| calendar.working_days_between(today, due)),
             final_due_on: c.final_due_on,
+            final_due_provisional: deadlines.whole.and_then(|d| d.provisional),
             outcome: c.outcome.clone(),
         }
     }
@@ -529,8 +537,9 @@ pub struct SubmittedView {
     pub application_id: i64,
     pub household: String,
     pub cases: Vec<SubmittedCase>,
-    /// Deadlines that could not be counted (no holiday calendar for their year yet).
-    pub warnings: Vec<String>,
+    /// Years whose holiday calendar the deadlines wait for: counted there on the
+    /// Monday–Friday rule, provisionally, until that year's notice is loaded.
+    pub provisional: Vec<i32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -615,6 +624,11 @@ pub struct Dashboard {
     pub monitoring: Vec<MonitoringView>,
     pub open_cases: u64,
     pub overdue_cases: u64,
+    /// Years whose holiday notice is not loaded yet and is wanted: this year, next year from
+    /// November (when the State Council publishes it), and any year an open case's deadline
+    /// runs into. Deadlines there are counted on the Monday–Friday rule, provisionally, until
+    /// the city administrator loads the notice.
+    pub calendar_missing: Vec<i32>,
 }
 
 /// What a sweep or a registry event found for one program of one household.

@@ -315,8 +315,8 @@ async fn provider_sees_only_its_roster(store: Store) {
         assert!(person["id_number"].as_str().unwrap().contains('*'));
         let age = person["age"].as_i64().unwrap();
         assert!(age >= 65, "{person}");
-        // DOMAIN.md: 65+ up to 6 yuan a meal at a canteen, 8 delivered; rural 70+ up to
-        // 100 yuan a month.
+        // 崂办字〔2024〕12号 (十一)(十三): 65+ up to 6 yuan a meal at a canteen, 8 delivered;
+        // rural 70+ up to 100 yuan a month.
         assert_eq!(person["canteen_meal_fen"], 600, "{person}");
         assert_eq!(person["delivered_meal_fen"], 800, "{person}");
         let rural = person["rural_consumption_fen"].as_i64().unwrap();

@@ -5,43 +5,23 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use axum::http::StatusCode;
-use chrono::{DateTime, NaiveDate, Utc};
 use common::*;
-use minsheng_app::{accounts, Clock};
+use minsheng_app::accounts;
+use minsheng_core::Month;
 use minsheng_store::Store;
 use serde_json::{json, Value};
-
-/// A day after the city was generated (a clock before it would find the registry empty).
-fn at(day: NaiveDate) -> DateTime<Utc> {
-    // 10:00 in China.
-    day.and_hms_opt(2, 0, 0).unwrap().and_utc()
-}
 
 async fn procedure(store: Store) {
     let city = city(store).await;
     let logins = accounts_for(&city).await;
-    let now = Arc::new(Mutex::new(
-        at(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
-    ));
-    let clock = {
-        let now = now.clone();
-        move || Clock::at(*now.lock().unwrap())
-    };
-    let app = minsheng_web::router(minsheng_web::Web::with_clock(
-        city.store.clone(),
-        policy(),
-        bank_dir(),
-        clock,
-    ));
+    let walk = Walk::start();
+    let app = minsheng_web::router(walk.web(city.store.clone(), bank_dir()));
     let mut tokens = std::collections::HashMap::new();
     for (login, _) in &logins {
-        let token =
-            accounts::add_api_token(&city.store, login, "workflow", "tester", Clock::system())
-                .await
-                .unwrap();
+        let token = accounts::add_api_token(&city.store, login, "workflow", "tester", walk.clock())
+            .await
+            .unwrap();
         tokens.insert(login.clone(), Auth::Token(token));
     }
     let community = &tokens["社区甲"];
@@ -225,8 +205,8 @@ async fn procedure(store: Store) {
     assert_eq!(objected.status, StatusCode::OK, "{}", objected.body);
     let objection = objected.json()["objections"][0]["id"].as_i64().unwrap();
 
-    // After the posting: an open objection still blocks the decision.
-    *now.lock().unwrap() = at(NaiveDate::from_ymd_opt(2026, 12, 10).unwrap());
+    // Nine days on, the 7 days' posting is over: an open objection still blocks the decision.
+    let decided_on = walk.advance_days(9).today;
     let blocked = send(
         &app,
         take(
@@ -286,11 +266,12 @@ async fn procedure(store: Store) {
         json!([])
     );
     // The approval enrolled the household from the month after the decision.
+    let paid_from = Month::containing(decided_on).next();
     let enrolments = city.store.enrolments(&city.inside.code).await.unwrap();
     assert!(
         enrolments
             .iter()
-            .any(|e| e.program == "tekun_basic" && e.first_month.to_string() == "2027-01"),
+            .any(|e| e.program == "tekun_basic" && e.first_month == paid_from),
         "{enrolments:?}"
     );
 }

@@ -118,6 +118,46 @@ pub fn session_cookie(answer: &Answer) -> String {
         .to_string()
 }
 
+/// A test's clock: it starts at the real instant after the fixture was recorded (a clock
+/// before it would find the registry empty) and only moves forward, as a case's days pass.
+/// Dates are never fixed, so a test runs the same on any day, in any year.
+#[derive(Clone)]
+pub struct Walk(std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>);
+
+impl Walk {
+    pub fn start() -> Walk {
+        Walk(std::sync::Arc::new(std::sync::Mutex::new(
+            Clock::system().now,
+        )))
+    }
+
+    pub fn clock(&self) -> Clock {
+        Clock::at(*self.0.lock().unwrap())
+    }
+
+    /// Moves the clock `days` days on.
+    pub fn advance_days(&self, days: i64) -> Clock {
+        let mut now = self.0.lock().unwrap();
+        *now += chrono::Duration::days(days);
+        Clock::at(*now)
+    }
+
+    /// Moves the clock on to 10:00 China time on `day` (a day not before the clock's).
+    pub fn advance_to(&self, day: chrono::NaiveDate) -> Clock {
+        let mut now = self.0.lock().unwrap();
+        let then = day.and_hms_opt(2, 0, 0).unwrap().and_utc();
+        assert!(then >= *now, "a test's clock only moves forward");
+        *now = then;
+        Clock::at(then)
+    }
+
+    /// The web service reading this clock.
+    pub fn web(&self, store: Store, bank: std::path::PathBuf) -> minsheng_web::Web {
+        let walk = self.clone();
+        minsheng_web::Web::with_clock(store, policy(), bank, move || walk.clock())
+    }
+}
+
 pub struct City {
     pub store: Store,
     /// In the accounts' area / in another district.
@@ -138,7 +178,7 @@ pub async fn city(store: Store) -> City {
     minsheng_app::generate::generate(&store, 800, 7, clock, &Quiet)
         .await
         .unwrap();
-    minsheng_app::calendar::load_bundled(&store, "tester", clock)
+    minsheng_app::calendar::load_bundled(&store, &policy(), "tester", clock)
         .await
         .unwrap();
     let codes = store.sample_household_codes(400).await.unwrap();
