@@ -142,6 +142,22 @@ impl WorkCalendar {
         (first..=last).find(|y| !self.has_year(*y))
     }
 
+    /// The years whose notice is wanted and not loaded, in order: `today`'s, the next one from
+    /// November (when the State Council publishes it), and each year a deadline was counted
+    /// through provisionally (`provisional`).
+    pub fn notices_wanted(
+        &self,
+        today: NaiveDate,
+        provisional: impl IntoIterator<Item = i32>,
+    ) -> Vec<i32> {
+        let mut wanted = BTreeSet::from([today.year()]);
+        if today.month() >= 11 {
+            wanted.insert(today.year() + 1);
+        }
+        wanted.extend(provisional);
+        wanted.into_iter().filter(|y| !self.has_year(*y)).collect()
+    }
+
     /// Whether `date` is a working day, on the Monday–Friday rule in a year with no calendar.
     fn counts_as_working(&self, date: NaiveDate) -> bool {
         self.is_working_day(date).unwrap_or(!weekend(date))
@@ -304,6 +320,16 @@ mod tests {
                 .map(|x| x.provisional),
             Ok(Some(2024))
         );
+    }
+
+    #[test]
+    fn the_notices_wanted_are_this_years_next_years_from_november_and_those_deadlines_reach() {
+        let c = national_day_2025();
+        assert_eq!(c.notices_wanted(d(2025, 10, 31), []), Vec::<i32>::new());
+        assert_eq!(c.notices_wanted(d(2025, 11, 1), []), [2026]);
+        assert_eq!(c.notices_wanted(d(2025, 6, 1), [2026, 2026]), [2026]);
+        assert_eq!(c.notices_wanted(d(2027, 1, 4), [2027]), [2027]);
+        assert_eq!(c.notices_wanted(d(2024, 12, 31), [2025]), [2024]);
     }
 
     #[test]

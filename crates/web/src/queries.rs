@@ -1,7 +1,7 @@
 //! What a signed-in person asks for, answered within their scope and written to the audit log
 //! where the rules require it. Pages and API endpoints are thin shells over these.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use minsheng_app::Clock;
 use minsheng_core::access::Scope;
 use minsheng_core::registry::HouseholdFile;
@@ -730,12 +730,8 @@ pub async fn dashboard(
     }
     let cases = cases(web, &scope, true, clock).await?;
     let calendar = web.store.work_calendar().await?;
-    let this_year = clock.today.year();
-    let mut wanted = std::collections::BTreeSet::from([this_year]);
-    if clock.today.month() >= 11 {
-        wanted.insert(this_year + 1);
-    }
-    wanted.extend(
+    let calendar_missing = calendar.notices_wanted(
+        clock.today,
         cases
             .items
             .iter()
@@ -762,10 +758,7 @@ pub async fn dashboard(
         monitoring,
         open_cases: cases.total,
         overdue_cases: cases.items.iter().filter(|c| c.overdue()).count() as u64,
-        calendar_missing: wanted
-            .into_iter()
-            .filter(|y| !calendar.has_year(*y))
-            .collect(),
+        calendar_missing,
     })
 }
 
