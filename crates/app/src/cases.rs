@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use minsheng_core::cases::{Action, Case, Role, Staff};
 use minsheng_core::{Fen, FieldError, Month};
 use minsheng_policy::{Evaluation, Grant, Policy, Value};
-use minsheng_store::{CaseRecord, NewApplication, Store, StoreError};
+use minsheng_store::{CaseRecord, NewApplication, NewAuditEntry, Store, StoreError};
 
 use crate::registry::{check_change, RecordError};
 use crate::Clock;
@@ -332,19 +332,18 @@ pub async fn submit(
             .map(|(p, a, d, f, ..)| (p.clone(), a.clone(), *d, *f))
             .collect(),
     };
-    let (application_id, ids) = store.submit_application(&app, &staff, clock.now).await?;
-    store
-        .audit(
-            actor,
-            "submit_application",
-            &file.code,
-            &format!(
+    let (application_id, ids) = store
+        .submit_application(&app, &staff, clock.now, |application_id| NewAuditEntry {
+            actor: actor.into(),
+            action: "submit_application".into(),
+            subject: file.code.clone(),
+            detail: format!(
                 "application={application_id} programs={} proxy={}",
                 programs.join(","),
                 app.proxy
             ),
-            clock.now,
-        )
+            at: clock.now,
+        })
         .await?;
     provisional.sort();
     provisional.dedup();
@@ -386,6 +385,16 @@ pub async fn step(
     let transition = record
         .case
         .transition(action, &staff, clock.today, &procedure, &calendar)?;
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: format!("case_{}", action.name()),
+        subject: record.household.clone(),
+        detail: format!(
+            "case={case_id} program={} {} → {} reason={}",
+            record.case.program, record.case.stage, transition.to, transition.reason
+        ),
+        at: clock.now,
+    };
     store
         .record_step(
             &record,
@@ -394,18 +403,7 @@ pub async fn step(
             &staff,
             clock.today,
             clock.now,
-        )
-        .await?;
-    store
-        .audit(
-            actor,
-            &format!("case_{}", action.name()),
-            &record.household,
-            &format!(
-                "case={case_id} program={} {} → {} reason={}",
-                record.case.program, record.case.stage, transition.to, transition.reason
-            ),
-            clock.now,
+            &audit,
         )
         .await?;
     Ok((store.case(case_id).await?.0, transition.provisional))

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::registry::{check_death_date, FactChange, Relation};
 use minsheng_core::{FieldError, IdNumber};
 use minsheng_exchange::parse_change;
-use minsheng_store::{Store, StoreError};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
 
 use crate::Clock;
 
@@ -28,6 +28,25 @@ pub async fn record_change(
     clock: Clock,
 ) -> Result<usize, RecordError> {
     let (id, changes) = check_change(store, id_number, from, assignments, clock).await?;
+    // The household the person belongs to once the change is made: the one it names, or theirs.
+    let household = match changes.iter().rev().find_map(|c| match c {
+        FactChange::Household(code) => Some(code.clone()),
+        _ => None,
+    }) {
+        Some(code) => code,
+        None => store.household_file(id.as_str()).await?.code,
+    };
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: "record_change".into(),
+        subject: household,
+        detail: format!(
+            "person={} from={from} changes={}",
+            id.masked(),
+            assignments.join(" ")
+        ),
+        at: clock.now,
+    };
     let superseded = store
         .amend_person(
             &id,
@@ -35,16 +54,8 @@ pub async fn record_change(
             |facts| changes.iter().for_each(|c| c.apply(facts)),
             actor,
             clock.now,
+            &[audit],
         )
-        .await?;
-    let household = store.household_file(id.as_str()).await?.code;
-    let detail = format!(
-        "person={} from={from} changes={}",
-        id.masked(),
-        assignments.join(" ")
-    );
-    store
-        .audit(actor, "record_change", &household, &detail, clock.now)
         .await?;
     Ok(superseded)
 }

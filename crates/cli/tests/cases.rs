@@ -686,3 +686,122 @@ async fn sqlite_a_notice_loaded_later_settles_provisional_deadlines() {
 async fn postgres_a_notice_loaded_later_settles_provisional_deadlines() {
     a_notice_loaded_later_settles_provisional_deadlines(Db::postgres().await).await;
 }
+
+/// Makes every append to the audit log fail, as a full disk or a broken trigger would.
+async fn refuse_audit_entries(db: &Db, store: &Store) {
+    match store.backend() {
+        minsheng_store::Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.url))
+                .await
+                .unwrap();
+            sqlx::query(
+                "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'audit log refused'); END",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        minsheng_store::Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            for sql in [
+                "CREATE FUNCTION audit_refused() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'audit log refused'; END $$",
+                "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION audit_refused()",
+            ] {
+                sqlx::query(sql).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
+/// A change and the audit entry that records it commit together: when the entry cannot be
+/// written, the registry change, the application and the case's step are not made either.
+async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
+    let store = Store::open(&db.url).await.unwrap();
+    let clock = Clock::system();
+    minsheng_app::generate::generate(&store, 300, 19, clock, &Quiet)
+        .await
+        .unwrap();
+    let policy = Policy::load(Path::new(&catalog())).unwrap();
+    let code = store.sample_household_codes(1).await.unwrap()[0].clone();
+    let file = store.household_file(&code).await.unwrap();
+    let worker = staff(&store, "王社工", Role::Community, file.area.as_str()).await;
+    let form = |program: &str| ApplicationForm {
+        household: code.clone(),
+        programs: vec![program.into()],
+        applicant: String::new(),
+        proxy: String::new(),
+        changes: Vec::new(),
+        facts_from: clock.today,
+    };
+    let open = submit(&store, &policy, &form("dibao"), &worker, clock)
+        .await
+        .unwrap()
+        .cases[0]
+        .0;
+    let person = file.members[0].person.id_number.as_str().to_string();
+    let versions = |f: &minsheng_core::registry::HouseholdFile| {
+        f.members.iter().map(|m| m.versions.len()).sum::<usize>()
+    };
+    let before = versions(&file);
+
+    refuse_audit_entries(&db, &store).await;
+    let change = minsheng_app::registry::record_change(
+        &store,
+        &person,
+        clock.today,
+        &["income_wage=1234".into()],
+        "王社工",
+        clock,
+    )
+    .await;
+    assert!(change.is_err(), "{change:?}");
+    let after = store.household_file(&code).await.unwrap();
+    assert_eq!(versions(&after), before, "the change was made unaudited");
+
+    let applied = submit(&store, &policy, &form("tekun_basic"), &worker, clock).await;
+    assert!(applied.is_err(), "{applied:?}");
+    let cases = store
+        .cases_within(
+            &minsheng_core::access::Scope::Area(file.area.clone()),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        cases.iter().map(|c| c.case.id).collect::<Vec<_>>(),
+        [open],
+        "the application was made unaudited"
+    );
+
+    let withdrawn = step(
+        &store,
+        &policy,
+        open,
+        &Action::Withdraw {
+            reason: "申请人撤回".into(),
+        },
+        "王社工",
+        clock,
+    )
+    .await;
+    assert!(withdrawn.is_err(), "{withdrawn:?}");
+    let (case, events, _) = store.case(open).await.unwrap();
+    assert_eq!((case.case.stage, events.len()), (Stage::Accepted, 1));
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_change_that_cannot_be_audited_is_not_made() {
+    a_change_that_cannot_be_audited_is_not_made(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_change_that_cannot_be_audited_is_not_made() {
+    a_change_that_cannot_be_audited_is_not_made(Db::postgres().await).await;
+}

@@ -115,6 +115,43 @@ fn chain(last: Option<(i64, String)>, entries: &[NewAuditEntry]) -> Vec<Link<'_>
         .collect()
 }
 
+impl crate::bulk::Tx {
+    /// Appends `entries` to the chain inside this write transaction, so that a change and the
+    /// audit entries that record it commit together or not at all. On PostgreSQL the audit
+    /// lock is taken here, after the transaction's own locks; nothing takes them the other
+    /// way round (an append alone takes only the audit lock).
+    pub(crate) async fn append_audit(&mut self, entries: &[NewAuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        if self.backend() == crate::Backend::Postgres {
+            self.execute(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
+                .await?;
+        }
+        crate::on_tx!(self, conn => {
+            let last = sqlx::query(LAST)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("hash")?)))
+                .transpose()?;
+            for link in chain(last, entries) {
+                sqlx::query(INSERT)
+                    .bind(link.id)
+                    .bind(link.at)
+                    .bind(&link.entry.actor)
+                    .bind(&link.entry.action)
+                    .bind(&link.entry.subject)
+                    .bind(&link.entry.detail)
+                    .bind(&link.prev)
+                    .bind(&link.hash)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+}
+
 impl Store {
     /// Appends an entry at the end of the chain. Appends are serialised (SQLite: an immediate
     /// transaction; PostgreSQL: a transaction-scoped advisory lock), so two writers never

@@ -144,6 +144,7 @@ impl Store {
         app: &NewApplication,
         by: &Staff,
         at: DateTime<Utc>,
+        audit: impl FnOnce(i64) -> crate::NewAuditEntry,
     ) -> Result<(i64, Vec<i64>)> {
         let mut tx = Tx::payments(self).await?;
         let household_id: i64 = on_tx!(&mut tx, conn => {
@@ -237,6 +238,7 @@ impl Store {
             });
             ids.push(id);
         }
+        tx.append_audit(&[audit(app_id)]).await?;
         tx.commit().await?;
         Ok((app_id, ids))
     }
@@ -396,6 +398,7 @@ impl Store {
         actor: &Staff,
         today: NaiveDate,
         at: DateTime<Utc>,
+        audit: &crate::NewAuditEntry,
     ) -> Result<()> {
         let case = &record.case;
         let mut tx = Tx::payments(self).await?;
@@ -510,6 +513,7 @@ impl Store {
             }
             Effect::None | Effect::Close { .. } => {}
         }
+        tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())
     }

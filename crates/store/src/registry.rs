@@ -593,6 +593,7 @@ impl Store {
         change: impl Fn(&mut PersonFacts),
         recorded_by: &str,
         now: DateTime<Utc>,
+        audit: &[crate::NewAuditEntry],
     ) -> Result<usize> {
         let mut tx = Tx::begin(self).await?;
         let sql = format!(
@@ -618,6 +619,9 @@ impl Store {
                 reason: e.to_string(),
             })?;
         if amendment.is_empty() {
+            // Nothing to record, but the attempt is: the audit entry alone.
+            tx.append_audit(audit).await?;
+            tx.commit().await?;
             return Ok(0);
         }
         let codes: Vec<&str> = amendment
@@ -668,6 +672,7 @@ impl Store {
             ));
         }
         tx.write(&PERSON_VERSION, rows).await?;
+        tx.append_audit(audit).await?;
         tx.commit().await?;
         Ok(amendment.supersede.len())
     }

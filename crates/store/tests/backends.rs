@@ -331,6 +331,7 @@ async fn amendments_keep_history_in_both_times(store: &Store) {
             |f| f.income.set(IncomeKind::Wage, Fen(350_000)),
             "caseworker",
             t(100),
+            &[],
         )
         .await
         .unwrap();
@@ -343,6 +344,7 @@ async fn amendments_keep_history_in_both_times(store: &Store) {
             |f| f.income.set(IncomeKind::Wage, Fen(350_000)),
             "caseworker",
             t(200),
+            &[],
         )
         .await
         .unwrap();
@@ -428,6 +430,7 @@ async fn amendments_keep_history_in_both_times(store: &Store) {
             |f| f.income.set(IncomeKind::Wage, Fen(1)),
             "caseworker",
             t(300),
+            &[],
         )
         .await
         .unwrap_err();
@@ -442,6 +445,7 @@ async fn amendments_keep_history_in_both_times(store: &Store) {
             |f| f.household = "nowhere".into(),
             "caseworker",
             t(300),
+            &[],
         )
         .await
         .unwrap_err();
@@ -452,7 +456,7 @@ async fn amendments_keep_history_in_both_times(store: &Store) {
     let stranger = minsheng_core::IdNumber::parse("11010519491231002X").unwrap();
     assert!(matches!(
         store
-            .amend_person(&stranger, raise_from, |_| {}, "x", t(300))
+            .amend_person(&stranger, raise_from, |_| {}, "x", t(300), &[])
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -653,6 +657,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
             |f| f.income.set(IncomeKind::Wage, Fen(987_600)),
             "caseworker",
             t(30),
+            &[],
         )
         .await
         .unwrap();
