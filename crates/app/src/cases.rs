@@ -35,7 +35,7 @@ impl From<FieldError> for CaseError {
     }
 }
 
-fn invalid(field: &str, reason: impl Into<String>) -> CaseError {
+pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> CaseError {
     CaseError::Invalid {
         field: field.into(),
         reason: reason.into(),
@@ -141,6 +141,18 @@ pub async fn submit(
     store: &Store,
     policy: &Policy,
     form: &ApplicationForm,
+    actor: &str,
+    clock: Clock,
+) -> Result<Submitted, CaseError> {
+    submit_accepting(store, policy, form, None, actor, clock).await
+}
+
+/// [`submit`], accepting (受理) a resident's waiting `request` in the same transaction.
+pub(crate) async fn submit_accepting(
+    store: &Store,
+    policy: &Policy,
+    form: &ApplicationForm,
+    request: Option<i64>,
     actor: &str,
     clock: Clock,
 ) -> Result<Submitted, CaseError> {
@@ -331,6 +343,7 @@ pub async fn submit(
             .iter()
             .map(|(p, a, d, f, ..)| (p.clone(), a.clone(), *d, *f))
             .collect(),
+        request,
     };
     let (application_id, ids) = store
         .submit_application(&app, &staff, clock.now, |application_id| NewAuditEntry {

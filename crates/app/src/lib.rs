@@ -15,6 +15,7 @@ pub mod import;
 pub mod payments;
 pub mod policy;
 pub mod registry;
+pub mod requests;
 
 use chrono::{DateTime, NaiveDate, Offset as _, Utc};
 

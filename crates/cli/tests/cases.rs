@@ -687,35 +687,68 @@ async fn postgres_a_notice_loaded_later_settles_provisional_deadlines() {
     a_notice_loaded_later_settles_provisional_deadlines(Db::postgres().await).await;
 }
 
-/// Makes every append to the audit log fail, as a full disk or a broken trigger would.
-async fn refuse_audit_entries(db: &Db, store: &Store) {
+/// Runs one statement on the test's database, outside the store.
+async fn execute(db: &Db, store: &Store, sql: &str) {
     match store.backend() {
         minsheng_store::Backend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.url))
                 .await
                 .unwrap();
-            sqlx::query(
-                "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
-                 BEGIN SELECT RAISE(ABORT, 'audit log refused'); END",
-            )
-            .execute(&pool)
-            .await
-            .unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
             pool.close().await;
         }
         minsheng_store::Backend::Postgres => {
             let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            for sql in [
-                "CREATE FUNCTION audit_refused() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN RAISE EXCEPTION 'audit log refused'; END $$",
-                "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
-                 FOR EACH ROW EXECUTE FUNCTION audit_refused()",
-            ] {
-                sqlx::query(sql).execute(&pool).await.unwrap();
-            }
+            sqlx::query(sql).execute(&pool).await.unwrap();
             pool.close().await;
         }
     }
+}
+
+/// Makes `event` on `table` fail (as a full disk or a broken trigger would) until
+/// [`allow`] is called with the same name.
+async fn refuse(db: &Db, store: &Store, name: &str, event: &str, table: &str) {
+    match store.backend() {
+        minsheng_store::Backend::Sqlite => {
+            execute(
+                db,
+                store,
+                &format!(
+                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
+                     BEGIN SELECT RAISE(ABORT, '{name}'); END"
+                ),
+            )
+            .await
+        }
+        minsheng_store::Backend::Postgres => {
+            execute(
+                db,
+                store,
+                &format!(
+                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION '{name}'; END $$"
+                ),
+            )
+            .await;
+            execute(
+                db,
+                store,
+                &format!(
+                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION {name}()"
+                ),
+            )
+            .await
+        }
+    }
+}
+
+async fn allow(db: &Db, store: &Store, name: &str, table: &str) {
+    let sql = match store.backend() {
+        minsheng_store::Backend::Sqlite => format!("DROP TRIGGER {name}"),
+        minsheng_store::Backend::Postgres => format!("DROP TRIGGER {name} ON {table}"),
+    };
+    execute(db, store, &sql).await;
 }
 
 /// A change and the audit entry that records it commit together: when the entry cannot be
@@ -749,7 +782,7 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     };
     let before = versions(&file);
 
-    refuse_audit_entries(&db, &store).await;
+    refuse(&db, &store, "audit_refused", "INSERT", "audit_log").await;
     let change = minsheng_app::registry::record_change(
         &store,
         &person,
@@ -804,4 +837,83 @@ async fn sqlite_a_change_that_cannot_be_audited_is_not_made() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_change_that_cannot_be_audited_is_not_made() {
     a_change_that_cannot_be_audited_is_not_made(Db::postgres().await).await;
+}
+
+/// A resident's request becomes one application, once, or none: accepting it and marking it
+/// accepted are one transaction. A second request while one waits is refused.
+async fn a_request_becomes_one_application_or_none(db: Db) {
+    let store = Store::open(&db.url).await.unwrap();
+    let clock = Clock::system();
+    minsheng_app::generate::generate(&store, 300, 23, clock, &Quiet)
+        .await
+        .unwrap();
+    let policy = Policy::load(Path::new(&catalog())).unwrap();
+    let code = store.sample_household_codes(1).await.unwrap()[0].clone();
+    let file = store.household_file(&code).await.unwrap();
+    let worker = staff(&store, "王社工", Role::Community, file.area.as_str()).await;
+    let resident = file.members[0].person.id_number.clone();
+    let scope = minsheng_core::access::Scope::Area(file.area.clone());
+    let programs = ["dibao".to_string()];
+    let ask = || {
+        minsheng_app::requests::ask(
+            &store,
+            &policy,
+            &resident,
+            "居民",
+            &scope,
+            &programs,
+            "家里有困难",
+            clock,
+        )
+    };
+    let request = ask().await.unwrap();
+    assert_eq!(refused_field(ask().await), "programs", "one waits already");
+
+    // Marking the request fails: no application is made, and the request still waits.
+    refuse(
+        &db,
+        &store,
+        "request_refused",
+        "UPDATE",
+        "application_request",
+    )
+    .await;
+    let accept =
+        || minsheng_app::requests::accept(&store, &policy, request.id, &scope, &worker, clock);
+    assert!(accept().await.is_err());
+    let cases = || store.cases_within(&scope, false);
+    assert!(
+        cases().await.unwrap().is_empty(),
+        "an application without its request"
+    );
+    assert_eq!(
+        store
+            .request_within(request.id, &scope)
+            .await
+            .unwrap()
+            .status,
+        "waiting"
+    );
+
+    allow(&db, &store, "request_refused", "application_request").await;
+    let submitted = accept().await.unwrap();
+    assert_eq!(refused_field(accept().await), "request", "accepted once");
+    let handled = store.request_within(request.id, &scope).await.unwrap();
+    assert_eq!(
+        (handled.status.as_str(), handled.application_id),
+        ("accepted", Some(submitted.application_id))
+    );
+    assert_eq!(cases().await.unwrap().len(), 1);
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_request_becomes_one_application_or_none() {
+    a_request_becomes_one_application_or_none(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_request_becomes_one_application_or_none() {
+    a_request_becomes_one_application_or_none(Db::postgres().await).await;
 }

@@ -18,9 +18,12 @@ pub struct NewApplication {
     pub proxy: String,
     pub submitted_on: NaiveDate,
     pub summary: String,
-    /// (program, community, first deadline, final deadline); a deadline is None when its
-    /// year has no calendar yet.
+    /// (program, community, first deadline, final deadline); the survey has no deadline of
+    /// its own for some procedures.
     pub cases: Vec<(String, AreaCode, Option<NaiveDate>, Option<NaiveDate>)>,
+    /// The resident's request this application accepts (受理): marked accepted in the same
+    /// transaction, so a request becomes one application, once.
+    pub request: Option<i64>,
 }
 
 /// A case with what the lists and the file show.
@@ -237,6 +240,9 @@ impl Store {
                 id
             });
             ids.push(id);
+        }
+        if let Some(request) = app.request {
+            crate::requests::handle_in(&mut tx, request, Some(app_id), "", &by.name, at).await?;
         }
         tx.append_audit(&[audit(app_id)]).await?;
         tx.commit().await?;

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Scope;
 
-use crate::bulk::micros;
+use crate::bulk::{micros, Tx};
 use crate::registry::{timestamp, Columns};
-use crate::{with_pool, Result, Store, StoreError};
+use crate::{on_tx, with_pool, NewAuditEntry, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {
@@ -51,7 +51,10 @@ fn decode(r: &impl Columns) -> Result<RequestRecord> {
 }
 
 impl Store {
-    /// Records a resident's request for their household (which must be within `scope`).
+    /// Records a resident's request for their household (which must be within `scope`), with
+    /// its audit entry, in one transaction. A household with a request already waiting is
+    /// refused (field `programs`); a unique index keeps it so when two arrive at once.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_request(
         &self,
         household: &str,
@@ -60,23 +63,28 @@ impl Store {
         requested_by: &str,
         note: &str,
         at: DateTime<Utc>,
+        audit: impl FnOnce(i64, &str) -> NewAuditEntry,
     ) -> Result<i64> {
         let file = self.household_file_within(household, scope).await?;
         let household_id = self.household_id(&file.code).await?;
-        with_pool!(self, pool => {
-            let waiting: i64 = sqlx::query_scalar(
+        let already = || StoreError::Invalid {
+            field: "programs".into(),
+            reason: "a request of this household is already waiting for the community".into(),
+        };
+        let mut tx = Tx::payments(self).await?;
+        let waiting: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
                 "SELECT COUNT(*) FROM application_request WHERE household_id = $1 AND status = 'waiting'",
             )
             .bind(household_id)
-            .fetch_one(pool)
-            .await?;
-            if waiting > 0 {
-                return Err(StoreError::Invalid {
-                    field: "programs".into(),
-                    reason: "a request of this household is already waiting for the community".into(),
-                });
-            }
-            let id: i64 = sqlx::query_scalar(
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        if waiting > 0 {
+            return Err(already());
+        }
+        let inserted: std::result::Result<i64, sqlx::Error> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
                 "INSERT INTO application_request (household_id, area_code, programs, requested_by, note, requested_at, status) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'waiting') RETURNING id",
             )
@@ -86,10 +94,17 @@ impl Store {
             .bind(requested_by)
             .bind(note)
             .bind(micros(at))
-            .fetch_one(pool)
-            .await?;
-            Ok(id)
-        })
+            .fetch_one(&mut *conn)
+            .await
+        });
+        let id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(already()),
+            Err(e) => return Err(e.into()),
+        };
+        tx.append_audit(&[audit(id, &file.code)]).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Requests within `scope`, waiting ones first, newest first.
@@ -119,42 +134,59 @@ impl Store {
         })
     }
 
-    /// Marks a waiting request accepted (with its application) or declined (with a reason);
-    /// a request already handled is left as it is (field `request`).
-    pub async fn handle_request(
+    /// Declines a waiting request with the reason the resident will read, and writes its
+    /// audit entry, in one transaction; a request already handled is left as it is (field
+    /// `request`).
+    pub async fn decline_request(
         &self,
         id: i64,
-        accepted: Option<i64>,
         reason: &str,
         by: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
-        let status = if accepted.is_some() {
-            "accepted"
-        } else {
-            "declined"
-        };
-        let done = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE application_request SET status = $1, handled_by = $2, handled_at = $3, \
-                 application_id = $4, reason = $5 WHERE id = $6 AND status = 'waiting'",
-            )
-            .bind(status)
-            .bind(by)
-            .bind(micros(at))
-            .bind(accepted)
-            .bind(reason)
-            .bind(id)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        if done == 0 {
-            return Err(StoreError::Invalid {
-                field: "request".into(),
-                reason: format!("request {id} is not waiting: someone handled it already"),
-            });
-        }
-        Ok(())
+        let mut tx = Tx::payments(self).await?;
+        handle_in(&mut tx, id, None, reason, by, at).await?;
+        tx.append_audit(std::slice::from_ref(audit)).await?;
+        tx.commit().await
     }
+}
+
+/// Marks a waiting request accepted (with its application) or declined (with a reason),
+/// within `tx`; a request already handled is refused (field `request`), so it is handled once.
+pub(crate) async fn handle_in(
+    tx: &mut Tx,
+    id: i64,
+    accepted: Option<i64>,
+    reason: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let status = if accepted.is_some() {
+        "accepted"
+    } else {
+        "declined"
+    };
+    let done = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE application_request SET status = $1, handled_by = $2, handled_at = $3, \
+             application_id = $4, reason = $5 WHERE id = $6 AND status = 'waiting'",
+        )
+        .bind(status)
+        .bind(by)
+        .bind(micros(at))
+        .bind(accepted)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    });
+    if done == 0 {
+        return Err(StoreError::Invalid {
+            field: "request".into(),
+            reason: format!("request {id} is not waiting: someone handled it already"),
+        });
+    }
+    Ok(())
 }

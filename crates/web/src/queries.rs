@@ -467,7 +467,11 @@ pub async fn apply(
     }
     let submitted =
         minsheng_app::cases::submit(&web.store, &web.policy, &form, &staff.name, clock).await?;
-    Ok(SubmittedView {
+    Ok(submitted_view(submitted))
+}
+
+fn submitted_view(submitted: minsheng_app::cases::Submitted) -> SubmittedView {
+    SubmittedView {
         application_id: submitted.application_id,
         household: submitted.household,
         cases: submitted
@@ -481,7 +485,7 @@ pub async fn apply(
             })
             .collect(),
         provisional: submitted.provisional,
-    })
+    }
 }
 
 impl From<minsheng_app::payments::PayError> for WebError {
@@ -969,45 +973,17 @@ pub async fn request_help(
         .filter(|p| !p.is_empty())
         .map(String::from)
         .collect();
-    if programs.is_empty() {
-        return Err(WebError::invalid("programs", "choose at least one program"));
-    }
-    let offered = programs_on_application(web);
-    if let Some(unknown) = programs
-        .iter()
-        .find(|p| !offered.iter().any(|(code, _)| code == *p))
-    {
-        return Err(WebError::invalid(
-            "programs",
-            format!("'{unknown}' is not a program granted on application"),
-        ));
-    }
-    let note = input.note.as_deref().unwrap_or("").trim();
-    if note.chars().count() > 2000 {
-        return Err(WebError::invalid("note", "at most 2,000 characters"));
-    }
-    let scope = who.account.scope();
-    let id = web
-        .store
-        .add_request(
-            id_number.as_str(),
-            &scope,
-            &programs,
-            id_number.as_str(),
-            note,
-            clock.now,
-        )
-        .await?;
-    let request = web.store.request_within(id, &scope).await?;
-    web.store
-        .audit(
-            who.account.name(),
-            "request_help",
-            &request.household,
-            &format!("request={id} programs={}", programs.join(",")),
-            clock.now,
-        )
-        .await?;
+    let request = minsheng_app::requests::ask(
+        &web.store,
+        &web.policy,
+        id_number,
+        who.account.name(),
+        &who.account.scope(),
+        &programs,
+        input.note.as_deref().unwrap_or(""),
+        clock,
+    )
+    .await?;
     Ok(request_view(web, &request))
 }
 
@@ -1033,32 +1009,17 @@ pub async fn accept_request(
     id: i64,
     clock: Clock,
 ) -> Result<SubmittedView, WebError> {
-    staff(who)?;
-    let request = web.store.request_within(id, &who.account.scope()).await?;
-    if request.status != "waiting" {
-        return Err(WebError::invalid(
-            "request",
-            format!("request {id} is {} already", request.status),
-        ));
-    }
-    let input = ApplicationInput {
-        household: request.household.clone(),
-        programs: request.programs.join(","),
-        applicant: Some(request.requested_by.clone()),
-        proxy: Some(format!("居民网上申请 (request {id})")),
-        ..ApplicationInput::default()
-    };
-    let submitted = apply(web, who, &input, clock).await?;
-    web.store
-        .handle_request(
-            id,
-            Some(submitted.application_id),
-            "",
-            who.account.name(),
-            clock.now,
-        )
-        .await?;
-    Ok(submitted)
+    let staff = staff(who)?;
+    let submitted = minsheng_app::requests::accept(
+        &web.store,
+        &web.policy,
+        id,
+        &who.account.scope(),
+        &staff.name,
+        clock,
+    )
+    .await?;
+    Ok(submitted_view(submitted))
 }
 
 /// 不予受理, with the reason the resident will read.
@@ -1078,27 +1039,16 @@ pub async fn decline_request(
             "requests are answered by community and street staff".into(),
         ));
     }
-    if reason.trim().is_empty() {
-        return Err(WebError::invalid("reason", "say why, for the resident"));
-    }
-    let scope = who.account.scope();
-    let request = web.store.request_within(id, &scope).await?;
-    web.store
-        .handle_request(id, None, reason.trim(), who.account.name(), clock.now)
-        .await?;
-    web.store
-        .audit(
-            who.account.name(),
-            "decline_request",
-            &request.household,
-            &format!("request={id} reason={}", reason.trim()),
-            clock.now,
-        )
-        .await?;
-    Ok(request_view(
-        web,
-        &web.store.request_within(id, &scope).await?,
-    ))
+    let request = minsheng_app::requests::decline(
+        &web.store,
+        id,
+        &who.account.scope(),
+        reason,
+        &staff.name,
+        clock,
+    )
+    .await?;
+    Ok(request_view(web, &request))
 }
 
 /// A service provider's roster: the older residents of its area and what the rules grant each

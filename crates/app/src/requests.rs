@@ -1,0 +1,130 @@
+//! Residents' own requests for help (居民自助申请): a resident asks on the web for their
+//! household; the community's caseworker accepts the request (受理) as a one-thing
+//! application or declines it with a reason the resident reads. Each is one transaction with
+//! its audit entry.
+
+use minsheng_core::access::Scope;
+use minsheng_core::cases::Role;
+use minsheng_core::IdNumber;
+use minsheng_policy::{Grant, Policy};
+use minsheng_store::{NewAuditEntry, RequestRecord, Store};
+
+use crate::cases::{acting, invalid, submit_accepting, ApplicationForm, CaseError, Submitted};
+use crate::Clock;
+
+/// The longest note a resident may add, in characters.
+pub const NOTE_LIMIT: usize = 2000;
+
+/// A resident asks for `programs` (codes of programs granted on application; the others come
+/// without asking, 免申即享) for their own household, within `scope`; `actor` is the name
+/// their account is audited under.
+#[allow(clippy::too_many_arguments)]
+pub async fn ask(
+    store: &Store,
+    policy: &Policy,
+    resident: &IdNumber,
+    actor: &str,
+    scope: &Scope,
+    programs: &[String],
+    note: &str,
+    clock: Clock,
+) -> Result<RequestRecord, CaseError> {
+    if programs.is_empty() {
+        return Err(invalid("programs", "choose at least one program"));
+    }
+    if let Some(unknown) = programs.iter().find(|code| {
+        !policy
+            .program(code)
+            .is_some_and(|p| p.grant == Grant::Application)
+    }) {
+        return Err(invalid(
+            "programs",
+            format!("'{unknown}' is not a program granted on application"),
+        ));
+    }
+    let note = note.trim();
+    if note.chars().count() > NOTE_LIMIT {
+        return Err(invalid("note", "at most 2,000 characters"));
+    }
+    let id = store
+        .add_request(
+            resident.as_str(),
+            scope,
+            programs,
+            resident.as_str(),
+            note,
+            clock.now,
+            |id, household| NewAuditEntry {
+                actor: actor.into(),
+                action: "request_help".into(),
+                subject: household.into(),
+                detail: format!("request={id} programs={}", programs.join(",")),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(store.request_within(id, scope).await?)
+}
+
+/// 受理: the waiting request `id` becomes a one-thing application by the resident as applicant,
+/// and is marked accepted in the same transaction (so accepting twice makes one application).
+pub async fn accept(
+    store: &Store,
+    policy: &Policy,
+    id: i64,
+    scope: &Scope,
+    actor: &str,
+    clock: Clock,
+) -> Result<Submitted, CaseError> {
+    let request = store.request_within(id, scope).await?;
+    if request.status != "waiting" {
+        return Err(invalid(
+            "request",
+            format!("request {id} is {} already", request.status),
+        ));
+    }
+    let form = ApplicationForm {
+        household: request.household.clone(),
+        programs: request.programs.clone(),
+        applicant: request.requested_by.clone(),
+        proxy: format!("居民网上申请 (request {id})"),
+        changes: Vec::new(),
+        facts_from: clock.today,
+    };
+    submit_accepting(store, policy, &form, Some(id), actor, clock).await
+}
+
+/// 不予受理: declines the waiting request `id` with `reason`, which the resident will read.
+/// Community and street staff answer requests.
+pub async fn decline(
+    store: &Store,
+    id: i64,
+    scope: &Scope,
+    reason: &str,
+    actor: &str,
+    clock: Clock,
+) -> Result<RequestRecord, CaseError> {
+    let staff = acting(store, actor).await?;
+    if !matches!(staff.role, Role::Community | Role::Street) {
+        return Err(invalid(
+            "actor",
+            "requests are answered by community and street staff",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "say why, for the resident"));
+    }
+    let request = store.request_within(id, scope).await?;
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: "decline_request".into(),
+        subject: request.household.clone(),
+        detail: format!("request={id} reason={reason}"),
+        at: clock.now,
+    };
+    store
+        .decline_request(id, reason, actor, clock.now, &audit)
+        .await?;
+    Ok(store.request_within(id, scope).await?)
+}
