@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use chrono::Duration;
 use minsheng_core::access::Account;
-use minsheng_store::{AccountHolder, SessionRecord, Store, StoreError};
+use minsheng_store::{AccountHolder, NewAuditEntry, SessionRecord, Store, StoreError};
 use sha2::{Digest, Sha256};
 
 use crate::Clock;
@@ -68,6 +68,17 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         })
 }
 
+/// The audit entry of a change to accounts, written in the change's transaction.
+fn entry(actor: &str, action: &str, login: &str, detail: &str, clock: Clock) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: actor.into(),
+        action: action.into(),
+        subject: login.into(),
+        detail: detail.into(),
+        at: clock.now,
+    }
+}
+
 pub async fn add_account(
     store: &Store,
     login: &str,
@@ -77,10 +88,10 @@ pub async fn add_account(
     clock: Clock,
 ) -> Result<(), AccountError> {
     let hash = hash_password(password)?;
+    let audit = entry(by, "add_account", login, "", clock);
     store
-        .add_account(login, &hash, holder, by, clock.now)
+        .add_account(login, &hash, holder, by, clock.now, &audit)
         .await?;
-    store.audit(by, "add_account", login, "", clock.now).await?;
     Ok(())
 }
 
@@ -119,10 +130,8 @@ pub async fn sign_in(
             &csrf_token,
             clock.now,
             clock.now + Duration::hours(SESSION_HOURS),
+            &entry(account.name(), "sign_in", login, "", clock),
         )
-        .await?;
-    store
-        .audit(account.name(), "sign_in", login, "", clock.now)
         .await?;
     Ok(NewSession {
         token,
@@ -142,10 +151,8 @@ pub async fn session(
 
 pub async fn sign_out(store: &Store, token: &str, clock: Clock) -> Result<(), StoreError> {
     if let Some(s) = store.session(&digest(token), clock.now).await? {
-        store.end_session(&digest(token)).await?;
-        store
-            .audit(s.account.name(), "sign_out", &s.login, "", clock.now)
-            .await?;
+        let audit = entry(s.account.name(), "sign_out", &s.login, "", clock);
+        store.end_session(&digest(token), &audit).await?;
     }
     Ok(())
 }
@@ -165,11 +172,9 @@ pub async fn add_api_token(
         });
     }
     let token = random_token();
+    let audit = entry(by, "add_api_token", login, label, clock);
     store
-        .add_api_token(&digest(&token), login, label, clock.now)
-        .await?;
-    store
-        .audit(by, "add_api_token", login, label, clock.now)
+        .add_api_token(&digest(&token), login, label, clock.now, &audit)
         .await?;
     Ok(token)
 }

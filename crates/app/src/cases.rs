@@ -459,22 +459,32 @@ pub async fn decide_enrolment(
     if reason.is_empty() {
         return Err(invalid("reason", "is required"));
     }
-    let (action, detail) = match decision {
+    let audit = |action: &str, detail: String| NewAuditEntry {
+        actor: actor.into(),
+        action: action.into(),
+        subject: e.household.clone(),
+        detail: format!(
+            "enrolment={enrolment} program={} {detail} reason={reason}",
+            e.program
+        ),
+        at: clock.now,
+    };
+    match decision {
         EnrolmentDecision::Suspend { from } => {
+            let audit = audit("suspend_enrolment", format!("from={from}"));
             store
-                .suspend_enrolment(enrolment, *from, reason, actor, clock.now)
+                .suspend_enrolment(enrolment, *from, reason, actor, clock.now, &audit)
                 .await?;
-            ("suspend_enrolment", format!("from={from}"))
         }
         EnrolmentDecision::Resume { from } => {
+            let audit = audit("resume_enrolment", format!("from={from}"));
             store
-                .resume_enrolment(enrolment, *from, reason, actor, clock.now)
+                .resume_enrolment(enrolment, *from, reason, actor, clock.now, &audit)
                 .await?;
-            ("resume_enrolment", format!("from={from}"))
         }
         EnrolmentDecision::End { last } => {
-            store.end_enrolment(enrolment, *last).await?;
-            ("end_enrolment", format!("last={last}"))
+            let audit = audit("end_enrolment", format!("last={last}"));
+            store.end_enrolment(enrolment, *last, &audit).await?;
         }
         EnrolmentDecision::Taper { from, months } => {
             let rule = policy.review_rule(from.first_day()).ok_or_else(|| {
@@ -509,27 +519,15 @@ pub async fn decide_enrolment(
             for _ in 1..*months {
                 last = last.next();
             }
-            store
-                .taper_enrolment(enrolment, *from, last, amount)
-                .await?;
-            (
+            let audit = audit(
                 "taper_enrolment",
                 format!("from={from} last={last} amount={amount}"),
-            )
+            );
+            store
+                .taper_enrolment(enrolment, *from, last, amount, &audit)
+                .await?;
         }
-    };
-    store
-        .audit(
-            actor,
-            action,
-            &e.household,
-            &format!(
-                "enrolment={enrolment} program={} {detail} reason={reason}",
-                e.program
-            ),
-            clock.now,
-        )
-        .await?;
+    }
     Ok(())
 }
 
@@ -596,17 +594,15 @@ pub async fn review(
     if findings.is_empty() {
         return Err(invalid("findings", "is required"));
     }
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: "review_enrolment".into(),
+        subject: e.household.clone(),
+        detail: format!("enrolment={enrolment} findings={findings}"),
+        at: clock.now,
+    };
     store
-        .record_review(enrolment, clock.today, findings, actor, clock.now)
-        .await?;
-    store
-        .audit(
-            actor,
-            "review_enrolment",
-            &e.household,
-            &format!("enrolment={enrolment} findings={findings}"),
-            clock.now,
-        )
+        .record_review(enrolment, clock.today, findings, actor, clock.now, &audit)
         .await?;
     Ok(())
 }

@@ -792,7 +792,12 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
         clock,
     )
     .await;
-    assert!(change.is_err(), "{change:?}");
+    assert!(
+        change
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("audit_refused")),
+        "{change:?}"
+    );
     let after = store.household_file(&code).await.unwrap();
     assert_eq!(versions(&after), before, "the change was made unaudited");
 
@@ -825,6 +830,27 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     assert!(withdrawn.is_err(), "{withdrawn:?}");
     let (case, events, _) = store.case(open).await.unwrap();
     assert_eq!((case.case.stage, events.len()), (Stage::Accepted, 1));
+
+    let holder = minsheng_store::AccountHolder::Staff("王社工".into());
+    let account = minsheng_app::accounts::add_account(
+        &store,
+        "王社工",
+        "long enough pass",
+        &holder,
+        "admin",
+        clock,
+    )
+    .await;
+    assert!(
+        account
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("audit_refused")),
+        "{account:?}"
+    );
+    assert!(
+        store.account("王社工").await.unwrap().is_none(),
+        "an account was made unaudited"
+    );
     store.close().await;
     db.cleanup().await;
 }

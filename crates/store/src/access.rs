@@ -6,9 +6,9 @@ use minsheng_core::access::{Account, Scope};
 use minsheng_core::cases::Staff;
 use minsheng_core::IdNumber;
 
-use crate::bulk::micros;
+use crate::bulk::{micros, Tx};
 use crate::registry::{corrupt, Columns};
-use crate::{with_pool, Result, Store, StoreError};
+use crate::{on_tx, with_pool, NewAuditEntry, Result, Store, StoreError};
 
 /// The SQL condition that household `h` lies within `scope`, with parameter `$n` and the
 /// value to bind to it.
@@ -113,6 +113,7 @@ impl Store {
         holder: &AccountHolder,
         by: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
         let invalid = |field: &str, reason: String| StoreError::Invalid {
             field: field.into(),
@@ -138,10 +139,11 @@ impl Store {
                 (None, Some(id.as_str()))
             }
         };
-        with_pool!(self, pool => {
+        let mut tx = Tx::write_only(self).await?;
+        on_tx!(&mut tx, conn => {
             let known: Option<String> = sqlx::query_scalar("SELECT login FROM account WHERE login = $1")
                 .bind(login)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await?;
             if known.is_some() {
                 return Err(invalid("login", format!("{login} already has an account")));
@@ -156,10 +158,11 @@ impl Store {
             .bind(id_number)
             .bind(micros(at))
             .bind(by)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
         });
-        Ok(())
+        tx.append_audit(std::slice::from_ref(audit)).await?;
+        tx.commit().await
     }
 
     /// An account's password hash and holder, by login.
@@ -183,12 +186,14 @@ impl Store {
         csrf_token: &str,
         at: DateTime<Utc>,
         expires: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
-        with_pool!(self, pool => {
+        let mut tx = Tx::write_only(self).await?;
+        on_tx!(&mut tx, conn => {
             // Expired sessions go when someone signs in: the table stays the size of the day.
             sqlx::query("DELETE FROM web_session WHERE expires_at < $1")
                 .bind(micros(at))
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
             sqlx::query(
                 "INSERT INTO web_session (token_sha256, login, csrf_token, created_at, expires_at) \
@@ -199,10 +204,11 @@ impl Store {
             .bind(csrf_token)
             .bind(micros(at))
             .bind(micros(expires))
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
         });
-        Ok(())
+        tx.append_audit(std::slice::from_ref(audit)).await?;
+        tx.commit().await
     }
 
     /// The session of a token, if it has not expired at `now`.
@@ -228,14 +234,16 @@ impl Store {
         })
     }
 
-    pub async fn end_session(&self, token_sha256: &str) -> Result<()> {
-        with_pool!(self, pool => {
+    pub async fn end_session(&self, token_sha256: &str, audit: &NewAuditEntry) -> Result<()> {
+        let mut tx = Tx::write_only(self).await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query("DELETE FROM web_session WHERE token_sha256 = $1")
                 .bind(token_sha256)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
         });
-        Ok(())
+        tx.append_audit(std::slice::from_ref(audit)).await?;
+        tx.commit().await
     }
 
     pub async fn add_api_token(
@@ -244,17 +252,20 @@ impl Store {
         login: &str,
         label: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
-        with_pool!(self, pool => {
+        let mut tx = Tx::write_only(self).await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO api_token (token_sha256, login, label, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_sha256)
                 .bind(login)
                 .bind(label)
                 .bind(micros(at))
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
         });
-        Ok(())
+        tx.append_audit(std::slice::from_ref(audit)).await?;
+        tx.commit().await
     }
 
     /// The account an API token acts for.

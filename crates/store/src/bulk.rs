@@ -278,6 +278,16 @@ pub(crate) enum Tx {
 const SQLITE_MAX_PARAMS: usize = 32_000;
 
 impl Tx {
+    /// A write transaction that locks no table of its own: SQLite's writer lock from the
+    /// start (so two writers queue rather than one failing half-way); on PostgreSQL the row
+    /// locks its statements take, and the audit lock if it appends to the audit log.
+    pub(crate) async fn write_only(store: &Store) -> Result<Tx> {
+        Ok(match store {
+            Store::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     pub(crate) async fn begin(store: &Store) -> Result<Tx> {
         Ok(match store {
             Store::Sqlite(pool, _) => {

@@ -19,7 +19,7 @@ use minsheng_core::access::Scope;
 use crate::bulk::{micros, Cell, Table, Tx};
 use crate::registry::{corrupt, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM};
 use crate::scan::{scan, ScannedPerson};
-use crate::{on_tx, with_pool, Result, Store, StoreError};
+use crate::{on_tx, with_pool, NewAuditEntry, Result, Store, StoreError};
 
 /// `pg_advisory_xact_lock` key of payment writes ("MSPAY").
 const PAY_LOCK: i64 = 0x004d_5350_4159;
@@ -337,6 +337,7 @@ impl Store {
         reason: &str,
         by: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
         let (enrolment, _, pauses) = self.enrolment(id).await?;
         if pauses.iter().any(|(_, resumed, _)| resumed.is_none()) {
@@ -365,6 +366,7 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         });
+        tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -377,6 +379,7 @@ impl Store {
         reason: &str,
         by: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
         let mut tx = Tx::payments(self).await?;
         let n = on_tx!(&mut tx, conn => {
@@ -399,6 +402,7 @@ impl Store {
                 format!("enrolment {id} has no suspension that began before {from}"),
             ));
         }
+        tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -411,13 +415,15 @@ impl Store {
         from: Month,
         last: Month,
         amount: Fen,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
-        self.close_enrolment(id, last, Some((from, amount))).await
+        self.close_enrolment(id, last, Some((from, amount)), audit)
+            .await
     }
 
     /// Ends an enrolment after its last month (终止).
-    pub async fn end_enrolment(&self, id: i64, last: Month) -> Result<()> {
-        self.close_enrolment(id, last, None).await
+    pub async fn end_enrolment(&self, id: i64, last: Month, audit: &NewAuditEntry) -> Result<()> {
+        self.close_enrolment(id, last, None, audit).await
     }
 
     async fn close_enrolment(
@@ -425,6 +431,7 @@ impl Store {
         id: i64,
         last: Month,
         taper: Option<(Month, Fen)>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
         let mut tx = Tx::payments(self).await?;
         let n = on_tx!(&mut tx, conn => {
@@ -447,6 +454,7 @@ impl Store {
                 format!("enrolment {id} is not running, or starts after {month}"),
             ));
         }
+        tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -496,7 +504,7 @@ impl Store {
         })
     }
 
-    /// Records a periodic review of an enrolment.
+    /// Records a periodic review of an enrolment, with its audit entry.
     pub async fn record_review(
         &self,
         enrolment: i64,
@@ -504,8 +512,10 @@ impl Store {
         findings: &str,
         reviewer: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
-        with_pool!(self, pool => {
+        let mut tx = Tx::payments(self).await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query(
                 "INSERT INTO enrolment_review (enrolment_id, reviewed_on, findings, reviewer, reviewed_at) \
                  VALUES ($1, $2, $3, $4, $5)",
@@ -515,10 +525,11 @@ impl Store {
             .bind(findings)
             .bind(reviewer)
             .bind(micros(at))
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
         });
-        Ok(())
+        tx.append_audit(std::slice::from_ref(audit)).await?;
+        tx.commit().await
     }
 
     /// A household's enrolments, oldest first.
