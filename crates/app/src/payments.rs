@@ -20,7 +20,7 @@ use minsheng_exchange::{read_bank_returns, write_bank_file, RosterError, RowErro
 use minsheng_policy::batch::{run, Population};
 use minsheng_policy::inputs::member_values;
 use minsheng_policy::{Entity, Policy, Program};
-use minsheng_store::{AnswerReport, ScannedPerson, Store, StoreError};
+use minsheng_store::{AnswerReport, NewAuditEntry, ScannedPerson, Store, StoreError};
 
 use crate::{Clock, Progress};
 
@@ -179,8 +179,26 @@ pub async fn compute(
         computed_by: actor.to_string(),
         approved: None,
     };
+    let total: Fen = entitlements.iter().map(|e| e.amount).sum();
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: if recompute {
+            "pay_recompute"
+        } else {
+            "pay_compute"
+        }
+        .into(),
+        subject: subject(month),
+        detail: format!(
+            "payees={} total={total} unpaid_enrolments={} policy={}",
+            entitlements.len(),
+            unpaid.len(),
+            policy.digest
+        ),
+        at: clock.now,
+    };
     let created = store
-        .store_pay_cycle(&cycle, &entitlements, recompute)
+        .store_pay_cycle(&cycle, &entitlements, recompute, &audit)
         .await?;
     let status = store.cycle_status(month).await?;
     if !created {
@@ -195,25 +213,6 @@ pub async fn compute(
             suspended,
         });
     }
-    store
-        .audit(
-            actor,
-            if recompute {
-                "pay_recompute"
-            } else {
-                "pay_compute"
-            },
-            &subject(month),
-            &format!(
-                "payees={} total={} unpaid_enrolments={} policy={}",
-                status.payees(),
-                status.total_owed(),
-                unpaid.len(),
-                policy.digest
-            ),
-            clock.now,
-        )
-        .await?;
     Ok(Computed {
         cycle,
         created,
@@ -349,20 +348,18 @@ pub async fn approve(
     actor: &str,
     clock: Clock,
 ) -> Result<bool, PayError> {
-    let approved = store.approve_pay_cycle(month, actor, clock.now).await?;
-    if approved {
-        let status = store.cycle_status(month).await?;
-        store
-            .audit(
-                actor,
-                "pay_approve",
-                &subject(month),
-                &format!("payees={} total={}", status.payees(), status.total_owed()),
-                clock.now,
-            )
-            .await?;
-    }
-    Ok(approved)
+    // An approval fixes the computed entitlements: what they are now is what is approved.
+    let status = store.cycle_status(month).await?;
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: "pay_approve".into(),
+        subject: subject(month),
+        detail: format!("payees={} total={}", status.payees(), status.total_owed()),
+        at: clock.now,
+    };
+    Ok(store
+        .approve_pay_cycle(month, actor, clock.now, &audit)
+        .await?)
 }
 
 #[derive(Debug, Clone)]
@@ -389,7 +386,14 @@ pub async fn disburse(
     actor: &str,
     clock: Clock,
 ) -> Result<Option<Disbursed>, PayError> {
-    let (batch, new_batch) = match store.disburse(month, actor, clock.now).await? {
+    let recorded = |batch: u32, payments: u64, total: Fen| NewAuditEntry {
+        actor: actor.into(),
+        action: "pay_disburse".into(),
+        subject: subject(month),
+        detail: format!("batch={batch} payments={payments} total={total}"),
+        at: clock.now,
+    };
+    let (batch, new_batch) = match store.disburse(month, actor, clock.now, recorded).await? {
         Some(batch) => (batch, true),
         None => match store.last_batch(month).await? {
             Some(batch) => (batch, false),
@@ -403,7 +407,7 @@ pub async fn disburse(
     store
         .audit(
             actor,
-            "pay_disburse",
+            "pay_bank_file",
             &subject(month),
             &format!(
                 "batch={batch} payments={} total={total} file={} (full ID numbers of the payees, for the bank)",
@@ -490,19 +494,24 @@ pub async fn enrol(
             reason: "say why (the decision's number, or the finding)".into(),
         });
     }
-    let enrolment = store
-        .enrol(household, program, from, basis.trim(), actor, clock.now)
-        .await?;
-    store
-        .audit(
-            actor,
-            "enrol",
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: "enrol".into(),
+        subject: household.into(),
+        detail: format!("program={program} from={from} basis={}", basis.trim()),
+        at: clock.now,
+    };
+    Ok(store
+        .enrol(
             household,
-            &format!("program={program} from={from} basis={}", basis.trim()),
+            program,
+            from,
+            basis.trim(),
+            actor,
             clock.now,
+            &audit,
         )
-        .await?;
-    Ok(enrolment)
+        .await?)
 }
 
 /// Enrols every household the rules find entitled in `month` in each paid program: the
@@ -531,21 +540,18 @@ pub async fn enrol_caseload(
                 units.push((code.as_str(), program.code.as_str()));
             }
         }
+        let audit = |n: u64| NewAuditEntry {
+            actor: actor.into(),
+            action: "enrol_caseload".into(),
+            subject: subject(month),
+            detail: format!("{}={n} basis={basis}", program.code),
+            at: clock.now,
+        };
         let n = store
-            .enrol_households(&units, month, basis, actor, clock.now)
+            .enrol_households(&units, month, basis, actor, clock.now, audit)
             .await?;
         out.push((program.code.clone(), n));
     }
-    let detail: Vec<String> = out.iter().map(|(p, n)| format!("{p}={n}")).collect();
-    store
-        .audit(
-            actor,
-            "enrol_caseload",
-            &subject(month),
-            &detail.join(" "),
-            clock.now,
-        )
-        .await?;
     Ok(out)
 }
 

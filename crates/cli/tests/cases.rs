@@ -781,6 +781,18 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
         f.members.iter().map(|m| m.versions.len()).sum::<usize>()
     };
     let before = versions(&file);
+    let month = minsheng_core::Month::containing(clock.today);
+    minsheng_app::payments::enrol_caseload(
+        &store,
+        &policy,
+        month,
+        "现有在保对象",
+        "admin",
+        clock,
+        &Quiet,
+    )
+    .await
+    .unwrap();
 
     refuse(&db, &store, "audit_refused", "INSERT", "audit_log").await;
     let change = minsheng_app::registry::record_change(
@@ -830,6 +842,15 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     assert!(withdrawn.is_err(), "{withdrawn:?}");
     let (case, events, _) = store.case(open).await.unwrap();
     assert_eq!((case.case.stage, events.len()), (Stage::Accepted, 1));
+
+    let computed =
+        minsheng_app::payments::compute(&store, &policy, month, false, "admin", clock, &Quiet)
+            .await;
+    assert!(computed.is_err(), "{:?}", computed.map(|c| c.status));
+    assert!(
+        store.pay_cycle(month).await.unwrap().is_none(),
+        "a month was computed unaudited"
+    );
 
     let holder = minsheng_store::AccountHolder::Staff("王社工".into());
     let account = minsheng_app::accounts::add_account(

@@ -215,6 +215,7 @@ impl Store {
         basis: &str,
         by: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<Enrolment> {
         let mut tx = Tx::payments(self).await?;
         let household_id: Option<i64> = on_tx!(&mut tx, conn => {
@@ -257,6 +258,7 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?
         });
+        tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(Enrolment {
             id,
@@ -273,7 +275,8 @@ impl Store {
 
     /// Enrols many households (by code) at once — a caseload carried over, or 免申即享
     /// grants — skipping those already receiving the program. An unknown code is refused and
-    /// nothing is written. Returns how many were enrolled.
+    /// nothing is written. Returns how many were enrolled; `audit` makes the entry that
+    /// records them, committed with them.
     pub async fn enrol_households(
         &self,
         units: &[(&str, &str)],
@@ -281,6 +284,7 @@ impl Store {
         basis: &str,
         by: &str,
         at: DateTime<Utc>,
+        audit: impl FnOnce(u64) -> NewAuditEntry,
     ) -> Result<u64> {
         let mut tx = Tx::payments(self).await?;
         let codes: Vec<&str> = units.iter().map(|(h, _)| *h).collect();
@@ -293,6 +297,7 @@ impl Store {
         }
         let units: Vec<(i64, &str)> = units.iter().map(|(h, p)| (ids[*h], *p)).collect();
         let n = enrol_in(&mut tx, &units, first_month, basis, by, at).await?;
+        tx.append_audit(&[audit(n)]).await?;
         tx.commit().await?;
         self.analyze(&["enrolment"]).await?;
         Ok(n)
@@ -709,6 +714,7 @@ impl Store {
         cycle: &PayCycle,
         entitlements: &[Entitlement],
         replace: bool,
+        audit: &NewAuditEntry,
     ) -> Result<bool> {
         let month = cycle.month.to_string();
         let mut tx = Tx::payments(self).await?;
@@ -772,6 +778,7 @@ impl Store {
             })
             .collect();
         tx.write(&ENTITLEMENT, rows).await?;
+        tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.analyze(&[ENTITLEMENT_STATISTICS]).await?;
         Ok(true)
@@ -784,6 +791,7 @@ impl Store {
         month: Month,
         by: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> Result<bool> {
         let mut tx = Tx::payments(self).await?;
         let row: Option<(String, Option<String>)> = on_tx!(&mut tx, conn => {
@@ -817,14 +825,22 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         });
+        tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(true)
     }
 
     /// Sends every outstanding entitlement of an approved cycle in a new batch, in one
     /// transaction: each as its next attempt, so none is ever sent twice while a send stands.
-    /// Returns the new batch, or None when nothing was outstanding.
-    pub async fn disburse(&self, month: Month, by: &str, at: DateTime<Utc>) -> Result<Option<u32>> {
+    /// Returns the new batch, or None when nothing was outstanding. `audit` makes the entry
+    /// that records the batch (its number, payments and total), committed with it.
+    pub async fn disburse(
+        &self,
+        month: Month,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: impl FnOnce(u32, u64, Fen) -> NewAuditEntry,
+    ) -> Result<Option<u32>> {
         let m = month.to_string();
         let mut tx = Tx::payments(self).await?;
         let approved: Option<Option<String>> = on_tx!(&mut tx, conn => {
@@ -890,9 +906,21 @@ impl Store {
             // No new batch for nothing: the transaction (and its disbursement row) is dropped.
             return Ok(None);
         }
+        let total: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger \
+                 WHERE month = $1 AND batch = $2 AND kind = 'paid'",
+            )
+            .bind(&m)
+            .bind(batch)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        let batch = u32::try_from(batch).map_err(|e| corrupt("batch", e))?;
+        tx.append_audit(&[audit(batch, sent, Fen(total))]).await?;
         tx.commit().await?;
         self.analyze(&[LEDGER_STATISTICS]).await?;
-        Ok(u32::try_from(batch).ok())
+        Ok(Some(batch))
     }
 
     /// The number of the month's last batch, if any.

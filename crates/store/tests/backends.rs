@@ -9,7 +9,7 @@ use minsheng_core::registry::{
     ExpenseKind, IncomeKind, ParentSituation, Registration, Relation, SelfCareItem,
 };
 use minsheng_core::Fen;
-use minsheng_store::{Store, StoreError};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
 use minsheng_synth::{reference_date, Generator, GeneratorConfig};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -218,6 +218,17 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
         found,
         [(5, "does not follow the entry before it".to_string())]
     );
+}
+
+/// The audit entry a write records, as the use cases make it.
+fn noted(action: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: "tester".into(),
+        action: action.into(),
+        subject: "test".into(),
+        detail: String::new(),
+        at: t(0),
+    }
 }
 
 fn t(seconds: i64) -> DateTime<Utc> {
@@ -611,15 +622,32 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
             "区民政局决定 2025-17",
             "caseworker",
             t(10),
+            &noted("enrol"),
         )
         .await
         .unwrap();
     let again = store
-        .enrol(h1, "dibao", june, "again", "caseworker", t(10))
+        .enrol(
+            h1,
+            "dibao",
+            june,
+            "again",
+            "caseworker",
+            t(10),
+            &noted("enrol"),
+        )
         .await;
     assert_eq!(invalid_field(again.unwrap_err()), "program");
     let nobody = store
-        .enrol("no-such-household", "dibao", june, "x", "caseworker", t(10))
+        .enrol(
+            "no-such-household",
+            "dibao",
+            june,
+            "x",
+            "caseworker",
+            t(10),
+            &noted("enrol"),
+        )
         .await;
     assert_eq!(invalid_field(nobody.unwrap_err()), "household");
     let units = [
@@ -630,7 +658,9 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
         (h3, "dibao"),
     ];
     let n = store
-        .enrol_households(&units, june, "caseload", "operator", t(20))
+        .enrol_households(&units, june, "caseload", "operator", t(20), |_| {
+            noted("enrol_caseload")
+        })
         .await
         .unwrap();
     assert_eq!(n, 3, "h1 already receives dibao; h3 is listed twice");
@@ -727,49 +757,65 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
         approved: None,
     };
     assert!(store
-        .store_pay_cycle(&cycle, &entitlements, false)
+        .store_pay_cycle(&cycle, &entitlements, false, &noted("pay_compute"))
         .await
         .unwrap());
     assert!(
         !store
-            .store_pay_cycle(&cycle, &entitlements[..1], false)
+            .store_pay_cycle(&cycle, &entitlements[..1], false, &noted("pay_compute"))
             .await
             .unwrap(),
         "computed before: kept"
     );
     assert_eq!(store.pay_cycle(june).await.unwrap().unwrap(), cycle);
     assert_eq!(
-        invalid_field(store.disburse(june, "operator", t(50)).await.unwrap_err()),
+        invalid_field(
+            store
+                .disburse(june, "operator", t(50), |_, _, _| noted("pay_disburse"))
+                .await
+                .unwrap_err()
+        ),
         "month"
     );
     assert_eq!(
         invalid_field(
             store
-                .approve_pay_cycle(june, "caseworker", t(50))
+                .approve_pay_cycle(june, "caseworker", t(50), &noted("pay_approve"))
                 .await
                 .unwrap_err()
         ),
         "actor"
     );
     assert!(store
-        .approve_pay_cycle(june, "approver", t(60))
+        .approve_pay_cycle(june, "approver", t(60), &noted("pay_approve"))
         .await
         .unwrap());
     assert!(!store
-        .approve_pay_cycle(june, "approver", t(61))
+        .approve_pay_cycle(june, "approver", t(61), &noted("pay_approve"))
         .await
         .unwrap());
     assert_eq!(
-        invalid_field(store.store_pay_cycle(&cycle, &[], true).await.unwrap_err()),
+        invalid_field(
+            store
+                .store_pay_cycle(&cycle, &[], true, &noted("pay_compute"))
+                .await
+                .unwrap_err()
+        ),
         "month"
     );
 
     assert_eq!(
-        store.disburse(june, "operator", t(70)).await.unwrap(),
+        store
+            .disburse(june, "operator", t(70), |_, _, _| noted("pay_disburse"))
+            .await
+            .unwrap(),
         Some(1)
     );
     assert_eq!(
-        store.disburse(june, "operator", t(71)).await.unwrap(),
+        store
+            .disburse(june, "operator", t(71), |_, _, _| noted("pay_disburse"))
+            .await
+            .unwrap(),
         None,
         "nothing outstanding"
     );
@@ -881,7 +927,10 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
 
     // The returned payment goes out again, as attempt 2, in batch 2.
     assert_eq!(
-        store.disburse(june, "operator", t(90)).await.unwrap(),
+        store
+            .disburse(june, "operator", t(90), |_, _, _| noted("pay_disburse"))
+            .await
+            .unwrap(),
         Some(2)
     );
     let second = store.batch_payments(june, 2).await.unwrap();
