@@ -42,6 +42,14 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> CaseError {
     }
 }
 
+/// A clash with what is recorded: a duplicate, or something handled meanwhile.
+pub(crate) fn conflict(field: &str, reason: impl Into<String>) -> CaseError {
+    CaseError::Store(StoreError::Conflict {
+        field: field.into(),
+        reason: reason.into(),
+    })
+}
+
 /// The staff member acting, or why they may not.
 pub async fn acting(store: &Store, actor: &str) -> Result<Staff, CaseError> {
     store.staff(actor).await?.ok_or_else(|| {
@@ -231,7 +239,7 @@ pub(crate) async fn submit_accepting(
             .iter()
             .find(|e| e.program == *program && e.last_month.is_none())
         {
-            return Err(invalid(
+            return Err(conflict(
                 "programs",
                 format!(
                     "household {} already receives {program} (since {})",
@@ -243,7 +251,7 @@ pub(crate) async fn submit_accepting(
             .iter()
             .find(|c| c.household == file.code && c.case.program == *program)
         {
-            return Err(invalid(
+            return Err(conflict(
                 "programs",
                 format!(
                     "household {} already has an open {program} case ({}); this is a duplicate",

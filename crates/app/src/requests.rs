@@ -9,7 +9,9 @@ use minsheng_core::IdNumber;
 use minsheng_policy::{Grant, Policy};
 use minsheng_store::{NewAuditEntry, RequestRecord, Store};
 
-use crate::cases::{acting, invalid, submit_accepting, ApplicationForm, CaseError, Submitted};
+use crate::cases::{
+    acting, conflict, invalid, submit_accepting, ApplicationForm, CaseError, Submitted,
+};
 use crate::Clock;
 
 /// The longest note a resident may add, in characters.
@@ -78,7 +80,7 @@ pub async fn accept(
 ) -> Result<Submitted, CaseError> {
     let request = store.request_within(id, scope).await?;
     if request.status != "waiting" {
-        return Err(invalid(
+        return Err(conflict(
             "request",
             format!("request {id} is {} already", request.status),
         ));

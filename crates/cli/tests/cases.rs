@@ -31,7 +31,10 @@ fn on(day: &str) -> Clock {
 fn refused_field(r: Result<impl std::fmt::Debug, CaseError>) -> String {
     match r {
         Err(CaseError::Invalid { field, .. }) => field,
-        Err(CaseError::Store(minsheng_store::StoreError::Invalid { field, .. })) => field,
+        Err(CaseError::Store(
+            minsheng_store::StoreError::Invalid { field, .. }
+            | minsheng_store::StoreError::Conflict { field, .. },
+        )) => field,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -146,7 +146,10 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?;
             if known.is_some() {
-                return Err(invalid("login", format!("{login} already has an account")));
+                return Err(StoreError::Conflict {
+                    field: "login".into(),
+                    reason: format!("{login} already has an account"),
+                });
             }
             sqlx::query(
                 "INSERT INTO account (login, password_hash, staff_name, id_number, created_at, created_by) \

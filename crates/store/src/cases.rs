@@ -68,6 +68,13 @@ fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
     }
 }
 
+fn conflict(field: &str, reason: impl Into<String>) -> StoreError {
+    StoreError::Conflict {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
 const CASE_COLUMNS: &str = "c.id, c.application_id, c.household_id, h.code, c.program, c.area_code, \
      c.stage, c.accepted_on, c.stage_since, c.due_on, c.final_due_on, c.outcome, c.enrolment_id, \
      (SELECT COUNT(*) FROM objection o WHERE o.case_id = c.id AND o.resolved_on IS NULL) AS open_objections";
@@ -108,7 +115,7 @@ impl Store {
                 .fetch_optional(pool)
                 .await?;
             if known.is_some() {
-                return Err(invalid("name", format!("{} is already on the staff", staff.name)));
+                return Err(conflict("name", format!("{} is already on the staff", staff.name)));
             }
             sqlx::query("INSERT INTO staff (name, role, area_code, added_at, added_by) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&staff.name)
@@ -168,7 +175,7 @@ impl Store {
                 .await?
             });
             if let Some(case) = open {
-                return Err(invalid(
+                return Err(conflict(
                     "programs",
                     format!("household {} already has an open {program} case ({case}); this is a duplicate", app.household),
                 ));
@@ -183,7 +190,7 @@ impl Store {
                 .await?
             });
             if let Some(since) = enrolled {
-                return Err(invalid(
+                return Err(conflict(
                     "programs",
                     format!(
                         "household {} already receives {program} (since {since})",
@@ -433,7 +440,7 @@ impl Store {
             .rows_affected()
         });
         if moved != 1 {
-            return Err(invalid(
+            return Err(conflict(
                 "stage",
                 format!("case {} moved on meanwhile; look at it again", case.id),
             ));

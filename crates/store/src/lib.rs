@@ -93,6 +93,10 @@ pub enum StoreError {
     Location { location: String, reason: String },
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
+    /// The write clashes with what the database already holds: a duplicate, or a record that
+    /// someone else changed or handled meanwhile. Nothing was written.
+    #[error("{field}: {reason}")]
+    Conflict { field: String, reason: String },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("stored data is corrupt: {0}")]

@@ -239,7 +239,7 @@ impl Store {
             .await?
         });
         if let Some(since) = open {
-            return Err(StoreError::Invalid {
+            return Err(StoreError::Conflict {
                 field: "program".into(),
                 reason: format!("household {household} already receives {program} (since {since})"),
             });
@@ -346,10 +346,10 @@ impl Store {
     ) -> Result<()> {
         let (enrolment, _, pauses) = self.enrolment(id).await?;
         if pauses.iter().any(|(_, resumed, _)| resumed.is_none()) {
-            return Err(invalid(
-                "from",
-                format!("enrolment {id} is suspended already"),
-            ));
+            return Err(StoreError::Conflict {
+                field: "from".into(),
+                reason: format!("enrolment {id} is suspended already"),
+            });
         }
         if !enrolment.covers(from) {
             return Err(invalid(
@@ -726,7 +726,7 @@ impl Store {
         });
         match existing {
             Some(Some(by)) if replace => {
-                return Err(StoreError::Invalid {
+                return Err(StoreError::Conflict {
                     field: "month".into(),
                     reason: format!(
                         "the {month} cycle was approved by {by}; it can no longer be recomputed"

@@ -67,7 +67,7 @@ impl Store {
     ) -> Result<i64> {
         let file = self.household_file_within(household, scope).await?;
         let household_id = self.household_id(&file.code).await?;
-        let already = || StoreError::Invalid {
+        let already = || StoreError::Conflict {
             field: "programs".into(),
             reason: "a request of this household is already waiting for the community".into(),
         };
@@ -183,7 +183,7 @@ pub(crate) async fn handle_in(
         .rows_affected()
     });
     if done == 0 {
-        return Err(StoreError::Invalid {
+        return Err(StoreError::Conflict {
             field: "request".into(),
             reason: format!("request {id} is not waiting: someone handled it already"),
         });

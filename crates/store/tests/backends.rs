@@ -609,7 +609,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
     let (h1, h2, h3) = (codes[0], codes[1], codes[2]);
     let june = Month::new(2025, 6).unwrap();
     let invalid_field = |e: StoreError| match e {
-        StoreError::Invalid { field, .. } => field,
+        StoreError::Invalid { field, .. } | StoreError::Conflict { field, .. } => field,
         other => panic!("expected a refusal, got {other}"),
     };
 

@@ -123,6 +123,7 @@ async fn case(
         (status = 403, description = "a resident, or a session without its CSRF token", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, description = "the step is not allowed now; `field` and `message` say why", body = ErrorBody),
+        (status = 409, description = "clashes with what is recorded (a duplicate, or changed meanwhile); nothing written", body = ErrorBody),
     ))]
 async fn step(
     State(web): State<Web>,
@@ -147,6 +148,7 @@ async fn step(
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, description = "no such household within the account's area", body = ErrorBody),
+        (status = 409, description = "clashes with what is recorded (a duplicate, or changed meanwhile); nothing written", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 async fn apply(
@@ -257,6 +259,7 @@ pub struct HouseholdQuery {
         (status = 200, body = HouseholdView),
         (status = 401, body = ErrorBody),
         (status = 404, description = "no such household within the account's area", body = ErrorBody),
+        (status = 409, description = "clashes with what is recorded (a duplicate, or changed meanwhile); nothing written", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 async fn household(
@@ -386,6 +389,7 @@ async fn payment_cycle(
         (status = 200, description = "the cycle after the step", body = CycleView),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
+        (status = 409, description = "clashes with what is recorded (a duplicate, or changed meanwhile); nothing written", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 async fn payment_step(
@@ -531,7 +535,8 @@ async fn findings(
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, description = "not an open eligible finding, or a case is under way", body = ErrorBody),
+        (status = 409, description = "the household receives the program or has a case under way", body = ErrorBody),
+        (status = 422, description = "not an open eligible finding", body = ErrorBody),
     ))]
 async fn open_case(
     State(web): State<Web>,
@@ -606,6 +611,7 @@ async fn list_requests(
         (status = 401, body = ErrorBody),
         (status = 403, description = "staff use applications", body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 409, description = "clashes with what is recorded (a duplicate, or changed meanwhile); nothing written", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 async fn request_help(
@@ -630,6 +636,7 @@ async fn request_help(
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 409, description = "clashes with what is recorded (a duplicate, or changed meanwhile); nothing written", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 async fn accept_request(
@@ -655,6 +662,7 @@ async fn accept_request(
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 409, description = "clashes with what is recorded (a duplicate, or changed meanwhile); nothing written", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 async fn decline_request(

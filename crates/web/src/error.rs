@@ -27,6 +27,8 @@ pub enum WebError {
     NotFound(String),
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
+    #[error("{field}: {reason}")]
+    Conflict { field: String, reason: String },
     #[error("internal error; the details are in the server log")]
     Internal(String),
 }
@@ -37,14 +39,14 @@ pub struct ErrorBody {
     /// Stable code, e.g. `not_found`, `invalid_input`.
     pub code: &'static str,
     pub message: String,
-    /// The input field at fault, for `invalid_input`.
+    /// The input field at fault, for `invalid_input` and `conflict`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
 impl WebError {
     /// Every code `code()` can return: the table in `docs/api-errors.md`.
-    pub const CODES: [&'static str; 8] = [
+    pub const CODES: [&'static str; 9] = [
         "not_signed_in",
         "wrong_credentials",
         "too_many_attempts",
@@ -52,6 +54,7 @@ impl WebError {
         "forbidden",
         "not_found",
         "invalid_input",
+        "conflict",
         "internal",
     ];
 
@@ -71,6 +74,7 @@ impl WebError {
             WebError::Forbidden(_) => "forbidden",
             WebError::NotFound(_) => "not_found",
             WebError::Invalid { .. } => "invalid_input",
+            WebError::Conflict { .. } => "conflict",
             WebError::Internal(_) => "internal",
         }
     }
@@ -82,6 +86,7 @@ impl WebError {
             WebError::CsrfRejected | WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,7 +96,9 @@ impl WebError {
             code: self.code(),
             message: self.to_string(),
             field: match self {
-                WebError::Invalid { field, .. } => Some(field.clone()),
+                WebError::Invalid { field, .. } | WebError::Conflict { field, .. } => {
+                    Some(field.clone())
+                }
                 _ => None,
             },
         }
@@ -112,6 +119,7 @@ impl From<StoreError> for WebError {
         match e {
             StoreError::NotFound(what) => WebError::NotFound(what),
             StoreError::Invalid { field, reason } => WebError::Invalid { field, reason },
+            StoreError::Conflict { field, reason } => WebError::Conflict { field, reason },
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -185,11 +193,17 @@ mod tests {
             WebError::Forbidden(String::new()),
             WebError::NotFound(String::new()),
             WebError::invalid("f", "r"),
+            WebError::Conflict {
+                field: "g".into(),
+                reason: "r".into(),
+            },
             WebError::Internal(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(WebError::code).collect();
         assert_eq!(codes, WebError::CODES);
         assert_eq!(all[6].body().field.as_deref(), Some("f"));
+        assert_eq!(all[7].body().field.as_deref(), Some("g"));
+        assert_eq!(all[7].status(), StatusCode::CONFLICT);
         assert!(all
             .iter()
             .all(|e| e.status().is_client_error() || e.status().is_server_error()));

@@ -68,6 +68,7 @@ pub fn error_page(e: &WebError) -> Html<String> {
         WebError::NotFound(_) => "未找到",
         WebError::Forbidden(_) | WebError::CsrfRejected => "无权操作",
         WebError::Invalid { .. } => "输入有误",
+        WebError::Conflict { .. } => "与已有记录冲突",
         WebError::Throttled { .. } => "尝试次数过多",
         _ => "出错了",
     };
@@ -416,7 +417,7 @@ pub async fn step(
     let clock = web.clock();
     match queries::step(&web, &who, id, &input, clock).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e @ WebError::Invalid { .. }) => {
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
             let status = e.status();
             Ok((
                 status,
@@ -534,7 +535,7 @@ pub async fn apply(
             };
             Ok(Html(page.render()?).into_response())
         }
-        Err(e @ WebError::Invalid { .. }) => {
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
             let status = e.status();
             Ok((
                 status,
@@ -603,7 +604,7 @@ pub async fn cycle_step(
     let month = queries::parse_month(Some(&form.month), clock)?;
     match queries::run_cycle(&web, &who, month, &step, clock).await {
         Ok(_) => Ok(Redirect::to(&format!("/payments?month={month}")).into_response()),
-        Err(e @ WebError::Invalid { .. }) => {
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
             let status = e.status();
             Ok((
                 status,
@@ -686,7 +687,9 @@ pub async fn reconcile(
             "回盘已导入：确认 {}，退回 {}（将在下一批次重新发送），此前已记录 {}。",
             r.confirmed, r.returned, r.already_recorded
         ),
-        Err(e @ WebError::Invalid { .. }) => format!("回盘文件未导入：{e}"),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            format!("回盘文件未导入：{e}")
+        }
         Err(e) => return Err(e.into()),
     };
     Ok(payments_page(&web, &who, month, Some(message))
@@ -874,7 +877,7 @@ pub async fn open_case(
             };
             Ok(Html(page.render()?).into_response())
         }
-        Err(e @ WebError::Invalid { .. }) => {
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
             let status = e.status();
             Ok((
                 status,
@@ -923,7 +926,9 @@ pub async fn what_if(
     } else {
         match queries::what_if(&web, &who, month, &changes).await {
             Ok(r) => (Some(r), None, axum::http::StatusCode::OK),
-            Err(e @ WebError::Invalid { .. }) => (None, Some(e.to_string()), e.status()),
+            Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+                (None, Some(e.to_string()), e.status())
+            }
             Err(e) => return Err(e.into()),
         }
     };
@@ -966,7 +971,7 @@ pub async fn request_help(
     };
     let message = match queries::request_help(&web, &who, &input, clock).await {
         Ok(_) => "申请已提交，等待社区受理。".to_string(),
-        Err(e @ WebError::Invalid { .. }) => format!("未提交：{e}"),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => format!("未提交：{e}"),
         Err(e) => return Err(e.into()),
     };
     household_page(

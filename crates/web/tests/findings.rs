@@ -100,7 +100,8 @@ async fn findings(store: Store) {
     assert_eq!(opened["cases"][0]["program"], eligible["program"]);
     // Twice is once: the case is under way.
     let again = send(&app, post_json(&path, &token, &json!({}))).await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.json()["code"], "conflict");
     assert_eq!(again.json()["field"], "programs");
     // A finding that is not an eligible household's is no case.
     if let Some(other) = items(&all)

@@ -86,7 +86,8 @@ async fn requests(store: Store) {
         ),
     )
     .await;
-    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert_eq!(twice.json()["code"], "conflict");
     let id = made["id"].as_i64().unwrap();
 
     // The community sees it waiting; another district does not, and cannot accept it.

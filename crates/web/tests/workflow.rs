@@ -56,7 +56,8 @@ async fn procedure(store: Store) {
         ),
     )
     .await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(again.json()["code"], "conflict");
     assert_eq!(again.json()["field"], "programs");
     // A resident cannot accept applications or take steps.
     let by_resident = send(
