@@ -595,19 +595,48 @@ async fn postgres_an_application_goes_through_every_step_to_its_first_payment() 
     an_application_goes_through_every_step_to_its_first_payment(Db::postgres().await).await;
 }
 
-/// A deadline that runs into a year whose holiday notice is not loaded is counted there on the
-/// Monday–Friday rule and marked provisional; loading the notice counts it again. Run on the
-/// real day, whatever it is: no calendar is loaded until the test writes one.
-async fn a_notice_loaded_later_settles_provisional_deadlines(db: Db) {
+/// A small city recorded now, one of its households, and its community's caseworker.
+struct Town {
+    store: Store,
+    clock: Clock,
+    policy: Policy,
+    code: String,
+    file: minsheng_core::registry::HouseholdFile,
+    worker: String,
+}
+
+async fn town(db: &Db, seed: u64) -> Town {
     let store = Store::open(&db.url).await.unwrap();
     let clock = Clock::system();
-    minsheng_app::generate::generate(&store, 300, 17, clock, &Quiet)
+    minsheng_app::generate::generate(&store, 300, seed, clock, &Quiet)
         .await
         .unwrap();
     let policy = Policy::load(Path::new(&catalog())).unwrap();
     let code = store.sample_household_codes(1).await.unwrap()[0].clone();
     let file = store.household_file(&code).await.unwrap();
     let worker = staff(&store, "王社工", Role::Community, file.area.as_str()).await;
+    Town {
+        store,
+        clock,
+        policy,
+        code,
+        file,
+        worker,
+    }
+}
+
+/// A deadline that runs into a year whose holiday notice is not loaded is counted there on the
+/// Monday–Friday rule and marked provisional; loading the notice counts it again. Run on the
+/// real day, whatever it is: no calendar is loaded until the test writes one.
+async fn a_notice_loaded_later_settles_provisional_deadlines(db: Db) {
+    let Town {
+        store,
+        clock,
+        policy,
+        code,
+        worker,
+        ..
+    } = town(&db, 17).await;
     let form = ApplicationForm {
         household: code,
         programs: vec!["dibao".into()],
@@ -757,15 +786,14 @@ async fn allow(db: &Db, store: &Store, name: &str, table: &str) {
 /// A change and the audit entry that records it commit together: when the entry cannot be
 /// written, the registry change, the application and the case's step are not made either.
 async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
-    let store = Store::open(&db.url).await.unwrap();
-    let clock = Clock::system();
-    minsheng_app::generate::generate(&store, 300, 19, clock, &Quiet)
-        .await
-        .unwrap();
-    let policy = Policy::load(Path::new(&catalog())).unwrap();
-    let code = store.sample_household_codes(1).await.unwrap()[0].clone();
-    let file = store.household_file(&code).await.unwrap();
-    let worker = staff(&store, "王社工", Role::Community, file.area.as_str()).await;
+    let Town {
+        store,
+        clock,
+        policy,
+        code,
+        file,
+        worker,
+    } = town(&db, 19).await;
     let form = |program: &str| ApplicationForm {
         household: code.clone(),
         programs: vec![program.into()],
@@ -892,15 +920,14 @@ async fn postgres_a_change_that_cannot_be_audited_is_not_made() {
 /// A resident's request becomes one application, once, or none: accepting it and marking it
 /// accepted are one transaction. A second request while one waits is refused.
 async fn a_request_becomes_one_application_or_none(db: Db) {
-    let store = Store::open(&db.url).await.unwrap();
-    let clock = Clock::system();
-    minsheng_app::generate::generate(&store, 300, 23, clock, &Quiet)
-        .await
-        .unwrap();
-    let policy = Policy::load(Path::new(&catalog())).unwrap();
-    let code = store.sample_household_codes(1).await.unwrap()[0].clone();
-    let file = store.household_file(&code).await.unwrap();
-    let worker = staff(&store, "王社工", Role::Community, file.area.as_str()).await;
+    let Town {
+        store,
+        clock,
+        policy,
+        file,
+        worker,
+        ..
+    } = town(&db, 23).await;
     let resident = file.members[0].person.id_number.clone();
     let scope = minsheng_core::access::Scope::Area(file.area.clone());
     let programs = ["dibao".to_string()];

@@ -216,32 +216,10 @@ impl Store {
                 .await
                 .map_err(|e| crate::StoreError::Worker(format!("audit append: {e}")))?
             }
-            Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(AUDIT_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                let last = sqlx::query(LAST)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("hash")?)))
-                    .transpose()?;
-                for link in chain(last, entries) {
-                    sqlx::query(INSERT)
-                        .bind(link.id)
-                        .bind(link.at)
-                        .bind(&link.entry.actor)
-                        .bind(&link.entry.action)
-                        .bind(&link.entry.subject)
-                        .bind(&link.entry.detail)
-                        .bind(&link.prev)
-                        .bind(&link.hash)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
+            Store::Postgres(_) => {
+                let mut tx = crate::bulk::Tx::write_only(self).await?;
+                tx.append_audit(entries).await?;
+                tx.commit().await
             }
         }
     }
