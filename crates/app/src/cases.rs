@@ -231,9 +231,12 @@ pub(crate) async fn submit_accepting(
     }
     // Duplicates, before anything is written.
     let enrolments = store.enrolments(&file.code).await?;
-    let open_cases = store
-        .cases_within(&minsheng_core::access::Scope::Area(file.area.clone()), true)
-        .await?;
+    let open_cases: Vec<CaseRecord> = store
+        .household_cases(&file.code, &minsheng_core::access::Scope::Everything)
+        .await?
+        .into_iter()
+        .filter(|c| c.case.stage != minsheng_core::cases::Stage::Closed)
+        .collect();
     for program in &programs {
         if let Some(e) = enrolments
             .iter()

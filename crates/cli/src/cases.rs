@@ -201,22 +201,31 @@ fn working_days_left(
     }
 }
 
+/// How many cases the inbox lists, the most pressing first.
+const INBOX_LINES: u32 = 500;
+
 /// The actor's inbox: cases in their area, open ones by deadline, overdue first.
 pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Result<String> {
     let staff = cases::acting(store, actor).await?;
-    let list = store
+    let (list, total) = store
         .cases_within(
             &minsheng_core::access::Scope::Area(staff.area.clone()),
             !all,
+            INBOX_LINES,
+            0,
         )
         .await?;
     let calendar = store.work_calendar().await?;
     let mut out = format!(
-        "{} ({}, {}): {} case(s)\n",
+        "{} ({}, {}): {total} case(s){}\n",
         staff.name,
         staff.role.label(),
         staff.area,
-        list.len()
+        if total > list.len() as u64 {
+            format!(", the first {} shown", list.len())
+        } else {
+            String::new()
+        }
     );
     out.push_str(&format!(
         "  {:>6} {:<20} {:<22} {:<22} {:<12} {:<16} {}\n",

@@ -550,10 +550,16 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         .cases_within(
             &minsheng_core::access::Scope::Area(AreaCode::parse(&community[..9]).unwrap()),
             true,
+            100,
+            0,
         )
         .await
         .unwrap();
-    assert_eq!(inbox.iter().map(|c| c.case.id).collect::<Vec<_>>(), [tekun]);
+    assert_eq!(
+        inbox.0.iter().map(|c| c.case.id).collect::<Vec<_>>(),
+        [tekun]
+    );
+    assert_eq!(inbox.1, 1);
     let calendar = store.work_calendar().await.unwrap();
     assert!(
         calendar.working_days_between(
@@ -850,11 +856,13 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
         .cases_within(
             &minsheng_core::access::Scope::Area(file.area.clone()),
             false,
+            100,
+            0,
         )
         .await
         .unwrap();
     assert_eq!(
-        cases.iter().map(|c| c.case.id).collect::<Vec<_>>(),
+        cases.0.iter().map(|c| c.case.id).collect::<Vec<_>>(),
         [open],
         "the application was made unaudited"
     );
@@ -958,7 +966,7 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
     let accept =
         || minsheng_app::requests::accept(&store, &policy, request.id, &scope, &worker, clock);
     assert!(accept().await.is_err());
-    let cases = || store.cases_within(&scope, false);
+    let cases = || store.household_cases(&file.code, &scope);
     assert!(
         cases().await.unwrap().is_empty(),
         "an application without its request"
@@ -981,6 +989,8 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
         ("accepted", Some(submitted.application_id))
     );
     assert_eq!(cases().await.unwrap().len(), 1);
+    let (listed, total) = store.cases_within(&scope, false, 10, 0).await.unwrap();
+    assert_eq!((listed.len(), total), (1, 1));
     store.close().await;
     db.cleanup().await;
 }
@@ -993,4 +1003,84 @@ async fn sqlite_a_request_becomes_one_application_or_none() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_request_becomes_one_application_or_none() {
     a_request_becomes_one_application_or_none(Db::postgres().await).await;
+}
+
+/// Case lists come a page at a time with their total, a household's cases by its code, and
+/// the dashboard's counts from SQL — the same on both backends.
+async fn case_lists_are_paged_and_counted(db: Db) {
+    let Town {
+        store,
+        clock,
+        policy,
+        ..
+    } = town(&db, 29).await;
+    let everything = minsheng_core::access::Scope::Everything;
+    let mut opened = Vec::new();
+    for (i, code) in store
+        .sample_household_codes(3)
+        .await
+        .unwrap()
+        .into_iter()
+        .enumerate()
+    {
+        let file = store.household_file(&code).await.unwrap();
+        let worker = staff(
+            &store,
+            &format!("社工{i}"),
+            Role::Community,
+            file.area.as_str(),
+        )
+        .await;
+        let form = ApplicationForm {
+            household: code.clone(),
+            programs: vec!["dibao".into()],
+            applicant: String::new(),
+            proxy: String::new(),
+            changes: Vec::new(),
+            facts_from: clock.today,
+        };
+        let submitted = submit(&store, &policy, &form, &worker, clock)
+            .await
+            .unwrap();
+        opened.push((code, submitted.cases[0].0));
+    }
+    let (first, total) = store.cases_within(&everything, true, 2, 0).await.unwrap();
+    let (second, again) = store.cases_within(&everything, true, 2, 2).await.unwrap();
+    assert_eq!((first.len(), second.len(), total, again), (2, 1, 3, 3));
+    let mut ids: Vec<i64> = first.iter().chain(&second).map(|c| c.case.id).collect();
+    ids.sort_unstable();
+    let mut expected: Vec<i64> = opened.iter().map(|(_, id)| *id).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "every case once over the pages");
+    let (code, id) = &opened[1];
+    let theirs = store.household_cases(code, &everything).await.unwrap();
+    assert_eq!(theirs.iter().map(|c| c.case.id).collect::<Vec<_>>(), [*id]);
+    // Nothing is overdue today; a year on, every step's deadline has passed.
+    assert_eq!(
+        store
+            .open_case_counts(&everything, clock.today)
+            .await
+            .unwrap(),
+        (3, 0)
+    );
+    let later = clock.today + chrono::Duration::days(365);
+    assert_eq!(
+        store.open_case_counts(&everything, later).await.unwrap(),
+        (3, 3)
+    );
+    let (from, to) = store.open_case_span(&everything).await.unwrap().unwrap();
+    assert_eq!(from, clock.today);
+    assert!(to > clock.today);
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_case_lists_are_paged_and_counted() {
+    case_lists_are_paged_and_counted(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_case_lists_are_paged_and_counted() {
+    case_lists_are_paged_and_counted(Db::postgres().await).await;
 }

@@ -158,6 +158,20 @@ impl WorkCalendar {
         wanted.into_iter().filter(|y| !self.has_year(*y)).collect()
     }
 
+    /// The last working day on or before `date`: a step whose deadline is before it is
+    /// overdue (a working day has passed since), as `working_days_between` counts.
+    pub fn working_day_through(&self, date: NaiveDate) -> NaiveDate {
+        let mut day = date;
+        // Every week has working days, so this stops within days, never at the minimum date.
+        while !self.counts_as_working(day) {
+            match day.pred_opt() {
+                Some(before) => day = before,
+                None => break,
+            }
+        }
+        day
+    }
+
     /// Whether `date` is a working day, on the Monday–Friday rule in a year with no calendar.
     fn counts_as_working(&self, date: NaiveDate) -> bool {
         self.is_working_day(date).unwrap_or(!weekend(date))
@@ -283,6 +297,27 @@ mod tests {
         assert_eq!(c.working_days_between(d(2025, 9, 30), d(2025, 10, 11)), 3);
         assert_eq!(c.working_days_between(d(2025, 10, 11), d(2025, 9, 30)), -3);
         assert_eq!(c.working_days_between(d(2025, 10, 1), d(2025, 10, 8)), 0);
+        // Overdue means a working day has passed since the deadline: on Wednesday 8 October,
+        // the last day of the break, a step due on Tuesday 30 September is not overdue yet.
+        assert_eq!(c.working_day_through(d(2025, 10, 8)), d(2025, 9, 30));
+        assert_eq!(c.working_day_through(d(2025, 10, 9)), d(2025, 10, 9));
+        assert_eq!(
+            c.working_day_through(d(2025, 9, 28)),
+            d(2025, 9, 28),
+            "Sunday worked"
+        );
+        for (due, today) in [
+            (d(2025, 9, 30), d(2025, 10, 8)),
+            (d(2025, 9, 30), d(2025, 10, 9)),
+            (d(2025, 9, 26), d(2025, 9, 28)),
+            (d(2025, 10, 10), d(2025, 10, 12)),
+        ] {
+            assert_eq!(
+                c.working_days_between(today, due) < 0,
+                due < c.working_day_through(today),
+                "{due} by {today}"
+            );
+        }
     }
 
     #[test]

@@ -332,24 +332,104 @@ impl Store {
         })
     }
 
-    /// Cases within a scope (an area and below, or a resident's household), open ones first
-    /// by deadline.
-    pub async fn cases_within(&self, scope: &Scope, open_only: bool) -> Result<Vec<CaseRecord>> {
+    /// A page of the cases within a scope (an area and below, or a resident's household),
+    /// open ones first by deadline (those without one last), with how many there are in all.
+    pub async fn cases_within(
+        &self,
+        scope: &Scope,
+        open_only: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<CaseRecord>, u64)> {
         let (within, bound) = crate::access::scope_condition(scope, 1);
+        let open = if open_only {
+            "AND c.stage <> 'closed'"
+        } else {
+            ""
+        };
+        let from = format!(
+            "FROM assistance_case c JOIN household h ON h.id = c.household_id WHERE {within} {open}"
+        );
+        let page = format!(
+            "SELECT {CASE_COLUMNS} {from} \
+             ORDER BY CASE WHEN c.stage = 'closed' THEN 1 ELSE 0 END, c.due_on IS NULL, c.due_on, c.id \
+             LIMIT {limit} OFFSET {offset}"
+        );
+        let count = format!("SELECT COUNT(*) {from}");
+        with_pool!(self, pool => {
+            let total: i64 = sqlx::query_scalar(&count).bind(&bound).fetch_one(pool).await?;
+            let cases = sqlx::query(&page)
+                .bind(&bound)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(decode_case)
+                .collect::<Result<Vec<_>>>()?;
+            Ok((cases, u64::try_from(total).unwrap_or(0)))
+        })
+    }
+
+    /// The cases of one household (by code) within a scope, newest first.
+    pub async fn household_cases(&self, code: &str, scope: &Scope) -> Result<Vec<CaseRecord>> {
+        let (within, bound) = crate::access::scope_condition(scope, 2);
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id \
-             WHERE {within} {} \
-             ORDER BY CASE WHEN c.stage = 'closed' THEN 1 ELSE 0 END, c.due_on IS NULL, c.due_on, c.id",
-            if open_only { "AND c.stage <> 'closed'" } else { "" }
+             WHERE h.code = $1 AND {within} ORDER BY c.id DESC"
         );
         with_pool!(self, pool => {
             sqlx::query(&sql)
+                .bind(code)
                 .bind(&bound)
                 .fetch_all(pool)
                 .await?
                 .iter()
                 .map(decode_case)
                 .collect()
+        })
+    }
+
+    /// Open cases within a scope, and those among them whose step's deadline fell before
+    /// `overdue_before` (the last working day up to today: a deadline before it has passed
+    /// a working day ago).
+    pub async fn open_case_counts(
+        &self,
+        scope: &Scope,
+        overdue_before: NaiveDate,
+    ) -> Result<(u64, u64)> {
+        let (within, bound) = crate::access::scope_condition(scope, 1);
+        let sql = format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.due_on < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM assistance_case c JOIN household h ON h.id = c.household_id \
+             WHERE {within} AND c.stage <> 'closed'"
+        );
+        let (open, overdue): (i64, i64) = with_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(&bound)
+                .bind(overdue_before)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok((
+            u64::try_from(open).unwrap_or(0),
+            u64::try_from(overdue).unwrap_or(0),
+        ))
+    }
+
+    /// The first and last days the open cases' deadlines are counted over within a scope:
+    /// the earliest acceptance and the latest whole-procedure deadline.
+    pub async fn open_case_span(&self, scope: &Scope) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let (within, bound) = crate::access::scope_condition(scope, 1);
+        let sql = format!(
+            "SELECT MIN(c.accepted_on) AS first, MAX(c.final_due_on) AS last \
+             FROM assistance_case c JOIN household h ON h.id = c.household_id \
+             WHERE {within} AND c.stage <> 'closed'"
+        );
+        with_pool!(self, pool => {
+            let row = sqlx::query(&sql).bind(&bound).fetch_one(pool).await?;
+            Ok(match (row.opt_date("first")?, row.opt_date("last")?) {
+                (Some(first), Some(last)) => Some((first, last)),
+                _ => None,
+            })
         })
     }
 

@@ -321,6 +321,10 @@ async fn explain(
 pub struct CasesQuery {
     /// `true` (the default) lists open cases only.
     open: Option<String>,
+    /// Page number, from 1.
+    page: Option<String>,
+    /// Cases per page (default 20, at most 100).
+    per_page: Option<String>,
 }
 
 /// Cases within the account's area (a resident: their household's), overdue first.
@@ -347,8 +351,17 @@ async fn cases(
             ))
         }
     };
+    let (page, per_page) = queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
     Ok(JsonResponse(
-        queries::cases(&web, &who.account.scope(), open_only, web.clock()).await?,
+        queries::cases(
+            &web,
+            &who.account.scope(),
+            open_only,
+            page,
+            per_page,
+            web.clock(),
+        )
+        .await?,
     ))
 }
 

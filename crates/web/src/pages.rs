@@ -185,7 +185,16 @@ struct InboxPage {
 }
 
 /// Staff: the inbox. A resident: their household.
-pub async fn home(State(web): State<Web>, OnPage(who): OnPage) -> Result<Response, PageError> {
+#[derive(Debug, Deserialize)]
+pub struct InboxParams {
+    page: Option<String>,
+}
+
+pub async fn home(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<InboxParams>,
+) -> Result<Response, PageError> {
     let clock = web.clock();
     if let Account::Resident { id_number, .. } = &who.account {
         return household_page(&web, &who, id_number.as_str(), None, false, None, clock).await;
@@ -193,7 +202,8 @@ pub async fn home(State(web): State<Web>, OnPage(who): OnPage) -> Result<Respons
     if who.account.service_area().is_some() {
         return Ok(Redirect::to("/roster").into_response());
     }
-    let cases = queries::cases(&web, &who.account.scope(), true, clock).await?;
+    let (page, per_page) = queries::parse_page(params.page.as_deref(), None)?;
+    let cases = queries::cases(&web, &who.account.scope(), true, page, per_page, clock).await?;
     let requests = queries::requests(&web, &who, true).await?;
     let page = InboxPage {
         frame: Frame::of(&who),
@@ -264,7 +274,7 @@ async fn household_page(
 ) -> Result<Response, PageError> {
     let on = queries::parse_day(on, clock)?;
     let file = queries::household(web, who, key, on, reveal, clock).await?;
-    let cases = queries::household_cases(web, &file, clock).await?;
+    let cases = queries::household_cases(web, who, &file, clock).await?;
     let audit = queries::household_audit(web, who, &file.household).await?;
     let resident = !who.account.is_staff();
     let page = HouseholdPage {

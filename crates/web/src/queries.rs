@@ -1,11 +1,11 @@
 //! What a signed-in person asks for, answered within their scope and written to the audit log
 //! where the rules require it. Pages and API endpoints are thin shells over these.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use minsheng_app::Clock;
 use minsheng_core::access::Scope;
 use minsheng_core::registry::HouseholdFile;
-use minsheng_core::{AreaCode, Month};
+use minsheng_core::Month;
 use minsheng_policy::explain;
 
 use crate::error::WebError;
@@ -217,40 +217,50 @@ pub async fn household_audit(
         .collect())
 }
 
+/// A page of the cases within `scope`, overdue first, then by working days left; cases
+/// without a deadline last.
 pub async fn cases(
     web: &Web,
     scope: &Scope,
     open_only: bool,
+    page: u32,
+    per_page: u32,
     clock: Clock,
 ) -> Result<CaseList, WebError> {
-    let list = web.store.cases_within(scope, open_only).await?;
+    let (list, total) = web
+        .store
+        .cases_within(
+            scope,
+            open_only,
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await?;
     let calendar = web.store.work_calendar().await?;
-    let mut items: Vec<CaseView> = list
-        .iter()
-        .map(|c| CaseView::of(c, &calendar, clock.today))
-        .collect();
-    // Overdue first, then by working days left; cases without a deadline last.
-    items.sort_by_key(|c| (c.working_days_left.is_none(), c.working_days_left, c.id));
     Ok(CaseList {
-        total: items.len() as u64,
-        items,
+        items: list
+            .iter()
+            .map(|c| CaseView::of(c, &calendar, clock.today))
+            .collect(),
+        total,
+        page,
+        per_page,
     })
 }
 
-/// The cases of a household already read within scope (its community's cases, filtered).
+/// The cases of a household already read within the account's scope.
 pub async fn household_cases(
     web: &Web,
+    who: &Signed,
     file: &HouseholdView,
     clock: Clock,
 ) -> Result<Vec<CaseView>, WebError> {
-    let area = AreaCode::parse(&file.area).map_err(|e| WebError::Internal(e.to_string()))?;
     let calendar = web.store.work_calendar().await?;
     Ok(web
         .store
-        .cases_within(&Scope::Area(area), false)
+        .household_cases(&file.household, &who.account.scope())
         .await?
         .iter()
-        .filter(|c| c.household == file.household)
         .map(|c| CaseView::of(c, &calendar, clock.today))
         .collect())
 }
@@ -732,16 +742,20 @@ pub async fn dashboard(
             }
         }
     }
-    let cases = cases(web, &scope, true, clock).await?;
     let calendar = web.store.work_calendar().await?;
-    let calendar_missing = calendar.notices_wanted(
-        clock.today,
-        cases
-            .items
-            .iter()
-            .flat_map(|c| [c.due_provisional, c.final_due_provisional])
-            .flatten(),
-    );
+    let (open_cases, overdue_cases) = web
+        .store
+        .open_case_counts(&scope, calendar.working_day_through(clock.today))
+        .await?;
+    // The years the open cases' deadlines are counted over, from the earliest acceptance to
+    // the latest whole-procedure deadline.
+    let spanned = web
+        .store
+        .open_case_span(&scope)
+        .await?
+        .into_iter()
+        .flat_map(|(first, last)| first.year()..=last.year());
+    let calendar_missing = calendar.notices_wanted(clock.today, spanned);
     Ok(Dashboard {
         from: from.to_string(),
         to: to.to_string(),
@@ -760,8 +774,8 @@ pub async fn dashboard(
             })
             .collect(),
         monitoring,
-        open_cases: cases.total,
-        overdue_cases: cases.items.iter().filter(|c| c.overdue()).count() as u64,
+        open_cases,
+        overdue_cases,
         calendar_missing,
     })
 }

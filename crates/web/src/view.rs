@@ -358,7 +358,10 @@ impl CaseView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseList {
     pub items: Vec<CaseView>,
+    /// How many cases there are in all, on every page.
     pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
