@@ -972,15 +972,17 @@ async fn demo_staff(
 ) -> Result<Vec<minsheng_core::cases::Staff>> {
     use minsheng_core::cases::{Role, Staff};
     let area = store.household_file(household).await?.area;
-    let code = area.as_str();
+    // A household's area is a community; its street and district are its ancestors.
+    let street = area.parent().unwrap_or_else(|| area.clone());
+    let district = area.district().unwrap_or_else(|| area.clone());
     let people = [
-        ("王社工", Role::Community, code),
-        ("李审核", Role::Street, &code[..9]),
-        ("赵科长", Role::District, &code[..6]),
+        ("王社工", Role::Community, area.as_str()),
+        ("李审核", Role::Street, street.as_str()),
+        ("赵科长", Role::District, district.as_str()),
         ("钱主任", Role::City, "370200"),
         ("周复核", Role::City, "370200"),
         ("孙审计", Role::Auditor, "370200"),
-        ("幸福助餐点", Role::Provider, &code[..9]),
+        ("幸福助餐点", Role::Provider, street.as_str()),
     ];
     let mut out = Vec::new();
     for (name, role, area) in people {
