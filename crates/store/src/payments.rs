@@ -519,7 +519,7 @@ impl Store {
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
     ) -> Result<()> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = Tx::write_only(self).await?;
         on_tx!(&mut tx, conn => {
             sqlx::query(
                 "INSERT INTO enrolment_review (enrolment_id, reviewed_on, findings, reviewer, reviewed_at) \

@@ -71,7 +71,7 @@ impl Store {
             field: "programs".into(),
             reason: "a request of this household is already waiting for the community".into(),
         };
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = Tx::write_only(self).await?;
         let waiting: i64 = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM application_request WHERE household_id = $1 AND status = 'waiting'",
@@ -145,7 +145,7 @@ impl Store {
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
     ) -> Result<()> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = Tx::write_only(self).await?;
         handle_in(&mut tx, id, None, reason, by, at).await?;
         tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await
