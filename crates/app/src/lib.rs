@@ -6,16 +6,11 @@
 
 pub mod accounts;
 pub mod areas;
-pub mod calendar;
-pub mod cases;
-pub mod discovery;
 pub mod export;
 pub mod generate;
 pub mod import;
-pub mod payments;
 pub mod policy;
 pub mod registry;
-pub mod requests;
 
 use chrono::{DateTime, NaiveDate, Offset as _, Utc};
 

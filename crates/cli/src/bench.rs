@@ -1,6 +1,7 @@
 //! `minsheng bench …`: the performance targets of the registry, measured end to end on this
 //! machine. Each prints its figures in one run; see docs/benchmarks.md for how to read them.
 
+use minsheng_payments::PaymentsStore as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -164,7 +165,7 @@ async fn pay_bench(
     out: &Path,
     clock: Clock,
 ) -> Result<()> {
-    use minsheng_app::payments;
+    use minsheng_payments as payments;
     let store = Store::open(db).await?;
     let policy = crate::policy::load(dir)?;
     if store.counts().await?.persons == 0 {
@@ -179,7 +180,7 @@ async fn pay_bench(
     let mut month = start;
     let mut payees = 0;
     while compute.len() < months {
-        if store.pay_cycle(month).await?.is_some() {
+        if store.payments().pay_cycle(month).await?.is_some() {
             month = month.next();
             continue;
         }
@@ -228,7 +229,8 @@ async fn sweep_bench(
     let policy = crate::policy::load(dir)?;
     let persons = store.counts().await?.persons;
     let started = Instant::now();
-    let r = minsheng_app::discovery::sweep(&store, &policy, month, "bench", clock, &Quiet).await?;
+    let r = minsheng_assistance::discovery::sweep(&store, &policy, month, "bench", clock, &Quiet)
+        .await?;
     let elapsed = started.elapsed();
     println!(
         "bench sweep: {} households ({persons} residents) of a {:?} registry for {month}: {:.1} s end to end, {} new findings ({} raised before), {} granted, peak RSS {:.0} MiB",
@@ -247,7 +249,7 @@ async fn sweep_bench(
     let mut times = Vec::with_capacity(codes.len());
     for code in &codes {
         let began = Instant::now();
-        minsheng_app::discovery::reevaluate(
+        minsheng_assistance::discovery::reevaluate(
             &store,
             &policy,
             code,

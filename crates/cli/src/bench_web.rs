@@ -10,7 +10,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use minsheng_app::Clock;
-use minsheng_core::cases::{Role, Staff};
+use minsheng_core::access::{Role, Staff};
 use minsheng_core::{AreaCode, Month};
 use minsheng_store::{AccountHolder, Store};
 

@@ -2,9 +2,11 @@
 
 use anyhow::{bail, Result};
 use clap::{ArgGroup, Subcommand};
-use minsheng_app::cases::{self, ApplicationForm};
 use minsheng_app::Clock;
-use minsheng_core::cases::{Action, Role, Staff, Stage};
+use minsheng_assistance::cases::{self, ApplicationForm};
+use minsheng_assistance::storage::CasesStore as _;
+use minsheng_assistance::{Action, Stage};
+use minsheng_core::access::{Role, Staff};
 use minsheng_core::AreaCode;
 use minsheng_policy::Policy;
 use minsheng_store::Store;
@@ -208,6 +210,7 @@ const INBOX_LINES: u32 = 500;
 pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Result<String> {
     let staff = cases::acting(store, actor).await?;
     let (list, total) = store
+        .cases()
         .cases_within(
             &minsheng_core::access::Scope::Area(staff.area.clone()),
             !all,
@@ -253,7 +256,7 @@ pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Resul
 }
 
 pub async fn show(store: &Store, id: i64, clock: Clock) -> Result<String> {
-    let (c, events, objections) = store.case(id).await?;
+    let (c, events, objections) = store.cases().case(id).await?;
     let calendar = store.work_calendar().await?;
     let deadlines = cases::Deadlines::of(&c, &calendar);
     let mut out = format!(

@@ -1,13 +1,14 @@
 //! `minsheng sweep` and `minsheng low-income`: proactive discovery and monitoring, printed.
 
+use minsheng_assistance::storage::DiscoveryStore as _;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use minsheng_app::discovery::SweepReport;
 use minsheng_app::Clock;
-use minsheng_core::discovery::FindingKind;
+use minsheng_assistance::discovery::SweepReport;
+use minsheng_assistance::FindingKind;
 use minsheng_core::Month;
 use minsheng_policy::Policy;
 use minsheng_store::Store;
@@ -42,8 +43,7 @@ pub fn report(policy: &Policy, r: &SweepReport) -> String {
         r.record.closed,
         r.record.granted,
     );
-    let mut by: BTreeMap<(FindingKind, &str), Vec<&minsheng_core::discovery::Finding>> =
-        BTreeMap::new();
+    let mut by: BTreeMap<(FindingKind, &str), Vec<&minsheng_assistance::Finding>> = BTreeMap::new();
     for f in &r.record.new {
         by.entry((f.kind, f.program.as_str())).or_default().push(f);
     }
@@ -97,15 +97,21 @@ pub async fn run(
         None => {
             let month = month.context("say which month: minsheng sweep --month YYYY-MM")?;
             let started = std::time::Instant::now();
-            let r =
-                minsheng_app::discovery::sweep(store, &policy, month, actor, clock, &Bars::new())
-                    .await?;
+            let r = minsheng_assistance::discovery::sweep(
+                store,
+                &policy,
+                month,
+                actor,
+                clock,
+                &Bars::new(),
+            )
+            .await?;
             print!("{}", report(&policy, &r));
             println!("({:.1} s)", started.elapsed().as_secs_f64());
         }
         Some(SweepCommand::Show { key }) => {
             let file = store.household_file(&key).await?;
-            let findings = store.findings_of(&file.code).await?;
+            let findings = store.discovery().findings_of(&file.code).await?;
             if findings.is_empty() {
                 println!("No findings for household {}.", file.code);
                 return Ok(());
@@ -129,7 +135,7 @@ pub async fn run(
                 );
             }
             let latest = &findings[0];
-            let sweep = store.sweep(latest.sweep_id).await?;
+            let sweep = store.discovery().sweep(latest.sweep_id).await?;
             println!(
                 "\nThe rules for {} as sweep {} applied them (registry as known at {} China time):\n",
                 latest.month,
@@ -156,6 +162,7 @@ pub async fn run(
 /// The low-income population by district, or by community within `area`.
 pub async fn low_income(store: &Store, month: Month, area: Option<&str>) -> Result<String> {
     let (sweep, counts) = store
+        .discovery()
         .monitoring(month, &minsheng_core::access::Scope::Everything)
         .await?
         .with_context(|| format!("no sweep of {month} yet: minsheng sweep --month {month}"))?;
@@ -219,7 +226,7 @@ pub async fn low_income(store: &Store, month: Month, area: Option<&str>) -> Resu
         }
     }
     out.push_str(&line("合计", &total));
-    let open = store.open_findings(month).await?;
+    let open = store.discovery().open_findings(month).await?;
     if !open.is_empty() {
         out.push_str("Open findings of the month (whole city):\n");
         for (kind, program, n) in open {

@@ -11,6 +11,7 @@ mod progress;
 mod show;
 mod web;
 
+use minsheng_payments::PaymentsStore as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -450,7 +451,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let policy = policy::load(&cli.policy)?;
             let loaded =
-                minsheng_app::calendar::load_bundled(&store, &policy, &cli.actor, clock).await?;
+                minsheng_assistance::calendar::load_bundled(&store, &policy, &cli.actor, clock)
+                    .await?;
             if !loaded.years.is_empty() {
                 let years: Vec<String> = loaded.years.iter().map(ToString::to_string).collect();
                 println!(
@@ -467,7 +469,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             let month = Month::containing(clock.today);
-            if store.enrolled(month, clock.now).await?.is_empty() {
+            if store
+                .payments()
+                .enrolled(month, clock.now)
+                .await?
+                .is_empty()
+            {
                 let policy = policy::load(&cli.policy)?;
                 caseload(&store, &policy, month, &cli.actor, clock).await?;
             }
@@ -608,7 +615,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             match command {
                 CalendarCommand::Import { file } => {
                     let policy = policy::load(&cli.policy)?;
-                    let loaded = minsheng_app::calendar::import_calendar(
+                    let loaded = minsheng_assistance::calendar::import_calendar(
                         &store, &policy, &file, &cli.actor, clock,
                     )
                     .await?;
@@ -638,7 +645,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 CalendarCommand::Deadline { from, working_days } => {
-                    let day = minsheng_app::calendar::deadline(&store, from, working_days).await?;
+                    let day =
+                        minsheng_assistance::calendar::deadline(&store, from, working_days).await?;
                     let note = day.provisional.map_or(String::new(), |year| {
                         format!(
                             " — provisional: no calendar for {year} is loaded, so it is counted \
@@ -695,7 +703,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            let e = minsheng_app::payments::enrol(
+            let e = minsheng_payments::enrol(
                 &store, &policy, &household, &program, from, &basis, &cli.actor, clock,
             )
             .await?;
@@ -724,9 +732,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            let supplied =
-                minsheng_app::cases::ApplicationForm::supplied(changes.iter().map(String::as_str))?;
-            let form = minsheng_app::cases::ApplicationForm {
+            let supplied = minsheng_assistance::cases::ApplicationForm::supplied(
+                changes.iter().map(String::as_str),
+            )?;
+            let form = minsheng_assistance::cases::ApplicationForm {
                 household,
                 programs,
                 applicant,
@@ -738,13 +747,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Enrolment { id, decision } => {
-            use minsheng_app::cases::EnrolmentDecision;
+            use minsheng_assistance::cases::EnrolmentDecision;
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
             let decide = |decision: EnrolmentDecision, reason: String| {
                 let (store, policy, actor) = (&store, &policy, &cli.actor);
                 async move {
-                    minsheng_app::cases::decide_enrolment(
+                    minsheng_assistance::cases::decide_enrolment(
                         store, policy, id, &decision, &reason, actor, clock,
                     )
                     .await
@@ -753,7 +762,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             match decision {
                 None => {}
                 Some(EnrolmentCommand::Review { findings }) => {
-                    minsheng_app::cases::review(&store, id, &findings, &cli.actor, clock).await?;
+                    minsheng_assistance::cases::review(&store, id, &findings, &cli.actor, clock)
+                        .await?;
                 }
                 Some(EnrolmentCommand::Suspend { from, reason }) => {
                     decide(EnrolmentDecision::Suspend { from }, reason).await?;
@@ -772,7 +782,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     decide(EnrolmentDecision::End { last }, reason).await?;
                 }
             }
-            let (e, area, pauses) = store.enrolment(id).await?;
+            let (e, area, pauses) = store.payments().enrolment(id).await?;
             println!(
                 "enrolment {} · household {} ({area}) · {} from {}{} · {}",
                 e.id,
@@ -799,7 +809,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reviews { all } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            let due = minsheng_app::cases::reviews_due(&store, &policy, &cli.actor, clock).await?;
+            let due =
+                minsheng_assistance::cases::reviews_due(&store, &policy, &cli.actor, clock).await?;
             let horizon = clock.today + chrono::Duration::days(30);
             let shown: Vec<_> = due
                 .iter()
@@ -943,7 +954,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         let cause = format!("event: {id_number} {}", changes.join(" "));
                         match policy::load(&cli.policy) {
                             Ok(policy) => {
-                                let r = minsheng_app::discovery::reevaluate(
+                                let r = minsheng_assistance::discovery::reevaluate(
                                     &store, &policy, &id_number, month, &cause, &cli.actor, clock,
                                 )
                                 .await?;
@@ -969,8 +980,8 @@ async fn demo_staff(
     household: &str,
     actor: &str,
     clock: Clock,
-) -> Result<Vec<minsheng_core::cases::Staff>> {
-    use minsheng_core::cases::{Role, Staff};
+) -> Result<Vec<minsheng_core::access::Staff>> {
+    use minsheng_core::access::{Role, Staff};
     let area = store.household_file(household).await?.area;
     // A household's area is a community; its street and district are its ancestors.
     let street = area.parent().unwrap_or_else(|| area.clone());
@@ -1006,7 +1017,7 @@ async fn caseload(
     actor: &str,
     clock: Clock,
 ) -> Result<()> {
-    let enrolled = minsheng_app::payments::enrol_caseload(
+    let enrolled = minsheng_payments::enrol_caseload(
         store,
         policy,
         month,

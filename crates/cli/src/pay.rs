@@ -1,14 +1,15 @@
 //! `minsheng pay`: the monthly payment cycle, printed for an operator.
 
+use minsheng_payments::PaymentsStore as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use minsheng_app::payments::{self, Computed};
 use minsheng_app::Clock;
-use minsheng_core::payments::CycleStatus;
 use minsheng_core::{Fen, Month};
+use minsheng_payments::CycleStatus;
+use minsheng_payments::{self as payments, Computed};
 use minsheng_policy::Policy;
 use minsheng_store::Store;
 
@@ -99,11 +100,11 @@ fn status_text(labels: &Labels, month: Month, status: &CycleStatus) -> String {
 }
 
 async fn show_cycle(store: &Store, labels: &Labels, month: Month) -> Result<String> {
-    let cycle = store
-        .pay_cycle(month)
-        .await?
-        .with_context(|| format!("no payment cycle for {month}: minsheng pay --month {month}"))?;
-    let status = store.cycle_status(month).await?;
+    let cycle =
+        store.payments().pay_cycle(month).await?.with_context(|| {
+            format!("no payment cycle for {month}: minsheng pay --month {month}")
+        })?;
+    let status = store.payments().cycle_status(month).await?;
     let approval = match &cycle.approved {
         Some((by, at)) => format!("approved by {by} at {}", china(*at)),
         None => "awaiting approval".to_string(),
@@ -246,6 +247,7 @@ pub async fn run(
         }
         PayCommand::Explain { key, month, json } => {
             let cycle = store
+                .payments()
                 .pay_cycle(month)
                 .await?
                 .with_context(|| format!("no payment cycle for {month}"))?;

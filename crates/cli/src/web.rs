@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use minsheng_app::accounts;
 use minsheng_app::Clock;
-use minsheng_core::cases::Staff;
+use minsheng_core::access::Staff;
 use minsheng_core::IdNumber;
 use minsheng_store::{AccountHolder, Store};
 

@@ -7,14 +7,18 @@
 
 mod common;
 
+use minsheng_assistance::storage::CasesStore as _;
+use minsheng_assistance::storage::RequestsStore as _;
+use minsheng_payments::PaymentsStore as _;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use common::{catalog, Db};
-use minsheng_app::cases::{step, submit, ApplicationForm, CaseError};
 use minsheng_app::{Clock, Quiet};
-use minsheng_core::cases::{Action, Role, Staff, Stage};
-use minsheng_core::discovery::FindingKind;
+use minsheng_assistance::cases::{step, submit, ApplicationForm, CaseError};
+use minsheng_assistance::FindingKind;
+use minsheng_assistance::{Action, Stage};
+use minsheng_core::access::{Role, Staff};
 use minsheng_core::{AreaCode, Month};
 use minsheng_policy::Policy;
 use minsheng_store::Store;
@@ -56,13 +60,13 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         .await
         .unwrap();
     let policy = Policy::load(Path::new(&catalog())).unwrap();
-    minsheng_app::calendar::load_bundled(&store, &policy, "admin", on("2025-09-01"))
+    minsheng_assistance::calendar::load_bundled(&store, &policy, "admin", on("2025-09-01"))
         .await
         .unwrap();
 
     // A sweep finds a household the rules say should have dibao; a caseworker invites it to apply.
     let september = Month::new(2025, 9).unwrap();
-    let found = minsheng_app::discovery::sweep(
+    let found = minsheng_assistance::discovery::sweep(
         &store,
         &policy,
         september,
@@ -125,7 +129,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         "programs",
         "a duplicate"
     );
-    let (record, events, _) = store.case(case).await.unwrap();
+    let (record, events, _) = store.cases().case(case).await.unwrap();
     assert_eq!(record.case.stage, Stage::Accepted);
     // The survey is due three working days later, the swapped Sunday 28 September counting.
     assert_eq!(record.due_on, NaiveDate::from_ymd_opt(2025, 9, 29));
@@ -190,7 +194,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         refused_field(go(decide(), &approver, "2025-10-09").await),
         "objections"
     );
-    let (_, _, objections) = store.case(case).await.unwrap();
+    let (_, _, objections) = store.cases().case(case).await.unwrap();
     let resolve = Action::Resolve {
         objection: objections[0].id,
         upheld: false,
@@ -205,7 +209,11 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     let (approved, _) = go(decide(), &approver, "2025-10-09").await.unwrap();
     assert_eq!(approved.case.stage, Stage::Approved);
     assert!(approved.enrolment_id.is_some());
-    let enrolments = store.enrolments(&finding.household).await.unwrap();
+    let enrolments = store
+        .payments()
+        .enrolments(&finding.household)
+        .await
+        .unwrap();
     assert_eq!(
         enrolments
             .last()
@@ -226,7 +234,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         (closed.case.stage, closed.outcome.as_str()),
         (Stage::Closed, "granted")
     );
-    let (_, history, _) = store.case(case).await.unwrap();
+    let (_, history, _) = store.cases().case(case).await.unwrap();
     let steps: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         steps,
@@ -238,7 +246,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     );
 
     // October pays nothing yet; November pays the household.
-    let october = minsheng_app::payments::compute(
+    let october = minsheng_payments::compute(
         &store,
         &policy,
         Month::new(2025, 10).unwrap(),
@@ -250,7 +258,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     .await
     .unwrap();
     assert!(october.status.owed.iter().all(|(p, ..)| p != "dibao"));
-    let november = minsheng_app::payments::compute(
+    let november = minsheng_payments::compute(
         &store,
         &policy,
         Month::new(2025, 11).unwrap(),
@@ -275,7 +283,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     let due = |day: &'static str| {
         let (store, policy, reviewer) = (&store, &policy, reviewer.clone());
         async move {
-            minsheng_app::cases::reviews_due(store, policy, &reviewer, on(day))
+            minsheng_assistance::cases::reviews_due(store, policy, &reviewer, on(day))
                 .await
                 .unwrap()
                 .into_iter()
@@ -293,7 +301,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
             .checked_add_months(chrono::Months::new(months))
             .unwrap()
     );
-    let by_worker = minsheng_app::cases::review(
+    let by_worker = minsheng_assistance::cases::review(
         &store,
         approved.enrolment_id.unwrap(),
         "入户核查",
@@ -306,7 +314,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         "actor",
         "the street or the district reviews"
     );
-    minsheng_app::cases::review(
+    minsheng_assistance::cases::review(
         &store,
         approved.enrolment_id.unwrap(),
         "入户核查: 情况无变化",
@@ -325,24 +333,17 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     );
 
     // The district suspends the benefit; it stays suspended until resumed, then ends.
-    use minsheng_app::cases::{decide_enrolment, EnrolmentDecision};
+    use minsheng_assistance::cases::{decide_enrolment, EnrolmentDecision};
     let enrolment = approved.enrolment_id.unwrap();
     let month = |y, m| Month::new(y, m).unwrap();
     // What the month's cycle owes under dibao: (payees, amount).
     let dibao = |m: Month, day: &'static str| {
         let (store, policy) = (&store, &policy);
         async move {
-            let c = minsheng_app::payments::compute(
-                store,
-                policy,
-                m,
-                false,
-                "caseworker",
-                on(day),
-                &Quiet,
-            )
-            .await
-            .unwrap();
+            let c =
+                minsheng_payments::compute(store, policy, m, false, "caseworker", on(day), &Quiet)
+                    .await
+                    .unwrap();
             c.status
                 .owed
                 .iter()
@@ -469,7 +470,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     );
     assert_eq!(dibao(month(2026, 4), "2026-04-20").await, (1, kept));
     assert_eq!(dibao_payees(month(2026, 5), "2026-05-20").await, 0);
-    let event = minsheng_app::discovery::reevaluate(
+    let event = minsheng_assistance::discovery::reevaluate(
         &store,
         &policy,
         &finding.household,
@@ -547,6 +548,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     );
     // The inbox, a week later: the refusal's notice is overdue.
     let inbox = store
+        .cases()
         .cases_within(
             &minsheng_core::access::Scope::Area(AreaCode::parse(&community[..9]).unwrap()),
             true,
@@ -657,9 +659,9 @@ async fn a_notice_loaded_later_settles_provisional_deadlines(db: Db) {
     let year = clock.today.year();
     assert_eq!(submitted.provisional, [year]);
     let case = submitted.cases[0].0;
-    let (guessed, _, _) = store.case(case).await.unwrap();
+    let (guessed, _, _) = store.cases().case(case).await.unwrap();
     let calendar = store.work_calendar().await.unwrap();
-    let deadlines = minsheng_app::cases::Deadlines::of(&guessed, &calendar);
+    let deadlines = minsheng_assistance::cases::Deadlines::of(&guessed, &calendar);
     assert_eq!(deadlines.step.and_then(|d| d.provisional), Some(year));
     assert_eq!(deadlines.whole.and_then(|d| d.provisional), Some(year));
 
@@ -682,14 +684,15 @@ async fn a_notice_loaded_later_settles_provisional_deadlines(db: Db) {
         format!("date,kind,occasion\n{}\n", rows.join("\n")),
     )
     .unwrap();
-    let loaded = minsheng_app::calendar::import_calendar(&store, &policy, &notice, "admin", clock)
-        .await
-        .unwrap();
+    let loaded =
+        minsheng_assistance::calendar::import_calendar(&store, &policy, &notice, "admin", clock)
+            .await
+            .unwrap();
     assert_eq!(loaded.years, [year, year + 1]);
     assert_eq!(loaded.recounted, 1);
-    let (settled, _, _) = store.case(case).await.unwrap();
+    let (settled, _, _) = store.cases().case(case).await.unwrap();
     let calendar = store.work_calendar().await.unwrap();
-    let procedure = policy.procedure("dibao", clock.today).unwrap();
+    let procedure = minsheng_assistance::Procedure::of(&policy, "dibao", clock.today).unwrap();
     assert_eq!(
         settled.due_on,
         Some(
@@ -709,7 +712,7 @@ async fn a_notice_loaded_later_settles_provisional_deadlines(db: Db) {
                 .on
         )
     );
-    let deadlines = minsheng_app::cases::Deadlines::of(&settled, &calendar);
+    let deadlines = minsheng_assistance::cases::Deadlines::of(&settled, &calendar);
     assert_eq!(deadlines.provisional().count(), 0, "{deadlines:?}");
     store.close().await;
     db.cleanup().await;
@@ -819,7 +822,7 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     };
     let before = versions(&file);
     let month = minsheng_core::Month::containing(clock.today);
-    minsheng_app::payments::enrol_caseload(
+    minsheng_payments::enrol_caseload(
         &store,
         &policy,
         month,
@@ -853,6 +856,7 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     let applied = submit(&store, &policy, &form("tekun_basic"), &worker, clock).await;
     assert!(applied.is_err(), "{applied:?}");
     let cases = store
+        .cases()
         .cases_within(
             &minsheng_core::access::Scope::Area(file.area.clone()),
             false,
@@ -879,15 +883,14 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     )
     .await;
     assert!(withdrawn.is_err(), "{withdrawn:?}");
-    let (case, events, _) = store.case(open).await.unwrap();
+    let (case, events, _) = store.cases().case(open).await.unwrap();
     assert_eq!((case.case.stage, events.len()), (Stage::Accepted, 1));
 
     let computed =
-        minsheng_app::payments::compute(&store, &policy, month, false, "admin", clock, &Quiet)
-            .await;
+        minsheng_payments::compute(&store, &policy, month, false, "admin", clock, &Quiet).await;
     assert!(computed.is_err(), "{:?}", computed.map(|c| c.status));
     assert!(
-        store.pay_cycle(month).await.unwrap().is_none(),
+        store.payments().pay_cycle(month).await.unwrap().is_none(),
         "a month was computed unaudited"
     );
 
@@ -940,7 +943,7 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
     let scope = minsheng_core::access::Scope::Area(file.area.clone());
     let programs = ["dibao".to_string()];
     let ask = || {
-        minsheng_app::requests::ask(
+        minsheng_assistance::requests::ask(
             &store,
             &policy,
             &resident,
@@ -963,16 +966,19 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
         "application_request",
     )
     .await;
-    let accept =
-        || minsheng_app::requests::accept(&store, &policy, request.id, &scope, &worker, clock);
+    let accept = || {
+        minsheng_assistance::requests::accept(&store, &policy, request.id, &scope, &worker, clock)
+    };
     assert!(accept().await.is_err());
-    let cases = || store.household_cases(&file.code, &scope);
+    let stored = store.cases();
+    let cases = || stored.household_cases(&file.code, &scope);
     assert!(
         cases().await.unwrap().is_empty(),
         "an application without its request"
     );
     assert_eq!(
         store
+            .requests()
             .request_within(request.id, &scope)
             .await
             .unwrap()
@@ -983,13 +989,21 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
     allow(&db, &store, "request_refused", "application_request").await;
     let submitted = accept().await.unwrap();
     assert_eq!(refused_field(accept().await), "request", "accepted once");
-    let handled = store.request_within(request.id, &scope).await.unwrap();
+    let handled = store
+        .requests()
+        .request_within(request.id, &scope)
+        .await
+        .unwrap();
     assert_eq!(
         (handled.status.as_str(), handled.application_id),
         ("accepted", Some(submitted.application_id))
     );
     assert_eq!(cases().await.unwrap().len(), 1);
-    let (listed, total) = store.cases_within(&scope, false, 10, 0).await.unwrap();
+    let (listed, total) = store
+        .cases()
+        .cases_within(&scope, false, 10, 0)
+        .await
+        .unwrap();
     assert_eq!((listed.len(), total), (1, 1));
     store.close().await;
     db.cleanup().await;
@@ -1044,8 +1058,16 @@ async fn case_lists_are_paged_and_counted(db: Db) {
             .unwrap();
         opened.push((code, submitted.cases[0].0));
     }
-    let (first, total) = store.cases_within(&everything, true, 2, 0).await.unwrap();
-    let (second, again) = store.cases_within(&everything, true, 2, 2).await.unwrap();
+    let (first, total) = store
+        .cases()
+        .cases_within(&everything, true, 2, 0)
+        .await
+        .unwrap();
+    let (second, again) = store
+        .cases()
+        .cases_within(&everything, true, 2, 2)
+        .await
+        .unwrap();
     assert_eq!((first.len(), second.len(), total, again), (2, 1, 3, 3));
     let mut ids: Vec<i64> = first.iter().chain(&second).map(|c| c.case.id).collect();
     ids.sort_unstable();
@@ -1053,11 +1075,16 @@ async fn case_lists_are_paged_and_counted(db: Db) {
     expected.sort_unstable();
     assert_eq!(ids, expected, "every case once over the pages");
     let (code, id) = &opened[1];
-    let theirs = store.household_cases(code, &everything).await.unwrap();
+    let theirs = store
+        .cases()
+        .household_cases(code, &everything)
+        .await
+        .unwrap();
     assert_eq!(theirs.iter().map(|c| c.case.id).collect::<Vec<_>>(), [*id]);
     // Nothing is overdue today; a year on, every step's deadline has passed.
     assert_eq!(
         store
+            .cases()
             .open_case_counts(&everything, clock.today)
             .await
             .unwrap(),
@@ -1065,10 +1092,19 @@ async fn case_lists_are_paged_and_counted(db: Db) {
     );
     let later = clock.today + chrono::Duration::days(365);
     assert_eq!(
-        store.open_case_counts(&everything, later).await.unwrap(),
+        store
+            .cases()
+            .open_case_counts(&everything, later)
+            .await
+            .unwrap(),
         (3, 3)
     );
-    let (from, to) = store.open_case_span(&everything).await.unwrap().unwrap();
+    let (from, to) = store
+        .cases()
+        .open_case_span(&everything)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(from, clock.today);
     assert!(to > clock.today);
     store.close().await;

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use common::{catalog, Db};
-use minsheng_app::discovery::{reevaluate, sweep};
 use minsheng_app::{Clock, Quiet};
-use minsheng_core::discovery::FindingKind;
+use minsheng_assistance::discovery::{reevaluate, sweep};
+use minsheng_assistance::FindingKind;
 use minsheng_core::Month;
 use minsheng_policy::Policy;
 use minsheng_store::Store;

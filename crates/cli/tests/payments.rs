@@ -5,6 +5,7 @@
 
 mod common;
 
+use minsheng_payments::PaymentsStore as _;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -29,7 +30,7 @@ fn bank_lines(path: &Path) -> Vec<(String, String, String, String, Fen)> {
     let header = reader.headers().unwrap().clone();
     assert_eq!(
         header.iter().collect::<Vec<_>>(),
-        minsheng_exchange::BANK_FILE_COLUMNS
+        minsheng_payments::BANK_FILE_COLUMNS
     );
     reader
         .records()
@@ -226,7 +227,7 @@ fn run_step(db: &Db, month: &str, dir: &Path, step: usize) {
 /// entitlement has exactly one standing payment, the failed one went out twice, the money sent
 /// equals the money owed, and each batch's file on disk is that batch as the ledger has it.
 async fn check_exactly_once(store: &Store, month: Month, dir: &Path) {
-    let status = store.cycle_status(month).await.unwrap();
+    let status = store.payments().cycle_status(month).await.unwrap();
     assert_eq!(status.outstanding, 0, "{month}: {status:?}");
     assert_eq!(status.sent, status.payees(), "{month}: {status:?}");
     assert_eq!(status.returned, 1, "{month}: {status:?}");
@@ -234,6 +235,7 @@ async fn check_exactly_once(store: &Store, month: Month, dir: &Path) {
     assert_eq!(status.batches, 2, "{month}: {status:?}");
     for batch in 1..=2 {
         let ledger: Vec<String> = store
+            .payments()
             .batch_payments(month, batch)
             .await
             .unwrap()

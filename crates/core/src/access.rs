@@ -5,8 +5,81 @@
 //! `WHERE` clause of every query made for someone, so that lists, counts and searches can only
 //! ever contain what the scope allows; pages and endpoints never filter afterwards.
 
-use crate::cases::{Role, Staff};
-use crate::{AreaCode, IdNumber};
+use crate::{AreaCode, FieldError, IdNumber};
+
+/// A staff member's role (岗位).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// 社区 (村) caseworker: accepts applications, takes part in surveys.
+    Community,
+    /// 街道 (乡镇) reviewer: surveys, preliminary review, posting, objections, notices.
+    Street,
+    /// 区 (县级) approver: decides.
+    District,
+    /// 市 administrator: sees everything, decides nothing in a case.
+    City,
+    /// Reads everything, changes nothing.
+    Auditor,
+    /// 服务机构 (a meal-aid canteen, an elderly-care station): sees none of the registry, only
+    /// the older residents of its area it serves and what the rules grant them
+    /// ([`Account::service_area`]).
+    Provider,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Community,
+        Role::Street,
+        Role::District,
+        Role::City,
+        Role::Auditor,
+        Role::Provider,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Community => "community",
+            Role::Street => "street",
+            Role::District => "district",
+            Role::City => "city",
+            Role::Auditor => "auditor",
+            Role::Provider => "provider",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Community => "社区经办",
+            Role::Street => "街道审核",
+            Role::District => "区级审批",
+            Role::City => "市级管理",
+            Role::Auditor => "审计",
+            Role::Provider => "服务机构",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role, FieldError> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim() || r.label() == s.trim())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "role",
+                    format!(
+                        "'{s}' is not one of community, street, district, city, auditor, provider"
+                    ),
+                )
+            })
+    }
+}
+
+/// A member of staff: who acts, in which role, over which area (and everything below it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub name: String,
+    pub role: Role,
+    pub area: AreaCode,
+}
 
 /// What one person may see of the registry and its cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +159,7 @@ pub enum Duty {
 
 impl Account {
     pub fn may(&self, duty: Duty) -> bool {
-        use crate::cases::Role::*;
+        use Role::*;
         matches!(
             (duty, self.role()),
             (
@@ -100,7 +173,6 @@ impl Account {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::Role;
 
     fn staff(role: Role) -> Account {
         Account::Staff(Staff {

@@ -1,4 +1,5 @@
-//! Minsheng's domain core.
+//! Minsheng's kernel: what every context shares — money, ID numbers, periods, areas, the
+//! working-day calendar, the registry and its timeline, and who may see what.
 //!
 //! Architecture invariant: this crate does no IO. It knows nothing of SQL, HTTP, files or the
 //! clock; callers pass "now" in. Everything here can be tested with plain values.
@@ -6,12 +7,9 @@
 pub mod access;
 pub mod area;
 pub mod calendar;
-pub mod cases;
-pub mod discovery;
 pub mod error;
 pub mod id_number;
 pub mod money;
-pub mod payments;
 pub mod period;
 pub mod registry;
 pub mod timeline;

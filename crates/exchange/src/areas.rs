@@ -14,11 +14,11 @@ use crate::write::WriteError;
 pub const AREA_COLUMNS: [&str; 3] = ["code", "name", "urban"];
 
 /// A data row of a small CSV file: its file line, and the record or why it is not one.
-pub(crate) type TableRow = (u64, Result<csv::StringRecord, String>);
+pub type TableRow = (u64, Result<csv::StringRecord, String>);
 
 /// The rows of a small CSV file with exactly the columns `columns`, numbered by file line (the
 /// header is line 1). A row that is not CSV comes back as its error, for the row report.
-pub(crate) fn read_table(path: &Path, columns: &[&str]) -> Result<Vec<TableRow>, RosterError> {
+pub fn read_table(path: &Path, columns: &[&str]) -> Result<Vec<TableRow>, RosterError> {
     let file = File::open(path).map_err(|e| RosterError::Unreadable {
         path: path.display().to_string(),
         reason: e.to_string(),
@@ -27,7 +27,7 @@ pub(crate) fn read_table(path: &Path, columns: &[&str]) -> Result<Vec<TableRow>,
 }
 
 /// [`read_table`] over any reader; `name` names it in errors.
-pub(crate) fn table_rows(
+pub fn table_rows(
     input: impl std::io::Read,
     name: &str,
     columns: &[&str],

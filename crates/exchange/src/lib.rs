@@ -6,16 +6,12 @@
 //! This crate knows files, not databases.
 
 mod areas;
-mod bank;
 mod calendar;
 mod columns;
 mod read;
 mod write;
 
-pub use areas::{read_areas, write_areas, AREA_COLUMNS};
-pub use bank::{
-    parse_bank_returns, read_bank_returns, write_bank_file, BANK_FILE_COLUMNS, BANK_RETURN_COLUMNS,
-};
+pub use areas::{read_areas, read_table, table_rows, write_areas, TableRow, AREA_COLUMNS};
 pub use calendar::{parse_calendar, read_calendar, CALENDAR_COLUMNS};
 pub use columns::{parse_change, parse_row, to_record, Column, Layout, RowError, COLUMNS};
 pub use read::{open_roster, Format, Roster, RosterError, RosterRow};

@@ -193,41 +193,12 @@ fn digest(files: &Files) -> String {
 }
 
 impl Policy {
-    /// The deadlines of `program`'s procedure in force on `on` (working days, and calendar
-    /// days of posting), if it has one.
-    pub fn procedure(
-        &self,
-        program: &str,
-        on: NaiveDate,
-    ) -> Option<minsheng_core::cases::Procedure> {
-        let name = self.program(program)?.procedure.as_ref()?;
-        let days = |step: &str| self.count(&format!("procedure.{name}.{step}"), on);
-        Some(minsheng_core::cases::Procedure {
-            survey: days("survey")?,
-            posting_days: days("posting_days")?,
-            decision: days("decision")?,
-            notice: days("notice")?,
-            total: days("total")?,
-        })
-    }
-
     /// A whole-number parameter (days, months, years of age) in force on `on`.
     pub fn count(&self, key: &str, on: NaiveDate) -> Option<u32> {
         match self.parameters.leaves.get(key)?.at(on)?.value? {
             Value::Int(n) => u32::try_from(n).ok(),
             _ => None,
         }
-    }
-
-    /// How often running benefits are reviewed, in force on `on` (`procedure/review.yaml`).
-    pub fn review_rule(&self, on: NaiveDate) -> Option<minsheng_core::cases::ReviewRule> {
-        let months = |step: &str| self.count(&format!("procedure.review.{step}"), on);
-        Some(minsheng_core::cases::ReviewRule {
-            yearly: months("yearly_months")?,
-            able_to_work: months("able_to_work_months")?,
-            after_death: months("after_death_months")?,
-            gradual_exit: months("gradual_exit_max_months")?,
-        })
     }
 
     /// The program paid under `code`.

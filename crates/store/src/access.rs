@@ -2,9 +2,8 @@
 //! made for someone carries in its `WHERE` clause.
 
 use chrono::{DateTime, Utc};
-use minsheng_core::access::{Account, Scope};
-use minsheng_core::cases::Staff;
-use minsheng_core::IdNumber;
+use minsheng_core::access::{Account, Scope, Staff};
+use minsheng_core::{AreaCode, IdNumber};
 
 use crate::bulk::{micros, Tx};
 use crate::registry::{corrupt, Columns};
@@ -12,7 +11,7 @@ use crate::{on_tx, with_pool, NewAuditEntry, Result, Store, StoreError};
 
 /// The SQL condition that household `h` lies within `scope`, with parameter `$n` and the
 /// value to bind to it.
-pub(crate) fn scope_condition(scope: &Scope, n: usize) -> (String, String) {
+pub fn scope_condition(scope: &Scope, n: usize) -> (String, String) {
     scope_on(scope, "h.area_code", "h.id", n)
 }
 
@@ -21,7 +20,7 @@ const AREA_CODE_NINES: &str = "999999999999";
 
 /// The same for rows that carry their own area and household columns (entitlements,
 /// monitoring counts): `area` and `household` name them.
-pub(crate) fn scope_on(scope: &Scope, area: &str, household: &str, n: usize) -> (String, String) {
+pub fn scope_on(scope: &Scope, area: &str, household: &str, n: usize) -> (String, String) {
     match scope {
         // Every query binds its parameter; here it is simply true.
         Scope::Everything => (format!("${n} = ''"), String::new()),
@@ -88,7 +87,7 @@ const ACCOUNT_COLUMNS: &str = "a.login, a.staff_name, a.id_number, s.role, s.are
 fn decode_account(r: &impl Columns) -> Result<Account> {
     if let Some(name) = r.opt_text("staff_name")? {
         let role =
-            minsheng_core::cases::Role::parse(&r.text("role")?).map_err(|e| corrupt("role", e))?;
+            minsheng_core::access::Role::parse(&r.text("role")?).map_err(|e| corrupt("role", e))?;
         let area = minsheng_core::AreaCode::parse(&r.text("area_code")?)
             .map_err(|e| corrupt("area_code", e))?;
         return Ok(Account::Staff(Staff { name, role, area }));
@@ -104,6 +103,51 @@ fn decode_account(r: &impl Columns) -> Result<Account> {
 }
 
 impl Store {
+    pub async fn add_staff(&self, staff: &Staff, by: &str, at: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, pool => {
+            let area: Option<String> = sqlx::query_scalar("SELECT code FROM area WHERE code = $1")
+                .bind(staff.area.as_str())
+                .fetch_optional(pool)
+                .await?;
+            if area.is_none() {
+                return Err(StoreError::invalid("area", format!("no area {} in the registry", staff.area)));
+            }
+            let known: Option<String> = sqlx::query_scalar("SELECT name FROM staff WHERE name = $1")
+                .bind(&staff.name)
+                .fetch_optional(pool)
+                .await?;
+            if known.is_some() {
+                return Err(StoreError::conflict("name", format!("{} is already on the staff", staff.name)));
+            }
+            sqlx::query("INSERT INTO staff (name, role, area_code, added_at, added_by) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&staff.name)
+                .bind(staff.role.as_str())
+                .bind(staff.area.as_str())
+                .bind(micros(at))
+                .bind(by)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn staff(&self, name: &str) -> Result<Option<Staff>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT name, role, area_code FROM staff WHERE name = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|r| {
+                Ok(Staff {
+                    name: r.text("name")?,
+                    role: minsheng_core::access::Role::parse(&r.text("role")?).map_err(|e| corrupt("role", e))?,
+                    area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                })
+            })
+            .transpose()
+        })
+    }
+
     /// Creates an account; the login must be new, a staff member must be on the staff, a
     /// resident must be in the registry.
     pub async fn add_account(

@@ -120,7 +120,7 @@ impl crate::bulk::Tx {
     /// audit entries that record it commit together or not at all. On PostgreSQL the audit
     /// lock is taken here, after the transaction's own locks; nothing takes them the other
     /// way round (an append alone takes only the audit lock).
-    pub(crate) async fn append_audit(&mut self, entries: &[NewAuditEntry]) -> Result<()> {
+    pub async fn append_audit(&mut self, entries: &[NewAuditEntry]) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }

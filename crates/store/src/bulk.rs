@@ -15,7 +15,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 use crate::{on_tx, Result, Store, StoreError};
 
 /// One value of a row to load.
-pub(crate) enum Cell {
+pub enum Cell {
     Int(i64),
     Text(String),
     /// A code from a fixed list: no allocation per row.
@@ -41,7 +41,7 @@ impl From<Option<NaiveDate>> for Cell {
 
 /// `YYYY-MM-DD`, the text both sqlx and PostgreSQL read back as a date.
 #[derive(Clone, Copy)]
-pub(crate) struct IsoDate([u8; 10]);
+pub struct IsoDate([u8; 10]);
 
 impl IsoDate {
     fn new(d: NaiveDate) -> IsoDate {
@@ -67,7 +67,7 @@ impl IsoDate {
     }
 }
 
-pub(crate) struct Table {
+pub struct Table {
     pub name: &'static str,
     pub columns: &'static [&'static str],
 }
@@ -269,7 +269,7 @@ pub(crate) const DEFERRED_POSTGRES_KEYS: &[Deferred] = &[
 const MAX_IDS: &str = "SELECT (SELECT COALESCE(MAX(id), 0) FROM person), \
     (SELECT COALESCE(MAX(id), 0) FROM household), (SELECT COALESCE(MAX(id), 0) FROM person_version)";
 
-pub(crate) enum Tx {
+pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -281,14 +281,14 @@ impl Tx {
     /// A write transaction that locks no table of its own: SQLite's writer lock from the
     /// start (so two writers queue rather than one failing half-way); on PostgreSQL the row
     /// locks its statements take, and the audit lock if it appends to the audit log.
-    pub(crate) async fn write_only(store: &Store) -> Result<Tx> {
+    pub async fn write_only(store: &Store) -> Result<Tx> {
         Ok(match store {
             Store::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
-    pub(crate) async fn begin(store: &Store) -> Result<Tx> {
+    pub async fn begin(store: &Store) -> Result<Tx> {
         Ok(match store {
             Store::Sqlite(pool, _) => {
                 let mut tx = pool.begin().await?;
@@ -311,7 +311,7 @@ impl Tx {
         })
     }
 
-    pub(crate) async fn write(&mut self, table: &Table, rows: Vec<Vec<Cell>>) -> Result<()> {
+    pub async fn write(&mut self, table: &Table, rows: Vec<Vec<Cell>>) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -349,21 +349,21 @@ impl Tx {
         Ok(())
     }
 
-    pub(crate) fn backend(&self) -> crate::Backend {
+    pub fn backend(&self) -> crate::Backend {
         match self {
             Tx::Sqlite(_) => crate::Backend::Sqlite,
             Tx::Postgres(_) => crate::Backend::Postgres,
         }
     }
 
-    pub(crate) async fn execute(&mut self, sql: &str) -> Result<()> {
+    pub async fn execute(&mut self, sql: &str) -> Result<()> {
         on_tx!(self, conn => {
             sqlx::query(sql).execute(&mut *conn).await?;
         });
         Ok(())
     }
 
-    pub(crate) async fn commit(self) -> Result<()> {
+    pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
@@ -448,7 +448,7 @@ fn write_copy_cell(buf: &mut String, cell: &Cell) {
     }
 }
 
-pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+pub fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 

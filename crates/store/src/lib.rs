@@ -12,13 +12,9 @@ mod access;
 mod audit;
 mod bulk;
 mod calendar;
-mod cases;
 mod direct;
-mod discovery;
-mod payments;
 mod pg_copy;
 mod registry;
-mod requests;
 mod scan;
 
 use std::path::Path;
@@ -29,44 +25,48 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
+pub use access::{scope_condition, scope_on};
 pub use access::{AccountHolder, HouseholdHit, SessionRecord};
 pub use audit::{AuditCheck, AuditEntry, AuditProblem, NewAuditEntry};
-pub use bulk::Loader;
-pub use cases::{CaseEvent, CaseRecord, NewApplication, Objection};
+pub use bulk::{micros, Cell, Loader, Table, Tx};
 pub use direct::Direct;
-pub use discovery::{StoredFinding, SweepRecord};
-pub use payments::{AnswerReport, Pause, Reviewable};
-pub use registry::{ExportedPerson, RegistryCounts};
-pub use requests::RequestRecord;
-pub use scan::ScannedPerson;
+pub use registry::{
+    corrupt, household_ids, timestamp, Columns, ExportedPerson, RegistryCounts, VERSION_COLUMNS,
+    VERSION_FROM,
+};
+pub use scan::{scan, ScannedPerson};
 
-/// Expands `$body` once per backend with `$pool` bound to that backend's pool.
+/// Expands `$body` once per backend with `$pool` bound to that backend's pool. `$store` is a
+/// [`Store`] or anything that dereferences to one (a context's storage).
+#[macro_export]
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
-        match $store {
+        match {
+            let store: &$crate::Store = &$store;
+            store
+        } {
             $crate::Store::Sqlite($pool, _) => $body,
             $crate::Store::Postgres($pool) => $body,
         }
     };
 }
-pub(crate) use with_pool;
 
 /// Runs `$body` with `$conn` bound to the transaction's connection, once per backend.
+#[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::bulk::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::bulk::Tx::Postgres(t) => {
+            $crate::Tx::Postgres(t) => {
                 let $conn = &mut **t;
                 $body
             }
         }
     };
 }
-pub(crate) use on_tx;
 
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -106,6 +106,24 @@ pub enum StoreError {
     Worker(String),
 }
 
+impl StoreError {
+    /// A value the store refuses: `field` names it, `reason` says why.
+    pub fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A write that clashes with what is stored ([`StoreError::Conflict`]).
+    pub fn conflict(field: &str, reason: impl Into<String>) -> StoreError {
+        StoreError::Conflict {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 impl From<minsheng_core::FieldError> for StoreError {
     fn from(e: minsheng_core::FieldError) -> Self {
         StoreError::Invalid {
@@ -116,6 +134,37 @@ impl From<minsheng_core::FieldError> for StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Declares a bounded context's view of the store: `$view<'s>`, which dereferences to the
+/// [`Store`] (so the shared infrastructure and the registry's reads stay at hand), and the
+/// trait `$access` that gives every `Store` the method `$method()` returning it. A context's
+/// queries are inherent methods of its view, kept in its own crate.
+#[macro_export]
+macro_rules! context_store {
+    ($(#[$doc:meta])* $view:ident, $access:ident, $method:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $view<'s>(&'s $crate::Store);
+
+        impl ::std::ops::Deref for $view<'_> {
+            type Target = $crate::Store;
+            fn deref(&self) -> &$crate::Store {
+                self.0
+            }
+        }
+
+        #[doc = concat!("Gives a `Store` its [`", stringify!($view), "`].")]
+        pub trait $access {
+            fn $method(&self) -> $view<'_>;
+        }
+
+        impl $access for $crate::Store {
+            fn $method(&self) -> $view<'_> {
+                $view(self)
+            }
+        }
+    };
+}
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -37,7 +37,7 @@ fn placeholders(backend: Backend, from: usize, n: usize) -> String {
 }
 
 /// Typed column access shared by both backends' rows.
-pub(crate) trait Columns {
+pub trait Columns {
     fn text(&self, col: &str) -> Result<String>;
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     fn int(&self, col: &str) -> Result<i64>;
@@ -99,7 +99,7 @@ const INCOME_COLUMNS: [&str; 10] = [
     "income_bravery_award",
 ];
 
-pub(crate) fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+pub fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{col}: {e}"))
 }
 
@@ -108,7 +108,7 @@ fn coded<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Result<T, String>) -
 }
 
 /// Columns selected with every person version: the version, the person and the household code.
-pub(crate) const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from, v.valid_to, v.recorded_at, \
+pub const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from, v.valid_to, v.recorded_at, \
     v.superseded_at, v.recorded_by, v.relation, v.lives_together, v.hukou, v.area_code, v.death_date, \
     v.disability_category, v.disability_grade, v.illnesses, v.work_ability, v.employment, \
     v.income_wage, v.income_business, v.income_property, v.income_transfer, v.income_pension, \
@@ -118,7 +118,7 @@ pub(crate) const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.val
     v.expense_education, v.expense_rehabilitation, \
     p.id_number, p.name, p.birth_date, p.sex, h.code AS household_code";
 
-pub(crate) const VERSION_FROM: &str =
+pub const VERSION_FROM: &str =
     "FROM person_version v JOIN person p ON p.id = v.person_id JOIN household h ON h.id = v.household_id";
 
 /// Version rows ordered by person, gathered into members, each with their versions.
@@ -221,7 +221,7 @@ pub(crate) fn decode_registration(r: &impl Columns) -> Result<Registration> {
     })
 }
 
-pub(crate) fn timestamp(micros: i64) -> Result<DateTime<Utc>> {
+pub fn timestamp(micros: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros).ok_or_else(|| corrupt("recorded_at", micros))
 }
 
@@ -249,7 +249,7 @@ pub struct RegistryCounts {
 /// One person as exported: their current facts as a registration that re-imports as is.
 pub type ExportedPerson = Registration;
 
-pub(crate) fn household_ids_sql(backend: Backend, n: usize) -> String {
+pub fn household_ids_sql(backend: Backend, n: usize) -> String {
     format!(
         "SELECT id, code FROM household WHERE code IN ({})",
         placeholders(backend, 1, n)
@@ -257,7 +257,7 @@ pub(crate) fn household_ids_sql(backend: Backend, n: usize) -> String {
 }
 
 /// Household ids for these codes, among those that exist.
-pub(crate) async fn household_ids(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, i64>> {
+pub async fn household_ids(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, i64>> {
     let mut found = HashMap::new();
     for chunk in codes.chunks(IN_LIST_CHUNK) {
         let sql = household_ids_sql(tx.backend(), chunk.len());
@@ -291,6 +291,17 @@ fn not_found(key: &str) -> StoreError {
 }
 
 impl Store {
+    /// The key of a household, by code.
+    pub async fn household_id(&self, code: &str) -> Result<i64> {
+        let id: Option<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
+                .bind(code)
+                .fetch_optional(pool)
+                .await?
+        });
+        id.ok_or_else(|| StoreError::NotFound(format!("no household '{code}'")))
+    }
+
     /// Adds areas that are not there yet; existing codes are left as they are.
     pub async fn insert_areas(&self, areas: &[Area]) -> Result<u64> {
         with_pool!(self, pool => {

@@ -27,7 +27,7 @@ const BATCH: usize = 2048;
 
 /// Runs `sql` (selecting the version columns, `v.household_id` among them) with `params` as
 /// `$1`, `$2` … and hands every row to `sink`, in the query's order.
-pub(crate) async fn scan<E>(
+pub async fn scan<E>(
     store: &Store,
     sql: String,
     params: Vec<Cell>,
@@ -81,7 +81,7 @@ where
     Ok(n)
 }
 
-pub(crate) fn decode(r: &impl Columns) -> Result<ScannedPerson> {
+pub fn decode(r: &impl Columns) -> Result<ScannedPerson> {
     Ok(ScannedPerson {
         person_id: r.int("person_id")?,
         household_id: r.int("household_id")?,

@@ -1,84 +1,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step is a failed test
-//! One suite, two backends: every case runs against SQLite (a fresh file) and PostgreSQL (a
-//! fresh schema in the database named by MINSHENG_TEST_POSTGRES, default
-//! postgres://postgres@127.0.0.1:5432/test). PostgreSQL being down fails the suite: these
-//! tests exist to prove both backends work.
+//! The registry, the audit chain and the calendar on both backends: every case runs against
+//! SQLite and PostgreSQL (`minsheng_test_support::on_both_backends`).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use minsheng_core::registry::{
     ExpenseKind, IncomeKind, ParentSituation, Registration, Relation, SelfCareItem,
 };
 use minsheng_core::Fen;
-use minsheng_store::{NewAuditEntry, Store, StoreError};
-use minsheng_synth::{reference_date, Generator, GeneratorConfig};
+use minsheng_store::{Store, StoreError};
+use minsheng_synth::reference_date;
+use minsheng_test_support::{instant as t, load, synthetic_city as city};
 
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-struct TestDb {
-    store: Store,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<String>,
-}
-
-impl TestDb {
-    async fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("t.db").to_str().unwrap())
-            .await
-            .unwrap();
-        TestDb {
-            store,
-            _dir: Some(dir),
-            schema: None,
-        }
-    }
-
-    async fn postgres() -> TestDb {
-        let url =
-            std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
-        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let store = Store::open_postgres(&url, Some(&schema))
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for these tests ({e}); set MINSHENG_TEST_POSTGRES"));
-        TestDb {
-            store,
-            _dir: None,
-            schema: Some(schema),
-        }
-    }
-
-    async fn cleanup(self) {
-        self.store.close().await;
-        if let Some(schema) = &self.schema {
-            let url =
-                std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
-            Store::drop_postgres_schema(&url, schema).await.unwrap();
-        }
-    }
-}
-
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                let db = super::TestDb::sqlite().await;
-                super::$case(&db.store).await;
-                db.cleanup().await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                let db = super::TestDb::postgres().await;
-                super::$case(&db.store).await;
-                db.cleanup().await;
-            })*
-        }
-    };
-}
-
-on_both_backends!(
+minsheng_test_support::on_both_backends!(
     loads_and_reads_back_a_city,
     export_returns_what_was_loaded,
     amendments_keep_history_in_both_times,
@@ -88,7 +21,6 @@ on_both_backends!(
     audit_entries_are_kept_in_order,
     audit_chain_finds_altered_moved_and_removed_entries,
     the_holiday_calendar_is_replaced_a_year_at_a_time,
-    a_payment_cycle_sends_each_entitlement_once_and_requeues_returns,
 );
 
 async fn the_holiday_calendar_is_replaced_a_year_at_a_time(store: &Store) {
@@ -218,37 +150,6 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
         found,
         [(5, "does not follow the entry before it".to_string())]
     );
-}
-
-/// The audit entry a write records, as the use cases make it.
-fn noted(action: &str) -> NewAuditEntry {
-    NewAuditEntry {
-        actor: "tester".into(),
-        action: action.into(),
-        subject: "test".into(),
-        detail: String::new(),
-        at: t(0),
-    }
-}
-
-fn t(seconds: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
-}
-
-fn city(people: u64, seed: u64) -> (Generator, Vec<Registration>) {
-    let generator = Generator::new(GeneratorConfig::new(people, seed));
-    let people: Vec<Registration> = Generator::new(GeneratorConfig::new(people, seed))
-        .flatten()
-        .collect();
-    (generator, people)
-}
-
-async fn load(store: &Store, people: &[Registration], at: DateTime<Utc>) {
-    let mut loader = store.begin_load("test", at).await.unwrap();
-    for chunk in people.chunks(700) {
-        loader.add(chunk).await.unwrap();
-    }
-    loader.commit().await.unwrap();
 }
 
 async fn loads_and_reads_back_a_city(store: &Store) {
@@ -598,365 +499,11 @@ async fn audit_entries_are_kept_in_order(store: &Store) {
     assert_eq!(entries[1].at, t(2));
 }
 
-async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store: &Store) {
-    use minsheng_core::payments::{BankAnswer, Entitlement, Outcome, PayCycle, PaymentRef};
-    use minsheng_core::Month;
-    let (generator, people) = city(300, 5);
-    store.insert_areas(generator.areas()).await.unwrap();
-    load(store, &people, t(0)).await;
-    let mut codes: Vec<&str> = people.iter().map(|p| p.facts.household.as_str()).collect();
-    codes.dedup();
-    let (h1, h2, h3) = (codes[0], codes[1], codes[2]);
-    let june = Month::new(2025, 6).unwrap();
-    let invalid_field = |e: StoreError| match e {
-        StoreError::Invalid { field, .. } | StoreError::Conflict { field, .. } => field,
-        other => panic!("expected a refusal, got {other}"),
-    };
-
-    // Enrolments: one open enrolment per household and program.
-    store
-        .enrol(
-            h1,
-            "dibao",
-            june,
-            "区民政局决定 2025-17",
-            "caseworker",
-            t(10),
-            &noted("enrol"),
-        )
-        .await
-        .unwrap();
-    let again = store
-        .enrol(
-            h1,
-            "dibao",
-            june,
-            "again",
-            "caseworker",
-            t(10),
-            &noted("enrol"),
-        )
-        .await;
-    assert_eq!(invalid_field(again.unwrap_err()), "program");
-    let nobody = store
-        .enrol(
-            "no-such-household",
-            "dibao",
-            june,
-            "x",
-            "caseworker",
-            t(10),
-            &noted("enrol"),
-        )
-        .await;
-    assert_eq!(invalid_field(nobody.unwrap_err()), "household");
-    let units = [
-        (h1, "dibao"),
-        (h2, "dibao"),
-        (h2, "disability_care"),
-        (h3, "dibao"),
-        (h3, "dibao"),
-    ];
-    let n = store
-        .enrol_households(&units, june, "caseload", "operator", t(20), |_| {
-            noted("enrol_caseload")
-        })
-        .await
-        .unwrap();
-    assert_eq!(n, 3, "h1 already receives dibao; h3 is listed twice");
-    assert_eq!(store.enrolments(h2).await.unwrap().len(), 2);
-    let enrolled = store.enrolled(june, t(20)).await.unwrap();
-    assert_eq!(enrolled["dibao"].len(), 3);
-    assert_eq!(enrolled["disability_care"].len(), 1);
-    assert!(
-        store.enrolled(june, t(15)).await.unwrap()["dibao"].len() == 1,
-        "as known before the caseload"
-    );
-    assert!(store
-        .enrolled(Month::new(2025, 5).unwrap(), t(20))
-        .await
-        .unwrap()
-        .is_empty());
-
-    // The frozen registry: only enrolled households, as known at the freeze.
-    let head = people.iter().find(|p| p.facts.household == h1).unwrap();
-    store
-        .amend_person(
-            &head.person.id_number,
-            june.first_day(),
-            |f| f.income.set(IncomeKind::Wage, Fen(987_600)),
-            "caseworker",
-            t(30),
-            &[],
-        )
-        .await
-        .unwrap();
-    let frozen = |at| async move {
-        let mut members = Vec::new();
-        store
-            .frozen_members(june, at, |m| members.push(m))
-            .await
-            .unwrap();
-        members
-    };
-    let before = frozen(t(25)).await;
-    let mut households: Vec<&str> = before
-        .iter()
-        .map(|m| m.registration.facts.household.as_str())
-        .collect();
-    households.sort();
-    households.dedup();
-    assert_eq!(households, {
-        let mut h = vec![h1, h2, h3];
-        h.sort();
-        h
-    });
-    let wage = |members: &[minsheng_store::ScannedPerson]| {
-        members
-            .iter()
-            .find(|m| m.registration.person.id_number == head.person.id_number)
-            .unwrap()
-            .registration
-            .facts
-            .income
-            .get(IncomeKind::Wage)
-    };
-    assert_eq!(
-        wage(&before),
-        head.facts.income.get(IncomeKind::Wage),
-        "the change came after the freeze"
-    );
-    assert_eq!(wage(&frozen(t(40)).await), Fen(987_600));
-
-    // Compute (here: fixed amounts), approve, disburse.
-    let mut entitlements = Vec::new();
-    for (program, units) in &enrolled {
-        for unit in units {
-            let payee = before
-                .iter()
-                .find(|m| m.household_id == unit.household_id)
-                .unwrap();
-            entitlements.push(Entitlement {
-                program: program.clone(),
-                enrolment_id: unit.enrolment_id,
-                household_id: unit.household_id,
-                household_code: payee.registration.facts.household.clone(),
-                person_id: payee.person_id,
-                payee: payee.registration.person.clone(),
-                area: payee.registration.facts.area.as_str().to_string(),
-                amount: Fen(10_000 * (entitlements.len() as i64 + 1)),
-            });
-        }
-    }
-    let total: Fen = entitlements.iter().map(|e| e.amount).sum();
-    let cycle = PayCycle {
-        month: june,
-        frozen_at: t(25),
-        policy_digest: "d".repeat(64),
-        computed_by: "caseworker".into(),
-        approved: None,
-    };
-    assert!(store
-        .store_pay_cycle(&cycle, &entitlements, false, &noted("pay_compute"))
-        .await
-        .unwrap());
-    assert!(
-        !store
-            .store_pay_cycle(&cycle, &entitlements[..1], false, &noted("pay_compute"))
-            .await
-            .unwrap(),
-        "computed before: kept"
-    );
-    assert_eq!(store.pay_cycle(june).await.unwrap().unwrap(), cycle);
-    assert_eq!(
-        invalid_field(
-            store
-                .disburse(june, "operator", t(50), |_, _, _| noted("pay_disburse"))
-                .await
-                .unwrap_err()
-        ),
-        "month"
-    );
-    assert_eq!(
-        invalid_field(
-            store
-                .approve_pay_cycle(june, "caseworker", t(50), &noted("pay_approve"))
-                .await
-                .unwrap_err()
-        ),
-        "actor"
-    );
-    assert!(store
-        .approve_pay_cycle(june, "approver", t(60), &noted("pay_approve"))
-        .await
-        .unwrap());
-    assert!(!store
-        .approve_pay_cycle(june, "approver", t(61), &noted("pay_approve"))
-        .await
-        .unwrap());
-    assert_eq!(
-        invalid_field(
-            store
-                .store_pay_cycle(&cycle, &[], true, &noted("pay_compute"))
-                .await
-                .unwrap_err()
-        ),
-        "month"
-    );
-
-    assert_eq!(
-        store
-            .disburse(june, "operator", t(70), |_, _, _| noted("pay_disburse"))
-            .await
-            .unwrap(),
-        Some(1)
-    );
-    assert_eq!(
-        store
-            .disburse(june, "operator", t(71), |_, _, _| noted("pay_disburse"))
-            .await
-            .unwrap(),
-        None,
-        "nothing outstanding"
-    );
-    assert_eq!(store.last_batch(june).await.unwrap(), Some(1));
-    let batch = store.batch_payments(june, 1).await.unwrap();
-    assert_eq!(batch.len(), entitlements.len());
-    assert_eq!(batch.iter().map(|p| p.amount).sum::<Fen>(), total);
-    let status = store.cycle_status(june).await.unwrap();
-    assert_eq!(
-        (status.sent, status.outstanding, status.net_paid),
-        (4, 0, total)
-    );
-
-    // The ledger cannot be edited, even with SQL.
-    let edit = match store {
-        Store::Sqlite(pool, _) => sqlx::query("UPDATE ledger SET amount = 1")
-            .execute(pool)
-            .await
-            .map(|_| ()),
-        Store::Postgres(pool) => sqlx::query("DELETE FROM ledger")
-            .execute(pool)
-            .await
-            .map(|_| ()),
-    };
-    assert!(edit.unwrap_err().to_string().contains("append-only"));
-    // Nor can an approved cycle's entitlements, which the ledger's rows name.
-    for sql in [
-        "UPDATE entitlement SET amount = amount + 1",
-        "DELETE FROM entitlement",
-    ] {
-        let edit = match store {
-            Store::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-            Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-        };
-        assert!(
-            edit.unwrap_err().to_string().contains("cycle is approved"),
-            "{sql}"
-        );
-    }
-    // The bank file pays whom the cycle named, as frozen.
-    for (payment, entitlement) in batch.iter().zip(&entitlements) {
-        assert_eq!(
-            (&payment.payee, &payment.id_number, &payment.household),
-            (
-                &entitlement.payee.name,
-                &entitlement.payee.id_number,
-                &entitlement.household_code
-            )
-        );
-    }
-
-    // The bank answers: one confirmed, one returned; a bad file changes nothing.
-    let answer = |line, payment: &minsheng_core::payments::Payment, outcome| BankAnswer {
-        line,
-        reference: payment.reference,
-        outcome,
-    };
-    let returned = Outcome::Returned {
-        reason: "账户已冻结".into(),
-    };
-    let answers = [
-        answer(2, &batch[0], Outcome::Confirmed),
-        answer(3, &batch[1], returned.clone()),
-    ];
-    let report = store
-        .record_bank_answers(&answers, "operator", t(80))
-        .await
-        .unwrap();
-    assert_eq!(
-        (report.confirmed, report.returned, report.problems.len()),
-        (1, 1, 0)
-    );
-    let report = store
-        .record_bank_answers(&answers, "operator", t(81))
-        .await
-        .unwrap();
-    assert_eq!(
-        report.already_recorded, 2,
-        "a return file imported twice changes nothing"
-    );
-    let unknown = BankAnswer {
-        line: 3,
-        reference: PaymentRef {
-            month: june,
-            ledger_id: 999_999,
-        },
-        outcome: Outcome::Confirmed,
-    };
-    let bad = [
-        answer(2, &batch[2], Outcome::Confirmed),
-        unknown,
-        answer(4, &batch[0], returned),
-    ];
-    let report = store
-        .record_bank_answers(&bad, "operator", t(82))
-        .await
-        .unwrap();
-    assert_eq!(
-        report.problems.iter().map(|p| p.0).collect::<Vec<_>>(),
-        [3, 4]
-    );
-    let status = store.cycle_status(june).await.unwrap();
-    assert_eq!(
-        (status.confirmed, status.returned, status.outstanding),
-        (1, 1, 1),
-        "the bad file wrote nothing"
-    );
-    assert_eq!(status.net_paid, total - batch[1].amount);
-
-    // The returned payment goes out again, as attempt 2, in batch 2.
-    assert_eq!(
-        store
-            .disburse(june, "operator", t(90), |_, _, _| noted("pay_disburse"))
-            .await
-            .unwrap(),
-        Some(2)
-    );
-    let second = store.batch_payments(june, 2).await.unwrap();
-    assert_eq!(second.len(), 1);
-    assert_eq!(
-        (second[0].attempt, second[0].amount, &second[0].household),
-        (2, batch[1].amount, &batch[1].household)
-    );
-    let status = store.cycle_status(june).await.unwrap();
-    assert_eq!(
-        (status.outstanding, status.net_paid, status.batches),
-        (0, total, 2)
-    );
-    let totals = store
-        .paid_totals(june, june, &minsheng_core::access::Scope::Everything)
-        .await
-        .unwrap();
-    assert_eq!(totals.iter().map(|t| t.net).sum::<Fen>(), total);
-    assert_eq!(totals.iter().map(|t| t.payees).sum::<u64>(), 4);
-}
-
 /// Migration 0014 rebuilds SQLite's staff table to admit service providers: on a database
 /// that already has staff with sign-ins, every row and every account's reference survive.
 #[tokio::test]
 async fn the_provider_migration_keeps_staff_and_their_accounts_on_sqlite() {
-    let db = TestDb::sqlite().await;
+    let db = minsheng_test_support::TestDb::sqlite().await;
     let Store::Sqlite(pool, _) = &db.store else {
         unreachable!()
     };
@@ -984,7 +531,7 @@ async fn the_provider_migration_keeps_staff_and_their_accounts_on_sqlite() {
         .unwrap();
     assert!(broken.is_empty(), "foreign keys broken by the rebuild");
     let staff = db.store.staff("王社工").await.unwrap().unwrap();
-    assert_eq!(staff.role, minsheng_core::cases::Role::Community);
+    assert_eq!(staff.role, minsheng_core::access::Role::Community);
     sqlx::query("INSERT INTO staff VALUES ('助餐点', 'provider', '370200', 0, 'tester')")
         .execute(pool)
         .await
@@ -1004,7 +551,7 @@ async fn the_provider_migration_keeps_staff_and_their_accounts_on_sqlite() {
 /// list and the same duplicate checks on both backends.
 #[tokio::test]
 async fn identifiers_compare_byte_by_byte_on_postgres() {
-    let db = TestDb::postgres().await;
+    let db = minsheng_test_support::TestDb::postgres().await;
     let Store::Postgres(pool) = &db.store else {
         unreachable!()
     };

@@ -171,13 +171,13 @@ mod tests {
             "{} texts found in the templates",
             texts.len()
         );
-        let labels = minsheng_core::cases::Role::ALL
+        let labels = minsheng_core::access::Role::ALL
             .iter()
             .map(|r| r.label())
             .chain(["居民"])
-            .chain(minsheng_core::cases::Stage::ALL.iter().map(|s| s.label()))
+            .chain(minsheng_assistance::Stage::ALL.iter().map(|s| s.label()))
             .chain(
-                minsheng_core::discovery::FindingKind::ALL
+                minsheng_assistance::FindingKind::ALL
                     .iter()
                     .map(|k| k.label()),
             )
@@ -195,10 +195,10 @@ mod tests {
             .chain(crate::view::BENEFIT_STATUSES.map(|(_, label)| label))
             .chain(
                 [
-                    minsheng_core::payments::PaymentState::Owed,
-                    minsheng_core::payments::PaymentState::Sent,
-                    minsheng_core::payments::PaymentState::Confirmed,
-                    minsheng_core::payments::PaymentState::Returned,
+                    minsheng_payments::PaymentState::Owed,
+                    minsheng_payments::PaymentState::Sent,
+                    minsheng_payments::PaymentState::Confirmed,
+                    minsheng_payments::PaymentState::Returned,
                 ]
                 .map(|s| s.label()),
             )

@@ -3,16 +3,18 @@
 
 use chrono::{Datelike, NaiveDate};
 use minsheng_app::Clock;
+use minsheng_assistance::storage::{CasesStore as _, DiscoveryStore as _, RequestsStore as _};
 use minsheng_core::access::Scope;
 use minsheng_core::registry::HouseholdFile;
 use minsheng_core::Month;
+use minsheng_payments::PaymentsStore as _;
 use minsheng_policy::explain;
 
 use crate::error::WebError;
 use crate::session::Signed;
 use minsheng_app::china_time;
+use minsheng_assistance::Action;
 use minsheng_core::access::Duty;
-use minsheng_core::cases::Action;
 
 use crate::view::{
     ApplicationInput, AuditView, BenefitView, CaseDetail, CaseList, CaseView, CycleView, Dashboard,
@@ -175,6 +177,7 @@ pub async fn household_and_file(
     let month = Month::containing(on);
     view.benefits = web
         .store
+        .payments()
         .benefits(&file.code)
         .await?
         .iter()
@@ -182,6 +185,7 @@ pub async fn household_and_file(
         .collect();
     view.payments = web
         .store
+        .payments()
         .household_payments(&file.code, PAYMENTS_ON_FILE)
         .await?
         .iter()
@@ -229,6 +233,7 @@ pub async fn cases(
 ) -> Result<CaseList, WebError> {
     let (list, total) = web
         .store
+        .cases()
         .cases_within(
             scope,
             open_only,
@@ -258,6 +263,7 @@ pub async fn household_cases(
     let calendar = web.store.work_calendar().await?;
     Ok(web
         .store
+        .cases()
         .household_cases(&file.household, &who.account.scope())
         .await?
         .iter()
@@ -307,9 +313,9 @@ pub async fn explain(
     })
 }
 
-impl From<minsheng_app::cases::CaseError> for WebError {
-    fn from(e: minsheng_app::cases::CaseError) -> Self {
-        use minsheng_app::cases::CaseError;
+impl From<minsheng_assistance::cases::CaseError> for WebError {
+    fn from(e: minsheng_assistance::cases::CaseError) -> Self {
+        use minsheng_assistance::cases::CaseError;
         match e {
             CaseError::Invalid { field, reason } => WebError::Invalid { field, reason },
             CaseError::Record(minsheng_app::registry::RecordError::Invalid(errors)) => {
@@ -332,7 +338,7 @@ impl From<minsheng_app::cases::CaseError> for WebError {
 }
 
 /// Steps and applications are staff work.
-fn staff(who: &Signed) -> Result<&minsheng_core::cases::Staff, WebError> {
+fn staff(who: &Signed) -> Result<&minsheng_core::access::Staff, WebError> {
     match &who.account {
         minsheng_core::access::Account::Staff(s) if who.account.is_staff() => Ok(s),
         _ => Err(WebError::Forbidden(
@@ -342,7 +348,11 @@ fn staff(who: &Signed) -> Result<&minsheng_core::cases::Staff, WebError> {
 }
 
 pub async fn case(web: &Web, who: &Signed, id: i64, clock: Clock) -> Result<CaseDetail, WebError> {
-    let (record, events, objections) = web.store.case_within(id, &who.account.scope()).await?;
+    let (record, events, objections) = web
+        .store
+        .cases()
+        .case_within(id, &who.account.scope())
+        .await?;
     let calendar = web.store.work_calendar().await?;
     let offered = match who.account.role() {
         Some(role) => Action::offered(record.case.stage, role),
@@ -431,9 +441,13 @@ pub async fn step(
     clock: Clock,
 ) -> Result<CaseDetail, WebError> {
     let staff = staff(who)?;
-    web.store.case_within(id, &who.account.scope()).await?;
+    web.store
+        .cases()
+        .case_within(id, &who.account.scope())
+        .await?;
     let action = action(input)?;
-    minsheng_app::cases::step(&web.store, &web.policy, id, &action, &staff.name, clock).await?;
+    minsheng_assistance::cases::step(&web.store, &web.policy, id, &action, &staff.name, clock)
+        .await?;
     case(web, who, id, clock).await
 }
 
@@ -449,10 +463,10 @@ pub async fn apply(
         .store
         .household_file_within(&input.household, &who.account.scope())
         .await?;
-    let changes = minsheng_app::cases::ApplicationForm::supplied(
+    let changes = minsheng_assistance::cases::ApplicationForm::supplied(
         input.changes.as_deref().unwrap_or("").lines(),
     )?;
-    let form = minsheng_app::cases::ApplicationForm {
+    let form = minsheng_assistance::cases::ApplicationForm {
         household: file.code.clone(),
         programs: input
             .programs
@@ -476,11 +490,12 @@ pub async fn apply(
         return Err(WebError::invalid("programs", "choose at least one program"));
     }
     let submitted =
-        minsheng_app::cases::submit(&web.store, &web.policy, &form, &staff.name, clock).await?;
+        minsheng_assistance::cases::submit(&web.store, &web.policy, &form, &staff.name, clock)
+            .await?;
     Ok(submitted_view(submitted))
 }
 
-fn submitted_view(submitted: minsheng_app::cases::Submitted) -> SubmittedView {
+fn submitted_view(submitted: minsheng_assistance::cases::Submitted) -> SubmittedView {
     SubmittedView {
         application_id: submitted.application_id,
         household: submitted.household,
@@ -498,9 +513,9 @@ fn submitted_view(submitted: minsheng_app::cases::Submitted) -> SubmittedView {
     }
 }
 
-impl From<minsheng_app::payments::PayError> for WebError {
-    fn from(e: minsheng_app::payments::PayError) -> Self {
-        use minsheng_app::payments::PayError;
+impl From<minsheng_payments::PayError> for WebError {
+    fn from(e: minsheng_payments::PayError) -> Self {
+        use minsheng_payments::PayError;
         match e {
             PayError::Store(e) => e.into(),
             PayError::Invalid { field, reason } => WebError::Invalid { field, reason },
@@ -553,8 +568,8 @@ fn program_label(web: &Web, code: &str) -> String {
 
 pub async fn cycle(web: &Web, who: &Signed, month: Month) -> Result<CycleView, WebError> {
     require(who, Duty::SeePayments)?;
-    let cycle = web.store.pay_cycle(month).await?;
-    let status = web.store.cycle_status(month).await?;
+    let cycle = web.store.payments().pay_cycle(month).await?;
+    let status = web.store.payments().cycle_status(month).await?;
     Ok(CycleView {
         month: month.to_string(),
         computed: cycle.is_some(),
@@ -602,7 +617,7 @@ pub async fn run_cycle(
     match step {
         "compute" => {
             require(who, Duty::RunPayments)?;
-            minsheng_app::payments::compute(
+            minsheng_payments::compute(
                 &web.store,
                 &web.policy,
                 month,
@@ -615,12 +630,11 @@ pub async fn run_cycle(
         }
         "approve" => {
             require(who, Duty::ApprovePayments)?;
-            minsheng_app::payments::approve(&web.store, month, actor, clock).await?;
+            minsheng_payments::approve(&web.store, month, actor, clock).await?;
         }
         "disburse" => {
             require(who, Duty::RunPayments)?;
-            minsheng_app::payments::disburse(&web.store, month, &web.bank_dir, actor, clock)
-                .await?;
+            minsheng_payments::disburse(&web.store, month, &web.bank_dir, actor, clock).await?;
         }
         other => {
             return Err(WebError::invalid(
@@ -641,7 +655,7 @@ pub async fn bank_file(
     clock: Clock,
 ) -> Result<Vec<u8>, WebError> {
     require(who, Duty::SeePayments)?;
-    let path = minsheng_app::payments::bank_file(&web.bank_dir, month, batch);
+    let path = minsheng_payments::bank_file(&web.bank_dir, month, batch);
     let bytes = std::fs::read(&path).map_err(|_| {
         WebError::NotFound(format!(
             "no bank file for {month} batch {batch}; sending again (disburse) writes the last one anew"
@@ -678,8 +692,7 @@ pub async fn reconcile(
         clock.now.format("%Y%m%dT%H%M%S%.6fZ")
     ));
     std::fs::write(&path, file).map_err(|e| WebError::Internal(e.to_string()))?;
-    let report =
-        minsheng_app::payments::reconcile(&web.store, &path, who.account.name(), clock).await?;
+    let report = minsheng_payments::reconcile(&web.store, &path, who.account.name(), clock).await?;
     Ok(ReconcileView {
         confirmed: report.confirmed,
         returned: report.returned,
@@ -720,11 +733,11 @@ pub async fn dashboard(
         return Err(WebError::invalid("from", format!("{from} is after {to}")));
     }
     let scope = who.account.scope();
-    let totals = minsheng_app::payments::totals(&web.store, from, to, &scope).await?;
+    let totals = minsheng_payments::totals(&web.store, from, to, &scope).await?;
     let codes: Vec<&str> = totals.iter().map(|t| t.district.as_str()).collect();
     let names = web.store.area_names(&codes).await?;
     let mut monitoring: Vec<MonitoringView> = Vec::new();
-    if let Some((_, counts)) = web.store.monitoring(to, &scope).await? {
+    if let Some((_, counts)) = web.store.discovery().monitoring(to, &scope).await? {
         for c in counts {
             match monitoring.iter_mut().find(|m| m.category == c.category) {
                 Some(m) => {
@@ -745,12 +758,14 @@ pub async fn dashboard(
     let calendar = web.store.work_calendar().await?;
     let (open_cases, overdue_cases) = web
         .store
+        .cases()
         .open_case_counts(&scope, calendar.working_day_through(clock.today))
         .await?;
     // The years the open cases' deadlines are counted over, from the earliest acceptance to
     // the latest whole-procedure deadline.
     let spanned = web
         .store
+        .cases()
         .open_case_span(&scope)
         .await?
         .into_iter()
@@ -793,6 +808,7 @@ pub async fn findings(
     }
     let (found, total) = web
         .store
+        .discovery()
         .findings_within(
             month,
             &who.account.scope(),
@@ -833,9 +849,10 @@ pub async fn open_case(
     staff(who)?;
     let found = web
         .store
+        .discovery()
         .finding_within(finding, &who.account.scope())
         .await?;
-    if found.finding.kind != minsheng_core::discovery::FindingKind::Eligible || !found.open {
+    if found.finding.kind != minsheng_assistance::FindingKind::Eligible || !found.open {
         return Err(WebError::invalid(
             "finding",
             format!(
@@ -941,7 +958,7 @@ pub fn changes(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn request_view(web: &Web, r: &minsheng_store::RequestRecord) -> RequestView {
+fn request_view(web: &Web, r: &minsheng_assistance::storage::RequestRecord) -> RequestView {
     RequestView {
         id: r.id,
         household: r.household.clone(),
@@ -987,7 +1004,7 @@ pub async fn request_help(
         .filter(|p| !p.is_empty())
         .map(String::from)
         .collect();
-    let request = minsheng_app::requests::ask(
+    let request = minsheng_assistance::requests::ask(
         &web.store,
         &web.policy,
         id_number,
@@ -1009,6 +1026,7 @@ pub async fn requests(
 ) -> Result<Vec<RequestView>, WebError> {
     Ok(web
         .store
+        .requests()
         .requests_within(&who.account.scope(), waiting_only)
         .await?
         .iter()
@@ -1024,7 +1042,7 @@ pub async fn accept_request(
     clock: Clock,
 ) -> Result<SubmittedView, WebError> {
     let staff = staff(who)?;
-    let submitted = minsheng_app::requests::accept(
+    let submitted = minsheng_assistance::requests::accept(
         &web.store,
         &web.policy,
         id,
@@ -1047,13 +1065,13 @@ pub async fn decline_request(
     let staff = staff(who)?;
     if !matches!(
         staff.role,
-        minsheng_core::cases::Role::Community | minsheng_core::cases::Role::Street
+        minsheng_core::access::Role::Community | minsheng_core::access::Role::Street
     ) {
         return Err(WebError::Forbidden(
             "requests are answered by community and street staff".into(),
         ));
     }
-    let request = minsheng_app::requests::decline(
+    let request = minsheng_assistance::requests::decline(
         &web.store,
         id,
         &who.account.scope(),

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_app::china_time;
+use minsheng_assistance::storage::{CaseEvent, CaseRecord, Objection};
 use minsheng_core::access::Account;
 use minsheng_core::registry::describe::{age, disability, illnesses, what_changed};
 use minsheng_core::registry::{HouseholdFile, PersonFacts};
 use minsheng_core::{IdNumber, WorkCalendar};
-use minsheng_store::{AuditEntry, CaseRecord, HouseholdHit};
+use minsheng_store::{AuditEntry, HouseholdHit};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -165,8 +166,8 @@ pub struct BenefitView {
 
 impl BenefitView {
     pub fn of(
-        e: &minsheng_core::payments::Enrolment,
-        pauses: &[minsheng_store::Pause],
+        e: &minsheng_payments::Enrolment,
+        pauses: &[minsheng_payments::Pause],
         program_label: String,
         month: minsheng_core::Month,
     ) -> BenefitView {
@@ -331,7 +332,7 @@ pub struct CaseView {
 
 impl CaseView {
     pub fn of(c: &CaseRecord, calendar: &WorkCalendar, today: NaiveDate) -> CaseView {
-        let deadlines = minsheng_app::cases::Deadlines::of(c, calendar);
+        let deadlines = minsheng_assistance::cases::Deadlines::of(c, calendar);
         CaseView {
             id: c.case.id,
             household: c.household.clone(),
@@ -434,8 +435,8 @@ pub struct CaseDetail {
 impl CaseDetail {
     pub fn of(
         record: &CaseRecord,
-        events: &[minsheng_store::CaseEvent],
-        objections: &[minsheng_store::Objection],
+        events: &[CaseEvent],
+        objections: &[Objection],
         offered: Vec<&'static str>,
         calendar: &WorkCalendar,
         today: NaiveDate,

@@ -8,7 +8,7 @@ mod common;
 use axum::http::{header, StatusCode};
 use common::*;
 use minsheng_app::{accounts, Clock};
-use minsheng_core::cases::Role;
+use minsheng_core::access::Role;
 use minsheng_store::Store;
 
 async fn matrix(store: Store) {

@@ -151,16 +151,16 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     staff_with_token(
         &city.store,
         "助餐点",
-        minsheng_core::cases::Role::Provider,
+        minsheng_core::access::Role::Provider,
         &street,
     )
     .await;
     let clock = Clock::system();
     city.store
         .add_staff(
-            &minsheng_core::cases::Staff {
+            &minsheng_core::access::Staff {
                 name: "市级己".into(),
-                role: minsheng_core::cases::Role::City,
+                role: minsheng_core::access::Role::City,
                 area: minsheng_core::AreaCode::parse("370200").unwrap(),
             },
             "tester",
@@ -184,7 +184,7 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     let decided_on = walk.clock().today + chrono::Duration::days(9);
     let paid = Month::containing(decided_on).next();
     // The households the rules find entitled are paid in that month.
-    minsheng_app::payments::enrol_caseload(
+    minsheng_payments::enrol_caseload(
         &city.store,
         &policy(),
         paid,

@@ -81,7 +81,7 @@ async fn provisional_deadlines(store: Store) {
     )
     .unwrap();
     if !rows.is_empty() {
-        minsheng_app::calendar::import_calendar(
+        minsheng_assistance::calendar::import_calendar(
             &city.store,
             &policy(),
             &notice,

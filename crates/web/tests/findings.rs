@@ -16,7 +16,7 @@ async fn findings(store: Store) {
     let clock = Clock::system();
     let month = minsheng_core::Month::containing(clock.today);
     let policy = policy();
-    minsheng_app::discovery::sweep(&city.store, &policy, month, "tester", clock, &Quiet)
+    minsheng_assistance::discovery::sweep(&city.store, &policy, month, "tester", clock, &Quiet)
         .await
         .unwrap();
     let app = minsheng_web::router(minsheng_web::Web::new(
@@ -89,7 +89,7 @@ async fn findings(store: Store) {
     let token = staff_with_token(
         &city.store,
         "街道辛",
-        minsheng_core::cases::Role::Street,
+        minsheng_core::access::Role::Street,
         &area[..9],
     )
     .await;

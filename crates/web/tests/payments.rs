@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
 use minsheng_app::{accounts, Clock};
-use minsheng_core::cases::Role;
+use minsheng_core::access::Role;
 use minsheng_store::Store;
 use serde_json::json;
 
@@ -31,7 +31,7 @@ async fn cycle(store: Store) {
     // Both test households receive dibao from this month.
     let month = minsheng_core::Month::containing(clock.today);
     let policy = policy();
-    minsheng_app::payments::enrol_caseload(
+    minsheng_payments::enrol_caseload(
         &city.store,
         &policy,
         month,

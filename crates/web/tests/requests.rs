@@ -31,7 +31,7 @@ async fn requests(store: Store) {
     let outsider = staff_with_token(
         &city.store,
         "外区社工",
-        minsheng_core::cases::Role::Community,
+        minsheng_core::access::Role::Community,
         city.outside.area.as_str(),
     )
     .await;

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use common::*;
 use minsheng_app::accounts;
 use minsheng_core::Month;
+use minsheng_payments::PaymentsStore as _;
 use minsheng_store::Store;
 use serde_json::{json, Value};
 
@@ -268,7 +269,12 @@ async fn procedure(store: Store) {
     );
     // The approval enrolled the household from the month after the decision.
     let paid_from = Month::containing(decided_on).next();
-    let enrolments = city.store.enrolments(&city.inside.code).await.unwrap();
+    let enrolments = city
+        .store
+        .payments()
+        .enrolments(&city.inside.code)
+        .await
+        .unwrap();
     assert!(
         enrolments
             .iter()

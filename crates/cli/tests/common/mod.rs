@@ -4,50 +4,32 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+use minsheng_test_support::DbUrl;
 
-/// A fresh database for one test: a SQLite file, or a PostgreSQL schema reached through the
-/// URL's `options=-c search_path=…`, exactly as an operator could pass it to `--db`.
+/// A fresh database for one test ([`DbUrl`]), reached as an operator would.
 pub struct Db {
     pub url: String,
-    dir: tempfile::TempDir,
-    schema: Option<(String, String)>,
+    db: DbUrl,
 }
 
 impl Db {
     pub fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("registry.db").display().to_string();
-        Db {
-            url,
-            dir,
-            schema: None,
-        }
+        Db::from(DbUrl::sqlite())
     }
 
     pub async fn postgres() -> Db {
-        let base =
-            std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
-        let schema = format!("cli_{}", uuid::Uuid::new_v4().simple());
-        let pool = sqlx::PgPool::connect(&base)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {base} is needed ({e})"));
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        Db::from(DbUrl::postgres().await)
+    }
+
+    fn from(db: DbUrl) -> Db {
         Db {
-            url,
-            dir: tempfile::tempdir().unwrap(),
-            schema: Some((base, schema)),
+            url: db.url.clone(),
+            db,
         }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.db.dir.path().join(name)
     }
 
     /// `minsheng --db <this database> ARGS`, acting as `actor`, with the repository's policy.
@@ -90,13 +72,7 @@ impl Db {
     }
 
     pub async fn cleanup(self) {
-        if let Some((base, schema)) = &self.schema {
-            let pool = sqlx::PgPool::connect(base).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
+        self.db.cleanup().await;
     }
 }
 
@@ -105,8 +81,5 @@ pub fn path_str(p: &Path) -> &str {
 }
 
 pub fn catalog() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../policies/qingdao")
-        .display()
-        .to_string()
+    minsheng_test_support::catalog().display().to_string()
 }

@@ -6,24 +6,18 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use minsheng_app::cases::ApplicationForm;
 use minsheng_app::{accounts, Clock, Quiet};
-use minsheng_core::cases::{Role, Staff};
+use minsheng_assistance::cases::ApplicationForm;
+use minsheng_core::access::{Role, Staff};
 use minsheng_core::AreaCode;
 use minsheng_store::{AccountHolder, Store};
 use serde_json::Value;
 use tower::ServiceExt;
 
-pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
-pub const PASSWORD: &str = "correct horse";
+#[allow(unused_imports)] // not every test binary runs on both backends
+pub use minsheng_test_support::{on_postgres, on_sqlite, policy};
 
-pub fn policy() -> minsheng_policy::Policy {
-    minsheng_policy::Policy::load(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../policies/qingdao"
-    )))
-    .unwrap()
-}
+pub const PASSWORD: &str = "correct horse";
 
 pub struct Answer {
     pub status: StatusCode,
@@ -178,7 +172,7 @@ pub async fn city(store: Store) -> City {
     minsheng_app::generate::generate(&store, 800, 7, clock, &Quiet)
         .await
         .unwrap();
-    minsheng_app::calendar::load_bundled(&store, &policy(), "tester", clock)
+    minsheng_assistance::calendar::load_bundled(&store, &policy(), "tester", clock)
         .await
         .unwrap();
     let codes = store.sample_household_codes(400).await.unwrap();
@@ -211,7 +205,7 @@ pub async fn city(store: Store) -> City {
             )
             .await
             .unwrap();
-        let submitted = minsheng_app::cases::submit(
+        let submitted = minsheng_assistance::cases::submit(
             &store,
             &policy,
             &ApplicationForm {
@@ -294,19 +288,10 @@ pub async fn accounts_for(city: &City) -> Vec<(String, bool)> {
     out
 }
 
+/// A fresh SQLite file, kept while its directory lives.
 pub async fn sqlite() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("web.db"))
-        .await
-        .unwrap();
-    (store, dir)
-}
-
-pub async fn postgres() -> (Store, String, String) {
-    let url = std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
-    let schema = format!("web_{}", uuid::Uuid::new_v4().simple());
-    let store = Store::open_postgres(&url, Some(&schema)).await.unwrap();
-    (store, url, schema)
+    let db = minsheng_test_support::TestDb::sqlite().await;
+    (db.store, db.dir)
 }
 
 pub fn post_json(path: &str, auth: &Auth, body: &Value) -> Request<Body> {
@@ -360,26 +345,4 @@ pub async fn staff_with_token(store: &Store, name: &str, role: Role, area: &str)
             .await
             .unwrap(),
     )
-}
-
-/// Runs a test body on a fresh SQLite file.
-pub async fn on_sqlite<F, Fut>(body: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let (store, _dir) = sqlite().await;
-    body(store).await;
-}
-
-/// Runs a test body in a fresh PostgreSQL schema, dropped afterwards.
-pub async fn on_postgres<F, Fut>(body: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let (store, url, schema) = postgres().await;
-    body(store.clone()).await;
-    store.close().await;
-    Store::drop_postgres_schema(&url, &schema).await.unwrap();
 }

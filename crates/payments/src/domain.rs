@@ -11,8 +11,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use crate::registry::Person;
-use crate::{Fen, FieldError, IdNumber, Month};
+use minsheng_core::registry::Person;
+use minsheng_core::{Fen, FieldError, IdNumber, Month};
 
 /// A household receiving a program from `first_month` (until `last_month`, once ended).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,12 +4,9 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use minsheng_core::payments::{BankAnswer, Outcome, Payment};
+use minsheng_exchange::{read_table, table_rows, RosterError, RowError, TableRow, WriteError};
 
-use crate::areas::{read_table, table_rows, TableRow};
-use crate::columns::RowError;
-use crate::read::RosterError;
-use crate::write::WriteError;
+use crate::domain::{BankAnswer, Outcome, Payment};
 
 pub const BANK_FILE_COLUMNS: [&str; 9] = [
     "reference",

@@ -2,14 +2,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use minsheng_core::discovery::{Finding, FindingKind, MonitoringCount, Sweep};
+use crate::domain::discovery::{Finding, FindingKind, MonitoringCount, Sweep};
 use minsheng_core::{Fen, Month};
 
 use minsheng_core::access::Scope;
 
-use crate::bulk::{micros, Cell, Table, Tx};
-use crate::registry::{corrupt, timestamp, Columns};
-use crate::{on_tx, with_pool, Result, Store, StoreError};
+use minsheng_payments::storage::{begin_locked, enrol_in};
+use minsheng_store::{
+    corrupt, micros, on_tx, scope_on, timestamp, with_pool, Cell, Columns, Result, StoreError,
+    Table,
+};
 
 const FINDING: Table = Table {
     name: "finding",
@@ -96,7 +98,14 @@ fn decode_sweep(r: &impl Columns) -> Result<Sweep> {
     })
 }
 
-impl Store {
+minsheng_store::context_store!(
+    /// The sweeps and findings of a store: `store.discovery()`.
+    Discovery,
+    DiscoveryStore,
+    discovery
+);
+
+impl Discovery<'_> {
     /// What the last computed cycle before `month` owed each household, per program.
     pub async fn last_owed(&self, month: Month) -> Result<HashMap<(i64, String), Fen>> {
         self.owed_before(month, None).await
@@ -137,17 +146,6 @@ impl Store {
         })
     }
 
-    /// The key of a household, by code.
-    pub async fn household_id(&self, code: &str) -> Result<i64> {
-        let id: Option<i64> = with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
-                .bind(code)
-                .fetch_optional(pool)
-                .await?
-        });
-        id.ok_or_else(|| StoreError::NotFound(format!("no household '{code}'")))
-    }
-
     /// Records a sweep in one transaction: the sweep, the findings not raised for the month
     /// before, an enrolment from the month for every `granted` finding (免申即享), the
     /// monitoring counts, and the closing of open findings that no longer hold — for every
@@ -160,7 +158,7 @@ impl Store {
         scope: Option<i64>,
     ) -> Result<SweepRecord> {
         let month = sweep.month.to_string();
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let id: i64 = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(
                 "INSERT INTO sweep (month, known_at, policy_digest, cause, households, started_by) \
@@ -246,7 +244,7 @@ impl Store {
         }
         tx.write(&FINDING, rows).await?;
         let basis = format!("免申即享: sweep {id} of {month}");
-        record.granted = crate::payments::enrol_in(
+        record.granted = enrol_in(
             &mut tx,
             &grants,
             sweep.month,
@@ -293,7 +291,7 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<(Vec<StoredFinding>, u64)> {
-        let (within, bound) = crate::access::scope_on(scope, "f.area_code", "f.household_id", 2);
+        let (within, bound) = scope_on(scope, "f.area_code", "f.household_id", 2);
         let filter = format!("WHERE f.month = $1 AND f.status = 'open' AND {within}");
         let list = format!(
             "{FINDING_SELECT} {filter} ORDER BY CASE f.kind WHEN 'eligible' THEN 0 WHEN 'ineligible' THEN 1 \
@@ -310,7 +308,7 @@ impl Store {
 
     /// One finding, if within `scope`.
     pub async fn finding_within(&self, id: i64, scope: &Scope) -> Result<StoredFinding> {
-        let (within, bound) = crate::access::scope_on(scope, "f.area_code", "f.household_id", 2);
+        let (within, bound) = scope_on(scope, "f.area_code", "f.household_id", 2);
         let sql = format!("{FINDING_SELECT} WHERE f.id = $1 AND {within}");
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
@@ -338,7 +336,7 @@ impl Store {
         scope: &Scope,
     ) -> Result<Option<(Sweep, Vec<MonitoringCount>)>> {
         // Counts are kept per community; a resident's scope has none of them.
-        let (within, bound) = crate::access::scope_on(scope, "area_code", "NULL", 2);
+        let (within, bound) = scope_on(scope, "area_code", "NULL", 2);
         let counts_sql = format!(
             "SELECT area_code, category, households, persons, enrolled FROM monitoring \
              WHERE sweep_id = $1 AND {within} ORDER BY area_code, category"

@@ -13,16 +13,18 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use minsheng_core::payments::{CycleStatus, Entitlement, PaidTotal, PayCycle};
+use minsheng_app::{Clock, Progress};
 use minsheng_core::registry::{Person, Relation};
 use minsheng_core::{Fen, Month};
-use minsheng_exchange::{read_bank_returns, write_bank_file, RosterError, RowError, WriteError};
+use minsheng_exchange::{RosterError, RowError, WriteError};
 use minsheng_policy::batch::{run, Population};
 use minsheng_policy::inputs::member_values;
 use minsheng_policy::{Entity, Policy, Program};
-use minsheng_store::{AnswerReport, NewAuditEntry, ScannedPerson, Store, StoreError};
+use minsheng_store::{NewAuditEntry, ScannedPerson, Store, StoreError};
 
-use crate::{Clock, Progress};
+use crate::bank::{read_bank_returns, write_bank_file};
+use crate::domain::{CycleStatus, Entitlement, PaidTotal, PayCycle};
+use crate::storage::{AnswerReport, PaymentsStore as _};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PayError {
@@ -71,9 +73,9 @@ pub async fn compute(
     clock: Clock,
     progress: &dyn Progress,
 ) -> Result<Computed, PayError> {
-    if let Some(cycle) = store.pay_cycle(month).await? {
+    if let Some(cycle) = store.payments().pay_cycle(month).await? {
         if !recompute {
-            let status = store.cycle_status(month).await?;
+            let status = store.payments().cycle_status(month).await?;
             return Ok(Computed {
                 cycle,
                 created: false,
@@ -85,7 +87,7 @@ pub async fn compute(
         }
     }
     let frozen_at = clock.now;
-    let enrolled = store.enrolled(month, frozen_at).await?;
+    let enrolled = store.payments().enrolled(month, frozen_at).await?;
     let mut unknown_programs: Vec<String> = enrolled
         .keys()
         .filter(|p| policy.program(p).is_none())
@@ -110,7 +112,7 @@ pub async fn compute(
     }
     let households = Households::read(store, policy, month, frozen_at, progress).await?;
     let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
-    let threads = crate::policy::threads();
+    let threads = minsheng_app::policy::threads();
     let result = run(
         policy,
         month.first_day(),
@@ -198,12 +200,13 @@ pub async fn compute(
         at: clock.now,
     };
     let created = store
+        .payments()
         .store_pay_cycle(&cycle, &entitlements, recompute, &audit)
         .await?;
-    let status = store.cycle_status(month).await?;
+    let status = store.payments().cycle_status(month).await?;
     if !created {
         // Another run computed the month meanwhile; report what is stored.
-        let stored = store.pay_cycle(month).await?.unwrap_or(cycle);
+        let stored = store.payments().pay_cycle(month).await?.unwrap_or(cycle);
         return Ok(Computed {
             cycle: stored,
             created,
@@ -286,6 +289,7 @@ impl Households {
         let mut current: Vec<ScannedPerson> = Vec::new();
         progress.start("reading the enrolled households as frozen", None);
         store
+            .payments()
             .frozen_members(month, known_at, |m| {
                 progress.advance(1);
                 if current
@@ -349,7 +353,7 @@ pub async fn approve(
     clock: Clock,
 ) -> Result<bool, PayError> {
     // An approval fixes the computed entitlements: what they are now is what is approved.
-    let status = store.cycle_status(month).await?;
+    let status = store.payments().cycle_status(month).await?;
     let audit = NewAuditEntry {
         actor: actor.into(),
         action: "pay_approve".into(),
@@ -358,6 +362,7 @@ pub async fn approve(
         at: clock.now,
     };
     Ok(store
+        .payments()
         .approve_pay_cycle(month, actor, clock.now, &audit)
         .await?)
 }
@@ -393,14 +398,18 @@ pub async fn disburse(
         detail: format!("batch={batch} payments={payments} total={total}"),
         at: clock.now,
     };
-    let (batch, new_batch) = match store.disburse(month, actor, clock.now, recorded).await? {
+    let (batch, new_batch) = match store
+        .payments()
+        .disburse(month, actor, clock.now, recorded)
+        .await?
+    {
         Some(batch) => (batch, true),
-        None => match store.last_batch(month).await? {
+        None => match store.payments().last_batch(month).await? {
             Some(batch) => (batch, false),
             None => return Ok(None),
         },
     };
-    let payments = store.batch_payments(month, batch).await?;
+    let payments = store.payments().batch_payments(month, batch).await?;
     let file = bank_file(dir, month, batch);
     write_bank_file(&file, &payments)?;
     let total: Fen = payments.iter().map(|p| p.amount).sum();
@@ -436,6 +445,7 @@ pub async fn reconcile(
 ) -> Result<AnswerReport, PayError> {
     let answers = read_bank_returns(path)?.map_err(PayError::Rows)?;
     let report = store
+        .payments()
         .record_bank_answers(&answers, actor, clock.now)
         .await?;
     if !report.problems.is_empty() {
@@ -477,7 +487,7 @@ pub async fn enrol(
     basis: &str,
     actor: &str,
     clock: Clock,
-) -> Result<minsheng_core::payments::Enrolment, PayError> {
+) -> Result<crate::Enrolment, PayError> {
     if policy.program(program).is_none() {
         let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
         return Err(PayError::Invalid {
@@ -502,6 +512,7 @@ pub async fn enrol(
         at: clock.now,
     };
     Ok(store
+        .payments()
         .enrol(
             household,
             program,
@@ -526,7 +537,7 @@ pub async fn enrol_caseload(
     clock: Clock,
     progress: &dyn Progress,
 ) -> Result<Vec<(String, u64)>, PayError> {
-    let registry = crate::policy::load(store, policy, month, true, progress).await?;
+    let registry = minsheng_app::policy::load(store, policy, month, true, progress).await?;
     let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
     let result = registry.evaluate(policy, month, &wanted);
     let mut out = Vec::new();
@@ -548,6 +559,7 @@ pub async fn enrol_caseload(
             at: clock.now,
         };
         let n = store
+            .payments()
             .enrol_households(&units, month, basis, actor, clock.now, audit)
             .await?;
         out.push((program.code.clone(), n));
@@ -563,5 +575,5 @@ pub async fn totals(
     to: Month,
     scope: &minsheng_core::access::Scope,
 ) -> Result<Vec<PaidTotal>, PayError> {
-    Ok(store.paid_totals(from, to, scope).await?)
+    Ok(store.payments().paid_totals(from, to, scope).await?)
 }

@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use minsheng_core::access::Scope;
 
-use crate::bulk::{micros, Tx};
-use crate::registry::{timestamp, Columns};
-use crate::{on_tx, with_pool, NewAuditEntry, Result, Store, StoreError};
+use minsheng_store::{
+    micros, on_tx, scope_condition, timestamp, with_pool, Columns, NewAuditEntry, Result,
+    StoreError, Tx,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {
@@ -50,7 +51,14 @@ fn decode(r: &impl Columns) -> Result<RequestRecord> {
     })
 }
 
-impl Store {
+minsheng_store::context_store!(
+    /// The residents' requests of a store: `store.requests()`.
+    Requests,
+    RequestsStore,
+    requests
+);
+
+impl Requests<'_> {
     /// Records a resident's request for their household (which must be within `scope`), with
     /// its audit entry, in one transaction. A household with a request already waiting is
     /// refused (field `programs`); a unique index keeps it so when two arrive at once.
@@ -113,7 +121,7 @@ impl Store {
         scope: &Scope,
         waiting_only: bool,
     ) -> Result<Vec<RequestRecord>> {
-        let (within, bound) = crate::access::scope_condition(scope, 1);
+        let (within, bound) = scope_condition(scope, 1);
         let sql = format!(
             "{SELECT} WHERE {within} {} ORDER BY CASE WHEN r.status = 'waiting' THEN 0 ELSE 1 END, r.id DESC LIMIT 200",
             if waiting_only { "AND r.status = 'waiting'" } else { "" }
@@ -124,7 +132,7 @@ impl Store {
     }
 
     pub async fn request_within(&self, id: i64, scope: &Scope) -> Result<RequestRecord> {
-        let (within, bound) = crate::access::scope_condition(scope, 2);
+        let (within, bound) = scope_condition(scope, 2);
         let sql = format!("{SELECT} WHERE r.id = $1 AND {within}");
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
@@ -154,7 +162,7 @@ impl Store {
 
 /// Marks a waiting request accepted (with its application) or declined (with a reason),
 /// within `tx`; a request already handled is refused (field `request`), so it is handled once.
-pub(crate) async fn handle_in(
+pub async fn handle_in(
     tx: &mut Tx,
     id: i64,
     accepted: Option<i64>,

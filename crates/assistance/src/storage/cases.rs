@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::access::Scope;
-use minsheng_core::cases::{Case, Effect, Role, Staff, Stage, Transition};
+use minsheng_core::access::Staff;
 use minsheng_core::AreaCode;
+use minsheng_payments::storage::{begin_locked, enrol_in};
+use minsheng_store::{
+    corrupt, micros, on_tx, scope_condition, timestamp, with_pool, Columns, NewAuditEntry, Result,
+    StoreError,
+};
 
-use crate::bulk::{micros, Tx};
-use crate::payments::enrol_in;
-use crate::registry::{corrupt, timestamp, Columns};
-use crate::{on_tx, with_pool, Result, Store, StoreError};
+use crate::domain::cases::{Case, Effect, Stage, Transition};
 
 /// An application as submitted: its programs, each with its community and deadlines.
 #[derive(Debug, Clone)]
@@ -100,52 +102,14 @@ fn decode_case(r: &impl Columns) -> Result<CaseRecord> {
     })
 }
 
-impl Store {
-    pub async fn add_staff(&self, staff: &Staff, by: &str, at: DateTime<Utc>) -> Result<()> {
-        with_pool!(self, pool => {
-            let area: Option<String> = sqlx::query_scalar("SELECT code FROM area WHERE code = $1")
-                .bind(staff.area.as_str())
-                .fetch_optional(pool)
-                .await?;
-            if area.is_none() {
-                return Err(invalid("area", format!("no area {} in the registry", staff.area)));
-            }
-            let known: Option<String> = sqlx::query_scalar("SELECT name FROM staff WHERE name = $1")
-                .bind(&staff.name)
-                .fetch_optional(pool)
-                .await?;
-            if known.is_some() {
-                return Err(conflict("name", format!("{} is already on the staff", staff.name)));
-            }
-            sqlx::query("INSERT INTO staff (name, role, area_code, added_at, added_by) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&staff.name)
-                .bind(staff.role.as_str())
-                .bind(staff.area.as_str())
-                .bind(micros(at))
-                .bind(by)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
+minsheng_store::context_store!(
+    /// The applications and cases of a store: `store.cases()`.
+    Cases,
+    CasesStore,
+    cases
+);
 
-    pub async fn staff(&self, name: &str) -> Result<Option<Staff>> {
-        with_pool!(self, pool => {
-            let row = sqlx::query("SELECT name, role, area_code FROM staff WHERE name = $1")
-                .bind(name)
-                .fetch_optional(pool)
-                .await?;
-            row.map(|r| {
-                Ok(Staff {
-                    name: r.text("name")?,
-                    role: Role::parse(&r.text("role")?).map_err(|e| corrupt("role", e))?,
-                    area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
-                })
-            })
-            .transpose()
-        })
-    }
-
+impl Cases<'_> {
     /// Records an application and one accepted case per program, in one transaction. A program
     /// the household already receives, or already has an open case for, refuses the whole
     /// application (field `programs`) and nothing is written.
@@ -154,9 +118,9 @@ impl Store {
         app: &NewApplication,
         by: &Staff,
         at: DateTime<Utc>,
-        audit: impl FnOnce(i64) -> crate::NewAuditEntry,
+        audit: impl FnOnce(i64) -> NewAuditEntry,
     ) -> Result<(i64, Vec<i64>)> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let household_id: i64 = on_tx!(&mut tx, conn => {
             sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
                 .bind(&app.household)
@@ -249,7 +213,8 @@ impl Store {
             ids.push(id);
         }
         if let Some(request) = app.request {
-            crate::requests::handle_in(&mut tx, request, Some(app_id), "", &by.name, at).await?;
+            crate::storage::requests::handle_in(&mut tx, request, Some(app_id), "", &by.name, at)
+                .await?;
         }
         tx.append_audit(&[audit(app_id)]).await?;
         tx.commit().await?;
@@ -275,7 +240,7 @@ impl Store {
         id: i64,
         scope: Option<&Scope>,
     ) -> Result<(CaseRecord, Vec<CaseEvent>, Vec<Objection>)> {
-        let (within, bound) = match scope.map(|s| crate::access::scope_condition(s, 2)) {
+        let (within, bound) = match scope.map(|s| scope_condition(s, 2)) {
             Some((sql, value)) => (sql, Some(value)),
             None => ("$2 IS NULL".to_string(), None),
         };
@@ -341,7 +306,7 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<(Vec<CaseRecord>, u64)> {
-        let (within, bound) = crate::access::scope_condition(scope, 1);
+        let (within, bound) = scope_condition(scope, 1);
         let open = if open_only {
             "AND c.stage <> 'closed'"
         } else {
@@ -371,7 +336,7 @@ impl Store {
 
     /// The cases of one household (by code) within a scope, newest first.
     pub async fn household_cases(&self, code: &str, scope: &Scope) -> Result<Vec<CaseRecord>> {
-        let (within, bound) = crate::access::scope_condition(scope, 2);
+        let (within, bound) = scope_condition(scope, 2);
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM assistance_case c JOIN household h ON h.id = c.household_id \
              WHERE h.code = $1 AND {within} ORDER BY c.id DESC"
@@ -396,7 +361,7 @@ impl Store {
         scope: &Scope,
         overdue_before: NaiveDate,
     ) -> Result<(u64, u64)> {
-        let (within, bound) = crate::access::scope_condition(scope, 1);
+        let (within, bound) = scope_condition(scope, 1);
         let sql = format!(
             "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.due_on < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM assistance_case c JOIN household h ON h.id = c.household_id \
@@ -418,7 +383,7 @@ impl Store {
     /// The first and last days the open cases' deadlines are counted over within a scope:
     /// the earliest acceptance and the latest whole-procedure deadline.
     pub async fn open_case_span(&self, scope: &Scope) -> Result<Option<(NaiveDate, NaiveDate)>> {
-        let (within, bound) = crate::access::scope_condition(scope, 1);
+        let (within, bound) = scope_condition(scope, 1);
         let sql = format!(
             "SELECT MIN(c.accepted_on) AS first, MAX(c.final_due_on) AS last \
              FROM assistance_case c JOIN household h ON h.id = c.household_id \
@@ -456,7 +421,7 @@ impl Store {
         &self,
         counted: &[(CaseRecord, Option<NaiveDate>, Option<NaiveDate>)],
     ) -> Result<u64> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let mut changed = 0;
         for (record, due_on, final_due_on) in counted {
             changed += on_tx!(&mut tx, conn => {
@@ -491,10 +456,10 @@ impl Store {
         actor: &Staff,
         today: NaiveDate,
         at: DateTime<Utc>,
-        audit: &crate::NewAuditEntry,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
         let case = &record.case;
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let stage_since = if t.to == case.stage {
             case.stage_since
         } else {

@@ -11,12 +11,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use minsheng_core::discovery::{Finding, MonitoringCount, ProgramState, Sweep};
+use minsheng_app::{Clock, Progress};
 use minsheng_core::{Fen, Month};
+use minsheng_payments::PaymentsStore as _;
 use minsheng_policy::{Entity, Evaluation, Grant, Policy, Value, VarId};
-use minsheng_store::{Store, StoreError, SweepRecord};
+use minsheng_store::{Store, StoreError};
 
-use crate::{Clock, Progress};
+use crate::domain::discovery::{Finding, MonitoringCount, ProgramState, Sweep};
+use crate::storage::{DiscoveryStore as _, SweepRecord};
 
 /// Low-income categories and the variables that place a household in them: a household
 /// variable, or a person variable true for any member. The first two have a program whose
@@ -82,8 +84,8 @@ pub async fn sweep(
         phases.push((name, phase.elapsed()));
         phase = std::time::Instant::now();
     };
-    let registry = crate::policy::load(store, policy, month, true, progress).await?;
-    let enrolled = store.enrolled(month, known_at).await?;
+    let registry = minsheng_app::policy::load(store, policy, month, true, progress).await?;
+    let enrolled = store.payments().enrolled(month, known_at).await?;
     let current = Current {
         tapering: enrolled
             .iter()
@@ -98,7 +100,7 @@ pub async fn sweep(
             .into_iter()
             .map(|(p, units)| (p, units.iter().map(|u| u.household_id).collect()))
             .collect(),
-        last_owed: store.last_owed(month).await?,
+        last_owed: store.discovery().last_owed(month).await?,
     };
     let categories: Vec<(&str, VarId, Option<&str>)> = CATEGORIES
         .iter()
@@ -198,6 +200,7 @@ async fn finish(
     clock: Clock,
 ) -> Result<SweepReport, StoreError> {
     let record = store
+        .discovery()
         .record_sweep(&sweep, findings, &monitoring, scope)
         .await?;
     store
@@ -250,6 +253,7 @@ pub async fn reevaluate(
     let household_id = store.household_id(&file.code).await?;
     let members = file.as_of(month.first_day(), known_at);
     let running: Vec<_> = store
+        .payments()
         .enrolments(&file.code)
         .await?
         .into_iter()
@@ -267,7 +271,7 @@ pub async fn reevaluate(
     let current = Current {
         enrolled,
         tapering,
-        last_owed: store.last_owed_of(month, household_id).await?,
+        last_owed: store.discovery().last_owed_of(month, household_id).await?,
     };
     let mut evaluation = Evaluation::of_household(policy, month, &members, false);
     let mut findings = Vec::new();

@@ -3,13 +3,15 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use minsheng_core::cases::Case;
 use minsheng_core::{CalendarDay, CalendarError, Deadline, FieldError, WorkCalendar};
 use minsheng_exchange::{parse_calendar, read_calendar, RosterError, RowError};
 use minsheng_policy::Policy;
 use minsheng_store::{Store, StoreError};
 
-use crate::Clock;
+use minsheng_app::Clock;
+
+use crate::domain::cases::{Case, Procedure};
+use crate::storage::CasesStore as _;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarFileError {
@@ -80,9 +82,9 @@ async fn store_days(
 pub async fn recount_deadlines(store: &Store, policy: &Policy) -> Result<u64, CalendarFileError> {
     let calendar = store.work_calendar().await?;
     let mut counted = Vec::new();
-    for record in store.open_cases().await? {
+    for record in store.cases().open_cases().await? {
         let case = &record.case;
-        let Some(procedure) = policy.procedure(&case.program, case.accepted_on) else {
+        let Some(procedure) = Procedure::of(policy, &case.program, case.accepted_on) else {
             continue;
         };
         let due = Case::due(case.stage, case.stage_since, &procedure, &calendar)?.map(|d| d.on);
@@ -98,7 +100,7 @@ pub async fn recount_deadlines(store: &Store, policy: &Policy) -> Result<u64, Ca
     if counted.is_empty() {
         return Ok(0);
     }
-    Ok(store.set_deadlines(&counted).await?)
+    Ok(store.cases().set_deadlines(&counted).await?)
 }
 
 /// The calendars in the repository's `calendar/` folder, built in: what a demo database starts

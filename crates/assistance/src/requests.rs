@@ -3,16 +3,18 @@
 //! application or declines it with a reason the resident reads. Each is one transaction with
 //! its audit entry.
 
+use minsheng_core::access::Role;
 use minsheng_core::access::Scope;
-use minsheng_core::cases::Role;
 use minsheng_core::IdNumber;
 use minsheng_policy::{Grant, Policy};
-use minsheng_store::{NewAuditEntry, RequestRecord, Store};
+use minsheng_store::{NewAuditEntry, Store};
 
 use crate::cases::{
     acting, conflict, invalid, submit_accepting, ApplicationForm, CaseError, Submitted,
 };
-use crate::Clock;
+use minsheng_app::Clock;
+
+use crate::storage::{RequestRecord, RequestsStore as _};
 
 /// The longest note a resident may add, in characters.
 pub const NOTE_LIMIT: usize = 2000;
@@ -49,6 +51,7 @@ pub async fn ask(
         return Err(invalid("note", "at most 2,000 characters"));
     }
     let id = store
+        .requests()
         .add_request(
             resident.as_str(),
             scope,
@@ -65,7 +68,7 @@ pub async fn ask(
             },
         )
         .await?;
-    Ok(store.request_within(id, scope).await?)
+    Ok(store.requests().request_within(id, scope).await?)
 }
 
 /// 受理: the waiting request `id` becomes a one-thing application by the resident as applicant,
@@ -78,7 +81,7 @@ pub async fn accept(
     actor: &str,
     clock: Clock,
 ) -> Result<Submitted, CaseError> {
-    let request = store.request_within(id, scope).await?;
+    let request = store.requests().request_within(id, scope).await?;
     if request.status != "waiting" {
         return Err(conflict(
             "request",
@@ -117,7 +120,7 @@ pub async fn decline(
     if reason.is_empty() {
         return Err(invalid("reason", "say why, for the resident"));
     }
-    let request = store.request_within(id, scope).await?;
+    let request = store.requests().request_within(id, scope).await?;
     let audit = NewAuditEntry {
         actor: actor.into(),
         action: "decline_request".into(),
@@ -126,7 +129,8 @@ pub async fn decline(
         at: clock.now,
     };
     store
+        .requests()
         .decline_request(id, reason, actor, clock.now, &audit)
         .await?;
-    Ok(store.request_within(id, scope).await?)
+    Ok(store.requests().request_within(id, scope).await?)
 }

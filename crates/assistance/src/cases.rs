@@ -8,13 +8,16 @@
 //! receives or has an open case for — nothing is recorded.
 
 use chrono::NaiveDate;
-use minsheng_core::cases::{Action, Case, Role, Staff};
+use minsheng_app::registry::{check_change, RecordError};
+use minsheng_app::Clock;
+use minsheng_core::access::{Role, Staff};
 use minsheng_core::{Fen, FieldError, Month};
+use minsheng_payments::PaymentsStore as _;
 use minsheng_policy::{Evaluation, Grant, Policy, Value};
-use minsheng_store::{CaseRecord, NewApplication, NewAuditEntry, Store, StoreError};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
 
-use crate::registry::{check_change, RecordError};
-use crate::Clock;
+use crate::domain::cases::{Action, Case, Procedure, ReviewRule, Stage};
+use crate::storage::{CaseRecord, CasesStore as _, DiscoveryStore as _, NewApplication};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
@@ -230,12 +233,13 @@ pub(crate) async fn submit_accepting(
         programs.push(p.code.as_str());
     }
     // Duplicates, before anything is written.
-    let enrolments = store.enrolments(&file.code).await?;
+    let enrolments = store.payments().enrolments(&file.code).await?;
     let open_cases: Vec<CaseRecord> = store
+        .cases()
         .household_cases(&file.code, &minsheng_core::access::Scope::Everything)
         .await?
         .into_iter()
-        .filter(|c| c.case.stage != minsheng_core::cases::Stage::Closed)
+        .filter(|c| c.case.stage != Stage::Closed)
         .collect();
     for program in &programs {
         if let Some(e) = enrolments
@@ -275,7 +279,7 @@ pub(crate) async fn submit_accepting(
         checked.push((id_number, assignments));
     }
     for (id_number, assignments) in checked {
-        crate::registry::record_change(
+        minsheng_app::registry::record_change(
             store,
             id_number,
             form.facts_from,
@@ -300,15 +304,9 @@ pub(crate) async fn submit_accepting(
         let Some(program) = policy.program(code) else {
             continue;
         };
-        let procedure = policy
-            .procedure(code, today)
+        let procedure = Procedure::of(policy, code, today)
             .ok_or_else(|| invalid("programs", format!("{code} has no procedure in the policy")))?;
-        let due = Case::due(
-            minsheng_core::cases::Stage::Accepted,
-            today,
-            &procedure,
-            &calendar,
-        )?;
+        let due = Case::due(Stage::Accepted, today, &procedure, &calendar)?;
         let final_due = calendar
             .add_working_days(today, procedure.total)
             .map_err(|e| invalid("date", e.to_string()))?;
@@ -357,6 +355,7 @@ pub(crate) async fn submit_accepting(
         request,
     };
     let (application_id, ids) = store
+        .cases()
         .submit_application(&app, &staff, clock.now, |application_id| NewAuditEntry {
             actor: actor.into(),
             action: "submit_application".into(),
@@ -396,9 +395,8 @@ pub async fn step(
     clock: Clock,
 ) -> Result<(CaseRecord, Option<i32>), CaseError> {
     let staff = acting(store, actor).await?;
-    let (record, _, _) = store.case(case_id).await?;
-    let procedure = policy
-        .procedure(&record.case.program, record.case.accepted_on)
+    let (record, _, _) = store.cases().case(case_id).await?;
+    let procedure = Procedure::of(policy, &record.case.program, record.case.accepted_on)
         .ok_or_else(|| {
             invalid(
                 "program",
@@ -420,6 +418,7 @@ pub async fn step(
         at: clock.now,
     };
     store
+        .cases()
         .record_step(
             &record,
             action.name(),
@@ -430,7 +429,7 @@ pub async fn step(
             &audit,
         )
         .await?;
-    Ok((store.case(case_id).await?.0, transition.provisional))
+    Ok((store.cases().case(case_id).await?.0, transition.provisional))
 }
 
 /// A decision about a running enrolment, taken by the district (县级民政部门).
@@ -457,7 +456,7 @@ pub async fn decide_enrolment(
     clock: Clock,
 ) -> Result<(), CaseError> {
     let staff = acting(store, actor).await?;
-    let (e, area, _) = store.enrolment(enrolment).await?;
+    let (e, area, _) = store.payments().enrolment(enrolment).await?;
     let area = minsheng_core::AreaCode::parse(&area).map_err(|e| invalid("area", e.to_string()))?;
     authorise(
         &staff,
@@ -484,21 +483,26 @@ pub async fn decide_enrolment(
         EnrolmentDecision::Suspend { from } => {
             let audit = audit("suspend_enrolment", format!("from={from}"));
             store
+                .payments()
                 .suspend_enrolment(enrolment, *from, reason, actor, clock.now, &audit)
                 .await?;
         }
         EnrolmentDecision::Resume { from } => {
             let audit = audit("resume_enrolment", format!("from={from}"));
             store
+                .payments()
                 .resume_enrolment(enrolment, *from, reason, actor, clock.now, &audit)
                 .await?;
         }
         EnrolmentDecision::End { last } => {
             let audit = audit("end_enrolment", format!("last={last}"));
-            store.end_enrolment(enrolment, *last, &audit).await?;
+            store
+                .payments()
+                .end_enrolment(enrolment, *last, &audit)
+                .await?;
         }
         EnrolmentDecision::Taper { from, months } => {
-            let rule = policy.review_rule(from.first_day()).ok_or_else(|| {
+            let rule = ReviewRule::of(policy, from.first_day()).ok_or_else(|| {
                 invalid("policy", "the policy has no procedure.review parameters")
             })?;
             if *months == 0 || *months > rule.gradual_exit {
@@ -521,7 +525,7 @@ pub async fn decide_enrolment(
             }
             let household_id = store.household_id(&e.household).await?;
             let amount = store
-                .last_owed_of(*from, household_id)
+                .discovery().last_owed_of(*from, household_id)
                 .await?
                 .get(&(household_id, e.program.clone()))
                 .copied()
@@ -535,6 +539,7 @@ pub async fn decide_enrolment(
                 format!("from={from} last={last} amount={amount}"),
             );
             store
+                .payments()
                 .taper_enrolment(enrolment, *from, last, amount, &audit)
                 .await?;
         }
@@ -548,10 +553,9 @@ pub async fn reviews_due(
     policy: &Policy,
     actor: &str,
     clock: Clock,
-) -> Result<Vec<(minsheng_store::Reviewable, NaiveDate)>, CaseError> {
+) -> Result<Vec<(minsheng_payments::Reviewable, NaiveDate)>, CaseError> {
     let staff = acting(store, actor).await?;
-    let rule = policy
-        .review_rule(clock.today)
+    let rule = ReviewRule::of(policy, clock.today)
         .ok_or_else(|| invalid("policy", "the policy has no procedure.review parameters"))?;
     let programs: Vec<&str> = policy
         .programs
@@ -560,6 +564,7 @@ pub async fn reviews_due(
         .map(|p| p.code.as_str())
         .collect();
     let mut due: Vec<_> = store
+        .payments()
         .reviewable(&staff.area, &programs)
         .await?
         .into_iter()
@@ -586,7 +591,7 @@ pub async fn review(
     clock: Clock,
 ) -> Result<(), CaseError> {
     let staff = acting(store, actor).await?;
-    let (e, area, _) = store.enrolment(enrolment).await?;
+    let (e, area, _) = store.payments().enrolment(enrolment).await?;
     let area = minsheng_core::AreaCode::parse(&area).map_err(|e| invalid("area", e.to_string()))?;
     authorise(
         &staff,
@@ -613,6 +618,7 @@ pub async fn review(
         at: clock.now,
     };
     store
+        .payments()
         .record_review(enrolment, clock.today, findings, actor, clock.now, &audit)
         .await?;
     Ok(())

@@ -6,20 +6,21 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
-use minsheng_core::payments::{
+use crate::domain::{
     BankAnswer, EnrolledUnit, Enrolment, Entitlement, HouseholdPayment, Outcome, PaidTotal,
     PayCycle, Payment, PaymentRef, PaymentState,
 };
+use chrono::{DateTime, Utc};
 use minsheng_core::{AreaCode, Fen, IdNumber, Month};
 use sqlx::Row;
 
 use minsheng_core::access::Scope;
 
-use crate::bulk::{micros, Cell, Table, Tx};
-use crate::registry::{corrupt, household_ids, timestamp, Columns, VERSION_COLUMNS, VERSION_FROM};
-use crate::scan::{scan, ScannedPerson};
-use crate::{on_tx, with_pool, NewAuditEntry, Result, Store, StoreError};
+use minsheng_store::{
+    corrupt, household_ids, micros, on_tx, scan, scope_condition, scope_on, timestamp, with_pool,
+    Cell, Columns, NewAuditEntry, Result, ScannedPerson, Store, StoreError, Table, Tx,
+    VERSION_COLUMNS, VERSION_FROM,
+};
 
 /// `pg_advisory_xact_lock` key of payment writes ("MSPAY").
 const PAY_LOCK: i64 = 0x004d_5350_4159;
@@ -146,26 +147,32 @@ fn month_of(r: &impl Columns, col: &str) -> Result<Month> {
     r.text(col)?.parse().map_err(|e| corrupt(col, e))
 }
 
-impl Tx {
-    /// A transaction holding the payment lock.
-    pub(crate) async fn payments(store: &Store) -> Result<Tx> {
-        Ok(match store {
-            Store::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(PAY_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                Tx::Postgres(tx)
-            }
-        })
-    }
+minsheng_store::context_store!(
+    /// The payments tables of a store: `store.payments()`.
+    Payments,
+    PaymentsStore,
+    payments
+);
+
+/// A transaction holding the payment lock: whatever enrols, computes or sends money takes it,
+/// so that no two of them interleave.
+pub async fn begin_locked(store: &Store) -> Result<Tx> {
+    Ok(match store {
+        Store::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+        Store::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PAY_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Tx::Postgres(tx)
+        }
+    })
 }
 
 /// Enrols households (by key) within `tx`, skipping any already receiving the program.
 /// Returns how many were enrolled.
-pub(crate) async fn enrol_in(
+pub async fn enrol_in(
     tx: &mut Tx,
     units: &[(i64, &str)],
     first_month: Month,
@@ -203,7 +210,7 @@ pub(crate) async fn enrol_in(
     Ok(n)
 }
 
-impl Store {
+impl Payments<'_> {
     /// Enrols a household in a program from `first_month`. A household already receiving the
     /// program is refused (field `program`), and nothing is written.
     #[allow(clippy::too_many_arguments)]
@@ -217,7 +224,7 @@ impl Store {
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
     ) -> Result<Enrolment> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let household_id: Option<i64> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
                 .bind(household)
@@ -286,7 +293,7 @@ impl Store {
         at: DateTime<Utc>,
         audit: impl FnOnce(u64) -> NewAuditEntry,
     ) -> Result<u64> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let codes: Vec<&str> = units.iter().map(|(h, _)| *h).collect();
         let ids = household_ids(&mut tx, &codes).await?;
         if let Some((missing, _)) = units.iter().find(|(h, _)| !ids.contains_key(*h)) {
@@ -357,7 +364,7 @@ impl Store {
                 format!("enrolment {id} does not run in {from}"),
             ));
         }
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         on_tx!(&mut tx, conn => {
             sqlx::query(
                 "INSERT INTO enrolment_pause (enrolment_id, from_month, reason, paused_by, paused_at) \
@@ -386,7 +393,7 @@ impl Store {
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
     ) -> Result<()> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let n = on_tx!(&mut tx, conn => {
             sqlx::query(
                 "UPDATE enrolment_pause SET resumed_month = $1, resume_reason = $2, resumed_by = $3, \
@@ -438,7 +445,7 @@ impl Store {
         taper: Option<(Month, Fen)>,
         audit: &NewAuditEntry,
     ) -> Result<()> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let n = on_tx!(&mut tx, conn => {
             sqlx::query(
                 "UPDATE enrolment SET last_month = $1, taper_from = $2, taper_amount = $3 \
@@ -474,7 +481,7 @@ impl Store {
             .iter()
             .map(|p| format!("'{}'", p.replace('\'', "")))
             .collect();
-        let (within, bound) = crate::access::scope_condition(&Scope::Area(area.clone()), 1);
+        let (within, bound) = scope_condition(&Scope::Area(area.clone()), 1);
         let sql = format!(
             "SELECT e.id, h.code, h.area_code, e.program, e.first_month, \
              (SELECT MAX(r.reviewed_on) FROM enrolment_review r WHERE r.enrolment_id = e.id) AS last_review, \
@@ -717,7 +724,7 @@ impl Store {
         audit: &NewAuditEntry,
     ) -> Result<bool> {
         let month = cycle.month.to_string();
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let existing: Option<Option<String>> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar("SELECT approved_by FROM pay_cycle WHERE month = $1")
                 .bind(&month)
@@ -793,7 +800,7 @@ impl Store {
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
     ) -> Result<bool> {
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let row: Option<(String, Option<String>)> = on_tx!(&mut tx, conn => {
             sqlx::query_as("SELECT computed_by, approved_by FROM pay_cycle WHERE month = $1")
                 .bind(month.to_string())
@@ -842,7 +849,7 @@ impl Store {
         audit: impl FnOnce(u32, u64, Fen) -> NewAuditEntry,
     ) -> Result<Option<u32>> {
         let m = month.to_string();
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let approved: Option<Option<String>> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar("SELECT approved_by FROM pay_cycle WHERE month = $1")
                 .bind(&m)
@@ -986,7 +993,7 @@ impl Store {
             batch: i32,
         }
         let months: BTreeSet<Month> = answers.iter().map(|a| a.reference.month).collect();
-        let mut tx = Tx::payments(self).await?;
+        let mut tx = begin_locked(self).await?;
         let mut sent: HashMap<i64, Sent> = HashMap::new();
         let mut answered: HashMap<i64, String> = HashMap::new();
         for month in &months {
@@ -1087,9 +1094,9 @@ impl Store {
     }
 
     /// Where a month's cycle stands.
-    pub async fn cycle_status(&self, month: Month) -> Result<minsheng_core::payments::CycleStatus> {
+    pub async fn cycle_status(&self, month: Month) -> Result<crate::domain::CycleStatus> {
         let m = month.to_string();
-        let mut status = minsheng_core::payments::CycleStatus::default();
+        let mut status = crate::domain::CycleStatus::default();
         with_pool!(self, pool => {
             for r in sqlx::query(
                 "SELECT program, COUNT(*) AS n, CAST(SUM(amount) AS BIGINT) AS total \
@@ -1136,7 +1143,7 @@ impl Store {
         to: Month,
         scope: &Scope,
     ) -> Result<Vec<PaidTotal>> {
-        let (within, bound) = crate::access::scope_on(scope, "e.area_code", "e.household_id", 3);
+        let (within, bound) = scope_on(scope, "e.area_code", "e.household_id", 3);
         let sql = format!(
             "SELECT e.month, e.program, SUBSTR(e.area_code, 1, 6) AS district, \
              COUNT(DISTINCT CASE WHEN l.kind = 'paid' THEN e.id END) AS payees, \

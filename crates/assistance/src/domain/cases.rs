@@ -19,81 +19,9 @@ use std::fmt;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use crate::{AreaCode, Deadline, FieldError, Month, WorkCalendar};
-
-/// A staff member's role (岗位).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// 社区 (村) caseworker: accepts applications, takes part in surveys.
-    Community,
-    /// 街道 (乡镇) reviewer: surveys, preliminary review, posting, objections, notices.
-    Street,
-    /// 区 (县级) approver: decides.
-    District,
-    /// 市 administrator: sees everything, decides nothing in a case.
-    City,
-    /// Reads everything, changes nothing.
-    Auditor,
-    /// 服务机构 (a meal-aid canteen, an elderly-care station): sees none of the registry, only
-    /// the older residents of its area it serves and what the rules grant them
-    /// ([`crate::access::Account::service_area`]).
-    Provider,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Community,
-        Role::Street,
-        Role::District,
-        Role::City,
-        Role::Auditor,
-        Role::Provider,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Community => "community",
-            Role::Street => "street",
-            Role::District => "district",
-            Role::City => "city",
-            Role::Auditor => "auditor",
-            Role::Provider => "provider",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Community => "社区经办",
-            Role::Street => "街道审核",
-            Role::District => "区级审批",
-            Role::City => "市级管理",
-            Role::Auditor => "审计",
-            Role::Provider => "服务机构",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Role, FieldError> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim() || r.label() == s.trim())
-            .ok_or_else(|| {
-                FieldError::new(
-                    "role",
-                    format!(
-                        "'{s}' is not one of community, street, district, city, auditor, provider"
-                    ),
-                )
-            })
-    }
-}
-
-/// A member of staff: who acts, in which role, over which area (and everything below it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Staff {
-    pub name: String,
-    pub role: Role,
-    pub area: AreaCode,
-}
+use minsheng_core::access::{Role, Staff};
+use minsheng_core::{AreaCode, Deadline, FieldError, Month, WorkCalendar};
+use minsheng_policy::Policy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
@@ -164,6 +92,22 @@ pub struct Procedure {
     pub notice: u32,
     /// Working days from acceptance to the end of the whole procedure.
     pub total: u32,
+}
+
+impl Procedure {
+    /// The deadlines of `program`'s procedure in force on `on` (working days, and calendar
+    /// days of posting), if it has one.
+    pub fn of(policy: &Policy, program: &str, on: NaiveDate) -> Option<Procedure> {
+        let name = policy.program(program)?.procedure.as_ref()?;
+        let days = |step: &str| policy.count(&format!("procedure.{name}.{step}"), on);
+        Some(Procedure {
+            survey: days("survey")?,
+            posting_days: days("posting_days")?,
+            decision: days("decision")?,
+            notice: days("notice")?,
+            total: days("total")?,
+        })
+    }
 }
 
 /// A case as the state machine sees it.
@@ -578,6 +522,17 @@ pub struct ReviewRule {
 }
 
 impl ReviewRule {
+    /// How often running benefits are reviewed, in force on `on` (`procedure/review.yaml`).
+    pub fn of(policy: &Policy, on: NaiveDate) -> Option<ReviewRule> {
+        let months = |step: &str| policy.count(&format!("procedure.review.{step}"), on);
+        Some(ReviewRule {
+            yearly: months("yearly_months")?,
+            able_to_work: months("able_to_work_months")?,
+            after_death: months("after_death_months")?,
+            gradual_exit: months("gradual_exit_max_months")?,
+        })
+    }
+
     /// When a benefit running since `start` and last reviewed on `last_review` is next due:
     /// a review period after the later of the two, or sooner after a member's death.
     pub fn due(
@@ -605,7 +560,7 @@ impl ReviewRule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CalendarDay, DayKind};
+    use minsheng_core::{CalendarDay, DayKind};
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()

@@ -1,0 +1,26 @@
+//! The payments context: what households are enrolled in, and paying them each month exactly
+//! once. Every context that pays — social assistance now, elderly-care subsidies and relief
+//! later — enrols households here and lets the monthly cycle pay them.
+//!
+//! - [`domain`]: enrolments, a month's [`PayCycle`], [`Entitlement`]s, bank [`Payment`]s and
+//!   the bank's [`Outcome`]s (no IO);
+//! - [`bank`]: the bank's two files, the disbursement file and the return file;
+//! - [`storage`]: their tables, on the store's shared infrastructure, reached as
+//!   `store.payments()` ([`PaymentsStore`]);
+//! - [`cycle`]: the use cases — enrol, compute, approve, disburse, reconcile, totals.
+//!
+//! Architecture invariant: the ledger is append-only, and every write that moves money holds
+//! the payment lock ([`storage::begin_locked`]) and commits its audit entry in the same
+//! transaction.
+
+pub mod bank;
+pub mod cycle;
+pub mod domain;
+pub mod storage;
+
+pub use bank::{
+    parse_bank_returns, read_bank_returns, write_bank_file, BANK_FILE_COLUMNS, BANK_RETURN_COLUMNS,
+};
+pub use cycle::*;
+pub use domain::*;
+pub use storage::{AnswerReport, Pause, Payments, PaymentsStore, Reviewable};

@@ -1,0 +1,215 @@
+//! What Minsheng's tests share: a fresh database on either backend, and the repository's
+//! policy catalog.
+//!
+//! Every storage test runs on SQLite (a fresh file) and on PostgreSQL (a fresh schema in the
+//! database named by `MINSHENG_TEST_POSTGRES`, by default [`DEFAULT_POSTGRES`]). PostgreSQL
+//! being down fails the suite: these tests exist to prove that both backends work.
+//!
+//! A test failing is its purpose, so this crate panics where a test would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use minsheng_core::registry::Registration;
+use minsheng_store::{NewAuditEntry, Store};
+use minsheng_synth::{Generator, GeneratorConfig};
+
+pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The PostgreSQL the tests use.
+pub fn postgres_url() -> String {
+    std::env::var("MINSHENG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into())
+}
+
+/// The repository's policy catalog (Qingdao's rules, parameters and procedure).
+pub fn catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao")
+}
+
+/// The repository's policy, loaded.
+pub fn policy() -> minsheng_policy::Policy {
+    minsheng_policy::Policy::load(&catalog()).unwrap()
+}
+
+/// A schema name no other test uses.
+fn fresh_schema(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A fresh database for one test, opened as a [`Store`].
+pub struct TestDb {
+    pub store: Store,
+    /// The SQLite file's directory; also a place for a test's other files.
+    pub dir: tempfile::TempDir,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    /// A new SQLite file.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("t.db")).await.unwrap();
+        TestDb {
+            store,
+            dir,
+            schema: None,
+        }
+    }
+
+    /// A new schema in the test PostgreSQL.
+    pub async fn postgres() -> TestDb {
+        let url = postgres_url();
+        let schema = fresh_schema("t");
+        let store = Store::open_postgres(&url, Some(&schema))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL at {url} is needed for these tests ({e}); set MINSHENG_TEST_POSTGRES")
+            });
+        TestDb {
+            store,
+            dir: tempfile::tempdir().unwrap(),
+            schema: Some(schema),
+        }
+    }
+
+    /// Closes the store and drops the PostgreSQL schema (the SQLite file goes with `dir`).
+    pub async fn cleanup(self) {
+        self.store.close().await;
+        if let Some(schema) = &self.schema {
+            Store::drop_postgres_schema(&postgres_url(), schema)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Runs a test body on a fresh SQLite file.
+pub async fn on_sqlite<F, Fut>(body: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let db = TestDb::sqlite().await;
+    body(db.store.clone()).await;
+    db.cleanup().await;
+}
+
+/// Runs a test body in a fresh PostgreSQL schema, dropped afterwards.
+pub async fn on_postgres<F, Fut>(body: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let db = TestDb::postgres().await;
+    body(db.store.clone()).await;
+    db.cleanup().await;
+}
+
+/// A fresh database for a test that runs the `minsheng` binary: a SQLite file, or a new
+/// PostgreSQL schema reached through the URL's `options=-c search_path=…`, exactly as an
+/// operator could pass it to `--db`.
+pub struct DbUrl {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    schema: Option<String>,
+}
+
+impl DbUrl {
+    pub fn sqlite() -> DbUrl {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("registry.db").display().to_string();
+        DbUrl {
+            url,
+            dir,
+            schema: None,
+        }
+    }
+
+    pub async fn postgres() -> DbUrl {
+        let base = postgres_url();
+        let schema = fresh_schema("cli");
+        let pool = sqlx::PgPool::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {base} is needed ({e})"));
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        DbUrl {
+            url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            dir: tempfile::tempdir().unwrap(),
+            schema: Some(schema),
+        }
+    }
+
+    /// Drops the PostgreSQL schema, if there is one.
+    pub async fn cleanup(self) {
+        if let Some(schema) = &self.schema {
+            Store::drop_postgres_schema(&postgres_url(), schema)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Declares each named `async fn case(store: &Store)` as two tests, `sqlite::case` and
+/// `postgres::case`, each on a fresh database.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let db = $crate::TestDb::sqlite().await;
+                super::$case(&db.store).await;
+                db.cleanup().await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let db = $crate::TestDb::postgres().await;
+                super::$case(&db.store).await;
+                db.cleanup().await;
+            })*
+        }
+    };
+}
+
+/// A fixed instant, `seconds` after a base in November 2023: storage tests record at made-up
+/// times and never read the clock.
+pub fn instant(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+}
+
+/// The audit entry a write records, as the use cases make it.
+pub fn noted(action: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: "tester".into(),
+        action: action.into(),
+        subject: "test".into(),
+        detail: String::new(),
+        at: instant(0),
+    }
+}
+
+/// A synthetic city of `people` (its areas in the generator), the same for the same `seed`.
+pub fn synthetic_city(people: u64, seed: u64) -> (Generator, Vec<Registration>) {
+    let generator = Generator::new(GeneratorConfig::new(people, seed));
+    let people: Vec<Registration> = Generator::new(GeneratorConfig::new(people, seed))
+        .flatten()
+        .collect();
+    (generator, people)
+}
+
+/// Loads `people` into the registry as one bulk load recorded at `at`.
+pub async fn load(store: &Store, people: &[Registration], at: DateTime<Utc>) {
+    let mut loader = store.begin_load("test", at).await.unwrap();
+    for chunk in people.chunks(700) {
+        loader.add(chunk).await.unwrap();
+    }
+    loader.commit().await.unwrap();
+}
