@@ -188,11 +188,14 @@ mod tests {
             .chain(Employment::ALL.iter().map(|c| c.label_zh()))
             .chain(
                 ["dibao", "tekun", "near_poor", "rigid_expenditure"]
-                    .map(crate::queries::monitoring_label),
+                    .map(crate::assistance::queries::monitoring_label),
             )
-            .chain(["waiting", "accepted", "declined"].map(crate::queries::request_status_label))
+            .chain(
+                ["waiting", "accepted", "declined"]
+                    .map(crate::assistance::queries::request_status_label),
+            )
             .chain(["未找到", "无权操作", "输入有误", "尝试次数过多", "出错了"])
-            .chain(crate::view::BENEFIT_STATUSES.map(|(_, label)| label))
+            .chain(crate::payments::view::BENEFIT_STATUSES.map(|(_, label)| label))
             .chain(
                 [
                     minsheng_payments::PaymentState::Owed,

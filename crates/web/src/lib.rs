@@ -7,6 +7,7 @@
 //!
 //! [`Scope`]: minsheng_core::access::Scope
 
+// What every page and endpoint shares.
 mod api;
 mod audit;
 mod charts;
@@ -17,6 +18,14 @@ mod pages;
 mod queries;
 mod session;
 mod view;
+
+// One module per context, each with its pages, API endpoints, queries and views.
+mod assistance;
+mod dashboard;
+mod eldercare;
+mod payments;
+mod policy;
+mod registry;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -116,30 +125,14 @@ pub fn router(web: Web) -> Router {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
-        .route("/search", get(pages::search))
-        .route("/households/{key}", get(pages::household))
-        .route("/households/{key}/reveal", post(pages::reveal))
-        .route("/households/{key}/explain", get(pages::explain))
-        .route(
-            "/households/{key}/apply",
-            get(pages::apply_form).post(pages::apply),
-        )
-        .route("/cases/{id}", get(pages::case))
-        .route("/cases/{id}/step", post(pages::step))
-        .route("/payments", get(pages::payments))
-        .route("/payments/reconcile", post(pages::reconcile))
-        .route("/payments/{step}", post(pages::cycle_step))
-        .route("/payments/{month}/batches/{batch}", get(pages::bank_file))
-        .route("/dashboard", get(pages::dashboard))
-        .route("/findings", get(pages::findings))
-        .route("/what-if", get(pages::what_if))
-        .route("/roster", get(pages::roster))
-        .route("/requests", post(pages::request_help))
-        .route("/requests/{id}/accept", post(pages::accept_request))
-        .route("/requests/{id}/decline", post(pages::decline_request))
-        .route("/findings/{id}/case", post(pages::open_case))
         .route("/static/minsheng.css", get(pages::stylesheet))
         .route("/language", get(i18n::switch))
+        .merge(registry::pages())
+        .merge(assistance::pages())
+        .merge(payments::pages())
+        .merge(dashboard::pages())
+        .merge(policy::pages())
+        .merge(eldercare::pages())
         .route(
             "/api/v1/openapi.json",
             get(move || async move {

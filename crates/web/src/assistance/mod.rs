@@ -1,0 +1,44 @@
+//! Social assistance: applications and cases through the MCA procedure, proactive findings, residents' requests.
+
+pub(crate) mod api;
+pub(crate) mod pages;
+pub(crate) mod queries;
+pub(crate) mod view;
+
+use axum::routing::{get, post};
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::Web;
+
+/// Its pages.
+pub(crate) fn pages() -> Router<Web> {
+    Router::new()
+        .route(
+            "/households/{key}/apply",
+            get(pages::apply_form).post(pages::apply),
+        )
+        .route("/cases/{id}", get(pages::case))
+        .route("/cases/{id}/step", post(pages::step))
+        .route("/findings", get(pages::findings))
+        .route("/findings/{id}/case", post(pages::open_case))
+        .route("/requests", post(pages::request_help))
+        .route("/requests/{id}/accept", post(pages::accept_request))
+        .route("/requests/{id}/decline", post(pages::decline_request))
+}
+
+/// Its API endpoints, with their documentation.
+pub(crate) fn api() -> OpenApiRouter<Web> {
+    use api::*;
+    OpenApiRouter::new()
+        .routes(routes!(cases))
+        .routes(routes!(case))
+        .routes(routes!(step))
+        .routes(routes!(apply))
+        .routes(routes!(findings))
+        .routes(routes!(open_case))
+        .routes(routes!(list_requests, request_help))
+        .routes(routes!(accept_request))
+        .routes(routes!(decline_request))
+}

@@ -1,0 +1,361 @@
+//! The pages of social assistance: server-rendered HTML, every form with the session's CSRF token.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use minsheng_app::Clock;
+use minsheng_core::access::Account;
+use serde::Deserialize;
+
+use crate::assistance::view::{
+    ApplicationInput, CaseDetail, DeclineInput, FindingPage, RequestInput, StepInput, SubmittedView,
+};
+use crate::error::{PageError, WebError};
+use crate::extract::{PagePath, PageQuery};
+use crate::Web;
+// The templates' `t` filter.
+use crate::i18n::filters;
+use crate::pages::{CsrfForm, Frame};
+use crate::registry::pages::household_page;
+use crate::registry::view::{ExplanationView, HouseholdView};
+use crate::session::{OnPage, Signed};
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    frame: Option<Frame>,
+    csrf: String,
+    detail: CaseDetail,
+    explained: Option<ExplanationView>,
+    message: Option<String>,
+}
+
+async fn case_page(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    message: Option<String>,
+    clock: Clock,
+) -> Result<Html<String>, PageError> {
+    let detail = crate::assistance::queries::case(web, who, id, clock).await?;
+    // The rules' view of the household for this month: what the reviewer and the approver
+    // weigh (the case page of a closed case keeps it too, as the record of why).
+    let explained = crate::registry::queries::explain(
+        web,
+        who,
+        &detail.case.household,
+        minsheng_core::Month::containing(clock.today),
+        Some(&detail.case.program),
+        clock,
+    )
+    .await
+    .ok();
+    let page = CasePage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        detail,
+        explained,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn case(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+) -> Result<Html<String>, PageError> {
+    case_page(&web, &who, id, None, web.clock()).await
+}
+
+/// A step from the case page; a refused step shows the page again with the reason.
+pub async fn step(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(input): Form<StepInput>,
+) -> Result<Response, PageError> {
+    who.check_csrf(input.csrf.as_deref().unwrap_or(""))?;
+    let clock = web.clock();
+    match crate::assistance::queries::step(&web, &who, id, &input, clock).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let status = e.status();
+            Ok((
+                status,
+                case_page(&web, &who, id, Some(e.to_string()), clock).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    frame: Option<Frame>,
+    csrf: String,
+    file: HouseholdView,
+    /// (code, label) of the programs granted on application.
+    programs: Vec<(String, String)>,
+    /// (ID number, label) of the members who can apply.
+    members: Vec<(String, String)>,
+    message: Option<String>,
+}
+
+async fn apply_page(
+    web: &Web,
+    who: &Signed,
+    key: &str,
+    message: Option<String>,
+    clock: Clock,
+) -> Result<Html<String>, PageError> {
+    let (full, file) =
+        crate::registry::queries::household_and_file(web, who, key, clock.today, false, clock)
+            .await?;
+    let members = full
+        .as_of(clock.today, clock.now)
+        .iter()
+        .map(|(p, f)| {
+            (
+                p.id_number.as_str().to_string(),
+                format!(
+                    "{} · {} · {}",
+                    p.name,
+                    f.relation.label_zh(),
+                    p.id_number.masked()
+                ),
+            )
+        })
+        .collect();
+    let programs = crate::assistance::queries::programs_on_application(web);
+    let page = ApplyPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        file,
+        programs,
+        members,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn apply_form(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(key): PagePath<String>,
+) -> Result<Html<String>, PageError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden(
+            "applications are accepted by community and street staff".into(),
+        )
+        .into());
+    }
+    apply_page(&web, &who, &key, None, web.clock()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    program: Vec<String>,
+    applicant: Option<String>,
+    proxy: Option<String>,
+    changes: Option<String>,
+    facts_from: Option<String>,
+    csrf: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "submitted.html")]
+struct SubmittedPage {
+    frame: Option<Frame>,
+    submitted: SubmittedView,
+}
+
+pub async fn apply(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(key): PagePath<String>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<ApplyForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
+    let clock = web.clock();
+    let input = ApplicationInput {
+        household: key.clone(),
+        programs: form.program.join(","),
+        applicant: form.applicant,
+        proxy: form.proxy,
+        changes: form.changes,
+        facts_from: form.facts_from,
+        csrf: None,
+    };
+    match crate::assistance::queries::apply(&web, &who, &input, clock).await {
+        Ok(submitted) => {
+            let page = SubmittedPage {
+                frame: Frame::of(&who),
+                submitted,
+            };
+            Ok(Html(page.render()?).into_response())
+        }
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let status = e.status();
+            Ok((
+                status,
+                apply_page(&web, &who, &key, Some(e.to_string()), clock).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+struct FindingsPage {
+    frame: Option<Frame>,
+    csrf: String,
+    month: String,
+    found: FindingPage,
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FindingParams {
+    month: Option<String>,
+    page: Option<String>,
+}
+
+async fn findings_page(
+    web: &Web,
+    who: &Signed,
+    month: Option<&str>,
+    page: Option<&str>,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let month = crate::queries::parse_month(month, web.clock())?;
+    let (page, per_page) = crate::queries::parse_page(page, None)?;
+    let found = crate::assistance::queries::findings(web, who, month, page, per_page).await?;
+    let page = FindingsPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        month: month.to_string(),
+        found,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn findings(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<FindingParams>,
+) -> Result<Html<String>, PageError> {
+    findings_page(
+        &web,
+        &who,
+        params.month.as_deref(),
+        params.page.as_deref(),
+        None,
+    )
+    .await
+}
+
+/// 立案: a case from a finding, in one click.
+pub async fn open_case(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    match crate::assistance::queries::open_case(&web, &who, id, web.clock()).await {
+        Ok(submitted) => {
+            let page = SubmittedPage {
+                frame: Frame::of(&who),
+                submitted,
+            };
+            Ok(Html(page.render()?).into_response())
+        }
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let status = e.status();
+            Ok((
+                status,
+                findings_page(&web, &who, None, None, Some(e.to_string())).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    program: Vec<String>,
+    note: Option<String>,
+    csrf: Option<String>,
+}
+
+/// A resident's request, from their household page.
+pub async fn request_help(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<RequestForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
+    let clock = web.clock();
+    let Account::Resident { id_number, .. } = &who.account else {
+        return Err(WebError::Forbidden(
+            "staff apply for a household with a one-thing application".into(),
+        )
+        .into());
+    };
+    let input = RequestInput {
+        programs: form.program.join(","),
+        note: form.note,
+        csrf: None,
+    };
+    let message = match crate::assistance::queries::request_help(&web, &who, &input, clock).await {
+        Ok(_) => "申请已提交，等待社区受理。".to_string(),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => format!("未提交：{e}"),
+        Err(e) => return Err(e.into()),
+    };
+    household_page(
+        &web,
+        &who,
+        id_number.as_str(),
+        None,
+        false,
+        Some(message),
+        clock,
+    )
+    .await
+}
+
+pub async fn accept_request(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let submitted = crate::assistance::queries::accept_request(&web, &who, id, web.clock()).await?;
+    let page = SubmittedPage {
+        frame: Frame::of(&who),
+        submitted,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn decline_request(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    Form(form): Form<DeclineInput>,
+) -> Result<Response, PageError> {
+    who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
+    crate::assistance::queries::decline_request(&web, &who, id, &form.reason, web.clock()).await?;
+    Ok(Redirect::to("/").into_response())
+}

@@ -1,0 +1,488 @@
+//! What a signed-in person asks of social assistance, answered within their scope and audited where
+//! the rules require it. Pages and endpoints are thin shells over these.
+
+use minsheng_app::china_time;
+use minsheng_app::Clock;
+use minsheng_assistance::storage::{CasesStore as _, DiscoveryStore as _, RequestsStore as _};
+use minsheng_assistance::Action;
+use minsheng_core::access::Scope;
+use minsheng_core::Month;
+
+use crate::assistance::view::{
+    ApplicationInput, CaseDetail, CaseList, CaseView, FindingPage, FindingView, RequestInput,
+    RequestView, StepInput, SubmittedCase, SubmittedView,
+};
+use crate::error::WebError;
+use crate::queries::{parse_day, program_label};
+use crate::registry::view::HouseholdView;
+use crate::session::Signed;
+use crate::Web;
+
+/// A page of the cases within `scope`, overdue first, then by working days left; cases
+/// without a deadline last.
+pub async fn cases(
+    web: &Web,
+    scope: &Scope,
+    open_only: bool,
+    page: u32,
+    per_page: u32,
+    clock: Clock,
+) -> Result<CaseList, WebError> {
+    let (list, total) = web
+        .store
+        .cases()
+        .cases_within(
+            scope,
+            open_only,
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await?;
+    let calendar = web.store.work_calendar().await?;
+    Ok(CaseList {
+        items: list
+            .iter()
+            .map(|c| CaseView::of(c, &calendar, clock.today))
+            .collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// The cases of a household already read within the account's scope.
+pub async fn household_cases(
+    web: &Web,
+    who: &Signed,
+    file: &HouseholdView,
+    clock: Clock,
+) -> Result<Vec<CaseView>, WebError> {
+    let calendar = web.store.work_calendar().await?;
+    Ok(web
+        .store
+        .cases()
+        .household_cases(&file.household, &who.account.scope())
+        .await?
+        .iter()
+        .map(|c| CaseView::of(c, &calendar, clock.today))
+        .collect())
+}
+
+impl From<minsheng_assistance::cases::CaseError> for WebError {
+    fn from(e: minsheng_assistance::cases::CaseError) -> Self {
+        use minsheng_assistance::cases::CaseError;
+        match e {
+            CaseError::Invalid { field, reason } => WebError::Invalid { field, reason },
+            CaseError::Record(minsheng_app::registry::RecordError::Invalid(errors)) => {
+                match errors.first() {
+                    Some(first) => WebError::Invalid {
+                        field: first.field.clone(),
+                        reason: errors
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    },
+                    None => WebError::invalid("changes", "invalid"),
+                }
+            }
+            CaseError::Record(minsheng_app::registry::RecordError::Store(e))
+            | CaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Steps and applications are staff work.
+fn staff(who: &Signed) -> Result<&minsheng_core::access::Staff, WebError> {
+    match &who.account {
+        minsheng_core::access::Account::Staff(s) if who.account.is_staff() => Ok(s),
+        _ => Err(WebError::Forbidden(
+            "only staff take steps of a case or accept applications".into(),
+        )),
+    }
+}
+
+pub async fn case(web: &Web, who: &Signed, id: i64, clock: Clock) -> Result<CaseDetail, WebError> {
+    let (record, events, objections) = web
+        .store
+        .cases()
+        .case_within(id, &who.account.scope())
+        .await?;
+    let calendar = web.store.work_calendar().await?;
+    let offered = match who.account.role() {
+        Some(role) => Action::offered(record.case.stage, role),
+        None => Vec::new(),
+    };
+    Ok(CaseDetail::of(
+        &record,
+        &events,
+        &objections,
+        offered,
+        &calendar,
+        clock.today,
+    ))
+}
+
+fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, WebError> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| WebError::invalid(field, "is required"))
+}
+
+/// The domain's action for a step as a form or the API sends it.
+pub fn action(input: &StepInput) -> Result<Action, WebError> {
+    let text = || required("text", &input.text).map(str::to_string);
+    let verdict = |yes: &str, no: &str| -> Result<bool, WebError> {
+        match required("verdict", &input.verdict)? {
+            v if v == yes => Ok(true),
+            v if v == no => Ok(false),
+            other => Err(WebError::invalid(
+                "verdict",
+                format!("'{other}' is not {yes} or {no}"),
+            )),
+        }
+    };
+    Ok(match input.action.trim() {
+        "survey" => Action::Survey {
+            surveyors: required("surveyors", &input.surveyors)?
+                .split([',', '，', '、'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            report: text()?,
+        },
+        "review" => Action::Review {
+            pass: verdict("pass", "refuse")?,
+            reason: text()?,
+        },
+        "object" => Action::Object {
+            by: required("by", &input.by)?.to_string(),
+            text: text()?,
+        },
+        "resolve" => Action::Resolve {
+            objection: required("objection", &input.objection)?
+                .parse()
+                .map_err(|_| WebError::invalid("objection", "is not an objection number"))?,
+            upheld: verdict("upheld", "dismissed")?,
+            reason: text()?,
+        },
+        "decide" => Action::Decide {
+            approve: verdict("approve", "refuse")?,
+            reason: text()?,
+        },
+        "notify" => Action::Notify { text: text()? },
+        "withdraw" => Action::Withdraw { reason: text()? },
+        other => {
+            return Err(WebError::invalid(
+                "action",
+                format!(
+                    "'{other}' is not survey, review, object, resolve, decide, notify or withdraw"
+                ),
+            ))
+        }
+    })
+}
+
+/// Takes a step of a case the viewer can see; the procedure, role and area rules are the
+/// domain's (`Case::transition`).
+pub async fn step(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    input: &StepInput,
+    clock: Clock,
+) -> Result<CaseDetail, WebError> {
+    let staff = staff(who)?;
+    web.store
+        .cases()
+        .case_within(id, &who.account.scope())
+        .await?;
+    let action = action(input)?;
+    minsheng_assistance::cases::step(&web.store, &web.policy, id, &action, &staff.name, clock)
+        .await?;
+    case(web, who, id, clock).await
+}
+
+/// A one-thing application for a household the viewer can see.
+pub async fn apply(
+    web: &Web,
+    who: &Signed,
+    input: &ApplicationInput,
+    clock: Clock,
+) -> Result<SubmittedView, WebError> {
+    let staff = staff(who)?;
+    let file = web
+        .store
+        .household_file_within(&input.household, &who.account.scope())
+        .await?;
+    let changes = minsheng_assistance::cases::ApplicationForm::supplied(
+        input.changes.as_deref().unwrap_or("").lines(),
+    )?;
+    let form = minsheng_assistance::cases::ApplicationForm {
+        household: file.code.clone(),
+        programs: input
+            .programs
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+        applicant: input
+            .applicant
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        proxy: input.proxy.clone().unwrap_or_default().trim().to_string(),
+        changes,
+        facts_from: parse_day(input.facts_from.as_deref(), clock)
+            .map_err(|_| WebError::invalid("facts_from", "is not a day like 2025-06-30"))?,
+    };
+    if form.programs.is_empty() {
+        return Err(WebError::invalid("programs", "choose at least one program"));
+    }
+    let submitted =
+        minsheng_assistance::cases::submit(&web.store, &web.policy, &form, &staff.name, clock)
+            .await?;
+    Ok(submitted_view(submitted))
+}
+
+fn submitted_view(submitted: minsheng_assistance::cases::Submitted) -> SubmittedView {
+    SubmittedView {
+        application_id: submitted.application_id,
+        household: submitted.household,
+        cases: submitted
+            .cases
+            .into_iter()
+            .map(|(case, program, owed, why)| SubmittedCase {
+                case,
+                program,
+                owed_now: owed.grouped(),
+                why,
+            })
+            .collect(),
+        provisional: submitted.provisional,
+    }
+}
+
+pub(crate) fn request_status_label(status: &str) -> &'static str {
+    match status {
+        "waiting" => "等待社区受理",
+        "accepted" => "已受理",
+        _ => "不予受理",
+    }
+}
+
+pub(crate) fn monitoring_label(category: &str) -> &'static str {
+    match category {
+        "dibao" => "低保",
+        "tekun" => "特困",
+        "near_poor" => "低保边缘",
+        "rigid_expenditure" => "刚性支出困难",
+        _ => "其他",
+    }
+}
+
+/// A month's open findings within the account's area.
+pub async fn findings(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    page: u32,
+    per_page: u32,
+) -> Result<FindingPage, WebError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden("findings are for staff".into()));
+    }
+    let (found, total) = web
+        .store
+        .discovery()
+        .findings_within(
+            month,
+            &who.account.scope(),
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await?;
+    Ok(FindingPage {
+        items: found
+            .iter()
+            .map(|f| FindingView {
+                id: f.id,
+                month: f.month.to_string(),
+                household: f.finding.household.clone(),
+                program_label: program_label(web, &f.finding.program),
+                program: f.finding.program.clone(),
+                kind: f.finding.kind.as_str().to_string(),
+                kind_label: f.finding.kind.label().to_string(),
+                owed: f.finding.owed.grouped(),
+                last_owed: f.finding.last_owed.map(|a| a.grouped()),
+                area: f.finding.area.clone(),
+            })
+            .collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// One click from a proactive finding to a case: an application for the program, taken by the
+/// caseworker on the household's behalf (主动发现 → 立案).
+pub async fn open_case(
+    web: &Web,
+    who: &Signed,
+    finding: i64,
+    clock: Clock,
+) -> Result<SubmittedView, WebError> {
+    staff(who)?;
+    let found = web
+        .store
+        .discovery()
+        .finding_within(finding, &who.account.scope())
+        .await?;
+    if found.finding.kind != minsheng_assistance::FindingKind::Eligible || !found.open {
+        return Err(WebError::invalid(
+            "finding",
+            format!(
+                "finding {finding} is {}{}: only an open finding of an eligible household not yet enrolled becomes a case",
+                found.finding.kind.label(),
+                if found.open { "" } else { ", closed" }
+            ),
+        ));
+    }
+    let input = ApplicationInput {
+        household: found.finding.household.clone(),
+        programs: found.finding.program.clone(),
+        proxy: Some(format!("主动发现 (finding {finding})")),
+        ..ApplicationInput::default()
+    };
+    apply(web, who, &input, clock).await
+}
+
+fn request_view(web: &Web, r: &minsheng_assistance::storage::RequestRecord) -> RequestView {
+    RequestView {
+        id: r.id,
+        household: r.household.clone(),
+        program_labels: r.programs.iter().map(|p| program_label(web, p)).collect(),
+        programs: r.programs.clone(),
+        note: r.note.clone(),
+        requested_at: china_time(r.requested_at),
+        status_label: request_status_label(&r.status).to_string(),
+        status: r.status.clone(),
+        handled_by: r.handled_by.clone(),
+        application_id: r.application_id,
+        reason: r.reason.clone(),
+    }
+}
+
+/// The programs a resident may ask for: those granted on application (the others come
+/// without asking: 免申即享).
+pub fn programs_on_application(web: &Web) -> Vec<(String, String)> {
+    web.policy
+        .programs
+        .iter()
+        .filter(|p| p.grant == minsheng_policy::Grant::Application)
+        .map(|p| (p.code.clone(), p.label.clone()))
+        .collect()
+}
+
+/// A resident asks for help for their own household.
+pub async fn request_help(
+    web: &Web,
+    who: &Signed,
+    input: &RequestInput,
+    clock: Clock,
+) -> Result<RequestView, WebError> {
+    let minsheng_core::access::Account::Resident { id_number, .. } = &who.account else {
+        return Err(WebError::Forbidden(
+            "staff apply for a household with a one-thing application".into(),
+        ));
+    };
+    let programs: Vec<String> = input
+        .programs
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    let request = minsheng_assistance::requests::ask(
+        &web.store,
+        &web.policy,
+        id_number,
+        who.account.name(),
+        &who.account.scope(),
+        &programs,
+        input.note.as_deref().unwrap_or(""),
+        clock,
+    )
+    .await?;
+    Ok(request_view(web, &request))
+}
+
+/// Requests within the account's area (a resident: their household's).
+pub async fn requests(
+    web: &Web,
+    who: &Signed,
+    waiting_only: bool,
+) -> Result<Vec<RequestView>, WebError> {
+    Ok(web
+        .store
+        .requests()
+        .requests_within(&who.account.scope(), waiting_only)
+        .await?
+        .iter()
+        .map(|r| request_view(web, r))
+        .collect())
+}
+
+/// 受理: the request becomes a one-thing application, by the resident as applicant.
+pub async fn accept_request(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    clock: Clock,
+) -> Result<SubmittedView, WebError> {
+    let staff = staff(who)?;
+    let submitted = minsheng_assistance::requests::accept(
+        &web.store,
+        &web.policy,
+        id,
+        &who.account.scope(),
+        &staff.name,
+        clock,
+    )
+    .await?;
+    Ok(submitted_view(submitted))
+}
+
+/// 不予受理, with the reason the resident will read.
+pub async fn decline_request(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    reason: &str,
+    clock: Clock,
+) -> Result<RequestView, WebError> {
+    let staff = staff(who)?;
+    if !matches!(
+        staff.role,
+        minsheng_core::access::Role::Community | minsheng_core::access::Role::Street
+    ) {
+        return Err(WebError::Forbidden(
+            "requests are answered by community and street staff".into(),
+        ));
+    }
+    let request = minsheng_assistance::requests::decline(
+        &web.store,
+        id,
+        &who.account.scope(),
+        reason,
+        &staff.name,
+        clock,
+    )
+    .await?;
+    Ok(request_view(web, &request))
+}

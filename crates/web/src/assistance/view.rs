@@ -1,0 +1,299 @@
+//! What the pages and the API show of social assistance: serialisable views, ID numbers masked
+//! unless revealed.
+
+use chrono::NaiveDate;
+use minsheng_app::china_time;
+use minsheng_assistance::storage::{CaseEvent, CaseRecord, Objection};
+use minsheng_core::WorkCalendar;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: i64,
+    pub household: String,
+    pub program: String,
+    pub stage: String,
+    pub stage_label: String,
+    pub accepted_on: NaiveDate,
+    /// The current step's deadline.
+    pub due_on: Option<NaiveDate>,
+    /// The year whose holiday calendar `due_on` waits for: counted there on the
+    /// Monday–Friday rule, provisionally, until that year's notice is loaded.
+    pub due_provisional: Option<i32>,
+    /// Working days until the step's deadline (negative: overdue), by the holiday calendar.
+    pub working_days_left: Option<i64>,
+    /// The whole procedure's deadline.
+    pub final_due_on: Option<NaiveDate>,
+    /// As `due_provisional`, for the whole procedure's deadline.
+    pub final_due_provisional: Option<i32>,
+    pub outcome: String,
+}
+
+impl CaseView {
+    pub fn of(c: &CaseRecord, calendar: &WorkCalendar, today: NaiveDate) -> CaseView {
+        let deadlines = minsheng_assistance::cases::Deadlines::of(c, calendar);
+        CaseView {
+            id: c.case.id,
+            household: c.household.clone(),
+            program: c.case.program.clone(),
+            stage: c.case.stage.to_string(),
+            stage_label: c.case.stage.label().to_string(),
+            accepted_on: c.case.accepted_on,
+            due_on: c.due_on,
+            due_provisional: deadlines.step.and_then(|d| d.provisional),
+            working_days_left: c
+                .due_on
+                .map(|due| calendar.working_days_between(today, due)),
+            final_due_on: c.final_due_on,
+            final_due_provisional: deadlines.whole.and_then(|d| d.provisional),
+            outcome: c.outcome.clone(),
+        }
+    }
+
+    pub fn overdue(&self) -> bool {
+        self.working_days_left.is_some_and(|n| n < 0)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    pub items: Vec<CaseView>,
+    /// How many cases there are in all, on every page.
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseEventView {
+    pub at: String,
+    pub on_day: NaiveDate,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionView {
+    pub id: i64,
+    pub raised_on: NaiveDate,
+    pub raised_by: String,
+    pub text: String,
+    /// `upheld`, `dismissed`, or none while open.
+    pub resolution: Option<String>,
+    pub resolved_on: Option<NaiveDate>,
+    pub resolution_reason: Option<String>,
+}
+
+/// A case with its history, objections and the steps the viewer may take now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetail {
+    pub case: CaseView,
+    pub events: Vec<CaseEventView>,
+    pub objections: Vec<ObjectionView>,
+    /// Step names (`survey`, `review`, `object`, `resolve`, `decide`, `notify`, `withdraw`)
+    /// the viewer's role may take in the case's stage.
+    pub offered: Vec<String>,
+}
+
+impl CaseDetail {
+    pub fn of(
+        record: &CaseRecord,
+        events: &[CaseEvent],
+        objections: &[Objection],
+        offered: Vec<&'static str>,
+        calendar: &WorkCalendar,
+        today: NaiveDate,
+    ) -> CaseDetail {
+        CaseDetail {
+            case: CaseView::of(record, calendar, today),
+            events: events
+                .iter()
+                .map(|e| CaseEventView {
+                    at: china_time(e.at),
+                    on_day: e.on_day,
+                    actor: e.actor.clone(),
+                    role: e.role.clone(),
+                    action: e.action.clone(),
+                    from: e.from.clone(),
+                    to: e.to.clone(),
+                    reason: e.reason.clone(),
+                    detail: e.detail.clone(),
+                })
+                .collect(),
+            objections: objections
+                .iter()
+                .map(|o| ObjectionView {
+                    id: o.id,
+                    raised_on: o.raised_on,
+                    raised_by: o.raised_by.clone(),
+                    text: o.text.clone(),
+                    resolution: o.resolved.as_ref().map(|(_, upheld, _)| {
+                        if *upheld { "upheld" } else { "dismissed" }.to_string()
+                    }),
+                    resolved_on: o.resolved.as_ref().map(|(on, _, _)| *on),
+                    resolution_reason: o.resolved.as_ref().map(|(_, _, why)| why.clone()),
+                })
+                .collect(),
+            offered: offered.into_iter().map(String::from).collect(),
+        }
+    }
+
+    pub fn offers(&self, step: &str) -> bool {
+        self.offered.iter().any(|s| s == step)
+    }
+
+    pub fn open_objections(&self) -> Vec<&ObjectionView> {
+        self.objections
+            .iter()
+            .filter(|o| o.resolution.is_none())
+            .collect()
+    }
+}
+
+/// A step of a case, as the API takes it: `action` and the fields that action needs.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct StepInput {
+    /// survey, review, object, resolve, decide, notify or withdraw.
+    pub action: String,
+    /// survey: at least two names, comma-separated.
+    #[serde(default)]
+    pub surveyors: Option<String>,
+    /// review, decide: `pass`/`approve` or `refuse`; resolve: `upheld` or `dismissed`.
+    #[serde(default)]
+    pub verdict: Option<String>,
+    /// survey: the report; review, resolve, decide, withdraw: the reason; object, notify: the text.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// object: who objects.
+    #[serde(default)]
+    pub by: Option<String>,
+    /// resolve: which objection.
+    #[serde(default)]
+    pub objection: Option<String>,
+    /// The session's CSRF token (pages only; API clients with a bearer token leave it out).
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// A one-thing application (一件事), as the API and the form take it.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct ApplicationInput {
+    /// Household code or a member's ID number.
+    pub household: String,
+    /// Program codes, comma-separated (e.g. `dibao,tekun_basic`).
+    pub programs: String,
+    /// The applicant's ID number; the head if empty.
+    #[serde(default)]
+    pub applicant: Option<String>,
+    /// 代办: who applies on the household's behalf, and their relation.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Facts the applicant supplies, one per line: `ID_NUMBER:field=value`.
+    #[serde(default)]
+    pub changes: Option<String>,
+    /// The day the supplied facts became true (YYYY-MM-DD); today if empty.
+    #[serde(default)]
+    pub facts_from: Option<String>,
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// What submitting an application started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedView {
+    pub application_id: i64,
+    pub household: String,
+    pub cases: Vec<SubmittedCase>,
+    /// Years whose holiday calendar the deadlines wait for: counted there on the
+    /// Monday–Friday rule, provisionally, until that year's notice is loaded.
+    pub provisional: Vec<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedCase {
+    pub case: i64,
+    pub program: String,
+    /// What the rules say for this month, in yuan ("1,045.00"), and why in one line.
+    pub owed_now: String,
+    pub why: String,
+}
+
+/// Low-income monitoring for an area (from the month's last sweep).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonitoringView {
+    /// `dibao`, `tekun`, `near_poor` or `rigid_expenditure`.
+    pub category: String,
+    pub label: String,
+    pub households: u64,
+    pub persons: u64,
+    pub enrolled: u64,
+}
+
+/// What a sweep or a registry event found for one program of one household.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingView {
+    pub id: i64,
+    pub month: String,
+    pub household: String,
+    pub program: String,
+    pub program_label: String,
+    /// `eligible` (a case to open), `granted` (免申即享, enrolled at once), `ineligible` (a
+    /// review), `amount_changed` (a recalculation).
+    pub kind: String,
+    pub kind_label: String,
+    /// What the rules say now, in yuan.
+    pub owed: String,
+    /// What the last cycle paid, if anything.
+    pub last_owed: Option<String>,
+    pub area: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingPage {
+    pub items: Vec<FindingView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// A resident's own request for help, and what became of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: i64,
+    pub household: String,
+    pub programs: Vec<String>,
+    pub program_labels: Vec<String>,
+    pub note: String,
+    pub requested_at: String,
+    /// `waiting` (for the community), `accepted` (an application: see `application_id`) or
+    /// `declined` (see `reason`).
+    pub status: String,
+    pub status_label: String,
+    pub handled_by: Option<String>,
+    pub application_id: Option<i64>,
+    pub reason: String,
+}
+
+/// What a resident sends: the programs (codes, comma-separated) and a note.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct RequestInput {
+    pub programs: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// A caseworker's answer to a request: the reason, when declining.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+pub struct DeclineInput {
+    pub reason: String,
+    #[serde(default)]
+    pub csrf: Option<String>,
+}

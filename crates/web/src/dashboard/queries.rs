@@ -1,0 +1,92 @@
+//! What a signed-in person asks of the dashboard, answered within their scope and audited where the
+//! rules require it. Pages and endpoints are thin shells over these.
+
+use chrono::Datelike;
+use minsheng_app::Clock;
+use minsheng_assistance::storage::{CasesStore as _, DiscoveryStore as _};
+use minsheng_core::Month;
+
+use crate::assistance::queries::monitoring_label;
+use crate::assistance::view::MonitoringView;
+use crate::dashboard::view::Dashboard;
+use crate::error::WebError;
+use crate::payments::view::TotalView;
+use crate::session::Signed;
+use crate::Web;
+
+/// The city dashboard, within the account's area.
+pub async fn dashboard(
+    web: &Web,
+    who: &Signed,
+    from: Month,
+    to: Month,
+    clock: Clock,
+) -> Result<Dashboard, WebError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden("the dashboard is for staff".into()));
+    }
+    if from > to {
+        return Err(WebError::invalid("from", format!("{from} is after {to}")));
+    }
+    let scope = who.account.scope();
+    let totals = minsheng_payments::totals(&web.store, from, to, &scope).await?;
+    let codes: Vec<&str> = totals.iter().map(|t| t.district.as_str()).collect();
+    let names = web.store.area_names(&codes).await?;
+    let mut monitoring: Vec<MonitoringView> = Vec::new();
+    if let Some((_, counts)) = web.store.discovery().monitoring(to, &scope).await? {
+        for c in counts {
+            match monitoring.iter_mut().find(|m| m.category == c.category) {
+                Some(m) => {
+                    m.households += c.households;
+                    m.persons += c.persons;
+                    m.enrolled += c.enrolled;
+                }
+                None => monitoring.push(MonitoringView {
+                    label: monitoring_label(&c.category).to_string(),
+                    category: c.category,
+                    households: c.households,
+                    persons: c.persons,
+                    enrolled: c.enrolled,
+                }),
+            }
+        }
+    }
+    let calendar = web.store.work_calendar().await?;
+    let (open_cases, overdue_cases) = web
+        .store
+        .cases()
+        .open_case_counts(&scope, calendar.working_day_through(clock.today))
+        .await?;
+    // The years the open cases' deadlines are counted over, from the earliest acceptance to
+    // the latest whole-procedure deadline.
+    let spanned = web
+        .store
+        .cases()
+        .open_case_span(&scope)
+        .await?
+        .into_iter()
+        .flat_map(|(first, last)| first.year()..=last.year());
+    let calendar_missing = calendar.notices_wanted(clock.today, spanned);
+    Ok(Dashboard {
+        from: from.to_string(),
+        to: to.to_string(),
+        totals: totals
+            .iter()
+            .map(|t| TotalView {
+                month: t.month.to_string(),
+                program: t.program.clone(),
+                district_name: names
+                    .get(&t.district)
+                    .cloned()
+                    .unwrap_or_else(|| t.district.clone()),
+                district: t.district.clone(),
+                payees: t.payees,
+                net_fen: t.net.0,
+            })
+            .collect(),
+        monitoring,
+        open_cases,
+        overdue_cases,
+        calendar_missing,
+    })
+}

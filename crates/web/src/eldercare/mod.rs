@@ -1,0 +1,24 @@
+//! Elderly care: a service provider's roster of the older residents of its area and what the rules grant each.
+
+pub(crate) mod api;
+pub(crate) mod pages;
+pub(crate) mod queries;
+pub(crate) mod view;
+
+use axum::routing::get;
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::Web;
+
+/// Its pages.
+pub(crate) fn pages() -> Router<Web> {
+    Router::new().route("/roster", get(pages::roster))
+}
+
+/// Its API endpoints, with their documentation.
+pub(crate) fn api() -> OpenApiRouter<Web> {
+    use api::*;
+    OpenApiRouter::new().routes(routes!(roster))
+}

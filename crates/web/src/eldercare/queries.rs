@@ -1,0 +1,115 @@
+//! What a signed-in person asks of elderly care, answered within their scope and audited where the
+//! rules require it. Pages and endpoints are thin shells over these.
+
+use minsheng_app::Clock;
+use minsheng_core::access::Scope;
+use minsheng_core::Month;
+
+use crate::eldercare::view::{RosterPage, RosterPersonView};
+use crate::error::WebError;
+use crate::registry::queries::read_entry;
+use crate::session::Signed;
+use crate::Web;
+
+/// A service provider's roster: the older residents of its area and what the rules grant each
+/// of them for services in `month`, a page at a time. Reading it is audited, like any list of
+/// named people shown outside the bureau.
+pub async fn roster(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    page: u32,
+    per_page: u32,
+    clock: Clock,
+) -> Result<RosterPage, WebError> {
+    let Some(area) = who.account.service_area() else {
+        return Err(WebError::Forbidden(
+            "the service roster is for service providers".into(),
+        ));
+    };
+    let on = month.first_day();
+    let from_age = web
+        .policy
+        .count("eldercare.meal_aid.min_age", on)
+        .ok_or_else(|| WebError::Internal(format!("no eldercare.meal_aid.min_age on {on}")))?;
+    let born_by = on
+        .checked_sub_months(chrono::Months::new(12 * from_age))
+        .ok_or_else(|| WebError::invalid("month", "too early"))?;
+    let (entries, total) = web
+        .store
+        .service_roster(
+            area,
+            on,
+            born_by,
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await?;
+    web.audit
+        .record(read_entry(
+            who,
+            "read_service_roster",
+            area.as_str(),
+            format!("month={month} page={page} via=web"),
+            clock,
+        ))
+        .await?;
+    let variable = |name: &str| {
+        web.policy
+            .variable(name)
+            .ok_or_else(|| WebError::Internal(format!("the policy has no variable {name}")))
+    };
+    let canteen = variable("meal_aid_canteen_per_meal")?;
+    let delivered = variable("meal_aid_delivery_per_meal")?;
+    let rural = variable("rural_elder_consumption_subsidy")?;
+    let scope = Scope::Area(area.clone());
+    let mut items = Vec::with_capacity(entries.len());
+    // The roster is ordered by household: each household is read and evaluated once for
+    // all its older members on the page.
+    for group in entries.chunk_by(|a, b| a.household == b.household) {
+        let file = web
+            .store
+            .household_file_within(&group[0].household, &scope)
+            .await?;
+        let members = file.as_of(on, clock.now);
+        let mut evaluation =
+            minsheng_policy::Evaluation::of_household(&web.policy, month, &members, false);
+        let living_together = members
+            .iter()
+            .filter(|(_, f)| f.lives_together && f.death_date.is_none())
+            .count();
+        for entry in group {
+            let Some(index) = members
+                .iter()
+                .position(|(p, _)| p.id_number == entry.id_number)
+            else {
+                continue;
+            };
+            let mut fen = |id| match evaluation.variable(id, Some(index)) {
+                Ok(minsheng_policy::Value::Money(amount)) => amount.0,
+                _ => 0,
+            };
+            let (person, facts) = members[index];
+            items.push(RosterPersonView {
+                name: entry.name.clone(),
+                id_number: entry.id_number.masked(),
+                sex: person.sex().label_zh().into(),
+                age: minsheng_core::registry::describe::age(person.birth_date(), on),
+                area: entry.area.clone(),
+                lives_alone: facts.lives_together && living_together == 1,
+                canteen_meal_fen: fen(canteen),
+                delivered_meal_fen: fen(delivered),
+                rural_consumption_fen: fen(rural),
+            });
+        }
+    }
+    Ok(RosterPage {
+        area: area.to_string(),
+        month: month.to_string(),
+        from_age,
+        items,
+        total,
+        page,
+        per_page,
+    })
+}

@@ -1,0 +1,50 @@
+//! What the pages and the API show of elderly care: serialisable views, ID numbers masked unless
+//! revealed.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An older resident on a service provider's roster, with what the rules grant them for
+/// services: nothing of income, assets or cases.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterPersonView {
+    pub name: String,
+    /// Masked: a provider never sees a full ID number.
+    pub id_number: String,
+    pub sex: String,
+    pub age: i32,
+    pub area: String,
+    /// No other member of the household lives with them (探访关爱 looks for these).
+    pub lives_alone: bool,
+    /// Meal-aid subsidy per meal eaten at a canteen (0 when not eligible).
+    pub canteen_meal_fen: i64,
+    /// Meal-aid subsidy per meal delivered.
+    pub delivered_meal_fen: i64,
+    /// The rural elder-care consumption subsidy's monthly ceiling.
+    pub rural_consumption_fen: i64,
+}
+
+impl RosterPersonView {
+    pub fn canteen_meal(&self) -> String {
+        minsheng_core::Fen(self.canteen_meal_fen).grouped()
+    }
+    pub fn delivered_meal(&self) -> String {
+        minsheng_core::Fen(self.delivered_meal_fen).grouped()
+    }
+    pub fn rural_consumption(&self) -> String {
+        minsheng_core::Fen(self.rural_consumption_fen).grouped()
+    }
+}
+
+/// A page of a service provider's roster for a month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterPage {
+    pub area: String,
+    pub month: String,
+    /// The youngest age on the roster (the meal-aid age in force).
+    pub from_age: u32,
+    pub items: Vec<RosterPersonView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}

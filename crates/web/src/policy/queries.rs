@@ -1,0 +1,98 @@
+//! What a signed-in person asks of policy analysis, answered within their scope and audited where
+//! the rules require it. Pages and endpoints are thin shells over these.
+
+use minsheng_core::access::Duty;
+use minsheng_core::Month;
+
+use crate::error::WebError;
+use crate::policy::view::{ImpactRow, ProgramImpact, WhatIfView};
+use crate::queries::require;
+use crate::session::Signed;
+use crate::Web;
+
+/// A reform over the whole city: `changes` are `KEY=VALUE` or `KEY=+5%` on parameters.
+pub async fn what_if(
+    web: &Web,
+    who: &Signed,
+    month: Month,
+    changes: &[String],
+) -> Result<WhatIfView, WebError> {
+    require(who, Duty::SimulatePolicy)?;
+    if changes.is_empty() {
+        return Err(WebError::invalid(
+            "changes",
+            "give at least one change, e.g. dibao.standard.urban=+5%",
+        ));
+    }
+    let done = minsheng_app::policy::what_if(
+        &web.store,
+        &web.policy,
+        month,
+        changes,
+        &minsheng_app::Quiet,
+    )
+    .await
+    .map_err(|e| match e {
+        minsheng_app::policy::WhatIfError::Change(reason) => WebError::invalid("changes", reason),
+        minsheng_app::policy::WhatIfError::Store(e) => e.into(),
+    })?;
+    let city = minsheng_app::policy::CITY;
+    let programs = done
+        .simulation
+        .programs
+        .iter()
+        .map(|(program, districts)| {
+            let variable = web
+                .policy
+                .variable(program)
+                .map(|id| &web.policy.variables[id]);
+            let one_off = variable.is_some_and(|v| v.one_off);
+            // Districts in code order, the city last.
+            let rows = districts
+                .iter()
+                .filter(|(d, _)| d.as_str() != city)
+                .chain(districts.iter().filter(|(d, _)| d.as_str() == city))
+                .map(|(district, l)| ImpactRow {
+                    district_name: done
+                        .district_names
+                        .get(district)
+                        .cloned()
+                        .unwrap_or_else(|| district.clone()),
+                    district: district.clone(),
+                    beneficiaries_before: l.beneficiaries_before,
+                    beneficiaries_after: l.beneficiaries_after,
+                    monthly_before_fen: l.monthly_before,
+                    monthly_after_fen: l.monthly_after,
+                    yearly_change_fen: (!one_off)
+                        .then_some((l.monthly_after - l.monthly_before) * 12),
+                    gaining: l.gaining,
+                    losing: l.losing,
+                    newly_eligible: l.newly_eligible,
+                })
+                .collect();
+            ProgramImpact {
+                program: program.clone(),
+                label: variable.map(|v| v.label.clone()).unwrap_or_default(),
+                rows,
+            }
+        })
+        .collect();
+    Ok(WhatIfView {
+        month: month.to_string(),
+        changes: changes.to_vec(),
+        households: done.households as u64,
+        persons: done.persons as u64,
+        programs,
+        undefined: done.simulation.undefined as u64,
+        seconds: done.elapsed.as_secs_f64(),
+    })
+}
+
+/// Changes as a form or a query gives them: one per line or comma-separated.
+pub fn changes(text: &str) -> Vec<String> {
+    text.split(['\n', ','])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
+}

@@ -1,0 +1,214 @@
+//! What the pages and the API show of the registry: serialisable views, ID numbers masked unless
+//! revealed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_app::china_time;
+use minsheng_core::registry::describe::{age, disability, illnesses, what_changed};
+use minsheng_core::registry::{HouseholdFile, PersonFacts};
+use minsheng_store::{AuditEntry, HouseholdHit};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::payments::view::{BenefitView, HouseholdPaymentView};
+use crate::view::shown;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdHitView {
+    pub household: String,
+    pub area: String,
+    pub name: String,
+    /// Masked: the full number only on the household's file, on request.
+    pub id_number: String,
+}
+
+impl From<&HouseholdHit> for HouseholdHitView {
+    fn from(h: &HouseholdHit) -> Self {
+        HouseholdHitView {
+            household: h.household.clone(),
+            area: h.area.clone(),
+            name: h.name.clone(),
+            id_number: h.id_number.masked(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchPage {
+    pub items: Vec<HouseholdHitView>,
+    /// Rows on all pages.
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub name: String,
+    pub relation: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub age: i32,
+    /// Masked unless the file was opened with `reveal` (which the audit log records).
+    pub id_number: String,
+    pub hukou: String,
+    pub lives_together: bool,
+    pub work_ability: String,
+    pub employment: String,
+    pub disability: String,
+    pub illnesses: String,
+    /// Monthly income by kind, e.g. "工资性收入 2,100.00".
+    pub incomes: Vec<String>,
+    /// Deposits in fen.
+    pub deposits_fen: i64,
+    pub deposits: String,
+    pub deceased_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionView {
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    /// China Standard Time.
+    pub recorded_at: String,
+    pub recorded_by: String,
+    /// 登记 for the first version, else each fact that changed ("就业 在职 → 失业").
+    pub changes: Vec<String>,
+    /// When a later record corrected this one.
+    pub corrected_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonHistory {
+    pub name: String,
+    pub id_number: String,
+    pub versions: Vec<VersionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdView {
+    pub household: String,
+    pub area: String,
+    pub area_path: String,
+    /// The day the members' facts are shown for.
+    pub on: NaiveDate,
+    pub revealed: bool,
+    pub members: Vec<MemberView>,
+    pub history: Vec<PersonHistory>,
+    /// The programs it receives or has received (享受待遇), with suspensions.
+    pub benefits: Vec<BenefitView>,
+    /// Its latest payments, newest month first.
+    pub payments: Vec<HouseholdPaymentView>,
+}
+
+fn member(
+    person: &minsheng_core::registry::Person,
+    f: &PersonFacts,
+    on: NaiveDate,
+    reveal: bool,
+) -> MemberView {
+    MemberView {
+        name: person.name.clone(),
+        relation: f.relation.label_zh().into(),
+        sex: person.sex().label_zh().into(),
+        birth_date: person.birth_date(),
+        age: age(person.birth_date(), on),
+        id_number: shown(&person.id_number, reveal),
+        hukou: f.hukou.label_zh().into(),
+        lives_together: f.lives_together,
+        work_ability: f.work_ability.label_zh().into(),
+        employment: f.employment.label_zh().into(),
+        disability: disability(f),
+        illnesses: illnesses(f),
+        incomes: f
+            .income
+            .iter()
+            .filter(|(_, a)| a.0 != 0)
+            .map(|(k, a)| format!("{} {}", k.label_zh(), a.grouped()))
+            .collect(),
+        deposits_fen: f.assets.deposits.0,
+        deposits: f.assets.deposits.grouped(),
+        deceased_on: f.death_date.filter(|d| *d <= on),
+    }
+}
+
+impl HouseholdView {
+    pub fn of(
+        file: &HouseholdFile,
+        area_path: String,
+        on: NaiveDate,
+        known_at: DateTime<Utc>,
+        reveal: bool,
+    ) -> HouseholdView {
+        let members = file
+            .as_of(on, known_at)
+            .into_iter()
+            .map(|(p, f)| member(p, f, on, reveal))
+            .collect();
+        let history = file
+            .members
+            .iter()
+            .map(|m| {
+                let versions = m
+                    .versions
+                    .iter()
+                    .zip(what_changed(&m.versions))
+                    .map(|(r, what)| VersionView {
+                        valid_from: r.version.valid_from,
+                        valid_to: r.version.valid_to,
+                        recorded_at: china_time(r.recorded_at),
+                        recorded_by: r.recorded_by.clone(),
+                        changes: what,
+                        corrected_at: r.superseded_at.map(china_time),
+                    })
+                    .collect();
+                PersonHistory {
+                    name: m.person.name.clone(),
+                    id_number: shown(&m.person.id_number, reveal),
+                    versions,
+                }
+            })
+            .collect();
+        HouseholdView {
+            household: file.code.clone(),
+            area: file.area.to_string(),
+            area_path,
+            on,
+            revealed: reveal,
+            members,
+            history,
+            benefits: Vec::new(),
+            payments: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl From<&AuditEntry> for AuditView {
+    fn from(e: &AuditEntry) -> Self {
+        AuditView {
+            at: china_time(e.at),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExplanationView {
+    pub household: String,
+    pub month: String,
+    /// One readable tree per program (Chinese), as `minsheng policy explain` prints it.
+    pub trees: Vec<String>,
+    /// Every computation with its conditions, parameters (value, effective date, reference),
+    /// serialized once where it is computed.
+    #[schema(value_type = Vec<Object>)]
+    pub computations: Box<serde_json::value::RawValue>,
+}
