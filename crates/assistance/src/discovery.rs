@@ -20,16 +20,6 @@ use minsheng_store::{Store, StoreError};
 use crate::domain::discovery::{Finding, MonitoringCount, ProgramState, Sweep};
 use crate::storage::{DiscoveryStore as _, SweepRecord};
 
-/// Low-income categories and the variables that place a household in them: a household
-/// variable, or a person variable true for any member. The first two have a program whose
-/// enrolment is counted.
-const CATEGORIES: &[(&str, &str, Option<&str>)] = &[
-    ("dibao", "dibao_eligible", Some("dibao")),
-    ("tekun", "tekun_eligible", Some("tekun_basic")),
-    ("near_poor", "near_poor", None),
-    ("rigid_expenditure", "rigid_expenditure_hardship", None),
-];
-
 #[derive(Debug, Clone)]
 pub struct SweepReport {
     pub sweep: Sweep,
@@ -102,9 +92,12 @@ pub async fn sweep(
             .collect(),
         last_owed: store.discovery().last_owed(month).await?,
     };
-    let categories: Vec<(&str, VarId, Option<&str>)> = CATEGORIES
+    // The low-income categories the catalog declares (`monitoring.yaml`), each placed by a
+    // variable: a household variable, or a person variable true for any member.
+    let categories: Vec<(&str, VarId, Option<&str>)> = policy
+        .monitoring
         .iter()
-        .filter_map(|(c, v, p)| policy.variable(v).map(|id| (*c, id, *p)))
+        .map(|c| (c.code.as_str(), c.variable, c.program.as_deref()))
         .collect();
     let mut wanted: Vec<VarId> = policy.programs.iter().map(|p| p.amount).collect();
     wanted.extend(categories.iter().map(|(_, id, _)| *id));

@@ -1,11 +1,10 @@
 //! The `minsheng` command.
 
+mod assistance;
 mod bench;
 mod bench_columns;
 mod bench_web;
-mod cases;
-mod discovery;
-mod pay;
+mod payments;
 mod policy;
 mod progress;
 mod show;
@@ -145,7 +144,7 @@ enum Command {
     /// Staff who act on cases, each with a role over an area.
     Staff {
         #[command(subcommand)]
-        command: cases::StaffCommand,
+        command: assistance::cases::StaffCommand,
     },
     /// A one-thing application (一件事): one household, one form, several programs. The form is
     /// the household file (`registry show`); supply only what is missing with --change.
@@ -172,7 +171,7 @@ enum Command {
     Enrolment {
         id: i64,
         #[command(subcommand)]
-        decision: Option<EnrolmentCommand>,
+        decision: Option<assistance::EnrolmentCommand>,
     },
     /// Running benefits of your area by next review date (yearly; 6-monthly with a member able
     /// to work; within 3 months of a death), overdue first.
@@ -191,7 +190,7 @@ enum Command {
     Case {
         id: i64,
         #[command(subcommand)]
-        step: Option<cases::CaseStep>,
+        step: Option<assistance::cases::CaseStep>,
     },
     /// Proactive discovery: the rules over the whole registry for a month against what is
     /// enrolled and paid — proactive cases, 免申即享 grants, reviews, recalculations.
@@ -200,10 +199,10 @@ enum Command {
         #[arg(long)]
         month: Option<Month>,
         #[command(subcommand)]
-        command: Option<discovery::SweepCommand>,
+        command: Option<assistance::discovery::SweepCommand>,
     },
-    /// The low-income population (低保, 特困, 低保边缘, 刚性支出困难) the month's last sweep
-    /// counted: by district, or by street or community within --area.
+    /// The low-income population the month's last sweep counted, one column per category of the
+    /// catalog (`monitoring.yaml`): by district, or by street or community within --area.
     LowIncome {
         #[arg(long)]
         month: Month,
@@ -228,7 +227,7 @@ enum Command {
         #[arg(long)]
         recompute: bool,
         #[command(subcommand)]
-        command: Option<pay::PayCommand>,
+        command: Option<payments::PayCommand>,
     },
     /// China's holiday calendar, for deadlines counted in working days.
     Calendar {
@@ -270,47 +269,6 @@ enum PolicyCommand {
         /// `--set dibao.standard.urban=+5%`.
         #[arg(long = "set", required = true)]
         changes: Vec<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum EnrolmentCommand {
-    /// Record a periodic review (定期核查): what was found. To stop or change the benefit, the
-    /// district then suspends or ends it.
-    Review {
-        #[arg(long)]
-        findings: String,
-    },
-    /// Stop paying from a month until someone resumes it (暂停).
-    Suspend {
-        #[arg(long)]
-        from: Month,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Pay again from a month (恢复).
-    Resume {
-        #[arg(long)]
-        from: Month,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Gradual exit (渐退): keep paying last cycle's amount for N months from a month, then
-    /// end — income from work has lifted the household above the line.
-    Taper {
-        #[arg(long)]
-        from: Month,
-        #[arg(long)]
-        months: u32,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Pay up to and including a month, then no more (终止).
-    End {
-        #[arg(long)]
-        last: Month,
-        #[arg(long)]
-        reason: String,
     },
 }
 
@@ -476,7 +434,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .is_empty()
             {
                 let policy = policy::load(&cli.policy)?;
-                caseload(&store, &policy, month, &cli.actor, clock).await?;
+                payments::caseload(&store, &policy, month, &cli.actor, clock).await?;
             }
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
@@ -716,8 +674,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Staff { command } => {
             let store = open(&cli.db).await?;
             match command {
-                cases::StaffCommand::Add { name, role, area } => {
-                    cases::add_staff(&store, &name, &role, &area, &cli.actor, clock).await?;
+                assistance::cases::StaffCommand::Add { name, role, area } => {
+                    assistance::cases::add_staff(&store, &name, &role, &area, &cli.actor, clock)
+                        .await?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -743,119 +702,34 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 changes: supplied,
                 facts_from: from.unwrap_or(clock.today),
             };
-            cases::apply(&store, &policy, &form, &cli.actor, clock).await?;
+            assistance::cases::apply(&store, &policy, &form, &cli.actor, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Enrolment { id, decision } => {
-            use minsheng_assistance::cases::EnrolmentDecision;
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            let decide = |decision: EnrolmentDecision, reason: String| {
-                let (store, policy, actor) = (&store, &policy, &cli.actor);
-                async move {
-                    minsheng_assistance::cases::decide_enrolment(
-                        store, policy, id, &decision, &reason, actor, clock,
-                    )
-                    .await
-                }
-            };
-            match decision {
-                None => {}
-                Some(EnrolmentCommand::Review { findings }) => {
-                    minsheng_assistance::cases::review(&store, id, &findings, &cli.actor, clock)
-                        .await?;
-                }
-                Some(EnrolmentCommand::Suspend { from, reason }) => {
-                    decide(EnrolmentDecision::Suspend { from }, reason).await?;
-                }
-                Some(EnrolmentCommand::Resume { from, reason }) => {
-                    decide(EnrolmentDecision::Resume { from }, reason).await?;
-                }
-                Some(EnrolmentCommand::Taper {
-                    from,
-                    months,
-                    reason,
-                }) => {
-                    decide(EnrolmentDecision::Taper { from, months }, reason).await?;
-                }
-                Some(EnrolmentCommand::End { last, reason }) => {
-                    decide(EnrolmentDecision::End { last }, reason).await?;
-                }
-            }
-            let (e, area, pauses) = store.payments().enrolment(id).await?;
-            println!(
-                "enrolment {} · household {} ({area}) · {} from {}{} · {}",
-                e.id,
-                e.household,
-                e.program,
-                e.first_month,
-                e.last_month.map(|m| format!(" to {m}")).unwrap_or_default(),
-                e.basis
-            );
-            if let Some((from, amount)) = e.taper {
-                println!(
-                    "  渐退 from {from}: {} 元 a month until it ends",
-                    amount.grouped()
-                );
-            }
-            for (from, resumed, reason) in pauses {
-                match resumed {
-                    Some(to) => println!("  suspended {from} – resumed {to}: {reason}"),
-                    None => println!("  suspended from {from} until resumed: {reason}"),
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            assistance::enrolment(&store, &policy, id, decision, &cli.actor, clock).await
         }
         Command::Reviews { all } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            let due =
-                minsheng_assistance::cases::reviews_due(&store, &policy, &cli.actor, clock).await?;
-            let horizon = clock.today + chrono::Duration::days(30);
-            let shown: Vec<_> = due
-                .iter()
-                .filter(|(_, next)| all || *next <= horizon)
-                .collect();
-            println!(
-                "{} running benefit(s) in your area; {} due by {horizon}{}:",
-                due.len(),
-                due.iter().filter(|(_, next)| *next <= horizon).count(),
-                if all { " (all shown)" } else { "" }
-            );
-            for (r, next) in shown {
-                println!(
-                    "  {} {:<20} {:<20} review due {next}{}  (last {}, enrolment {})",
-                    if *next < clock.today {
-                        "OVERDUE"
-                    } else {
-                        "       "
-                    },
-                    r.household,
-                    r.program,
-                    if r.can_work {
-                        " · 6-monthly: a member can work"
-                    } else {
-                        ""
-                    },
-                    r.last_review
-                        .map_or_else(|| "never".to_string(), |d| d.to_string()),
-                    r.enrolment_id
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+            assistance::reviews(&store, &policy, all, &cli.actor, clock).await
         }
         Command::Cases { all } => {
             let store = open(&cli.db).await?;
-            print!("{}", cases::inbox(&store, &cli.actor, all, clock).await?);
+            print!(
+                "{}",
+                assistance::cases::inbox(&store, &cli.actor, all, clock).await?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Case { id, step } => {
             let store = open(&cli.db).await?;
             let text = match step {
-                None => cases::show(&store, id, clock).await?,
+                None => assistance::cases::show(&store, id, clock).await?,
                 Some(step) => {
                     let policy = policy::load(&cli.policy)?;
-                    cases::step(&store, &policy, id, step, &cli.actor, clock).await?
+                    assistance::cases::step(&store, &policy, id, step, &cli.actor, clock).await?
                 }
             };
             print!("{text}");
@@ -863,21 +737,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sweep { month, command } => {
             let store = open(&cli.db).await?;
-            discovery::run(&store, &cli.policy, month, command, &cli.actor, clock).await?;
+            assistance::discovery::run(&store, &cli.policy, month, command, &cli.actor, clock)
+                .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::LowIncome { month, area } => {
             let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
             print!(
                 "{}",
-                discovery::low_income(&store, month, area.as_deref()).await?
+                assistance::discovery::low_income(&store, &policy, month, area.as_deref()).await?
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Caseload { month } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            caseload(&store, &policy, month, &cli.actor, clock).await?;
+            payments::caseload(&store, &policy, month, &cli.actor, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Pay {
@@ -886,7 +762,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             command,
         } => {
             let store = open(&cli.db).await?;
-            pay::run(
+            payments::run(
                 &store,
                 &cli.policy,
                 month,
@@ -958,7 +834,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                                     &store, &policy, &id_number, month, &cause, &cli.actor, clock,
                                 )
                                 .await?;
-                                print!("{}", discovery::report(&policy, &r));
+                                print!("{}", assistance::discovery::report(&policy, &r));
                             }
                             Err(e) => eprintln!(
                                 "warning: not re-evaluated ({e}); the next sweep will see the change"
@@ -1008,31 +884,6 @@ async fn demo_staff(
         out.push(store.staff(name).await?.unwrap_or(staff));
     }
     Ok(out)
-}
-
-async fn caseload(
-    store: &Store,
-    policy: &minsheng_policy::Policy,
-    month: Month,
-    actor: &str,
-    clock: Clock,
-) -> Result<()> {
-    let enrolled = minsheng_payments::enrol_caseload(
-        store,
-        policy,
-        month,
-        &format!("caseload carried over: entitled under the rules in {month}"),
-        actor,
-        clock,
-        &Bars::new(),
-    )
-    .await?;
-    println!("Caseload enrolled from {month} (households already enrolled are kept):");
-    for (code, n) in enrolled {
-        let label = policy.program(&code).map_or("", |p| p.label.as_str());
-        println!("  {label} ({code}): {n}");
-    }
-    Ok(())
 }
 
 /// The last instant of `day` in China Standard Time.

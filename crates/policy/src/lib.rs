@@ -13,6 +13,7 @@ pub mod batch;
 pub mod eval;
 pub mod explain;
 pub mod inputs;
+pub mod monitoring;
 pub mod parameters;
 pub mod programs;
 pub mod rules;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub use eval::{EvalError, Evaluation};
+pub use monitoring::MonitoringCategory;
 pub use parameters::Parameters;
 pub use programs::{Grant, Program};
 pub use rules::{Entity, VarId, Variable};
@@ -117,6 +119,8 @@ pub struct Policy {
     pub inputs: Vec<inputs::Input>,
     /// What the payment cycle pays (`programs.yaml`; none if the folder has no such file).
     pub programs: Vec<Program>,
+    /// The low-income categories a sweep counts (`monitoring.yaml`; none without the file).
+    pub monitoring: Vec<MonitoringCategory>,
     /// SHA-256 of every file the policy was loaded from: a payment cycle records it, so an
     /// explanation later can tell whether the rules are still the ones it was paid under.
     pub digest: String,
@@ -176,6 +180,7 @@ pub(crate) fn read_tree(root: &Path, dir: &Path, out: &mut Files, diagnostics: &
 
 /// The optional file of paid programs at a policy's root.
 pub const PROGRAMS_FILE: &str = "programs.yaml";
+pub const MONITORING_FILE: &str = "monitoring.yaml";
 
 /// SHA-256 over every file's name and text, in name order, each length-prefixed.
 fn digest(files: &Files) -> String {
@@ -201,6 +206,11 @@ impl Policy {
         }
     }
 
+    /// The low-income category with code `code`.
+    pub fn monitoring_category(&self, code: &str) -> Option<&MonitoringCategory> {
+        self.monitoring.iter().find(|c| c.code == code)
+    }
+
     /// The program paid under `code`.
     pub fn program(&self, code: &str) -> Option<&Program> {
         self.programs.iter().find(|p| p.code == code)
@@ -221,14 +231,15 @@ impl Policy {
                 );
             }
         }
-        let programs = root.join(PROGRAMS_FILE);
-        if programs.is_file() {
-            match std::fs::read_to_string(&programs) {
-                Ok(text) => files.push((PROGRAMS_FILE.to_string(), text)),
-                Err(e) => diagnostics.push(
-                    Location::unknown(PROGRAMS_FILE),
-                    format!("cannot read: {e}"),
-                ),
+        for name in [PROGRAMS_FILE, MONITORING_FILE] {
+            let path = root.join(name);
+            if path.is_file() {
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => files.push((name.to_string(), text)),
+                    Err(e) => {
+                        diagnostics.push(Location::unknown(name), format!("cannot read: {e}"))
+                    }
+                }
             }
         }
         if !diagnostics.0.is_empty() {
@@ -302,7 +313,7 @@ impl Policy {
             variables.push(v);
         }
         detect_cycles(&variables, &mut diagnostics);
-        let programs = files
+        let programs: Vec<Program> = files
             .iter()
             .filter(|(name, _)| name == PROGRAMS_FILE)
             .flat_map(|(name, text)| {
@@ -312,6 +323,20 @@ impl Policy {
                     &variables,
                     &by_name,
                     &parameters,
+                    &mut diagnostics,
+                )
+            })
+            .collect();
+        let monitoring = files
+            .iter()
+            .filter(|(name, _)| name == MONITORING_FILE)
+            .flat_map(|(name, text)| {
+                monitoring::read(
+                    name,
+                    text,
+                    &variables,
+                    &by_name,
+                    &programs,
                     &mut diagnostics,
                 )
             })
@@ -326,6 +351,7 @@ impl Policy {
             by_name,
             inputs,
             programs,
+            monitoring,
             digest: digest(files),
         })
     }

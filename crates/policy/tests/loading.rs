@@ -534,3 +534,61 @@ living_wages:
         assert_eq!(column.errors.len(), 1, "{k}");
     }
 }
+
+#[test]
+fn the_catalog_declares_its_low_income_categories() {
+    let policy = Policy::load(&catalog()).unwrap();
+    let codes: Vec<&str> = policy.monitoring.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(codes, ["dibao", "tekun", "near_poor", "rigid_expenditure"]);
+    let near_poor = policy.monitoring_category("near_poor").unwrap();
+    assert_eq!(near_poor.label, "低保边缘");
+    assert_eq!(policy.variables[near_poor.variable].name, "near_poor");
+    assert_eq!(near_poor.program, None);
+    let tekun = policy.monitoring_category("tekun").unwrap();
+    assert_eq!(tekun.program.as_deref(), Some("tekun_basic"));
+}
+
+#[test]
+fn a_low_income_category_must_name_a_true_false_variable_and_a_known_program() {
+    let variables = "\
+status:
+  label: S
+  entity: household
+  period: month
+  type: bool
+  reference: R
+  formula: 'true'
+";
+    let monitoring = "\
+not_bool:
+  label: N
+  variable: a
+unknown:
+  label: U
+  variable: nothing_of_the_kind
+  program: nowhere
+missing:
+  variable: status
+  colour: red
+good:
+  label: G
+  variable: status
+";
+    let text = load(&[
+        ("variables/good.yaml", VARIABLE_OK),
+        ("variables/more.yaml", variables),
+        ("monitoring.yaml", monitoring),
+    ])
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "monitoring.yaml:1:1: not_bool: variable 'a' is not true/false",
+        "monitoring.yaml:4:1: unknown: variable 'nothing_of_the_kind' is not defined",
+        "monitoring.yaml:4:1: unknown: program 'nowhere' is not in programs.yaml",
+        "monitoring.yaml:8:1: missing: 'label' is missing",
+        "monitoring.yaml:10:11: missing: unknown field 'colour' (known: label, variable, program)",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
+    }
+    assert!(!text.contains("good:"), "a good category is not reported:\n{text}");
+}

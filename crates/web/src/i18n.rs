@@ -187,10 +187,6 @@ mod tests {
             .chain(WorkAbility::ALL.iter().map(|c| c.label_zh()))
             .chain(Employment::ALL.iter().map(|c| c.label_zh()))
             .chain(
-                ["dibao", "tekun", "near_poor", "rigid_expenditure"]
-                    .map(crate::assistance::queries::monitoring_label),
-            )
-            .chain(
                 ["waiting", "accepted", "declined"]
                     .map(crate::assistance::queries::request_status_label),
             )
@@ -207,12 +203,17 @@ mod tests {
             )
             .map(str::to_string);
         let policy = minsheng_policy::Policy::load(&root.join("../../policies/qingdao")).unwrap();
-        let programs = policy.programs.iter().map(|p| p.label.clone()).chain(
-            policy
-                .programs()
-                .into_iter()
-                .map(|id| policy.variables[id].label.clone()),
-        );
+        let programs = policy
+            .programs
+            .iter()
+            .map(|p| p.label.clone())
+            .chain(policy.monitoring.iter().map(|c| c.label.clone()))
+            .chain(
+                policy
+                    .programs()
+                    .into_iter()
+                    .map(|id| policy.variables[id].label.clone()),
+            );
         let missing: Vec<String> = texts
             .into_iter()
             .chain(labels)

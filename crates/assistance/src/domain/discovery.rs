@@ -115,7 +115,7 @@ pub struct Sweep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonitoringCount {
     pub area: String,
-    /// `dibao`, `tekun`, `near_poor` or `rigid_expenditure`.
+    /// A category code of the catalog's `monitoring.yaml`.
     pub category: String,
     pub households: u64,
     pub persons: u64,

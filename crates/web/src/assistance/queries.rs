@@ -276,16 +276,6 @@ pub(crate) fn request_status_label(status: &str) -> &'static str {
     }
 }
 
-pub(crate) fn monitoring_label(category: &str) -> &'static str {
-    match category {
-        "dibao" => "低保",
-        "tekun" => "特困",
-        "near_poor" => "低保边缘",
-        "rigid_expenditure" => "刚性支出困难",
-        _ => "其他",
-    }
-}
-
 /// A month's open findings within the account's area.
 pub async fn findings(
     web: &Web,

@@ -227,7 +227,7 @@ pub struct SubmittedCase {
 /// Low-income monitoring for an area (from the month's last sweep).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MonitoringView {
-    /// `dibao`, `tekun`, `near_poor` or `rigid_expenditure`.
+    /// A category code of the catalog's `monitoring.yaml`.
     pub category: String,
     pub label: String,
     pub households: u64,

@@ -6,7 +6,6 @@ use minsheng_app::Clock;
 use minsheng_assistance::storage::{CasesStore as _, DiscoveryStore as _};
 use minsheng_core::Month;
 
-use crate::assistance::queries::monitoring_label;
 use crate::assistance::view::MonitoringView;
 use crate::dashboard::view::Dashboard;
 use crate::error::WebError;
@@ -42,7 +41,10 @@ pub async fn dashboard(
                     m.enrolled += c.enrolled;
                 }
                 None => monitoring.push(MonitoringView {
-                    label: monitoring_label(&c.category).to_string(),
+                    label: web
+                        .policy
+                        .monitoring_category(&c.category)
+                        .map_or_else(|| c.category.clone(), |m| m.label.clone()),
                     category: c.category,
                     households: c.households,
                     persons: c.persons,
@@ -51,6 +53,15 @@ pub async fn dashboard(
             }
         }
     }
+    // In the catalog's order (`monitoring.yaml`); a category it no longer has, last.
+    let rank = |code: &str| {
+        web.policy
+            .monitoring
+            .iter()
+            .position(|m| m.code == code)
+            .unwrap_or(usize::MAX)
+    };
+    monitoring.sort_by_key(|m| rank(&m.category));
     let calendar = web.store.work_calendar().await?;
     let (open_cases, overdue_cases) = web
         .store

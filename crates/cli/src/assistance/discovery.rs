@@ -159,8 +159,14 @@ pub async fn run(
     Ok(())
 }
 
-/// The low-income population by district, or by community within `area`.
-pub async fn low_income(store: &Store, month: Month, area: Option<&str>) -> Result<String> {
+/// The low-income population by district, or by community within `area`: one column per
+/// category of the catalog (`monitoring.yaml`), households (enrolled) / persons.
+pub async fn low_income(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    area: Option<&str>,
+) -> Result<String> {
     let (sweep, counts) = store
         .discovery()
         .monitoring(month, &minsheng_core::access::Scope::Everything)
@@ -186,34 +192,35 @@ pub async fn low_income(store: &Store, month: Month, area: Option<&str>) -> Resu
     }
     let codes: Vec<&str> = rows.keys().map(String::as_str).collect();
     let names = store.area_names(&codes).await?;
+    let heading = |c: &minsheng_policy::MonitoringCategory| match c.program {
+        Some(_) => format!("{} 户(已纳入)/人", c.label),
+        None => format!("{} 户/人", c.label),
+    };
     let mut out = format!(
-        "低收入人口动态监测 · {month} · sweep {} ({} 户 evaluated){}\n  {:<20} {:>22} {:>22} {:>14} {:>14}\n",
+        "低收入人口动态监测 · {month} · sweep {} ({} 户 evaluated){}\n  {:<20}",
         sweep.id,
         sweep.households,
         area.map(|a| format!(" · {a}")).unwrap_or_default(),
         "区域",
-        "低保 户(已纳入)/人",
-        "特困 户(已纳入)/人",
-        "低保边缘 户/人",
-        "刚性支出 户/人"
     );
+    for c in &policy.monitoring {
+        out.push_str(&format!(" {:>22}", heading(c)));
+    }
+    out.push('\n');
     let mut total: BTreeMap<&str, (u64, u64, u64)> = BTreeMap::new();
     let line = |name: &str, cells: &BTreeMap<&str, (u64, u64, u64)>| {
-        let get = |c: &str| cells.get(c).copied().unwrap_or_default();
-        let (d, t, n, r) = (
-            get("dibao"),
-            get("tekun"),
-            get("near_poor"),
-            get("rigid_expenditure"),
-        );
-        format!(
-            "  {:<20} {:>22} {:>22} {:>14} {:>14}\n",
-            name,
-            format!("{}({})/{}", d.0, d.2, d.1),
-            format!("{}({})/{}", t.0, t.2, t.1),
-            format!("{}/{}", n.0, n.1),
-            format!("{}/{}", r.0, r.1)
-        )
+        let mut text = format!("  {name:<20}");
+        for c in &policy.monitoring {
+            let (households, persons, enrolled) =
+                cells.get(c.code.as_str()).copied().unwrap_or_default();
+            let cell = match c.program {
+                Some(_) => format!("{households}({enrolled})/{persons}"),
+                None => format!("{households}/{persons}"),
+            };
+            text.push_str(&format!(" {cell:>22}"));
+        }
+        text.push('\n');
+        text
     };
     for (code, cells) in &rows {
         let name = names.get(code).cloned().unwrap_or_else(|| code.clone());

@@ -1,4 +1,5 @@
-//! `minsheng pay`: the monthly payment cycle, printed for an operator.
+//! The payments commands: `minsheng pay` (the monthly cycle, printed for an operator), and
+//! `caseload` (every entitled household enrolled from a month).
 
 use minsheng_payments::PaymentsStore as _;
 use std::path::{Path, PathBuf};
@@ -281,4 +282,30 @@ pub async fn run(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `minsheng caseload MONTH`: every household the rules entitle, enrolled from the month.
+pub async fn caseload(
+    store: &Store,
+    policy: &minsheng_policy::Policy,
+    month: Month,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
+    let enrolled = minsheng_payments::enrol_caseload(
+        store,
+        policy,
+        month,
+        &format!("caseload carried over: entitled under the rules in {month}"),
+        actor,
+        clock,
+        &Bars::new(),
+    )
+    .await?;
+    println!("Caseload enrolled from {month} (households already enrolled are kept):");
+    for (code, n) in enrolled {
+        let label = policy.program(&code).map_or("", |p| p.label.as_str());
+        println!("  {label} ({code}): {n}");
+    }
+    Ok(())
 }
