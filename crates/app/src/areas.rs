@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use minsheng_exchange::{read_areas, write_areas, RosterError, RowError, WriteError};
-use minsheng_store::{Store, StoreError};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
 
 use crate::Clock;
 
@@ -54,15 +54,14 @@ pub async fn import_areas(
     // Parents first, so the foreign key to the parent always holds.
     let mut sorted = areas;
     sorted.sort_by_key(|a| a.level());
-    let added = store.insert_areas(&sorted).await?;
-    store
-        .audit(
-            actor,
-            "import_areas",
-            &path.display().to_string(),
-            &format!("added={added}"),
-            clock.now,
-        )
+    let added = store
+        .insert_areas(&sorted, |added| NewAuditEntry {
+            actor: actor.into(),
+            action: "import_areas".into(),
+            subject: path.display().to_string(),
+            detail: format!("added={added}"),
+            at: clock.now,
+        })
         .await?;
     Ok(added)
 }

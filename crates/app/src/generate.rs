@@ -3,7 +3,7 @@
 use std::thread;
 
 use minsheng_core::registry::Registration;
-use minsheng_store::{Store, StoreError};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
 use minsheng_synth::calibration::{Parameters, Tally};
 use minsheng_synth::{reference_date, Generator, GeneratorConfig};
 
@@ -47,7 +47,15 @@ pub async fn generate(
     }
     let params = Parameters::on(reference_date()).map_err(GenerateError::Parameters)?;
     let generator = Generator::new(GeneratorConfig::new(people, seed));
-    let areas = store.insert_areas(generator.areas()).await?;
+    let areas = store
+        .insert_areas(generator.areas(), |added| NewAuditEntry {
+            actor: "generate".into(),
+            action: "import_areas".into(),
+            subject: format!("generate:seed={seed}"),
+            detail: format!("added={added}"),
+            at: clock.now,
+        })
+        .await?;
 
     // Generation runs on its own thread, one batch ahead of the database writer.
     let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<Registration>>(2);
@@ -74,17 +82,16 @@ pub async fn generate(
     }
     let tally = producer.join().map_err(|_| GenerateError::Generator)?;
     progress.start("committing", None);
-    let (persons, households) = loader.commit().await?;
-    progress.finish();
-    store
-        .audit(
-            "generate",
-            "generate",
-            "registry",
-            &format!("seed={seed} persons={persons} households={households}"),
-            clock.now,
-        )
+    let (persons, households) = loader
+        .commit(|persons, households| NewAuditEntry {
+            actor: "generate".into(),
+            action: "generate".into(),
+            subject: "registry".into(),
+            detail: format!("seed={seed} persons={persons} households={households}"),
+            at: clock.now,
+        })
         .await?;
+    progress.finish();
     Ok(GenerateReport {
         persons,
         households,

@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 
 use minsheng_core::registry::{DuplicateDetector, DuplicateKind, Registration, Relation};
 use minsheng_exchange::{open_roster, parse_row, Layout, Roster, RosterError, RosterRow, RowError};
-use minsheng_store::{Loader, Store, StoreError};
+use minsheng_store::{Loader, NewAuditEntry, Store, StoreError};
 
 use crate::{Clock, Progress};
 
@@ -92,8 +92,19 @@ pub async fn import(
             None
         }
     };
+    // The audit entry commits with the load: the rows imported and the lines rejected.
+    let subject = path.display().to_string();
+    let record = |imported: u64, rejected: u64| NewAuditEntry {
+        actor: actor.into(),
+        action: "import".into(),
+        subject: subject.clone(),
+        detail: format!("imported={imported} rejected_lines={rejected}"),
+        at: clock.now,
+    };
     let loaded = match streaming {
-        Some(loader) => stream(loader, roster, areas, clock, progress, &mut report).await?,
+        Some(loader) => {
+            stream(loader, roster, areas, &record, clock, progress, &mut report).await?
+        }
         None => {
             check_then_load(
                 store,
@@ -101,6 +112,7 @@ pub async fn import(
                 areas,
                 options,
                 &source,
+                &record,
                 clock,
                 progress,
                 &mut report,
@@ -115,18 +127,6 @@ pub async fn import(
     };
     report.imported = persons;
     report.households_created = households;
-    store
-        .audit(
-            actor,
-            "import",
-            &path.display().to_string(),
-            &format!(
-                "imported={persons} rejected_lines={}",
-                report.rejected_lines()
-            ),
-            clock.now,
-        )
-        .await?;
     Ok(report)
 }
 
@@ -167,6 +167,7 @@ async fn stream(
     mut loader: Loader,
     roster: Roster,
     areas: HashSet<String>,
+    record: &dyn Fn(u64, u64) -> NewAuditEntry,
     clock: Clock,
     progress: &dyn Progress,
     report: &mut ImportReport,
@@ -216,7 +217,10 @@ async fn stream(
         return Ok(None);
     };
     loader.add(&batch).await?;
-    let counts = loader.commit().await?;
+    let rejected = report.rejected_lines();
+    let counts = loader
+        .commit(|persons, _| record(persons, rejected))
+        .await?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         "import: committed"
@@ -231,6 +235,7 @@ async fn check_then_load(
     areas: HashSet<String>,
     options: ImportOptions,
     source: &str,
+    record: &dyn Fn(u64, u64) -> NewAuditEntry,
     clock: Clock,
     progress: &dyn Progress,
     report: &mut ImportReport,
@@ -265,7 +270,10 @@ async fn check_then_load(
         loader.add(batch).await?;
         progress.advance(batch.len() as u64);
     }
-    let counts = loader.commit().await?;
+    let rejected = report.rejected_lines();
+    let counts = loader
+        .commit(|persons, _| record(persons, rejected))
+        .await?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         "import: committed"

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use minsheng_core::{CalendarDay, CalendarError, Deadline, FieldError, WorkCalendar};
 use minsheng_exchange::{parse_calendar, read_calendar, RosterError, RowError};
 use minsheng_policy::Policy;
-use minsheng_store::{Store, StoreError};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
 
 use minsheng_app::Clock;
 
@@ -62,16 +62,21 @@ async fn store_days(
     clock: Clock,
 ) -> Result<Vec<i32>, CalendarFileError> {
     WorkCalendar::new(days.to_vec())?;
-    let years = store.replace_calendar_years(days).await?;
-    let listed: Vec<String> = years.iter().map(ToString::to_string).collect();
-    store
-        .audit(
-            actor,
-            "import_calendar",
-            source,
-            &format!("years={}", listed.join(",")),
-            clock.now,
-        )
+    let years = store
+        .replace_calendar_years(days, |years| NewAuditEntry {
+            actor: actor.into(),
+            action: "import_calendar".into(),
+            subject: source.into(),
+            detail: format!(
+                "years={}",
+                years
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            at: clock.now,
+        })
         .await?;
     Ok(years)
 }

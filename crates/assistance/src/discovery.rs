@@ -15,7 +15,7 @@ use minsheng_app::{Clock, Progress};
 use minsheng_core::{Fen, Month};
 use minsheng_payments::PaymentsStore as _;
 use minsheng_policy::{Entity, Evaluation, Grant, Policy, Value, VarId};
-use minsheng_store::{Store, StoreError};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
 
 use crate::domain::discovery::{Finding, MonitoringCount, ProgramState, Sweep};
 use crate::storage::{DiscoveryStore as _, SweepRecord};
@@ -194,18 +194,17 @@ async fn finish(
 ) -> Result<SweepReport, StoreError> {
     let record = store
         .discovery()
-        .record_sweep(&sweep, findings, &monitoring, scope)
-        .await?;
-    store
-        .audit(
-            actor,
-            if sweep.cause == "sweep" {
-                "sweep"
-            } else {
-                "reevaluate"
-            },
-            &format!("sweep:{}", record.id),
-            &format!(
+        .record_sweep(&sweep, findings, &monitoring, scope, |record| {
+            NewAuditEntry {
+                actor: actor.into(),
+                action: if sweep.cause == "sweep" {
+                    "sweep"
+                } else {
+                    "reevaluate"
+                }
+                .into(),
+                subject: format!("sweep:{}", record.id),
+                detail: format!(
                 "month={} cause={} households={} new_findings={} repeated={} granted={} closed={}",
                 sweep.month,
                 sweep.cause,
@@ -215,8 +214,9 @@ async fn finish(
                 record.granted,
                 record.closed
             ),
-            clock.now,
-        )
+                at: clock.now,
+            }
+        })
         .await?;
     Ok(SweepReport {
         sweep: Sweep {

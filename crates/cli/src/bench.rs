@@ -603,7 +603,16 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             }
             let (store, schema) = fresh(db).await?;
             store
-                .insert_areas(Generator::new(GeneratorConfig::new(1, 2023)).areas())
+                .insert_areas(
+                    Generator::new(GeneratorConfig::new(1, 2023)).areas(),
+                    |added| minsheng_store::NewAuditEntry {
+                        actor: "bench".into(),
+                        action: "import_areas".into(),
+                        subject: "bench".into(),
+                        detail: format!("added={added}"),
+                        at: clock.now,
+                    },
+                )
                 .await?;
             let started = Instant::now();
             let report = minsheng_app::import::import(

@@ -8,6 +8,7 @@
 mod common;
 
 use minsheng_assistance::storage::CasesStore as _;
+use minsheng_assistance::storage::DiscoveryStore as _;
 use minsheng_assistance::storage::RequestsStore as _;
 use minsheng_payments::PaymentsStore as _;
 use std::path::Path;
@@ -22,6 +23,7 @@ use minsheng_core::access::{Role, Staff};
 use minsheng_core::{AreaCode, Month};
 use minsheng_policy::Policy;
 use minsheng_store::Store;
+use minsheng_test_support::{allow, refuse};
 
 /// 10:00 China time on a day.
 fn on(day: &str) -> Clock {
@@ -728,70 +730,6 @@ async fn postgres_a_notice_loaded_later_settles_provisional_deadlines() {
     a_notice_loaded_later_settles_provisional_deadlines(Db::postgres().await).await;
 }
 
-/// Runs one statement on the test's database, outside the store.
-async fn execute(db: &Db, store: &Store, sql: &str) {
-    match store.backend() {
-        minsheng_store::Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.url))
-                .await
-                .unwrap();
-            sqlx::query(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        }
-        minsheng_store::Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            sqlx::query(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        }
-    }
-}
-
-/// Makes `event` on `table` fail (as a full disk or a broken trigger would) until
-/// [`allow`] is called with the same name.
-async fn refuse(db: &Db, store: &Store, name: &str, event: &str, table: &str) {
-    match store.backend() {
-        minsheng_store::Backend::Sqlite => {
-            execute(
-                db,
-                store,
-                &format!(
-                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
-                     BEGIN SELECT RAISE(ABORT, '{name}'); END"
-                ),
-            )
-            .await
-        }
-        minsheng_store::Backend::Postgres => {
-            execute(
-                db,
-                store,
-                &format!(
-                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN RAISE EXCEPTION '{name}'; END $$"
-                ),
-            )
-            .await;
-            execute(
-                db,
-                store,
-                &format!(
-                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
-                     FOR EACH ROW EXECUTE FUNCTION {name}()"
-                ),
-            )
-            .await
-        }
-    }
-}
-
-async fn allow(db: &Db, store: &Store, name: &str, table: &str) {
-    let sql = match store.backend() {
-        minsheng_store::Backend::Sqlite => format!("DROP TRIGGER {name}"),
-        minsheng_store::Backend::Postgres => format!("DROP TRIGGER {name} ON {table}"),
-    };
-    execute(db, store, &sql).await;
-}
-
 /// A change and the audit entry that records it commit together: when the entry cannot be
 /// written, the registry change, the application and the case's step are not made either.
 async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
@@ -834,7 +772,7 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     .await
     .unwrap();
 
-    refuse(&db, &store, "audit_refused", "INSERT", "audit_log").await;
+    refuse(&store, "audit_refused", "INSERT", "audit_log").await;
     let change = minsheng_app::registry::record_change(
         &store,
         &person,
@@ -892,6 +830,28 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
     assert!(
         store.payments().pay_cycle(month).await.unwrap().is_none(),
         "a month was computed unaudited"
+    );
+
+    let swept =
+        minsheng_assistance::discovery::sweep(&store, &policy, month, "admin", clock, &Quiet).await;
+    assert!(swept.is_err(), "{:?}", swept.map(|r| r.sweep.id));
+    assert!(
+        store
+            .discovery()
+            .monitoring(month, &minsheng_core::access::Scope::Everything)
+            .await
+            .unwrap()
+            .is_none(),
+        "a sweep was recorded unaudited"
+    );
+
+    let calendar =
+        minsheng_assistance::calendar::load_bundled(&store, &policy, "admin", clock).await;
+    assert!(calendar.is_err(), "{:?}", calendar.map(|l| l.years));
+    assert_eq!(
+        store.work_calendar().await.unwrap().years().count(),
+        0,
+        "a calendar was loaded unaudited"
     );
 
     let holder = minsheng_store::AccountHolder::Staff("王社工".into());
@@ -958,14 +918,7 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
     assert_eq!(refused_field(ask().await), "programs", "one waits already");
 
     // Marking the request fails: no application is made, and the request still waits.
-    refuse(
-        &db,
-        &store,
-        "request_refused",
-        "UPDATE",
-        "application_request",
-    )
-    .await;
+    refuse(&store, "request_refused", "UPDATE", "application_request").await;
     let accept = || {
         minsheng_assistance::requests::accept(&store, &policy, request.id, &scope, &worker, clock)
     };
@@ -986,7 +939,7 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
         "waiting"
     );
 
-    allow(&db, &store, "request_refused", "application_request").await;
+    allow(&store, "request_refused", "application_request").await;
     let submitted = accept().await.unwrap();
     assert_eq!(refused_field(accept().await), "request", "accepted once");
     let handled = store

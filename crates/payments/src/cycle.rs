@@ -446,7 +446,16 @@ pub async fn reconcile(
     let answers = read_bank_returns(path)?.map_err(PayError::Rows)?;
     let report = store
         .payments()
-        .record_bank_answers(&answers, actor, clock.now)
+        .record_bank_answers(&answers, actor, clock.now, |report| NewAuditEntry {
+            actor: actor.into(),
+            action: "pay_reconcile".into(),
+            subject: path.display().to_string(),
+            detail: format!(
+                "confirmed={} returned={} already_recorded={}",
+                report.confirmed, report.returned, report.already_recorded
+            ),
+            at: clock.now,
+        })
         .await?;
     if !report.problems.is_empty() {
         return Err(PayError::Rows(
@@ -461,18 +470,6 @@ pub async fn reconcile(
                 .collect(),
         ));
     }
-    store
-        .audit(
-            actor,
-            "pay_reconcile",
-            &path.display().to_string(),
-            &format!(
-                "confirmed={} returned={} already_recorded={}",
-                report.confirmed, report.returned, report.already_recorded
-            ),
-            clock.now,
-        )
-        .await?;
     Ok(report)
 }
 

@@ -984,6 +984,7 @@ impl Payments<'_> {
         answers: &[BankAnswer],
         by: &str,
         at: DateTime<Utc>,
+        audit: impl FnOnce(&AnswerReport) -> NewAuditEntry,
     ) -> Result<AnswerReport> {
         struct Sent {
             month: Month,
@@ -1089,6 +1090,7 @@ impl Payments<'_> {
             return Ok(report);
         }
         tx.write(&LEDGER, rows).await?;
+        tx.append_audit(&[audit(&report)]).await?;
         tx.commit().await?;
         Ok(report)
     }

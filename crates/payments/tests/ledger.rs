@@ -6,7 +6,7 @@ use minsheng_core::registry::IncomeKind;
 use minsheng_core::Fen;
 use minsheng_payments::PaymentsStore as _;
 use minsheng_store::{Store, StoreError};
-use minsheng_test_support::{instant as t, load, noted, synthetic_city as city};
+use minsheng_test_support::{allow, instant as t, load, noted, refuse, synthetic_city as city};
 
 minsheng_test_support::on_both_backends!(
     a_payment_cycle_sends_each_entitlement_once_and_requeues_returns,
@@ -16,7 +16,10 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
     use minsheng_core::Month;
     use minsheng_payments::{BankAnswer, Entitlement, Outcome, PayCycle, PaymentRef};
     let (generator, people) = city(300, 5);
-    store.insert_areas(generator.areas()).await.unwrap();
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
     load(store, &people, t(0)).await;
     let mut codes: Vec<&str> = people.iter().map(|p| p.facts.household.as_str()).collect();
     codes.dedup();
@@ -312,9 +315,18 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
         answer(2, &batch[0], Outcome::Confirmed),
         answer(3, &batch[1], returned.clone()),
     ];
+    // The answers and their audit entry commit together: when the entry cannot be written,
+    // no answer is recorded (the next import below records both).
+    refuse(store, "audit_refused", "INSERT", "audit_log").await;
+    let refused = store
+        .payments()
+        .record_bank_answers(&answers, "operator", t(79), |_| noted("pay_reconcile"))
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    allow(store, "audit_refused", "audit_log").await;
     let report = store
         .payments()
-        .record_bank_answers(&answers, "operator", t(80))
+        .record_bank_answers(&answers, "operator", t(80), |_| noted("pay_reconcile"))
         .await
         .unwrap();
     assert_eq!(
@@ -323,7 +335,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
     );
     let report = store
         .payments()
-        .record_bank_answers(&answers, "operator", t(81))
+        .record_bank_answers(&answers, "operator", t(81), |_| noted("pay_reconcile"))
         .await
         .unwrap();
     assert_eq!(
@@ -345,7 +357,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
     ];
     let report = store
         .payments()
-        .record_bank_answers(&bad, "operator", t(82))
+        .record_bank_answers(&bad, "operator", t(82), |_| noted("pay_reconcile"))
         .await
         .unwrap();
     assert_eq!(

@@ -590,5 +590,8 @@ good:
     ] {
         assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
     }
-    assert!(!text.contains("good:"), "a good category is not reported:\n{text}");
+    assert!(
+        !text.contains("good:"),
+        "a good category is not reported:\n{text}"
+    );
 }

@@ -115,6 +115,32 @@ fn chain(last: Option<(i64, String)>, entries: &[NewAuditEntry]) -> Vec<Link<'_>
         .collect()
 }
 
+/// Appends `entries` to the chain on a SQLite connection inside the caller's write
+/// transaction (the bulk loader's, or the audit queue's own).
+pub(crate) fn append_on(conn: &rusqlite::Connection, entries: &[NewAuditEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let last = conn
+        .prepare_cached(LAST)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let mut insert = conn.prepare_cached(INSERT)?;
+    for link in chain(last, entries) {
+        insert.execute(rusqlite::params![
+            link.id,
+            link.at,
+            link.entry.actor,
+            link.entry.action,
+            link.entry.subject,
+            link.entry.detail,
+            link.prev,
+            link.hash
+        ])?;
+    }
+    Ok(())
+}
+
 impl crate::bulk::Tx {
     /// Appends `entries` to the chain inside this write transaction, so that a change and the
     /// audit entries that record it commit together or not at all. On PostgreSQL the audit
@@ -190,25 +216,7 @@ impl Store {
                     direct.write(|conn| {
                         let tx = conn
                             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                        let last = tx
-                            .prepare_cached(LAST)?
-                            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-                            .optional()?;
-                        {
-                            let mut insert = tx.prepare_cached(INSERT)?;
-                            for link in chain(last, &entries) {
-                                insert.execute(rusqlite::params![
-                                    link.id,
-                                    link.at,
-                                    link.entry.actor,
-                                    link.entry.action,
-                                    link.entry.subject,
-                                    link.entry.detail,
-                                    link.prev,
-                                    link.hash
-                                ])?;
-                            }
-                        }
+                        append_on(&tx, &entries)?;
                         tx.commit()?;
                         Ok(())
                     })

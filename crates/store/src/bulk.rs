@@ -459,7 +459,8 @@ enum Job {
         Vec<String>,
         tokio::sync::oneshot::Sender<Result<HashMap<String, i64>>>,
     ),
-    Commit,
+    /// Commit, with the audit entries that record the load.
+    Commit(Vec<crate::NewAuditEntry>),
 }
 
 /// What the writer found when it opened the load's transaction.
@@ -525,7 +526,7 @@ async fn postgres_writer(
                 let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
                 let _ = reply.send(crate::registry::household_ids(&mut tx, &codes).await);
             }
-            Job::Commit => {
+            Job::Commit(audit) => {
                 tracing::info!(seconds = writing.as_secs_f64(), "rows written");
                 if fresh {
                     let created = DEFERRED_INDEXES
@@ -542,6 +543,7 @@ async fn postgres_writer(
                         );
                     }
                 }
+                tx.append_audit(&audit).await?;
                 return tx.commit().await;
             }
         }
@@ -629,7 +631,7 @@ fn sqlite_writer(
                 };
                 let _ = reply.send(lookup());
             }
-            Job::Commit => {
+            Job::Commit(audit) => {
                 tracing::info!(seconds = writing.as_secs_f64(), "rows written");
                 if fresh {
                     for d in DEFERRED_INDEXES {
@@ -642,6 +644,7 @@ fn sqlite_writer(
                         );
                     }
                 }
+                crate::audit::append_on(&conn, &audit)?;
                 conn.execute_batch("COMMIT")?;
                 return Ok(());
             }
@@ -854,9 +857,15 @@ impl Loader {
     /// Makes everything added visible at once. A duplicate ID number or household code that
     /// slipped past the checks fails here, when the unique indexes are rebuilt, and then
     /// nothing is kept.
-    pub async fn commit(mut self) -> Result<(u64, u64)> {
+    /// Commits the load and the audit entry that records it (made from the persons and
+    /// households added) in one transaction.
+    pub async fn commit(
+        mut self,
+        audit: impl FnOnce(u64, u64) -> crate::NewAuditEntry,
+    ) -> Result<(u64, u64)> {
         let counts = (self.persons_added, self.households_added);
-        self.send(Job::Commit).await?;
+        self.send(Job::Commit(vec![audit(counts.0, counts.1)]))
+            .await?;
         self.jobs = None;
         let started = std::time::Instant::now();
         match self.writer.take() {

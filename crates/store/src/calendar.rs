@@ -10,11 +10,21 @@ use crate::{with_pool, Result, Store, StoreError};
 
 impl Store {
     /// Replaces every year that `days` mention with exactly `days` (a corrected notice
-    /// replaces its year), in one transaction. Returns the years replaced.
-    pub async fn replace_calendar_years(&self, days: &[CalendarDay]) -> Result<Vec<i32>> {
-        let years: BTreeSet<i32> = days.iter().map(|d| d.date.year()).collect();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+    /// replaces its year), with the audit entry made from the years, in one transaction.
+    /// Returns the years replaced.
+    pub async fn replace_calendar_years(
+        &self,
+        days: &[CalendarDay],
+        audit: impl FnOnce(&[i32]) -> crate::NewAuditEntry,
+    ) -> Result<Vec<i32>> {
+        let years: Vec<i32> = days
+            .iter()
+            .map(|d| d.date.year())
+            .collect::<BTreeSet<i32>>()
+            .into_iter()
+            .collect();
+        let mut tx = crate::Tx::begin(self).await?;
+        crate::on_tx!(&mut tx, conn => {
             for year in &years {
                 let (first, last) = (
                     NaiveDate::from_ymd_opt(*year, 1, 1),
@@ -23,7 +33,7 @@ impl Store {
                 sqlx::query("DELETE FROM calendar_day WHERE date >= $1 AND date <= $2")
                     .bind(first)
                     .bind(last)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
             for day in days {
@@ -31,12 +41,13 @@ impl Store {
                     .bind(day.date)
                     .bind(day.kind.as_str())
                     .bind(&day.occasion)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
-            tx.commit().await?;
         });
-        Ok(years.into_iter().collect())
+        tx.append_audit(&[audit(&years)]).await?;
+        tx.commit().await?;
+        Ok(years)
     }
 
     /// The working-day calendar of every year loaded.

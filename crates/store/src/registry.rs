@@ -303,10 +303,16 @@ impl Store {
     }
 
     /// Adds areas that are not there yet; existing codes are left as they are.
-    pub async fn insert_areas(&self, areas: &[Area]) -> Result<u64> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut added = 0;
+    /// Adds the areas not yet known (parents before children), with the audit entry made from
+    /// the number added, in one transaction.
+    pub async fn insert_areas(
+        &self,
+        areas: &[Area],
+        audit: impl FnOnce(u64) -> crate::NewAuditEntry,
+    ) -> Result<u64> {
+        let mut tx = Tx::begin(self).await?;
+        let mut added = 0;
+        on_tx!(&mut tx, conn => {
             for area in areas {
                 added += sqlx::query(
                     "INSERT INTO area (code, name, level, parent_code, urban) VALUES ($1, $2, $3, $4, $5) \
@@ -317,13 +323,14 @@ impl Store {
                 .bind(area.level().as_str())
                 .bind(area.code.parent().map(|p| p.as_str().to_string()))
                 .bind(area.urban)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?
                 .rows_affected();
             }
-            tx.commit().await?;
-            Ok(added)
-        })
+        });
+        tx.append_audit(&[audit(added)]).await?;
+        tx.commit().await?;
+        Ok(added)
     }
 
     pub async fn areas(&self) -> Result<Vec<Area>> {

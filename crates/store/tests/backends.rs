@@ -9,13 +9,14 @@ use minsheng_core::registry::{
 use minsheng_core::Fen;
 use minsheng_store::{Store, StoreError};
 use minsheng_synth::reference_date;
-use minsheng_test_support::{instant as t, load, synthetic_city as city};
+use minsheng_test_support::{allow, instant as t, load, noted, refuse, synthetic_city as city};
 
 minsheng_test_support::on_both_backends!(
     loads_and_reads_back_a_city,
     export_returns_what_was_loaded,
     amendments_keep_history_in_both_times,
     an_uncommitted_or_failed_load_leaves_nothing,
+    a_change_that_cannot_be_audited_is_not_kept,
     later_loads_join_existing_households,
     lookups_for_import_checks,
     audit_entries_are_kept_in_order,
@@ -38,7 +39,10 @@ async fn the_holiday_calendar_is_replaced_a_year_at_a_time(store: &Store) {
         day("2025-10-02", DayKind::Holiday, "国庆节"),
     ];
     assert_eq!(
-        store.replace_calendar_years(&first).await.unwrap(),
+        store
+            .replace_calendar_years(&first, |_| noted("calendar"))
+            .await
+            .unwrap(),
         [2024, 2025]
     );
     // A corrected 2025 replaces 2025 and leaves 2024 alone.
@@ -46,7 +50,10 @@ async fn the_holiday_calendar_is_replaced_a_year_at_a_time(store: &Store) {
         day("2025-09-28", DayKind::Workday, "国庆节、中秋节"),
         day("2025-10-01", DayKind::Holiday, "国庆节、中秋节"),
     ];
-    store.replace_calendar_years(&corrected).await.unwrap();
+    store
+        .replace_calendar_years(&corrected, |_| noted("calendar"))
+        .await
+        .unwrap();
     let calendar = store.work_calendar().await.unwrap();
     assert_eq!(calendar.years().collect::<Vec<_>>(), [2024, 2025]);
     assert_eq!(calendar.days_of(2024).count(), 2);
@@ -154,7 +161,10 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
 
 async fn loads_and_reads_back_a_city(store: &Store) {
     let (generator, people) = city(2_000, 1);
-    store.insert_areas(generator.areas()).await.unwrap();
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
     load(store, &people, t(0)).await;
     let counts = store.counts().await.unwrap();
     let households: std::collections::HashSet<&str> =
@@ -205,7 +215,10 @@ async fn export_returns_what_was_loaded(store: &Store) {
     f.expenses.set(ExpenseKind::Medical, Fen(1_234_567));
     f.expenses.set(ExpenseKind::Education, Fen(89));
     f.expenses.set(ExpenseKind::Rehabilitation, Fen(100));
-    store.insert_areas(generator.areas()).await.unwrap();
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
     load(store, &people, t(0)).await;
     let mut exported = Vec::new();
     let n = store
@@ -226,7 +239,10 @@ async fn export_returns_what_was_loaded(store: &Store) {
 
 async fn amendments_keep_history_in_both_times(store: &Store) {
     let (generator, people) = city(300, 3);
-    store.insert_areas(generator.areas()).await.unwrap();
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
     load(store, &people, t(0)).await;
     let person = people
         .iter()
@@ -375,9 +391,60 @@ async fn amendments_keep_history_in_both_times(store: &Store) {
     assert_eq!(store.counts().await.unwrap().versions, 302);
 }
 
+/// A load, new areas and a year's calendar commit with the audit entries that record them:
+/// when the entry cannot be written, nothing of the change is kept.
+async fn a_change_that_cannot_be_audited_is_not_kept(store: &Store) {
+    let (generator, people) = city(200, 6);
+    refuse(store, "audit_refused", "INSERT", "audit_log").await;
+    let areas = store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await;
+    assert!(areas.is_err(), "{areas:?}");
+    assert_eq!(
+        store.counts().await.unwrap().areas,
+        0,
+        "areas added unaudited"
+    );
+    allow(store, "audit_refused", "audit_log").await;
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+
+    refuse(store, "audit_refused", "INSERT", "audit_log").await;
+    let mut loader = store.begin_load("test", t(0)).await.unwrap();
+    loader.add(&people).await.unwrap();
+    let loaded = loader.commit(|_, _| noted("load")).await;
+    assert!(loaded.is_err(), "{loaded:?}");
+    let counts = store.counts().await.unwrap();
+    assert_eq!(
+        (counts.persons, counts.households, counts.versions),
+        (0, 0, 0),
+        "a load committed unaudited"
+    );
+
+    let day = minsheng_core::CalendarDay {
+        date: NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+        kind: minsheng_core::DayKind::Holiday,
+        occasion: "国庆节".into(),
+    };
+    let replaced = store
+        .replace_calendar_years(&[day], |_| noted("calendar"))
+        .await;
+    assert!(replaced.is_err(), "{replaced:?}");
+    assert_eq!(
+        store.work_calendar().await.unwrap().years().count(),
+        0,
+        "a calendar loaded unaudited"
+    );
+}
+
 async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
     let (generator, people) = city(400, 4);
-    store.insert_areas(generator.areas()).await.unwrap();
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
     {
         let mut loader = store.begin_load("test", t(0)).await.unwrap();
         loader.add(&people).await.unwrap();
@@ -390,7 +457,7 @@ async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
     let mut loader = store.begin_load("test", t(0)).await.unwrap();
     loader.add(&people[..200]).await.unwrap();
     let outcome = match loader.add(&people[199..201]).await {
-        Ok(()) => loader.commit().await.map(|_| ()),
+        Ok(()) => loader.commit(|_, _| noted("load")).await.map(|_| ()),
         Err(e) => Err(e),
     };
     assert!(outcome.is_err(), "a duplicate ID number must fail the load");
@@ -405,7 +472,7 @@ async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
     let mut loader = store.begin_load("test", t(1)).await.unwrap();
     let outcome = match loader.add(&people[100..300]).await {
         Ok(()) => match loader.add(&people[50..51]).await {
-            Ok(()) => loader.commit().await.map(|_| ()),
+            Ok(()) => loader.commit(|_, _| noted("load")).await.map(|_| ()),
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -419,7 +486,10 @@ async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
 
 async fn later_loads_join_existing_households(store: &Store) {
     let (generator, people) = city(600, 5);
-    store.insert_areas(generator.areas()).await.unwrap();
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
     let (first, second) = people.split_at(300);
     load(store, first, t(0)).await;
     load(store, second, t(10)).await;
@@ -444,7 +514,10 @@ async fn later_loads_join_existing_households(store: &Store) {
 
 async fn lookups_for_import_checks(store: &Store) {
     let (generator, people) = city(500, 6);
-    store.insert_areas(generator.areas()).await.unwrap();
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
     load(store, &people, t(0)).await;
     let ids: Vec<&str> = vec![people[3].person.id_number.as_str(), "11010519491231002X"];
     let found = store.registered_id_numbers(&ids).await.unwrap();

@@ -211,5 +211,59 @@ pub async fn load(store: &Store, people: &[Registration], at: DateTime<Utc>) {
     for chunk in people.chunks(700) {
         loader.add(chunk).await.unwrap();
     }
-    loader.commit().await.unwrap();
+    loader.commit(|_, _| noted("load")).await.unwrap();
+}
+
+/// Runs one statement on the test's database behind the store's back, as an intruder with SQL
+/// access (or a failing disk) would.
+pub async fn execute(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Makes `event` (`INSERT`, `UPDATE`) on `table` fail, as a full disk or a broken trigger
+/// would, until [`allow`] is called with the same name. The error names `name`.
+pub async fn refuse(store: &Store, name: &str, event: &str, table: &str) {
+    match store.backend() {
+        minsheng_store::Backend::Sqlite => {
+            execute(
+                store,
+                &format!(
+                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
+                     BEGIN SELECT RAISE(ABORT, '{name}'); END"
+                ),
+            )
+            .await;
+        }
+        minsheng_store::Backend::Postgres => {
+            execute(
+                store,
+                &format!(
+                    "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION '{name}'; END $$"
+                ),
+            )
+            .await;
+            execute(
+                store,
+                &format!(
+                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION {name}()"
+                ),
+            )
+            .await;
+        }
+    }
+}
+
+/// Lets `table` be written again after [`refuse`].
+pub async fn allow(store: &Store, name: &str, table: &str) {
+    let sql = match store.backend() {
+        minsheng_store::Backend::Sqlite => format!("DROP TRIGGER {name}"),
+        minsheng_store::Backend::Postgres => format!("DROP TRIGGER {name} ON {table}"),
+    };
+    execute(store, &sql).await;
 }

@@ -2,16 +2,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::domain::discovery::{Finding, FindingKind, MonitoringCount, Sweep};
-use minsheng_core::{Fen, Month};
-
 use minsheng_core::access::Scope;
-
+use minsheng_core::{Fen, Month};
 use minsheng_payments::storage::{begin_locked, enrol_in};
 use minsheng_store::{
-    corrupt, micros, on_tx, scope_on, timestamp, with_pool, Cell, Columns, Result, StoreError,
-    Table,
+    corrupt, micros, on_tx, scope_on, timestamp, with_pool, Cell, Columns, NewAuditEntry, Result,
+    StoreError, Table,
 };
+
+use crate::domain::discovery::{Finding, FindingKind, MonitoringCount, Sweep};
 
 const FINDING: Table = Table {
     name: "finding",
@@ -156,6 +155,7 @@ impl Discovery<'_> {
         findings: &[Finding],
         monitoring: &[MonitoringCount],
         scope: Option<i64>,
+        audit: impl FnOnce(&SweepRecord) -> NewAuditEntry,
     ) -> Result<SweepRecord> {
         let month = sweep.month.to_string();
         let mut tx = begin_locked(self).await?;
@@ -267,6 +267,7 @@ impl Discovery<'_> {
             })
             .collect();
         tx.write(&MONITORING, counts).await?;
+        tx.append_audit(&[audit(&record)]).await?;
         tx.commit().await?;
         if record.granted > 0 {
             self.analyze(&["enrolment"]).await?;
