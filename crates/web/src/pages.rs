@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::error::{PageError, WebError};
 // The templates' `t` filter.
-use crate::assistance::view::{CaseList, RequestView};
+use crate::assistance::view::{CaseList, RequestList};
 use crate::extract::PageQuery;
 use crate::i18n::filters;
 use crate::registry::pages::household_page;
@@ -177,7 +177,7 @@ pub async fn logout(
 struct InboxPage {
     frame: Option<Frame>,
     csrf: String,
-    requests: Vec<RequestView>,
+    requests: RequestList,
     cases: CaseList,
 }
 
@@ -203,7 +203,8 @@ pub async fn home(
     let cases =
         crate::assistance::queries::cases(&web, &who.account.scope(), true, page, per_page, clock)
             .await?;
-    let requests = crate::assistance::queries::requests(&web, &who, true).await?;
+    let requests =
+        crate::assistance::queries::requests(&web, &who, true, 1, crate::queries::PER_PAGE).await?;
     let page = InboxPage {
         frame: Frame::of(&who),
         csrf: who.csrf().to_string(),

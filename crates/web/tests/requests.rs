@@ -93,14 +93,36 @@ async fn requests(store: Store) {
     // The community sees it waiting; another district does not, and cannot accept it.
     let waiting = send(&app, get("/api/v1/requests", caseworker)).await.json();
     assert!(
-        waiting.as_array().unwrap().iter().any(|r| r["id"] == id),
+        waiting["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id),
         "{waiting}"
     );
+    assert_eq!(
+        (waiting["total"].as_u64(), waiting["page"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // A page past the end is empty and still says how many there are.
+    let past = send(&app, get("/api/v1/requests?page=2&per_page=1", caseworker))
+        .await
+        .json();
+    assert_eq!(past["items"].as_array().map(Vec::len), Some(0), "{past}");
+    assert_eq!(past["total"], 1);
+    let bad = send(&app, get("/api/v1/requests?per_page=0", caseworker)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.json()["field"], "per_page");
     let elsewhere = send(&app, get("/api/v1/requests", &outsider)).await.json();
     assert!(
-        elsewhere.as_array().unwrap().iter().all(|r| r["id"] != id),
+        elsewhere["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != id),
         "{elsewhere}"
     );
+    assert_eq!(elsewhere["total"], 0);
     let path = format!("/api/v1/requests/{id}/accept");
     assert_eq!(
         send(&app, post_json(&path, &outsider, &json!({})))
@@ -122,7 +144,7 @@ async fn requests(store: Store) {
     let again = send(&app, post_json(&path, caseworker, &json!({}))).await;
     assert_eq!(again.json()["field"], "request");
     let mine = send(&app, get("/api/v1/requests", resident)).await.json();
-    let mine = mine
+    let mine = mine["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -26,9 +26,9 @@ pub struct RequestRecord {
     pub reason: String,
 }
 
-const SELECT: &str = "SELECT r.id, h.code, r.area_code, r.programs, r.requested_by, r.note, \
-    r.requested_at, r.status, r.handled_by, r.application_id, r.reason \
-    FROM application_request r JOIN household h ON h.id = r.household_id";
+const COLUMNS: &str = "r.id, h.code, r.area_code, r.programs, r.requested_by, r.note, \
+    r.requested_at, r.status, r.handled_by, r.application_id, r.reason";
+const FROM: &str = "FROM application_request r JOIN household h ON h.id = r.household_id";
 
 fn decode(r: &impl Columns) -> Result<RequestRecord> {
     Ok(RequestRecord {
@@ -115,25 +115,41 @@ impl Requests<'_> {
         Ok(id)
     }
 
-    /// Requests within `scope`, waiting ones first, newest first.
+    /// A page of the requests within `scope` (`limit` from `offset`), waiting ones first,
+    /// newest first, and how many there are in all.
     pub async fn requests_within(
         &self,
         scope: &Scope,
         waiting_only: bool,
-    ) -> Result<Vec<RequestRecord>> {
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<RequestRecord>, u64)> {
         let (within, bound) = scope_condition(scope, 1);
-        let sql = format!(
-            "{SELECT} WHERE {within} {} ORDER BY CASE WHEN r.status = 'waiting' THEN 0 ELSE 1 END, r.id DESC LIMIT 200",
-            if waiting_only { "AND r.status = 'waiting'" } else { "" }
+        let filter = format!(
+            "{FROM} WHERE {within} {}",
+            if waiting_only {
+                "AND r.status = 'waiting'"
+            } else {
+                ""
+            }
         );
+        let sql = format!(
+            "SELECT {COLUMNS} {filter} \
+             ORDER BY CASE WHEN r.status = 'waiting' THEN 0 ELSE 1 END, r.id DESC \
+             LIMIT {limit} OFFSET {offset}"
+        );
+        let count = format!("SELECT COUNT(*) {filter}");
         with_pool!(self, pool => {
-            sqlx::query(&sql).bind(&bound).fetch_all(pool).await?.iter().map(decode).collect()
+            let total: i64 = sqlx::query_scalar(&count).bind(&bound).fetch_one(pool).await?;
+            let rows = sqlx::query(&sql).bind(&bound).fetch_all(pool).await?;
+            let requests = rows.iter().map(decode).collect::<Result<Vec<_>>>()?;
+            Ok((requests, u64::try_from(total).unwrap_or(0)))
         })
     }
 
     pub async fn request_within(&self, id: i64, scope: &Scope) -> Result<RequestRecord> {
         let (within, bound) = scope_condition(scope, 2);
-        let sql = format!("{SELECT} WHERE r.id = $1 AND {within}");
+        let sql = format!("SELECT {COLUMNS} {FROM} WHERE r.id = $1 AND {within}");
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
                 Some(r) => decode(&r),

@@ -8,8 +8,8 @@ use utoipa::IntoParams;
 
 use crate::api::check_csrf;
 use crate::assistance::view::{
-    ApplicationInput, CaseDetail, CaseList, DeclineInput, FindingPage, RequestInput, RequestView,
-    StepInput, SubmittedView,
+    ApplicationInput, CaseDetail, CaseList, DeclineInput, FindingPage, RequestInput, RequestList,
+    RequestView, StepInput, SubmittedView,
 };
 use crate::error::{ErrorBody, WebError};
 use crate::extract::{Json, Path, Query};
@@ -197,21 +197,34 @@ pub(crate) async fn open_case(
     ))
 }
 
-/// Residents' requests for help: a caseworker's waiting ones in their area, or a resident's
-/// own with what became of them.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestsQuery {
+    /// Page number, from 1.
+    page: Option<String>,
+    /// Requests per page (default 20, at most 100).
+    per_page: Option<String>,
+}
+
+/// Residents' requests for help, a page at a time: a caseworker's waiting ones in their area,
+/// or a resident's own with what became of them.
 #[utoipa::path(get, path = "/api/v1/requests", tag = "cases",
+    params(RequestsQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
-        (status = 200, body = Vec<RequestView>),
+        (status = 200, body = RequestList),
         (status = 401, body = ErrorBody),
+        (status = 422, description = "a bad page or page size", body = ErrorBody),
     ))]
 pub(crate) async fn list_requests(
     State(web): State<Web>,
     who: Signed,
-) -> Result<JsonResponse<Vec<RequestView>>, WebError> {
+    Query(q): Query<RequestsQuery>,
+) -> Result<JsonResponse<RequestList>, WebError> {
     let waiting_only = who.account.is_staff();
+    let (page, per_page) = crate::queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
     Ok(JsonResponse(
-        crate::assistance::queries::requests(&web, &who, waiting_only).await?,
+        crate::assistance::queries::requests(&web, &who, waiting_only, page, per_page).await?,
     ))
 }
 

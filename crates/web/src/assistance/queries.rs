@@ -10,7 +10,7 @@ use minsheng_core::Month;
 
 use crate::assistance::view::{
     ApplicationInput, CaseDetail, CaseList, CaseView, FindingPage, FindingView, RequestInput,
-    RequestView, StepInput, SubmittedCase, SubmittedView,
+    RequestList, RequestView, StepInput, SubmittedCase, SubmittedView,
 };
 use crate::error::WebError;
 use crate::queries::{parse_day, program_label};
@@ -412,20 +412,31 @@ pub async fn request_help(
     Ok(request_view(web, &request))
 }
 
-/// Requests within the account's area (a resident: their household's).
+/// A page of the requests within the account's area (a resident: their household's), with
+/// how many there are in all.
 pub async fn requests(
     web: &Web,
     who: &Signed,
     waiting_only: bool,
-) -> Result<Vec<RequestView>, WebError> {
-    Ok(web
+    page: u32,
+    per_page: u32,
+) -> Result<RequestList, WebError> {
+    let (records, total) = web
         .store
         .requests()
-        .requests_within(&who.account.scope(), waiting_only)
-        .await?
-        .iter()
-        .map(|r| request_view(web, r))
-        .collect())
+        .requests_within(
+            &who.account.scope(),
+            waiting_only,
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await?;
+    Ok(RequestList {
+        items: records.iter().map(|r| request_view(web, r)).collect(),
+        total,
+        page,
+        per_page,
+    })
 }
 
 /// 受理: the request becomes a one-thing application, by the resident as applicant.

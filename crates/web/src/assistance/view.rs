@@ -262,6 +262,16 @@ pub struct FindingPage {
     pub per_page: u32,
 }
 
+/// A page of residents' requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestList {
+    pub items: Vec<RequestView>,
+    /// How many requests there are in all, on every page.
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
 /// A resident's own request for help, and what became of it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestView {

@@ -86,7 +86,9 @@ pub(crate) async fn household_page(
         frame_csrf: who.csrf().to_string(),
         is_staff: !resident,
         requests: if resident {
-            crate::assistance::queries::requests(web, who, false).await?
+            crate::assistance::queries::requests(web, who, false, 1, crate::queries::PER_PAGE)
+                .await?
+                .items
         } else {
             Vec::new()
         },
