@@ -16,6 +16,7 @@ pub mod inputs;
 pub mod monitoring;
 pub mod parameters;
 pub mod programs;
+pub mod roster;
 pub mod rules;
 pub mod syntax;
 pub mod testing;
@@ -31,6 +32,7 @@ pub use eval::{EvalError, Evaluation};
 pub use monitoring::MonitoringCategory;
 pub use parameters::Parameters;
 pub use programs::{Grant, Program};
+pub use roster::ServiceRoster;
 pub use rules::{Entity, VarId, Variable};
 pub use value::{Type, Value};
 
@@ -121,6 +123,8 @@ pub struct Policy {
     pub programs: Vec<Program>,
     /// The low-income categories a sweep counts (`monitoring.yaml`; none without the file).
     pub monitoring: Vec<MonitoringCategory>,
+    /// What a service provider's roster lists and shows (`roster.yaml`; none without the file).
+    pub roster: Option<ServiceRoster>,
     /// SHA-256 of every file the policy was loaded from: a payment cycle records it, so an
     /// explanation later can tell whether the rules are still the ones it was paid under.
     pub digest: String,
@@ -181,6 +185,7 @@ pub(crate) fn read_tree(root: &Path, dir: &Path, out: &mut Files, diagnostics: &
 /// The optional file of paid programs at a policy's root.
 pub const PROGRAMS_FILE: &str = "programs.yaml";
 pub const MONITORING_FILE: &str = "monitoring.yaml";
+pub const ROSTER_FILE: &str = "roster.yaml";
 
 /// SHA-256 over every file's name and text, in name order, each length-prefixed.
 fn digest(files: &Files) -> String {
@@ -231,7 +236,7 @@ impl Policy {
                 );
             }
         }
-        for name in [PROGRAMS_FILE, MONITORING_FILE] {
+        for name in [PROGRAMS_FILE, MONITORING_FILE, ROSTER_FILE] {
             let path = root.join(name);
             if path.is_file() {
                 match std::fs::read_to_string(&path) {
@@ -341,6 +346,19 @@ impl Policy {
                 )
             })
             .collect();
+        let roster = files
+            .iter()
+            .find(|(name, _)| name == ROSTER_FILE)
+            .and_then(|(name, text)| {
+                roster::read(
+                    name,
+                    text,
+                    &variables,
+                    &by_name,
+                    &parameters,
+                    &mut diagnostics,
+                )
+            });
         if !diagnostics.0.is_empty() {
             return Err(diagnostics);
         }
@@ -352,6 +370,7 @@ impl Policy {
             inputs,
             programs,
             monitoring,
+            roster,
             digest: digest(files),
         })
     }

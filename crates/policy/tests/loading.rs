@@ -595,3 +595,32 @@ good:
         "a good category is not reported:\n{text}"
     );
 }
+
+#[test]
+fn the_roster_names_an_age_parameter_and_persons_amounts() {
+    let policy = Policy::load(&catalog()).unwrap();
+    let roster = policy.roster.as_ref().unwrap();
+    assert_eq!(roster.from_age, "eldercare.meal_aid.min_age");
+    assert_eq!(
+        policy.variables[roster.canteen_meal].name,
+        "meal_aid_canteen_per_meal"
+    );
+    let roster = "\
+from_age: a
+canteen_meal: a
+delivered_meal: nothing_of_the_kind
+colour: red
+";
+    let text = load(&[("variables/good.yaml", VARIABLE_OK), ("roster.yaml", roster)])
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "from_age: no parameter a",
+        "canteen_meal: variable 'a' is not a person's amount of money",
+        "delivered_meal: variable 'nothing_of_the_kind' is not defined",
+        "'rural_consumption' is missing",
+        "unknown field 'colour' (known: from_age, canteen_meal, delivered_meal, rural_consumption)",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
+    }
+}

@@ -28,10 +28,14 @@ pub async fn roster(
         ));
     };
     let on = month.first_day();
+    // Who is listed and what is shown: the catalog's `roster.yaml`.
+    let Some(names) = &web.policy.roster else {
+        return Err(WebError::Internal("the policy has no roster.yaml".into()));
+    };
     let from_age = web
         .policy
-        .count("eldercare.meal_aid.min_age", on)
-        .ok_or_else(|| WebError::Internal(format!("no eldercare.meal_aid.min_age on {on}")))?;
+        .count(&names.from_age, on)
+        .ok_or_else(|| WebError::Internal(format!("no {} on {on}", names.from_age)))?;
     let born_by = on
         .checked_sub_months(chrono::Months::new(12 * from_age))
         .ok_or_else(|| WebError::invalid("month", "too early"))?;
@@ -54,14 +58,11 @@ pub async fn roster(
             clock,
         ))
         .await?;
-    let variable = |name: &str| {
-        web.policy
-            .variable(name)
-            .ok_or_else(|| WebError::Internal(format!("the policy has no variable {name}")))
-    };
-    let canteen = variable("meal_aid_canteen_per_meal")?;
-    let delivered = variable("meal_aid_delivery_per_meal")?;
-    let rural = variable("rural_elder_consumption_subsidy")?;
+    let (canteen, delivered, rural) = (
+        names.canteen_meal,
+        names.delivered_meal,
+        names.rural_consumption,
+    );
     let scope = Scope::Area(area.clone());
     let mut items = Vec::with_capacity(entries.len());
     // The roster is ordered by household: each household is read and evaluated once for
