@@ -67,7 +67,14 @@ pub async fn load(
             }
             let members: Vec<_> = current
                 .iter()
-                .map(|r| member_values(&r.registration.person, &r.registration.facts, month))
+                .map(|r| {
+                    member_values(
+                        &r.registration.person,
+                        &r.registration.facts,
+                        month,
+                        policy.serious_illnesses,
+                    )
+                })
                 .collect();
             population.push(&members);
         }

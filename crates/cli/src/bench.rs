@@ -341,7 +341,7 @@ fn policy_bench(
         let t = Instant::now();
         let members: Vec<Vec<minsheng_policy::Value>> = household
             .iter()
-            .map(|r| member_values(&r.person, &r.facts, month))
+            .map(|r| member_values(&r.person, &r.facts, month, policy.serious_illnesses))
             .collect();
         population.push(&members);
         built += t.elapsed();

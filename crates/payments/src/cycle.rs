@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use minsheng_app::{Clock, Progress};
-use minsheng_core::registry::{Person, Relation};
+use minsheng_core::registry::{IllnessSet, Person, Relation};
 use minsheng_core::{Fen, Month};
 use minsheng_exchange::{RosterError, RowError, WriteError};
 use minsheng_policy::batch::{run, Population};
@@ -296,24 +296,31 @@ impl Households {
                     .first()
                     .is_some_and(|f| f.household_id != m.household_id)
                 {
-                    out.push(&current, month);
+                    out.push(&current, month, policy.serious_illnesses);
                     current.clear();
                 }
                 current.push(m);
             })
             .await?;
-        out.push(&current, month);
+        out.push(&current, month, policy.serious_illnesses);
         progress.finish();
         Ok(out)
     }
 
-    fn push(&mut self, members: &[ScannedPerson], month: Month) {
+    fn push(&mut self, members: &[ScannedPerson], month: Month, serious: IllnessSet) {
         let Some(first) = members.first() else {
             return;
         };
         let values: Vec<_> = members
             .iter()
-            .map(|m| member_values(&m.registration.person, &m.registration.facts, month))
+            .map(|m| {
+                member_values(
+                    &m.registration.person,
+                    &m.registration.facts,
+                    month,
+                    serious,
+                )
+            })
             .collect();
         self.population.push(&values);
         // A household amount goes to the head while alive in the month, else to the first

@@ -508,7 +508,7 @@ impl<'p> Evaluation<'p> {
     ) -> Evaluation<'p> {
         let inputs = members
             .iter()
-            .map(|(p, f)| crate::inputs::member_values(p, f, month))
+            .map(|(p, f)| crate::inputs::member_values(p, f, month, policy.serious_illnesses))
             .collect();
         Evaluation::new(policy, month.first_day(), inputs, tracing)
     }

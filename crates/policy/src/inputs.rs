@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use minsheng_core::registry::{
-    Employment, ExpenseKind, Hukou, Illness, IncomeKind, ParentSituation, Person, PersonFacts,
+    Employment, ExpenseKind, Hukou, IllnessSet, IncomeKind, ParentSituation, Person, PersonFacts,
     Relation, WorkAbility,
 };
 use minsheng_core::{Fen, Month};
@@ -137,15 +137,6 @@ inputs! {
     "expense_rehabilitation", "近12个月康复支出", Type::Money;
 }
 
-/// Serious illnesses in the sense of 单人保 and medical assistance (重特大疾病).
-const SERIOUS: &[Illness] = &[
-    Illness::Cancer,
-    Illness::Uremia,
-    Illness::SevereMentalDisorder,
-    Illness::Leukemia,
-    Illness::OrganTransplant,
-];
-
 fn code<T: Copy + PartialEq>(all: &[T], value: T, ty: &'static EnumType) -> Value {
     let index = all.iter().position(|v| *v == value).unwrap_or(0);
     Value::Enum(ty, index as u16)
@@ -160,8 +151,15 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i64 {
     age
 }
 
-/// The input values of one member for `month`, in the order of [`inputs`].
-pub fn member_values(person: &Person, facts: &PersonFacts, month: Month) -> Vec<Value> {
+/// The input values of one member for `month`, in the order of [`inputs`]. `serious` is the
+/// catalog's list of serious illnesses (`illnesses.yaml`, [`crate::Policy::serious_illnesses`]):
+/// a member with one has `serious_illness`, with any other recorded illness `chronic_illness`.
+pub fn member_values(
+    person: &Person,
+    facts: &PersonFacts,
+    month: Month,
+    serious: IllnessSet,
+) -> Vec<Value> {
     let (first, last) = (month.first_day(), month.last_day());
     let mut values = vec![
         Value::Int(age_on(person.birth_date(), last)),
@@ -174,8 +172,8 @@ pub fn member_values(person: &Person, facts: &PersonFacts, month: Month) -> Vec<
             None => Value::Enum(&DISABILITY_CATEGORY, 0),
         },
         Value::Int(facts.disability.map_or(0, |d| i64::from(d.grade()))),
-        Value::Bool(SERIOUS.iter().any(|i| facts.illnesses.contains(*i))),
-        Value::Bool(facts.illnesses.iter().any(|i| !SERIOUS.contains(&i))),
+        Value::Bool(facts.illnesses.intersects(serious)),
+        Value::Bool(!facts.illnesses.without(serious).is_empty()),
         code(WorkAbility::ALL, facts.work_ability, &WORK_ABILITY),
         code(Employment::ALL, facts.employment, &EMPLOYMENT),
     ];

@@ -125,6 +125,9 @@ pub struct Policy {
     pub monitoring: Vec<MonitoringCategory>,
     /// What a service provider's roster lists and shows (`roster.yaml`; none without the file).
     pub roster: Option<ServiceRoster>,
+    /// The registry's illnesses the rules count as serious (`illnesses.yaml`; none without
+    /// the file). [`inputs::member_values`] reads them.
+    pub serious_illnesses: minsheng_core::registry::IllnessSet,
     /// SHA-256 of every file the policy was loaded from: a payment cycle records it, so an
     /// explanation later can tell whether the rules are still the ones it was paid under.
     pub digest: String,
@@ -151,6 +154,60 @@ pub(crate) fn yaml_mapping(
             None
         }
     }
+}
+
+/// `illnesses.yaml`: `serious:` lists the registry's illness codes the rules count as serious.
+fn read_serious_illnesses(
+    file: &str,
+    text: &str,
+    diagnostics: &mut Diagnostics,
+) -> minsheng_core::registry::IllnessSet {
+    use minsheng_core::registry::{Illness, IllnessSet};
+    let mut set = IllnessSet::default();
+    let Some(map) = yaml_mapping(
+        file,
+        text,
+        "illnesses.yaml has a 'serious' list",
+        diagnostics,
+    ) else {
+        return set;
+    };
+    for (key, node) in map.iter() {
+        if key.as_str() != "serious" {
+            diagnostics.push(
+                Location::of(file, node.span().start()),
+                format!("unknown field '{}' (known: serious)", key.as_str()),
+            );
+        }
+    }
+    let Some(list) = map.get_sequence("serious") else {
+        diagnostics.push(
+            Location::unknown(file),
+            "'serious' is missing: a list of illness codes",
+        );
+        return set;
+    };
+    for item in list.iter() {
+        let at = Location::of(file, item.span().start());
+        match item.as_scalar().map(|s| s.as_str().trim()) {
+            Some(code) => match Illness::ALL.iter().find(|i| i.as_str() == code) {
+                Some(illness) => set.insert(*illness),
+                None => diagnostics.push(
+                    at,
+                    format!(
+                        "'{code}' is not an illness code of the registry ({})",
+                        Illness::ALL
+                            .iter()
+                            .map(|i| i.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            },
+            None => diagnostics.push(at, "an illness code is a plain word"),
+        }
+    }
+    set
 }
 
 pub(crate) fn read_tree(root: &Path, dir: &Path, out: &mut Files, diagnostics: &mut Diagnostics) {
@@ -186,6 +243,7 @@ pub(crate) fn read_tree(root: &Path, dir: &Path, out: &mut Files, diagnostics: &
 pub const PROGRAMS_FILE: &str = "programs.yaml";
 pub const MONITORING_FILE: &str = "monitoring.yaml";
 pub const ROSTER_FILE: &str = "roster.yaml";
+pub const ILLNESSES_FILE: &str = "illnesses.yaml";
 
 /// SHA-256 over every file's name and text, in name order, each length-prefixed.
 fn digest(files: &Files) -> String {
@@ -236,7 +294,7 @@ impl Policy {
                 );
             }
         }
-        for name in [PROGRAMS_FILE, MONITORING_FILE, ROSTER_FILE] {
+        for name in [PROGRAMS_FILE, MONITORING_FILE, ROSTER_FILE, ILLNESSES_FILE] {
             let path = root.join(name);
             if path.is_file() {
                 match std::fs::read_to_string(&path) {
@@ -359,6 +417,11 @@ impl Policy {
                     &mut diagnostics,
                 )
             });
+        let serious_illnesses = files
+            .iter()
+            .find(|(name, _)| name == ILLNESSES_FILE)
+            .map(|(name, text)| read_serious_illnesses(name, text, &mut diagnostics))
+            .unwrap_or_default();
         if !diagnostics.0.is_empty() {
             return Err(diagnostics);
         }
@@ -371,6 +434,7 @@ impl Policy {
             programs,
             monitoring,
             roster,
+            serious_illnesses,
             digest: digest(files),
         })
     }

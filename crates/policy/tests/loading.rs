@@ -611,9 +611,12 @@ canteen_meal: a
 delivered_meal: nothing_of_the_kind
 colour: red
 ";
-    let text = load(&[("variables/good.yaml", VARIABLE_OK), ("roster.yaml", roster)])
-        .unwrap_err()
-        .to_string();
+    let text = load(&[
+        ("variables/good.yaml", VARIABLE_OK),
+        ("roster.yaml", roster),
+    ])
+    .unwrap_err()
+    .to_string();
     for expected in [
         "from_age: no parameter a",
         "canteen_meal: variable 'a' is not a person's amount of money",
@@ -623,4 +626,47 @@ colour: red
     ] {
         assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
     }
+}
+
+#[test]
+fn the_catalog_lists_the_serious_illnesses_and_the_inputs_follow_it() {
+    use minsheng_core::registry::{Illness, IllnessSet};
+    let policy = Policy::load(&catalog()).unwrap();
+    let serious = policy.serious_illnesses;
+    assert!(serious.contains(Illness::Uremia) && serious.contains(Illness::Cancer));
+    assert!(!serious.contains(Illness::Hypertension));
+    let text = load(&[
+        ("variables/good.yaml", VARIABLE_OK),
+        ("illnesses.yaml", "serious: [cancer, gout]\ncolour: red\n"),
+    ])
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "'gout' is not an illness code of the registry",
+        "unknown field 'colour' (known: serious)",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
+    }
+    // The inputs read the list they are given: the same illnesses, another list.
+    let registration = minsheng_synth::Generator::new(minsheng_synth::GeneratorConfig::new(1, 1))
+        .flatten()
+        .next()
+        .unwrap();
+    let mut facts = registration.facts.clone();
+    facts.illnesses = [Illness::Uremia, Illness::Diabetes].into_iter().collect();
+    let month = minsheng_core::Month::new(2025, 6).unwrap();
+    let at = |name: &str| policy.inputs.iter().position(|i| i.name == name).unwrap();
+    let values = |list: IllnessSet| {
+        let v = minsheng_policy::inputs::member_values(&registration.person, &facts, month, list);
+        (v[at("serious_illness")], v[at("chronic_illness")])
+    };
+    assert_eq!(values(serious), (Value::Bool(true), Value::Bool(true)));
+    assert_eq!(
+        values([Illness::Uremia, Illness::Diabetes].into_iter().collect()),
+        (Value::Bool(true), Value::Bool(false))
+    );
+    assert_eq!(
+        values(IllnessSet::default()),
+        (Value::Bool(false), Value::Bool(true))
+    );
 }

@@ -85,6 +85,19 @@ impl<T: Code> CodeSet<T> {
         self.bits == 0
     }
 
+    /// Whether any code is in both sets.
+    pub fn intersects(self, other: CodeSet<T>) -> bool {
+        self.bits & other.bits != 0
+    }
+
+    /// The codes of this set that are not in `other`.
+    pub fn without(self, other: CodeSet<T>) -> CodeSet<T> {
+        CodeSet {
+            bits: self.bits & !other.bits,
+            kind: PhantomData,
+        }
+    }
+
     pub fn len(self) -> usize {
         self.bits.count_ones() as usize
     }
