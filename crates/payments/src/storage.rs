@@ -99,13 +99,6 @@ pub struct Reviewable {
     pub last_death: Option<chrono::NaiveDate>,
 }
 
-fn invalid(field: &str, reason: String) -> StoreError {
-    StoreError::Invalid {
-        field: field.into(),
-        reason,
-    }
-}
-
 fn decode_enrolment(r: &impl Columns) -> Result<Enrolment> {
     Ok(Enrolment {
         id: r.int("id")?,
@@ -359,7 +352,7 @@ impl Payments<'_> {
             });
         }
         if !enrolment.covers(from) {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "from",
                 format!("enrolment {id} does not run in {from}"),
             ));
@@ -409,7 +402,7 @@ impl Payments<'_> {
             .rows_affected()
         });
         if n != 1 {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "from",
                 format!("enrolment {id} has no suspension that began before {from}"),
             ));
@@ -461,7 +454,7 @@ impl Payments<'_> {
         });
         if n != 1 {
             let (field, month) = taper.map_or(("last", last), |(from, _)| ("from", from));
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 field,
                 format!("enrolment {id} is not running, or starts after {month}"),
             ));

@@ -376,51 +376,25 @@ impl Policy {
             variables.push(v);
         }
         detect_cycles(&variables, &mut diagnostics);
-        let programs: Vec<Program> = files
-            .iter()
-            .filter(|(name, _)| name == PROGRAMS_FILE)
-            .flat_map(|(name, text)| {
-                programs::read(
-                    name,
-                    text,
-                    &variables,
-                    &by_name,
-                    &parameters,
-                    &mut diagnostics,
-                )
-            })
-            .collect();
-        let monitoring = files
-            .iter()
-            .filter(|(name, _)| name == MONITORING_FILE)
-            .flat_map(|(name, text)| {
-                monitoring::read(
-                    name,
-                    text,
-                    &variables,
-                    &by_name,
-                    &programs,
-                    &mut diagnostics,
-                )
-            })
-            .collect();
-        let roster = files
-            .iter()
-            .find(|(name, _)| name == ROSTER_FILE)
-            .and_then(|(name, text)| {
-                roster::read(
-                    name,
-                    text,
-                    &variables,
-                    &by_name,
-                    &parameters,
-                    &mut diagnostics,
-                )
-            });
-        let serious_illnesses = files
-            .iter()
-            .find(|(name, _)| name == ILLNESSES_FILE)
-            .map(|(name, text)| read_serious_illnesses(name, text, &mut diagnostics))
+        // The catalog's top-level files, each read once it is known what it may name.
+        let file = |wanted: &str| {
+            files
+                .iter()
+                .find(|(name, _)| name == wanted)
+                .map(|(name, text)| (name.as_str(), text.as_str()))
+        };
+        let d = &mut diagnostics;
+        let programs: Vec<Program> = file(PROGRAMS_FILE)
+            .map(|(name, text)| programs::read(name, text, &variables, &by_name, &parameters, d))
+            .unwrap_or_default();
+        let monitoring = file(MONITORING_FILE)
+            .map(|(name, text)| monitoring::read(name, text, &variables, &by_name, &programs, d))
+            .unwrap_or_default();
+        let roster = file(ROSTER_FILE).and_then(|(name, text)| {
+            roster::read(name, text, &variables, &by_name, &parameters, d)
+        });
+        let serious_illnesses = file(ILLNESSES_FILE)
+            .map(|(name, text)| read_serious_illnesses(name, text, d))
             .unwrap_or_default();
         if !diagnostics.0.is_empty() {
             return Err(diagnostics);

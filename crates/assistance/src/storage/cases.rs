@@ -63,20 +63,6 @@ pub struct Objection {
     pub resolved: Option<(NaiveDate, bool, String)>,
 }
 
-fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
-fn conflict(field: &str, reason: impl Into<String>) -> StoreError {
-    StoreError::Conflict {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
 const CASE_COLUMNS: &str = "c.id, c.application_id, c.household_id, h.code, c.program, c.area_code, \
      c.stage, c.accepted_on, c.stage_since, c.due_on, c.final_due_on, c.outcome, c.enrolment_id, \
      (SELECT COUNT(*) FROM objection o WHERE o.case_id = c.id AND o.resolved_on IS NULL) AS open_objections";
@@ -127,7 +113,9 @@ impl Cases<'_> {
                 .fetch_optional(&mut *conn)
                 .await?
         })
-        .ok_or_else(|| invalid("household", format!("no household '{}'", app.household)))?;
+        .ok_or_else(|| {
+            StoreError::invalid("household", format!("no household '{}'", app.household))
+        })?;
         for (program, ..) in &app.cases {
             let open: Option<i64> = on_tx!(&mut tx, conn => {
                 sqlx::query_scalar(
@@ -139,7 +127,7 @@ impl Cases<'_> {
                 .await?
             });
             if let Some(case) = open {
-                return Err(conflict(
+                return Err(StoreError::conflict(
                     "programs",
                     format!("household {} already has an open {program} case ({case}); this is a duplicate", app.household),
                 ));
@@ -154,7 +142,7 @@ impl Cases<'_> {
                 .await?
             });
             if let Some(since) = enrolled {
-                return Err(conflict(
+                return Err(StoreError::conflict(
                     "programs",
                     format!(
                         "household {} already receives {program} (since {since})",
@@ -485,7 +473,7 @@ impl Cases<'_> {
             .rows_affected()
         });
         if moved != 1 {
-            return Err(conflict(
+            return Err(StoreError::conflict(
                 "stage",
                 format!("case {} moved on meanwhile; look at it again", case.id),
             ));
@@ -537,7 +525,7 @@ impl Cases<'_> {
                     .rows_affected()
                 });
                 if n != 1 {
-                    return Err(invalid(
+                    return Err(StoreError::invalid(
                         "objection",
                         format!("{objection} is not an open objection of case {}", case.id),
                     ));
