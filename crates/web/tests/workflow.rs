@@ -134,6 +134,16 @@ async fn procedure(store: Store) {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("入户调查"), "{}", page.body);
+    // The case is headed by its program's name in the policy, not its code.
+    let detail = send(&app, case(street)).await.json();
+    let code = detail["case"]["program"].as_str().unwrap();
+    let label = common::policy().program(code).unwrap().label.clone();
+    assert_eq!(detail["case"]["program_label"], label.as_str());
+    assert!(
+        page.body.contains(&format!("<small>{label} ·")),
+        "{}",
+        page.body
+    );
     let form = format!(
         "csrf={}&action=survey&surveyors={}&text={}",
         csrf_of(&page.body),

@@ -42,7 +42,7 @@ pub async fn cases(
     Ok(CaseList {
         items: list
             .iter()
-            .map(|c| CaseView::of(c, &calendar, clock.today))
+            .map(|c| CaseView::of(c, &web.policy, &calendar, clock.today))
             .collect(),
         total,
         page,
@@ -64,7 +64,7 @@ pub async fn household_cases(
         .household_cases(&file.household, &who.account.scope())
         .await?
         .iter()
-        .map(|c| CaseView::of(c, &calendar, clock.today))
+        .map(|c| CaseView::of(c, &web.policy, &calendar, clock.today))
         .collect())
 }
 
@@ -118,6 +118,7 @@ pub async fn case(web: &Web, who: &Signed, id: i64, clock: Clock) -> Result<Case
         &events,
         &objections,
         offered,
+        &web.policy,
         &calendar,
         clock.today,
     ))
@@ -247,10 +248,10 @@ pub async fn apply(
     let submitted =
         minsheng_assistance::cases::submit(&web.store, &web.policy, &form, &staff.name, clock)
             .await?;
-    Ok(submitted_view(submitted))
+    Ok(submitted_view(web, submitted))
 }
 
-fn submitted_view(submitted: minsheng_assistance::cases::Submitted) -> SubmittedView {
+fn submitted_view(web: &Web, submitted: minsheng_assistance::cases::Submitted) -> SubmittedView {
     SubmittedView {
         application_id: submitted.application_id,
         household: submitted.household,
@@ -259,6 +260,7 @@ fn submitted_view(submitted: minsheng_assistance::cases::Submitted) -> Submitted
             .into_iter()
             .map(|(case, program, owed, why)| SubmittedCase {
                 case,
+                program_label: program_label(web, &program),
                 program,
                 owed_now: owed.grouped(),
                 why,
@@ -456,7 +458,7 @@ pub async fn accept_request(
         clock,
     )
     .await?;
-    Ok(submitted_view(submitted))
+    Ok(submitted_view(web, submitted))
 }
 
 /// 不予受理, with the reason the resident will read.

@@ -13,6 +13,8 @@ pub struct CaseView {
     pub id: i64,
     pub household: String,
     pub program: String,
+    /// The program's name in the policy (the code, for a program the policy no longer has).
+    pub program_label: String,
     pub stage: String,
     pub stage_label: String,
     pub accepted_on: NaiveDate,
@@ -31,12 +33,20 @@ pub struct CaseView {
 }
 
 impl CaseView {
-    pub fn of(c: &CaseRecord, calendar: &WorkCalendar, today: NaiveDate) -> CaseView {
+    pub fn of(
+        c: &CaseRecord,
+        policy: &minsheng_policy::Policy,
+        calendar: &WorkCalendar,
+        today: NaiveDate,
+    ) -> CaseView {
         let deadlines = minsheng_assistance::cases::Deadlines::of(c, calendar);
         CaseView {
             id: c.case.id,
             household: c.household.clone(),
             program: c.case.program.clone(),
+            program_label: policy
+                .program(&c.case.program)
+                .map_or_else(|| c.case.program.clone(), |p| p.label.clone()),
             stage: c.case.stage.to_string(),
             stage_label: c.case.stage.label().to_string(),
             accepted_on: c.case.accepted_on,
@@ -107,11 +117,12 @@ impl CaseDetail {
         events: &[CaseEvent],
         objections: &[Objection],
         offered: Vec<&'static str>,
+        policy: &minsheng_policy::Policy,
         calendar: &WorkCalendar,
         today: NaiveDate,
     ) -> CaseDetail {
         CaseDetail {
-            case: CaseView::of(record, calendar, today),
+            case: CaseView::of(record, policy, calendar, today),
             events: events
                 .iter()
                 .map(|e| CaseEventView {
@@ -219,6 +230,7 @@ pub struct SubmittedView {
 pub struct SubmittedCase {
     pub case: i64,
     pub program: String,
+    pub program_label: String,
     /// What the rules say for this month, in yuan ("1,045.00"), and why in one line.
     pub owed_now: String,
     pub why: String,
