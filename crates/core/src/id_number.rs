@@ -35,7 +35,8 @@ fn check_char(first17: &[u8]) -> u8 {
         .zip(WEIGHTS)
         .map(|(d, w)| u32::from(d - b'0') * w)
         .sum();
-    CHECK_CHARS[(sum % 11) as usize]
+    // `sum % 11` is below 11, the table's length.
+    CHECK_CHARS.get((sum % 11) as usize).copied().unwrap_or(b'X')
 }
 
 impl IdNumber {
@@ -45,7 +46,10 @@ impl IdNumber {
         if bytes.len() != 18 {
             return Err(IdNumberError::Length(text.chars().count()));
         }
-        if !bytes[..17].iter().all(u8::is_ascii_digit) {
+        if !bytes
+            .get(..17)
+            .is_some_and(|first17| first17.iter().all(u8::is_ascii_digit))
+        {
             return Err(IdNumberError::NotDigits);
         }
         let mut raw = [0u8; 18];

@@ -4,6 +4,8 @@
 //! Architecture invariant: this crate does no IO. It knows nothing of SQL, HTTP, files or the
 //! clock; callers pass "now" in. Everything here can be tested with plain values.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod access;
 pub mod area;
 pub mod calendar;

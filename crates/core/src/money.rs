@@ -70,7 +70,7 @@ impl Fen {
             .map_err(|_| MoneyError::Overflow(trimmed.to_string()))?;
         let frac_fen: i64 = match frac.len() {
             0 => 0,
-            1 => i64::from(frac.as_bytes()[0] - b'0') * 10,
+            1 => frac.as_bytes().first().map_or(0, |d| i64::from(d - b'0')) * 10,
             _ => frac.parse().map_err(|_| malformed())?,
         };
         let fen = whole

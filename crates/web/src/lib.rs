@@ -7,6 +7,8 @@
 //!
 //! [`Scope`]: minsheng_core::access::Scope
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 // What every page and endpoint shares.
 mod api;
 mod audit;

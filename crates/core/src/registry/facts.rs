@@ -139,16 +139,19 @@ impl<T: Code> FromIterator<T> for CodeSet<T> {
 pub struct Incomes([Fen; IncomeKind::ALL.len()]);
 
 impl Incomes {
+    // One slot per kind: `kind.index()` is always below `IncomeKind::ALL.len()`.
     pub fn get(&self, kind: IncomeKind) -> Fen {
-        self.0[kind.index()]
+        self.0.get(kind.index()).copied().unwrap_or_default()
     }
 
     pub fn set(&mut self, kind: IncomeKind, amount: Fen) {
-        self.0[kind.index()] = amount;
+        if let Some(slot) = self.0.get_mut(kind.index()) {
+            *slot = amount;
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (IncomeKind, Fen)> + '_ {
-        IncomeKind::ALL.iter().map(|k| (*k, self.0[k.index()]))
+        IncomeKind::ALL.iter().copied().zip(self.0.iter().copied())
     }
 
     pub fn total(&self) -> Fen {

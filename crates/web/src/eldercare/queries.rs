@@ -68,9 +68,12 @@ pub async fn roster(
     // The roster is ordered by household: each household is read and evaluated once for
     // all its older members on the page.
     for group in entries.chunk_by(|a, b| a.household == b.household) {
+        let Some(first) = group.first() else {
+            continue;
+        };
         let file = web
             .store
-            .household_file_within(&group[0].household, &scope)
+            .household_file_within(&first.household, &scope)
             .await?;
         let members = file.as_of(on, clock.now);
         let mut evaluation =
@@ -90,7 +93,9 @@ pub async fn roster(
                 Ok(minsheng_policy::Value::Money(amount)) => amount.0,
                 _ => 0,
             };
-            let (person, facts) = members[index];
+            let Some(&(person, facts)) = members.get(index) else {
+                continue;
+            };
             items.push(RosterPersonView {
                 name: entry.name.clone(),
                 id_number: entry.id_number.masked(),

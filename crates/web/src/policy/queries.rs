@@ -45,7 +45,7 @@ pub async fn what_if(
             let variable = web
                 .policy
                 .variable(program)
-                .map(|id| &web.policy.variables[id]);
+                .and_then(|id| web.policy.variables.get(id));
             let one_off = variable.is_some_and(|v| v.one_off);
             // Districts in code order, the city last.
             let rows = districts
