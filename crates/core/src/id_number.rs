@@ -36,7 +36,10 @@ fn check_char(first17: &[u8]) -> u8 {
         .map(|(d, w)| u32::from(d - b'0') * w)
         .sum();
     // `sum % 11` is below 11, the table's length.
-    CHECK_CHARS.get((sum % 11) as usize).copied().unwrap_or(b'X')
+    CHECK_CHARS
+        .get((sum % 11) as usize)
+        .copied()
+        .unwrap_or(b'X')
 }
 
 impl IdNumber {
