@@ -1,5 +1,7 @@
 //! The `minsheng` command.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod assistance;
 mod bench;
 mod bench_columns;
@@ -86,6 +88,11 @@ enum Command {
         /// Where payment cycles write bank files.
         #[arg(long, default_value = "minsheng-data/bank")]
         bank_dir: PathBuf,
+        /// Mark the session cookie Secure (sent only over HTTPS): true when people reach the
+        /// service through HTTPS, directly or behind a proxy. Unsaid: false on a loopback
+        /// address, true on any other.
+        #[arg(long)]
+        secure_cookies: Option<bool>,
     },
     /// Sign-ins for the web service and tokens for its API.
     Account {
@@ -484,13 +491,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let policy = policy::load(&cli.policy)?;
-            web::serve(store, policy, listen, bank_dir).await?;
+            web::serve(store, policy, listen, bank_dir, None).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, bank_dir } => {
+        Command::Serve {
+            listen,
+            bank_dir,
+            secure_cookies,
+        } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            web::serve(store, policy, listen, bank_dir).await?;
+            web::serve(store, policy, listen, bank_dir, secure_cookies).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Account { command } => {

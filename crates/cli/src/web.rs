@@ -113,10 +113,17 @@ pub async fn serve(
     policy: minsheng_policy::Policy,
     listen: SocketAddr,
     bank_dir: std::path::PathBuf,
+    secure_cookies: Option<bool>,
 ) -> Result<()> {
     let store = store.prepare_to_serve().await?;
-    let web = minsheng_web::Web::new(store, policy, !listen.ip().is_loopback(), bank_dir);
+    // Unsaid, a service on loopback is being tried on this machine over plain HTTP, and any
+    // other is reached over HTTPS (directly or through a proxy).
+    let secure_cookies = secure_cookies.unwrap_or(!listen.ip().is_loopback());
+    let web = minsheng_web::Web::new(store, policy, secure_cookies, bank_dir);
     println!("Serving on http://{listen}/ (Ctrl-C stops). The API's document: http://{listen}/api/v1/openapi.json");
+    if secure_cookies {
+        println!("Session cookies are Secure: sign in through HTTPS (--secure-cookies false for plain HTTP).");
+    }
     minsheng_web::serve(web, listen)
         .await
         .with_context(|| format!("serving on {listen}"))

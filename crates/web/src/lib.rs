@@ -15,6 +15,7 @@ mod audit;
 mod charts;
 mod error;
 mod extract;
+mod headers;
 mod i18n;
 mod pages;
 mod queries;
@@ -123,7 +124,7 @@ impl Web {
 pub fn router(web: Web) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_default();
-    Router::new()
+    let router = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -146,7 +147,8 @@ pub fn router(web: Web) -> Router {
         )
         .merge(api)
         .fallback(|| async { WebError::NotFound("no such page or endpoint".into()) })
-        .layer(axum::middleware::from_fn(i18n::middleware))
+        .layer(axum::middleware::from_fn(i18n::middleware));
+    headers::secured(router)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(web)
 }

@@ -216,7 +216,11 @@ pub async fn home(
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            // No personal data in it: a browser may keep it for an hour.
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/minsheng.css"),
     )
 }

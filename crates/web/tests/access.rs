@@ -451,3 +451,57 @@ async fn every_api_route_is_documented() {
         }
     }
 }
+
+/// Every answer tells the browser to run no script, load nothing from elsewhere, let no other
+/// site frame it and keep nothing with personal data; only the stylesheet may be cached. The
+/// session cookie is Secure exactly when the service is configured for HTTPS.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let (store, _dir) = sqlite().await;
+    let city = city(store).await;
+    let logins = accounts_for(&city).await;
+    let (login, _) = &logins[0];
+    for secure in [false, true] {
+        let app = minsheng_web::router(minsheng_web::Web::new(
+            city.store.clone(),
+            policy(),
+            secure,
+            bank_dir(),
+        ));
+        let signed_in = sign_in(&app, login, PASSWORD).await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+        let cookie_flags: Vec<&str> = signed_in
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .filter(|v| v.starts_with("minsheng_session="))
+            .collect();
+        assert_eq!(cookie_flags.len(), 1);
+        assert_eq!(cookie_flags[0].contains("; Secure"), secure, "{cookie_flags:?}");
+        let cookie = Auth::Cookie(session_cookie(&signed_in));
+        let household = format!("/households/{}", city.inside.code);
+        let answers = [
+            send(&app, get("/login", &Auth::None)).await,
+            send(&app, get(&household, &cookie)).await,
+            send(&app, get("/api/v1/cases", &cookie)).await,
+            send(&app, get("/no/such/page", &cookie)).await,
+            send(&app, get("/api/v1/cases", &Auth::None)).await,
+        ];
+        for (answer, status) in answers.iter().zip([200, 200, 200, 404, 401]) {
+            assert_eq!(answer.status.as_u16(), status, "{}", answer.body);
+            let h = |name: header::HeaderName| answer.headers[name].to_str().unwrap().to_string();
+            let csp = h(header::CONTENT_SECURITY_POLICY);
+            assert!(csp.starts_with("default-src 'none';"), "{csp}");
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert!(!csp.contains("script-src"), "{csp}");
+            assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+            assert_eq!(h(header::X_FRAME_OPTIONS), "DENY");
+            assert_eq!(h(header::REFERRER_POLICY), "same-origin");
+            assert_eq!(h(header::CACHE_CONTROL), "no-store");
+        }
+        let css = send(&app, get("/static/minsheng.css", &Auth::None)).await;
+        assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=3600");
+        assert!(css.headers.contains_key(header::CONTENT_SECURITY_POLICY));
+    }
+}
