@@ -329,7 +329,8 @@ impl FileChecks {
         self.lines.push(line);
         let mut problems = Vec::new();
         if let Some((first, kind)) = self.duplicates.admit(position, r) {
-            let first = self.lines[first];
+            // `first` is an earlier row's position, whose line is already in `lines`.
+            let first = self.lines.get(first).copied().unwrap_or_default();
             problems.push(match kind {
                 DuplicateKind::SameIdNumber => ("id_number", format!("the same ID number is on line {first}")),
                 DuplicateKind::SameNameBirthArea => (
@@ -369,9 +370,11 @@ impl FileChecks {
             .iter()
             .filter(|(_, h)| h.head.is_none())
             .flat_map(move |(code, h)| {
-                h.waiting
-                    .iter()
-                    .map(move |&position| (code.as_str(), position, self.lines[position]))
+                // Every waiting position was admitted, its line pushed to `lines`.
+                h.waiting.iter().map(move |&position| {
+                    let line = self.lines.get(position).copied().unwrap_or_default();
+                    (code.as_str(), position, line)
+                })
             })
     }
 
@@ -416,9 +419,9 @@ async fn check_against_file_and_registry(
     let mut rejected: HashMap<usize, Vec<RowError>> = HashMap::new();
 
     let mut checks = FileChecks::new(areas, regs.len());
-    for (i, r) in regs.iter().enumerate() {
-        for (field, reason) in checks.admit(i, lines[i], r) {
-            reject(&mut rejected, i, lines[i], field, reason);
+    for (i, (r, &line)) in regs.iter().zip(lines).enumerate() {
+        for (field, reason) in checks.admit(i, line, r) {
+            reject(&mut rejected, i, line, field, reason);
         }
     }
 
@@ -445,8 +448,7 @@ async fn check_against_file_and_registry(
             store.household_heads(&codes).await?,
         )
     };
-    for (i, r) in regs.iter().enumerate() {
-        let line = lines[i];
+    for (i, (r, &line)) in regs.iter().zip(lines).enumerate() {
         if registered.contains(r.person.id_number.as_str()) {
             let reason =
                 "is already registered (record changes through the registry, not an import)";
@@ -487,16 +489,17 @@ async fn check_against_file_and_registry(
         .map(|(code, _, _)| code)
         .collect();
     let mut held_back = Vec::new();
-    for (i, r) in regs.iter().enumerate() {
+    for (i, (r, &line)) in regs.iter().zip(lines).enumerate() {
         if headless.contains(r.facts.household.as_str()) && !rejected.contains_key(&i) {
             held_back.push((
                 i,
+                line,
                 format!("the head of household {} was rejected", r.facts.household),
             ));
         }
     }
-    for (i, reason) in held_back {
-        reject(&mut rejected, i, lines[i], "household", reason);
+    for (i, line, reason) in held_back {
+        reject(&mut rejected, i, line, "household", reason);
     }
 
     if !rejected.is_empty() {

@@ -4,6 +4,8 @@
 //! Architecture invariant: no terminal, HTTP or SQL here. Progress is reported through
 //! [`Progress`]; the clock is passed in as [`Clock`] values.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod accounts;
 pub mod areas;
 pub mod export;

@@ -121,7 +121,11 @@ impl Registry {
     pub fn rows(&self, entity: Entity, h: usize) -> std::ops::Range<usize> {
         match entity {
             Entity::Household => h..h + 1,
-            Entity::Person => self.population.member_start[h]..self.population.member_start[h + 1],
+            Entity::Person => match self.population.member_start.get(h..h + 2) {
+                Some(&[start, end]) => start..end,
+                // No such household: no rows.
+                _ => 0..0,
+            },
         }
     }
 
@@ -190,16 +194,25 @@ pub fn simulate(
     let mut programs = BTreeMap::new();
     let mut undefined = 0;
     for ((id, b), (_, a)) in before.columns.iter().zip(&after.columns) {
-        let variable = &baseline.variables[*id];
+        // The columns are those of `baseline.programs()`, ids of its variables.
+        let Some(variable) = baseline.variables.get(*id) else {
+            continue;
+        };
         undefined += b.errors.len() + a.errors.len();
         let mut lines = vec![Line::default(); names.len() + 1];
         let money = variable.ty == Type::Money;
         let (mut xs, mut ys) = (b.iter(), a.iter());
         let mut row = 0;
-        for (h, district) in district_of.iter().enumerate() {
+        // Household `h`'s members are `member_start[h]..member_start[h + 1]`.
+        let starts = &population.member_start;
+        let sizes = starts
+            .iter()
+            .zip(starts.iter().skip(1))
+            .map(|(start, end)| end - start);
+        for (district, size) in district_of.iter().zip(sizes) {
             let members = match variable.entity {
                 Entity::Household => 1,
-                Entity::Person => population.member_start[h + 1] - population.member_start[h],
+                Entity::Person => size,
             };
             for _ in 0..members {
                 let (x, y) = (xs.next().unwrap_or(0), ys.next().unwrap_or(0));
@@ -210,7 +223,10 @@ pub fn simulate(
                     continue;
                 }
                 for line in [*district, city] {
-                    let line = &mut lines[line];
+                    // Districts are positions in `names`, the city the one after: all in `lines`.
+                    let Some(line) = lines.get_mut(line) else {
+                        continue;
+                    };
                     line.beneficiaries_before += u64::from(x > 0);
                     line.beneficiaries_after += u64::from(y > 0);
                     if money {

@@ -109,19 +109,25 @@ pub async fn sweep(
     let mut findings = Vec::new();
     let mut undecided = Vec::new();
     let mut counts: BTreeMap<(String, &str), MonitoringCount> = BTreeMap::new();
-    for (h, &household) in registry.household_ids.iter().enumerate() {
+    // `load` was asked to keep each household's code and community, beside its key.
+    let households = registry
+        .household_ids
+        .iter()
+        .zip(&registry.households)
+        .zip(&registry.communities);
+    for (h, ((&household, code), community)) in households.enumerate() {
         for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
             let owed = match registry.owed(program.entity, column, h) {
                 Ok(owed) => owed,
                 Err(error) => {
-                    undecided.push((registry.households[h].clone(), program.code.clone(), error));
+                    undecided.push((code.clone(), program.code.clone(), error));
                     continue;
                 }
             };
             if let Some(kind) = current.state(program, household, owed).finding() {
                 findings.push(Finding {
                     household_id: household,
-                    household: registry.households[h].clone(),
+                    household: code.clone(),
                     program: program.code.clone(),
                     kind,
                     owed,
@@ -129,13 +135,17 @@ pub async fn sweep(
                         .last_owed
                         .get(&(household, program.code.clone()))
                         .copied(),
-                    area: registry.communities[h].clone(),
+                    area: community.clone(),
                 });
             }
         }
-        for (k, (category, id, program)) in categories.iter().enumerate() {
-            let column = &result.columns[policy.programs.len() + k].1;
-            let entity = policy.variables[*id].entity;
+        // The columns follow `wanted`: the programs' amounts, then the categories' variables.
+        let category_columns = result.columns.iter().skip(policy.programs.len());
+        for ((category, id, program), (_, column)) in categories.iter().zip(category_columns) {
+            // The catalog resolved each category's variable by name, so it exists.
+            let Some(entity) = policy.variables.get(*id).map(|v| v.entity) else {
+                continue;
+            };
             if !registry
                 .rows(entity, h)
                 .any(|r| column.get(r) != 0 && !column.errors.contains_key(&r))
@@ -143,9 +153,9 @@ pub async fn sweep(
                 continue;
             }
             let count = counts
-                .entry((registry.communities[h].clone(), category))
+                .entry((community.clone(), category))
                 .or_insert_with(|| MonitoringCount {
-                    area: registry.communities[h].clone(),
+                    area: community.clone(),
                     category: category.to_string(),
                     households: 0,
                     persons: 0,

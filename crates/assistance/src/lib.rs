@@ -14,6 +14,8 @@
 //! Architecture invariant: a case's step, its effect (an enrolment, a suspension) and its
 //! audit entry commit in one transaction, under the payment lock when money is involved.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod calendar;
 pub mod cases;
 pub mod discovery;

@@ -481,8 +481,9 @@ fn policy_from_files(runs: usize, dir: &Path, from: &Path) -> Result<()> {
     let meta: serde_json::Value = serde_json::from_slice(
         &std::fs::read(&meta).with_context(|| format!("reading {}", meta.display()))?,
     )?;
-    let month: minsheng_core::Month = meta["month"]
-        .as_str()
+    let month: minsheng_core::Month = meta
+        .get("month")
+        .and_then(serde_json::Value::as_str)
         .context("meta.json names no month")?
         .parse()?;
     let compared = compared_programs(&policy)?;
@@ -626,11 +627,8 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             .await
             .context("import")?;
             let elapsed = started.elapsed();
-            if !report.errors.is_empty() {
-                bail!(
-                    "the generated roster did not import cleanly: {}",
-                    report.errors[0]
-                );
+            if let Some(first) = report.errors.first() {
+                bail!("the generated roster did not import cleanly: {first}");
             }
             println!(
                 "bench import: {} rows from {} into {:?} in {:.2} s ({:.0} rows/s), peak RSS {:.0} MiB",

@@ -141,13 +141,11 @@ pub fn read(policy: &Policy, dir: &Path, needed: &[bool]) -> Result<Population> 
         bail!("{}: the first offset must be 0", path.display());
     }
     let mut member_start = Vec::with_capacity(starts.len());
-    for (h, pair) in starts.windows(2).enumerate() {
-        if pair[1] < pair[0] {
+    for (h, (start, end)) in starts.iter().zip(starts.iter().skip(1)).enumerate() {
+        if end < start {
             bail!(
-                "{}: household {h} ends (row {}) before it starts (row {})",
+                "{}: household {h} ends (row {end}) before it starts (row {start})",
                 path.display(),
-                pair[1],
-                pair[0]
             );
         }
     }
@@ -170,9 +168,12 @@ pub fn read(policy: &Policy, dir: &Path, needed: &[bool]) -> Result<Population> 
             .map(|t| {
                 let wanted = &wanted;
                 scope.spawn(move || {
-                    (t..wanted.len())
+                    wanted
+                        .iter()
+                        .enumerate()
+                        .skip(t)
                         .step_by(threads)
-                        .map(|k| (k, read_column(dir, wanted[k], persons)))
+                        .map(|(k, name)| (k, read_column(dir, name, persons)))
                         .collect()
                 })
             })

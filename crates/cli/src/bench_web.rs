@@ -197,7 +197,10 @@ pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Re
             let mut failures = 0u64;
             let mut i = worker * 7919;
             while Instant::now() < deadline {
-                let path = &paths[i % paths.len()];
+                // `load` refused an empty list, so there is always a path.
+                let Some(path) = paths.get(i % paths.len()) else {
+                    break;
+                };
                 i += 1;
                 let request = hyper::Request::get(format!("{url}{path}"))
                     .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
@@ -239,7 +242,8 @@ pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Re
             return f64::NAN;
         }
         let i = ((all.len() as f64 * q).ceil() as usize).clamp(1, all.len()) - 1;
-        f64::from(all[i]) / 1000.0
+        all.get(i)
+            .map_or(f64::NAN, |&micros| f64::from(micros) / 1000.0)
     };
     let report = Report {
         requests: all.len() as u64,

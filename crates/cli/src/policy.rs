@@ -106,7 +106,9 @@ pub async fn simulate(
         changes.join(", ")
     );
     for (program, districts) in &result.programs {
-        let variable = baseline.variable(program).map(|id| &baseline.variables[id]);
+        let variable = baseline
+            .variable(program)
+            .and_then(|id| baseline.variables.get(id));
         let label = variable.map(|v| v.label.clone()).unwrap_or_default();
         let one_off = variable.is_some_and(|v| v.one_off);
         out.push_str(&format!("\n{label} ({program})\n"));

@@ -74,7 +74,9 @@ pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, Roste
                 continue;
             }
         };
-        let code = match AreaCode::parse(&record[0]) {
+        // `table_rows` checked the header, and the reader rejects rows of another width, so
+        // every column is there.
+        let code = match AreaCode::parse(record.get(0).unwrap_or_default()) {
             Ok(c) => Some(c),
             Err(e) => {
                 errors.push(RowError {
@@ -85,7 +87,7 @@ pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, Roste
                 None
             }
         };
-        let name = record[1].trim().to_string();
+        let name = record.get(1).unwrap_or_default().trim().to_string();
         if name.is_empty() {
             errors.push(RowError {
                 line,
@@ -93,7 +95,13 @@ pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, Roste
                 reason: "is required".into(),
             });
         }
-        let urban = match record[2].trim().to_ascii_lowercase().as_str() {
+        let urban = match record
+            .get(2)
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "true" | "1" | "yes" | "是" => Some(true),
             "false" | "0" | "no" | "否" => Some(false),
             other => {

@@ -41,18 +41,21 @@ fn days(rows: Vec<TableRow>) -> Days {
                 continue;
             }
         };
-        let date = NaiveDate::parse_from_str(record[0].trim(), "%Y-%m-%d").map_err(|_| {
+        // `table_rows` checked the header, and the reader rejects rows of another width, so
+        // every column is there.
+        let column = |i| record.get(i).unwrap_or_default();
+        let date = NaiveDate::parse_from_str(column(0).trim(), "%Y-%m-%d").map_err(|_| {
             fail(
                 "date",
-                format!("'{}' is not a date (YYYY-MM-DD)", &record[0]),
+                format!("'{}' is not a date (YYYY-MM-DD)", column(0)),
             )
         });
-        let kind = DayKind::parse(&record[1]).map_err(|e| fail("kind", e));
+        let kind = DayKind::parse(column(1)).map_err(|e| fail("kind", e));
         match (date, kind) {
             (Ok(date), Ok(kind)) => days.push(CalendarDay {
                 date,
                 kind,
-                occasion: record[2].trim().to_string(),
+                occasion: column(2).trim().to_string(),
             }),
             (date, kind) => errors.extend(date.err().into_iter().chain(kind.err())),
         }

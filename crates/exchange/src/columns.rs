@@ -103,18 +103,17 @@ impl Layout {
             let name = cell.trim().trim_start_matches('\u{feff}');
             match COLUMNS
                 .iter()
-                .position(|c| c.code.eq_ignore_ascii_case(name) || c.label_zh == name)
+                .zip(positions.iter_mut())
+                .find(|(c, _)| c.code.eq_ignore_ascii_case(name) || c.label_zh == name)
             {
-                Some(c) if positions[c].is_some() => {
-                    problems.push(format!("column '{name}' appears twice"))
-                }
-                Some(c) => positions[c] = Some(i),
+                Some((_, Some(_))) => problems.push(format!("column '{name}' appears twice")),
+                Some((_, position)) => *position = Some(i),
                 None if name.is_empty() => {}
                 None => problems.push(format!("unknown column '{name}'")),
             }
         }
-        for (c, column) in COLUMNS.iter().enumerate() {
-            if column.required && positions[c].is_none() {
+        for (column, position) in COLUMNS.iter().zip(&positions) {
+            if column.required && position.is_none() {
                 problems.push(format!(
                     "required column '{}' ({}) is missing",
                     column.code, column.label_zh
@@ -129,7 +128,10 @@ impl Layout {
     }
 
     fn get<'a>(&self, record: &'a StringRecord, column: usize) -> &'a str {
-        self.positions[column]
+        self.positions
+            .get(column)
+            .copied()
+            .flatten()
             .and_then(|i| record.get(i))
             .map_or("", str::trim)
     }
@@ -175,7 +177,7 @@ impl<'a> RowParser<'a> {
     fn fail(&mut self, column: usize, reason: impl Into<String>) {
         self.errors.push(RowError {
             line: self.line,
-            field: COLUMNS[column].code.into(),
+            field: COLUMNS.get(column).map_or("", |c| c.code).into(),
             reason: reason.into(),
         });
     }
@@ -231,7 +233,11 @@ impl<'a> RowParser<'a> {
 
 fn date(text: &str) -> Result<NaiveDate, String> {
     // Spreadsheets also write 2025/6/3; a year is always four digits.
-    let four_digit_year = text.len() > 4 && text.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+    let four_digit_year = text.len() > 4
+        && text
+            .as_bytes()
+            .get(..4)
+            .is_some_and(|year| year.iter().all(u8::is_ascii_digit));
     iso_date(text)
         .or_else(|| {
             four_digit_year.then_some(())?;
@@ -245,11 +251,11 @@ fn date(text: &str) -> Result<NaiveDate, String> {
 /// `YYYY-MM-DD` exactly: the form every export writes, read without a format interpreter.
 fn iso_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
     }
     let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |n, &c| {
+        b.get(range)?.iter().try_fold(0u32, |n, &c| {
             c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
     };

@@ -5,6 +5,8 @@
 //! the column and the reason; writes the same format back, so an export re-imports as is.
 //! This crate knows files, not databases.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod areas;
 mod calendar;
 mod columns;

@@ -93,12 +93,15 @@ fn answers(rows: Vec<TableRow>) -> Answers {
                 continue;
             }
         };
-        let reference = record[0].parse().map_err(|reason| RowError {
+        // `table_rows` checked the header, and the reader rejects rows of another width, so
+        // every column is there.
+        let column = |i| record.get(i).unwrap_or_default();
+        let reference = column(0).parse().map_err(|reason| RowError {
             line,
             field: "reference".into(),
             reason,
         });
-        let outcome = Outcome::parse(&record[1], &record[2]).map_err(|e| RowError {
+        let outcome = Outcome::parse(column(1), column(2)).map_err(|e| RowError {
             line,
             field: e.field,
             reason: e.reason,

@@ -126,14 +126,20 @@ pub async fn compute(
         let Some(units) = enrolments.get(&household.id) else {
             continue;
         };
-        let members =
-            households.population.member_start[h]..households.population.member_start[h + 1];
+        // `list` and `population` were built together, a household each. Were the rows
+        // missing, the household's person amounts would come out empty, and so unpaid.
+        let members = match households.population.member_start.get(h..h + 2) {
+            Some(&[start, end]) => start..end,
+            _ => 0..0,
+        };
         for &(index, enrolment_id, tapering) in units {
-            let program = &policy.programs[index];
-            let column = &result.columns[index].1;
+            // `index` comes from enumerating `policy.programs` above.
+            let Some(program) = policy.programs.get(index) else {
+                continue;
+            };
             // 渐退: the amount fixed when the exit was decided, whatever the rules say now.
             if let Some(amount) = tapering {
-                entitlements.push(household.entitlement(
+                entitlements.extend(household.entitlement(
                     program,
                     enrolment_id,
                     household.payee,
@@ -141,6 +147,15 @@ pub async fn compute(
                 ));
                 continue;
             }
+            // `run` computed one column per wanted amount: one per program, in order.
+            let Some((_, column)) = result.columns.get(index) else {
+                unpaid.push(Unpaid {
+                    household: household.code.clone(),
+                    program: program.code.clone(),
+                    error: "no amount was computed".into(),
+                });
+                continue;
+            };
             let rows: Vec<(usize, usize)> = match program.entity {
                 Entity::Household => vec![(h, household.payee)],
                 Entity::Person => members
@@ -157,7 +172,7 @@ pub async fn compute(
                 }
                 let amount = column.get(row);
                 if amount > 0 {
-                    entitlements.push(household.entitlement(
+                    entitlements.extend(household.entitlement(
                         program,
                         enrolment_id,
                         member,
@@ -252,16 +267,17 @@ struct Member {
 }
 
 impl Household {
-    /// What `member` is owed under `program`.
+    /// What `member` is owed under `program`; `None` if `member` is not one of this household's
+    /// positions, which callers never pass.
     fn entitlement(
         &self,
         program: &Program,
         enrolment_id: i64,
         member: usize,
         amount: Fen,
-    ) -> Entitlement {
-        let payee = &self.members[member];
-        Entitlement {
+    ) -> Option<Entitlement> {
+        let payee = self.members.get(member)?;
+        Some(Entitlement {
             program: program.code.clone(),
             enrolment_id,
             household_id: self.id,
@@ -270,7 +286,7 @@ impl Household {
             payee: payee.person.clone(),
             area: payee.community.clone(),
             amount,
-        }
+        })
     }
 }
 

@@ -13,6 +13,8 @@
 //! the payment lock ([`storage::begin_locked`]) and commits its audit entry in the same
 //! transaction.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod bank;
 pub mod cycle;
 pub mod domain;

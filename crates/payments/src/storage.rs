@@ -289,13 +289,16 @@ impl Payments<'_> {
         let mut tx = begin_locked(self).await?;
         let codes: Vec<&str> = units.iter().map(|(h, _)| *h).collect();
         let ids = household_ids(&mut tx, &codes).await?;
-        if let Some((missing, _)) = units.iter().find(|(h, _)| !ids.contains_key(*h)) {
-            return Err(StoreError::Invalid {
-                field: "household".into(),
-                reason: format!("no household '{missing}' in the registry"),
-            });
-        }
-        let units: Vec<(i64, &str)> = units.iter().map(|(h, p)| (ids[*h], *p)).collect();
+        let units = units
+            .iter()
+            .map(|(h, p)| match ids.get(*h) {
+                Some(&id) => Ok((id, *p)),
+                None => Err(StoreError::Invalid {
+                    field: "household".into(),
+                    reason: format!("no household '{h}' in the registry"),
+                }),
+            })
+            .collect::<Result<Vec<(i64, &str)>>>()?;
         let n = enrol_in(&mut tx, &units, first_month, basis, by, at).await?;
         tx.append_audit(&[audit(n)]).await?;
         tx.commit().await?;

@@ -105,33 +105,33 @@ impl Packed {
         self.len() == 0
     }
 
-    pub fn get(&self, i: usize) -> i64 {
+    pub fn get(&self, i: usize) -> Option<i64> {
         match self {
-            Packed::I8(c) => i64::from(c[i]),
-            Packed::I16(c) => i64::from(c[i]),
-            Packed::I32(c) => i64::from(c[i]),
-            Packed::I64(c) => c[i],
+            Packed::I8(c) => c.get(i).copied().map(i64::from),
+            Packed::I16(c) => c.get(i).copied().map(i64::from),
+            Packed::I32(c) => c.get(i).copied().map(i64::from),
+            Packed::I64(c) => c.get(i).copied(),
         }
     }
 
-    /// Rows `range` as `i64`.
-    pub fn read(&self, range: std::ops::Range<usize>) -> Vec<i64> {
-        match self {
-            Packed::I8(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
-            Packed::I16(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
-            Packed::I32(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
-            Packed::I64(c) => c[range].to_vec(),
-        }
+    /// Rows `range` as `i64`; none when the column is shorter.
+    pub fn read(&self, range: std::ops::Range<usize>) -> Option<Vec<i64>> {
+        Some(match self {
+            Packed::I8(c) => c.get(range)?.iter().map(|x| i64::from(*x)).collect(),
+            Packed::I16(c) => c.get(range)?.iter().map(|x| i64::from(*x)).collect(),
+            Packed::I32(c) => c.get(range)?.iter().map(|x| i64::from(*x)).collect(),
+            Packed::I64(c) => c.get(range)?.to_vec(),
+        })
     }
 
-    /// Rows `range` as `i64`, into a chunk's buffer.
-    fn read_buf(&self, range: std::ops::Range<usize>) -> Buf {
-        match self {
-            Packed::I8(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
-            Packed::I16(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
-            Packed::I32(c) => c[range].iter().map(|x| i64::from(*x)).collect(),
-            Packed::I64(c) => c[range].iter().copied().collect(),
-        }
+    /// Rows `range` as `i64`, into a chunk's buffer; none when the column is shorter.
+    fn read_buf(&self, range: std::ops::Range<usize>) -> Option<Buf> {
+        Some(match self {
+            Packed::I8(c) => c.get(range)?.iter().map(|x| i64::from(*x)).collect(),
+            Packed::I16(c) => c.get(range)?.iter().map(|x| i64::from(*x)).collect(),
+            Packed::I32(c) => c.get(range)?.iter().map(|x| i64::from(*x)).collect(),
+            Packed::I64(c) => c.get(range)?.iter().copied().collect(),
+        })
     }
 
     /// The sum of the column, read once at its own width: the cheapest possible touch of
@@ -277,13 +277,15 @@ impl Part {
         }
     }
 
+    /// The value at row `i`: 0 where a sparse part keeps nothing, and past the end.
     fn get(&self, i: usize) -> i64 {
         match self {
-            Part::Dense(p) => p.get(i),
+            Part::Dense(p) => p.get(i).unwrap_or(0),
             Part::Sparse { rows, values, .. } => u32::try_from(i)
                 .ok()
                 .and_then(|i| rows.binary_search(&i).ok())
-                .map_or(0, |k| values[k]),
+                .and_then(|k| values.get(k).copied())
+                .unwrap_or(0),
         }
     }
 }
@@ -303,15 +305,20 @@ impl Column {
         }
     }
 
+    /// The value at `row`; 0 past the end, as for the rows a sparse part does not keep.
     pub fn get(&self, row: usize) -> i64 {
         let part = self.starts.partition_point(|s| *s <= row).saturating_sub(1);
-        self.parts[part].get(row - self.starts[part])
+        match (self.parts.get(part), self.starts.get(part)) {
+            (Some(values), Some(start)) => values.get(row - start),
+            _ => 0,
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.starts
-            .last()
-            .map_or(0, |s| s + self.parts[self.parts.len() - 1].len())
+        match (self.starts.last(), self.parts.last()) {
+            (Some(start), Some(last)) => start + last.len(),
+            _ => 0,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -375,8 +382,8 @@ pub fn run(
     done.sort_by_key(|(i, _)| *i);
     let mut parts: Vec<Vec<(Part, Errors)>> = wanted.iter().map(|_| Vec::new()).collect();
     for (_, chunk) in done {
-        for (k, part) in chunk.into_iter().enumerate() {
-            parts[k].push(part);
+        for (column, part) in parts.iter_mut().zip(chunk) {
+            column.push(part);
         }
     }
     let columns = wanted
@@ -385,10 +392,12 @@ pub fn run(
         .map(|(id, parts)| {
             let mut errors = Errors::new();
             let mut values = Vec::with_capacity(parts.len());
-            for (i, (part, part_errors)) in parts.into_iter().enumerate() {
-                let offset = match policy.variables[*id].entity {
-                    Entity::Household => chunks[i].0,
-                    Entity::Person => population.member_start[chunks[i].0],
+            let entity = policy.variables.get(*id).map(|v| v.entity);
+            for ((part, part_errors), (h0, _)) in parts.into_iter().zip(&chunks) {
+                // A chunk's rows are numbered from its first household, or that one's first member.
+                let offset = match entity {
+                    Some(Entity::Person) => population.member_start.get(*h0).copied().unwrap_or(0),
+                    Some(Entity::Household) | None => *h0,
                 };
                 errors.extend(part_errors.into_iter().map(|(r, e)| (r + offset, e)));
                 values.push(part);
@@ -492,11 +501,12 @@ enum Vals {
 }
 
 impl Vals {
+    /// The value at row `r` of the chunk (every column of a chunk has all its rows).
     #[inline]
     fn get(&self, r: usize) -> i64 {
         match self {
             Vals::Const(v) => *v,
-            Vals::Col(c) => c[r],
+            Vals::Col(c) => c.get(r).copied().unwrap_or(0),
         }
     }
 
@@ -645,11 +655,9 @@ impl<'a> Chunk<'a> {
         h0: usize,
         h1: usize,
     ) -> Chunk<'a> {
-        let p0 = population.member_start[h0];
-        let starts: Vec<usize> = population.member_start[h0..=h1]
-            .iter()
-            .map(|s| s - p0)
-            .collect();
+        let window = population.member_start.get(h0..=h1).unwrap_or_default();
+        let p0 = window.first().copied().unwrap_or(0);
+        let starts: Vec<usize> = window.iter().map(|s| s - p0).collect();
         let n = policy.variables.len();
         Chunk {
             policy,
@@ -667,8 +675,8 @@ impl<'a> Chunk<'a> {
 
     fn rows(&self, entity: Entity) -> usize {
         match entity {
-            Entity::Household => self.starts.len() - 1,
-            Entity::Person => self.starts[self.starts.len() - 1],
+            Entity::Household => self.starts.len().saturating_sub(1),
+            Entity::Person => self.starts.last().copied().unwrap_or(0),
         }
     }
 
@@ -680,8 +688,8 @@ impl<'a> Chunk<'a> {
         wanted
             .iter()
             .map(|id| {
-                let rows = self.rows(self.policy.variables[*id].entity);
                 let c = self.variable(*id);
+                let rows = self.rows(self.entity(*id));
                 (Part::new(&c.vals.slice(rows)), c.errors.clone())
             })
             .collect()
@@ -689,12 +697,10 @@ impl<'a> Chunk<'a> {
 
     fn variable(&mut self, id: VarId) -> Rc<Col> {
         let policy = self.policy;
-        let v = &policy.variables[id];
-        let cached = match v.entity {
-            Entity::Household => &self.household[id],
-            Entity::Person => &self.person[id],
+        let Some(v) = policy.variables.get(id) else {
+            return Rc::new(Col::failed(0, &EvalError::UnknownVariable(id)));
         };
-        if let Some(c) = cached {
+        if let Some(c) = self.cached(id).and_then(|c| c.as_ref()) {
             return Rc::clone(c);
         }
         let rows = self.rows(v.entity);
@@ -745,9 +751,9 @@ impl<'a> Chunk<'a> {
                             for (r, chosen) in values.iter().enumerate() {
                                 let conflict = w.vals.get(r) != 0 && t.vals.get(r) != *chosen;
                                 if conflict && !errors.contains_key(&r) {
-                                    let labels = (0..exceptions.len())
-                                        .filter(|i| whens[*i].vals.get(r) != 0)
-                                        .map(|i| exceptions[i].label.as_str());
+                                    let labels = (exceptions.iter().zip(&whens))
+                                        .filter(|(_, w)| w.vals.get(r) != 0)
+                                        .map(|(e, _)| e.label.as_str());
                                     errors.insert(r, EvalError::conflict(&v.name, labels));
                                 }
                             }
@@ -768,17 +774,18 @@ impl<'a> Chunk<'a> {
                         }
                         // One scan, no allocation: the first exception that holds, whether
                         // another holding one disagrees, the last error among those holding.
-                        let holds = |i: usize| whens[i].vals.get(r) != 0;
-                        let mut first = None;
+                        let holds = |w: &Rc<Col>| w.vals.get(r) != 0;
+                        let mut first: Option<&Rc<Col>> = None;
                         let mut disagree = false;
                         let mut failed = None;
-                        for i in (0..exceptions.len()).filter(|i| holds(*i)) {
-                            if let Some(e) = thens[i].errors.get(&r) {
+                        let holding = whens.iter().zip(&thens).filter(|(w, _)| holds(w));
+                        for (_, then) in holding {
+                            if let Some(e) = then.errors.get(&r) {
                                 failed = Some(e);
                             }
                             match first {
-                                None => first = Some(i),
-                                Some(f) => disagree |= thens[i].vals.get(r) != thens[f].vals.get(r),
+                                None => first = Some(then),
+                                Some(f) => disagree |= then.vals.get(r) != f.vals.get(r),
                             }
                         }
                         if let Some(e) = failed {
@@ -805,12 +812,12 @@ impl<'a> Chunk<'a> {
                             continue;
                         };
                         if disagree {
-                            let labels = (0..exceptions.len())
-                                .filter(|i| holds(*i))
-                                .map(|i| exceptions[i].label.as_str());
+                            let labels = (exceptions.iter().zip(&whens))
+                                .filter(|(_, w)| holds(w))
+                                .map(|(e, _)| e.label.as_str());
                             errors.insert(r, EvalError::conflict(&v.name, labels));
                         } else {
-                            *out = thens[first].vals.get(r);
+                            *out = first.vals.get(r);
                         }
                     }
                     Rc::new(Col {
@@ -824,11 +831,25 @@ impl<'a> Chunk<'a> {
     }
 
     fn remember(&mut self, id: VarId, column: Rc<Col>) -> Rc<Col> {
-        match self.policy.variables[id].entity {
-            Entity::Household => self.household[id] = Some(Rc::clone(&column)),
-            Entity::Person => self.person[id] = Some(Rc::clone(&column)),
+        if let Some(slot) = self.cached(id) {
+            *slot = Some(Rc::clone(&column));
         }
         column
+    }
+
+    /// Where variable `id`'s column is kept once computed, by its entity.
+    fn cached(&mut self, id: VarId) -> Option<&mut Option<Rc<Col>>> {
+        match self.entity(id) {
+            Entity::Household => self.household.get_mut(id),
+            Entity::Person => self.person.get_mut(id),
+        }
+    }
+
+    fn entity(&self, id: VarId) -> Entity {
+        self.policy
+            .variables
+            .get(id)
+            .map_or(Entity::Household, |v| v.entity)
     }
 
     fn parameter(&self, name: &str) -> Result<i64, EvalError> {
@@ -856,15 +877,21 @@ impl<'a> Chunk<'a> {
 
     /// An input's column for the chunk's members, read once (several formulas read age).
     fn input(&mut self, i: usize) -> Rc<Col> {
-        if let Some(c) = &self.inputs[i] {
+        if let Some(c) = self.inputs.get(i).and_then(Option::as_ref) {
             return Rc::clone(c);
         }
         let rows = self.rows(Entity::Person);
-        let c = Rc::new(Col {
-            vals: Vals::Col(self.population.inputs[i].read_buf(self.p0..self.p0 + rows)),
-            errors: Errors::new(),
+        let read = (self.population.inputs.get(i)).and_then(|c| c.read_buf(self.p0..self.p0 + rows));
+        let c = Rc::new(match read {
+            Some(values) => Col {
+                vals: Vals::Col(values),
+                errors: Errors::new(),
+            },
+            None => Col::failed(rows, &EvalError::MissingInput(i)),
         });
-        self.inputs[i] = Some(Rc::clone(&c));
+        if let Some(slot) = self.inputs.get_mut(i) {
+            *slot = Some(Rc::clone(&c));
+        }
         c
     }
 
@@ -878,24 +905,28 @@ impl<'a> Chunk<'a> {
                 if matches!(entity, Entity::Household) {
                     return self.variable(*v);
                 }
-                if let Some(spread) = &self.spread[*v] {
+                if let Some(spread) = self.spread.get(*v).and_then(Option::as_ref) {
                     return Rc::clone(spread);
                 }
                 let h = self.variable(*v);
                 let vals = match &h.vals {
                     Vals::Const(c) => Vals::Const(*c),
-                    Vals::Col(c) => {
-                        Vals::Col(self.household_of().iter().map(|hh| c[*hh]).collect())
-                    }
+                    Vals::Col(c) => Vals::Col(
+                        (self.household_of().iter())
+                            .map(|hh| c.get(*hh).copied().unwrap_or(0))
+                            .collect(),
+                    ),
                 };
                 let mut errors = Errors::new();
                 for (hh, e) in &h.errors {
-                    for p in self.starts[*hh]..self.starts[*hh + 1] {
+                    for p in members(&self.starts, *hh) {
                         errors.insert(p, e.clone());
                     }
                 }
                 let spread = Rc::new(Col { vals, errors });
-                self.spread[*v] = Some(Rc::clone(&spread));
+                if let Some(slot) = self.spread.get_mut(*v) {
+                    *slot = Some(Rc::clone(&spread));
+                }
                 return spread;
             }
             Ir::Param { leaves, index } => match index {
@@ -1117,8 +1148,7 @@ impl<'a> Chunk<'a> {
             } => {
                 let filter = filter.as_ref().map(|f| self.eval(f, Entity::Person));
                 let body = body.as_ref().map(|b| self.eval(b, Entity::Person));
-                let households = self.starts.len() - 1;
-                let mut values = Buf::zeroed(households);
+                let mut values = Buf::zeroed(self.rows(Entity::Household));
                 let mut errors = Errors::new();
                 let clean = filter.as_ref().is_none_or(|f| f.errors.is_empty())
                     && body.as_ref().is_none_or(|b| b.errors.is_empty());
@@ -1140,7 +1170,7 @@ impl<'a> Chunk<'a> {
                     values.copy_from_slice(fast);
                 }
                 for (h, out) in values.iter_mut().enumerate() {
-                    let members = self.starts[h]..self.starts[h + 1];
+                    let members = members(&self.starts, h);
                     if clean && fast.is_some() {
                         continue;
                     }
@@ -1252,10 +1282,13 @@ impl<'a> Chunk<'a> {
 /// each household after the first begins, then running totals of the marks. Two branch-free
 /// passes, where a loop per household mispredicts its exit at nearly every household.
 fn household_of(starts: &[usize]) -> Vec<usize> {
-    let persons = starts[starts.len() - 1];
+    let persons = starts.last().copied().unwrap_or(0);
     let mut marks = vec![0usize; persons + 1];
-    for s in starts.get(1..starts.len() - 1).unwrap_or_default() {
-        marks[*s] += 1;
+    let between = starts.get(1..starts.len().saturating_sub(1));
+    for s in between.unwrap_or_default() {
+        if let Some(mark) = marks.get_mut(*s) {
+            *mark += 1;
+        }
     }
     marks.truncate(persons);
     let mut household = 0;
@@ -1264,6 +1297,14 @@ fn household_of(starts: &[usize]) -> Vec<usize> {
         *m = household;
     }
     marks
+}
+
+/// The rows of household `h`'s members, given where each household's members start.
+fn members(starts: &[usize], h: usize) -> std::ops::Range<usize> {
+    match starts.get(h..h.saturating_add(2)) {
+        Some(&[first, end]) => first..end,
+        _ => 0..0,
+    }
 }
 
 /// Scales an int column to fixed point where a number is expected.
@@ -1309,39 +1350,49 @@ fn aggregate_slices(
     filter: Option<&[i64]>,
     body: Option<&[i64]>,
 ) -> Option<Buf> {
-    let households = starts.len() - 1;
-    let ranges = (0..households).map(|h| starts[h]..starts[h + 1]);
-    let members = starts[households];
+    let households = starts.len().saturating_sub(1);
+    let ranges = (0..households).map(|h| members(starts, h));
+    let persons = starts.last().copied().unwrap_or(0);
+    // Every member's value, or `None` (the checked path) for a slice shorter than the chunk.
+    let filter = match filter {
+        Some(w) => Some(w.get(..persons)?),
+        None => None,
+    };
+    let body = match body {
+        Some(b) => Some(b.get(..persons)?),
+        None => None,
+    };
     // Filters are 0/1: a member who does not pass contributes nothing to a count or a sum.
     let b = match (aggregate, body, filter) {
         (Aggregate::Count, _, None) | (_, None, None) => {
             return Some(ranges.map(|m| (m.end - m.start) as i64).collect());
         }
         (Aggregate::Count, _, Some(w)) | (_, None, Some(w)) => {
-            return household_sums(starts, w[..members].iter().copied(), 1);
+            return household_sums(starts, w.iter().copied(), 1);
         }
         (Aggregate::Sum, Some(b), None) => {
-            return household_sums(starts, b[..members].iter().copied(), largest(&b[..members]));
+            return household_sums(starts, b.iter().copied(), largest(b));
         }
         (Aggregate::Sum, Some(b), Some(w)) => {
-            let terms = b[..members].iter().zip(&w[..members]).map(|(v, w)| v * w);
-            return household_sums(starts, terms, largest(&b[..members]));
+            let terms = b.iter().zip(w).map(|(v, w)| v * w);
+            return household_sums(starts, terms, largest(b));
         }
         // Any and all count the passing members whose value is true, or false: branch-free
         // sums of 0/1 terms, which cannot overflow.
         (Aggregate::Any, Some(b), _) | (Aggregate::All, Some(b), _) => {
             let any = aggregate == Aggregate::Any;
-            let counted = |(i, v): (usize, &i64)| {
-                let weight = filter.map_or(1, |w| w[i]);
-                weight * i64::from((*v != 0) == any)
+            let truth = b.iter().map(|v| i64::from((*v != 0) == any));
+            let counts = match filter {
+                Some(w) => household_sums(starts, truth.zip(w).map(|(t, w)| t * w), 1)?,
+                None => household_sums(starts, truth, 1)?,
             };
-            let counts = household_sums(starts, b[..members].iter().enumerate().map(counted), 1)?;
             return Some(counts.iter().map(|c| i64::from((*c > 0) == any)).collect());
         }
         (_, Some(b), _) => b,
     };
-    let passes = |p: usize| filter.is_none_or(|w| w[p] != 0);
-    let extreme = |m: std::ops::Range<usize>| m.filter(|p| passes(*p)).map(|p| b[p]);
+    let passes = |p: usize| filter.is_none_or(|w| w.get(p).is_some_and(|v| *v != 0));
+    let extreme = |m: std::ops::Range<usize>| m.filter(|p| passes(*p)).filter_map(|p| b.get(p));
+    let extreme = |m| extreme(m).copied();
     Some(match aggregate {
         Aggregate::Max => ranges.map(|m| extreme(m).max().unwrap_or(0)).collect(),
         Aggregate::Min => ranges.map(|m| extreme(m).min().unwrap_or(0)).collect(),
@@ -1357,7 +1408,8 @@ fn aggregate_slices(
 /// can leave `i64`, which is checked first from the largest term and the largest household; if
 /// one could, `None`.
 fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>, largest: u64) -> Option<Buf> {
-    let widest = starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    let spans = || starts.iter().zip(starts.iter().skip(1));
+    let widest = spans().map(|(first, end)| end - first).max().unwrap_or(0);
     if u128::from(largest) * widest as u128 > i64::MAX as u128 {
         return None;
     }
@@ -1368,10 +1420,10 @@ fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>, largest: u
         total = total.wrapping_add(t);
         total
     }));
+    let at = |p: &usize| running.get(*p).copied().unwrap_or(0);
     Some(
-        starts
-            .windows(2)
-            .map(|w| running[w[1]].wrapping_sub(running[w[0]]))
+        spans()
+            .map(|(first, end)| at(end).wrapping_sub(at(first)))
             .collect(),
     )
 }

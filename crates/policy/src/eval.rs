@@ -24,6 +24,12 @@ pub enum EvalError {
     DivisionByZero { shown: String },
     #[error("an amount is too large in {shown}")]
     Overflow { shown: String },
+    /// A variable id the policy does not hold: a rule compiled against another policy.
+    #[error("variable #{0} is not in this policy")]
+    UnknownVariable(VarId),
+    /// An input the population does not hold, or holds for fewer persons.
+    #[error("input #{0} is missing from the population")]
+    MissingInput(usize),
 }
 
 impl EvalError {
@@ -121,10 +127,7 @@ impl<'p> Evaluation<'p> {
 
     /// The value of variable `id` for the household (`member` None) or one member.
     pub fn variable(&mut self, id: VarId, member: Option<usize>) -> R {
-        let cached = match member {
-            Some(m) => self.person_memo[id][m].clone(),
-            None => self.household_memo[id].clone(),
-        };
+        let cached = self.memo(id, member).and_then(|slot| slot.clone());
         self.step(Step::Uses {
             variable: id,
             member,
@@ -133,7 +136,9 @@ impl<'p> Evaluation<'p> {
             return r;
         }
         let policy = self.policy;
-        let variable = &policy.variables[id];
+        let Some(variable) = policy.variables.get(id) else {
+            return Err(EvalError::UnknownVariable(id));
+        };
         if self.tracing {
             self.stack.push(Vec::new());
         }
@@ -187,11 +192,15 @@ impl<'p> Evaluation<'p> {
                         }
                         match error {
                             Some(err) => Err(err),
-                            None if values.windows(2).all(|w| w[0] == w[1]) => Ok(values[0]),
-                            None => Err(EvalError::conflict(
+                            None => match values.split_first() {
+                                Some((first, rest)) if rest.iter().all(|v| v == first) => {
+                                    Ok(*first)
+                                }
+                                _ => Err(EvalError::conflict(
                                 &variable.name,
                                 held.iter().map(|e| e.label.as_str()),
                             )),
+                            }
                         }
                     }
                 }
@@ -207,11 +216,18 @@ impl<'p> Evaluation<'p> {
                 steps,
             });
         }
-        match member {
-            Some(m) => self.person_memo[id][m] = Some(result.clone()),
-            None => self.household_memo[id] = Some(result.clone()),
+        if let Some(slot) = self.memo(id, member) {
+            *slot = Some(result.clone());
         }
         result
+    }
+
+    /// Where the value of variable `id` for the household or one member is kept once known.
+    fn memo(&mut self, id: VarId, member: Option<usize>) -> Option<&mut Option<R>> {
+        match member {
+            Some(m) => self.person_memo.get_mut(id)?.get_mut(m),
+            None => self.household_memo.get_mut(id),
+        }
     }
 
     fn eval(&mut self, node: &'p Node, member: Option<usize>) -> R {
@@ -486,9 +502,9 @@ pub fn arithmetic(op: BinOp, a: Value, b: Value) -> Option<Value> {
 
 /// Which entity a variable is computed for.
 pub fn members_of(policy: &Policy, id: VarId, members: usize) -> Vec<Option<usize>> {
-    match policy.variables[id].entity {
-        Entity::Household => vec![None],
-        Entity::Person => (0..members).map(Some).collect(),
+    match policy.variables.get(id).map(|v| v.entity) {
+        Some(Entity::Person) => (0..members).map(Some).collect(),
+        Some(Entity::Household) | None => vec![None],
     }
 }
 

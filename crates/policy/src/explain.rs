@@ -91,8 +91,10 @@ fn node(
     shown: &mut HashSet<(VarId, Option<usize>)>,
     out: &mut String,
 ) {
-    let v = &tree.policy.variables[id];
-    let Some(c) = tree.computations.get(id, member) else {
+    let (Some(v), Some(c)) = (
+        tree.policy.variables.get(id),
+        tree.computations.get(id, member),
+    ) else {
         return;
     };
     if root {
@@ -187,12 +189,15 @@ fn node(
                 let _ = writeln!(out, "例外「{label}」{mark} 〔{reference}〕");
             }
             Step::Uses { variable, member } => {
-                let Some(uc) = tree.computations.get(*variable, *member) else {
+                let (Some(uc), Some(used)) = (
+                    tree.computations.get(*variable, *member),
+                    tree.policy.variables.get(*variable),
+                ) else {
                     // Nothing to show: take back the branch just drawn.
                     out.truncate(out.len() - indent.len() - branch.len());
                     continue;
                 };
-                out.push_str(&tree.policy.variables[*variable].label);
+                out.push_str(&used.label);
                 tree.who(*member, out);
                 out.push_str(" = ");
                 Tree::value(uc, out);
@@ -227,8 +232,10 @@ pub struct ComputationsJson<'a> {
 
 impl serde::Serialize for ComputationsJson<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.computations.iter().map(|c| {
-            let v = &self.policy.variables[c.variable];
+        let variables = &self.policy.variables;
+        let known = (self.computations.iter())
+            .filter_map(|c| variables.get(c.variable).map(|v| (v, c)));
+        serializer.collect_seq(known.map(|(v, c)| {
             ComputationJson {
                 variable: &v.name,
                 label: &v.label,
@@ -328,7 +335,7 @@ impl<'a> StepJson<'a> {
                 held: *held,
             },
             Step::Uses { variable, member } => StepJson::Uses {
-                uses: &policy.variables[*variable].name,
+                uses: policy.variables.get(*variable).map_or("", |v| v.name.as_str()),
                 member: *member,
             },
         }
@@ -358,11 +365,7 @@ pub fn household<'p>(
     let mut evaluation = crate::Evaluation::of_household(policy, month, members, true);
     let mut roots = Vec::new();
     for id in policy.programs() {
-        let targets: Vec<Option<usize>> = match policy.variables[id].entity {
-            crate::Entity::Household => vec![None],
-            crate::Entity::Person => (0..members.len()).map(Some).collect(),
-        };
-        for t in targets {
+        for t in crate::eval::members_of(policy, id, members.len()) {
             let _ = evaluation.variable(id, t);
             roots.push((id, t));
         }

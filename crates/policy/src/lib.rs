@@ -9,6 +9,8 @@
 //! with file, line and column; nothing loads half-way. [`eval::Evaluation`] computes and
 //! explains one household and month.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod batch;
 pub mod eval;
 pub mod explain;
@@ -341,8 +343,11 @@ impl Policy {
                     ),
                 );
             }
-            if let Some(first) = by_name.insert(v.name.clone(), id) {
-                let other = &definitions[first].variable.location;
+            if let Some(other) = by_name
+                .insert(v.name.clone(), id)
+                .and_then(|first| definitions.get(first))
+                .map(|first| &first.variable.location)
+            {
                 diagnostics.push(
                     v.location.clone(),
                     format!("{} is already defined at {other}", v.name),
@@ -468,8 +473,9 @@ impl Policy {
 
     /// The programs (`program: true`), or when none is marked, the outputs.
     pub fn programs(&self) -> Vec<VarId> {
-        let marked: Vec<VarId> = (0..self.variables.len())
-            .filter(|id| self.variables[*id].program)
+        let marked: Vec<VarId> = (self.variables.iter().enumerate())
+            .filter(|(_, v)| v.program)
+            .map(|(id, _)| id)
             .collect();
         if marked.is_empty() {
             self.outputs()
@@ -484,10 +490,15 @@ impl Policy {
         let mut used = vec![false; self.variables.len()];
         for v in &self.variables {
             for id in v.dependencies() {
-                used[id] = true;
+                if let Some(used) = used.get_mut(id) {
+                    *used = true;
+                }
             }
         }
-        (0..self.variables.len()).filter(|id| !used[*id]).collect()
+        (used.iter().enumerate())
+            .filter(|(_, used)| !**used)
+            .map(|(id, _)| id)
+            .collect()
     }
 
     /// Which inputs computing `wanted` reads, directly or through other variables (by input
@@ -497,13 +508,18 @@ impl Policy {
         let mut seen = vec![false; self.variables.len()];
         let mut stack = wanted.to_vec();
         while let Some(id) = stack.pop() {
-            if std::mem::replace(&mut seen[id], true) {
+            let (Some(seen), Some(variable)) = (seen.get_mut(id), self.variables.get(id)) else {
+                continue;
+            };
+            if std::mem::replace(seen, true) {
                 continue;
             }
-            for input in self.variables[id].inputs() {
-                read[input] = true;
+            for input in variable.inputs() {
+                if let Some(read) = read.get_mut(input) {
+                    *read = true;
+                }
             }
-            stack.extend(self.variables[id].dependencies());
+            stack.extend(variable.dependencies());
         }
         read
     }
@@ -514,43 +530,54 @@ fn detect_cycles(variables: &[Variable], diagnostics: &mut Diagnostics) {
     let deps: Vec<Vec<VarId>> = variables.iter().map(Variable::dependencies).collect();
     // 0 = unvisited, 1 = on the path, 2 = done.
     let mut state = vec![0u8; variables.len()];
+    fn set(state: &mut [u8], v: VarId, mark: u8) {
+        if let Some(state) = state.get_mut(v) {
+            *state = mark;
+        }
+    }
     fn visit(
         v: VarId,
         deps: &[Vec<VarId>],
         state: &mut [u8],
         path: &mut Vec<VarId>,
     ) -> Option<Vec<VarId>> {
-        match state[v] {
+        let (Some(mark), Some(needs)) = (state.get(v).copied(), deps.get(v)) else {
+            return None;
+        };
+        match mark {
             2 => return None,
             1 => {
                 let start = path.iter().position(|p| *p == v).unwrap_or(0);
-                let mut cycle = path[start..].to_vec();
+                let mut cycle = path.split_off(start);
                 cycle.push(v);
                 return Some(cycle);
             }
             _ => {}
         }
-        state[v] = 1;
+        set(state, v, 1);
         path.push(v);
-        for d in &deps[v] {
+        for d in needs {
             if let Some(c) = visit(*d, deps, state, path) {
                 return Some(c);
             }
         }
         path.pop();
-        state[v] = 2;
+        set(state, v, 2);
         None
     }
     for v in 0..variables.len() {
         let mut path = Vec::new();
         if let Some(cycle) = visit(v, &deps, &mut state, &mut path) {
-            let names: Vec<&str> = cycle.iter().map(|i| variables[*i].name.as_str()).collect();
-            diagnostics.push(
-                variables[cycle[0]].location.clone(),
-                format!("a cycle: {}", names.join(" → ")),
-            );
+            let on_it: Vec<&Variable> = cycle.iter().filter_map(|i| variables.get(*i)).collect();
+            let names: Vec<&str> = on_it.iter().map(|v| v.name.as_str()).collect();
+            if let Some(first) = on_it.first() {
+                diagnostics.push(
+                    first.location.clone(),
+                    format!("a cycle: {}", names.join(" → ")),
+                );
+            }
             for id in cycle {
-                state[id] = 2;
+                set(&mut state, id, 2);
             }
         }
     }

@@ -144,8 +144,7 @@ fn program(
             None
         }
     };
-    if let Some(id) = variable {
-        let v = &variables[id];
+    if let Some(v) = variable.and_then(|id| variables.get(id)) {
         let problem = if v.ty != Type::Money {
             Some(format!("is a {}, not an amount of money", v.ty))
         } else if v.period != Period::Month {
@@ -194,7 +193,7 @@ fn program(
         code: code.to_string(),
         label,
         amount,
-        entity: variables[amount].entity,
+        entity: variables.get(amount)?.entity,
         grant: grant?,
         procedure,
         reference,

@@ -338,8 +338,11 @@ impl Checker<'_, '_> {
                 let checked: Vec<Checked> =
                     args.iter().map(|a| self.expr(source, a, entity)).collect();
                 let args: Vec<Node> = checked.into_iter().collect::<Option<_>>()?;
-                let mut ty = args[0].ty.clone();
-                for a in &args[1..] {
+                let Some((first, rest)) = args.split_first() else {
+                    return self.error(source, e.span, "min/max of nothing".to_string());
+                };
+                let mut ty = first.ty.clone();
+                for a in rest {
                     match common_type(&ty, &a.ty) {
                         Some(t) if t != Type::Bool && !matches!(t, Type::Enum(_)) => ty = t,
                         _ => {
@@ -438,8 +441,10 @@ impl Checker<'_, '_> {
         entity: Entity,
     ) -> Checked {
         let full = path.join(".");
-        if path[0] == "p" && path.len() > 1 {
-            return self.parameter(source, span, &path[1..].join("."), index, entity);
+        if let [p, parameter @ ..] = path {
+            if p == "p" && !parameter.is_empty() {
+                return self.parameter(source, span, &parameter.join("."), index, entity);
+            }
         }
         if index.is_some() {
             return self.error(
@@ -449,8 +454,11 @@ impl Checker<'_, '_> {
             );
         }
         let shown = |label: &str| label.to_string();
-        if path.len() == 2 && path[0] == "household" {
-            return match self.scope.variables.get(&path[1]) {
+        if let [household, variable] = path {
+            if household != "household" {
+                return self.error(source, span, format!("unknown name '{full}' (parameters start with 'p.', household variables with 'household.')"));
+            }
+            return match self.scope.variables.get(variable) {
                 Some((id, Entity::Household, ty, label)) => Some(Node {
                     ir: Ir::HouseholdVar(*id),
                     ty: ty.clone(),
@@ -459,29 +467,24 @@ impl Checker<'_, '_> {
                 Some(_) => self.error(
                     source,
                     span,
-                    format!("{} is a person variable, not a household one", path[1]),
+                    format!("{variable} is a person variable, not a household one"),
                 ),
                 None => self.error(
                     source,
                     span,
-                    format!("unknown household variable '{}'", path[1]),
+                    format!("unknown household variable '{variable}'"),
                 ),
             };
         }
-        if path.len() != 1 {
+        let [name] = path else {
             return self.error(source, span, format!("unknown name '{full}' (parameters start with 'p.', household variables with 'household.')"));
-        }
-        let name = &path[0];
-        if let Some(i) = self
-            .scope
-            .inputs
-            .iter()
-            .position(|i| i.name == name.as_str())
+        };
+        if let Some((i, input)) = (self.scope.inputs.iter().enumerate())
+            .find(|(_, i)| i.name == name.as_str())
         {
             if entity == Entity::Household {
                 return self.error(source, span, format!("{name} is a fact of each member: use it inside sum/count/any/all/max/min(members …)"));
             }
-            let input = &self.scope.inputs[i];
             return Some(Node {
                 ir: Ir::Input(i),
                 ty: input.ty.clone(),

@@ -18,7 +18,7 @@ use minsheng_core::Month;
 use crate::eval::Evaluation;
 use crate::inputs::default_value;
 use crate::value::Value;
-use crate::{Diagnostics, Entity, Location, Policy};
+use crate::{Diagnostics, Location, Policy};
 
 #[derive(Debug, Default)]
 pub struct TestReport {
@@ -75,10 +75,8 @@ fn run_case(policy: &Policy, file: &str, case: &Node) -> Result<Vec<String>, Str
         let m = m.as_mapping().ok_or("each member is a mapping of inputs")?;
         let mut values: Vec<Value> = policy.inputs.iter().map(default_value).collect();
         for (key, value) in m.iter() {
-            let i = policy
-                .inputs
-                .iter()
-                .position(|i| i.name == key.as_str())
+            let (slot, input) = (values.iter_mut().zip(&policy.inputs))
+                .find(|(_, i)| i.name == key.as_str())
                 .ok_or_else(|| {
                     format!(
                         "unknown input '{}' (at {})",
@@ -87,13 +85,8 @@ fn run_case(policy: &Policy, file: &str, case: &Node) -> Result<Vec<String>, Str
                     )
                 })?;
             let text = value.as_scalar().map(|s| s.as_str()).unwrap_or("");
-            values[i] = Value::parse(&policy.inputs[i].ty, text).ok_or_else(|| {
-                format!(
-                    "{}: '{text}' is not a {}",
-                    key.as_str(),
-                    policy.inputs[i].ty
-                )
-            })?;
+            *slot = Value::parse(&input.ty, text)
+                .ok_or_else(|| format!("{}: '{text}' is not a {}", key.as_str(), input.ty))?;
         }
         members.push(values);
     }
@@ -105,11 +98,11 @@ fn run_case(policy: &Policy, file: &str, case: &Node) -> Result<Vec<String>, Str
         let id = policy
             .variable(name.as_str())
             .ok_or_else(|| format!("unknown variable '{}'", name.as_str()))?;
-        let v = &policy.variables[id];
-        let targets: Vec<Option<usize>> = match v.entity {
-            Entity::Household => vec![None],
-            Entity::Person => (0..count).map(Some).collect(),
-        };
+        let v = policy
+            .variables
+            .get(id)
+            .ok_or_else(|| format!("unknown variable '{}'", name.as_str()))?;
+        let targets = crate::eval::members_of(policy, id, count);
         let expected_texts: Vec<String> = match expected {
             Node::Sequence(items) => items
                 .iter()

@@ -48,11 +48,11 @@ impl IsoDate {
         use chrono::Datelike;
         let mut text = *b"0000-00-00";
         let (year, month, day) = (d.year().clamp(0, 9999) as u32, d.month(), d.day());
-        for (i, digit) in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10]
-            .into_iter()
-            .enumerate()
+        for (place, digit) in
+            text.iter_mut()
+                .zip([year / 1000, year / 100 % 10, year / 10 % 10, year % 10])
         {
-            text[i] = b'0' + digit as u8;
+            *place = b'0' + digit as u8;
         }
         text[5] = b'0' + (month / 10) as u8;
         text[6] = b'0' + (month % 10) as u8;
@@ -757,8 +757,12 @@ impl Loader {
             let code = r.facts.household.as_str();
             let is_head = r.facts.relation == minsheng_core::registry::Relation::Head;
             if let Some(&row) = created.get(code) {
-                if is_head {
-                    new_households[row][2] = Cell::Text(r.facts.area.as_str().to_string());
+                // `created` holds positions in `new_households`, whose rows have an area cell.
+                let area = new_households
+                    .get_mut(row)
+                    .and_then(|cells| cells.get_mut(2));
+                if let Some(area) = area.filter(|_| is_head) {
+                    *area = Cell::Text(r.facts.area.as_str().to_string());
                 }
             } else if !self.households.contains_key(code) {
                 let id = self.next_household_id;

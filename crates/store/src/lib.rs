@@ -8,6 +8,8 @@
 //! code is connection setup, the migration DDL (column types differ) and the bulk-load fast path
 //! (PostgreSQL `COPY`, SQLite multi-row inserts in one transaction).
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod access;
 mod audit;
 mod bulk;

@@ -86,15 +86,20 @@ where
         )?;
         let household = households.row("household", household_id)?;
         let person = people.row("person", person_id)?;
+        // `births` was copied alongside `people`, a row each.
+        let birth_date = births
+            .get(person)
+            .copied()
+            .ok_or_else(|| corrupt("person", format!("{person_id}: no birth date")))?;
         sink(decode(&Joined {
             version,
             names: &names,
-            household_code: households.text(household, 0),
+            household_code: households.text(household, 0)?,
             person: PersonRef {
-                id_number: people.text(person, 0),
-                name: people.text(person, 1),
-                sex: people.text(person, 2),
-                birth_date: births[person],
+                id_number: people.text(person, 0)?,
+                name: people.text(person, 1)?,
+                sex: people.text(person, 2)?,
+                birth_date,
             },
         })?)
     })
@@ -169,14 +174,15 @@ impl Tuples {
             let Some(fixed) = self.buf.get(self.start..self.start + SIGNATURE.len() + 8) else {
                 return Ok(None);
             };
-            if &fixed[..SIGNATURE.len()] != SIGNATURE {
+            let Some(rest) = fixed.strip_prefix(SIGNATURE) else {
                 return Err(corrupt("COPY", "the data is not in binary COPY format"));
-            }
-            let flags = be_i32(&fixed[SIGNATURE.len()..])?;
+            };
+            let flags = be_i32(rest)?;
             if flags & (1 << 16) != 0 {
                 return Err(corrupt("COPY", "the data carries row OIDs"));
             }
-            let extension = usize::try_from(be_i32(&fixed[SIGNATURE.len() + 4..])?)
+            // Short input reads as empty, which `be_i32` reports as cut short.
+            let extension = usize::try_from(be_i32(rest.get(4..).unwrap_or_default())?)
                 .map_err(|e| corrupt("COPY header extension", e))?;
             let end = self.start + SIGNATURE.len() + 8 + extension;
             if self.buf.len() < end {
@@ -186,10 +192,10 @@ impl Tuples {
             self.header_read = true;
         }
         let mut at = self.start;
-        let Some(count) = self.buf.get(at..at + 2) else {
+        let Some(&[high, low]) = self.buf.get(at..at + 2) else {
             return Ok(None);
         };
-        let count = i16::from_be_bytes([count[0], count[1]]);
+        let count = i16::from_be_bytes([high, low]);
         at += 2;
         if count == -1 {
             self.trailer_read = true;
@@ -242,7 +248,10 @@ fn be_i32(bytes: &[u8]) -> Result<i32> {
 impl Tuple<'_> {
     fn field(&self, col: &str, i: usize) -> Result<Option<&[u8]>> {
         match self.fields.get(i) {
-            Some(range) => Ok(range.clone().map(|r| &self.data[r])),
+            Some(range) => range
+                .clone()
+                .map(|r| self.data.get(r).ok_or_else(|| corrupt(col, "is cut short")))
+                .transpose(),
             None => Err(corrupt(col, "not copied")),
         }
     }
@@ -334,10 +343,15 @@ impl ById {
     }
 
     /// Text `k` of `row`.
-    fn text(&self, row: usize, k: usize) -> &str {
+    fn text(&self, row: usize, k: usize) -> Result<&str> {
         let i = row * self.width + k;
-        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.text[start..self.ends[i]]
+        let start = i
+            .checked_sub(1)
+            .map_or(Some(0), |before| self.ends.get(before).copied());
+        start
+            .zip(self.ends.get(i))
+            .and_then(|(start, &end)| self.text.get(start..end))
+            .ok_or_else(|| corrupt("COPY", format!("row {row} has no text {k}")))
     }
 }
 

@@ -650,13 +650,26 @@ impl Store {
         let households = household_ids(&mut tx, &codes).await?;
         let at = micros(now);
         let mut rows = Vec::with_capacity(amendment.insert.len());
+        // `supersede` indexes `current`, which was read row by row with `ids`.
+        let superseded_ids = amendment
+            .supersede
+            .iter()
+            .map(|&i| {
+                ids.get(i).copied().ok_or_else(|| {
+                    StoreError::invalid(
+                        "effective_from",
+                        format!("no current version {i} to supersede"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<i64>>>()?;
         let next_id: i64 = on_tx!(&mut tx, conn => {
-            let superseded = placeholders(self.backend(), 2, amendment.supersede.len());
+            let superseded = placeholders(self.backend(), 2, superseded_ids.len());
             let at_param = placeholders(self.backend(), 1, 1);
             let sql = format!("UPDATE person_version SET superseded_at = {at_param} WHERE id IN ({superseded})");
             let mut update = sqlx::query(&sql).bind(at);
-            for i in &amendment.supersede {
-                update = update.bind(ids[*i]);
+            for id in &superseded_ids {
+                update = update.bind(*id);
             }
             update.execute(&mut *conn).await?;
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM person_version").fetch_one(&mut *conn).await?

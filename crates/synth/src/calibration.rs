@@ -20,6 +20,8 @@ const STANDARD: &str = include_str!("../../../policies/qingdao/parameters/dibao/
 const ASSETS: &str = include_str!("../../../policies/qingdao/parameters/dibao/assets.yaml");
 const COUNTABLE: &str =
     include_str!("../../../policies/qingdao/parameters/dibao/countable_income.yaml");
+const BASIC_PENSION: &str =
+    include_str!("../../../policies/qingdao/parameters/residents_pension/basic_pension.yaml");
 
 /// Qingdao's resident population, the size the seeds' figures refer to.
 pub const FULL_CITY: u64 = 10_300_000;
@@ -63,6 +65,12 @@ fn value_on<'a>(file: &'a Value, path: &[&str], on: NaiveDate) -> Result<&'a Val
     }
     best.map(|(_, v)| v)
         .ok_or_else(|| format!("parameter {} has no value on {on}", path.join(".")))
+}
+
+/// The residents' basic pension (城乡居民基础养老金) per month in force on `on`, from the catalog.
+pub fn residents_basic_pension(on: NaiveDate) -> Result<Fen, String> {
+    let file = serde_yaml::from_str::<Value>(BASIC_PENSION).map_err(|e| e.to_string())?;
+    money(value_on(&file, &[], on)?)
 }
 
 fn money(v: &Value) -> Result<Fen, String> {
@@ -279,6 +287,20 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::{reference_date, Generator, GeneratorConfig};
+
+    #[test]
+    fn elders_without_an_employee_pension_draw_the_catalogs_basic_pension() {
+        let pension = residents_basic_pension(reference_date()).unwrap();
+        assert_eq!(pension, Fen::from_yuan(200));
+        let drawn: Vec<Fen> = Generator::new(GeneratorConfig::new(20_000, 7))
+            .flatten()
+            .map(|r| r.facts.income.get(IncomeKind::ResidentsBasicPension))
+            .filter(|amount| *amount != Fen::ZERO)
+            .collect();
+        assert!(drawn.len() > 100, "{} elders draw it", drawn.len());
+        assert!(drawn.iter().all(|amount| *amount == pension));
+        assert!(residents_basic_pension(NaiveDate::from_ymd_opt(2022, 12, 31).unwrap()).is_err());
+    }
 
     #[test]
     fn parameters_come_from_the_policy_files() {

@@ -16,6 +16,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::areas::{area_tree, DISTRICTS};
+use crate::calibration::residents_basic_pension;
 use crate::{names, reference_date};
 
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +71,8 @@ pub struct Generator {
     sequences: HashMap<(u32, NaiveDate), [u16; 2]>,
     today: NaiveDate,
     areas: Vec<Area>,
+    /// The residents' basic pension in force on `today`, as the catalog gives it.
+    basic_pension: Fen,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -99,11 +102,12 @@ impl Generator {
         let mut communities: Vec<Vec<Community>> = DISTRICTS.iter().map(|_| Vec::new()).collect();
         for area in areas.iter().filter(|a| a.level() == AreaLevel::Community) {
             let district = &area.code.as_str()[..6];
-            if let Some(i) = DISTRICTS
+            if let Some((_, list)) = DISTRICTS
                 .iter()
-                .position(|d| d.code.to_string() == district)
+                .zip(communities.iter_mut())
+                .find(|(d, _)| d.code.to_string() == district)
             {
-                communities[i].push(Community {
+                list.push(Community {
                     code: area.code.clone(),
                     urban: area.urban,
                     next_household: 0,
@@ -128,6 +132,8 @@ impl Generator {
             sequences: HashMap::new(),
             today: reference_date(),
             areas,
+            // The catalog file is compiled in, and a test reads it: it cannot fail here.
+            basic_pension: residents_basic_pension(reference_date()).unwrap_or_default(),
         }
     }
 
@@ -249,7 +255,8 @@ impl Generator {
                         let sex = if i == 0 {
                             self.sex()
                         } else {
-                            other(m[m.len() - 1].sex)
+                            // The second elder is the spouse of the first, just pushed.
+                            other(m.last().map_or(head_sex, |first| first.sex))
                         };
                         m.push(Member {
                             age: age.max(60),
@@ -324,12 +331,13 @@ impl Generator {
         // Sequence numbers are odd for men, even for women; 500 of each per region and day.
         let regions = std::iter::once(district)
             .chain(DISTRICTS.iter().map(|d| d.code).filter(|c| *c != district));
-        let parity = usize::from(sex == Sex::Male);
+        let parity = u16::from(sex == Sex::Male);
         for region in regions {
-            let counters = self.sequences.entry((region, birth)).or_insert([0, 0]);
-            if counters[parity] < 500 {
-                let sequence = counters[parity] * 2 + parity as u16;
-                counters[parity] += 1;
+            let [women, men] = self.sequences.entry((region, birth)).or_insert([0, 0]);
+            let counter = if sex == Sex::Male { men } else { women };
+            if *counter < 500 {
+                let sequence = *counter * 2 + parity;
+                *counter += 1;
                 if let Some(id) = IdNumber::from_parts(region, birth, sequence) {
                     return id;
                 }
@@ -337,11 +345,18 @@ impl Generator {
         }
         // Ten regions × 500 numbers per sex and day cannot be exhausted by ten million people
         // spread over a century of birth dates; fall back to the city code all the same.
-        IdNumber::from_parts(370200, birth, parity as u16)
+        IdNumber::from_parts(370200, birth, parity)
             .unwrap_or_else(|| self.id_number(370202, birth, sex))
     }
 
-    fn household(&mut self) -> Vec<Registration> {
+    /// Draws a district by population, then one of its communities: the district's code and
+    /// the community.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`district_weights` and `communities` hold one entry per district of \
+                  `DISTRICTS`, and `gen_range(0..n)` stays below `n`"
+    )]
+    fn community(&mut self) -> (u32, &mut Community) {
         let u: f64 = self.rng.gen();
         let district = self
             .district_weights
@@ -350,7 +365,14 @@ impl Generator {
             .unwrap_or(DISTRICTS.len() - 1);
         let n_communities = self.communities[district].len();
         let community_index = self.rng.gen_range(0..n_communities);
-        let community = &mut self.communities[district][community_index];
+        (
+            DISTRICTS[district].code,
+            &mut self.communities[district][community_index],
+        )
+    }
+
+    fn household(&mut self) -> Vec<Registration> {
+        let (district_code, community) = self.community();
         community.next_household += 1;
         let household_code = format!("{}-{:05}", community.code, community.next_household);
         let area = community.code.clone();
@@ -391,12 +413,11 @@ impl Generator {
         });
         let second_home = !hardship && self.rng.gen_bool(0.12);
         let mut people = Vec::with_capacity(members.len());
-        let district_code = DISTRICTS[district].code;
 
         // Children and the head's parents carry the family surname: the father's.
         let head_surname = names::surname(&mut self.rng);
         let spouse_surname = names::surname(&mut self.rng);
-        let family_surname = if members[0].sex == Sex::Male {
+        let family_surname = if members.first().is_some_and(|head| head.sex == Sex::Male) {
             head_surname
         } else {
             spouse_surname
@@ -534,8 +555,11 @@ impl Generator {
             GuardianshipRevoked,
         ];
         loop {
-            let father = situations[self.rng.gen_range(0..situations.len())];
-            let mother = situations[self.rng.gen_range(0..situations.len())];
+            let father = self.rng.gen_range(0..situations.len());
+            let mother = self.rng.gen_range(0..situations.len());
+            // Both indices are drawn below the length: the fallbacks are never taken.
+            let father = situations.get(father).copied().unwrap_or(Deceased);
+            let mother = situations.get(mother).copied().unwrap_or(Unreachable);
             if !(father == Deceased && mother == Deceased) {
                 return (father, mother);
             }
@@ -568,7 +592,7 @@ impl Generator {
         } else {
             self.rng.gen_range(4..=6)
         };
-        ORDER[..lost].iter().copied().collect()
+        ORDER.iter().take(lost).copied().collect()
     }
 
     /// Rigid spending over the last twelve months: medical for the ill, education for
@@ -681,6 +705,7 @@ impl Generator {
         ability: WorkAbility,
     ) -> (Employment, Incomes) {
         let mut income = Incomes::default();
+        let basic_pension = self.basic_pension;
         let rng = &mut self.rng;
         let employment = match age {
             0..=5 => Employment::NotApplicable,
@@ -735,10 +760,7 @@ impl Generator {
                     };
                     income.set(IncomeKind::Pension, yuan(lognormal(rng, median, 0.35)));
                 } else {
-                    income.set(
-                        IncomeKind::ResidentsBasicPension,
-                        yuan(if urban { 200.0 } else { 180.0 }),
-                    );
+                    income.set(IncomeKind::ResidentsBasicPension, basic_pension);
                     // Support from children living elsewhere (赡养费); in hardship often none.
                     if !hardship {
                         let median = if urban { 1_800.0 } else { 1_500.0 };

@@ -6,6 +6,8 @@
 //! Nothing here is real personal data: names are drawn from common characters, ID numbers are
 //! built with a valid check digit for synthetic birth dates.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod areas;
 pub mod calibration;
 mod generator;

@@ -26,17 +26,27 @@ const FEMALE: &[&str] = &[
     "瑶", "涵",
 ];
 
+/// The entry at `i`. Callers draw `i` below the pool's length, so the empty fallback is never
+/// taken. They draw an index rather than use `SliceRandom::choose`, which draws differently
+/// and would change the data a seed produces.
+fn pick(pool: &[&'static str], i: usize) -> &'static str {
+    pool.get(i).copied().unwrap_or_default()
+}
+
 pub(crate) fn surname(rng: &mut impl Rng) -> &'static str {
     // The first names in the list are the most common; a squared draw favours them.
     let u: f64 = rng.gen();
-    SURNAMES[((u * u) * SURNAMES.len() as f64) as usize % SURNAMES.len()]
+    pick(
+        SURNAMES,
+        ((u * u) * SURNAMES.len() as f64) as usize % SURNAMES.len(),
+    )
 }
 
 pub(crate) fn given(rng: &mut impl Rng, male: bool) -> String {
     let pool = if male { MALE } else { FEMALE };
-    let first = pool[rng.gen_range(0..pool.len())];
+    let first = pick(pool, rng.gen_range(0..pool.len()));
     if rng.gen_bool(0.7) {
-        format!("{first}{}", pool[rng.gen_range(0..pool.len())])
+        format!("{first}{}", pick(pool, rng.gen_range(0..pool.len())))
     } else {
         first.to_string()
     }
@@ -51,7 +61,7 @@ const PLACE: &[&str] = &[
 ];
 
 pub(crate) fn place(rng: &mut impl Rng) -> String {
-    let a = PLACE[rng.gen_range(0..PLACE.len())];
-    let b = PLACE[rng.gen_range(0..PLACE.len())];
+    let a = pick(PLACE, rng.gen_range(0..PLACE.len()));
+    let b = pick(PLACE, rng.gen_range(0..PLACE.len()));
     format!("{a}{b}")
 }

@@ -112,10 +112,10 @@ pub async fn run(
         Some(SweepCommand::Show { key }) => {
             let file = store.household_file(&key).await?;
             let findings = store.discovery().findings_of(&file.code).await?;
-            if findings.is_empty() {
+            let Some(latest) = findings.first() else {
                 println!("No findings for household {}.", file.code);
                 return Ok(());
-            }
+            };
             println!("户 {} 的核查发现 (newest first):", file.code);
             for f in &findings {
                 let money = match f.finding.last_owed {
@@ -134,7 +134,6 @@ pub async fn run(
                     if f.open { "open" } else { "closed" }
                 );
             }
-            let latest = &findings[0];
             let sweep = store.discovery().sweep(latest.sweep_id).await?;
             println!(
                 "\nThe rules for {} as sweep {} applied them (registry as known at {} China time):\n",
