@@ -21,6 +21,8 @@ pub struct IdNumber([u8; 18]);
 pub enum IdNumberError {
     #[error("must be 18 characters, found {0}")]
     Length(usize),
+    #[error("has full-width characters (such as ０–９ or Ｘ): type the number in half-width 0–9 and X")]
+    FullWidth,
     #[error("the first 17 characters must be digits")]
     NotDigits,
     #[error("the 7th to 14th characters are not a real birth date ({0})")]
@@ -46,6 +48,10 @@ impl IdNumber {
     pub fn parse(text: &str) -> Result<IdNumber, IdNumberError> {
         let text = text.trim();
         let bytes = text.as_bytes();
+        // Typed with a Chinese input method, the number looks right and has three bytes a digit.
+        if text.chars().any(|c| ('\u{FF10}'..='\u{FF5A}').contains(&c)) {
+            return Err(IdNumberError::FullWidth);
+        }
         if bytes.len() != 18 {
             return Err(IdNumberError::Length(text.chars().count()));
         }
@@ -199,6 +205,24 @@ mod tests {
             IdNumber::parse("110105194902300021"),
             Err(IdNumberError::BirthDate(_))
         ));
+    }
+
+    #[test]
+    fn full_width_digits_are_named_as_such() {
+        let born = NaiveDate::from_ymd_opt(1950, 3, 1).unwrap();
+        let valid = IdNumber::from_parts(370202, born, 12).unwrap();
+        let half = valid.as_str().to_string();
+        // One full-width digit anywhere, or the whole number typed full-width.
+        let one = format!("３{}", &half[1..]);
+        let all: String = half
+            .chars()
+            .map(|c| char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap_or(c))
+            .collect();
+        for text in [one, all, half.replace('X', "Ｘ").replace('1', "１")] {
+            assert_eq!(IdNumber::parse(&text), Err(IdNumberError::FullWidth), "{text}");
+        }
+        assert!(IdNumberError::FullWidth.to_string().contains("full-width"));
+        assert_eq!(IdNumber::parse(&half), Ok(valid));
     }
 
     proptest! {

@@ -87,7 +87,7 @@ pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, Roste
                 None
             }
         };
-        let name = record.get(1).unwrap_or_default().trim().to_string();
+        let name = crate::formula::restored(record.get(1).unwrap_or_default().trim()).to_string();
         if name.is_empty() {
             errors.push(RowError {
                 line,
@@ -135,7 +135,7 @@ pub fn write_areas(path: &Path, areas: &[Area]) -> Result<(), WriteError> {
         writer
             .write_record([
                 a.code.as_str(),
-                a.name.as_str(),
+                crate::formula::neutralised(&a.name).as_ref(),
                 if a.urban { "true" } else { "false" },
             ])
             .map_err(|e| io(&e))?;

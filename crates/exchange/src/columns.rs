@@ -133,7 +133,7 @@ impl Layout {
             .copied()
             .flatten()
             .and_then(|i| record.get(i))
-            .map_or("", str::trim)
+            .map_or("", |cell| crate::formula::restored(cell.trim()))
     }
 }
 

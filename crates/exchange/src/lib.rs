@@ -10,6 +10,7 @@
 mod areas;
 mod calendar;
 mod columns;
+mod formula;
 mod read;
 mod write;
 

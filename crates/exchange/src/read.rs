@@ -1,5 +1,5 @@
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use calamine::{Data, Reader};
@@ -39,6 +39,23 @@ pub enum RosterError {
     Header(Vec<String>),
     #[error("line {line}: {reason}")]
     Malformed { line: u64, reason: String },
+    #[error("{0} is an Excel workbook, not CSV text: name it .xlsx, or save it from Excel as CSV UTF-8")]
+    WorkbookNamedCsv(String),
+}
+
+/// How a zip archive (.xlsx) and an OLE compound file (.xls) begin.
+const WORKBOOK_MAGIC: [&[u8]; 2] = [b"PK\x03\x04", &[0xD0, 0xCF, 0x11, 0xE0]];
+
+/// The cell reference a person sees in Excel: column letters, then the row number.
+fn cell_name(row: u32, column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = column + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
 }
 
 /// One data row of a roster: its line number and cells, or why it could not be read.
@@ -81,10 +98,15 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
         Format::Csv => {
             let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
             let file_len = file.metadata().map_or(0, |m| m.len());
+            let mut file = BufReader::with_capacity(1 << 20, file);
+            let start = file.fill_buf().map_err(|e| unreadable(e.to_string()))?;
+            if WORKBOOK_MAGIC.iter().any(|magic| start.starts_with(magic)) {
+                return Err(RosterError::WorkbookNamedCsv(path.display().to_string()));
+            }
             let reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
-                .from_reader(BufReader::with_capacity(1 << 20, file));
+                .from_reader(file);
             let mut records = reader.into_records();
             let header: Vec<String> = match records.next() {
                 Some(Ok(h)) => h.iter().map(String::from).collect(),
@@ -143,6 +165,26 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                 .worksheet_range_at(0)
                 .ok_or_else(|| unreadable("the workbook has no sheet".into()))?
                 .map_err(|e| unreadable(e.to_string()))?;
+            // A formula's cell holds the value Excel last computed, which may be stale or
+            // come from another sheet or file: the roster takes values only.
+            if let Some(sheet) = workbook.sheet_names().first().cloned() {
+                let formulas = workbook
+                    .worksheet_formula(&sheet)
+                    .map_err(|e| unreadable(e.to_string()))?;
+                let (top, left) = formulas.start().unwrap_or((0, 0));
+                if let Some((row, column, formula)) =
+                    formulas.used_cells().find(|(_, _, f)| !f.is_empty())
+                {
+                    let (row, column) = (top + row as u32, left + column as u32);
+                    return Err(RosterError::Malformed {
+                        line: u64::from(row) + 1,
+                        reason: format!(
+                            "cell {} holds a formula (={formula}): enter the value itself",
+                            cell_name(row, column)
+                        ),
+                    });
+                }
+            }
             let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
             let mut rows = range
                 .rows()

@@ -6,6 +6,7 @@ use minsheng_core::registry::Registration;
 use rust_xlsxwriter::Workbook;
 
 use crate::columns::{to_record, COLUMNS};
+use crate::formula::neutralised;
 use crate::read::{Format, RosterError};
 
 /// Excel's sheet limit, less the header row.
@@ -73,12 +74,16 @@ impl RosterWriter {
 
     pub fn write(&mut self, registration: &Registration) -> Result<(), WriteError> {
         match self {
-            RosterWriter::Csv { writer, path } => writer
-                .write_record(to_record(registration))
-                .map_err(|e| WriteError::Io {
+            RosterWriter::Csv { writer, path } => {
+                let io = |e: csv::Error| WriteError::Io {
                     path: path.display().to_string(),
                     reason: e.to_string(),
-                }),
+                };
+                for cell in to_record(registration) {
+                    writer.write_field(neutralised(&cell).as_bytes()).map_err(io)?;
+                }
+                writer.write_record(None::<&[u8]>).map_err(io)
+            }
             RosterWriter::Xlsx {
                 workbook,
                 row,

@@ -1408,7 +1408,13 @@ fn aggregate_slices(
 /// can leave `i64`, which is checked first from the largest term and the largest household; if
 /// one could, `None`.
 fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>, largest: u64) -> Option<Buf> {
-    let spans = || starts.iter().zip(starts.iter().skip(1));
+    // Each household's first member and the next household's (`windows(2)` gives exactly two).
+    let spans = || {
+        starts.windows(2).map(|w| match w {
+            [first, end] => (*first, *end),
+            _ => (0, 0),
+        })
+    };
     let widest = spans().map(|(first, end)| end - first).max().unwrap_or(0);
     if u128::from(largest) * widest as u128 > i64::MAX as u128 {
         return None;
@@ -1420,7 +1426,7 @@ fn household_sums(starts: &[usize], terms: impl Iterator<Item = i64>, largest: u
         total = total.wrapping_add(t);
         total
     }));
-    let at = |p: &usize| running.get(*p).copied().unwrap_or(0);
+    let at = |p: usize| running.get(p).copied().unwrap_or(0);
     Some(
         spans()
             .map(|(first, end)| at(end).wrapping_sub(at(first)))
