@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 mod assistance;
+mod audit;
 mod bench;
 mod bench_columns;
 mod bench_web;
@@ -300,8 +301,15 @@ enum CalendarCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute the hash chain: report every altered, removed or moved entry (exit 1 if any),
-    /// and print the head hash to keep elsewhere.
-    Verify,
+    /// and print the head to keep elsewhere.
+    Verify {
+        /// A file of heads witnessed before, one `ID HASH` a line, kept where the database's
+        /// writers cannot rewrite it (another machine, write-once storage). Each must still be
+        /// in the chain, unchanged, so removing the newest entries is found too; an intact
+        /// log's head is added to it.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -632,37 +640,42 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { anchor },
         } => {
             let store = open(&cli.db).await?;
-            let check = store.verify_audit().await?;
+            let anchors = match &anchor {
+                Some(path) => audit::read_anchors(path)?,
+                None => Vec::new(),
+            };
+            let check = store.verify_audit(&anchors).await?;
             for p in &check.problems {
                 println!("entry {}: {}", p.id, p.reason);
             }
-            let unchained = if check.unchained > 0 {
-                format!(" ({} written before the chain existed)", check.unchained)
-            } else {
-                String::new()
-            };
-            if check.problems.is_empty() {
+            if !check.problems.is_empty() {
                 println!(
-                    "audit log: {} entries{unchained}, chain intact; head {}",
-                    check.entries,
-                    if check.head.is_empty() {
-                        "(none)"
-                    } else {
-                        check.head.as_str()
-                    }
-                );
-                Ok(ExitCode::SUCCESS)
-            } else {
-                println!(
-                    "audit log: {} entries{unchained}, {} problem(s): the log was changed outside Minsheng",
+                    "audit log: {} entries, {} problem(s): the log was changed outside Minsheng",
                     check.entries,
                     check.problems.len()
                 );
-                Ok(ExitCode::FAILURE)
+                return Ok(ExitCode::FAILURE);
             }
+            let witnessed = if anchors.is_empty() {
+                String::new()
+            } else {
+                format!(", {} witnessed head(s) still in it", anchors.len())
+            };
+            match &check.head {
+                Some(head) => println!(
+                    "audit log: {} entries, chain intact{witnessed}; head {} {}",
+                    check.entries, head.id, head.hash
+                ),
+                None => println!("audit log: empty{witnessed}"),
+            }
+            if let (Some(path), Some(head)) = (&anchor, &check.head) {
+                audit::witness(path, head, clock.now)?;
+                println!("head {} added to {}", head.id, path.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Enrol {
             household,

@@ -426,9 +426,35 @@ async fn household_view_masks_ids_and_audits_reads() {
         expected
     );
 
-    // The log verifies; an entry changed behind Minsheng's back is found and fails the command.
-    let verified = db.ok(&["audit", "verify"]);
+    // The log verifies, and its head is witnessed in a file kept apart; a second run adds
+    // nothing new, a file that is not a list of heads is refused by line.
+    let anchor = db.path("audit-heads.txt");
+    let anchor_arg = anchor.to_str().unwrap();
+    let verified = db.ok(&["audit", "verify", "--anchor", anchor_arg]);
     assert!(verified.contains("chain intact"), "{verified}");
+    let heads = std::fs::read_to_string(&anchor).unwrap();
+    assert_eq!(heads.lines().count(), 1, "{heads}");
+    let again = db.ok(&["audit", "verify", "--anchor", anchor_arg]);
+    assert!(again.contains("1 witnessed head(s) still in it"), "{again}");
+    assert_eq!(std::fs::read_to_string(&anchor).unwrap(), heads);
+    let garbled = db.path("garbled.txt");
+    std::fs::write(&garbled, "# heads\n12 not-a-hash\n").unwrap();
+    let out = db.run(&["audit", "verify", "--anchor", garbled.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2: not a witnessed head"), "{stderr}");
+
+    // The log refuses changes; an entry changed behind Minsheng's back by someone who first
+    // drops the guard is found and fails the command.
+    let refused = sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE id = 2")
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+    sqlx::query("DROP TRIGGER audit_log_append_only_update")
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE id = 2")
         .execute(&pool)
         .await

@@ -21,7 +21,9 @@ pub struct IdNumber([u8; 18]);
 pub enum IdNumberError {
     #[error("must be 18 characters, found {0}")]
     Length(usize),
-    #[error("has full-width characters (such as ０–９ or Ｘ): type the number in half-width 0–9 and X")]
+    #[error(
+        "has full-width characters (such as ０–９ or Ｘ): type the number in half-width 0–9 and X"
+    )]
     FullWidth,
     #[error("the first 17 characters must be digits")]
     NotDigits,
@@ -219,7 +221,11 @@ mod tests {
             .map(|c| char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap_or(c))
             .collect();
         for text in [one, all, half.replace('X', "Ｘ").replace('1', "１")] {
-            assert_eq!(IdNumber::parse(&text), Err(IdNumberError::FullWidth), "{text}");
+            assert_eq!(
+                IdNumber::parse(&text),
+                Err(IdNumberError::FullWidth),
+                "{text}"
+            );
         }
         assert!(IdNumberError::FullWidth.to_string().contains("full-width"));
         assert_eq!(IdNumber::parse(&half), Ok(valid));

@@ -37,7 +37,10 @@ mod tests {
     #[test]
     fn cells_that_start_a_formula_are_written_as_text_and_read_back_exactly() {
         let cases = [
-            ("=HYPERLINK(\"http://x\",\"张三\")", "'=HYPERLINK(\"http://x\",\"张三\")"),
+            (
+                "=HYPERLINK(\"http://x\",\"张三\")",
+                "'=HYPERLINK(\"http://x\",\"张三\")",
+            ),
             ("+86 532", "'+86 532"),
             ("-1200.00", "'-1200.00"),
             ("@SUM(A1)", "'@SUM(A1)"),

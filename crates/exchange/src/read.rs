@@ -39,7 +39,9 @@ pub enum RosterError {
     Header(Vec<String>),
     #[error("line {line}: {reason}")]
     Malformed { line: u64, reason: String },
-    #[error("{0} is an Excel workbook, not CSV text: name it .xlsx, or save it from Excel as CSV UTF-8")]
+    #[error(
+        "{0} is an Excel workbook, not CSV text: name it .xlsx, or save it from Excel as CSV UTF-8"
+    )]
     WorkbookNamedCsv(String),
 }
 

@@ -80,7 +80,9 @@ impl RosterWriter {
                     reason: e.to_string(),
                 };
                 for cell in to_record(registration) {
-                    writer.write_field(neutralised(&cell).as_bytes()).map_err(io)?;
+                    writer
+                        .write_field(neutralised(&cell).as_bytes())
+                        .map_err(io)?;
                 }
                 writer.write_record(None::<&[u8]>).map_err(io)
             }

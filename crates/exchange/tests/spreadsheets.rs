@@ -43,7 +43,14 @@ fn a_name_that_starts_a_formula_is_exported_as_text_and_imported_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roster.csv");
     let layout = Layout::from_header(&header()).unwrap();
-    let names = ["=HYPERLINK(\"http://evil.example\",\"点此\")", "+1", "-1", "@A1", "\t=1", "王建国"];
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"点此\")",
+        "+1",
+        "-1",
+        "@A1",
+        "\t=1",
+        "王建国",
+    ];
     let registrations: Vec<_> = names
         .iter()
         .map(|name| parse_row(&layout, &StringRecord::from(row(name)), 2, today()).unwrap())
@@ -57,7 +64,10 @@ fn a_name_that_starts_a_formula_is_exported_as_text_and_imported_as_it_was() {
     let mut file = csv::Reader::from_path(&path).unwrap();
     for record in file.records() {
         for cell in record.unwrap().iter() {
-            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?}");
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
         }
     }
     let text = std::fs::read_to_string(&path).unwrap();
@@ -68,10 +78,16 @@ fn a_name_that_starts_a_formula_is_exported_as_text_and_imported_as_it_was() {
         .rows
         .map(|r| {
             let (line, record) = r.unwrap();
-            parse_row(&roster.layout, &record, line, today()).unwrap().person.name
+            parse_row(&roster.layout, &record, line, today())
+                .unwrap()
+                .person
+                .name
         })
         .collect();
-    let registered: Vec<String> = registrations.iter().map(|r| r.person.name.clone()).collect();
+    let registered: Vec<String> = registrations
+        .iter()
+        .map(|r| r.person.name.clone())
+        .collect();
     assert_eq!(read, registered);
     assert_eq!(registered[0], names[0]);
 }
@@ -90,7 +106,11 @@ fn a_formula_cell_in_a_workbook_is_refused_with_its_cell() {
     }
     let deposits = COLUMNS.iter().position(|c| c.code == "deposits").unwrap() as u16;
     sheet
-        .write_formula(1, deposits, rust_xlsxwriter::Formula::new("=[other.xlsx]Sheet1!A1").set_result("0"))
+        .write_formula(
+            1,
+            deposits,
+            rust_xlsxwriter::Formula::new("=[other.xlsx]Sheet1!A1").set_result("0"),
+        )
         .unwrap();
     book.save(&path).unwrap();
     let column = {
@@ -105,7 +125,10 @@ fn a_formula_cell_in_a_workbook_is_refused_with_its_cell() {
     match open_roster(&path) {
         Err(RosterError::Malformed { line, reason }) => {
             assert_eq!(line, 2);
-            assert!(reason.contains(&format!("cell {column}2 holds a formula")), "{reason}");
+            assert!(
+                reason.contains(&format!("cell {column}2 holds a formula")),
+                "{reason}"
+            );
         }
         Err(other) => panic!("{other}"),
         Ok(_) => panic!("a formula cell was read"),
@@ -128,7 +151,9 @@ fn a_workbook_named_csv_is_named_as_a_workbook() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roster.csv");
     let mut book = rust_xlsxwriter::Workbook::new();
-    book.add_worksheet().write_string(0, 0, "id_number").unwrap();
+    book.add_worksheet()
+        .write_string(0, 0, "id_number")
+        .unwrap();
     book.save(&path).unwrap();
     match open_roster(&path) {
         Err(e @ RosterError::WorkbookNamedCsv(_)) => {

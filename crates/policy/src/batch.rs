@@ -881,7 +881,8 @@ impl<'a> Chunk<'a> {
             return Rc::clone(c);
         }
         let rows = self.rows(Entity::Person);
-        let read = (self.population.inputs.get(i)).and_then(|c| c.read_buf(self.p0..self.p0 + rows));
+        let read =
+            (self.population.inputs.get(i)).and_then(|c| c.read_buf(self.p0..self.p0 + rows));
         let c = Rc::new(match read {
             Some(values) => Col {
                 vals: Vals::Col(values),

@@ -197,10 +197,10 @@ impl<'p> Evaluation<'p> {
                                     Ok(*first)
                                 }
                                 _ => Err(EvalError::conflict(
-                                &variable.name,
-                                held.iter().map(|e| e.label.as_str()),
-                            )),
-                            }
+                                    &variable.name,
+                                    held.iter().map(|e| e.label.as_str()),
+                                )),
+                            },
                         }
                     }
                 }

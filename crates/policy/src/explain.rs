@@ -233,8 +233,8 @@ pub struct ComputationsJson<'a> {
 impl serde::Serialize for ComputationsJson<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let variables = &self.policy.variables;
-        let known = (self.computations.iter())
-            .filter_map(|c| variables.get(c.variable).map(|v| (v, c)));
+        let known =
+            (self.computations.iter()).filter_map(|c| variables.get(c.variable).map(|v| (v, c)));
         serializer.collect_seq(known.map(|(v, c)| {
             ComputationJson {
                 variable: &v.name,
@@ -335,7 +335,10 @@ impl<'a> StepJson<'a> {
                 held: *held,
             },
             Step::Uses { variable, member } => StepJson::Uses {
-                uses: policy.variables.get(*variable).map_or("", |v| v.name.as_str()),
+                uses: policy
+                    .variables
+                    .get(*variable)
+                    .map_or("", |v| v.name.as_str()),
                 member: *member,
             },
         }

@@ -479,8 +479,8 @@ impl Checker<'_, '_> {
         let [name] = path else {
             return self.error(source, span, format!("unknown name '{full}' (parameters start with 'p.', household variables with 'household.')"));
         };
-        if let Some((i, input)) = (self.scope.inputs.iter().enumerate())
-            .find(|(_, i)| i.name == name.as_str())
+        if let Some((i, input)) =
+            (self.scope.inputs.iter().enumerate()).find(|(_, i)| i.name == name.as_str())
         {
             if entity == Entity::Household {
                 return self.error(source, span, format!("{name} is a fact of each member: use it inside sum/count/any/all/max/min(members …)"));

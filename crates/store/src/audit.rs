@@ -1,7 +1,9 @@
-//! The audit log: who read or changed what, when. Append-only, and hash-chained: each entry's
-//! hash covers its own fields and the previous entry's hash, so [`Store::verify_audit`] finds
-//! any entry that was altered, removed or moved. (Removing the newest entries leaves a shorter
-//! valid chain: compare the head hash `audit verify` prints with one kept elsewhere.)
+//! The audit log: who read or changed what, when. Append-only (triggers refuse any update,
+//! delete or truncate), and hash-chained: each entry's hash covers its own fields and the
+//! previous entry's hash, so [`Store::verify_audit`] finds any entry that was altered, removed
+//! or moved, and any entry without a hash. Removing the newest entries would leave a shorter
+//! valid chain, so heads witnessed earlier and kept outside the database ([`AuditAnchor`]s:
+//! `audit verify --anchor FILE`) are checked too: each must still be in the chain, unchanged.
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -35,11 +37,31 @@ pub struct NewAuditEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditCheck {
     pub entries: u64,
-    /// Entries written before the chain existed (migration 0004), all at the start.
-    pub unchained: u64,
-    /// The newest entry's hash: keep it somewhere else to detect a removed tail later.
-    pub head: String,
+    /// The newest entry, to keep somewhere else and so detect a removed tail later; none in
+    /// an empty log.
+    pub head: Option<AuditAnchor>,
     pub problems: Vec<AuditProblem>,
+}
+
+/// An entry of the chain as it was once seen, kept outside the database: the entry with this
+/// id must still be there with this hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchor {
+    pub id: i64,
+    pub hash: String,
+}
+
+impl AuditAnchor {
+    /// One line of an anchor file, `ID HASH` and perhaps a note after (when it was witnessed).
+    pub fn parse(line: &str) -> Option<AuditAnchor> {
+        let mut words = line.split_whitespace();
+        let id = words.next()?.parse().ok()?;
+        let hash = words.next()?;
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| AuditAnchor {
+            id,
+            hash: hash.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,11 +285,14 @@ impl Store {
         })
     }
 
-    /// Walks the whole log in id order and recomputes the chain.
-    pub async fn verify_audit(&self) -> Result<AuditCheck> {
+    /// Walks the whole log in id order and recomputes the chain; each of `anchors` must be in
+    /// it with the hash it had when it was witnessed.
+    pub async fn verify_audit(&self, anchors: &[AuditAnchor]) -> Result<AuditCheck> {
         let mut check = AuditCheck::default();
         let mut prev = String::new();
-        let mut chained = false;
+        let witnessed: std::collections::HashMap<i64, &str> =
+            anchors.iter().map(|a| (a.id, a.hash.as_str())).collect();
+        let mut found = std::collections::HashSet::new();
         with_pool!(self, pool => {
             let mut rows = sqlx::query(
                 "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id",
@@ -277,18 +302,21 @@ impl Store {
                 let id: i64 = r.try_get("id")?;
                 let hash: String = r.try_get("hash")?;
                 check.entries += 1;
-                if hash.is_empty() {
-                    if chained {
+                if let Some(seen) = witnessed.get(&id) {
+                    found.insert(id);
+                    if *seen != hash {
                         check.problems.push(AuditProblem {
                             id,
-                            reason: "has no hash but follows chained entries: written outside Minsheng".into(),
+                            reason: "is not the entry witnessed with this number: the log was rewritten from here".into(),
                         });
-                    } else {
-                        check.unchained += 1;
                     }
-                    continue;
                 }
-                chained = true;
+                if hash.is_empty() {
+                    check.problems.push(AuditProblem {
+                        id,
+                        reason: "has no hash: written outside Minsheng, or its hash was removed".into(),
+                    });
+                }
                 let prev_hash: String = r.try_get("prev_hash")?;
                 if prev_hash != prev {
                     check.problems.push(AuditProblem {
@@ -309,16 +337,23 @@ impl Store {
                     at,
                     [&fields[0], &fields[1], &fields[2], &fields[3]],
                 );
-                if recomputed != hash {
+                if recomputed != hash && !hash.is_empty() {
                     check.problems.push(AuditProblem {
                         id,
                         reason: "its fields do not match its hash: the entry was altered".into(),
                     });
                 }
+                check.head = Some(AuditAnchor { id, hash: hash.clone() });
                 prev = hash;
             }
         });
-        check.head = prev;
+        for anchor in anchors.iter().filter(|a| !found.contains(&a.id)) {
+            check.problems.push(AuditProblem {
+                id: anchor.id,
+                reason: "was witnessed and is gone: the newest entries were removed".into(),
+            });
+        }
+        check.problems.sort_by_key(|p| p.id);
         Ok(check)
     }
 }

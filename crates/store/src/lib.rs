@@ -29,7 +29,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use access::{scope_condition, scope_on};
 pub use access::{AccountHolder, HouseholdHit, SessionRecord};
-pub use audit::{AuditCheck, AuditEntry, AuditProblem, NewAuditEntry};
+pub use audit::{AuditAnchor, AuditCheck, AuditEntry, AuditProblem, NewAuditEntry};
 pub use bulk::{micros, Cell, Loader, Table, Tx};
 pub use direct::Direct;
 pub use registry::{

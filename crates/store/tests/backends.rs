@@ -70,15 +70,47 @@ async fn the_holiday_calendar_is_replaced_a_year_at_a_time(store: &Store) {
 
 /// Changes the database behind the store's back, as an intruder with SQL access would.
 async fn tamper(store: &Store, sql: &str) {
+    try_tamper(store, sql).await.unwrap();
+}
+
+async fn try_tamper(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
     match store {
         Store::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
         Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
     }
-    .unwrap();
+}
+
+/// The append-only triggers refuse every change to the log; an intruder who owns the
+/// database drops them first.
+async fn append_only_is_enforced_then_dropped(store: &Store) {
+    let mut refused = vec![
+        "UPDATE audit_log SET actor = 'mallory' WHERE id = 1",
+        "DELETE FROM audit_log WHERE id = 1",
+    ];
+    if store.backend() == minsheng_store::Backend::Postgres {
+        refused.push("TRUNCATE audit_log");
+    }
+    for sql in refused {
+        let error = try_tamper(store, sql).await.unwrap_err().to_string();
+        assert!(error.contains("audit_log is append-only"), "{sql}: {error}");
+    }
+    let drops: &[&str] = match store.backend() {
+        minsheng_store::Backend::Sqlite => &[
+            "DROP TRIGGER audit_log_append_only_update",
+            "DROP TRIGGER audit_log_append_only_delete",
+        ],
+        minsheng_store::Backend::Postgres => &[
+            "DROP TRIGGER audit_log_append_only ON audit_log",
+            "DROP TRIGGER audit_log_no_truncate ON audit_log",
+        ],
+    };
+    for sql in drops {
+        tamper(store, sql).await;
+    }
 }
 
 async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
-    let ok = store.verify_audit().await.unwrap();
+    let ok = store.verify_audit(&[]).await.unwrap();
     assert_eq!((ok.entries, ok.problems.len()), (0, 0));
     for i in 0..5 {
         store
@@ -113,10 +145,12 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
     store.audit_many(&group).await.unwrap();
     let recent = store.recent_audit_entries("G2", 5).await.unwrap();
     assert_eq!((recent.len(), recent[0].actor.as_str()), (1, "carol"));
-    let ok = store.verify_audit().await.unwrap();
+    let ok = store.verify_audit(&[]).await.unwrap();
     assert_eq!(ok.entries, 20);
     assert!(ok.problems.is_empty(), "{:?}", ok.problems);
-    assert_eq!(ok.head.len(), 64);
+    let head = ok.head.unwrap();
+    assert_eq!((head.id, head.hash.len()), (20, 64));
+    append_only_is_enforced_then_dropped(store).await;
 
     let problems = |check: minsheng_store::AuditCheck| -> Vec<(i64, String)> {
         check
@@ -131,16 +165,16 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
         "UPDATE audit_log SET detail = 'on=2099-01-01' WHERE id = 3",
     )
     .await;
-    let found = problems(store.verify_audit().await.unwrap());
+    let found = problems(store.verify_audit(&[]).await.unwrap());
     assert_eq!(found, [(3, "its fields do not match its hash".to_string())]);
     tamper(store, "UPDATE audit_log SET detail = '' WHERE id = 3").await;
-    assert!(store.verify_audit().await.unwrap().problems.is_empty());
+    assert!(store.verify_audit(&[]).await.unwrap().problems.is_empty());
 
     // Two entries swapped.
     tamper(store, "UPDATE audit_log SET id = -1 WHERE id = 1").await;
     tamper(store, "UPDATE audit_log SET id = 1 WHERE id = 2").await;
     tamper(store, "UPDATE audit_log SET id = 2 WHERE id = -1").await;
-    let found: Vec<i64> = problems(store.verify_audit().await.unwrap())
+    let found: Vec<i64> = problems(store.verify_audit(&[]).await.unwrap())
         .into_iter()
         .map(|(id, _)| id)
         .collect();
@@ -148,11 +182,51 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
     tamper(store, "UPDATE audit_log SET id = -1 WHERE id = 2").await;
     tamper(store, "UPDATE audit_log SET id = 2 WHERE id = 1").await;
     tamper(store, "UPDATE audit_log SET id = 1 WHERE id = -1").await;
-    assert!(store.verify_audit().await.unwrap().problems.is_empty());
+    assert!(store.verify_audit(&[]).await.unwrap().problems.is_empty());
+
+    // Every hash blanked and an entry altered: entries without a hash are never taken for
+    // entries older than the chain.
+    tamper(store, "UPDATE audit_log SET hash = '', prev_hash = ''").await;
+    tamper(store, "UPDATE audit_log SET actor = 'mallory' WHERE id = 7").await;
+    let found = problems(store.verify_audit(&[]).await.unwrap());
+    assert_eq!(found.len(), 20, "{found:?}");
+    assert!(
+        found.iter().all(|(_, reason)| reason == "has no hash"),
+        "{found:?}"
+    );
+
+    // The newest entries removed, and a new one written with a removed one's number: the chain
+    // is valid and shorter, and only the head witnessed before finds it.
+    tamper(store, "DELETE FROM audit_log").await;
+    for i in 0..6 {
+        store
+            .audit("alice", "read_household", &format!("T{i}"), "", t(i))
+            .await
+            .unwrap();
+    }
+    let witnessed = store.verify_audit(&[]).await.unwrap().head.unwrap();
+    assert_eq!(witnessed.id, 6);
+    tamper(store, "DELETE FROM audit_log WHERE id >= 5").await;
+    assert!(store.verify_audit(&[]).await.unwrap().problems.is_empty());
+    let found = problems(store.verify_audit(&[witnessed.clone()]).await.unwrap());
+    assert_eq!(found, [(6, "was witnessed and is gone".to_string())]);
+    store
+        .audit("mallory", "read_household", "T4", "", t(9))
+        .await
+        .unwrap();
+    store
+        .audit("mallory", "read_household", "T5", "", t(9))
+        .await
+        .unwrap();
+    let found = problems(store.verify_audit(&[witnessed.clone()]).await.unwrap());
+    assert_eq!(
+        found,
+        [(6, "is not the entry witnessed with this number".to_string())]
+    );
 
     // One removed.
     tamper(store, "DELETE FROM audit_log WHERE id = 4").await;
-    let found = problems(store.verify_audit().await.unwrap());
+    let found = problems(store.verify_audit(&[]).await.unwrap());
     assert_eq!(
         found,
         [(5, "does not follow the entry before it".to_string())]

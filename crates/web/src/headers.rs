@@ -7,7 +7,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// No scripts at all; styles and images only from Minsheng itself; forms post only to it; no
 /// page may be framed by another site (clickjacking).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Fixed headers, set on every answer whatever the handler said.

@@ -478,7 +478,11 @@ async fn every_answer_carries_the_security_headers() {
             .filter(|v| v.starts_with("minsheng_session="))
             .collect();
         assert_eq!(cookie_flags.len(), 1);
-        assert_eq!(cookie_flags[0].contains("; Secure"), secure, "{cookie_flags:?}");
+        assert_eq!(
+            cookie_flags[0].contains("; Secure"),
+            secure,
+            "{cookie_flags:?}"
+        );
         let cookie = Auth::Cookie(session_cookie(&signed_in));
         let household = format!("/households/{}", city.inside.code);
         let answers = [
