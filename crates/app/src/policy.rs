@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use minsheng_core::{Fen, Month};
+use minsheng_core::{Fen, MoneyError, Month};
 use minsheng_policy::batch::{run, BatchResult, Column, Population};
 use minsheng_policy::inputs::member_values;
 use minsheng_policy::{Entity, Policy, Type, VarId};
@@ -136,7 +136,10 @@ impl Registry {
         for row in self.rows(entity, h) {
             match column.errors.get(&row) {
                 Some(e) => return Err(e.to_string()),
-                None => owed += Fen(column.get(row)),
+                None => {
+                    owed = (owed.checked_add(Fen(column.get(row))))
+                        .ok_or_else(|| minsheng_core::MoneyError::TooLarge.to_string())?;
+                }
             }
         }
         Ok(owed)
@@ -153,12 +156,19 @@ pub fn threads() -> usize {
 pub struct Line {
     pub beneficiaries_before: u64,
     pub beneficiaries_after: u64,
-    /// Monthly amounts in fen (zero for status programs).
-    pub monthly_before: i64,
-    pub monthly_after: i64,
+    /// Monthly amounts (zero for status programs).
+    pub monthly_before: Fen,
+    pub monthly_after: Fen,
     pub gaining: u64,
     pub losing: u64,
     pub newly_eligible: u64,
+}
+
+impl Line {
+    /// Twelve months of the change in the monthly amount; none past the range of fen.
+    pub fn yearly_change(&self) -> Option<Fen> {
+        (self.monthly_after.checked_sub(self.monthly_before))?.checked_mul(12)
+    }
 }
 
 #[derive(Debug)]
@@ -176,7 +186,7 @@ pub fn simulate(
     month: Month,
     registry: &Registry,
     threads: usize,
-) -> Simulation {
+) -> Result<Simulation, MoneyError> {
     let outputs: Vec<VarId> = baseline.programs();
     let on = month.first_day();
     let before: BatchResult = run(baseline, on, &registry.population, &outputs, threads);
@@ -230,8 +240,10 @@ pub fn simulate(
                     line.beneficiaries_before += u64::from(x > 0);
                     line.beneficiaries_after += u64::from(y > 0);
                     if money {
-                        line.monthly_before += x;
-                        line.monthly_after += y;
+                        line.monthly_before = (line.monthly_before.checked_add(Fen(x)))
+                            .ok_or(MoneyError::TooLarge)?;
+                        line.monthly_after =
+                            (line.monthly_after.checked_add(Fen(y))).ok_or(MoneyError::TooLarge)?;
                     }
                     line.gaining += u64::from(y > x);
                     line.losing += u64::from(y < x);
@@ -247,10 +259,10 @@ pub fn simulate(
             .collect();
         programs.insert(variable.name.clone(), by_name);
     }
-    Simulation {
+    Ok(Simulation {
         programs,
         undefined,
-    }
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -260,6 +272,8 @@ pub enum WhatIfError {
     Change(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Money(#[from] MoneyError),
 }
 
 /// A reform against the rules in force, on the whole registry for a month.
@@ -286,7 +300,7 @@ pub async fn what_if(
         .map_err(WhatIfError::Change)?;
     let registry = load(store, baseline, month, false, progress).await?;
     let started = std::time::Instant::now();
-    let simulation = simulate(baseline, &reform, month, &registry, threads());
+    let simulation = simulate(baseline, &reform, month, &registry, threads())?;
     let elapsed = started.elapsed();
     let district_names = store.area_names(&registry.district_codes()).await?;
     Ok(WhatIf {

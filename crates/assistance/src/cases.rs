@@ -317,7 +317,10 @@ pub(crate) async fn submit_accepting(
         let mut why = Vec::new();
         for target in minsheng_policy::eval::members_of(policy, program.amount, members.len()) {
             match evaluation.variable(program.amount, target) {
-                Ok(Value::Money(a)) => owed += a,
+                Ok(Value::Money(a)) => match owed.checked_add(a) {
+                    Some(sum) => owed = sum,
+                    None => why.push(minsheng_core::MoneyError::TooLarge.to_string()),
+                },
                 Ok(_) => {}
                 Err(e) => why.push(e.to_string()),
             }

@@ -289,7 +289,10 @@ pub async fn reevaluate(
         let mut error = None;
         for target in targets {
             match evaluation.variable(program.amount, target) {
-                Ok(Value::Money(amount)) => owed += amount,
+                Ok(Value::Money(amount)) => match owed.checked_add(amount) {
+                    Some(sum) => owed = sum,
+                    None => error = Some(minsheng_core::MoneyError::TooLarge.to_string()),
+                },
                 Ok(other) => error = Some(format!("not an amount: {other:?}")),
                 Err(e) => error = Some(e.to_string()),
             }

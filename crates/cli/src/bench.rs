@@ -197,7 +197,7 @@ async fn pay_bench(
         println!(
             "  {month}: {} payees, {} 元; compute {:.2} s, disburse + bank file {:.2} s ({} lines), total {:.2} s",
             payees,
-            c.status.total_owed().grouped(),
+            c.status.total_owed.grouped(),
             computed.as_secs_f64(),
             sent.elapsed().as_secs_f64(),
             d.payments,

@@ -86,7 +86,7 @@ fn status_text(labels: &Labels, month: Month, status: &CycleStatus) -> String {
         "  {:<34} {:>10} {:>18}\n",
         "合计",
         status.payees(),
-        status.total_owed().grouped()
+        status.total_owed.grouped()
     ));
     out.push_str(&format!(
         "{month}: {} batch(es); {} payments sent and standing ({} confirmed by the bank), {} returned, {} outstanding; net paid {} 元\n",
@@ -229,7 +229,7 @@ pub async fn run(
                 "  {:<8} {:<34} {:<12} {:>10} {:>18}",
                 "月份", "项目", "区(市)", "受益人", "净发放(元)"
             );
-            let mut sum = Fen::ZERO;
+            let sum = Fen::total(totals.iter().map(|t| t.net))?;
             for t in &totals {
                 println!(
                     "  {:<8} {:<34} {:<12} {:>10} {:>18}",
@@ -242,7 +242,6 @@ pub async fn run(
                     t.payees,
                     t.net.grouped()
                 );
-                sum += t.net;
             }
             println!("  合计 {} 元", sum.grouped());
         }

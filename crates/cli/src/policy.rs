@@ -98,7 +98,7 @@ pub async fn simulate(
     )
     .await?;
     let (result, names, elapsed) = (&done.simulation, &done.district_names, done.elapsed);
-    let yuan = |fen: i64| minsheng_core::Fen(fen).grouped();
+    let yuan = minsheng_core::Fen::grouped;
     let mut out = format!(
         "改革测算 · {month} · {} 户 {} 人 · 变更: {}\n",
         done.households,
@@ -144,7 +144,8 @@ pub async fn simulate(
                 if one_off {
                     "一次性给付".to_string()
                 } else {
-                    yuan((line.monthly_after - line.monthly_before) * 12)
+                    line.yearly_change()
+                        .map_or_else(|| minsheng_core::MoneyError::TooLarge.to_string(), yuan)
                 },
                 line.gaining,
                 line.losing,

@@ -20,5 +20,5 @@ pub use area::{AreaCode, AreaLevel};
 pub use calendar::{CalendarDay, CalendarError, DayKind, Deadline, WorkCalendar};
 pub use error::FieldError;
 pub use id_number::IdNumber;
-pub use money::Fen;
+pub use money::{Fen, MoneyError};
 pub use period::Month;

@@ -1,8 +1,6 @@
 //! Exact money. Amounts are whole fen (分, 0.01 yuan) in an `i64`; there is no float anywhere.
 
 use std::fmt;
-use std::iter::Sum;
-use std::ops::{Add, AddAssign, Neg, Sub};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +21,10 @@ pub enum MoneyError {
     Malformed(String),
     #[error("'{0}' is too large")]
     Overflow(String),
+    /// A sum or difference of amounts beyond what an `i64` of fen holds (about ±92 trillion
+    /// yuan): never a real amount, always an error upstream.
+    #[error("an amount is too large to be counted exactly")]
+    TooLarge,
 }
 
 impl Fen {
@@ -112,36 +114,22 @@ impl FromStr for Fen {
     }
 }
 
-impl Add for Fen {
-    type Output = Fen;
-    fn add(self, rhs: Fen) -> Fen {
-        Fen(self.0 + rhs.0)
+impl Fen {
+    /// `self + rhs`, or none past the range of an `i64` of fen.
+    pub fn checked_add(self, rhs: Fen) -> Option<Fen> {
+        self.0.checked_add(rhs.0).map(Fen)
     }
-}
 
-impl AddAssign for Fen {
-    fn add_assign(&mut self, rhs: Fen) {
-        self.0 += rhs.0;
+    /// `self - rhs`, or none past the range of an `i64` of fen.
+    pub fn checked_sub(self, rhs: Fen) -> Option<Fen> {
+        self.0.checked_sub(rhs.0).map(Fen)
     }
-}
 
-impl Sub for Fen {
-    type Output = Fen;
-    fn sub(self, rhs: Fen) -> Fen {
-        Fen(self.0 - rhs.0)
-    }
-}
-
-impl Neg for Fen {
-    type Output = Fen;
-    fn neg(self) -> Fen {
-        Fen(-self.0)
-    }
-}
-
-impl Sum for Fen {
-    fn sum<I: Iterator<Item = Fen>>(iter: I) -> Fen {
-        iter.fold(Fen::ZERO, Add::add)
+    /// The total of `amounts`, or [`MoneyError::TooLarge`] as soon as it would leave the range.
+    pub fn total(amounts: impl IntoIterator<Item = Fen>) -> Result<Fen, MoneyError> {
+        amounts.into_iter().try_fold(Fen::ZERO, |sum, amount| {
+            sum.checked_add(amount).ok_or(MoneyError::TooLarge)
+        })
     }
 }
 
@@ -149,6 +137,26 @@ impl Sum for Fen {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn sums_and_differences_past_the_range_are_errors_not_wrapped() {
+        let max = Fen(i64::MAX);
+        assert_eq!(max.checked_add(Fen(1)), None);
+        assert_eq!(max.checked_add(Fen(0)), Some(max));
+        assert_eq!(Fen(i64::MIN).checked_sub(Fen(1)), None);
+        assert_eq!(Fen(5).checked_sub(Fen(7)), Some(Fen(-2)));
+        assert_eq!(Fen::total([Fen(1), Fen(2), Fen(3)]), Ok(Fen(6)));
+        assert_eq!(Fen::total([]), Ok(Fen::ZERO));
+        assert_eq!(Fen::total([max, Fen(-1), Fen(1)]), Ok(max));
+        assert_eq!(
+            Fen::total([max, Fen(1), Fen(-1)]),
+            Err(MoneyError::TooLarge)
+        );
+        assert_eq!(
+            Fen::total([Fen(i64::MIN), Fen(-1)]),
+            Err(MoneyError::TooLarge)
+        );
+    }
 
     #[test]
     fn parses_yuan_exactly() {

@@ -38,6 +38,8 @@ pub enum PayError {
     Rows(Vec<RowError>),
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
+    #[error(transparent)]
+    Money(#[from] minsheng_core::MoneyError),
 }
 
 /// An enrolled household the rules give nothing this month, or could not decide.
@@ -196,7 +198,7 @@ pub async fn compute(
         computed_by: actor.to_string(),
         approved: None,
     };
-    let total: Fen = entitlements.iter().map(|e| e.amount).sum();
+    let total = Fen::total(entitlements.iter().map(|e| e.amount))?;
     let audit = NewAuditEntry {
         actor: actor.into(),
         action: if recompute {
@@ -381,7 +383,7 @@ pub async fn approve(
         actor: actor.into(),
         action: "pay_approve".into(),
         subject: subject(month),
-        detail: format!("payees={} total={}", status.payees(), status.total_owed()),
+        detail: format!("payees={} total={}", status.payees(), status.total_owed),
         at: clock.now,
     };
     Ok(store
@@ -435,7 +437,7 @@ pub async fn disburse(
     let payments = store.payments().batch_payments(month, batch).await?;
     let file = bank_file(dir, month, batch);
     write_bank_file(&file, &payments)?;
-    let total: Fen = payments.iter().map(|p| p.amount).sum();
+    let total = Fen::total(payments.iter().map(|p| p.amount))?;
     store
         .audit(
             actor,

@@ -95,15 +95,13 @@ pub struct CycleStatus {
     pub outstanding: u64,
     /// Net amount sent (paid minus returned).
     pub net_paid: Fen,
+    /// All programs' amounts owed together (checked when the status is read).
+    pub total_owed: Fen,
 }
 
 impl CycleStatus {
     pub fn payees(&self) -> u64 {
         self.owed.iter().map(|(_, n, _)| n).sum()
-    }
-
-    pub fn total_owed(&self) -> Fen {
-        self.owed.iter().map(|(_, _, a)| *a).sum()
     }
 }
 

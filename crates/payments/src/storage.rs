@@ -11,7 +11,7 @@ use crate::domain::{
     PayCycle, Payment, PaymentRef, PaymentState,
 };
 use chrono::{DateTime, Utc};
-use minsheng_core::{AreaCode, Fen, IdNumber, Month};
+use minsheng_core::{AreaCode, Fen, IdNumber, MoneyError, Month};
 use sqlx::Row;
 
 use minsheng_core::access::Scope;
@@ -1104,7 +1104,10 @@ impl Payments<'_> {
             .fetch_all(pool)
             .await?
             {
-                status.owed.push((r.text("program")?, r.int("n")? as u64, Fen(r.int("total")?)));
+                let total = Fen(r.int("total")?);
+                status.total_owed = (status.total_owed.checked_add(total))
+                    .ok_or_else(|| corrupt("total", MoneyError::TooLarge))?;
+                status.owed.push((r.text("program")?, r.int("n")? as u64, total));
             }
             let batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM disbursement WHERE month = $1")
                 .bind(&m)
@@ -1120,7 +1123,8 @@ impl Payments<'_> {
             .await?
             {
                 let n = r.int("n")? as u64;
-                status.net_paid += Fen(r.int("total")?);
+                status.net_paid = (status.net_paid.checked_add(Fen(r.int("total")?)))
+                    .ok_or_else(|| corrupt("total", MoneyError::TooLarge))?;
                 match r.text("kind")?.as_str() {
                     "paid" => status.sent += n,
                     "confirmed" => status.confirmed = n,

@@ -179,11 +179,16 @@ impl Tally {
         } else {
             params.rural_standard
         };
-        let income: Fen = living
-            .iter()
-            .flat_map(|m| params.counted.iter().map(|k| m.facts.income.get(*k)))
-            .sum();
-        let deposits: Fen = living.iter().map(|m| m.facts.assets.deposits).sum();
+        let income = Fen::total(
+            living
+                .iter()
+                .flat_map(|m| params.counted.iter().map(|k| m.facts.income.get(*k))),
+        );
+        let deposits = Fen::total(living.iter().map(|m| m.facts.assets.deposits));
+        // Generated amounts are small; a sum beyond fen's range is not a household to count.
+        let (Ok(income), Ok(deposits)) = (income, deposits) else {
+            return;
+        };
         let vehicles: i64 = living
             .iter()
             .map(|m| i64::from(m.facts.assets.vehicles))

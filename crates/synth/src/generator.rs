@@ -467,8 +467,8 @@ impl Generator {
             };
             let (employment, mut income) = self.income(m.age, urban, hardship, work_ability);
             if i == 0 {
-                let transfer = income.get(IncomeKind::Transfer) + remittance;
-                income.set(IncomeKind::Transfer, transfer);
+                let transfer = income.get(IncomeKind::Transfer).checked_add(remittance);
+                income.set(IncomeKind::Transfer, transfer.unwrap_or(remittance));
             }
             let self_care_lost = self.self_care_lost(m.age, severe);
             let expenses = self.expenses(m.age, employment, disability, illnesses);

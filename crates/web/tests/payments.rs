@@ -366,6 +366,20 @@ async fn cycle(store: Store) {
         send(&app, get(&reform, district)).await.status,
         StatusCode::FORBIDDEN
     );
+    // A standard whose city total would leave the range of fen is refused, not wrapped round.
+    let absurd = format!(
+        "/api/v1/what-if?month={month}&changes={}",
+        urlencode("dibao.standard.urban=1000000000000000")
+    );
+    let absurd = send(&app, get(&absurd, auditor)).await;
+    assert_eq!(
+        absurd.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        absurd.body
+    );
+    assert_eq!(absurd.json()["field"], "changes");
+    assert!(absurd.body.contains("too large"), "{}", absurd.body);
     let unknown = send(
         &app,
         get("/api/v1/what-if?changes=no.such.parameter%3D1", auditor),

@@ -153,10 +153,6 @@ impl Incomes {
     pub fn iter(&self) -> impl Iterator<Item = (IncomeKind, Fen)> + '_ {
         IncomeKind::ALL.iter().copied().zip(self.0.iter().copied())
     }
-
-    pub fn total(&self) -> Fen {
-        self.0.iter().copied().sum()
-    }
 }
 
 /// What a person owns, for asset tests.

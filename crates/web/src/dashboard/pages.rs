@@ -3,10 +3,11 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+use minsheng_core::{Fen, MoneyError};
 use serde::Deserialize;
 
 use crate::dashboard::view::Dashboard;
-use crate::error::PageError;
+use crate::error::{PageError, WebError};
 use crate::extract::PageQuery;
 use crate::Web;
 // The templates' `t` filter.
@@ -50,14 +51,22 @@ pub async fn dashboard(
             .program(code)
             .map_or_else(|| code.to_string(), |p| p.label.clone())
     };
+    // Charts scale plain numbers; the sums of fen behind them are checked.
+    let add = |sum: &mut i64, amount: Fen| -> Result<(), WebError> {
+        *sum = (sum.checked_add(amount.0))
+            .ok_or_else(|| WebError::Internal(MoneyError::TooLarge.to_string()))?;
+        Ok(())
+    };
     let mut by_district: Vec<(String, String, i64)> = Vec::new();
     let mut by_program: Vec<(String, i64)> = Vec::new();
     let mut by_month: Vec<(String, i64)> = Vec::new();
     for t in &d.totals {
         if t.month == d.to {
             match by_district.iter_mut().find(|(c, _, _)| *c == t.district) {
-                Some(e) => e.2 += t.net_fen,
-                None => by_district.push((t.district.clone(), t.district_name.clone(), t.net_fen)),
+                Some(e) => add(&mut e.2, t.net_fen)?,
+                None => {
+                    by_district.push((t.district.clone(), t.district_name.clone(), t.net_fen.0))
+                }
             }
         }
         let program = label(&t.program);
@@ -66,12 +75,14 @@ pub async fn dashboard(
             None => by_program.push((program, t.payees as i64)),
         }
         match by_month.iter_mut().find(|(m, _)| *m == t.month) {
-            Some(e) => e.1 += t.net_fen,
-            None => by_month.push((t.month.clone(), t.net_fen)),
+            Some(e) => add(&mut e.1, t.net_fen)?,
+            None => by_month.push((t.month.clone(), t.net_fen.0)),
         }
     }
     let tiles = charts::districts(&by_district, charts::yuan);
-    let total: i64 = d.totals.iter().map(|t| t.net_fen).sum();
+    let total = Fen::total(d.totals.iter().map(|t| t.net_fen))
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .0;
     let page = DashboardPage {
         frame: Frame::of(&who),
         total_net: charts::yuan(total),
@@ -89,7 +100,7 @@ pub async fn dashboard(
                     label(&t.program),
                     t.district_name.clone(),
                     t.payees,
-                    minsheng_core::Fen(t.net_fen).grouped(),
+                    t.net_fen.grouped(),
                 )
             })
             .collect(),

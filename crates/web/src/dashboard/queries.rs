@@ -92,7 +92,7 @@ pub async fn dashboard(
                     .unwrap_or_else(|| t.district.clone()),
                 district: t.district.clone(),
                 payees: t.payees,
-                net_fen: t.net.0,
+                net_fen: t.net,
             })
             .collect(),
         monitoring,

@@ -90,8 +90,8 @@ pub async fn roster(
                 continue;
             };
             let mut fen = |id| match evaluation.variable(id, Some(index)) {
-                Ok(minsheng_policy::Value::Money(amount)) => amount.0,
-                _ => 0,
+                Ok(minsheng_policy::Value::Money(amount)) => amount,
+                _ => minsheng_core::Fen::ZERO,
             };
             let Some(&(person, facts)) = members.get(index) else {
                 continue;

@@ -1,6 +1,7 @@
 //! What the pages and the API show of elderly care: serialisable views, ID numbers masked unless
 //! revealed.
 
+use minsheng_core::Fen;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -17,22 +18,25 @@ pub struct RosterPersonView {
     /// No other member of the household lives with them (探访关爱 looks for these).
     pub lives_alone: bool,
     /// Meal-aid subsidy per meal eaten at a canteen (0 when not eligible).
-    pub canteen_meal_fen: i64,
+    #[schema(value_type = i64)]
+    pub canteen_meal_fen: Fen,
     /// Meal-aid subsidy per meal delivered.
-    pub delivered_meal_fen: i64,
+    #[schema(value_type = i64)]
+    pub delivered_meal_fen: Fen,
     /// The rural elder-care consumption subsidy's monthly ceiling.
-    pub rural_consumption_fen: i64,
+    #[schema(value_type = i64)]
+    pub rural_consumption_fen: Fen,
 }
 
 impl RosterPersonView {
     pub fn canteen_meal(&self) -> String {
-        minsheng_core::Fen(self.canteen_meal_fen).grouped()
+        self.canteen_meal_fen.grouped()
     }
     pub fn delivered_meal(&self) -> String {
-        minsheng_core::Fen(self.delivered_meal_fen).grouped()
+        self.delivered_meal_fen.grouped()
     }
     pub fn rural_consumption(&self) -> String {
-        minsheng_core::Fen(self.rural_consumption_fen).grouped()
+        self.rural_consumption_fen.grouped()
     }
 }
 

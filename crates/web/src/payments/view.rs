@@ -1,6 +1,7 @@
 //! What the pages and the API show of payments: serialisable views, ID numbers masked unless
 //! revealed.
 
+use minsheng_core::Fen;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -79,7 +80,8 @@ pub struct HouseholdPaymentView {
     pub program: String,
     pub program_label: String,
     pub payee: String,
-    pub amount_fen: i64,
+    #[schema(value_type = i64)]
+    pub amount_fen: Fen,
     /// `owed`, `sent`, `confirmed` or `returned`.
     pub state: String,
     pub state_label: String,
@@ -89,7 +91,7 @@ pub struct HouseholdPaymentView {
 
 impl HouseholdPaymentView {
     pub fn amount(&self) -> String {
-        minsheng_core::Fen(self.amount_fen).grouped()
+        self.amount_fen.grouped()
     }
 }
 
@@ -134,7 +136,8 @@ pub struct TotalView {
     pub district: String,
     pub district_name: String,
     pub payees: u64,
-    pub net_fen: i64,
+    #[schema(value_type = i64)]
+    pub net_fen: Fen,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,6 +145,7 @@ pub struct ProgramOwed {
     pub program: String,
     pub label: String,
     pub payees: u64,
-    pub amount_fen: i64,
+    #[schema(value_type = i64)]
+    pub amount_fen: Fen,
     pub amount: String,
 }

@@ -1,6 +1,7 @@
 //! What the pages and the API show of policy analysis: serialisable views, ID numbers masked unless
 //! revealed.
 
+use minsheng_core::Fen;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -12,10 +13,13 @@ pub struct ImpactRow {
     pub district_name: String,
     pub beneficiaries_before: u64,
     pub beneficiaries_after: u64,
-    pub monthly_before_fen: i64,
-    pub monthly_after_fen: i64,
+    #[schema(value_type = i64)]
+    pub monthly_before_fen: Fen,
+    #[schema(value_type = i64)]
+    pub monthly_after_fen: Fen,
     /// Twelve months of the difference; none for a one-off grant.
-    pub yearly_change_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub yearly_change_fen: Option<Fen>,
     pub gaining: u64,
     pub losing: u64,
     pub newly_eligible: u64,
@@ -23,16 +27,16 @@ pub struct ImpactRow {
 
 impl ImpactRow {
     pub fn monthly_before(&self) -> String {
-        minsheng_core::Fen(self.monthly_before_fen).grouped()
+        self.monthly_before_fen.grouped()
     }
 
     pub fn monthly_after(&self) -> String {
-        minsheng_core::Fen(self.monthly_after_fen).grouped()
+        self.monthly_after_fen.grouped()
     }
 
     pub fn yearly_change(&self) -> String {
         self.yearly_change_fen
-            .map_or_else(|| "一次性给付".into(), |y| minsheng_core::Fen(y).grouped())
+            .map_or_else(|| "一次性给付".into(), Fen::grouped)
     }
 }
 

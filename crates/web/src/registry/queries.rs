@@ -132,7 +132,7 @@ pub async fn household_and_file(
             program_label: program_label(web, &p.program),
             program: p.program.clone(),
             payee: p.payee.clone(),
-            amount_fen: p.amount.0,
+            amount_fen: p.amount,
             state: p.state.as_str().into(),
             state_label: p.state.label().into(),
             attempts: p.attempts,

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_app::china_time;
 use minsheng_core::registry::describe::{age, disability, illnesses, what_changed};
 use minsheng_core::registry::{HouseholdFile, PersonFacts};
+use minsheng_core::Fen;
 use minsheng_store::{AuditEntry, HouseholdHit};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -59,7 +60,8 @@ pub struct MemberView {
     /// Monthly income by kind, e.g. "工资性收入 2,100.00".
     pub incomes: Vec<String>,
     /// Deposits in fen.
-    pub deposits_fen: i64,
+    #[schema(value_type = i64)]
+    pub deposits_fen: Fen,
     pub deposits: String,
     pub deceased_on: Option<NaiveDate>,
 }
@@ -125,7 +127,7 @@ fn member(
             .filter(|(_, a)| a.0 != 0)
             .map(|(k, a)| format!("{} {}", k.label_zh(), a.grouped()))
             .collect(),
-        deposits_fen: f.assets.deposits.0,
+        deposits_fen: f.assets.deposits,
         deposits: f.assets.deposits.grouped(),
         deceased_on: f.death_date.filter(|d| *d <= on),
     }
