@@ -247,6 +247,18 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Copy the (SQLite) database to a new file while it stays in use, then check the copy
+    /// (integrity and audit chain). PostgreSQL: pg_dump, see docs/operations.md.
+    Backup {
+        /// The backup to write; it must not exist.
+        to: PathBuf,
+    },
+    /// Restore a backup as the database --db names, which must not exist (move a broken one
+    /// aside first), then check it (integrity and audit chain).
+    Restore {
+        /// The backup to restore.
+        from: PathBuf,
+    },
     /// Measure the performance targets (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -387,6 +399,54 @@ fn describe(e: &anyhow::Error) -> String {
         text.push_str(&part);
     }
     text
+}
+
+/// The file a `--db` location names, unless it is PostgreSQL.
+fn sqlite_path(db: &str) -> Option<PathBuf> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        return None;
+    }
+    Some(PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db)))
+}
+
+/// A copy's audit detail: what it held and its newest audit entry.
+fn copy_detail(report: &minsheng_store::CopyReport) -> String {
+    let head = report
+        .audit
+        .head
+        .as_ref()
+        .map_or_else(|| "none".to_string(), |h| format!("{} {}", h.id, h.hash));
+    format!(
+        "bytes={} persons={} audit_entries={} audit_head={head} audit_problems={}",
+        report.bytes,
+        report.persons,
+        report.audit.entries,
+        report.audit.problems.len()
+    )
+}
+
+fn print_copy(what: &str, report: &minsheng_store::CopyReport) {
+    println!(
+        "{what}: {} ({} bytes, {} persons); integrity ok",
+        report.path.display(),
+        report.bytes,
+        report.persons
+    );
+    for p in &report.audit.problems {
+        println!("audit entry {}: {}", p.id, p.reason);
+    }
+    match (&report.audit.head, report.audit.problems.is_empty()) {
+        (_, false) => println!(
+            "audit log of the copy: {} entries, {} problem(s): do not rely on it before they are explained",
+            report.audit.entries,
+            report.audit.problems.len()
+        ),
+        (Some(head), true) => println!(
+            "audit log of the copy: {} entries, chain intact; head {} {}",
+            report.audit.entries, head.id, head.hash
+        ),
+        (None, true) => println!("audit log of the copy: empty"),
+    }
 }
 
 async fn open(db: &str) -> Result<Store> {
@@ -638,6 +698,47 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { to } => {
+            let store = open(&cli.db).await?;
+            let report = store.backup_to(&to).await?;
+            store
+                .audit(
+                    &cli.actor,
+                    "backup",
+                    &to.display().to_string(),
+                    &copy_detail(&report),
+                    clock.now,
+                )
+                .await?;
+            print_copy("backup", &report);
+            Ok(if report.audit.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Restore { from } => {
+            let Some(path) = sqlite_path(&cli.db) else {
+                bail!("--db {}: a PostgreSQL database is restored with pg_restore (see docs/operations.md)", cli.db);
+            };
+            let report = minsheng_store::restore(&from, &path).await?;
+            let store = open(&cli.db).await?;
+            store
+                .audit(
+                    &cli.actor,
+                    "restore",
+                    &from.display().to_string(),
+                    &copy_detail(&report),
+                    clock.now,
+                )
+                .await?;
+            print_copy("restored", &report);
+            Ok(if report.audit.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Audit {
             command: AuditCommand::Verify { anchor },

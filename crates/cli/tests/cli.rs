@@ -706,3 +706,93 @@ fn policy_rules_explain_and_simulate_on_a_generated_city() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("'no.such' is not a parameter"));
 }
+
+/// A backup is taken while the database is open, never overwrites, and is checked; a restore
+/// never overwrites a database either, checks the copy, records itself in the restored audit
+/// log, and says so when the backup's audit log was changed.
+#[tokio::test]
+async fn backup_and_restore_check_what_they_copy() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "300"]);
+    let persons = db.persons();
+    // A reader holds the database open throughout, as a running service would (in WAL mode,
+    // as `serve` leaves it).
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.url))
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut reading = pool.begin().await.unwrap();
+    let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM person")
+        .fetch_one(&mut *reading)
+        .await
+        .unwrap();
+    let backup = db.path("backups/monday.db");
+    std::fs::create_dir_all(backup.parent().unwrap()).unwrap();
+    let out = db.ok(&["backup", path_str(&backup)]);
+    assert!(
+        out.contains("integrity ok") && out.contains("chain intact"),
+        "{out}"
+    );
+    assert!(!db.path("backups/monday.db.partial").exists());
+    reading.rollback().await.unwrap();
+    let again = db.run(&["backup", path_str(&backup)]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+    // The source's log says who took a copy of everyone's data.
+    let log: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(log, [("tester".to_string(), "backup".to_string())]);
+
+    // Restored under a new name: the same city, an intact log that ends with the restore.
+    let restored = Db::sqlite();
+    let existing = restored.run(&["restore", path_str(&backup)]);
+    assert!(
+        existing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&existing.stderr)
+    );
+    assert_eq!(restored.persons(), persons);
+    let verified = restored.ok(&["audit", "verify"]);
+    assert!(verified.contains("chain intact"), "{verified}");
+    let into_existing = restored.run(&["restore", path_str(&backup)]);
+    assert!(!into_existing.status.success());
+    assert!(String::from_utf8_lossy(&into_existing.stderr).contains("move it aside first"));
+
+    // A backup whose audit log was changed restores, and says it cannot be relied on.
+    let tampered = sqlx::SqlitePool::connect(&format!("sqlite:{}", backup.display()))
+        .await
+        .unwrap();
+    for sql in [
+        "DROP TRIGGER audit_log_append_only_update",
+        "UPDATE audit_log SET actor = 'mallory' WHERE id = 1",
+    ] {
+        sqlx::query(sql).execute(&tampered).await.unwrap();
+    }
+    tampered.close().await;
+    let elsewhere = Db::sqlite();
+    let out = elsewhere.run(&["restore", path_str(&backup)]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("audit entry 1: its fields do not match its hash"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("do not rely on it"), "{stdout}");
+}
+
+#[tokio::test]
+async fn postgres_is_backed_up_with_its_own_tools() {
+    let db = Db::postgres().await;
+    let out = db.run(&["backup", path_str(&db.path("b.db"))]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    let out = db.run(&["restore", path_str(&db.path("b.db"))]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_restore"));
+}

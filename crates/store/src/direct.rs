@@ -102,6 +102,11 @@ impl Direct {
         *self.0.writer.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// The database file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.0.path
+    }
+
     /// Connections to the same file for a served database, whose checkpoints run apart.
     pub(crate) fn serving(&self) -> Direct {
         Direct::new(self.0.path.clone(), true)

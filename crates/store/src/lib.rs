@@ -12,6 +12,7 @@
 
 mod access;
 mod audit;
+mod backup;
 mod bulk;
 mod calendar;
 mod direct;
@@ -30,6 +31,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 pub use access::{scope_condition, scope_on};
 pub use access::{AccountHolder, HouseholdHit, SessionRecord};
 pub use audit::{AuditAnchor, AuditCheck, AuditEntry, AuditProblem, NewAuditEntry};
+pub use backup::{restore, CopyReport};
 pub use bulk::{micros, Cell, Loader, Table, Tx};
 pub use direct::Direct;
 pub use registry::{
