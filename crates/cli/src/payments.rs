@@ -33,6 +33,17 @@ pub enum PayCommand {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
+    /// Write a batch's bank file again from the ledger (the same bytes as when it was sent),
+    /// e.g. after a crash or when the bank asks for it again.
+    BankFile {
+        #[arg(long)]
+        month: Month,
+        #[arg(long)]
+        batch: u32,
+        /// Folder for the bank file `minsheng-pay-YYYY-MM-batchN.csv`.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Record the bank's return file (reference,result,reason): confirmed payments, and
     /// failed ones, which go out again in the next batch.
     Reconcile { file: PathBuf },
@@ -206,6 +217,16 @@ pub async fn run(
                 None => println!("The {month} cycle owes nothing; no bank file."),
             }
             print!("{}", show_cycle(store, &labels, month).await?);
+        }
+        PayCommand::BankFile { month, batch, dir } => {
+            let d = payments::rewrite_bank_file(store, month, batch, &dir, actor, clock).await?;
+            println!(
+                "{month} batch {}: {} payments, {} 元 → {}",
+                d.batch,
+                d.payments,
+                d.total.grouped(),
+                d.file.display()
+            );
         }
         PayCommand::Reconcile { file } => {
             let r = payments::reconcile(store, &file, actor, clock).await?;

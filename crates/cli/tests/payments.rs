@@ -74,6 +74,28 @@ async fn a_month_is_paid_once_and_stays_as_frozen(db: Db) {
     assert!(String::from_utf8_lossy(&own.stderr).contains("审核与审批分离"));
     db.ok_as("approver", &["pay", "approve", "--month", "2025-06"]);
 
+    // A folder that is not there is found before anything is sent: no batch, all outstanding.
+    let missing = db.path("no-such-folder");
+    let nowhere = db.run_as(
+        "operator",
+        &[
+            "pay",
+            "disburse",
+            "--month",
+            "2025-06",
+            "--dir",
+            path_str(&missing),
+        ],
+    );
+    assert!(!nowhere.status.success());
+    let stderr = String::from_utf8_lossy(&nowhere.stderr);
+    assert!(
+        stderr.contains("dir:") && stderr.contains("is not a folder"),
+        "{stderr}"
+    );
+    let status = db.ok(&["pay", "status", "--month", "2025-06"]);
+    assert!(status.contains("2025-06: 0 batch(es)"), "{status}");
+
     let sent = db.ok_as("operator", &disburse);
     assert!(sent.contains("Sent batch 1"), "{sent}");
     let batch1 = bank_lines(&dir.join("minsheng-pay-2025-06-batch1.csv"));
@@ -251,6 +273,54 @@ async fn check_exactly_once(store: &Store, month: Month, dir: &Path) {
     }
 }
 
+/// Every batch's file made again from the ledger is the file that was sent, byte for byte,
+/// and no partial file (full ID numbers) is left in the folder.
+fn check_files_remade(db: &Db, month: Month, dir: &Path) {
+    let again = dir.join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    for batch in 1..=2 {
+        let name = format!("minsheng-pay-{month}-batch{batch}.csv");
+        let m = month.to_string();
+        let b = batch.to_string();
+        let args = [
+            "pay",
+            "bank-file",
+            "--month",
+            &m,
+            "--batch",
+            &b,
+            "--dir",
+            path_str(&again),
+        ];
+        db.ok_as("operator", &args);
+        assert_eq!(
+            std::fs::read(again.join(&name)).unwrap(),
+            std::fs::read(dir.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial") || n.starts_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{month}: {left:?}");
+    let none = db.run_as(
+        "operator",
+        &[
+            "pay",
+            "bank-file",
+            "--month",
+            &month.to_string(),
+            "--batch",
+            "3",
+            "--dir",
+            path_str(&again),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no batch 3"));
+}
+
 /// Runs months one after another; in each, one step is killed with SIGKILL after a random
 /// delay within its usual running time, then the whole month is run again from the start.
 async fn killed_runs_pay_exactly_once(db: Db, kills: usize) {
@@ -269,6 +339,7 @@ async fn killed_runs_pay_exactly_once(db: Db, kills: usize) {
         usual.push(started.elapsed());
     }
     check_exactly_once(&store, month, &dir).await;
+    check_files_remade(&db, month, &dir);
     let mut landed = 0;
     let mut tries = 0;
     while landed < kills {
@@ -306,6 +377,7 @@ async fn killed_runs_pay_exactly_once(db: Db, kills: usize) {
             run_step(&db, &m, &dir, step);
         }
         check_exactly_once(&store, month, &dir).await;
+        check_files_remade(&db, month, &dir);
     }
     store.close().await;
     let verify = db.ok(&["audit", "verify"]);

@@ -22,42 +22,72 @@ pub const BANK_FILE_COLUMNS: [&str; 9] = [
 
 pub const BANK_RETURN_COLUMNS: [&str; 3] = ["reference", "result", "reason"];
 
-/// Writes a batch's payments to `path` whole or not at all: into a temporary file beside it,
+/// A batch's bank file as bytes: the header, then one line per payment in ledger order. The
+/// same ledger always gives the same bytes, so a batch's file can be made again at any time.
+pub fn bank_file_bytes(payments: &[Payment]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(BANK_FILE_COLUMNS)?;
+    for p in payments {
+        writer.write_record([
+            p.reference.to_string(),
+            p.batch.to_string(),
+            p.attempt.to_string(),
+            p.program.clone(),
+            p.household.clone(),
+            p.payee.clone(),
+            p.id_number.as_str().to_string(),
+            p.area.clone(),
+            p.amount.to_string(),
+        ])?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Where a bank file is written before it is renamed into place.
+pub fn partial_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partial");
+    name.into()
+}
+
+/// Checks that bank files can be written into `dir` (it exists, is a folder, takes a file)
+/// before a batch is committed whose file would have nowhere to go.
+pub fn check_folder(dir: &Path) -> Result<(), String> {
+    if !dir.is_dir() {
+        return Err(format!(
+            "{} is not a folder (create it first)",
+            dir.display()
+        ));
+    }
+    let probe = dir.join(".minsheng-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("{} cannot be written to: {e}", dir.display()))
+}
+
+/// Writes a batch's payments to `path` whole or not at all: into `path` plus `.partial`,
 /// flushed to disk, then renamed over `path`. A crash leaves either the previous file or the
-/// complete new one, never half a file the bank could read.
+/// complete new one, never half a file the bank could read; a `.partial` it leaves (full ID
+/// numbers) is removed by the next write of that file, which a re-run after a crash makes.
 pub fn write_bank_file(path: &Path, payments: &[Payment]) -> Result<(), WriteError> {
     let io = |e: &dyn std::fmt::Display| WriteError::Io {
         path: path.display().to_string(),
         reason: e.to_string(),
     };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io(&e))?;
-    {
-        let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(temp.as_file_mut()));
-        writer.write_record(BANK_FILE_COLUMNS).map_err(|e| io(&e))?;
-        for p in payments {
-            writer
-                .write_record([
-                    p.reference.to_string(),
-                    p.batch.to_string(),
-                    p.attempt.to_string(),
-                    p.program.clone(),
-                    p.household.clone(),
-                    p.payee.clone(),
-                    p.id_number.as_str().to_string(),
-                    p.area.clone(),
-                    p.amount.to_string(),
-                ])
-                .map_err(|e| io(&e))?;
-        }
-        writer.flush().map_err(|e| io(&e))?;
+    let bytes = bank_file_bytes(payments).map_err(|e| io(&e))?;
+    let partial = partial_path(path);
+    let mut file = std::fs::File::create(&partial).map_err(|e| io(&e))?;
+    file.write_all(&bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io(&e))?;
+    drop(file);
+    std::fs::rename(&partial, path).map_err(|e| io(&e))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // The rename is on disk once the folder is.
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
     }
-    temp.as_file_mut().flush().map_err(|e| io(&e))?;
-    temp.as_file().sync_all().map_err(|e| io(&e))?;
-    temp.persist(path).map_err(|e| io(&e.error))?;
     Ok(())
 }
 

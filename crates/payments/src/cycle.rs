@@ -22,7 +22,7 @@ use minsheng_policy::inputs::member_values;
 use minsheng_policy::{Entity, Policy, Program};
 use minsheng_store::{NewAuditEntry, ScannedPerson, Store, StoreError};
 
-use crate::bank::{read_bank_returns, write_bank_file};
+use crate::bank::{check_folder, read_bank_returns, write_bank_file};
 use crate::domain::{CycleStatus, Entitlement, PaidTotal, PayCycle};
 use crate::storage::{AnswerReport, PaymentsStore as _};
 
@@ -416,6 +416,11 @@ pub async fn disburse(
     actor: &str,
     clock: Clock,
 ) -> Result<Option<Disbursed>, PayError> {
+    // A batch committed with nowhere to write its file would wait for a re-run: look first.
+    check_folder(dir).map_err(|reason| PayError::Invalid {
+        field: "dir".into(),
+        reason,
+    })?;
     let recorded = |batch: u32, payments: u64, total: Fen| NewAuditEntry {
         actor: actor.into(),
         action: "pay_disburse".into(),
@@ -434,6 +439,43 @@ pub async fn disburse(
             None => return Ok(None),
         },
     };
+    let mut written = write_batch_file(store, month, batch, dir, actor, clock).await?;
+    written.new_batch = new_batch;
+    Ok(Some(written))
+}
+
+/// Writes batch `batch` of `month`'s bank file into `dir` again, from the ledger: the same
+/// bytes as when it was sent. Audited, as every file with full ID numbers is.
+pub async fn rewrite_bank_file(
+    store: &Store,
+    month: Month,
+    batch: u32,
+    dir: &Path,
+    actor: &str,
+    clock: Clock,
+) -> Result<Disbursed, PayError> {
+    check_folder(dir).map_err(|reason| PayError::Invalid {
+        field: "dir".into(),
+        reason,
+    })?;
+    let batches = store.payments().cycle_status(month).await?.batches;
+    if batch == 0 || batch > batches {
+        return Err(PayError::Invalid {
+            field: "batch".into(),
+            reason: format!("{month} has {batches} batch(es): no batch {batch}"),
+        });
+    }
+    write_batch_file(store, month, batch, dir, actor, clock).await
+}
+
+async fn write_batch_file(
+    store: &Store,
+    month: Month,
+    batch: u32,
+    dir: &Path,
+    actor: &str,
+    clock: Clock,
+) -> Result<Disbursed, PayError> {
     let payments = store.payments().batch_payments(month, batch).await?;
     let file = bank_file(dir, month, batch);
     write_bank_file(&file, &payments)?;
@@ -451,13 +493,13 @@ pub async fn disburse(
             clock.now,
         )
         .await?;
-    Ok(Some(Disbursed {
+    Ok(Disbursed {
         batch,
-        new_batch,
+        new_batch: false,
         payments: payments.len(),
         total,
         file,
-    }))
+    })
 }
 
 /// Records a bank return file. A bad line, an unknown payment or a contradictory answer

@@ -21,7 +21,8 @@ pub mod domain;
 pub mod storage;
 
 pub use bank::{
-    parse_bank_returns, read_bank_returns, write_bank_file, BANK_FILE_COLUMNS, BANK_RETURN_COLUMNS,
+    bank_file_bytes, check_folder, parse_bank_returns, read_bank_returns, write_bank_file,
+    BANK_FILE_COLUMNS, BANK_RETURN_COLUMNS,
 };
 pub use cycle::*;
 pub use domain::*;

@@ -42,11 +42,19 @@ async fn cycle(store: Store) {
     )
     .await
     .unwrap();
+    let bank = bank_dir();
+    // The same service configured with a bank folder that is not there.
+    let misconfigured = minsheng_web::router(minsheng_web::Web::new(
+        city.store.clone(),
+        policy.clone(),
+        false,
+        bank.join("missing"),
+    ));
     let app = minsheng_web::router(minsheng_web::Web::new(
         city.store.clone(),
         policy,
         false,
-        bank_dir(),
+        bank.clone(),
     ));
     let mut tokens = std::collections::HashMap::new();
     for login in logins.iter().map(|(l, _)| l.as_str()) {
@@ -99,6 +107,21 @@ async fn cycle(store: Store) {
     let approved = send(&app, post_json(&path("approve"), approver, &json!({}))).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
     assert_eq!(approved.json()["approved_by"], "市级己");
+    // With nowhere to write the bank file, nothing is sent.
+    let nowhere = send(
+        &misconfigured,
+        post_json(&path("disburse"), city_admin, &json!({})),
+    )
+    .await;
+    assert_eq!(
+        nowhere.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        nowhere.body
+    );
+    assert_eq!(nowhere.json()["field"], "dir");
+    let status = send(&app, get(&format!("/api/v1/payments/{month}"), auditor)).await;
+    assert_eq!(status.json()["batches"], 0, "{}", status.body);
     let sent = send(&app, post_json(&path("disburse"), city_admin, &json!({})))
         .await
         .json();
@@ -125,6 +148,20 @@ async fn cycle(store: Store) {
         .map(|l| l.split(',').next().unwrap().to_string())
         .collect();
     assert_eq!(references.len() as u64, payees);
+    // It is the file written for the bank, and it is made from the ledger: with the file
+    // gone from the folder, the download is the same, byte for byte.
+    let on_disk = bank.join(format!("minsheng-pay-{month}-batch1.csv"));
+    assert_eq!(std::fs::read_to_string(&on_disk).unwrap(), file.body);
+    std::fs::remove_file(&on_disk).unwrap();
+    let remade = send(
+        &app,
+        get(&format!("/api/v1/payments/{month}/batches/1"), auditor),
+    )
+    .await;
+    assert_eq!(
+        (remade.status, remade.body),
+        (StatusCode::OK, file.body.clone())
+    );
     let audit = city
         .store
         .audit_entries(&format!("pay:{month}"))

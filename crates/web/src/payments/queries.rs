@@ -129,12 +129,14 @@ pub async fn bank_file(
     clock: Clock,
 ) -> Result<Vec<u8>, WebError> {
     require(who, Duty::SeePayments)?;
-    let path = minsheng_payments::bank_file(&web.bank_dir, month, batch);
-    let bytes = std::fs::read(&path).map_err(|_| {
-        WebError::NotFound(format!(
-            "no bank file for {month} batch {batch}; sending again (disburse) writes the last one anew"
-        ))
-    })?;
+    // Made from the ledger, byte for byte the file that was sent: whatever became of the
+    // file on disk, every batch can be downloaded.
+    let payments = web.store.payments().batch_payments(month, batch).await?;
+    if payments.is_empty() {
+        return Err(WebError::NotFound(format!("{month} has no batch {batch}")));
+    }
+    let bytes = minsheng_payments::bank_file_bytes(&payments)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     web.store
         .audit(
             who.account.name(),
