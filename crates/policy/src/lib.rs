@@ -401,6 +401,7 @@ impl Policy {
         let serious_illnesses = file(ILLNESSES_FILE)
             .map(|(name, text)| read_serious_illnesses(name, text, d))
             .unwrap_or_default();
+        check_references(&parameters, &variables, &programs, d);
         if !diagnostics.0.is_empty() {
             return Err(diagnostics);
         }
@@ -522,6 +523,70 @@ impl Policy {
             stack.extend(variable.dependencies());
         }
         read
+    }
+}
+
+/// The word of `reference` that names a file, if one does. A reference cites a document by
+/// title, number and article, so that a policy officer can follow it without this repository;
+/// a path means nothing to them, and nothing once the file moves.
+pub fn file_cited(reference: &str) -> Option<&str> {
+    const EXTENSIONS: [&str; 8] = [
+        ".md", ".yaml", ".yml", ".csv", ".txt", ".json", ".rs", ".toml",
+    ];
+    reference
+        .split(|c: char| c.is_whitespace() || "()（）,，;；:：\"'「」《》、。".contains(c))
+        .find(|word| {
+            let lower = word.to_ascii_lowercase();
+            lower.contains("shared/")
+                || lower.contains("seeds/")
+                || lower.starts_with("../")
+                || lower.starts_with("./")
+                || EXTENSIONS.iter().any(|ext| lower.ends_with(ext))
+        })
+}
+
+/// Every reference of every parameter value, variable, exception and program cites a
+/// document, not a file.
+fn check_references(
+    parameters: &Parameters,
+    variables: &[Variable],
+    programs: &[Program],
+    diagnostics: &mut Diagnostics,
+) {
+    let mut check = |reference: &str, at: &Location, what: &str| {
+        if let Some(path) = file_cited(reference) {
+            diagnostics.push(
+                at.clone(),
+                format!("{what}: the reference names a file ({path}); cite the document by title, number and article"),
+            );
+        }
+    };
+    for (name, p) in &parameters.leaves {
+        for dated in &p.values {
+            check(
+                &dated.reference,
+                &p.location,
+                &format!("{name} from {}", dated.since),
+            );
+        }
+    }
+    for v in variables {
+        check(&v.reference, &v.location, &v.name);
+        for formula in &v.formulas {
+            if let rules::Rule::Default { exceptions, .. } = &formula.rule {
+                for e in exceptions {
+                    check(
+                        &e.reference,
+                        &v.location,
+                        &format!("{} ({})", v.name, e.label),
+                    );
+                }
+            }
+        }
+    }
+    let programs_file = Location::unknown(PROGRAMS_FILE);
+    for p in programs {
+        check(&p.reference, &programs_file, &p.code);
     }
 }
 

@@ -670,3 +670,59 @@ fn the_catalog_lists_the_serious_illnesses_and_the_inputs_follow_it() {
         (Value::Bool(false), Value::Bool(true))
     );
 }
+
+/// A reference names a document; a file path in one (a parameter's, a rule's or an
+/// exception's) rejects the policy, naming the path.
+#[test]
+fn a_reference_that_names_a_file_is_refused() {
+    let parameter = "standard:\n  description: S\n  metadata:\n    unit: currency-CNY\n  values:\n    2020-01-01:\n      value: 100\n      metadata:\n        reference: \"see shared/DOMAIN.md\"\n";
+    let variable = "a:\n  label: A\n  entity: household\n  period: month\n  type: money\n  reference: \"《最低生活保障审核确认办法》第十三条 (parameters/dibao/standard.yaml)\"\n  formula: p.standard.standard\n";
+    let problems = load(&[
+        ("parameters/standard.yaml", parameter),
+        ("variables/a.yaml", variable),
+    ])
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(
+        problems.contains(
+            "standard.standard from 2020-01-01: the reference names a file (shared/DOMAIN.md)"
+        ),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("a: the reference names a file (parameters/dibao/standard.yaml)"),
+        "{problems}"
+    );
+    // The same references citing documents load.
+    let fine = load(&[
+        (
+            "parameters/standard.yaml",
+            &parameter.replace(
+                "see shared/DOMAIN.md",
+                "民政部《最低生活保障审核确认办法》(民发〔2021〕57号) 第十三条",
+            ),
+        ),
+        (
+            "variables/a.yaml",
+            &variable.replace(" (parameters/dibao/standard.yaml)", ""),
+        ),
+    ]);
+    assert!(fine.is_ok(), "{}", fine.map(|_| ()).unwrap_err());
+    for cited in [
+        "DOMAIN.md",
+        "../shared/seeds/003.txt",
+        "./notes",
+        "seeds/000",
+    ] {
+        assert!(
+            minsheng_policy::file_cited(&format!("见{cited}")).is_some()
+                || minsheng_policy::file_cited(cited).is_some(),
+            "{cited}"
+        );
+    }
+    assert_eq!(
+        minsheng_policy::file_cited("国发〔2014〕47号 第十条; 青政办发〔2021〕5号"),
+        None
+    );
+}
