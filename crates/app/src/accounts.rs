@@ -95,6 +95,41 @@ pub async fn add_account(
     Ok(())
 }
 
+/// A hash of nobody's password, made once with the parameters of every account's: an unknown
+/// login is checked against it, so it costs the same argon2 run as a known one and the
+/// answer's timing does not tell which logins exist.
+fn decoy_hash() -> String {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY
+        .get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+        .clone()
+}
+
+static PASSWORD_CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Password checks run so far in this process (each one argon2 verification).
+pub fn password_checks() -> u64 {
+    PASSWORD_CHECKS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether `password` is the one `hash` was made from, on a blocking thread: argon2 takes
+/// tens of milliseconds on purpose, which must not stall the server's other requests.
+async fn password_matches(password: &str, hash: String) -> bool {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        PASSWORD_CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
 /// Checks a login and password and opens a session.
 pub async fn sign_in(
     store: &Store,
@@ -102,19 +137,17 @@ pub async fn sign_in(
     password: &str,
     clock: Clock,
 ) -> Result<NewSession, AccountError> {
-    let Some((hash, account)) = store.account(login).await? else {
+    let found = store.account(login).await?;
+    let hash = found
+        .as_ref()
+        .map_or_else(decoy_hash, |(hash, _)| hash.clone());
+    let matches = password_matches(password, hash).await;
+    let Some((_, account)) = found else {
         store
             .audit(login, "sign_in_failed", login, "unknown login", clock.now)
             .await?;
         return Err(AccountError::WrongCredentials);
     };
-    let matches = PasswordHash::new(&hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false);
     if !matches {
         store
             .audit(login, "sign_in_failed", login, "wrong password", clock.now)

@@ -94,6 +94,10 @@ enum Command {
         /// address, true on any other.
         #[arg(long)]
         secure_cookies: Option<bool>,
+        /// Reached through a reverse proxy: take each request's source from the last
+        /// X-Forwarded-For address (sign-in throttling counts failures by source).
+        #[arg(long)]
+        behind_proxy: bool,
     },
     /// Sign-ins for the web service and tokens for its API.
     Account {
@@ -559,17 +563,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let policy = policy::load(&cli.policy)?;
-            web::serve(store, policy, listen, bank_dir, None).await?;
+            web::serve(store, policy, listen, bank_dir, web::Options::default()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
             listen,
             bank_dir,
             secure_cookies,
+            behind_proxy,
         } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            web::serve(store, policy, listen, bank_dir, secure_cookies).await?;
+            let options = web::Options {
+                secure_cookies,
+                behind_proxy,
+            };
+            web::serve(store, policy, listen, bank_dir, options).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Account { command } => {

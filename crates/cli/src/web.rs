@@ -108,18 +108,29 @@ pub async fn demo_accounts(
     Ok(out)
 }
 
+/// How the service is reached: `serve`'s options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Unsaid: Secure on any address but loopback.
+    pub secure_cookies: Option<bool>,
+    pub behind_proxy: bool,
+}
+
 pub async fn serve(
     store: Store,
     policy: minsheng_policy::Policy,
     listen: SocketAddr,
     bank_dir: std::path::PathBuf,
-    secure_cookies: Option<bool>,
+    options: Options,
 ) -> Result<()> {
     let store = store.prepare_to_serve().await?;
     // Unsaid, a service on loopback is being tried on this machine over plain HTTP, and any
     // other is reached over HTTPS (directly or through a proxy).
-    let secure_cookies = secure_cookies.unwrap_or(!listen.ip().is_loopback());
-    let web = minsheng_web::Web::new(store, policy, secure_cookies, bank_dir);
+    let secure_cookies = options.secure_cookies.unwrap_or(!listen.ip().is_loopback());
+    let mut web = minsheng_web::Web::new(store, policy, secure_cookies, bank_dir);
+    if options.behind_proxy {
+        web = web.behind_proxy();
+    }
     println!("Serving on http://{listen}/ (Ctrl-C stops). The API's document: http://{listen}/api/v1/openapi.json");
     if secure_cookies {
         println!("Session cookies are Secure: sign in through HTTPS (--secure-cookies false for plain HTTP).");

@@ -43,7 +43,7 @@ use minsheng_store::Store;
 
 pub use api::ApiDoc;
 pub use error::{ErrorBody, WebError};
-pub use session::Throttle;
+pub use session::{Source, Throttle};
 
 // The interface's English, keyed by its Chinese (`locales/interface.yml`, see `i18n`).
 rust_i18n::i18n!("locales");
@@ -60,6 +60,8 @@ pub struct Shared {
     pub tokens: session::TokenCache,
     /// Cookies only over HTTPS: on unless the service listens on loopback only.
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: a request's source is the last `X-Forwarded-For` address.
+    pub behind_proxy: bool,
     /// Where bank files are written (and bank return files kept).
     pub bank_dir: std::path::PathBuf,
     /// The audit entries of reads, committed in groups.
@@ -110,9 +112,23 @@ impl Web {
             throttle: Throttle::default(),
             tokens: session::TokenCache::default(),
             secure_cookies,
+            behind_proxy: false,
             bank_dir,
             clock,
         }))
+    }
+
+    /// The same service reached through a reverse proxy, which names each request's source
+    /// in `X-Forwarded-For` (sign-in throttling counts by source).
+    pub fn behind_proxy(self) -> Web {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut shared) => {
+                shared.behind_proxy = true;
+                Web(Arc::new(shared))
+            }
+            // Already shared: it stays as it was configured.
+            Err(shared) => Web(shared),
+        }
     }
 
     pub fn clock(&self) -> Clock {
@@ -165,7 +181,8 @@ pub async fn serve(web: Web, listen: SocketAddr) -> std::io::Result<()> {
 
 /// [`serve`] on a socket already bound (a test's or a benchmark's port 0).
 pub async fn serve_on(web: Web, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(web))
+    let app = router(web).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
 }

@@ -116,6 +116,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(web): State<Web>,
+    source: crate::session::Source,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -127,20 +128,20 @@ pub async fn login(
         return Err(WebError::CsrfRejected.into());
     }
     let login = form.login.trim().to_string();
-    if let Err(e) = web.throttle.check(&login) {
+    if let Err(e) = web.throttle.check(source, &login) {
         let page = login_page(&web, jar, login, Some(e.to_string()))?;
         return Ok(e.with_headers((e.status(), page).into_response()));
     }
     match minsheng_app::accounts::sign_in(&web.store, &login, &form.password, web.clock()).await {
         Ok(session) => {
-            web.throttle.succeeded(&login);
+            web.throttle.succeeded(source, &login);
             let jar = jar
                 .remove(login_csrf_cookie(String::new(), web.secure_cookies))
                 .add(session_cookie(session.token, web.secure_cookies));
             Ok((jar, Redirect::to("/")).into_response())
         }
         Err(minsheng_app::accounts::AccountError::WrongCredentials) => {
-            web.throttle.failed(&login);
+            web.throttle.failed(source, &login);
             let page = login_page(
                 &web,
                 jar,

@@ -159,46 +159,146 @@ pub fn login_csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-/// Failed sign-ins per login: after [`Throttle::MAX_FAILURES`] within the window, that login
-/// is refused until the window has passed, whatever the password.
+/// Where a request comes from: the TCP peer, or behind a trusted proxy the last address the
+/// proxy added to `X-Forwarded-For`. Unknown (a test's request) is a source of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Source(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<Web> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        let forwarded = || {
+            let header = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()?;
+            header
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip())
+        };
+        Ok(Source(if web.behind_proxy {
+            forwarded().or_else(peer)
+        } else {
+            peer()
+        }))
+    }
+}
+
+/// Failed sign-ins, counted in two ways, each within [`Throttle::WINDOW`]:
+/// - per source and login: after [`Throttle::PER_LOGIN`] failures that source may not try
+///   that login again until the window has passed. Someone guessing a login from elsewhere
+///   never locks its owner out;
+/// - per source: after [`Throttle::PER_SOURCE`] failures over any logins, that source may not
+///   sign in at all, so spreading guesses over many logins gains nothing.
+///
+/// Memory is bounded: each table keeps at most [`Throttle::MAX_ENTRIES`]; when one is full,
+/// expired entries go first, then the oldest.
 #[derive(Debug, Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    by_login: Mutex<HashMap<(Source, String), Failures>>,
+    by_source: Mutex<HashMap<Source, Failures>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    since: Instant,
+}
+
+impl Failures {
+    fn expired(&self) -> bool {
+        self.since.elapsed() >= Throttle::WINDOW
+    }
+}
+
+fn refuse<K: std::hash::Hash + Eq>(
+    table: &Mutex<HashMap<K, Failures>>,
+    key: &K,
+    limit: u32,
+) -> Result<(), WebError> {
+    let Ok(table) = table.lock() else {
+        return Ok(());
+    };
+    match table.get(key) {
+        Some(f) if f.count >= limit && !f.expired() => Err(WebError::Throttled {
+            retry_after_secs: (Throttle::WINDOW.saturating_sub(f.since.elapsed())).as_secs() + 1,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn count<K: std::hash::Hash + Eq + Clone>(table: &Mutex<HashMap<K, Failures>>, key: K) {
+    let Ok(mut table) = table.lock() else {
+        return;
+    };
+    if table.len() >= Throttle::MAX_ENTRIES && !table.contains_key(&key) {
+        table.retain(|_, f| !f.expired());
+        if table.len() >= Throttle::MAX_ENTRIES {
+            if let Some(oldest) = table
+                .iter()
+                .min_by_key(|(_, f)| f.since)
+                .map(|(k, _)| k.clone())
+            {
+                table.remove(&oldest);
+            }
+        }
+    }
+    let entry = table.entry(key).or_insert(Failures {
+        count: 0,
+        since: Instant::now(),
+    });
+    if entry.expired() {
+        *entry = Failures {
+            count: 0,
+            since: Instant::now(),
+        };
+    }
+    entry.count += 1;
 }
 
 impl Throttle {
-    pub const MAX_FAILURES: u32 = 5;
+    pub const PER_LOGIN: u32 = 5;
+    pub const PER_SOURCE: u32 = 30;
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+    pub const MAX_ENTRIES: usize = 10_000;
 
-    pub fn check(&self, login: &str) -> Result<(), WebError> {
-        let Ok(failures) = self.failures.lock() else {
-            return Ok(());
-        };
-        match failures.get(login) {
-            Some((n, since)) if *n >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW => {
-                Err(WebError::Throttled {
-                    retry_after_secs: (Self::WINDOW - since.elapsed()).as_secs() + 1,
-                })
-            }
-            _ => Ok(()),
+    pub fn check(&self, source: Source, login: &str) -> Result<(), WebError> {
+        refuse(&self.by_source, &source, Self::PER_SOURCE)?;
+        refuse(
+            &self.by_login,
+            &(source, login.to_string()),
+            Self::PER_LOGIN,
+        )
+    }
+
+    pub fn failed(&self, source: Source, login: &str) {
+        count(&self.by_source, source);
+        count(&self.by_login, (source, login.to_string()));
+    }
+
+    /// A sign-in that succeeds clears that source's failures for the login (not the
+    /// source's total: one good password does not buy thirty more guesses).
+    pub fn succeeded(&self, source: Source, login: &str) {
+        if let Ok(mut table) = self.by_login.lock() {
+            table.remove(&(source, login.to_string()));
         }
     }
 
-    pub fn failed(&self, login: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            let entry = failures
-                .entry(login.to_string())
-                .or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= Self::WINDOW {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
-        }
-    }
-
-    pub fn succeeded(&self, login: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(login);
-        }
+    /// Entries kept, for the tests of the bound.
+    pub fn entries(&self) -> usize {
+        self.by_login.lock().map_or(0, |t| t.len()) + self.by_source.lock().map_or(0, |t| t.len())
     }
 }

@@ -147,9 +147,9 @@ async fn sign_in_rules(store: Store) {
         bank_dir(),
     ));
     let (login, _) = &logins[0];
-    // A wrong password: 401 and the form again; four more and the login is locked, even
-    // for the right password.
-    for _ in 0..minsheng_web::Throttle::MAX_FAILURES {
+    // A wrong password: 401 and the form again; four more and the login is locked for that
+    // source, even for the right password.
+    for _ in 0..minsheng_web::Throttle::PER_LOGIN {
         let wrong = sign_in(&app, login, "not the password").await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
         assert!(wrong.body.contains("the login or the password is wrong"));
@@ -157,6 +157,10 @@ async fn sign_in_rules(store: Store) {
     let locked = sign_in(&app, login, PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.headers.contains_key(header::RETRY_AFTER));
+    // Its owner, signing in from elsewhere, is not locked out by the stranger's guesses.
+    let owner: std::net::SocketAddr = "10.0.0.7:50123".parse().unwrap();
+    let from_elsewhere = sign_in_from(&app, Some(owner), login, PASSWORD).await;
+    assert_eq!(from_elsewhere.status, StatusCode::SEE_OTHER);
     // Another login is not affected.
     let (other, _) = &logins[1];
     let ok = sign_in(&app, other, PASSWORD).await;
@@ -508,4 +512,80 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=3600");
         assert!(css.headers.contains_key(header::CONTENT_SECURITY_POLICY));
     }
+}
+
+/// One source guessing across many logins is stopped after [`Throttle::PER_SOURCE`] failures
+/// in all, whichever logins they were for; other sources carry on. An unknown login costs the
+/// same password check as a known one.
+#[tokio::test]
+async fn a_source_guessing_across_logins_is_stopped_and_no_one_else() {
+    let (store, _dir) = sqlite().await;
+    let city = city(store).await;
+    let logins = accounts_for(&city).await;
+    let app = minsheng_web::router(minsheng_web::Web::new(
+        city.store.clone(),
+        policy(),
+        false,
+        bank_dir(),
+    ));
+    let guesser: std::net::SocketAddr = "203.0.113.9:40000".parse().unwrap();
+    for i in 0..minsheng_web::Throttle::PER_SOURCE {
+        // Never five on one login: the per-login count alone would never stop this.
+        let login = format!("guess-{}", i / 4);
+        let wrong = sign_in_from(&app, Some(guesser), &login, "not the password").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let (login, _) = &logins[0];
+    let stopped = sign_in_from(&app, Some(guesser), login, PASSWORD).await;
+    assert_eq!(stopped.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = stopped.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= minsheng_web::Throttle::WINDOW.as_secs() + 1);
+    let other: std::net::SocketAddr = "198.51.100.4:40000".parse().unwrap();
+    let fine = sign_in_from(&app, Some(other), login, PASSWORD).await;
+    assert_eq!(fine.status, StatusCode::SEE_OTHER);
+}
+
+/// Behind a reverse proxy every request comes from the proxy's address: the source is the
+/// client the proxy names, so one client's guesses do not stop the others.
+#[tokio::test]
+async fn behind_a_proxy_the_source_is_the_client_it_names() {
+    let (store, _dir) = sqlite().await;
+    let city = city(store).await;
+    let logins = accounts_for(&city).await;
+    let app = minsheng_web::router(
+        minsheng_web::Web::new(city.store.clone(), policy(), false, bank_dir()).behind_proxy(),
+    );
+    let (login, _) = &logins[0];
+    for _ in 0..minsheng_web::Throttle::PER_LOGIN {
+        let wrong = sign_in_via_proxy(&app, "203.0.113.9", login, "not the password").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let stopped = sign_in_via_proxy(&app, "203.0.113.9", login, PASSWORD).await;
+    assert_eq!(stopped.status, StatusCode::TOO_MANY_REQUESTS);
+    let owner = sign_in_via_proxy(&app, "198.51.100.4", login, PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::SEE_OTHER);
+}
+
+/// However many sources fail, the throttle keeps a bounded number of entries.
+#[test]
+fn the_throttle_keeps_bounded_memory() {
+    let throttle = minsheng_web::Throttle::default();
+    let max = minsheng_web::Throttle::MAX_ENTRIES;
+    for i in 0..(max as u32 * 2) {
+        let ip = std::net::IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+        throttle.failed(minsheng_web::Source(Some(ip)), "admin");
+    }
+    assert!(throttle.entries() <= 2 * max, "{}", throttle.entries());
+    // The newest source is still counted.
+    let newest = std::net::IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + max as u32 * 2 - 1));
+    for _ in 1..minsheng_web::Throttle::PER_LOGIN {
+        throttle.failed(minsheng_web::Source(Some(newest)), "admin");
+    }
+    assert!(throttle
+        .check(minsheng_web::Source(Some(newest)), "admin")
+        .is_err());
 }

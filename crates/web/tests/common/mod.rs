@@ -71,6 +71,16 @@ pub enum Auth {
 /// Signs in through the form, as a browser does: fetch the form (its CSRF cookie and field),
 /// post it, keep the session cookie.
 pub async fn sign_in(app: &Router, login: &str, password: &str) -> Answer {
+    sign_in_from(app, None, login, password).await
+}
+
+/// [`sign_in`] from the TCP peer `from` (as `serve` records it), or from nowhere known.
+pub async fn sign_in_from(
+    app: &Router,
+    from: Option<std::net::SocketAddr>,
+    login: &str,
+    password: &str,
+) -> Answer {
     let form = send(app, get("/login", &Auth::None)).await;
     assert_eq!(form.status, StatusCode::OK);
     let cookie = form.headers[header::SET_COOKIE]
@@ -86,7 +96,45 @@ pub async fn sign_in(app: &Router, login: &str, password: &str) -> Answer {
         urlencode(login),
         urlencode(password)
     );
-    send(app, post_form("/login", &cookie, &body)).await
+    let mut request = post_form("/login", &cookie, &body);
+    if let Some(peer) = from {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+    }
+    send(app, request).await
+}
+
+/// [`sign_in`] through a reverse proxy at 127.0.0.1, which says the client is `client`.
+pub async fn sign_in_via_proxy(app: &Router, client: &str, login: &str, password: &str) -> Answer {
+    let form = send(app, get("/login", &Auth::None)).await;
+    let cookie = session_cookie_of(&form);
+    let body = format!(
+        "login={}&password={}&csrf={}",
+        urlencode(login),
+        urlencode(password),
+        csrf_of(&form.body)
+    );
+    let mut request = post_form("/login", &cookie, &body);
+    request.headers_mut().insert(
+        "x-forwarded-for",
+        format!("192.0.2.1, {client}").parse().unwrap(),
+    );
+    let proxy: std::net::SocketAddr = "127.0.0.1:9000".parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(proxy));
+    send(app, request).await
+}
+
+fn session_cookie_of(form: &Answer) -> String {
+    form.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 pub fn urlencode(s: &str) -> String {
