@@ -413,6 +413,35 @@ fn sqlite_path(db: &str) -> Option<PathBuf> {
     Some(PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db)))
 }
 
+/// Records a backup or a restore (`action`, of the file `file`) in `store`'s audit log and
+/// shows the copy's checks; fails when the copy's audit log has problems.
+async fn copied(
+    store: &Store,
+    actor: &str,
+    action: &str,
+    file: &std::path::Path,
+    report: &minsheng_store::CopyReport,
+    clock: Clock,
+) -> Result<ExitCode> {
+    let subject = file.display().to_string();
+    store
+        .audit(actor, action, &subject, &copy_detail(report), clock.now)
+        .await?;
+    print_copy(
+        if action == "restore" {
+            "restored"
+        } else {
+            action
+        },
+        report,
+    );
+    Ok(if report.audit.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 /// A copy's audit detail: what it held and its newest audit entry.
 fn copy_detail(report: &minsheng_store::CopyReport) -> String {
     let head = report
@@ -711,21 +740,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup { to } => {
             let store = open(&cli.db).await?;
             let report = store.backup_to(&to).await?;
-            store
-                .audit(
-                    &cli.actor,
-                    "backup",
-                    &to.display().to_string(),
-                    &copy_detail(&report),
-                    clock.now,
-                )
-                .await?;
-            print_copy("backup", &report);
-            Ok(if report.audit.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            copied(&store, &cli.actor, "backup", &to, &report, clock).await
         }
         Command::Restore { from } => {
             let Some(path) = sqlite_path(&cli.db) else {
@@ -733,21 +748,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let report = minsheng_store::restore(&from, &path).await?;
             let store = open(&cli.db).await?;
-            store
-                .audit(
-                    &cli.actor,
-                    "restore",
-                    &from.display().to_string(),
-                    &copy_detail(&report),
-                    clock.now,
-                )
-                .await?;
-            print_copy("restored", &report);
-            Ok(if report.audit.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            copied(&store, &cli.actor, "restore", &from, &report, clock).await
         }
         Command::Audit {
             command: AuditCommand::Verify { anchor },

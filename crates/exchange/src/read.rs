@@ -48,18 +48,6 @@ pub enum RosterError {
 /// How a zip archive (.xlsx) and an OLE compound file (.xls) begin.
 const WORKBOOK_MAGIC: [&[u8]; 2] = [b"PK\x03\x04", &[0xD0, 0xCF, 0x11, 0xE0]];
 
-/// The cell reference a person sees in Excel: column letters, then the row number.
-fn cell_name(row: u32, column: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = column + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
-}
-
 /// One data row of a roster: its line number and cells, or why it could not be read.
 pub type RosterRow = Result<(u64, StringRecord), RosterError>;
 
@@ -182,7 +170,11 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                         line: u64::from(row) + 1,
                         reason: format!(
                             "cell {} holds a formula (={formula}): enter the value itself",
-                            cell_name(row, column)
+                            // The reference a person sees in Excel, such as C5.
+                            rust_xlsxwriter::utility::row_col_to_cell(
+                                row,
+                                u16::try_from(column).unwrap_or(u16::MAX)
+                            )
                         ),
                     });
                 }

@@ -417,10 +417,7 @@ pub async fn disburse(
     clock: Clock,
 ) -> Result<Option<Disbursed>, PayError> {
     // A batch committed with nowhere to write its file would wait for a re-run: look first.
-    check_folder(dir).map_err(|reason| PayError::Invalid {
-        field: "dir".into(),
-        reason,
-    })?;
+    folder_ready(dir)?;
     let recorded = |batch: u32, payments: u64, total: Fen| NewAuditEntry {
         actor: actor.into(),
         action: "pay_disburse".into(),
@@ -454,10 +451,7 @@ pub async fn rewrite_bank_file(
     actor: &str,
     clock: Clock,
 ) -> Result<Disbursed, PayError> {
-    check_folder(dir).map_err(|reason| PayError::Invalid {
-        field: "dir".into(),
-        reason,
-    })?;
+    folder_ready(dir)?;
     let batches = store.payments().cycle_status(month).await?.batches;
     if batch == 0 || batch > batches {
         return Err(PayError::Invalid {
@@ -466,6 +460,14 @@ pub async fn rewrite_bank_file(
         });
     }
     write_batch_file(store, month, batch, dir, actor, clock).await
+}
+
+/// Bank files can be written into `dir`, or the error names the folder and why not.
+fn folder_ready(dir: &Path) -> Result<(), PayError> {
+    check_folder(dir).map_err(|reason| PayError::Invalid {
+        field: "dir".into(),
+        reason,
+    })
 }
 
 async fn write_batch_file(
