@@ -229,10 +229,14 @@ pub async fn execute(store: &Store, sql: &str) {
 pub async fn refuse(store: &Store, name: &str, event: &str, table: &str) {
     match store.backend() {
         minsheng_store::Backend::Sqlite => {
+            // Dropped first: a pool connection that last saw the schema with the earlier
+            // refusal still in place once failed this one with "already exists" (seen once in
+            // a full run under faketime; the cause is not known). A write re-reads the schema.
+            execute(store, &format!("DROP TRIGGER IF EXISTS {name}")).await;
             execute(
                 store,
                 &format!(
-                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
+                    "CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON {table} \
                      BEGIN SELECT RAISE(ABORT, '{name}'); END"
                 ),
             )
