@@ -675,7 +675,7 @@ fn the_catalog_lists_the_serious_illnesses_and_the_inputs_follow_it() {
 /// exception's) rejects the policy, naming the path.
 #[test]
 fn a_reference_that_names_a_file_is_refused() {
-    let parameter = "standard:\n  description: S\n  metadata:\n    unit: currency-CNY\n  values:\n    2020-01-01:\n      value: 100\n      metadata:\n        reference: \"see shared/DOMAIN.md\"\n";
+    let parameter = "standard:\n  description: S\n  metadata:\n    unit: currency-CNY\n  values:\n    2020-01-01:\n      value: 100\n      metadata:\n        reference: \"see docs/rules.md\"\n";
     let variable = "a:\n  label: A\n  entity: household\n  period: month\n  type: money\n  reference: \"《最低生活保障审核确认办法》第十三条 (parameters/dibao/standard.yaml)\"\n  formula: p.standard.standard\n";
     let problems = load(&[
         ("parameters/standard.yaml", parameter),
@@ -686,7 +686,7 @@ fn a_reference_that_names_a_file_is_refused() {
     .to_string();
     assert!(
         problems.contains(
-            "standard.standard from 2020-01-01: the reference names a file (shared/DOMAIN.md)"
+            "standard.standard from 2020-01-01: the reference names a file (docs/rules.md)"
         ),
         "{problems}"
     );
@@ -699,7 +699,7 @@ fn a_reference_that_names_a_file_is_refused() {
         (
             "parameters/standard.yaml",
             &parameter.replace(
-                "see shared/DOMAIN.md",
+                "see docs/rules.md",
                 "民政部《最低生活保障审核确认办法》(民发〔2021〕57号) 第十三条",
             ),
         ),
@@ -709,12 +709,7 @@ fn a_reference_that_names_a_file_is_refused() {
         ),
     ]);
     assert!(fine.is_ok(), "{}", fine.map(|_| ()).unwrap_err());
-    for cited in [
-        "DOMAIN.md",
-        "../shared/seeds/003.txt",
-        "./notes",
-        "seeds/000",
-    ] {
+    for cited in ["RULES.md", "../notes/003.txt", "./notes", "seeds/000"] {
         assert!(
             minsheng_policy::file_cited(&format!("见{cited}")).is_some()
                 || minsheng_policy::file_cited(cited).is_some(),
