@@ -452,7 +452,8 @@ pub async fn rewrite_bank_file(
     clock: Clock,
 ) -> Result<Disbursed, PayError> {
     folder_ready(dir)?;
-    let batches = store.payments().cycle_status(month).await?.batches;
+    // Batches are numbered from 1: the last one's number is how many there are.
+    let batches = store.payments().last_batch(month).await?.unwrap_or(0);
     if batch == 0 || batch > batches {
         return Err(PayError::Invalid {
             field: "batch".into(),
