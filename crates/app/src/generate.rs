@@ -4,7 +4,7 @@ use std::thread;
 
 use minsheng_core::registry::Registration;
 use minsheng_store::{NewAuditEntry, Store, StoreError};
-use minsheng_synth::calibration::{Parameters, Tally};
+use minsheng_synth::calibration::{standards_date, Parameters, Tally};
 use minsheng_synth::{reference_date, Generator, GeneratorConfig};
 
 use crate::{Clock, Progress};
@@ -45,7 +45,7 @@ pub async fn generate(
     if existing > 0 {
         return Err(GenerateError::NotEmpty(existing));
     }
-    let params = Parameters::on(reference_date()).map_err(GenerateError::Parameters)?;
+    let params = Parameters::on(standards_date()).map_err(GenerateError::Parameters)?;
     let generator = Generator::new(GeneratorConfig::new(people, seed));
     let areas = store
         .insert_areas(generator.areas(), |added| NewAuditEntry {

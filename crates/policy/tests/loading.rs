@@ -278,7 +278,7 @@ fn a_conflict_under_a_default_is_found_by_both_executors_on_its_row_only() {
 #[test]
 fn a_reform_changes_parameters_from_its_month() {
     let policy = Policy::load(&catalog()).unwrap_or_else(|d| panic!("{d}"));
-    let from = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
     let reform = policy
         .with_changes(
             &[
@@ -293,7 +293,7 @@ fn a_reform_changes_parameters_from_its_month() {
     let fen = |f| Value::Money(minsheng_core::Fen(f));
     assert_eq!(value(&reform, "dibao.standard.urban", from), fen(109_725));
     assert_eq!(value(&reform, "dibao.standard.rural", from), fen(80_000));
-    let before = chrono::NaiveDate::from_ymd_opt(2025, 5, 31).unwrap();
+    let before = chrono::NaiveDate::from_ymd_opt(2023, 5, 31).unwrap();
     assert_eq!(value(&reform, "dibao.standard.urban", before), fen(104_500));
     assert_eq!(
         value(&policy, "dibao.standard.urban", from),
@@ -304,6 +304,44 @@ fn a_reform_changes_parameters_from_its_month() {
         .with_changes(&["dibao.standard.urban=abc".into()], from)
         .is_err());
     assert!(policy.with_changes(&["nothing=1".into()], from).is_err());
+}
+
+/// The five-year summary (青岛市“十四五”民生保障新闻发布会) reports the urban standard 36% and the
+/// rural 40% higher over 2021–2025. The years around the published 2023 figure are placeholders,
+/// marked as such, and must keep to those two ratios until an officer enters the real values.
+#[test]
+fn the_dibao_standards_rise_as_the_five_year_summary_reports() {
+    let policy = Policy::load(&catalog()).unwrap_or_else(|d| panic!("{d}"));
+    let on = |y| chrono::NaiveDate::from_ymd_opt(y, 6, 30).unwrap();
+    let standard = |name: &str, year| {
+        let dated = policy.parameters.leaves[name].at(on(year)).unwrap();
+        match dated.value {
+            Some(Value::Money(f)) => (f.0, dated.placeholder),
+            ref other => panic!("{name} in {year}: {other:?}"),
+        }
+    };
+    for (name, rise_percent, published_2023) in [
+        ("dibao.standard.urban", 36, 104_500),
+        ("dibao.standard.rural", 40, 79_100),
+    ] {
+        let (start, _) = standard(name, 2021);
+        let (end, _) = standard(name, 2025);
+        // Whole percent, rounded half up: the precision the summary reports in.
+        let rise = ((end - start) * 1000 / start + 5) / 10;
+        assert_eq!(rise, rise_percent, "{name}: 2021 {start} → 2025 {end}");
+        assert_eq!(standard(name, 2023), (published_2023, false), "{name} 2023");
+        for year in [2021, 2022, 2024, 2025, 2026] {
+            assert!(
+                standard(name, year).1,
+                "{name} {year} is marked a placeholder"
+            );
+        }
+        let years: Vec<i64> = (2021..=2026).map(|y| standard(name, y).0).collect();
+        assert!(
+            years.windows(2).all(|w| w[0] <= w[1]),
+            "{name} never falls: {years:?}"
+        );
+    }
 }
 
 #[test]
