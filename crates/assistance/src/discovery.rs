@@ -17,7 +17,7 @@ use minsheng_payments::PaymentsStore as _;
 use minsheng_policy::{Entity, Evaluation, Grant, Policy, Value, VarId};
 use minsheng_store::{NewAuditEntry, Store, StoreError};
 
-use crate::domain::discovery::{Finding, MonitoringCount, ProgramState, Sweep};
+use crate::domain::discovery::{Finding, FindingKind, MonitoringCount, ProgramState, Sweep};
 use crate::storage::{DiscoveryStore as _, SweepRecord};
 
 #[derive(Debug, Clone)]
@@ -54,6 +54,35 @@ impl Current {
                 .get(&(household, program.code.clone()))
                 .copied(),
             tapering: self.tapering.contains(&(household, program.code.clone())),
+        }
+    }
+
+    /// Marks each `ineligible` finding of one household whose program the household also
+    /// holds under one the catalog declares exclusive with it (enrolled and owed): the overlap
+    /// the rules resolved, left for a caseworker to close.
+    fn name_exclusions(
+        &self,
+        policy: &Policy,
+        household: i64,
+        owed: &[(&str, Fen)],
+        findings: &mut [Finding],
+    ) {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.kind == FindingKind::Ineligible)
+        {
+            f.excluded_by = owed
+                .iter()
+                .filter(|(code, amount)| {
+                    *amount > Fen::ZERO
+                        && policy.exclusion(&f.program, code).is_some()
+                        && self
+                            .enrolled
+                            .get(*code)
+                            .is_some_and(|s| s.contains(&household))
+                })
+                .map(|(code, _)| code.to_string())
+                .next();
         }
     }
 }
@@ -116,6 +145,8 @@ pub async fn sweep(
         .zip(&registry.households)
         .zip(&registry.communities);
     for (h, ((&household, code), community)) in households.enumerate() {
+        let first = findings.len();
+        let mut owed_here = Vec::new();
         for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
             let owed = match registry.owed(program.entity, column, h) {
                 Ok(owed) => owed,
@@ -124,6 +155,7 @@ pub async fn sweep(
                     continue;
                 }
             };
+            owed_here.push((program.code.as_str(), owed));
             if let Some(kind) = current.state(program, household, owed).finding() {
                 findings.push(Finding {
                     household_id: household,
@@ -136,9 +168,12 @@ pub async fn sweep(
                         .get(&(household, program.code.clone()))
                         .copied(),
                     area: community.clone(),
+                    excluded_by: None,
                 });
             }
         }
+        let here = findings.get_mut(first..).unwrap_or_default();
+        current.name_exclusions(policy, household, &owed_here, here);
         // The columns follow `wanted`: the programs' amounts, then the categories' variables.
         let category_columns = result.columns.iter().skip(policy.programs.len());
         for ((category, id, program), (_, column)) in categories.iter().zip(category_columns) {
@@ -283,6 +318,7 @@ pub async fn reevaluate(
         || file.area.as_str().to_string(),
         |(_, f)| f.area.as_str().to_string(),
     );
+    let mut owed_here = Vec::new();
     for program in &policy.programs {
         let targets = minsheng_policy::eval::members_of(policy, program.amount, members.len());
         let mut owed = Fen::ZERO;
@@ -301,6 +337,7 @@ pub async fn reevaluate(
             undecided.push((file.code.clone(), program.code.clone(), error));
             continue;
         }
+        owed_here.push((program.code.as_str(), owed));
         if let Some(kind) = current.state(program, household_id, owed).finding() {
             findings.push(Finding {
                 household_id,
@@ -313,9 +350,11 @@ pub async fn reevaluate(
                     .get(&(household_id, program.code.clone()))
                     .copied(),
                 area: area.clone(),
+                excluded_by: None,
             });
         }
     }
+    current.name_exclusions(policy, household_id, &owed_here, &mut findings);
     let sweep = Sweep {
         id: 0,
         month,

@@ -149,8 +149,13 @@ fn computed_text(labels: &Labels, c: &Computed) -> String {
             }
         }
         for u in &undecided {
+            let what = if u.excluded_by.is_some() {
+                "held back"
+            } else {
+                "not decided"
+            };
             out.push_str(&format!(
-                "  not decided: {} {}: {}\n",
+                "  {what}: {} {}: {}\n",
                 u.household,
                 labels.of(&u.program),
                 u.error

@@ -11,8 +11,10 @@ use std::path::Path;
 use common::{catalog, Db};
 use minsheng_app::{Clock, Quiet};
 use minsheng_assistance::discovery::{reevaluate, sweep};
+use minsheng_assistance::storage::DiscoveryStore as _;
 use minsheng_assistance::FindingKind;
 use minsheng_core::Month;
+use minsheng_payments::PaymentsStore as _;
 use minsheng_policy::Policy;
 use minsheng_store::Store;
 
@@ -77,6 +79,82 @@ async fn a_sweep_and_each_households_event_agree(db: Db) {
             "{code}"
         );
     }
+
+    // A 特困 household also enrolled in dibao (the two exclude each other): the rules owe it no
+    // dibao, and the sweep and the event both report the overlap, naming 特困.
+    let tekun_alone = first
+        .record
+        .new
+        .iter()
+        .find(|f| {
+            f.program == "tekun_basic"
+                && f.kind == FindingKind::Eligible
+                && !first
+                    .record
+                    .new
+                    .iter()
+                    .any(|g| g.household == f.household && g.program == "dibao")
+        })
+        .expect("a 特困 household with no dibao member")
+        .household
+        .clone();
+    for program in ["tekun_basic", "dibao"] {
+        let audit = minsheng_store::NewAuditEntry {
+            actor: "caseworker".into(),
+            action: "enrol".into(),
+            subject: format!("household:{tekun_alone}"),
+            detail: program.into(),
+            at: chrono::Utc::now(),
+        };
+        store
+            .payments()
+            .enrol(
+                &tekun_alone,
+                program,
+                june,
+                "decision",
+                "caseworker",
+                chrono::Utc::now(),
+                &audit,
+            )
+            .await
+            .unwrap();
+    }
+    // Sweeps see the registry and enrolments as known at their clock: after the enrolments.
+    let clock = Clock::system();
+    let overlap = sweep(&store, &policy, june, "analyst", clock, &Quiet)
+        .await
+        .unwrap();
+    let found: Vec<_> = overlap
+        .record
+        .new
+        .iter()
+        .filter(|f| f.household == tekun_alone)
+        .map(|f| (f.program.as_str(), f.kind, f.excluded_by.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [("dibao", FindingKind::Ineligible, Some("tekun_basic"))]
+    );
+    let event = reevaluate(
+        &store,
+        &policy,
+        &tekun_alone,
+        june,
+        "test",
+        "analyst",
+        clock,
+    )
+    .await
+    .unwrap();
+    assert!(event.record.new.is_empty() && event.record.closed == 0);
+    let stored = store.discovery().findings_of(&tekun_alone).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .any(|f| f.open && f.finding.excluded_by.as_deref() == Some("tekun_basic")),
+        "stored with the program that excludes it"
+    );
     store.close().await;
 
     // The operator's view.

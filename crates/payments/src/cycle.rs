@@ -42,13 +42,92 @@ pub enum PayError {
     Money(#[from] minsheng_core::MoneyError),
 }
 
-/// An enrolled household the rules give nothing this month, or could not decide.
+/// An enrolled household the rules give nothing this month, or could not decide, or whose
+/// program is held back because a member would receive it beside one that excludes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unpaid {
     pub household: String,
     pub program: String,
-    /// Empty when the rules say zero (no longer eligible: a review task); else the error.
+    /// Empty when the rules say zero (no longer eligible: a review task); else the reason.
     pub error: String,
+    /// The program it was held back against: the catalog says one person never has both.
+    pub excluded_by: Option<String>,
+}
+
+impl Unpaid {
+    fn error(household: &Household, program: &Program, error: &str) -> Unpaid {
+        Unpaid {
+            household: household.code.clone(),
+            program: program.code.clone(),
+            error: error.to_string(),
+            excluded_by: None,
+        }
+    }
+}
+
+/// One entitlement of a household being computed, with the members it is paid for.
+struct Line {
+    program: usize,
+    entitlement: Entitlement,
+    /// Positions in the household of the members the amount is for.
+    covered: Vec<usize>,
+}
+
+impl Line {
+    fn new(program: usize, entitlement: Entitlement, covered: Vec<usize>) -> Line {
+        Line {
+            program,
+            entitlement,
+            covered,
+        }
+    }
+}
+
+/// Pairs of the household's programs that the catalog declares exclusive and that would both
+/// be paid for one member. Neither is paid: which one the person keeps is a caseworker's
+/// decision, never a silent choice. Each side is returned as held back, naming the other.
+fn exclusive_overlaps(policy: &Policy, household: &Household, lines: &[Line]) -> Vec<Unpaid> {
+    let mut held: Vec<Unpaid> = Vec::new();
+    for (i, a) in lines.iter().enumerate() {
+        for b in lines.iter().skip(i + 1) {
+            if a.program == b.program {
+                continue;
+            }
+            let (pa, pb) = (&a.entitlement.program, &b.entitlement.program);
+            let Some(reference) = policy.exclusion(pa, pb) else {
+                continue;
+            };
+            let Some(member) = a.covered.iter().find(|m| b.covered.contains(m)) else {
+                continue;
+            };
+            let who = household
+                .members
+                .get(*member)
+                .map(|m| m.person.id_number.masked())
+                .unwrap_or_default();
+            let label = |code: &String| {
+                policy
+                    .program(code)
+                    .map_or_else(|| code.clone(), |p| p.label.clone())
+            };
+            for (this, other) in [(pa, pb), (pb, pa)] {
+                if held.iter().any(|u| &u.program == this) {
+                    continue;
+                }
+                held.push(Unpaid {
+                    household: household.code.clone(),
+                    program: this.clone(),
+                    error: format!(
+                        "成员 {who} 同时享受「{}」与「{}」, 两者不得兼得 ({reference}): 均暂停, 待复核",
+                        label(this),
+                        label(other)
+                    ),
+                    excluded_by: Some(other.clone()),
+                });
+            }
+        }
+    }
+    held
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +192,18 @@ pub async fn compute(
         }
     }
     let households = Households::read(store, policy, month, frozen_at, progress).await?;
-    let wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
+    // One column per program's amount, in catalog order, then one per declared `covers`.
+    let mut wanted: Vec<_> = policy.programs.iter().map(|p| p.amount).collect();
+    let covers: Vec<Option<usize>> = policy
+        .programs
+        .iter()
+        .map(|p| {
+            p.covers.map(|id| {
+                wanted.push(id);
+                wanted.len() - 1
+            })
+        })
+        .collect();
     let threads = minsheng_app::policy::threads();
     let result = run(
         policy,
@@ -134,28 +224,42 @@ pub async fn compute(
             Some(&[start, end]) => start..end,
             _ => 0..0,
         };
+        // The household's lines, each with the members it is paid for.
+        let mut lines: Vec<Line> = Vec::new();
         for &(index, enrolment_id, tapering) in units {
             // `index` comes from enumerating `policy.programs` above.
             let Some(program) = policy.programs.get(index) else {
                 continue;
             };
+            // A household amount is for the members its `covers` names (all, if none).
+            let covered = || -> Vec<usize> {
+                let column = covers
+                    .get(index)
+                    .copied()
+                    .flatten()
+                    .and_then(|c| result.columns.get(c));
+                members
+                    .clone()
+                    .filter(|&row| column.is_none_or(|(_, col)| col.get(row) != 0))
+                    .map(|row| row - members.start)
+                    .collect()
+            };
             // 渐退: the amount fixed when the exit was decided, whatever the rules say now.
             if let Some(amount) = tapering {
-                entitlements.extend(household.entitlement(
-                    program,
-                    enrolment_id,
-                    household.payee,
-                    amount,
-                ));
+                let covered = match program.entity {
+                    Entity::Household => covered(),
+                    Entity::Person => vec![household.payee],
+                };
+                lines.extend(
+                    household
+                        .entitlement(program, enrolment_id, household.payee, amount)
+                        .map(|e| Line::new(index, e, covered)),
+                );
                 continue;
             }
             // `run` computed one column per wanted amount: one per program, in order.
             let Some((_, column)) = result.columns.get(index) else {
-                unpaid.push(Unpaid {
-                    household: household.code.clone(),
-                    program: program.code.clone(),
-                    error: "no amount was computed".into(),
-                });
+                unpaid.push(Unpaid::error(household, program, "no amount was computed"));
                 continue;
             };
             let rows: Vec<(usize, usize)> = match program.entity {
@@ -165,7 +269,7 @@ pub async fn compute(
                     .map(|row| (row, row - members.start))
                     .collect(),
             };
-            let before = entitlements.len();
+            let before = lines.len();
             let mut error = None;
             for (row, member) in rows {
                 if let Some(e) = column.errors.get(&row) {
@@ -174,22 +278,33 @@ pub async fn compute(
                 }
                 let amount = column.get(row);
                 if amount > 0 {
-                    entitlements.extend(household.entitlement(
-                        program,
-                        enrolment_id,
-                        member,
-                        Fen(amount),
-                    ));
+                    let covered = match program.entity {
+                        Entity::Household => covered(),
+                        Entity::Person => vec![member],
+                    };
+                    lines.extend(
+                        household
+                            .entitlement(program, enrolment_id, member, Fen(amount))
+                            .map(|e| Line::new(index, e, covered)),
+                    );
                 }
             }
-            if entitlements.len() == before || error.is_some() {
-                unpaid.push(Unpaid {
-                    household: household.code.clone(),
-                    program: program.code.clone(),
-                    error: error.unwrap_or_default(),
-                });
+            if lines.len() == before || error.is_some() {
+                unpaid.push(Unpaid::error(
+                    household,
+                    program,
+                    &error.unwrap_or_default(),
+                ));
             }
         }
+        let held = exclusive_overlaps(policy, household, &lines);
+        for line in lines {
+            if held.iter().any(|u| u.program == line.entitlement.program) {
+                continue;
+            }
+            entitlements.push(line.entitlement);
+        }
+        unpaid.extend(held);
     }
     let cycle = PayCycle {
         month,
@@ -643,4 +758,134 @@ pub async fn totals(
     scope: &minsheng_core::access::Scope,
 ) -> Result<Vec<PaidTotal>, PayError> {
     Ok(store.payments().paid_totals(from, to, scope).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// A catalog whose rules forget an exclusion it declares: the cycle must catch it.
+    fn policy() -> Policy {
+        let variables = "\
+support_amount:
+  label: S
+  entity: person
+  period: month
+  type: money
+  reference: R
+  formula: 100元
+family_amount:
+  label: F
+  entity: household
+  period: month
+  type: money
+  reference: R
+  formula: 300元
+counted:
+  label: C
+  entity: person
+  period: month
+  type: bool
+  reference: R
+  formula: 'true'
+";
+        let programs = "\
+support:
+  label: 供养金
+  amount: support_amount
+  grant: automatic
+  reference: R
+  excludes:
+    family: 《某办法》第十五条
+family:
+  label: 家庭补助
+  amount: family_amount
+  grant: automatic
+  reference: R
+  covers: counted
+other:
+  label: 其他补贴
+  amount: support_amount
+  grant: automatic
+  reference: R
+";
+        let files = vec![
+            ("variables/v.yaml".to_string(), variables.to_string()),
+            ("programs.yaml".to_string(), programs.to_string()),
+        ];
+        Policy::from_files(Path::new("."), &files).unwrap()
+    }
+
+    fn household() -> Household {
+        let member = |id: i64, number: &str| Member {
+            id,
+            person: Person {
+                id_number: minsheng_core::IdNumber::parse(number).unwrap(),
+                name: "某".into(),
+            },
+            community: "370202001001".into(),
+        };
+        Household {
+            id: 7,
+            code: "H7".into(),
+            payee: 0,
+            members: vec![
+                member(1, "11010519491231002X"),
+                member(2, "110105200501010012"),
+            ],
+        }
+    }
+
+    fn line(policy: &Policy, h: &Household, code: &str, member: usize, covered: &[usize]) -> Line {
+        let index = policy.programs.iter().position(|p| p.code == code).unwrap();
+        let program = &policy.programs[index];
+        let e = h.entitlement(program, 1, member, Fen(100)).unwrap();
+        Line::new(index, e, covered.to_vec())
+    }
+
+    #[test]
+    fn two_programs_that_exclude_each_other_are_both_held_back_for_one_person() {
+        let (policy, h) = (policy(), household());
+        // Member 0 has the support and is among those the family amount is for.
+        let lines = [
+            line(&policy, &h, "support", 0, &[0]),
+            line(&policy, &h, "family", 0, &[0, 1]),
+            line(&policy, &h, "other", 0, &[0]),
+        ];
+        let held = exclusive_overlaps(&policy, &h, &lines);
+        let programs: Vec<(&str, Option<&str>)> = held
+            .iter()
+            .map(|u| (u.program.as_str(), u.excluded_by.as_deref()))
+            .collect();
+        assert_eq!(
+            programs,
+            [("support", Some("family")), ("family", Some("support"))]
+        );
+        let message = &held[0].error;
+        assert!(
+            message.contains("供养金") && message.contains("家庭补助"),
+            "{message}"
+        );
+        assert!(message.contains("《某办法》第十五条"), "{message}");
+        assert!(message.contains("110105********002X"), "masked: {message}");
+        assert!(!message.contains("11010519491231002X"));
+    }
+
+    #[test]
+    fn a_household_amount_not_paid_for_the_person_does_not_overlap() {
+        let (policy, h) = (policy(), household());
+        // The family amount is for member 1 only (member 0 is supported alone).
+        let lines = [
+            line(&policy, &h, "support", 0, &[0]),
+            line(&policy, &h, "family", 0, &[1]),
+        ];
+        assert!(exclusive_overlaps(&policy, &h, &lines).is_empty());
+        // The support of member 1 would overlap.
+        let lines = [
+            line(&policy, &h, "support", 1, &[1]),
+            line(&policy, &h, "family", 0, &[1]),
+        ];
+        assert_eq!(exclusive_overlaps(&policy, &h, &lines).len(), 2);
+    }
 }

@@ -281,6 +281,19 @@ impl Policy {
         self.programs.iter().find(|p| p.code == code)
     }
 
+    /// The rule text that forbids one person `a` and `b` together, if the catalog declares
+    /// it on either side.
+    pub fn exclusion(&self, a: &str, b: &str) -> Option<&str> {
+        let declared = |on: &str, other: &str| {
+            self.program(on)?
+                .excludes
+                .iter()
+                .find(|r| r.program == other)
+                .map(|r| r.reference.as_str())
+        };
+        declared(a, b).or_else(|| declared(b, a))
+    }
+
     /// Loads the policy in `root` (with `parameters/` and `variables/`).
     pub fn load(root: &Path) -> Result<Policy, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
@@ -587,6 +600,13 @@ fn check_references(
     let programs_file = Location::unknown(PROGRAMS_FILE);
     for p in programs {
         check(&p.reference, &programs_file, &p.code);
+        for r in p.excludes.iter().chain(&p.tops_up) {
+            check(
+                &r.reference,
+                &programs_file,
+                &format!("{} ↔ {}", p.code, r.program),
+            );
+        }
     }
 }
 

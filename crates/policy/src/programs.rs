@@ -28,9 +28,33 @@ pub struct Program {
     /// The deadlines of an application's case: `parameters/procedure/<name>.yaml`.
     pub procedure: Option<String>,
     pub reference: String,
+    /// For a household amount, the person variable (true/false) that says which members it is
+    /// paid for (低保 counts its members, not a 特困 member); `None`: every member.
+    pub covers: Option<VarId>,
+    /// Programs a person may not receive together with this one, each with its rule text.
+    /// The relation holds both ways, whichever side declares it.
+    pub excludes: Vec<Relation>,
+    /// Programs this one tops up (补差): it pays only what they leave below its standard.
+    pub tops_up: Vec<Relation>,
 }
 
-const KEYS: &[&str] = &["label", "amount", "grant", "procedure", "reference"];
+/// Another program, and the rule text that relates it to this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub program: String,
+    pub reference: String,
+}
+
+const KEYS: &[&str] = &[
+    "label",
+    "amount",
+    "grant",
+    "procedure",
+    "reference",
+    "covers",
+    "excludes",
+    "tops_up",
+];
 
 /// The parameters a procedure must have, in working days (calendar days for the posting).
 pub const PROCEDURE_STEPS: [&str; 5] = ["survey", "posting_days", "decision", "notice", "total"];
@@ -75,7 +99,81 @@ pub(crate) fn read(
             programs.push(program);
         }
     }
+    check_relations(file, &programs, diagnostics);
     programs
+}
+
+/// Every relation names another program of the catalog, once.
+fn check_relations(file: &str, programs: &[Program], diagnostics: &mut Diagnostics) {
+    let at = Location::unknown(file);
+    for p in programs {
+        let related = p.excludes.iter().map(|r| ("excludes", r));
+        for (kind, r) in related.chain(p.tops_up.iter().map(|r| ("tops_up", r))) {
+            if r.program == p.code {
+                diagnostics.push(at.clone(), format!("{}: {kind} itself", p.code));
+            } else if !programs.iter().any(|q| q.code == r.program) {
+                diagnostics.push(
+                    at.clone(),
+                    format!("{}: {kind} '{}', which is not a program", p.code, r.program),
+                );
+            }
+        }
+        for q in programs {
+            let both = p.excludes.iter().any(|r| r.program == q.code)
+                && p.tops_up.iter().any(|r| r.program == q.code);
+            if both {
+                diagnostics.push(
+                    at.clone(),
+                    format!(
+                        "{}: both excludes and tops up '{}'; a pair is one or the other",
+                        p.code, q.code
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// `{program: reference, …}` under `key`, each reference non-empty.
+fn relations(
+    file: &str,
+    code: &str,
+    def: &MarkedMappingNode,
+    key: &str,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Relation> {
+    let Some(node) = def.get_node(key) else {
+        return Vec::new();
+    };
+    let Some(map) = node.as_mapping() else {
+        diagnostics.push(
+            Location::of(file, node.span().start()),
+            format!("{code}: '{key}' maps program codes to the rule text that relates them"),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (program, reference) in map.iter() {
+        let reference = reference
+            .as_scalar()
+            .map(|s| s.as_str().trim().to_string())
+            .unwrap_or_default();
+        if reference.is_empty() {
+            diagnostics.push(
+                Location::of(file, program.span().start()),
+                format!(
+                    "{code}: {key} '{}' needs the rule text that says so",
+                    program.as_str()
+                ),
+            );
+            continue;
+        }
+        out.push(Relation {
+            program: program.as_str().to_string(),
+            reference,
+        });
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -185,6 +283,31 @@ fn program(
         }
         (None, _) => {}
     }
+    let covers = def
+        .get_scalar("covers")
+        .map(|s| s.as_str().trim().to_string());
+    let covers = covers.and_then(|name| {
+        let entity = variable.and_then(|id| variables.get(id)).map(|v| v.entity);
+        let found = by_name
+            .get(&name)
+            .and_then(|&id| Some((id, variables.get(id)?)));
+        let problem = match found {
+            None => Some("is not a variable".to_string()),
+            Some((_, v)) if v.entity != Entity::Person || v.ty != Type::Bool => {
+                Some("must be a true/false variable of a person".to_string())
+            }
+            Some(_) if entity == Some(Entity::Person) => {
+                Some("is for household amounts; a person amount covers its person".to_string())
+            }
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            diagnostics.push(at.clone(), format!("{code}: covers '{name}' {problem}"));
+        }
+        found.map(|(id, _)| id)
+    });
+    let excludes = relations(file, code, def, "excludes", diagnostics);
+    let tops_up = relations(file, code, def, "tops_up", diagnostics);
     if diagnostics.0.len() > before {
         return None;
     }
@@ -197,5 +320,8 @@ fn program(
         grant: grant?,
         procedure,
         reference,
+        covers,
+        excludes,
+        tops_up,
     })
 }

@@ -517,8 +517,10 @@ fn the_inputs_a_program_reads_are_found_through_its_variables() {
             "dibao_amount does not read {not}: {dibao:?}"
         );
     }
-    let both = names(&["dibao_amount", "disability_living_subsidy"]);
-    assert!(both.contains(&"disability_grade") && both.len() > dibao.len());
+    // A 特困 member is not counted in the dibao, and 特困 turns on inability to work.
+    assert!(dibao.contains(&"disability_grade"), "{dibao:?}");
+    let both = names(&["dibao_amount", "child_basic_living_amount"]);
+    assert!(both.contains(&"father") && both.len() > dibao.len());
     assert!(names(&[]).is_empty());
 }
 
@@ -758,4 +760,117 @@ fn a_reference_that_names_a_file_is_refused() {
         minsheng_policy::file_cited("国发〔2014〕47号 第十条; 青政办发〔2021〕5号"),
         None
     );
+}
+
+/// The catalog declares which programs exclude or top up each other, each with its rule text,
+/// and which members a household amount is for.
+#[test]
+fn the_catalog_declares_how_programs_bear_on_each_other() {
+    let policy = Policy::load(&catalog()).unwrap_or_else(|d| panic!("{d}"));
+    for (a, b) in [
+        ("tekun_basic", "dibao"),
+        ("dibao", "tekun_basic"),
+        ("single_person_dibao", "tekun_basic"),
+        ("disability_living", "tekun_basic"),
+    ] {
+        let reference = policy
+            .exclusion(a, b)
+            .unwrap_or_else(|| panic!("{a} ↔ {b}"));
+        assert!(
+            reference.contains('《') || reference.contains('号'),
+            "{reference}"
+        );
+    }
+    for (a, b) in [
+        ("disability_living", "disability_care"),
+        ("tekun_care", "disability_care"),
+        ("child_basic_living", "dibao"),
+        ("dibao", "dibao"),
+    ] {
+        assert_eq!(
+            policy.exclusion(a, b),
+            None,
+            "{a} and {b} may be had together"
+        );
+    }
+    let child = policy.program("child_basic_living").unwrap();
+    let topped: Vec<&str> = child.tops_up.iter().map(|r| r.program.as_str()).collect();
+    assert_eq!(topped, ["dibao", "tekun_basic", "disability_living"]);
+    let dibao = policy.program("dibao").unwrap();
+    let covers = dibao.covers.map(|id| policy.variables[id].name.as_str());
+    assert_eq!(covers, Some("dibao_counted"));
+}
+
+#[test]
+fn a_relation_must_name_another_program_and_its_rule_text() {
+    let variables = "\
+a_amount:
+  label: A
+  entity: household
+  period: month
+  type: money
+  reference: R
+  formula: 5元
+b_amount:
+  label: B
+  entity: person
+  period: month
+  type: money
+  reference: R
+  formula: 5元
+counted:
+  label: C
+  entity: person
+  period: month
+  type: money
+  reference: R
+  formula: 5元
+";
+    let programs = "\
+a:
+  label: A
+  amount: a_amount
+  grant: automatic
+  reference: R
+  covers: counted
+  excludes:
+    b: ''
+    nothing: R
+b:
+  label: B
+  amount: b_amount
+  grant: automatic
+  reference: R
+  covers: counted
+  excludes:
+    b: R
+    a: R
+  tops_up:
+    a: R
+";
+    let problems = load(&[("variables/v.yaml", variables), ("programs.yaml", programs)])
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "a: excludes 'b' needs the rule text that says so",
+        "a: covers 'counted' must be a true/false variable of a person",
+        "b: covers 'counted' must be a true/false variable of a person",
+    ] {
+        assert!(problems.contains(expected), "{expected} in:\n{problems}");
+    }
+    // Programs refused for their own faults are not related; once they load, their
+    // relations are checked against each other.
+    let fixed = programs
+        .replace("    b: ''\n", "")
+        .replace("  covers: counted\n", "");
+    let problems = load(&[("variables/v.yaml", variables), ("programs.yaml", &fixed)])
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "a: excludes 'nothing', which is not a program",
+        "b: excludes itself",
+        "b: both excludes and tops up 'a'",
+    ] {
+        assert!(problems.contains(expected), "{expected} in:\n{problems}");
+    }
 }

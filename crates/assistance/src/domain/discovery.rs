@@ -96,6 +96,9 @@ pub struct Finding {
     pub last_owed: Option<Fen>,
     /// The household head's community.
     pub area: String,
+    /// For an `ineligible` finding: the program, enrolled and owed, that the catalog says
+    /// excludes this one (an overlap to resolve).
+    pub excluded_by: Option<String>,
 }
 
 /// A sweep: households evaluated for a month as the registry was known at an instant.

@@ -24,6 +24,7 @@ const FINDING: Table = Table {
         "amount_before",
         "area_code",
         "status",
+        "excluded_by",
     ],
 };
 
@@ -64,7 +65,7 @@ pub struct StoredFinding {
 
 const FINDING_SELECT: &str =
     "SELECT f.id, f.sweep_id, f.month, f.household_id, h.code, f.program, f.kind, \
-     f.amount_now, f.amount_before, f.area_code, f.status \
+     f.amount_now, f.amount_before, f.area_code, f.status, f.excluded_by \
      FROM finding f JOIN household h ON h.id = f.household_id";
 
 fn decode_finding(r: &impl Columns) -> Result<StoredFinding> {
@@ -81,6 +82,7 @@ fn decode_finding(r: &impl Columns) -> Result<StoredFinding> {
             owed: Fen(r.int("amount_now")?),
             last_owed: r.opt_int("amount_before")?.map(Fen),
             area: r.text("area_code")?,
+            excluded_by: r.opt_text("excluded_by")?,
         },
     })
 }
@@ -239,6 +241,7 @@ impl Discovery<'_> {
                 f.last_owed.map_or(Cell::Null, |a| Cell::Int(a.0)),
                 Cell::Text(f.area.clone()),
                 Cell::Code(if granted { "closed" } else { "open" }),
+                f.excluded_by.clone().map_or(Cell::Null, Cell::Text),
             ]);
             record.new.push(f.clone());
         }

@@ -313,6 +313,11 @@ pub async fn findings(
                 owed: f.finding.owed.grouped(),
                 last_owed: f.finding.last_owed.map(|a| a.grouped()),
                 area: f.finding.area.clone(),
+                excluded_by: f
+                    .finding
+                    .excluded_by
+                    .as_deref()
+                    .map(|p| program_label(web, p)),
             })
             .collect(),
         total,

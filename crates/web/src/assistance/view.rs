@@ -264,6 +264,9 @@ pub struct FindingView {
     /// What the last cycle paid, if anything.
     pub last_owed: Option<String>,
     pub area: String,
+    /// For `ineligible`: the program, enrolled and owed, that excludes this one (an overlap
+    /// to resolve), by its label.
+    pub excluded_by: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
