@@ -57,8 +57,10 @@ pub async fn what_if(
                     .map(|(district, l)| {
                         let yearly_change_fen = match one_off {
                             true => None,
+                            // A year of the reform's change leaving the range of fen is
+                            // the reform's fault, as its monthly totals would be.
                             false => Some(l.yearly_change().ok_or_else(|| {
-                                WebError::Internal(MoneyError::TooLarge.to_string())
+                                WebError::invalid("changes", MoneyError::TooLarge.to_string())
                             })?),
                         };
                         Ok(ImpactRow {
