@@ -39,55 +39,55 @@ pub async fn what_if(
         minsheng_app::policy::WhatIfError::Money(e) => WebError::invalid("changes", e.to_string()),
     })?;
     let city = minsheng_app::policy::CITY;
-    let programs =
-        done.simulation
-            .programs
-            .iter()
-            .map(|(program, districts)| {
-                let variable = web
-                    .policy
-                    .variable(program)
-                    .and_then(|id| web.policy.variables.get(id));
-                let one_off = variable.is_some_and(|v| v.one_off);
-                // Districts in code order, the city last.
-                let rows = districts
-                    .iter()
-                    .filter(|(d, _)| d.as_str() != city)
-                    .chain(districts.iter().filter(|(d, _)| d.as_str() == city))
-                    .map(|(district, l)| {
-                        let yearly_change_fen = match one_off {
-                            true => None,
-                            // A year of the reform's change leaving the range of fen is
-                            // the reform's fault, as its monthly totals would be.
-                            false => Some(l.yearly_change().ok_or_else(|| {
-                                WebError::invalid("changes", MoneyError::TooLarge.to_string())
-                            })?),
-                        };
-                        Ok(ImpactRow {
-                            district_name: done
-                                .district_names
-                                .get(district)
-                                .cloned()
-                                .unwrap_or_else(|| district.clone()),
-                            district: district.clone(),
-                            beneficiaries_before: l.beneficiaries_before,
-                            beneficiaries_after: l.beneficiaries_after,
-                            monthly_before_fen: l.monthly_before,
-                            monthly_after_fen: l.monthly_after,
-                            yearly_change_fen,
-                            gaining: l.gaining,
-                            losing: l.losing,
-                            newly_eligible: l.newly_eligible,
-                        })
+    let programs = done
+        .simulation
+        .programs
+        .iter()
+        .map(|(program, districts)| {
+            let variable = web
+                .policy
+                .variable(program)
+                .and_then(|id| web.policy.variables.get(id));
+            let one_off = variable.is_some_and(|v| v.one_off);
+            // Districts in code order, the city last.
+            let rows = districts
+                .iter()
+                .filter(|(d, _)| d.as_str() != city)
+                .chain(districts.iter().filter(|(d, _)| d.as_str() == city))
+                .map(|(district, l)| {
+                    let yearly_change_fen = match one_off {
+                        true => None,
+                        // A year of the reform's change leaving the range of fen is
+                        // the reform's fault, as its monthly totals would be.
+                        false => Some(l.yearly_change().ok_or_else(|| {
+                            WebError::invalid("changes", MoneyError::TooLarge.to_string())
+                        })?),
+                    };
+                    Ok(ImpactRow {
+                        district_name: done
+                            .district_names
+                            .get(district)
+                            .cloned()
+                            .unwrap_or_else(|| district.clone()),
+                        district: district.clone(),
+                        beneficiaries_before: l.beneficiaries_before,
+                        beneficiaries_after: l.beneficiaries_after,
+                        monthly_before_fen: l.monthly_before,
+                        monthly_after_fen: l.monthly_after,
+                        yearly_change_fen,
+                        gaining: l.gaining,
+                        losing: l.losing,
+                        newly_eligible: l.newly_eligible,
                     })
-                    .collect::<Result<Vec<_>, WebError>>()?;
-                Ok(ProgramImpact {
-                    program: program.clone(),
-                    label: variable.map(|v| v.label.clone()).unwrap_or_default(),
-                    rows,
                 })
+                .collect::<Result<Vec<_>, WebError>>()?;
+            Ok(ProgramImpact {
+                program: program.clone(),
+                label: variable.map(|v| v.label.clone()).unwrap_or_default(),
+                rows,
             })
-            .collect::<Result<Vec<_>, WebError>>()?;
+        })
+        .collect::<Result<Vec<_>, WebError>>()?;
     Ok(WhatIfView {
         month: month.to_string(),
         changes: changes.to_vec(),
