@@ -144,9 +144,11 @@ pub async fn sweep(
         .iter()
         .zip(&registry.households)
         .zip(&registry.communities);
+    // One household's owed amounts by program, refilled for each (no allocation per household).
+    let mut owed_here: Vec<(&str, Fen)> = Vec::with_capacity(policy.programs.len());
     for (h, ((&household, code), community)) in households.enumerate() {
         let first = findings.len();
-        let mut owed_here = Vec::new();
+        owed_here.clear();
         for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
             let owed = match registry.owed(program.entity, column, h) {
                 Ok(owed) => owed,

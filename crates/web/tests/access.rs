@@ -14,12 +14,7 @@ use minsheng_store::Store;
 async fn matrix(store: Store) {
     let city = city(store).await;
     let logins = accounts_for(&city).await;
-    let app = minsheng_web::router(minsheng_web::Web::new(
-        city.store.clone(),
-        policy(),
-        false,
-        bank_dir(),
-    ));
+    let app = city.app();
     let clock = Clock::system();
     for (login, sees_all) in &logins {
         let token = accounts::add_api_token(&city.store, login, "matrix", "tester", clock)
@@ -140,12 +135,7 @@ async fn matrix(store: Store) {
 async fn sign_in_rules(store: Store) {
     let city = city(store).await;
     let logins = accounts_for(&city).await;
-    let app = minsheng_web::router(minsheng_web::Web::new(
-        city.store.clone(),
-        policy(),
-        false,
-        bank_dir(),
-    ));
+    let app = city.app();
     let (login, _) = &logins[0];
     // A wrong password: 401 and the form again; four more and the login is locked for that
     // source, even for the right password.
@@ -239,12 +229,7 @@ async fn provider_sees_only_its_roster(store: Store) {
     let logins = accounts_for(&city).await;
     let street = &city.inside.area.as_str()[..9];
     let provider = staff_with_token(&city.store, "助餐点", Role::Provider, street).await;
-    let app = minsheng_web::router(minsheng_web::Web::new(
-        city.store.clone(),
-        policy(),
-        false,
-        bank_dir(),
-    ));
+    let app = city.app();
     let signed = sign_in(&app, "助餐点", PASSWORD).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
     let cookie = Auth::Cookie(session_cookie(&signed));
@@ -522,12 +507,7 @@ async fn a_source_guessing_across_logins_is_stopped_and_no_one_else() {
     let (store, _dir) = sqlite().await;
     let city = city(store).await;
     let logins = accounts_for(&city).await;
-    let app = minsheng_web::router(minsheng_web::Web::new(
-        city.store.clone(),
-        policy(),
-        false,
-        bank_dir(),
-    ));
+    let app = city.app();
     let guesser: std::net::SocketAddr = "203.0.113.9:40000".parse().unwrap();
     for i in 0..minsheng_web::Throttle::PER_SOURCE {
         // Never five on one login: the per-login count alone would never stop this.

@@ -14,12 +14,7 @@ async fn requests(store: Store) {
     let city = city(store).await;
     let logins = accounts_for(&city).await;
     let clock = Clock::system();
-    let app = minsheng_web::router(minsheng_web::Web::new(
-        city.store.clone(),
-        policy(),
-        false,
-        bank_dir(),
-    ));
+    let app = city.app();
     let mut tokens = std::collections::HashMap::new();
     for (login, _) in &logins {
         let token = accounts::add_api_token(&city.store, login, "requests", "tester", clock)

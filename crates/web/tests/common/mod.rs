@@ -215,6 +215,19 @@ pub struct Household {
     pub case: i64,
 }
 
+impl City {
+    /// The web service over this city, as served by default: the catalog's policy, cookies
+    /// without `Secure` (tests speak plain HTTP), the tests' bank folder.
+    pub fn app(&self) -> Router {
+        minsheng_web::router(minsheng_web::Web::new(
+            self.store.clone(),
+            policy(),
+            false,
+            bank_dir(),
+        ))
+    }
+}
+
 pub async fn city(store: Store) -> City {
     let clock = Clock::system();
     minsheng_app::generate::generate(&store, 800, 7, clock, &Quiet)
