@@ -231,8 +231,12 @@ pub async fn compute(
             let Some(program) = policy.programs.get(index) else {
                 continue;
             };
-            // A household amount is for the members its `covers` names (all, if none).
-            let covered = || -> Vec<usize> {
+            // Whom a line paid to `member` is for: that person, or for a household amount the
+            // members its `covers` names (all, if none).
+            let covered = |member: usize| -> Vec<usize> {
+                if program.entity == Entity::Person {
+                    return vec![member];
+                }
                 let column = covers
                     .get(index)
                     .copied()
@@ -246,14 +250,10 @@ pub async fn compute(
             };
             // 渐退: the amount fixed when the exit was decided, whatever the rules say now.
             if let Some(amount) = tapering {
-                let covered = match program.entity {
-                    Entity::Household => covered(),
-                    Entity::Person => vec![household.payee],
-                };
                 lines.extend(
                     household
                         .entitlement(program, enrolment_id, household.payee, amount)
-                        .map(|e| Line::new(index, e, covered)),
+                        .map(|e| Line::new(index, e, covered(household.payee))),
                 );
                 continue;
             }
@@ -278,14 +278,10 @@ pub async fn compute(
                 }
                 let amount = column.get(row);
                 if amount > 0 {
-                    let covered = match program.entity {
-                        Entity::Household => covered(),
-                        Entity::Person => vec![member],
-                    };
                     lines.extend(
                         household
                             .entitlement(program, enrolment_id, member, Fen(amount))
-                            .map(|e| Line::new(index, e, covered)),
+                            .map(|e| Line::new(index, e, covered(member))),
                     );
                 }
             }
