@@ -394,3 +394,57 @@ async fn sqlite_killed_runs_pay_exactly_once() {
 async fn postgres_killed_runs_pay_exactly_once() {
     killed_runs_pay_exactly_once(Db::postgres().await, 100).await;
 }
+
+/// Rules that forget an exclusion the catalog declares (the living subsidy's 特困 exception
+/// removed): the cycle pays neither program to a 特困 person with a disability card, and says
+/// which two and why, rather than paying both or choosing one.
+#[test]
+fn a_cycle_holds_back_two_programs_that_exclude_each_other() {
+    let db = Db::sqlite();
+    let forgetful = db.path("forgetful-policy");
+    let copied = std::process::Command::new("cp")
+        .args(["-r", &common::catalog(), path_str(&forgetful)])
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let rules = forgetful.join("variables/disability.yaml");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    let start = text.find("      exceptions:").unwrap();
+    let end = text.find("disability_care_subsidy:").unwrap();
+    std::fs::write(&rules, format!("{}\n{}", &text[..start], &text[end..])).unwrap();
+    let as_forgetful = |actor: &str, args: &[&str]| {
+        let out = db
+            .command(actor, args)
+            .env("MINSHENG_POLICY", &forgetful)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    db.ok(&["generate", "--people", "20000", "--seed", "7"]);
+    as_forgetful("operator", &["caseload", "--month", "2025-06"]);
+    let computed = as_forgetful("caseworker", &["pay", "--month", "2025-06"]);
+    let held: Vec<&str> = computed
+        .lines()
+        .filter(|l| l.contains("held back"))
+        .collect();
+    assert!(!held.is_empty(), "{computed}");
+    assert!(
+        held.iter().any(|l| l.contains("(disability_living)")
+            && l.contains("特困人员基本生活费")
+            && l.contains("国发〔2015〕52号")),
+        "{computed}"
+    );
+    assert!(
+        held.iter()
+            .any(|l| l.contains("(tekun_basic)") && l.contains("困难残疾人生活补贴")),
+        "{computed}"
+    );
+    // Under the catalog's own rules nothing overlaps, so nothing is held back.
+    let fair = db.ok_as("caseworker", &["pay", "--month", "2025-06", "--recompute"]);
+    assert!(!fair.contains("held back"), "{fair}");
+}
