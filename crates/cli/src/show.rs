@@ -8,7 +8,7 @@ use minsheng_app::Clock;
 use minsheng_core::registry::describe::{
     age, disability, expense_label, illnesses, self_care, what_changed,
 };
-use minsheng_core::registry::{HouseholdFile, ParentSituation, PersonFacts};
+use minsheng_core::registry::{HouseholdFile, Parent, PersonFacts};
 use minsheng_core::timeline::Recorded;
 use minsheng_core::IdNumber;
 use minsheng_store::Store;
@@ -124,7 +124,7 @@ async fn render(
         if !f.self_care_lost.is_empty() {
             care.push(format!("生活自理能力丧失 {}", self_care(f)));
         }
-        if f.father != ParentSituation::Able || f.mother != ParentSituation::Able {
+        if f.father != Parent::ABLE || f.mother != Parent::ABLE {
             care.push(format!(
                 "父亲 {}，母亲 {}",
                 f.father.label_zh(),

@@ -5,8 +5,8 @@ use csv::StringRecord;
 use chrono::NaiveDate;
 use minsheng_core::registry::{
     check_identity, Assets, Code, Disability, DisabilityCategory, Employment, ExpenseKind,
-    Expenses, FactChange, Hukou, IllnessSet, IncomeKind, Incomes, ParentSituation, Person,
-    PersonFacts, Registration, Relation, SelfCareSet, Sex, WorkAbility,
+    Expenses, FactChange, Hukou, IllnessSet, IncomeKind, Incomes, Parent, Person, PersonFacts,
+    Registration, Relation, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber};
 
@@ -348,11 +348,11 @@ pub fn parse_row(
         .optional(SELF_CARE_LOST, SelfCareSet::parse_codes)
         .map(Option::unwrap_or_default);
     let father = p
-        .optional(FATHER, ParentSituation::parse)
-        .map(|v| v.unwrap_or(ParentSituation::Able));
+        .optional(FATHER, Parent::parse)
+        .map(Option::unwrap_or_default);
     let mother = p
-        .optional(MOTHER, ParentSituation::parse)
-        .map(|v| v.unwrap_or(ParentSituation::Able));
+        .optional(MOTHER, Parent::parse)
+        .map(Option::unwrap_or_default);
     let institutional_care = p
         .optional(INSTITUTIONAL_CARE, boolean)
         .map(Option::unwrap_or_default);
@@ -521,8 +521,8 @@ pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
         VEHICLES => FactChange::Vehicles(count(value).map_err(fail)?),
         HOMES => FactChange::Homes(count(value).map_err(fail)?),
         SELF_CARE_LOST => FactChange::SelfCareLost(SelfCareSet::parse_codes(value).map_err(fail)?),
-        FATHER => FactChange::Father(ParentSituation::parse(value).map_err(fail)?),
-        MOTHER => FactChange::Mother(ParentSituation::parse(value).map_err(fail)?),
+        FATHER => FactChange::Father(Parent::parse(value).map_err(fail)?),
+        MOTHER => FactChange::Mother(Parent::parse(value).map_err(fail)?),
         INSTITUTIONAL_CARE => FactChange::InstitutionalCare(boolean(value).map_err(fail)?),
         c if c >= FIRST_EXPENSE => {
             let kind = ExpenseKind::from_index(c - FIRST_EXPENSE)
@@ -568,8 +568,8 @@ pub fn to_record(r: &Registration) -> Vec<String> {
     out.push(f.assets.vehicles.to_string());
     out.push(f.assets.homes.to_string());
     out.push(f.self_care_lost.to_codes());
-    out.push(f.father.as_str().to_string());
-    out.push(f.mother.as_str().to_string());
+    out.push(f.father.code());
+    out.push(f.mother.code());
     out.push(f.institutional_care.to_string());
     out.extend(f.expenses.iter().map(|(_, a)| a.to_string()));
     out
@@ -578,7 +578,7 @@ pub fn to_record(r: &Registration) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use minsheng_core::registry::SelfCareItem;
+    use minsheng_core::registry::{ParentSituation, SelfCareItem};
 
     #[test]
     fn dates_are_read_exactly() {
@@ -624,6 +624,7 @@ mod tests {
         set("income_pension", "1,200.50");
         set("self_care_lost", "bathing");
         set("expense_medical", "8000");
+        set("father", "服刑在押:2024-03-01至2026-02-28");
         row
     }
 
@@ -638,7 +639,8 @@ mod tests {
         assert_eq!(r.facts.income.get(IncomeKind::Pension), Fen(120_050));
         assert_eq!(r.facts.self_care_lost.to_codes(), "bathing");
         assert_eq!(r.facts.expenses.medical, Fen(800_000));
-        assert_eq!(r.facts.mother, ParentSituation::Able);
+        assert_eq!(r.facts.mother, Parent::ABLE);
+        assert_eq!(r.facts.father.code(), "imprisoned:2024-03-01~2026-02-28");
         assert_eq!(r.effective_from, today());
         assert!(r.facts.lives_together);
         let again = parse_row(&layout, &StringRecord::from(to_record(&r)), 2, today()).unwrap();
@@ -682,6 +684,23 @@ mod tests {
         assert_eq!(fields, ["hukou", "sex", "death_date"], "{errors:?}");
         assert!(errors[1].reason.contains("disagrees with the ID number"));
         assert!(errors[2].reason.contains("is in the future"));
+    }
+
+    #[test]
+    fn a_parent_situation_is_dated_as_it_must_be() {
+        let layout = Layout::from_header(&header()).unwrap();
+        let i = COLUMNS.iter().position(|c| c.code == "mother").unwrap();
+        let problem = |cell: &str| {
+            let mut row = good_row();
+            row[i] = cell.into();
+            let errors = parse_row(&layout, &StringRecord::from(row), 3, today()).unwrap_err();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].field, "mother");
+            errors[0].reason.clone()
+        };
+        assert!(problem("失联").contains("give the date it began"));
+        assert!(problem("unreachable:2025-01-02").contains("2025-01-02 is in the future"));
+        assert!(problem("重残:2024-01-01~2024-12-31").contains("has no term"));
     }
 
     #[test]
@@ -773,8 +792,12 @@ mod tests {
         );
         assert_eq!(parse_change("death_date="), Ok(FactChange::DeathDate(None)));
         assert_eq!(
-            parse_change("father=服刑在押"),
-            Ok(FactChange::Father(ParentSituation::Imprisoned))
+            parse_change("father=服刑在押:2026-01-10"),
+            Ok(FactChange::Father(Parent {
+                situation: ParentSituation::Imprisoned,
+                since: NaiveDate::from_ymd_opt(2026, 1, 10),
+                until: None,
+            }))
         );
         assert_eq!(
             parse_change("expense_medical=23,000"),
@@ -801,6 +824,7 @@ mod tests {
             "disability=physical:7",
             "colour=red",
             "mother=abroad",
+            "mother=unreachable",
             "self_care_lost=sleeping",
             "expense_education=-3",
         ] {

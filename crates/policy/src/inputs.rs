@@ -130,7 +130,11 @@ inputs! {
     "homes", "住房数量", Type::Int;
     "self_care_items_lost", "生活自理能力丧失项数 (六项日常生活活动, 0–6)", Type::Int;
     "father", "父亲抚养能力", Type::Enum(&PARENT_SITUATION);
+    "father_months", "父亲情形已持续月数 (当月末日)", Type::Int;
+    "father_term_months", "父亲被限制人身自由的期限月数 (无终止日期的, 为已持续月数)", Type::Int;
     "mother", "母亲抚养能力", Type::Enum(&PARENT_SITUATION);
+    "mother_months", "母亲情形已持续月数 (当月末日)", Type::Int;
+    "mother_term_months", "母亲被限制人身自由的期限月数 (无终止日期的, 为已持续月数)", Type::Int;
     "institutional_care", "集中供养 (机构养育)", Type::Bool;
     "expense_medical", "近12个月医疗自付支出", Type::Money;
     "expense_education", "近12个月教育支出", Type::Money;
@@ -187,10 +191,15 @@ pub fn member_values(
         Value::Int(i64::from(facts.assets.vehicles)),
         Value::Int(i64::from(facts.assets.homes)),
         Value::Int(facts.self_care_lost.len() as i64),
-        code(ParentSituation::ALL, facts.father, &PARENT_SITUATION),
-        code(ParentSituation::ALL, facts.mother, &PARENT_SITUATION),
-        Value::Bool(facts.institutional_care),
     ]);
+    for parent in [&facts.father, &facts.mother] {
+        values.extend([
+            code(ParentSituation::ALL, parent.situation, &PARENT_SITUATION),
+            Value::Int(parent.months_lasted(last)),
+            Value::Int(parent.term_months(last)),
+        ]);
+    }
+    values.extend([Value::Bool(facts.institutional_care)]);
     values.extend(
         ExpenseKind::ALL
             .iter()
@@ -264,7 +273,12 @@ mod tests {
             .iter()
             .map(|k| format!("expense_{}", k.as_str()))
             .collect();
-        assert_eq!(names[28..], expenses[..]);
+        assert_eq!(names[names.len() - expenses.len()..], expenses[..]);
+        let parents: Vec<String> = ["father", "mother"]
+            .iter()
+            .flat_map(|p| [p.to_string(), format!("{p}_months"), format!("{p}_term_months")])
+            .collect();
+        assert_eq!(names[25..31], parents[..]);
     }
 
     #[test]

@@ -874,3 +874,54 @@ b:
         assert!(problems.contains(expected), "{expected} in:\n{problems}");
     }
 }
+
+/// A child whose father lost contact and whose mother is serving a sentence, from the dates the
+/// registry records: the allowance starts in the month loss of contact completes six months,
+/// and a sentence counts from its first day when its term is six months or more.
+#[test]
+fn a_lasting_situation_counts_from_the_month_it_has_lasted_six_months() {
+    use minsheng_core::registry::{Parent, Relation};
+    let policy = Policy::load(&catalog()).unwrap_or_else(|d| panic!("{d}"));
+    let adult = minsheng_synth::Generator::new(minsheng_synth::GeneratorConfig::new(1, 1))
+        .flatten()
+        .next()
+        .unwrap();
+    let mut uncle = adult.facts.clone();
+    uncle.relation = Relation::Head;
+    uncle.income.set(
+        minsheng_core::registry::IncomeKind::Wage,
+        minsheng_core::Fen(900_000),
+    );
+    let mut child = adult.facts.clone();
+    child.relation = Relation::Other;
+    child.income = Default::default();
+    child.disability = None;
+    child.father = Parent::parse("unreachable:2025-01-15").unwrap();
+    child.mother = Parent::parse("imprisoned:2025-03-01~2025-08-31").unwrap();
+    // Born in 2017: eight in every month below.
+    let child_person = minsheng_core::registry::Person {
+        id_number: minsheng_core::IdNumber::parse("370212201701010027").unwrap(),
+        name: "小明".into(),
+    };
+    let id = policy.variable("child_basic_living_amount").unwrap();
+    let amount = |year, month, child: &minsheng_core::registry::PersonFacts| {
+        let month = minsheng_core::Month::new(year, month).unwrap();
+        let members = [(&adult.person, &uncle), (&child_person, child)];
+        let mut e = minsheng_policy::Evaluation::of_household(&policy, month, &members, false);
+        e.variable(id, Some(1)).unwrap()
+    };
+    let fen = |f| Value::Money(minsheng_core::Fen(f));
+    // Contact lost on 2025-01-15: five full months on 2025-06-30, six on 2025-07-31.
+    assert_eq!(amount(2025, 6, &child), fen(0));
+    assert_eq!(amount(2025, 7, &child), fen(150_000));
+    // A five-month sentence never counts, however long the father has been unreachable.
+    let mut short = child.clone();
+    short.mother = Parent::parse("imprisoned:2025-03-01~2025-07-31").unwrap();
+    assert_eq!(amount(2025, 7, &short), fen(0));
+    // The same sentence with no end on record counts once it has lasted six months: five on
+    // 2025-08-31, six on 2025-09-01.
+    let mut open = child.clone();
+    open.mother = Parent::parse("imprisoned:2025-03-01").unwrap();
+    assert_eq!(amount(2025, 8, &open), fen(0));
+    assert_eq!(amount(2025, 9, &open), fen(150_000));
+}

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use minsheng_core::registry::{PersonFacts, Registration};
+use minsheng_core::registry::{Parent, PersonFacts, Registration};
 use minsheng_core::timeline::Version;
 use rustc_hash::FxHashMap;
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -169,12 +169,20 @@ pub(crate) fn version_cells(
         } else {
             Cell::Text(f.self_care_lost.to_codes())
         },
-        Cell::Code(f.father.as_str()),
-        Cell::Code(f.mother.as_str()),
+        parent_cell(&f.father),
+        parent_cell(&f.mother),
         Cell::Bool(f.institutional_care),
     ]);
     cells.extend(f.expenses.iter().map(|(_, amount)| Cell::Int(amount.0)));
     cells
+}
+
+/// A parent's situation; one without dates is a bare code, which the cell needs no copy for.
+fn parent_cell(parent: &Parent) -> Cell {
+    match parent.since {
+        None => Cell::Code(parent.situation.as_str()),
+        Some(_) => Cell::Text(parent.code()),
+    }
 }
 
 /// Something a load into an empty registry drops at its start and creates again at commit,

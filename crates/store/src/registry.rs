@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
     Assets, Disability, DisabilityCategory, Employment, Expenses, HouseholdFile, Hukou, IllnessSet,
-    IncomeKind, Incomes, MemberRecord, ParentSituation, Person, PersonFacts, Registration,
-    Relation, SelfCareSet, Sex, WorkAbility,
+    IncomeKind, Incomes, MemberRecord, Parent, Person, PersonFacts, Registration, Relation,
+    SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::timeline::{self, Recorded, Version};
 use minsheng_core::{AreaCode, Fen, IdNumber};
@@ -200,8 +200,8 @@ fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
         },
         self_care_lost: SelfCareSet::parse_codes(&r.text("self_care_lost")?)
             .map_err(|e| corrupt("self_care_lost", e))?,
-        father: coded(r, "father", ParentSituation::parse)?,
-        mother: coded(r, "mother", ParentSituation::parse)?,
+        father: coded(r, "father", Parent::parse)?,
+        mother: coded(r, "mother", Parent::parse)?,
         institutional_care: r.boolean("institutional_care")?,
         expenses: Expenses {
             medical: Fen(r.int("expense_medical")?),

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use minsheng_core::registry::{
-    ExpenseKind, IncomeKind, ParentSituation, Registration, Relation, SelfCareItem,
+    ExpenseKind, IncomeKind, Parent, Registration, Relation, SelfCareItem,
 };
 use minsheng_core::Fen;
 use minsheng_store::{Store, StoreError};
@@ -22,7 +22,66 @@ minsheng_test_support::on_both_backends!(
     audit_entries_are_kept_in_order,
     audit_chain_finds_altered_moved_and_removed_entries,
     the_holiday_calendar_is_replaced_a_year_at_a_time,
+    an_undated_lasting_situation_takes_the_first_day_it_was_recorded,
 );
+
+/// Migration 0021: a parent recorded as unreachable before the registry kept the date it began
+/// takes the first day any version of the person records it, on every version.
+async fn an_undated_lasting_situation_takes_the_first_day_it_was_recorded(store: &Store) {
+    let (generator, people) = city(60, 2);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, t(0)).await;
+    let person = &people[0];
+    let id = &person.person.id_number;
+    let later = person.effective_from + Duration::days(40);
+    store
+        .amend_person(
+            id,
+            later,
+            |f| f.assets.vehicles = 3,
+            "caseworker",
+            t(10),
+            &[],
+        )
+        .await
+        .unwrap();
+    tamper(
+        store,
+        &format!(
+            "UPDATE person_version SET father = 'unreachable' \
+             WHERE person_id = (SELECT id FROM person WHERE id_number = '{}')",
+            id.as_str()
+        ),
+    )
+    .await;
+    let script = match store.backend() {
+        minsheng_store::Backend::Sqlite => {
+            include_str!("../migrations/sqlite/0021_parent_since.sql")
+        }
+        minsheng_store::Backend::Postgres => {
+            include_str!("../migrations/postgres/0021_parent_since.sql")
+        }
+    };
+    match store {
+        Store::Sqlite(pool, _) => sqlx::raw_sql(script).execute(pool).await.map(|_| ()),
+        Store::Postgres(pool) => sqlx::raw_sql(script).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+    let file = store.household_file(id.as_str()).await.unwrap();
+    let member = file
+        .members
+        .iter()
+        .find(|m| &m.person.id_number == id)
+        .unwrap();
+    let expected = Parent::parse(&format!("unreachable:{}", person.effective_from)).unwrap();
+    assert!(member.versions.len() >= 3, "{:?}", member.versions.len());
+    for v in &member.versions {
+        assert_eq!(v.version.facts.father, expected);
+    }
+}
 
 async fn the_holiday_calendar_is_replaced_a_year_at_a_time(store: &Store) {
     use minsheng_core::{CalendarDay, DayKind};
@@ -283,8 +342,8 @@ async fn export_returns_what_was_loaded(store: &Store) {
     f.self_care_lost = [SelfCareItem::Bathing, SelfCareItem::Eating]
         .into_iter()
         .collect();
-    f.father = ParentSituation::Imprisoned;
-    f.mother = ParentSituation::Deceased;
+    f.father = Parent::parse("imprisoned:2022-03-01~2028-02-29").unwrap();
+    f.mother = Parent::parse("deceased").unwrap();
     f.institutional_care = true;
     f.expenses.set(ExpenseKind::Medical, Fen(1_234_567));
     f.expenses.set(ExpenseKind::Education, Fen(89));

@@ -165,8 +165,8 @@ impl Tally {
             }
             self.children_without_carers += u64::from(
                 age_on(m.birth_date, on) < 18
-                    && m.facts.father != ParentSituation::Able
-                    && m.facts.mother != ParentSituation::Able,
+                    && m.facts.father.situation != ParentSituation::Able
+                    && m.facts.mother.situation != ParentSituation::Able,
             );
         }
         let living: Vec<&Registration> = members

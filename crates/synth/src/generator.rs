@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
     Assets, Disability, DisabilityCategory, Employment, Expenses, Hukou, Illness, IllnessSet,
-    IncomeKind, Incomes, ParentSituation, Person, PersonFacts, Registration, Relation,
+    IncomeKind, Incomes, Parent, ParentSituation, Person, PersonFacts, Registration, Relation,
     SelfCareItem, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaLevel, Fen, IdNumber};
@@ -53,6 +53,21 @@ const ABSENT_PARENTS: f64 = 0.035;
 /// birth, for those born later).
 fn registry_start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default()
+}
+
+/// A parent's situation with the dates a caseworker would record: situations that count only
+/// once they last began a year before the registry starts (so they count from its first month),
+/// and a sentence runs six years. Fixed dates keep the random stream, and so the city, as it was.
+fn dated(situation: ParentSituation) -> Parent {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    let mut parent = Parent::new(situation);
+    if Parent::lasts(situation) {
+        parent.since = day(2022, 1, 1);
+    }
+    if situation == ParentSituation::Imprisoned {
+        parent.until = day(2027, 12, 31);
+    }
+    parent
 }
 
 struct Community {
@@ -400,9 +415,10 @@ impl Generator {
         let parents = if kind == Composition::GrandparentsWithGrandchildren
             && self.rng.gen_bool(ABSENT_PARENTS)
         {
-            self.absent_parents()
+            let (father, mother) = self.absent_parents();
+            (dated(father), dated(mother))
         } else {
-            (ParentSituation::Able, ParentSituation::Able)
+            (Parent::ABLE, Parent::ABLE)
         };
         let has_vehicle = self.rng.gen_bool(if hardship {
             0.02
@@ -427,7 +443,7 @@ impl Generator {
             .iter()
             .filter(|m| m.relation == Relation::Grandchild)
             .count();
-        let remittance = if grandchildren > 0 && parents.0 == ParentSituation::Able {
+        let remittance = if grandchildren > 0 && parents.0 == Parent::ABLE {
             let per_child = if hardship { 400.0 } else { 1_500.0 };
             yuan(lognormal(
                 &mut self.rng,
@@ -475,7 +491,7 @@ impl Generator {
             let (father, mother) = if m.relation == Relation::Grandchild {
                 parents
             } else {
-                (ParentSituation::Able, ParentSituation::Able)
+                (Parent::ABLE, Parent::ABLE)
             };
             let deposits = if m.age < 18 {
                 Fen::ZERO

@@ -1,9 +1,8 @@
 use chrono::NaiveDate;
 
-use super::codes::{
-    Employment, ExpenseKind, Hukou, IncomeKind, ParentSituation, Relation, WorkAbility,
-};
+use super::codes::{Employment, ExpenseKind, Hukou, IncomeKind, Relation, WorkAbility};
 use super::facts::{Disability, IllnessSet, PersonFacts, SelfCareSet};
+use super::parent::Parent;
 use crate::{AreaCode, Fen};
 
 /// One fact changed, as a caseworker records it ("wage is 3,500 from March").
@@ -24,8 +23,8 @@ pub enum FactChange {
     Vehicles(u8),
     Homes(u8),
     SelfCareLost(SelfCareSet),
-    Father(ParentSituation),
-    Mother(ParentSituation),
+    Father(Parent),
+    Mother(Parent),
     InstitutionalCare(bool),
     Expense(ExpenseKind, Fen),
 }

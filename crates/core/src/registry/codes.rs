@@ -163,9 +163,9 @@ coded_enum!(
 
 coded_enum!(
     /// Whether a parent can raise their child, in the terms of the 2019 opinion on children
-    /// without de-facto carers (民政部等《关于进一步加强事实无人抚养儿童保障工作的意见》): every
-    /// state but `able` is one that counts, as recorded once it has lasted the required time
-    /// (imprisonment, detention and loss of contact: six months or more).
+    /// without de-facto carers (民政部等《关于进一步加强事实无人抚养儿童保障工作的意见》). Every
+    /// state but `able` can count; imprisonment, detention and loss of contact count only when
+    /// they last, which the dates of a [`super::Parent`] tell the rules.
     ParentSituation {
         Able = "able", "能履行抚养义务";
         Deceased = "deceased", "死亡";

@@ -37,8 +37,8 @@ pub fn described(f: &PersonFacts) -> Vec<(&'static str, String)> {
     out.push(("车辆", f.assets.vehicles.to_string()));
     out.push(("住房", f.assets.homes.to_string()));
     out.push(("生活自理能力丧失", self_care(f)));
-    out.push(("父亲", f.father.label_zh().into()));
-    out.push(("母亲", f.mother.label_zh().into()));
+    out.push(("父亲", f.father.label_zh()));
+    out.push(("母亲", f.mother.label_zh()));
     out.push(("集中供养", f.institutional_care.to_string()));
     out.extend(
         f.expenses

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
 use super::codes::{
-    Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind, ParentSituation,
-    Relation, SelfCareItem, Sex, WorkAbility,
+    Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind, Relation,
+    SelfCareItem, Sex, WorkAbility,
 };
+use super::parent::Parent;
 use crate::{AreaCode, AreaLevel, Fen, FieldError, IdNumber};
 
 /// Who a person is. Never versioned: an ID number or a birth date does not "change from a date";
@@ -218,9 +219,9 @@ pub struct PersonFacts {
     /// Activities of daily living the person can no longer do (特困 care assessment); empty
     /// when all are met or no assessment is on record.
     pub self_care_lost: SelfCareSet,
-    /// Whether each parent can raise the person; read for minors only.
-    pub father: ParentSituation,
-    pub mother: ParentSituation,
+    /// Whether each parent can raise the person, and since when; read for minors only.
+    pub father: Parent,
+    pub mother: Parent,
     /// Supported in an institution (集中供养 / 机构养育) rather than at home.
     pub institutional_care: bool,
     /// Rigid spending over the last twelve months.
@@ -284,6 +285,8 @@ impl Registration {
                 ));
             }
         }
+        errors.extend(self.facts.father.check("father", today));
+        errors.extend(self.facts.mother.check("mother", today));
         if self.facts.assets.deposits.is_negative() {
             errors.push(FieldError::new(
                 "deposits",
@@ -399,8 +402,8 @@ pub(crate) mod tests {
                 income: Incomes::default(),
                 assets: Assets::default(),
                 self_care_lost: SelfCareSet::default(),
-                father: ParentSituation::Able,
-                mother: ParentSituation::Able,
+                father: Parent::ABLE,
+                mother: Parent::ABLE,
                 institutional_care: false,
                 expenses: Expenses::default(),
             },

@@ -10,6 +10,7 @@ pub mod describe;
 mod duplicates;
 mod facts;
 mod household;
+mod parent;
 
 pub use change::FactChange;
 pub use codes::{
@@ -24,6 +25,7 @@ pub use facts::{
     Person, PersonFacts, Registration, SelfCareSet,
 };
 pub use household::{HouseholdFile, MemberRecord};
+pub use parent::{full_months, Parent};
 
 /// Household codes are chosen by the bureau that issues them; we only insist that they are
 /// short, printable and unambiguous in a file.
