@@ -130,6 +130,37 @@ async fn password_matches(password: &str, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// Checks a login and password: the account, or [`AccountError::WrongCredentials`] with the
+/// failure in the audit log. `via` says where the attempt came from ("web", "command line").
+async fn check_password(
+    store: &Store,
+    login: &str,
+    password: &str,
+    via: &str,
+    clock: Clock,
+) -> Result<Account, AccountError> {
+    let found = store.account(login).await?;
+    let hash = found
+        .as_ref()
+        .map_or_else(decoy_hash, |(hash, _)| hash.clone());
+    let matches = password_matches(password, hash).await;
+    let why = match (&found, matches) {
+        (Some((_, account)), true) => return Ok(account.clone()),
+        (None, _) => "unknown login",
+        (Some(_), false) => "wrong password",
+    };
+    store
+        .audit(
+            login,
+            "sign_in_failed",
+            login,
+            &format!("{why} via={via}"),
+            clock.now,
+        )
+        .await?;
+    Err(AccountError::WrongCredentials)
+}
+
 /// Checks a login and password and opens a session.
 pub async fn sign_in(
     store: &Store,
@@ -137,23 +168,7 @@ pub async fn sign_in(
     password: &str,
     clock: Clock,
 ) -> Result<NewSession, AccountError> {
-    let found = store.account(login).await?;
-    let hash = found
-        .as_ref()
-        .map_or_else(decoy_hash, |(hash, _)| hash.clone());
-    let matches = password_matches(password, hash).await;
-    let Some((_, account)) = found else {
-        store
-            .audit(login, "sign_in_failed", login, "unknown login", clock.now)
-            .await?;
-        return Err(AccountError::WrongCredentials);
-    };
-    if !matches {
-        store
-            .audit(login, "sign_in_failed", login, "wrong password", clock.now)
-            .await?;
-        return Err(AccountError::WrongCredentials);
-    }
+    let account = check_password(store, login, password, "web", clock).await?;
     let token = random_token();
     let csrf_token = random_token();
     store
@@ -218,4 +233,58 @@ pub async fn api_account(
     token: &str,
 ) -> Result<Option<(String, Account)>, StoreError> {
     store.api_token(&digest(token)).await
+}
+
+/// What someone at the command line proves who they are with.
+pub enum Credential {
+    /// The account's password, checked as a sign-in checks it (and audited when wrong).
+    Password(String),
+    /// An API token issued to the account (`account token`).
+    Token(String),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credential::Password(_) => "Password(…)",
+            Credential::Token(_) => "Token(…)",
+        })
+    }
+}
+
+/// The account a command acts as: `login`'s, proven by its password, or a token's (whose
+/// account must be `login`'s when one is named). A command that bears a duty acts only as an
+/// account, so that separation of duties compares accounts and never typed names.
+pub async fn authenticate(
+    store: &Store,
+    login: Option<&str>,
+    credential: &Credential,
+    clock: Clock,
+) -> Result<(String, Account), AccountError> {
+    match credential {
+        Credential::Password(password) => {
+            let login = login.ok_or_else(|| AccountError::Invalid {
+                field: "actor".into(),
+                reason: "name the account (--actor LOGIN) whose password is given".into(),
+            })?;
+            let account = check_password(store, login, password, "command line", clock).await?;
+            Ok((login.to_string(), account))
+        }
+        Credential::Token(token) => match api_account(store, token).await? {
+            Some((owner, account)) if login.is_none_or(|l| l == owner) => Ok((owner, account)),
+            _ => {
+                let who = login.unwrap_or("(token)");
+                store
+                    .audit(
+                        who,
+                        "sign_in_failed",
+                        who,
+                        "unknown token via=command line",
+                        clock.now,
+                    )
+                    .await?;
+                Err(AccountError::WrongCredentials)
+            }
+        },
+    }
 }

@@ -664,7 +664,7 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
                     code,
                     clock.today,
                     clock.now,
-                    false,
+                    None,
                     "bench",
                     clock,
                 )

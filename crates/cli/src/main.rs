@@ -11,6 +11,7 @@ mod payments;
 mod policy;
 mod progress;
 mod show;
+mod signin;
 mod web;
 
 use minsheng_payments::PaymentsStore as _;
@@ -43,12 +44,14 @@ struct Cli {
     #[arg(long, global = true, env = "MINSHENG_DB", default_value = DEFAULT_SQLITE_PATH)]
     db: String,
 
-    /// Who is acting, for the audit log.
+    /// Who is acting, for the audit log. A command that bears a duty (payments, case steps,
+    /// decisions on benefits, revealing ID numbers, issuing tokens) acts as this login's account,
+    /// proven by MINSHENG_PASSWORD (or the first line of stdin), or as MINSHENG_TOKEN's account.
     #[arg(
         long,
         global = true,
         env = "MINSHENG_ACTOR",
-        default_value = "operator"
+        default_value = signin::DEFAULT_ACTOR
     )]
     actor: String,
 
@@ -549,21 +552,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("\nOne household of the demo city:\n");
                 let on = clock.today;
                 let text =
-                    show::household(&store, code, on, clock.now, false, &cli.actor, clock).await?;
+                    show::household(&store, code, on, clock.now, None, &cli.actor, clock).await?;
                 println!("{text}");
-                println!(
-                    "Next (`cargo run --release --` stands for `minsheng` until it is installed):"
-                );
-                println!("  minsheng registry show {code} --month 2025-06");
-                println!("  minsheng policy explain {code} --month {month}");
-                println!("  minsheng pay --month {month}                                # freeze and compute the month");
-                println!("  minsheng pay approve --month {month} --actor approver       # another person approves");
-                println!(
-                    "  minsheng pay disburse --month {month}                       # the bank file"
-                );
-                println!("  minsheng export roster.xlsx");
                 let staff = demo_staff(&store, code, &cli.actor, clock).await?;
-                println!("\nDemo staff for this household's area (act as one with --actor NAME):");
+                println!("Demo staff for this household's area:");
                 for s in &staff {
                     println!("  {:<8} {} · {}", s.name, s.role.label(), s.area);
                 }
@@ -580,6 +572,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         println!("  {login:<20} {label}");
                     }
                 }
+                println!(
+                    "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"
+                );
+                println!("  minsheng registry show {code} --month 2025-06");
+                println!("  minsheng policy explain {code} --month {month}");
+                println!("  minsheng export roster.xlsx");
+                println!(
+                    "Payments, case steps, decisions and revealing ID numbers act as an account:"
+                );
+                println!("  export MINSHENG_PASSWORD={}", web::DEMO_PASSWORD);
+                println!("  minsheng pay --month {month} --actor 钱主任              # freeze and compute the month");
+                println!("  minsheng pay approve --month {month} --actor 周复核      # another person approves");
+                println!(
+                    "  minsheng pay disburse --month {month} --actor 钱主任     # the bank file"
+                );
                 println!("A caseworker's day:");
                 println!("  minsheng sweep --month {month} --actor 钱主任          # proactive discovery, 免申即享");
                 println!("  minsheng low-income --month {month}");
@@ -796,8 +803,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
+            let who = signin::staff(&store, &cli.actor, "enrolling a household", clock).await?;
             let e = minsheng_payments::enrol(
-                &store, &policy, &household, &program, from, &basis, &cli.actor, clock,
+                &store,
+                &policy,
+                &household,
+                &program,
+                from,
+                &basis,
+                who.name(),
+                clock,
             )
             .await?;
             println!(
@@ -843,7 +858,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Enrolment { id, decision } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
-            assistance::enrolment(&store, &policy, id, decision, &cli.actor, clock).await
+            let actor = match decision {
+                Some(_) => signin::staff(&store, &cli.actor, "a decision on a benefit", clock)
+                    .await?
+                    .name()
+                    .to_string(),
+                None => cli.actor.clone(),
+            };
+            assistance::enrolment(&store, &policy, id, decision, &actor, clock).await
         }
         Command::Reviews { all } => {
             let store = open(&cli.db).await?;
@@ -864,7 +886,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None => assistance::cases::show(&store, id, clock).await?,
                 Some(step) => {
                     let policy = policy::load(&cli.policy)?;
-                    assistance::cases::step(&store, &policy, id, step, &cli.actor, clock).await?
+                    let who = signin::staff(&store, &cli.actor, "a step of a case", clock).await?;
+                    assistance::cases::step(&store, &policy, id, step, who.name(), clock).await?
                 }
             };
             print!("{text}");
@@ -897,13 +920,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             command,
         } => {
             let store = open(&cli.db).await?;
+            let actor = match payments::duty(command.as_ref()) {
+                Some((duty, what)) => signin::with_duty(&store, &cli.actor, duty, what, clock)
+                    .await?
+                    .name()
+                    .to_string(),
+                None => cli.actor.clone(),
+            };
             payments::run(
                 &store,
                 &cli.policy,
                 month,
                 recompute,
                 command,
-                &cli.actor,
+                &actor,
                 clock,
             )
             .await
@@ -943,8 +973,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         Some(day) => end_of_day_china(day)?,
                         None => clock.now,
                     };
-                    let text =
-                        show::household(&store, &key, on, known, reveal, &cli.actor, clock).await?;
+                    let text = if reveal {
+                        let who =
+                            signin::account(&store, &cli.actor, "revealing ID numbers", clock)
+                                .await?;
+                        let scope = who.account.scope();
+                        show::household(&store, &key, on, known, Some(&scope), who.name(), clock)
+                            .await?
+                    } else {
+                        show::household(&store, &key, on, known, None, &cli.actor, clock).await?
+                    };
                     println!("{text}");
                 }
                 RegistryCommand::Record {

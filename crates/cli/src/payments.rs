@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use minsheng_app::Clock;
+use minsheng_core::access::Duty;
 use minsheng_core::{Fen, Month};
 use minsheng_payments::CycleStatus;
 use minsheng_payments::{self as payments, Computed};
@@ -168,6 +169,26 @@ fn computed_text(labels: &Labels, c: &Computed) -> String {
         ));
     }
     out
+}
+
+/// The duty a pay command bears, and what it is called in a refusal; `None` for looking.
+pub fn duty(command: Option<&PayCommand>) -> Option<(Duty, &'static str)> {
+    match command {
+        None => Some((Duty::RunPayments, "computing a month's payments")),
+        Some(PayCommand::Approve { .. }) => {
+            Some((Duty::ApprovePayments, "approving a month's payments"))
+        }
+        Some(PayCommand::Disburse { .. }) => {
+            Some((Duty::RunPayments, "sending payments to the bank"))
+        }
+        Some(PayCommand::BankFile { .. }) => Some((Duty::RunPayments, "writing a bank file")),
+        Some(PayCommand::Reconcile { .. }) => {
+            Some((Duty::RunPayments, "recording the bank's answers"))
+        }
+        Some(
+            PayCommand::Status { .. } | PayCommand::Totals { .. } | PayCommand::Explain { .. },
+        ) => None,
+    }
 }
 
 pub async fn run(

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_app::Clock;
+use minsheng_core::access::Scope;
 use minsheng_core::registry::describe::{
     age, disability, expense_label, illnesses, self_care, what_changed,
 };
@@ -40,11 +41,16 @@ pub async fn household(
     key: &str,
     on: NaiveDate,
     known_at: DateTime<Utc>,
-    reveal: bool,
+    reveal_within: Option<&Scope>,
     actor: &str,
     clock: Clock,
 ) -> Result<String> {
-    let file = store.household_file(key).await?;
+    // ID numbers are revealed only within the revealing account's scope; the masked file is
+    // the operator's, who holds the database.
+    let reveal = reveal_within.is_some();
+    let file = store
+        .household_file_within(key, reveal_within.unwrap_or(&Scope::Everything))
+        .await?;
     store
         .audit(
             actor,

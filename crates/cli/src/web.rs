@@ -38,15 +38,6 @@ pub enum AccountCommand {
     },
 }
 
-fn password() -> Result<String> {
-    if let Ok(p) = std::env::var("MINSHENG_PASSWORD") {
-        return Ok(p);
-    }
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
-}
-
 pub async fn account(
     store: &Store,
     command: AccountCommand,
@@ -63,11 +54,27 @@ pub async fn account(
                 }
                 (None, None) => bail!("give --staff NAME or --resident ID_NUMBER"),
             };
-            accounts::add_account(store, &login, &password()?, &holder, actor, clock).await?;
+            accounts::add_account(
+                store,
+                &login,
+                &crate::signin::password()?,
+                &holder,
+                actor,
+                clock,
+            )
+            .await?;
             println!("Account {login} added.");
         }
         AccountCommand::Token { login, label } => {
-            let token = accounts::add_api_token(store, &login, &label, actor, clock).await?;
+            // Only the account's holder issues its tokens: they prove it as any duty is proven.
+            let owner = crate::signin::account(store, &login, "issuing a token", clock).await?;
+            if owner.login != login {
+                bail!(
+                    "a token is issued by its own account: sign in as {login}, not {}",
+                    owner.login
+                );
+            }
+            let token = accounts::add_api_token(store, &login, &label, owner.name(), clock).await?;
             println!("{token}");
             eprintln!("(shown once; send it as `Authorization: Bearer <token>`)");
         }

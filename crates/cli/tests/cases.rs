@@ -590,6 +590,18 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     assert!(inbox.contains(&finding.household), "{inbox}");
     let nobody = db.run_as("nobody", &["cases"]);
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("not on the staff"));
+    // A step acts as the reviewer's account: refused without one, then judged on its merits.
+    let notify = ["case", &case.to_string(), "notify", "--text", "再次告知"];
+    let unproven = db.run_as(&reviewer, &notify);
+    let stderr = String::from_utf8_lossy(&unproven.stderr).to_string();
+    assert!(stderr.contains("password (or token) is wrong"), "{stderr}");
+    db.ok(&["account", "add", "--staff", &reviewer]);
+    let proven = db.run_as(&reviewer, &notify);
+    let stderr = String::from_utf8_lossy(&proven.stderr).to_string();
+    assert!(
+        !proven.status.success() && !stderr.contains("password"),
+        "{stderr}"
+    );
     let audit = db.ok(&["audit", "verify"]);
     assert!(audit.contains("chain intact"), "{audit}");
     db.cleanup().await;

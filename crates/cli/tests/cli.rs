@@ -310,7 +310,11 @@ fn a_recorded_change_keeps_one_head_and_a_possible_death_date() {
         "relation=head",
     ]);
     assert_eq!(heads(), 1, "still one head");
-    let shown = db.ok(&["registry", "show", code, "--on", "2025-06-30", "--reveal"]);
+    db.accounts(&[("市管理员", "city", "370200")]);
+    let shown = db.ok_as(
+        "市管理员",
+        &["registry", "show", code, "--on", "2025-06-30", "--reveal"],
+    );
     let head_line = shown
         .lines()
         .find(|l| l.trim_start().starts_with("户主"))
@@ -343,7 +347,34 @@ async fn household_view_masks_ids_and_audits_reads() {
         shown.contains(&format!("{}********{}", &id[..6], &id[14..])),
         "{shown}"
     );
-    let revealed = db.ok(&["registry", "show", &id, "--on", "2025-06-30", "--reveal"]);
+    // Revealing acts as an account, and only within its area.
+    let reveal = [
+        "registry",
+        "show",
+        id.as_str(),
+        "--on",
+        "2025-06-30",
+        "--reveal",
+    ];
+    let elsewhere = std::fs::read_to_string(&roster)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap()[..12].to_string())
+        .find(|community| community[..] != household[..12])
+        .unwrap();
+    db.accounts(&[
+        ("区审批", "district", &household[..6]),
+        ("别处社工", "community", &elsewhere),
+    ]);
+    let unknown = db.run(&reveal);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("password (or token) is wrong"));
+    let outside = db.run_as("别处社工", &reveal);
+    assert!(
+        !outside.status.success(),
+        "revealed outside the account's area"
+    );
+    let revealed = db.ok_as("区审批", &reveal);
     assert!(revealed.contains(&id));
     // Before the registry started, the household had no recorded members.
     let early = db.ok(&["registry", "show", &household, "--month", "2022-06"]);
@@ -412,7 +443,7 @@ async fn household_view_masks_ids_and_audits_reads() {
             .unwrap();
     let expected = [
         ("tester", "read_household"),
-        ("tester", "reveal_household"),
+        ("区审批", "reveal_household"),
         ("tester", "read_household"),
         ("tester", "record_change"),
         ("tester", "read_household"),

@@ -176,6 +176,7 @@ async fn postgres_a_sweep_and_each_households_event_agree() {
 
 async fn a_recorded_change_is_an_event(db: Db) {
     db.ok(&["generate", "--people", "3000", "--seed", "7"]);
+    db.payment_staff();
     let month = Month::containing(Clock::system().today).to_string();
     db.ok_as("operator", &["caseload", "--month", &month]);
     db.ok_as("caseworker", &["pay", "--month", &month]);

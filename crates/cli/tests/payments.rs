@@ -49,6 +49,7 @@ fn bank_lines(path: &Path) -> Vec<(String, String, String, String, Fen)> {
 
 async fn a_month_is_paid_once_and_stays_as_frozen(db: Db) {
     db.ok(&["generate", "--people", "3000", "--seed", "7"]);
+    db.payment_staff();
     let caseload = db.ok_as("operator", &["caseload", "--month", "2025-06"]);
     assert!(caseload.contains("(dibao):"), "{caseload}");
     let computed = db.ok_as("caseworker", &["pay", "--month", "2025-06"]);
@@ -325,6 +326,7 @@ fn check_files_remade(db: &Db, month: Month, dir: &Path) {
 /// delay within its usual running time, then the whole month is run again from the start.
 async fn killed_runs_pay_exactly_once(db: Db, kills: usize) {
     db.ok(&["generate", "--people", "2000", "--seed", "3"]);
+    db.payment_staff();
     db.ok_as("operator", &["caseload", "--month", "2025-01"]);
     let store = Store::open(&db.url).await.unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20251123);
@@ -426,6 +428,7 @@ fn a_cycle_holds_back_two_programs_that_exclude_each_other() {
         String::from_utf8(out.stdout).unwrap()
     };
     db.ok(&["generate", "--people", "20000", "--seed", "7"]);
+    db.payment_staff();
     as_forgetful("operator", &["caseload", "--month", "2025-06"]);
     let computed = as_forgetful("caseworker", &["pay", "--month", "2025-06"]);
     let held: Vec<&str> = computed
@@ -447,4 +450,88 @@ fn a_cycle_holds_back_two_programs_that_exclude_each_other() {
     // Under the catalog's own rules nothing overlaps, so nothing is held back.
     let fair = db.ok_as("caseworker", &["pay", "--month", "2025-06", "--recompute"]);
     assert!(!fair.contains("held back"), "{fair}");
+}
+
+/// Computing and approving a month act as accounts, proven by password or token: a name with a
+/// trailing space, the default `operator` without an account, a wrong password and another
+/// role are refused before anything is written, and the approval records the token's account.
+#[tokio::test]
+async fn payments_act_as_authenticated_accounts_and_duties_compare_accounts() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "2000", "--seed", "3"]);
+    db.ok(&["caseload", "--month", "2025-06"]);
+    let refused = |actor: &str, password: &str, args: &[&str], says: &str| {
+        let out = db
+            .command(actor, args)
+            .env("MINSHENG_PASSWORD", password)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{actor:?} {args:?} was accepted");
+        assert!(stderr.contains(says), "{actor:?} {args:?}: {stderr}");
+    };
+    let compute = ["pay", "--month", "2025-06"];
+    let wrong = "the login or the password (or token) is wrong";
+    refused("operator", common::PASSWORD, &compute, wrong);
+    db.payment_staff();
+    db.accounts(&[("区审批", "district", "370212")]);
+    refused("caseworker ", common::PASSWORD, &compute, wrong);
+    refused("caseworker", "not-the-password", &compute, wrong);
+    refused(
+        "区审批",
+        common::PASSWORD,
+        &compute,
+        "only the city's administrators",
+    );
+    let none = db.run(&["pay", "status", "--month", "2025-06"]);
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("no payment cycle for 2025-06"),
+        "a refused computation wrote a cycle"
+    );
+
+    db.ok_as("caseworker", &compute);
+    let approve = ["pay", "approve", "--month", "2025-06"];
+    refused("caseworker ", common::PASSWORD, &approve, wrong);
+    refused("caseworker", common::PASSWORD, &approve, "审核与审批分离");
+
+    // A token is issued by its own account's holder, and then stands in for the password.
+    let token_args = ["account", "token", "approver", "--label", "审批终端"];
+    refused("approver", "not-the-password", &token_args, wrong);
+    let token = db.ok_as("approver", &token_args).trim().to_string();
+    assert_eq!(token.len(), 64, "{token}");
+    let by_token = db
+        .command("operator", &approve)
+        .env("MINSHENG_PASSWORD", "")
+        .env("MINSHENG_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(
+        by_token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_token.stderr)
+    );
+    let status = db.ok(&["pay", "status", "--month", "2025-06"]);
+    assert!(status.contains("computed by caseworker"), "{status}");
+    assert!(status.contains("approved by approver"), "{status}");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.url))
+        .await
+        .unwrap();
+    let failed: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor, detail FROM audit_log WHERE action = 'sign_in_failed' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected = [
+        ("operator", "unknown login via=command line"),
+        ("caseworker ", "unknown login via=command line"),
+        ("caseworker", "wrong password via=command line"),
+        ("caseworker ", "unknown login via=command line"),
+        ("approver", "wrong password via=command line"),
+    ];
+    let failed: Vec<(&str, &str)> = failed
+        .iter()
+        .map(|(a, d)| (a.as_str(), d.as_str()))
+        .collect();
+    assert_eq!(failed, expected);
 }

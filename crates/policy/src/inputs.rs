@@ -276,7 +276,13 @@ mod tests {
         assert_eq!(names[names.len() - expenses.len()..], expenses[..]);
         let parents: Vec<String> = ["father", "mother"]
             .iter()
-            .flat_map(|p| [p.to_string(), format!("{p}_months"), format!("{p}_term_months")])
+            .flat_map(|p| {
+                [
+                    p.to_string(),
+                    format!("{p}_months"),
+                    format!("{p}_term_months"),
+                ]
+            })
             .collect();
         assert_eq!(names[25..31], parents[..]);
     }

@@ -33,6 +33,8 @@ impl Db {
     }
 
     /// `minsheng --db <this database> ARGS`, acting as `actor`, with the repository's policy.
+    /// A command that bears a duty signs in as `actor`'s account with [`PASSWORD`] (the
+    /// accounts [`Db::accounts`] makes).
     pub fn command(&self, actor: &str, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_minsheng"));
         command
@@ -40,8 +42,28 @@ impl Db {
             .arg(&self.url)
             .args(args)
             .env("MINSHENG_ACTOR", actor)
+            .env("MINSHENG_PASSWORD", PASSWORD)
+            .env_remove("MINSHENG_TOKEN")
             .env("MINSHENG_POLICY", catalog());
         command
+    }
+
+    /// Staff with a role over an area, each with an account whose password is [`PASSWORD`].
+    pub fn accounts(&self, staff: &[(&str, &str, &str)]) {
+        for (name, role, area) in staff {
+            self.ok(&["staff", "add", name, "--role", role, "--area", area]);
+            self.ok(&["account", "add", "--staff", name]);
+        }
+    }
+
+    /// The city's administrators the payment tests act as: one computes, another approves, a
+    /// third sends and reconciles.
+    pub fn payment_staff(&self) {
+        self.accounts(&[
+            ("caseworker", "city", "370200"),
+            ("approver", "city", "370200"),
+            ("operator", "city", "370200"),
+        ]);
     }
 
     pub fn run_as(&self, actor: &str, args: &[&str]) -> Output {
@@ -75,6 +97,9 @@ impl Db {
         self.db.cleanup().await;
     }
 }
+
+/// The password of every account a test makes.
+pub const PASSWORD: &str = "test-password-1";
 
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
