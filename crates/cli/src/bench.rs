@@ -89,6 +89,14 @@ pub enum BenchCommand {
         samples: i64,
         #[arg(long, default_value = "2025-06")]
         month: minsheng_core::Month,
+        /// Connections of the mixed phase: household pages and explanations together while
+        /// `--writers` record registry changes.
+        #[arg(long, default_value_t = 200)]
+        mixed_connections: u32,
+        /// Tasks in the server's process recording a caseworker's change (with its audit
+        /// entry) back to back during the mixed phase.
+        #[arg(long, default_value_t = 2)]
+        writers: u32,
     },
     /// The load process of `bench web` (token in MINSHENG_BENCH_TOKEN).
     #[command(hide = true)]
@@ -551,11 +559,20 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             connections,
             samples,
             month,
+            mixed_connections,
+            writers,
         } => {
             let store = Store::open(db).await?;
             let policy = crate::policy::load(policy)?;
-            crate::bench_web::web(store, policy, month, samples, seconds, connections, clock)
-                .await?;
+            let load = crate::bench_web::Load {
+                month,
+                samples,
+                seconds,
+                connections,
+                mixed_connections,
+                writers,
+            };
+            crate::bench_web::web(store, policy, load, clock).await?;
         }
         BenchCommand::Load {
             url,

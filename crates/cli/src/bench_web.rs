@@ -1,5 +1,6 @@
 //! `bench web`: the web service over an existing database, loaded from a second process on
-//! loopback for a bounded time: the household page, then the explain endpoint.
+//! loopback for a bounded time: the household page, then the explain endpoint, then both at
+//! once from many connections while writers in the server's process record registry changes.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,11 +17,24 @@ use minsheng_store::{AccountHolder, Store};
 
 const BENCH_STAFF: &str = "bench-web";
 
+/// What to load the service with.
+pub struct Load {
+    pub month: Month,
+    pub samples: i64,
+    pub seconds: u64,
+    pub connections: u32,
+    pub mixed_connections: u32,
+    pub writers: u32,
+}
+
 /// What the load process reports, one JSON line.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Report {
     requests: u64,
     failures: u64,
+    /// Answers with a 5xx status (of `failures`); 503s (overload, with Retry-After) apart.
+    server_errors: u64,
+    unavailable: u64,
     seconds: f64,
     p50_ms: f64,
     p95_ms: f64,
@@ -31,12 +45,17 @@ struct Report {
 pub async fn web(
     store: Store,
     policy: minsheng_policy::Policy,
-    month: Month,
-    samples: i64,
-    seconds: u64,
-    connections: u32,
+    load: Load,
     clock: Clock,
 ) -> Result<()> {
+    let Load {
+        month,
+        samples,
+        seconds,
+        connections,
+        mixed_connections,
+        writers,
+    } = load;
     let codes = store.sample_household_codes(samples).await?;
     if codes.is_empty() {
         bail!("the database has no households: generate a city first");
@@ -68,7 +87,7 @@ pub async fn web(
     let counts = store.counts().await?;
     let store = store.prepare_to_serve().await?;
     let bank = tempfile_dir()?;
-    let web = minsheng_web::Web::new(store, policy, false, bank);
+    let web = minsheng_web::Web::new(store.clone(), policy, false, bank);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(minsheng_web::serve_on(web, listener));
@@ -78,56 +97,57 @@ pub async fn web(
         counts.households,
         codes.len()
     );
+    let households: Vec<String> = codes.iter().map(|c| format!("/households/{c}")).collect();
+    let explanations: Vec<String> = codes
+        .iter()
+        .map(|c| format!("/api/v1/households/{c}/explain?month={month}"))
+        .collect();
+    let mixed: Vec<String> = households
+        .iter()
+        .zip(&explanations)
+        .flat_map(|(h, e)| [h.clone(), e.clone()])
+        .collect();
+    let people = writer_people(&store, &codes).await?;
     let phases = [
         (
             "household page (HTML)",
             "household",
-            codes
-                .iter()
-                .map(|c| format!("/households/{c}"))
-                .collect::<Vec<_>>(),
+            households,
+            connections,
+            0,
         ),
         (
             "explain endpoint (JSON)",
             "explain",
-            codes
-                .iter()
-                .map(|c| format!("/api/v1/households/{c}/explain?month={month}"))
-                .collect(),
+            explanations,
+            connections,
+            0,
+        ),
+        (
+            "mixed, with writers",
+            "mixed",
+            mixed,
+            mixed_connections,
+            writers,
         ),
     ];
-    for (label, name, paths) in phases {
-        let file = std::env::temp_dir().join(format!(
-            "minsheng-bench-web-{}-{name}.txt",
-            std::process::id()
-        ));
-        std::fs::write(&file, paths.join("\n"))?;
-        let exe = std::env::current_exe()?;
-        let url = format!("http://{addr}");
+    let url = format!("http://{addr}");
+    for (label, name, paths, connections, writers) in phases {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writing: Vec<_> = (0..writers as usize)
+            .map(|w| {
+                let (store, people, stop) = (store.clone(), people.clone(), stop.clone());
+                tokio::spawn(write_changes(store, people, w, stop))
+            })
+            .collect();
         let cpu_before = process_cpu();
-        let token = token.clone();
-        let output = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(exe)
-                .args(["bench", "load", "--url", &url, "--paths"])
-                .arg(&file)
-                .args([
-                    "--seconds",
-                    &seconds.to_string(),
-                    "--connections",
-                    &connections.to_string(),
-                ])
-                .env("MINSHENG_BENCH_TOKEN", token)
-                .output()
-        })
-        .await??;
-        if !output.status.success() {
-            bail!(
-                "the load process failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+        let report = run_load(&url, &token, name, &paths, seconds, connections).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut written = Written::default();
+        for w in writing {
+            written.add(w.await?);
         }
-        let report: Report =
-            serde_json::from_slice(&output.stdout).context("reading the load process's report")?;
+        let report = report?;
         // The server's CPU time per answered request: on a shared machine the throughput moves
         // with the neighbours' load, the CPU spent on each request much less.
         let per_request = match (cpu_before, process_cpu()) {
@@ -138,18 +158,151 @@ pub async fn web(
             _ => String::new(),
         };
         println!(
-            "  {label:<26} {:>8.0} req/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.1} ms  ({} requests, {} failed){per_request}",
+            "  {label:<26} {:>8.0} req/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.1} ms  ({} requests over {connections} connections, {} failed: {} 5xx of which {} 503){per_request}",
             report.requests as f64 / report.seconds,
             report.p50_ms,
             report.p95_ms,
             report.p99_ms,
             report.max_ms,
             report.requests,
-            report.failures
+            report.failures,
+            report.server_errors,
+            report.unavailable,
         );
+        if writers > 0 {
+            let (median, p99) = (written.quantile_ms(0.5), written.quantile_ms(0.99));
+            println!(
+                "  {:<26} {} changes recorded by {writers} writers ({:.0}/s), {} failed; a change's median {:.1} ms, p99 {:.1} ms",
+                "",
+                written.latencies.len(),
+                written.latencies.len() as f64 / report.seconds,
+                written.failures,
+                median,
+                p99,
+            );
+        }
     }
     server.abort();
     Ok(())
+}
+
+/// Runs the load process over `paths` and reads its report.
+async fn run_load(
+    url: &str,
+    token: &str,
+    name: &str,
+    paths: &[String],
+    seconds: u64,
+    connections: u32,
+) -> Result<Report> {
+    let file = std::env::temp_dir().join(format!(
+        "minsheng-bench-web-{}-{name}.txt",
+        std::process::id()
+    ));
+    std::fs::write(&file, paths.join("\n"))?;
+    let exe = std::env::current_exe()?;
+    let (url, token) = (url.to_string(), token.to_string());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .args(["bench", "load", "--url", &url, "--paths"])
+            .arg(&file)
+            .args([
+                "--seconds",
+                &seconds.to_string(),
+                "--connections",
+                &connections.to_string(),
+            ])
+            .env("MINSHENG_BENCH_TOKEN", token)
+            .output()
+    })
+    .await??;
+    if !output.status.success() {
+        bail!(
+            "the load process failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("reading the load process's report")
+}
+
+/// The ID numbers of the sampled households' members, whom the writers change.
+async fn writer_people(store: &Store, codes: &[String]) -> Result<std::sync::Arc<Vec<String>>> {
+    let mut people = Vec::new();
+    for code in codes.iter().take(200) {
+        let file = store.household_file(code).await?;
+        people.extend(
+            file.members
+                .iter()
+                .map(|m| m.person.id_number.as_str().to_string()),
+        );
+    }
+    Ok(std::sync::Arc::new(people))
+}
+
+#[derive(Default)]
+struct Written {
+    latencies: Vec<Duration>,
+    failures: u64,
+}
+
+impl Written {
+    fn add(&mut self, other: Written) {
+        self.latencies.extend(other.latencies);
+        self.failures += other.failures;
+    }
+
+    fn quantile_ms(&mut self, q: f64) -> f64 {
+        self.latencies.sort_unstable();
+        let n = self.latencies.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        let i = ((n as f64 * q).ceil() as usize).clamp(1, n) - 1;
+        self.latencies
+            .get(i)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// One writer: a caseworker recording changes back to back, each with its audit entry, as the
+/// service's own writes are made, until told to stop. Deposits change by a yuan each time so
+/// that every change is a new version.
+async fn write_changes(
+    store: Store,
+    people: std::sync::Arc<Vec<String>>,
+    writer: usize,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Written {
+    let mut written = Written::default();
+    let mut i = writer * 7919;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let Some(id) = people.get(i % people.len().max(1)) else {
+            break;
+        };
+        i += 1;
+        let clock = Clock::system();
+        let change = [format!("deposits={}", 1_000 + i % 5_000)];
+        let started = Instant::now();
+        match minsheng_app::registry::record_change(
+            &store,
+            id,
+            clock.today,
+            &change,
+            BENCH_STAFF,
+            clock,
+        )
+        .await
+        {
+            Ok(_) => written.latencies.push(started.elapsed()),
+            Err(e) => {
+                if written.failures == 0 {
+                    eprintln!("bench web: a writer's change failed: {e}");
+                }
+                written.failures += 1;
+            }
+        }
+    }
+    written
 }
 
 /// User + system CPU time of this process so far, where the system reports it (Linux's
@@ -194,7 +347,7 @@ pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Re
         );
         workers.push(tokio::spawn(async move {
             let mut latencies: Vec<u32> = Vec::new();
-            let mut failures = 0u64;
+            let (mut failures, mut server_errors, mut unavailable) = (0u64, 0u64, 0u64);
             let mut i = worker * 7919;
             while Instant::now() < deadline {
                 // `load` refused an empty list, so there is always a path.
@@ -212,7 +365,10 @@ pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Re
                 let sent = Instant::now();
                 match client.request(request).await {
                     Ok(response) => {
-                        let ok = response.status().is_success();
+                        let status = response.status();
+                        server_errors += u64::from(status.is_server_error());
+                        unavailable += u64::from(status == hyper::StatusCode::SERVICE_UNAVAILABLE);
+                        let ok = status.is_success();
                         let body = response.into_body().collect().await;
                         if ok && body.is_ok() {
                             latencies.push(
@@ -225,15 +381,17 @@ pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Re
                     Err(_) => failures += 1,
                 }
             }
-            (latencies, failures)
+            (latencies, failures, server_errors, unavailable)
         }));
     }
     let mut all = Vec::new();
-    let mut failures = 0;
+    let (mut failures, mut server_errors, mut unavailable) = (0, 0, 0);
     for w in workers {
-        let (latencies, failed) = w.await?;
+        let (latencies, failed, errors, busy) = w.await?;
         all.extend(latencies);
         failures += failed;
+        server_errors += errors;
+        unavailable += busy;
     }
     let seconds = started.elapsed().as_secs_f64();
     all.sort_unstable();
@@ -248,6 +406,8 @@ pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Re
     let report = Report {
         requests: all.len() as u64,
         failures,
+        server_errors,
+        unavailable,
         seconds,
         p50_ms: at(0.50),
         p95_ms: at(0.95),

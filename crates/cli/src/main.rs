@@ -101,6 +101,9 @@ enum Command {
         /// X-Forwarded-For address (sign-in throttling counts failures by source).
         #[arg(long)]
         behind_proxy: bool,
+        /// Requests worked on at once; one more is answered 503 with Retry-After.
+        #[arg(long, default_value_t = minsheng_web::DEFAULT_MAX_IN_FLIGHT)]
+        max_in_flight: usize,
     },
     /// Sign-ins for the web service and tokens for its API.
     Account {
@@ -607,12 +610,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             bank_dir,
             secure_cookies,
             behind_proxy,
+            max_in_flight,
         } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
             let options = web::Options {
                 secure_cookies,
                 behind_proxy,
+                max_in_flight,
             };
             web::serve(store, policy, listen, bank_dir, options).await?;
             Ok(ExitCode::SUCCESS)

@@ -116,11 +116,22 @@ pub async fn demo_accounts(
 }
 
 /// How the service is reached: `serve`'s options.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Unsaid: Secure on any address but loopback.
     pub secure_cookies: Option<bool>,
     pub behind_proxy: bool,
+    pub max_in_flight: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            secure_cookies: None,
+            behind_proxy: false,
+            max_in_flight: minsheng_web::DEFAULT_MAX_IN_FLIGHT,
+        }
+    }
 }
 
 pub async fn serve(
@@ -134,7 +145,8 @@ pub async fn serve(
     // Unsaid, a service on loopback is being tried on this machine over plain HTTP, and any
     // other is reached over HTTPS (directly or through a proxy).
     let secure_cookies = options.secure_cookies.unwrap_or(!listen.ip().is_loopback());
-    let mut web = minsheng_web::Web::new(store, policy, secure_cookies, bank_dir);
+    let mut web = minsheng_web::Web::new(store, policy, secure_cookies, bank_dir)
+        .max_in_flight(options.max_in_flight);
     if options.behind_proxy {
         web = web.behind_proxy();
     }

@@ -126,6 +126,26 @@ impl StoreError {
             reason: reason.into(),
         }
     }
+
+    /// Whether the database was too busy to answer in time, which trying again later may cure
+    /// (nothing was written): SQLite's lock still held when its wait ran out, no pooled
+    /// connection free in time, or PostgreSQL refusing connections it has no room for.
+    pub fn is_busy(&self) -> bool {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Database(sqlx::Error::Database(e)) => matches!(
+                e.code().as_deref(),
+                // SQLite's SQLITE_BUSY and SQLITE_LOCKED (and their extended codes);
+                // PostgreSQL's too_many_connections and cannot_connect_now.
+                Some("5" | "6" | "261" | "262" | "517" | "53300" | "57P03")
+            ),
+            StoreError::SqliteBulk(rusqlite::Error::SqliteFailure(e, _)) => {
+                matches!(e.code, DatabaseBusy | DatabaseLocked)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<minsheng_core::FieldError> for StoreError {

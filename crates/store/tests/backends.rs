@@ -783,3 +783,45 @@ async fn identifiers_compare_byte_by_byte_on_postgres() {
     }
     db.cleanup().await;
 }
+
+/// A database whose write lock stays taken past the wait is "busy" (the web answers 503 and
+/// asks to try again), from sqlx's connections and from the kept rusqlite ones alike; a
+/// constraint that fails is not.
+#[tokio::test]
+async fn a_lock_held_past_the_wait_is_busy_and_a_broken_constraint_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.db");
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder
+        .execute_batch(
+            "CREATE TABLE t (x INTEGER PRIMARY KEY); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .busy_timeout(std::time::Duration::from_millis(50));
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let waited: StoreError = sqlx::query("INSERT INTO t VALUES (2)")
+        .execute(&pool)
+        .await
+        .unwrap_err()
+        .into();
+    assert!(waited.is_busy(), "{waited}");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .busy_timeout(std::time::Duration::from_millis(50))
+        .unwrap();
+    let kept: StoreError = other
+        .execute("INSERT INTO t VALUES (3)", [])
+        .unwrap_err()
+        .into();
+    assert!(kept.is_busy(), "{kept}");
+    holder.execute_batch("COMMIT").unwrap();
+    let duplicate: StoreError = sqlx::query("INSERT INTO t VALUES (1)")
+        .execute(&pool)
+        .await
+        .unwrap_err()
+        .into();
+    assert!(!duplicate.is_busy(), "{duplicate}");
+    assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_busy());
+}

@@ -29,6 +29,8 @@ pub enum WebError {
     Invalid { field: String, reason: String },
     #[error("{field}: {reason}")]
     Conflict { field: String, reason: String },
+    #[error("the service is busy; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error("internal error; the details are in the server log")]
     Internal(String),
 }
@@ -46,7 +48,7 @@ pub struct ErrorBody {
 
 impl WebError {
     /// Every code `code()` can return: the table in `docs/api-errors.md`.
-    pub const CODES: [&'static str; 9] = [
+    pub const CODES: [&'static str; 10] = [
         "not_signed_in",
         "wrong_credentials",
         "too_many_attempts",
@@ -55,6 +57,7 @@ impl WebError {
         "not_found",
         "invalid_input",
         "conflict",
+        "busy",
         "internal",
     ];
 
@@ -75,6 +78,7 @@ impl WebError {
             WebError::NotFound(_) => "not_found",
             WebError::Invalid { .. } => "invalid_input",
             WebError::Conflict { .. } => "conflict",
+            WebError::Busy { .. } => "busy",
             WebError::Internal(_) => "internal",
         }
     }
@@ -87,6 +91,7 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
+            WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,7 +110,8 @@ impl WebError {
     }
 
     pub(crate) fn with_headers(&self, mut response: Response) -> Response {
-        if let WebError::Throttled { retry_after_secs } = self {
+        if let WebError::Throttled { retry_after_secs } | WebError::Busy { retry_after_secs } = self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -114,12 +120,22 @@ impl WebError {
     }
 }
 
+/// How long a client is asked to wait when the service is busy: long enough for a queue of
+/// requests or a long write to clear, short enough that a person retrying barely notices.
+pub const BUSY_RETRY_SECS: u64 = 2;
+
 impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => WebError::NotFound(what),
             StoreError::Invalid { field, reason } => WebError::Invalid { field, reason },
             StoreError::Conflict { field, reason } => WebError::Conflict { field, reason },
+            other if other.is_busy() => {
+                tracing::warn!(error = %other, "database busy; answered 503");
+                WebError::Busy {
+                    retry_after_secs: BUSY_RETRY_SECS,
+                }
+            }
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -196,6 +212,9 @@ mod tests {
             WebError::Conflict {
                 field: "g".into(),
                 reason: "r".into(),
+            },
+            WebError::Busy {
+                retry_after_secs: 2,
             },
             WebError::Internal(String::new()),
         ];

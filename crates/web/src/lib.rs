@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod headers;
 mod i18n;
+mod overload;
 mod pages;
 mod queries;
 mod session;
@@ -43,6 +44,7 @@ use minsheng_store::Store;
 
 pub use api::ApiDoc;
 pub use error::{ErrorBody, WebError};
+pub use overload::DEFAULT_MAX_IN_FLIGHT;
 pub use session::{Source, Throttle};
 
 // The interface's English, keyed by its Chinese (`locales/interface.yml`, see `i18n`).
@@ -66,6 +68,8 @@ pub struct Shared {
     pub bank_dir: std::path::PathBuf,
     /// The audit entries of reads, committed in groups.
     pub audit: audit::AuditQueue,
+    /// The requests being worked on; one more than the limit is answered 503.
+    in_flight: overload::InFlight,
     /// "Now" for each request: the system clock, or a test's.
     clock: Box<dyn Fn() -> Clock + Send + Sync>,
 }
@@ -114,8 +118,22 @@ impl Web {
             secure_cookies,
             behind_proxy: false,
             bank_dir,
+            in_flight: overload::InFlight::new(DEFAULT_MAX_IN_FLIGHT),
             clock,
         }))
+    }
+
+    /// The same service working on at most `max` requests at once (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`]); those beyond are answered 503 with `Retry-After`.
+    pub fn max_in_flight(self, max: usize) -> Web {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut shared) => {
+                shared.in_flight = overload::InFlight::new(max);
+                Web(Arc::new(shared))
+            }
+            // Already shared: it stays as it was configured.
+            Err(shared) => Web(shared),
+        }
     }
 
     /// The same service reached through a reverse proxy, which names each request's source
@@ -163,7 +181,11 @@ pub fn router(web: Web) -> Router {
         )
         .merge(api)
         .fallback(|| async { WebError::NotFound("no such page or endpoint".into()) })
-        .layer(axum::middleware::from_fn(i18n::middleware));
+        .layer(axum::middleware::from_fn(i18n::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            web.in_flight.clone(),
+            overload::middleware,
+        ));
     headers::secured(router)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(web)
