@@ -48,15 +48,7 @@ pub async fn web(
     load: Load,
     clock: Clock,
 ) -> Result<()> {
-    let Load {
-        month,
-        samples,
-        seconds,
-        connections,
-        mixed_connections,
-        writers,
-    } = load;
-    let codes = store.sample_household_codes(samples).await?;
+    let codes = store.sample_household_codes(load.samples).await?;
     if codes.is_empty() {
         bail!("the database has no households: generate a city first");
     }
@@ -92,15 +84,16 @@ pub async fn web(
     let addr = listener.local_addr()?;
     let server = tokio::spawn(minsheng_web::serve_on(web, listener));
     println!(
-        "bench web: {} residents, {} households; {} sampled households; {connections} connections for {seconds} s from a second process",
+        "bench web: {} residents, {} households; {} sampled households; {} s a phase, from a second process",
         counts.persons,
         counts.households,
-        codes.len()
+        codes.len(),
+        load.seconds
     );
     let households: Vec<String> = codes.iter().map(|c| format!("/households/{c}")).collect();
     let explanations: Vec<String> = codes
         .iter()
-        .map(|c| format!("/api/v1/households/{c}/explain?month={month}"))
+        .map(|c| format!("/api/v1/households/{c}/explain?month={}", load.month))
         .collect();
     let mixed: Vec<String> = households
         .iter()
@@ -113,22 +106,22 @@ pub async fn web(
             "household page (HTML)",
             "household",
             households,
-            connections,
+            load.connections,
             0,
         ),
         (
             "explain endpoint (JSON)",
             "explain",
             explanations,
-            connections,
+            load.connections,
             0,
         ),
         (
             "mixed, with writers",
             "mixed",
             mixed,
-            mixed_connections,
-            writers,
+            load.mixed_connections,
+            load.writers,
         ),
     ];
     let url = format!("http://{addr}");
@@ -141,7 +134,7 @@ pub async fn web(
             })
             .collect();
         let cpu_before = process_cpu();
-        let report = run_load(&url, &token, name, &paths, seconds, connections).await;
+        let report = run_load(&url, &token, name, &paths, load.seconds, connections).await;
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let mut written = Written::default();
         for w in writing {

@@ -267,7 +267,12 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
     assert_eq!(witnessed.id, 6);
     tamper(store, "DELETE FROM audit_log WHERE id >= 5").await;
     assert!(store.verify_audit(&[]).await.unwrap().problems.is_empty());
-    let found = problems(store.verify_audit(&[witnessed.clone()]).await.unwrap());
+    let found = problems(
+        store
+            .verify_audit(std::slice::from_ref(&witnessed))
+            .await
+            .unwrap(),
+    );
     assert_eq!(found, [(6, "was witnessed and is gone".to_string())]);
     store
         .audit("mallory", "read_household", "T4", "", t(9))
@@ -277,7 +282,12 @@ async fn audit_chain_finds_altered_moved_and_removed_entries(store: &Store) {
         .audit("mallory", "read_household", "T5", "", t(9))
         .await
         .unwrap();
-    let found = problems(store.verify_audit(&[witnessed.clone()]).await.unwrap());
+    let found = problems(
+        store
+            .verify_audit(std::slice::from_ref(&witnessed))
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         found,
         [(6, "is not the entry witnessed with this number".to_string())]
