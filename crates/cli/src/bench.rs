@@ -110,6 +110,12 @@ pub enum BenchCommand {
         #[arg(long)]
         connections: u32,
     },
+    /// Scoring older persons' ability assessments (GB/T 42195-2022, `scales/ability.yaml`)
+    /// with their explanations, over forms drawn at random (target ≤ 50 µs each).
+    Eldercare {
+        #[arg(long, default_value_t = 100_000)]
+        forms: usize,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -155,7 +161,7 @@ async fn drop_schema(db: &str, store: Store, schema: Option<String>) -> Result<(
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i).copied().unwrap_or_default()
 }
@@ -666,6 +672,7 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
         BenchCommand::Sweep { month, events } => {
             sweep_bench(db, policy, month, events, clock).await?
         }
+        BenchCommand::Eldercare { forms } => crate::bench_eldercare::run(policy, forms)?,
         BenchCommand::Show { samples } => {
             let store = Store::open(db).await?;
             let persons = store.counts().await?.persons;

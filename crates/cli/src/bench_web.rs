@@ -246,14 +246,7 @@ impl Written {
 
     fn quantile_ms(&mut self, q: f64) -> f64 {
         self.latencies.sort_unstable();
-        let n = self.latencies.len();
-        if n == 0 {
-            return f64::NAN;
-        }
-        let i = ((n as f64 * q).ceil() as usize).clamp(1, n) - 1;
-        self.latencies
-            .get(i)
-            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+        crate::bench::percentile(&self.latencies, q).as_secs_f64() * 1000.0
     }
 }
 

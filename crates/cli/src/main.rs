@@ -6,6 +6,7 @@ mod assistance;
 mod audit;
 mod bench;
 mod bench_columns;
+mod bench_eldercare;
 mod bench_web;
 mod payments;
 mod policy;

@@ -3,7 +3,9 @@
 //! - `parameters/**.yaml` — dated values with a legal reference on each (OpenFisca's shape);
 //! - `variables/*.yaml` — what is computed, for whom, per which period, by which formula
 //!   (dated; a base rule with exceptions where the law has them);
-//! - `tests/*.yaml` — cases with inputs and expected outputs, at every threshold.
+//! - `tests/*.yaml` — cases with inputs and expected outputs, at every threshold;
+//! - `scales/*.yaml` — scored instruments (the older person's ability assessment), see
+//!   [`scale`].
 //!
 //! [`Policy::load`] type-checks everything and rejects the whole policy, listing every error
 //! with file, line and column; nothing loads half-way. [`eval::Evaluation`] computes and
@@ -20,6 +22,7 @@ pub mod parameters;
 pub mod programs;
 pub mod roster;
 pub mod rules;
+pub mod scale;
 pub mod syntax;
 pub mod testing;
 pub mod value;
@@ -130,6 +133,8 @@ pub struct Policy {
     /// The registry's illnesses the rules count as serious (`illnesses.yaml`; none without
     /// the file). [`inputs::member_values`] reads them.
     pub serious_illnesses: minsheng_core::registry::IllnessSet,
+    /// Scored instruments (`scales/<code>.yaml`), by code.
+    pub scales: Vec<scale::Scale>,
     /// SHA-256 of every file the policy was loaded from: a payment cycle records it, so an
     /// explanation later can tell whether the rules are still the ones it was paid under.
     pub digest: String,
@@ -246,6 +251,8 @@ pub const PROGRAMS_FILE: &str = "programs.yaml";
 pub const MONITORING_FILE: &str = "monitoring.yaml";
 pub const ROSTER_FILE: &str = "roster.yaml";
 pub const ILLNESSES_FILE: &str = "illnesses.yaml";
+/// The optional folder of scored instruments, one `<code>.yaml` each.
+pub const SCALES_DIR: &str = "scales";
 
 /// SHA-256 over every file's name and text, in name order, each length-prefixed.
 fn digest(files: &Files) -> String {
@@ -309,6 +316,10 @@ impl Policy {
                 );
             }
         }
+        let scales = root.join(SCALES_DIR);
+        if scales.is_dir() {
+            read_tree(root, &scales, &mut files, &mut diagnostics);
+        }
         for name in [PROGRAMS_FILE, MONITORING_FILE, ROSTER_FILE, ILLNESSES_FILE] {
             let path = root.join(name);
             if path.is_file() {
@@ -330,6 +341,7 @@ impl Policy {
         let mut diagnostics = Diagnostics::default();
         let mut parameters = Parameters::default();
         let mut definitions = Vec::new();
+        let mut scales = Vec::new();
         for (name, text) in files {
             let unix = name.replace('\\', "/");
             if let Some(rest) = unix.strip_prefix("parameters/") {
@@ -340,6 +352,9 @@ impl Policy {
                 parameters.load_file(name, &prefix, text, &mut diagnostics);
             } else if unix.starts_with("variables/") {
                 definitions.extend(rules::read_definitions(name, text, &mut diagnostics));
+            } else if let Some(rest) = unix.strip_prefix("scales/") {
+                let code = rest.trim_end_matches(".yaml").trim_end_matches(".yml");
+                scales.extend(scale::read(name, code, text, &mut diagnostics));
             }
         }
         let inputs = inputs::inputs();
@@ -428,8 +443,14 @@ impl Policy {
             monitoring,
             roster,
             serious_illnesses,
+            scales,
             digest: digest(files),
         })
+    }
+
+    /// The scored instrument `code` (`scales/<code>.yaml`).
+    pub fn scale(&self, code: &str) -> Option<&scale::Scale> {
+        self.scales.iter().find(|s| s.code == code)
     }
 
     pub fn variable(&self, name: &str) -> Option<VarId> {

@@ -1,0 +1,83 @@
+//! `bench eldercare`: scoring older persons' ability assessments (GB/T 42195-2022) with their
+//! explanations, as the catalog declares the scale, over forms drawn at random.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use minsheng_policy::scale::{Answers, Scale};
+
+/// Forms drawn from a fixed seed: each form an ability from 0 to 100% that every item's score
+/// follows, give or take a point, and each condition at random, so that every level and
+/// adjustment occurs.
+fn forms(scale: &Scale, count: usize) -> Vec<Answers> {
+    // SplitMix64: the forms are the same on every run and machine.
+    let mut state = 0x6d69_6e73_6865_6e67_u64;
+    let mut next = move |below: u64| {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) % below.max(1)
+    };
+    (0..count)
+        .map(|_| {
+            let mut answers = Answers::default();
+            let ability = next(101);
+            for item in scale.domains.iter().flat_map(|d| &d.items) {
+                let max = u64::from(item.max());
+                let score = ((max * ability + next(100)) / 100).min(max);
+                answers
+                    .scores
+                    .insert(item.code.clone(), u8::try_from(score).unwrap_or(item.max()));
+            }
+            for condition in &scale.conditions {
+                let value = match condition.kind {
+                    minsheng_policy::scale::ConditionKind::Bool => u32::from(next(10) == 0),
+                    minsheng_policy::scale::ConditionKind::Count => next(4) as u32,
+                };
+                answers.conditions.insert(condition.code.clone(), value);
+            }
+            answers
+        })
+        .collect()
+}
+
+pub fn run(policy_dir: &Path, count: usize) -> Result<()> {
+    let policy = crate::policy::load(policy_dir)?;
+    let scale = policy
+        .scale("ability")
+        .context("the catalog has no scales/ability.yaml")?;
+    let forms = forms(scale, count);
+    let mut times = Vec::with_capacity(forms.len());
+    let mut levels = vec![0usize; scale.levels.len()];
+    for answers in &forms {
+        let started = Instant::now();
+        let scored = scale
+            .score(answers)
+            .map_err(|e| anyhow::anyhow!("a drawn form was refused: {e:?}"))?;
+        let lines = scale.explain(&scored);
+        times.push(started.elapsed());
+        std::hint::black_box(lines);
+        if let Some(n) = levels.get_mut(scored.level) {
+            *n += 1;
+        }
+    }
+    times.sort();
+    let at = |p: f64| crate::bench::percentile(&times, p).as_secs_f64() * 1e6;
+    println!(
+        "bench eldercare: {} ability assessments scored and explained: median {:.1} µs, p99 {:.1} µs, max {:.1} µs (target ≤ 50 µs)",
+        times.len(),
+        at(0.5),
+        at(0.99),
+        times.last().copied().unwrap_or(Duration::ZERO).as_secs_f64() * 1e6,
+    );
+    let spread: Vec<String> = scale
+        .levels
+        .iter()
+        .zip(&levels)
+        .map(|(l, n)| format!("{} {n}", l.label))
+        .collect();
+    println!("  levels: {}", spread.join(", "));
+    Ok(())
+}
