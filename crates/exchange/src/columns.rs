@@ -4,9 +4,9 @@ use csv::StringRecord;
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{
-    check_identity, Assets, Code, Disability, DisabilityCategory, Employment, ExpenseKind,
-    Expenses, FactChange, Hukou, IllnessSet, IncomeKind, Incomes, Parent, Person, PersonFacts,
-    Registration, Relation, SelfCareSet, Sex, WorkAbility,
+    check_identity, AbilityLevel, Assets, Code, Disability, DisabilityCategory, Employment,
+    ExpenseKind, Expenses, FactChange, Hukou, IllnessSet, IncomeKind, Incomes, Parent, Person,
+    PersonFacts, Registration, Relation, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaCode, Fen, IdNumber};
 
@@ -71,6 +71,7 @@ pub const COLUMNS: &[Column] = &[
     col("expense_medical", "近12个月医疗支出", false),
     col("expense_education", "近12个月教育支出", false),
     col("expense_rehabilitation", "近12个月康复支出", false),
+    col("ability_level", "老年人能力等级", false),
 ];
 
 /// A rejected row: file line (the header is line 1), column, and why.
@@ -165,6 +166,7 @@ const MOTHER: usize = HOMES + 3;
 const INSTITUTIONAL_CARE: usize = HOMES + 4;
 /// The expense columns follow in [`ExpenseKind::ALL`] order.
 const FIRST_EXPENSE: usize = HOMES + 5;
+const ABILITY_LEVEL: usize = FIRST_EXPENSE + ExpenseKind::ALL.len();
 
 struct RowParser<'a> {
     layout: &'a Layout,
@@ -359,6 +361,7 @@ pub fn parse_row(
     let mut spent = Expenses::default();
     let expenses = p.amounts(FIRST_EXPENSE, |k: ExpenseKind, a| spent.set(k, a));
     let expenses = expenses.map(|()| spent);
+    let ability = p.optional(ABILITY_LEVEL, AbilityLevel::parse);
 
     let (
         Some(id_number),
@@ -385,6 +388,7 @@ pub fn parse_row(
         Some(mother),
         Some(institutional_care),
         Some(expenses),
+        Some(ability),
     ) = (
         id_number.clone(),
         name,
@@ -410,6 +414,7 @@ pub fn parse_row(
         mother,
         institutional_care,
         expenses,
+        ability,
     )
     else {
         // Who the person is and the row's dates can still be checked, so that the row's
@@ -455,6 +460,7 @@ pub fn parse_row(
             mother,
             institutional_care,
             expenses,
+            ability,
         },
         effective_from,
     };
@@ -524,6 +530,8 @@ pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
         FATHER => FactChange::Father(Parent::parse(value).map_err(fail)?),
         MOTHER => FactChange::Mother(Parent::parse(value).map_err(fail)?),
         INSTITUTIONAL_CARE => FactChange::InstitutionalCare(boolean(value).map_err(fail)?),
+        ABILITY_LEVEL if value.is_empty() => FactChange::Ability(None),
+        ABILITY_LEVEL => FactChange::Ability(Some(AbilityLevel::parse(value).map_err(fail)?)),
         c if c >= FIRST_EXPENSE => {
             let kind = ExpenseKind::from_index(c - FIRST_EXPENSE)
                 .ok_or_else(|| fail("unknown expense".into()))?;
@@ -572,6 +580,10 @@ pub fn to_record(r: &Registration) -> Vec<String> {
     out.push(f.mother.code());
     out.push(f.institutional_care.to_string());
     out.extend(f.expenses.iter().map(|(_, a)| a.to_string()));
+    out.push(
+        f.ability
+            .map_or_else(String::new, |l| l.as_str().to_string()),
+    );
     out
 }
 
@@ -625,6 +637,7 @@ mod tests {
         set("self_care_lost", "bathing");
         set("expense_medical", "8000");
         set("father", "服刑在押:2024-03-01至2026-02-28");
+        set("ability_level", "中度失能");
         row
     }
 
@@ -641,6 +654,7 @@ mod tests {
         assert_eq!(r.facts.expenses.medical, Fen(800_000));
         assert_eq!(r.facts.mother, Parent::ABLE);
         assert_eq!(r.facts.father.code(), "imprisoned:2024-03-01~2026-02-28");
+        assert_eq!(r.facts.ability, Some(AbilityLevel::Moderate));
         assert_eq!(r.effective_from, today());
         assert!(r.facts.lives_together);
         let again = parse_row(&layout, &StringRecord::from(to_record(&r)), 2, today()).unwrap();
@@ -777,7 +791,8 @@ mod tests {
         for kind in ExpenseKind::ALL {
             assert_eq!(at(FIRST_EXPENSE + kind.index()), format!("expense_{kind}"));
         }
-        assert_eq!(COLUMNS.len(), FIRST_EXPENSE + ExpenseKind::ALL.len());
+        assert_eq!(at(ABILITY_LEVEL), "ability_level");
+        assert_eq!(COLUMNS.len(), ABILITY_LEVEL + 1);
     }
 
     #[test]
@@ -791,6 +806,14 @@ mod tests {
             Ok(FactChange::Employment(Employment::Unemployed))
         );
         assert_eq!(parse_change("death_date="), Ok(FactChange::DeathDate(None)));
+        assert_eq!(
+            parse_change("老年人能力等级=重度失能"),
+            Ok(FactChange::Ability(Some(AbilityLevel::Severe)))
+        );
+        assert_eq!(
+            parse_change("ability_level="),
+            Ok(FactChange::Ability(None))
+        );
         assert_eq!(
             parse_change("father=服刑在押:2026-01-10"),
             Ok(FactChange::Father(Parent {
@@ -825,6 +848,7 @@ mod tests {
             "colour=red",
             "mother=abroad",
             "mother=unreachable",
+            "ability_level=fine",
             "self_care_lost=sleeping",
             "expense_education=-3",
         ] {

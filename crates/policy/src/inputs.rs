@@ -73,6 +73,12 @@ pub static PARENT_SITUATION: EnumType = EnumType {
     ],
 };
 
+/// The ability level of the last confirmed assessment; `none` for a person never assessed.
+pub static ABILITY_LEVEL: EnumType = EnumType {
+    name: "ability_level",
+    variants: &["none", "intact", "mild", "moderate", "severe", "complete"],
+};
+
 pub static ENUM_TYPES: &[&EnumType] = &[
     &HUKOU,
     &DISABILITY_CATEGORY,
@@ -80,6 +86,7 @@ pub static ENUM_TYPES: &[&EnumType] = &[
     &WORK_ABILITY,
     &EMPLOYMENT,
     &PARENT_SITUATION,
+    &ABILITY_LEVEL,
 ];
 
 pub fn enum_type(name: &str) -> Option<&'static EnumType> {
@@ -136,6 +143,7 @@ inputs! {
     "mother_months", "母亲情形已持续月数 (当月末日)", Type::Int;
     "mother_term_months", "母亲被限制人身自由的期限月数 (无终止日期的, 为已持续月数)", Type::Int;
     "institutional_care", "集中供养 (机构养育)", Type::Bool;
+    "ability_level", "老年人能力等级 (GB/T 42195-2022; none 为未评估)", Type::Enum(&ABILITY_LEVEL);
     "expense_medical", "近12个月医疗自付支出", Type::Money;
     "expense_education", "近12个月教育支出", Type::Money;
     "expense_rehabilitation", "近12个月康复支出", Type::Money;
@@ -199,7 +207,13 @@ pub fn member_values(
             Value::Int(parent.term_months(last)),
         ]);
     }
-    values.extend([Value::Bool(facts.institutional_care)]);
+    values.extend([
+        Value::Bool(facts.institutional_care),
+        match facts.ability {
+            Some(level) => Value::Enum(&ABILITY_LEVEL, level.index() as u16 + 1),
+            None => Value::Enum(&ABILITY_LEVEL, 0),
+        },
+    ]);
     values.extend(
         ExpenseKind::ALL
             .iter()
@@ -234,7 +248,7 @@ fn enum_type_of(input: &Input) -> &'static EnumType {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use minsheng_core::registry::DisabilityCategory;
+    use minsheng_core::registry::{AbilityLevel, DisabilityCategory};
 
     #[test]
     fn enum_lists_follow_the_registry_codes() {
@@ -258,6 +272,10 @@ mod tests {
         assert_eq!(
             PARENT_SITUATION.variants,
             codes(ParentSituation::ALL.iter().map(|v| v.as_str()).collect())
+        );
+        assert_eq!(
+            ABILITY_LEVEL.variants[1..],
+            codes(AbilityLevel::ALL.iter().map(|v| v.as_str()).collect())
         );
         assert_eq!(
             DISABILITY_CATEGORY.variants[1..],

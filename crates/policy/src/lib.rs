@@ -430,6 +430,9 @@ impl Policy {
             .map(|(name, text)| read_serious_illnesses(name, text, d))
             .unwrap_or_default();
         check_references(&parameters, &variables, &programs, d);
+        if let Some(ability) = scales.iter().find(|s| s.code == scale::ABILITY) {
+            scale::check_registry_levels(ability, d);
+        }
         if !diagnostics.0.is_empty() {
             return Err(diagnostics);
         }

@@ -292,6 +292,29 @@ impl Scale {
     }
 }
 
+/// The scale whose level the registry keeps as a fact of each person (`ability_level`).
+pub const ABILITY: &str = "ability";
+
+/// The ability scale's levels are the registry's: the same codes, in the same order, so that a
+/// confirmed assessment's level can be recorded and every rule can read it.
+pub(crate) fn check_registry_levels(scale: &Scale, diagnostics: &mut Diagnostics) {
+    let registry = crate::inputs::ABILITY_LEVEL
+        .variants
+        .get(1..)
+        .unwrap_or_default();
+    let levels: Vec<&str> = scale.levels.iter().map(|l| l.code.as_str()).collect();
+    if levels != registry {
+        diagnostics.push(
+            Location::unknown(&format!("scales/{}.yaml", scale.code)),
+            format!(
+                "the levels ({}) must be the registry's ability levels, best first: {}",
+                levels.join(", "),
+                registry.join(", ")
+            ),
+        );
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Reading and checking a scale file.
 

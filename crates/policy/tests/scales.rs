@@ -223,8 +223,28 @@ adjustments:
 "#,
     )
     .unwrap();
+    // A sound scale named `ability` whose levels are not the registry's.
+    std::fs::write(
+        root.join("scales/ability.yaml"),
+        r#"
+label: 能力
+reference: 某标准
+domains:
+  - code: one
+    label: 一
+    items:
+      - code: a
+        label: A
+        options: {0: none, 1: all}
+levels:
+  - {code: good, label: 好, min: 1}
+  - {code: poor, label: 差, min: 0}
+"#,
+    )
+    .unwrap();
     let text = Policy::load(root).unwrap_err().to_string();
     for expected in [
+        "the levels (good, poor) must be the registry's ability levels, best first: intact, mild, moderate, severe, complete",
         "item a: the options score 0, 1, … up to the highest",
         "levels go from the best to the worst",
         "'falls >= 2' is neither a yes/no condition nor 'count >= N'",

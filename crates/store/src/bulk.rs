@@ -123,6 +123,7 @@ pub(crate) const PERSON_VERSION: Table = Table {
         "expense_medical",
         "expense_education",
         "expense_rehabilitation",
+        "ability_level",
     ],
 };
 
@@ -174,6 +175,10 @@ pub(crate) fn version_cells(
         Cell::Bool(f.institutional_care),
     ]);
     cells.extend(f.expenses.iter().map(|(_, amount)| Cell::Int(amount.0)));
+    cells.push(
+        f.ability
+            .map_or(Cell::Null, |level| Cell::Code(level.as_str())),
+    );
     cells
 }
 

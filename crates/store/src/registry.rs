@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, Expenses, HouseholdFile, Hukou, IllnessSet,
-    IncomeKind, Incomes, MemberRecord, Parent, Person, PersonFacts, Registration, Relation,
-    SelfCareSet, Sex, WorkAbility,
+    AbilityLevel, Assets, Disability, DisabilityCategory, Employment, Expenses, HouseholdFile,
+    Hukou, IllnessSet, IncomeKind, Incomes, MemberRecord, Parent, Person, PersonFacts,
+    Registration, Relation, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::timeline::{self, Recorded, Version};
 use minsheng_core::{AreaCode, Fen, IdNumber};
@@ -115,7 +115,7 @@ pub const VERSION_COLUMNS: &str = "v.id AS version_id, v.person_id, v.valid_from
     v.income_residents_basic_pension, v.income_social_assistance, v.income_scholarship, \
     v.income_family_planning_reward, v.income_bravery_award, v.deposits, v.vehicles, v.homes, \
     v.self_care_lost, v.father, v.mother, v.institutional_care, v.expense_medical, \
-    v.expense_education, v.expense_rehabilitation, \
+    v.expense_education, v.expense_rehabilitation, v.ability_level, \
     p.id_number, p.name, p.birth_date, p.sex, h.code AS household_code";
 
 pub const VERSION_FROM: &str =
@@ -203,6 +203,10 @@ fn decode_facts(r: &impl Columns) -> Result<PersonFacts> {
         father: coded(r, "father", Parent::parse)?,
         mother: coded(r, "mother", Parent::parse)?,
         institutional_care: r.boolean("institutional_care")?,
+        ability: r
+            .opt_text("ability_level")?
+            .map(|code| AbilityLevel::parse(&code).map_err(|e| corrupt("ability_level", e)))
+            .transpose()?,
         expenses: Expenses {
             medical: Fen(r.int("expense_medical")?),
             education: Fen(r.int("expense_education")?),

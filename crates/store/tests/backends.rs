@@ -355,6 +355,7 @@ async fn export_returns_what_was_loaded(store: &Store) {
     f.father = Parent::parse("imprisoned:2022-03-01~2028-02-29").unwrap();
     f.mother = Parent::parse("deceased").unwrap();
     f.institutional_care = true;
+    f.ability = Some(minsheng_core::registry::AbilityLevel::Severe);
     f.expenses.set(ExpenseKind::Medical, Fen(1_234_567));
     f.expenses.set(ExpenseKind::Education, Fen(89));
     f.expenses.set(ExpenseKind::Rehabilitation, Fen(100));

@@ -545,6 +545,7 @@ impl Generator {
                     father,
                     mother,
                     institutional_care: false,
+                    ability: None,
                     expenses,
                 },
                 effective_from: registry_start().max(birth),

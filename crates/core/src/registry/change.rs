@@ -1,6 +1,8 @@
 use chrono::NaiveDate;
 
-use super::codes::{Employment, ExpenseKind, Hukou, IncomeKind, Relation, WorkAbility};
+use super::codes::{
+    AbilityLevel, Employment, ExpenseKind, Hukou, IncomeKind, Relation, WorkAbility,
+};
 use super::facts::{Disability, IllnessSet, PersonFacts, SelfCareSet};
 use super::parent::Parent;
 use crate::{AreaCode, Fen};
@@ -27,6 +29,7 @@ pub enum FactChange {
     Mother(Parent),
     InstitutionalCare(bool),
     Expense(ExpenseKind, Fen),
+    Ability(Option<AbilityLevel>),
 }
 
 impl FactChange {
@@ -51,6 +54,7 @@ impl FactChange {
             FactChange::Mother(p) => f.mother = *p,
             FactChange::InstitutionalCare(b) => f.institutional_care = *b,
             FactChange::Expense(kind, amount) => f.expenses.set(*kind, *amount),
+            FactChange::Ability(level) => f.ability = *level,
         }
     }
 }

@@ -180,6 +180,19 @@ coded_enum!(
 );
 
 coded_enum!(
+    /// An older person's ability level (老年人能力等级, GB/T 42195-2022), from the best to the
+    /// worst: what the last confirmed assessment found. The levels' codes are the ability
+    /// scale's in the policy catalog (`scales/ability.yaml`), which checks that they agree.
+    AbilityLevel {
+        Intact = "intact", "能力完好";
+        Mild = "mild", "轻度失能";
+        Moderate = "moderate", "中度失能";
+        Severe = "severe", "重度失能";
+        Complete = "complete", "完全失能";
+    }
+);
+
+coded_enum!(
     /// Out-of-pocket rigid spending (刚性支出) the registry records over the last twelve months,
     /// for expenditure-type temporary assistance and rigid-expenditure hardship.
     ExpenseKind {

@@ -40,6 +40,10 @@ pub fn described(f: &PersonFacts) -> Vec<(&'static str, String)> {
     out.push(("父亲", f.father.label_zh()));
     out.push(("母亲", f.mother.label_zh()));
     out.push(("集中供养", f.institutional_care.to_string()));
+    out.push((
+        "老年人能力等级",
+        f.ability.map_or("未评估", |l| l.label_zh()).to_string(),
+    ));
     out.extend(
         f.expenses
             .iter()

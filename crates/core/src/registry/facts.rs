@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
 use super::codes::{
-    Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind, Relation,
-    SelfCareItem, Sex, WorkAbility,
+    AbilityLevel, Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind,
+    Relation, SelfCareItem, Sex, WorkAbility,
 };
 use super::parent::Parent;
 use crate::{AreaCode, AreaLevel, Fen, FieldError, IdNumber};
@@ -224,6 +224,9 @@ pub struct PersonFacts {
     pub mother: Parent,
     /// Supported in an institution (集中供养 / 机构养育) rather than at home.
     pub institutional_care: bool,
+    /// The ability level of the last confirmed assessment (GB/T 42195-2022); none when the
+    /// person was never assessed.
+    pub ability: Option<AbilityLevel>,
     /// Rigid spending over the last twelve months.
     pub expenses: Expenses,
 }
@@ -405,6 +408,7 @@ pub(crate) mod tests {
                 father: Parent::ABLE,
                 mother: Parent::ABLE,
                 institutional_care: false,
+                ability: None,
                 expenses: Expenses::default(),
             },
             effective_from: date(2024, 1, 1),

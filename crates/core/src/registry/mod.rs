@@ -14,8 +14,8 @@ mod parent;
 
 pub use change::FactChange;
 pub use codes::{
-    Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind, ParentSituation,
-    Relation, SelfCareItem, Sex, WorkAbility,
+    AbilityLevel, Code, DisabilityCategory, Employment, ExpenseKind, Hukou, Illness, IncomeKind,
+    ParentSituation, Relation, SelfCareItem, Sex, WorkAbility,
 };
 pub use duplicates::{
     find_duplicates, DuplicateDetector, DuplicateFinding, DuplicateKind, IdentityKey,
