@@ -618,6 +618,27 @@ impl Store {
         audit: &[crate::NewAuditEntry],
     ) -> Result<usize> {
         let mut tx = Tx::begin(self).await?;
+        let superseded = self
+            .amend_person_in(&mut tx, id_number, from, change, recorded_by, now)
+            .await?;
+        tx.append_audit(audit).await?;
+        tx.commit().await?;
+        Ok(superseded)
+    }
+
+    /// [`Store::amend_person`] within `tx`, for a context whose record and the fact it sets
+    /// commit together (an assessment and the level it finds). The caller writes the audit
+    /// entry and commits.
+    pub async fn amend_person_in(
+        &self,
+        tx: &mut Tx,
+        id_number: &IdNumber,
+        from: NaiveDate,
+        change: impl Fn(&mut PersonFacts),
+        recorded_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let mut tx = tx;
         let sql = format!(
             "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE p.id_number = $1 AND v.superseded_at IS NULL ORDER BY v.valid_from"
         );
@@ -641,9 +662,7 @@ impl Store {
                 reason: e.to_string(),
             })?;
         if amendment.is_empty() {
-            // Nothing to record, but the attempt is: the audit entry alone.
-            tx.append_audit(audit).await?;
-            tx.commit().await?;
+            // Nothing to record, but the attempt is: the caller's audit entry alone.
             return Ok(0);
         }
         let codes: Vec<&str> = amendment
@@ -707,8 +726,6 @@ impl Store {
             ));
         }
         tx.write(&PERSON_VERSION, rows).await?;
-        tx.append_audit(audit).await?;
-        tx.commit().await?;
         Ok(amendment.supersede.len())
     }
 

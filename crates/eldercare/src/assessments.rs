@@ -1,0 +1,186 @@
+//! Assessing an older person: the form scored by the catalog's ability scale
+//! (`scales/ability.yaml`), the procedure's checks, and the record with the level it finds.
+
+use minsheng_app::Clock;
+use minsheng_core::access::Scope;
+use minsheng_core::registry::AbilityLevel;
+use minsheng_core::{FieldError, IdNumber};
+use minsheng_policy::scale::{Scale, Scored};
+use minsheng_policy::{Policy, Value};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
+
+use crate::domain::{check, AssessmentForm};
+use crate::storage::{AssessmentsStore, NewAssessment};
+
+/// The parameter: a reassessment this many days or fewer after the last one says why.
+pub const REASON_WITHIN_DAYS: &str = "eldercare.assessment.reason_within_days";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssessError {
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<FieldError>),
+    #[error("the catalog has no ability scale (scales/ability.yaml) or no {REASON_WITHIN_DAYS}")]
+    NoScale,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A recorded assessment: its id, the scoring and its explanation.
+#[derive(Debug, Clone)]
+pub struct Assessed {
+    pub id: i64,
+    pub level: AbilityLevel,
+    pub scored: Scored,
+    pub explanation: Vec<String>,
+}
+
+/// Scores and records `form`, by `actor` (who must be one of its two assessors; both are staff
+/// whose area holds the person). Nothing is written unless the form is whole and the
+/// procedure's checks pass; every problem is reported.
+pub async fn assess(
+    store: &Store,
+    policy: &Policy,
+    form: &AssessmentForm,
+    actor: &str,
+    clock: Clock,
+) -> Result<Assessed, AssessError> {
+    let scale = policy
+        .scale(minsheng_policy::scale::ABILITY)
+        .ok_or(AssessError::NoScale)?;
+    let within_days = match policy
+        .parameters
+        .leaves
+        .get(REASON_WITHIN_DAYS)
+        .and_then(|p| p.at(form.assessed_on))
+        .and_then(|d| d.value)
+    {
+        Some(Value::Int(days)) => days,
+        _ => return Err(AssessError::NoScale),
+    };
+    let mut errors = Vec::new();
+    let id = IdNumber::parse(&form.id_number)
+        .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
+        .ok();
+    if actor != form.assessor.trim() && actor != form.reviewer.trim() {
+        errors.push(FieldError::new(
+            "assessor",
+            format!("{actor} is neither of the two assessors who signed the form"),
+        ));
+    }
+    for (field, name) in [("assessor", &form.assessor), ("reviewer", &form.reviewer)] {
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        match store.staff(name).await? {
+            None => errors.push(FieldError::new(
+                field,
+                format!("{name} is not on the staff"),
+            )),
+            Some(staff) => {
+                if let Some(id) = &id {
+                    let within = store
+                        .household_file_within(id.as_str(), &Scope::Area(staff.area.clone()))
+                        .await;
+                    if matches!(within, Err(StoreError::NotFound(_))) {
+                        errors.push(FieldError::new(
+                            field,
+                            format!(
+                                "{name} works for {}, which the person does not live in",
+                                staff.area
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let scored = scale.score(&form.answers).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| FieldError::new(p.field, p.reason))
+            .collect::<Vec<_>>()
+    });
+    let scored = match scored {
+        Ok(scored) => Some(scored),
+        Err(problems) => {
+            errors.extend(problems);
+            None
+        }
+    };
+    let last = match &id {
+        Some(id) => store
+            .assessments()
+            .of_person(id, &Scope::Everything)
+            .await?
+            .first()
+            .map(|a| a.assessed_on),
+        None => None,
+    };
+    errors.extend(check(form, last, within_days, clock.today));
+    let (Some(id), Some(scored), true) = (id, scored, errors.is_empty()) else {
+        return Err(AssessError::Invalid(errors));
+    };
+    let level = level_of(scale, &scored)?;
+    let explanation = scale.explain(&scored);
+    let new = NewAssessment {
+        id_number: &id,
+        assessed_on: form.assessed_on,
+        scores: codes(scale.domains.iter().flat_map(|d| &d.items).map(|i| {
+            (
+                &i.code,
+                u32::from(*form.answers.scores.get(&i.code).unwrap_or(&0)),
+            )
+        })),
+        conditions: codes(
+            scale
+                .conditions
+                .iter()
+                .map(|c| (&c.code, *form.answers.conditions.get(&c.code).unwrap_or(&0))),
+        ),
+        total: scored.total,
+        level,
+        assessor: form.assessor.trim(),
+        reviewer: form.reviewer.trim(),
+        reason: form.reason.trim(),
+        policy_digest: &policy.digest,
+    };
+    let masked = id.masked();
+    let assessed_id = store
+        .assessments()
+        .record(&new, actor, clock.now, |assessment| NewAuditEntry {
+            actor: actor.into(),
+            action: "assess_ability".into(),
+            subject: masked.clone(),
+            detail: format!(
+                "assessment={assessment} on={} total={} level={}",
+                form.assessed_on,
+                scored.total,
+                level.as_str()
+            ),
+            at: clock.now,
+        })
+        .await?;
+    Ok(Assessed {
+        id: assessed_id,
+        level,
+        scored,
+        explanation,
+    })
+}
+
+/// The registry's level for the scale's: the catalog is checked on load to name the same.
+fn level_of(scale: &Scale, scored: &Scored) -> Result<AbilityLevel, AssessError> {
+    scale
+        .levels
+        .get(scored.level)
+        .and_then(|l| AbilityLevel::parse(&l.code).ok())
+        .ok_or(AssessError::NoScale)
+}
+
+fn codes<'a>(pairs: impl Iterator<Item = (&'a String, u32)>) -> String {
+    pairs
+        .map(|(code, value)| format!("{code}={value}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}

@@ -1,0 +1,22 @@
+//! The elderly-care context (养老服务): what an older person can still do, assessed by the
+//! national standard (老年人能力评估, GB/T 42195-2022) and kept as a dated fact of the registry
+//! that every rule can read.
+//!
+//! - [`domain`]: an assessment form and the procedure's checks (no IO): two assessors, one of
+//!   whom reviews; a reassessment soon after the last one says why;
+//! - [`storage`]: the assessments, reached as `store.assessments()`;
+//! - [`assessments`]: the use case — a form scored by the catalog's ability scale, checked,
+//!   and recorded with the level it finds.
+//!
+//! Architecture invariant: an assessment, the level it sets in the registry from its day, and
+//! its audit entry commit in one transaction.
+
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
+pub mod assessments;
+pub mod domain;
+pub mod storage;
+
+pub use assessments::{assess, AssessError, Assessed};
+pub use domain::AssessmentForm;
+pub use storage::{AssessmentRecord, Assessments, AssessmentsStore};

@@ -1,0 +1,147 @@
+//! The assessments' table, on the store's shared infrastructure: `store.assessments()`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_core::access::Scope;
+use minsheng_core::registry::AbilityLevel;
+use minsheng_core::IdNumber;
+use minsheng_store::{
+    micros, on_tx, timestamp, with_pool, Columns, NewAuditEntry, Result, StoreError, Tx,
+};
+
+/// An assessment as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssessmentRecord {
+    pub id: i64,
+    pub id_number: String,
+    pub assessed_on: NaiveDate,
+    /// `item=score;…` and `condition=value;…`, in the scale's order.
+    pub scores: String,
+    pub conditions: String,
+    pub total: i64,
+    pub level: AbilityLevel,
+    pub assessor: String,
+    pub reviewer: String,
+    pub reason: String,
+    pub policy_digest: String,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+/// What is recorded of a new assessment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAssessment<'a> {
+    pub id_number: &'a IdNumber,
+    pub assessed_on: NaiveDate,
+    pub scores: String,
+    pub conditions: String,
+    pub total: u16,
+    pub level: AbilityLevel,
+    pub assessor: &'a str,
+    pub reviewer: &'a str,
+    pub reason: &'a str,
+    pub policy_digest: &'a str,
+}
+
+const COLUMNS: &str = "a.id, p.id_number, a.assessed_on, a.scores, a.conditions, a.total, \
+    a.level, a.assessor, a.reviewer, a.reason, a.policy_digest, a.recorded_at, a.recorded_by";
+const FROM: &str = "FROM ability_assessment a JOIN person p ON p.id = a.person_id";
+
+fn decode(r: &impl Columns) -> Result<AssessmentRecord> {
+    Ok(AssessmentRecord {
+        id: r.int("id")?,
+        id_number: r.text("id_number")?,
+        assessed_on: r.date("assessed_on")?,
+        scores: r.text("scores")?,
+        conditions: r.text("conditions")?,
+        total: r.int("total")?,
+        level: AbilityLevel::parse(&r.text("level")?)
+            .map_err(|e| minsheng_store::corrupt("level", e))?,
+        assessor: r.text("assessor")?,
+        reviewer: r.text("reviewer")?,
+        reason: r.text("reason")?,
+        policy_digest: r.text("policy_digest")?,
+        recorded_at: timestamp(r.int("recorded_at")?)?,
+        recorded_by: r.text("recorded_by")?,
+    })
+}
+
+minsheng_store::context_store!(
+    /// The ability assessments of a store: `store.assessments()`.
+    Assessments,
+    AssessmentsStore,
+    assessments
+);
+
+impl Assessments<'_> {
+    /// A person's assessments, the latest first, if the person is within `scope`.
+    pub async fn of_person(
+        &self,
+        id_number: &IdNumber,
+        scope: &Scope,
+    ) -> Result<Vec<AssessmentRecord>> {
+        // The scope is the household file's: reading it checks the person is within it.
+        self.household_file_within(id_number.as_str(), scope)
+            .await?;
+        let sql = format!(
+            "SELECT {COLUMNS} {FROM} WHERE p.id_number = $1 ORDER BY a.assessed_on DESC, a.id DESC"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(id_number.as_str()).fetch_all(pool).await?;
+            rows.iter().map(decode).collect()
+        })
+    }
+
+    /// Records an assessment, sets the level it found in the registry from its day, and writes
+    /// its audit entry, in one transaction. Returns the assessment's id.
+    pub async fn record(
+        &self,
+        new: &NewAssessment<'_>,
+        recorded_by: &str,
+        at: DateTime<Utc>,
+        audit: impl FnOnce(i64) -> NewAuditEntry,
+    ) -> Result<i64> {
+        let mut tx = Tx::begin(self).await?;
+        let person_id: Option<i64> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT id FROM person WHERE id_number = $1")
+                .bind(new.id_number.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        let person_id = person_id
+            .ok_or_else(|| StoreError::NotFound(format!("no person {}", new.id_number)))?;
+        let id: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "INSERT INTO ability_assessment (person_id, assessed_on, scores, conditions, total, \
+                 level, assessor, reviewer, reason, policy_digest, recorded_at, recorded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(person_id)
+            .bind(new.assessed_on)
+            .bind(&new.scores)
+            .bind(&new.conditions)
+            .bind(i64::from(new.total))
+            .bind(new.level.as_str())
+            .bind(new.assessor)
+            .bind(new.reviewer)
+            .bind(new.reason)
+            .bind(new.policy_digest)
+            .bind(micros(at))
+            .bind(recorded_by)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        let level = new.level;
+        self.amend_person_in(
+            &mut tx,
+            new.id_number,
+            new.assessed_on,
+            |facts| facts.ability = Some(level),
+            recorded_by,
+            at,
+        )
+        .await?;
+        tx.append_audit(&[audit(id)]).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}

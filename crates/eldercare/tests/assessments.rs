@@ -1,0 +1,294 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! An older person assessed: the form scored by the catalog's scale, the level recorded as a
+//! registry fact from the day of the assessment, with its audit entry, or nothing at all.
+
+use chrono::Duration;
+use minsheng_app::Clock;
+use minsheng_core::access::{Role, Scope, Staff};
+use minsheng_core::registry::AbilityLevel;
+use minsheng_core::{AreaCode, IdNumber, Month};
+use minsheng_eldercare::{assess, AssessError, AssessmentForm, AssessmentsStore};
+use minsheng_policy::scale::Answers;
+use minsheng_policy::Policy;
+use minsheng_store::Store;
+use minsheng_test_support::{instant, load, noted, synthetic_city};
+
+minsheng_test_support::on_both_backends!(
+    an_assessment_sets_the_level_the_rules_read,
+    a_bad_form_or_procedure_changes_nothing,
+    an_assessment_that_cannot_be_audited_is_not_kept,
+);
+
+struct Town {
+    policy: Policy,
+    older: IdNumber,
+    clock: Clock,
+}
+
+async fn town(store: &Store) -> Town {
+    let (generator, people) = synthetic_city(400, 11);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let clock = Clock::system();
+    let older = people
+        .iter()
+        .find(|p| {
+            p.facts.death_date.is_none()
+                && minsheng_policy::inputs::age_on(p.birth_date, clock.today) >= 70
+        })
+        .expect("an older resident");
+    let area = older.facts.area.clone();
+    let elsewhere = people
+        .iter()
+        .map(|p| p.facts.area.clone())
+        .find(|a| a.as_str()[..6] != area.as_str()[..6])
+        .expect("another district");
+    for (name, role, area) in [
+        ("评估员甲", Role::Community, area.clone()),
+        ("评估员乙", Role::Street, area.parent().unwrap()),
+        ("外区评估员", Role::District, elsewhere.district().unwrap()),
+    ] {
+        let staff = Staff {
+            name: name.into(),
+            role,
+            area: AreaCode::parse(area.as_str()).unwrap(),
+        };
+        store.add_staff(&staff, "tester", clock.now).await.unwrap();
+    }
+    Town {
+        policy: minsheng_test_support::policy(),
+        older: older.person.id_number.clone(),
+        clock,
+    }
+}
+
+/// Every item at its best, no condition.
+fn best(policy: &Policy) -> Answers {
+    let scale = policy.scale("ability").unwrap();
+    let mut answers = Answers::default();
+    for item in scale.domains.iter().flat_map(|d| &d.items) {
+        answers.scores.insert(item.code.clone(), item.max());
+    }
+    for condition in &scale.conditions {
+        answers.conditions.insert(condition.code.clone(), 0);
+    }
+    answers
+}
+
+fn form(town: &Town, days_ago: i64, answers: Answers) -> AssessmentForm {
+    AssessmentForm {
+        id_number: town.older.as_str().into(),
+        assessed_on: town.clock.today - Duration::days(days_ago),
+        answers,
+        assessor: "评估员甲".into(),
+        reviewer: "评估员乙".into(),
+        reason: String::new(),
+    }
+}
+
+async fn level_on(store: &Store, town: &Town, days_ago: i64) -> Option<AbilityLevel> {
+    let file = store.household_file(town.older.as_str()).await.unwrap();
+    let on = town.clock.today - Duration::days(days_ago);
+    file.as_of(on, chrono::Utc::now())
+        .into_iter()
+        .find(|(p, _)| p.id_number == town.older)
+        .and_then(|(_, f)| f.ability)
+}
+
+fn invalid_fields(result: Result<impl std::fmt::Debug, AssessError>) -> Vec<String> {
+    match result {
+        Err(AssessError::Invalid(errors)) => {
+            let mut fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
+            fields.sort();
+            fields
+        }
+        other => panic!("not refused as invalid: {other:?}"),
+    }
+}
+
+async fn an_assessment_sets_the_level_the_rules_read(store: &Store) {
+    let town = town(store).await;
+    // Full marks, but a diagnosis of dementia: one level worse than 能力完好.
+    let mut answers = best(&town.policy);
+    answers.conditions.insert("dementia".into(), 1);
+    let done = assess(
+        store,
+        &town.policy,
+        &form(&town, 40, answers),
+        "评估员甲",
+        town.clock,
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.level, AbilityLevel::Mild);
+    assert_eq!(done.scored.total, 90);
+    assert!(done.explanation.iter().any(|l| l.contains("调整")));
+    assert_eq!(level_on(store, &town, 41).await, None, "not before its day");
+    assert_eq!(level_on(store, &town, 40).await, Some(AbilityLevel::Mild));
+
+    // The rules read it for the month.
+    let file = store.household_file(town.older.as_str()).await.unwrap();
+    let month = Month::containing(town.clock.today);
+    let members = file.as_of(month.first_day(), chrono::Utc::now());
+    let (person, facts) = members
+        .iter()
+        .find(|(p, _)| p.id_number == town.older)
+        .unwrap();
+    let values =
+        minsheng_policy::inputs::member_values(person, facts, month, town.policy.serious_illnesses);
+    let at = town
+        .policy
+        .inputs
+        .iter()
+        .position(|i| i.name == "ability_level")
+        .unwrap();
+    assert_eq!(values[at].to_string(), "mild");
+
+    // Reassessed 35 days later, seven items at nothing: 64 points, 中度 by the total alone.
+    let mut answers = best(&town.policy);
+    answers.scores.insert("walking".into(), 0);
+    answers.scores.insert("stairs".into(), 0);
+    answers.scores.insert("bathing".into(), 0);
+    answers.scores.insert("daily_affairs".into(), 0);
+    answers.scores.insert("transport".into(), 0);
+    answers.scores.insert("social".into(), 0);
+    answers.scores.insert("memory".into(), 0);
+    let later = assess(
+        store,
+        &town.policy,
+        &form(&town, 5, answers),
+        "评估员乙",
+        town.clock,
+    )
+    .await
+    .unwrap();
+    assert_eq!(later.scored.total, 64);
+    assert_eq!(later.level, AbilityLevel::Moderate);
+    assert_eq!(level_on(store, &town, 5).await, Some(AbilityLevel::Moderate));
+    assert_eq!(level_on(store, &town, 6).await, Some(AbilityLevel::Mild));
+    let history = store
+        .assessments()
+        .of_person(&town.older, &Scope::Everything)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].recorded_by, "评估员乙");
+    assert_eq!(history[1].level, AbilityLevel::Mild);
+    assert!(history[1].conditions.contains("dementia=1"));
+    let audit = store
+        .audit_entries(town.older.masked().as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "assess_ability")
+            .count(),
+        2
+    );
+    // Outside the area of who asks, there is nothing to see.
+    let far = store
+        .assessments()
+        .of_person(
+            &town.older,
+            &Scope::Area(AreaCode::parse("370299").unwrap()),
+        )
+        .await;
+    assert!(far.is_err());
+}
+
+async fn a_bad_form_or_procedure_changes_nothing(store: &Store) {
+    let town = town(store).await;
+    let policy = &town.policy;
+    // An item missing, an option out of range, the reviewer the assessor.
+    let mut answers = best(policy);
+    answers.scores.remove("bathing");
+    answers.scores.insert("stairs".into(), 4);
+    let mut same = form(&town, 40, answers);
+    same.reviewer = "评估员甲".into();
+    assert_eq!(
+        invalid_fields(assess(store, policy, &same, "评估员甲", town.clock).await),
+        ["bathing", "reviewer", "stairs"]
+    );
+    // An assessor from another district; an actor who signed nothing.
+    let mut far = form(&town, 40, best(policy));
+    far.assessor = "外区评估员".into();
+    assert_eq!(
+        invalid_fields(assess(store, policy, &far, "外区评估员", town.clock).await),
+        ["assessor"]
+    );
+    assert_eq!(
+        invalid_fields(
+            assess(
+                store,
+                policy,
+                &form(&town, 40, best(policy)),
+                "路人",
+                town.clock
+            )
+            .await
+        ),
+        ["assessor"]
+    );
+    // A reassessment within 30 days says why.
+    assess(
+        store,
+        policy,
+        &form(&town, 40, best(policy)),
+        "评估员甲",
+        town.clock,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        invalid_fields(
+            assess(
+                store,
+                policy,
+                &form(&town, 20, best(policy)),
+                "评估员甲",
+                town.clock
+            )
+            .await
+        ),
+        ["reason"]
+    );
+    let mut explained = form(&town, 20, best(policy));
+    explained.reason = "近期跌倒, 申请即时评估".into();
+    assess(store, policy, &explained, "评估员甲", town.clock)
+        .await
+        .unwrap();
+    let history = store
+        .assessments()
+        .of_person(&town.older, &Scope::Everything)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2, "only the two accepted forms are kept");
+    assert_eq!(history[0].reason, "近期跌倒, 申请即时评估");
+    assert_eq!(level_on(store, &town, 20).await, Some(AbilityLevel::Intact));
+}
+
+async fn an_assessment_that_cannot_be_audited_is_not_kept(store: &Store) {
+    let town = town(store).await;
+    minsheng_test_support::refuse(store, "audit_refused", "INSERT", "audit_log").await;
+    let refused = assess(
+        store,
+        &town.policy,
+        &form(&town, 40, best(&town.policy)),
+        "评估员甲",
+        town.clock,
+    )
+    .await;
+    assert!(matches!(refused, Err(AssessError::Store(_))), "{refused:?}");
+    minsheng_test_support::allow(store, "audit_refused", "audit_log").await;
+    let history = store
+        .assessments()
+        .of_person(&town.older, &Scope::Everything)
+        .await
+        .unwrap();
+    assert!(history.is_empty());
+    assert_eq!(level_on(store, &town, 0).await, None);
+}
