@@ -8,6 +8,7 @@ mod bench;
 mod bench_columns;
 mod bench_eldercare;
 mod bench_web;
+mod eldercare;
 mod payments;
 mod policy;
 mod progress;
@@ -159,6 +160,11 @@ enum Command {
         /// Why: the decision's number, or the finding.
         #[arg(long)]
         basis: String,
+    },
+    /// Older persons' ability assessments (老年人能力评估, GB/T 42195-2022).
+    Eldercare {
+        #[command(subcommand)]
+        command: eldercare::EldercareCommand,
     },
     /// Staff who act on cases, each with a role over an area.
     Staff {
@@ -825,6 +831,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "Household {} receives {} from {} ({}).",
                 e.household, e.program, e.first_month, e.basis
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eldercare { command } => {
+            let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
+            eldercare::run(&store, &policy, command, &cli.actor, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Staff { command } => {

@@ -167,7 +167,10 @@ async fn an_assessment_sets_the_level_the_rules_read(store: &Store) {
     .unwrap();
     assert_eq!(later.scored.total, 64);
     assert_eq!(later.level, AbilityLevel::Moderate);
-    assert_eq!(level_on(store, &town, 5).await, Some(AbilityLevel::Moderate));
+    assert_eq!(
+        level_on(store, &town, 5).await,
+        Some(AbilityLevel::Moderate)
+    );
     assert_eq!(level_on(store, &town, 6).await, Some(AbilityLevel::Mild));
     let history = store
         .assessments()

@@ -1,0 +1,100 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! An older resident assessed from the command line: the blank form filled in, handed in by one
+//! of its assessors' accounts, the level in the registry and in the export.
+
+mod common;
+
+use common::{path_str, Db};
+
+/// The blank form with every item at its best and every condition at none, but `set`.
+fn filled(blank: &str, set: &[(&str, u32)]) -> String {
+    let mut out = String::new();
+    let mut top: Option<u32> = None;
+    for line in blank.lines() {
+        if let Some(option) = line.strip_prefix("#   ") {
+            let score: u32 = option.split(':').next().unwrap().parse().unwrap();
+            top.get_or_insert(score);
+        } else if !line.starts_with('#') && line.ends_with('=') {
+            let code = line.trim_end_matches('=');
+            let value = set
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, v)| *v)
+                .or(top)
+                .unwrap_or(0);
+            out.push_str(&format!("{line}{value}\n"));
+            top = None;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn an_older_resident_is_assessed_and_the_level_is_on_record() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "300", "--seed", "4"]);
+    let roster = db.path("r.csv");
+    db.ok(&["export", path_str(&roster)]);
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    let older = rows[1..]
+        .iter()
+        .find(|r| r[col("birth_date")] < "1950-01-01" && r[col("death_date")].is_empty())
+        .expect("a resident born before 1950");
+    let (id, area) = (
+        older[col("id_number")].to_string(),
+        older[col("area")].to_string(),
+    );
+    db.accounts(&[
+        ("评估员甲", "community", &area),
+        ("评估员乙", "street", &area[..9]),
+    ]);
+
+    let blank = db.ok(&["eldercare", "form"]);
+    assert!(
+        blank.contains("# 进食") && blank.contains("eating="),
+        "{blank}"
+    );
+    let form = db.path("form.txt");
+    std::fs::write(&form, filled(&blank, &[("dementia", 1), ("stairs", 1)])).unwrap();
+    let assess = [
+        "eldercare",
+        "assess",
+        id.as_str(),
+        "--form",
+        path_str(&form),
+        "--assessor",
+        "评估员甲",
+        "--reviewer",
+        "评估员乙",
+    ];
+    let unproven = db.run_as("路人", &assess);
+    assert!(!unproven.status.success());
+    let done = db.ok_as("评估员甲", &assess);
+    assert!(done.contains("总分 88 / 90"), "{done}");
+    assert!(done.contains("能力等级: 能力中度受损 (中度失能)"), "{done}");
+
+    let listed = db.ok(&["eldercare", "assessments", &id]);
+    assert!(
+        listed.contains("总分 88 中度失能 · 评估 评估员甲 复核 评估员乙"),
+        "{listed}"
+    );
+    // Again the same day: within 30 days, without a reason, refused and nothing kept.
+    let again = db.run_as("评估员乙", &assess);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("reason"));
+    assert_eq!(db.ok(&["eldercare", "assessments", &id]).lines().count(), 1);
+
+    let after = db.path("after.csv");
+    db.ok(&["export", path_str(&after)]);
+    let line = std::fs::read_to_string(&after)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .unwrap()
+        .to_string();
+    assert!(line.ends_with(",moderate"), "{line}");
+}
