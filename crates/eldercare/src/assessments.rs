@@ -12,6 +12,10 @@ use minsheng_store::{NewAuditEntry, Store, StoreError};
 use crate::domain::{check, AssessmentForm};
 use crate::storage::{AssessmentsStore, NewAssessment};
 
+/// 老年人: the age from which the standard assesses (GB/T 42195-2022, 范围: 60周岁及以上;
+/// 《中华人民共和国老年人权益保障法》第二条).
+pub const OLDER_FROM_AGE: i64 = 60;
+
 /// The parameter: a reassessment this many days or fewer after the last one says why.
 pub const REASON_WITHIN_DAYS: &str = "eldercare.assessment.reason_within_days";
 
@@ -61,6 +65,15 @@ pub async fn assess(
     let id = IdNumber::parse(&form.id_number)
         .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
         .ok();
+    if let Some(id) = &id {
+        let age = minsheng_policy::inputs::age_on(id.birth_date(), form.assessed_on);
+        if age < OLDER_FROM_AGE {
+            errors.push(FieldError::new(
+                "id_number",
+                format!("the person is {age} on {}: the assessment is for those of {OLDER_FROM_AGE} and over (老年人)", form.assessed_on),
+            ));
+        }
+    }
     if actor != form.assessor.trim() && actor != form.reviewer.trim() {
         errors.push(FieldError::new(
             "assessor",

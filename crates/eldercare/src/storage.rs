@@ -91,6 +91,22 @@ impl Assessments<'_> {
         })
     }
 
+    /// One assessment, if its person is within `scope`.
+    pub async fn by_id_within(&self, id: i64, scope: &Scope) -> Result<AssessmentRecord> {
+        let sql = format!("SELECT {COLUMNS} {FROM} WHERE a.id = $1");
+        let record = with_pool!(self, pool => {
+            match sqlx::query(&sql).bind(id).fetch_optional(pool).await? {
+                Some(r) => decode(&r)?,
+                None => return Err(StoreError::NotFound(format!("assessment {id}"))),
+            }
+        });
+        // Outside the scope it answers exactly as a missing one.
+        self.household_file_within(&record.id_number, scope)
+            .await
+            .map_err(|_| StoreError::NotFound(format!("assessment {id}")))?;
+        Ok(record)
+    }
+
     /// Records an assessment, sets the level it found in the registry from its day, and writes
     /// its audit entry, in one transaction. Returns the assessment's id.
     pub async fn record(

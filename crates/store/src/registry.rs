@@ -638,11 +638,10 @@ impl Store {
         recorded_by: &str,
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        let mut tx = tx;
         let sql = format!(
             "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE p.id_number = $1 AND v.superseded_at IS NULL ORDER BY v.valid_from"
         );
-        let (person_id, ids, current) = on_tx!(&mut tx, conn => {
+        let (person_id, ids, current) = on_tx!(&mut *tx, conn => {
             let rows = sqlx::query(&sql).bind(id_number.as_str()).fetch_all(&mut *conn).await?;
             let mut person_id = None;
             let mut ids = Vec::new();
@@ -670,7 +669,7 @@ impl Store {
             .iter()
             .map(|v| v.facts.household.as_str())
             .collect();
-        let households = household_ids(&mut tx, &codes).await?;
+        let households = household_ids(&mut *tx, &codes).await?;
         let at = micros(now);
         let mut rows = Vec::with_capacity(amendment.insert.len());
         // `supersede` indexes `current`, which was read row by row with `ids`.
@@ -686,7 +685,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<i64>>>()?;
-        let next_id: i64 = on_tx!(&mut tx, conn => {
+        let next_id: i64 = on_tx!(&mut *tx, conn => {
             let superseded = placeholders(self.backend(), 2, superseded_ids.len());
             let at_param = placeholders(self.backend(), 1, 1);
             let sql = format!("UPDATE person_version SET superseded_at = {at_param} WHERE id IN ({superseded})");

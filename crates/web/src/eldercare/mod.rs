@@ -1,4 +1,5 @@
-//! Elderly care: a service provider's roster of the older residents of its area and what the rules grant each.
+//! Elderly care: a service provider's roster of the older residents of its area and what the
+//! rules grant each; an older person's ability assessment, handed in and printed.
 
 pub(crate) mod api;
 pub(crate) mod pages;
@@ -14,7 +15,13 @@ use crate::Web;
 
 /// Its pages.
 pub(crate) fn pages() -> Router<Web> {
-    Router::new().route("/roster", get(pages::roster))
+    Router::new()
+        .route("/roster", get(pages::roster))
+        .route(
+            "/eldercare/assess",
+            get(pages::assess_form).post(pages::assess),
+        )
+        .route("/eldercare/assessments/{id}", get(pages::report))
 }
 
 /// Its API endpoints, with their documentation.

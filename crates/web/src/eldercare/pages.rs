@@ -1,13 +1,15 @@
 //! The pages of elderly care: server-rendered HTML, every form with the session's CSRF token.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::eldercare::view::RosterPage;
-use crate::error::PageError;
-use crate::extract::PageQuery;
+use crate::eldercare::view::{AssessFormView, AssessmentReportView, RosterPage};
+use crate::error::{PageError, WebError};
+use crate::extract::{PagePath, PageQuery};
 use crate::Web;
 // The templates' `t` filter.
 use crate::i18n::filters;
@@ -41,6 +43,108 @@ pub async fn roster(
     let page = RosterView {
         frame: Frame::of(&who),
         roster,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "assess.html")]
+struct AssessPage {
+    frame: Option<Frame>,
+    csrf: String,
+    form: AssessFormView,
+    message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct ReportPage {
+    frame: Option<Frame>,
+    report: AssessmentReportView,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssessParams {
+    household: String,
+    member: usize,
+    /// The day of the household file the member was picked from; default today.
+    on: Option<chrono::NaiveDate>,
+}
+
+/// The assessor's form for one older member of a household.
+pub async fn assess_form(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<AssessParams>,
+) -> Result<Html<String>, PageError> {
+    let clock = web.clock();
+    let form = crate::eldercare::queries::assess_form(
+        &web,
+        &who,
+        &params.household,
+        params.member,
+        params.on.unwrap_or(clock.today),
+        None,
+        clock,
+    )
+    .await?;
+    let page = AssessPage {
+        frame: Frame::of(&who),
+        csrf: who.csrf().to_string(),
+        form,
+        message: None,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The form handed in: recorded and its report shown, or the form again with what is wrong.
+pub async fn assess(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<AssessParams>,
+    axum_extra::extract::Form(sent): axum_extra::extract::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
+    let clock = web.clock();
+    let household = &params.household;
+    let on = params.on.unwrap_or(clock.today);
+    match crate::eldercare::queries::assess(&web, &who, household, params.member, on, &sent, clock)
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/eldercare/assessments/{id}")).into_response()),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let form = crate::eldercare::queries::assess_form(
+                &web,
+                &who,
+                household,
+                params.member,
+                on,
+                Some(&sent),
+                clock,
+            )
+            .await?;
+            let page = AssessPage {
+                frame: Frame::of(&who),
+                csrf: who.csrf().to_string(),
+                form,
+                message: Some(e.to_string()),
+            };
+            Ok((e.status(), Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An assessment's report, to print and sign.
+pub async fn report(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+) -> Result<Html<String>, PageError> {
+    let report = crate::eldercare::queries::report(&web, &who, id, web.clock()).await?;
+    let page = ReportPage {
+        frame: Frame::of(&who),
+        report,
     };
     Ok(Html(page.render()?))
 }

@@ -5,7 +5,10 @@ use minsheng_app::Clock;
 use minsheng_core::access::Scope;
 use minsheng_core::Month;
 
-use crate::eldercare::view::{RosterPage, RosterPersonView};
+use crate::eldercare::view::{
+    AssessFormView, AssessedPersonView, AssessmentReportView, FormConditionView, FormDomainView,
+    FormItemView, ReportDomainView, RosterPage, RosterPersonView,
+};
 use crate::error::WebError;
 use crate::registry::queries::read_entry;
 use crate::session::Signed;
@@ -117,5 +120,265 @@ pub async fn roster(
         total,
         page,
         per_page,
+    })
+}
+
+/// The member `member` of `household` as the signed-in staff member may assess them: their
+/// full ID number (kept server-side) and how the page names them.
+async fn assessed_person(
+    web: &Web,
+    who: &Signed,
+    household: &str,
+    member: usize,
+    on: chrono::NaiveDate,
+    clock: Clock,
+) -> Result<(minsheng_core::IdNumber, AssessedPersonView), WebError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden(
+            "ability assessments are made by staff".into(),
+        ));
+    }
+    let file = web
+        .store
+        .household_file_within(household, &who.account.scope())
+        .await?;
+    let members = file.as_of(on, clock.now);
+    let (person, _) = members
+        .get(member)
+        .ok_or_else(|| WebError::NotFound(format!("member {member} of {household}")))?;
+    let view = AssessedPersonView {
+        household: file.code.clone(),
+        member,
+        on: on.to_string(),
+        name: person.name.clone(),
+        id_number: person.id_number.masked(),
+        age: minsheng_policy::inputs::age_on(person.id_number.birth_date(), clock.today),
+    };
+    Ok((person.id_number.clone(), view))
+}
+
+fn ability_scale(web: &Web) -> Result<&minsheng_policy::scale::Scale, WebError> {
+    web.policy
+        .scale(minsheng_policy::scale::ABILITY)
+        .ok_or_else(|| WebError::Internal("the policy has no scales/ability.yaml".into()))
+}
+
+/// The blank (or returned) assessment form for one older member of a household.
+pub async fn assess_form(
+    web: &Web,
+    who: &Signed,
+    household: &str,
+    member: usize,
+    on: chrono::NaiveDate,
+    sent: Option<&std::collections::HashMap<String, String>>,
+    clock: Clock,
+) -> Result<AssessFormView, WebError> {
+    let (_, person) = assessed_person(web, who, household, member, on, clock).await?;
+    let scale = ability_scale(web)?;
+    let field = |name: String| sent.and_then(|s| s.get(&name)).map(String::as_str);
+    Ok(AssessFormView {
+        person,
+        scale_label: scale.label.clone(),
+        reference: scale.reference.clone(),
+        domains: scale
+            .domains
+            .iter()
+            .map(|d| FormDomainView {
+                label: d.label.clone(),
+                items: d
+                    .items
+                    .iter()
+                    .map(|i| FormItemView {
+                        code: i.code.clone(),
+                        label: i.label.clone(),
+                        options: i
+                            .options
+                            .iter()
+                            .enumerate()
+                            .rev()
+                            .map(|(score, words)| (u8::try_from(score).unwrap_or(0), words.clone()))
+                            .collect(),
+                        chosen: field(format!("i_{}", i.code)).and_then(|v| v.parse().ok()),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        conditions: scale
+            .conditions
+            .iter()
+            .map(|c| FormConditionView {
+                code: c.code.clone(),
+                label: c.label.clone(),
+                is_count: c.kind == minsheng_policy::scale::ConditionKind::Count,
+                value: field(format!("c_{}", c.code))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            })
+            .collect(),
+        assessor: who.account.name().to_string(),
+        today: field("assessed_on".into()).map_or_else(|| clock.today.to_string(), str::to_string),
+        reviewer: field("reviewer".into()).unwrap_or("").to_string(),
+        reason: field("reason".into()).unwrap_or("").to_string(),
+    })
+}
+
+/// Hands in an assessment: the signed-in staff member is its assessor. Returns its id.
+pub async fn assess(
+    web: &Web,
+    who: &Signed,
+    household: &str,
+    member: usize,
+    on: chrono::NaiveDate,
+    sent: &std::collections::HashMap<String, String>,
+    clock: Clock,
+) -> Result<i64, WebError> {
+    let (id_number, _) = assessed_person(web, who, household, member, on, clock).await?;
+    let scale = ability_scale(web)?;
+    let mut answers = minsheng_policy::scale::Answers::default();
+    for item in scale.domains.iter().flat_map(|d| &d.items) {
+        if let Some(score) = sent.get(&format!("i_{}", item.code)) {
+            let score = score.parse().map_err(|_| {
+                WebError::invalid(
+                    &item.code,
+                    format!("{}: '{score}' is not a score", item.label),
+                )
+            })?;
+            answers.scores.insert(item.code.clone(), score);
+        }
+    }
+    for condition in &scale.conditions {
+        let value = match sent.get(&format!("c_{}", condition.code)).map(|v| v.trim()) {
+            None | Some("") => 0,
+            Some(v) => v.parse().map_err(|_| {
+                WebError::invalid(
+                    &condition.code,
+                    format!("{}: '{v}' is not a number", condition.label),
+                )
+            })?,
+        };
+        answers.conditions.insert(condition.code.clone(), value);
+    }
+    let assessed_on = match sent.get("assessed_on").map(|v| v.trim()) {
+        None | Some("") => clock.today,
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            WebError::invalid("assessed_on", format!("'{v}' is not a date (YYYY-MM-DD)"))
+        })?,
+    };
+    let form = minsheng_eldercare::AssessmentForm {
+        id_number: id_number.as_str().to_string(),
+        assessed_on,
+        answers,
+        assessor: who.account.name().to_string(),
+        reviewer: sent.get("reviewer").cloned().unwrap_or_default(),
+        reason: sent.get("reason").cloned().unwrap_or_default(),
+    };
+    let done =
+        minsheng_eldercare::assess(&web.store, &web.policy, &form, who.account.name(), clock)
+            .await
+            .map_err(|e| match e {
+                minsheng_eldercare::AssessError::Invalid(errors) => WebError::Invalid {
+                    field: errors
+                        .first()
+                        .map_or_else(|| "form".into(), |e| e.field.clone()),
+                    reason: errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
+                minsheng_eldercare::AssessError::Store(e) => e.into(),
+                other => WebError::Internal(other.to_string()),
+            })?;
+    Ok(done.id)
+}
+
+/// An assessment's report, within the reader's scope; reading it is audited.
+pub async fn report(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    clock: Clock,
+) -> Result<AssessmentReportView, WebError> {
+    use minsheng_eldercare::AssessmentsStore as _;
+    let record = web
+        .store
+        .assessments()
+        .by_id_within(id, &who.account.scope())
+        .await?;
+    let file = web.store.household_file(&record.id_number).await?;
+    web.audit
+        .record(read_entry(
+            who,
+            "read_assessment",
+            &file.code,
+            format!("assessment={id} via=web"),
+            clock,
+        ))
+        .await?;
+    let members = file.as_of(record.assessed_on, clock.now);
+    let member = members
+        .iter()
+        .position(|(p, _)| p.id_number.as_str() == record.id_number)
+        .unwrap_or(0);
+    let (person, _) = members
+        .get(member)
+        .ok_or_else(|| WebError::NotFound(format!("assessment {id}")))?;
+    let scale = ability_scale(web)?;
+    let pairs = |text: &str| -> std::collections::HashMap<String, u32> {
+        text.split(';')
+            .filter_map(|p| p.split_once('='))
+            .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+            .collect()
+    };
+    let answers = minsheng_policy::scale::Answers {
+        scores: pairs(&record.scores)
+            .into_iter()
+            .map(|(k, v)| (k, u8::try_from(v).unwrap_or(u8::MAX)))
+            .collect(),
+        conditions: pairs(&record.conditions),
+    };
+    let scored = scale
+        .score(&answers)
+        .map_err(|e| WebError::Internal(format!("assessment {id} no longer scores: {e:?}")))?;
+    let domains = scale
+        .domains
+        .iter()
+        .zip(&scored.domains)
+        .map(|(d, (score, max))| ReportDomainView {
+            label: d.label.clone(),
+            score: *score,
+            max: *max,
+            items: d
+                .items
+                .iter()
+                .map(|i| {
+                    let s = answers.scores.get(&i.code).copied().unwrap_or(0);
+                    let words = i.options.get(usize::from(s)).cloned().unwrap_or_default();
+                    (i.label.clone(), s, i.max(), words)
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(AssessmentReportView {
+        id,
+        person: AssessedPersonView {
+            household: file.code.clone(),
+            member,
+            on: record.assessed_on.to_string(),
+            name: person.name.clone(),
+            id_number: person.id_number.masked(),
+            age: minsheng_policy::inputs::age_on(person.id_number.birth_date(), record.assessed_on),
+        },
+        scale_label: scale.label.clone(),
+        reference: scale.reference.clone(),
+        assessed_on: record.assessed_on.to_string(),
+        domains,
+        total: record.total,
+        level: record.level.label_zh().to_string(),
+        explanation: scale.explain(&scored),
+        assessor: record.assessor,
+        reviewer: record.reviewer,
+        reason: record.reason,
+        rules_changed: record.policy_digest != web.policy.digest,
     })
 }

@@ -64,6 +64,8 @@ pub struct MemberView {
     pub deposits_fen: Fen,
     pub deposits: String,
     pub deceased_on: Option<NaiveDate>,
+    /// 老年人能力等级 of the last confirmed assessment (GB/T 42195-2022); none if never assessed.
+    pub ability_level: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,6 +132,7 @@ fn member(
         deposits_fen: f.assets.deposits,
         deposits: f.assets.deposits.grouped(),
         deceased_on: f.death_date.filter(|d| *d <= on),
+        ability_level: f.ability.map(|l| l.label_zh().to_string()),
     }
 }
 

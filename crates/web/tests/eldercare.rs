@@ -1,0 +1,123 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! An older resident assessed on the web: from the household page to the assessor's form, the
+//! form handed in, the printable report, the level on the household page; a second form within
+//! 30 days without a reason refused; the report hidden outside the reader's area.
+
+mod common;
+
+use axum::http::{header, StatusCode};
+use common::{get, post_form, send, session_cookie, sign_in, urlencode, Auth, PASSWORD};
+use minsheng_app::{accounts, Clock};
+use minsheng_core::access::{Role, Staff};
+use minsheng_core::AreaCode;
+use minsheng_store::{AccountHolder, Store};
+
+async fn staff(store: &Store, name: &str, role: Role, area: &str) {
+    let clock = Clock::system();
+    let staff = Staff {
+        name: name.into(),
+        role,
+        area: AreaCode::parse(area).unwrap(),
+    };
+    store.add_staff(&staff, "tester", clock.now).await.unwrap();
+    accounts::add_account(
+        store,
+        name,
+        PASSWORD,
+        &AccountHolder::Staff(name.into()),
+        "tester",
+        clock,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_older_resident_is_assessed_from_the_household_page_to_the_printed_report() {
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let clock = Clock::system();
+    // A household with a living member of 60 or more.
+    let mut found = None;
+    for code in store.sample_household_codes(400).await.unwrap() {
+        let file = store.household_file(&code).await.unwrap();
+        let older = file.as_of(clock.today, clock.now).iter().any(|(p, f)| {
+            f.death_date.is_none()
+                && minsheng_policy::inputs::age_on(p.id_number.birth_date(), clock.today) >= 60
+        });
+        if older {
+            found = Some(file);
+            break;
+        }
+    }
+    let file = found.expect("a household with an older member");
+    let area = file.area.as_str().to_string();
+    staff(&store, "评估员甲", Role::Community, &area).await;
+    staff(&store, "评估员乙", Role::Street, &area[..9]).await;
+    let elsewhere = [&city.inside.area, &city.outside.area]
+        .into_iter()
+        .map(|a| a.as_str().to_string())
+        .find(|a| a[..6] != area[..6])
+        .expect("a community of another district");
+    staff(&store, "别处社工", Role::Community, &elsewhere).await;
+    let app = city.app();
+    let cookie = session_cookie(&sign_in(&app, "评估员甲", PASSWORD).await);
+    let auth = Auth::Cookie(cookie.clone());
+
+    let page = send(&app, get(&format!("/households/{}", file.code), &auth)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let link = page
+        .body
+        .split("href=\"")
+        .find(|s| s.starts_with("/eldercare/assess?"))
+        .map(|s| s.split('"').next().unwrap().replace("&amp;", "&"))
+        .expect("an assessment link for the older member");
+
+    let form = send(&app, get(&link, &auth)).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("进食") && form.body.contains("name=\"i_eating\""));
+    let csrf = common::csrf_of(&form.body);
+    let scale = common::policy();
+    let scale = scale.scale("ability").unwrap();
+    let mut fields = vec![format!("csrf={csrf}")];
+    for item in scale.domains.iter().flat_map(|d| &d.items) {
+        let score = if item.code == "stairs" { 1 } else { item.max() };
+        fields.push(format!("i_{}={score}", item.code));
+    }
+    fields.push("c_dementia=1".into());
+    fields.push("c_risk_events=0".into());
+    fields.push(format!("reviewer={}", urlencode("评估员乙")));
+    let body = fields.join("&");
+    let handed = send(&app, post_form(&link, &cookie, &body)).await;
+    assert_eq!(handed.status, StatusCode::SEE_OTHER, "{}", handed.body);
+    let report_path = handed.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(report_path.starts_with("/eldercare/assessments/"));
+
+    let report = send(&app, get(&report_path, &auth)).await;
+    assert_eq!(report.status, StatusCode::OK);
+    for expected in [
+        "能力等级: 能力中度受损 (中度失能)",
+        "总分 88 / 90",
+        "上下楼梯",
+        "评估员签名",
+        "复核员 评估员乙",
+    ] {
+        assert!(report.body.contains(expected), "missing «{expected}»");
+    }
+    let page = send(&app, get(&format!("/households/{}", file.code), &auth)).await;
+    assert!(page.body.contains("中度失能"));
+
+    // The same day again, without a reason: the form comes back, answers kept, nothing written.
+    let again = send(&app, post_form(&link, &cookie, &body)).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("reason"), "{}", again.body);
+    assert!(again.body.contains("value=\"1\" required checked"));
+
+    // Outside the reader's area the report does not exist.
+    let far = session_cookie(&sign_in(&app, "别处社工", PASSWORD).await);
+    let hidden = send(&app, get(&report_path, &Auth::Cookie(far))).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+}
