@@ -7,29 +7,13 @@ mod common;
 
 use axum::http::{header, StatusCode};
 use common::{get, post_form, send, session_cookie, sign_in, urlencode, Auth, PASSWORD};
-use minsheng_app::{accounts, Clock};
-use minsheng_core::access::{Role, Staff};
-use minsheng_core::AreaCode;
-use minsheng_store::{AccountHolder, Store};
+use minsheng_app::Clock;
+use minsheng_core::access::Role;
+use minsheng_store::Store;
 
+/// A member of staff with a sign-in (password [`PASSWORD`]).
 async fn staff(store: &Store, name: &str, role: Role, area: &str) {
-    let clock = Clock::system();
-    let staff = Staff {
-        name: name.into(),
-        role,
-        area: AreaCode::parse(area).unwrap(),
-    };
-    store.add_staff(&staff, "tester", clock.now).await.unwrap();
-    accounts::add_account(
-        store,
-        name,
-        PASSWORD,
-        &AccountHolder::Staff(name.into()),
-        "tester",
-        clock,
-    )
-    .await
-    .unwrap();
+    common::staff_with_token(store, name, role, area).await;
 }
 
 #[tokio::test]

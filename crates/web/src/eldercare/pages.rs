@@ -14,7 +14,7 @@ use crate::Web;
 // The templates' `t` filter.
 use crate::i18n::filters;
 use crate::pages::Frame;
-use crate::session::OnPage;
+use crate::session::{OnPage, Signed};
 
 #[derive(Template)]
 #[template(path = "roster.html")]
@@ -71,30 +71,42 @@ pub struct AssessParams {
     on: Option<chrono::NaiveDate>,
 }
 
+/// The assessor's form, blank or as `sent` with what was wrong with it.
+async fn form_page(
+    web: &Web,
+    who: &Signed,
+    params: &AssessParams,
+    sent: Option<&HashMap<String, String>>,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let clock = web.clock();
+    let on = params.on.unwrap_or(clock.today);
+    let form = crate::eldercare::queries::assess_form(
+        web,
+        who,
+        &params.household,
+        params.member,
+        on,
+        sent,
+        clock,
+    )
+    .await?;
+    let page = AssessPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        form,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
 /// The assessor's form for one older member of a household.
 pub async fn assess_form(
     State(web): State<Web>,
     OnPage(who): OnPage,
     PageQuery(params): PageQuery<AssessParams>,
 ) -> Result<Html<String>, PageError> {
-    let clock = web.clock();
-    let form = crate::eldercare::queries::assess_form(
-        &web,
-        &who,
-        &params.household,
-        params.member,
-        params.on.unwrap_or(clock.today),
-        None,
-        clock,
-    )
-    .await?;
-    let page = AssessPage {
-        frame: Frame::of(&who),
-        csrf: who.csrf().to_string(),
-        form,
-        message: None,
-    };
-    Ok(Html(page.render()?))
+    form_page(&web, &who, &params, None, None).await
 }
 
 /// The form handed in: recorded and its report shown, or the form again with what is wrong.
@@ -106,30 +118,13 @@ pub async fn assess(
 ) -> Result<Response, PageError> {
     who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
     let clock = web.clock();
-    let household = &params.household;
     let on = params.on.unwrap_or(clock.today);
-    match crate::eldercare::queries::assess(&web, &who, household, params.member, on, &sent, clock)
-        .await
-    {
+    let (household, member) = (&params.household, params.member);
+    match crate::eldercare::queries::assess(&web, &who, household, member, on, &sent, clock).await {
         Ok(id) => Ok(Redirect::to(&format!("/eldercare/assessments/{id}")).into_response()),
         Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-            let form = crate::eldercare::queries::assess_form(
-                &web,
-                &who,
-                household,
-                params.member,
-                on,
-                Some(&sent),
-                clock,
-            )
-            .await?;
-            let page = AssessPage {
-                frame: Frame::of(&who),
-                csrf: who.csrf().to_string(),
-                form,
-                message: Some(e.to_string()),
-            };
-            Ok((e.status(), Html(page.render()?)).into_response())
+            let page = form_page(&web, &who, &params, Some(&sent), Some(e.to_string())).await?;
+            Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e.into()),
     }
