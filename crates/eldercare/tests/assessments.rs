@@ -17,7 +17,104 @@ minsheng_test_support::on_both_backends!(
     an_assessment_sets_the_level_the_rules_read,
     a_bad_form_or_procedure_changes_nothing,
     an_assessment_that_cannot_be_audited_is_not_kept,
+    the_level_changes_what_the_rules_grant_that_month,
 );
+
+/// An older person on 低保, assessed 中度失能: the month's home-care services (政府购买居家社区
+/// 养老服务) go from nothing to the catalog's standard.
+async fn the_level_changes_what_the_rules_grant_that_month(store: &Store) {
+    let (generator, people) = synthetic_city(3_000, 7);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let policy = minsheng_test_support::policy();
+    let clock = Clock::system();
+    let month = Month::containing(clock.today);
+    let subsidy = policy.variable("home_care_service_subsidy").unwrap();
+    let on_dibao = policy.variable("on_dibao").unwrap();
+    // The rules for one member of a household, as the registry has them now.
+    let evaluate = |file: &minsheng_core::registry::HouseholdFile, id: &IdNumber, var| {
+        let members = file.as_of(month.first_day(), chrono::Utc::now());
+        let row = members
+            .iter()
+            .position(|(p, _)| &p.id_number == id)
+            .unwrap();
+        let mut e = minsheng_policy::Evaluation::of_household(&policy, month, &members, false);
+        e.variable(var, Some(row)).unwrap()
+    };
+    let mut chosen = None;
+    for p in &people {
+        let age = minsheng_policy::inputs::age_on(p.birth_date, clock.today);
+        if age < 65 || p.facts.death_date.is_some() || p.facts.institutional_care {
+            continue;
+        }
+        let file = store
+            .household_file(p.person.id_number.as_str())
+            .await
+            .unwrap();
+        if evaluate(&file, &p.person.id_number, on_dibao) == minsheng_policy::Value::Bool(true) {
+            chosen = Some(p.clone());
+            break;
+        }
+    }
+    let older = chosen.expect("an older person on 低保 in the synthetic city");
+    let id = older.person.id_number.clone();
+    let area = older.facts.area.clone();
+    for (name, role, area) in [
+        ("评估员甲", Role::Community, area.clone()),
+        ("评估员乙", Role::Street, area.parent().unwrap()),
+    ] {
+        let staff = Staff {
+            name: name.into(),
+            role,
+            area,
+        };
+        store.add_staff(&staff, "tester", clock.now).await.unwrap();
+    }
+    let before = store.household_file(id.as_str()).await.unwrap();
+    assert_eq!(
+        evaluate(&before, &id, subsidy),
+        minsheng_policy::Value::Money(minsheng_core::Fen(0))
+    );
+    let mut answers = best(&policy);
+    for item in [
+        "walking",
+        "stairs",
+        "bathing",
+        "daily_affairs",
+        "transport",
+        "social",
+        "memory",
+    ] {
+        answers.scores.insert(item.into(), 0);
+    }
+    let town = Town {
+        policy: policy.clone(),
+        older: id.clone(),
+        clock,
+    };
+    // Assessed on the month's first day, the day the rules read the registry for the month.
+    let days_ago = (clock.today - month.first_day()).num_days();
+    let done = assess(
+        store,
+        &policy,
+        &form(&town, days_ago, answers),
+        "评估员甲",
+        clock,
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.level, AbilityLevel::Moderate);
+    let after = store.household_file(id.as_str()).await.unwrap();
+    let standard = policy.parameters.leaves["eldercare.home_care.monthly_amount.urban"]
+        .at(month.first_day())
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(evaluate(&after, &id, subsidy), standard);
+}
 
 struct Town {
     policy: Policy,
