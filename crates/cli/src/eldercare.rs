@@ -40,6 +40,15 @@ pub enum EldercareCommand {
     },
     /// A person's assessments, the latest first.
     Assessments { id_number: String },
+    /// Older persons due for their regular reassessment by a day (default today), the longest
+    /// waiting first, within an area (default the whole city).
+    Due {
+        #[arg(long)]
+        by: Option<NaiveDate>,
+        /// A district, street or community code.
+        #[arg(long)]
+        area: Option<String>,
+    },
 }
 
 pub async fn run(
@@ -78,6 +87,29 @@ pub async fn run(
             );
             for line in &done.explanation {
                 println!("{line}");
+            }
+        }
+        EldercareCommand::Due { by, area } => {
+            let scope = match area {
+                Some(code) => Scope::Area(
+                    minsheng_core::AreaCode::parse(&code)
+                        .map_err(|e| anyhow::anyhow!("area: {e}"))?,
+                ),
+                None => Scope::Everything,
+            };
+            let by = by.unwrap_or(clock.today);
+            let due = minsheng_eldercare::due(store, policy, &scope, by).await?;
+            println!("{} 人到期复评 ({by} 前):", due.len());
+            for d in due {
+                println!(
+                    "  {} {} {} 户 {} · 上次 {} {}",
+                    d.area,
+                    d.name,
+                    d.id_number,
+                    d.household,
+                    d.last,
+                    d.level.label_zh()
+                );
             }
         }
         EldercareCommand::Assessments { id_number } => {

@@ -88,6 +88,19 @@ fn an_older_resident_is_assessed_and_the_level_is_on_record() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("reason"));
     assert_eq!(db.ok(&["eldercare", "assessments", &id]).lines().count(), 1);
 
+    // Due again in a year, not now.
+    assert!(db.ok(&["eldercare", "due"]).starts_with("0 人到期复评"));
+    let next_year = minsheng_app::Clock::system()
+        .today
+        .checked_add_months(chrono::Months::new(13))
+        .unwrap()
+        .to_string();
+    let due = db.ok(&["eldercare", "due", "--by", &next_year, "--area", &area[..6]]);
+    assert!(
+        due.starts_with("1 人到期复评") && due.contains("中度失能"),
+        "{due}"
+    );
+
     let after = db.path("after.csv");
     db.ok(&["export", path_str(&after)]);
     let line = std::fs::read_to_string(&after)

@@ -182,6 +182,33 @@ pub async fn assess(
     })
 }
 
+/// The parameter: the months after which an assessment is repeated (定期评估).
+pub const REASSESS_MONTHS: &str = "eldercare.assessment.reassess_months";
+
+/// The older persons within `scope` due for their regular reassessment by `by`: their last
+/// assessment is `eldercare.assessment.reassess_months` old or older on that day.
+pub async fn due(
+    store: &Store,
+    policy: &Policy,
+    scope: &Scope,
+    by: chrono::NaiveDate,
+) -> Result<Vec<crate::storage::DueAssessment>, AssessError> {
+    let months = match policy
+        .parameters
+        .leaves
+        .get(REASSESS_MONTHS)
+        .and_then(|p| p.at(by))
+        .and_then(|d| d.value)
+    {
+        Some(Value::Int(months)) => u32::try_from(months).map_err(|_| AssessError::NoScale)?,
+        _ => return Err(AssessError::NoScale),
+    };
+    let last_by = by
+        .checked_sub_months(chrono::Months::new(months))
+        .ok_or(AssessError::NoScale)?;
+    Ok(store.assessments().due(scope, last_by).await?)
+}
+
 /// The registry's level for the scale's: the catalog is checked on load to name the same.
 fn level_of(scale: &Scale, scored: &Scored) -> Result<AbilityLevel, AssessError> {
     scale

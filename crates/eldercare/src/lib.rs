@@ -17,6 +17,6 @@ pub mod assessments;
 pub mod domain;
 pub mod storage;
 
-pub use assessments::{assess, AssessError, Assessed};
+pub use assessments::{assess, due, AssessError, Assessed};
 pub use domain::AssessmentForm;
-pub use storage::{AssessmentRecord, Assessments, AssessmentsStore};
+pub use storage::{AssessmentRecord, Assessments, AssessmentsStore, DueAssessment};

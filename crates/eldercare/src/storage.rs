@@ -27,6 +27,18 @@ pub struct AssessmentRecord {
     pub recorded_by: String,
 }
 
+/// An older person whose last assessment is due to be repeated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueAssessment {
+    /// Masked.
+    pub id_number: String,
+    pub name: String,
+    pub household: String,
+    pub area: String,
+    pub last: NaiveDate,
+    pub level: AbilityLevel,
+}
+
 /// What is recorded of a new assessment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAssessment<'a> {
@@ -88,6 +100,40 @@ impl Assessments<'_> {
         with_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(id_number.as_str()).fetch_all(pool).await?;
             rows.iter().map(decode).collect()
+        })
+    }
+
+    /// The living persons within `scope` whose last assessment was on or before `last_by`,
+    /// the longest waiting first.
+    pub async fn due(&self, scope: &Scope, last_by: NaiveDate) -> Result<Vec<DueAssessment>> {
+        let (within, bound) = minsheng_store::scope_on(scope, "v.area_code", "v.household_id", 2);
+        let sql = format!(
+            "SELECT p.id_number, p.name, h.code, v.area_code, a.assessed_on, a.level \
+             FROM ability_assessment a JOIN person p ON p.id = a.person_id \
+             JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
+             JOIN household h ON h.id = v.household_id \
+             WHERE v.death_date IS NULL AND a.id = (SELECT b.id FROM ability_assessment b \
+                 WHERE b.person_id = a.person_id ORDER BY b.assessed_on DESC, b.id DESC LIMIT 1) \
+             AND a.assessed_on <= $1 AND {within} \
+             ORDER BY a.assessed_on, p.id_number"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(last_by).bind(&bound).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let id = IdNumber::parse(&r.text("id_number")?)
+                        .map_err(|e| minsheng_store::corrupt("id_number", e))?;
+                    Ok(DueAssessment {
+                        id_number: id.masked(),
+                        name: r.text("name")?,
+                        household: r.text("code")?,
+                        area: r.text("area_code")?,
+                        last: r.date("assessed_on")?,
+                        level: AbilityLevel::parse(&r.text("level")?)
+                            .map_err(|e| minsheng_store::corrupt("level", e))?,
+                    })
+                })
+                .collect()
         })
     }
 

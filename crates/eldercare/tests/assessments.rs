@@ -289,6 +289,21 @@ async fn an_assessment_sets_the_level_the_rules_read(store: &Store) {
             .count(),
         2
     );
+    // Due for the yearly reassessment twelve months after the last one, not a day before.
+    let last = town.clock.today - Duration::days(5);
+    let year_on = last.checked_add_months(chrono::Months::new(12)).unwrap();
+    let due = |by| minsheng_eldercare::due(store, &town.policy, &Scope::Everything, by);
+    assert!(due(year_on - Duration::days(1)).await.unwrap().is_empty());
+    let listed = due(year_on).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id_number, town.older.masked());
+    assert_eq!(
+        (listed[0].last, listed[0].level),
+        (last, AbilityLevel::Moderate)
+    );
+    let elsewhere = Scope::Area(AreaCode::parse("370299").unwrap());
+    let far = minsheng_eldercare::due(store, &town.policy, &elsewhere, year_on).await;
+    assert!(far.unwrap().is_empty());
     // Outside the area of who asks, there is nothing to see.
     let far = store
         .assessments()
