@@ -604,6 +604,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("  minsheng cases --actor 李审核                         # the inbox, by deadline");
                 println!("  minsheng case 1 survey --surveyors 王社工,刘网格员 --report 入户核实 --actor 王社工");
                 println!("  minsheng case 1 review --pass --reason 初审通过 --actor 李审核   # then 7 days of posting");
+                let older = file
+                    .as_of(clock.today, clock.now)
+                    .into_iter()
+                    .find(|(p, _)| {
+                        minsheng_policy::inputs::age_on(p.id_number.birth_date(), clock.today) >= 60
+                    });
+                if let Some((older, _)) = older {
+                    println!("An older member's ability assessment (GB/T 42195-2022):");
+                    println!("  minsheng eldercare form > form.txt                    # fill in each code=");
+                    println!(
+                        "  minsheng eldercare assess {} --form form.txt --assessor 王社工 --reviewer 李审核 --actor 王社工",
+                        older.id_number.as_str()
+                    );
+                }
             }
             if no_serve {
                 return Ok(ExitCode::SUCCESS);
