@@ -6,15 +6,14 @@ use minsheng_core::access::Scope;
 use minsheng_core::registry::AbilityLevel;
 use minsheng_core::{FieldError, IdNumber};
 use minsheng_policy::scale::{Scale, Scored};
-use minsheng_policy::{Policy, Value};
+use minsheng_policy::Policy;
 use minsheng_store::{NewAuditEntry, Store, StoreError};
 
 use crate::domain::{check, AssessmentForm};
 use crate::storage::{AssessmentsStore, NewAssessment};
 
-/// 老年人: the age from which the standard assesses (GB/T 42195-2022, 范围: 60周岁及以上;
-/// 《中华人民共和国老年人权益保障法》第二条).
-pub const OLDER_FROM_AGE: i64 = 60;
+/// The parameter: the age from which a person is assessed (老年人).
+pub const MIN_AGE: &str = "eldercare.assessment.min_age";
 
 /// The parameter: a reassessment this many days or fewer after the last one says why.
 pub const REASON_WITHIN_DAYS: &str = "eldercare.assessment.reason_within_days";
@@ -23,7 +22,7 @@ pub const REASON_WITHIN_DAYS: &str = "eldercare.assessment.reason_within_days";
 pub enum AssessError {
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<FieldError>),
-    #[error("the catalog has no ability scale (scales/ability.yaml) or no {REASON_WITHIN_DAYS}")]
+    #[error("the catalog has no ability scale (scales/ability.yaml) or lacks one of {MIN_AGE}, {REASON_WITHIN_DAYS}, {REASSESS_MONTHS}")]
     NoScale,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -51,26 +50,18 @@ pub async fn assess(
     let scale = policy
         .scale(minsheng_policy::scale::ABILITY)
         .ok_or(AssessError::NoScale)?;
-    let within_days = match policy
-        .parameters
-        .leaves
-        .get(REASON_WITHIN_DAYS)
-        .and_then(|p| p.at(form.assessed_on))
-        .and_then(|d| d.value)
-    {
-        Some(Value::Int(days)) => days,
-        _ => return Err(AssessError::NoScale),
-    };
+    let within_days = whole(policy, REASON_WITHIN_DAYS, form.assessed_on)?;
+    let min_age = whole(policy, MIN_AGE, form.assessed_on)?;
     let mut errors = Vec::new();
     let id = IdNumber::parse(&form.id_number)
         .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
         .ok();
     if let Some(id) = &id {
         let age = minsheng_policy::inputs::age_on(id.birth_date(), form.assessed_on);
-        if age < OLDER_FROM_AGE {
+        if age < min_age {
             errors.push(FieldError::new(
                 "id_number",
-                format!("the person is {age} on {}: the assessment is for those of {OLDER_FROM_AGE} and over (老年人)", form.assessed_on),
+                format!("the person is {age} on {}: the assessment is for those of {min_age} and over (老年人)", form.assessed_on),
             ));
         }
     }
@@ -193,20 +184,20 @@ pub async fn due(
     scope: &Scope,
     by: chrono::NaiveDate,
 ) -> Result<Vec<crate::storage::DueAssessment>, AssessError> {
-    let months = match policy
-        .parameters
-        .leaves
-        .get(REASSESS_MONTHS)
-        .and_then(|p| p.at(by))
-        .and_then(|d| d.value)
-    {
-        Some(Value::Int(months)) => u32::try_from(months).map_err(|_| AssessError::NoScale)?,
-        _ => return Err(AssessError::NoScale),
-    };
+    let months =
+        u32::try_from(whole(policy, REASSESS_MONTHS, by)?).map_err(|_| AssessError::NoScale)?;
     let last_by = by
         .checked_sub_months(chrono::Months::new(months))
         .ok_or(AssessError::NoScale)?;
     Ok(store.assessments().due(scope, last_by).await?)
+}
+
+/// A whole-number parameter of the catalog on `on`.
+fn whole(policy: &Policy, name: &str, on: chrono::NaiveDate) -> Result<i64, AssessError> {
+    policy
+        .count(name, on)
+        .map(i64::from)
+        .ok_or(AssessError::NoScale)
 }
 
 /// The registry's level for the scale's: the catalog is checked on load to name the same.
