@@ -6,20 +6,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use minsheng_policy::scale::{Answers, Scale};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// Forms drawn from a fixed seed: each form an ability from 0 to 100% that every item's score
 /// follows, give or take a point, and each condition at random, so that every level and
 /// adjustment occurs.
 fn forms(scale: &Scale, count: usize) -> Vec<Answers> {
-    // SplitMix64: the forms are the same on every run and machine.
-    let mut state = 0x6d69_6e73_6865_6e67_u64;
-    let mut next = move |below: u64| {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % below.max(1)
-    };
+    // A fixed seed: the forms are the same on every run and machine.
+    let mut rng = ChaCha8Rng::seed_from_u64(42_195);
+    let mut next = move |below: u64| rng.gen_range(0..below.max(1));
     (0..count)
         .map(|_| {
             let mut answers = Answers::default();
