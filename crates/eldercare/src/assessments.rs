@@ -10,7 +10,7 @@ use minsheng_policy::Policy;
 use minsheng_store::{NewAuditEntry, Store, StoreError};
 
 use crate::domain::{check, AssessmentForm};
-use crate::storage::{AssessmentsStore, NewAssessment};
+use crate::storage::{encode, AssessmentsStore, NewAssessment};
 
 /// The parameter: the age from which a person is assessed (老年人).
 pub const MIN_AGE: &str = "eldercare.assessment.min_age";
@@ -127,21 +127,12 @@ pub async fn assess(
     };
     let level = level_of(scale, &scored)?;
     let explanation = scale.explain(&scored);
+    let (scores, conditions) = encode(scale, &form.answers);
     let new = NewAssessment {
         id_number: &id,
         assessed_on: form.assessed_on,
-        scores: codes(scale.domains.iter().flat_map(|d| &d.items).map(|i| {
-            (
-                &i.code,
-                u32::from(*form.answers.scores.get(&i.code).unwrap_or(&0)),
-            )
-        })),
-        conditions: codes(
-            scale
-                .conditions
-                .iter()
-                .map(|c| (&c.code, *form.answers.conditions.get(&c.code).unwrap_or(&0))),
-        ),
+        scores,
+        conditions,
         total: scored.total,
         level,
         assessor: form.assessor.trim(),
@@ -207,11 +198,4 @@ fn level_of(scale: &Scale, scored: &Scored) -> Result<AbilityLevel, AssessError>
         .get(scored.level)
         .and_then(|l| AbilityLevel::parse(&l.code).ok())
         .ok_or(AssessError::NoScale)
-}
-
-fn codes<'a>(pairs: impl Iterator<Item = (&'a String, u32)>) -> String {
-    pairs
-        .map(|(code, value)| format!("{code}={value}"))
-        .collect::<Vec<_>>()
-        .join(";")
 }

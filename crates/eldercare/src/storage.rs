@@ -1,9 +1,12 @@
 //! The assessments' table, on the store's shared infrastructure: `store.assessments()`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::access::Scope;
 use minsheng_core::registry::AbilityLevel;
 use minsheng_core::IdNumber;
+use minsheng_policy::scale::{Answers, Scale};
 use minsheng_store::{
     micros, on_tx, timestamp, with_pool, Columns, NewAuditEntry, Result, StoreError, Tx,
 };
@@ -25,6 +28,55 @@ pub struct AssessmentRecord {
     pub policy_digest: String,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
+}
+
+impl AssessmentRecord {
+    /// The form as it was handed in, read back from its stored lists.
+    pub fn answers(&self) -> Answers {
+        let pairs = |text: &str| -> HashMap<String, u32> {
+            text.split(';')
+                .filter_map(|p| p.split_once('='))
+                .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+                .collect()
+        };
+        Answers {
+            scores: pairs(&self.scores)
+                .into_iter()
+                .map(|(k, v)| (k, u8::try_from(v).unwrap_or(u8::MAX)))
+                .collect(),
+            conditions: pairs(&self.conditions),
+        }
+    }
+}
+
+/// How a form is stored: each item's score and each condition's value as `code=value;…`, in
+/// the scale's order, which [`AssessmentRecord::answers`] reads back.
+pub fn encode(scale: &Scale, answers: &Answers) -> (String, String) {
+    let list = |pairs: Vec<String>| pairs.join(";");
+    let scores = scale
+        .domains
+        .iter()
+        .flat_map(|d| &d.items)
+        .map(|i| {
+            format!(
+                "{}={}",
+                i.code,
+                answers.scores.get(&i.code).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    let conditions = scale
+        .conditions
+        .iter()
+        .map(|c| {
+            format!(
+                "{}={}",
+                c.code,
+                answers.conditions.get(&c.code).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    (list(scores), list(conditions))
 }
 
 /// An older person whose last assessment is due to be repeated.

@@ -324,19 +324,7 @@ pub async fn report(
         .get(member)
         .ok_or_else(|| WebError::NotFound(format!("assessment {id}")))?;
     let scale = ability_scale(web)?;
-    let pairs = |text: &str| -> std::collections::HashMap<String, u32> {
-        text.split(';')
-            .filter_map(|p| p.split_once('='))
-            .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
-            .collect()
-    };
-    let answers = minsheng_policy::scale::Answers {
-        scores: pairs(&record.scores)
-            .into_iter()
-            .map(|(k, v)| (k, u8::try_from(v).unwrap_or(u8::MAX)))
-            .collect(),
-        conditions: pairs(&record.conditions),
-    };
+    let answers = record.answers();
     let scored = scale
         .score(&answers)
         .map_err(|e| WebError::Internal(format!("assessment {id} no longer scores: {e:?}")))?;
