@@ -175,32 +175,11 @@ fn a_form_with_a_missing_unknown_or_impossible_answer_is_refused_whole() {
 /// condition, or cites a file is refused with every problem listed.
 #[test]
 fn a_bad_scale_file_is_refused_with_its_problems() {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = |from: &Path, to: &Path| {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-            }
-        }
-    };
-    let root = dir.path();
-    let source = catalog();
-    for part in ["parameters", "variables"] {
-        // The catalog's folders nest one level at most.
-        copy(&source.join(part), &root.join(part));
-        for entry in std::fs::read_dir(source.join(part)).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &root.join(part).join(entry.file_name()));
-            }
-        }
-    }
-    std::fs::create_dir_all(root.join("scales")).unwrap();
-    std::fs::write(
-        root.join("scales/bad.yaml"),
-        r#"
+    // A sound scale named `ability` whose levels are not the registry's, beside the bad one.
+    let files: Vec<(String, String)> = [
+        (
+            "scales/bad.yaml",
+            r#"
 label: 坏量表
 reference: "see scales/bad.yaml"
 domains:
@@ -221,12 +200,10 @@ adjustments:
     when: [coma, falls >= 2]
     to: nowhere
 "#,
-    )
-    .unwrap();
-    // A sound scale named `ability` whose levels are not the registry's.
-    std::fs::write(
-        root.join("scales/ability.yaml"),
-        r#"
+        ),
+        (
+            "scales/ability.yaml",
+            r#"
 label: 能力
 reference: 某标准
 domains:
@@ -240,9 +217,14 @@ levels:
   - {code: good, label: 好, min: 1}
   - {code: poor, label: 差, min: 0}
 "#,
-    )
-    .unwrap();
-    let text = Policy::load(root).unwrap_err().to_string();
+        ),
+    ]
+    .iter()
+    .map(|(name, text)| (name.to_string(), text.to_string()))
+    .collect();
+    let text = Policy::from_files(Path::new("."), &files)
+        .unwrap_err()
+        .to_string();
     for expected in [
         "the levels (good, poor) must be the registry's ability levels, best first: intact, mild, moderate, severe, complete",
         "item a: the options score 0, 1, … up to the highest",
