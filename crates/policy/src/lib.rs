@@ -5,7 +5,9 @@
 //!   (dated; a base rule with exceptions where the law has them);
 //! - `tests/*.yaml` — cases with inputs and expected outputs, at every threshold;
 //! - `scales/*.yaml` — scored instruments (the older person's ability assessment), see
-//!   [`scale`].
+//!   [`scale`];
+//! - `services/*.yaml` — dated lists of the services guaranteed to a group (the basic elderly
+//!   service list), each item's target group a variable, see [`services`].
 //!
 //! [`Policy::load`] type-checks everything and rejects the whole policy, listing every error
 //! with file, line and column; nothing loads half-way. [`eval::Evaluation`] computes and
@@ -23,6 +25,7 @@ pub mod programs;
 pub mod roster;
 pub mod rules;
 pub mod scale;
+pub mod services;
 pub mod syntax;
 pub mod testing;
 pub mod value;
@@ -135,6 +138,8 @@ pub struct Policy {
     pub serious_illnesses: minsheng_core::registry::IllnessSet,
     /// Scored instruments (`scales/<code>.yaml`), by code.
     pub scales: Vec<scale::Scale>,
+    /// Service lists (`services/<code>.yaml`), by code.
+    pub service_lists: Vec<services::ServiceList>,
     /// SHA-256 of every file the policy was loaded from: a payment cycle records it, so an
     /// explanation later can tell whether the rules are still the ones it was paid under.
     pub digest: String,
@@ -253,6 +258,8 @@ pub const ROSTER_FILE: &str = "roster.yaml";
 pub const ILLNESSES_FILE: &str = "illnesses.yaml";
 /// The optional folder of scored instruments, one `<code>.yaml` each.
 pub const SCALES_DIR: &str = "scales";
+/// The optional folder of service lists, one `<code>.yaml` each.
+pub const SERVICES_DIR: &str = "services";
 
 /// SHA-256 over every file's name and text, in name order, each length-prefixed.
 fn digest(files: &Files) -> String {
@@ -316,9 +323,11 @@ impl Policy {
                 );
             }
         }
-        let scales = root.join(SCALES_DIR);
-        if scales.is_dir() {
-            read_tree(root, &scales, &mut files, &mut diagnostics);
+        for optional in [SCALES_DIR, SERVICES_DIR] {
+            let dir = root.join(optional);
+            if dir.is_dir() {
+                read_tree(root, &dir, &mut files, &mut diagnostics);
+            }
         }
         for name in [PROGRAMS_FILE, MONITORING_FILE, ROSTER_FILE, ILLNESSES_FILE] {
             let path = root.join(name);
@@ -429,6 +438,15 @@ impl Policy {
         let serious_illnesses = file(ILLNESSES_FILE)
             .map(|(name, text)| read_serious_illnesses(name, text, d))
             .unwrap_or_default();
+        let service_lists: Vec<services::ServiceList> = files
+            .iter()
+            .filter_map(|(name, text)| {
+                let unix = name.replace('\\', "/");
+                let rest = unix.strip_prefix("services/")?;
+                let code = rest.trim_end_matches(".yaml").trim_end_matches(".yml");
+                services::read(name, code, text, &variables, &by_name, d)
+            })
+            .collect();
         check_references(&parameters, &variables, &programs, d);
         if let Some(ability) = scales.iter().find(|s| s.code == scale::ABILITY) {
             scale::check_registry_levels(ability, d);
@@ -447,6 +465,7 @@ impl Policy {
             roster,
             serious_illnesses,
             scales,
+            service_lists,
             digest: digest(files),
         })
     }
@@ -454,6 +473,11 @@ impl Policy {
     /// The scored instrument `code` (`scales/<code>.yaml`).
     pub fn scale(&self, code: &str) -> Option<&scale::Scale> {
         self.scales.iter().find(|s| s.code == code)
+    }
+
+    /// The service list `code` (`services/<code>.yaml`).
+    pub fn service_list(&self, code: &str) -> Option<&services::ServiceList> {
+        self.service_lists.iter().find(|l| l.code == code)
     }
 
     pub fn variable(&self, name: &str) -> Option<VarId> {

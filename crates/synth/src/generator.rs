@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use minsheng_core::area::Area;
 use minsheng_core::registry::{
-    Assets, Disability, DisabilityCategory, Employment, Expenses, Hukou, Illness, IllnessSet,
-    IncomeKind, Incomes, Parent, ParentSituation, Person, PersonFacts, Registration, Relation,
-    SelfCareItem, SelfCareSet, Sex, WorkAbility,
+    AbilityLevel, Assets, Disability, DisabilityCategory, Employment, Expenses, Hukou, Illness,
+    IllnessSet, IncomeKind, Incomes, Parent, ParentSituation, Person, PersonFacts, Registration,
+    Relation, SelfCareItem, SelfCareSet, Sex, WorkAbility,
 };
 use minsheng_core::{AreaLevel, Fen, IdNumber};
 use rand::Rng;
@@ -545,7 +545,7 @@ impl Generator {
                     father,
                     mother,
                     institutional_care: false,
-                    ability: None,
+                    ability: assessed_ability(m.age, self_care_lost),
                     expenses,
                 },
                 effective_from: registry_start().max(birth),
@@ -920,5 +920,23 @@ mod tests {
             age_on(birth, NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()),
             60
         );
+    }
+}
+
+/// The level an older person's last ability assessment found, read from the activities of
+/// daily living they have lost, without a draw of its own (so the rest of the city stays as the
+/// seed made it). Everyone who has lost one is assessed (care and its subsidies need the level);
+/// of those who have lost none, the oldest (80 and over) are, and are found mildly impaired —
+/// the standard's other domains (memory, senses) decline with age before self-care does.
+fn assessed_ability(age: u32, lost: SelfCareSet) -> Option<AbilityLevel> {
+    if age < 60 {
+        return None;
+    }
+    match lost.len() {
+        0 if age >= 80 => Some(AbilityLevel::Mild),
+        0 => None,
+        1..=3 => Some(AbilityLevel::Moderate),
+        4 | 5 => Some(AbilityLevel::Severe),
+        _ => Some(AbilityLevel::Complete),
     }
 }
