@@ -6,7 +6,11 @@
 //!   whom reviews; a reassessment soon after the last one says why;
 //! - [`storage`]: the assessments, reached as `store.assessments()`;
 //! - [`assessments`]: the use case — a form scored by the catalog's ability scale, checked,
-//!   and recorded with the level it finds.
+//!   and recorded with the level it finds;
+//! - [`entitlements`]: what the basic elderly service list grants one older person in a month,
+//!   each item explained by its rule, and an area's counts by item (no IO);
+//! - [`publication`]: those counts computed over the registry and published, replacing the
+//!   month's earlier ones in one transaction with their audit entry.
 //!
 //! Architecture invariant: an assessment, the level it sets in the registry from its day, and
 //! its audit entry commit in one transaction.
@@ -15,6 +19,8 @@
 
 pub mod assessments;
 pub mod domain;
+pub mod entitlements;
+pub mod publication;
 pub mod storage;
 
 pub use assessments::{assess, due, AssessError, Assessed};

@@ -47,7 +47,12 @@ async fn the_level_changes_what_the_rules_grant_that_month(store: &Store) {
     let mut chosen = None;
     for p in &people {
         let age = minsheng_policy::inputs::age_on(p.birth_date, clock.today);
-        if age < 65 || p.facts.death_date.is_some() || p.facts.institutional_care {
+        // Not yet found impaired: the synthetic city assesses those whose self-care is lost.
+        let impaired = p
+            .facts
+            .ability
+            .is_some_and(|l| !matches!(l, AbilityLevel::Intact | AbilityLevel::Mild));
+        if age < 65 || p.facts.death_date.is_some() || p.facts.institutional_care || impaired {
             continue;
         }
         let file = store
@@ -133,7 +138,9 @@ async fn town(store: &Store) -> Town {
     let older = people
         .iter()
         .find(|p| {
+            // Never assessed: the synthetic city assesses some of its older residents.
             p.facts.death_date.is_none()
+                && p.facts.ability.is_none()
                 && minsheng_policy::inputs::age_on(p.birth_date, clock.today) >= 70
         })
         .expect("an older resident");

@@ -19,6 +19,8 @@ pub struct ServiceList {
     pub code: String,
     pub label: String,
     pub reference: String,
+    /// Who the list is for (a person-level yes/no variable): whom a count of an area counts.
+    pub people: VarId,
     /// Oldest first, each from a later day than the one before.
     pub versions: Vec<ListVersion>,
 }
@@ -125,6 +127,7 @@ pub fn entitlements<'l>(
 struct ListFile {
     label: String,
     reference: String,
+    people: String,
     versions: Vec<VersionFile>,
 }
 
@@ -200,6 +203,7 @@ pub(crate) fn read(
         }
         Some(id)
     };
+    let people = variable(&parsed.people, Type::Bool, "people", &mut problem);
     let mut versions: Vec<ListVersion> = Vec::new();
     for v in parsed.versions {
         let Ok(from) = NaiveDate::parse_from_str(v.from.trim(), "%Y-%m-%d") else {
@@ -286,7 +290,9 @@ pub(crate) fn read(
     if versions.is_empty() {
         problem("a service list has at least one version".into());
     }
+    let people = people?;
     (diagnostics.0.len() == before).then(|| ServiceList {
+        people,
         code: code.to_string(),
         label: parsed.label,
         reference: parsed.reference,

@@ -198,7 +198,7 @@ fn item(code: &str, eligible: &str, amounts: &str) -> String {
 #[test]
 fn a_list_adjusted_over_time_keeps_its_earlier_versions() {
     let list = format!(
-        "label: 清单\nreference: 某法\nversions:\n  - from: 2024-01-01\n    reference: 第一版\n    items:{}\n  - from: 2025-07-01\n    reference: 第二版\n    items:{}{}\n",
+        "label: 清单\nreference: 某法\npeople: old\nversions:\n  - from: 2024-01-01\n    reference: 第一版\n    items:{}\n  - from: 2025-07-01\n    reference: 第二版\n    items:{}{}\n",
         item("visit", "old", ""),
         item("visit", "old", ""),
         item("money", "old", "grant"),
@@ -240,7 +240,7 @@ fn a_bad_list_is_refused_with_every_problem() {
     bad_items += &item("three", "old", "");
     bad_items += "\n        placeholder: true";
     let list = format!(
-        "label: 清单\nreference: 某法\nversions:\n  - from: 2025-01-01\n    reference: 第二版\n    items:{}\n  - from: 2024-01-01\n    reference: 第一版\n    items:{bad_items}\n",
+        "label: 清单\nreference: 某法\npeople: old\nversions:\n  - from: 2025-01-01\n    reference: 第二版\n    items:{}\n  - from: 2024-01-01\n    reference: 第一版\n    items:{bad_items}\n",
         item("visit", "old", "")
     );
     let files: Vec<(String, String)> = vec![
