@@ -111,10 +111,18 @@ pub enum BenchCommand {
         connections: u32,
     },
     /// Scoring older persons' ability assessments (GB/T 42195-2022, `scales/ability.yaml`)
-    /// with their explanations, over forms drawn at random (target ≤ 50 µs each).
+    /// with their explanations, over forms drawn at random (target ≤ 50 µs each); then every
+    /// older resident's entitlements under the basic elderly service list, counted by item,
+    /// from memory (target ≤ 1 s for the ~2.3M older residents of a 10M city).
     Eldercare {
         #[arg(long, default_value_t = 100_000)]
         forms: usize,
+        /// Residents of the synthetic city whose older residents' entitlements under the basic
+        /// elderly service list are computed from memory (0: skip).
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
     },
     /// `registry show` latency over sampled households of an existing database.
     Show {
@@ -330,28 +338,22 @@ fn timed_batch(
     (median(times), result)
 }
 
-fn policy_bench(
+/// A synthetic city of `people` (seed 2023) as the batch executor reads it for `month`, and the
+/// time spent building its columns; `each` sees every household (its index after it was added).
+pub(crate) fn generated_population(
+    policy: &minsheng_policy::Policy,
     people: u64,
-    runs: usize,
-    dir: &Path,
     month: minsheng_core::Month,
-    dump: Option<&Path>,
-) -> Result<()> {
+    mut each: impl FnMut(usize, &[minsheng_core::registry::Registration]),
+) -> (minsheng_policy::batch::Population, Duration) {
+    use minsheng_core::registry::Registration;
     use minsheng_policy::batch::Population;
     use minsheng_policy::inputs::member_values;
-    let policy = crate::policy::load(dir)?;
-    let outputs = policy.programs();
-    // Registrations stream from the generator (they stand for the registry read, and are not
-    // timed as building); only a sample of households is kept, for the explain timing.
-    let started = Instant::now();
     let mut population = Population::new(policy.inputs.len());
     // The registry knows its size before it is read; so does the generator.
     population.reserve(people as usize, (people as usize).div_ceil(2));
     let mut built = Duration::ZERO;
-    let mut sample: Vec<Vec<minsheng_core::registry::Registration>> = Vec::new();
-    let every = (people / 2_000).max(1) as usize;
-    let mut add = |household: Vec<minsheng_core::registry::Registration>,
-                   population: &mut Population| {
+    let mut add = |household: &[Registration], population: &mut Population| {
         let t = Instant::now();
         let members: Vec<Vec<minsheng_policy::Value>> = household
             .iter()
@@ -359,25 +361,46 @@ fn policy_bench(
             .collect();
         population.push(&members);
         built += t.elapsed();
-        if population.households().is_multiple_of(every) && sample.len() < 1_000 {
-            sample.push(household);
-        }
+        each(population.households(), household);
     };
     for batch in Generator::new(GeneratorConfig::new(people, 2023)) {
-        let mut current: Vec<minsheng_core::registry::Registration> = Vec::new();
+        let mut current: Vec<Registration> = Vec::new();
         for r in batch {
             if current
                 .first()
                 .is_some_and(|f| f.facts.household != r.facts.household)
             {
-                add(std::mem::take(&mut current), &mut population);
+                add(&current, &mut population);
+                current.clear();
             }
             current.push(r);
         }
         if !current.is_empty() {
-            add(current, &mut population);
+            add(&current, &mut population);
         }
     }
+    (population, built)
+}
+
+fn policy_bench(
+    people: u64,
+    runs: usize,
+    dir: &Path,
+    month: minsheng_core::Month,
+    dump: Option<&Path>,
+) -> Result<()> {
+    let policy = crate::policy::load(dir)?;
+    let outputs = policy.programs();
+    // Registrations stream from the generator (they stand for the registry read, and are not
+    // timed as building); only a sample of households is kept, for the explain timing.
+    let started = Instant::now();
+    let mut sample: Vec<Vec<minsheng_core::registry::Registration>> = Vec::new();
+    let every = (people / 2_000).max(1) as usize;
+    let (population, built) = generated_population(&policy, people, month, |h, household| {
+        if h.is_multiple_of(every) && sample.len() < 1_000 {
+            sample.push(household.to_vec());
+        }
+    });
     let generated = started.elapsed().saturating_sub(built);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let timed = |wanted: &[minsheng_policy::VarId]| {
@@ -672,7 +695,17 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
         BenchCommand::Sweep { month, events } => {
             sweep_bench(db, policy, month, events, clock).await?
         }
-        BenchCommand::Eldercare { forms } => crate::bench_eldercare::run(policy, forms)?,
+        BenchCommand::Eldercare {
+            forms,
+            people,
+            runs,
+        } => {
+            crate::bench_eldercare::run(policy, forms)?;
+            if people > 0 {
+                let month = minsheng_core::Month::containing(clock.today);
+                crate::bench_eldercare::entitlements(policy, people, runs, month)?;
+            }
+        }
         BenchCommand::Show { samples } => {
             let store = Store::open(db).await?;
             let persons = store.counts().await?.persons;

@@ -77,3 +77,65 @@ pub fn run(policy_dir: &Path, count: usize) -> Result<()> {
     println!("  levels: {}", spread.join(", "));
     Ok(())
 }
+
+/// Every older resident of a synthetic city of `people`: each item of the basic elderly service
+/// list decided by the batch executor from memory, and counted. Reading the city is not timed.
+pub fn entitlements(
+    policy_dir: &Path,
+    people: u64,
+    runs: usize,
+    month: minsheng_core::Month,
+) -> Result<()> {
+    let policy = crate::policy::load(policy_dir)?;
+    let (list, version) = minsheng_eldercare::entitlements::list_in_force(&policy, month)?;
+    let (population, _) = crate::bench::generated_population(&policy, people, month, |_, _| {});
+    let mut wanted = vec![list.people];
+    wanted.extend(version.items.iter().map(|i| i.eligible));
+    let threads = minsheng_app::policy::threads();
+    let mut times = Vec::new();
+    let mut counts = vec![0u64; wanted.len()];
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let result =
+            minsheng_policy::batch::run(&policy, month.first_day(), &population, &wanted, threads);
+        let columns: Vec<&minsheng_policy::batch::Column> =
+            result.columns.iter().map(|(_, c)| c).collect();
+        counts = vec![0u64; wanted.len()];
+        let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
+        let Some((first, rest)) = iters.split_first_mut() else {
+            break;
+        };
+        for older in first.by_ref() {
+            let row = rest.iter_mut().map(|c| c.next().unwrap_or(0));
+            if older == 0 {
+                row.for_each(drop);
+                continue;
+            }
+            if let Some(n) = counts.first_mut() {
+                *n += 1;
+            }
+            for (n, v) in counts.iter_mut().skip(1).zip(row) {
+                *n += u64::from(v != 0);
+            }
+        }
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let median = crate::bench::percentile(&times, 0.5);
+    let older = counts.first().copied().unwrap_or(0);
+    println!(
+        "bench eldercare: the basic elderly service list ({} items, version of {}) for the {older} older residents of a city of {people}: median {:.3} s over {} runs on {threads} threads (target ≤ 1 s for ~2.3M)",
+        version.items.len(),
+        version.from,
+        median.as_secs_f64(),
+        times.len(),
+    );
+    let by_item: Vec<String> = version
+        .items
+        .iter()
+        .zip(counts.iter().skip(1))
+        .map(|(i, n)| format!("{} {n}", i.label))
+        .collect();
+    println!("  entitled: {}", by_item.join(", "));
+    Ok(())
+}

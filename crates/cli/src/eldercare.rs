@@ -40,6 +40,27 @@ pub enum EldercareCommand {
     },
     /// A person's assessments, the latest first.
     Assessments { id_number: String },
+    /// What the basic elderly service list grants an older person in a month, item by item,
+    /// with `--why` the rule behind each (reading the household is audited).
+    Entitlements {
+        /// The person's ID number, or a household code with `--member`.
+        person: String,
+        /// The member's position in the household (head 0), with a household code.
+        #[arg(long)]
+        member: Option<usize>,
+        /// YYYY-MM; default this month.
+        #[arg(long)]
+        month: Option<minsheng_core::Month>,
+        #[arg(long)]
+        why: bool,
+    },
+    /// Count the list's items by street over the whole registry for a month (default this
+    /// month) and publish them on the public page, replacing that month's earlier counts
+    /// (acts as a city administrator's account).
+    Publish {
+        #[arg(long)]
+        month: Option<minsheng_core::Month>,
+    },
     /// Older persons due for their regular reassessment by a day (default today), the longest
     /// waiting first, within an area (default the whole city).
     Due {
@@ -88,6 +109,70 @@ pub async fn run(
             for line in &done.explanation {
                 println!("{line}");
             }
+        }
+        EldercareCommand::Entitlements {
+            person,
+            member,
+            month,
+            why,
+        } => {
+            let month = month.unwrap_or_else(|| minsheng_core::Month::containing(clock.today));
+            let file = store.household_file(person.trim()).await?;
+            let members = file.as_of(month.first_day(), clock.now);
+            let index = match member {
+                Some(m) => m,
+                None => members
+                    .iter()
+                    .position(|(p, _)| p.id_number.as_str() == person.trim())
+                    .context("give --member N with a household code")?,
+            };
+            let found =
+                minsheng_eldercare::entitlements::of_member(policy, month, &members, index)?;
+            let (p, _) = members.get(index).context("no such member")?;
+            store
+                .audit(
+                    actor,
+                    "read_entitlements",
+                    &file.code,
+                    &format!("member={index} month={month} via=cli"),
+                    clock.now,
+                )
+                .await?;
+            print!(
+                "{}",
+                entitlements_text(&found, &p.name, &p.id_number.masked(), why)
+            );
+        }
+        EldercareCommand::Publish { month } => {
+            let who = crate::signin::with_duty(
+                store,
+                actor,
+                minsheng_core::access::Duty::PublishStatistics,
+                "publishing the service counts",
+                clock,
+            )
+            .await?;
+            let month = month.unwrap_or_else(|| minsheng_core::Month::containing(clock.today));
+            let counts = minsheng_eldercare::publication::publish(
+                store,
+                policy,
+                month,
+                who.name(),
+                clock,
+                &crate::progress::Bars::new(),
+            )
+            .await?;
+            let persons: u64 = counts.streets.values().map(|(n, _)| n).sum();
+            println!(
+                "{month}: {persons} older persons in {} streets counted and published (list of {}){}.",
+                counts.streets.len(),
+                counts.version_from,
+                if counts.undecided > 0 {
+                    format!("; {} left undecided by the rules", counts.undecided)
+                } else {
+                    String::new()
+                }
+            );
         }
         EldercareCommand::Due { by, area } => {
             let scope = match area {
@@ -140,6 +225,55 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// An older person's entitlements as `eldercare entitlements` prints them.
+fn entitlements_text(
+    found: &minsheng_eldercare::entitlements::PersonEntitlements,
+    name: &str,
+    id_number: &str,
+    why: bool,
+) -> String {
+    let mut out = format!(
+        "{name} {id_number} · {} · {} (自 {} 起施行, {})\n",
+        found.month, found.list, found.version_from, found.version_reference
+    );
+    for e in &found.items {
+        let mark = match &e.entitled {
+            Ok(true) => "✓ 享受",
+            Ok(false) => "  不享受",
+            Err(_) => "? 无法判定",
+        };
+        let amounts: Vec<String> = e
+            .amounts
+            .iter()
+            .map(|(label, fen)| format!("{label} {} 元", fen.grouped()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{mark} {}{}{}",
+            e.item.label,
+            if amounts.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", amounts.join(", "))
+            },
+            if e.item.placeholder {
+                " (标准待定)"
+            } else {
+                ""
+            }
+        );
+        if let Err(reason) = &e.entitled {
+            let _ = writeln!(out, "      {reason}");
+        }
+        if why {
+            for line in e.explanation.iter().flat_map(|t| t.lines()) {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+    out
 }
 
 fn blank_form(scale: &Scale) -> String {

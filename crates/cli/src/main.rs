@@ -557,6 +557,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let policy = policy::load(&cli.policy)?;
                 payments::caseload(&store, &policy, month, &cli.actor, clock).await?;
             }
+            {
+                use minsheng_eldercare::publication::{publish, PublicationsStore as _};
+                use minsheng_policy::services::ELDERLY;
+                if store
+                    .publications()
+                    .of_month(ELDERLY, month)
+                    .await?
+                    .is_none()
+                {
+                    let counts =
+                        publish(&store, &policy, month, &cli.actor, clock, &Bars::new()).await?;
+                    let persons: u64 = counts.streets.values().map(|(n, _)| n).sum();
+                    println!(
+                        "The basic elderly service list's counts for {month} are published ({persons} older persons): /services"
+                    );
+                }
+            }
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
                 println!("\nOne household of the demo city:\n");
@@ -587,6 +604,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
                 println!("  minsheng registry show {code} --month 2025-06");
                 println!("  minsheng policy explain {code} --month {month}");
+                println!(
+                    "  minsheng eldercare entitlements {code} --member 0 --why   # 基本养老服务"
+                );
                 println!("  minsheng export roster.xlsx");
                 println!(
                     "Payments, case steps, decisions and revealing ID numbers act as an account:"

@@ -111,3 +111,50 @@ fn an_older_resident_is_assessed_and_the_level_is_on_record() {
         .to_string();
     assert!(line.ends_with(",moderate"), "{line}");
 }
+
+/// An older resident's entitlements under the basic elderly service list, with the rules behind
+/// them; the list's counts published by a city administrator, not by a caseworker.
+#[test]
+fn entitlements_are_explained_and_counts_published_by_the_city() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "300", "--seed", "4"]);
+    let roster = db.path("r.csv");
+    db.ok(&["export", path_str(&roster)]);
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    let older = rows[1..]
+        .iter()
+        .find(|r| r[col("birth_date")] < "1950-01-01" && r[col("death_date")].is_empty())
+        .expect("a resident born before 1950");
+    let (id, area) = (older[col("id_number")], older[col("area")]);
+
+    let granted = db.ok(&["eldercare", "entitlements", id, "--why"]);
+    assert!(granted.contains("崂山区基本养老服务清单"), "{granted}");
+    assert!(
+        granted.contains("✓ 享受 老年助餐补贴 · 助餐堂食每餐补贴 6.00 元"),
+        "{granted}"
+    );
+    assert!(
+        granted.contains("✓ 享受 公共文化、体育设施优待"),
+        "{granted}"
+    );
+    assert!(
+        granted.contains("p.eldercare.meal_aid.min_age"),
+        "the rules: {granted}"
+    );
+    assert!(!granted.contains(id), "the ID number is masked");
+
+    db.accounts(&[
+        ("社区社工", "community", area),
+        ("市局统计", "city", "370200"),
+    ]);
+    let refused = db.run_as("社区社工", &["eldercare", "publish"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("only the city's administrators"));
+    let published = db.ok_as("市局统计", &["eldercare", "publish"]);
+    assert!(
+        published.contains("older persons in") && published.contains("published"),
+        "{published}"
+    );
+}

@@ -155,6 +155,8 @@ pub enum Duty {
     ApprovePayments,
     /// Run a reform over the whole city (the results are city-wide aggregates).
     SimulatePolicy,
+    /// Publish the city's statistics (the basic elderly service list's counts by street).
+    PublishStatistics,
 }
 
 impl Account {
@@ -165,7 +167,10 @@ impl Account {
             (
                 Duty::SeePayments | Duty::SimulatePolicy,
                 Some(City | Auditor)
-            ) | (Duty::RunPayments | Duty::ApprovePayments, Some(City))
+            ) | (
+                Duty::RunPayments | Duty::ApprovePayments | Duty::PublishStatistics,
+                Some(City)
+            )
         )
     }
 }

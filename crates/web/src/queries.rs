@@ -81,6 +81,7 @@ pub(crate) fn require(who: &Signed, duty: Duty) -> Result<(), WebError> {
                 Duty::SimulatePolicy => {
                     "what-if runs over the whole city: for the city's administrators and auditors"
                 }
+                Duty::PublishStatistics => "only the city's administrators publish statistics",
             }
             .into(),
         ))

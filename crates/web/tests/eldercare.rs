@@ -105,3 +105,107 @@ async fn an_older_resident_is_assessed_from_the_household_page_to_the_printed_re
     let hidden = send(&app, get(&report_path, &Auth::Cookie(far))).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 }
+
+/// From the household page a caseworker opens what the basic elderly service list grants an
+/// older member, with the rule behind each item; reading it is audited; staff of another area
+/// find nothing. The list and its published counts are public, with no sign-in.
+#[tokio::test]
+async fn an_older_persons_entitlements_and_the_public_service_list() {
+    use minsheng_eldercare::publication::publish;
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let clock = Clock::system();
+    let month = minsheng_core::Month::containing(clock.today);
+    // An older member, 65 or more (meal aid), alive.
+    let mut found = None;
+    for code in store.sample_household_codes(400).await.unwrap() {
+        let file = store.household_file(&code).await.unwrap();
+        let members = file.as_of(month.first_day(), clock.now);
+        let older = members.iter().position(|(p, f)| {
+            f.death_date.is_none()
+                && minsheng_policy::inputs::age_on(p.id_number.birth_date(), month.last_day()) >= 66
+        });
+        if let Some(member) = older {
+            found = Some((file.clone(), member));
+            break;
+        }
+    }
+    let (file, member) = found.expect("a household with an older member");
+    let area = file.area.as_str().to_string();
+    staff(&store, "养老社工", Role::Community, &area).await;
+    let elsewhere = [&city.inside.area, &city.outside.area]
+        .into_iter()
+        .map(|a| a.as_str().to_string())
+        .find(|a| a[..6] != area[..6])
+        .expect("a community of another district");
+    staff(&store, "外区社工", Role::Community, &elsewhere).await;
+    let app = city.app();
+    let auth = Auth::Cookie(session_cookie(&sign_in(&app, "养老社工", PASSWORD).await));
+
+    let page = send(&app, get(&format!("/households/{}", file.code), &auth)).await;
+    let link = page
+        .body
+        .split("href=\"")
+        .find(|s| {
+            s.starts_with(&format!(
+                "/eldercare/entitlements?household={}&member={member}\"",
+                file.code
+            ))
+        })
+        .map(|s| s.split('"').next().unwrap().replace("&amp;", "&"))
+        .expect("an entitlements link for the older member");
+    let granted = send(&app, get(&link, &auth)).await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    for expected in [
+        "基本养老服务享受清单",
+        "崂山区基本养老服务清单",
+        "本月可享受的服务",
+        "老年助餐补贴",
+        "为什么可以享受",
+        "p.eldercare.meal_aid.min_age",
+        "公共文化、体育设施优待",
+    ] {
+        assert!(granted.body.contains(expected), "missing «{expected}»");
+    }
+    let audited = store.audit_entries(&file.code).await.unwrap();
+    assert!(audited
+        .iter()
+        .any(|e| e.action == "read_entitlements" && e.actor == "养老社工"));
+    let far = Auth::Cookie(session_cookie(&sign_in(&app, "外区社工", PASSWORD).await));
+    let hidden = send(&app, get(&link, &far)).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let bad = send(&app, get(&format!("{link}&month=2024-09"), &auth)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("month"), "{}", bad.body);
+
+    // The public page: the list, and no counts until they are published.
+    let public = send(&app, get("/services", &Auth::None)).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.body.contains("特困老年人集中供养") && public.body.contains("崂办字〔2024〕12号")
+    );
+    assert!(public.body.contains("尚未发布统计"));
+    let policy = common::policy();
+    let counts = publish(
+        &store,
+        &policy,
+        month,
+        "统计员",
+        clock,
+        &minsheng_app::Quiet,
+    )
+    .await
+    .unwrap();
+    let older: u64 = counts.streets.values().map(|(n, _)| n).sum();
+    let public = send(&app, get("/services", &Auth::None)).await;
+    assert!(
+        public.body.contains(&format!("<th>{older}</th>")),
+        "the total of older persons"
+    );
+    assert!(
+        !public.body.contains(&file.code),
+        "no household on the public page"
+    );
+    let early = send(&app, get("/services?on=2024-10-21", &Auth::None)).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

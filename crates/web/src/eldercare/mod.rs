@@ -1,5 +1,7 @@
 //! Elderly care: a service provider's roster of the older residents of its area and what the
-//! rules grant each; an older person's ability assessment, handed in and printed.
+//! rules grant each; an older person's ability assessment, handed in and printed; what the basic
+//! elderly service list grants one older person, and the list itself with its published counts
+//! on a public page.
 
 pub(crate) mod api;
 pub(crate) mod pages;
@@ -22,6 +24,8 @@ pub(crate) fn pages() -> Router<Web> {
             get(pages::assess_form).post(pages::assess),
         )
         .route("/eldercare/assessments/{id}", get(pages::report))
+        .route("/eldercare/entitlements", get(pages::entitlements))
+        .route("/services", get(pages::services))
 }
 
 /// Its API endpoints, with their documentation.

@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::eldercare::view::{AssessFormView, AssessmentReportView, RosterPage};
+use crate::eldercare::view::{
+    AssessFormView, AssessmentReportView, EntitlementsView, RosterPage, ServicesView,
+};
 use crate::error::{PageError, WebError};
 use crate::extract::{PagePath, PageQuery};
 use crate::Web;
@@ -141,5 +143,72 @@ pub async fn report(
         frame: Frame::of(&who),
         report,
     };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "entitlements.html")]
+struct EntitlementsPage {
+    frame: Option<Frame>,
+    view: EntitlementsView,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EntitlementsParams {
+    household: String,
+    member: usize,
+    month: Option<String>,
+}
+
+/// What the basic elderly service list grants one older person in a month, to read or print.
+pub async fn entitlements(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<EntitlementsParams>,
+) -> Result<Html<String>, PageError> {
+    let clock = web.clock();
+    let month = crate::queries::parse_month(params.month.as_deref(), clock)?;
+    let view = crate::eldercare::queries::entitlements(
+        &web,
+        &who,
+        &params.household,
+        params.member,
+        month,
+        clock,
+    )
+    .await?;
+    let page = EntitlementsPage {
+        frame: Frame::of(&who),
+        view,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    frame: Option<Frame>,
+    view: ServicesView,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ServicesParams {
+    on: Option<chrono::NaiveDate>,
+    month: Option<String>,
+}
+
+/// The basic elderly service list and its published counts: public, no sign-in.
+pub async fn services(
+    State(web): State<Web>,
+    PageQuery(params): PageQuery<ServicesParams>,
+) -> Result<Html<String>, PageError> {
+    let clock = web.clock();
+    let month = match params.month.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => Some(crate::queries::parse_month(Some(m), clock)?),
+        None => None,
+    };
+    let view =
+        crate::eldercare::queries::services(&web, params.on.unwrap_or(clock.today), month).await?;
+    let page = ServicesPage { frame: None, view };
     Ok(Html(page.render()?))
 }

@@ -6,8 +6,9 @@ use minsheng_core::access::Scope;
 use minsheng_core::Month;
 
 use crate::eldercare::view::{
-    AssessFormView, AssessedPersonView, AssessmentReportView, FormConditionView, FormDomainView,
-    FormItemView, ReportDomainView, RosterPage, RosterPersonView,
+    AssessFormView, AssessedPersonView, AssessmentReportView, EntitlementView, EntitlementsView,
+    FormConditionView, FormDomainView, FormItemView, ListVersionView, ReportDomainView, RosterPage,
+    RosterPersonView, ServiceItemView, ServicesView, StreetCountView,
 };
 use crate::error::WebError;
 use crate::registry::queries::read_entry;
@@ -369,4 +370,173 @@ pub async fn report(
         reason: record.reason,
         rules_changed: record.policy_digest != web.policy.digest,
     })
+}
+
+/// What the basic elderly service list grants member `member` of `household` in `month`, for
+/// staff within their area or the resident of the household; reading it is audited.
+pub async fn entitlements(
+    web: &Web,
+    who: &Signed,
+    household: &str,
+    member: usize,
+    month: Month,
+    clock: Clock,
+) -> Result<EntitlementsView, WebError> {
+    use minsheng_eldercare::entitlements::{of_member, EntitlementError};
+    if who.account.service_area().is_some() {
+        return Err(WebError::Forbidden(
+            "a service provider sees its roster, not a household's entitlements".into(),
+        ));
+    }
+    let file = web
+        .store
+        .household_file_within(household, &who.account.scope())
+        .await?;
+    let members = file.as_of(month.first_day(), clock.now);
+    let found = of_member(&web.policy, month, &members, member).map_err(|e| match e {
+        EntitlementError::NoMember(_) => {
+            WebError::NotFound(format!("member {member} of {household}"))
+        }
+        EntitlementError::NotInForce(day) => WebError::invalid(
+            "month",
+            format!("the basic elderly service list was not yet in force on {day}"),
+        ),
+        EntitlementError::NoList => WebError::Internal(e.to_string()),
+    })?;
+    let (person, _) = members
+        .get(member)
+        .ok_or_else(|| WebError::NotFound(format!("member {member} of {household}")))?;
+    web.audit
+        .record(read_entry(
+            who,
+            "read_entitlements",
+            &file.code,
+            format!("member={member} month={month} via=web"),
+            clock,
+        ))
+        .await?;
+    Ok(EntitlementsView {
+        household: file.code.clone(),
+        member,
+        name: person.name.clone(),
+        id_number: person.id_number.masked(),
+        age: minsheng_policy::inputs::age_on(person.id_number.birth_date(), month.last_day()),
+        month: month.to_string(),
+        list: found.list.clone(),
+        version_from: found.version_from.to_string(),
+        version_reference: found.version_reference.clone(),
+        items: found
+            .items
+            .iter()
+            .map(|e| EntitlementView {
+                item: ServiceItemView::of(&e.item),
+                entitled: e.entitled == Ok(true),
+                undecided: e.entitled.clone().err(),
+                amounts: e
+                    .amounts
+                    .iter()
+                    .map(|(label, fen)| (label.clone(), fen.grouped()))
+                    .collect(),
+                explanation: e.explanation.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// The public page of the basic elderly service list: the version in force on `on`, every
+/// version, and the counts published for `month` (default the latest published). No sign-in:
+/// nothing on it names a person.
+pub async fn services(
+    web: &Web,
+    on: chrono::NaiveDate,
+    month: Option<Month>,
+) -> Result<ServicesView, WebError> {
+    use minsheng_eldercare::publication::PublicationsStore as _;
+    use minsheng_policy::services::ELDERLY;
+    let list = web
+        .policy
+        .service_list(ELDERLY)
+        .ok_or_else(|| WebError::Internal("the catalog has no services/elderly.yaml".into()))?;
+    let version = list.on(on).ok_or_else(|| {
+        WebError::invalid(
+            "on",
+            format!(
+                "the list takes effect on {}; choose that day or later",
+                list.versions
+                    .first()
+                    .map_or_else(String::new, |v| v.from.to_string())
+            ),
+        )
+    })?;
+    let publications = web.store.publications();
+    let month = match month {
+        Some(m) => Some(m),
+        None => publications.latest_month(ELDERLY).await?,
+    };
+    let published = match month {
+        Some(m) => publications.of_month(ELDERLY, m).await?,
+        None => None,
+    };
+    let mut view = ServicesView {
+        label: list.label.clone(),
+        reference: list.reference.clone(),
+        on: on.to_string(),
+        version_from: version.from.to_string(),
+        version_reference: version.reference.clone(),
+        items: version.items.iter().map(ServiceItemView::of).collect(),
+        versions: list
+            .versions
+            .iter()
+            .map(|v| ListVersionView {
+                from: v.from.to_string(),
+                reference: v.reference.clone(),
+                items: v.items.len(),
+                shown: v.from == version.from,
+            })
+            .collect(),
+        counts_month: None,
+        counts_published_at: String::new(),
+        count_labels: Vec::new(),
+        streets: Vec::new(),
+        total: StreetCountView {
+            code: String::new(),
+            name: "合计".into(),
+            persons: 0,
+            items: Vec::new(),
+        },
+    };
+    let Some(published) = published else {
+        return Ok(view);
+    };
+    // The counts are of the version in force in their month, which may not be the one shown.
+    let counted = list.on(published.counts.version_from).unwrap_or(version);
+    let codes: Vec<&str> = published
+        .counts
+        .streets
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let names = web.store.area_names(&codes).await?;
+    view.counts_month = Some(published.counts.month.to_string());
+    view.counts_published_at = minsheng_app::china_time(published.published_at);
+    view.count_labels = counted.items.iter().map(|i| i.label.clone()).collect();
+    view.total.items = vec![0; counted.items.len()];
+    for (code, (persons, by_item)) in &published.counts.streets {
+        let items: Vec<u64> = counted
+            .items
+            .iter()
+            .map(|i| by_item.get(&i.code).copied().unwrap_or(0))
+            .collect();
+        view.total.persons += persons;
+        for (sum, n) in view.total.items.iter_mut().zip(&items) {
+            *sum += n;
+        }
+        view.streets.push(StreetCountView {
+            code: code.clone(),
+            name: names.get(code).cloned().unwrap_or_else(|| code.clone()),
+            persons: *persons,
+            items,
+        });
+    }
+    Ok(view)
 }

@@ -138,3 +138,111 @@ pub struct ReportDomainView {
     /// Item, score, highest score, the option's words.
     pub items: Vec<(String, u8, u8, String)>,
 }
+
+/// One item of the basic elderly service list, as the public page and an entitlements page
+/// show it.
+#[derive(Debug, Serialize)]
+pub struct ServiceItemView {
+    pub code: String,
+    pub label: String,
+    pub group: String,
+    pub content: String,
+    pub standard: String,
+    pub provider: String,
+    pub funding: String,
+    pub reference: String,
+    /// The standard or payer is not in the sources; `note` says what stands in for it.
+    pub placeholder: bool,
+    pub note: String,
+}
+
+impl ServiceItemView {
+    pub fn of(item: &minsheng_policy::services::ServiceItem) -> ServiceItemView {
+        ServiceItemView {
+            code: item.code.clone(),
+            label: item.label.clone(),
+            group: item.group.clone(),
+            content: item.content.clone(),
+            standard: item.standard.clone(),
+            provider: item.provider.clone(),
+            funding: item.funding.clone(),
+            reference: item.reference.clone(),
+            placeholder: item.placeholder,
+            note: item.note.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// One item for one older person: entitled or not, the amounts, and the rule's explanation.
+#[derive(Debug, Serialize)]
+pub struct EntitlementView {
+    pub item: ServiceItemView,
+    pub entitled: bool,
+    /// Why the rules cannot decide, when they cannot.
+    pub undecided: Option<String>,
+    /// Each amount's label and value in yuan.
+    pub amounts: Vec<(String, String)>,
+    pub explanation: Vec<String>,
+}
+
+/// What the list grants one older person in a month.
+#[derive(Debug, Serialize)]
+pub struct EntitlementsView {
+    pub household: String,
+    pub member: usize,
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    pub age: i64,
+    pub month: String,
+    pub list: String,
+    pub version_from: String,
+    pub version_reference: String,
+    pub items: Vec<EntitlementView>,
+}
+
+impl EntitlementsView {
+    pub fn entitled(&self) -> impl Iterator<Item = &EntitlementView> {
+        self.items.iter().filter(|i| i.entitled)
+    }
+    pub fn not_entitled(&self) -> impl Iterator<Item = &EntitlementView> {
+        self.items.iter().filter(|i| !i.entitled)
+    }
+}
+
+/// A version of the list, as the public page lists them.
+#[derive(Debug, Serialize)]
+pub struct ListVersionView {
+    pub from: String,
+    pub reference: String,
+    pub items: usize,
+    pub shown: bool,
+}
+
+/// One street's published counts, the items in the list's order.
+#[derive(Debug, Serialize)]
+pub struct StreetCountView {
+    pub code: String,
+    pub name: String,
+    pub persons: u64,
+    pub items: Vec<u64>,
+}
+
+/// The public page of the basic elderly service list: the version in force on a day, the
+/// earlier and later versions, and the latest counts published.
+#[derive(Debug, Serialize)]
+pub struct ServicesView {
+    pub label: String,
+    pub reference: String,
+    pub on: String,
+    pub version_from: String,
+    pub version_reference: String,
+    pub items: Vec<ServiceItemView>,
+    pub versions: Vec<ListVersionView>,
+    /// The month counted, its item labels and streets, when counts are published.
+    pub counts_month: Option<String>,
+    pub counts_published_at: String,
+    pub count_labels: Vec<String>,
+    pub streets: Vec<StreetCountView>,
+    pub total: StreetCountView,
+}
