@@ -32,10 +32,8 @@ fn filled(blank: &str, set: &[(&str, u32)]) -> String {
     out
 }
 
-#[test]
-fn an_older_resident_is_assessed_and_the_level_is_on_record() {
-    let db = Db::sqlite();
-    db.ok(&["generate", "--people", "300", "--seed", "4"]);
+/// A living resident born before 1950, from the export: ID number and community.
+fn older_resident(db: &Db) -> (String, String) {
     let roster = db.path("r.csv");
     db.ok(&["export", path_str(&roster)]);
     let text = std::fs::read_to_string(&roster).unwrap();
@@ -45,10 +43,17 @@ fn an_older_resident_is_assessed_and_the_level_is_on_record() {
         .iter()
         .find(|r| r[col("birth_date")] < "1950-01-01" && r[col("death_date")].is_empty())
         .expect("a resident born before 1950");
-    let (id, area) = (
+    (
         older[col("id_number")].to_string(),
         older[col("area")].to_string(),
-    );
+    )
+}
+
+#[test]
+fn an_older_resident_is_assessed_and_the_level_is_on_record() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "300", "--seed", "4"]);
+    let (id, area) = older_resident(&db);
     db.accounts(&[
         ("评估员甲", "community", &area),
         ("评估员乙", "street", &area[..9]),
@@ -118,16 +123,8 @@ fn an_older_resident_is_assessed_and_the_level_is_on_record() {
 fn entitlements_are_explained_and_counts_published_by_the_city() {
     let db = Db::sqlite();
     db.ok(&["generate", "--people", "300", "--seed", "4"]);
-    let roster = db.path("r.csv");
-    db.ok(&["export", path_str(&roster)]);
-    let text = std::fs::read_to_string(&roster).unwrap();
-    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
-    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
-    let older = rows[1..]
-        .iter()
-        .find(|r| r[col("birth_date")] < "1950-01-01" && r[col("death_date")].is_empty())
-        .expect("a resident born before 1950");
-    let (id, area) = (older[col("id_number")], older[col("area")]);
+    let (id, area) = older_resident(&db);
+    let (id, area) = (id.as_str(), area.as_str());
 
     let granted = db.ok(&["eldercare", "entitlements", id, "--why"]);
     assert!(granted.contains("崂山区基本养老服务清单"), "{granted}");

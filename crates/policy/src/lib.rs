@@ -168,6 +168,25 @@ pub(crate) fn yaml_mapping(
     }
 }
 
+/// A policy file read into `T` (serde), or a diagnostic at the place the file stops fitting.
+pub(crate) fn typed_yaml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<T> {
+    match marked_yaml::from_yaml(0, text) {
+        Ok(parsed) => Some(parsed),
+        Err(e) => {
+            let marker = match &e {
+                marked_yaml::FromYamlError::FromNode(n) => n.start_mark(),
+                marked_yaml::FromYamlError::ParseYaml(_) => None,
+            };
+            diagnostics.push(Location::of(file, marker.as_ref()), e.to_string());
+            None
+        }
+    }
+}
+
 /// `illnesses.yaml`: `serious:` lists the registry's illness codes the rules count as serious.
 fn read_serious_illnesses(
     file: &str,

@@ -383,17 +383,7 @@ pub(crate) fn read(
     text: &str,
     diagnostics: &mut Diagnostics,
 ) -> Option<Scale> {
-    let parsed: ScaleFile = match marked_yaml::from_yaml(0, text) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            let marker = match &e {
-                marked_yaml::FromYamlError::FromNode(n) => n.start_mark(),
-                marked_yaml::FromYamlError::ParseYaml(_) => None,
-            };
-            diagnostics.push(Location::of(file, marker.as_ref()), e.to_string());
-            return None;
-        }
-    };
+    let parsed: ScaleFile = crate::typed_yaml(file, text, diagnostics)?;
     let at = Location::unknown(file);
     let before = diagnostics.0.len();
     let mut problem = |message: String| diagnostics.push(at.clone(), message);

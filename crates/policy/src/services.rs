@@ -169,17 +169,7 @@ pub(crate) fn read(
     by_name: &std::collections::HashMap<String, VarId>,
     diagnostics: &mut Diagnostics,
 ) -> Option<ServiceList> {
-    let parsed: ListFile = match marked_yaml::from_yaml(0, text) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            let marker = match &e {
-                marked_yaml::FromYamlError::FromNode(n) => n.start_mark(),
-                marked_yaml::FromYamlError::ParseYaml(_) => None,
-            };
-            diagnostics.push(Location::of(file, marker.as_ref()), e.to_string());
-            return None;
-        }
-    };
+    let parsed: ListFile = crate::typed_yaml(file, text, diagnostics)?;
     let at = Location::unknown(file);
     let before = diagnostics.0.len();
     let mut problem = |message: String| diagnostics.push(at.clone(), message);

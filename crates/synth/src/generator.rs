@@ -861,10 +861,57 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
     years.max(0) as u32
 }
 
+/// The level an older person's last ability assessment found, read from the activities of
+/// daily living they have lost, without a draw of its own (so the rest of the city stays as the
+/// seed made it). Everyone who has lost one is assessed (care and its subsidies need the level);
+/// of those who have lost none, the oldest (80 and over) are, and are found mildly impaired —
+/// the standard's other domains (memory, senses) decline with age before self-care does.
+fn assessed_ability(age: u32, lost: SelfCareSet) -> Option<AbilityLevel> {
+    if age < 60 {
+        return None;
+    }
+    match lost.len() {
+        0 if age >= 80 => Some(AbilityLevel::Mild),
+        0 => None,
+        1..=3 => Some(AbilityLevel::Moderate),
+        4 | 5 => Some(AbilityLevel::Severe),
+        _ => Some(AbilityLevel::Complete),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// At each threshold: under 60 never; none lost, assessed only from 80 (mildly); 1–3 lost
+    /// moderately, 4–5 severely, all 6 completely.
+    #[test]
+    fn older_residents_carry_the_level_their_self_care_implies() {
+        use AbilityLevel::*;
+        use SelfCareItem::*;
+        let lost = |n: usize| -> SelfCareSet {
+            [
+                Bathing,
+                Dressing,
+                Toileting,
+                BedTransfer,
+                IndoorWalking,
+                Eating,
+            ]
+            .into_iter()
+            .take(n)
+            .collect()
+        };
+        assert_eq!(assessed_ability(59, lost(6)), None);
+        assert_eq!(assessed_ability(79, lost(0)), None);
+        assert_eq!(assessed_ability(80, lost(0)), Some(Mild));
+        assert_eq!(assessed_ability(60, lost(1)), Some(Moderate));
+        assert_eq!(assessed_ability(60, lost(3)), Some(Moderate));
+        assert_eq!(assessed_ability(60, lost(4)), Some(Severe));
+        assert_eq!(assessed_ability(60, lost(5)), Some(Severe));
+        assert_eq!(assessed_ability(60, lost(6)), Some(Complete));
+    }
 
     #[test]
     fn same_seed_same_city_whatever_the_batch_size() {
@@ -920,23 +967,5 @@ mod tests {
             age_on(birth, NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()),
             60
         );
-    }
-}
-
-/// The level an older person's last ability assessment found, read from the activities of
-/// daily living they have lost, without a draw of its own (so the rest of the city stays as the
-/// seed made it). Everyone who has lost one is assessed (care and its subsidies need the level);
-/// of those who have lost none, the oldest (80 and over) are, and are found mildly impaired —
-/// the standard's other domains (memory, senses) decline with age before self-care does.
-fn assessed_ability(age: u32, lost: SelfCareSet) -> Option<AbilityLevel> {
-    if age < 60 {
-        return None;
-    }
-    match lost.len() {
-        0 if age >= 80 => Some(AbilityLevel::Mild),
-        0 => None,
-        1..=3 => Some(AbilityLevel::Moderate),
-        4 | 5 => Some(AbilityLevel::Severe),
-        _ => Some(AbilityLevel::Complete),
     }
 }
