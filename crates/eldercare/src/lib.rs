@@ -10,7 +10,9 @@
 //! - [`entitlements`]: what the basic elderly service list grants one older person in a month,
 //!   each item explained by its rule, and an area's counts by item (no IO);
 //! - [`publication`]: those counts computed over the registry and published, replacing the
-//!   month's earlier ones in one transaction with their audit entry.
+//!   month's earlier ones in one transaction with their audit entry;
+//! - [`supervision`]: care institutions and their 双随机、一公开 inspections — a draw anyone can
+//!   make again, results item by item, follow-ups with deadlines.
 //!
 //! Architecture invariant: an assessment, the level it sets in the registry from its day, and
 //! its audit entry commit in one transaction.
@@ -22,6 +24,7 @@ pub mod domain;
 pub mod entitlements;
 pub mod publication;
 pub mod storage;
+pub mod supervision;
 
 pub use assessments::{assess, due, AssessError, Assessed};
 pub use domain::AssessmentForm;

@@ -7,7 +7,9 @@
 //! - `scales/*.yaml` — scored instruments (the older person's ability assessment), see
 //!   [`scale`];
 //! - `services/*.yaml` — dated lists of the services guaranteed to a group (the basic elderly
-//!   service list), each item's target group a variable, see [`services`].
+//!   service list), each item's target group a variable, see [`services`];
+//! - `checklists/*.yaml` — what an inspection checks, item by item with its legal basis, see
+//!   [`checklists`].
 //!
 //! [`Policy::load`] type-checks everything and rejects the whole policy, listing every error
 //! with file, line and column; nothing loads half-way. [`eval::Evaluation`] computes and
@@ -16,6 +18,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 pub mod batch;
+pub mod checklists;
 pub mod eval;
 pub mod explain;
 pub mod inputs;
@@ -140,6 +143,8 @@ pub struct Policy {
     pub scales: Vec<scale::Scale>,
     /// Service lists (`services/<code>.yaml`), by code.
     pub service_lists: Vec<services::ServiceList>,
+    /// Inspection checklists (`checklists/<code>.yaml`), by code.
+    pub checklists: Vec<checklists::Checklist>,
     /// SHA-256 of every file the policy was loaded from: a payment cycle records it, so an
     /// explanation later can tell whether the rules are still the ones it was paid under.
     pub digest: String,
@@ -279,6 +284,8 @@ pub const ILLNESSES_FILE: &str = "illnesses.yaml";
 pub const SCALES_DIR: &str = "scales";
 /// The optional folder of service lists, one `<code>.yaml` each.
 pub const SERVICES_DIR: &str = "services";
+/// The optional folder of inspection checklists, one `<code>.yaml` each.
+pub const CHECKLISTS_DIR: &str = "checklists";
 
 /// SHA-256 over every file's name and text, in name order, each length-prefixed.
 fn digest(files: &Files) -> String {
@@ -342,7 +349,7 @@ impl Policy {
                 );
             }
         }
-        for optional in [SCALES_DIR, SERVICES_DIR] {
+        for optional in [SCALES_DIR, SERVICES_DIR, CHECKLISTS_DIR] {
             let dir = root.join(optional);
             if dir.is_dir() {
                 read_tree(root, &dir, &mut files, &mut diagnostics);
@@ -370,6 +377,7 @@ impl Policy {
         let mut parameters = Parameters::default();
         let mut definitions = Vec::new();
         let mut scales = Vec::new();
+        let mut checklists = Vec::new();
         for (name, text) in files {
             let unix = name.replace('\\', "/");
             if let Some(rest) = unix.strip_prefix("parameters/") {
@@ -383,6 +391,9 @@ impl Policy {
             } else if let Some(rest) = unix.strip_prefix("scales/") {
                 let code = rest.trim_end_matches(".yaml").trim_end_matches(".yml");
                 scales.extend(scale::read(name, code, text, &mut diagnostics));
+            } else if let Some(rest) = unix.strip_prefix("checklists/") {
+                let code = rest.trim_end_matches(".yaml").trim_end_matches(".yml");
+                checklists.extend(checklists::read(name, code, text, &mut diagnostics));
             }
         }
         let inputs = inputs::inputs();
@@ -485,6 +496,7 @@ impl Policy {
             serious_illnesses,
             scales,
             service_lists,
+            checklists,
             digest: digest(files),
         })
     }
@@ -492,6 +504,11 @@ impl Policy {
     /// The scored instrument `code` (`scales/<code>.yaml`).
     pub fn scale(&self, code: &str) -> Option<&scale::Scale> {
         self.scales.iter().find(|s| s.code == code)
+    }
+
+    /// The inspection checklist `code` (`checklists/<code>.yaml`).
+    pub fn checklist(&self, code: &str) -> Option<&checklists::Checklist> {
+        self.checklists.iter().find(|c| c.code == code)
     }
 
     /// The service list `code` (`services/<code>.yaml`).

@@ -1,0 +1,119 @@
+//! Care institutions (养老机构) for a synthetic city: as many, as large and with as many nursing
+//! beds as Qingdao's, scaled to the city's size — 297 institutions with 43,000 beds, 80% of them
+//! nursing beds, for about ten million residents (青岛市民政局 十四五 summary: 培育养老服务机构297家、
+//! 养老床位4.3万张，其中护理型床位占比80%). Deterministic for a seed; drawn apart from the
+//! residents, so adding institutions changes nobody.
+
+use chrono::NaiveDate;
+use minsheng_core::area::Area;
+use minsheng_core::AreaLevel;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The city's institutions per resident, beds per institution and nursing share.
+pub const INSTITUTIONS_PER_10M: u64 = 297;
+pub const BEDS_PER_10M: u64 = 43_000;
+pub const NURSING_SHARE_PERCENT: u64 = 80;
+
+/// An institution as the synthetic city has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticInstitution {
+    /// The filing number (备案编号): the district's code, `YL`, a sequence.
+    pub code: String,
+    pub name: String,
+    /// The community it stands in.
+    pub area: String,
+    /// `public` 公办, `private` 民办 or `public_private` 公建民营.
+    pub operator: &'static str,
+    pub beds: u32,
+    pub nursing_beds: u32,
+    pub residents: u32,
+    pub filed_on: NaiveDate,
+}
+
+const KINDS: [&str; 5] = ["颐养院", "老年公寓", "护理院", "敬老院", "康养中心"];
+
+/// The institutions of a city of `people` residents over `areas` (communities are where they
+/// stand), at least one.
+pub fn institutions(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticInstitution> {
+    let communities: Vec<&Area> = areas
+        .iter()
+        .filter(|a| a.code.level() == AreaLevel::Community)
+        .collect();
+    if communities.is_empty() {
+        return Vec::new();
+    }
+    let count = (people * INSTITUTIONS_PER_10M).div_ceil(10_000_000).max(1);
+    let beds_each = BEDS_PER_10M as f64 / INSTITUTIONS_PER_10M as f64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x594c_594c);
+    let mut sequence: std::collections::BTreeMap<String, u32> = Default::default();
+    let mut out = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let at = rng.gen_range(0..communities.len());
+        let Some(area) = communities.get(at) else {
+            continue;
+        };
+        let district: String = area.code.as_str().chars().take(6).collect();
+        let n = sequence.entry(district.clone()).or_default();
+        *n += 1;
+        // Beds spread around the city's mean, from a small home to a large one.
+        let beds = (beds_each * rng.gen_range(0.3..1.7)).round().max(10.0) as u32;
+        let nursing = NURSING_SHARE_PERCENT as f64 / 100.0 + rng.gen_range(-0.15..0.15);
+        let nursing_beds = ((f64::from(beds) * nursing).round() as u32).min(beds);
+        let residents = ((f64::from(beds) * rng.gen_range(0.45..0.95)).round() as u32).min(beds);
+        let operator = match rng.gen_range(0..10) {
+            0..=2 => "public",
+            3 => "public_private",
+            _ => "private",
+        };
+        let kind = KINDS
+            .get(rng.gen_range(0..KINDS.len()))
+            .copied()
+            .unwrap_or("颐养院");
+        let place: String = area.name.chars().take(4).collect();
+        let filed_on =
+            NaiveDate::from_ymd_opt(rng.gen_range(2016..=2024), rng.gen_range(1..=12), 1)
+                .unwrap_or_default();
+        out.push(SyntheticInstitution {
+            code: format!("{district}YL{n:04}"),
+            name: format!("{place}{kind}"),
+            area: area.code.as_str().to_string(),
+            operator,
+            beds,
+            nursing_beds,
+            residents,
+            filed_on,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_city_of_ten_million_has_the_citys_institutions_and_beds() {
+        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
+        let all = institutions(generator.areas(), 10_000_000, 7);
+        assert_eq!(all.len(), 297);
+        let beds: u32 = all.iter().map(|i| i.beds).sum();
+        let nursing: u32 = all.iter().map(|i| i.nursing_beds).sum();
+        assert!((40_000..46_000).contains(&beds), "{beds}");
+        let share = f64::from(nursing) / f64::from(beds);
+        assert!((0.77..0.83).contains(&share), "{share}");
+        assert!(all
+            .iter()
+            .all(|i| i.nursing_beds <= i.beds && i.residents <= i.beds));
+        let mut codes: Vec<&str> = all.iter().map(|i| i.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), 297, "codes are unique");
+        assert_eq!(
+            all,
+            institutions(generator.areas(), 10_000_000, 7),
+            "same seed, same city"
+        );
+        assert_eq!(institutions(generator.areas(), 100_000, 7).len(), 3);
+    }
+}
