@@ -1,5 +1,7 @@
 //! `minsheng eldercare …`: older persons' ability assessments (GB/T 42195-2022) at the command
-//! line — the blank form, an assessment handed in, a person's assessments.
+//! line — the blank form, an assessment handed in, a person's assessments; what the basic
+//! elderly service list grants a person, and its counts published; care institutions and their
+//! 双随机 supervision — the draw, drawing it again, inspections and rectifications.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,7 @@ use clap::Subcommand;
 use minsheng_app::Clock;
 use minsheng_core::access::Scope;
 use minsheng_core::IdNumber;
+use minsheng_eldercare::supervision::{self, SupervisionStore as _};
 use minsheng_eldercare::{AssessmentForm, AssessmentsStore as _};
 use minsheng_policy::scale::{Answers, Scale};
 use minsheng_policy::Policy;
@@ -60,6 +63,61 @@ pub enum EldercareCommand {
     Publish {
         #[arg(long)]
         month: Option<minsheng_core::Month>,
+    },
+    /// Care institutions (养老机构) of an area (default the city): beds, nursing beds, residents.
+    Institutions {
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Draw the institutions of an area to inspect under a plan, and their inspectors
+    /// (双随机; acts as a staff account over the area). The seed is announced or written down
+    /// before the draw; drawing again for the same plan and area needs --reason.
+    Draw {
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        seed: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// A recorded draw in full, drawn again from its seed and lists to check its result.
+    ShowDraw { id: i64 },
+    /// Draw from a seed and two lists (files of one code or name a line), as anyone can,
+    /// without a database.
+    Redraw {
+        #[arg(long)]
+        seed: String,
+        #[arg(long)]
+        institutions: PathBuf,
+        #[arg(long)]
+        inspectors: PathBuf,
+        /// The share drawn, in thousandths.
+        #[arg(long)]
+        share: u32,
+        #[arg(long, default_value_t = 2)]
+        per_institution: usize,
+    },
+    /// Record a drawn institution's inspection (acts as one of its drawn inspectors): one
+    /// `item=pass` or `item=fail:what was found` for every checklist item.
+    Inspect {
+        draw: i64,
+        institution: String,
+        /// The day of the inspection; default today.
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        results: Vec<String>,
+    },
+    /// Accept a failed item as rectified (acts as staff over the institution).
+    Rectified {
+        draw: i64,
+        institution: String,
+        item: String,
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        #[arg(long, default_value = "")]
+        note: String,
     },
     /// Older persons due for their regular reassessment by a day (default today), the longest
     /// waiting first, within an area (default the whole city).
@@ -174,6 +232,157 @@ pub async fn run(
                 }
             );
         }
+        EldercareCommand::Institutions { area } => {
+            let supervision = store.supervision();
+            let list = match area {
+                Some(code) => {
+                    let area = minsheng_core::AreaCode::parse(&code)
+                        .map_err(|e| anyhow::anyhow!("area: {e}"))?;
+                    supervision.institutions_within(&area).await?
+                }
+                None => supervision.institutions().await?,
+            };
+            let beds: u64 = list.iter().map(|i| u64::from(i.beds)).sum();
+            let nursing: u64 = list.iter().map(|i| u64::from(i.nursing_beds)).sum();
+            println!(
+                "{} 家养老机构, 床位 {beds} 张, 其中护理型床位 {nursing} 张 ({}%)",
+                list.len(),
+                (nursing * 100).checked_div(beds).unwrap_or(0)
+            );
+            for i in list {
+                println!(
+                    "  {} {} · {} · {} · 床位 {} 护理型 {} 在住 {} · 备案 {}",
+                    i.code,
+                    i.name,
+                    i.area,
+                    i.operator_label(),
+                    i.beds,
+                    i.nursing_beds,
+                    i.residents,
+                    i.filed_on
+                );
+            }
+        }
+        EldercareCommand::Draw {
+            plan,
+            area,
+            seed,
+            reason,
+        } => {
+            let who = crate::signin::staff(store, actor, "a supervision draw", clock).await?;
+            let area =
+                minsheng_core::AreaCode::parse(&area).map_err(|e| anyhow::anyhow!("area: {e}"))?;
+            let request = supervision::DrawRequest {
+                plan: &plan,
+                area: &area,
+                seed: &seed,
+                reason: &reason,
+            };
+            let record =
+                supervision::make_draw(store, policy, &who.account, &request, clock).await?;
+            print!("{}", draw_text(&record));
+        }
+        EldercareCommand::ShowDraw { id } => {
+            let record = store.supervision().draw(id).await?;
+            print!("{}", draw_text(&record));
+            match supervision::verify(&record) {
+                Ok(true) => println!("Drawn again from its seed and lists: the same result."),
+                _ => bail!("drawn again from its seed and lists, draw {id} gives another result"),
+            }
+        }
+        EldercareCommand::Redraw {
+            seed,
+            institutions,
+            inspectors,
+            share,
+            per_institution,
+        } => {
+            let read = |path: &Path| -> Result<Vec<String>> {
+                Ok(std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect())
+            };
+            let input = supervision::DrawInput::new(
+                &seed,
+                read(&institutions)?,
+                read(&inspectors)?,
+                share,
+                per_institution,
+            );
+            let drawn = supervision::draw(&input)?;
+            println!("{}", supervision::draw::result_text(&drawn));
+        }
+        EldercareCommand::Inspect {
+            draw,
+            institution,
+            on,
+            results,
+        } => {
+            let who = crate::signin::staff(store, actor, "an inspection", clock).await?;
+            let mut items = Vec::new();
+            for r in &results {
+                let (code, outcome) = r
+                    .split_once('=')
+                    .with_context(|| format!("'{r}': expected item=pass or item=fail:note"))?;
+                let (passed, note) = match outcome.split_once(':') {
+                    _ if outcome.trim() == "pass" => (true, String::new()),
+                    Some(("fail", note)) => (false, note.to_string()),
+                    _ if outcome.trim() == "fail" => (false, String::new()),
+                    _ => bail!("'{r}': expected item=pass or item=fail:note"),
+                };
+                items.push((code.trim().to_string(), passed, note));
+            }
+            let inspection = supervision::Inspection {
+                draw,
+                institution: &institution,
+                inspected_on: on.unwrap_or(clock.today),
+                items,
+            };
+            let done =
+                supervision::inspect(store, policy, &who.account, &inspection, clock).await?;
+            let failed: Vec<&supervision::InspectionResult> =
+                done.iter().filter(|r| !r.passed).collect();
+            println!(
+                "Inspection of {institution} recorded: {} items, {} failed.",
+                done.len(),
+                failed.len()
+            );
+            for f in failed {
+                println!(
+                    "  {} · {} · 整改期限 {}",
+                    f.item,
+                    f.note,
+                    f.rectify_by.map(|d| d.to_string()).unwrap_or_default()
+                );
+            }
+        }
+        EldercareCommand::Rectified {
+            draw,
+            institution,
+            item,
+            on,
+            note,
+        } => {
+            let who =
+                crate::signin::staff(store, actor, "accepting a rectification", clock).await?;
+            let on = on.unwrap_or(clock.today);
+            supervision::rectified(
+                store,
+                &who.account,
+                draw,
+                &institution,
+                &item,
+                on,
+                &note,
+                clock,
+            )
+            .await?;
+            println!("{item} of {institution} accepted as rectified on {on}.");
+        }
         EldercareCommand::Due { by, area } => {
             let scope = match area {
                 Some(code) => Scope::Area(
@@ -225,6 +434,46 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Files the care institutions of a synthetic city (`generate`, `demo`), once.
+pub async fn file_institutions(
+    store: &Store,
+    people: u64,
+    seed: u64,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
+    let filed = supervision::file_synthetic(store, people, seed, actor, clock).await?;
+    if filed > 0 {
+        println!("{filed} care institutions filed (minsheng eldercare institutions); their supervision is public: /supervision");
+    }
+    Ok(())
+}
+
+/// A draw as `eldercare draw` and `show-draw` print it.
+fn draw_text(record: &supervision::DrawRecord) -> String {
+    let mut out = format!(
+        "Draw {} · {} · {} · seed {} · {} of {} institutions, {} per institution from {} inspectors\n",
+        record.id,
+        record.plan,
+        record.area,
+        record.seed,
+        record.result.len(),
+        record.institutions.len(),
+        record.per_institution,
+        record.inspectors.len(),
+    );
+    if let Some(later) = record.superseded_by {
+        let _ = writeln!(out, "  superseded by draw {later}");
+    }
+    if !record.reason.is_empty() {
+        let _ = writeln!(out, "  drawn again because: {}", record.reason);
+    }
+    for (code, team) in &record.result {
+        let _ = writeln!(out, "  {code}: {}", team.join(", "));
+    }
+    out
 }
 
 /// An older person's entitlements as `eldercare entitlements` prints them.

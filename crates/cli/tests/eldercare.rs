@@ -155,3 +155,115 @@ fn entitlements_are_explained_and_counts_published_by_the_city() {
         "{published}"
     );
 }
+
+/// A supervision draw from the command line: made by the district's chief, shown and drawn
+/// again, drawn by a stranger from the lists alone with the same result; an inspection by a
+/// drawn inspector with a failed item, and its rectification accepted once.
+#[test]
+fn a_supervision_draw_is_made_verified_and_followed_up() {
+    let db = Db::sqlite();
+    let generated = db.ok(&["generate", "--people", "2000", "--seed", "4"]);
+    assert!(generated.contains("care institutions filed"), "{generated}");
+    let listed = db.ok(&["eldercare", "institutions"]);
+    let first = listed
+        .lines()
+        .nth(1)
+        .expect("an institution")
+        .trim()
+        .to_string();
+    let area = first.split(" · ").nth(1).unwrap().trim().to_string();
+    let district = area[..6].to_string();
+    db.accounts(&[
+        ("区科长", "district", &district),
+        ("街道甲", "street", &area[..9]),
+        ("社区乙", "community", &area),
+    ]);
+    let draw = [
+        "eldercare",
+        "draw",
+        "--plan",
+        "2026年第四季度",
+        "--area",
+        &district,
+        "--seed",
+        "公证 0417",
+    ];
+    let refused = db.run_as("社区乙", &draw);
+    assert!(
+        !refused.status.success(),
+        "a community caseworker does not draw for a district"
+    );
+    let made = db.ok_as("区科长", &draw);
+    assert!(made.starts_with("Draw 1 · 2026年第四季度"), "{made}");
+    let again = db.run_as("区科长", &draw);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("needs a reason"));
+
+    let shown = db.ok(&["eldercare", "show-draw", "1"]);
+    assert!(shown.contains("the same result"), "{shown}");
+    // A stranger draws from the published lists, with no database.
+    let institutions: Vec<String> = db
+        .ok(&["eldercare", "institutions", "--area", &district])
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().split(' ').next().unwrap().to_string())
+        .collect();
+    let lists = db.path("institutions.txt");
+    std::fs::write(&lists, institutions.join("\n")).unwrap();
+    let names = db.path("inspectors.txt");
+    std::fs::write(&names, "街道甲\n区科长\n").unwrap();
+    let stranger = db.ok(&[
+        "eldercare",
+        "redraw",
+        "--seed",
+        "公证 0417",
+        "--institutions",
+        path_str(&lists),
+        "--inspectors",
+        path_str(&names),
+        "--share",
+        "200",
+    ]);
+    let drawn_lines: Vec<&str> = made.lines().skip(1).map(str::trim).collect();
+    for line in stranger.lines() {
+        let (c, team) = line.split_once('=').unwrap();
+        assert!(
+            drawn_lines.contains(&format!("{c}: {}", team.replace(',', ", ")).as_str()),
+            "{line} not in {made}"
+        );
+    }
+    let drawn = drawn_lines[0].split(':').next().unwrap().to_string();
+
+    // The inspection, by one of the two drawn (both inspectors of the district).
+    let mut results: Vec<String> = [
+        "filing",
+        "service_agreement",
+        "service_safety",
+        "food_safety",
+        "staffing",
+        "fees_and_funds",
+        "nursing_beds",
+    ]
+    .iter()
+    .map(|i| format!("{i}=pass"))
+    .collect();
+    results.push("fire_safety=fail:疏散通道堆物".into());
+    let mut inspect = vec!["eldercare", "inspect", "1", drawn.as_str()];
+    inspect.extend(results.iter().map(String::as_str));
+    let done = db.ok_as("街道甲", &inspect);
+    assert!(
+        done.contains("8 items, 1 failed") && done.contains("整改期限"),
+        "{done}"
+    );
+    let rectified = [
+        "eldercare",
+        "rectified",
+        "1",
+        drawn.as_str(),
+        "fire_safety",
+        "--note",
+        "已清理",
+    ];
+    db.ok_as("区科长", &rectified);
+    let twice = db.run_as("区科长", &rectified);
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already accepted"));
+}

@@ -9,7 +9,7 @@ use minsheng_app::Clock;
 use minsheng_core::access::{Account, Role, Staff};
 use minsheng_core::AreaCode;
 use minsheng_eldercare::supervision::{
-    inspect, make_draw, rectified, verify, Inspection, Institution, SupervisionError,
+    inspect, make_draw, rectified, verify, DrawRequest, Inspection, Institution, SupervisionError,
     SupervisionStore,
 };
 use minsheng_store::Store;
@@ -30,10 +30,12 @@ async fn a_draw_that_cannot_be_audited_is_not_kept(store: &Store) {
         store,
         &policy,
         &chief,
-        "2026年第四季度",
-        &town.district,
-        "7",
-        "",
+        &DrawRequest {
+            plan: "2026年第四季度",
+            area: &town.district,
+            seed: "7",
+            reason: "",
+        },
         town.clock,
     )
     .await;
@@ -126,10 +128,12 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
         store,
         &policy,
         &chief,
-        "2026年第四季度",
-        &town.district,
-        "公证 0417",
-        "",
+        &DrawRequest {
+            plan: "2026年第四季度",
+            area: &town.district,
+            seed: "公证 0417",
+            reason: "",
+        },
         town.clock,
     )
     .await
@@ -164,10 +168,12 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
         store,
         &policy,
         &chief,
-        "2026年第四季度",
-        &town.district,
-        "另一个种子",
-        "",
+        &DrawRequest {
+            plan: "2026年第四季度",
+            area: &town.district,
+            seed: "另一个种子",
+            reason: "",
+        },
         town.clock,
     )
     .await;
@@ -181,10 +187,12 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
         store,
         &policy,
         &chief,
-        "2026年第四季度",
-        &town.district,
-        "另一个种子",
-        "检查人员名录有误",
+        &DrawRequest {
+            plan: "2026年第四季度",
+            area: &town.district,
+            seed: "另一个种子",
+            reason: "检查人员名录有误",
+        },
         town.clock,
     )
     .await
@@ -223,10 +231,12 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
         store,
         &policy,
         &street,
-        "2027年第一季度",
-        &town.district,
-        "s",
-        "",
+        &DrawRequest {
+            plan: "2027年第一季度",
+            area: &town.district,
+            seed: "s",
+            reason: "",
+        },
         town.clock,
     )
     .await;
@@ -238,10 +248,12 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
         store,
         &policy,
         &chief,
-        "2027年第一季度",
-        &town.district,
-        "  ",
-        "",
+        &DrawRequest {
+            plan: "2027年第一季度",
+            area: &town.district,
+            seed: "  ",
+            reason: "",
+        },
         town.clock,
     )
     .await;
@@ -257,10 +269,12 @@ async fn an_inspection_and_its_follow_up(store: &Store) {
         store,
         &policy,
         &chief,
-        "2026年第四季度",
-        &town.district,
-        "7",
-        "",
+        &DrawRequest {
+            plan: "2026年第四季度",
+            area: &town.district,
+            seed: "7",
+            reason: "",
+        },
         town.clock,
     )
     .await

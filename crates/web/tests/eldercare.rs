@@ -209,3 +209,114 @@ async fn an_older_persons_entitlements_and_the_public_service_list() {
     let early = send(&app, get("/services?on=2024-10-21", &Auth::None)).await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The supervision of care institutions is public: the institutions by district, every draw
+/// with its seed, a draw's page that draws it again and says it verifies, and what the
+/// inspection found with its rectification status.
+#[tokio::test]
+async fn care_institutions_supervision_is_public() {
+    use minsheng_core::access::{Account, Staff};
+    use minsheng_eldercare::supervision::{
+        file_synthetic, inspect, make_draw, DrawRequest, Inspection,
+    };
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let clock = Clock::system();
+    let policy = common::policy();
+    let filed = file_synthetic(&store, 1_000_000, 3, "tester", clock)
+        .await
+        .unwrap();
+    assert_eq!(filed, 30, "297 per ten million");
+    let app = city.app();
+    let public = send(&app, get("/supervision", &Auth::None)).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("尚无抽查") && public.body.contains("护理型床位占比"));
+
+    // The district of a filed institution, with an inspector of its street and its chief.
+    use minsheng_eldercare::supervision::SupervisionStore as _;
+    let first = store.supervision().institutions().await.unwrap()[0].clone();
+    let district = first.area.district().unwrap();
+    let street = first.area.parent().unwrap();
+    for (name, role, area) in [
+        ("区监管科长", Role::District, district.clone()),
+        ("街道检查员", Role::Street, street.clone()),
+    ] {
+        store
+            .add_staff(
+                &Staff {
+                    name: name.into(),
+                    role,
+                    area,
+                },
+                "tester",
+                clock.now,
+            )
+            .await
+            .unwrap();
+    }
+    let chief = Account::Staff(store.staff("区监管科长").await.unwrap().unwrap());
+    let request = DrawRequest {
+        plan: "2026年第四季度",
+        area: &district,
+        seed: "公证处 2026-0417",
+        reason: "",
+    };
+    let record = make_draw(&store, &policy, &chief, &request, clock)
+        .await
+        .unwrap();
+    let (code, team) = record.result[0].clone();
+    let inspector = Account::Staff(store.staff(&team[0]).await.unwrap().unwrap());
+    let checklist = minsheng_eldercare::supervision::checklist(&policy).unwrap();
+    let items = checklist
+        .items
+        .iter()
+        .map(|i| {
+            let passed = i.code != "fire_safety";
+            (
+                i.code.clone(),
+                passed,
+                if passed {
+                    String::new()
+                } else {
+                    "疏散通道堆物".into()
+                },
+            )
+        })
+        .collect();
+    let inspection = Inspection {
+        draw: record.id,
+        institution: &code,
+        inspected_on: clock.today,
+        items,
+    };
+    inspect(&store, &policy, &inspector, &inspection, clock)
+        .await
+        .unwrap();
+
+    let public = send(&app, get("/supervision", &Auth::None)).await;
+    assert!(
+        public.body.contains("公证处 2026-0417"),
+        "the seed is public"
+    );
+    assert!(public
+        .body
+        .contains(&format!("href=\"/supervision/{}\"", record.id)));
+    let page = send(
+        &app,
+        get(&format!("/supervision/{}", record.id), &Auth::None),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for expected in [
+        "已按下列种子和名单重新抽取，结果一致。",
+        "疏散通道堆物",
+        "整改中",
+        "hashlib.sha256",
+        code.as_str(),
+        "消防安全",
+    ] {
+        assert!(page.body.contains(expected), "missing «{expected}»");
+    }
+    let none = send(&app, get("/supervision/999999", &Auth::None)).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}

@@ -60,18 +60,30 @@ pub fn checklist(policy: &Policy) -> Result<&Checklist, SupervisionError> {
         .ok_or(SupervisionError::Catalog)
 }
 
-/// Draws the institutions of `area` to inspect under `plan` and their inspectors, from `seed`,
-/// and records the draw. The drawer must be staff whose area holds `area`.
+/// A draw asked for: the plan, the area whose institutions are drawn from, the seed, and why
+/// a plan already drawn is drawn again.
+pub struct DrawRequest<'a> {
+    pub plan: &'a str,
+    pub area: &'a AreaCode,
+    pub seed: &'a str,
+    pub reason: &'a str,
+}
+
+/// Draws the institutions of the area to inspect under the plan and their inspectors, from the
+/// seed, and records the draw. The drawer must be staff whose area holds the area.
 pub async fn make_draw(
     store: &Store,
     policy: &Policy,
     who: &Account,
-    plan: &str,
-    area: &AreaCode,
-    seed: &str,
-    reason: &str,
+    request: &DrawRequest<'_>,
     clock: Clock,
 ) -> Result<DrawRecord, SupervisionError> {
+    let DrawRequest {
+        plan,
+        area,
+        seed,
+        reason,
+    } = *request;
     if plan.trim().is_empty() {
         return Err(invalid(
             "plan",
@@ -134,6 +146,56 @@ pub async fn make_draw(
         })
         .await?;
     Ok(supervision.draw(id).await?)
+}
+
+/// Files the institutions of a synthetic city of `people` over the registry's areas (the demo),
+/// unless institutions are filed already. Returns how many were filed.
+pub async fn file_synthetic(
+    store: &Store,
+    people: u64,
+    seed: u64,
+    actor: &str,
+    clock: Clock,
+) -> Result<usize, SupervisionError> {
+    let supervision = store.supervision();
+    if !supervision.institutions().await?.is_empty() {
+        return Ok(0);
+    }
+    let areas = store.areas().await?;
+    let made: Vec<Institution> = minsheng_synth::institutions::institutions(&areas, people, seed)
+        .into_iter()
+        .filter_map(|i| {
+            Some(Institution {
+                area: AreaCode::parse(&i.area).ok()?,
+                code: i.code,
+                name: i.name,
+                operator: i.operator.to_string(),
+                beds: i.beds,
+                nursing_beds: i.nursing_beds,
+                residents: i.residents,
+                filed_on: i.filed_on,
+            })
+        })
+        .collect();
+    let beds: u64 = made.iter().map(|i| u64::from(i.beds)).sum();
+    supervision
+        .add_institutions(
+            &made,
+            actor,
+            clock.now,
+            NewAuditEntry {
+                actor: actor.into(),
+                action: "file_institutions".into(),
+                subject: "care_institution".into(),
+                detail: format!(
+                    "synthetic seed={seed} institutions={} beds={beds}",
+                    made.len()
+                ),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(made.len())
 }
 
 /// Draws again from what a recorded draw was drawn from, and says whether the result is the

@@ -1,7 +1,7 @@
 //! Elderly care: a service provider's roster of the older residents of its area and what the
 //! rules grant each; an older person's ability assessment, handed in and printed; what the basic
 //! elderly service list grants one older person, and the list itself with its published counts
-//! on a public page.
+//! on a public page; care institutions and their 双随机 draws and results, public.
 
 pub(crate) mod api;
 pub(crate) mod pages;
@@ -26,6 +26,8 @@ pub(crate) fn pages() -> Router<Web> {
         .route("/eldercare/assessments/{id}", get(pages::report))
         .route("/eldercare/entitlements", get(pages::entitlements))
         .route("/services", get(pages::services))
+        .route("/supervision", get(pages::supervision))
+        .route("/supervision/{id}", get(pages::draw))
 }
 
 /// Its API endpoints, with their documentation.

@@ -8,7 +8,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::eldercare::view::{
-    AssessFormView, AssessmentReportView, EntitlementsView, RosterPage, ServicesView,
+    AssessFormView, AssessmentReportView, DrawView, EntitlementsView, RosterPage, ServicesView,
+    SupervisionView,
 };
 use crate::error::{PageError, WebError};
 use crate::extract::{PagePath, PageQuery};
@@ -210,5 +211,36 @@ pub async fn services(
     let view =
         crate::eldercare::queries::services(&web, params.on.unwrap_or(clock.today), month).await?;
     let page = ServicesPage { frame: None, view };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "supervision.html")]
+struct SupervisionPage {
+    frame: Option<Frame>,
+    view: SupervisionView,
+}
+
+/// Care institutions and their random inspections: public, no sign-in.
+pub async fn supervision(State(web): State<Web>) -> Result<Html<String>, PageError> {
+    let view = crate::eldercare::queries::supervision(&web).await?;
+    let page = SupervisionPage { frame: None, view };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "draw.html")]
+struct DrawPage {
+    frame: Option<Frame>,
+    view: DrawView,
+}
+
+/// One draw in full, to draw again and compare: public, no sign-in.
+pub async fn draw(
+    State(web): State<Web>,
+    PagePath(id): PagePath<i64>,
+) -> Result<Html<String>, PageError> {
+    let view = crate::eldercare::queries::draw(&web, id, web.clock()).await?;
+    let page = DrawPage { frame: None, view };
     Ok(Html(page.render()?))
 }

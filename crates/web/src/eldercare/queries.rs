@@ -6,9 +6,10 @@ use minsheng_core::access::Scope;
 use minsheng_core::Month;
 
 use crate::eldercare::view::{
-    AssessFormView, AssessedPersonView, AssessmentReportView, EntitlementView, EntitlementsView,
-    FormConditionView, FormDomainView, FormItemView, ListVersionView, ReportDomainView, RosterPage,
-    RosterPersonView, ServiceItemView, ServicesView, StreetCountView,
+    AssessFormView, AssessedPersonView, AssessmentReportView, DrawSummaryView, DrawView, DrawnView,
+    EntitlementView, EntitlementsView, FailureView, FormConditionView, FormDomainView,
+    FormItemView, InstitutionsSumView, ListVersionView, ReportDomainView, RosterPage,
+    RosterPersonView, ServiceItemView, ServicesView, StreetCountView, SupervisionView,
 };
 use crate::error::WebError;
 use crate::registry::queries::read_entry;
@@ -539,4 +540,147 @@ pub async fn services(
         });
     }
     Ok(view)
+}
+
+/// The public supervision page: care institutions by district (beds and nursing beds) and
+/// every draw. No sign-in; nothing on it names a resident.
+pub async fn supervision(web: &Web) -> Result<SupervisionView, WebError> {
+    use minsheng_eldercare::supervision::SupervisionStore as _;
+    let store = web.store.supervision();
+    let institutions = store.institutions().await?;
+    let mut by_district: std::collections::BTreeMap<String, (usize, u64, u64)> =
+        std::collections::BTreeMap::new();
+    for i in &institutions {
+        let district: String = i.area.as_str().chars().take(6).collect();
+        let entry = by_district.entry(district).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(i.beds);
+        entry.2 += u64::from(i.nursing_beds);
+    }
+    let codes: Vec<&str> = by_district.keys().map(String::as_str).collect();
+    let names = web.store.area_names(&codes).await?;
+    let sum = |area: String, (n, beds, nursing): (usize, u64, u64)| InstitutionsSumView {
+        area,
+        institutions: n,
+        beds,
+        nursing_beds: nursing,
+        nursing_percent: (nursing * 100).checked_div(beds).unwrap_or(0),
+    };
+    let total = by_district
+        .values()
+        .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let districts = by_district
+        .iter()
+        .map(|(code, t)| sum(names.get(code).cloned().unwrap_or_else(|| code.clone()), *t))
+        .collect();
+    let mut draws = Vec::new();
+    for d in store.draws().await? {
+        let results = store.results(d.id).await?;
+        let mut inspected: Vec<&str> = results.iter().map(|r| r.institution.as_str()).collect();
+        inspected.dedup();
+        draws.push(DrawSummaryView {
+            id: d.id,
+            plan: d.plan.clone(),
+            area: area_name(web, &d.area).await?,
+            drawn_at: minsheng_app::china_time(d.drawn_at),
+            drawn_by: d.drawn_by.clone(),
+            seed: d.seed.clone(),
+            from_institutions: d.institutions.len(),
+            from_inspectors: d.inspectors.len(),
+            drawn: d.result.len(),
+            inspected: inspected.len(),
+            failed_items: results.iter().filter(|r| !r.passed).count(),
+            reason: d.reason.clone(),
+            superseded_by: d.superseded_by,
+        });
+    }
+    Ok(SupervisionView {
+        districts,
+        total: sum("全市".into(), total),
+        draws,
+    })
+}
+
+async fn area_name(web: &Web, code: &str) -> Result<String, WebError> {
+    Ok(web
+        .store
+        .area_names(&[code])
+        .await?
+        .remove(code)
+        .unwrap_or_else(|| code.to_string()))
+}
+
+/// One draw in full, public: the seed and the lists it was drawn from, drawn again here to show
+/// it verifies, and each drawn institution's inspection with its follow-ups.
+pub async fn draw(web: &Web, id: i64, clock: Clock) -> Result<DrawView, WebError> {
+    use minsheng_eldercare::supervision::{verify, DrawInput, SupervisionStore as _};
+    let store = web.store.supervision();
+    let d = store.draw(id).await?;
+    let results = store.results(id).await?;
+    let list = minsheng_eldercare::supervision::checklist(&web.policy)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let label = |code: &str| {
+        list.item(code)
+            .map_or_else(|| code.to_string(), |i| i.label.clone())
+    };
+    let mut drawn = Vec::with_capacity(d.result.len());
+    for (code, team) in &d.result {
+        let place = store.institution(code).await?;
+        let mine: Vec<_> = results.iter().filter(|r| &r.institution == code).collect();
+        drawn.push(DrawnView {
+            code: code.clone(),
+            name: place.name.clone(),
+            area: area_name(web, place.area.as_str()).await?,
+            team: team.join("、"),
+            inspected_on: mine.first().map(|r| r.inspected_on.to_string()),
+            failures: mine
+                .iter()
+                .filter(|r| !r.passed)
+                .map(|r| FailureView {
+                    item: label(&r.item),
+                    note: r.note.clone(),
+                    rectify_by: r.rectify_by.map(|d| d.to_string()).unwrap_or_default(),
+                    status: match (r.rectified_on, r.rectify_by) {
+                        (Some(_), _) => "已整改".into(),
+                        (None, Some(by)) if by < clock.today => "逾期未整改".into(),
+                        _ => "整改中".into(),
+                    },
+                    rectified: r
+                        .rectified_on
+                        .map(|on| format!("{on} {}", r.rectified_note))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        });
+    }
+    let input = DrawInput::new(
+        &d.seed,
+        d.institutions.clone(),
+        d.inspectors.clone(),
+        d.share_permille,
+        d.per_institution,
+    );
+    Ok(DrawView {
+        id: d.id,
+        plan: d.plan.clone(),
+        area: area_name(web, &d.area).await?,
+        seed: d.seed.clone(),
+        share_permille: d.share_permille,
+        per_institution: d.per_institution,
+        drawn_at: minsheng_app::china_time(d.drawn_at),
+        drawn_by: d.drawn_by.clone(),
+        reason: d.reason.clone(),
+        superseded_by: d.superseded_by,
+        verified: verify(&d).unwrap_or(false),
+        base: input.base().iter().map(|b| format!("{b:02x}")).collect(),
+        institutions: d.institutions.join("\n"),
+        inspectors: d.inspectors.join("\n"),
+        drawn,
+        checklist: list
+            .items
+            .iter()
+            .map(|i| (i.label.clone(), i.basis.clone(), i.method.clone()))
+            .collect(),
+        checklist_label: list.label.clone(),
+    })
 }

@@ -246,3 +246,90 @@ pub struct ServicesView {
     pub streets: Vec<StreetCountView>,
     pub total: StreetCountView,
 }
+
+/// An area's care institutions in sum, as the public supervision page shows them.
+#[derive(Debug, Serialize)]
+pub struct InstitutionsSumView {
+    pub area: String,
+    pub institutions: usize,
+    pub beds: u64,
+    pub nursing_beds: u64,
+    /// Nursing beds as a share of beds, in whole percent.
+    pub nursing_percent: u64,
+}
+
+/// A draw as the public list shows it.
+#[derive(Debug, Serialize)]
+pub struct DrawSummaryView {
+    pub id: i64,
+    pub plan: String,
+    pub area: String,
+    pub drawn_at: String,
+    pub drawn_by: String,
+    pub seed: String,
+    pub from_institutions: usize,
+    pub from_inspectors: usize,
+    pub drawn: usize,
+    pub inspected: usize,
+    pub failed_items: usize,
+    pub reason: String,
+    pub superseded_by: Option<i64>,
+}
+
+/// The public supervision page: the institutions by district and every draw.
+#[derive(Debug, Serialize)]
+pub struct SupervisionView {
+    pub districts: Vec<InstitutionsSumView>,
+    pub total: InstitutionsSumView,
+    pub draws: Vec<DrawSummaryView>,
+}
+
+/// A failed item and its rectification.
+#[derive(Debug, Serialize)]
+pub struct FailureView {
+    pub item: String,
+    pub note: String,
+    pub rectify_by: String,
+    /// 整改中, 已整改 or 逾期未整改.
+    pub status: String,
+    pub rectified: String,
+}
+
+/// A drawn institution, its inspectors and what the inspection found.
+#[derive(Debug, Serialize)]
+pub struct DrawnView {
+    pub code: String,
+    pub name: String,
+    pub area: String,
+    pub team: String,
+    pub inspected_on: Option<String>,
+    pub failures: Vec<FailureView>,
+}
+
+/// One draw in full: what it was drawn from, so anyone can draw again, and its results.
+#[derive(Debug, Serialize)]
+pub struct DrawView {
+    pub id: i64,
+    pub plan: String,
+    pub area: String,
+    pub seed: String,
+    pub share_permille: u32,
+    pub per_institution: usize,
+    pub drawn_at: String,
+    pub drawn_by: String,
+    pub reason: String,
+    pub superseded_by: Option<i64>,
+    /// Drawn again from the recorded inputs here, the same result.
+    pub verified: bool,
+    /// SHA-256 of what was drawn from (hex).
+    pub base: String,
+    pub institutions: String,
+    pub inspectors: String,
+    pub drawn: Vec<DrawnView>,
+    /// The checklist: label, basis, method.
+    pub checklist: Vec<(String, String, String)>,
+    pub checklist_label: String,
+}
+
+/// The draw in Python, as the public page of a draw prints it.
+pub const REDRAW_PROGRAM: &str = minsheng_eldercare::supervision::draw::REDRAW_PROGRAM;
