@@ -23,22 +23,9 @@ minsheng_test_support::on_both_backends!(
 
 async fn a_draw_that_cannot_be_audited_is_not_kept(store: &Store) {
     let town = town(store).await;
-    let policy = minsheng_test_support::policy();
     let chief = staff("区科长", Role::District, &town.district);
     minsheng_test_support::refuse(store, "audit_refused", "INSERT", "audit_log").await;
-    let result = make_draw(
-        store,
-        &policy,
-        &chief,
-        &DrawRequest {
-            plan: "2026年第四季度",
-            area: &town.district,
-            seed: "7",
-            reason: "",
-        },
-        town.clock,
-    )
-    .await;
+    let result = draw_for(store, &town, &chief, "2026年第四季度", "7", "").await;
     minsheng_test_support::allow(store, "audit_refused", "audit_log").await;
     assert!(result.is_err());
     assert!(store.supervision().draws().await.unwrap().is_empty());
@@ -120,24 +107,37 @@ fn staff(store_name: &str, role: Role, area: &AreaCode) -> Account {
     })
 }
 
-async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store) {
-    let town = town(store).await;
-    let policy = minsheng_test_support::policy();
-    let chief = staff("区科长", Role::District, &town.district);
-    let first = make_draw(
+/// A draw for the town's district under `plan`.
+async fn draw_for(
+    store: &Store,
+    town: &Town,
+    who: &Account,
+    plan: &str,
+    seed: &str,
+    reason: &str,
+) -> Result<minsheng_eldercare::supervision::DrawRecord, SupervisionError> {
+    let request = DrawRequest {
+        plan,
+        area: &town.district,
+        seed,
+        reason,
+    };
+    make_draw(
         store,
-        &policy,
-        &chief,
-        &DrawRequest {
-            plan: "2026年第四季度",
-            area: &town.district,
-            seed: "公证 0417",
-            reason: "",
-        },
+        &minsheng_test_support::policy(),
+        who,
+        &request,
         town.clock,
     )
     .await
-    .unwrap();
+}
+
+async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store) {
+    let town = town(store).await;
+    let chief = staff("区科长", Role::District, &town.district);
+    let first = draw_for(store, &town, &chief, "2026年第四季度", "公证 0417", "")
+        .await
+        .unwrap();
     // 12 institutions at 20%: 3, each with 2 of the 3 inspectors (the community caseworker is not one).
     assert_eq!(first.result.len(), 3);
     let mut inspectors = vec!["区科长".to_string(), "街道甲".into(), "街道乙".into()];
@@ -164,36 +164,20 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
     );
 
     // The same plan again: refused without a reason, nothing recorded.
-    let again = make_draw(
-        store,
-        &policy,
-        &chief,
-        &DrawRequest {
-            plan: "2026年第四季度",
-            area: &town.district,
-            seed: "另一个种子",
-            reason: "",
-        },
-        town.clock,
-    )
-    .await;
+    let again = draw_for(store, &town, &chief, "2026年第四季度", "另一个种子", "").await;
     match again {
         Err(SupervisionError::Store(e)) => assert!(e.to_string().contains("reason"), "{e}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(store.supervision().draws().await.unwrap().len(), 1);
     // With a reason: a new draw, the first kept and marked, both audited.
-    let second = make_draw(
+    let second = draw_for(
         store,
-        &policy,
+        &town,
         &chief,
-        &DrawRequest {
-            plan: "2026年第四季度",
-            area: &town.district,
-            seed: "另一个种子",
-            reason: "检查人员名录有误",
-        },
-        town.clock,
+        "2026年第四季度",
+        "另一个种子",
+        "检查人员名录有误",
     )
     .await
     .unwrap();
@@ -209,16 +193,16 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
         Some(second.id)
     );
     let audited = store.audit_entries(town.district.as_str()).await.unwrap();
-    let drawn: Vec<_> = audited
+    let draws_audited: Vec<_> = audited
         .iter()
         .filter(|e| e.action == "supervision_draw")
         .collect();
-    assert_eq!(drawn.len(), 2);
+    assert_eq!(draws_audited.len(), 2);
     assert!(
-        drawn[1]
+        draws_audited[1]
             .detail
             .contains(&format!("supersedes={}", first.id))
-            && drawn[1].detail.contains("检查人员名录有误")
+            && draws_audited[1].detail.contains("检查人员名录有误")
     );
 
     // Staff of a street cannot draw for the district; a blank seed is refused.
@@ -227,36 +211,12 @@ async fn a_draw_is_made_again_by_anyone_and_not_repeated_silently(store: &Store)
         Role::Street,
         &town.institutions[0].area.parent().unwrap(),
     );
-    let outside = make_draw(
-        store,
-        &policy,
-        &street,
-        &DrawRequest {
-            plan: "2027年第一季度",
-            area: &town.district,
-            seed: "s",
-            reason: "",
-        },
-        town.clock,
-    )
-    .await;
+    let outside = draw_for(store, &town, &street, "2027年第一季度", "s", "").await;
     assert!(
         matches!(outside, Err(SupervisionError::Invalid(ref e)) if e.field == "area"),
         "{outside:?}"
     );
-    let blank = make_draw(
-        store,
-        &policy,
-        &chief,
-        &DrawRequest {
-            plan: "2027年第一季度",
-            area: &town.district,
-            seed: "  ",
-            reason: "",
-        },
-        town.clock,
-    )
-    .await;
+    let blank = draw_for(store, &town, &chief, "2027年第一季度", "  ", "").await;
     assert!(matches!(blank, Err(SupervisionError::Draw(_))), "{blank:?}");
     assert_eq!(store.supervision().draws().await.unwrap().len(), 2);
 }
@@ -265,20 +225,9 @@ async fn an_inspection_and_its_follow_up(store: &Store) {
     let town = town(store).await;
     let policy = minsheng_test_support::policy();
     let chief = staff("区科长", Role::District, &town.district);
-    let record = make_draw(
-        store,
-        &policy,
-        &chief,
-        &DrawRequest {
-            plan: "2026年第四季度",
-            area: &town.district,
-            seed: "7",
-            reason: "",
-        },
-        town.clock,
-    )
-    .await
-    .unwrap();
+    let record = draw_for(store, &town, &chief, "2026年第四季度", "7", "")
+        .await
+        .unwrap();
     let (code, team) = record.result[0].clone();
     let inspector = store.staff(&team[0]).await.unwrap().unwrap();
     let inspector = Account::Staff(inspector);
