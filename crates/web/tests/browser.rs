@@ -267,10 +267,30 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         s.submit("a.language");
         assert!(s.text().contains("密码"), "{}", s.text());
 
+        // The public pages, signed out, on a phone: the basic elderly service list and the
+        // supervision of care institutions.
+        s.open("/services");
+        let text = s.text();
+        assert!(
+            text.contains("崂山区基本养老服务清单") && text.contains("特困老年人集中供养"),
+            "{text}"
+        );
+        s.shot("services-phone");
+        s.open("/supervision");
+        assert!(s.text().contains("随机抽查") && s.text().contains("全市"), "{}", s.text());
+        s.shot("supervision-phone");
+
         // The community caseworker, on a phone: the household, then the one-thing form.
         s.sign_in("社区甲");
         s.open(&format!("/households/{household}"));
         s.shot("household-phone");
+        // What the basic elderly service list grants the head, to read or print.
+        s.open(&format!(
+            "/eldercare/entitlements?household={household}&member=0"
+        ));
+        assert!(s.text().contains("基本养老服务享受清单"), "{}", s.text());
+        s.shot("entitlements-phone");
+        s.open(&format!("/households/{household}"));
         s.submit("a[href$='/apply']");
         assert!(s.text().contains("表单已按一人一档预填"));
         s.click("input[name=program][value=tekun_basic]");
