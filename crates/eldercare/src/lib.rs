@@ -11,6 +11,8 @@
 //!   each item explained by its rule, and an area's counts by item (no IO);
 //! - [`publication`]: those counts computed over the registry and published, replacing the
 //!   month's earlier ones in one transaction with their audit entry;
+//! - [`roster`]: a service provider's roster — the older residents of its area and the
+//!   service amounts the rules grant each (the catalog's `roster.yaml`);
 //! - [`supervision`]: care institutions and their 双随机、一公开 inspections — a draw anyone can
 //!   make again, results item by item, follow-ups with deadlines.
 //!
@@ -23,6 +25,7 @@ pub mod assessments;
 pub mod domain;
 pub mod entitlements;
 pub mod publication;
+pub mod roster;
 pub mod storage;
 pub mod supervision;
 

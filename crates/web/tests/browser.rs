@@ -277,7 +277,11 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         );
         s.shot("services-phone");
         s.open("/supervision");
-        assert!(s.text().contains("随机抽查") && s.text().contains("全市"), "{}", s.text());
+        assert!(
+            s.text().contains("随机抽查") && s.text().contains("全市"),
+            "{}",
+            s.text()
+        );
         s.shot("supervision-phone");
 
         // The community caseworker, on a phone: the household, then the one-thing form.
