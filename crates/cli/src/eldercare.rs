@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use minsheng_app::Clock;
 use minsheng_core::access::Scope;
-use minsheng_core::IdNumber;
+use minsheng_core::{AreaCode, IdNumber};
 use minsheng_eldercare::supervision::{self, SupervisionStore as _};
 use minsheng_eldercare::{AssessmentForm, AssessmentsStore as _};
 use minsheng_policy::scale::{Answers, Scale};
@@ -64,10 +64,14 @@ pub enum EldercareCommand {
         #[arg(long)]
         month: Option<minsheng_core::Month>,
     },
-    /// Care institutions (养老机构) of an area (default the city): beds, nursing beds, residents.
+    /// Care institutions (养老机构) of an area (default the city): beds, nursing beds, residents;
+    /// with --import, file the bureau's list first (CSV: code,name,area,operator,beds,
+    /// nursing_beds,residents,filed_on; all or nothing; acts as a staff account over them).
     Institutions {
         #[arg(long)]
         area: Option<String>,
+        #[arg(long)]
+        import: Option<PathBuf>,
     },
     /// Draw the institutions of an area to inspect under a plan, and their inspectors
     /// (双随机; acts as a staff account over the area). The seed is announced or written down
@@ -232,7 +236,15 @@ pub async fn run(
                 }
             );
         }
-        EldercareCommand::Institutions { area } => {
+        EldercareCommand::Institutions { area, import } => {
+            if let Some(path) = import {
+                let list = read_institutions(&path)?;
+                let who =
+                    crate::signin::staff(store, actor, "filing care institutions", clock).await?;
+                let filed =
+                    supervision::file_institutions(store, &list, &who.account, clock).await?;
+                println!("{filed} care institutions filed from {}.", path.display());
+            }
             let supervision = store.supervision();
             let list = match area {
                 Some(code) => {
@@ -434,6 +446,80 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// The columns of an institutions file (`eldercare institutions --import`).
+const INSTITUTION_COLUMNS: [&str; 8] = [
+    "code",
+    "name",
+    "area",
+    "operator",
+    "beds",
+    "nursing_beds",
+    "residents",
+    "filed_on",
+];
+
+/// Reads an institutions file: every bad row reported by line and column, or the institutions.
+fn read_institutions(path: &Path) -> Result<Vec<supervision::Institution>> {
+    let rows = minsheng_exchange::read_table(path, &INSTITUTION_COLUMNS)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut list = Vec::new();
+    let mut errors = Vec::new();
+    for (line, record) in rows {
+        let record = match record {
+            Ok(r) => r,
+            Err(reason) => {
+                errors.push(format!("line {line}: {reason}"));
+                continue;
+            }
+        };
+        let cell = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
+        let mut bad =
+            |field: &str, reason: String| errors.push(format!("line {line}, {field}: {reason}"));
+        let count = |i: usize, field: &str, bad: &mut dyn FnMut(&str, String)| -> u32 {
+            cell(i).parse().unwrap_or_else(|_| {
+                bad(field, format!("'{}' is not a whole number", cell(i)));
+                0
+            })
+        };
+        let area = AreaCode::parse(&cell(2));
+        let filed_on = NaiveDate::parse_from_str(&cell(7), "%Y-%m-%d");
+        let beds = count(4, "beds", &mut bad);
+        let nursing_beds = count(5, "nursing_beds", &mut bad);
+        let residents = count(6, "residents", &mut bad);
+        match (area, filed_on) {
+            (Ok(area), Ok(filed_on)) => list.push(supervision::Institution {
+                code: cell(0),
+                name: cell(1),
+                area,
+                operator: cell(3),
+                beds,
+                nursing_beds,
+                residents,
+                filed_on,
+            }),
+            (area, filed_on) => {
+                if let Err(e) = area {
+                    bad("area", e.to_string());
+                }
+                if filed_on.is_err() {
+                    bad(
+                        "filed_on",
+                        format!("'{}' is not a date (YYYY-MM-DD)", cell(7)),
+                    );
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "{} was not filed, nothing changed:\n  {}",
+            path.display(),
+            errors.join("\n  ")
+        );
+    }
+    Ok(list)
 }
 
 /// Files the care institutions of a synthetic city (`generate`, `demo`), once.

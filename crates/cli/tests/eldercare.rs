@@ -267,3 +267,79 @@ fn a_supervision_draw_is_made_verified_and_followed_up() {
     let twice = db.run_as("区科长", &rectified);
     assert!(String::from_utf8_lossy(&twice.stderr).contains("already accepted"));
 }
+
+/// The bureau's list of institutions filed from a file: every bad row named by line and column
+/// and nothing filed; then the good list, by staff over its area only.
+#[test]
+fn institutions_are_filed_from_the_bureaus_list_all_or_nothing() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "300", "--seed", "4"]);
+    let (_, area) = older_resident(&db);
+    let district = &area[..6];
+    let before = db.ok(&["eldercare", "institutions", "--area", district]);
+    let header = "code,name,area,operator,beds,nursing_beds,residents,filed_on\n";
+    let bad = db.path("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}{district}YL9001,幸福颐养院,{area},private,100,120,50,2024-03-01\n\
+             {district}YL9002,安康护理院,{area},private,80,60,40,2024-13-01\n\
+             {district}YL9003,夕阳红公寓,{area},private,many,60,40,2024-03-01\n"
+        ),
+    )
+    .unwrap();
+    db.accounts(&[
+        ("区科长", "district", district),
+        ("外区科长", "district", "370285"),
+    ]);
+    let refused = db.run_as(
+        "区科长",
+        &["eldercare", "institutions", "--import", path_str(&bad)],
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("line 3, filed_on") && stderr.contains("line 4, beds"),
+        "{stderr}"
+    );
+    let good = db.path("good.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "{header}{district}YL9001,幸福颐养院,{area},private,100,120,50,2024-03-01\n\
+             {district}YL9002,安康护理院,{area},public,80,60,40,2024-03-01\n"
+        ),
+    )
+    .unwrap();
+    let too_many = db.run_as(
+        "区科长",
+        &["eldercare", "institutions", "--import", path_str(&good)],
+    );
+    assert!(String::from_utf8_lossy(&too_many.stderr).contains("nursing_beds"));
+    std::fs::write(
+        &good,
+        std::fs::read_to_string(&good)
+            .unwrap()
+            .replace(",120,", ",90,"),
+    )
+    .unwrap();
+    let elsewhere = db.run_as(
+        "外区科长",
+        &["eldercare", "institutions", "--import", path_str(&good)],
+    );
+    assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("outside"));
+    assert_eq!(
+        db.ok(&["eldercare", "institutions", "--area", district]),
+        before,
+        "nothing filed"
+    );
+    let filed = db.ok_as(
+        "区科长",
+        &["eldercare", "institutions", "--import", path_str(&good)],
+    );
+    assert!(filed.starts_with("2 care institutions filed"), "{filed}");
+    assert!(
+        filed.contains("幸福颐养院") && filed.contains("公办"),
+        "{filed}"
+    );
+}

@@ -278,7 +278,7 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         s.shot("services-phone");
         s.open("/supervision");
         assert!(
-            s.text().contains("随机抽查") && s.text().contains("全市"),
+            s.text().contains("随机抽查") && s.text().contains("护理型床位占比"),
             "{}",
             s.text()
         );

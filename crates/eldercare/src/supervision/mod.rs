@@ -148,6 +148,102 @@ pub async fn make_draw(
     Ok(supervision.draw(id).await?)
 }
 
+/// What is wrong with an institution as filed: each field named, none if it may be filed.
+pub fn check_institution(i: &Institution) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if i.code.trim().is_empty() {
+        errors.push(FieldError::new(
+            "code",
+            "the filing number (备案编号) is missing",
+        ));
+    }
+    if i.name.trim().is_empty() {
+        errors.push(FieldError::new("name", "the name is missing"));
+    }
+    if !matches!(i.operator.as_str(), "public" | "private" | "public_private") {
+        errors.push(FieldError::new(
+            "operator",
+            format!(
+                "'{}' is not public (公办), private (民办) or public_private (公建民营)",
+                i.operator
+            ),
+        ));
+    }
+    if i.nursing_beds > i.beds {
+        errors.push(FieldError::new(
+            "nursing_beds",
+            format!(
+                "{} nursing beds are more than the {} beds",
+                i.nursing_beds, i.beds
+            ),
+        ));
+    }
+    if i.residents > i.beds {
+        errors.push(FieldError::new(
+            "residents",
+            format!(
+                "{} residents are more than the {} beds",
+                i.residents, i.beds
+            ),
+        ));
+    }
+    errors
+}
+
+/// Files institutions as the bureau lists them, all or none, with one audit entry: each is
+/// checked, and must stand in an area of the registry within the filer's.
+pub async fn file_institutions(
+    store: &Store,
+    institutions: &[Institution],
+    who: &Account,
+    clock: Clock,
+) -> Result<usize, SupervisionError> {
+    let actor = who.name();
+    let known: std::collections::HashSet<String> = store
+        .areas()
+        .await?
+        .into_iter()
+        .map(|a| a.code.as_str().to_string())
+        .collect();
+    for (row, i) in institutions.iter().enumerate() {
+        let mut errors = check_institution(i);
+        if !known.contains(i.area.as_str()) {
+            errors.push(FieldError::new(
+                "area",
+                format!("no area {} in the registry", i.area),
+            ));
+        } else if !staff_over(who, &i.area) {
+            errors.push(FieldError::new(
+                "area",
+                format!("{} is outside {actor}'s area", i.area),
+            ));
+        }
+        if let Some(first) = errors.into_iter().next() {
+            return Err(invalid(
+                &first.field,
+                format!("row {}: {} ({})", row + 1, first.reason, i.code),
+            ));
+        }
+    }
+    let beds: u64 = institutions.iter().map(|i| u64::from(i.beds)).sum();
+    store
+        .supervision()
+        .add_institutions(
+            institutions,
+            actor,
+            clock.now,
+            NewAuditEntry {
+                actor: actor.into(),
+                action: "file_institutions".into(),
+                subject: "care_institution".into(),
+                detail: format!("institutions={} beds={beds}", institutions.len()),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(institutions.len())
+}
+
 /// Files the institutions of a synthetic city of `people` over the registry's areas (the demo),
 /// unless institutions are filed already. Returns how many were filed.
 pub async fn file_synthetic(
