@@ -325,11 +325,86 @@ impl Column {
         self.len() == 0
     }
 
-    /// Every value in row order.
+    /// How many parts the column is kept in: one per chunk of households, the same for every
+    /// column of one entity computed by one [`run`].
+    pub fn part_count(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// The values of part `k` in row order (none past the last part): what a pass over several
+    /// columns of one run splits among threads.
+    pub fn part_values(&self, k: usize) -> impl Iterator<Item = i64> + '_ {
+        self.parts.get(k).into_iter().flat_map(Part::values)
+    }
+
+    /// Every value in row order: each part walked once, a sparse one by merging its kept rows
+    /// (no search per row), a dense one over its own width.
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
-        self.parts
-            .iter()
-            .flat_map(|p| (0..p.len()).map(|i| p.get(i)))
+        self.parts.iter().flat_map(Part::values)
+    }
+}
+
+/// The values of one part in row order.
+enum PartValues<'a> {
+    I8(std::slice::Iter<'a, i8>),
+    I16(std::slice::Iter<'a, i16>),
+    I32(std::slice::Iter<'a, i32>),
+    I64(std::slice::Iter<'a, i64>),
+    Sparse {
+        len: usize,
+        row: usize,
+        rows: &'a [u32],
+        values: &'a [i64],
+    },
+}
+
+impl Iterator for PartValues<'_> {
+    type Item = i64;
+
+    fn next(&mut self) -> Option<i64> {
+        match self {
+            PartValues::I8(v) => v.next().map(|x| i64::from(*x)),
+            PartValues::I16(v) => v.next().map(|x| i64::from(*x)),
+            PartValues::I32(v) => v.next().map(|x| i64::from(*x)),
+            PartValues::I64(v) => v.next().copied(),
+            PartValues::Sparse {
+                len,
+                row,
+                rows,
+                values,
+            } => {
+                if *row >= *len {
+                    return None;
+                }
+                let here = *row;
+                *row += 1;
+                match (rows.first(), values.first()) {
+                    (Some(&kept), Some(&value)) if kept as usize == here => {
+                        *rows = rows.get(1..).unwrap_or_default();
+                        *values = values.get(1..).unwrap_or_default();
+                        Some(value)
+                    }
+                    _ => Some(0),
+                }
+            }
+        }
+    }
+}
+
+impl Part {
+    fn values(&self) -> PartValues<'_> {
+        match self {
+            Part::Dense(Packed::I8(v)) => PartValues::I8(v.iter()),
+            Part::Dense(Packed::I16(v)) => PartValues::I16(v.iter()),
+            Part::Dense(Packed::I32(v)) => PartValues::I32(v.iter()),
+            Part::Dense(Packed::I64(v)) => PartValues::I64(v.iter()),
+            Part::Sparse { len, rows, values } => PartValues::Sparse {
+                len: *len,
+                row: 0,
+                rows,
+                values,
+            },
+        }
     }
 }
 
@@ -1655,7 +1730,10 @@ mod tests {
 
     #[test]
     fn result_parts_keep_every_value_dense_or_sparse() {
-        let mostly_zero: Vec<i64> = (0..100).map(|i| if i == 37 { -5 } else { 0 }).collect();
+        // Kept values at a sparse part's first row, in its middle and at its last row.
+        let mostly_zero: Vec<i64> = (0..100)
+            .map(|i| if [0, 37, 99].contains(&i) { i - 5 } else { 0 })
+            .collect();
         let dense: Vec<i64> = (0..100).map(|i| i * 1_000).collect();
         let sparse = Part::new(&mostly_zero);
         assert!(matches!(sparse, Part::Sparse { .. }));
