@@ -215,10 +215,7 @@ async fn an_older_persons_entitlements_and_the_public_service_list() {
 /// inspection found with its rectification status.
 #[tokio::test]
 async fn care_institutions_supervision_is_public() {
-    use minsheng_core::access::{Account, Staff};
-    use minsheng_eldercare::supervision::{
-        file_synthetic, inspect, make_draw, DrawRequest, Inspection,
-    };
+    use minsheng_eldercare::supervision::file_synthetic;
     let (store, _dir) = common::sqlite().await;
     let city = common::city(store.clone()).await;
     let clock = Clock::system();
@@ -237,61 +234,77 @@ async fn care_institutions_supervision_is_public() {
     let first = store.supervision().institutions().await.unwrap()[0].clone();
     let district = first.area.district().unwrap();
     let street = first.area.parent().unwrap();
-    for (name, role, area) in [
-        ("区监管科长", Role::District, district.clone()),
-        ("街道检查员", Role::Street, street.clone()),
-    ] {
-        store
-            .add_staff(
-                &Staff {
-                    name: name.into(),
-                    role,
-                    area,
-                },
-                "tester",
-                clock.now,
-            )
-            .await
-            .unwrap();
-    }
-    let chief = Account::Staff(store.staff("区监管科长").await.unwrap().unwrap());
-    let request = DrawRequest {
-        plan: "2026年第四季度",
-        area: &district,
-        seed: "公证处 2026-0417",
-        reason: "",
+    staff(&store, "区监管科长", Role::District, district.as_str()).await;
+    staff(&store, "街道检查员", Role::Street, street.as_str()).await;
+    let chief = session_cookie(&sign_in(&app, "区监管科长", PASSWORD).await);
+    let chief_auth = Auth::Cookie(chief.clone());
+
+    // The draw from the web: a blank seed comes back with the field named; then the draw.
+    let form = send(&app, get("/supervision/draw", &chief_auth)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains(&format!("value=\"{district}\"")),
+        "the chief's own area"
+    );
+    let csrf = common::csrf_of(&form.body);
+    let fields = |seed: &str| {
+        format!(
+            "csrf={csrf}&plan={}&area={district}&seed={}&reason=",
+            urlencode("2026年第四季度"),
+            urlencode(seed)
+        )
     };
-    let record = make_draw(&store, &policy, &chief, &request, clock)
+    let blank = send(&app, post_form("/supervision/draw", &chief, &fields(" "))).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(blank.body.contains("seed"), "{}", blank.body);
+    let made = send(
+        &app,
+        post_form("/supervision/draw", &chief, &fields("公证处 2026-0417")),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let draw_path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+    let record = store
+        .supervision()
+        .draw(draw_path.rsplit('/').next().unwrap().parse().unwrap())
         .await
         .unwrap();
+    assert_eq!(record.drawn_by, "区监管科长");
+    let again = send(
+        &app,
+        post_form("/supervision/draw", &chief, &fields("另一个")),
+    )
+    .await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "a second draw needs a reason"
+    );
     let (code, team) = record.result[0].clone();
-    let inspector = Account::Staff(store.staff(&team[0]).await.unwrap().unwrap());
+    assert_eq!(team.len(), 2);
+
+    // The inspection from the web, by a drawn inspector, with one failed item.
+    let inspector = session_cookie(&sign_in(&app, "街道检查员", PASSWORD).await);
+    let inspect_path = format!("{draw_path}/inspect?institution={code}");
+    let form = send(&app, get(&inspect_path, &Auth::Cookie(inspector.clone()))).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let csrf = common::csrf_of(&form.body);
     let checklist = minsheng_eldercare::supervision::checklist(&policy).unwrap();
-    let items = checklist
-        .items
-        .iter()
-        .map(|i| {
-            let passed = i.code != "fire_safety";
-            (
-                i.code.clone(),
-                passed,
-                if passed {
-                    String::new()
-                } else {
-                    "疏散通道堆物".into()
-                },
-            )
-        })
-        .collect();
-    let inspection = Inspection {
-        draw: record.id,
-        institution: &code,
-        inspected_on: clock.today,
-        items,
-    };
-    inspect(&store, &policy, &inspector, &inspection, clock)
-        .await
-        .unwrap();
+    let mut fields = vec![format!("csrf={csrf}")];
+    for item in &checklist.items {
+        if item.code == "fire_safety" {
+            fields.push(format!("pass_{}=fail", item.code));
+            fields.push(format!("note_{}={}", item.code, urlencode("疏散通道堆物")));
+        } else {
+            fields.push(format!("pass_{}=pass", item.code));
+        }
+    }
+    let handed = send(
+        &app,
+        post_form(&inspect_path, &inspector, &fields.join("&")),
+    )
+    .await;
+    assert_eq!(handed.status, StatusCode::SEE_OTHER, "{}", handed.body);
 
     let public = send(&app, get("/supervision", &Auth::None)).await;
     assert!(
@@ -317,6 +330,18 @@ async fn care_institutions_supervision_is_public() {
     ] {
         assert!(page.body.contains(expected), "missing «{expected}»");
     }
+    // The rectification accepted from the link on the public page, by the chief.
+    let rectify_path = format!("{draw_path}/rectify?institution={code}&item=fire_safety");
+    assert!(page.body.contains(&rectify_path), "a link to accept it");
+    let form = send(&app, get(&rectify_path, &chief_auth)).await;
+    let csrf = common::csrf_of(&form.body);
+    let body = format!("csrf={csrf}&note={}", urlencode("通道已清理"));
+    let accepted = send(&app, post_form(&rectify_path, &chief, &body)).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    let page = send(&app, get(&draw_path, &Auth::None)).await;
+    assert!(page.body.contains("已整改") && page.body.contains("通道已清理"));
+    let twice = send(&app, post_form(&rectify_path, &chief, &body)).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
     let none = send(&app, get("/supervision/999999", &Auth::None)).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 }

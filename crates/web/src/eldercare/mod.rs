@@ -27,7 +27,19 @@ pub(crate) fn pages() -> Router<Web> {
         .route("/eldercare/entitlements", get(pages::entitlements))
         .route("/services", get(pages::services))
         .route("/supervision", get(pages::supervision))
+        .route(
+            "/supervision/draw",
+            get(pages::draw_form).post(pages::make_draw),
+        )
         .route("/supervision/{id}", get(pages::draw))
+        .route(
+            "/supervision/{id}/inspect",
+            get(pages::inspect_form).post(pages::inspect),
+        )
+        .route(
+            "/supervision/{id}/rectify",
+            get(pages::rectify_form).post(pages::rectify),
+        )
 }
 
 /// Its API endpoints, with their documentation.

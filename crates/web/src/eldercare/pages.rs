@@ -8,8 +8,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::eldercare::view::{
-    AssessFormView, AssessmentReportView, DrawView, EntitlementsView, RosterPage, ServicesView,
-    SupervisionView,
+    AssessFormView, AssessmentReportView, DrawView, EntitlementsView, InspectFormView, RosterPage,
+    ServicesView, SupervisionView,
 };
 use crate::error::{PageError, WebError};
 use crate::extract::{PagePath, PageQuery};
@@ -243,4 +243,208 @@ pub async fn draw(
     let view = crate::eldercare::queries::draw(&web, id, web.clock()).await?;
     let page = DrawPage { frame: None, view };
     Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "draw_form.html")]
+struct DrawFormPage {
+    frame: Option<Frame>,
+    csrf: String,
+    plan: String,
+    area: String,
+    seed: String,
+    reason: String,
+    message: Option<String>,
+}
+
+/// The form for a supervision draw, blank (the staff member's own area) or as sent.
+fn draw_form_page(
+    who: &Signed,
+    sent: Option<&HashMap<String, String>>,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let field = |name: &str| sent.and_then(|s| s.get(name)).cloned().unwrap_or_default();
+    let area = match sent {
+        Some(_) => field("area"),
+        None => match &who.account {
+            minsheng_core::access::Account::Staff(s) => s.area.to_string(),
+            _ => String::new(),
+        },
+    };
+    let page = DrawFormPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        plan: field("plan"),
+        area,
+        seed: field("seed"),
+        reason: field("reason"),
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// A staff member's form for a supervision draw.
+pub async fn draw_form(OnPage(who): OnPage) -> Result<Html<String>, PageError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden("supervision draws are made by staff".into()).into());
+    }
+    draw_form_page(&who, None, None)
+}
+
+/// The draw made and its public page shown, or the form again with what is wrong.
+pub async fn make_draw(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    axum_extra::extract::Form(sent): axum_extra::extract::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
+    let get = |name: &str| sent.get(name).map_or("", String::as_str);
+    let made = crate::eldercare::queries::make_draw(
+        &web,
+        &who,
+        get("plan"),
+        get("area"),
+        get("seed"),
+        get("reason"),
+        web.clock(),
+    )
+    .await;
+    match made {
+        Ok(id) => Ok(Redirect::to(&format!("/supervision/{id}")).into_response()),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let page = draw_form_page(&who, Some(&sent), Some(e.to_string()))?;
+            Ok((e.status(), page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inspect_form.html")]
+struct InspectPage {
+    frame: Option<Frame>,
+    csrf: String,
+    form: InspectFormView,
+    today: String,
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InspectParams {
+    institution: String,
+}
+
+async fn inspect_page(
+    web: &Web,
+    who: &Signed,
+    draw: i64,
+    institution: &str,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let form = crate::eldercare::queries::inspect_form(web, who, draw, institution).await?;
+    let page = InspectPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        form,
+        today: web.clock().today.to_string(),
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The checklist form of a drawn institution, for one of its drawn inspectors.
+pub async fn inspect_form(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(draw): PagePath<i64>,
+    PageQuery(params): PageQuery<InspectParams>,
+) -> Result<Html<String>, PageError> {
+    inspect_page(&web, &who, draw, &params.institution, None).await
+}
+
+/// The inspection recorded and the draw's page shown, or the form again with what is wrong.
+pub async fn inspect(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(draw): PagePath<i64>,
+    PageQuery(params): PageQuery<InspectParams>,
+    axum_extra::extract::Form(sent): axum_extra::extract::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
+    let done = crate::eldercare::queries::inspect(
+        &web,
+        &who,
+        draw,
+        &params.institution,
+        &sent,
+        web.clock(),
+    )
+    .await;
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/supervision/{draw}")).into_response()),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let page =
+                inspect_page(&web, &who, draw, &params.institution, Some(e.to_string())).await?;
+            Ok((e.status(), page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rectify_form.html")]
+struct RectifyPage {
+    frame: Option<Frame>,
+    csrf: String,
+    draw: i64,
+    institution: String,
+    item: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RectifyParams {
+    institution: String,
+    item: String,
+}
+
+/// The form to accept a failed item as rectified (staff over the institution).
+pub async fn rectify_form(
+    OnPage(who): OnPage,
+    PagePath(draw): PagePath<i64>,
+    PageQuery(params): PageQuery<RectifyParams>,
+) -> Result<Html<String>, PageError> {
+    if !who.account.is_staff() {
+        return Err(WebError::Forbidden("rectifications are accepted by staff".into()).into());
+    }
+    let page = RectifyPage {
+        frame: Frame::of(&who),
+        csrf: who.csrf().to_string(),
+        draw,
+        institution: params.institution,
+        item: params.item,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The rectification accepted and the draw's page shown.
+pub async fn rectify(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(draw): PagePath<i64>,
+    PageQuery(params): PageQuery<RectifyParams>,
+    axum_extra::extract::Form(sent): axum_extra::extract::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
+    let note = sent.get("note").map_or("", String::as_str);
+    crate::eldercare::queries::rectified(
+        &web,
+        &who,
+        draw,
+        &params.institution,
+        &params.item,
+        note,
+        web.clock(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/supervision/{draw}")).into_response())
 }

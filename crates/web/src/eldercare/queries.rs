@@ -7,8 +7,8 @@ use minsheng_core::Month;
 use crate::eldercare::view::{
     AssessFormView, AssessedPersonView, AssessmentReportView, DrawSummaryView, DrawView, DrawnView,
     EntitlementView, EntitlementsView, FailureView, FormConditionView, FormDomainView,
-    FormItemView, InstitutionsSumView, ListVersionView, ReportDomainView, RosterPage,
-    RosterPersonView, ServiceItemView, ServicesView, StreetCountView, SupervisionView,
+    FormItemView, InspectFormView, InstitutionsSumView, ListVersionView, ReportDomainView,
+    RosterPage, RosterPersonView, ServiceItemView, ServicesView, StreetCountView, SupervisionView,
 };
 use crate::error::WebError;
 use crate::registry::queries::read_entry;
@@ -596,6 +596,7 @@ pub async fn draw(web: &Web, id: i64, clock: Clock) -> Result<DrawView, WebError
                 .iter()
                 .filter(|r| !r.passed)
                 .map(|r| FailureView {
+                    code: r.item.clone(),
                     item: label(&r.item),
                     note: r.note.clone(),
                     rectify_by: r.rectify_by.map(|d| d.to_string()).unwrap_or_default(),
@@ -642,4 +643,169 @@ pub async fn draw(web: &Web, id: i64, clock: Clock) -> Result<DrawView, WebError
             .collect(),
         checklist_label: list.label.clone(),
     })
+}
+
+/// A supervision failure as the web answers it: each field named.
+fn supervision_error(e: minsheng_eldercare::supervision::SupervisionError) -> WebError {
+    use minsheng_eldercare::supervision::{DrawError, SupervisionError};
+    match e {
+        SupervisionError::Invalid(e) => WebError::invalid(&e.field, e.reason),
+        SupervisionError::Draw(e) => {
+            let field = match e {
+                DrawError::NoSeed => "seed",
+                DrawError::NoInstitutions => "area",
+                DrawError::TooFewInspectors { .. } => "inspectors",
+                DrawError::Share(_) => "share",
+            };
+            WebError::invalid(field, e.to_string())
+        }
+        SupervisionError::Store(e) => e.into(),
+        SupervisionError::Catalog => WebError::Internal(e.to_string()),
+    }
+}
+
+/// Makes a draw as the signed-in staff member; returns its id.
+pub async fn make_draw(
+    web: &Web,
+    who: &Signed,
+    plan: &str,
+    area: &str,
+    seed: &str,
+    reason: &str,
+    clock: Clock,
+) -> Result<i64, WebError> {
+    let area = minsheng_core::AreaCode::parse(area.trim())
+        .map_err(|e| WebError::invalid("area", e.to_string()))?;
+    let request = minsheng_eldercare::supervision::DrawRequest {
+        plan,
+        area: &area,
+        seed,
+        reason,
+    };
+    let record = minsheng_eldercare::supervision::make_draw(
+        &web.store,
+        &web.policy,
+        &who.account,
+        &request,
+        clock,
+    )
+    .await
+    .map_err(supervision_error)?;
+    Ok(record.id)
+}
+
+/// The checklist an inspector fills in for one drawn institution: refused to anyone not drawn
+/// to inspect it.
+pub async fn inspect_form(
+    web: &Web,
+    who: &Signed,
+    draw: i64,
+    institution: &str,
+) -> Result<InspectFormView, WebError> {
+    use minsheng_eldercare::supervision::SupervisionStore as _;
+    let record = web.store.supervision().draw(draw).await?;
+    let team = record
+        .result
+        .iter()
+        .find(|(code, _)| code == institution)
+        .map(|(_, team)| team.clone())
+        .ok_or_else(|| WebError::NotFound(format!("{institution} in draw {draw}")))?;
+    if !team.iter().any(|n| n == who.account.name()) {
+        return Err(WebError::Forbidden(format!(
+            "{} was not drawn to inspect {institution} (drawn: {})",
+            who.account.name(),
+            team.join(", ")
+        )));
+    }
+    let place = web.store.supervision().institution(institution).await?;
+    let list = minsheng_eldercare::supervision::checklist(&web.policy)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(InspectFormView {
+        draw,
+        institution: institution.to_string(),
+        name: place.name,
+        team: team.join("、"),
+        items: list
+            .items
+            .iter()
+            .map(|i| (i.code.clone(), i.label.clone(), i.basis.clone()))
+            .collect(),
+    })
+}
+
+/// Records an inspection from the form's `pass_<item>` (pass or fail) and `note_<item>`.
+pub async fn inspect(
+    web: &Web,
+    who: &Signed,
+    draw: i64,
+    institution: &str,
+    sent: &std::collections::HashMap<String, String>,
+    clock: Clock,
+) -> Result<(), WebError> {
+    let list = minsheng_eldercare::supervision::checklist(&web.policy)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut items = Vec::new();
+    for item in &list.items {
+        let passed = match sent.get(&format!("pass_{}", item.code)).map(String::as_str) {
+            Some("pass") => true,
+            Some("fail") => false,
+            _ => {
+                return Err(WebError::invalid(
+                    &item.code,
+                    format!("{}: no result", item.label),
+                ))
+            }
+        };
+        let note = sent
+            .get(&format!("note_{}", item.code))
+            .cloned()
+            .unwrap_or_default();
+        items.push((item.code.clone(), passed, note));
+    }
+    let inspected_on = match sent.get("inspected_on").map(|v| v.trim()) {
+        None | Some("") => clock.today,
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            WebError::invalid("inspected_on", format!("'{v}' is not a date (YYYY-MM-DD)"))
+        })?,
+    };
+    let inspection = minsheng_eldercare::supervision::Inspection {
+        draw,
+        institution,
+        inspected_on,
+        items,
+    };
+    minsheng_eldercare::supervision::inspect(
+        &web.store,
+        &web.policy,
+        &who.account,
+        &inspection,
+        clock,
+    )
+    .await
+    .map_err(supervision_error)?;
+    Ok(())
+}
+
+/// Accepts a failed item as rectified, as the signed-in staff member.
+pub async fn rectified(
+    web: &Web,
+    who: &Signed,
+    draw: i64,
+    institution: &str,
+    item: &str,
+    note: &str,
+    clock: Clock,
+) -> Result<(), WebError> {
+    minsheng_eldercare::supervision::rectified(
+        &web.store,
+        &who.account,
+        draw,
+        institution,
+        item,
+        clock.today,
+        note,
+        clock,
+    )
+    .await
+    .map_err(supervision_error)
 }

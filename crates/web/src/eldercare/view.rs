@@ -287,6 +287,8 @@ pub struct SupervisionView {
 /// A failed item and its rectification.
 #[derive(Debug, Serialize)]
 pub struct FailureView {
+    /// The checklist item's code and label.
+    pub code: String,
     pub item: String,
     pub note: String,
     pub rectify_by: String,
@@ -333,3 +335,14 @@ pub struct DrawView {
 
 /// The draw in Python, as the public page of a draw prints it.
 pub const REDRAW_PROGRAM: &str = minsheng_eldercare::supervision::draw::REDRAW_PROGRAM;
+
+/// The checklist form of one drawn institution's inspection.
+#[derive(Debug, Serialize)]
+pub struct InspectFormView {
+    pub draw: i64,
+    pub institution: String,
+    pub name: String,
+    pub team: String,
+    /// Each checklist item: code, label, basis.
+    pub items: Vec<(String, String, String)>,
+}
