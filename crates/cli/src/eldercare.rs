@@ -532,7 +532,7 @@ pub async fn file_institutions(
 ) -> Result<()> {
     let filed = supervision::file_synthetic(store, people, seed, actor, clock).await?;
     if filed > 0 {
-        println!("{filed} care institutions filed (minsheng eldercare institutions); their supervision is public: /supervision");
+        println!("{filed} care institution(s) filed (minsheng eldercare institutions); their supervision is public: /supervision");
     }
     Ok(())
 }

@@ -163,7 +163,10 @@ fn entitlements_are_explained_and_counts_published_by_the_city() {
 fn a_supervision_draw_is_made_verified_and_followed_up() {
     let db = Db::sqlite();
     let generated = db.ok(&["generate", "--people", "2000", "--seed", "4"]);
-    assert!(generated.contains("care institutions filed"), "{generated}");
+    assert!(
+        generated.contains("care institution(s) filed"),
+        "{generated}"
+    );
     let listed = db.ok(&["eldercare", "institutions"]);
     let first = listed
         .lines()
