@@ -205,7 +205,7 @@ pub async fn file_institutions(
         .into_iter()
         .map(|a| a.code.as_str().to_string())
         .collect();
-    for (row, i) in institutions.iter().enumerate() {
+    for i in institutions {
         let mut errors = check_institution(i);
         if !known.contains(i.area.as_str()) {
             errors.push(FieldError::new(
@@ -221,7 +221,7 @@ pub async fn file_institutions(
         if let Some(first) = errors.into_iter().next() {
             return Err(invalid(
                 &first.field,
-                format!("row {}: {} ({})", row + 1, first.reason, i.code),
+                format!("{} ({}): {}", i.code, i.name, first.reason),
             ));
         }
     }
