@@ -248,8 +248,7 @@ pub async fn run(
             let supervision = store.supervision();
             let list = match area {
                 Some(code) => {
-                    let area = minsheng_core::AreaCode::parse(&code)
-                        .map_err(|e| anyhow::anyhow!("area: {e}"))?;
+                    let area = parse_area(&code)?;
                     supervision.institutions_within(&area).await?
                 }
                 None => supervision.institutions().await?,
@@ -282,8 +281,7 @@ pub async fn run(
             reason,
         } => {
             let who = crate::signin::staff(store, actor, "a supervision draw", clock).await?;
-            let area =
-                minsheng_core::AreaCode::parse(&area).map_err(|e| anyhow::anyhow!("area: {e}"))?;
+            let area = parse_area(&area)?;
             let request = supervision::DrawRequest {
                 plan: &plan,
                 area: &area,
@@ -397,10 +395,7 @@ pub async fn run(
         }
         EldercareCommand::Due { by, area } => {
             let scope = match area {
-                Some(code) => Scope::Area(
-                    minsheng_core::AreaCode::parse(&code)
-                        .map_err(|e| anyhow::anyhow!("area: {e}"))?,
-                ),
+                Some(code) => Scope::Area(parse_area(&code)?),
                 None => Scope::Everything,
             };
             let by = by.unwrap_or(clock.today);
@@ -520,6 +515,11 @@ fn read_institutions(path: &Path) -> Result<Vec<supervision::Institution>> {
         );
     }
     Ok(list)
+}
+
+/// An area code given on the command line.
+fn parse_area(code: &str) -> Result<AreaCode> {
+    AreaCode::parse(code.trim()).map_err(|e| anyhow::anyhow!("area: {e}"))
 }
 
 /// Files the care institutions of a synthetic city (`generate`, `demo`), once.

@@ -49,12 +49,7 @@ pub(crate) fn read(
     let before = diagnostics.0.len();
     let mut seen = std::collections::HashSet::new();
     for item in &list.items {
-        let is_code = !item.code.is_empty()
-            && item
-                .code
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !is_code || !seen.insert(item.code.clone()) {
+        if !crate::is_code(&item.code) || !seen.insert(item.code.clone()) {
             diagnostics.push(
                 at.clone(),
                 format!(

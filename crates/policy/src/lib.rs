@@ -173,6 +173,14 @@ pub(crate) fn yaml_mapping(
     }
 }
 
+/// Whether `code` is a catalog code: not empty, lower-case ASCII letters, digits and '_'.
+pub(crate) fn is_code(code: &str) -> bool {
+    !code.is_empty()
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// A policy file read into `T` (serde), or a diagnostic at the place the file stops fitting.
 pub(crate) fn typed_yaml<T: serde::de::DeserializeOwned>(
     file: &str,

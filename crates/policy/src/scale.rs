@@ -387,11 +387,7 @@ pub(crate) fn read(
     let at = Location::unknown(file);
     let before = diagnostics.0.len();
     let mut problem = |message: String| diagnostics.push(at.clone(), message);
-    let is_code = |c: &str| {
-        !c.is_empty()
-            && c.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    };
+    let is_code = crate::is_code;
     let mut codes = std::collections::HashSet::new();
     let mut domains = Vec::new();
     for d in parsed.domains {

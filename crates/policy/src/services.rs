@@ -211,11 +211,7 @@ pub(crate) fn read(
         let mut items: Vec<ServiceItem> = Vec::new();
         for i in v.items {
             let what = format!("version {from}, item '{}'", i.code);
-            let is_code = !i.code.is_empty()
-                && i.code
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !is_code || items.iter().any(|o| o.code == i.code) {
+            if !crate::is_code(&i.code) || items.iter().any(|o| o.code == i.code) {
                 problem(format!(
                     "{what}: a code is unique in its version, lower-case letters, digits and '_'"
                 ));

@@ -225,6 +225,17 @@ pub async fn file_institutions(
             ));
         }
     }
+    add(store, institutions, actor, "", clock).await
+}
+
+/// Files checked institutions as `actor`, with one audit entry saying how many and their beds.
+async fn add(
+    store: &Store,
+    institutions: &[Institution],
+    actor: &str,
+    source: &str,
+    clock: Clock,
+) -> Result<usize, SupervisionError> {
     let beds: u64 = institutions.iter().map(|i| u64::from(i.beds)).sum();
     store
         .supervision()
@@ -236,7 +247,7 @@ pub async fn file_institutions(
                 actor: actor.into(),
                 action: "file_institutions".into(),
                 subject: "care_institution".into(),
-                detail: format!("institutions={} beds={beds}", institutions.len()),
+                detail: format!("{source}institutions={} beds={beds}", institutions.len()),
                 at: clock.now,
             },
         )
@@ -273,25 +284,14 @@ pub async fn file_synthetic(
             })
         })
         .collect();
-    let beds: u64 = made.iter().map(|i| u64::from(i.beds)).sum();
-    supervision
-        .add_institutions(
-            &made,
-            actor,
-            clock.now,
-            NewAuditEntry {
-                actor: actor.into(),
-                action: "file_institutions".into(),
-                subject: "care_institution".into(),
-                detail: format!(
-                    "synthetic seed={seed} institutions={} beds={beds}",
-                    made.len()
-                ),
-                at: clock.now,
-            },
-        )
-        .await?;
-    Ok(made.len())
+    add(
+        store,
+        &made,
+        actor,
+        &format!("synthetic seed={seed} "),
+        clock,
+    )
+    .await
 }
 
 /// Draws again from what a recorded draw was drawn from, and says whether the result is the
