@@ -215,6 +215,15 @@ pub(crate) async fn submit_accepting(
                 format!("'{code}' is not a program (known: {})", known.join(", ")),
             ));
         };
+        if p.grant == Grant::Service {
+            return Err(invalid(
+                "programs",
+                format!(
+                    "{} ({}) is a service, applied for by the person it serves through its own procedure",
+                    p.label, p.code
+                ),
+            ));
+        }
         if p.grant == Grant::Automatic {
             return Err(invalid(
                 "programs",

@@ -150,6 +150,10 @@ pub async fn sweep(
         let first = findings.len();
         owed_here.clear();
         for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
+            // A service is applied for by the person it serves, through its own procedure.
+            if program.grant == Grant::Service {
+                continue;
+            }
             let owed = match registry.owed(program.entity, column, h) {
                 Ok(owed) => owed,
                 Err(error) => {
@@ -321,7 +325,7 @@ pub async fn reevaluate(
         |(_, f)| f.area.as_str().to_string(),
     );
     let mut owed_here = Vec::new();
-    for program in &policy.programs {
+    for program in policy.programs.iter().filter(|p| p.grant != Grant::Service) {
         let targets = minsheng_policy::eval::members_of(policy, program.amount, members.len());
         let mut owed = Fen::ZERO;
         let mut error = None;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod id_number;
 pub mod money;
 pub mod period;
+pub mod procedure;
 pub mod registry;
 pub mod timeline;
 

@@ -13,6 +13,8 @@
 //!   month's earlier ones in one transaction with their audit entry;
 //! - [`roster`]: a service provider's roster — the older residents of its area and the
 //!   service amounts the rules grant each (the catalog's `roster.yaml`);
+//! - [`applications`]: home care beds and age-friendly refits — applied for, qualified by
+//!   rule, assessed, a provider assigned, started and accepted, then paid through the ledger;
 //! - [`supervision`]: care institutions and their 双随机、一公开 inspections — a draw anyone can
 //!   make again, results item by item, follow-ups with deadlines.
 //!
@@ -21,6 +23,7 @@
 
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod applications;
 pub mod assessments;
 pub mod domain;
 pub mod entitlements;

@@ -175,8 +175,9 @@ pub async fn compute(
         .cloned()
         .collect();
     unknown_programs.sort();
-    // household id → (program index, enrolment id); a suspended enrolment is not paid.
-    let mut enrolments: HashMap<i64, Vec<(usize, i64, Option<Fen>)>> = HashMap::new();
+    // household id → (program index, enrolment id, 渐退 amount, the one member paid); a
+    // suspended enrolment is not paid.
+    let mut enrolments: HashMap<i64, Vec<(usize, i64, Option<Fen>, Option<i64>)>> = HashMap::new();
     let mut suspended = 0;
     for (index, program) in policy.programs.iter().enumerate() {
         for unit in enrolled.get(&program.code).into_iter().flatten() {
@@ -188,6 +189,7 @@ pub async fn compute(
                 index,
                 unit.enrolment_id,
                 unit.tapering,
+                unit.person_id,
             ));
         }
     }
@@ -226,7 +228,7 @@ pub async fn compute(
         };
         // The household's lines, each with the members it is paid for.
         let mut lines: Vec<Line> = Vec::new();
-        for &(index, enrolment_id, tapering) in units {
+        for &(index, enrolment_id, tapering, person) in units {
             // `index` comes from enumerating `policy.programs` above.
             let Some(program) = policy.programs.get(index) else {
                 continue;
@@ -267,6 +269,11 @@ pub async fn compute(
                 Entity::Person => members
                     .clone()
                     .map(|row| (row, row - members.start))
+                    .filter(|&(_, member)| {
+                        person.is_none_or(|id| {
+                            household.members.get(member).map(|m| m.id) == Some(id)
+                        })
+                    })
                     .collect(),
             };
             let before = lines.len();
@@ -666,15 +673,26 @@ pub async fn enrol(
     actor: &str,
     clock: Clock,
 ) -> Result<crate::Enrolment, PayError> {
-    if policy.program(program).is_none() {
-        let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
-        return Err(PayError::Invalid {
-            field: "program".into(),
-            reason: format!(
-                "'{program}' is not a paid program (known: {})",
-                known.join(", ")
-            ),
-        });
+    match policy.program(program) {
+        None => {
+            let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
+            return Err(PayError::Invalid {
+                field: "program".into(),
+                reason: format!(
+                    "'{program}' is not a paid program (known: {})",
+                    known.join(", ")
+                ),
+            });
+        }
+        Some(p) if p.grant == minsheng_policy::Grant::Service => {
+            return Err(PayError::Invalid {
+                field: "program".into(),
+                reason: format!(
+                    "{program} is a service: the person it serves is enrolled when the service is accepted"
+                ),
+            });
+        }
+        Some(_) => {}
     }
     if basis.trim().is_empty() {
         return Err(PayError::Invalid {
@@ -720,6 +738,10 @@ pub async fn enrol_caseload(
     let result = registry.evaluate(policy, month, &wanted);
     let mut out = Vec::new();
     for (program, (_, column)) in policy.programs.iter().zip(&result.columns) {
+        // A service is granted by its own procedure, to one person, once accepted.
+        if program.grant == minsheng_policy::Grant::Service {
+            continue;
+        }
         let mut units = Vec::new();
         for (h, code) in registry.households.iter().enumerate() {
             if registry

@@ -48,6 +48,8 @@ impl Enrolment {
 pub struct EnrolledUnit {
     pub enrolment_id: i64,
     pub household_id: i64,
+    /// The one member it is paid to (a service subsidy); `None`: the household's program.
+    pub person_id: Option<i64>,
     /// Suspended for the month (暂停): enrolled, but not paid.
     pub suspended: bool,
     /// In gradual exit (渐退) this month: paid this amount whatever the rules now say.

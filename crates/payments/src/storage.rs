@@ -177,7 +177,10 @@ pub async fn enrol_in(
         return Ok(0);
     }
     let open: HashSet<(i64, String)> = on_tx!(tx, conn => {
-        sqlx::query_as("SELECT household_id, program FROM enrolment WHERE last_month IS NULL")
+        sqlx::query_as(
+            "SELECT household_id, program FROM enrolment WHERE last_month IS NULL \
+             AND person_id IS NULL",
+        )
             .fetch_all(&mut *conn)
             .await?
             .into_iter()
@@ -201,6 +204,84 @@ pub async fn enrol_in(
     let n = rows.len() as u64;
     tx.write(&ENROLMENT, rows).await?;
     Ok(n)
+}
+
+/// The first month from `from` on that no payment cycle has been computed for: a grant
+/// enrolled within `tx` from then on is paid by a cycle still to come, not missed by one
+/// already frozen.
+pub async fn first_open_month(tx: &mut Tx, from: Month) -> Result<Month> {
+    let last: Option<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT MAX(month) FROM pay_cycle")
+            .fetch_one(&mut *conn)
+            .await?
+    });
+    let last: Option<Month> = match last {
+        Some(m) => Some(m.parse().map_err(|e| corrupt("month", e))?),
+        None => None,
+    };
+    Ok(match last {
+        Some(last) if last >= from => last.next(),
+        _ => from,
+    })
+}
+
+/// A grant to one person of a household, as a service's acceptance makes it.
+pub struct PersonGrant<'a> {
+    pub household_id: i64,
+    pub person_id: i64,
+    pub program: &'a str,
+    pub first_month: Month,
+    /// The month it ends in: the first, for a subsidy paid once.
+    pub last_month: Option<Month>,
+    pub basis: &'a str,
+}
+
+/// Enrols one person of a household in a program within `tx`, paid to that person only.
+/// Refused (field `program`) when the person already has an enrolment in it covering a month
+/// from `first_month` on. Returns the enrolment's id.
+pub async fn enrol_person_in(
+    tx: &mut Tx,
+    grant: &PersonGrant<'_>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let held: Option<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT first_month FROM enrolment WHERE person_id = $1 AND program = $2 \
+             AND (last_month IS NULL OR last_month >= $3)",
+        )
+        .bind(grant.person_id)
+        .bind(grant.program)
+        .bind(grant.first_month.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    });
+    if let Some(since) = held {
+        return Err(StoreError::Conflict {
+            field: "program".into(),
+            reason: format!(
+                "this person already receives {} (enrolled from {since})",
+                grant.program
+            ),
+        });
+    }
+    let id: i64 = on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "INSERT INTO enrolment (household_id, person_id, program, first_month, last_month, \
+             basis, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(grant.household_id)
+        .bind(grant.person_id)
+        .bind(grant.program)
+        .bind(grant.first_month.to_string())
+        .bind(grant.last_month.map(|m| m.to_string()))
+        .bind(grant.basis)
+        .bind(micros(at))
+        .bind(by)
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    Ok(id)
 }
 
 impl Payments<'_> {
@@ -231,7 +312,7 @@ impl Payments<'_> {
         let open: Option<String> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(
                 "SELECT first_month FROM enrolment WHERE household_id = $1 AND program = $2 \
-                 AND last_month IS NULL",
+                 AND last_month IS NULL AND person_id IS NULL",
             )
             .bind(household_id)
             .bind(program)
@@ -631,7 +712,7 @@ impl Payments<'_> {
         let mut out: HashMap<String, Vec<EnrolledUnit>> = HashMap::new();
         with_pool!(self, pool => {
             let rows = sqlx::query(
-                "SELECT e.id, e.household_id, e.program, CAST(CASE WHEN EXISTS (SELECT 1 FROM enrolment_pause p \
+                "SELECT e.id, e.household_id, e.person_id, e.program, CAST(CASE WHEN EXISTS (SELECT 1 FROM enrolment_pause p \
                  WHERE p.enrolment_id = e.id AND p.from_month <= $1 AND p.paused_at <= $2 \
                  AND (p.resumed_month IS NULL OR p.resumed_month > $1 OR p.resumed_at > $2)) \
                  THEN 1 ELSE 0 END AS BIGINT) AS suspended, \
@@ -648,6 +729,7 @@ impl Payments<'_> {
                 out.entry(r.text("program")?).or_default().push(EnrolledUnit {
                     enrolment_id: r.int("id")?,
                     household_id: r.int("household_id")?,
+                    person_id: r.opt_int("person_id")?,
                     suspended: r.int("suspended")? == 1,
                     tapering: r.opt_int("tapering")?.map(Fen),
                 });

@@ -42,7 +42,7 @@ use chrono::NaiveDate;
 pub use eval::{EvalError, Evaluation};
 pub use monitoring::MonitoringCategory;
 pub use parameters::Parameters;
-pub use programs::{Grant, Program};
+pub use programs::{Grant, Program, SERVICE_STEPS};
 pub use roster::ServiceRoster;
 pub use rules::{Entity, VarId, Variable};
 pub use value::{Type, Value};

@@ -1,5 +1,6 @@
 //! `programs.yaml`: the money programs a payment cycle pays, each from one monthly amount
-//! variable, and how a household comes to receive it (an application, or 免申即享).
+//! variable, and how a household comes to receive it (an application, 免申即享, or a service
+//! delivered and accepted).
 
 use marked_yaml::types::MarkedMappingNode;
 
@@ -13,6 +14,21 @@ pub enum Grant {
     Application,
     /// 免申即享: granted without an application where the registry proves eligibility.
     Automatic,
+    /// A subsidy for a service a provider delivers to one person (家庭养老床位, 适老化改造):
+    /// applied for, assessed, a provider assigned, the service started and accepted, with the
+    /// deadlines of [`SERVICE_STEPS`]; paid to that person from the month after acceptance.
+    /// Neither a caseload carried over nor the sweep enrols anyone in it.
+    Service,
+}
+
+impl Grant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grant::Application => "application",
+            Grant::Automatic => "automatic",
+            Grant::Service => "service",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +43,8 @@ pub struct Program {
     pub grant: Grant,
     /// The deadlines of an application's case: `parameters/procedure/<name>.yaml`.
     pub procedure: Option<String>,
+    /// Paid in one month only (一次性补贴): the enrolment ends in the month it begins.
+    pub once: bool,
     pub reference: String,
     /// For a household amount, the person variable (true/false) that says which members it is
     /// paid for (低保 counts its members, not a 特困 member); `None`: every member.
@@ -50,14 +68,21 @@ const KEYS: &[&str] = &[
     "amount",
     "grant",
     "procedure",
+    "once",
     "reference",
     "covers",
     "excludes",
     "tops_up",
 ];
 
-/// The parameters a procedure must have, in working days (calendar days for the posting).
+/// The parameters an application's procedure must have, in working days (calendar days for
+/// the posting).
 pub const PROCEDURE_STEPS: [&str; 5] = ["survey", "posting_days", "decision", "notice", "total"];
+
+/// The parameters a service's procedure must have, each in working days from the step before:
+/// the assessment after the application, the provider's assignment, the service's start, and
+/// its acceptance.
+pub const SERVICE_STEPS: [&str; 4] = ["assess", "assign", "start", "accept"];
 
 pub(crate) fn read(
     file: &str,
@@ -222,15 +247,33 @@ fn program(
     let grant = match grant.as_str() {
         "application" => Some(Grant::Application),
         "automatic" => Some(Grant::Automatic),
+        "service" => Some(Grant::Service),
         "" => None,
         other => {
             diagnostics.push(
                 at.clone(),
-                format!("{code}: grant '{other}' is neither 'application' nor 'automatic'"),
+                format!("{code}: grant '{other}' is not 'application', 'automatic' or 'service'"),
             );
             None
         }
     };
+    let once = match def.get_scalar("once").map(|s| s.as_str().trim()) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            diagnostics.push(
+                at.clone(),
+                format!("{code}: once '{other}' is neither true nor false"),
+            );
+            false
+        }
+    };
+    if once && grant != Some(Grant::Service) {
+        diagnostics.push(
+            at.clone(),
+            format!("{code}: only a service program is paid once; the others are monthly"),
+        );
+    }
     let variable = match by_name.get(&amount) {
         Some(&id) => Some(id),
         None if amount.is_empty() => None,
@@ -255,18 +298,31 @@ fn program(
         if let Some(problem) = problem {
             diagnostics.push(at.clone(), format!("{code}: amount '{amount}' {problem}"));
         }
+        if grant == Some(Grant::Service) && v.entity != Entity::Person {
+            diagnostics.push(
+                at.clone(),
+                format!("{code}: a service is for one person; amount '{amount}' is a household's"),
+            );
+        }
     }
     let procedure = def
         .get_scalar("procedure")
         .map(|s| s.as_str().trim().to_string())
         .filter(|s| !s.is_empty());
     match (&procedure, grant) {
-        (None, Some(Grant::Application)) => diagnostics.push(
+        (None, Some(Grant::Application | Grant::Service)) => diagnostics.push(
             at.clone(),
-            format!("{code}: an application program needs a 'procedure' (its deadlines)"),
+            format!(
+                "{code}: an application or service program needs a 'procedure' (its deadlines)"
+            ),
         ),
         (Some(name), _) => {
-            for step in PROCEDURE_STEPS {
+            let steps: &[&str] = if grant == Some(Grant::Service) {
+                &SERVICE_STEPS
+            } else {
+                &PROCEDURE_STEPS
+            };
+            for &step in steps {
                 let key = format!("procedure.{name}.{step}");
                 match parameters.leaves.get(&key) {
                     Some(p) if p.ty == Type::Int => {}
@@ -319,6 +375,7 @@ fn program(
         entity: variables.get(amount)?.entity,
         grant: grant?,
         procedure,
+        once,
         reference,
         covers,
         excludes,

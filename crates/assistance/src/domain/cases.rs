@@ -20,6 +20,7 @@ use std::fmt;
 use chrono::{Datelike, Duration, NaiveDate};
 
 use minsheng_core::access::{Role, Staff};
+use minsheng_core::procedure::{working_days_after, StepCheck};
 use minsheng_core::{AreaCode, Deadline, FieldError, Month, WorkCalendar};
 use minsheng_policy::Policy;
 
@@ -294,12 +295,7 @@ impl Case {
         procedure: &Procedure,
         calendar: &WorkCalendar,
     ) -> Result<Option<Deadline>, FieldError> {
-        let days = |from, n| {
-            calendar
-                .add_working_days(from, n)
-                .map(Some)
-                .map_err(|e| refuse("calendar", e.to_string()))
-        };
+        let days = |from, n| working_days_after(calendar, from, n).map(Some);
         match stage {
             Stage::Accepted => days(since, procedure.survey),
             // The review has no deadline of its own: the whole procedure's applies.
@@ -319,46 +315,16 @@ impl Case {
         procedure: &Procedure,
         calendar: &WorkCalendar,
     ) -> Result<Transition, FieldError> {
-        if !action.roles().contains(&actor.role) {
-            let allowed: Vec<&str> = action.roles().iter().map(|r| r.label()).collect();
-            return Err(refuse(
-                "actor",
-                format!(
-                    "{} is {}; '{}' is for {}",
-                    actor.name,
-                    actor.role.label(),
-                    action.name(),
-                    allowed.join(" or ")
-                ),
-            ));
+        StepCheck {
+            step: action.name(),
+            roles: action.roles(),
+            subject: &format!("case {}", self.id),
+            area: &self.area,
+            stage: (self.stage.as_str(), self.stage.label()),
+            at_its_stage: action.stages().contains(&self.stage),
+            since: self.stage_since,
         }
-        if !self.area.is_within(&actor.area) {
-            return Err(refuse(
-                "actor",
-                format!(
-                    "{} works in {} and case {} is in {}",
-                    actor.name, actor.area, self.id, self.area
-                ),
-            ));
-        }
-        if !action.stages().contains(&self.stage) {
-            return Err(refuse(
-                "stage",
-                format!(
-                    "case {} is {} ({}); '{}' comes at another step",
-                    self.id,
-                    self.stage,
-                    self.stage.label(),
-                    action.name()
-                ),
-            ));
-        }
-        if today < self.stage_since {
-            return Err(refuse(
-                "date",
-                format!("{today} is before the step began ({})", self.stage_since),
-            ));
-        }
+        .admit(actor, today)?;
         let mut provisional = None;
         let mut lenient = |due: Result<Option<Deadline>, FieldError>| {
             let due = due?;

@@ -1,0 +1,362 @@
+//! A service application's procedure as a state machine (no IO):
+//!
+//! ```text
+//! applied ──assess──► assessed ──assign──► assigned ──start──► started ──accept──► accepted
+//!  (eligible by rule)  (上门评估)  (服务机构)    (the provider)    (验收)     enrolled in the ledger
+//!    └────────────────────── withdraw ──────────────────────────────┘──► withdrawn
+//! ineligible: the rules refused it when it was filed (closed, with their explanation)
+//! ```
+//!
+//! [`Application::transition`] checks the step, the actor's role and area (the shared checks of
+//! [`minsheng_core::procedure`]) and computes the next step's deadline in working days.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+use minsheng_core::access::{Role, Staff};
+use minsheng_core::procedure::{working_days_after, StepCheck};
+use minsheng_core::{AreaCode, Deadline, FieldError, Month, WorkCalendar};
+use minsheng_policy::{Grant, Policy, Program};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    Applied,
+    Assessed,
+    Assigned,
+    Started,
+    Accepted,
+    Ineligible,
+    Withdrawn,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] = [
+        Stage::Applied,
+        Stage::Assessed,
+        Stage::Assigned,
+        Stage::Started,
+        Stage::Accepted,
+        Stage::Ineligible,
+        Stage::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Applied => "applied",
+            Stage::Assessed => "assessed",
+            Stage::Assigned => "assigned",
+            Stage::Started => "started",
+            Stage::Accepted => "accepted",
+            Stage::Ineligible => "ineligible",
+            Stage::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Applied => "已受理, 待上门评估",
+            Stage::Assessed => "已评估, 待确定服务机构",
+            Stage::Assigned => "已派单, 待开始",
+            Stage::Started => "已开始, 待验收",
+            Stage::Accepted => "已验收, 补贴纳入发放",
+            Stage::Ineligible => "不符合条件",
+            Stage::Withdrawn => "已撤回",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Stage, String> {
+        Stage::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a stage"))
+    }
+
+    /// Whether the procedure is over (accepted, found ineligible or withdrawn).
+    pub fn is_closed(self) -> bool {
+        matches!(self, Stage::Accepted | Stage::Ineligible | Stage::Withdrawn)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A service program's deadlines, each in working days from the step before
+/// (`procedure.<name>.{assess, assign, start, accept}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    pub assess: u32,
+    pub assign: u32,
+    pub start: u32,
+    pub accept: u32,
+}
+
+impl Deadlines {
+    /// The deadlines in force on `on` of `program`, if it is a service with a procedure.
+    pub fn of(policy: &Policy, program: &Program, on: NaiveDate) -> Option<Deadlines> {
+        if program.grant != Grant::Service {
+            return None;
+        }
+        let name = program.procedure.as_ref()?;
+        let days = |step: &str| policy.count(&format!("procedure.{name}.{step}"), on);
+        Some(Deadlines {
+            assess: days("assess")?,
+            assign: days("assign")?,
+            start: days("start")?,
+            accept: days("accept")?,
+        })
+    }
+
+    /// The working days the step out of `stage` has; `None` once the procedure is over.
+    fn for_stage(&self, stage: Stage) -> Option<u32> {
+        match stage {
+            Stage::Applied => Some(self.assess),
+            Stage::Assessed => Some(self.assign),
+            Stage::Assigned => Some(self.start),
+            Stage::Started => Some(self.accept),
+            Stage::Accepted | Stage::Ineligible | Stage::Withdrawn => None,
+        }
+    }
+
+    /// The deadline of the step out of `stage`, entered on `since`.
+    pub fn due(
+        &self,
+        stage: Stage,
+        since: NaiveDate,
+        calendar: &WorkCalendar,
+    ) -> Result<Option<Deadline>, FieldError> {
+        self.for_stage(stage)
+            .map(|n| working_days_after(calendar, since, n))
+            .transpose()
+    }
+}
+
+/// An application as the state machine sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub id: i64,
+    pub program: String,
+    /// The household's community.
+    pub area: AreaCode,
+    pub stage: Stage,
+    pub stage_since: NaiveDate,
+    /// The provider assigned (a provider account's name), once assigned.
+    pub provider: Option<String>,
+}
+
+/// What someone does to an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The home visit (上门评估): who visited and what they found (for a refit, what to refit).
+    Assess {
+        assessors: Vec<String>,
+        report: String,
+    },
+    /// The provider that sets up the bed or does the refit: a provider account of the area
+    /// (checked against the accounts by the use case).
+    Assign {
+        provider: String,
+    },
+    /// The provider starts the service or the works on `on`.
+    Start {
+        on: NaiveDate,
+        note: String,
+    },
+    /// Acceptance on completion (验收) by street or district staff; the subsidy follows.
+    Accept {
+        report: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+}
+
+impl Step {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Assess { .. } => "assess",
+            Step::Assign { .. } => "assign",
+            Step::Start { .. } => "start",
+            Step::Accept { .. } => "accept",
+            Step::Withdraw { .. } => "withdraw",
+        }
+    }
+
+    fn roles(&self) -> &'static [Role] {
+        match self {
+            Step::Assess { .. } | Step::Withdraw { .. } => &[Role::Community, Role::Street],
+            Step::Assign { .. } => &[Role::Street],
+            Step::Start { .. } => &[Role::Provider],
+            Step::Accept { .. } => &[Role::Street, Role::District],
+        }
+    }
+
+    fn stages(&self) -> &'static [Stage] {
+        match self {
+            Step::Assess { .. } => &[Stage::Applied],
+            Step::Assign { .. } => &[Stage::Assessed],
+            Step::Start { .. } => &[Stage::Assigned],
+            Step::Accept { .. } => &[Stage::Started],
+            Step::Withdraw { .. } => &[
+                Stage::Applied,
+                Stage::Assessed,
+                Stage::Assigned,
+                Stage::Started,
+            ],
+        }
+    }
+
+    /// The steps someone in `role` may take at `stage`: what an application's page offers.
+    pub fn offered(stage: Stage, role: Role) -> Vec<&'static str> {
+        let text = String::new;
+        let every = [
+            Step::Assess {
+                assessors: Vec::new(),
+                report: text(),
+            },
+            Step::Assign { provider: text() },
+            Step::Start {
+                on: NaiveDate::MIN,
+                note: text(),
+            },
+            Step::Accept { report: text() },
+            Step::Withdraw { reason: text() },
+        ];
+        every
+            .iter()
+            .filter(|s| s.roles().contains(&role) && s.stages().contains(&stage))
+            .map(Step::name)
+            .collect()
+    }
+}
+
+/// What a step leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub to: Stage,
+    /// The day the new stage began (the start's own day for `start`).
+    pub since: NaiveDate,
+    pub due: Option<Deadline>,
+    pub reason: String,
+    pub detail: String,
+    /// For an acceptance: the person is paid from the month after it (or the first month no
+    /// cycle has been computed for, which storage decides).
+    pub enrol_from: Option<Month>,
+    /// The provider assigned.
+    pub provider: Option<String>,
+}
+
+fn required(field: &str, text: &str) -> Result<String, FieldError> {
+    let t = text.trim();
+    if t.is_empty() {
+        Err(FieldError::new(field, "is required"))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+impl Application {
+    /// Checks `step` by `actor` on `today` and says what it leads to; nothing else changes.
+    pub fn transition(
+        &self,
+        step: &Step,
+        actor: &Staff,
+        today: NaiveDate,
+        deadlines: &Deadlines,
+        calendar: &WorkCalendar,
+    ) -> Result<Transition, FieldError> {
+        StepCheck {
+            step: step.name(),
+            roles: step.roles(),
+            subject: &format!("application {}", self.id),
+            area: &self.area,
+            stage: (self.stage.as_str(), self.stage.label()),
+            at_its_stage: step.stages().contains(&self.stage),
+            since: self.stage_since,
+        }
+        .admit(actor, today)?;
+        let next = |to: Stage, since: NaiveDate| -> Result<Transition, FieldError> {
+            Ok(Transition {
+                to,
+                since,
+                due: deadlines.due(to, since, calendar)?,
+                reason: String::new(),
+                detail: String::new(),
+                enrol_from: None,
+                provider: self.provider.clone(),
+            })
+        };
+        Ok(match step {
+            Step::Assess { assessors, report } => {
+                let mut names: Vec<String> = assessors
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                names.sort();
+                names.dedup();
+                if names.is_empty() {
+                    return Err(FieldError::new("assessors", "name who made the home visit"));
+                }
+                Transition {
+                    reason: required("report", report)?,
+                    detail: format!("assessors: {}", names.join(", ")),
+                    ..next(Stage::Assessed, today)?
+                }
+            }
+            Step::Assign { provider } => {
+                let provider = required("provider", provider)?;
+                Transition {
+                    reason: format!("assigned to {provider}"),
+                    detail: String::new(),
+                    provider: Some(provider),
+                    ..next(Stage::Assigned, today)?
+                }
+            }
+            Step::Start { on, note } => {
+                if self.provider.as_deref() != Some(actor.name.as_str()) {
+                    return Err(FieldError::new(
+                        "actor",
+                        format!(
+                            "application {} is assigned to {}, not {}",
+                            self.id,
+                            self.provider.as_deref().unwrap_or("nobody"),
+                            actor.name
+                        ),
+                    ));
+                }
+                if *on > today || *on < self.stage_since {
+                    return Err(FieldError::new(
+                        "on",
+                        format!(
+                            "{on} is not between the assignment ({}) and today",
+                            self.stage_since
+                        ),
+                    ));
+                }
+                Transition {
+                    reason: required("note", note)?,
+                    detail: format!("started on {on}"),
+                    ..next(Stage::Started, *on)?
+                }
+            }
+            Step::Accept { report } => {
+                let month = Month::new(today.year(), today.month())
+                    .ok_or_else(|| FieldError::new("date", "out of range"))?;
+                Transition {
+                    reason: required("report", report)?,
+                    detail: String::new(),
+                    enrol_from: Some(month.next()),
+                    ..next(Stage::Accepted, today)?
+                }
+            }
+            Step::Withdraw { reason } => Transition {
+                reason: required("reason", reason)?,
+                ..next(Stage::Withdrawn, today)?
+            },
+        })
+    }
+}

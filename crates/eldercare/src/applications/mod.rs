@@ -1,0 +1,327 @@
+//! Applications for the elderly-care service subsidies (家庭养老床位, 适老化改造; 崂办字〔2024〕
+//! 12号 第六条、第七条): the person applies, the rules say whether they qualify, a home visit
+//! assesses, the street assigns a provider, the provider starts, street or district staff accept
+//! the result, and the subsidy is paid through the payment ledger — monthly for a bed, once for
+//! a refit — to the person it is for.
+//!
+//! Architecture invariant: each step, its audit entry and, on acceptance, the person's enrolment
+//! in the ledger commit in one transaction, under the payments' lock; a second acceptance finds
+//! the application accepted and changes nothing.
+
+pub mod domain;
+pub mod storage;
+
+use chrono::NaiveDate;
+use minsheng_app::Clock;
+use minsheng_core::access::{Account, Role, Scope};
+use minsheng_core::{FieldError, IdNumber, Month};
+use minsheng_policy::eval::Evaluation;
+use minsheng_policy::{Grant, Policy, Program, Value};
+use minsheng_store::{NewAuditEntry, Store, StoreError};
+
+pub use domain::{Application, Deadlines, Stage, Step, Transition};
+pub use storage::{ApplicationRecord, Applications, ApplicationsStore, StepRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<FieldError> for ApplicationError {
+    fn from(e: FieldError) -> Self {
+        ApplicationError::Invalid(e)
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> ApplicationError {
+    ApplicationError::Invalid(FieldError::new(field, reason))
+}
+
+/// The staff behind an account, or why it may not act on applications.
+fn staff(who: &Account) -> Result<&minsheng_core::access::Staff, ApplicationError> {
+    match who {
+        Account::Staff(s) => Ok(s),
+        Account::Resident { name, .. } => Err(invalid(
+            "actor",
+            format!("{name} is a resident; staff file and handle applications"),
+        )),
+    }
+}
+
+/// A service program of the catalog, by code.
+pub fn service<'p>(policy: &'p Policy, code: &str) -> Result<&'p Program, ApplicationError> {
+    let services: Vec<&str> = policy
+        .programs
+        .iter()
+        .filter(|p| p.grant == Grant::Service)
+        .map(|p| p.code.as_str())
+        .collect();
+    policy
+        .program(code.trim())
+        .filter(|p| p.grant == Grant::Service)
+        .ok_or_else(|| {
+            invalid(
+                "program",
+                format!(
+                    "'{code}' is not a service (services: {})",
+                    services.join(", ")
+                ),
+            )
+        })
+}
+
+fn deadlines(
+    policy: &Policy,
+    program: &Program,
+    on: NaiveDate,
+) -> Result<Deadlines, ApplicationError> {
+    Deadlines::of(policy, program, on).ok_or_else(|| {
+        invalid(
+            "program",
+            format!(
+                "{}: the catalog has no deadlines in force on {on}",
+                program.code
+            ),
+        )
+    })
+}
+
+/// An application as a caseworker files it.
+pub struct ApplicationForm<'a> {
+    pub program: &'a str,
+    /// The older person's ID number.
+    pub id_number: &'a str,
+    pub applied_on: NaiveDate,
+    /// What the person asks for, in their words.
+    pub request: &'a str,
+}
+
+/// A filed application, and the rules' explanation of whether the person qualifies.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub id: i64,
+    pub stage: Stage,
+    pub explanation: Vec<String>,
+}
+
+/// Files an application: community or street staff of the person's area. The rules in force
+/// for the month of the application decide at once whether the person qualifies; one who does
+/// not is kept, closed as ineligible, with the rules' reasons.
+pub async fn apply(
+    store: &Store,
+    policy: &Policy,
+    who: &Account,
+    form: &ApplicationForm<'_>,
+    clock: Clock,
+) -> Result<Filed, ApplicationError> {
+    let actor = staff(who)?;
+    let program = service(policy, form.program)?;
+    if !matches!(actor.role, Role::Community | Role::Street) {
+        return Err(invalid(
+            "actor",
+            format!(
+                "{} is {}; applications are filed by 社区经办 or 街道审核",
+                actor.name,
+                actor.role.label()
+            ),
+        ));
+    }
+    let id_number =
+        IdNumber::parse(form.id_number.trim()).map_err(|e| invalid("id_number", e.to_string()))?;
+    if form.applied_on > clock.today {
+        return Err(invalid(
+            "applied_on",
+            format!("{} is after today", form.applied_on),
+        ));
+    }
+    let request = form.request.trim();
+    if request.is_empty() {
+        return Err(invalid("request", "say what the person asks for"));
+    }
+    let file = store
+        .household_file_within(id_number.as_str(), &Scope::Area(actor.area.clone()))
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => invalid(
+                "id_number",
+                format!(
+                    "{} is not a resident of {}'s area ({})",
+                    id_number.masked(),
+                    actor.name,
+                    actor.area
+                ),
+            ),
+            other => ApplicationError::Store(other),
+        })?;
+    let month = Month::containing(form.applied_on);
+    let members = file.as_of(month.first_day(), clock.now);
+    let member = members
+        .iter()
+        .position(|(p, _)| p.id_number == id_number)
+        .ok_or_else(|| {
+            invalid(
+                "id_number",
+                format!(
+                    "{} was not a member of household {} on {}",
+                    id_number.masked(),
+                    file.code,
+                    month.first_day()
+                ),
+            )
+        })?;
+    let name = members
+        .get(member)
+        .map(|(p, _)| p.name.clone())
+        .unwrap_or_default();
+    let area = members
+        .get(member)
+        .map_or_else(|| file.area.clone(), |(_, f)| f.area.clone());
+    let mut evaluation = Evaluation::of_household(policy, month, &members, true);
+    let amount = evaluation.variable(program.amount, Some(member));
+    let names: Vec<String> = members.iter().map(|(p, _)| p.name.clone()).collect();
+    let explanation = minsheng_policy::explain::render_together(
+        policy,
+        &evaluation.computations,
+        &[(program.amount, Some(member))],
+        &names,
+    );
+    let qualifies = matches!(amount, Ok(Value::Money(fen)) if fen > minsheng_core::Fen::ZERO);
+    let (stage, due) = if qualifies {
+        let calendar = store.work_calendar().await?;
+        let due = deadlines(policy, program, form.applied_on)?.due(
+            Stage::Applied,
+            form.applied_on,
+            &calendar,
+        )?;
+        (Stage::Applied, due)
+    } else {
+        (Stage::Ineligible, None)
+    };
+    let finding = match &amount {
+        Ok(Value::Money(fen)) if qualifies => format!(
+            "eligible: {} {fen} a month under the rules of {month}",
+            program.label
+        ),
+        Ok(_) => format!("not eligible under the rules of {month}"),
+        Err(e) => format!("the rules cannot decide: {e}"),
+    };
+    let detail = format!("{finding}\n{}", explanation.join("\n"));
+    let id = store
+        .applications()
+        .file(
+            &storage::NewApplication {
+                program: &program.code,
+                id_number: &id_number,
+                name: &name,
+                household: &file.code,
+                area: &area,
+                applied_on: form.applied_on,
+                stage,
+                due,
+                reason: request,
+                detail: &detail,
+            },
+            who.name(),
+            clock.now,
+            |id| NewAuditEntry {
+                actor: who.name().into(),
+                action: "service_apply".into(),
+                subject: format!("service:{id}"),
+                detail: format!(
+                    "program={} person={} household={} stage={stage}",
+                    program.code,
+                    id_number.masked(),
+                    file.code
+                ),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(Filed {
+        id,
+        stage,
+        explanation,
+    })
+}
+
+/// What a step did: the application's new stage and, on acceptance, the enrolment and the
+/// month the subsidy is first paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    pub stage: Stage,
+    pub enrolled: Option<(i64, Month)>,
+}
+
+/// Takes a step on an application. The provider named by an assignment must be a provider
+/// account whose area holds the person's.
+pub async fn take_step(
+    store: &Store,
+    policy: &Policy,
+    who: &Account,
+    id: i64,
+    step: &Step,
+    clock: Clock,
+) -> Result<Taken, ApplicationError> {
+    let actor = staff(who)?;
+    let applications = store.applications();
+    let (record, _) = applications
+        .get(
+            id,
+            &who.scope(),
+            who.service_area().map(|_| actor.name.as_str()),
+        )
+        .await?;
+    let program = service(policy, &record.program)?;
+    let deadlines = deadlines(policy, program, clock.today)?;
+    let calendar = store.work_calendar().await?;
+    let machine = record.machine();
+    let t = machine.transition(step, actor, clock.today, &deadlines, &calendar)?;
+    if let Step::Assign { provider } = step {
+        let found = store.staff(provider.trim()).await?;
+        match found {
+            Some(p) if p.role == Role::Provider && record.area.is_within(&p.area) => {}
+            _ => {
+                return Err(invalid(
+                    "provider",
+                    format!(
+                        "{} is not a provider account serving {}",
+                        provider.trim(),
+                        record.area
+                    ),
+                ))
+            }
+        }
+    }
+    let enrolled = applications
+        .record_step(
+            &machine,
+            step.name(),
+            &t,
+            program.once,
+            who.name(),
+            clock.now,
+            |enrolled| NewAuditEntry {
+                actor: who.name().into(),
+                action: format!("service_{}", step.name()),
+                subject: format!("service:{id}"),
+                detail: match enrolled {
+                    Some((enrolment, from)) => format!(
+                        "to={} program={} enrolment={enrolment} paid_from={from}{}",
+                        t.to,
+                        program.code,
+                        if program.once { " once" } else { "" }
+                    ),
+                    None => format!("to={} program={}", t.to, program.code),
+                },
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(Taken {
+        stage: t.to,
+        enrolled,
+    })
+}
