@@ -346,3 +346,113 @@ fn institutions_are_filed_from_the_bureaus_list_all_or_nothing() {
         "{filed}"
     );
 }
+
+/// Older residents (born before 1960, living), from the export: ID number and community.
+fn older_residents(db: &Db) -> Vec<(String, String)> {
+    let roster = db.path("older.csv");
+    db.ok(&["export", path_str(&roster)]);
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    rows[1..]
+        .iter()
+        .filter(|r| r[col("birth_date")] < "1960-01-01" && r[col("death_date")].is_empty())
+        .map(|r| (r[col("id_number")].to_string(), r[col("area")].to_string()))
+        .collect()
+}
+
+/// A refit from the command line, from application to its paid subsidy: filed by the
+/// community, assessed, assigned by the street to a provider of the street, started by that
+/// provider, accepted by the street (not by the provider, not twice), and paid once in the
+/// next month's cycle.
+#[test]
+fn a_refit_goes_from_application_to_its_paid_subsidy() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "3000", "--seed", "4"]);
+    let (id, area) = older_residents(&db)
+        .into_iter()
+        .find(|(id, _)| {
+            db.ok(&["eldercare", "entitlements", id])
+                .contains("✓ 享受 居家适老化改造补贴")
+        })
+        .expect("a hard-up older resident at home");
+    let street = &area[..9];
+    db.accounts(&[
+        ("社区甲", "community", &area),
+        ("街道乙", "street", street),
+        ("康养中心", "provider", street),
+        ("别处服务商", "provider", "370202001"),
+    ]);
+    db.payment_staff();
+    let filed = db.ok_as(
+        "社区甲",
+        &[
+            "eldercare",
+            "apply",
+            &id,
+            "--program",
+            "home_refit",
+            "--request",
+            "卫生间扶手、防滑地面",
+        ],
+    );
+    assert!(filed.starts_with("Application 1 filed: 已受理"), "{filed}");
+    assert!(filed.contains("符合条件: 居家适老化改造补贴"), "{filed}");
+    let step = |actor: &str, args: &[&str]| {
+        let mut all = vec!["eldercare", "application", "1"];
+        all.extend_from_slice(args);
+        db.run_as(actor, &all)
+    };
+    let stderr = |o: std::process::Output| String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(step(
+        "社区甲",
+        &["assess", "--assessor", "王芳", "--report", "需扶手2处"]
+    )
+    .status
+    .success());
+    let far = step("街道乙", &["assign", "别处服务商"]);
+    assert!(stderr(far).contains("provider: 别处服务商 is not a provider account serving"));
+    assert!(step("街道乙", &["assign", "康养中心"]).status.success());
+    assert!(step("康养中心", &["start", "--note", "进场施工"])
+        .status
+        .success());
+    let own = step("康养中心", &["accept", "--report", "合格"]);
+    assert!(stderr(own).contains("actor: 康养中心 is 服务机构"));
+    let accepted = step("街道乙", &["accept", "--report", "验收合格"]);
+    let out = String::from_utf8_lossy(&accepted.stdout).to_string();
+    assert!(out.contains("已验收") && out.contains("paid from"), "{out}");
+    let month = out
+        .trim()
+        .trim_end_matches('.')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let twice = step("街道乙", &["accept", "--report", "验收合格"]);
+    assert!(stderr(twice).contains("stage: application 1 is accepted"));
+
+    let shown = db.ok(&["eldercare", "application", "1"]);
+    for s in [
+        "apply",
+        "assess",
+        "assign",
+        "start",
+        "accept",
+        "服务机构 康养中心",
+    ] {
+        assert!(shown.contains(s), "{s} in {shown}");
+    }
+    assert!(!shown.contains(&id), "the ID number is masked:\n{shown}");
+    let listed = db.ok(&["eldercare", "applications", "--area", street]);
+    assert!(listed.starts_with("1 件申请, 办理中 0 件"), "{listed}");
+
+    let computed = db.ok_as("caseworker", &["pay", "--month", &month]);
+    let line = computed
+        .lines()
+        .find(|l| l.contains("(home_refit)"))
+        .unwrap_or_else(|| panic!("no refit in:\n{computed}"));
+    assert!(line.contains(" 1 ") && line.ends_with("3,000.00"), "{line}");
+    let next: minsheng_core::Month = month.parse().unwrap();
+    let after = db.ok_as("caseworker", &["pay", "--month", &next.next().to_string()]);
+    assert!(!after.contains("(home_refit)"), "paid once:\n{after}");
+}

@@ -180,7 +180,7 @@ async fn a_refit_and_a_bed_from_application_to_the_ledger(store: &Store) {
         "assessed within working days"
     );
     assert_eq!(steps.len(), 1);
-    assert!(steps[0].detail.contains("eligible"));
+    assert!(steps[0].detail.starts_with("符合条件"));
 
     let step = |s: Step| s;
     // Assessment: not by the provider; someone must have visited.

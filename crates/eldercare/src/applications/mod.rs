@@ -104,6 +104,8 @@ pub struct ApplicationForm<'a> {
 pub struct Filed {
     pub id: i64,
     pub stage: Stage,
+    /// The rules' finding in a line (eligible, and for how much).
+    pub finding: String,
     pub explanation: Vec<String>,
 }
 
@@ -202,11 +204,13 @@ pub async fn apply(
     };
     let finding = match &amount {
         Ok(Value::Money(fen)) if qualifies => format!(
-            "eligible: {} {fen} a month under the rules of {month}",
-            program.label
+            "符合条件: {} {} 元{} ({month} 的规则)",
+            program.label,
+            fen.grouped(),
+            if program.once { ", 一次性" } else { "/月" }
         ),
-        Ok(_) => format!("not eligible under the rules of {month}"),
-        Err(e) => format!("the rules cannot decide: {e}"),
+        Ok(_) => format!("不符合条件 ({month} 的规则)"),
+        Err(e) => format!("规则无法判定: {e}"),
     };
     let detail = format!("{finding}\n{}", explanation.join("\n"));
     let id = store
@@ -243,6 +247,7 @@ pub async fn apply(
     Ok(Filed {
         id,
         stage,
+        finding,
         explanation,
     })
 }

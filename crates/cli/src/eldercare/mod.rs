@@ -1,7 +1,10 @@
 //! `minsheng eldercare …`: older persons' ability assessments (GB/T 42195-2022) at the command
 //! line — the blank form, an assessment handed in, a person's assessments; what the basic
 //! elderly service list grants a person, and its counts published; care institutions and their
-//! 双随机 supervision — the draw, drawing it again, inspections and rectifications.
+//! 双随机 supervision — the draw, drawing it again, inspections and rectifications; home care
+//! beds and refits from application to acceptance ([`applications`]).
+
+mod applications;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -122,6 +125,38 @@ pub enum EldercareCommand {
         on: Option<NaiveDate>,
         #[arg(long, default_value = "")]
         note: String,
+    },
+    /// File an application for a home care bed (home_care_bed) or a refit (home_refit) for an
+    /// older person (acts as community or street staff of the person's area). The rules decide
+    /// at once whether the person qualifies; one who does not is kept, closed, with the reasons.
+    Apply {
+        /// The older person's ID number.
+        id_number: String,
+        #[arg(long)]
+        program: String,
+        /// What the person asks for.
+        #[arg(long)]
+        request: String,
+        /// The day of the application; default today.
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        /// Print the rules' explanation of the finding.
+        #[arg(long)]
+        why: bool,
+    },
+    /// Service applications within an area (default the city), open ones first by deadline.
+    Applications {
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// One application with its steps; with a step, take it (acts as the account it is for).
+    Application {
+        id: i64,
+        #[command(subcommand)]
+        step: Option<applications::StepCommand>,
+        /// With the rules' explanation of the finding at filing.
+        #[arg(long)]
+        why: bool,
     },
     /// Older persons due for their regular reassessment by a day (default today), the longest
     /// waiting first, within an area (default the whole city).
@@ -392,6 +427,33 @@ pub async fn run(
             )
             .await?;
             println!("{item} of {institution} accepted as rectified on {on}.");
+        }
+        EldercareCommand::Apply {
+            id_number,
+            program,
+            request,
+            on,
+            why,
+        } => {
+            applications::apply(
+                store,
+                policy,
+                (&id_number, &program, &request, on),
+                why,
+                actor,
+                clock,
+            )
+            .await?;
+        }
+        EldercareCommand::Applications { area } => {
+            let scope = match area {
+                Some(code) => Scope::Area(parse_area(&code)?),
+                None => Scope::Everything,
+            };
+            applications::list(store, policy, &scope).await?;
+        }
+        EldercareCommand::Application { id, step, why } => {
+            applications::application(store, policy, id, step, why, actor, clock).await?;
         }
         EldercareCommand::Due { by, area } => {
             let scope = match area {
