@@ -191,6 +191,15 @@ mod tests {
                     .map(crate::assistance::queries::request_status_label),
             )
             .chain(["未找到", "无权操作", "输入有误", "尝试次数过多", "出错了"])
+            .chain(
+                minsheng_eldercare::applications::Stage::ALL
+                    .iter()
+                    .map(|s| s.label()),
+            )
+            .chain(
+                ["apply", "assess", "assign", "start", "accept", "withdraw"]
+                    .map(crate::eldercare::applications::step_label),
+            )
             .chain(crate::payments::view::BENEFIT_STATUSES.map(|(_, label)| label))
             .chain(
                 [

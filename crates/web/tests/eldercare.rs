@@ -345,3 +345,183 @@ async fn care_institutions_supervision_is_public() {
     let none = send(&app, get("/supervision/999999", &Auth::None)).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 }
+
+/// A home care bed or a refit on the web: filed from the older person's entitlements page,
+/// visited, assigned to a provider serving the street, started by that provider (who cannot
+/// accept it), accepted by the street and enrolled for payment; hidden from another district;
+/// every read of it audited.
+#[tokio::test]
+async fn a_bed_or_refit_from_the_entitlements_page_to_acceptance() {
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let clock = Clock::system();
+    let month = minsheng_core::Month::containing(clock.today);
+    let policy = common::policy();
+    let services: Vec<(&str, minsheng_policy::VarId)> = ["home_care_bed", "home_refit"]
+        .into_iter()
+        .map(|p| (p, policy.program(p).unwrap().amount))
+        .collect();
+    let mut found = None;
+    'households: for code in store.sample_household_codes(400).await.unwrap() {
+        let file = store.household_file(&code).await.unwrap();
+        let members = file.as_of(month.first_day(), clock.now);
+        for member in 0..members.len() {
+            for (program, amount) in &services {
+                let mut e =
+                    minsheng_policy::Evaluation::of_household(&policy, month, &members, false);
+                if matches!(e.variable(*amount, Some(member)), Ok(minsheng_policy::Value::Money(f)) if f.0 > 0)
+                {
+                    found = Some((file.clone(), member, *program));
+                    break 'households;
+                }
+            }
+        }
+    }
+    let (file, member, program) = found.expect("an older person with a bed or a refit");
+    let street = &file.area.as_str()[..9];
+    staff(&store, "街道养老", Role::Street, street).await;
+    staff(&store, "康养服务中心", Role::Provider, street).await;
+    let elsewhere = [&city.inside.area, &city.outside.area]
+        .into_iter()
+        .map(|a| a.as_str().to_string())
+        .find(|a| a[..6] != file.area.as_str()[..6])
+        .expect("a community of another district");
+    staff(&store, "外区社工", Role::Community, &elsewhere).await;
+    let app = city.app();
+    let cookie = session_cookie(&sign_in(&app, "街道养老", PASSWORD).await);
+    let auth = Auth::Cookie(cookie.clone());
+
+    let page = send(
+        &app,
+        get(
+            &format!(
+                "/eldercare/entitlements?household={}&member={member}",
+                file.code
+            ),
+            &auth,
+        ),
+    )
+    .await;
+    assert!(
+        page.body
+            .contains(&format!("name=\"program\" value=\"{program}\"")),
+        "an application form for {program}"
+    );
+    let csrf = common::csrf_of(&page.body);
+    let body = format!(
+        "csrf={csrf}&program={program}&household={}&member={member}&request={}",
+        file.code,
+        urlencode("老人行动不便, 申请办理")
+    );
+    let filed = send(&app, post_form("/eldercare/applications", &cookie, &body)).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let path = filed.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let shown = send(&app, get(&path, &auth)).await;
+    assert!(shown.body.contains("已受理, 待上门评估"), "{}", shown.body);
+    assert!(shown.body.contains("受理时的规则判断"));
+    let csrf = common::csrf_of(&shown.body);
+    let step = |fields: &str| format!("csrf={csrf}&{fields}");
+    let visited = send(
+        &app,
+        post_form(
+            &path,
+            &cookie,
+            &step(&format!(
+                "step=assess&assessors={}&report={}",
+                urlencode("王芳、李强"),
+                urlencode("需要")
+            )),
+        ),
+    )
+    .await;
+    assert_eq!(visited.status, StatusCode::SEE_OTHER, "{}", visited.body);
+    let offered = send(&app, get(&path, &auth)).await;
+    assert!(
+        offered.body.contains("<option>康养服务中心</option>"),
+        "{}",
+        offered.body
+    );
+    let assigned = send(
+        &app,
+        post_form(
+            &path,
+            &cookie,
+            &step(&format!(
+                "step=assign&provider={}",
+                urlencode("康养服务中心")
+            )),
+        ),
+    )
+    .await;
+    assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.body);
+
+    // The provider sees what is assigned to it, starts, and cannot accept its own work.
+    let provider_cookie = session_cookie(&sign_in(&app, "康养服务中心", PASSWORD).await);
+    let provider = Auth::Cookie(provider_cookie.clone());
+    let listed = send(&app, get("/eldercare/applications", &provider)).await;
+    assert!(listed.body.contains(&path), "{}", listed.body);
+    let own = send(&app, get(&path, &provider)).await;
+    let provider_csrf = common::csrf_of(&own.body);
+    let started = send(
+        &app,
+        post_form(
+            &path,
+            &provider_cookie,
+            &format!(
+                "csrf={provider_csrf}&step=start&on={}&note={}",
+                clock.today,
+                urlencode("开始")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let refused = send(
+        &app,
+        post_form(
+            &path,
+            &provider_cookie,
+            &format!("csrf={provider_csrf}&step=accept&report=ok"),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("actor:"), "{}", refused.body);
+
+    let accepted = send(
+        &app,
+        post_form(
+            &path,
+            &cookie,
+            &step(&format!("step=accept&report={}", urlencode("合格"))),
+        ),
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    let done = send(&app, get(&path, &auth)).await;
+    assert!(done.body.contains("已验收, 补贴纳入发放") && done.body.contains("发放登记"));
+    let again = send(
+        &app,
+        post_form(&path, &cookie, &step("step=accept&report=again")),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("stage:"), "{}", again.body);
+
+    let far = Auth::Cookie(session_cookie(&sign_in(&app, "外区社工", PASSWORD).await));
+    assert_eq!(
+        send(&app, get(&path, &far)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let id = path.rsplit('/').next().unwrap();
+    let reads = store.audit_entries(&format!("service:{id}")).await.unwrap();
+    assert!(reads
+        .iter()
+        .any(|e| e.action == "read_service_application" && e.actor == "康养服务中心"));
+    assert!(reads
+        .iter()
+        .any(|e| e.action == "service_accept" && e.actor == "街道养老"));
+}

@@ -366,6 +366,20 @@ impl Applications<'_> {
         })
     }
 
+    /// The provider accounts whose area holds `area`: who may be assigned there, by name.
+    pub async fn providers_serving(&self, area: &AreaCode) -> Result<Vec<String>> {
+        let rows: Vec<(String, String)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT name, area_code FROM staff WHERE role = 'provider' ORDER BY name")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter(|(_, at)| AreaCode::parse(at).is_ok_and(|at| area.is_within(&at)))
+            .map(|(name, _)| name)
+            .collect())
+    }
+
     /// The applications within `scope` or assigned to `provider`, open ones first, each group
     /// by deadline then number.
     pub async fn list(

@@ -1,9 +1,11 @@
 //! Elderly care: a service provider's roster of the older residents of its area and what the
 //! rules grant each; an older person's ability assessment, handed in and printed; what the basic
 //! elderly service list grants one older person, and the list itself with its published counts
-//! on a public page; care institutions and their 双随机 draws and results, public.
+//! on a public page; home care beds and refits from application to acceptance; care
+//! institutions and their 双随机 draws and results, public.
 
 pub(crate) mod api;
+pub(crate) mod applications;
 pub(crate) mod pages;
 pub(crate) mod queries;
 pub(crate) mod view;
@@ -24,6 +26,14 @@ pub(crate) fn pages() -> Router<Web> {
             get(pages::assess_form).post(pages::assess),
         )
         .route("/eldercare/assessments/{id}", get(pages::report))
+        .route(
+            "/eldercare/applications",
+            get(applications::list).post(applications::file),
+        )
+        .route(
+            "/eldercare/applications/{id}",
+            get(applications::one).post(applications::step),
+        )
         .route("/eldercare/entitlements", get(pages::entitlements))
         .route("/services", get(pages::services))
         .route("/supervision", get(pages::supervision))

@@ -398,8 +398,24 @@ pub async fn entitlements(
                     .map(|(label, fen)| (label.clone(), fen.grouped()))
                     .collect(),
                 explanation: e.explanation.clone(),
+                apply_for: web
+                    .policy
+                    .program(&e.item.code)
+                    .filter(|p| {
+                        p.grant == minsheng_policy::Grant::Service
+                            && e.entitled == Ok(true)
+                            && matches!(
+                                who.account.role(),
+                                Some(
+                                    minsheng_core::access::Role::Community
+                                        | minsheng_core::access::Role::Street
+                                )
+                            )
+                    })
+                    .map(|p| p.code.clone()),
             })
             .collect(),
+        csrf: who.csrf().to_string(),
     })
 }
 

@@ -183,6 +183,9 @@ pub struct EntitlementView {
     /// Each amount's label and value in yuan.
     pub amounts: Vec<(String, String)>,
     pub explanation: Vec<String>,
+    /// The service program a caseworker may file an application for on the person's behalf
+    /// (家庭养老床位, 适老化改造), when entitled and the viewer files applications.
+    pub apply_for: Option<String>,
 }
 
 /// What the list grants one older person in a month.
@@ -199,6 +202,7 @@ pub struct EntitlementsView {
     pub version_from: String,
     pub version_reference: String,
     pub items: Vec<EntitlementView>,
+    pub csrf: String,
 }
 
 impl EntitlementsView {

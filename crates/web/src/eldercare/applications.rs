@@ -1,0 +1,375 @@
+//! Home care beds and refits on the web: the applications of one's area (or, for a provider,
+//! those assigned to it), a new one filed, and one application with its steps and the forms
+//! for the steps the signed-in account may take. Reading an application is audited.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Serialize;
+
+use minsheng_app::Clock;
+use minsheng_core::access::{Account, Role};
+use minsheng_eldercare::applications::{
+    self, ApplicationError, ApplicationForm, ApplicationRecord, ApplicationsStore as _, Step,
+};
+
+use crate::error::{PageError, WebError};
+use crate::extract::PagePath;
+// The templates' `t` filter.
+use crate::i18n::filters;
+use crate::pages::Frame;
+use crate::registry::queries::read_entry;
+use crate::session::{OnPage, Signed};
+use crate::Web;
+
+/// An application in a list.
+#[derive(Debug, Serialize)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub program: String,
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    pub household: String,
+    pub area: String,
+    pub stage: &'static str,
+    pub closed: bool,
+    pub due: Option<String>,
+    pub overdue: bool,
+    /// Counted Monday to Friday: a year whose holidays are not loaded.
+    pub provisional: bool,
+}
+
+impl ApplicationRow {
+    fn of(web: &Web, a: &ApplicationRecord, clock: Clock) -> ApplicationRow {
+        ApplicationRow {
+            id: a.id,
+            program: web
+                .policy
+                .program(&a.program)
+                .map_or_else(|| a.program.clone(), |p| p.label.clone()),
+            name: a.name.clone(),
+            id_number: a.id_number.masked(),
+            household: a.household.clone(),
+            area: a.area.to_string(),
+            stage: a.stage.label(),
+            closed: a.stage.is_closed(),
+            due: a.due.map(|d| d.on.to_string()),
+            overdue: a.due.is_some_and(|d| d.on < clock.today),
+            provisional: a.due.is_some_and(|d| d.provisional.is_some()),
+        }
+    }
+}
+
+/// A step taken, as the page shows it.
+#[derive(Debug, Serialize)]
+pub struct StepView {
+    pub taken_on: String,
+    pub step: &'static str,
+    pub stage: &'static str,
+    pub by: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+pub(crate) fn step_label(step: &str) -> &'static str {
+    match step {
+        "apply" => "申请",
+        "assess" => "上门评估",
+        "assign" => "确定服务机构",
+        "start" => "开始服务",
+        "accept" => "验收",
+        "withdraw" => "撤回",
+        _ => "其他",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "applications.html")]
+struct ListPage {
+    frame: Option<Frame>,
+    csrf: String,
+    rows: Vec<ApplicationRow>,
+    open: usize,
+    /// The services one may apply for (code, label), for staff who file.
+    services: Vec<(String, String)>,
+    may_file: bool,
+    sent: HashMap<String, String>,
+    message: Option<String>,
+}
+
+impl ListPage {
+    fn sent(&self, name: &str) -> &str {
+        self.sent.get(name).map_or("", String::as_str)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "application.html")]
+struct OnePage {
+    frame: Option<Frame>,
+    csrf: String,
+    row: ApplicationRow,
+    applied_on: String,
+    provider: Option<String>,
+    enrolment: Option<i64>,
+    steps: Vec<StepView>,
+    /// The rules' explanation of the finding at filing.
+    explanation: Vec<String>,
+    offered: Vec<&'static str>,
+    providers: Vec<String>,
+    today: String,
+    message: Option<String>,
+}
+
+impl OnePage {
+    fn offers(&self, step: &str) -> bool {
+        self.offered.contains(&step)
+    }
+}
+
+fn application_error(e: ApplicationError) -> WebError {
+    match e {
+        ApplicationError::Invalid(e) => WebError::invalid(&e.field, e.reason),
+        ApplicationError::Store(e) => e.into(),
+    }
+}
+
+/// The name a provider is known by, for the applications assigned to it.
+fn provider_name(who: &Signed) -> Option<&str> {
+    who.account.service_area().map(|_| who.account.name())
+}
+
+async fn list_page(
+    web: &Web,
+    who: &Signed,
+    sent: HashMap<String, String>,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    if matches!(who.account, Account::Resident { .. }) {
+        return Err(WebError::Forbidden("applications are handled by staff".into()).into());
+    }
+    let clock = web.clock();
+    let records = web
+        .store
+        .applications()
+        .list(&who.account.scope(), provider_name(who))
+        .await?;
+    let rows: Vec<ApplicationRow> = records
+        .iter()
+        .map(|a| ApplicationRow::of(web, a, clock))
+        .collect();
+    let page = ListPage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        open: rows.iter().filter(|r| !r.closed).count(),
+        rows,
+        services: web
+            .policy
+            .programs
+            .iter()
+            .filter(|p| p.grant == minsheng_policy::Grant::Service)
+            .map(|p| (p.code.clone(), p.label.clone()))
+            .collect(),
+        may_file: matches!(who.account.role(), Some(Role::Community | Role::Street)),
+        sent,
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The applications of the signed-in staff member's area, or a provider's assigned ones.
+pub async fn list(State(web): State<Web>, OnPage(who): OnPage) -> Result<Html<String>, PageError> {
+    list_page(&web, &who, HashMap::new(), None).await
+}
+
+/// A new application filed (by ID number, or by household and member from the entitlements
+/// page) and shown, or the list again with what is wrong.
+pub async fn file(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    axum_extra::extract::Form(sent): axum_extra::extract::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
+    let clock = web.clock();
+    let get = |name: &str| sent.get(name).map_or("", String::as_str).trim();
+    let filed = async {
+        let id_number = match (get("household"), get("member")) {
+            ("", _) => get("id_number").to_string(),
+            (household, member) => {
+                let member: usize = member
+                    .parse()
+                    .map_err(|_| WebError::invalid("member", "is not a member's position"))?;
+                let file = web
+                    .store
+                    .household_file_within(household, &who.account.scope())
+                    .await?;
+                let day = minsheng_core::Month::containing(clock.today).first_day();
+                let members = file.as_of(day, clock.now);
+                let (person, _) = members
+                    .get(member)
+                    .ok_or_else(|| WebError::NotFound(format!("member {member} of {household}")))?;
+                person.id_number.as_str().to_string()
+            }
+        };
+        let form = ApplicationForm {
+            program: get("program"),
+            id_number: &id_number,
+            applied_on: clock.today,
+            request: get("request"),
+        };
+        applications::apply(&web.store, &web.policy, &who.account, &form, clock)
+            .await
+            .map_err(application_error)
+    }
+    .await;
+    match filed {
+        Ok(filed) => {
+            Ok(Redirect::to(&format!("/eldercare/applications/{}", filed.id)).into_response())
+        }
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let page = list_page(&web, &who, sent.clone(), Some(e.to_string())).await?;
+            Ok((e.status(), page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn one_page(
+    web: &Web,
+    who: &Signed,
+    id: i64,
+    message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    if matches!(who.account, Account::Resident { .. }) {
+        return Err(WebError::Forbidden("applications are handled by staff".into()).into());
+    }
+    let clock = web.clock();
+    let store = web.store.applications();
+    let (record, steps) = store
+        .get(id, &who.account.scope(), provider_name(who))
+        .await?;
+    web.audit
+        .record(read_entry(
+            who,
+            "read_service_application",
+            &format!("service:{id}"),
+            "via=web".into(),
+            clock,
+        ))
+        .await?;
+    let offered = match who.account.role() {
+        Some(role) => Step::offered(record.stage, role),
+        None => Vec::new(),
+    };
+    let providers = if offered.contains(&"assign") {
+        store.providers_serving(&record.area).await?
+    } else {
+        Vec::new()
+    };
+    let mut explanation = Vec::new();
+    let steps = steps
+        .iter()
+        .map(|s| {
+            let mut lines = s.detail.lines();
+            let first = lines.next().unwrap_or_default().to_string();
+            if s.step == "apply" {
+                explanation = lines.map(str::to_string).collect();
+            }
+            StepView {
+                taken_on: s.taken_on.to_string(),
+                step: step_label(&s.step),
+                stage: s.stage.label(),
+                by: s.recorded_by.clone(),
+                reason: s.reason.clone(),
+                detail: first,
+            }
+        })
+        .collect();
+    let page = OnePage {
+        frame: Frame::of(who),
+        csrf: who.csrf().to_string(),
+        row: ApplicationRow::of(web, &record, clock),
+        applied_on: record.applied_on.to_string(),
+        provider: record.provider.clone(),
+        enrolment: record.enrolment_id,
+        steps,
+        explanation,
+        offered,
+        providers,
+        today: clock.today.to_string(),
+        message,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// One application with its steps and the forms for the steps the account may take.
+pub async fn one(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+) -> Result<Html<String>, PageError> {
+    one_page(&web, &who, id, None).await
+}
+
+/// A step taken and the application shown again, with what is wrong if it was refused.
+pub async fn step(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PagePath(id): PagePath<i64>,
+    axum_extra::extract::Form(sent): axum_extra::extract::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
+    let clock = web.clock();
+    let get = |name: &str| sent.get(name).cloned().unwrap_or_default();
+    let step = match get("step").as_str() {
+        "assess" => Ok(Step::Assess {
+            assessors: get("assessors")
+                .split(['、', ',', '，', ' '])
+                .map(str::to_string)
+                .collect(),
+            report: get("report"),
+        }),
+        "assign" => Ok(Step::Assign {
+            provider: get("provider"),
+        }),
+        "start" => match get("on").trim() {
+            "" => Ok(clock.today),
+            on => on
+                .parse()
+                .map_err(|_| WebError::invalid("on", format!("'{on}' is not a date (YYYY-MM-DD)"))),
+        }
+        .map(|on| Step::Start {
+            on,
+            note: get("note"),
+        }),
+        "accept" => Ok(Step::Accept {
+            report: get("report"),
+        }),
+        "withdraw" => Ok(Step::Withdraw {
+            reason: get("reason"),
+        }),
+        other => Err(WebError::invalid(
+            "step",
+            format!("'{other}' is not a step"),
+        )),
+    };
+    let taken = match step {
+        Ok(step) => {
+            applications::take_step(&web.store, &web.policy, &who.account, id, &step, clock)
+                .await
+                .map_err(application_error)
+        }
+        Err(e) => Err(e),
+    };
+    match taken {
+        Ok(_) => Ok(Redirect::to(&format!("/eldercare/applications/{id}")).into_response()),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            let page = one_page(&web, &who, id, Some(e.to_string())).await?;
+            Ok((e.status(), page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
