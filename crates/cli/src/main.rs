@@ -575,7 +575,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let residents = u64::try_from(store.counts().await?.persons).unwrap_or(0);
-            eldercare::file_institutions(&store, residents, seed, &cli.actor, clock).await?;
+            eldercare::file_synthetic(&store, &policy, residents, seed, &cli.actor, clock).await?;
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
                 println!("\nOne household of the demo city:\n");
@@ -683,7 +683,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 started.elapsed().as_secs_f64()
             );
             println!("{}", report.tally.report());
-            eldercare::file_institutions(&store, report.persons, seed, &cli.actor, clock).await?;
+            let policy = policy::load(&cli.policy)?;
+            eldercare::file_synthetic(&store, &policy, report.persons, seed, &cli.actor, clock)
+                .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { file, valid_only } => {

@@ -20,6 +20,7 @@ use minsheng_test_support::{instant, load, noted, synthetic_city};
 minsheng_test_support::on_both_backends!(
     a_refit_and_a_bed_from_application_to_the_ledger,
     a_step_that_cannot_be_audited_is_not_kept,
+    the_synthetic_city_has_its_years_beds_and_refits,
 );
 
 /// The first person of `people` the rules give `amount` in `month`, and the amount.
@@ -469,4 +470,64 @@ async fn a_step_that_cannot_be_audited_is_not_kept(store: &Store) {
     take_step(store, &policy, &street, filed.id, &accept, clock)
         .await
         .unwrap();
+}
+
+async fn the_synthetic_city_has_its_years_beds_and_refits(store: &Store) {
+    use minsheng_eldercare::applications::file_synthetic;
+    use minsheng_synth::services::{yearly, BEDS_PER_10M, REFITS_PER_10M};
+    let Town { clock, .. } = town(store).await;
+    let policy = minsheng_test_support::policy();
+    let (beds, refits) = file_synthetic(store, &policy, 4_000, 17, "生成", clock)
+        .await
+        .unwrap();
+    assert_eq!(beds as u64, yearly(BEDS_PER_10M, 4_000));
+    assert_eq!(refits as u64, yearly(REFITS_PER_10M, 4_000));
+    let list = store
+        .applications()
+        .list(&minsheng_core::access::Scope::Everything, None)
+        .await
+        .unwrap();
+    assert_eq!(list.len(), beds + refits);
+    let month = Month::containing(minsheng_synth::reference_date());
+    for a in &list {
+        assert_eq!(a.stage, Stage::Accepted);
+        let (_, steps) = store
+            .applications()
+            .get(a.id, &minsheng_core::access::Scope::Everything, None)
+            .await
+            .unwrap();
+        let names: Vec<&str> = steps.iter().map(|s| s.step.as_str()).collect();
+        assert_eq!(names, ["apply", "assess", "assign", "start", "accept"]);
+        assert!(steps.windows(2).all(|w| w[0].taken_on < w[1].taken_on));
+        // The rules qualify the person, and the ledger pays them.
+        let file = store.household_file(&a.household).await.unwrap();
+        let members = file.as_of(month.first_day(), clock.now);
+        let member = members
+            .iter()
+            .position(|(p, _)| p.id_number == a.id_number)
+            .unwrap();
+        let amount = policy.program(&a.program).unwrap().amount;
+        let mut e = minsheng_policy::Evaluation::of_household(&policy, month, &members, false);
+        assert!(matches!(e.variable(amount, Some(member)), Ok(Value::Money(f)) if f > Fen::ZERO));
+        let enrolments = store.payments().enrolments(&a.household).await.unwrap();
+        let enrolment = enrolments
+            .iter()
+            .find(|e| Some(e.id) == a.enrolment_id)
+            .unwrap();
+        assert_eq!(enrolment.program, a.program);
+        assert_eq!(
+            enrolment.last_month.is_some(),
+            a.program == "home_refit",
+            "a refit is paid once, a bed monthly"
+        );
+    }
+    assert_eq!(
+        file_synthetic(store, &policy, 4_000, 17, "生成", clock)
+            .await
+            .unwrap(),
+        (0, 0),
+        "once"
+    );
+    let entries = store.audit_entries("service:synthetic").await.unwrap();
+    assert_eq!(entries.len(), 1);
 }

@@ -13,6 +13,7 @@ pub mod calibration;
 mod generator;
 pub mod institutions;
 mod names;
+pub mod services;
 
 pub use generator::{Generator, GeneratorConfig};
 

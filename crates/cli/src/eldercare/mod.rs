@@ -584,9 +584,11 @@ fn parse_area(code: &str) -> Result<AreaCode> {
     AreaCode::parse(code.trim()).map_err(|e| anyhow::anyhow!("area: {e}"))
 }
 
-/// Files the care institutions of a synthetic city (`generate`, `demo`), once.
-pub async fn file_institutions(
+/// Files the care institutions, home care beds and refits of a synthetic city (`generate`,
+/// `demo`), once.
+pub async fn file_synthetic(
     store: &Store,
+    policy: &Policy,
     people: u64,
     seed: u64,
     actor: &str,
@@ -595,6 +597,15 @@ pub async fn file_institutions(
     let filed = supervision::file_synthetic(store, people, seed, actor, clock).await?;
     if filed > 0 {
         println!("{filed} care institution(s) filed (minsheng eldercare institutions); their supervision is public: /supervision");
+    }
+    let (beds, refits) =
+        minsheng_eldercare::applications::file_synthetic(store, policy, people, seed, actor, clock)
+            .await?;
+    if beds + refits > 0 {
+        println!(
+            "{beds} home care bed(s) and {refits} refit(s) of {} accepted and enrolled for payment (minsheng eldercare applications).",
+            minsheng_synth::services::YEAR
+        );
     }
     Ok(())
 }

@@ -360,3 +360,187 @@ impl Application {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use minsheng_core::{CalendarDay, DayKind};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn area(s: &str) -> AreaCode {
+        AreaCode::parse(s).unwrap()
+    }
+
+    fn staff(name: &str, role: Role, at: &str) -> Staff {
+        Staff {
+            name: name.into(),
+            role,
+            area: area(at),
+        }
+    }
+
+    const DEADLINES: Deadlines = Deadlines {
+        assess: 10,
+        assign: 5,
+        start: 10,
+        accept: 10,
+    };
+
+    /// 2026's 国庆 and 中秋 break (1–8 October off, Sunday 27 September and Saturday 10 October
+    /// worked), enough to count across.
+    fn calendar() -> WorkCalendar {
+        let mut days: Vec<CalendarDay> = (1..=8)
+            .map(|d| CalendarDay {
+                date: NaiveDate::from_ymd_opt(2026, 10, d).unwrap(),
+                kind: DayKind::Holiday,
+                occasion: "国庆节、中秋节".into(),
+            })
+            .collect();
+        for d in ["2026-09-27", "2026-10-10"] {
+            days.push(CalendarDay {
+                date: day(d),
+                kind: DayKind::Workday,
+                occasion: "调休".into(),
+            });
+        }
+        WorkCalendar::new(days).unwrap()
+    }
+
+    fn at(stage: Stage, since: &str, provider: Option<&str>) -> Application {
+        Application {
+            id: 7,
+            program: "home_refit".into(),
+            area: area("370212001001"),
+            stage,
+            stage_since: day(since),
+            provider: provider.map(str::to_string),
+        }
+    }
+
+    fn field(r: Result<Transition, FieldError>) -> String {
+        r.err().map(|e| e.field).unwrap_or_default()
+    }
+
+    #[test]
+    fn each_stage_is_due_its_working_days_after_it_began() {
+        let c = calendar();
+        // Applied on Wednesday 30 September: the break skipped and its worked Saturday
+        // counted, ten working days are 9, 10 (Sat), 12–16, 19–21 October — the visit is due
+        // on the 21st.
+        let due = DEADLINES
+            .due(Stage::Applied, day("2026-09-30"), &c)
+            .unwrap()
+            .unwrap();
+        assert_eq!(due.on, day("2026-10-21"));
+        assert_eq!(due.provisional, None);
+        // Five working days after a visit on Friday 16 October: Friday 23 October.
+        let due = DEADLINES
+            .due(Stage::Assessed, day("2026-10-16"), &c)
+            .unwrap()
+            .unwrap();
+        assert_eq!(due.on, day("2026-10-23"));
+        // A year whose holidays are not loaded is counted Monday to Friday, provisionally.
+        let due = DEADLINES
+            .due(Stage::Started, day("2027-03-01"), &c)
+            .unwrap()
+            .unwrap();
+        assert_eq!((due.on, due.provisional), (day("2027-03-15"), Some(2027)));
+        for closed in [Stage::Accepted, Stage::Ineligible, Stage::Withdrawn] {
+            assert_eq!(DEADLINES.due(closed, day("2026-10-16"), &c).unwrap(), None);
+        }
+    }
+
+    #[test]
+    fn the_provider_assigned_starts_between_its_assignment_and_today() {
+        let c = calendar();
+        let app = at(Stage::Assigned, "2026-10-12", Some("康养中心"));
+        let provider = staff("康养中心", Role::Provider, "370212001");
+        let start = |on: &str| Step::Start {
+            on: day(on),
+            note: "进场".into(),
+        };
+        let today = day("2026-10-14");
+        for on in ["2026-10-12", "2026-10-14"] {
+            let t = app
+                .transition(&start(on), &provider, today, &DEADLINES, &c)
+                .unwrap();
+            assert_eq!((t.to, t.since), (Stage::Started, day(on)));
+        }
+        for on in ["2026-10-11", "2026-10-15"] {
+            assert_eq!(
+                field(app.transition(&start(on), &provider, today, &DEADLINES, &c)),
+                "on"
+            );
+        }
+        let other = staff("别家", Role::Provider, "370212001");
+        assert_eq!(
+            field(app.transition(&start("2026-10-13"), &other, today, &DEADLINES, &c)),
+            "actor"
+        );
+        let street = staff("街道", Role::Street, "370212001");
+        assert_eq!(
+            field(app.transition(&start("2026-10-13"), &street, today, &DEADLINES, &c)),
+            "actor"
+        );
+    }
+
+    #[test]
+    fn acceptance_is_the_streets_once_and_pays_from_the_next_month() {
+        let c = calendar();
+        let street = staff("街道", Role::Street, "370212001");
+        let accept = Step::Accept {
+            report: "合格".into(),
+        };
+        let started = at(Stage::Started, "2026-12-01", Some("康养中心"));
+        let t = started
+            .transition(&accept, &street, day("2026-12-31"), &DEADLINES, &c)
+            .unwrap();
+        assert_eq!(t.to, Stage::Accepted);
+        assert_eq!(t.enrol_from, Month::new(2027, 1));
+        assert_eq!(t.due, None);
+        let provider = staff("康养中心", Role::Provider, "370212001");
+        assert_eq!(
+            field(started.transition(&accept, &provider, day("2026-12-31"), &DEADLINES, &c)),
+            "actor"
+        );
+        let accepted = at(Stage::Accepted, "2026-12-31", Some("康养中心"));
+        assert_eq!(
+            field(accepted.transition(&accept, &street, day("2026-12-31"), &DEADLINES, &c)),
+            "stage"
+        );
+        let empty = Step::Accept { report: " ".into() };
+        assert_eq!(
+            field(started.transition(&empty, &street, day("2026-12-31"), &DEADLINES, &c)),
+            "report"
+        );
+        let elsewhere = staff("别的街道", Role::Street, "370212002");
+        assert_eq!(
+            field(started.transition(&accept, &elsewhere, day("2026-12-31"), &DEADLINES, &c)),
+            "actor"
+        );
+    }
+
+    #[test]
+    fn each_role_is_offered_its_steps() {
+        assert_eq!(
+            Step::offered(Stage::Applied, Role::Community),
+            ["assess", "withdraw"]
+        );
+        assert_eq!(
+            Step::offered(Stage::Assessed, Role::Street),
+            ["assign", "withdraw"]
+        );
+        assert_eq!(Step::offered(Stage::Assigned, Role::Provider), ["start"]);
+        assert_eq!(
+            Step::offered(Stage::Started, Role::Street),
+            ["accept", "withdraw"]
+        );
+        assert_eq!(Step::offered(Stage::Started, Role::District), ["accept"]);
+        assert!(Step::offered(Stage::Accepted, Role::Street).is_empty());
+        assert!(Step::offered(Stage::Applied, Role::City).is_empty());
+    }
+}

@@ -330,3 +330,133 @@ pub async fn take_step(
         enrolled,
     })
 }
+
+/// Files the home care beds and refits of a synthetic city of `people` (the demo): a year's
+/// worth at Qingdao's 2025 rate ([`minsheng_synth::services`]), each person drawn from those the
+/// rules qualify in the month the synthetic registry describes, each application gone through
+/// every step within its deadlines and enrolled in the ledger — unless there are applications
+/// already. Returns how many beds and refits were filed.
+pub async fn file_synthetic(
+    store: &Store,
+    policy: &Policy,
+    people: u64,
+    seed: u64,
+    actor: &str,
+    clock: Clock,
+) -> Result<(usize, usize), ApplicationError> {
+    use minsheng_synth::services::{draw, yearly, BEDS_PER_10M, REFITS_PER_10M};
+    let applications = store.applications();
+    if applications.count().await? > 0 {
+        return Ok((0, 0));
+    }
+    let month = Month::containing(minsheng_synth::reference_date());
+    let programs = [
+        ("home_care_bed", BEDS_PER_10M),
+        ("home_refit", REFITS_PER_10M),
+    ];
+    let mut wanted = Vec::new();
+    for (code, _) in programs {
+        wanted.push(service(policy, code)?);
+    }
+    let registry =
+        minsheng_app::policy::load(store, policy, month, true, &minsheng_app::Quiet).await?;
+    let amounts: Vec<_> = wanted.iter().map(|p| p.amount).collect();
+    let result = registry.evaluate(policy, month, &amounts);
+    let calendar = store.work_calendar().await?;
+    let starts = &registry.population.member_start;
+    let mut list = Vec::new();
+    let mut filed = [0usize; 2];
+    for (k, ((program, (code, per_10m)), (_, column))) in
+        wanted.iter().zip(programs).zip(&result.columns).enumerate()
+    {
+        let pool: Vec<usize> = column
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| *v > 0)
+            .map(|(row, _)| row)
+            .collect();
+        let deadlines = deadlines(policy, program, month.first_day())?;
+        for drawn in draw(pool.len(), yearly(per_10m, people), code, seed) {
+            let Some(&row) = pool.get(drawn.candidate) else {
+                continue;
+            };
+            let h = starts.partition_point(|&s| s <= row).saturating_sub(1);
+            let Some(household) = registry.households.get(h) else {
+                continue;
+            };
+            // The member the row is, as the household file lists them that month: the
+            // population keeps the same members, so the same position among the qualified.
+            let nth = pool
+                .iter()
+                .filter(|&&r| r < row && starts.get(h).is_some_and(|&s| r >= s))
+                .count();
+            let file = store.household_file(household).await?;
+            let members = file.as_of(month.first_day(), clock.now);
+            let mut evaluation = Evaluation::of_household(policy, month, &members, false);
+            let qualified: Vec<usize> = (0..members.len())
+                .filter(|&m| {
+                    matches!(evaluation.variable(program.amount, Some(m)),
+                        Ok(Value::Money(f)) if f > minsheng_core::Fen::ZERO)
+                })
+                .collect();
+            let Some((person, facts)) = qualified.get(nth).and_then(|&m| members.get(m)) else {
+                continue;
+            };
+            let mut day = drawn.applied_on;
+            let mut steps = vec![(
+                "apply",
+                Stage::Applied,
+                day,
+                format!("申请{}", program.label),
+                format!("符合条件 ({month} 的规则; 合成数据)"),
+            )];
+            let provider = format!("{}服务机构", facts.area.as_str().get(..9).unwrap_or(""));
+            for (step, stage, days, reason) in [
+                (
+                    "assess",
+                    Stage::Assessed,
+                    deadlines.assess,
+                    "上门评估: 需要",
+                ),
+                ("assign", Stage::Assigned, deadlines.assign, "确定服务机构"),
+                ("start", Stage::Started, deadlines.start, "开始"),
+                ("accept", Stage::Accepted, deadlines.accept, "验收合格"),
+            ] {
+                // Each step half-way to its deadline.
+                day = calendar
+                    .add_working_days(day, days.div_ceil(2))
+                    .map_or(day, |d| d.on);
+                steps.push((step, stage, day, reason.to_string(), String::new()));
+            }
+            list.push(storage::SyntheticApplication {
+                program: program.code.clone(),
+                once: program.once,
+                id_number: person.id_number.clone(),
+                name: person.name.clone(),
+                household: file.code.clone(),
+                area: facts.area.clone(),
+                provider,
+                steps,
+            });
+            if let Some(n) = filed.get_mut(k) {
+                *n += 1;
+            }
+        }
+    }
+    let [beds, refits] = filed;
+    applications
+        .record_synthetic(
+            &list,
+            actor,
+            clock.now,
+            NewAuditEntry {
+                actor: actor.into(),
+                action: "service_synthetic".into(),
+                subject: "service:synthetic".into(),
+                detail: format!("beds={beds} refits={refits} seed={seed} people={people}"),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok((beds, refits))
+}

@@ -142,7 +142,113 @@ async fn add_step(
     Ok(())
 }
 
+/// A finished application of the synthetic city: filed, visited, assigned, started and
+/// accepted on the days given, the person enrolled from the month after acceptance.
+pub struct SyntheticApplication {
+    pub program: String,
+    pub once: bool,
+    pub id_number: IdNumber,
+    pub name: String,
+    pub household: String,
+    pub area: AreaCode,
+    pub provider: String,
+    /// Each step (name, stage, day, reason, detail), `apply` first and `accept` last.
+    pub steps: Vec<(&'static str, Stage, NaiveDate, String, String)>,
+}
+
 impl Applications<'_> {
+    /// How many applications there are.
+    pub async fn count(&self) -> Result<i64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM service_application")
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// Records a synthetic city's finished applications, their steps and enrolments, all or
+    /// none, with one audit entry. Returns how many were recorded.
+    pub async fn record_synthetic(
+        &self,
+        list: &[SyntheticApplication],
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<usize> {
+        let mut tx = begin_locked(self).await?;
+        for a in list {
+            let (Some(first), Some(last)) = (a.steps.first(), a.steps.last()) else {
+                continue;
+            };
+            let ids: Option<(i64, i64)> = on_tx!(&mut tx, conn => {
+                sqlx::query_as(
+                    "SELECT p.id, h.id FROM person p, household h WHERE p.id_number = $1 AND h.code = $2",
+                )
+                .bind(a.id_number.as_str())
+                .bind(&a.household)
+                .fetch_optional(&mut *conn)
+                .await?
+            });
+            let (person_id, household_id) = ids.ok_or_else(|| {
+                StoreError::invalid(
+                    "person",
+                    format!(
+                        "no person {} in household {}",
+                        a.id_number.masked(),
+                        a.household
+                    ),
+                )
+            })?;
+            let from = minsheng_core::Month::containing(last.2).next();
+            let first_month = first_open_month(&mut tx, from).await?;
+            let basis = "synthetic city: service application accepted".to_string();
+            let enrolment = enrol_person_in(
+                &mut tx,
+                &PersonGrant {
+                    household_id,
+                    person_id,
+                    program: &a.program,
+                    first_month,
+                    last_month: a.once.then_some(first_month),
+                    basis: &basis,
+                },
+                by,
+                at,
+            )
+            .await?;
+            let id: i64 = on_tx!(&mut tx, conn => {
+                sqlx::query_scalar(
+                    "INSERT INTO service_application (program, person_id, household_id, id_number, \
+                     name, household_code, area_code, applied_on, stage, stage_since, provider, \
+                     enrolment_id, recorded_at, recorded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                )
+                .bind(&a.program)
+                .bind(person_id)
+                .bind(household_id)
+                .bind(a.id_number.as_str())
+                .bind(&a.name)
+                .bind(&a.household)
+                .bind(a.area.as_str())
+                .bind(first.2)
+                .bind(last.1.as_str())
+                .bind(last.2)
+                .bind(&a.provider)
+                .bind(enrolment)
+                .bind(micros(at))
+                .bind(by)
+                .fetch_one(&mut *conn)
+                .await?
+            });
+            for (step, stage, day, reason, detail) in &a.steps {
+                add_step(&mut tx, id, step, *stage, *day, (reason, detail), by, at).await?;
+            }
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await?;
+        Ok(list.len())
+    }
+
     /// Records a new application, its first step and its audit entry in one transaction. A
     /// person with an application in the program that is neither ineligible nor withdrawn is
     /// refused (field `program`). Returns its id.
