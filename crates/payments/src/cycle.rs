@@ -23,7 +23,7 @@ use minsheng_policy::{Entity, Policy, Program};
 use minsheng_store::{NewAuditEntry, ScannedPerson, Store, StoreError};
 
 use crate::bank::{check_folder, read_bank_returns, write_bank_file};
-use crate::domain::{CycleStatus, Entitlement, PaidTotal, PayCycle};
+use crate::domain::{CycleStatus, EnrolledUnit, Entitlement, PaidTotal, PayCycle};
 use crate::storage::{AnswerReport, PaymentsStore as _};
 
 #[derive(Debug, thiserror::Error)]
@@ -175,9 +175,8 @@ pub async fn compute(
         .cloned()
         .collect();
     unknown_programs.sort();
-    // household id → (program index, enrolment id, 渐退 amount, the one member paid); a
-    // suspended enrolment is not paid.
-    let mut enrolments: HashMap<i64, Vec<(usize, i64, Option<Fen>, Option<i64>)>> = HashMap::new();
+    // household id → (program index, enrolment); a suspended enrolment is not paid.
+    let mut enrolments: HashMap<i64, Vec<(usize, EnrolledUnit)>> = HashMap::new();
     let mut suspended = 0;
     for (index, program) in policy.programs.iter().enumerate() {
         for unit in enrolled.get(&program.code).into_iter().flatten() {
@@ -185,12 +184,10 @@ pub async fn compute(
                 suspended += 1;
                 continue;
             }
-            enrolments.entry(unit.household_id).or_default().push((
-                index,
-                unit.enrolment_id,
-                unit.tapering,
-                unit.person_id,
-            ));
+            enrolments
+                .entry(unit.household_id)
+                .or_default()
+                .push((index, *unit));
         }
     }
     let households = Households::read(store, policy, month, frozen_at, progress).await?;
@@ -228,7 +225,9 @@ pub async fn compute(
         };
         // The household's lines, each with the members it is paid for.
         let mut lines: Vec<Line> = Vec::new();
-        for &(index, enrolment_id, tapering, person) in units {
+        for &(index, unit) in units {
+            let (enrolment_id, tapering, person) =
+                (unit.enrolment_id, unit.tapering, unit.person_id);
             // `index` comes from enumerating `policy.programs` above.
             let Some(program) = policy.programs.get(index) else {
                 continue;

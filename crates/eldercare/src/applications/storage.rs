@@ -120,8 +120,7 @@ async fn add_step(
     stage: Stage,
     taken_on: NaiveDate,
     (reason, detail): (&str, &str),
-    by: &str,
-    at: DateTime<Utc>,
+    (by, at): (&str, DateTime<Utc>),
 ) -> Result<()> {
     on_tx!(tx, conn => {
         sqlx::query(
@@ -241,7 +240,7 @@ impl Applications<'_> {
                 .await?
             });
             for (step, stage, day, reason, detail) in &a.steps {
-                add_step(&mut tx, id, step, *stage, *day, (reason, detail), by, at).await?;
+                add_step(&mut tx, id, step, *stage, *day, (reason, detail), (by, at)).await?;
             }
         }
         tx.append_audit(&[audit]).await?;
@@ -330,8 +329,7 @@ impl Applications<'_> {
             new.stage,
             new.applied_on,
             (new.reason, new.detail),
-            by,
-            at,
+            (by, at),
         )
         .await?;
         tx.append_audit(&[audit(id)]).await?;
@@ -417,8 +415,7 @@ impl Applications<'_> {
             t.to,
             t.since,
             (&t.reason, &t.detail),
-            by,
-            at,
+            (by, at),
         )
         .await?;
         tx.append_audit(&[audit(enrolled)]).await?;
