@@ -548,12 +548,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             let month = Month::containing(clock.today);
-            if store
+            // The caseload is households' programs; a bed or refit's person enrolment is not one.
+            let carried_over = store
                 .payments()
                 .enrolled(month, clock.now)
                 .await?
-                .is_empty()
-            {
+                .values()
+                .flatten()
+                .any(|unit| unit.person_id.is_none());
+            if !carried_over {
                 let policy = policy::load(&cli.policy)?;
                 payments::caseload(&store, &policy, month, &cli.actor, clock).await?;
             }

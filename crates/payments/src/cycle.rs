@@ -144,8 +144,30 @@ pub struct Computed {
 }
 
 /// Freezes and computes the month's cycle (or returns the one already computed; `recompute`
-/// replaces a cycle not yet approved).
+/// replaces a cycle not yet approved). Enrolments committed while it was computed (a decision,
+/// a service accepted) make it compute again, up to three times, rather than miss them.
+#[allow(clippy::too_many_arguments)]
 pub async fn compute(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    recompute: bool,
+    actor: &str,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> Result<Computed, PayError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match compute_once(store, policy, month, recompute, actor, clock, progress).await {
+            Err(PayError::Store(StoreError::Conflict { field, .. }))
+                if field == crate::storage::ENROLMENTS_CHANGED && attempt < 3 => {}
+            done => return done,
+        }
+    }
+}
+
+async fn compute_once(
     store: &Store,
     policy: &Policy,
     month: Month,
@@ -169,6 +191,7 @@ pub async fn compute(
     }
     let frozen_at = clock.now;
     let enrolled = store.payments().enrolled(month, frozen_at).await?;
+    let read = enrolled.values().map(|units| units.len() as u64).sum();
     let mut unknown_programs: Vec<String> = enrolled
         .keys()
         .filter(|p| policy.program(p).is_none())
@@ -292,11 +315,15 @@ pub async fn compute(
                 }
             }
             if lines.len() == before || error.is_some() {
-                unpaid.push(Unpaid::error(
-                    household,
-                    program,
-                    &error.unwrap_or_default(),
-                ));
+                let gone = person.is_some_and(|id| household.members.iter().all(|m| m.id != id));
+                let reason = match error {
+                    Some(e) => e,
+                    None if gone => {
+                        "the person it is for is no longer a member of the household".to_string()
+                    }
+                    None => String::new(),
+                };
+                unpaid.push(Unpaid::error(household, program, &reason));
             }
         }
         let held = exclusive_overlaps(policy, household, &lines);
@@ -335,7 +362,7 @@ pub async fn compute(
     };
     let created = store
         .payments()
-        .store_pay_cycle(&cycle, &entitlements, recompute, &audit)
+        .store_pay_cycle(&cycle, &entitlements, recompute, Some(read), &audit)
         .await?;
     let status = store.payments().cycle_status(month).await?;
     if !created {

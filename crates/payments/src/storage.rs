@@ -206,6 +206,10 @@ pub async fn enrol_in(
     Ok(n)
 }
 
+/// The field of the conflict [`Payments::store_pay_cycle`] reports when enrolments changed
+/// while the cycle was computed.
+pub const ENROLMENTS_CHANGED: &str = "enrolments";
+
 /// The first month from `from` on that no payment cycle has been computed for: a grant
 /// enrolled within `tx` from then on is paid by a cycle still to come, not missed by one
 /// already frozen.
@@ -794,15 +798,41 @@ impl Payments<'_> {
     /// Stores a computed cycle with its entitlements, in one transaction. With `replace`, an
     /// unapproved cycle of the month is replaced; an approved one never is. Returns false (and
     /// writes nothing) when the month already has a cycle and `replace` is off.
+    ///
+    /// `enrolled` is how many enrolments in force for the month, as known at the freeze, the
+    /// cycle was computed from: were there more by now (an enrolment committed between that
+    /// read and this lock, recorded before the freeze), the cycle would miss it, so it is
+    /// refused (field `enrolments`) and computed again.
     pub async fn store_pay_cycle(
         &self,
         cycle: &PayCycle,
         entitlements: &[Entitlement],
         replace: bool,
+        enrolled: Option<u64>,
         audit: &NewAuditEntry,
     ) -> Result<bool> {
         let month = cycle.month.to_string();
         let mut tx = begin_locked(self).await?;
+        if let Some(read) = enrolled {
+            let now: i64 = on_tx!(&mut tx, conn => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM enrolment WHERE first_month <= $1 \
+                     AND (last_month IS NULL OR last_month >= $1) AND recorded_at <= $2",
+                )
+                .bind(&month)
+                .bind(micros(cycle.frozen_at))
+                .fetch_one(&mut *conn)
+                .await?
+            });
+            if u64::try_from(now).ok() != Some(read) {
+                return Err(StoreError::conflict(
+                    ENROLMENTS_CHANGED,
+                    format!(
+                        "enrolments for {month} changed while it was computed; compute it again"
+                    ),
+                ));
+            }
+        }
         let existing: Option<Option<String>> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar("SELECT approved_by FROM pay_cycle WHERE month = $1")
                 .bind(&month)

@@ -179,15 +179,44 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
         computed_by: "caseworker".into(),
         approved: None,
     };
+    // Enrolments that appeared between the cycle's read and its storing: refused, not missed.
+    let in_force: u64 = enrolled.values().map(|units| units.len() as u64).sum();
+    let stale = store
+        .payments()
+        .store_pay_cycle(
+            &cycle,
+            &entitlements,
+            false,
+            Some(in_force - 1),
+            &noted("pay_compute"),
+        )
+        .await;
+    assert!(
+        matches!(&stale, Err(minsheng_store::StoreError::Conflict { field, .. }) if field == "enrolments"),
+        "{stale:?}"
+    );
+    assert!(store.payments().pay_cycle(june).await.unwrap().is_none());
     assert!(store
         .payments()
-        .store_pay_cycle(&cycle, &entitlements, false, &noted("pay_compute"))
+        .store_pay_cycle(
+            &cycle,
+            &entitlements,
+            false,
+            Some(in_force),
+            &noted("pay_compute")
+        )
         .await
         .unwrap());
     assert!(
         !store
             .payments()
-            .store_pay_cycle(&cycle, &entitlements[..1], false, &noted("pay_compute"))
+            .store_pay_cycle(
+                &cycle,
+                &entitlements[..1],
+                false,
+                None,
+                &noted("pay_compute")
+            )
             .await
             .unwrap(),
         "computed before: kept"
@@ -230,7 +259,7 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
         invalid_field(
             store
                 .payments()
-                .store_pay_cycle(&cycle, &[], true, &noted("pay_compute"))
+                .store_pay_cycle(&cycle, &[], true, None, &noted("pay_compute"))
                 .await
                 .unwrap_err()
         ),

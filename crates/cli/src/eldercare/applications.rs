@@ -132,6 +132,15 @@ pub async fn application(
         .applications()
         .get(id, &Scope::Everything, None)
         .await?;
+    store
+        .audit(
+            actor,
+            "read_service_application",
+            &format!("service:{id}"),
+            "via=cli",
+            clock.now,
+        )
+        .await?;
     print!("{}", application_text(policy, &record, &steps, why));
     Ok(())
 }

@@ -218,6 +218,7 @@ pub async fn apply(
         .file(
             &storage::NewApplication {
                 program: &program.code,
+                once: program.once,
                 id_number: &id_number,
                 name: &name,
                 household: &file.code,
@@ -366,6 +367,8 @@ pub async fn file_synthetic(
     let starts = &registry.population.member_start;
     let mut list = Vec::new();
     let mut filed = [0usize; 2];
+    // A subsidy paid once is once a household.
+    let mut once_in: std::collections::HashSet<(usize, usize)> = Default::default();
     for (k, ((program, (code, per_10m)), (_, column))) in
         wanted.iter().zip(programs).zip(&result.columns).enumerate()
     {
@@ -381,6 +384,9 @@ pub async fn file_synthetic(
                 continue;
             };
             let h = starts.partition_point(|&s| s <= row).saturating_sub(1);
+            if program.once && !once_in.insert((k, h)) {
+                continue;
+            }
             let Some(household) = registry.households.get(h) else {
                 continue;
             };

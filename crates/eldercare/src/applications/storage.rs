@@ -62,6 +62,8 @@ pub struct StepRecord {
 /// found when it was filed (`Applied` with its deadline, or `Ineligible` with their reasons).
 pub struct NewApplication<'a> {
     pub program: &'a str,
+    /// Paid once a household: one application a household, not a person.
+    pub once: bool,
     pub id_number: &'a IdNumber,
     pub name: &'a str,
     pub household: &'a str,
@@ -288,6 +290,30 @@ impl Applications<'_> {
             .fetch_optional(&mut *conn)
             .await?
         });
+        // A subsidy paid once is once a household (每户一次性).
+        let household_open: Option<i64> = if new.once {
+            on_tx!(&mut tx, conn => {
+                sqlx::query_scalar(
+                    "SELECT id FROM service_application WHERE household_id = $1 AND program = $2 \
+                     AND stage NOT IN ('ineligible', 'withdrawn')",
+                )
+                .bind(household_id)
+                .bind(new.program)
+                .fetch_optional(&mut *conn)
+                .await?
+            })
+        } else {
+            None
+        };
+        if let (Some(open), Stage::Applied) = (household_open, new.stage) {
+            return Err(StoreError::conflict(
+                "program",
+                format!(
+                    "household {} already has application {open} for {}, paid once a household",
+                    new.household, new.program
+                ),
+            ));
+        }
         if let (Some(open), Stage::Applied) = (open, new.stage) {
             return Err(StoreError::conflict(
                 "program",
@@ -366,7 +392,7 @@ impl Applications<'_> {
             .fetch_optional(&mut *conn)
             .await?
         });
-        let (person_id, household_id, stage) =
+        let (person_id, filed_household, stage) =
             ids.ok_or_else(|| StoreError::NotFound(format!("application {}", application.id)))?;
         if stage != application.stage.as_str() {
             return Err(StoreError::conflict(
@@ -379,6 +405,17 @@ impl Applications<'_> {
         }
         let enrolled = match t.enrol_from {
             Some(from) => {
+                // Paid through the household the person lives in now, which the cycle reads.
+                let current: Option<i64> = on_tx!(&mut tx, conn => {
+                    sqlx::query_scalar(
+                        "SELECT household_id FROM person_version WHERE person_id = $1 \
+                         AND superseded_at IS NULL AND valid_to IS NULL",
+                    )
+                    .bind(person_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                });
+                let household_id = current.unwrap_or(filed_household);
                 let first = first_open_month(&mut tx, from).await?;
                 let grant = PersonGrant {
                     household_id,
@@ -392,11 +429,13 @@ impl Applications<'_> {
             }
             None => None,
         };
-        on_tx!(&mut tx, conn => {
+        // Only from the stage it was checked at: a step taken meanwhile by someone else (who
+        // held no lock this one waited for) leaves nothing to update, and this one is refused.
+        let moved: u64 = on_tx!(&mut tx, conn => {
             sqlx::query(
                 "UPDATE service_application SET stage = $1, stage_since = $2, due_on = $3, \
                  due_provisional = $4, provider = $5, enrolment_id = COALESCE($6, enrolment_id) \
-                 WHERE id = $7",
+                 WHERE id = $7 AND stage = $8",
             )
             .bind(t.to.as_str())
             .bind(t.since)
@@ -405,9 +444,20 @@ impl Applications<'_> {
             .bind(&t.provider)
             .bind(enrolled.map(|(id, _)| id))
             .bind(application.id)
+            .bind(application.stage.as_str())
             .execute(&mut *conn)
-            .await?;
+            .await?
+            .rows_affected()
         });
+        if moved != 1 {
+            return Err(StoreError::conflict(
+                "stage",
+                format!(
+                    "application {} moved on meanwhile; '{step}' was for {}",
+                    application.id, application.stage
+                ),
+            ));
+        }
         add_step(
             &mut tx,
             application.id,

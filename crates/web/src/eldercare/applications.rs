@@ -269,13 +269,16 @@ async fn one_page(
     } else {
         Vec::new()
     };
+    // The rules' explanation names the household's members and their means: for staff, not
+    // for the provider doing the work.
+    let staff = who.account.is_staff();
     let mut explanation = Vec::new();
     let steps = steps
         .iter()
         .map(|s| {
             let mut lines = s.detail.lines();
             let first = lines.next().unwrap_or_default().to_string();
-            if s.step == "apply" {
+            if s.step == "apply" && staff {
                 explanation = lines.map(str::to_string).collect();
             }
             StepView {

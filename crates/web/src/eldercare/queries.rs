@@ -404,6 +404,8 @@ pub async fn entitlements(
                     .filter(|p| {
                         p.grant == minsheng_policy::Grant::Service
                             && e.entitled == Ok(true)
+                            // The form names the member by position, as of this month.
+                            && month == Month::containing(clock.today)
                             && matches!(
                                 who.account.role(),
                                 Some(
