@@ -15,6 +15,7 @@
 //!   service amounts the rules grant each (the catalog's `roster.yaml`);
 //! - [`applications`]: home care beds and age-friendly refits — applied for, qualified by
 //!   rule, assessed, a provider assigned, started and accepted, then paid through the ledger;
+//! - [`facilities`]: the street centres and community stations of the city's service network;
 //! - [`supervision`]: care institutions and their 双随机、一公开 inspections — a draw anyone can
 //!   make again, results item by item, follow-ups with deadlines.
 //!
@@ -27,6 +28,7 @@ pub mod applications;
 pub mod assessments;
 pub mod domain;
 pub mod entitlements;
+pub mod facilities;
 pub mod publication;
 pub mod roster;
 pub mod storage;

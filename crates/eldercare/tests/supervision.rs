@@ -19,7 +19,36 @@ minsheng_test_support::on_both_backends!(
     a_draw_is_made_again_by_anyone_and_not_repeated_silently,
     an_inspection_and_its_follow_up,
     a_draw_that_cannot_be_audited_is_not_kept,
+    the_service_network_is_filed_once,
 );
+
+/// The synthetic city's street centres and community stations: one a street or community, as
+/// many as the city's share, filed once with their audit entry.
+async fn the_service_network_is_filed_once(store: &Store) {
+    use minsheng_eldercare::facilities::{file_synthetic, FacilitiesStore as _, Kind};
+    let town = town(store).await;
+    let filed = file_synthetic(store, 1_000_000, 3, "生成", town.clock)
+        .await
+        .unwrap();
+    let all = store.facilities().all().await.unwrap();
+    assert_eq!(all.len(), filed);
+    let stations = all
+        .iter()
+        .filter(|f| f.kind == Kind::CommunityStation)
+        .count();
+    assert_eq!(stations, 130, "1,300 per ten million");
+    assert!(all
+        .iter()
+        .filter(|f| f.kind == Kind::StreetCentre)
+        .all(|f| f.area.level() == minsheng_core::AreaLevel::Street));
+    assert_eq!(
+        file_synthetic(store, 1_000_000, 3, "生成", town.clock)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.audit_entries("facilities").await.unwrap().len(), 1);
+}
 
 async fn a_draw_that_cannot_be_audited_is_not_kept(store: &Store) {
     let town = town(store).await;

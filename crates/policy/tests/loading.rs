@@ -357,8 +357,24 @@ fn the_catalog_pays_its_programs_and_digests_its_files() {
             "tekun_care",
             "child_basic_living",
             "disability_living",
-            "disability_care"
+            "disability_care",
+            "home_care_bed",
+            "home_refit"
         ]
+    );
+    let bed = policy.program("home_care_bed").unwrap();
+    assert_eq!(
+        (bed.grant, bed.once, bed.entity),
+        (
+            minsheng_policy::Grant::Service,
+            false,
+            minsheng_policy::Entity::Person
+        )
+    );
+    let refit = policy.program("home_refit").unwrap();
+    assert_eq!(
+        (refit.grant, refit.once),
+        (minsheng_policy::Grant::Service, true)
     );
     let dibao = policy.program("dibao").unwrap();
     assert_eq!(policy.variables[dibao.amount].name, "dibao_amount");
@@ -422,6 +438,18 @@ unknown:
 missing:
   label: W
   amount: a
+monthly_once:
+  label: V
+  amount: status
+  grant: automatic
+  once: true
+  reference: R
+household_service:
+  label: U
+  amount: once
+  grant: service
+  procedure: nowhere
+  reference: R
 ";
     let text = load(&[
         ("variables/good.yaml", VARIABLE_OK),
@@ -433,11 +461,14 @@ missing:
     for expected in [
         "programs.yaml:1:1: not_money: amount 'status' is a bool, not an amount of money",
         "programs.yaml:6:1: one_off: amount 'once' is a one-off grant",
-        "programs.yaml:6:1: one_off: an application program needs a 'procedure'",
-        "programs.yaml:11:1: unknown: grant 'sometimes' is neither 'application' nor 'automatic'",
+        "programs.yaml:6:1: one_off: an application or service program needs a 'procedure'",
+        "programs.yaml:11:1: unknown: grant 'sometimes' is not 'application', 'automatic' or 'service'",
         "programs.yaml:11:1: unknown: amount 'nothing_of_the_kind' is not a variable",
         "programs.yaml:16:1: missing: 'grant' is missing",
         "programs.yaml:16:1: missing: 'reference' is missing",
+        "monthly_once: only a service program is paid once",
+        "household_service: a service is for one person; amount 'once' is a household's",
+        "household_service: procedure 'nowhere' has no parameter procedure.nowhere.assess",
     ] {
         assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
     }

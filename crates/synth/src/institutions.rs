@@ -1,4 +1,5 @@
-//! Care institutions (养老机构) for a synthetic city: as many, as large and with as many nursing
+//! Care institutions (养老机构) and service facilities (centres and stations) for a synthetic
+//! city. Institutions: as many, as large and with as many nursing
 //! beds as Qingdao's, scaled to the city's size — 297 institutions with 43,000 beds, 80% of them
 //! nursing beds, for about ten million residents (青岛市民政局 十四五 summary: 培育养老服务机构297家、
 //! 养老床位4.3万张，其中护理型床位占比80%). Deterministic for a seed; drawn apart from the
@@ -88,6 +89,72 @@ pub fn institutions(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticInst
     out
 }
 
+/// The city's 镇街综合养老服务机构 (a comprehensive centre of a street or town) and 村居养老服务站
+/// (a station of a village or community) per ten million residents (十四五发布会: 建成镇街综合养老
+/// 服务机构135家、村居养老服务站1300余家, the "15-minute elderly-care circle").
+pub const CENTRES_PER_10M: u64 = 135;
+pub const STATIONS_PER_10M: u64 = 1_300;
+
+/// A service facility as the synthetic city has it: no beds to supervise, a place that serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticFacility {
+    /// The area's code, `ZX` (centre) or `ZD` (station), a sequence.
+    pub code: String,
+    pub name: String,
+    /// The street (a centre) or community (a station) it serves.
+    pub area: String,
+    /// `street_centre` or `community_station`.
+    pub kind: &'static str,
+    pub opened_on: NaiveDate,
+}
+
+/// The facilities of a city of `people` residents over `areas`: centres in as many different
+/// streets, stations in as many different communities (all of them, if there are fewer).
+pub fn facilities(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticFacility> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5a58_5a44);
+    let mut out = Vec::new();
+    for (level, per_10m, kind, mark, label) in [
+        (
+            AreaLevel::Street,
+            CENTRES_PER_10M,
+            "street_centre",
+            "ZX",
+            "综合养老服务中心",
+        ),
+        (
+            AreaLevel::Community,
+            STATIONS_PER_10M,
+            "community_station",
+            "ZD",
+            "养老服务站",
+        ),
+    ] {
+        let mut places: Vec<&Area> = areas.iter().filter(|a| a.code.level() == level).collect();
+        let wanted = usize::try_from((people * per_10m).div_ceil(10_000_000).max(1))
+            .unwrap_or(usize::MAX)
+            .min(places.len());
+        for i in 0..wanted {
+            let j = rng.gen_range(i..places.len());
+            places.swap(i, j);
+        }
+        let mut chosen: Vec<&Area> = places.into_iter().take(wanted).collect();
+        chosen.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+        for area in chosen {
+            let opened_on =
+                NaiveDate::from_ymd_opt(rng.gen_range(2018..=2024), rng.gen_range(1..=12), 1)
+                    .unwrap_or_default();
+            out.push(SyntheticFacility {
+                code: format!("{}{mark}01", area.code.as_str()),
+                name: format!("{}{label}", area.name),
+                area: area.code.as_str().to_string(),
+                kind,
+                opened_on,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +182,26 @@ mod tests {
             "same seed, same city"
         );
         assert_eq!(institutions(generator.areas(), 100_000, 7).len(), 3);
+    }
+
+    #[test]
+    fn a_city_of_ten_million_has_the_citys_centres_and_stations() {
+        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
+        let all = facilities(generator.areas(), 10_000_000, 7);
+        let count = |kind: &str| all.iter().filter(|f| f.kind == kind).count();
+        let streets = generator
+            .areas()
+            .iter()
+            .filter(|a| a.code.level() == AreaLevel::Street)
+            .count();
+        assert_eq!(count("street_centre"), 135.min(streets));
+        assert_eq!(count("community_station"), 1_300);
+        let mut codes: Vec<&str> = all.iter().map(|f| f.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "one a place");
+        assert_eq!(all, facilities(generator.areas(), 10_000_000, 7));
+        let small = facilities(generator.areas(), 100_000, 7);
+        assert_eq!(small.len(), 2 + 13);
     }
 }

@@ -76,6 +76,12 @@ pub enum EldercareCommand {
         #[arg(long)]
         import: Option<PathBuf>,
     },
+    /// The street centres (镇街综合养老服务机构) and community stations (村居养老服务站) within
+    /// an area (default the city).
+    Facilities {
+        #[arg(long)]
+        area: Option<String>,
+    },
     /// Draw the institutions of an area to inspect under a plan, and their inspectors
     /// (双随机; acts as a staff account over the area). The seed is announced or written down
     /// before the draw; drawing again for the same plan and area needs --reason.
@@ -306,6 +312,38 @@ pub async fn run(
                     i.nursing_beds,
                     i.residents,
                     i.filed_on
+                );
+            }
+        }
+        EldercareCommand::Facilities { area } => {
+            use minsheng_eldercare::facilities::{FacilitiesStore as _, Kind};
+            let within = match area {
+                Some(code) => Some(parse_area(&code)?),
+                None => None,
+            };
+            let list: Vec<_> = store
+                .facilities()
+                .all()
+                .await?
+                .into_iter()
+                .filter(|f| within.as_ref().is_none_or(|a| f.area.is_within(a)))
+                .collect();
+            let count = |kind| list.iter().filter(|f| f.kind == kind).count();
+            println!(
+                "{} {} 家, {} {} 家",
+                Kind::StreetCentre.label(),
+                count(Kind::StreetCentre),
+                Kind::CommunityStation.label(),
+                count(Kind::CommunityStation)
+            );
+            for f in &list {
+                println!(
+                    "  {} {} · {} · {} · 自 {}",
+                    f.code,
+                    f.name,
+                    f.area,
+                    f.kind.label(),
+                    f.opened_on
                 );
             }
         }
@@ -597,6 +635,11 @@ pub async fn file_synthetic(
     let filed = supervision::file_synthetic(store, people, seed, actor, clock).await?;
     if filed > 0 {
         println!("{filed} care institution(s) filed (minsheng eldercare institutions); their supervision is public: /supervision");
+    }
+    let filed =
+        minsheng_eldercare::facilities::file_synthetic(store, people, seed, actor, clock).await?;
+    if filed > 0 {
+        println!("{filed} street centre(s) and community station(s) filed (minsheng eldercare facilities).");
     }
     let (beds, refits) =
         minsheng_eldercare::applications::file_synthetic(store, policy, people, seed, actor, clock)

@@ -525,27 +525,42 @@ pub async fn supervision(web: &Web) -> Result<SupervisionView, WebError> {
     use minsheng_eldercare::supervision::SupervisionStore as _;
     let store = web.store.supervision();
     let institutions = store.institutions().await?;
-    let mut by_district: std::collections::BTreeMap<String, (usize, u64, u64)> =
+    // District → (institutions, beds, nursing beds, centres, stations).
+    type Sums = (usize, u64, u64, usize, usize);
+    let mut by_district: std::collections::BTreeMap<String, Sums> =
         std::collections::BTreeMap::new();
+    let district =
+        |area: &minsheng_core::AreaCode| -> String { area.as_str().chars().take(6).collect() };
     for i in &institutions {
-        let district: String = i.area.as_str().chars().take(6).collect();
-        let entry = by_district.entry(district).or_default();
+        let entry = by_district.entry(district(&i.area)).or_default();
         entry.0 += 1;
         entry.1 += u64::from(i.beds);
         entry.2 += u64::from(i.nursing_beds);
     }
+    {
+        use minsheng_eldercare::facilities::{FacilitiesStore as _, Kind};
+        for f in web.store.facilities().all().await? {
+            let entry = by_district.entry(district(&f.area)).or_default();
+            match f.kind {
+                Kind::StreetCentre => entry.3 += 1,
+                Kind::CommunityStation => entry.4 += 1,
+            }
+        }
+    }
     let codes: Vec<&str> = by_district.keys().map(String::as_str).collect();
     let names = web.store.area_names(&codes).await?;
-    let sum = |area: String, (n, beds, nursing): (usize, u64, u64)| InstitutionsSumView {
+    let sum = |area: String, (n, beds, nursing, centres, stations): Sums| InstitutionsSumView {
         area,
         institutions: n,
         beds,
         nursing_beds: nursing,
         nursing_percent: (nursing * 100).checked_div(beds).unwrap_or(0),
+        centres,
+        stations,
     };
-    let total = by_district
-        .values()
-        .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let total = by_district.values().fold((0, 0, 0, 0, 0), |a, b| {
+        (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3, a.4 + b.4)
+    });
     let districts = by_district
         .iter()
         .map(|(code, t)| sum(names.get(code).cloned().unwrap_or_else(|| code.clone()), *t))

@@ -260,6 +260,9 @@ pub struct InstitutionsSumView {
     pub nursing_beds: u64,
     /// Nursing beds as a share of beds, in whole percent.
     pub nursing_percent: u64,
+    /// Street centres and community stations (the service network without beds).
+    pub centres: usize,
+    pub stations: usize,
 }
 
 /// A draw as the public list shows it.
