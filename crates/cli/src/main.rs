@@ -674,6 +674,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate { people, seed } => {
+            // The rules say who of the city has a bed or a refit: read them before writing.
+            let policy = policy::load(&cli.policy)?;
             let store = open(&cli.db).await?;
             let started = std::time::Instant::now();
             let report =
@@ -686,7 +688,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 started.elapsed().as_secs_f64()
             );
             println!("{}", report.tally.report());
-            let policy = policy::load(&cli.policy)?;
             eldercare::file_synthetic(&store, &policy, report.persons, seed, &cli.actor, clock)
                 .await?;
             Ok(ExitCode::SUCCESS)

@@ -199,3 +199,92 @@ fn level_of(scale: &Scale, scored: &Scored) -> Result<AbilityLevel, AssessError>
         .and_then(|l| AbilityLevel::parse(&l.code).ok())
         .ok_or(AssessError::NoScale)
 }
+
+/// The form a synthetic city's assessment of `level` hands in: every item at its best but for
+/// as many points as the level's lowest total leaves, taken from the first items on (self-care,
+/// then motor, …), and no condition. It scores exactly the level's lowest total.
+pub fn synthetic_answers(
+    scale: &Scale,
+    level: AbilityLevel,
+) -> Option<minsheng_policy::scale::Answers> {
+    let target = scale.levels.iter().find(|l| l.code == level.as_str())?.min;
+    let mut to_lose = scale.max().checked_sub(target)?;
+    let mut scores = std::collections::HashMap::new();
+    for item in scale.domains.iter().flat_map(|d| &d.items) {
+        let lose = u16::from(item.max()).min(to_lose);
+        to_lose -= lose;
+        scores.insert(item.code.clone(), item.max() - u8::try_from(lose).ok()?);
+    }
+    let conditions = scale
+        .conditions
+        .iter()
+        .map(|c| (c.code.clone(), 0))
+        .collect();
+    Some(minsheng_policy::scale::Answers { scores, conditions })
+}
+
+/// Files, for a synthetic city, the assessment behind each level its registry holds (on the
+/// first day the level held), unless there are assessments already. Returns how many.
+pub async fn file_synthetic(
+    store: &Store,
+    policy: &Policy,
+    actor: &str,
+    clock: Clock,
+) -> Result<usize, AssessError> {
+    use minsheng_store::Cell;
+    let assessments = store.assessments();
+    if assessments.count().await? > 0 {
+        return Ok(0);
+    }
+    let scale = policy
+        .scale(minsheng_policy::scale::ABILITY)
+        .ok_or(AssessError::NoScale)?;
+    // One form a level, scored once.
+    let mut forms = std::collections::HashMap::new();
+    for &level in AbilityLevel::ALL {
+        let Some(answers) = synthetic_answers(scale, level) else {
+            continue;
+        };
+        let Ok(scored) = scale.score(&answers) else {
+            continue;
+        };
+        if scale.levels.get(scored.level).map(|l| l.code.as_str()) == Some(level.as_str()) {
+            let (scores, conditions) = crate::storage::encode(scale, &answers);
+            forms.insert(level, (scores, conditions, i64::from(scored.total)));
+        }
+    }
+    let mut rows = Vec::new();
+    for (person, level, on) in assessments.recorded_levels().await? {
+        let Some((scores, conditions, total)) = forms.get(&level) else {
+            continue;
+        };
+        rows.push(vec![
+            Cell::Int(person),
+            Cell::from(on),
+            Cell::Text(scores.clone()),
+            Cell::Text(conditions.clone()),
+            Cell::Int(*total),
+            Cell::Text(level.as_str().to_string()),
+            Cell::Text("评估员 (合成)".into()),
+            Cell::Text("复核员 (合成)".into()),
+            Cell::Text(String::new()),
+            Cell::Text(policy.digest.clone()),
+            Cell::Int(minsheng_store::micros(clock.now)),
+            Cell::Text(actor.to_string()),
+        ]);
+    }
+    let n = rows.len();
+    assessments
+        .record_synthetic(
+            rows,
+            NewAuditEntry {
+                actor: actor.into(),
+                action: "assess_synthetic".into(),
+                subject: "assessments".into(),
+                detail: format!("synthetic assessments={n}"),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(n)
+}

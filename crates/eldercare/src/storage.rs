@@ -205,6 +205,66 @@ impl Assessments<'_> {
         Ok(record)
     }
 
+    /// How many assessments there are.
+    pub async fn count(&self) -> Result<i64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM ability_assessment")
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// Each level the registry holds for a person as it now knows it, with the first day it
+    /// held: what a synthetic city's assessments found, and when.
+    pub async fn recorded_levels(&self) -> Result<Vec<(i64, AbilityLevel, NaiveDate)>> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT person_id, ability_level, MIN(valid_from) AS since FROM person_version \
+                 WHERE superseded_at IS NULL AND ability_level IS NOT NULL \
+                 GROUP BY person_id, ability_level ORDER BY person_id, since",
+            )
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let level = AbilityLevel::parse(&r.text("ability_level")?)
+                    .map_err(|e| minsheng_store::corrupt("ability_level", e))?;
+                Ok((r.int("person_id")?, level, r.date("since")?))
+            })
+            .collect()
+        })
+    }
+
+    /// Records assessments of persons by key (a synthetic city's), all or none, in bulk, with
+    /// one audit entry. The registry's levels are theirs already.
+    pub async fn record_synthetic(
+        &self,
+        rows: Vec<Vec<minsheng_store::Cell>>,
+        audit: NewAuditEntry,
+    ) -> Result<()> {
+        const TABLE: minsheng_store::Table = minsheng_store::Table {
+            name: "ability_assessment",
+            columns: &[
+                "person_id",
+                "assessed_on",
+                "scores",
+                "conditions",
+                "total",
+                "level",
+                "assessor",
+                "reviewer",
+                "reason",
+                "policy_digest",
+                "recorded_at",
+                "recorded_by",
+            ],
+        };
+        let mut tx = Tx::begin(self).await?;
+        tx.write(&TABLE, rows).await?;
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await
+    }
+
     /// Records an assessment, sets the level it found in the registry from its day, and writes
     /// its audit entry, in one transaction. Returns the assessment's id.
     pub async fn record(

@@ -18,7 +18,52 @@ minsheng_test_support::on_both_backends!(
     a_bad_form_or_procedure_changes_nothing,
     an_assessment_that_cannot_be_audited_is_not_kept,
     the_level_changes_what_the_rules_grant_that_month,
+    the_synthetic_citys_levels_have_their_assessments,
 );
+
+/// Every level the synthetic registry holds has the assessment that found it: a form the scale
+/// scores to that level, dated the day the level held, by two assessors; filed once.
+async fn the_synthetic_citys_levels_have_their_assessments(store: &Store) {
+    use minsheng_eldercare::assessments::file_synthetic;
+    let (generator, people) = synthetic_city(3_000, 7);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let policy = minsheng_test_support::policy();
+    let clock = Clock::system();
+    let filed = file_synthetic(store, &policy, "生成", clock).await.unwrap();
+    let with_level: Vec<_> = people
+        .iter()
+        .filter(|p| p.facts.ability.is_some())
+        .collect();
+    assert_eq!(filed, with_level.len());
+    assert!(
+        filed > 50,
+        "hundreds of older residents, some assessed: {filed}"
+    );
+    let scale = policy.scale("ability").unwrap();
+    for p in with_level.iter().take(40) {
+        let history = store
+            .assessments()
+            .of_person(&p.person.id_number, &Scope::Everything)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1, "{}", p.person.id_number.masked());
+        let a = &history[0];
+        assert_eq!(Some(a.level), p.facts.ability);
+        let scored = scale.score(&a.answers()).unwrap();
+        assert_eq!(scale.levels[scored.level].code, a.level.as_str());
+        assert_eq!(i64::from(scored.total), a.total);
+        assert_ne!(a.assessor, a.reviewer);
+    }
+    assert_eq!(
+        file_synthetic(store, &policy, "生成", clock).await.unwrap(),
+        0
+    );
+    assert_eq!(store.audit_entries("assessments").await.unwrap().len(), 1);
+}
 
 /// An older person on 低保, assessed 中度失能: the month's home-care services (政府购买居家社区
 /// 养老服务) go from nothing to the catalog's standard.

@@ -636,6 +636,11 @@ pub async fn file_synthetic(
     if filed > 0 {
         println!("{filed} care institution(s) filed (minsheng eldercare institutions); their supervision is public: /supervision");
     }
+    let assessed =
+        minsheng_eldercare::assessments::file_synthetic(store, policy, actor, clock).await?;
+    if assessed > 0 {
+        println!("{assessed} ability assessment(s) filed behind the registry's levels (minsheng eldercare assessments ID).");
+    }
     let filed =
         minsheng_eldercare::facilities::file_synthetic(store, people, seed, actor, clock).await?;
     if filed > 0 {

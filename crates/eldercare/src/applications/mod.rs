@@ -379,7 +379,13 @@ pub async fn file_synthetic(
             .map(|(row, _)| row)
             .collect();
         let deadlines = deadlines(policy, program, month.first_day())?;
-        for drawn in draw(pool.len(), yearly(per_10m, people), code, seed) {
+        // The whole pool in a drawn order, until the year's number is filed (a refit's second
+        // person of a household is passed over: once a household).
+        let target = usize::try_from(yearly(per_10m, people)).unwrap_or(usize::MAX);
+        for drawn in draw(pool.len(), pool.len() as u64, code, seed) {
+            if filed.get(k).is_some_and(|&n| n >= target) {
+                break;
+            }
             let Some(&row) = pool.get(drawn.candidate) else {
                 continue;
             };
