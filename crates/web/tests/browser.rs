@@ -329,6 +329,14 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         s.sign_out();
 
         s.sign_in("街道乙");
+        // Home care beds and refits: the street's list, and the form a caseworker files with.
+        s.open("/eldercare/applications");
+        let text = s.text();
+        assert!(
+            text.contains("家庭养老床位和适老化改造") && text.contains("受理申请"),
+            "{text}"
+        );
+        s.shot("applications-phone");
         s.open("/");
         assert!(s.text().contains(&case.to_string()));
         s.step(case, "review", &[("text", "初审通过")], Some("pass"));
