@@ -115,6 +115,26 @@ fn decode(r: &impl Columns) -> Result<ApplicationRecord> {
     })
 }
 
+/// The store's keys of a person (by ID number) and a household (by code); refused (field
+/// `person`) when either is unknown.
+async fn keys(tx: &mut Tx, id_number: &IdNumber, household: &str) -> Result<(i64, i64)> {
+    let ids: Option<(i64, i64)> = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT p.id, h.id FROM person p, household h WHERE p.id_number = $1 AND h.code = $2",
+        )
+        .bind(id_number.as_str())
+        .bind(household)
+        .fetch_optional(&mut *conn)
+        .await?
+    });
+    ids.ok_or_else(|| {
+        StoreError::invalid(
+            "person",
+            format!("no person {} in household {household}", id_number.masked()),
+        )
+    })
+}
+
 async fn add_step(
     tx: &mut Tx,
     application: i64,
@@ -181,25 +201,7 @@ impl Applications<'_> {
             let (Some(first), Some(last)) = (a.steps.first(), a.steps.last()) else {
                 continue;
             };
-            let ids: Option<(i64, i64)> = on_tx!(&mut tx, conn => {
-                sqlx::query_as(
-                    "SELECT p.id, h.id FROM person p, household h WHERE p.id_number = $1 AND h.code = $2",
-                )
-                .bind(a.id_number.as_str())
-                .bind(&a.household)
-                .fetch_optional(&mut *conn)
-                .await?
-            });
-            let (person_id, household_id) = ids.ok_or_else(|| {
-                StoreError::invalid(
-                    "person",
-                    format!(
-                        "no person {} in household {}",
-                        a.id_number.masked(),
-                        a.household
-                    ),
-                )
-            })?;
+            let (person_id, household_id) = keys(&mut tx, &a.id_number, &a.household).await?;
             let from = minsheng_core::Month::containing(last.2).next();
             let first_month = first_open_month(&mut tx, from).await?;
             let basis = "synthetic city: service application accepted".to_string();
@@ -261,25 +263,7 @@ impl Applications<'_> {
         audit: impl FnOnce(i64) -> NewAuditEntry,
     ) -> Result<i64> {
         let mut tx = Tx::begin(self).await?;
-        let ids: Option<(i64, i64)> = on_tx!(&mut tx, conn => {
-            sqlx::query_as(
-                "SELECT p.id, h.id FROM person p, household h WHERE p.id_number = $1 AND h.code = $2",
-            )
-            .bind(new.id_number.as_str())
-            .bind(new.household)
-            .fetch_optional(&mut *conn)
-            .await?
-        });
-        let (person_id, household_id) = ids.ok_or_else(|| {
-            StoreError::invalid(
-                "person",
-                format!(
-                    "no person {} in household {}",
-                    new.id_number.masked(),
-                    new.household
-                ),
-            )
-        })?;
+        let (person_id, household_id) = keys(&mut tx, new.id_number, new.household).await?;
         let open: Option<i64> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(
                 "SELECT id FROM service_application WHERE person_id = $1 AND program = $2 \
