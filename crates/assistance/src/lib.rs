@@ -23,5 +23,5 @@ pub mod domain;
 pub mod requests;
 pub mod storage;
 
-pub use domain::cases::{Action, Case, Effect, Procedure, ReviewRule, Stage, Transition};
+pub use domain::cases::{Action, Case, Effect, Procedure, ReviewRule, Stage, Transition, Waiting};
 pub use domain::discovery::{Finding, FindingKind, MonitoringCount, ProgramState, Sweep};

@@ -191,6 +191,7 @@ mod tests {
                     .map(crate::assistance::queries::request_status_label),
             )
             .chain(["未找到", "无权操作", "输入有误", "尝试次数过多", "出错了"])
+            .chain(crate::assistance::view::PROGRESS_STEPS)
             .chain(
                 minsheng_eldercare::applications::Stage::ALL
                     .iter()

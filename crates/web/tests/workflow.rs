@@ -206,6 +206,35 @@ async fn procedure(store: Store) {
         "{}",
         early.body
     );
+    // The district's view of the case says so instead of offering the decision: the posting
+    // runs until its seventh day; the progress shows the review done and the posting current.
+    let seen = send(&app, case(district)).await.json();
+    assert!(seen["offered"].as_array().unwrap().is_empty(), "{seen}");
+    let until = (walk.clock().today + chrono::Duration::days(6)).to_string();
+    assert_eq!(seen["waiting"][0]["action"], "decide");
+    assert_eq!(seen["waiting"][0]["until"], until.as_str());
+    assert_eq!(
+        seen["progress"][3]["due"],
+        until.as_str(),
+        "the posting's last day"
+    );
+    let states: Vec<(&str, &str)> = seen["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["step"].as_str().unwrap(), p["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("受理", "done"),
+            ("调查", "done"),
+            ("审核", "done"),
+            ("公示", "current"),
+            ("审批", "todo"),
+            ("告知", "todo")
+        ]
+    );
     let objected = send(
         &app,
         take(
@@ -233,8 +262,19 @@ async fn procedure(store: Store) {
         "{}",
         blocked.body
     );
+    let seen = send(&app, case(district)).await.json();
+    assert_eq!(seen["waiting"][0]["open_objections"], 1, "{seen}");
+    assert!(seen["offered"].as_array().unwrap().is_empty());
     let resolved = send(&app, take(street, json!({"action": "resolve", "objection": objection.to_string(), "verdict": "dismissed", "text": "车辆已于2024年过户"}))).await;
     assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+    let seen = send(&app, case(district)).await.json();
+    assert_eq!(seen["offered"], json!(["decide"]), "{seen}");
+    assert_eq!(seen["waiting"], json!([]));
+    // The posting is over: the decision is the current step, with the case's deadline.
+    assert_eq!(seen["progress"][3]["state"], "done");
+    assert_eq!(seen["progress"][3]["on"], until.as_str());
+    assert_eq!(seen["progress"][4]["state"], "current");
+    assert_eq!(seen["progress"][4]["due"], seen["case"]["due_on"]);
     let decided = send(
         &app,
         take(

@@ -282,7 +282,41 @@ fn required(field: &str, text: &str) -> Result<String, FieldError> {
     }
 }
 
+/// Why a step offered at a case's stage cannot be taken yet, whatever is written in it: what a
+/// case page says instead of a form that would be refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// The posting (公示) runs until this day; the decision comes after it.
+    Posting { until: NaiveDate },
+    /// Objections raised during the posting are still open.
+    Objections { open: u32 },
+}
+
 impl Case {
+    /// Why `action` cannot be taken on `today`, if only waiting will let it: the decision
+    /// during the posting, or while an objection is open. The checks are
+    /// [`Case::transition`]'s, asked before any form is filled.
+    pub fn waiting(
+        &self,
+        action: &str,
+        today: NaiveDate,
+        procedure: &Procedure,
+    ) -> Option<Waiting> {
+        if action != "decide" || self.stage != Stage::Posted {
+            return None;
+        }
+        let until = Case::posting_ends(self.stage_since, procedure);
+        if today <= until {
+            Some(Waiting::Posting { until })
+        } else if self.open_objections > 0 {
+            Some(Waiting::Objections {
+                open: self.open_objections,
+            })
+        } else {
+            None
+        }
+    }
+
     /// The last day of the posting that began on `posted_on`.
     pub fn posting_ends(posted_on: NaiveDate, procedure: &Procedure) -> NaiveDate {
         posted_on + Duration::days(i64::from(procedure.posting_days.max(1)) - 1)
@@ -586,6 +620,48 @@ mod tests {
 
     fn field(r: Result<Transition, FieldError>) -> String {
         r.err().map(|e| e.field).unwrap_or_default()
+    }
+
+    /// The page says why the decision waits exactly when the decision would be refused for it:
+    /// through the posting's last day (posted Monday 2 March, seven days: until Sunday the
+    /// 8th), then while an objection is open.
+    #[test]
+    fn the_decision_waits_for_the_posting_and_the_objections_as_the_step_would() {
+        let cal = calendar();
+        let district = staff(Role::District, "370212");
+        let decide = Action::Decide {
+            approve: true,
+            reason: "符合条件".into(),
+        };
+        let posted = case(Stage::Posted, "2026-03-02");
+        let until = d("2026-03-08");
+        for (day, waits, refused) in [
+            ("2026-03-02", Some(Waiting::Posting { until }), "date"),
+            ("2026-03-08", Some(Waiting::Posting { until }), "date"),
+            ("2026-03-09", None, ""),
+        ] {
+            assert_eq!(posted.waiting("decide", d(day), &DIBAO), waits, "{day}");
+            assert_eq!(
+                field(posted.transition(&decide, &district, d(day), &DIBAO, &cal)),
+                refused,
+                "{day}"
+            );
+        }
+        let objected = Case {
+            open_objections: 2,
+            ..posted.clone()
+        };
+        assert_eq!(
+            objected.waiting("decide", d("2026-03-09"), &DIBAO),
+            Some(Waiting::Objections { open: 2 })
+        );
+        assert_eq!(
+            field(objected.transition(&decide, &district, d("2026-03-09"), &DIBAO, &cal)),
+            "objections"
+        );
+        assert_eq!(objected.waiting("object", d("2026-03-03"), &DIBAO), None);
+        let surveyed = case(Stage::Surveyed, "2026-03-02");
+        assert_eq!(surveyed.waiting("decide", d("2026-03-03"), &DIBAO), None);
     }
 
     #[test]

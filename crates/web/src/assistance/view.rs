@@ -18,7 +18,7 @@ pub struct CaseView {
     pub stage: String,
     pub stage_label: String,
     pub accepted_on: NaiveDate,
-    /// The current step's deadline.
+    /// The current step's deadline (for the posting, its last day).
     pub due_on: Option<NaiveDate>,
     /// The year whose holiday calendar `due_on` waits for: counted there on the
     /// Monday–Friday rule, provisionally, until that year's notice is loaded.
@@ -107,8 +107,98 @@ pub struct CaseDetail {
     pub events: Vec<CaseEventView>,
     pub objections: Vec<ObjectionView>,
     /// Step names (`survey`, `review`, `object`, `resolve`, `decide`, `notify`, `withdraw`)
-    /// the viewer's role may take in the case's stage.
+    /// the viewer's role may take in the case's stage, now.
     pub offered: Vec<String>,
+    /// Steps of the viewer's role at this stage that must wait, and for what.
+    pub waiting: Vec<WaitingView>,
+    /// The procedure's steps (受理 → 调查 → 审核 → 公示 → 审批 → 告知), each done (with its
+    /// day), current (with its deadline), still to come, or skipped.
+    pub progress: Vec<ProgressView>,
+}
+
+/// A step that must wait: until the posting's last day has passed, or for open objections.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingView {
+    pub action: String,
+    /// The posting runs until this day.
+    pub until: Option<NaiveDate>,
+    /// Objections still open.
+    pub open_objections: Option<u32>,
+}
+
+/// One step of the procedure as the case has gone through it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressView {
+    /// 受理, 调查, 审核, 公示, 审批 or 告知.
+    pub step: &'static str,
+    /// `done`, `current`, `todo` or `skipped`.
+    pub state: &'static str,
+    /// The day it was done (for the posting, its last day).
+    pub on: Option<NaiveDate>,
+    /// The current step's deadline (for the posting, its last day).
+    pub due: Option<NaiveDate>,
+}
+
+/// The procedure's steps as a case page names them.
+pub const PROGRESS_STEPS: [&str; 6] = ["受理", "调查", "审核", "公示", "审批", "告知"];
+
+/// The procedure's steps for a case, from its history.
+fn progress(
+    record: &CaseRecord,
+    events: &[CaseEvent],
+    procedure: Option<&minsheng_assistance::Procedure>,
+    today: NaiveDate,
+) -> Vec<ProgressView> {
+    let last = |action: &str| events.iter().rev().find(|e| e.action == action);
+    let review = last("review");
+    let refused_at_review = review.is_some_and(|e| e.to == "refused");
+    let withdrawn = last("withdraw").is_some();
+    let posting_until = review
+        .filter(|e| e.to == "posted")
+        .zip(procedure)
+        .map(|(e, p)| minsheng_assistance::Case::posting_ends(e.on_day, p));
+    let decided = last("decide");
+    let [accept, survey, check, post, decide, notify] = PROGRESS_STEPS;
+    let steps: [(&'static str, Option<NaiveDate>, bool); 6] = [
+        (accept, Some(record.case.accepted_on), false),
+        (survey, last("survey").map(|e| e.on_day), false),
+        (check, review.map(|e| e.on_day), false),
+        // The posting is over once its last day has passed, decided or not.
+        (
+            post,
+            posting_until.filter(|&until| decided.is_some() || until < today),
+            refused_at_review,
+        ),
+        (decide, decided.map(|e| e.on_day), refused_at_review),
+        (notify, last("notify").map(|e| e.on_day), false),
+    ];
+    let mut current_given = record.case.stage == minsheng_assistance::Stage::Closed;
+    steps
+        .into_iter()
+        .map(|(step, on, skipped)| {
+            let state = if on.is_some() {
+                "done"
+            } else if skipped || withdrawn {
+                "skipped"
+            } else if !current_given {
+                current_given = true;
+                "current"
+            } else {
+                "todo"
+            };
+            ProgressView {
+                step,
+                state,
+                on,
+                // The posting's own end while it runs; the case's deadline for the others.
+                due: match state {
+                    "current" if step == post => posting_until,
+                    "current" => record.due_on,
+                    _ => None,
+                },
+            }
+        })
+        .collect()
 }
 
 impl CaseDetail {
@@ -121,7 +211,35 @@ impl CaseDetail {
         calendar: &WorkCalendar,
         today: NaiveDate,
     ) -> CaseDetail {
+        let procedure = minsheng_assistance::Procedure::of(
+            policy,
+            &record.case.program,
+            record.case.accepted_on,
+        );
+        let (offered, waiting): (Vec<&str>, Vec<&str>) = offered
+            .into_iter()
+            .partition(|a| procedure.is_none_or(|p| record.case.waiting(a, today, &p).is_none()));
+        let waiting = waiting
+            .into_iter()
+            .filter_map(|a| {
+                let w = record.case.waiting(a, today, procedure.as_ref()?)?;
+                Some(match w {
+                    minsheng_assistance::Waiting::Posting { until } => WaitingView {
+                        action: a.to_string(),
+                        until: Some(until),
+                        open_objections: None,
+                    },
+                    minsheng_assistance::Waiting::Objections { open } => WaitingView {
+                        action: a.to_string(),
+                        until: None,
+                        open_objections: Some(open),
+                    },
+                })
+            })
+            .collect();
         CaseDetail {
+            progress: progress(record, events, procedure.as_ref(), today),
+            waiting,
             case: CaseView::of(record, policy, calendar, today),
             events: events
                 .iter()
