@@ -192,6 +192,8 @@ mod tests {
             )
             .chain(["未找到", "无权操作", "输入有误", "尝试次数过多", "出错了"])
             .chain(crate::assistance::view::PROGRESS_STEPS)
+            .chain(crate::assistance::view::EVENT_ACTIONS.map(|(_, name)| name))
+            .chain(crate::assistance::view::OUTCOMES.map(|(_, name)| name))
             .chain(
                 minsheng_eldercare::applications::Stage::ALL
                     .iter()

@@ -375,9 +375,16 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         s.step(case, "notify", &[("text", "已书面告知")], None);
         let text = s.text();
         assert!(
-            text.contains("granted") && text.contains("已办结"),
+            text.contains("结果 批准") && text.contains("已办结"),
             "{text}"
         );
+        // The history by names: steps, roles and stages, no codes.
+        for name in ["入户调查", "审批决定", "书面告知", "区级审批", "公示中"] {
+            assert!(text.contains(name), "{name} in {text}");
+        }
+        for code in ["granted", "surveyed", "decide", "community"] {
+            assert!(!text.contains(code), "{code} in {text}");
+        }
         s.shot("closed-phone");
         s.sign_out();
 

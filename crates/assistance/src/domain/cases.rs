@@ -392,7 +392,7 @@ impl Case {
                     due_on: lenient(next_due(Stage::Surveyed))?,
                     provisional: None,
                     reason: required("report", report)?,
-                    detail: format!("surveyors: {}", names.join(", ")),
+                    detail: format!("调查人员: {}", names.join("、")),
                     effect: Effect::None,
                 }
             }
@@ -404,7 +404,7 @@ impl Case {
                     provisional: None,
                     reason: required("reason", reason)?,
                     detail: if *pass {
-                        format!("posted until {}", Case::posting_ends(today, procedure))
+                        format!("公示至 {}", Case::posting_ends(today, procedure))
                     } else {
                         String::new()
                     },
@@ -418,7 +418,7 @@ impl Case {
                     due_on: posted_due,
                     provisional: None,
                     reason: required("text", text)?,
-                    detail: format!("objection by {by}"),
+                    detail: format!("异议人: {by}"),
                     effect: Effect::AddObjection { by },
                 }
             }
@@ -432,8 +432,8 @@ impl Case {
                 provisional: None,
                 reason: required("reason", reason)?,
                 detail: format!(
-                    "objection {objection} {}",
-                    if *upheld { "upheld" } else { "dismissed" }
+                    "异议 {objection} {}",
+                    if *upheld { "成立" } else { "不成立" }
                 ),
                 effect: Effect::ResolveObjection {
                     objection: *objection,
@@ -468,7 +468,7 @@ impl Case {
                     provisional: None,
                     reason: required("reason", reason)?,
                     detail: if *approve {
-                        format!("paid from {first_month}")
+                        format!("自 {first_month} 起发放")
                     } else {
                         String::new()
                     },
@@ -722,7 +722,7 @@ mod tests {
         );
         let t = t.unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!((t.to, t.due_on), (Stage::Posted, Some(d("2025-10-21"))));
-        assert_eq!(t.detail, "posted until 2025-10-06");
+        assert_eq!(t.detail, "公示至 2025-10-06");
         let decide = Action::Decide {
             approve: true,
             reason: "符合条件".into(),

@@ -192,8 +192,8 @@ impl Cases<'_> {
                 .bind(app.submitted_on)
                 .bind(&by.name)
                 .bind(by.role.as_str())
-                .bind(format!("application {app_id}"))
-                .bind(format!("applicant {}{}", minsheng_core::IdNumber::parse(&app.applicant).map_or_else(|_| app.applicant.clone(), |id| id.masked()), if app.proxy.is_empty() { String::new() } else { format!(", by proxy {}", app.proxy) }))
+                .bind(format!("申请 {app_id}"))
+                .bind(format!("申请人 {}{}", minsheng_core::IdNumber::parse(&app.applicant).map_or_else(|_| app.applicant.clone(), |id| id.masked()), if app.proxy.is_empty() { String::new() } else { format!("，代办人 {}", app.proxy) }))
                 .execute(&mut *conn)
                 .await?;
                 id

@@ -30,6 +30,8 @@ pub struct CaseView {
     /// As `due_provisional`, for the whole procedure's deadline.
     pub final_due_provisional: Option<i32>,
     pub outcome: String,
+    /// The outcome by its name (批准, 不予批准, 已撤回), empty while open.
+    pub outcome_label: &'static str,
 }
 
 impl CaseView {
@@ -58,6 +60,7 @@ impl CaseView {
             final_due_on: c.final_due_on,
             final_due_provisional: deadlines.whole.and_then(|d| d.provisional),
             outcome: c.outcome.clone(),
+            outcome_label: outcome_label(&c.outcome),
         }
     }
 
@@ -84,6 +87,11 @@ pub struct CaseEventView {
     pub action: String,
     pub from: String,
     pub to: String,
+    /// The role, the step and the stages by their names, as a page shows them.
+    pub role_label: &'static str,
+    pub action_label: &'static str,
+    pub from_label: &'static str,
+    pub to_label: &'static str,
     pub reason: String,
     pub detail: String,
 }
@@ -137,6 +145,51 @@ pub struct ProgressView {
     pub on: Option<NaiveDate>,
     /// The current step's deadline (for the posting, its last day).
     pub due: Option<NaiveDate>,
+}
+
+/// A closed case's outcomes by their names.
+pub const OUTCOMES: [(&str, &str); 3] = [
+    ("granted", "批准"),
+    ("refused", "不予批准"),
+    ("withdrawn", "已撤回"),
+];
+
+fn outcome_label(code: &str) -> &'static str {
+    OUTCOMES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("", |(_, name)| *name)
+}
+
+/// Each step of a case's history by its name.
+pub const EVENT_ACTIONS: [(&str, &str); 8] = [
+    ("accept", "受理"),
+    ("survey", "入户调查"),
+    ("review", "审核"),
+    ("object", "登记异议"),
+    ("resolve", "处理异议"),
+    ("decide", "审批决定"),
+    ("notify", "书面告知"),
+    ("withdraw", "撤回"),
+];
+
+/// A code's name: a step's, a stage's or a role's; the code itself when it has none.
+fn named(code: &str) -> &'static str {
+    EVENT_ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+        .or_else(|| {
+            minsheng_assistance::Stage::parse(code)
+                .ok()
+                .map(|s| s.label())
+        })
+        .or_else(|| {
+            minsheng_core::access::Role::parse(code)
+                .ok()
+                .map(|r| r.label())
+        })
+        .unwrap_or("")
 }
 
 /// The procedure's steps as a case page names them.
@@ -251,6 +304,10 @@ impl CaseDetail {
                     action: e.action.clone(),
                     from: e.from.clone(),
                     to: e.to.clone(),
+                    role_label: named(&e.role),
+                    action_label: named(&e.action),
+                    from_label: named(&e.from),
+                    to_label: named(&e.to),
                     reason: e.reason.clone(),
                     detail: e.detail.clone(),
                 })
