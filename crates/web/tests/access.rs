@@ -44,6 +44,16 @@ async fn matrix(store: Store) {
                 ] {
                     let answer = send(&app, get(&path, &auth)).await;
                     assert_eq!(answer.status, expect, "{login} GET {path}: {}", answer.body);
+                    if visible && path == format!("/households/{}", h.code) {
+                        // The one-thing application is offered to those who accept it only.
+                        let accepts = matches!(login.as_str(), "社区甲" | "街道乙");
+                        let link = format!("/households/{}/apply", h.code);
+                        assert_eq!(answer.body.contains(&link), accepts, "{login} {link}");
+                        if !accepts {
+                            let form = send(&app, get(&link, &auth)).await;
+                            assert_eq!(form.status, StatusCode::FORBIDDEN, "{login} GET {link}");
+                        }
+                    }
                     if visible {
                         // ID numbers are masked unless revealed.
                         assert!(

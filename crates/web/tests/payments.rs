@@ -104,6 +104,21 @@ async fn cycle(store: Store) {
     );
     let own = send(&app, post_json(&path("approve"), city_admin, &json!({}))).await;
     assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", own.body);
+    // So the page does not offer it to who computed the month, and says who may; the other
+    // administrator has the button.
+    let page_of = |login: &'static str| {
+        let app = app.clone();
+        async move {
+            let cookie = Auth::Cookie(session_cookie(&sign_in(&app, login, PASSWORD).await));
+            send(&app, get(&format!("/payments?month={month}"), &cookie))
+                .await
+                .body
+        }
+    };
+    let mine = page_of("市级丁").await;
+    assert!(!mine.contains("/payments/approve") && mine.contains("须由另一名人员审批"));
+    let theirs = page_of("市级己").await;
+    assert!(theirs.contains("/payments/approve") && !theirs.contains("须由另一名人员审批"));
     let approved = send(&app, post_json(&path("approve"), approver, &json!({}))).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
     assert_eq!(approved.json()["approved_by"], "市级己");

@@ -142,12 +142,19 @@ async fn apply_page(
     Ok(Html(page.render()?))
 }
 
+/// Whether the account accepts applications (社区经办, 街道审核): whom the form and its link
+/// are for; anyone else would only be refused on sending it.
+pub(crate) fn accepts_applications(account: &minsheng_core::access::Account) -> bool {
+    use minsheng_core::access::Role;
+    matches!(account.role(), Some(Role::Community | Role::Street))
+}
+
 pub async fn apply_form(
     State(web): State<Web>,
     OnPage(who): OnPage,
     PagePath(key): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
-    if !who.account.is_staff() {
+    if !accepts_applications(&who.account) {
         return Err(WebError::Forbidden(
             "applications are accepted by community and street staff".into(),
         )

@@ -22,6 +22,8 @@ struct PaymentsPage {
     frame: Option<Frame>,
     csrf: String,
     cycle: CycleView,
+    /// The signed-in account computed the month, so another approves it.
+    computed_it: bool,
     can_run: bool,
     can_approve: bool,
     message: Option<String>,
@@ -35,12 +37,15 @@ async fn payments_page(
 ) -> Result<Html<String>, PageError> {
     use minsheng_core::access::Duty;
     let cycle = crate::payments::queries::cycle(web, who, month).await?;
+    let computed_it = cycle.computed_by.as_deref() == Some(who.account.name());
     let page = PaymentsPage {
         frame: Frame::of(who),
         csrf: who.csrf().to_string(),
         cycle,
+        computed_it,
         can_run: who.account.may(Duty::RunPayments),
-        can_approve: who.account.may(Duty::ApprovePayments),
+        // Not by who computed it (审核与审批分离): the form would only be refused.
+        can_approve: who.account.may(Duty::ApprovePayments) && !computed_it,
         message,
     };
     Ok(Html(page.render()?))

@@ -58,6 +58,8 @@ struct HouseholdPage {
     frame: Option<Frame>,
     frame_csrf: String,
     is_staff: bool,
+    /// Community or street staff, who accept applications.
+    may_apply: bool,
     /// A resident's requests and the programs they may ask for.
     requests: Vec<RequestView>,
     programs: Vec<(String, String)>,
@@ -85,6 +87,7 @@ pub(crate) async fn household_page(
         frame: Frame::of(who),
         frame_csrf: who.csrf().to_string(),
         is_staff: !resident,
+        may_apply: crate::assistance::pages::accepts_applications(&who.account),
         requests: if resident {
             crate::assistance::queries::requests(web, who, false, 1, crate::queries::PER_PAGE)
                 .await?
