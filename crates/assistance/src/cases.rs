@@ -242,40 +242,7 @@ pub(crate) async fn submit_accepting(
         programs.push(p.code.as_str());
     }
     // Duplicates, before anything is written.
-    let enrolments = store.payments().enrolments(&file.code).await?;
-    let open_cases: Vec<CaseRecord> = store
-        .cases()
-        .household_cases(&file.code, &minsheng_core::access::Scope::Everything)
-        .await?
-        .into_iter()
-        .filter(|c| c.case.stage != Stage::Closed)
-        .collect();
-    for program in &programs {
-        if let Some(e) = enrolments
-            .iter()
-            .find(|e| e.program == *program && e.last_month.is_none())
-        {
-            return Err(conflict(
-                "programs",
-                format!(
-                    "household {} already receives {program} (since {})",
-                    file.code, e.first_month
-                ),
-            ));
-        }
-        if let Some(c) = open_cases
-            .iter()
-            .find(|c| c.household == file.code && c.case.program == *program)
-        {
-            return Err(conflict(
-                "programs",
-                format!(
-                    "household {} already has an open {program} case ({}); this is a duplicate",
-                    file.code, c.case.id
-                ),
-            ));
-        }
-    }
+    under_way(store, &file.code, &programs).await?;
     let mut checked = Vec::new();
     for (id_number, assignments) in &form.changes {
         if !members.contains(&id_number.trim().to_ascii_uppercase().as_str()) {
@@ -667,4 +634,48 @@ impl Deadlines {
             .flatten()
             .filter_map(|d| d.provisional)
     }
+}
+
+/// Refuses (field `programs`, a conflict) a program the household already receives or has an
+/// open case for: an application for it would be a duplicate.
+pub(crate) async fn under_way(
+    store: &Store,
+    household: &str,
+    programs: &[&str],
+) -> Result<(), CaseError> {
+    let enrolments = store.payments().enrolments(household).await?;
+    let open_cases: Vec<CaseRecord> = store
+        .cases()
+        .household_cases(household, &minsheng_core::access::Scope::Everything)
+        .await?
+        .into_iter()
+        .filter(|c| c.case.stage != Stage::Closed)
+        .collect();
+    for program in programs {
+        if let Some(e) = enrolments
+            .iter()
+            .find(|e| e.program == *program && e.last_month.is_none())
+        {
+            return Err(conflict(
+                "programs",
+                format!(
+                    "household {household} already receives {program} (since {})",
+                    e.first_month
+                ),
+            ));
+        }
+        if let Some(c) = open_cases
+            .iter()
+            .find(|c| c.household == household && c.case.program == *program)
+        {
+            return Err(conflict(
+                "programs",
+                format!(
+                    "household {household} already has an open {program} case ({}); this is a duplicate",
+                    c.case.id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -50,6 +50,13 @@ pub async fn ask(
     if note.chars().count() > NOTE_LIMIT {
         return Err(invalid("note", "at most 2,000 characters"));
     }
+    // Refused now rather than when the caseworker accepts it: a program already under way.
+    let household = store
+        .household_file_within(resident.as_str(), scope)
+        .await?
+        .code;
+    let asked: Vec<&str> = programs.iter().map(String::as_str).collect();
+    crate::cases::under_way(store, &household, &asked).await?;
     let id = store
         .requests()
         .add_request(

@@ -59,6 +59,20 @@ async fn requests(store: Store) {
     )
     .await;
     assert_eq!(by_staff.status, StatusCode::FORBIDDEN);
+    // The household's dibao case is open already: asked again, it is refused now, not when a
+    // caseworker comes to accept it.
+    let under_way = send(
+        &app,
+        post_json("/api/v1/requests", resident, &json!({"programs": "dibao"})),
+    )
+    .await;
+    assert_eq!(under_way.status, StatusCode::CONFLICT, "{}", under_way.body);
+    assert_eq!(under_way.json()["field"], "programs");
+    assert!(
+        under_way.body.contains("open dibao case"),
+        "{}",
+        under_way.body
+    );
     let made = send(
         &app,
         post_json(
