@@ -325,6 +325,15 @@ async fn provider_sees_only_its_roster(store: Store) {
     let page = send(&app, get("/roster", &cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("服务对象"), "{}", page.body);
+    // Communities by their names on the page; the API keeps the codes beside them.
+    let first = &roster["items"][0];
+    let (code, name) = (
+        first["area"].as_str().unwrap(),
+        first["area_name"].as_str().unwrap(),
+    );
+    assert_ne!(code, name, "a community has a name");
+    assert!(page.body.contains(&format!("<td>{name}</td>")), "{name}");
+    assert!(!page.body.contains(&format!("<td>{code}</td>")), "{code}");
     assert!(
         !page.body.contains(&city.inside.head_id) && !page.body.contains(&city.outside.head_id)
     );

@@ -58,6 +58,9 @@ pub async fn roster(
         ))
         .await?;
     let (from_age, total) = (roster.from_age, roster.total);
+    // Communities by their names, as a provider knows them.
+    let codes: Vec<&str> = roster.entries.iter().map(|e| e.area.as_str()).collect();
+    let names = web.store.area_names(&codes).await?;
     let items = roster
         .entries
         .into_iter()
@@ -66,6 +69,10 @@ pub async fn roster(
             id_number: e.id_number,
             sex: e.sex.into(),
             age: e.age,
+            area_name: names
+                .get(&e.area)
+                .cloned()
+                .unwrap_or_else(|| e.area.clone()),
             area: e.area,
             lives_alone: e.lives_alone,
             canteen_meal_fen: e.canteen_meal,
@@ -75,6 +82,7 @@ pub async fn roster(
         .collect();
     Ok(RosterPage {
         area: area.to_string(),
+        area_name: area_name(web, area.as_str()).await?,
         month: month.to_string(),
         from_age,
         items,

@@ -14,7 +14,9 @@ pub struct RosterPersonView {
     pub id_number: String,
     pub sex: String,
     pub age: i32,
+    /// The community's code, and its name.
     pub area: String,
+    pub area_name: String,
     /// No other member of the household lives with them (探访关爱 looks for these).
     pub lives_alone: bool,
     /// Meal-aid subsidy per meal eaten at a canteen (0 when not eligible).
@@ -43,7 +45,9 @@ impl RosterPersonView {
 /// A page of a service provider's roster for a month.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RosterPage {
+    /// The provider's area: its code, and its name.
     pub area: String,
+    pub area_name: String,
     pub month: String,
     /// The youngest age on the roster (the meal-aid age in force).
     pub from_age: u32,
