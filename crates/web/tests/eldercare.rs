@@ -93,6 +93,9 @@ async fn an_older_resident_is_assessed_from_the_household_page_to_the_printed_re
     }
     let page = send(&app, get(&format!("/households/{}", file.code), &auth)).await;
     assert!(page.body.contains("中度失能"));
+    // The household's audit trail names what was done, not its code.
+    assert!(page.body.contains("<td>查阅户档案</td>"), "{}", page.body);
+    assert!(!page.body.contains("<td>read_household</td>"));
 
     // The same day again, without a reason: the form comes back, answers kept, nothing written.
     let again = send(&app, post_form(&link, &cookie, &body)).await;

@@ -192,8 +192,38 @@ pub struct AuditView {
     pub at: String,
     pub actor: String,
     pub action: String,
+    /// The action by its name; empty for an action without one (the page shows the code).
+    pub action_label: &'static str,
     pub detail: String,
 }
+
+/// What an audit entry about a household records, by name.
+pub const AUDIT_ACTIONS: [(&str, &str); 24] = [
+    ("read_household", "查阅户档案"),
+    ("reveal_household", "查看完整身份证号"),
+    ("record_change", "登记情况变更"),
+    ("import", "导入"),
+    ("generate", "生成"),
+    ("submit_application", "受理一件事申请"),
+    ("case_survey", "入户调查"),
+    ("case_review", "审核"),
+    ("case_object", "登记异议"),
+    ("case_resolve", "处理异议"),
+    ("case_decide", "审批决定"),
+    ("case_notify", "书面告知"),
+    ("case_withdraw", "撤回申请"),
+    ("request_help", "居民申请"),
+    ("decline_request", "不予受理居民申请"),
+    ("enrol", "纳入发放"),
+    ("enrol_caseload", "纳入发放 (存量)"),
+    ("review_enrolment", "定期核查"),
+    ("read_entitlements", "查阅养老服务享受清单"),
+    ("assess_ability", "能力评估"),
+    ("read_assessment", "查阅能力评估报告"),
+    ("service_apply", "受理床位或改造申请"),
+    ("read_service_application", "查阅床位或改造申请"),
+    ("service_accept", "床位或改造验收"),
+];
 
 impl From<&AuditEntry> for AuditView {
     fn from(e: &AuditEntry) -> Self {
@@ -201,6 +231,10 @@ impl From<&AuditEntry> for AuditView {
             at: china_time(e.at),
             actor: e.actor.clone(),
             action: e.action.clone(),
+            action_label: AUDIT_ACTIONS
+                .iter()
+                .find(|(code, _)| *code == e.action)
+                .map_or("", |(_, name)| *name),
             detail: e.detail.clone(),
         }
     }
