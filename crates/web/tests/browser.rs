@@ -276,6 +276,19 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             "{text}"
         );
         s.shot("services-phone");
+        // The keyboard's first stop is a link past the header, shown once it has the focus.
+        s.tab.press_key("Tab").unwrap();
+        let skip = s
+            .tab
+            .evaluate(
+                "(() => { const e = document.activeElement; \
+                 return e.className + ' ' + (e.getBoundingClientRect().left >= 0); })()",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap();
+        assert_eq!(skip.as_str(), Some("skip true"), "{skip:?}");
         s.open("/supervision");
         assert!(
             s.text().contains("随机抽查") && s.text().contains("护理型床位占比"),
