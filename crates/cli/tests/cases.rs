@@ -554,6 +554,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
         .cases_within(
             &minsheng_core::access::Scope::Area(AreaCode::parse(&community[..9]).unwrap()),
             true,
+            &Default::default(),
             100,
             0,
         )
@@ -810,6 +811,7 @@ async fn a_change_that_cannot_be_audited_is_not_made(db: Db) {
         .cases_within(
             &minsheng_core::access::Scope::Area(file.area.clone()),
             false,
+            &Default::default(),
             100,
             0,
         )
@@ -966,7 +968,7 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
     assert_eq!(cases().await.unwrap().len(), 1);
     let (listed, total) = store
         .cases()
-        .cases_within(&scope, false, 10, 0)
+        .cases_within(&scope, false, &Default::default(), 10, 0)
         .await
         .unwrap();
     assert_eq!((listed.len(), total), (1, 1));
@@ -1025,12 +1027,12 @@ async fn case_lists_are_paged_and_counted(db: Db) {
     }
     let (first, total) = store
         .cases()
-        .cases_within(&everything, true, 2, 0)
+        .cases_within(&everything, true, &Default::default(), 2, 0)
         .await
         .unwrap();
     let (second, again) = store
         .cases()
-        .cases_within(&everything, true, 2, 2)
+        .cases_within(&everything, true, &Default::default(), 2, 2)
         .await
         .unwrap();
     assert_eq!((first.len(), second.len(), total, again), (2, 1, 3, 3));

@@ -180,12 +180,23 @@ struct InboxPage {
     csrf: String,
     requests: RequestList,
     cases: CaseList,
+    /// The filter's choices and what is chosen: programs (code, label), stages (code, label).
+    programs: Vec<(String, String)>,
+    stages: Vec<(&'static str, &'static str)>,
+    program: String,
+    stage: &'static str,
+    overdue: bool,
+    /// `&program=…&stage=…&overdue=true` as chosen, for the pages' links.
+    query: String,
 }
 
 /// Staff: the inbox. A resident: their household.
 #[derive(Debug, Deserialize)]
 pub struct InboxParams {
     page: Option<String>,
+    program: Option<String>,
+    stage: Option<String>,
+    overdue: Option<String>,
 }
 
 pub async fn home(
@@ -201,9 +212,34 @@ pub async fn home(
         return Ok(Redirect::to("/roster").into_response());
     }
     let (page, per_page) = crate::queries::parse_page(params.page.as_deref(), None)?;
-    let cases =
-        crate::assistance::queries::cases(&web, &who.account.scope(), true, page, per_page, clock)
-            .await?;
+    let filter = crate::assistance::queries::case_filter(
+        &web,
+        params.program.as_deref(),
+        params.stage.as_deref(),
+        params.overdue.as_deref(),
+        clock,
+    )?;
+    let cases = crate::assistance::queries::cases(
+        &web,
+        &who.account.scope(),
+        true,
+        &filter,
+        page,
+        per_page,
+        clock,
+    )
+    .await?;
+    // The filter again, for the form and for the next and previous pages.
+    let mut query = Vec::new();
+    if let Some(p) = &filter.program {
+        query.push(format!("program={p}"));
+    }
+    if let Some(s) = filter.stage {
+        query.push(format!("stage={}", s.as_str()));
+    }
+    if filter.overdue_on.is_some() {
+        query.push("overdue=true".to_string());
+    }
     let requests =
         crate::assistance::queries::requests(&web, &who, true, 1, crate::queries::PER_PAGE).await?;
     let page = InboxPage {
@@ -211,6 +247,16 @@ pub async fn home(
         csrf: who.csrf().to_string(),
         requests,
         cases,
+        programs: crate::assistance::queries::programs_on_application(&web),
+        stages: minsheng_assistance::Stage::ALL
+            .iter()
+            .filter(|s| **s != minsheng_assistance::Stage::Closed)
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        program: filter.program.clone().unwrap_or_default(),
+        stage: filter.stage.map_or("", |s| s.as_str()),
+        overdue: filter.overdue_on.is_some(),
+        query: query.iter().map(|q| format!("&{q}")).collect(),
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -218,6 +218,32 @@ async fn procedure(store: Store) {
         until.as_str(),
         "the posting's last day"
     );
+    // The list filtered: by stage, by program, overdue; a bad filter named.
+    let listed = |query: &str| {
+        let app = app.clone();
+        let path = format!("/api/v1/cases?{query}");
+        let auth = community.clone();
+        async move { send(&app, common::get(&path, &auth)).await }
+    };
+    let posted = listed("stage=posted").await.json();
+    let items = posted["items"].as_array().unwrap();
+    assert!(items.iter().any(|c| c["id"] == id), "{posted}");
+    assert!(items.iter().all(|c| c["stage"] == "posted"), "{posted}");
+    let dibao = listed("program=dibao").await.json();
+    let dibao = dibao["items"].as_array().unwrap();
+    assert!(dibao
+        .iter()
+        .all(|c| c["program"] == "dibao" && c["id"] != id));
+    for (query, field) in [
+        ("program=nothing", "program"),
+        ("stage=someday", "stage"),
+        ("overdue=maybe", "overdue"),
+    ] {
+        let refused = listed(query).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(refused.json()["field"], field, "{query}");
+    }
+    assert_eq!(listed("overdue=true").await.json()["total"], 0);
     let states: Vec<(&str, &str)> = seen["progress"]
         .as_array()
         .unwrap()
@@ -264,6 +290,14 @@ async fn procedure(store: Store) {
     );
     let seen = send(&app, case(district)).await.json();
     assert_eq!(seen["waiting"][0]["open_objections"], 1, "{seen}");
+    // Nine days on, the community's other case, still waiting for its survey, is overdue.
+    let overdue = listed("overdue=true").await.json();
+    assert!(overdue["total"].as_u64().unwrap() >= 1, "{overdue}");
+    assert!(overdue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["working_days_left"].as_i64().is_some_and(|n| n < 0)));
     assert!(seen["offered"].as_array().unwrap().is_empty());
     let resolved = send(&app, take(street, json!({"action": "resolve", "objection": objection.to_string(), "verdict": "dismissed", "text": "车辆已于2024年过户"}))).await;
     assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);

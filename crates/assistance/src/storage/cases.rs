@@ -88,6 +88,16 @@ fn decode_case(r: &impl Columns) -> Result<CaseRecord> {
     })
 }
 
+/// Which cases a list shows, beyond its scope: each `None` lets every case through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    /// A program's code.
+    pub program: Option<String>,
+    pub stage: Option<crate::domain::cases::Stage>,
+    /// Overdue on this day: the current step's deadline has passed.
+    pub overdue_on: Option<NaiveDate>,
+}
+
 minsheng_store::context_store!(
     /// The applications and cases of a store: `store.cases()`.
     Cases,
@@ -285,12 +295,14 @@ impl Cases<'_> {
         })
     }
 
-    /// A page of the cases within a scope (an area and below, or a resident's household),
-    /// open ones first by deadline (those without one last), with how many there are in all.
+    /// A page of the cases within a scope (an area and below, or a resident's household) that
+    /// pass `filter`, open ones first by deadline (those without one last), with how many pass
+    /// in all.
     pub async fn cases_within(
         &self,
         scope: &Scope,
         open_only: bool,
+        filter: &CaseFilter,
         limit: u32,
         offset: u32,
     ) -> Result<(Vec<CaseRecord>, u64)> {
@@ -301,8 +313,11 @@ impl Cases<'_> {
             ""
         };
         let from = format!(
-            "FROM assistance_case c JOIN household h ON h.id = c.household_id WHERE {within} {open}"
+            "FROM assistance_case c JOIN household h ON h.id = c.household_id WHERE {within} {open} \
+             AND ($2 IS NULL OR c.program = $2) AND ($3 IS NULL OR c.stage = $3) \
+             AND ($4 IS NULL OR c.due_on < $4)"
         );
+        let (program, stage) = (filter.program.as_deref(), filter.stage.map(|s| s.as_str()));
         let page = format!(
             "SELECT {CASE_COLUMNS} {from} \
              ORDER BY CASE WHEN c.stage = 'closed' THEN 1 ELSE 0 END, c.due_on IS NULL, c.due_on, c.id \
@@ -310,9 +325,18 @@ impl Cases<'_> {
         );
         let count = format!("SELECT COUNT(*) {from}");
         with_pool!(self, pool => {
-            let total: i64 = sqlx::query_scalar(&count).bind(&bound).fetch_one(pool).await?;
+            let total: i64 = sqlx::query_scalar(&count)
+                .bind(&bound)
+                .bind(program)
+                .bind(stage)
+                .bind(filter.overdue_on)
+                .fetch_one(pool)
+                .await?;
             let cases = sqlx::query(&page)
                 .bind(&bound)
+                .bind(program)
+                .bind(stage)
+                .bind(filter.overdue_on)
                 .fetch_all(pool)
                 .await?
                 .iter()

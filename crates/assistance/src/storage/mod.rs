@@ -6,6 +6,6 @@ pub mod cases;
 pub mod discovery;
 pub mod requests;
 
-pub use cases::{CaseEvent, CaseRecord, Cases, CasesStore, NewApplication, Objection};
+pub use cases::{CaseEvent, CaseFilter, CaseRecord, Cases, CasesStore, NewApplication, Objection};
 pub use discovery::{Discovery, DiscoveryStore, StoredFinding, SweepRecord};
 pub use requests::{RequestRecord, Requests, RequestsStore};

@@ -214,6 +214,7 @@ pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Resul
         .cases_within(
             &minsheng_core::access::Scope::Area(staff.area.clone()),
             !all,
+            &Default::default(),
             INBOX_LINES,
             0,
         )

@@ -94,6 +94,13 @@ pub(crate) async fn apply(
 pub struct CasesQuery {
     /// `true` (the default) lists open cases only.
     open: Option<String>,
+    /// Only this program's cases (its code, e.g. `dibao`).
+    program: Option<String>,
+    /// Only cases at this stage (`accepted`, `surveyed`, `posted`, `approved`, `refused`,
+    /// `closed`).
+    stage: Option<String>,
+    /// `true`: only cases whose current step is overdue.
+    overdue: Option<String>,
     /// Page number, from 1.
     page: Option<String>,
     /// Cases per page (default 20, at most 100).
@@ -125,11 +132,19 @@ pub(crate) async fn cases(
         }
     };
     let (page, per_page) = crate::queries::parse_page(q.page.as_deref(), q.per_page.as_deref())?;
+    let filter = crate::assistance::queries::case_filter(
+        &web,
+        q.program.as_deref(),
+        q.stage.as_deref(),
+        q.overdue.as_deref(),
+        web.clock(),
+    )?;
     Ok(JsonResponse(
         crate::assistance::queries::cases(
             &web,
             &who.account.scope(),
             open_only,
+            &filter,
             page,
             per_page,
             web.clock(),

@@ -20,10 +20,55 @@ use crate::Web;
 
 /// A page of the cases within `scope`, overdue first, then by working days left; cases
 /// without a deadline last.
+/// A case list's filter as a page or the API asks for it: a program's code, a stage, and
+/// `overdue` (`true`: the current step's deadline has passed). Each refused by name.
+pub fn case_filter(
+    web: &Web,
+    program: Option<&str>,
+    stage: Option<&str>,
+    overdue: Option<&str>,
+    clock: Clock,
+) -> Result<minsheng_assistance::storage::CaseFilter, WebError> {
+    fn given(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|v| !v.is_empty())
+    }
+    let program = match given(program) {
+        Some(code) if web.policy.program(code).is_some() => Some(code.to_string()),
+        Some(code) => {
+            return Err(WebError::invalid(
+                "program",
+                format!("'{code}' is not a program"),
+            ))
+        }
+        None => None,
+    };
+    let stage = given(stage)
+        .map(minsheng_assistance::Stage::parse)
+        .transpose()
+        .map_err(|e| WebError::invalid("stage", e))?;
+    let overdue_on = match given(overdue) {
+        Some("true" | "on" | "1") => Some(clock.today),
+        Some("false" | "0") | None => None,
+        Some(other) => {
+            return Err(WebError::invalid(
+                "overdue",
+                format!("'{other}' is not true or false"),
+            ))
+        }
+    };
+    Ok(minsheng_assistance::storage::CaseFilter {
+        program,
+        stage,
+        overdue_on,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn cases(
     web: &Web,
     scope: &Scope,
     open_only: bool,
+    filter: &minsheng_assistance::storage::CaseFilter,
     page: u32,
     per_page: u32,
     clock: Clock,
@@ -34,6 +79,7 @@ pub async fn cases(
         .cases_within(
             scope,
             open_only,
+            filter,
             per_page,
             (page - 1).saturating_mul(per_page),
         )
