@@ -222,8 +222,7 @@ async fn procedure(store: Store) {
     let listed = |query: &str| {
         let app = app.clone();
         let path = format!("/api/v1/cases?{query}");
-        let auth = community.clone();
-        async move { send(&app, common::get(&path, &auth)).await }
+        async move { send(&app, common::get(&path, community)).await }
     };
     let posted = listed("stage=posted").await.json();
     let items = posted["items"].as_array().unwrap();
