@@ -18,4 +18,4 @@ pub use areas::{read_areas, read_table, table_rows, write_areas, TableRow, AREA_
 pub use calendar::{parse_calendar, read_calendar, CALENDAR_COLUMNS};
 pub use columns::{parse_change, parse_row, to_record, Column, Layout, RowError, COLUMNS};
 pub use read::{open_roster, Format, Roster, RosterError, RosterRow};
-pub use write::{RosterWriter, WriteError};
+pub use write::{table_xlsx, RosterWriter, WriteError};

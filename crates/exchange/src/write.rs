@@ -126,3 +126,37 @@ impl RosterWriter {
         }
     }
 }
+
+/// A list as a one-sheet workbook (.xlsx) in memory: a header row, then each row's cells as
+/// text, any a spreadsheet would run as a formula neutralised. For a page's "export" of what
+/// its reader may see.
+pub fn table_xlsx(
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, WriteError> {
+    let io = |e: &dyn std::fmt::Display| WriteError::Io {
+        path: sheet.to_string(),
+        reason: e.to_string(),
+    };
+    if rows.len() >= XLSX_MAX_ROWS as usize {
+        return Err(WriteError::TooManyRows);
+    }
+    let mut workbook = Workbook::new();
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name(sheet).map_err(|e| io(&e))?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, header) in (0u16..).zip(headers) {
+        worksheet
+            .write_string_with_format(0, c, *header, &bold)
+            .map_err(|e| io(&e))?;
+    }
+    for (r, row) in (1u32..).zip(rows) {
+        for (c, cell) in (0u16..).zip(row) {
+            worksheet
+                .write_string(r, c, neutralised(cell).as_ref())
+                .map_err(|e| io(&e))?;
+        }
+    }
+    workbook.save_to_buffer().map_err(|e| io(&e))
+}

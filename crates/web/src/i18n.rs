@@ -195,6 +195,7 @@ mod tests {
             .chain(crate::assistance::view::EVENT_ACTIONS.map(|(_, name)| name))
             .chain(crate::assistance::view::OUTCOMES.map(|(_, name)| name))
             .chain(crate::registry::view::AUDIT_ACTIONS.map(|(_, name)| name))
+            .chain(crate::assistance::pages::EXPORT_HEADERS)
             .chain(
                 minsheng_eldercare::applications::Stage::ALL
                     .iter()

@@ -164,7 +164,7 @@ async fn procedure(store: Store) {
         &app,
         post_json(
             &format!("/api/v1/cases/{id}/steps"),
-            &Auth::Cookie(cookie),
+            &Auth::Cookie(cookie.clone()),
             &json!({"action": "withdraw", "text": "x"}),
         ),
     )
@@ -243,6 +243,43 @@ async fn procedure(store: Store) {
         assert_eq!(refused.json()["field"], field, "{query}");
     }
     assert_eq!(listed("overdue=true").await.json()["total"], 0);
+    // The same list as an Excel workbook, a row a case under its header, the export audited.
+    let open_cases = listed("").await.json()["total"].as_u64().unwrap();
+    let browser = Auth::Cookie(cookie.clone());
+    let workbook = send(&app, common::get("/cases.xlsx", &browser)).await;
+    assert_eq!(workbook.status, StatusCode::OK);
+    assert!(workbook.headers[axum::http::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let rows = {
+        use calamine::Reader as _;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.bytes.clone())).unwrap();
+        let sheet = book.worksheet_range("待办案件").unwrap();
+        sheet
+            .rows()
+            .map(|r| r.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows[0][0], "案件");
+    assert_eq!(rows.len() as u64, open_cases + 1);
+    assert!(rows
+        .iter()
+        .any(|r| r[0] == id.to_string() && r[3].contains("公示")));
+    let bad = send(&app, common::get("/cases.xlsx?stage=someday", &browser)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let exported = city
+        .store
+        .audit_entries(city.inside.area.as_str())
+        .await
+        .unwrap();
+    assert!(
+        exported.iter().any(|e| e.action == "export_cases"
+            && e.actor == "社区甲"
+            && e.detail.starts_with(&format!("rows={open_cases} "))),
+        "{exported:?}"
+    );
     let states: Vec<(&str, &str)> = seen["progress"]
         .as_array()
         .unwrap()

@@ -19,6 +19,7 @@ pub(crate) fn pages() -> Router<Web> {
             "/households/{key}/apply",
             get(pages::apply_form).post(pages::apply),
         )
+        .route("/cases.xlsx", get(pages::cases_xlsx))
         .route("/cases/{id}", get(pages::case))
         .route("/cases/{id}/step", post(pages::step))
         .route("/findings", get(pages::findings))

@@ -23,6 +23,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (a workbook, a file).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -40,6 +42,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> Answer {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 
