@@ -210,6 +210,15 @@ enum Command {
         /// Closed cases too.
         #[arg(long)]
         all: bool,
+        /// Only this program's cases (its code, e.g. dibao).
+        #[arg(long)]
+        program: Option<String>,
+        /// Only cases at this stage (accepted, surveyed, posted, approved, refused, closed).
+        #[arg(long)]
+        stage: Option<minsheng_assistance::Stage>,
+        /// Only cases whose current step is overdue today.
+        #[arg(long)]
+        overdue: bool,
     },
     /// One case: its history, objections and deadlines; or a step of it.
     Case {
@@ -933,11 +942,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let policy = policy::load(&cli.policy)?;
             assistance::reviews(&store, &policy, all, &cli.actor, clock).await
         }
-        Command::Cases { all } => {
+        Command::Cases {
+            all,
+            program,
+            stage,
+            overdue,
+        } => {
             let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.policy)?;
+            if let Some(code) = program.as_deref().filter(|c| policy.program(c).is_none()) {
+                anyhow::bail!("program: '{code}' is not a program");
+            }
+            let filter = minsheng_assistance::storage::CaseFilter {
+                program,
+                stage,
+                overdue_on: overdue.then_some(clock.today),
+            };
             print!(
                 "{}",
-                assistance::cases::inbox(&store, &cli.actor, all, clock).await?
+                assistance::cases::inbox(&store, &cli.actor, all, &filter, clock).await?
             );
             Ok(ExitCode::SUCCESS)
         }

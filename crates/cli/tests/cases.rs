@@ -589,6 +589,20 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     assert!(out.contains("outcome granted"), "{out}");
     let inbox = db.ok_as(&reviewer, &["cases", "--all"]);
     assert!(inbox.contains(&finding.household), "{inbox}");
+    // Filtered as the web's inbox is: by program, stage, overdue; a bad filter named.
+    let closed = db.ok_as(&reviewer, &["cases", "--all", "--stage", "closed"]);
+    assert!(closed.contains(&finding.household), "{closed}");
+    let posted = db.ok_as(&reviewer, &["cases", "--all", "--stage", "posted"]);
+    assert!(!posted.contains(&finding.household), "{posted}");
+    let other = db.ok_as(
+        &reviewer,
+        &["cases", "--all", "--program", "child_basic_living"],
+    );
+    assert!(!other.contains(&finding.household), "{other}");
+    let bad = db.run_as(&reviewer, &["cases", "--stage", "someday"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'someday' is not a stage"));
+    let bad = db.run_as(&reviewer, &["cases", "--program", "nothing"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("program: 'nothing' is not a program"));
     let nobody = db.run_as("nobody", &["cases"]);
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("not on the staff"));
     // A step acts as the reviewer's account: refused without one, then judged on its merits.

@@ -207,14 +207,20 @@ fn working_days_left(
 const INBOX_LINES: u32 = 500;
 
 /// The actor's inbox: cases in their area, open ones by deadline, overdue first.
-pub async fn inbox(store: &Store, actor: &str, all: bool, clock: Clock) -> Result<String> {
+pub async fn inbox(
+    store: &Store,
+    actor: &str,
+    all: bool,
+    filter: &minsheng_assistance::storage::CaseFilter,
+    clock: Clock,
+) -> Result<String> {
     let staff = cases::acting(store, actor).await?;
     let (list, total) = store
         .cases()
         .cases_within(
             &minsheng_core::access::Scope::Area(staff.area.clone()),
             !all,
-            &Default::default(),
+            filter,
             INBOX_LINES,
             0,
         )
