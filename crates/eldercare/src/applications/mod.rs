@@ -398,10 +398,10 @@ pub async fn file_synthetic(
             };
             // The member the row is, as the household file lists them that month: the
             // population keeps the same members, so the same position among the qualified.
-            let nth = pool
-                .iter()
-                .filter(|&&r| r < row && starts.get(h).is_some_and(|&s| r >= s))
-                .count();
+            // `pool` is in row order: the household's qualified rows before this one, by two
+            // searches rather than a walk of the whole pool for each person drawn.
+            let first = starts.get(h).copied().unwrap_or(row);
+            let nth = pool.partition_point(|&r| r < row) - pool.partition_point(|&r| r < first);
             let file = store.household_file(household).await?;
             let members = file.as_of(month.first_day(), clock.now);
             let mut evaluation = Evaluation::of_household(policy, month, &members, false);

@@ -269,25 +269,27 @@ impl CaseDetail {
             &record.case.program,
             record.case.accepted_on,
         );
-        let (offered, waiting): (Vec<&str>, Vec<&str>) = offered
+        // Each offered step once through the domain's check: taken now, or waiting for what.
+        let mut waiting = Vec::new();
+        let offered: Vec<&str> = offered
             .into_iter()
-            .partition(|a| procedure.is_none_or(|p| record.case.waiting(a, today, &p).is_none()));
-        let waiting = waiting
-            .into_iter()
-            .filter_map(|a| {
-                let w = record.case.waiting(a, today, procedure.as_ref()?)?;
-                Some(match w {
-                    minsheng_assistance::Waiting::Posting { until } => WaitingView {
-                        action: a.to_string(),
-                        until: Some(until),
-                        open_objections: None,
-                    },
-                    minsheng_assistance::Waiting::Objections { open } => WaitingView {
-                        action: a.to_string(),
-                        until: None,
-                        open_objections: Some(open),
-                    },
-                })
+            .filter(|a| {
+                let Some(w) = procedure
+                    .as_ref()
+                    .and_then(|p| record.case.waiting(a, today, p))
+                else {
+                    return true;
+                };
+                let (until, open_objections) = match w {
+                    minsheng_assistance::Waiting::Posting { until } => (Some(until), None),
+                    minsheng_assistance::Waiting::Objections { open } => (None, Some(open)),
+                };
+                waiting.push(WaitingView {
+                    action: a.to_string(),
+                    until,
+                    open_objections,
+                });
+                false
             })
             .collect();
         CaseDetail {
