@@ -55,7 +55,7 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::Invalid {
             field: "password".into(),
-            reason: format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+            reason: format!("至少 {MIN_PASSWORD_CHARS} 个字符"),
         });
     }
     let salt = SaltString::generate(&mut OsRng);

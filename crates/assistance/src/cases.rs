@@ -58,9 +58,7 @@ pub async fn acting(store: &Store, actor: &str) -> Result<Staff, CaseError> {
     store.staff(actor).await?.ok_or_else(|| {
         invalid(
             "actor",
-            format!(
-                "{actor} is not on the staff; an administrator adds them with `minsheng staff add`"
-            ),
+            format!("{actor} 不在工作人员名册中，须由管理员用 `minsheng staff add` 添加"),
         )
     })
 }
@@ -89,7 +87,7 @@ fn authorise(
         return Err(invalid(
             "actor",
             format!(
-                "{} works in {} and household {household} is in {area}",
+                "{}的工作区域是 {}，户 {household} 在 {area}",
                 staff.name, staff.area
             ),
         ));
@@ -195,7 +193,7 @@ pub(crate) async fn submit_accepting(
         return Err(invalid(
             "applicant",
             format!(
-                "{} is not a member of household {}",
+                "{} 不是户 {} 的成员",
                 minsheng_core::IdNumber::parse(&applicant)
                     .map(|i| i.masked())
                     .unwrap_or(applicant.clone()),
@@ -204,7 +202,7 @@ pub(crate) async fn submit_accepting(
         ));
     }
     if form.programs.is_empty() {
-        return Err(invalid("programs", "ask for at least one program"));
+        return Err(invalid("programs", "至少选择一个救助项目"));
     }
     let mut programs: Vec<&str> = Vec::new();
     for code in &form.programs {
@@ -212,14 +210,14 @@ pub(crate) async fn submit_accepting(
             let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
             return Err(invalid(
                 "programs",
-                format!("'{code}' is not a program (known: {})", known.join(", ")),
+                format!("「{code}」不是救助项目（可选：{}）", known.join("、")),
             ));
         };
         if p.grant == Grant::Service {
             return Err(invalid(
                 "programs",
                 format!(
-                    "{} ({}) is a service, applied for by the person it serves through its own procedure",
+                    "{}（{}）是服务项目，由服务对象按其自身程序申请",
                     p.label, p.code
                 ),
             ));
@@ -228,27 +226,24 @@ pub(crate) async fn submit_accepting(
             return Err(invalid(
                 "programs",
                 format!(
-                    "{} ({}) is granted without application (免申即享) when the registry proves it",
+                    "{}（{}）免申即享：登记信息证明符合条件时直接享受，无需申请",
                     p.label, p.code
                 ),
             ));
         }
         if programs.contains(&p.code.as_str()) {
-            return Err(invalid(
-                "programs",
-                format!("{} is asked for twice", p.code),
-            ));
+            return Err(invalid("programs", format!("{}重复申请", p.label)));
         }
         programs.push(p.code.as_str());
     }
     // Duplicates, before anything is written.
-    under_way(store, &file.code, &programs).await?;
+    under_way(store, policy, &file.code, &programs).await?;
     let mut checked = Vec::new();
     for (id_number, assignments) in &form.changes {
         if !members.contains(&id_number.trim().to_ascii_uppercase().as_str()) {
             return Err(invalid(
                 "changes",
-                format!("{id_number} is not a member of household {}", file.code),
+                format!("{id_number} 不是户 {} 的成员", file.code),
             ));
         }
         check_change(store, id_number, form.facts_from, assignments, clock).await?;
@@ -281,7 +276,7 @@ pub(crate) async fn submit_accepting(
             continue;
         };
         let procedure = Procedure::of(policy, code, today)
-            .ok_or_else(|| invalid("programs", format!("{code} has no procedure in the policy")))?;
+            .ok_or_else(|| invalid("programs", format!("政策中没有 {code} 的办理程序")))?;
         let due = Case::due(Stage::Accepted, today, &procedure, &calendar)?;
         let final_due = calendar
             .add_working_days(today, procedure.total)
@@ -302,14 +297,11 @@ pub(crate) async fn submit_accepting(
             }
         }
         let line = if !why.is_empty() {
-            format!("the rules could not decide: {}", why.join("; "))
+            format!("规则无法判定：{}", why.join("；"))
         } else if owed > Fen::ZERO {
-            format!(
-                "the registry's facts meet the rules: {} 元 a month",
-                owed.grouped()
-            )
+            format!("按登记信息符合条件：每月 {} 元", owed.grouped())
         } else {
-            "the registry's facts do not meet the rules now; the survey will establish the household's situation".to_string()
+            "按登记信息目前不符合条件，入户调查将核实家庭情况".to_string()
         };
         verdicts.push(format!("{code}: {line}"));
         cases.push((
@@ -379,7 +371,7 @@ pub async fn step(
         .ok_or_else(|| {
             invalid(
                 "program",
-                format!("{} has no procedure in the policy", record.case.program),
+                format!("政策中没有 {} 的办理程序", record.case.program),
             )
         })?;
     let calendar = store.work_calendar().await?;
@@ -477,7 +469,7 @@ pub async fn decide_enrolment(
             let audit = audit("end_enrolment", format!("last={last}"));
             store
                 .payments()
-                .end_enrolment(enrolment, *last, &audit)
+                .end_enrolment(enrolment, *last, reason, &audit)
                 .await?;
         }
         EnrolmentDecision::Taper { from, months } => {
@@ -487,7 +479,7 @@ pub async fn decide_enrolment(
             if *months == 0 || *months > rule.gradual_exit {
                 return Err(invalid(
                     "months",
-                    format!("a gradual exit lasts 1 to {} months", rule.gradual_exit),
+                    format!("渐退期为 1 至 {} 个月", rule.gradual_exit),
                 ));
             }
             if policy
@@ -497,18 +489,27 @@ pub async fn decide_enrolment(
                 return Err(invalid(
                     "enrolment",
                     format!(
-                        "{} is not a household benefit; a gradual exit keeps a household's amount",
+                        "{} 不是按户发放的待遇，渐退只适用于按户发放的金额",
                         e.program
                     ),
                 ));
             }
             let household_id = store.household_id(&e.household).await?;
             let amount = store
-                .discovery().last_owed_of(*from, household_id)
+                .discovery()
+                .last_owed_of(*from, household_id)
                 .await?
                 .get(&(household_id, e.program.clone()))
                 .copied()
-                .ok_or_else(|| invalid("from", format!("no cycle before {from} paid {} to household {}; nothing to keep paying", e.program, e.household)))?;
+                .ok_or_else(|| {
+                    invalid(
+                        "from",
+                        format!(
+                            "{from} 之前没有向户 {1} 发放过 {0}，无可继续发放",
+                            e.program, e.household
+                        ),
+                    )
+                })?;
             let mut last = *from;
             for _ in 1..*months {
                 last = last.next();
@@ -519,7 +520,7 @@ pub async fn decide_enrolment(
             );
             store
                 .payments()
-                .taper_enrolment(enrolment, *from, last, amount, &audit)
+                .taper_enrolment(enrolment, *from, last, amount, reason, &audit)
                 .await?;
         }
     }
@@ -580,10 +581,7 @@ pub async fn review(
         &e.household,
     )?;
     if e.last_month.is_some() {
-        return Err(invalid(
-            "enrolment",
-            format!("enrolment {enrolment} has ended"),
-        ));
+        return Err(invalid("enrolment", format!("享受记录 {enrolment} 已终止")));
     }
     let findings = findings.trim();
     if findings.is_empty() {
@@ -640,6 +638,7 @@ impl Deadlines {
 /// open case for: an application for it would be a duplicate.
 pub(crate) async fn under_way(
     store: &Store,
+    policy: &Policy,
     household: &str,
     programs: &[&str],
 ) -> Result<(), CaseError> {
@@ -652,16 +651,16 @@ pub(crate) async fn under_way(
         .filter(|c| c.case.stage != Stage::Closed)
         .collect();
     for program in programs {
+        let label = policy
+            .program(program)
+            .map_or(*program, |p| p.label.as_str());
         if let Some(e) = enrolments
             .iter()
             .find(|e| e.program == *program && e.last_month.is_none())
         {
             return Err(conflict(
                 "programs",
-                format!(
-                    "household {household} already receives {program} (since {})",
-                    e.first_month
-                ),
+                format!("户 {household} 已在享受{label}（自 {} 起）", e.first_month),
             ));
         }
         if let Some(c) = open_cases
@@ -671,7 +670,7 @@ pub(crate) async fn under_way(
             return Err(conflict(
                 "programs",
                 format!(
-                    "household {household} already has an open {program} case ({}); this is a duplicate",
+                    "户 {household} 已有办理中的{label}案件（{}），本次为重复申请",
                     c.case.id
                 ),
             ));

@@ -34,7 +34,7 @@ pub async fn ask(
     clock: Clock,
 ) -> Result<RequestRecord, CaseError> {
     if programs.is_empty() {
-        return Err(invalid("programs", "choose at least one program"));
+        return Err(invalid("programs", "至少选择一个救助项目"));
     }
     if let Some(unknown) = programs.iter().find(|code| {
         !policy
@@ -43,12 +43,12 @@ pub async fn ask(
     }) {
         return Err(invalid(
             "programs",
-            format!("'{unknown}' is not a program granted on application"),
+            format!("「{unknown}」不是依申请给予的救助项目"),
         ));
     }
     let note = note.trim();
     if note.chars().count() > NOTE_LIMIT {
-        return Err(invalid("note", "at most 2,000 characters"));
+        return Err(invalid("note", "不超过 2,000 字"));
     }
     // Refused now rather than when the caseworker accepts it: a program already under way.
     let household = store
@@ -56,7 +56,7 @@ pub async fn ask(
         .await?
         .code;
     let asked: Vec<&str> = programs.iter().map(String::as_str).collect();
-    crate::cases::under_way(store, &household, &asked).await?;
+    crate::cases::under_way(store, policy, &household, &asked).await?;
     let id = store
         .requests()
         .add_request(
@@ -118,14 +118,11 @@ pub async fn decline(
 ) -> Result<RequestRecord, CaseError> {
     let staff = acting(store, actor).await?;
     if !matches!(staff.role, Role::Community | Role::Street) {
-        return Err(invalid(
-            "actor",
-            "requests are answered by community and street staff",
-        ));
+        return Err(invalid("actor", "求助由社区和街道工作人员答复"));
     }
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(invalid("reason", "say why, for the resident"));
+        return Err(invalid("reason", "请写明理由，告知居民"));
     }
     let request = store.requests().request_within(id, scope).await?;
     let audit = NewAuditEntry {

@@ -124,6 +124,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Printable notices typeset to PDF: N decision letters on every core (total, letters/s,
+    /// median and p99 per letter), then one 公示 list of ROWS households.
+    Letters {
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -695,6 +703,7 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
         BenchCommand::Sweep { month, events } => {
             sweep_bench(db, policy, month, events, clock).await?
         }
+        BenchCommand::Letters { count, rows } => crate::bench_letters::run(count, rows)?,
         BenchCommand::Eldercare {
             forms,
             people,

@@ -7,6 +7,7 @@ mod audit;
 mod bench;
 mod bench_columns;
 mod bench_eldercare;
+mod bench_letters;
 mod bench_web;
 mod eldercare;
 mod payments;

@@ -113,10 +113,9 @@ fn status_text(labels: &Labels, month: Month, status: &CycleStatus) -> String {
 }
 
 async fn show_cycle(store: &Store, labels: &Labels, month: Month) -> Result<String> {
-    let cycle =
-        store.payments().pay_cycle(month).await?.with_context(|| {
-            format!("no payment cycle for {month}: minsheng pay --month {month}")
-        })?;
+    let cycle = store.payments().pay_cycle(month).await?.with_context(|| {
+        format!("{month} 还没有发放周期：请先测算（minsheng pay --month {month}）")
+    })?;
     let status = store.payments().cycle_status(month).await?;
     let approval = match &cycle.approved {
         Some((by, at)) => format!("approved by {by} at {}", china(*at)),
@@ -297,7 +296,7 @@ pub async fn run(
                 .payments()
                 .pay_cycle(month)
                 .await?
-                .with_context(|| format!("no payment cycle for {month}"))?;
+                .with_context(|| format!("{month} 还没有发放周期"))?;
             let policy = crate::policy::load(policy_dir)?;
             if cycle.policy_digest != policy.digest {
                 eprintln!(

@@ -65,14 +65,29 @@ pub async fn household(
     if members.is_empty() {
         bail!("household {} has no members in {month}", file.code);
     }
-    let explained = explain::household(&policy, month, &members);
+    let mut explained = explain::household(&policy, month, &members);
+    let summaries = explained.summaries();
     if json {
         return Ok(serde_json::to_string_pretty(&serde_json::json!({
             "household": file.code, "month": month.to_string(),
+            "summary": summaries,
             "computations": explained.to_json(),
         }))?);
     }
     let mut out = format!("户 {} · {month} · 规则 {}\n", file.code, dir.display());
+    // The outcomes first, each with the conditions that decided it; the trees after.
+    out.push('\n');
+    for s in &summaries {
+        let who = s
+            .member
+            .as_ref()
+            .map(|m| format!(" · {m}"))
+            .unwrap_or_default();
+        out.push_str(&format!("{}{who}\n", s.outcome));
+        for line in s.reasons.iter().chain(s.arithmetic.iter()) {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     for tree in explained.trees() {
         out.push('\n');
         out.push_str(&tree);

@@ -604,7 +604,7 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
     let bad = db.run_as(&reviewer, &["cases", "--program", "nothing"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("program: 'nothing' is not a program"));
     let nobody = db.run_as("nobody", &["cases"]);
-    assert!(String::from_utf8_lossy(&nobody.stderr).contains("not on the staff"));
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("不在工作人员名册中"));
     // A step acts as the reviewer's account: refused without one, then judged on its merits.
     let notify = ["case", &case.to_string(), "notify", "--text", "再次告知"];
     let unproven = db.run_as(&reviewer, &notify);

@@ -500,7 +500,7 @@ async fn household_view_masks_ids_and_audits_reads() {
 
     let missing = db.run(&["registry", "show", "NO-SUCH"]);
     assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("未找到"));
     // A mistyped ID number is named as such, not merely missing.
     let mut mistyped = id.clone();
     let last = mistyped.pop().unwrap();

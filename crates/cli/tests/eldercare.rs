@@ -441,7 +441,7 @@ fn a_refit_goes_from_application_to_its_paid_subsidy() {
         .status
         .success());
     let own = step("康养中心", &["accept", "--report", "合格"]);
-    assert!(stderr(own).contains("actor: 康养中心 is 服务机构"));
+    assert!(stderr(own).contains("actor: 康养中心是服务机构"));
     let accepted = step("街道乙", &["accept", "--report", "验收合格"]);
     let out = String::from_utf8_lossy(&accepted.stdout).to_string();
     assert!(out.contains("已验收") && out.contains("paid from"), "{out}");
@@ -453,7 +453,7 @@ fn a_refit_goes_from_application_to_its_paid_subsidy() {
         .unwrap()
         .to_string();
     let twice = step("街道乙", &["accept", "--report", "验收合格"]);
-    assert!(stderr(twice).contains(&format!("stage: application {number} is accepted")));
+    assert!(stderr(twice).contains(&format!("stage: 服务申请 {number}处于「已验收")));
 
     let shown = db.ok(&["eldercare", "application", &number]);
     for s in [

@@ -69,7 +69,7 @@ async fn a_month_is_paid_once_and_stays_as_frozen(db: Db) {
     ];
     let early = db.run_as("operator", &disburse);
     assert!(!early.status.success());
-    assert!(String::from_utf8_lossy(&early.stderr).contains("not approved"));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("尚未审批"));
     let own = db.run_as("caseworker", &["pay", "approve", "--month", "2025-06"]);
     assert!(!own.status.success());
     assert!(String::from_utf8_lossy(&own.stderr).contains("审核与审批分离"));
@@ -485,7 +485,7 @@ async fn payments_act_as_authenticated_accounts_and_duties_compare_accounts() {
     );
     let none = db.run(&["pay", "status", "--month", "2025-06"]);
     assert!(
-        String::from_utf8_lossy(&none.stderr).contains("no payment cycle for 2025-06"),
+        String::from_utf8_lossy(&none.stderr).contains("2025-06 还没有发放周期"),
         "a refused computation wrote a cycle"
     );
 

@@ -37,11 +37,11 @@ impl StepCheck<'_> {
             return Err(FieldError::new(
                 "actor",
                 format!(
-                    "{} is {}; '{}' is for {}",
+                    "{}是{}，「{}」由{}办理",
                     actor.name,
                     actor.role.label(),
                     self.step,
-                    allowed.join(" or ")
+                    allowed.join("或")
                 ),
             ));
         }
@@ -49,7 +49,7 @@ impl StepCheck<'_> {
             return Err(FieldError::new(
                 "actor",
                 format!(
-                    "{} works in {} and {} is in {}",
+                    "{}的工作区域是 {}，{}在 {}",
                     actor.name, actor.area, self.subject, self.area
                 ),
             ));
@@ -58,15 +58,15 @@ impl StepCheck<'_> {
             return Err(FieldError::new(
                 "stage",
                 format!(
-                    "{} is {} ({}); '{}' comes at another step",
-                    self.subject, self.stage.0, self.stage.1, self.step
+                    "{}处于「{}」环节，「{}」不在此环节办理",
+                    self.subject, self.stage.1, self.step
                 ),
             ));
         }
         if today < self.since {
             return Err(FieldError::new(
                 "date",
-                format!("{today} is before the step began ({})", self.since),
+                format!("{today} 早于本环节开始的日期 {}", self.since),
             ));
         }
         Ok(())
@@ -109,9 +109,9 @@ mod tests {
     fn a_step_is_checked_for_role_area_stage_and_day_in_that_order() {
         let here = area("370212001001");
         let check = StepCheck {
-            step: "accept",
+            step: "验收",
             roles: &[Role::Street],
-            subject: "application 7",
+            subject: "服务申请 7",
             area: &here,
             stage: ("started", "服务中"),
             at_its_stage: true,
@@ -140,6 +140,6 @@ mod tests {
         assert_eq!(field(refused.clone()), Some("stage".into()));
         assert!(refused
             .err()
-            .is_some_and(|e| e.reason.contains("application 7 is started (服务中)")));
+            .is_some_and(|e| e.reason == "服务申请 7处于「服务中」环节，「验收」不在此环节办理"));
     }
 }

@@ -32,6 +32,8 @@ pub struct ItemEntitlement {
     pub amounts: Vec<(String, Fen)>,
     /// The rule's explanation, as the catalog's explanation trees print it.
     pub explanation: Vec<String>,
+    /// The same in a few sentences: the outcome and the conditions that decided it.
+    pub summary: Option<minsheng_policy::summary::Summary>,
 }
 
 /// What the list grants one older person in a month.
@@ -80,7 +82,7 @@ pub fn of_member(
     let mut evaluation = Evaluation::of_household(policy, month, members, true);
     let names: Vec<String> = members.iter().map(|(p, _)| p.name.clone()).collect();
     let found = minsheng_policy::services::entitlements(version, &mut evaluation, member);
-    let items = found
+    let mut items: Vec<ItemEntitlement> = found
         .iter()
         .map(|e| ItemEntitlement {
             item: e.item.clone(),
@@ -99,8 +101,17 @@ pub fn of_member(
                 &[(e.item.eligible, Some(member))],
                 &names,
             ),
+            summary: None,
         })
         .collect();
+    for item in &mut items {
+        item.summary = minsheng_policy::summary::summarize(
+            &mut evaluation,
+            item.item.eligible,
+            Some(member),
+            &names,
+        );
+    }
     Ok(PersonEntitlements {
         month,
         list: list.label.clone(),

@@ -195,13 +195,13 @@ impl Assessments<'_> {
         let record = with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).fetch_optional(pool).await? {
                 Some(r) => decode(&r)?,
-                None => return Err(StoreError::NotFound(format!("assessment {id}"))),
+                None => return Err(StoreError::NotFound(format!("能力评估 {id}"))),
             }
         });
         // Outside the scope it answers exactly as a missing one.
         self.household_file_within(&record.id_number, scope)
             .await
-            .map_err(|_| StoreError::NotFound(format!("assessment {id}")))?;
+            .map_err(|_| StoreError::NotFound(format!("能力评估 {id}")))?;
         Ok(record)
     }
 
@@ -282,7 +282,7 @@ impl Assessments<'_> {
                 .await?
         });
         let person_id = person_id
-            .ok_or_else(|| StoreError::NotFound(format!("no person {}", new.id_number)))?;
+            .ok_or_else(|| StoreError::NotFound(format!("身份证号为 {} 的人员", new.id_number)))?;
         let id: i64 = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(
                 "INSERT INTO ability_assessment (person_id, assessed_on, scores, conditions, total, \

@@ -704,18 +704,13 @@ pub async fn enrol(
             let known: Vec<&str> = policy.programs.iter().map(|p| p.code.as_str()).collect();
             return Err(PayError::Invalid {
                 field: "program".into(),
-                reason: format!(
-                    "'{program}' is not a paid program (known: {})",
-                    known.join(", ")
-                ),
+                reason: format!("「{program}」不是发放项目（可选：{}）", known.join(", ")),
             });
         }
         Some(p) if p.grant == minsheng_policy::Grant::Service => {
             return Err(PayError::Invalid {
                 field: "program".into(),
-                reason: format!(
-                    "{program} is a service: the person it serves is enrolled when the service is accepted"
-                ),
+                reason: format!("{program} 是服务项目：服务验收后为服务对象登记享受"),
             });
         }
         Some(_) => {}
@@ -723,7 +718,7 @@ pub async fn enrol(
     if basis.trim().is_empty() {
         return Err(PayError::Invalid {
             field: "basis".into(),
-            reason: "say why (the decision's number, or the finding)".into(),
+            reason: "请写明理由（决定书编号或核查发现）".into(),
         });
     }
     let audit = NewAuditEntry {

@@ -184,10 +184,7 @@ impl Outcome {
             "成功" | "success" | "ok" => Ok(Outcome::Confirmed),
             "失败" | "failed" | "fail" => {
                 if reason.trim().is_empty() {
-                    Err(FieldError::new(
-                        "reason",
-                        "a failed payment needs the bank's reason",
-                    ))
+                    Err(FieldError::new("reason", "失败的发放须注明银行给出的原因"))
                 } else {
                     Ok(Outcome::Returned {
                         reason: reason.trim().to_string(),

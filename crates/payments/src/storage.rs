@@ -125,6 +125,10 @@ fn decode_enrolment(r: &impl Columns) -> Result<Enrolment> {
 /// A suspension: from a month, resumed from a month (if it was), and why.
 pub type Pause = (Month, Option<Month>, String);
 
+/// An enrolment, its household's community, its suspensions and why it was ended or set to
+/// taper off.
+pub type EnrolmentDecisions = (Enrolment, String, Vec<Pause>, Option<String>);
+
 fn decode_pause(r: &impl Columns) -> Result<Pause> {
     Ok((
         month_of(r, "from_month")?,
@@ -263,10 +267,7 @@ pub async fn enrol_person_in(
     if let Some(since) = held {
         return Err(StoreError::Conflict {
             field: "program".into(),
-            reason: format!(
-                "this person already receives {} (enrolled from {since})",
-                grant.program
-            ),
+            reason: format!("此人已在享受 {}（自 {since} 起）", grant.program),
         });
     }
     let id: i64 = on_tx!(tx, conn => {
@@ -311,7 +312,7 @@ impl Payments<'_> {
         });
         let household_id = household_id.ok_or_else(|| StoreError::Invalid {
             field: "household".into(),
-            reason: format!("no household '{household}' in the registry"),
+            reason: format!("登记中没有户「{household}」"),
         })?;
         let open: Option<String> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(
@@ -326,7 +327,7 @@ impl Payments<'_> {
         if let Some(since) = open {
             return Err(StoreError::Conflict {
                 field: "program".into(),
-                reason: format!("household {household} already receives {program} (since {since})"),
+                reason: format!("户 {household} 已在享受 {program}（自 {since} 起）"),
             });
         }
         let id: i64 = on_tx!(&mut tx, conn => {
@@ -380,7 +381,7 @@ impl Payments<'_> {
                 Some(&id) => Ok((id, *p)),
                 None => Err(StoreError::Invalid {
                     field: "household".into(),
-                    reason: format!("no household '{h}' in the registry"),
+                    reason: format!("登记中没有户「{h}」"),
                 }),
             })
             .collect::<Result<Vec<(i64, &str)>>>()?;
@@ -397,16 +398,23 @@ impl Payments<'_> {
         &self,
         id: i64,
     ) -> Result<(Enrolment, String, Vec<(Month, Option<Month>, String)>)> {
+        let (enrolment, area, pauses, _) = self.enrolment_decisions(id).await?;
+        Ok((enrolment, area, pauses))
+    }
+
+    /// [`Self::enrolment`] and why it was ended or set to taper off, if it was: what the
+    /// enrolment's notices say.
+    pub async fn enrolment_decisions(&self, id: i64) -> Result<EnrolmentDecisions> {
         with_pool!(self, pool => {
             let r = sqlx::query(
                 "SELECT e.id, h.code, h.area_code, e.program, e.first_month, e.last_month, e.basis, \
-                 e.recorded_by, e.recorded_at, e.taper_from, e.taper_amount FROM enrolment e JOIN household h ON h.id = e.household_id \
+                 e.recorded_by, e.recorded_at, e.taper_from, e.taper_amount, e.end_reason FROM enrolment e JOIN household h ON h.id = e.household_id \
                  WHERE e.id = $1",
             )
             .bind(id)
             .fetch_optional(pool)
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("enrolment {id}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("享受记录 {id}")))?;
             let enrolment = decode_enrolment(&r)?;
             let pauses = sqlx::query(
                 "SELECT from_month, resumed_month, reason FROM enrolment_pause WHERE enrolment_id = $1 ORDER BY id",
@@ -417,7 +425,7 @@ impl Payments<'_> {
             .iter()
             .map(decode_pause)
             .collect::<Result<Vec<_>>>()?;
-            Ok((enrolment, r.text("area_code")?, pauses))
+            Ok((enrolment, r.text("area_code")?, pauses, r.opt_text("end_reason")?))
         })
     }
 
@@ -436,13 +444,13 @@ impl Payments<'_> {
         if pauses.iter().any(|(_, resumed, _)| resumed.is_none()) {
             return Err(StoreError::Conflict {
                 field: "from".into(),
-                reason: format!("enrolment {id} is suspended already"),
+                reason: format!("享受记录 {id} 已暂停"),
             });
         }
         if !enrolment.covers(from) {
             return Err(StoreError::invalid(
                 "from",
-                format!("enrolment {id} does not run in {from}"),
+                format!("享受记录 {id} 在 {from} 不在享受期内"),
             ));
         }
         let mut tx = begin_locked(self).await?;
@@ -492,7 +500,7 @@ impl Payments<'_> {
         if n != 1 {
             return Err(StoreError::invalid(
                 "from",
-                format!("enrolment {id} has no suspension that began before {from}"),
+                format!("享受记录 {id} 没有在 {from} 之前开始的暂停"),
             ));
         }
         tx.append_audit(std::slice::from_ref(audit)).await?;
@@ -508,15 +516,22 @@ impl Payments<'_> {
         from: Month,
         last: Month,
         amount: Fen,
+        reason: &str,
         audit: &NewAuditEntry,
     ) -> Result<()> {
-        self.close_enrolment(id, last, Some((from, amount)), audit)
+        self.close_enrolment(id, last, Some((from, amount)), reason, audit)
             .await
     }
 
-    /// Ends an enrolment after its last month (终止).
-    pub async fn end_enrolment(&self, id: i64, last: Month, audit: &NewAuditEntry) -> Result<()> {
-        self.close_enrolment(id, last, None, audit).await
+    /// Ends an enrolment after its last month (终止), for `reason`.
+    pub async fn end_enrolment(
+        &self,
+        id: i64,
+        last: Month,
+        reason: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<()> {
+        self.close_enrolment(id, last, None, reason, audit).await
     }
 
     async fn close_enrolment(
@@ -524,18 +539,20 @@ impl Payments<'_> {
         id: i64,
         last: Month,
         taper: Option<(Month, Fen)>,
+        reason: &str,
         audit: &NewAuditEntry,
     ) -> Result<()> {
         let mut tx = begin_locked(self).await?;
         let n = on_tx!(&mut tx, conn => {
             sqlx::query(
-                "UPDATE enrolment SET last_month = $1, taper_from = $2, taper_amount = $3 \
+                "UPDATE enrolment SET last_month = $1, taper_from = $2, taper_amount = $3, end_reason = $5 \
                  WHERE id = $4 AND last_month IS NULL AND first_month <= COALESCE($2, $1)",
             )
             .bind(last.to_string())
             .bind(taper.map(|(from, _)| from.to_string()))
             .bind(taper.map(|(_, amount)| amount.0))
             .bind(id)
+            .bind(reason)
             .execute(&mut *conn)
             .await?
             .rows_affected()
@@ -544,7 +561,7 @@ impl Payments<'_> {
             let (field, month) = taper.map_or(("last", last), |(from, _)| ("from", from));
             return Err(StoreError::invalid(
                 field,
-                format!("enrolment {id} is not running, or starts after {month}"),
+                format!("享受记录 {id} 未在享受，或在 {month} 之后才开始"),
             ));
         }
         tx.append_audit(std::slice::from_ref(audit)).await?;
@@ -827,9 +844,7 @@ impl Payments<'_> {
             if u64::try_from(now).ok() != Some(read) {
                 return Err(StoreError::conflict(
                     ENROLMENTS_CHANGED,
-                    format!(
-                        "enrolments for {month} changed while it was computed; compute it again"
-                    ),
+                    format!("{month} 的享受名单在测算期间有变动，请重新测算"),
                 ));
             }
         }
@@ -843,9 +858,7 @@ impl Payments<'_> {
             Some(Some(by)) if replace => {
                 return Err(StoreError::Conflict {
                     field: "month".into(),
-                    reason: format!(
-                        "the {month} cycle was approved by {by}; it can no longer be recomputed"
-                    ),
+                    reason: format!("{month} 的发放周期已由 {by} 审批，不能再重新测算"),
                 })
             }
             Some(_) if !replace => return Ok(false),
@@ -917,9 +930,7 @@ impl Payments<'_> {
         });
         let (computed_by, approved_by) = row.ok_or_else(|| StoreError::Invalid {
             field: "month".into(),
-            reason: format!(
-                "no payment cycle for {month}: compute it first (minsheng pay --month {month})"
-            ),
+            reason: format!("{month} 还没有发放周期：请先测算（minsheng pay --month {month}）"),
         })?;
         if approved_by.is_some() {
             return Ok(false);
@@ -928,7 +939,7 @@ impl Payments<'_> {
             return Err(StoreError::Invalid {
                 field: "actor".into(),
                 reason: format!(
-                    "{by} computed the {month} cycle and so cannot approve it; another person must (审核与审批分离)"
+                    "{month} 的发放周期由 {by} 测算，本人不能审批，须由另一人审批（审核与审批分离）"
                 ),
             });
         }
@@ -968,15 +979,13 @@ impl Payments<'_> {
             None => {
                 return Err(StoreError::Invalid {
                     field: "month".into(),
-                    reason: format!("no payment cycle for {month}"),
+                    reason: format!("{month} 还没有发放周期"),
                 })
             }
             Some(None) => {
                 return Err(StoreError::Invalid {
                     field: "month".into(),
-                    reason: format!(
-                        "the {month} cycle is not approved; nothing is paid before approval"
-                    ),
+                    reason: format!("{month} 的发放周期尚未审批，审批前不发放"),
                 })
             }
             Some(Some(_)) => {}

@@ -230,7 +230,7 @@ impl<'p> Evaluation<'p> {
         }
     }
 
-    fn eval(&mut self, node: &'p Node, member: Option<usize>) -> R {
+    pub(crate) fn eval(&mut self, node: &'p Node, member: Option<usize>) -> R {
         match &node.ir {
             Ir::Const(v) => Ok(*v),
             Ir::Input(i) => Ok(member

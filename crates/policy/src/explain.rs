@@ -407,6 +407,31 @@ impl HouseholdExplanation<'_> {
         )
     }
 
+    /// Each program's summary: outcome, deciding conditions, arithmetic, basis.
+    pub fn summaries(&mut self) -> Vec<crate::summary::Summary> {
+        self.summaries_where(|_| true)
+    }
+
+    /// The summaries of one program's variable (each member's, for a person's program).
+    pub fn summaries_of(&mut self, id: VarId) -> Vec<crate::summary::Summary> {
+        self.summaries_where(|root| root == id)
+    }
+
+    fn summaries_where(&mut self, wanted: impl Fn(VarId) -> bool) -> Vec<crate::summary::Summary> {
+        let roots: Vec<(VarId, Option<usize>)> = self
+            .roots
+            .iter()
+            .copied()
+            .filter(|(r, _)| wanted(*r))
+            .collect();
+        roots
+            .into_iter()
+            .filter_map(|(root, member)| {
+                crate::summary::summarize(&mut self.evaluation, root, member, &self.names)
+            })
+            .collect()
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         to_json(self.evaluation.policy, &self.evaluation.computations)
     }

@@ -29,6 +29,7 @@ pub mod roster;
 pub mod rules;
 pub mod scale;
 pub mod services;
+pub mod summary;
 pub mod syntax;
 pub mod testing;
 pub mod value;

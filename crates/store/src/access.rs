@@ -2,7 +2,7 @@
 //! made for someone carries in its `WHERE` clause.
 
 use chrono::{DateTime, Utc};
-use minsheng_core::access::{Account, Scope, Staff};
+use minsheng_core::access::{Account, Role, Scope, Staff};
 use minsheng_core::{AreaCode, IdNumber};
 
 use crate::bulk::{micros, Tx};
@@ -145,6 +145,32 @@ impl Store {
                 })
             })
             .transpose()
+        })
+    }
+
+    /// The staff of `roles` who work over `area` (in it or in an area containing it), by name:
+    /// those who may be sent to it — a household survey's team is picked from them.
+    pub async fn staff_over(&self, area: &AreaCode, roles: &[Role]) -> Result<Vec<Staff>> {
+        let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT name, role, area_code FROM staff WHERE $1 LIKE area_code || '%' ORDER BY name",
+            )
+            .bind(area.as_str())
+            .fetch_all(pool)
+            .await?;
+            let mut staff = Vec::new();
+            for r in rows {
+                let role = Role::parse(&r.text("role")?).map_err(|e| corrupt("role", e))?;
+                if roles.contains(&role.as_str()) {
+                    staff.push(Staff {
+                        name: r.text("name")?,
+                        role,
+                        area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                    });
+                }
+            }
+            Ok(staff)
         })
     }
 

@@ -101,7 +101,7 @@ pub enum StoreError {
     /// someone else changed or handled meanwhile. Nothing was written.
     #[error("{field}: {reason}")]
     Conflict { field: String, reason: String },
-    #[error("not found: {0}")]
+    #[error("未找到{0}")]
     NotFound(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

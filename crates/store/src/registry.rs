@@ -290,7 +290,7 @@ fn not_found(key: &str) -> StoreError {
             field: "id_number".into(),
             reason: e.to_string(),
         },
-        _ => StoreError::NotFound(format!("no household or person '{key}'")),
+        _ => StoreError::NotFound(format!("户或人员「{key}」")),
     }
 }
 
@@ -303,7 +303,7 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        id.ok_or_else(|| StoreError::NotFound(format!("no household '{code}'")))
+        id.ok_or_else(|| StoreError::NotFound(format!("户「{code}」")))
     }
 
     /// Adds areas that are not there yet; existing codes are left as they are.
@@ -653,8 +653,8 @@ impl Store {
             }
             (person_id, ids, current)
         });
-        let person_id =
-            person_id.ok_or_else(|| StoreError::NotFound(format!("no person {id_number}")))?;
+        let person_id = person_id
+            .ok_or_else(|| StoreError::NotFound(format!("身份证号为 {id_number} 的人员")))?;
         let amendment =
             timeline::amend(&current, from, change).map_err(|e| StoreError::Invalid {
                 field: "effective_from".into(),

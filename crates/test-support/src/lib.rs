@@ -271,3 +271,29 @@ pub async fn allow(store: &Store, name: &str, table: &str) {
     };
     execute(store, &sql).await;
 }
+
+/// A PDF's text as `pdftotext` (Debian: poppler-utils) reads it, without the spaces and line
+/// breaks of its layout: what a test of a printed notice looks for.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    assert!(
+        pdf.starts_with(b"%PDF-"),
+        "not a PDF: {}",
+        String::from_utf8_lossy(pdf)
+    );
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("letter.pdf");
+    std::fs::write(&path, pdf).expect("the PDF written");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian: poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect()
+}

@@ -11,27 +11,97 @@ use minsheng_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::i18n::Lang;
+
+/// The input fields errors name, by their names in Chinese (English in the interface catalog).
+/// The API's `field` stays the code; a person reads the name. A field not listed shows its code.
+pub const FIELDS: [(&str, &str); 54] = [
+    ("month", "月份"),
+    ("programs", "救助项目"),
+    ("program", "项目"),
+    ("id_number", "身份证号"),
+    ("household", "户"),
+    ("from", "起始日期"),
+    ("to", "截止日期"),
+    ("area", "区域"),
+    ("file", "文件"),
+    ("changes", "变更"),
+    ("change", "变更"),
+    ("on", "日期"),
+    ("name", "姓名"),
+    ("request", "申请事项"),
+    ("reason", "理由"),
+    ("policy", "政策"),
+    ("password", "密码"),
+    ("login", "登录名"),
+    ("date", "日期"),
+    ("code", "编号"),
+    ("batch", "批次"),
+    ("actor", "操作人"),
+    ("stage", "环节"),
+    ("staff", "工作人员"),
+    ("reference", "依据"),
+    ("query", "查询"),
+    ("persons", "人员"),
+    ("objection", "异议"),
+    ("note", "说明"),
+    ("member", "家庭成员"),
+    ("inspected_on", "检查日期"),
+    ("findings", "发现"),
+    ("facts_from", "情况日期"),
+    ("effective_from", "生效日期"),
+    ("csrf", "表单令牌"),
+    ("calendar", "工作日历"),
+    ("basis", "依据"),
+    ("assessors", "评估人员"),
+    ("assessed_on", "评估日期"),
+    ("seed", "随机种子"),
+    ("text", "内容"),
+    ("verdict", "意见"),
+    ("surveyors", "调查人员"),
+    ("by", "提出人"),
+    ("body", "请求内容"),
+    ("path", "地址"),
+    ("objections", "异议"),
+    ("item", "检查项目"),
+    ("enrolment", "享受记录"),
+    ("finding", "发现线索"),
+    ("report", "报告"),
+    ("how", "调整方式"),
+    ("parameter", "参数"),
+    ("amount", "幅度或新值"),
+];
+
+/// A field's name for people, in Chinese: its code where none is listed.
+pub fn field_label(field: &str) -> &str {
+    FIELDS
+        .iter()
+        .find(|(code, _)| *code == field)
+        .map_or(field, |(_, name)| *name)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    #[error("sign in first")]
+    #[error("请先登录")]
     NotSignedIn,
-    #[error("the login or the password is wrong")]
+    #[error("登录名或密码错误")]
     WrongCredentials,
-    #[error("too many failed sign-ins for this login; try again in {retry_after_secs} s")]
+    #[error("该登录名登录失败次数过多，请 {retry_after_secs} 秒后再试")]
     Throttled { retry_after_secs: u64 },
-    #[error("the form is stale or was not sent by this site; reload the page and try again")]
+    #[error("表单已过期或不是本站发出的，请刷新页面后重试")]
     CsrfRejected,
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
+    /// What was not found, as a noun phrase: "案件 12".
+    #[error("未找到{0}")]
     NotFound(String),
-    #[error("{field}: {reason}")]
+    #[error("{}：{reason}", field_label(.field))]
     Invalid { field: String, reason: String },
-    #[error("{field}: {reason}")]
+    #[error("{}：{reason}", field_label(.field))]
     Conflict { field: String, reason: String },
-    #[error("the service is busy; try again in {retry_after_secs} s")]
+    #[error("系统繁忙，请 {retry_after_secs} 秒后再试")]
     Busy { retry_after_secs: u64 },
-    #[error("internal error; the details are in the server log")]
+    #[error("内部错误，详情已记入服务器日志")]
     Internal(String),
 }
 
@@ -96,10 +166,16 @@ impl WebError {
         }
     }
 
+    /// What a person reads, in `lang`: the field by its name, then the reason.
+    pub fn message(&self, lang: Lang) -> String {
+        lang.message(&self.to_string())
+    }
+
+    /// The error as the API answers it, in the language of the request.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             code: self.code(),
-            message: self.to_string(),
+            message: self.message(crate::i18n::current()),
             field: match self {
                 WebError::Invalid { field, .. } | WebError::Conflict { field, .. } => {
                     Some(field.clone())
@@ -226,6 +302,54 @@ mod tests {
         assert!(all
             .iter()
             .all(|e| e.status().is_client_error() || e.status().is_server_error()));
+    }
+
+    fn has_chinese(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    /// Every error reads in Chinese on a Chinese page and in English on an English one, the
+    /// field by its name, the parts of a message (a case number, a household) in their place.
+    #[test]
+    fn every_error_reads_in_either_language() {
+        let all = [
+            WebError::NotSignedIn,
+            WebError::WrongCredentials,
+            WebError::Throttled {
+                retry_after_secs: 30,
+            },
+            WebError::CsrfRejected,
+            WebError::NotFound("案件 12".into()),
+            WebError::NotFound("户 370212001003-00012 的成员 3".into()),
+            WebError::NotFound("该页面或接口".into()),
+            WebError::invalid("month", "未找到户「x」"),
+            WebError::Busy {
+                retry_after_secs: 2,
+            },
+            WebError::Internal("detail".into()),
+        ];
+        for e in &all {
+            let zh = e.message(Lang::Chinese);
+            let en = e.message(Lang::English);
+            assert!(has_chinese(&zh), "{zh}");
+            assert!(!has_chinese(&en), "Chinese in the English of {zh}: {en}");
+        }
+        assert_eq!(all[4].message(Lang::English), "Not found: case 12");
+        assert_eq!(
+            all[5].message(Lang::English),
+            "Not found: member 3 of household 370212001003-00012"
+        );
+        assert_eq!(all[7].message(Lang::Chinese), "月份：未找到户「x」");
+        assert_eq!(
+            all[7].message(Lang::English),
+            "Month: Not found: household 'x'"
+        );
+        assert_eq!(
+            all[2].message(Lang::English),
+            "Too many failed sign-ins for this login; try again in 30 s"
+        );
+        // The API's field stays the code.
+        assert_eq!(all[7].body().field.as_deref(), Some("month"));
     }
 
     #[test]

@@ -20,19 +20,19 @@ pub struct Path<T>(pub T);
 
 impl From<JsonRejection> for WebError {
     fn from(e: JsonRejection) -> Self {
-        WebError::invalid("body", e.body_text())
+        WebError::invalid("body", format!("无法读取：{}", e.body_text()))
     }
 }
 
 impl From<QueryRejection> for WebError {
     fn from(e: QueryRejection) -> Self {
-        WebError::invalid("query", e.body_text())
+        WebError::invalid("query", format!("无法读取：{}", e.body_text()))
     }
 }
 
 impl From<PathRejection> for WebError {
     fn from(e: PathRejection) -> Self {
-        WebError::invalid("path", e.body_text())
+        WebError::invalid("path", format!("无法读取：{}", e.body_text()))
     }
 }
 

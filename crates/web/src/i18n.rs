@@ -67,10 +67,155 @@ impl Lang {
             Lang::English => rust_i18n::t!(text, locale = "en"),
         }
     }
+
+    /// A message with variable parts (a refusal naming a case, a date, an amount) in this
+    /// language: the catalog's text for it whole, else the catalog's pattern it fits
+    /// (`"案件 {id} 不存在"`) with each part put in its place, itself translated where it can
+    /// be; else the Chinese.
+    pub fn message(self, text: &str) -> String {
+        match self {
+            Lang::Chinese => text.to_string(),
+            Lang::English => english_message(text, 0),
+        }
+    }
 }
+
+/// How deep a message's parts are translated in turn: a part is a name or a label, rarely a
+/// message of its own, never a loop.
+const MESSAGE_DEPTH: usize = 3;
+
+fn english_message(text: &str, depth: usize) -> String {
+    if let Some(exact) = crate::_rust_i18n_try_translate("en", text) {
+        return exact.into_owned();
+    }
+    if depth >= MESSAGE_DEPTH {
+        return text.to_string();
+    }
+    for pattern in PATTERNS.iter() {
+        if let Some(parts) = pattern.captures(text) {
+            let mut out = pattern.english.clone();
+            for (name, value) in parts {
+                out = out.replace(&format!("{{{name}}}"), &english_message(value, depth + 1));
+            }
+            return out;
+        }
+    }
+    text.to_string()
+}
+
+/// A catalog text with variable parts, `{name}`, and its English with the same parts.
+struct Pattern {
+    parts: Vec<Part>,
+    english: String,
+}
+
+enum Part {
+    Text(String),
+    Slot(String),
+}
+
+impl Pattern {
+    fn parse(chinese: &str, english: &str) -> Option<Pattern> {
+        let mut parts = Vec::new();
+        let mut rest = chinese;
+        while let Some(open) = rest.find('{') {
+            let close = open + rest[open..].find('}')?;
+            if open > 0 {
+                parts.push(Part::Text(rest[..open].to_string()));
+            }
+            parts.push(Part::Slot(rest[open + 1..close].to_string()));
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_string()));
+        }
+        // Two parts side by side could be split anywhere: such a pattern is refused.
+        let adjacent = parts
+            .windows(2)
+            .any(|w| matches!(w, [Part::Slot(_), Part::Slot(_)]));
+        (!adjacent && parts.iter().any(|p| matches!(p, Part::Slot(_)))).then(|| Pattern {
+            parts,
+            english: english.to_string(),
+        })
+    }
+
+    /// The variable parts of `text` by name, if it is this pattern: each part is as short as
+    /// lets the text after it follow, the last takes what the closing text leaves.
+    fn captures<'t>(&self, text: &'t str) -> Option<Vec<(&str, &'t str)>> {
+        let mut rest = text;
+        let mut found = Vec::new();
+        let mut open: Option<&str> = None;
+        let last = self.parts.len().saturating_sub(1);
+        for (i, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Slot(name) => open = Some(name),
+                Part::Text(t) => match open.take() {
+                    None => rest = rest.strip_prefix(t.as_str())?,
+                    Some(name) => {
+                        let at = if i == last {
+                            rest.strip_suffix(t.as_str())?.len()
+                        } else {
+                            rest.find(t.as_str())?
+                        };
+                        let (value, after) = rest.split_at(at);
+                        if value.is_empty() {
+                            return None;
+                        }
+                        found.push((name, value));
+                        rest = &after[t.len()..];
+                    }
+                },
+            }
+        }
+        match open {
+            Some(name) if !rest.is_empty() => found.push((name, rest)),
+            Some(_) => return None,
+            None if !rest.is_empty() => return None,
+            None => {}
+        }
+        Some(found)
+    }
+}
+
+/// The catalog's texts with variable parts, read once from the catalog the `t` filter uses.
+static PATTERNS: std::sync::LazyLock<Vec<Pattern>> = std::sync::LazyLock::new(|| {
+    let catalog: std::collections::BTreeMap<String, serde_yaml::Value> =
+        serde_yaml::from_str(include_str!("../locales/interface.yml")).unwrap_or_default();
+    let mut patterns = catalog
+        .iter()
+        .filter(|(key, _)| key.contains('{'))
+        .filter_map(|(key, value)| {
+            let english = value.get("en")?.as_str()?;
+            Pattern::parse(key, english)
+        })
+        .collect::<Vec<_>>();
+    // The most specific first: "未提交：{reason}" before "{field}：{reason}", which fits it too.
+    patterns.sort_by_key(|p| {
+        std::cmp::Reverse(
+            p.parts
+                .iter()
+                .map(|part| match part {
+                    Part::Text(t) => t.chars().count(),
+                    Part::Slot(_) => 0,
+                })
+                .sum::<usize>(),
+        )
+    });
+    patterns
+});
 
 tokio::task_local! {
     static LANG: Lang;
+    static ELDER: bool;
+}
+
+/// The cookie that keeps the elder-friendly view (长辈版: large type, high contrast, fewer
+/// elements) for a reader who chose it.
+pub const ELDER_COOKIE: &str = "minsheng_elder";
+
+/// Whether the request being answered asked for the elder-friendly view.
+pub fn elder() -> bool {
+    ELDER.try_with(|e| *e).unwrap_or(false)
 }
 
 /// The language of the request being answered (Chinese outside a request).
@@ -84,7 +229,35 @@ pub async fn middleware(jar: CookieJar, request: Request, next: Next) -> Respons
         .get(LANG_COOKIE)
         .and_then(|c| Lang::parse(c.value()))
         .unwrap_or(Lang::Chinese);
-    LANG.scope(lang, next.run(request)).await
+    let elder = jar.get(ELDER_COOKIE).is_some_and(|c| c.value() == "1");
+    LANG.scope(lang, ELDER.scope(elder, next.run(request)))
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ElderSwitch {
+    on: Option<String>,
+}
+
+/// `GET /elder?on=1` (or `0`): remembers whether the reader wants the elder-friendly view and
+/// goes back to the page it came from, as the language switch does.
+pub async fn switch_elder(
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(switch): Query<ElderSwitch>,
+) -> Response {
+    let on = switch.on.as_deref() == Some("1");
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(same_site_path)
+        .unwrap_or_else(|| "/".to_string());
+    let cookie = Cookie::build((ELDER_COOKIE, if on { "1" } else { "0" }))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .permanent()
+        .build();
+    (jar.add(cookie), Redirect::to(&back)).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +293,8 @@ fn same_site_path(referer: &str) -> Option<String> {
         .strip_prefix("http://")
         .or_else(|| referer.strip_prefix("https://"))?;
     let path = &rest[rest.find('/')?..];
-    (!path.starts_with("//") && !path.starts_with("/language")).then(|| path.to_string())
+    let switch = path.starts_with("/language") || path.starts_with("/elder");
+    (!path.starts_with("//") && !switch).then(|| path.to_string())
 }
 
 /// The templates' filters.
@@ -138,6 +312,48 @@ mod tests {
 
     fn has_english(text: &str) -> bool {
         crate::_rust_i18n_try_translate("en", text).is_some()
+    }
+
+    #[test]
+    fn a_message_with_parts_is_translated_by_its_pattern() {
+        let p =
+            Pattern::parse("案件 {id} 已由 {who} 办结", "case {id} was closed by {who}").unwrap();
+        assert_eq!(
+            p.captures("案件 12 已由 张三 办结"),
+            Some(vec![("id", "12"), ("who", "张三")])
+        );
+        assert_eq!(p.captures("案件 12 已由 张三"), None);
+        assert_eq!(p.captures("案件  已由 张三 办结"), None, "an empty part");
+        let tail = Pattern::parse("{field}：{reason}", "{field}: {reason}").unwrap();
+        assert_eq!(
+            tail.captures("月份：不是 2025-06 这样的月份"),
+            Some(vec![
+                ("field", "月份"),
+                ("reason", "不是 2025-06 这样的月份")
+            ])
+        );
+        assert!(Pattern::parse("{a}{b}", "x").is_none(), "adjacent parts");
+        assert!(Pattern::parse("没有变量", "none").is_none());
+        // Every pattern of the catalog parses, and names in English the parts it has.
+        let catalog: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(include_str!("../locales/interface.yml")).unwrap();
+        let patterns = catalog.keys().filter(|k| k.contains('{')).count();
+        assert_eq!(
+            PATTERNS.len(),
+            patterns,
+            "a pattern of the catalog does not parse"
+        );
+        for p in PATTERNS.iter() {
+            for part in &p.parts {
+                if let Part::Slot(name) = part {
+                    assert!(
+                        p.english.contains(&format!("{{{name}}}")),
+                        "{} lacks {name}",
+                        p.english
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -191,7 +407,13 @@ mod tests {
                     .map(crate::assistance::queries::request_status_label),
             )
             .chain(["未找到", "无权操作", "输入有误", "尝试次数过多", "出错了"])
+            .chain(crate::error::FIELDS.map(|(_, name)| name))
             .chain(crate::assistance::view::PROGRESS_STEPS)
+            .chain(
+                minsheng_assistance::Stage::ALL
+                    .iter()
+                    .map(|s| crate::assistance::view::next_step(*s)),
+            )
             .chain(crate::assistance::view::EVENT_ACTIONS.map(|(_, name)| name))
             .chain(crate::assistance::view::OUTCOMES.map(|(_, name)| name))
             .chain(crate::registry::view::AUDIT_ACTIONS.map(|(_, name)| name))

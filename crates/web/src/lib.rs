@@ -72,6 +72,9 @@ pub struct Shared {
     in_flight: overload::InFlight,
     /// "Now" for each request: the system clock, or a test's.
     clock: Box<dyn Fn() -> Clock + Send + Sync>,
+    /// The typesetter of printable notices, made when the first is asked for (it reads the
+    /// CJK fonts); its failure, once, for every later request.
+    letters: std::sync::OnceLock<Result<Arc<minsheng_letters::Letters>, String>>,
 }
 
 impl Deref for Web {
@@ -120,7 +123,21 @@ impl Web {
             bank_dir,
             in_flight: overload::InFlight::new(DEFAULT_MAX_IN_FLIGHT),
             clock,
+            letters: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// The typesetter of printable notices; an internal error naming the font package when
+    /// the system has no CJK font.
+    pub fn letters(&self) -> Result<Arc<minsheng_letters::Letters>, WebError> {
+        self.letters
+            .get_or_init(|| {
+                minsheng_letters::Letters::from_system()
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(WebError::Internal)
     }
 
     /// The same service working on at most `max` requests at once (default
@@ -164,6 +181,7 @@ pub fn router(web: Web) -> Router {
         .route("/logout", post(pages::logout))
         .route("/static/minsheng.css", get(pages::stylesheet))
         .route("/language", get(i18n::switch))
+        .route("/elder", get(i18n::switch_elder))
         .merge(registry::pages())
         .merge(assistance::pages())
         .merge(payments::pages())
@@ -180,7 +198,7 @@ pub fn router(web: Web) -> Router {
             }),
         )
         .merge(api)
-        .fallback(|| async { WebError::NotFound("no such page or endpoint".into()) })
+        .fallback(|| async { WebError::NotFound("该页面或接口".into()) })
         .layer(axum::middleware::from_fn(i18n::middleware))
         .layer(axum::middleware::from_fn_with_state(
             web.in_flight.clone(),

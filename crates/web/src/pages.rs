@@ -72,7 +72,7 @@ pub fn error_page(e: &WebError) -> Html<String> {
     let page = ErrorPage {
         frame: None,
         title,
-        message: e.to_string(),
+        message: e.message(crate::i18n::current()),
     };
     Html(page.render().unwrap_or_else(|_| e.to_string()))
 }
@@ -129,7 +129,7 @@ pub async fn login(
     }
     let login = form.login.trim().to_string();
     if let Err(e) = web.throttle.check(source, &login) {
-        let page = login_page(&web, jar, login, Some(e.to_string()))?;
+        let page = login_page(&web, jar, login, Some(e.message(crate::i18n::current())))?;
         return Ok(e.with_headers((e.status(), page).into_response()));
     }
     match minsheng_app::accounts::sign_in(&web.store, &login, &form.password, web.clock()).await {

@@ -20,7 +20,7 @@ pub fn parse_month(text: Option<&str>, clock: Clock) -> Result<Month, WebError> 
         None => Ok(Month::containing(clock.today)),
         Some(t) => t
             .parse()
-            .map_err(|_| WebError::invalid("month", format!("'{t}' is not a month like 2025-06"))),
+            .map_err(|_| WebError::invalid("month", format!("「{t}」不是 2025-06 这样的月份"))),
     }
 }
 
@@ -33,7 +33,7 @@ pub fn parse_period(
     let to = parse_month(to, clock)?;
     let from = match from.map(str::trim).filter(|f| !f.is_empty()) {
         Some(f) => parse_month(Some(f), clock)
-            .map_err(|_| WebError::invalid("from", format!("'{f}' is not a month like 2025-06")))?,
+            .map_err(|_| WebError::invalid("from", format!("「{f}」不是 2025-06 这样的月份")))?,
         None => (0..5).fold(to, |m, _| m.previous()),
     };
     Ok((from, to))
@@ -43,7 +43,7 @@ pub fn parse_day(text: Option<&str>, clock: Clock) -> Result<NaiveDate, WebError
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(clock.today),
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| WebError::invalid("on", format!("'{t}' is not a day like 2025-06-30"))),
+            .map_err(|_| WebError::invalid("on", format!("「{t}」不是 2025-06-30 这样的日期"))),
     }
 }
 
@@ -56,7 +56,7 @@ pub fn parse_page(page: Option<&str>, per_page: Option<&str>) -> Result<(u32, u3
                     Ok(n) if (1..=max).contains(&n) => Ok(n),
                     _ => Err(WebError::invalid(
                         field,
-                        format!("'{t}' is not a number from 1 to {max}"),
+                        format!("「{t}」不是 1 至 {max} 之间的数"),
                     )),
                 },
             }
@@ -73,15 +73,11 @@ pub(crate) fn require(who: &Signed, duty: Duty) -> Result<(), WebError> {
     } else {
         Err(WebError::Forbidden(
             match duty {
-                Duty::SeePayments => {
-                    "payment cycles are for the city's administrators and auditors"
-                }
-                Duty::RunPayments => "only the city's administrators run payment cycles",
-                Duty::ApprovePayments => "only the city's administrators approve payment cycles",
-                Duty::SimulatePolicy => {
-                    "what-if runs over the whole city: for the city's administrators and auditors"
-                }
-                Duty::PublishStatistics => "only the city's administrators publish statistics",
+                Duty::SeePayments => "发放周期仅限市级管理员和审计人员查看",
+                Duty::RunPayments => "只有市级管理员可以运行发放周期",
+                Duty::ApprovePayments => "只有市级管理员可以审批发放周期",
+                Duty::SimulatePolicy => "政策测算覆盖全市，仅限市级管理员和审计人员",
+                Duty::PublishStatistics => "只有市级管理员可以发布统计数据",
             }
             .into(),
         ))

@@ -152,7 +152,7 @@ async fn sign_in_rules(store: Store) {
     for _ in 0..minsheng_web::Throttle::PER_LOGIN {
         let wrong = sign_in(&app, login, "not the password").await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-        assert!(wrong.body.contains("the login or the password is wrong"));
+        assert!(wrong.body.contains("登录名或密码错误"));
     }
     let locked = sign_in(&app, login, PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);

@@ -96,6 +96,21 @@ impl Session<'_> {
             .to_string()
     }
 
+    /// Whether the page fits the window's width: nothing to scroll sideways but what scrolls
+    /// in its own box (a wide table).
+    fn fits(&self) -> bool {
+        self.tab
+            .evaluate(
+                "document.documentElement.scrollWidth <= window.innerWidth",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap()
+            .as_bool()
+            .unwrap()
+    }
+
     fn url(&self) -> String {
         self.tab.get_url()
     }
@@ -209,7 +224,7 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
                 .path(Some(chrome))
                 .sandbox(false)
                 // A phone: community workers use them in the field.
-                .window_size(Some((412, 915)))
+                .window_size(Some((390, 844)))
                 .idle_browser_timeout(Duration::from_secs(120))
                 // Chromium keeps the machine's clock: a preloaded faketime (CI runs the tests a
                 // second time with the clock moved ahead) stops it opening a tab. The service
@@ -301,11 +316,30 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         s.sign_in("社区甲");
         s.open(&format!("/households/{household}"));
         s.shot("household-phone");
+        assert!(s.fits(), "the household page is wider than a phone");
+        // The elder-friendly view: large type, and the registry's history left out.
+        s.submit("a[href='/elder?on=1']");
+        let elder: bool = s
+            .tab
+            .evaluate(
+                "document.body.classList.contains('elder') && getComputedStyle(document.querySelector('.secondary')).display === 'none'",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap()
+            .as_bool()
+            .unwrap();
+        assert!(elder, "the 长辈版 did not apply: {}", s.text());
+        assert!(s.fits(), "the 长辈版 is wider than a phone");
+        s.shot("household-elder-phone");
+        s.submit("a[href='/elder?on=0']");
         // What the basic elderly service list grants the head, to read or print.
         s.open(&format!(
             "/eldercare/entitlements?household={household}&member=0"
         ));
         assert!(s.text().contains("基本养老服务享受清单"), "{}", s.text());
+        assert!(s.fits(), "the entitlements are wider than a phone");
         s.shot("entitlements-phone");
         s.open(&format!("/households/{household}"));
         s.submit("a[href$='/apply']");

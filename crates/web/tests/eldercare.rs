@@ -179,7 +179,11 @@ async fn an_older_persons_entitlements_and_the_public_service_list() {
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     let bad = send(&app, get(&format!("{link}&month=2024-09"), &auth)).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("month"), "{}", bad.body);
+    assert!(
+        bad.body.contains("月份："),
+        "the field by its name: {}",
+        bad.body
+    );
 
     // The public page: the list, and no counts until they are published.
     let public = send(&app, get("/services", &Auth::None)).await;
@@ -506,7 +510,7 @@ async fn a_bed_or_refit_from_the_entitlements_page_to_acceptance() {
     )
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("actor:"), "{}", refused.body);
+    assert!(refused.body.contains("操作人："), "{}", refused.body);
 
     let accepted = send(
         &app,
@@ -526,7 +530,7 @@ async fn a_bed_or_refit_from_the_entitlements_page_to_acceptance() {
     )
     .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(again.body.contains("stage:"), "{}", again.body);
+    assert!(again.body.contains("环节："), "{}", again.body);
 
     let far = Auth::Cookie(session_cookie(&sign_in(&app, "外区社工", PASSWORD).await));
     assert_eq!(

@@ -444,6 +444,30 @@ async fn cycle(store: Store) {
         unknown.body
     );
     assert_eq!(unknown.json()["field"], "changes");
+    // The page picks the parameter from the catalog, shows its value in force and its source,
+    // and writes the change for the person who picked it.
+    let picked = send(
+        &app,
+        get(
+            &format!("/what-if?month={month}&parameter=dibao.standard.urban&how=percent&amount=5"),
+            auditor,
+        ),
+    )
+    .await;
+    assert_eq!(picked.status, StatusCode::OK, "{}", picked.body);
+    for wanted in ["城市低保标准：现行值", "dibao.standard.urban=+5%", "全市"] {
+        assert!(picked.body.contains(wanted), "«{wanted}» not on the page");
+    }
+    let bad_how = send(
+        &app,
+        get(
+            &format!("/what-if?month={month}&parameter=dibao.standard.urban&how=double&amount=5"),
+            auditor,
+        ),
+    )
+    .await;
+    assert_eq!(bad_how.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_how.body.contains("调整方式："), "{}", bad_how.body);
 
     // The pages: the payments page offers the city its steps; the dashboard draws its charts.
     let signed = sign_in(&app, "市级丁", PASSWORD).await;

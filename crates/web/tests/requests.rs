@@ -69,7 +69,7 @@ async fn requests(store: Store) {
     assert_eq!(under_way.status, StatusCode::CONFLICT, "{}", under_way.body);
     assert_eq!(under_way.json()["field"], "programs");
     assert!(
-        under_way.body.contains("open dibao case"),
+        under_way.body.contains("已有办理中的最低生活保障金案件"),
         "{}",
         under_way.body
     );

@@ -6,6 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use chrono::Datelike as _;
 use common::*;
 use minsheng_app::accounts;
 use minsheng_core::Month;
@@ -218,6 +219,34 @@ async fn procedure(store: Store) {
         until.as_str(),
         "the posting's last day"
     );
+    // The street prints the posting list: the household's head, the ID number masked.
+    let posting = send(
+        &app,
+        common::get("/cases/posting.pdf?program=tekun_basic", street),
+    )
+    .await;
+    assert_eq!(posting.status, StatusCode::OK, "{}", posting.body);
+    assert_eq!(posting.headers["content-type"], "application/pdf");
+    let text = common::pdf_text(&posting.bytes);
+    let head = &city.inside.head_id;
+    let masked = format!("{}********{}", &head[..6], &head[14..]);
+    assert!(text.contains(&city.inside.head_name), "{text}");
+    assert!(text.contains(&masked), "{text}");
+    assert!(
+        !text.contains(&city.inside.head_id),
+        "an ID number in full: {text}"
+    );
+    assert!(text.contains("公示期"), "{text}");
+    assert_eq!(
+        send(
+            &app,
+            common::get("/cases/posting.pdf?program=tekun_basic", resident)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "a resident prints no posting list"
+    );
     // The list filtered: by stage, by program, overdue; a bad filter named.
     let listed = |query: &str| {
         let app = app.clone();
@@ -374,6 +403,51 @@ async fn procedure(store: Store) {
         actions,
         ["accept", "survey", "review", "object", "resolve", "decide", "notify"]
     );
+    // The resident prints the receipt and the decision: their name, the program, the amount
+    // and its reason, the way to appeal.
+    let letter = |kind: &str| {
+        let app = app.clone();
+        let path = format!("/cases/{id}/letters/{kind}");
+        async move { send(&app, common::get(&path, resident)).await }
+    };
+    let receipt = letter("receipt").await;
+    assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.body);
+    let text = common::pdf_text(&receipt.bytes);
+    for wanted in [
+        "受理回执及一次性告知书",
+        "特困人员基本生活费",
+        "调查乡镇人民政府（街道办事处）",
+        "居民身份证、户口簿",
+    ] {
+        assert!(
+            text.contains(wanted),
+            "«{wanted}» not in the receipt: {text}"
+        );
+    }
+    assert!(text.contains(&city.inside.head_name), "{text}");
+    let decision = letter("decision").await;
+    assert_eq!(decision.status, StatusCode::OK, "{}", decision.body);
+    let text = common::pdf_text(&decision.bytes);
+    for wanted in [
+        "特困人员基本生活费审批决定书",
+        "准予享受特困人员基本生活费",
+        "审批意见：符合特困供养条件",
+        "申请行政复议",
+        "提起行政诉讼",
+    ] {
+        assert!(
+            text.contains(wanted),
+            "«{wanted}» not in the decision: {text}"
+        );
+    }
+    let paid = Month::containing(decided_on).next().first_day();
+    assert!(
+        text.contains(&format!("{}年{}月起每月", paid.year(), paid.month())),
+        "{text}"
+    );
+    assert_eq!(letter("nonsense").await.status, StatusCode::NOT_FOUND);
+    let printed = city.store.audit_entries(&city.inside.code).await.unwrap();
+    assert!(printed.iter().any(|e| e.action == "print_letter"));
     // The resident follows it: their household's cases, and this one in full.
     let mine = send(&app, common::get("/api/v1/cases?open=false", resident))
         .await
@@ -395,11 +469,50 @@ async fn procedure(store: Store) {
         .enrolments(&city.inside.code)
         .await
         .unwrap();
-    assert!(
-        enrolments
-            .iter()
-            .any(|e| e.program == "tekun_basic" && e.first_month == paid_from),
-        "{enrolments:?}"
+    let enrolment = enrolments
+        .iter()
+        .find(|e| e.program == "tekun_basic" && e.first_month == paid_from)
+        .unwrap_or_else(|| panic!("{enrolments:?}"))
+        .id;
+    // A benefit without a decision on it has no notice to print; once the district suspends
+    // it, the notice says from when and why, and how to appeal.
+    let notice_path = format!("/enrolments/{enrolment}/letter");
+    let none = send(&app, common::get(&notice_path, resident)).await;
+    assert_eq!(none.status, StatusCode::CONFLICT, "{}", none.body);
+    let suspended_from = paid_from.next();
+    minsheng_assistance::cases::decide_enrolment(
+        &city.store,
+        &common::policy(),
+        enrolment,
+        &minsheng_assistance::cases::EnrolmentDecision::Suspend {
+            from: suspended_from,
+        },
+        "入户核查时本人不在户，待核实",
+        "区级丙",
+        walk.clock(),
+    )
+    .await
+    .unwrap();
+    let notice = send(&app, common::get(&notice_path, resident)).await;
+    assert_eq!(notice.status, StatusCode::OK, "{}", notice.body);
+    let text = common::pdf_text(&notice.bytes);
+    let from = suspended_from.first_day();
+    for wanted in [
+        "特困人员基本生活费暂停发放通知书".to_string(),
+        format!("自{}年{}月起暂停发放", from.year(), from.month()),
+        "入户核查时本人不在户，待核实".to_string(),
+        "申请行政复议".to_string(),
+    ] {
+        assert!(
+            text.contains(&wanted),
+            "«{wanted}» not in the notice: {text}"
+        );
+    }
+    let by_community = send(&app, common::get(&notice_path, community)).await;
+    assert_eq!(
+        by_community.status,
+        StatusCode::OK,
+        "the community prints it too"
     );
 }
 

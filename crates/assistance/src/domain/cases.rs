@@ -178,6 +178,19 @@ impl Action {
         }
     }
 
+    /// The step's name for people, as the case page and its refusals say it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Action::Survey { .. } => "入户调查",
+            Action::Review { .. } => "审核",
+            Action::Object { .. } => "登记异议",
+            Action::Resolve { .. } => "处理异议",
+            Action::Decide { .. } => "审批决定",
+            Action::Notify { .. } => "书面告知",
+            Action::Withdraw { .. } => "撤回",
+        }
+    }
+
     /// The roles that may take this action.
     fn roles(&self) -> &'static [Role] {
         match self {
@@ -358,9 +371,9 @@ impl Case {
         calendar: &WorkCalendar,
     ) -> Result<Transition, FieldError> {
         StepCheck {
-            step: action.name(),
+            step: action.label(),
             roles: action.roles(),
-            subject: &format!("case {}", self.id),
+            subject: &format!("案件 {}", self.id),
             area: &self.area,
             stage: (self.stage.as_str(), self.stage.label()),
             at_its_stage: action.stages().contains(&self.stage),
@@ -392,7 +405,7 @@ impl Case {
                 if names.len() < 2 {
                     return Err(refuse(
                         "surveyors",
-                        "a household economic survey is made by at least two people",
+                        "家庭经济状况调查须由至少两名工作人员进行",
                     ));
                 }
                 Transition {
@@ -451,15 +464,12 @@ impl Case {
             Action::Decide { approve, reason } => {
                 let ends = Case::posting_ends(self.stage_since, procedure);
                 if today <= ends {
-                    return Err(refuse(
-                        "date",
-                        format!("the posting runs until {ends}; the decision comes after it"),
-                    ));
+                    return Err(refuse("date", format!("公示期至 {ends}，期满后可审批")));
                 }
                 if self.open_objections > 0 {
                     return Err(refuse(
                         "objections",
-                        format!("{} objection(s) to resolve first", self.open_objections),
+                        format!("尚有 {} 件异议未处理", self.open_objections),
                     ));
                 }
                 let to = if *approve {
@@ -469,7 +479,7 @@ impl Case {
                 };
                 let first_month = Month::new(today.year(), today.month())
                     .map(Month::next)
-                    .ok_or_else(|| refuse("date", "out of range"))?;
+                    .ok_or_else(|| refuse("date", "超出范围"))?;
                 Transition {
                     to,
                     due_on: lenient(next_due(to))?,

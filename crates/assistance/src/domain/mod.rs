@@ -3,3 +3,4 @@
 
 pub mod cases;
 pub mod discovery;
+pub mod notices;

@@ -251,7 +251,7 @@ impl Cases<'_> {
             .bind(bound.as_deref())
             .fetch_optional(pool)
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("案件 {id}")))?;
             let record = decode_case(&row)?;
             let events = sqlx::query("SELECT * FROM case_event WHERE case_id = $1 ORDER BY id")
                 .bind(id)

@@ -317,7 +317,7 @@ impl Discovery<'_> {
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
                 Some(r) => decode_finding(&r),
-                None => Err(StoreError::NotFound(format!("finding {id}"))),
+                None => Err(StoreError::NotFound(format!("发现线索 {id}"))),
             }
         })
     }
@@ -330,7 +330,7 @@ impl Discovery<'_> {
                 .await?
                 .map(|r| decode_sweep(&r))
         });
-        row.ok_or_else(|| StoreError::NotFound(format!("sweep {id}")))?
+        row.ok_or_else(|| StoreError::NotFound(format!("排查 {id}")))?
     }
 
     /// The last whole-registry sweep of a month with its monitoring counts within `scope`.

@@ -153,7 +153,7 @@ impl Requests<'_> {
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
                 Some(r) => decode(&r),
-                None => Err(StoreError::NotFound(format!("request {id}"))),
+                None => Err(StoreError::NotFound(format!("求助 {id}"))),
             }
         })
     }

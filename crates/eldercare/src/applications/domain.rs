@@ -185,6 +185,17 @@ impl Step {
         }
     }
 
+    /// The step's name for people, as the application page and its refusals say it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Step::Assess { .. } => "上门评估",
+            Step::Assign { .. } => "确定服务机构",
+            Step::Start { .. } => "开始服务",
+            Step::Accept { .. } => "验收",
+            Step::Withdraw { .. } => "撤回",
+        }
+    }
+
     fn roles(&self) -> &'static [Role] {
         match self {
             Step::Assess { .. } | Step::Withdraw { .. } => &[Role::Community, Role::Street],
@@ -269,9 +280,9 @@ impl Application {
         calendar: &WorkCalendar,
     ) -> Result<Transition, FieldError> {
         StepCheck {
-            step: step.name(),
+            step: step.label(),
             roles: step.roles(),
-            subject: &format!("application {}", self.id),
+            subject: &format!("服务申请 {}", self.id),
             area: &self.area,
             stage: (self.stage.as_str(), self.stage.label()),
             at_its_stage: step.stages().contains(&self.stage),

@@ -377,7 +377,7 @@ impl Applications<'_> {
             .await?
         });
         let (person_id, filed_household, stage) =
-            ids.ok_or_else(|| StoreError::NotFound(format!("application {}", application.id)))?;
+            ids.ok_or_else(|| StoreError::NotFound(format!("服务申请 {}", application.id)))?;
         if stage != application.stage.as_str() {
             return Err(StoreError::conflict(
                 "stage",
@@ -477,7 +477,7 @@ impl Applications<'_> {
                 .await?
             {
                 Some(r) => decode(&r)?,
-                None => return Err(StoreError::NotFound(format!("application {id}"))),
+                None => return Err(StoreError::NotFound(format!("服务申请 {id}"))),
             };
             let steps = sqlx::query(
                 "SELECT step, stage, taken_on, reason, detail, recorded_at, recorded_by \

@@ -226,7 +226,7 @@ impl Supervision<'_> {
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(code).fetch_optional(pool).await? {
                 Some(r) => institution(&r),
-                None => Err(StoreError::NotFound(format!("institution {code}"))),
+                None => Err(StoreError::NotFound(format!("养老机构 {code}"))),
             }
         })
     }
@@ -330,7 +330,7 @@ impl Supervision<'_> {
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).fetch_optional(pool).await? {
                 Some(r) => draw_record(&r),
-                None => Err(StoreError::NotFound(format!("draw {id}"))),
+                None => Err(StoreError::NotFound(format!("抽查 {id}"))),
             }
         })
     }
@@ -415,7 +415,7 @@ impl Supervision<'_> {
         match row {
             None => {
                 return Err(StoreError::NotFound(format!(
-                    "no result for item {item} of {institution} under draw {draw}"
+                    "抽查 {draw} 中机构 {institution} 第 {item} 项的检查结果"
                 )))
             }
             Some((true, _, _)) => {

@@ -1,6 +1,7 @@
 //! Social assistance: applications and cases through the MCA procedure, proactive findings, residents' requests.
 
 pub(crate) mod api;
+pub(crate) mod letters;
 pub(crate) mod pages;
 pub(crate) mod queries;
 pub(crate) mod view;
@@ -20,7 +21,10 @@ pub(crate) fn pages() -> Router<Web> {
             get(pages::apply_form).post(pages::apply),
         )
         .route("/cases.xlsx", get(pages::cases_xlsx))
+        .route("/cases/posting.pdf", get(letters::posting))
         .route("/cases/{id}", get(pages::case))
+        .route("/cases/{id}/letters/{kind}", get(letters::case_letter))
+        .route("/enrolments/{id}/letter", get(letters::enrolment_letter))
         .route("/cases/{id}/step", post(pages::step))
         .route("/findings", get(pages::findings))
         .route("/findings/{id}/case", post(pages::open_case))

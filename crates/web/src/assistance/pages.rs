@@ -74,7 +74,8 @@ pub async fn step(
     State(web): State<Web>,
     OnPage(who): OnPage,
     PagePath(id): PagePath<i64>,
-    Form(input): Form<StepInput>,
+    // serde_html_form: the survey's team comes as one `surveyor` field per ticked name.
+    axum_extra::extract::Form(input): axum_extra::extract::Form<StepInput>,
 ) -> Result<Response, PageError> {
     who.check_csrf(input.csrf.as_deref().unwrap_or(""))?;
     let clock = web.clock();
@@ -84,7 +85,14 @@ pub async fn step(
             let status = e.status();
             Ok((
                 status,
-                case_page(&web, &who, id, Some(e.to_string()), clock).await?,
+                case_page(
+                    &web,
+                    &who,
+                    id,
+                    Some(e.message(crate::i18n::current())),
+                    clock,
+                )
+                .await?,
             )
                 .into_response())
         }
@@ -155,10 +163,7 @@ pub async fn apply_form(
     PagePath(key): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     if !accepts_applications(&who.account) {
-        return Err(WebError::Forbidden(
-            "applications are accepted by community and street staff".into(),
-        )
-        .into());
+        return Err(WebError::Forbidden("申请由社区和街道工作人员受理".into()).into());
     }
     apply_page(&web, &who, &key, None, web.clock()).await
 }
@@ -210,7 +215,14 @@ pub async fn apply(
             let status = e.status();
             Ok((
                 status,
-                apply_page(&web, &who, &key, Some(e.to_string()), clock).await?,
+                apply_page(
+                    &web,
+                    &who,
+                    &key,
+                    Some(e.message(crate::i18n::current())),
+                    clock,
+                )
+                .await?,
             )
                 .into_response())
         }
@@ -289,7 +301,14 @@ pub async fn open_case(
             let status = e.status();
             Ok((
                 status,
-                findings_page(&web, &who, None, None, Some(e.to_string())).await?,
+                findings_page(
+                    &web,
+                    &who,
+                    None,
+                    None,
+                    Some(e.message(crate::i18n::current())),
+                )
+                .await?,
             )
                 .into_response())
         }
@@ -314,10 +333,7 @@ pub async fn request_help(
     who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
     let clock = web.clock();
     let Account::Resident { id_number, .. } = &who.account else {
-        return Err(WebError::Forbidden(
-            "staff apply for a household with a one-thing application".into(),
-        )
-        .into());
+        return Err(WebError::Forbidden("工作人员请使用“一件事”申请表为家庭申请".into()).into());
     };
     let input = RequestInput {
         programs: form.program.join(","),
@@ -326,7 +342,9 @@ pub async fn request_help(
     };
     let message = match crate::assistance::queries::request_help(&web, &who, &input, clock).await {
         Ok(_) => "申请已提交，等待社区受理。".to_string(),
-        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => format!("未提交：{e}"),
+        Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
+            crate::i18n::current().message(&format!("未提交：{e}"))
+        }
         Err(e) => return Err(e.into()),
     };
     household_page(
@@ -399,7 +417,7 @@ pub async fn cases_xlsx(
     PageQuery(params): PageQuery<ListFilter>,
 ) -> Result<Response, PageError> {
     if !who.account.is_staff() {
-        return Err(WebError::Forbidden("case lists are exported by staff".into()).into());
+        return Err(WebError::Forbidden("案件清单由工作人员导出".into()).into());
     }
     let clock = web.clock();
     let filter = crate::assistance::queries::case_filter(

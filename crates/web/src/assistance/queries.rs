@@ -37,7 +37,7 @@ pub fn case_filter(
         Some(code) => {
             return Err(WebError::invalid(
                 "program",
-                format!("'{code}' is not a program"),
+                format!("「{code}」不是救助项目"),
             ))
         }
         None => None,
@@ -52,7 +52,7 @@ pub fn case_filter(
         Some(other) => {
             return Err(WebError::invalid(
                 "overdue",
-                format!("'{other}' is not true or false"),
+                format!("「{other}」应为 true 或 false"),
             ))
         }
     };
@@ -143,7 +143,7 @@ fn staff(who: &Signed) -> Result<&minsheng_core::access::Staff, WebError> {
     match &who.account {
         minsheng_core::access::Account::Staff(s) if who.account.is_staff() => Ok(s),
         _ => Err(WebError::Forbidden(
-            "only staff take steps of a case or accept applications".into(),
+            "只有工作人员可以办理案件环节或受理申请".into(),
         )),
     }
 }
@@ -159,7 +159,7 @@ pub async fn case(web: &Web, who: &Signed, id: i64, clock: Clock) -> Result<Case
         Some(role) => Action::offered(record.case.stage, role),
         None => Vec::new(),
     };
-    Ok(CaseDetail::of(
+    let mut detail = CaseDetail::of(
         &record,
         &events,
         &objections,
@@ -167,7 +167,18 @@ pub async fn case(web: &Web, who: &Signed, id: i64, clock: Clock) -> Result<Case
         &web.policy,
         &calendar,
         clock.today,
-    ))
+    );
+    if detail.offers("survey") {
+        use minsheng_core::access::Role;
+        detail.surveyors = web
+            .store
+            .staff_over(&record.case.area, &[Role::Community, Role::Street])
+            .await?
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+    }
+    Ok(detail)
 }
 
 fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, WebError> {
@@ -175,7 +186,7 @@ fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, WebEr
         .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| WebError::invalid(field, "is required"))
+        .ok_or_else(|| WebError::invalid(field, "必填"))
 }
 
 /// The domain's action for a step as a form or the API sends it.
@@ -187,20 +198,27 @@ pub fn action(input: &StepInput) -> Result<Action, WebError> {
             v if v == no => Ok(false),
             other => Err(WebError::invalid(
                 "verdict",
-                format!("'{other}' is not {yes} or {no}"),
+                format!("「{other}」应为 {yes} 或 {no}"),
             )),
         }
     };
     Ok(match input.action.trim() {
-        "survey" => Action::Survey {
-            surveyors: required("surveyors", &input.surveyors)?
-                .split([',', '，', '、'])
+        "survey" => {
+            let typed = input.surveyors.as_deref().unwrap_or_default();
+            let surveyors: Vec<String> = (input.surveyor.iter().map(String::as_str))
+                .chain(typed.split([',', '，', '、']))
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(String::from)
-                .collect(),
-            report: text()?,
-        },
+                .collect();
+            if surveyors.is_empty() {
+                return Err(WebError::invalid("surveyors", "必填"));
+            }
+            Action::Survey {
+                surveyors,
+                report: text()?,
+            }
+        }
         "review" => Action::Review {
             pass: verdict("pass", "refuse")?,
             reason: text()?,
@@ -212,7 +230,7 @@ pub fn action(input: &StepInput) -> Result<Action, WebError> {
         "resolve" => Action::Resolve {
             objection: required("objection", &input.objection)?
                 .parse()
-                .map_err(|_| WebError::invalid("objection", "is not an objection number"))?,
+                .map_err(|_| WebError::invalid("objection", "不是异议编号"))?,
             upheld: verdict("upheld", "dismissed")?,
             reason: text()?,
         },
@@ -226,7 +244,7 @@ pub fn action(input: &StepInput) -> Result<Action, WebError> {
             return Err(WebError::invalid(
                 "action",
                 format!(
-                    "'{other}' is not survey, review, object, resolve, decide, notify or withdraw"
+                    "「{other}」不是可办理的环节（survey、review、object、resolve、decide、notify、withdraw）"
                 ),
             ))
         }
@@ -286,10 +304,10 @@ pub async fn apply(
         proxy: input.proxy.clone().unwrap_or_default().trim().to_string(),
         changes,
         facts_from: parse_day(input.facts_from.as_deref(), clock)
-            .map_err(|_| WebError::invalid("facts_from", "is not a day like 2025-06-30"))?,
+            .map_err(|_| WebError::invalid("facts_from", "不是 2025-06-30 这样的日期"))?,
     };
     if form.programs.is_empty() {
-        return Err(WebError::invalid("programs", "choose at least one program"));
+        return Err(WebError::invalid("programs", "至少选择一个救助项目"));
     }
     let submitted =
         minsheng_assistance::cases::submit(&web.store, &web.policy, &form, &staff.name, clock)
@@ -333,7 +351,7 @@ pub async fn findings(
     per_page: u32,
 ) -> Result<FindingPage, WebError> {
     if !who.account.is_staff() {
-        return Err(WebError::Forbidden("findings are for staff".into()));
+        return Err(WebError::Forbidden("核查发现仅限工作人员查看".into()));
     }
     let (found, total) = web
         .store
@@ -390,9 +408,9 @@ pub async fn open_case(
         return Err(WebError::invalid(
             "finding",
             format!(
-                "finding {finding} is {}{}: only an open finding of an eligible household not yet enrolled becomes a case",
+                "发现线索 {finding} 为「{}」{}：只有尚未纳入的符合条件家庭的未关闭线索可以立案",
                 found.finding.kind.label(),
-                if found.open { "" } else { ", closed" }
+                if found.open { "" } else { "（已关闭）" }
             ),
         ));
     }
@@ -441,7 +459,7 @@ pub async fn request_help(
 ) -> Result<RequestView, WebError> {
     let minsheng_core::access::Account::Resident { id_number, .. } = &who.account else {
         return Err(WebError::Forbidden(
-            "staff apply for a household with a one-thing application".into(),
+            "工作人员请使用“一件事”申请表为家庭申请".into(),
         ));
     };
     let programs: Vec<String> = input
@@ -525,9 +543,7 @@ pub async fn decline_request(
         staff.role,
         minsheng_core::access::Role::Community | minsheng_core::access::Role::Street
     ) {
-        return Err(WebError::Forbidden(
-            "requests are answered by community and street staff".into(),
-        ));
+        return Err(WebError::Forbidden("求助由社区和街道工作人员答复".into()));
     }
     let request = minsheng_assistance::requests::decline(
         &web.store,

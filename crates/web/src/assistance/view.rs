@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use minsheng_app::china_time;
 use minsheng_assistance::storage::{CaseEvent, CaseRecord, Objection};
+use minsheng_assistance::Stage;
 use minsheng_core::WorkCalendar;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -32,6 +33,22 @@ pub struct CaseView {
     pub outcome: String,
     /// The outcome by its name (批准, 不予批准, 已撤回), empty while open.
     pub outcome_label: &'static str,
+    /// What happens next, as the applicant is told it.
+    pub next: &'static str,
+}
+
+/// What happens after each stage, for the applicant: who does what next (《最低生活保障审核确认
+/// 办法》第三章: survey by the street, review, posting, approval by the county's civil affairs,
+/// written notice).
+pub fn next_step(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Accepted => "工作人员将入户调查，核实家庭经济状况",
+        Stage::Surveyed => "街道审核调查结果，审核通过后公示",
+        Stage::Posted => "公示期间可提出异议；公示期满后由县级民政部门审批",
+        Stage::Approved => "已批准：将书面告知，并按月发放",
+        Stage::Refused => "不予批准：将书面告知理由，以及申请行政复议或提起行政诉讼的途径",
+        Stage::Closed => "已办结",
+    }
 }
 
 impl CaseView {
@@ -61,6 +78,7 @@ impl CaseView {
             final_due_provisional: deadlines.whole.and_then(|d| d.provisional),
             outcome: c.outcome.clone(),
             outcome_label: outcome_label(&c.outcome),
+            next: next_step(c.case.stage),
         }
     }
 
@@ -122,6 +140,9 @@ pub struct CaseDetail {
     /// The procedure's steps (受理 → 调查 → 审核 → 公示 → 审批 → 告知), each done (with its
     /// day), current (with its deadline), still to come, or skipped.
     pub progress: Vec<ProgressView>,
+    /// When the survey is offered: the community and street staff over the household, to
+    /// pick its team from.
+    pub surveyors: Vec<String>,
 }
 
 /// A step that must wait: until the posting's last day has passed, or for open objections.
@@ -295,6 +316,7 @@ impl CaseDetail {
         CaseDetail {
             progress: progress(record, events, procedure.as_ref(), today),
             waiting,
+            surveyors: Vec::new(),
             case: CaseView::of(record, policy, calendar, today),
             events: events
                 .iter()
@@ -336,6 +358,11 @@ impl CaseDetail {
         self.offered.iter().any(|s| s == step)
     }
 
+    /// Whether the case has its decision, whose 决定书 can be printed.
+    pub fn decided(&self) -> bool {
+        self.events.iter().any(|e| e.action == "decide")
+    }
+
     pub fn open_objections(&self) -> Vec<&ObjectionView> {
         self.objections
             .iter()
@@ -349,9 +376,12 @@ impl CaseDetail {
 pub struct StepInput {
     /// survey, review, object, resolve, decide, notify or withdraw.
     pub action: String,
-    /// survey: at least two names, comma-separated.
+    /// survey: at least two names in all, comma-separated here …
     #[serde(default)]
     pub surveyors: Option<String>,
+    /// … and/or picked one by one from the area's staff (a form's checkboxes).
+    #[serde(default)]
+    pub surveyor: Vec<String>,
     /// review, decide: `pass`/`approve` or `refuse`; resolve: `upheld` or `dismissed`.
     #[serde(default)]
     pub verdict: Option<String>,

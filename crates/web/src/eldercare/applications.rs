@@ -149,7 +149,7 @@ async fn list_page(
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
     if matches!(who.account, Account::Resident { .. }) {
-        return Err(WebError::Forbidden("applications are handled by staff".into()).into());
+        return Err(WebError::Forbidden("服务申请由工作人员办理".into()).into());
     }
     let clock = web.clock();
     let records = web
@@ -210,7 +210,7 @@ pub async fn file(
                 let members = file.as_of(day, clock.now);
                 let (person, _) = members
                     .get(member)
-                    .ok_or_else(|| WebError::NotFound(format!("member {member} of {household}")))?;
+                    .ok_or_else(|| WebError::NotFound(format!("户 {household} 的成员 {member}")))?;
                 person.id_number.as_str().to_string()
             }
         };
@@ -230,7 +230,13 @@ pub async fn file(
             Ok(Redirect::to(&format!("/eldercare/applications/{}", filed.id)).into_response())
         }
         Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-            let page = list_page(&web, &who, sent.clone(), Some(e.to_string())).await?;
+            let page = list_page(
+                &web,
+                &who,
+                sent.clone(),
+                Some(e.message(crate::i18n::current())),
+            )
+            .await?;
             Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -244,7 +250,7 @@ async fn one_page(
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
     if matches!(who.account, Account::Resident { .. }) {
-        return Err(WebError::Forbidden("applications are handled by staff".into()).into());
+        return Err(WebError::Forbidden("服务申请由工作人员办理".into()).into());
     }
     let clock = web.clock();
     let store = web.store.applications();
@@ -370,7 +376,7 @@ pub async fn step(
     match taken {
         Ok(_) => Ok(Redirect::to(&format!("/eldercare/applications/{id}")).into_response()),
         Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-            let page = one_page(&web, &who, id, Some(e.to_string())).await?;
+            let page = one_page(&web, &who, id, Some(e.message(crate::i18n::current()))).await?;
             Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e.into()),

@@ -126,7 +126,14 @@ pub async fn assess(
     match crate::eldercare::queries::assess(&web, &who, household, member, on, &sent, clock).await {
         Ok(id) => Ok(Redirect::to(&format!("/eldercare/assessments/{id}")).into_response()),
         Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-            let page = form_page(&web, &who, &params, Some(&sent), Some(e.to_string())).await?;
+            let page = form_page(
+                &web,
+                &who,
+                &params,
+                Some(&sent),
+                Some(e.message(crate::i18n::current())),
+            )
+            .await?;
             Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -312,7 +319,7 @@ pub async fn make_draw(
     match made {
         Ok(id) => Ok(Redirect::to(&format!("/supervision/{id}")).into_response()),
         Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-            let page = draw_form_page(&who, Some(&sent), Some(e.to_string()))?;
+            let page = draw_form_page(&who, Some(&sent), Some(e.message(crate::i18n::current())))?;
             Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -383,8 +390,14 @@ pub async fn inspect(
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/supervision/{draw}")).into_response()),
         Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-            let page =
-                inspect_page(&web, &who, draw, &params.institution, Some(e.to_string())).await?;
+            let page = inspect_page(
+                &web,
+                &who,
+                draw,
+                &params.institution,
+                Some(e.message(crate::i18n::current())),
+            )
+            .await?;
             Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e.into()),

@@ -27,9 +27,7 @@ pub async fn roster(
     clock: Clock,
 ) -> Result<RosterPage, WebError> {
     let Some(area) = who.account.service_area() else {
-        return Err(WebError::Forbidden(
-            "the service roster is for service providers".into(),
-        ));
+        return Err(WebError::Forbidden("服务名单仅限服务机构查看".into()));
     };
     let roster = minsheng_eldercare::roster::page(
         &web.store,
@@ -43,9 +41,7 @@ pub async fn roster(
     .await
     .map_err(|e| match e {
         minsheng_eldercare::roster::RosterError::Store(e) => e.into(),
-        minsheng_eldercare::roster::RosterError::TooEarly => {
-            WebError::invalid("month", "too early")
-        }
+        minsheng_eldercare::roster::RosterError::TooEarly => WebError::invalid("month", "过早"),
         other => WebError::Internal(other.to_string()),
     })?;
     web.audit
@@ -103,9 +99,7 @@ async fn assessed_person(
     clock: Clock,
 ) -> Result<(minsheng_core::IdNumber, AssessedPersonView), WebError> {
     if !who.account.is_staff() {
-        return Err(WebError::Forbidden(
-            "ability assessments are made by staff".into(),
-        ));
+        return Err(WebError::Forbidden("能力评估由工作人员进行".into()));
     }
     let file = web
         .store
@@ -114,7 +108,7 @@ async fn assessed_person(
     let members = file.as_of(on, clock.now);
     let (person, _) = members
         .get(member)
-        .ok_or_else(|| WebError::NotFound(format!("member {member} of {household}")))?;
+        .ok_or_else(|| WebError::NotFound(format!("户 {household} 的成员 {member}")))?;
     let view = AssessedPersonView {
         household: file.code.clone(),
         member,
@@ -291,7 +285,7 @@ pub async fn report(
         .unwrap_or(0);
     let (person, _) = members
         .get(member)
-        .ok_or_else(|| WebError::NotFound(format!("assessment {id}")))?;
+        .ok_or_else(|| WebError::NotFound(format!("能力评估 {id}")))?;
     let scale = ability_scale(web)?;
     let answers = record.answers();
     let scored = scale
@@ -353,7 +347,7 @@ pub async fn entitlements(
     use minsheng_eldercare::entitlements::{of_member, EntitlementError};
     if who.account.service_area().is_some() {
         return Err(WebError::Forbidden(
-            "a service provider sees its roster, not a household's entitlements".into(),
+            "服务机构只能查看其服务名单，不能查看家庭的待遇".into(),
         ));
     }
     let file = web
@@ -363,17 +357,16 @@ pub async fn entitlements(
     let members = file.as_of(month.first_day(), clock.now);
     let found = of_member(&web.policy, month, &members, member).map_err(|e| match e {
         EntitlementError::NoMember(_) => {
-            WebError::NotFound(format!("member {member} of {household}"))
+            WebError::NotFound(format!("户 {household} 的成员 {member}"))
         }
-        EntitlementError::NotInForce(day) => WebError::invalid(
-            "month",
-            format!("the basic elderly service list was not yet in force on {day}"),
-        ),
+        EntitlementError::NotInForce(day) => {
+            WebError::invalid("month", format!("{day} 基本养老服务清单尚未施行"))
+        }
         EntitlementError::NoList => WebError::Internal(e.to_string()),
     })?;
     let (person, _) = members
         .get(member)
-        .ok_or_else(|| WebError::NotFound(format!("member {member} of {household}")))?;
+        .ok_or_else(|| WebError::NotFound(format!("户 {household} 的成员 {member}")))?;
     web.audit
         .record(read_entry(
             who,
@@ -405,7 +398,16 @@ pub async fn entitlements(
                     .iter()
                     .map(|(label, fen)| (label.clone(), fen.grouped()))
                     .collect(),
-                explanation: e.explanation.clone(),
+                summary: e
+                    .summary
+                    .as_ref()
+                    .map(|s| s.reasons.join("；"))
+                    .unwrap_or_default(),
+                explanation: if who.account.is_staff() {
+                    e.explanation.clone()
+                } else {
+                    Vec::new()
+                },
                 apply_for: web
                     .policy
                     .program(&e.item.code)
@@ -447,7 +449,7 @@ pub async fn services(
         WebError::invalid(
             "on",
             format!(
-                "the list takes effect on {}; choose that day or later",
+                "清单自 {} 起施行，请选择该日或之后的日期",
                 list.versions
                     .first()
                     .map_or_else(String::new, |v| v.from.to_string())
@@ -750,10 +752,10 @@ pub async fn inspect_form(
         .iter()
         .find(|(code, _)| code == institution)
         .map(|(_, team)| team.clone())
-        .ok_or_else(|| WebError::NotFound(format!("{institution} in draw {draw}")))?;
+        .ok_or_else(|| WebError::NotFound(format!("抽查 {draw} 中的机构 {institution}")))?;
     if !team.iter().any(|n| n == who.account.name()) {
         return Err(WebError::Forbidden(format!(
-            "{} was not drawn to inspect {institution} (drawn: {})",
+            "{} 未被抽中检查 {institution}（抽中的是：{}）",
             who.account.name(),
             team.join(", ")
         )));

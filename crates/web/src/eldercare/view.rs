@@ -186,6 +186,9 @@ pub struct EntitlementView {
     pub undecided: Option<String>,
     /// Each amount's label and value in yuan.
     pub amounts: Vec<(String, String)>,
+    /// The outcome and the conditions that decided it, in a few sentences.
+    pub summary: String,
+    /// The rule's full tree; staff only (empty for the resident).
     pub explanation: Vec<String>,
     /// The service program a caseworker may file an application for on the person's behalf
     /// (家庭养老床位, 适老化改造), when entitled and the viewer files applications.

@@ -82,7 +82,7 @@ pub async fn cycle_step(
             let status = e.status();
             Ok((
                 status,
-                payments_page(&web, &who, month, Some(e.to_string())).await?,
+                payments_page(&web, &who, month, Some(e.message(crate::i18n::current()))).await?,
             )
                 .into_response())
         }
@@ -100,7 +100,7 @@ pub async fn bank_file(
     let batch: u32 = batch
         .strip_suffix(".csv")
         .and_then(|b| b.parse().ok())
-        .ok_or_else(|| WebError::invalid("batch", "is not a batch number"))?;
+        .ok_or_else(|| WebError::invalid("batch", "不是批次号"))?;
     let bytes = crate::payments::queries::bank_file(&web, &who, month, batch, clock).await?;
     let name = format!("attachment; filename=\"minsheng-pay-{month}-batch{batch}.csv\"");
     Ok((
@@ -157,12 +157,12 @@ pub async fn reconcile(
     let clock = web.clock();
     let month = crate::queries::parse_month(month.as_deref(), clock)?;
     let message = match crate::payments::queries::reconcile(&web, &who, &file, clock).await {
-        Ok(r) => format!(
+        Ok(r) => crate::i18n::current().message(&format!(
             "回盘已导入：确认 {}，退回 {}（将在下一批次重新发送），此前已记录 {}。",
             r.confirmed, r.returned, r.already_recorded
-        ),
+        )),
         Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-            format!("回盘文件未导入：{e}")
+            crate::i18n::current().message(&format!("回盘文件未导入：{e}"))
         }
         Err(e) => return Err(e.into()),
     };

@@ -26,7 +26,7 @@ impl From<minsheng_payments::PayError> for WebError {
                     .first()
                     .map_or_else(|| "file".to_string(), |r| r.field.clone()),
                 reason: format!(
-                    "{} lines rejected, nothing recorded: {}",
+                    "{} 行被拒绝，未记录任何内容：{}",
                     rows.len(),
                     rows.iter()
                         .take(5)
@@ -113,7 +113,7 @@ pub async fn run_cycle(
         other => {
             return Err(WebError::invalid(
                 "step",
-                format!("'{other}' is not compute, approve or disburse"),
+                format!("「{other}」不是 compute、approve 或 disburse"),
             ))
         }
     }
@@ -133,7 +133,7 @@ pub async fn bank_file(
     // file on disk, every batch can be downloaded.
     let payments = web.store.payments().batch_payments(month, batch).await?;
     if payments.is_empty() {
-        return Err(WebError::NotFound(format!("{month} has no batch {batch}")));
+        return Err(WebError::NotFound(format!("{month} 的批次 {batch}")));
     }
     let bytes = minsheng_payments::bank_file_bytes(&payments)
         .map_err(|e| WebError::Internal(e.to_string()))?;
@@ -158,7 +158,7 @@ pub async fn reconcile(
 ) -> Result<ReconcileView, WebError> {
     require(who, Duty::RunPayments)?;
     if file.is_empty() {
-        return Err(WebError::invalid("file", "the return file is empty"));
+        return Err(WebError::invalid("file", "回盘文件为空"));
     }
     let dir = web.bank_dir.join("returns");
     std::fs::create_dir_all(&dir).map_err(|e| WebError::Internal(e.to_string()))?;

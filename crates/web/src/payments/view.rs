@@ -17,6 +17,8 @@ pub const BENEFIT_STATUSES: [(&str, &str); 5] = [
 /// A program a household receives or received.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BenefitView {
+    /// The enrolment's number (its notices are at `/enrolments/{id}/letter`).
+    pub enrolment: i64,
     pub program: String,
     pub program_label: String,
     /// YYYY-MM.
@@ -30,6 +32,9 @@ pub struct BenefitView {
     pub basis: String,
     /// Suspensions, as "from YYYY-MM (resumed YYYY-MM): reason".
     pub suspensions: Vec<String>,
+    /// Whether a decision on it (a suspension not yet lifted, a gradual exit, an end) has a
+    /// notice to print.
+    pub notice: bool,
 }
 
 impl BenefitView {
@@ -55,6 +60,7 @@ impl BenefitView {
             paid
         };
         BenefitView {
+            enrolment: e.id,
             program: e.program.clone(),
             program_label,
             from: e.first_month.to_string(),
@@ -69,6 +75,8 @@ impl BenefitView {
                     None => format!("{from} →: {reason}"),
                 })
                 .collect(),
+            notice: e.last_month.is_some()
+                || pauses.iter().any(|(_, resumed, _)| resumed.is_none()),
         }
     }
 }

@@ -20,14 +20,98 @@ struct WhatIfPage {
     frame: Option<Frame>,
     month: String,
     changes: String,
+    /// The catalog's numeric parameters in force in the month, to pick one from.
+    parameters: Vec<ParameterOption>,
+    /// The one picked, with its value and source.
+    chosen: Option<ParameterOption>,
     result: Option<WhatIfView>,
     message: Option<String>,
+}
+
+/// A parameter as the picker shows it: its description, value in force, date and source.
+#[derive(Debug, Clone)]
+pub struct ParameterOption {
+    pub name: String,
+    pub description: String,
+    pub value: String,
+    pub since: String,
+    pub reference: String,
+    pub placeholder: bool,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct WhatIfParams {
     month: Option<String>,
     changes: Option<String>,
+    /// A parameter picked from the catalog, and how it changes: `percent` (by `amount` %) or
+    /// `value` (to `amount`).
+    parameter: Option<String>,
+    how: Option<String>,
+    amount: Option<String>,
+}
+
+/// The numeric parameters in force on `on`, by description.
+fn parameter_options(
+    policy: &minsheng_policy::Policy,
+    on: chrono::NaiveDate,
+) -> Vec<ParameterOption> {
+    use minsheng_policy::Type;
+    let mut options: Vec<ParameterOption> = policy
+        .parameters
+        .leaves
+        .values()
+        .filter(|p| matches!(p.ty, Type::Money | Type::Number | Type::Int))
+        .filter_map(|p| {
+            let dated = p.at(on)?;
+            Some(ParameterOption {
+                name: p.name.clone(),
+                description: if p.description.is_empty() {
+                    p.name.clone()
+                } else {
+                    p.description.clone()
+                },
+                value: dated.value.map(|v| v.to_string()).unwrap_or_default(),
+                since: dated.since.to_string(),
+                reference: dated.reference.clone(),
+                placeholder: dated.placeholder,
+            })
+        })
+        .collect();
+    options.sort_by(|a, b| a.name.cmp(&b.name));
+    options
+}
+
+/// The change a picked parameter makes, as the text form writes it: `NAME=+5%` or `NAME=850`.
+fn picked_change(params: &WhatIfParams) -> Result<Option<String>, WebError> {
+    let (Some(name), Some(amount)) = (
+        params
+            .parameter
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+        params
+            .amount
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+    ) else {
+        return Ok(None);
+    };
+    match params.how.as_deref().unwrap_or("percent") {
+        "percent" => {
+            let signed = if amount.starts_with(['+', '-']) {
+                amount.to_string()
+            } else {
+                format!("+{amount}")
+            };
+            Ok(Some(format!("{name}={signed}%")))
+        }
+        "value" => Ok(Some(format!("{name}={amount}"))),
+        other => Err(WebError::invalid(
+            "how",
+            format!("「{other}」应为 percent 或 value"),
+        )),
+    }
 }
 
 /// The what-if form, and with changes given, their effect (a GET: it changes nothing).
@@ -37,14 +121,25 @@ pub async fn what_if(
     PageQuery(params): PageQuery<WhatIfParams>,
 ) -> Result<Response, PageError> {
     if !who.account.may(minsheng_core::access::Duty::SimulatePolicy) {
-        return Err(WebError::Forbidden(
-            "policy what-if runs over the whole city: for the city's administrators and auditors"
-                .into(),
-        )
-        .into());
+        return Err(
+            WebError::Forbidden("政策测算覆盖全市，仅限市级管理员和审计人员".into()).into(),
+        );
     }
     let month = crate::queries::parse_month(params.month.as_deref(), web.clock())?;
-    let text = params.changes.unwrap_or_default();
+    let parameters = parameter_options(&web.policy, month.first_day());
+    let chosen = params
+        .parameter
+        .as_deref()
+        .and_then(|name| parameters.iter().find(|p| p.name == name).cloned());
+    let mut text = params.changes.clone().unwrap_or_default();
+    if let Some(change) = picked_change(&params)? {
+        if !text.lines().any(|l| l.trim() == change) {
+            if !text.trim().is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&change);
+        }
+    }
     let changes = crate::policy::queries::changes(&text);
     let (result, message, status) = if changes.is_empty() {
         (None, None, axum::http::StatusCode::OK)
@@ -52,7 +147,7 @@ pub async fn what_if(
         match crate::policy::queries::what_if(&web, &who, month, &changes).await {
             Ok(r) => (Some(r), None, axum::http::StatusCode::OK),
             Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-                (None, Some(e.to_string()), e.status())
+                (None, Some(e.message(crate::i18n::current())), e.status())
             }
             Err(e) => return Err(e.into()),
         }
@@ -61,6 +156,8 @@ pub async fn what_if(
         frame: Frame::of(&who),
         month: month.to_string(),
         changes: text,
+        parameters,
+        chosen,
         result,
         message,
     };

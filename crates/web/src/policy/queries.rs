@@ -21,7 +21,7 @@ pub async fn what_if(
     if changes.is_empty() {
         return Err(WebError::invalid(
             "changes",
-            "give at least one change, e.g. dibao.standard.urban=+5%",
+            "至少给出一项参数变更，例如 dibao.standard.urban=+5%",
         ));
     }
     let done = minsheng_app::policy::what_if(

@@ -12,7 +12,7 @@ use crate::error::WebError;
 use crate::payments::view::{BenefitView, HouseholdPaymentView};
 use crate::queries::program_label;
 use crate::registry::view::{
-    AuditView, ExplanationView, HouseholdHitView, HouseholdView, SearchPage,
+    AuditView, ExplanationView, HouseholdHitView, HouseholdView, SearchPage, SummaryView,
 };
 use crate::session::Signed;
 use crate::Web;
@@ -28,10 +28,7 @@ pub async fn search(
     per_page: u32,
 ) -> Result<SearchPage, WebError> {
     if query.trim().is_empty() {
-        return Err(WebError::invalid(
-            "q",
-            "give a name, an ID number or a household code",
-        ));
+        return Err(WebError::invalid("q", "请输入姓名、身份证号或户编号"));
     }
     let (hits, total) = web
         .store
@@ -184,19 +181,34 @@ pub async fn explain(
     let members = file.as_of(month.first_day(), clock.now);
     if members.is_empty() {
         return Err(WebError::NotFound(format!(
-            "household {} has no members in {month}",
+            "户 {} 在 {month} 的成员",
             file.code
         )));
     }
-    let explained = explain::household(&web.policy, month, &members);
+    let mut explained = explain::household(&web.policy, month, &members);
+    let program = program.and_then(|code| web.policy.program(code));
+    let summary = match program {
+        Some(p) => explained.summaries_of(p.amount),
+        None => explained.summaries(),
+    };
+    // Residents are told the outcome and the reason; the trees and the computations, with
+    // their parameter paths, are the staff's working.
+    let staff = who.account.is_staff();
+    let trees = match program {
+        _ if !staff => Vec::new(),
+        Some(p) => explained.trees_of(p.amount),
+        None => explained.trees(),
+    };
+    let computations = if staff {
+        serde_json::value::to_raw_value(&explained.computations())
+    } else {
+        serde_json::value::to_raw_value(&[(); 0])
+    };
     Ok(ExplanationView {
         household: file.code.clone(),
         month: month.to_string(),
-        trees: match program.and_then(|code| web.policy.program(code)) {
-            Some(p) => explained.trees_of(p.amount),
-            None => explained.trees(),
-        },
-        computations: serde_json::value::to_raw_value(&explained.computations())
-            .map_err(|e| WebError::Internal(e.to_string()))?,
+        summary: summary.into_iter().map(SummaryView::from).collect(),
+        trees,
+        computations: computations.map_err(|e| WebError::Internal(e.to_string()))?,
     })
 }

@@ -244,10 +244,47 @@ impl From<&AuditEntry> for AuditView {
 pub struct ExplanationView {
     pub household: String,
     pub month: String,
-    /// One readable tree per program (Chinese), as `minsheng policy explain` prints it.
+    /// Each program's outcome and reason in a few sentences, for everyone.
+    pub summary: Vec<SummaryView>,
+    /// One readable tree per program (Chinese), as `minsheng policy explain` prints it; staff
+    /// only (empty for a resident, who is given the summary).
     pub trees: Vec<String>,
     /// Every computation with its conditions, parameters (value, effective date, reference),
-    /// serialized once where it is computed.
+    /// serialized once where it is computed; staff only (empty for a resident).
     #[schema(value_type = Vec<Object>)]
     pub computations: Box<serde_json::value::RawValue>,
+}
+
+/// A program's explanation as a person reads it (`minsheng_policy::summary`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryView {
+    pub label: String,
+    /// The member it is for, for a person's program.
+    pub member: Option<String>,
+    pub granted: bool,
+    /// The amount in yuan, grouped (1,298.00), for a money rule.
+    pub amount: Option<String>,
+    /// "低保金 (月)：1,298.00 元" or "…：不符合条件".
+    pub outcome: String,
+    /// The deciding conditions with their figures.
+    pub reasons: Vec<String>,
+    /// How a granted amount is reckoned.
+    pub arithmetic: Option<String>,
+    /// The rule's document and article, and the parameters with values and dates.
+    pub basis: Vec<String>,
+}
+
+impl From<minsheng_policy::summary::Summary> for SummaryView {
+    fn from(s: minsheng_policy::summary::Summary) -> Self {
+        SummaryView {
+            label: s.label,
+            member: s.member,
+            granted: s.granted,
+            amount: s.amount.map(|a| a.grouped()),
+            outcome: s.outcome,
+            reasons: s.reasons,
+            arithmetic: s.arithmetic,
+            basis: s.basis,
+        }
+    }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 #[allow(unused_imports)] // not every test binary runs on both backends
-pub use minsheng_test_support::{on_postgres, on_sqlite, policy};
+pub use minsheng_test_support::{on_postgres, on_sqlite, pdf_text, policy};
 
 pub const PASSWORD: &str = "correct horse";
 
