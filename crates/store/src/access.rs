@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use minsheng_core::access::{Account, Role, Scope, Staff};
-use minsheng_core::{AreaCode, IdNumber};
+use minsheng_core::{AreaCode, AreaLevel, IdNumber};
 
 use crate::bulk::{micros, Tx};
 use crate::registry::{corrupt, Columns};
@@ -355,9 +355,13 @@ impl Store {
         })
     }
 
-    /// Households within `scope` that match `query` exactly — a household code, a member's ID
-    /// number or a member's name — one row per matching member, a page at a time, with the
-    /// number of rows on all pages.
+    /// Households within `scope` that match `query` — a household code, a member's ID number or
+    /// a member's name, exactly; within a district or less (or a resident's household) also
+    /// part of a name or the last 4 to 17 characters of an ID number — one row per matching
+    /// member, a page at a time, with the number of rows on all pages.
+    ///
+    /// The city's accounts search exactly: a part of a name would be read against every
+    /// resident of the city, and what they look for they know in full.
     pub async fn search_households(
         &self,
         query: &str,
@@ -367,11 +371,68 @@ impl Store {
     ) -> Result<(Vec<HouseholdHit>, u64)> {
         let query = query.trim();
         let (within, bound) = scope_condition(scope, 3);
+        let citywide = matches!(scope, Scope::Area(a) if a.level() == AreaLevel::City);
+        // LIKE's wildcards are taken out of what was typed: they are in no name or number.
+        let typed: String = query.chars().filter(|c| !matches!(c, '%' | '_')).collect();
+        let id_tail = (!citywide
+            && (4..=17).contains(&typed.len())
+            && typed
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x'))
+        .then(|| format!("%{}", typed.to_ascii_uppercase()));
+        let name_part =
+            (!citywide && !typed.is_empty() && !typed.chars().any(|c| c.is_ascii_digit()))
+                .then(|| format!("%{typed}%"));
+        // Exactly first, by the indexes on names, ID numbers and codes; a part only when
+        // nothing matches exactly, read within the scope's households (a street's are a few
+        // tens of thousands of people, a district's a million).
+        let exact = self
+            .search_where(
+                "(p.name = $1 OR p.id_number = $2 OR h.code = $1)",
+                (query, &query.to_ascii_uppercase()),
+                &within,
+                &bound,
+                limit,
+                offset,
+            )
+            .await?;
+        let partial = match (id_tail, name_part) {
+            (Some(pattern), _) => Some(("p.id_number", pattern)),
+            (None, Some(pattern)) => Some(("p.name", pattern)),
+            (None, None) => None,
+        };
+        match partial {
+            Some((column, pattern)) if exact.1 == 0 => {
+                self.search_where(
+                    &format!("({column} LIKE $1 AND $2 = $2)"),
+                    (&pattern, ""),
+                    &within,
+                    &bound,
+                    limit,
+                    offset,
+                )
+                .await
+            }
+            _ => Ok(exact),
+        }
+    }
+
+    /// One page of the current members within a scope (`within`, bound to `bound` at `$3`)
+    /// that meet `matching` (over `$1` and `$2`), with how many do.
+    async fn search_where(
+        &self,
+        matching: &str,
+        (first, second): (&str, &str),
+        within: &str,
+        bound: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<HouseholdHit>, u64)> {
         let from = format!(
             "FROM person p \
              JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
              JOIN household h ON h.id = v.household_id \
-             WHERE (p.name = $1 OR p.id_number = $2 OR h.code = $1) AND {within}"
+             WHERE {matching} AND {within}"
         );
         let list = format!(
             "SELECT h.code, h.area_code, p.name, p.id_number {from} \
@@ -380,15 +441,15 @@ impl Store {
         let count = format!("SELECT COUNT(*) {from}");
         with_pool!(self, pool => {
             let total: i64 = sqlx::query_scalar(&count)
-                .bind(query)
-                .bind(query.to_ascii_uppercase())
-                .bind(&bound)
+                .bind(first)
+                .bind(second)
+                .bind(bound)
                 .fetch_one(pool)
                 .await?;
             let hits = sqlx::query(&list)
-                .bind(query)
-                .bind(query.to_ascii_uppercase())
-                .bind(&bound)
+                .bind(first)
+                .bind(second)
+                .bind(bound)
                 .fetch_all(pool)
                 .await?
                 .iter()

@@ -67,6 +67,21 @@ async fn matrix(store: Store) {
                         );
                     }
                 }
+                // Part of a name, the tail of an ID number: found within a district or less
+                // (and by the resident), never outside the area, and not by the city's
+                // accounts, which search exactly.
+                let tail = &h.head_id[h.head_id.len() - 6..];
+                let part: String = h.head_name.chars().take(1).collect();
+                for q in [tail, part.as_str()] {
+                    let path = format!("/api/v1/households?q={}&per_page=100", urlencode(q));
+                    let page = send(&app, get(&path, &auth)).await.json();
+                    let found = page["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|i| i["household"] == h.code.as_str());
+                    assert_eq!(found, visible && !sees_all, "{login} {path}: {page}");
+                }
                 // Searches and their counts: by household code, by ID number, by name.
                 for q in [&h.code, &h.head_id, &h.head_name] {
                     let path = format!("/api/v1/households?q={}", urlencode(q));
