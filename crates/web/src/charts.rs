@@ -38,11 +38,16 @@ pub fn bars(items: &[(String, i64)], show: impl Fn(i64) -> String) -> BarChart {
     }
 }
 
-/// One line over months.
+/// One line over months, with its axes: the baseline at zero and the largest value marked.
 pub struct LineChart {
     pub points: String,
     pub marks: Vec<(i64, i64, String, String)>,
+    /// The largest value, as shown at the top of the value axis.
+    pub max: String,
 }
+
+/// Where the line chart's zero is drawn.
+pub const LINE_BASE: i64 = 20 + (LINE_HEIGHT - 50);
 
 pub const LINE_WIDTH: i64 = 560;
 pub const LINE_HEIGHT: i64 = 160;
@@ -66,6 +71,7 @@ pub fn line(items: &[(String, i64)], show: impl Fn(i64) -> String) -> LineChart 
             .collect::<Vec<_>>()
             .join(" "),
         marks,
+        max: show(items.iter().map(|(_, v)| *v).max().unwrap_or(0)),
     }
 }
 
@@ -116,4 +122,32 @@ pub fn districts(values: &[(String, String, i64)], show: impl Fn(i64) -> String)
 pub fn yuan(fen: i64) -> String {
     let whole = Fen(fen - fen % 100).grouped();
     whole.trim_end_matches(".00").to_string()
+}
+
+/// A count with its thousands grouped: 1,234,567.
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(999), "999");
+        assert_eq!(super::count(1_000), "1,000");
+        assert_eq!(super::count(1_234_567), "1,234,567");
+        assert_eq!(super::count(-12_345), "-12,345");
+    }
 }

@@ -299,6 +299,13 @@ fn same_site_path(referer: &str) -> Option<String> {
 
 /// The templates' filters.
 pub mod filters {
+    /// `{{ households|n }}`: a count with its thousands grouped (1,234,567).
+    #[askama::filter_fn]
+    pub fn n(value: impl std::fmt::Display, _: &dyn askama::Values) -> askama::Result<String> {
+        let text = value.to_string();
+        Ok(text.parse::<i64>().map_or(text, crate::charts::count))
+    }
+
     /// `{{ "待办"|t }}`: the text in the request's language.
     #[askama::filter_fn]
     pub fn t(text: impl std::fmt::Display, _: &dyn askama::Values) -> askama::Result<String> {

@@ -85,11 +85,11 @@ pub async fn dashboard(
         .0;
     let page = DashboardPage {
         frame: Frame::of(&who),
-        total_net: charts::yuan(total),
+        total_net: Fen(total).grouped(),
         tiles_width: 4 * (charts::TILE + 6),
         tiles_height: 4 * (charts::TILE / 2 + 6),
         tiles,
-        programs: charts::bars(&by_program, |v| v.to_string()),
+        programs: charts::bars(&by_program, charts::count),
         months: charts::line(&by_month, charts::yuan),
         rows: d
             .totals
