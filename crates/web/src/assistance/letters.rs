@@ -158,9 +158,12 @@ pub async fn case_letter_of(
                     .final_due_on
                     .map(written)
                     .unwrap_or_else(|| "—".into()),
-                deadline_basis:
-                    "《最低生活保障审核确认办法》（民发〔2021〕57号）：全程不超过 30 个工作日"
-                        .into(),
+                deadline_basis: procedure_basis(
+                    web,
+                    &record.case.program,
+                    "total",
+                    record.case.accepted_on,
+                ),
                 next: crate::assistance::view::next_step(record.case.stage).into(),
             })
         }
@@ -343,6 +346,30 @@ pub async fn enrolment_letter_of(web: &Web, who: &Signed, id: i64) -> Result<Let
     }))
 }
 
+/// A deadline of the program's procedure in force on `on`, as the catalog gives it: its
+/// description, value and source (`procedure.<name>.<step>`); empty for a program without one.
+fn procedure_basis(web: &Web, program: &str, step: &str, on: NaiveDate) -> String {
+    let Some(name) = web
+        .policy
+        .program(program)
+        .and_then(|p| p.procedure.as_ref())
+    else {
+        return String::new();
+    };
+    let leaf = web
+        .policy
+        .parameters
+        .leaves
+        .get(&format!("procedure.{name}.{step}"));
+    match leaf.and_then(|p| Some((p, p.at(on)?))) {
+        Some((p, dated)) => match dated.value {
+            Some(value) => format!("{} {value}；{}", p.description, dated.reference),
+            None => String::new(),
+        },
+        None => String::new(),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PostingParams {
     program: Option<String>,
@@ -425,9 +452,6 @@ pub async fn posting_of(web: &Web, who: &Signed, program: &str) -> Result<Letter
             clock,
         ))
         .await?;
-    let posting_days = minsheng_assistance::Procedure::of(&web.policy, program, clock.today)
-        .map(|p| p.posting_days)
-        .unwrap_or(7);
     Ok(Letter::Posting(Posting {
         heading: Heading {
             title: format!("{}审核结果公示", p.label),
@@ -438,9 +462,7 @@ pub async fn posting_of(web: &Web, who: &Signed, program: &str) -> Result<Letter
         program: p.label.clone(),
         from: from.map(written).unwrap_or_else(|| "—".into()),
         until: until.map(written).unwrap_or_else(|| "—".into()),
-        posting_basis: format!(
-            "《最低生活保障审核确认办法》（民发〔2021〕57号）：公示期 {posting_days} 天"
-        ),
+        posting_basis: procedure_basis(web, program, "posting_days", clock.today),
         rows,
     }))
 }
