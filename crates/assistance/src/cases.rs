@@ -16,7 +16,7 @@ use minsheng_payments::PaymentsStore as _;
 use minsheng_policy::{Evaluation, Grant, Policy, Value};
 use minsheng_store::{NewAuditEntry, Store, StoreError};
 
-use crate::domain::cases::{Action, Case, Procedure, ReviewRule, Stage};
+use crate::domain::cases::{Action, Case, Effect, Procedure, ReviewRule, Stage};
 use crate::storage::{CaseRecord, CasesStore as _, DiscoveryStore as _, NewApplication};
 
 #[derive(Debug, thiserror::Error)]
@@ -388,6 +388,32 @@ pub async fn step(
         ),
         at: clock.now,
     };
+    let notices = match (action, &transition.effect) {
+        (Action::Decide { .. }, effect) => {
+            let approved_from = match effect {
+                Effect::Enrol { first_month } => Some(*first_month),
+                _ => None,
+            };
+            let applicant = match store.cases().applicant(record.application_id).await? {
+                Some(applicant) => Some(applicant),
+                None => head_of(store, &record.household, clock).await?,
+            };
+            applicant
+                .into_iter()
+                .map(|applicant| {
+                    crate::domain::notices::decision(
+                        case_id,
+                        applicant,
+                        &record.household,
+                        &program_label(policy, &record.case.program),
+                        approved_from,
+                        &transition.reason,
+                    )
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     store
         .cases()
         .record_step(
@@ -398,9 +424,32 @@ pub async fn step(
             clock.today,
             clock.now,
             &audit,
+            &notices,
         )
         .await?;
     Ok((store.cases().case(case_id).await?.0, transition.provisional))
+}
+
+/// A program's name in the policy (its code, for a program the policy no longer has): what a
+/// resident's notice calls it.
+pub(crate) fn program_label(policy: &Policy, code: &str) -> String {
+    policy
+        .program(code)
+        .map_or_else(|| code.to_string(), |p| p.label.clone())
+}
+
+/// The head of a household as the registry stands today: whom its notices go to when no
+/// applicant is recorded. `None` for a household with no member now.
+pub(crate) async fn head_of(
+    store: &Store,
+    household: &str,
+    clock: Clock,
+) -> Result<Option<minsheng_core::IdNumber>, CaseError> {
+    let file = store.household_file(household).await?;
+    Ok(file
+        .as_of(clock.today, clock.now)
+        .first()
+        .map(|(person, _)| person.id_number.clone()))
 }
 
 /// A decision about a running enrolment, taken by the district (县级民政部门).
@@ -450,26 +499,41 @@ pub async fn decide_enrolment(
         ),
         at: clock.now,
     };
+    // The household's head is told, in the decision's own transaction.
+    let notices: Vec<_> = head_of(store, &e.household, clock)
+        .await?
+        .map(|head| {
+            crate::domain::notices::benefit_decision(
+                enrolment,
+                head,
+                &e.household,
+                &program_label(policy, &e.program),
+                decision,
+                reason,
+            )
+        })
+        .into_iter()
+        .collect();
     match decision {
         EnrolmentDecision::Suspend { from } => {
             let audit = audit("suspend_enrolment", format!("from={from}"));
             store
                 .payments()
-                .suspend_enrolment(enrolment, *from, reason, actor, clock.now, &audit)
+                .suspend_enrolment(enrolment, *from, reason, actor, clock.now, &audit, &notices)
                 .await?;
         }
         EnrolmentDecision::Resume { from } => {
             let audit = audit("resume_enrolment", format!("from={from}"));
             store
                 .payments()
-                .resume_enrolment(enrolment, *from, reason, actor, clock.now, &audit)
+                .resume_enrolment(enrolment, *from, reason, actor, clock.now, &audit, &notices)
                 .await?;
         }
         EnrolmentDecision::End { last } => {
             let audit = audit("end_enrolment", format!("last={last}"));
             store
                 .payments()
-                .end_enrolment(enrolment, *last, reason, &audit)
+                .end_enrolment(enrolment, *last, reason, &audit, &notices)
                 .await?;
         }
         EnrolmentDecision::Taper { from, months } => {
@@ -520,7 +584,7 @@ pub async fn decide_enrolment(
             );
             store
                 .payments()
-                .taper_enrolment(enrolment, *from, last, amount, reason, &audit)
+                .taper_enrolment(enrolment, *from, last, amount, reason, &audit, &notices)
                 .await?;
         }
     }
@@ -560,6 +624,47 @@ pub async fn reviews_due(
         .collect();
     due.sort_by_key(|(r, next)| (*next, r.enrolment_id));
     Ok(due)
+}
+
+/// Tells each household of the actor's area whose review falls due within `within_days` (or is
+/// overdue) that it does, once per household, benefit and due date: a reminder sent again
+/// for the same review adds nothing. Returns how many notices were new.
+pub async fn remind_reviews(
+    store: &Store,
+    policy: &Policy,
+    within_days: i64,
+    actor: &str,
+    clock: Clock,
+) -> Result<u64, CaseError> {
+    let horizon = clock.today + chrono::Duration::days(within_days.max(0));
+    let mut notices = Vec::new();
+    for (r, due) in reviews_due(store, policy, actor, clock).await? {
+        if due > horizon {
+            break;
+        }
+        if let Some(head) = head_of(store, &r.household, clock).await? {
+            notices.push(crate::domain::notices::review_due(
+                r.enrolment_id,
+                head,
+                &r.household,
+                &program_label(policy, &r.program),
+                due,
+            ));
+        }
+    }
+    let staff = acting(store, actor).await?;
+    let audit = NewAuditEntry {
+        actor: actor.into(),
+        action: "remind_reviews".into(),
+        subject: staff.area.to_string(),
+        detail: format!("due_by={horizon} households={}", notices.len()),
+        at: clock.now,
+    };
+    let mut tx = minsheng_store::Tx::write_only(store).await?;
+    let written = minsheng_notify::enqueue_in(&mut tx, &notices, clock.now).await?;
+    tx.append_audit(std::slice::from_ref(&audit)).await?;
+    tx.commit().await?;
+    Ok(written)
 }
 
 /// Records a periodic review (by the street or the district of the household's area).

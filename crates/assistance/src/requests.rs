@@ -110,6 +110,7 @@ pub async fn accept(
 /// Community and street staff answer requests.
 pub async fn decline(
     store: &Store,
+    policy: &Policy,
     id: i64,
     scope: &Scope,
     reason: &str,
@@ -132,9 +133,28 @@ pub async fn decline(
         detail: format!("request={id} reason={reason}"),
         at: clock.now,
     };
+    // The resident who asked is told, with the reason.
+    let programs: Vec<String> = request
+        .programs
+        .iter()
+        .map(|p| crate::cases::program_label(policy, p))
+        .collect();
+    let notices: Vec<_> = minsheng_core::IdNumber::parse(&request.requested_by)
+        .ok()
+        .map(|to| {
+            crate::domain::notices::request_declined(
+                id,
+                to,
+                &request.household,
+                &programs.join("、"),
+                reason,
+            )
+        })
+        .into_iter()
+        .collect();
     store
         .requests()
-        .decline_request(id, reason, actor, clock.now, &audit)
+        .decline_request(id, reason, actor, clock.now, &audit, &notices)
         .await?;
     Ok(store.requests().request_within(id, scope).await?)
 }

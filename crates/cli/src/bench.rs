@@ -132,6 +132,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         rows: usize,
     },
+    /// The notifications outbox delivering COUNT SMS notices to a local gateway, RUNS times,
+    /// into a new database (messages/s per run and the median).
+    Notify {
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -704,6 +712,11 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             sweep_bench(db, policy, month, events, clock).await?
         }
         BenchCommand::Letters { count, rows } => crate::bench_letters::run(count, rows)?,
+        BenchCommand::Notify { count, runs } => {
+            let (store, schema) = fresh(db).await?;
+            crate::bench_notify::run(&store, count, runs).await?;
+            drop_schema(db, store, schema).await?;
+        }
         BenchCommand::Eldercare {
             forms,
             people,

@@ -8,8 +8,10 @@ mod bench;
 mod bench_columns;
 mod bench_eldercare;
 mod bench_letters;
+mod bench_notify;
 mod bench_web;
 mod eldercare;
+mod notify;
 mod payments;
 mod policy;
 mod progress;
@@ -108,6 +110,11 @@ enum Command {
         #[arg(long, default_value_t = minsheng_web::DEFAULT_MAX_IN_FLIGHT)]
         max_in_flight: usize,
     },
+    /// The notifications outbox: what waits to be sent to residents, and sending it.
+    Notify {
+        #[command(subcommand)]
+        command: notify::NotifyCommand,
+    },
     /// Sign-ins for the web service and tokens for its API.
     Account {
         #[command(subcommand)]
@@ -205,6 +212,10 @@ enum Command {
         /// Every running benefit, not only those due within 30 days.
         #[arg(long)]
         all: bool,
+        /// Tell each household whose review is due within 30 days (or overdue), through the
+        /// notifications outbox; a household already told of the same review is not told again.
+        #[arg(long)]
+        remind: bool,
     },
     /// Your inbox: the cases of your area by deadline (working days left), overdue first.
     Cases {
@@ -678,6 +689,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             web::serve(store, policy, listen, bank_dir, options).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Notify { command } => {
+            let store = open(&cli.db).await?;
+            notify::run(&store, command).await
+        }
         Command::Account { command } => {
             let store = open(&cli.db).await?;
             web::account(&store, command, &cli.actor, clock).await?;
@@ -938,9 +953,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             assistance::enrolment(&store, &policy, id, decision, &actor, clock).await
         }
-        Command::Reviews { all } => {
+        Command::Reviews { all, remind } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
+            if remind {
+                let n = minsheng_assistance::cases::remind_reviews(
+                    &store, &policy, 30, &cli.actor, clock,
+                )
+                .await?;
+                println!(
+                    "{n} household(s) told that their review is due (the others were told before)."
+                );
+            }
             assistance::reviews(&store, &policy, all, &cli.actor, clock).await
         }
         Command::Cases {

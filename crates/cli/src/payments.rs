@@ -254,7 +254,14 @@ pub async fn run(
             );
         }
         PayCommand::Reconcile { file } => {
-            let r = payments::reconcile(store, &file, actor, clock).await?;
+            let r = payments::reconcile(
+                store,
+                &crate::policy::load(policy_dir)?,
+                &file,
+                actor,
+                clock,
+            )
+            .await?;
             println!(
                 "{}: {} confirmed, {} returned (they go out in the next batch), {} already recorded.",
                 file.display(),

@@ -151,6 +151,25 @@ pub async fn serve(
         web = web.behind_proxy();
     }
     println!("Serving on http://{listen}/ (Ctrl-C stops). The API's document: http://{listen}/api/v1/openapi.json");
+    // Notices reach residents' web inboxes as they are written; SMS and email go out from here
+    // when the operator configured a gateway (or from `minsheng notify dispatch`).
+    let channels = minsheng_notify::ChannelConfig::from_env();
+    if channels.is_empty() {
+        println!("Notices: the web inbox only (set MINSHENG_SMS_URL or MINSHENG_SMTP_URL to send SMS or email).");
+    } else {
+        let dispatcher = minsheng_notify::Dispatcher::new(&channels)?;
+        println!("Notices: {}.", crate::notify::describe(&channels));
+        let store = web.store.clone();
+        tokio::spawn(async move {
+            dispatcher
+                .run(
+                    &store,
+                    std::time::Duration::from_secs(1),
+                    std::future::pending(),
+                )
+                .await;
+        });
+    }
     if secure_cookies {
         println!("Session cookies are Secure: sign in through HTTPS (--secure-cookies false for plain HTTP).");
     }

@@ -303,6 +303,18 @@ async fn an_application_goes_through_every_step_to_its_first_payment(db: Db) {
             .checked_add_months(chrono::Months::new(months))
             .unwrap()
     );
+    // Ten days before, the household is told; telling again adds nothing.
+    let before = (first_due - chrono::Duration::days(10)).to_string();
+    let reminded =
+        minsheng_assistance::cases::remind_reviews(&store, &policy, 30, &reviewer, on(&before))
+            .await
+            .unwrap();
+    assert!(reminded >= 1, "{reminded}");
+    let again =
+        minsheng_assistance::cases::remind_reviews(&store, &policy, 30, &reviewer, on(&before))
+            .await
+            .unwrap();
+    assert_eq!(again, 0, "one reminder per review");
     let by_worker = minsheng_assistance::cases::review(
         &store,
         approved.enrolment_id.unwrap(),
@@ -986,6 +998,53 @@ async fn a_request_becomes_one_application_or_none(db: Db) {
         .await
         .unwrap();
     assert_eq!((listed.len(), total), (1, 1));
+
+    // Declined: the resident is told why, in the decline's own transaction — when the notice
+    // cannot be written, the request is not declined either.
+    let second = minsheng_assistance::requests::ask(
+        &store,
+        &policy,
+        &resident,
+        "居民",
+        &scope,
+        &["tekun_basic".to_string()],
+        "",
+        clock,
+    )
+    .await;
+    let Ok(second) = second else {
+        panic!("{second:?}");
+    };
+    let decline = || {
+        minsheng_assistance::requests::decline(
+            &store,
+            &policy,
+            second.id,
+            &scope,
+            "家庭成员中有劳动能力人员，不符合特困人员认定条件",
+            &worker,
+            clock,
+        )
+    };
+    refuse(&store, "notice_refused", "INSERT", "notice").await;
+    assert!(decline().await.is_err());
+    use minsheng_notify::OutboxStore as _;
+    assert!(store
+        .outbox()
+        .inbox(&resident, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    allow(&store, "notice_refused", "notice").await;
+    assert_eq!(decline().await.unwrap().status, "declined");
+    let told = store.outbox().inbox(&resident, 10).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].title, "您的特困人员基本生活费申请未予受理");
+    assert!(
+        told[0].body.contains("不符合特困人员认定条件"),
+        "{}",
+        told[0].body
+    );
     store.close().await;
     db.cleanup().await;
 }

@@ -651,25 +651,39 @@ async fn write_batch_file(
 
 /// Records a bank return file. A bad line, an unknown payment or a contradictory answer
 /// rejects the whole file and records nothing.
+/// Each payee whose payment came back is told, with the bank's reason, in the same transaction.
 pub async fn reconcile(
     store: &Store,
+    policy: &Policy,
     path: &Path,
     actor: &str,
     clock: Clock,
 ) -> Result<AnswerReport, PayError> {
     let answers = read_bank_returns(path)?.map_err(PayError::Rows)?;
+    let notice = |r: &crate::ReturnedPayment| {
+        let program = policy
+            .program(&r.program)
+            .map_or_else(|| r.program.clone(), |p| p.label.clone());
+        r.payee.clone().map(|to| returned_notice(r, to, &program))
+    };
     let report = store
         .payments()
-        .record_bank_answers(&answers, actor, clock.now, |report| NewAuditEntry {
-            actor: actor.into(),
-            action: "pay_reconcile".into(),
-            subject: path.display().to_string(),
-            detail: format!(
-                "confirmed={} returned={} already_recorded={}",
-                report.confirmed, report.returned, report.already_recorded
-            ),
-            at: clock.now,
-        })
+        .record_bank_answers(
+            &answers,
+            actor,
+            clock.now,
+            |report| NewAuditEntry {
+                actor: actor.into(),
+                action: "pay_reconcile".into(),
+                subject: path.display().to_string(),
+                detail: format!(
+                    "confirmed={} returned={} already_recorded={}",
+                    report.confirmed, report.returned, report.already_recorded
+                ),
+                at: clock.now,
+            },
+            notice,
+        )
         .await?;
     if !report.problems.is_empty() {
         return Err(PayError::Rows(
@@ -685,6 +699,29 @@ pub async fn reconcile(
         ));
     }
     Ok(report)
+}
+
+/// The payee's notice of a payment the bank returned.
+fn returned_notice(
+    r: &crate::ReturnedPayment,
+    to: minsheng_core::IdNumber,
+    program: &str,
+) -> minsheng_notify::Notice {
+    let month = r.reference.month;
+    minsheng_notify::Notice {
+        key: format!("payment:{}:returned", r.reference.ledger_id),
+        kind: minsheng_notify::Kind::PaymentReturned,
+        to,
+        household: r.household.clone(),
+        title: format!("{month} {program}发放被银行退回"),
+        body: format!(
+            "{}：您 {month} 的{program} {} 元（发放编号 {}）被银行退回，原因：{}。请持本人身份证和银行卡到社区核对收款账户，核对后将重新发放。",
+            r.payee_name,
+            r.amount,
+            r.reference,
+            r.reason
+        ),
+    }
 }
 
 /// Enrols one household in a program from a month (a decision recorded by a caseworker).

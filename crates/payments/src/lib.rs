@@ -26,4 +26,6 @@ pub use bank::{
 };
 pub use cycle::*;
 pub use domain::*;
-pub use storage::{AnswerReport, EnrolmentDecisions, Pause, Payments, PaymentsStore, Reviewable};
+pub use storage::{
+    AnswerReport, EnrolmentDecisions, Pause, Payments, PaymentsStore, ReturnedPayment, Reviewable,
+};

@@ -85,6 +85,20 @@ pub struct AnswerReport {
     pub problems: Vec<(u64, String, String)>,
 }
 
+/// A payment the bank returned, as the payee's notice tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnedPayment {
+    pub reference: PaymentRef,
+    pub program: String,
+    pub household: String,
+    pub payee_name: String,
+    /// `None` where the frozen number is not one (a cycle frozen before payees were kept).
+    pub payee: Option<IdNumber>,
+    pub amount: Fen,
+    /// The bank's reason.
+    pub reason: String,
+}
+
 /// A running enrolment and what its next review depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reviewable {
@@ -431,6 +445,7 @@ impl Payments<'_> {
 
     /// Suspends an enrolment from a month until someone resumes it. Refused (field `from`) when
     /// it is suspended already or has ended by then.
+    #[allow(clippy::too_many_arguments)]
     pub async fn suspend_enrolment(
         &self,
         id: i64,
@@ -439,6 +454,7 @@ impl Payments<'_> {
         by: &str,
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
+        notices: &[minsheng_notify::Notice],
     ) -> Result<()> {
         let (enrolment, _, pauses) = self.enrolment(id).await?;
         if pauses.iter().any(|(_, resumed, _)| resumed.is_none()) {
@@ -467,12 +483,14 @@ impl Payments<'_> {
             .execute(&mut *conn)
             .await?;
         });
+        minsheng_notify::enqueue_in(&mut tx, notices, at).await?;
         tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Resumes a suspended enrolment from a month (after the month it was suspended from).
+    #[allow(clippy::too_many_arguments)]
     pub async fn resume_enrolment(
         &self,
         id: i64,
@@ -481,6 +499,7 @@ impl Payments<'_> {
         by: &str,
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
+        notices: &[minsheng_notify::Notice],
     ) -> Result<()> {
         let mut tx = begin_locked(self).await?;
         let n = on_tx!(&mut tx, conn => {
@@ -503,6 +522,7 @@ impl Payments<'_> {
                 format!("享受记录 {id} 没有在 {from} 之前开始的暂停"),
             ));
         }
+        minsheng_notify::enqueue_in(&mut tx, notices, at).await?;
         tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())
@@ -510,6 +530,7 @@ impl Payments<'_> {
 
     /// Gradual exit (渐退): the enrolment runs from `from` to `last` at `amount` a month, then
     /// ends.
+    #[allow(clippy::too_many_arguments)]
     pub async fn taper_enrolment(
         &self,
         id: i64,
@@ -518,8 +539,9 @@ impl Payments<'_> {
         amount: Fen,
         reason: &str,
         audit: &NewAuditEntry,
+        notices: &[minsheng_notify::Notice],
     ) -> Result<()> {
-        self.close_enrolment(id, last, Some((from, amount)), reason, audit)
+        self.close_enrolment(id, last, Some((from, amount)), reason, audit, notices)
             .await
     }
 
@@ -530,8 +552,10 @@ impl Payments<'_> {
         last: Month,
         reason: &str,
         audit: &NewAuditEntry,
+        notices: &[minsheng_notify::Notice],
     ) -> Result<()> {
-        self.close_enrolment(id, last, None, reason, audit).await
+        self.close_enrolment(id, last, None, reason, audit, notices)
+            .await
     }
 
     async fn close_enrolment(
@@ -541,6 +565,7 @@ impl Payments<'_> {
         taper: Option<(Month, Fen)>,
         reason: &str,
         audit: &NewAuditEntry,
+        notices: &[minsheng_notify::Notice],
     ) -> Result<()> {
         let mut tx = begin_locked(self).await?;
         let n = on_tx!(&mut tx, conn => {
@@ -564,6 +589,7 @@ impl Payments<'_> {
                 format!("享受记录 {id} 未在享受，或在 {month} 之后才开始"),
             ));
         }
+        minsheng_notify::enqueue_in(&mut tx, notices, audit.at).await?;
         tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())
@@ -1102,6 +1128,7 @@ impl Payments<'_> {
         by: &str,
         at: DateTime<Utc>,
         audit: impl FnOnce(&AnswerReport) -> NewAuditEntry,
+        notice: impl Fn(&ReturnedPayment) -> Option<minsheng_notify::Notice>,
     ) -> Result<AnswerReport> {
         struct Sent {
             month: Month,
@@ -1141,6 +1168,7 @@ impl Payments<'_> {
         }
         let mut report = AnswerReport::default();
         let mut rows = Vec::new();
+        let mut returned: Vec<(i64, String)> = Vec::new();
         let mut in_file: HashMap<i64, u64> = HashMap::new();
         for a in answers {
             let id = a.reference.ledger_id;
@@ -1185,6 +1213,7 @@ impl Payments<'_> {
                 }
                 Outcome::Returned { reason } => {
                     report.returned += 1;
+                    returned.push((id, reason.clone()));
                     (-s.amount, reason.clone())
                 }
             };
@@ -1207,6 +1236,40 @@ impl Payments<'_> {
             return Ok(report);
         }
         tx.write(&LEDGER, rows).await?;
+        // The payee of each returned payment is told, in the same transaction.
+        let mut notices = Vec::new();
+        for (ledger_id, reason) in &returned {
+            let Some(s) = sent.get(ledger_id) else {
+                continue;
+            };
+            let returned = on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "SELECT program, household_code, payee_name, payee_id_number FROM entitlement WHERE id = $1",
+                )
+                .bind(s.entitlement_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| {
+                    Ok::<_, StoreError>(ReturnedPayment {
+                        reference: PaymentRef {
+                            month: s.month,
+                            ledger_id: *ledger_id,
+                        },
+                        program: r.text("program")?,
+                        household: r.text("household_code")?,
+                        payee_name: r.text("payee_name")?,
+                        payee: IdNumber::parse(&r.text("payee_id_number")?).ok(),
+                        amount: Fen(s.amount),
+                        reason: reason.clone(),
+                    })
+                })
+                .transpose()?
+            });
+            if let Some(returned) = returned {
+                notices.extend(notice(&returned));
+            }
+        }
+        minsheng_notify::enqueue_in(&mut tx, &notices, at).await?;
         tx.append_audit(&[audit(&report)]).await?;
         tx.commit().await?;
         Ok(report)

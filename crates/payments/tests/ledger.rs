@@ -346,25 +346,66 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
     ];
     // The answers and their audit entry commit together: when the entry cannot be written,
     // no answer is recorded (the next import below records both).
+    // The payee of the returned payment is told, in the same transaction, once.
+    let tell = |r: &minsheng_payments::ReturnedPayment| {
+        Some(minsheng_notify::Notice {
+            key: format!("payment:{}:returned", r.reference.ledger_id),
+            kind: minsheng_notify::Kind::PaymentReturned,
+            to: r.payee.clone().unwrap(),
+            household: r.household.clone(),
+            title: format!("{} returned", r.program),
+            body: format!("{} {} {}", r.payee_name, r.amount, r.reason),
+        })
+    };
     refuse(store, "audit_refused", "INSERT", "audit_log").await;
     let refused = store
         .payments()
-        .record_bank_answers(&answers, "operator", t(79), |_| noted("pay_reconcile"))
+        .record_bank_answers(
+            &answers,
+            "operator",
+            t(79),
+            |_| noted("pay_reconcile"),
+            tell,
+        )
         .await;
     assert!(refused.is_err(), "{refused:?}");
     allow(store, "audit_refused", "audit_log").await;
+    let payee = batch[1].id_number.clone();
+    use minsheng_notify::OutboxStore as _;
+    assert!(
+        store.outbox().inbox(&payee, 10).await.unwrap().is_empty(),
+        "no notice without its answer"
+    );
     let report = store
         .payments()
-        .record_bank_answers(&answers, "operator", t(80), |_| noted("pay_reconcile"))
+        .record_bank_answers(
+            &answers,
+            "operator",
+            t(80),
+            |_| noted("pay_reconcile"),
+            tell,
+        )
         .await
         .unwrap();
+    let told = store.outbox().inbox(&payee, 10).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        told[0].body,
+        format!("{} {} 账户已冻结", batch[1].payee, batch[1].amount)
+    );
     assert_eq!(
         (report.confirmed, report.returned, report.problems.len()),
         (1, 1, 0)
     );
     let report = store
         .payments()
-        .record_bank_answers(&answers, "operator", t(81), |_| noted("pay_reconcile"))
+        .record_bank_answers(
+            &answers,
+            "operator",
+            t(81),
+            |_| noted("pay_reconcile"),
+            tell,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -386,7 +427,13 @@ async fn a_payment_cycle_sends_each_entitlement_once_and_requeues_returns(store:
     ];
     let report = store
         .payments()
-        .record_bank_answers(&bad, "operator", t(82), |_| noted("pay_reconcile"))
+        .record_bank_answers(
+            &bad,
+            "operator",
+            t(82),
+            |_| noted("pay_reconcile"),
+            |_| None,
+        )
         .await
         .unwrap();
     assert_eq!(

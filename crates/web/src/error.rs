@@ -15,7 +15,7 @@ use crate::i18n::Lang;
 
 /// The input fields errors name, by their names in Chinese (English in the interface catalog).
 /// The API's `field` stays the code; a person reads the name. A field not listed shows its code.
-pub const FIELDS: [(&str, &str); 54] = [
+pub const FIELDS: [(&str, &str); 56] = [
     ("month", "月份"),
     ("programs", "救助项目"),
     ("program", "项目"),
@@ -70,6 +70,8 @@ pub const FIELDS: [(&str, &str); 54] = [
     ("how", "调整方式"),
     ("parameter", "参数"),
     ("amount", "幅度或新值"),
+    ("phone", "手机号"),
+    ("email", "电子邮箱"),
 ];
 
 /// A field's name for people, in Chinese: its code where none is listed.

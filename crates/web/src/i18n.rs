@@ -435,6 +435,8 @@ mod tests {
                     .map(crate::eldercare::applications::step_label),
             )
             .chain(crate::payments::view::BENEFIT_STATUSES.map(|(_, label)| label))
+            .chain(minsheng_notify::Kind::ALL.map(|k| k.label()))
+            .chain(["通知"])
             .chain(
                 [
                     minsheng_payments::PaymentState::Owed,

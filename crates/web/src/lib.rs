@@ -27,6 +27,7 @@ mod view;
 mod assistance;
 mod dashboard;
 mod eldercare;
+mod notices;
 mod payments;
 mod policy;
 mod registry;
@@ -188,6 +189,7 @@ pub fn router(web: Web) -> Router {
         .merge(dashboard::pages())
         .merge(policy::pages())
         .merge(eldercare::pages())
+        .merge(notices::pages())
         .route(
             "/api/v1/openapi.json",
             get(move || async move {

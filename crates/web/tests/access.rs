@@ -29,6 +29,17 @@ async fn matrix(store: Store) {
         );
         let cookie = session_cookie(&signed);
         for auth in [Auth::Token(token.clone()), Auth::Cookie(cookie.clone())] {
+            // "My messages" are a resident's own: staff are refused, not shown an empty list.
+            let resident = *login == city.inside.head_id;
+            for path in ["/api/v1/notices", "/api/v1/notices/contact", "/notices"] {
+                let answer = send(&app, get(path, &auth)).await;
+                let expect = if resident {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(answer.status, expect, "{login} GET {path}: {}", answer.body);
+            }
             for (h, visible) in [(&city.inside, true), (&city.outside, *sees_all)] {
                 let expect = if visible {
                     StatusCode::OK
@@ -428,6 +439,8 @@ async fn every_api_route_is_documented() {
             "/api/v1/households/{key}",
             "/api/v1/households/{key}/explain",
             "/api/v1/me",
+            "/api/v1/notices",
+            "/api/v1/notices/contact",
             "/api/v1/payments/returns",
             "/api/v1/payments/{month}",
             "/api/v1/payments/{month}/batches/{batch}",

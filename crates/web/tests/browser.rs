@@ -435,6 +435,31 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         s.shot("closed-phone");
         s.sign_out();
 
+        // The applicant reads the decision among their messages, on a phone, and asks for SMS
+        // as well: a wrong number is named, a right one kept.
+        let resident = logins
+            .iter()
+            .map(|(login, _)| login)
+            .find(|login| login.chars().all(|c| c.is_ascii_alphanumeric()))
+            .unwrap();
+        s.sign_in(resident);
+        s.submit("a[href='/notices']");
+        let text = s.text();
+        assert!(
+            text.contains("特困人员基本生活费申请已批准") && text.contains("符合特困供养条件"),
+            "{text}"
+        );
+        assert!(s.fits(), "the messages are wider than a phone");
+        s.shot("notices-phone");
+        s.fill("input[name=phone]", "1381234");
+        s.click("input[name=use_sms]");
+        s.submit("form[action='/notices/contact'] button");
+        assert!(s.text().contains("未保存：手机号"), "{}", s.text());
+        s.fill("input[name=phone]", "13812345678");
+        s.submit("form[action='/notices/contact'] button");
+        assert!(s.text().contains("通知方式已保存"), "{}", s.text());
+        s.sign_out();
+
         // The month paid: the city computes it, a second administrator approves it, the
         // first sends it to the bank; then the dashboard.
         walk.advance_to(paid.first_day() + chrono::Duration::days(4));

@@ -514,6 +514,106 @@ async fn procedure(store: Store) {
         StatusCode::OK,
         "the community prints it too"
     );
+
+    // The resident's messages: the decision and the suspension, each written with its event,
+    // newest first, in plain words; staff have no such inbox.
+    let inbox = send(&app, common::get("/api/v1/notices", resident)).await;
+    assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
+    let inbox = inbox.json();
+    let titles: Vec<&str> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            format!("特困人员基本生活费自 {suspended_from} 起暂停发放"),
+            "特困人员基本生活费申请已批准".to_string(),
+        ]
+    );
+    let approved = inbox[1]["body"].as_str().unwrap();
+    assert!(
+        approved.contains(&format!("自 {paid_from} 起按月发放"))
+            && approved.contains("符合特困供养条件"),
+        "{approved}"
+    );
+    assert!(inbox[0]["body"].as_str().unwrap().contains("申请行政复议"));
+    assert_eq!(inbox[0]["read"], false);
+    let again = send(&app, common::get("/api/v1/notices", resident))
+        .await
+        .json();
+    assert_eq!(again[0]["read"], true, "listing them marked them read");
+    assert_eq!(
+        send(&app, common::get("/api/v1/notices", community))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The resident asks for SMS too: a wrong number is refused by name, a right one kept; the
+    // next decision then reaches the local gateway once, and is audited with the number masked.
+    let bad = send(
+        &app,
+        common::put_json(
+            "/api/v1/notices/contact",
+            resident,
+            &json!({"phone": "1381234", "use_sms": true}),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.json()["field"], "phone");
+    let good = send(
+        &app,
+        common::put_json(
+            "/api/v1/notices/contact",
+            resident,
+            &json!({"phone": "138 1234 5678", "use_sms": true}),
+        ),
+    )
+    .await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    assert_eq!(good.json()["phone"], "13812345678");
+    let resumed_from = suspended_from.next();
+    minsheng_assistance::cases::decide_enrolment(
+        &city.store,
+        &common::policy(),
+        enrolment,
+        &minsheng_assistance::cases::EnrolmentDecision::Resume { from: resumed_from },
+        "已核实本人居住在户",
+        "区级丙",
+        walk.clock(),
+    )
+    .await
+    .unwrap();
+    let gateway = minsheng_notify::stub::SmsStub::start("k", 0).await.unwrap();
+    let dispatcher = minsheng_notify::Dispatcher::new(&minsheng_notify::ChannelConfig {
+        sms_url: Some(gateway.url.clone()),
+        sms_key: Some(minsheng_notify::Secret::new("k")),
+        ..Default::default()
+    })
+    .unwrap();
+    let round = dispatcher
+        .drain(&city.store, walk.clock().now)
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 1);
+    let texts = gateway.messages();
+    assert_eq!(texts.len(), 1);
+    assert_eq!(texts[0].to, "13812345678");
+    assert!(
+        texts[0]
+            .text
+            .contains(&format!("自 {resumed_from} 起恢复发放")),
+        "{}",
+        texts[0].text
+    );
+    let trail = city.store.audit_entries(&city.inside.code).await.unwrap();
+    assert!(trail
+        .iter()
+        .any(|e| e.action == "send_notice" && e.detail.contains("to=138****5678")));
 }
 
 #[tokio::test]

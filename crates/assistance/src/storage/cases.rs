@@ -220,6 +220,17 @@ impl Cases<'_> {
     }
 
     /// A case with its history and objections.
+    /// The applicant of an application, by ID number; `None` if what was recorded is not one.
+    pub async fn applicant(&self, application: i64) -> Result<Option<minsheng_core::IdNumber>> {
+        let applicant: Option<String> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT applicant FROM application WHERE id = $1")
+                .bind(application)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(applicant.and_then(|a| minsheng_core::IdNumber::parse(&a).ok()))
+    }
+
     pub async fn case(&self, id: i64) -> Result<(CaseRecord, Vec<CaseEvent>, Vec<Objection>)> {
         self.find_case(id, None).await
     }
@@ -469,6 +480,7 @@ impl Cases<'_> {
         today: NaiveDate,
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
+        notices: &[minsheng_notify::Notice],
     ) -> Result<()> {
         let case = &record.case;
         let mut tx = begin_locked(self).await?;
@@ -583,6 +595,7 @@ impl Cases<'_> {
             }
             Effect::None | Effect::Close { .. } => {}
         }
+        minsheng_notify::enqueue_in(&mut tx, notices, at).await?;
         tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(())

@@ -159,7 +159,7 @@ impl Requests<'_> {
     }
 
     /// Declines a waiting request with the reason the resident will read, and writes its
-    /// audit entry, in one transaction; a request already handled is left as it is (field
+    /// audit entry and the resident's notice, in one transaction; a request already handled is left as it is (field
     /// `request`).
     pub async fn decline_request(
         &self,
@@ -168,9 +168,11 @@ impl Requests<'_> {
         by: &str,
         at: DateTime<Utc>,
         audit: &NewAuditEntry,
+        notices: &[minsheng_notify::Notice],
     ) -> Result<()> {
         let mut tx = Tx::write_only(self).await?;
         handle_in(&mut tx, id, None, reason, by, at).await?;
+        minsheng_notify::enqueue_in(&mut tx, notices, at).await?;
         tx.append_audit(std::slice::from_ref(audit)).await?;
         tx.commit().await
     }

@@ -547,6 +547,7 @@ pub async fn decline_request(
     }
     let request = minsheng_assistance::requests::decline(
         &web.store,
+        &web.policy,
         id,
         &who.account.scope(),
         reason,

@@ -168,7 +168,9 @@ pub async fn reconcile(
         clock.now.format("%Y%m%dT%H%M%S%.6fZ")
     ));
     std::fs::write(&path, file).map_err(|e| WebError::Internal(e.to_string()))?;
-    let report = minsheng_payments::reconcile(&web.store, &path, who.account.name(), clock).await?;
+    let report =
+        minsheng_payments::reconcile(&web.store, &web.policy, &path, who.account.name(), clock)
+            .await?;
     Ok(ReconcileView {
         confirmed: report.confirmed,
         returned: report.returned,

@@ -359,7 +359,15 @@ pub async fn sqlite() -> (Store, tempfile::TempDir) {
 }
 
 pub fn post_json(path: &str, auth: &Auth, body: &Value) -> Request<Body> {
-    let builder = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+    json_request(Request::post(path), auth, body)
+}
+
+pub fn put_json(path: &str, auth: &Auth, body: &Value) -> Request<Body> {
+    json_request(Request::put(path), auth, body)
+}
+
+fn json_request(builder: axum::http::request::Builder, auth: &Auth, body: &Value) -> Request<Body> {
+    let builder = builder.header(header::CONTENT_TYPE, "application/json");
     match auth {
         Auth::Token(t) => builder.header(header::AUTHORIZATION, format!("Bearer {t}")),
         Auth::Cookie(c) => builder.header(header::COOKIE, c.as_str()),
