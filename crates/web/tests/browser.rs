@@ -2,9 +2,12 @@
 //! End to end in a real headless Chromium (Debian's `chromium`; `CHROME` names another):
 //! every role signs in and out; a community caseworker submits a one-thing application from a
 //! phone-sized screen; the case goes through every step to its notice, each by its own role.
-//! Screenshots of each page land in `target/e2e/`.
+//! Screenshots of each page land in `target/e2e/`. Then every kind of page, as the role that
+//! uses it, at 390 and 1366 px, through axe-core (npm, pinned by `tests/axe/package-lock.json`):
+//! no serious or critical violation.
 //!
-//! Chromium missing is a failure, not a skip: `.ci/run` installs it.
+//! Chromium missing is a failure, not a skip: `.ci/run` installs it (and npm, which installs
+//! axe-core the first time).
 
 mod common;
 
@@ -109,6 +112,25 @@ impl Session<'_> {
             .unwrap()
             .as_bool()
             .unwrap()
+    }
+
+    /// axe-core's serious and critical violations on the page as it stands, each as its rule,
+    /// its help text and the first elements it names.
+    fn accessibility(&self, axe: &str) -> Vec<String> {
+        self.tab.evaluate(axe, false).unwrap();
+        let found = self
+            .tab
+            .evaluate(
+                "axe.run(document, { resultTypes: ['violations'] }).then(r => JSON.stringify(\
+                 r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                 .map(v => v.id + ' (' + v.help + '): ' + v.nodes.slice(0, 3)\
+                 .map(n => n.target.join(' ')).join(', '))))",
+                true,
+            )
+            .unwrap()
+            .value
+            .unwrap();
+        serde_json::from_str(found.as_str().unwrap()).unwrap()
     }
 
     fn url(&self) -> String {
@@ -509,7 +531,103 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             .unwrap();
         s.shot("dashboard-desktop");
         s.sign_out();
+
+        // Every kind of page, as the role that uses it, at a phone's width and a desktop's:
+        // axe-core finds no serious or critical violation.
+        let tour: Vec<(Option<&str>, Vec<String>)> = vec![
+            (
+                None,
+                vec!["/login".into(), "/services".into(), "/supervision".into()],
+            ),
+            (
+                Some(resident.as_str()),
+                vec!["/".into(), "/notices".into(), format!("/cases/{case}")],
+            ),
+            (
+                Some("社区甲"),
+                vec![
+                    "/".into(),
+                    format!("/search?q={household}"),
+                    format!("/households/{household}"),
+                    format!("/households/{household}/apply"),
+                    format!("/cases/{case}"),
+                    "/findings".into(),
+                    "/eldercare/applications".into(),
+                    format!("/eldercare/entitlements?household={household}&member=0"),
+                ],
+            ),
+            (
+                Some("市级丁"),
+                vec![
+                    payments.clone(),
+                    "/what-if".into(),
+                    format!("/dashboard?from={}&to={paid}", Month::containing(decided_on)),
+                    format!("/households/{household}/explain?month={paid}"),
+                ],
+            ),
+            (Some("助餐点"), vec!["/roster".into()]),
+        ];
+        let axe = axe_source();
+        // The check can fail: a page with an unlabelled field and an image without text.
+        s.tab
+            .navigate_to("data:text/html,<html lang=zh><title>t</title><body><main><img src=x><input></main></body></html>")
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let found = s.accessibility(&axe);
+        assert!(
+            found.iter().any(|v| v.starts_with("image-alt"))
+                && found.iter().any(|v| v.starts_with("label")),
+            "axe-core did not find what it must: {found:?}"
+        );
+        let mut violations = Vec::new();
+        for width in [390.0, 1366.0] {
+            s.tab
+                .set_bounds(headless_chrome::types::Bounds::Normal {
+                    left: None,
+                    top: None,
+                    width: Some(width),
+                    height: Some(900.0),
+                })
+                .unwrap();
+            for (login, pages) in &tour {
+                if let Some(login) = login {
+                    s.sign_in(login);
+                }
+                for page in pages {
+                    s.open(page);
+                    for v in s.accessibility(&axe) {
+                        violations.push(format!("{width} px, {} {page}: {v}", login.unwrap_or("-")));
+                    }
+                }
+                if login.is_some() {
+                    s.sign_out();
+                }
+            }
+        }
+        assert!(
+            violations.is_empty(),
+            "axe-core found {} serious or critical violations:\n{}",
+            violations.len(),
+            violations.join("\n")
+        );
     })
     .await
     .unwrap();
+}
+
+/// axe-core's script, from the npm package pinned by `tests/axe/package-lock.json`, installed
+/// there by `npm ci` the first time it is wanted.
+fn axe_source() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe");
+    let script = dir.join("node_modules/axe-core/axe.min.js");
+    if !script.exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .unwrap_or_else(|e| panic!("npm is needed to install axe-core ({e})"));
+        assert!(status.success(), "npm ci in {} failed", dir.display());
+    }
+    std::fs::read_to_string(&script).unwrap()
 }
