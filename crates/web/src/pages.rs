@@ -276,3 +276,54 @@ pub async fn stylesheet() -> impl IntoResponse {
 pub struct MonthParams {
     pub(crate) month: Option<String>,
 }
+
+/// A list as an Excel workbook to download, its export audited: `headers` are the columns and
+/// then the sheet's name (already in the reader's language), `action` and `detail` the audit
+/// entry's; the file is called `minsheng-<name>-<today>.xlsx`.
+pub(crate) async fn xlsx_download(
+    web: &Web,
+    who: &Signed,
+    name: &str,
+    headers: &[String],
+    rows: &[Vec<String>],
+    action: &str,
+    detail: String,
+) -> Result<Response, WebError> {
+    let clock = web.clock();
+    let Some((sheet, columns)) = headers.split_last() else {
+        return Err(WebError::Internal("an export without columns".into()));
+    };
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let bytes = minsheng_exchange::table_xlsx(sheet, &columns, rows)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let area = match &who.account {
+        Account::Staff(s) => s.area.to_string(),
+        Account::Resident { .. } => String::new(),
+    };
+    web.audit
+        .record(crate::registry::queries::read_entry(
+            who,
+            action,
+            &area,
+            format!("rows={} {detail} via=web", rows.len()),
+            clock,
+        ))
+        .await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"minsheng-{name}-{}.xlsx\"",
+                    clock.today
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

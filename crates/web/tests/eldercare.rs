@@ -484,6 +484,21 @@ async fn a_bed_or_refit_from_the_entitlements_page_to_acceptance() {
     let provider = Auth::Cookie(provider_cookie.clone());
     let listed = send(&app, get("/eldercare/applications", &provider)).await;
     assert!(listed.body.contains(&path), "{}", listed.body);
+    // The provider's list as an Excel workbook: its one application, the ID number masked.
+    let workbook = send(&app, get("/eldercare/applications.xlsx", &provider)).await;
+    assert_eq!(workbook.status, StatusCode::OK, "{}", workbook.body);
+    let rows: Vec<Vec<String>> = {
+        use calamine::Reader as _;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.bytes.clone())).unwrap();
+        book.worksheet_range("家庭养老床位和适老化改造")
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(ToString::to_string).collect())
+            .collect()
+    };
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[1][3].contains("********"), "{rows:?}");
     let own = send(&app, get(&path, &provider)).await;
     let provider_csrf = common::csrf_of(&own.body);
     let started = send(

@@ -131,6 +131,33 @@ async fn findings(store: Store) {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("/households/"), "{}", page.body);
+    // The same list as an Excel workbook: a row a finding of the street, the export audited;
+    // a resident has none to export.
+    let street_total = send(&app, list(&token)).await.json()["total"]
+        .as_u64()
+        .unwrap();
+    let workbook = send(&app, get(&format!("/findings.xlsx?month={month}"), &token)).await;
+    assert_eq!(workbook.status, StatusCode::OK, "{}", workbook.body);
+    let rows = {
+        use calamine::Reader as _;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.bytes.clone())).unwrap();
+        book.worksheet_range("主动发现").unwrap().rows().count() as u64
+    };
+    assert_eq!(rows, street_total + 1);
+    let trail = city.store.audit_entries(&area[..9]).await.unwrap();
+    assert!(
+        trail.iter().any(|e| e.action == "export_findings"
+            && e.detail.starts_with(&format!("rows={street_total} "))),
+        "{trail:?}"
+    );
+    let resident = &tokens[&city.inside.head_id];
+    let by_resident = send(
+        &app,
+        get(&format!("/findings.xlsx?month={month}"), resident),
+    )
+    .await;
+    assert_ne!(by_resident.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ pub(crate) fn pages() -> Router<Web> {
         .route("/enrolments/{id}/letter", get(letters::enrolment_letter))
         .route("/cases/{id}/step", post(pages::step))
         .route("/findings", get(pages::findings))
+        .route("/findings.xlsx", get(pages::findings_xlsx))
         .route("/findings/{id}/case", post(pages::open_case))
         .route("/requests", post(pages::request_help))
         .route("/requests/{id}/accept", post(pages::accept_request))

@@ -281,6 +281,54 @@ pub async fn findings(
     .await
 }
 
+/// The export of findings: its columns, and its sheet's name.
+pub const FINDING_HEADERS: [&str; 7] = [
+    "家庭",
+    "项目",
+    "发现",
+    "按规则每月",
+    "上次发放",
+    "与此互斥, 已享受:",
+    "主动发现",
+];
+
+/// A month's open findings within the account's area as an Excel workbook (at most
+/// [`EXPORT_ROWS`]), the export audited.
+pub async fn findings_xlsx(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<FindingParams>,
+) -> Result<Response, PageError> {
+    let month = crate::queries::parse_month(params.month.as_deref(), web.clock())?;
+    let found = crate::assistance::queries::findings(&web, &who, month, 1, EXPORT_ROWS).await?;
+    let t = |text: &str| crate::i18n::current().translate(text).into_owned();
+    let rows: Vec<Vec<String>> = found
+        .items
+        .iter()
+        .map(|f| {
+            vec![
+                f.household.clone(),
+                t(&f.program_label),
+                t(&f.kind_label),
+                f.owed.clone(),
+                f.last_owed.clone().unwrap_or_default(),
+                f.excluded_by.as_deref().map(t).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let headers = FINDING_HEADERS.map(t);
+    Ok(crate::pages::xlsx_download(
+        &web,
+        &who,
+        "findings",
+        &headers,
+        &rows,
+        "export_findings",
+        format!("of={} month={month}", found.total),
+    )
+    .await?)
+}
+
 /// 立案: a case from a finding, in one click.
 pub async fn open_case(
     State(web): State<Web>,
@@ -452,47 +500,15 @@ pub async fn cases_xlsx(
             ]
         })
         .collect();
-    let Some((sheet, columns)) = headers.split_last() else {
-        return Err(WebError::Internal("an export without columns".into()).into());
-    };
-    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let bytes = minsheng_exchange::table_xlsx(sheet, &columns, &rows)
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    let area = match &who.account {
-        Account::Staff(s) => s.area.to_string(),
-        Account::Resident { .. } => String::new(),
-    };
-    web.audit
-        .record(crate::registry::queries::read_entry(
-            &who,
-            "export_cases",
-            &area,
-            format!(
-                "rows={} of={} program={} stage={} overdue={} via=web",
-                rows.len(),
-                list.total,
-                filter.program.as_deref().unwrap_or(""),
-                filter.stage.map_or("", |s| s.as_str()),
-                filter.overdue_on.is_some()
-            ),
-            clock,
-        ))
-        .await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"minsheng-cases-{}.xlsx\"",
-                    clock.today
-                ),
-            ),
-        ],
-        bytes,
+    let detail = format!(
+        "of={} program={} stage={} overdue={}",
+        list.total,
+        filter.program.as_deref().unwrap_or(""),
+        filter.stage.map_or("", |s| s.as_str()),
+        filter.overdue_on.is_some()
+    );
+    Ok(
+        crate::pages::xlsx_download(&web, &who, "cases", &headers, &rows, "export_cases", detail)
+            .await?,
     )
-        .into_response())
 }

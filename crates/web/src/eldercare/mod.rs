@@ -30,6 +30,7 @@ pub(crate) fn pages() -> Router<Web> {
             "/eldercare/applications",
             get(applications::list).post(applications::file),
         )
+        .route("/eldercare/applications.xlsx", get(applications::list_xlsx))
         .route(
             "/eldercare/applications/{id}",
             get(applications::one).post(applications::step),

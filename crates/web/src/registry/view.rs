@@ -198,7 +198,7 @@ pub struct AuditView {
 }
 
 /// What an audit entry about a household records, by name.
-pub const AUDIT_ACTIONS: [(&str, &str); 24] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 30] = [
     ("read_household", "查阅户档案"),
     ("reveal_household", "查看完整身份证号"),
     ("record_change", "登记情况变更"),
@@ -223,6 +223,12 @@ pub const AUDIT_ACTIONS: [(&str, &str); 24] = [
     ("service_apply", "受理床位或改造申请"),
     ("read_service_application", "查阅床位或改造申请"),
     ("service_accept", "床位或改造验收"),
+    ("suspend_enrolment", "暂停发放"),
+    ("resume_enrolment", "恢复发放"),
+    ("end_enrolment", "终止发放"),
+    ("taper_enrolment", "渐退"),
+    ("print_letter", "打印文书"),
+    ("send_notice", "发送通知"),
 ];
 
 impl From<&AuditEntry> for AuditView {
