@@ -216,7 +216,7 @@ pub async fn add_api_token(
     if store.account(login).await?.is_none() {
         return Err(AccountError::Invalid {
             field: "login".into(),
-            reason: format!("no account {login}"),
+            reason: format!("没有登录名为 {login} 的账号"),
         });
     }
     let token = random_token();

@@ -44,7 +44,7 @@ pub async fn import_areas(
             (!known.contains(parent.as_str())).then(|| RowError {
                 line: i as u64 + 2,
                 field: "code".into(),
-                reason: format!("its parent area {parent} is neither in the file nor known"),
+                reason: format!("上级区域 {parent} 既不在文件中，也未登记"),
             })
         })
         .collect();

@@ -301,7 +301,7 @@ struct HouseholdRows {
 }
 
 fn no_head(code: &str) -> String {
-    format!("new household {code} has no member with relation 'head'")
+    format!("新户 {code} 没有与户主关系为“户主”的成员")
 }
 
 impl FileChecks {
@@ -332,15 +332,19 @@ impl FileChecks {
             // `first` is an earlier row's position, whose line is already in `lines`.
             let first = self.lines.get(first).copied().unwrap_or_default();
             problems.push(match kind {
-                DuplicateKind::SameIdNumber => ("id_number", format!("the same ID number is on line {first}")),
+                DuplicateKind::SameIdNumber => {
+                    ("id_number", format!("与第 {first} 行的身份证号相同"))
+                }
                 DuplicateKind::SameNameBirthArea => (
                     "name",
-                    format!("probably the same person as line {first} (same name, birth date and area, another ID number)"),
+                    format!(
+                        "可能与第 {first} 行是同一人（姓名、出生日期和区域相同，身份证号不同）"
+                    ),
                 ),
             });
         }
         if !self.areas.contains(r.facts.area.as_str()) {
-            problems.push(("area", format!("{} is not a known area code", r.facts.area)));
+            problems.push(("area", format!("{} 不是已登记的区域代码", r.facts.area)));
         }
         let code = r.facts.household.as_str();
         let household = match self.households.get_mut(code) {
@@ -349,10 +353,9 @@ impl FileChecks {
         };
         if r.facts.relation == Relation::Head {
             match household.head {
-                Some((_, first)) => problems.push((
-                    "relation",
-                    format!("household {code} already has a head on line {first}"),
-                )),
+                Some((_, first)) => {
+                    problems.push(("relation", format!("户 {code} 在第 {first} 行已有户主")))
+                }
                 None => {
                     household.head = Some((position, line));
                     household.waiting = Vec::new();
@@ -460,7 +463,7 @@ async fn check_against_file_and_registry(
                 r.facts.area.as_str().to_string(),
             );
             if let Some(other) = namesakes.get(&key) {
-                let reason = format!("probably the same person as {other}, already registered (same name, birth date and area)");
+                let reason = format!("可能与已登记的 {other} 是同一人（姓名、出生日期和区域相同）");
                 reject(&mut rejected, i, line, "name", reason);
             }
         }
@@ -468,7 +471,7 @@ async fn check_against_file_and_registry(
     // Household heads: exactly one per household, counting the registry's current members.
     for (code, i, line) in checks.heads() {
         if existing.get(code).copied().unwrap_or(false) {
-            let reason = format!("household {code} already has a head in the registry");
+            let reason = format!("户 {code} 在一人一档中已有户主");
             reject(&mut rejected, i, line, "relation", reason);
         }
     }
@@ -494,7 +497,7 @@ async fn check_against_file_and_registry(
             held_back.push((
                 i,
                 line,
-                format!("the head of household {} was rejected", r.facts.household),
+                format!("户 {} 的户主未通过检查", r.facts.household),
             ));
         }
     }

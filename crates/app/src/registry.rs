@@ -75,7 +75,7 @@ pub async fn check_change(
         .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
         .ok();
     if from > clock.today {
-        errors.push(FieldError::new("from", format!("{from} is in the future")));
+        errors.push(FieldError::new("from", format!("{from} 是将来的日期")));
     }
     let mut changes = Vec::new();
     for a in assignments {
@@ -89,7 +89,7 @@ pub async fn check_change(
             if store.area_names(&[area.as_str()]).await?.is_empty() {
                 errors.push(FieldError::new(
                     "area",
-                    format!("{area} is not a known area code"),
+                    format!("{area} 不是已登记的区域代码"),
                 ));
             }
         }
@@ -169,7 +169,7 @@ async fn second_head(
         FieldError::new(
             "relation",
             format!(
-                "household {} already has a head on {from} ({}); change that member's relation first",
+                "户 {} 在 {from} 已有户主（{}），请先变更该成员与户主的关系",
                 target.code,
                 p.id_number.masked()
             ),

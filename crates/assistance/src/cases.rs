@@ -76,10 +76,10 @@ fn authorise(
         return Err(invalid(
             "actor",
             format!(
-                "{} is {}; {what} is for {}",
+                "{} 是{}；{what}由{}办理",
                 staff.name,
                 staff.role.label(),
-                allowed.join(" or ")
+                allowed.join("或")
             ),
         ));
     }
@@ -122,7 +122,7 @@ impl ApplicationForm {
             let Some((id, assignment)) = line.split_once(':') else {
                 return Err(invalid(
                     "changes",
-                    format!("'{line}' is not ID_NUMBER:field=value"),
+                    format!("「{line}」应为 身份证号:字段=值"),
                 ));
             };
             let (id, assignment) = (id.trim(), assignment.trim().to_string());
@@ -170,7 +170,7 @@ pub(crate) async fn submit_accepting(
     authorise(
         &staff,
         &[Role::Community, Role::Street],
-        "accepting an application",
+        "受理申请",
         &file.area,
         &file.code,
     )?;
@@ -481,13 +481,13 @@ pub async fn decide_enrolment(
     authorise(
         &staff,
         &[Role::District],
-        "suspending, resuming or ending a benefit",
+        "暂停、恢复或终止待遇",
         &area,
         &e.household,
     )?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(invalid("reason", "is required"));
+        return Err(invalid("reason", "请写明理由"));
     }
     let audit = |action: &str, detail: String| NewAuditEntry {
         actor: actor.into(),
@@ -537,9 +537,8 @@ pub async fn decide_enrolment(
                 .await?;
         }
         EnrolmentDecision::Taper { from, months } => {
-            let rule = ReviewRule::of(policy, from.first_day()).ok_or_else(|| {
-                invalid("policy", "the policy has no procedure.review parameters")
-            })?;
+            let rule = ReviewRule::of(policy, from.first_day())
+                .ok_or_else(|| invalid("policy", "政策中没有定期核查的参数（procedure.review）"))?;
             if *months == 0 || *months > rule.gradual_exit {
                 return Err(invalid(
                     "months",
@@ -600,7 +599,7 @@ pub async fn reviews_due(
 ) -> Result<Vec<(minsheng_payments::Reviewable, NaiveDate)>, CaseError> {
     let staff = acting(store, actor).await?;
     let rule = ReviewRule::of(policy, clock.today)
-        .ok_or_else(|| invalid("policy", "the policy has no procedure.review parameters"))?;
+        .ok_or_else(|| invalid("policy", "政策中没有定期核查的参数（procedure.review）"))?;
     let programs: Vec<&str> = policy
         .programs
         .iter()
@@ -681,7 +680,7 @@ pub async fn review(
     authorise(
         &staff,
         &[Role::Street, Role::District],
-        "a review",
+        "定期核查",
         &area,
         &e.household,
     )?;
@@ -690,7 +689,7 @@ pub async fn review(
     }
     let findings = findings.trim();
     if findings.is_empty() {
-        return Err(invalid("findings", "is required"));
+        return Err(invalid("findings", "请写明核查情况"));
     }
     let audit = NewAuditEntry {
         actor: actor.into(),

@@ -92,7 +92,7 @@ pub async fn accept(
     if request.status != "waiting" {
         return Err(conflict(
             "request",
-            format!("request {id} is {} already", request.status),
+            format!("求助 {id} 已经{}", request.status),
         ));
     }
     let form = ApplicationForm {

@@ -72,18 +72,18 @@ async fn bad_rows_are_reported_and_nothing_changes(target: Db) {
     assert!(!out.status.success(), "an import with bad rows must fail");
     let stderr = String::from_utf8_lossy(&out.stderr);
     for expected in [
-        "line 2: id_number: check character",
-        "line 3: birth_date: 1901-01-01 disagrees with the ID number",
-        "line 4: area: 370212999999 is not a known area code",
-        "line 5: effective_from: 2999-01-01 is in the future",
-        &format!("line {}: income_wage: -5.00 is negative", head + 1),
+        "line 2: id_number: 校验码",
+        "line 3: birth_date: 1901-01-01 与身份证号不符",
+        "line 4: area: 370212999999 不是已登记的区域代码",
+        "line 5: effective_from: 2999-01-01 是将来的日期",
+        &format!("line {}: income_wage: -5.00 为负数", head + 1),
         &format!(
-            "line {}: relation: household {headed_code} already has a head on line {}",
+            "line {}: relation: 户 {headed_code} 在第 {} 行已有户主",
             headed + 2,
             headed + 1
         ),
-        &format!("line {}: id_number: the same ID number is on line 8", rows),
-        &format!("line {}: (row): has 4 fields", rows + 1),
+        &format!("line {}: id_number: 与第 8 行的身份证号相同", rows),
+        &format!("line {}: (row): 有 4 列", rows + 1),
         "Nothing was imported",
     ] {
         assert!(
@@ -170,7 +170,7 @@ async fn a_late_error_undoes_a_streamed_import(target: Db) {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let expected = format!(
-        "line {}: household: new household NO-HEAD-HOUSEHOLD has no member with relation 'head'",
+        "line {}: household: 新户 NO-HEAD-HOUSEHOLD 没有与户主关系为“户主”的成员",
         rows + 1
     );
     assert!(
@@ -271,13 +271,13 @@ fn a_recorded_change_keeps_one_head_and_a_possible_death_date() {
 
     refused(
         record(member_id, "death_date=2999-01-01"),
-        "death_date: 2999-01-01 is in the future",
+        "death_date: 2999-01-01 是将来的日期",
     );
     refused(
         record(member_id, "death_date=1800-01-01"),
-        "death_date: 1800-01-01 is before the birth date",
+        "death_date: 1800-01-01 早于出生日期",
     );
-    let second_head = format!("household {code} already has a head on 2025-06-01");
+    let second_head = format!("户 {code} 在 2025-06-01 已有户主");
     refused(record(member_id, "relation=head"), &second_head);
     let moved = record(other_head, &format!("household={code}"));
     refused(moved, &second_head);
@@ -426,9 +426,9 @@ async fn household_view_masks_ids_and_audits_reads() {
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        stderr.contains("from: 2999-01-01 is in the future")
+        stderr.contains("from: 2999-01-01 是将来的日期")
             && stderr.contains("income_wage")
-            && stderr.contains("'name' is part of who"),
+            && stderr.contains("「name」是身份信息"),
         "{stderr}"
     );
 
@@ -508,7 +508,7 @@ async fn household_view_masks_ids_and_audits_reads() {
     let out = db.run(&["registry", "show", &mistyped]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success() && stderr.contains("id_number: check character"),
+        !out.status.success() && stderr.contains("id_number: 校验码"),
         "{stderr}"
     );
 }
@@ -627,10 +627,10 @@ fn unreadable_input_is_a_clear_error() {
     let out = db.run(&["import", path_str(&headerless)]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("unknown column 'idnumber'") && stderr.contains("required column 'hukou'"),
+        stderr.contains("没有「idnumber」这一列") && stderr.contains("缺少必填列「hukou」"),
         "{stderr}"
     );
-    assert_eq!(said(&out, "unknown column 'idnumber'"), 1, "{stderr}");
+    assert_eq!(said(&out, "没有「idnumber」这一列"), 1, "{stderr}");
 }
 
 #[test]

@@ -207,7 +207,7 @@ fn a_supervision_draw_is_made_verified_and_followed_up() {
     let made = db.ok_as("区科长", &draw);
     assert!(made.starts_with("Draw 1 · 2026年第四季度"), "{made}");
     let again = db.run_as("区科长", &draw);
-    assert!(String::from_utf8_lossy(&again.stderr).contains("needs a reason"));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("须写明理由"));
 
     let shown = db.ok(&["eldercare", "show-draw", "1"]);
     assert!(shown.contains("the same result"), "{shown}");
@@ -276,7 +276,7 @@ fn a_supervision_draw_is_made_verified_and_followed_up() {
     ];
     db.ok_as("区科长", &rectified);
     let twice = db.run_as("区科长", &rectified);
-    assert!(String::from_utf8_lossy(&twice.stderr).contains("already accepted"));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("整改验收"));
 }
 
 /// The bureau's list of institutions filed from a file: every bad row named by line and column
@@ -338,7 +338,7 @@ fn institutions_are_filed_from_the_bureaus_list_all_or_nothing() {
         "外区科长",
         &["eldercare", "institutions", "--import", path_str(&good)],
     );
-    assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("outside"));
+    assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("不在"));
     assert_eq!(
         db.ok(&["eldercare", "institutions", "--area", district]),
         before,
@@ -435,7 +435,7 @@ fn a_refit_goes_from_application_to_its_paid_subsidy() {
     .status
     .success());
     let far = step("街道乙", &["assign", "别处服务商"]);
-    assert!(stderr(far).contains("provider: 别处服务商 is not a provider account serving"));
+    assert!(stderr(far).contains("provider: 别处服务商 不是服务"));
     assert!(step("街道乙", &["assign", "康养中心"]).status.success());
     assert!(step("康养中心", &["start", "--note", "进场施工"])
         .status

@@ -319,7 +319,7 @@ fn check_files_remade(db: &Db, month: Month, dir: &Path) {
             path_str(&again),
         ],
     );
-    assert!(String::from_utf8_lossy(&none.stderr).contains("no batch 3"));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("没有第 3 批"));
 }
 
 /// Runs months one after another; in each, one step is killed with SIGKILL after a random

@@ -66,7 +66,7 @@ impl Role {
                 FieldError::new(
                     "role",
                     format!(
-                        "'{s}' is not one of community, street, district, city, auditor, provider"
+                        "「{s}」不是角色之一（community, street, district, city, auditor, provider）"
                     ),
                 )
             })

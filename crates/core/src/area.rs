@@ -46,7 +46,7 @@ impl AreaLevel {
 pub struct AreaCode(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not an area code (6 digits for a city or district, 9 for a street, 12 for a community)")]
+#[error("「{0}」不是区域代码（市、区 6 位，街道 9 位，社区 12 位）")]
 pub struct AreaCodeError(String);
 
 impl AreaCode {

@@ -19,17 +19,15 @@ pub struct IdNumber([u8; 18]);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdNumberError {
-    #[error("must be 18 characters, found {0}")]
+    #[error("应为 18 位，填的是 {0} 位")]
     Length(usize),
-    #[error(
-        "has full-width characters (such as ０–９ or Ｘ): type the number in half-width 0–9 and X"
-    )]
+    #[error("含有全角字符（如 ０–９ 或 Ｘ）：请用半角 0–9 和 X 填写")]
     FullWidth,
-    #[error("the first 17 characters must be digits")]
+    #[error("前 17 位应为数字")]
     NotDigits,
-    #[error("the 7th to 14th characters are not a real birth date ({0})")]
+    #[error("第 7 至 14 位不是有效的出生日期（{0}）")]
     BirthDate(String),
-    #[error("check character is {found}, but the first 17 digits give {expected}")]
+    #[error("校验码为 {found}，按前 17 位应为 {expected}")]
     CheckDigit { found: char, expected: char },
 }
 
@@ -227,7 +225,7 @@ mod tests {
                 "{text}"
             );
         }
-        assert!(IdNumberError::FullWidth.to_string().contains("full-width"));
+        assert!(IdNumberError::FullWidth.to_string().contains("全角"));
         assert_eq!(IdNumber::parse(&half), Ok(valid));
     }
 

@@ -13,17 +13,15 @@ pub struct Fen(pub i64);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error("empty amount")]
+    #[error("金额为空")]
     Empty,
-    #[error(
-        "'{0}' is not an amount in yuan (expected digits with at most two decimals, e.g. 1045.50)"
-    )]
+    #[error("「{0}」不是以元为单位的金额（数字，最多两位小数，如 1045.50）")]
     Malformed(String),
-    #[error("'{0}' is too large")]
+    #[error("「{0}」过大")]
     Overflow(String),
     /// A sum or difference of amounts beyond what an `i64` of fen holds (about ±92 trillion
     /// yuan): never a real amount, always an error upstream.
-    #[error("an amount is too large to be counted exactly")]
+    #[error("金额过大，无法精确计算")]
     TooLarge,
 }
 

@@ -14,7 +14,7 @@ pub struct Month {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a month (expected YYYY-MM, e.g. 2025-06)")]
+#[error("「{0}」不是月份（应为 YYYY-MM，如 2025-06）")]
 pub struct MonthError(String);
 
 impl Month {

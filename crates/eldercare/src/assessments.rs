@@ -68,7 +68,7 @@ pub async fn assess(
     if actor != form.assessor.trim() && actor != form.reviewer.trim() {
         errors.push(FieldError::new(
             "assessor",
-            format!("{actor} is neither of the two assessors who signed the form"),
+            format!("{actor} 不是在评估表上签字的两名评估人员之一"),
         ));
     }
     for (field, name) in [("assessor", &form.assessor), ("reviewer", &form.reviewer)] {
@@ -77,10 +77,7 @@ pub async fn assess(
             continue;
         }
         match store.staff(name).await? {
-            None => errors.push(FieldError::new(
-                field,
-                format!("{name} is not on the staff"),
-            )),
+            None => errors.push(FieldError::new(field, format!("{name} 不在工作人员名册中"))),
             Some(staff) => {
                 if let Some(id) = &id {
                     let within = store
@@ -89,10 +86,7 @@ pub async fn assess(
                     if matches!(within, Err(StoreError::NotFound(_))) {
                         errors.push(FieldError::new(
                             field,
-                            format!(
-                                "{name} works for {}, which the person does not live in",
-                                staff.area
-                            ),
+                            format!("{name} 负责 {}，该老年人不住在这一区域", staff.area),
                         ));
                     }
                 }

@@ -50,17 +50,14 @@ pub fn check(
     if form.assessed_on > today {
         errors.push(FieldError::new(
             "assessed_on",
-            format!("{} is in the future", form.assessed_on),
+            format!("{} 是将来的日期", form.assessed_on),
         ));
     }
     if let Some(last) = last {
         if form.assessed_on < last {
             errors.push(FieldError::new(
                 "assessed_on",
-                format!(
-                    "{} is before the last assessment ({last})",
-                    form.assessed_on
-                ),
+                format!("{} 早于上次评估（{last}）", form.assessed_on),
             ));
         } else if (form.assessed_on - last).num_days() < reason_within_days
             && form.reason.trim().is_empty()

@@ -99,7 +99,7 @@ impl Publications<'_> {
                 .chain(items.iter().map(|(code, n)| (code.as_str(), *n)));
             for (item, n) in rows {
                 let n = i64::try_from(n)
-                    .map_err(|_| StoreError::invalid("persons", "too many to store"))?;
+                    .map_err(|_| StoreError::invalid("persons", "人数过多，无法保存"))?;
                 on_tx!(&mut tx, conn => {
                     sqlx::query(
                         "INSERT INTO service_count (list, month, version_from, street_code, item, \

@@ -369,7 +369,7 @@ async fn an_inspection_and_its_follow_up(store: &Store) {
     .await;
     match second {
         Err(SupervisionError::Store(e)) => {
-            assert!(e.to_string().contains("already accepted"), "{e}")
+            assert!(e.to_string().contains("整改验收"), "{e}")
         }
         other => panic!("{other:?}"),
     }

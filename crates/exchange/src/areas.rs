@@ -92,7 +92,7 @@ pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, Roste
             errors.push(RowError {
                 line,
                 field: "name".into(),
-                reason: "is required".into(),
+                reason: "不能为空".into(),
             });
         }
         let urban = match record
@@ -108,7 +108,7 @@ pub fn read_areas(path: &Path) -> Result<Result<Vec<Area>, Vec<RowError>>, Roste
                 errors.push(RowError {
                     line,
                     field: "urban".into(),
-                    reason: format!("'{other}' is not yes/no"),
+                    reason: format!("「{other}」应为 yes 或 no"),
                 });
                 None
             }

@@ -107,16 +107,16 @@ impl Layout {
                 .zip(positions.iter_mut())
                 .find(|(c, _)| c.code.eq_ignore_ascii_case(name) || c.label_zh == name)
             {
-                Some((_, Some(_))) => problems.push(format!("column '{name}' appears twice")),
+                Some((_, Some(_))) => problems.push(format!("列「{name}」出现了两次")),
                 Some((_, position)) => *position = Some(i),
                 None if name.is_empty() => {}
-                None => problems.push(format!("unknown column '{name}'")),
+                None => problems.push(format!("没有「{name}」这一列")),
             }
         }
         for (column, position) in COLUMNS.iter().zip(&positions) {
             if column.required && position.is_none() {
                 problems.push(format!(
-                    "required column '{}' ({}) is missing",
+                    "缺少必填列「{}」（{}）",
                     column.code, column.label_zh
                 ));
             }
@@ -195,7 +195,7 @@ impl<'a> RowParser<'a> {
     ) -> Option<T> {
         let value = self.text(column);
         if value.is_empty() {
-            self.fail(column, "is required");
+            self.fail(column, "不能为空");
             return None;
         }
         parse(value).map_err(|e| self.fail(column, e)).ok()
@@ -247,7 +247,7 @@ fn date(text: &str) -> Result<NaiveDate, String> {
                 .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
                 .ok()
         })
-        .ok_or_else(|| format!("'{text}' is not a date (expected YYYY-MM-DD)"))
+        .ok_or_else(|| format!("「{text}」不是日期（应为 YYYY-MM-DD）"))
 }
 
 /// `YYYY-MM-DD` exactly: the form every export writes, read without a format interpreter.
@@ -268,21 +268,21 @@ fn boolean(text: &str) -> Result<bool, String> {
     match text.to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "是" | "y" => Ok(true),
         "false" | "no" | "0" | "否" | "n" => Ok(false),
-        _ => Err(format!("'{text}' is not yes/no (true, false, 是, 否)")),
+        _ => Err(format!("「{text}」应为 是 或 否（true, false, 是, 否）")),
     }
 }
 
 fn amount(text: &str) -> Result<Fen, String> {
     let fen = Fen::parse_yuan(text).map_err(|e| e.to_string())?;
     if fen.is_negative() {
-        return Err(format!("{text} is negative"));
+        return Err(format!("{text} 为负数"));
     }
     Ok(fen)
 }
 
 fn count(text: &str) -> Result<u8, String> {
     text.parse::<u8>()
-        .map_err(|_| format!("'{text}' is not a whole number from 0 to 255"))
+        .map_err(|_| format!("「{text}」不是 0 至 255 的整数"))
 }
 
 /// Parses one data row. `today` is the default `effective_from` and the limit for dates.
@@ -320,17 +320,11 @@ pub fn parse_row(
             .ok(),
         (Some(None), Some(None)) => Some(None),
         (Some(Some(_)), Some(None)) => {
-            p.fail(
-                DISABILITY_GRADE,
-                "is required when a disability category is given",
-            );
+            p.fail(DISABILITY_GRADE, "填写了残疾类别时不能为空");
             None
         }
         (Some(None), Some(Some(_))) => {
-            p.fail(
-                DISABILITY_CATEGORY,
-                "is required when a disability grade is given",
-            );
+            p.fail(DISABILITY_CATEGORY, "填写了残疾等级时不能为空");
             None
         }
         _ => None,
@@ -485,13 +479,13 @@ pub fn parse_row(
 pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
     let (field, value) = assignment
         .split_once('=')
-        .ok_or_else(|| format!("'{assignment}' is not field=value"))?;
+        .ok_or_else(|| format!("「{assignment}」应为 字段=值"))?;
     let (field, value) = (field.trim(), value.trim());
     let column = COLUMNS
         .iter()
         .position(|c| c.code == field || c.label_zh == field)
         .or_else(|| (field == "disability").then_some(DISABILITY_CATEGORY))
-        .ok_or_else(|| format!("'{field}' is not a fact that can change"))?;
+        .ok_or_else(|| format!("「{field}」不是可以变更的情况"))?;
     let fail = |e: String| format!("{field}: {e}");
     let change = match column {
         HOUSEHOLD => {
@@ -508,7 +502,7 @@ pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
         DISABILITY_CATEGORY => {
             let (category, grade) = value
                 .split_once(':')
-                .ok_or_else(|| fail(format!("'{value}' is not category:grade, e.g. physical:2")))?;
+                .ok_or_else(|| fail(format!("「{value}」应为 类别:等级，如 physical:2")))?;
             let category = DisabilityCategory::parse(category).map_err(fail)?;
             let grade = count(grade.trim()).map_err(fail)?;
             FactChange::Disability(Some(
@@ -520,7 +514,7 @@ pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
         EMPLOYMENT => FactChange::Employment(Employment::parse(value).map_err(fail)?),
         c if (FIRST_INCOME..DEPOSITS).contains(&c) => {
             let kind = IncomeKind::from_index(c - FIRST_INCOME)
-                .ok_or_else(|| fail("unknown income".into()))?;
+                .ok_or_else(|| fail("没有这一项收入".into()))?;
             FactChange::Income(kind, amount(value).map_err(fail)?)
         }
         DEPOSITS => FactChange::Deposits(amount(value).map_err(fail)?),
@@ -534,14 +528,10 @@ pub fn parse_change(assignment: &str) -> Result<FactChange, String> {
         ABILITY_LEVEL => FactChange::Ability(Some(AbilityLevel::parse(value).map_err(fail)?)),
         c if c >= FIRST_EXPENSE => {
             let kind = ExpenseKind::from_index(c - FIRST_EXPENSE)
-                .ok_or_else(|| fail("unknown expense".into()))?;
+                .ok_or_else(|| fail("没有这一项支出".into()))?;
             FactChange::Expense(kind, amount(value).map_err(fail)?)
         }
-        _ => {
-            return Err(format!(
-                "'{field}' is part of who the person is and cannot change from a date"
-            ))
-        }
+        _ => return Err(format!("「{field}」是身份信息，不能从某日起变更")),
     };
     Ok(change)
 }
@@ -678,11 +668,7 @@ mod tests {
             "{errors:?}"
         );
         assert!(errors.iter().all(|e| e.line == 7));
-        assert!(
-            errors[0].reason.contains("check character"),
-            "{}",
-            errors[0].reason
-        );
+        assert!(errors[0].reason.contains("校验码"), "{}", errors[0].reason);
     }
 
     #[test]
@@ -696,8 +682,8 @@ mod tests {
         let errors = parse_row(&layout, &StringRecord::from(row), 7, today()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["hukou", "sex", "death_date"], "{errors:?}");
-        assert!(errors[1].reason.contains("disagrees with the ID number"));
-        assert!(errors[2].reason.contains("is in the future"));
+        assert!(errors[1].reason.contains("与身份证号不符"));
+        assert!(errors[2].reason.contains("是将来的日期"));
     }
 
     #[test]
@@ -712,9 +698,9 @@ mod tests {
             assert_eq!(errors[0].field, "mother");
             errors[0].reason.clone()
         };
-        assert!(problem("失联").contains("give the date it began"));
-        assert!(problem("unreachable:2025-01-02").contains("2025-01-02 is in the future"));
-        assert!(problem("重残:2024-01-01~2024-12-31").contains("has no term"));
+        assert!(problem("失联").contains("请填写开始日期"));
+        assert!(problem("unreachable:2025-01-02").contains("2025-01-02 是将来的日期"));
+        assert!(problem("重残:2024-01-01~2024-12-31").contains("没有期限"));
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                     return None;
                 }
                 if record.len() != width {
-                    let reason = format!("has {} fields, the header has {width}", record.len());
+                    let reason = format!("有 {} 列，表头有 {width} 列", record.len());
                     return Some(Err(RosterError::Malformed { line, reason }));
                 }
                 Some(Ok((line, record)))
@@ -169,7 +169,7 @@ pub fn open_roster(path: &Path) -> Result<Roster, RosterError> {
                     return Err(RosterError::Malformed {
                         line: u64::from(row) + 1,
                         reason: format!(
-                            "cell {} holds a formula (={formula}): enter the value itself",
+                            "单元格 {} 是公式（={formula}）：请填写值本身",
                             // The reference a person sees in Excel, such as C5.
                             rust_xlsxwriter::utility::row_col_to_cell(
                                 row,

@@ -122,7 +122,7 @@ fn a_formula_cell_in_a_workbook_is_refused_with_its_cell() {
         Err(RosterError::Malformed { line, reason }) => {
             assert_eq!(line, 2);
             assert!(
-                reason.contains(&format!("cell {cell} holds a formula")),
+                reason.contains(&format!("单元格 {cell} 是公式")),
                 "{reason}"
             );
         }

@@ -601,7 +601,7 @@ pub async fn rewrite_bank_file(
     if batch == 0 || batch > batches {
         return Err(PayError::Invalid {
             field: "batch".into(),
-            reason: format!("{month} has {batches} batch(es): no batch {batch}"),
+            reason: format!("{month} 共 {batches} 个批次，没有第 {batch} 批"),
         });
     }
     write_batch_file(store, month, batch, dir, actor, clock).await

@@ -157,12 +157,12 @@ impl Scale {
                 match answers.scores.get(&item.code) {
                     None => errors.push(FormError {
                         field: item.code.clone(),
-                        reason: format!("{} is not answered", item.label),
+                        reason: format!("{} 未作答", item.label),
                     }),
                     Some(&score) if score > item.max() => errors.push(FormError {
                         field: item.code.clone(),
                         reason: format!(
-                            "{}: {score} is not an option (0 to {})",
+                            "{}：{score} 不是可选的分值（0 至 {}）",
                             item.label,
                             item.max()
                         ),
@@ -182,7 +182,7 @@ impl Scale {
             if !self.items().any(|(_, i)| &i.code == code) {
                 errors.push(FormError {
                     field: code.clone(),
-                    reason: format!("{} has no item {code}", self.label),
+                    reason: format!("{} 没有 {code} 这一项", self.label),
                 });
             }
         }
@@ -190,11 +190,11 @@ impl Scale {
             match (answers.conditions.get(&condition.code), condition.kind) {
                 (None, _) => errors.push(FormError {
                     field: condition.code.clone(),
-                    reason: format!("{} is not recorded", condition.label),
+                    reason: format!("{} 未记录", condition.label),
                 }),
                 (Some(&v), ConditionKind::Bool) if v > 1 => errors.push(FormError {
                     field: condition.code.clone(),
-                    reason: format!("{}: {v} is neither yes (1) nor no (0)", condition.label),
+                    reason: format!("{}：{v} 应为 是（1）或 否（0）", condition.label),
                 }),
                 _ => {}
             }
@@ -203,7 +203,7 @@ impl Scale {
             if !self.conditions.iter().any(|c| &c.code == code) {
                 errors.push(FormError {
                     field: code.clone(),
-                    reason: format!("{} has no condition {code}", self.label),
+                    reason: format!("{} 没有 {code} 这一情况", self.label),
                 });
             }
         }

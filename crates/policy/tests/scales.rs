@@ -168,7 +168,7 @@ fn a_form_with_a_missing_unknown_or_impossible_answer_is_refused_whole() {
         "{errors:?}"
     );
     let stairs = errors.iter().find(|e| e.field == "stairs").unwrap();
-    assert!(stairs.reason.contains("0 to 3"), "{}", stairs.reason);
+    assert!(stairs.reason.contains("0 至 3"), "{}", stairs.reason);
 }
 
 /// A scale file that skips a score, orders its levels wrongly, names an unknown level or

@@ -110,14 +110,14 @@ impl Store {
                 .fetch_optional(pool)
                 .await?;
             if area.is_none() {
-                return Err(StoreError::invalid("area", format!("no area {} in the registry", staff.area)));
+                return Err(StoreError::invalid("area", format!("区域 {} 未登记", staff.area)));
             }
             let known: Option<String> = sqlx::query_scalar("SELECT name FROM staff WHERE name = $1")
                 .bind(&staff.name)
                 .fetch_optional(pool)
                 .await?;
             if known.is_some() {
-                return Err(StoreError::conflict("name", format!("{} is already on the staff", staff.name)));
+                return Err(StoreError::conflict("name", format!("{} 已在工作人员名册中", staff.name)));
             }
             sqlx::query("INSERT INTO staff (name, role, area_code, added_at, added_by) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&staff.name)
@@ -190,21 +190,18 @@ impl Store {
             reason,
         };
         if login.trim().is_empty() || login.trim() != login {
-            return Err(invalid(
-                "login",
-                "must be non-empty, without surrounding spaces".into(),
-            ));
+            return Err(invalid("login", "不能为空，首尾不能有空格".into()));
         }
         let (staff_name, id_number) = match holder {
             AccountHolder::Staff(name) => {
                 if self.staff(name).await?.is_none() {
-                    return Err(invalid("staff", format!("{name} is not on the staff")));
+                    return Err(invalid("staff", format!("{name} 不在工作人员名册中")));
                 }
                 (Some(name.as_str()), None)
             }
             AccountHolder::Resident(id) => {
                 if self.registered_id_numbers(&[id.as_str()]).await?.is_empty() {
-                    return Err(invalid("id_number", format!("{id} is not in the registry")));
+                    return Err(invalid("id_number", format!("{id} 未在一人一档中登记")));
                 }
                 (None, Some(id.as_str()))
             }
@@ -218,7 +215,7 @@ impl Store {
             if known.is_some() {
                 return Err(StoreError::Conflict {
                     field: "login".into(),
-                    reason: format!("{login} already has an account"),
+                    reason: format!("{login} 已有账号"),
                 });
             }
             sqlx::query(

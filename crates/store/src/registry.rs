@@ -678,10 +678,7 @@ impl Store {
             .iter()
             .map(|&i| {
                 ids.get(i).copied().ok_or_else(|| {
-                    StoreError::invalid(
-                        "effective_from",
-                        format!("no current version {i} to supersede"),
-                    )
+                    StoreError::invalid("effective_from", format!("没有可替代的现行版本 {i}"))
                 })
             })
             .collect::<Result<Vec<i64>>>()?;
@@ -713,7 +710,7 @@ impl Store {
                     .get(&version.facts.household)
                     .ok_or_else(|| StoreError::Invalid {
                         field: "household".into(),
-                        reason: format!("no household {}", version.facts.household),
+                        reason: format!("没有户 {}", version.facts.household),
                     })?;
             rows.push(version_cells(
                 next_id + i as i64,

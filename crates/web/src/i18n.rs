@@ -425,6 +425,8 @@ mod tests {
             .chain(crate::assistance::view::OUTCOMES.map(|(_, name)| name))
             .chain(crate::registry::view::AUDIT_ACTIONS.map(|(_, name)| name))
             .chain(crate::assistance::pages::EXPORT_HEADERS)
+            .chain(crate::assistance::pages::FINDING_HEADERS)
+            .chain(crate::eldercare::applications::EXPORT_HEADERS)
             .chain(
                 minsheng_eldercare::applications::Stage::ALL
                     .iter()

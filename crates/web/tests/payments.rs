@@ -431,7 +431,7 @@ async fn cycle(store: Store) {
         absurd.body
     );
     assert_eq!(absurd.json()["field"], "changes");
-    assert!(absurd.body.contains("too large"), "{}", absurd.body);
+    assert!(absurd.body.contains("过大"), "{}", absurd.body);
     let unknown = send(
         &app,
         get("/api/v1/what-if?changes=no.such.parameter%3D1", auditor),

@@ -297,7 +297,7 @@ fn refuse(field: &str, reason: impl Into<String>) -> FieldError {
 fn required(field: &str, text: &str) -> Result<String, FieldError> {
     let t = text.trim();
     if t.is_empty() {
-        Err(refuse(field, "is required"))
+        Err(refuse(field, "不能为空"))
     } else {
         Ok(t.to_string())
     }

@@ -123,9 +123,7 @@ impl Cases<'_> {
                 .fetch_optional(&mut *conn)
                 .await?
         })
-        .ok_or_else(|| {
-            StoreError::invalid("household", format!("no household '{}'", app.household))
-        })?;
+        .ok_or_else(|| StoreError::invalid("household", format!("没有户「{}」", app.household)))?;
         for (program, ..) in &app.cases {
             let open: Option<i64> = on_tx!(&mut tx, conn => {
                 sqlx::query_scalar(
@@ -139,7 +137,10 @@ impl Cases<'_> {
             if let Some(case) = open {
                 return Err(StoreError::conflict(
                     "programs",
-                    format!("household {} already has an open {program} case ({case}); this is a duplicate", app.household),
+                    format!(
+                        "户 {} 已有在办的{program}案件（{case}），不能重复申请",
+                        app.household
+                    ),
                 ));
             }
             let enrolled: Option<String> = on_tx!(&mut tx, conn => {
@@ -154,10 +155,7 @@ impl Cases<'_> {
             if let Some(since) = enrolled {
                 return Err(StoreError::conflict(
                     "programs",
-                    format!(
-                        "household {} already receives {program} (since {since})",
-                        app.household
-                    ),
+                    format!("户 {} 已在享受{program}（自 {since} 起）", app.household),
                 ));
             }
         }
@@ -511,7 +509,7 @@ impl Cases<'_> {
         if moved != 1 {
             return Err(StoreError::conflict(
                 "stage",
-                format!("case {} moved on meanwhile; look at it again", case.id),
+                format!("案件 {} 已被他人办理到下一环节，请刷新后再看", case.id),
             ));
         }
         on_tx!(&mut tx, conn => {
@@ -563,7 +561,7 @@ impl Cases<'_> {
                 if n != 1 {
                     return Err(StoreError::invalid(
                         "objection",
-                        format!("{objection} is not an open objection of case {}", case.id),
+                        format!("{objection} 不是案件 {} 未处理的异议", case.id),
                     ));
                 }
             }

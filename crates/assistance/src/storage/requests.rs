@@ -77,7 +77,7 @@ impl Requests<'_> {
         let household_id = self.household_id(&file.code).await?;
         let already = || StoreError::Conflict {
             field: "programs".into(),
-            reason: "a request of this household is already waiting for the community".into(),
+            reason: "本户已有一件求助在等待社区受理".into(),
         };
         let mut tx = Tx::write_only(self).await?;
         let waiting: i64 = on_tx!(&mut tx, conn => {
@@ -211,7 +211,7 @@ pub async fn handle_in(
     if done == 0 {
         return Err(StoreError::Conflict {
             field: "request".into(),
-            reason: format!("request {id} is not waiting: someone handled it already"),
+            reason: format!("求助 {id} 已由他人处理"),
         });
     }
     Ok(())

@@ -33,7 +33,7 @@ macro_rules! coded_enum {
                 let t = text.trim();
                 $(if t.eq_ignore_ascii_case($code) || t == $zh { return Ok($name::$variant); })+
                 Err(format!(
-                    "'{}' is not one of: {}",
+                    "「{}」不是以下之一：{}",
                     t,
                     [$(concat!($code, " (", $zh, ")")),+].join(", ")
                 ))

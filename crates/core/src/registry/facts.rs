@@ -42,7 +42,7 @@ impl Disability {
         } else {
             Err(FieldError::new(
                 "disability_grade",
-                format!("grade must be 1 to 4, found {grade}"),
+                format!("残疾等级应为 1 至 4，填的是 {grade}"),
             ))
         }
     }
@@ -249,7 +249,7 @@ impl Registration {
         let id = &self.person.id_number;
         let name = self.person.name.trim();
         if name.is_empty() || name.chars().count() > 50 {
-            errors.push(FieldError::new("name", "must be 1 to 50 characters"));
+            errors.push(FieldError::new("name", "应为 1 至 50 个字"));
         }
         errors.extend(check_identity(
             id,
@@ -276,7 +276,7 @@ impl Registration {
             if amount.is_negative() {
                 errors.push(FieldError::new(
                     format!("income_{kind}"),
-                    format!("{amount} is negative"),
+                    format!("{amount} 为负数"),
                 ));
             }
         }
@@ -284,7 +284,7 @@ impl Registration {
             if amount.is_negative() {
                 errors.push(FieldError::new(
                     format!("expense_{kind}"),
-                    format!("{amount} is negative"),
+                    format!("{amount} 为负数"),
                 ));
             }
         }
@@ -293,7 +293,7 @@ impl Registration {
         if self.facts.assets.deposits.is_negative() {
             errors.push(FieldError::new(
                 "deposits",
-                format!("{} is negative", self.facts.assets.deposits),
+                format!("{} 为负数", self.facts.assets.deposits),
             ));
         }
         errors
@@ -315,7 +315,7 @@ pub fn check_identity(
         errors.push(FieldError::new(
             "birth_date",
             format!(
-                "{} disagrees with the ID number, which gives {}",
+                "{} 与身份证号不符（身份证号为 {}）",
                 birth_date,
                 id.birth_date()
             ),
@@ -324,30 +324,23 @@ pub fn check_identity(
     if sex != id.sex() {
         errors.push(FieldError::new(
             "sex",
-            format!(
-                "{} disagrees with the ID number, which gives {}",
-                sex,
-                id.sex()
-            ),
+            format!("{} 与身份证号不符（身份证号为 {}）", sex, id.sex()),
         ));
     }
     if id.birth_date() > today {
         errors.push(FieldError::new(
             "birth_date",
-            format!("{} is in the future", id.birth_date()),
+            format!("{} 是将来的日期", id.birth_date()),
         ));
     }
     if effective_from > today {
         errors.push(FieldError::new(
             "effective_from",
-            format!("{} is in the future", effective_from),
+            format!("{} 是将来的日期", effective_from),
         ));
     }
     if effective_from < id.birth_date() {
-        errors.push(FieldError::new(
-            "effective_from",
-            "is before the person's birth date",
-        ));
+        errors.push(FieldError::new("effective_from", "早于本人出生日期"));
     }
     if let Some(death) = death_date {
         errors.extend(check_death_date(id, death, today));
@@ -362,13 +355,13 @@ pub fn check_death_date(id: &IdNumber, death: NaiveDate, today: NaiveDate) -> Ve
     if death > today {
         errors.push(FieldError::new(
             "death_date",
-            format!("{death} is in the future"),
+            format!("{death} 是将来的日期"),
         ));
     }
     if death < id.birth_date() {
         errors.push(FieldError::new(
             "death_date",
-            format!("{death} is before the birth date {}", id.birth_date()),
+            format!("{death} 早于出生日期 {}", id.birth_date()),
         ));
     }
     errors

@@ -40,7 +40,7 @@ pub fn check_household_code(code: &str) -> Result<(), crate::FieldError> {
     } else {
         Err(crate::FieldError::new(
             "household",
-            format!("'{code}' is not a household code (1 to 40 letters, digits, '-' or '_')"),
+            format!("「{code}」不是户编号（1 至 40 个字母、数字、“-”或“_”）"),
         ))
     }
 }

@@ -69,7 +69,7 @@ impl Parent {
         let situation = ParentSituation::parse(situation)?;
         let date = |d: &str| {
             NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("'{}' is not a date (YYYY-MM-DD)", d.trim()))
+                .map_err(|_| format!("「{}」不是日期（应为 YYYY-MM-DD）", d.trim()))
         };
         let (since, until) = match dates {
             None => (None, None),
@@ -90,15 +90,11 @@ impl Parent {
     fn check_shape(&self) -> Result<(), String> {
         let s = self.situation;
         if s == ParentSituation::Able && self.since.is_some() {
-            return Err(format!(
-                "{} ({}) has no start date",
-                s.as_str(),
-                s.label_zh()
-            ));
+            return Err(format!("{}（{}）没有起始日期", s.as_str(), s.label_zh()));
         }
         if Self::lasts(s) && self.since.is_none() {
             return Err(format!(
-                "{} ({}) counts only once it has lasted 6 months: give the date it began, e.g. {}:2026-01-10",
+                "{}（{}）持续满 6 个月才计入：请填写开始日期，如 {}:2026-01-10",
                 s.as_str(),
                 s.label_zh(),
                 s.as_str()
@@ -106,16 +102,14 @@ impl Parent {
         }
         if self.until.is_some() && !Self::has_term(s) {
             return Err(format!(
-                "{} ({}) has no term: only imprisoned and detained take an end date",
+                "{}（{}）没有期限：只有服刑在押和强制隔离戒毒填写结束日期",
                 s.as_str(),
                 s.label_zh()
             ));
         }
         if let (Some(since), Some(until)) = (self.since, self.until) {
             if until < since {
-                return Err(format!(
-                    "the term ends ({until}) before it begins ({since})"
-                ));
+                return Err(format!("期限结束（{until}）早于开始（{since}）"));
             }
         }
         Ok(())
@@ -125,7 +119,7 @@ impl Parent {
     pub fn check(&self, field: &str, today: NaiveDate) -> Vec<FieldError> {
         match self.since {
             Some(since) if since > today => {
-                vec![FieldError::new(field, format!("{since} is in the future"))]
+                vec![FieldError::new(field, format!("{since} 是将来的日期"))]
             }
             _ => Vec::new(),
         }
@@ -228,13 +222,13 @@ mod tests {
             assert_eq!(Parent::parse(text).unwrap().code(), text);
         }
         for (bad, says) in [
-            ("imprisoned", "give the date it began"),
-            ("失联", "give the date it began"),
-            ("able:2026-01-01", "has no start date"),
-            ("unreachable:2026-01-01~2026-12-31", "has no term"),
-            ("imprisoned:2026-05-01~2026-04-30", "before it begins"),
-            ("imprisoned:2026-13-01", "is not a date"),
-            ("abroad:2026-01-01", "is not one of"),
+            ("imprisoned", "请填写开始日期"),
+            ("失联", "请填写开始日期"),
+            ("able:2026-01-01", "没有起始日期"),
+            ("unreachable:2026-01-01~2026-12-31", "没有期限"),
+            ("imprisoned:2026-05-01~2026-04-30", "早于开始"),
+            ("imprisoned:2026-13-01", "不是日期"),
+            ("abroad:2026-01-01", "不是以下之一"),
         ] {
             let e = Parent::parse(bad).unwrap_err();
             assert!(e.contains(says), "{bad}: {e}");

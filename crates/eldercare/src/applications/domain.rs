@@ -263,7 +263,7 @@ pub struct Transition {
 fn required(field: &str, text: &str) -> Result<String, FieldError> {
     let t = text.trim();
     if t.is_empty() {
-        Err(FieldError::new(field, "is required"))
+        Err(FieldError::new(field, "不能为空"))
     } else {
         Ok(t.to_string())
     }
@@ -310,7 +310,7 @@ impl Application {
                 names.sort();
                 names.dedup();
                 if names.is_empty() {
-                    return Err(FieldError::new("assessors", "name who made the home visit"));
+                    return Err(FieldError::new("assessors", "请写明入户评估的人员"));
                 }
                 Transition {
                     reason: required("report", report)?,
@@ -321,7 +321,7 @@ impl Application {
             Step::Assign { provider } => {
                 let provider = required("provider", provider)?;
                 Transition {
-                    reason: format!("assigned to {provider}"),
+                    reason: format!("派给 {provider}"),
                     detail: String::new(),
                     provider: Some(provider),
                     ..next(Stage::Assigned, today)?
@@ -332,7 +332,7 @@ impl Application {
                     return Err(FieldError::new(
                         "actor",
                         format!(
-                            "application {} is assigned to {}, not {}",
+                            "申请 {} 派给了 {}，不是 {}",
                             self.id,
                             self.provider.as_deref().unwrap_or("nobody"),
                             actor.name
@@ -342,10 +342,7 @@ impl Application {
                 if *on > today || *on < self.stage_since {
                     return Err(FieldError::new(
                         "on",
-                        format!(
-                            "{on} is not between the assignment ({}) and today",
-                            self.stage_since
-                        ),
+                        format!("{on} 不在派单日（{}）与今天之间", self.stage_since),
                     ));
                 }
                 Transition {
@@ -356,7 +353,7 @@ impl Application {
             }
             Step::Accept { report } => {
                 let month = Month::new(today.year(), today.month())
-                    .ok_or_else(|| FieldError::new("date", "out of range"))?;
+                    .ok_or_else(|| FieldError::new("date", "超出范围"))?;
                 Transition {
                     reason: required("report", report)?,
                     detail: String::new(),

@@ -46,7 +46,7 @@ fn staff(who: &Account) -> Result<&minsheng_core::access::Staff, ApplicationErro
         Account::Staff(s) => Ok(s),
         Account::Resident { name, .. } => Err(invalid(
             "actor",
-            format!("{name} is a resident; staff file and handle applications"),
+            format!("{name} 是居民；申请由工作人员登记和办理"),
         )),
     }
 }
@@ -65,10 +65,7 @@ pub fn service<'p>(policy: &'p Policy, code: &str) -> Result<&'p Program, Applic
         .ok_or_else(|| {
             invalid(
                 "program",
-                format!(
-                    "'{code}' is not a service (services: {})",
-                    services.join(", ")
-                ),
+                format!("「{code}」不是服务项目（可选：{}）", services.join(", ")),
             )
         })
 }
@@ -81,10 +78,7 @@ fn deadlines(
     Deadlines::of(policy, program, on).ok_or_else(|| {
         invalid(
             "program",
-            format!(
-                "{}: the catalog has no deadlines in force on {on}",
-                program.code
-            ),
+            format!("{}：政策中没有 {on} 有效的办理时限", program.code),
         )
     })
 }
@@ -136,12 +130,12 @@ pub async fn apply(
     if form.applied_on > clock.today {
         return Err(invalid(
             "applied_on",
-            format!("{} is after today", form.applied_on),
+            format!("{} 晚于今天", form.applied_on),
         ));
     }
     let request = form.request.trim();
     if request.is_empty() {
-        return Err(invalid("request", "say what the person asks for"));
+        return Err(invalid("request", "请写明申请人的诉求"));
     }
     let file = store
         .household_file_within(id_number.as_str(), &Scope::Area(actor.area.clone()))
@@ -150,7 +144,7 @@ pub async fn apply(
             StoreError::NotFound(_) => invalid(
                 "id_number",
                 format!(
-                    "{} is not a resident of {}'s area ({})",
+                    "{} 不是 {} 管辖区域（{}）的居民",
                     id_number.masked(),
                     actor.name,
                     actor.area
@@ -167,7 +161,7 @@ pub async fn apply(
             invalid(
                 "id_number",
                 format!(
-                    "{} was not a member of household {} on {}",
+                    "{} 在 {2} 不是户 {1} 的成员",
                     id_number.masked(),
                     file.code,
                     month.first_day()
@@ -293,7 +287,7 @@ pub async fn take_step(
                 return Err(invalid(
                     "provider",
                     format!(
-                        "{} is not a provider account serving {}",
+                        "{} 不是服务 {} 的服务机构账号",
                         provider.trim(),
                         record.area
                     ),

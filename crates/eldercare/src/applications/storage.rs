@@ -130,7 +130,7 @@ async fn keys(tx: &mut Tx, id_number: &IdNumber, household: &str) -> Result<(i64
     ids.ok_or_else(|| {
         StoreError::invalid(
             "person",
-            format!("no person {} in household {household}", id_number.masked()),
+            format!("户 {household} 中没有 {}", id_number.masked()),
         )
     })
 }
@@ -293,7 +293,7 @@ impl Applications<'_> {
             return Err(StoreError::conflict(
                 "program",
                 format!(
-                    "household {} already has application {open} for {}, paid once a household",
+                    "户 {} 已有 {} 的申请 {open}：每户只补贴一次",
                     new.household, new.program
                 ),
             ));
@@ -302,7 +302,7 @@ impl Applications<'_> {
             return Err(StoreError::conflict(
                 "program",
                 format!(
-                    "{} already has application {open} for {}",
+                    "{} 已有 {} 的申请 {open}",
                     new.id_number.masked(),
                     new.program
                 ),
@@ -382,7 +382,7 @@ impl Applications<'_> {
             return Err(StoreError::conflict(
                 "stage",
                 format!(
-                    "application {} is {stage} now; '{step}' was for {}",
+                    "申请 {} 现处于“{stage}”；“{step}”是在“{}”时办理的",
                     application.id, application.stage
                 ),
             ));
@@ -437,7 +437,7 @@ impl Applications<'_> {
             return Err(StoreError::conflict(
                 "stage",
                 format!(
-                    "application {} moved on meanwhile; '{step}' was for {}",
+                    "申请 {} 已被他人办理到下一环节；“{step}”是在“{}”时办理的，请刷新后再看",
                     application.id, application.stage
                 ),
             ));

@@ -93,7 +93,7 @@ pub async fn make_draw(
     if !staff_over(who, area) {
         return Err(invalid(
             "area",
-            format!("{area} is outside {}'s area", who.name()),
+            format!("{area} 不在 {} 的管辖区域内", who.name()),
         ));
     }
     let share = policy
@@ -158,7 +158,7 @@ pub fn check_institution(i: &Institution) -> Vec<FieldError> {
         ));
     }
     if i.name.trim().is_empty() {
-        errors.push(FieldError::new("name", "the name is missing"));
+        errors.push(FieldError::new("name", "请填写名称"));
     }
     if !matches!(i.operator.as_str(), "public" | "private" | "public_private") {
         errors.push(FieldError::new(
@@ -173,7 +173,7 @@ pub fn check_institution(i: &Institution) -> Vec<FieldError> {
         errors.push(FieldError::new(
             "nursing_beds",
             format!(
-                "{} nursing beds are more than the {} beds",
+                "护理型床位 {} 张，多于床位总数 {} 张",
                 i.nursing_beds, i.beds
             ),
         ));
@@ -181,10 +181,7 @@ pub fn check_institution(i: &Institution) -> Vec<FieldError> {
     if i.residents > i.beds {
         errors.push(FieldError::new(
             "residents",
-            format!(
-                "{} residents are more than the {} beds",
-                i.residents, i.beds
-            ),
+            format!("在院老人 {} 人，多于床位总数 {} 张", i.residents, i.beds),
         ));
     }
     errors
@@ -208,14 +205,11 @@ pub async fn file_institutions(
     for i in institutions {
         let mut errors = check_institution(i);
         if !known.contains(i.area.as_str()) {
-            errors.push(FieldError::new(
-                "area",
-                format!("no area {} in the registry", i.area),
-            ));
+            errors.push(FieldError::new("area", format!("区域 {} 未登记", i.area)));
         } else if !staff_over(who, &i.area) {
             errors.push(FieldError::new(
                 "area",
-                format!("{} is outside {actor}'s area", i.area),
+                format!("{} 不在 {actor} 的管辖区域内", i.area),
             ));
         }
         if let Some(first) = errors.into_iter().next() {
@@ -336,7 +330,7 @@ pub async fn inspect(
     if let Some(later) = record.superseded_by {
         return Err(invalid(
             "draw",
-            format!("draw {} was superseded by draw {later}", record.id),
+            format!("第 {} 次抽取已被第 {later} 次抽取取代", record.id),
         ));
     }
     let team = record
@@ -348,7 +342,7 @@ pub async fn inspect(
             invalid(
                 "institution",
                 format!(
-                    "{} was not drawn by draw {}",
+                    "{} 不在第 {} 次抽取的名单中",
                     inspection.institution, record.id
                 ),
             )
@@ -357,7 +351,7 @@ pub async fn inspect(
         return Err(invalid(
             "inspector",
             format!(
-                "{} was not drawn to inspect {} (drawn: {})",
+                "{} 未被抽中检查 {}（抽中的是：{}）",
                 who.name(),
                 inspection.institution,
                 team.join(", ")
@@ -370,7 +364,7 @@ pub async fn inspect(
         return Err(invalid(
             "inspected_on",
             format!(
-                "{} is not between the draw ({}) and today",
+                "{} 不在抽取日（{}）与今天之间",
                 inspection.inspected_on,
                 record.drawn_at.date_naive()
             ),
@@ -406,7 +400,7 @@ pub async fn inspect(
         .iter()
         .find(|(c, _, _)| list.item(c).is_none())
     {
-        return Err(invalid(code, "not an item of the checklist"));
+        return Err(invalid(code, "不是检查清单中的项目"));
     }
     let failed = results.iter().filter(|r| !r.passed).count();
     supervision
@@ -448,11 +442,11 @@ pub async fn rectified(
     if !staff_over(who, &place.area) {
         return Err(invalid(
             "institution",
-            format!("{institution} is outside {}'s area", who.name()),
+            format!("{institution} 不在 {} 的管辖区域内", who.name()),
         ));
     }
     if on > clock.today {
-        return Err(invalid("on", format!("{on} is after today")));
+        return Err(invalid("on", format!("{on} 晚于今天")));
     }
     supervision
         .record_rectified(

@@ -170,7 +170,7 @@ impl Supervision<'_> {
             if known.is_some() {
                 return Err(StoreError::conflict(
                     "code",
-                    format!("institution {} is already filed", i.code),
+                    format!("机构 {} 已备案", i.code),
                 ));
             }
             on_tx!(&mut tx, conn => {
@@ -276,8 +276,7 @@ impl Supervision<'_> {
             return Err(StoreError::conflict(
                 "reason",
                 format!(
-                    "draw {earlier} was already made for {} in {}; drawing again needs a reason, \
-                     and the earlier draw stays on record",
+                    "第 {earlier} 次抽取已为计划 {} 在 {} 做过；再次抽取须写明理由，原抽取结果留档",
                     new.plan, new.area
                 ),
             ));
@@ -360,10 +359,7 @@ impl Supervision<'_> {
             if known.is_some() {
                 return Err(StoreError::conflict(
                     "institution",
-                    format!(
-                        "the inspection of {} under draw {draw} is already recorded",
-                        r.institution
-                    ),
+                    format!("{} 在第 {draw} 次抽取中的检查已经登记", r.institution),
                 ));
             }
             on_tx!(&mut tx, conn => {
@@ -421,19 +417,19 @@ impl Supervision<'_> {
             Some((true, _, _)) => {
                 return Err(StoreError::invalid(
                     "item",
-                    format!("{item} of {institution} passed; there is nothing to rectify"),
+                    format!("{institution} 的 {item} 检查合格，无需整改"),
                 ))
             }
             Some((_, Some(done), _)) => {
                 return Err(StoreError::conflict(
                     "item",
-                    format!("{item} of {institution} was already accepted as rectified on {done}"),
+                    format!("{institution} 的 {item} 已于 {done} 整改验收"),
                 ))
             }
             Some((_, None, inspected)) if on < inspected => {
                 return Err(StoreError::invalid(
                     "on",
-                    format!("{on} is before the inspection on {inspected}"),
+                    format!("{on} 早于 {inspected} 的检查"),
                 ))
             }
             Some(_) => {}

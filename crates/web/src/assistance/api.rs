@@ -127,7 +127,7 @@ pub(crate) async fn cases(
         Some(other) => {
             return Err(WebError::invalid(
                 "open",
-                format!("'{other}' is not true or false"),
+                format!("「{other}」应为 true 或 false"),
             ))
         }
     };

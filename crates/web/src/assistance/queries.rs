@@ -129,7 +129,7 @@ impl From<minsheng_assistance::cases::CaseError> for WebError {
                             .collect::<Vec<_>>()
                             .join("; "),
                     },
-                    None => WebError::invalid("changes", "invalid"),
+                    None => WebError::invalid("changes", "填写有误"),
                 }
             }
             CaseError::Record(minsheng_app::registry::RecordError::Store(e))

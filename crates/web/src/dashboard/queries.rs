@@ -22,10 +22,10 @@ pub async fn dashboard(
     clock: Clock,
 ) -> Result<Dashboard, WebError> {
     if !who.account.is_staff() {
-        return Err(WebError::Forbidden("the dashboard is for staff".into()));
+        return Err(WebError::Forbidden("看板供工作人员使用".into()));
     }
     if from > to {
-        return Err(WebError::invalid("from", format!("{from} is after {to}")));
+        return Err(WebError::invalid("from", format!("{from} 晚于 {to}")));
     }
     let scope = who.account.scope();
     let totals = minsheng_payments::totals(&web.store, from, to, &scope).await?;

@@ -293,7 +293,7 @@ fn draw_form_page(
 /// A staff member's form for a supervision draw.
 pub async fn draw_form(OnPage(who): OnPage) -> Result<Html<String>, PageError> {
     if !who.account.is_staff() {
-        return Err(WebError::Forbidden("supervision draws are made by staff".into()).into());
+        return Err(WebError::Forbidden("监督抽查由工作人员抽取".into()).into());
     }
     draw_form_page(&who, None, None)
 }
@@ -427,7 +427,7 @@ pub async fn rectify_form(
     PageQuery(params): PageQuery<RectifyParams>,
 ) -> Result<Html<String>, PageError> {
     if !who.account.is_staff() {
-        return Err(WebError::Forbidden("rectifications are accepted by staff".into()).into());
+        return Err(WebError::Forbidden("整改由工作人员验收".into()).into());
     }
     let page = RectifyPage {
         frame: Frame::of(&who),

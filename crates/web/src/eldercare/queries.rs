@@ -224,7 +224,7 @@ pub async fn assess(
     let assessed_on = match sent.get("assessed_on").map(|v| v.trim()) {
         None | Some("") => clock.today,
         Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-            WebError::invalid("assessed_on", format!("'{v}' is not a date (YYYY-MM-DD)"))
+            WebError::invalid("assessed_on", format!("「{v}」不是日期（应为 YYYY-MM-DD）"))
         })?,
     };
     let form = minsheng_eldercare::AssessmentForm {
@@ -808,7 +808,10 @@ pub async fn inspect(
     let inspected_on = match sent.get("inspected_on").map(|v| v.trim()) {
         None | Some("") => clock.today,
         Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-            WebError::invalid("inspected_on", format!("'{v}' is not a date (YYYY-MM-DD)"))
+            WebError::invalid(
+                "inspected_on",
+                format!("「{v}」不是日期（应为 YYYY-MM-DD）"),
+            )
         })?,
     };
     let inspection = minsheng_eldercare::supervision::Inspection {

@@ -77,7 +77,7 @@ pub(crate) async fn household(
         Some(other) => {
             return Err(WebError::invalid(
                 "reveal",
-                format!("'{other}' is not true or false"),
+                format!("「{other}」应为 true 或 false"),
             ))
         }
     };
