@@ -405,7 +405,7 @@ pub async fn step(
                         case_id,
                         applicant,
                         &record.household,
-                        &program_label(policy, &record.case.program),
+                        policy.program_label(&record.case.program),
                         approved_from,
                         &transition.reason,
                     )
@@ -428,14 +428,6 @@ pub async fn step(
         )
         .await?;
     Ok((store.cases().case(case_id).await?.0, transition.provisional))
-}
-
-/// A program's name in the policy (its code, for a program the policy no longer has): what a
-/// resident's notice calls it.
-pub(crate) fn program_label(policy: &Policy, code: &str) -> String {
-    policy
-        .program(code)
-        .map_or_else(|| code.to_string(), |p| p.label.clone())
 }
 
 /// The head of a household as the registry stands today: whom its notices go to when no
@@ -507,7 +499,7 @@ pub async fn decide_enrolment(
                 enrolment,
                 head,
                 &e.household,
-                &program_label(policy, &e.program),
+                policy.program_label(&e.program),
                 decision,
                 reason,
             )
@@ -646,7 +638,7 @@ pub async fn remind_reviews(
                 r.enrolment_id,
                 head,
                 &r.household,
-                &program_label(policy, &r.program),
+                policy.program_label(&r.program),
                 due,
             ));
         }

@@ -134,10 +134,10 @@ pub async fn decline(
         at: clock.now,
     };
     // The resident who asked is told, with the reason.
-    let programs: Vec<String> = request
+    let programs: Vec<&str> = request
         .programs
         .iter()
-        .map(|p| crate::cases::program_label(policy, p))
+        .map(|p| policy.program_label(p))
         .collect();
     let notices: Vec<_> = minsheng_core::IdNumber::parse(&request.requested_by)
         .ok()

@@ -661,10 +661,8 @@ pub async fn reconcile(
 ) -> Result<AnswerReport, PayError> {
     let answers = read_bank_returns(path)?.map_err(PayError::Rows)?;
     let notice = |r: &crate::ReturnedPayment| {
-        let program = policy
-            .program(&r.program)
-            .map_or_else(|| r.program.clone(), |p| p.label.clone());
-        r.payee.clone().map(|to| returned_notice(r, to, &program))
+        let program = policy.program_label(&r.program);
+        r.payee.clone().map(|to| returned_notice(r, to, program))
     };
     let report = store
         .payments()

@@ -330,6 +330,12 @@ impl Policy {
         self.programs.iter().find(|p| p.code == code)
     }
 
+    /// A program's name for people; its code for a program the catalog no longer has (an old
+    /// enrolment's, say).
+    pub fn program_label<'a>(&'a self, code: &'a str) -> &'a str {
+        self.program(code).map_or(code, |p| p.label.as_str())
+    }
+
     /// The rule text that forbids one person `a` and `b` together, if the catalog declares
     /// it on either side.
     pub fn exclusion(&self, a: &str, b: &str) -> Option<&str> {

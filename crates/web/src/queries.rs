@@ -85,7 +85,5 @@ pub(crate) fn require(who: &Signed, duty: Duty) -> Result<(), WebError> {
 }
 
 pub(crate) fn program_label(web: &Web, code: &str) -> String {
-    web.policy
-        .program(code)
-        .map_or_else(|| code.to_string(), |p| p.label.clone())
+    web.policy.program_label(code).to_string()
 }
