@@ -112,10 +112,33 @@ pub fn districts(values: &[(String, String, i64)], show: impl Fn(i64) -> String)
                 value: show(*v),
                 x: col * (TILE + 6),
                 y: row * (TILE / 2 + 6),
-                opacity: format!("{:.2}", 0.15 + 0.85 * (*v as f64 / max as f64)),
+                opacity: shade(*v, max),
             })
         })
         .collect()
+}
+
+/// A cell's shade, 0.15–1.00, by its share of the largest (nothing, or less, is the lightest).
+pub fn shade(value: i64, largest: i64) -> String {
+    let share = if largest > 0 && value > 0 {
+        value as f64 / largest as f64
+    } else {
+        0.0
+    };
+    format!("{:.2}", 0.15 + 0.85 * share)
+}
+
+/// A table cell's shade, a class rather than a colour (the pages allow no inline style): 0 for
+/// nothing paid, else 1–4 by the quarter of the largest value it reaches.
+pub fn heat(value: i64, largest: i64) -> u8 {
+    if value <= 0 || largest <= 0 {
+        return 0;
+    }
+    // In integers (both are positive here, and i128 holds 4 × i64::MAX): the quarter, rounded
+    // up, of value / largest.
+    let (value, largest) = (i128::from(value), i128::from(largest));
+    let quarters = (value * 4 + largest - 1) / largest;
+    quarters.clamp(1, 4) as u8
 }
 
 /// Yuan without fen for chart labels, grouped: 1,234,567 元.
@@ -149,5 +172,18 @@ mod tests {
         assert_eq!(super::count(1_000), "1,000");
         assert_eq!(super::count(1_234_567), "1,234,567");
         assert_eq!(super::count(-12_345), "-12,345");
+    }
+
+    #[test]
+    fn heat_is_the_quarter_of_the_largest_reached() {
+        assert_eq!(super::heat(0, 100), 0);
+        assert_eq!(super::heat(-5, 100), 0);
+        assert_eq!(super::heat(1, 100), 1);
+        assert_eq!(super::heat(25, 100), 1);
+        assert_eq!(super::heat(26, 100), 2);
+        assert_eq!(super::heat(75, 100), 3);
+        assert_eq!(super::heat(76, 100), 4);
+        assert_eq!(super::heat(100, 100), 4);
+        assert_eq!(super::heat(i64::MAX, i64::MAX), 4);
     }
 }

@@ -492,6 +492,16 @@ async fn cycle(store: Store) {
         "{}",
         board.body
     );
+    // The districts side by side: the paid district's month, and its period's total, to the fen.
+    let paid_net = minsheng_core::Fen(net(&whole, &paid)).grouped();
+    assert!(
+        board.body.contains("各区（市）逐月对比")
+            && board
+                .body
+                .contains(&format!("\">{paid_net}</td><td>{paid_net}</td>")),
+        "{paid_net}: {}",
+        board.body
+    );
 }
 
 #[tokio::test]

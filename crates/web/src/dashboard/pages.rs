@@ -26,6 +26,7 @@ struct DashboardPage {
     tiles_height: i64,
     programs: crate::charts::BarChart,
     months: crate::charts::LineChart,
+    compare: crate::dashboard::view::Comparison,
     /// month, program, district, payees, net
     rows: Vec<(String, String, String, u64, String)>,
 }
@@ -46,11 +47,7 @@ pub async fn dashboard(
     let (from, to) =
         crate::queries::parse_period(params.from.as_deref(), params.to.as_deref(), clock)?;
     let d = crate::dashboard::queries::dashboard(&web, &who, from, to, clock).await?;
-    let label = |code: &str| {
-        web.policy
-            .program(code)
-            .map_or_else(|| code.to_string(), |p| p.label.clone())
-    };
+    let label = |code: &str| web.policy.program_label(code).to_string();
     // Charts scale plain numbers; the sums of fen behind them are checked.
     let add = |sum: &mut i64, amount: Fen| -> Result<(), WebError> {
         *sum = (sum.checked_add(amount.0))
@@ -91,6 +88,8 @@ pub async fn dashboard(
         tiles,
         programs: charts::bars(&by_program, charts::count),
         months: charts::line(&by_month, charts::yuan),
+        compare: crate::dashboard::view::Comparison::of(&d.totals)
+            .map_err(|e| WebError::Internal(e.to_string()))?,
         rows: d
             .totals
             .iter()
