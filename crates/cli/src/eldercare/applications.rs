@@ -156,15 +156,11 @@ pub async fn list(store: &Store, policy: &Policy, scope: &Scope) -> Result<()> {
     Ok(())
 }
 
-fn program_label<'p>(policy: &'p Policy, code: &'p str) -> &'p str {
-    policy.program(code).map_or(code, |p| p.label.as_str())
-}
-
 fn line(policy: &Policy, a: &ApplicationRecord) -> String {
     format!(
         "{} {} · {} {} 户 {} · {} · {}{}",
         a.id,
-        program_label(policy, &a.program),
+        policy.program_label(&a.program),
         a.name,
         a.id_number.masked(),
         a.household,

@@ -111,10 +111,7 @@ pub async fn case_letter_of(
             Month::containing(clock.today)
         )));
     };
-    let program = web
-        .policy
-        .program(&record.case.program)
-        .map_or_else(|| record.case.program.clone(), |p| p.label.clone());
+    let program = web.policy.program_label(&record.case.program).to_string();
     let offices = offices(web, &record.case.area).await?;
     let year = clock.today.year();
     let letter = match kind {
@@ -274,10 +271,7 @@ pub async fn enrolment_letter_of(web: &Web, who: &Signed, id: i64) -> Result<Let
     };
     let area =
         minsheng_core::AreaCode::parse(&area).map_err(|e| WebError::Internal(e.to_string()))?;
-    let program = web
-        .policy
-        .program(&enrolment.program)
-        .map_or_else(|| enrolment.program.clone(), |p| p.label.clone());
+    let program = web.policy.program_label(&enrolment.program).to_string();
     let open_pause = pauses
         .iter()
         .rev()

@@ -63,9 +63,7 @@ impl CaseView {
             id: c.case.id,
             household: c.household.clone(),
             program: c.case.program.clone(),
-            program_label: policy
-                .program(&c.case.program)
-                .map_or_else(|| c.case.program.clone(), |p| p.label.clone()),
+            program_label: policy.program_label(&c.case.program).to_string(),
             stage: c.case.stage.to_string(),
             stage_label: c.case.stage.label().to_string(),
             accepted_on: c.case.accepted_on,

@@ -46,10 +46,7 @@ impl ApplicationRow {
     fn of(web: &Web, a: &ApplicationRecord, clock: Clock) -> ApplicationRow {
         ApplicationRow {
             id: a.id,
-            program: web
-                .policy
-                .program(&a.program)
-                .map_or_else(|| a.program.clone(), |p| p.label.clone()),
+            program: web.policy.program_label(&a.program).to_string(),
             name: a.name.clone(),
             id_number: a.id_number.masked(),
             household: a.household.clone(),
