@@ -98,6 +98,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2)]
         writers: u32,
     },
+    /// Every kind of page, each on its own for `--seconds`, one connection, as the city's
+    /// administrator, a district's approver and a street's reviewer (issue 26 target: every
+    /// page's server time p99 ≤ 50 ms on the 10M database).
+    Pages {
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+        /// Households sampled across the registry (those in each account's area are used).
+        #[arg(long, default_value_t = 1000)]
+        samples: i64,
+        #[arg(long, default_value = "2025-06")]
+        month: minsheng_core::Month,
+    },
     /// The load process of `bench web` (token in MINSHENG_BENCH_TOKEN).
     #[command(hide = true)]
     Load {
@@ -618,6 +630,20 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
                 writers,
             };
             crate::bench_web::web(store, policy, load, clock).await?;
+        }
+        BenchCommand::Pages {
+            seconds,
+            samples,
+            month,
+        } => {
+            let store = Store::open(db).await?;
+            let policy = crate::policy::load(policy)?;
+            let tour = crate::bench_pages::Tour {
+                month,
+                samples,
+                seconds,
+            };
+            crate::bench_pages::pages(store, policy, tour, clock).await?;
         }
         BenchCommand::Load {
             url,

@@ -29,17 +29,17 @@ pub struct Load {
 
 /// What the load process reports, one JSON line.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Report {
-    requests: u64,
-    failures: u64,
+pub(crate) struct Report {
+    pub requests: u64,
+    pub failures: u64,
     /// Answers with a 5xx status (of `failures`); 503s (overload, with Retry-After) apart.
-    server_errors: u64,
-    unavailable: u64,
-    seconds: f64,
-    p50_ms: f64,
-    p95_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
+    pub server_errors: u64,
+    pub unavailable: u64,
+    pub seconds: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
 }
 
 pub async fn web(
@@ -53,29 +53,8 @@ pub async fn web(
         bail!("the database has no households: generate a city first");
     }
     // A city-wide account: every sampled household is in its area.
-    if store.staff(BENCH_STAFF).await?.is_none() {
-        let staff = Staff {
-            name: BENCH_STAFF.into(),
-            role: Role::City,
-            area: AreaCode::parse("370200").map_err(|e| anyhow::anyhow!("{e}"))?,
-        };
-        store.add_staff(&staff, "bench", clock.now).await?;
-    }
-    if store.account(BENCH_STAFF).await?.is_none() {
-        let password = minsheng_app::accounts::random_token();
-        minsheng_app::accounts::add_account(
-            &store,
-            BENCH_STAFF,
-            &password,
-            &AccountHolder::Staff(BENCH_STAFF.into()),
-            "bench",
-            clock,
-        )
-        .await?;
-    }
-    let token =
-        minsheng_app::accounts::add_api_token(&store, BENCH_STAFF, "bench web", "bench", clock)
-            .await?;
+    let city = AreaCode::parse("370200").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let token = bench_token(&store, BENCH_STAFF, Role::City, &city, clock).await?;
     let counts = store.counts().await?;
     let store = store.prepare_to_serve().await?;
     let bank = tempfile_dir()?;
@@ -179,8 +158,40 @@ pub async fn web(
     Ok(())
 }
 
+/// A staff member and account for a bench to act as (made the first time), and a new API token
+/// of it.
+pub(crate) async fn bench_token(
+    store: &Store,
+    name: &str,
+    role: Role,
+    area: &AreaCode,
+    clock: Clock,
+) -> Result<String> {
+    if store.staff(name).await?.is_none() {
+        let staff = Staff {
+            name: name.into(),
+            role,
+            area: area.clone(),
+        };
+        store.add_staff(&staff, "bench", clock.now).await?;
+    }
+    if store.account(name).await?.is_none() {
+        let password = minsheng_app::accounts::random_token();
+        minsheng_app::accounts::add_account(
+            store,
+            name,
+            &password,
+            &AccountHolder::Staff(name.into()),
+            "bench",
+            clock,
+        )
+        .await?;
+    }
+    Ok(minsheng_app::accounts::add_api_token(store, name, "bench", "bench", clock).await?)
+}
+
 /// Runs the load process over `paths` and reads its report.
-async fn run_load(
+pub(crate) async fn run_load(
     url: &str,
     token: &str,
     name: &str,

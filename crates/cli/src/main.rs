@@ -9,6 +9,7 @@ mod bench_columns;
 mod bench_eldercare;
 mod bench_letters;
 mod bench_notify;
+mod bench_pages;
 mod bench_web;
 mod eldercare;
 mod notify;
