@@ -110,8 +110,31 @@ struct ApplyPage {
     programs: Vec<(String, String)>,
     /// (ID number, label) of the members who can apply.
     members: Vec<(String, String)>,
+    /// (code, label) of the facts the form asks about, for each member.
+    facts: &'static [(&'static str, &'static str)],
     message: Option<String>,
 }
+
+/// The facts an application most often brings that the registry may not have yet: each kind of
+/// monthly income, what the household owns, and the last twelve months' rigid spending. Each is
+/// a labelled field per member; what is filled becomes that member's change (`FactChange`), as
+/// an import's column of the same code would.
+pub(crate) const APPLICATION_FACTS: &[(&str, &str)] = &[
+    ("income_wage", "工资性收入（元/月）"),
+    ("income_business", "经营净收入（元/月）"),
+    ("income_property", "财产净收入（元/月）"),
+    ("income_transfer", "转移净收入（元/月）"),
+    ("income_pension", "养老金（元/月）"),
+    ("deposits", "存款及金融资产（元）"),
+    ("vehicles", "机动车辆数"),
+    ("homes", "自有住房套数"),
+    ("expense_medical", "近12个月医疗支出（元）"),
+    ("expense_education", "近12个月教育支出（元）"),
+    ("expense_rehabilitation", "近12个月康复支出（元）"),
+];
+
+/// A member's fact field: `fact:<ID number>:<code>`.
+const FACT_FIELD: &str = "fact:";
 
 async fn apply_page(
     web: &Web,
@@ -145,6 +168,7 @@ async fn apply_page(
         file,
         programs,
         members,
+        facts: APPLICATION_FACTS,
         message,
     };
     Ok(Html(page.render()?))
@@ -168,15 +192,43 @@ pub async fn apply_form(
     apply_page(&web, &who, &key, None, web.clock()).await
 }
 
-#[derive(Debug, Deserialize)]
+/// The application form as sent: its fixed fields, and the facts filled in for each member,
+/// turned into the lines `ID:code=value` the application takes.
+#[derive(Debug, Default)]
 pub struct ApplyForm {
-    #[serde(default)]
     program: Vec<String>,
     applicant: Option<String>,
     proxy: Option<String>,
-    changes: Option<String>,
+    changes: Vec<String>,
     facts_from: Option<String>,
     csrf: Option<String>,
+}
+
+impl ApplyForm {
+    fn read(fields: Vec<(String, String)>) -> ApplyForm {
+        let mut form = ApplyForm::default();
+        for (name, value) in fields {
+            let value = value.trim().to_string();
+            match name.as_str() {
+                "program" => form.program.push(value),
+                "applicant" => form.applicant = Some(value),
+                "proxy" => form.proxy = Some(value),
+                "facts_from" => form.facts_from = Some(value),
+                "csrf" => form.csrf = Some(value),
+                _ => {
+                    if let Some((id, code)) = name
+                        .strip_prefix(FACT_FIELD)
+                        .and_then(|rest| rest.split_once(':'))
+                    {
+                        if !value.is_empty() {
+                            form.changes.push(format!("{id}:{code}={value}"));
+                        }
+                    }
+                }
+            }
+        }
+        form
+    }
 }
 
 #[derive(Template)]
@@ -190,8 +242,9 @@ pub async fn apply(
     State(web): State<Web>,
     OnPage(who): OnPage,
     PagePath(key): PagePath<String>,
-    axum_extra::extract::Form(form): axum_extra::extract::Form<ApplyForm>,
+    axum_extra::extract::Form(fields): axum_extra::extract::Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    let form = ApplyForm::read(fields);
     who.check_csrf(form.csrf.as_deref().unwrap_or(""))?;
     let clock = web.clock();
     let input = ApplicationInput {
@@ -199,7 +252,7 @@ pub async fn apply(
         programs: form.program.join(","),
         applicant: form.applicant,
         proxy: form.proxy,
-        changes: form.changes,
+        changes: (!form.changes.is_empty()).then(|| form.changes.join("\n")),
         facts_from: form.facts_from,
         csrf: None,
     };
