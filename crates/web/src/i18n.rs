@@ -4,8 +4,10 @@
 //! `locales/interface.yml`, keyed by the Chinese text itself (as gettext does), so a template
 //! reads naturally and a text without English shows in Chinese, never as a key. Labels the
 //! domain gives (roles, stages, relations, programs …) go through the same filter. What people
-//! wrote (names, reasons, reports), area names and the rules' explanation trees stay as
-//! recorded. A test fails when a template's text or a domain label has no English.
+//! wrote (names, reasons, reports), area names, the rules' summaries and explanation trees
+//! (their words are the rule texts') and the messages sent to residents (kept as sent) stay as
+//! recorded; the last two are marked `lang="zh-CN"` so that a screen reader on the English side
+//! reads them as Chinese. A test fails when a template's text or a domain label has no English.
 //!
 //! The language is request-scoped: [`middleware`] reads the cookie and runs the request with it
 //! as a task-local, which the `t` filter reads while a page renders; handlers need not pass it.
@@ -438,6 +440,11 @@ mod tests {
             )
             .chain(crate::payments::view::BENEFIT_STATUSES.map(|(_, label)| label))
             .chain(minsheng_notify::Kind::ALL.map(|k| k.label()))
+            .chain(
+                crate::assistance::pages::APPLICATION_FACTS
+                    .iter()
+                    .map(|(_, label)| *label),
+            )
             .chain(["通知"])
             .chain(
                 [

@@ -99,6 +99,25 @@ impl Session<'_> {
             .to_string()
     }
 
+    /// The page's text as a person reads it, without what is marked as machine text (`code`,
+    /// `kbd`, `samp`: a parameter's path, a file's column names, a command).
+    fn prose(&self) -> String {
+        self.tab
+            .evaluate(
+                "(() => { const m = [...document.querySelectorAll('code, kbd, samp')]; \
+                 m.forEach(e => e.style.setProperty('display', 'none')); \
+                 const t = document.body.innerText; \
+                 m.forEach(e => e.style.removeProperty('display')); return t; })()",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Whether the page fits the window's width: nothing to scroll sideways but what scrolls
     /// in its own box (a wide table).
     fn fits(&self) -> bool {
@@ -368,6 +387,9 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         assert!(s.text().contains("表单已按一人一档预填"));
         s.click("input[name=program][value=tekun_basic]");
         s.fill("input[name=proxy]", "张某（女儿）");
+        // A fact the registry lacks, in its labelled field under the member's name.
+        s.click("details.member summary");
+        s.fill("details.member input[name$=':expense_medical']", "1200");
         s.shot("apply-phone");
         s.submit("form[action$='/apply'] button[type=submit]");
         let text = s.text();
@@ -581,6 +603,9 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             "axe-core did not find what it must: {found:?}"
         );
         let mut violations = Vec::new();
+        // And, as the person reads it in Chinese, no English: no word of it outside the few a
+        // Chinese office writes in Latin letters.
+        let mut english = Vec::new();
         for width in [390.0, 1366.0] {
             s.tab
                 .set_bounds(headless_chrome::types::Bounds::Normal {
@@ -599,6 +624,19 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
                     for v in s.accessibility(&axe) {
                         violations.push(format!("{width} px, {} {page}: {v}", login.unwrap_or("-")));
                     }
+                    if width > 1000.0 {
+                        // Each line with its words, to be found on the page.
+                        for line in s.prose().lines() {
+                            let words = english_words(line);
+                            if !words.is_empty() {
+                                let line: String = line.chars().take(120).collect();
+                                english.push(format!(
+                                    "{} {page}: {words:?} in «{line}»",
+                                    login.unwrap_or("-")
+                                ));
+                            }
+                        }
+                    }
                 }
                 if login.is_some() {
                     s.sign_out();
@@ -611,9 +649,44 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             violations.len(),
             violations.join("\n")
         );
+        english.sort();
+        english.dedup();
+        assert!(
+            english.is_empty(),
+            "English on {} Chinese pages:\n{}",
+            english.len(),
+            english.join("\n")
+        );
     })
     .await
     .unwrap();
+}
+
+/// The words in Latin letters a Chinese page shows that a Chinese reader would not expect: all
+/// of two letters or more but the names of file formats, national standards (GB/T …) and the
+/// language switch; a digest in hexadecimal is not a word.
+fn english_words(text: &str) -> Vec<String> {
+    const WRITTEN_SO: [&str; 6] = ["English", "PDF", "CSV", "Excel", "API", "GB"];
+    let digest = regex::Regex::new("[0-9a-f]{16,}").unwrap();
+    let text = digest.replace_all(text, "");
+    let words = regex::Regex::new("[A-Za-z][A-Za-z_.]+").unwrap();
+    words
+        .find_iter(&text)
+        .map(|m| m.as_str().trim_end_matches('.'))
+        .filter(|w| w.len() > 1 && !WRITTEN_SO.contains(w))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn english_words_are_found_on_a_chinese_page() {
+    assert_eq!(
+        english_words("最低生活保障金 dibao：批准。下载 PDF；Excel 表 English not found"),
+        ["dibao", "not", "found"]
+    );
+    assert!(english_words("身份证号 3702**********123X，1,045.00 元").is_empty());
+    assert!(english_words("GB/T 42195-2022《老年人能力评估规范》").is_empty());
+    assert!(english_words("文件摘要 51556d0445e050bbacc0249ac7210d8c").is_empty());
 }
 
 /// axe-core's script, from the npm package pinned by `tests/axe/package-lock.json`, installed

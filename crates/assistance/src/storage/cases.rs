@@ -567,7 +567,7 @@ impl Cases<'_> {
             }
             Effect::Enrol { first_month } => {
                 let basis = format!(
-                    "case {} approved on {today} by {}: {}",
+                    "案件 {} 于 {today} 经 {} 批准：{}",
                     case.id, actor.name, t.reason
                 );
                 enrol_in(

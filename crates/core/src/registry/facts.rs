@@ -263,7 +263,7 @@ impl Registration {
             errors.push(FieldError::new(
                 "area",
                 format!(
-                    "{} is a {}; a person lives in a 社区/村 (12-digit code)",
+                    "{} 是{}；居民应登记在社区/村（12 位代码）",
                     self.facts.area,
                     self.facts.area.level().label_zh()
                 ),

@@ -152,7 +152,13 @@ pub async fn household_audit(
         .recent_audit_entries(household, 50)
         .await?
         .iter()
-        .map(AuditView::from)
+        .map(|e| {
+            let mut view = AuditView::from(e);
+            view.detail_text = crate::registry::view::audit_detail(&e.detail, &|code| {
+                web.policy.program_label(code).to_string()
+            });
+            view
+        })
         .collect())
 }
 

@@ -195,11 +195,115 @@ pub struct AuditView {
     /// The action by its name; empty for an action without one (the page shows the code).
     pub action_label: &'static str,
     pub detail: String,
+    /// The detail as a person reads it: each part by its name, codes by their names
+    /// (`项目：特困人员基本生活费`, `受理 → 已调查`); a part without a name as recorded.
+    pub detail_text: String,
+}
+
+/// The names of an audit detail's parts (`key=value`).
+const DETAIL_PARTS: [(&str, &str); 25] = [
+    ("changes", "变更"),
+    ("case", "案件"),
+    ("application", "申请"),
+    ("program", "项目"),
+    ("programs", "项目"),
+    ("proxy", "代办人"),
+    ("reason", "理由"),
+    ("on", "日期"),
+    ("month", "月份"),
+    ("from", "自"),
+    ("to", "至"),
+    ("member", "成员"),
+    ("via", "途径"),
+    ("stage", "阶段"),
+    ("request", "居民申请"),
+    ("enrolment", "发放记录"),
+    ("assessment", "评估"),
+    ("person", "人员"),
+    ("notice", "通知"),
+    ("letter", "文书"),
+    ("kind", "类别"),
+    ("last", "末月"),
+    ("due_by", "期限"),
+    ("deposits", "存款"),
+    ("result", "结果"),
+];
+
+/// `detail` by name: `case=3 program=tekun_basic accepted → surveyed reason=入户核实` reads
+/// `案件：3；项目：特困人员基本生活费；受理 → 已调查；理由：入户核实`. A reason runs to the end
+/// (it is free text, spaces and all); a stage's code is named wherever it stands.
+pub fn audit_detail(detail: &str, program: &dyn Fn(&str) -> String) -> String {
+    let stage = |code: &str| {
+        minsheng_assistance::domain::cases::Stage::parse(code)
+            .map_or_else(|_| code.to_string(), |s| s.label().to_string())
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = detail.trim();
+    while !rest.is_empty() {
+        let (token, after) = rest.split_once(' ').unwrap_or((rest, ""));
+        let Some((key, value)) = token.split_once('=') else {
+            // A bare word: a stage of a transition, or the arrow between two.
+            match parts.last_mut() {
+                Some(last) if token == "→" || last.ends_with('→') => {
+                    last.push(' ');
+                    last.push_str(&stage(token));
+                }
+                _ => parts.push(stage(token)),
+            }
+            rest = after.trim_start();
+            continue;
+        };
+        // A reason (free text) and a change's assignments run to the end of the detail.
+        let to_end = matches!(key, "reason" | "changes");
+        let value = if to_end {
+            rest.split_once('=').map_or("", |(_, v)| v)
+        } else {
+            value
+        };
+        let shown = match key {
+            "program" | "programs" => value.split(',').map(program).collect::<Vec<_>>().join("、"),
+            "stage" => stage(value),
+            "via" => match value {
+                "web" => "网页".to_string(),
+                "api" => "接口".to_string(),
+                "cli" => "命令行".to_string(),
+                other => other.to_string(),
+            },
+            "member" => value
+                .parse::<usize>()
+                .map_or_else(|_| value.to_string(), |i| format!("第 {} 位", i + 1)),
+            "proxy" if value.is_empty() => "无".to_string(),
+            // `income_wage=300 deposits=5000`: each fact by its column's name.
+            "changes" => value
+                .split_whitespace()
+                .map(|assignment| {
+                    let (code, to) = assignment.split_once('=').unwrap_or((assignment, ""));
+                    let name = minsheng_exchange::COLUMNS
+                        .iter()
+                        .find(|c| c.code == code)
+                        .map_or(code, |c| c.label_zh);
+                    format!("{name} {to}")
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+            _ => value.to_string(),
+        };
+        parts.push(match DETAIL_PARTS.iter().find(|(k, _)| *k == key) {
+            Some((_, name)) => format!("{name}：{shown}"),
+            None => format!("{key}={shown}"),
+        });
+        if to_end {
+            break;
+        }
+        rest = after.trim_start();
+    }
+    parts.join("；")
 }
 
 /// What an audit entry about a household records, by name.
-pub const AUDIT_ACTIONS: [(&str, &str); 30] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 31] = [
     ("read_household", "查阅户档案"),
+    ("explain_household", "查阅测算说明"),
     ("reveal_household", "查看完整身份证号"),
     ("record_change", "登记情况变更"),
     ("import", "导入"),
@@ -242,6 +346,7 @@ impl From<&AuditEntry> for AuditView {
                 .find(|(code, _)| *code == e.action)
                 .map_or("", |(_, name)| *name),
             detail: e.detail.clone(),
+            detail_text: e.detail.clone(),
         }
     }
 }
@@ -292,5 +397,47 @@ impl From<minsheng_policy::summary::Summary> for SummaryView {
             arithmetic: s.arithmetic,
             basis: s.basis,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::audit_detail;
+
+    fn program(code: &str) -> String {
+        match code {
+            "tekun_basic" => "特困人员基本生活费".into(),
+            "dibao" => "最低生活保障金".into(),
+            other => other.into(),
+        }
+    }
+
+    #[test]
+    fn an_audit_detail_reads_by_name() {
+        assert_eq!(
+            audit_detail(
+                "case=3 program=tekun_basic accepted → surveyed reason=入户核实，情况属实 再核",
+                &program
+            ),
+            "案件：3；项目：特困人员基本生活费；已受理, 待入户调查 → 已调查, 待审核；理由：入户核实，情况属实 再核"
+        );
+        assert_eq!(
+            audit_detail("application=1 programs=dibao,tekun_basic proxy=", &program),
+            "申请：1；项目：最低生活保障金、特困人员基本生活费；代办人：无"
+        );
+        assert_eq!(
+            audit_detail("member=0 month=2027-01 via=web", &program),
+            "成员：第 1 位；月份：2027-01；途径：网页"
+        );
+        assert_eq!(
+            audit_detail(
+                "person=3702****0013 from=2027-01-05 changes=expense_medical=1200 vehicles=1",
+                &program
+            ),
+            "人员：3702****0013；自：2027-01-05；变更：近12个月医疗支出 1200、机动车辆数 1"
+        );
+        // A part without a name stays as recorded rather than being lost.
+        assert_eq!(audit_detail("seed=2023", &program), "seed=2023");
+        assert_eq!(audit_detail("", &program), "");
     }
 }
