@@ -307,6 +307,10 @@ impl Cases<'_> {
     /// A page of the cases within a scope (an area and below, or a resident's household) that
     /// pass `filter`, open ones first by deadline (those without one last), with how many pass
     /// in all.
+    ///
+    /// Here and in the counts below the cases are read first and their households looked up
+    /// (`CROSS JOIN` fixes SQLite's order): a city's scope is a range over every household, and
+    /// reading it for the few cases took 0.25 s a query in a 10M city.
     pub async fn cases_within(
         &self,
         scope: &Scope,
@@ -322,7 +326,7 @@ impl Cases<'_> {
             ""
         };
         let from = format!(
-            "FROM assistance_case c JOIN household h ON h.id = c.household_id WHERE {within} {open} \
+            "FROM assistance_case c CROSS JOIN household h WHERE h.id = c.household_id AND {within} {open} \
              AND ($2 IS NULL OR c.program = $2) AND ($3 IS NULL OR c.stage = $3) \
              AND ($4 IS NULL OR c.due_on < $4)"
         );
@@ -385,8 +389,8 @@ impl Cases<'_> {
         let (within, bound) = scope_condition(scope, 1);
         let sql = format!(
             "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.due_on < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM assistance_case c JOIN household h ON h.id = c.household_id \
-             WHERE {within} AND c.stage <> 'closed'"
+             FROM assistance_case c CROSS JOIN household h \
+             WHERE h.id = c.household_id AND {within} AND c.stage <> 'closed'"
         );
         let (open, overdue): (i64, i64) = with_pool!(self, pool => {
             sqlx::query_as(&sql)
@@ -407,8 +411,8 @@ impl Cases<'_> {
         let (within, bound) = scope_condition(scope, 1);
         let sql = format!(
             "SELECT MIN(c.accepted_on) AS first, MAX(c.final_due_on) AS last \
-             FROM assistance_case c JOIN household h ON h.id = c.household_id \
-             WHERE {within} AND c.stage <> 'closed'"
+             FROM assistance_case c CROSS JOIN household h \
+             WHERE h.id = c.household_id AND {within} AND c.stage <> 'closed'"
         );
         with_pool!(self, pool => {
             let row = sqlx::query(&sql).bind(&bound).fetch_one(pool).await?;

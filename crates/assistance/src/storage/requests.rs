@@ -28,7 +28,11 @@ pub struct RequestRecord {
 
 const COLUMNS: &str = "r.id, h.code, r.area_code, r.programs, r.requested_by, r.note, \
     r.requested_at, r.status, r.handled_by, r.application_id, r.reason";
-const FROM: &str = "FROM application_request r JOIN household h ON h.id = r.household_id";
+/// Requests with their households, requests first: SQLite takes `CROSS JOIN` as the order to
+/// join in, so a city's or a district's scope (a range over millions of households) reads the
+/// few requests and looks their households up, rather than reading every household in range
+/// for a request. PostgreSQL plans it as the inner join it is.
+const FROM: &str = "FROM application_request r CROSS JOIN household h";
 
 fn decode(r: &impl Columns) -> Result<RequestRecord> {
     Ok(RequestRecord {
@@ -126,7 +130,7 @@ impl Requests<'_> {
     ) -> Result<(Vec<RequestRecord>, u64)> {
         let (within, bound) = scope_condition(scope, 1);
         let filter = format!(
-            "{FROM} WHERE {within} {}",
+            "{FROM} WHERE h.id = r.household_id AND {within} {}",
             if waiting_only {
                 "AND r.status = 'waiting'"
             } else {
@@ -149,7 +153,9 @@ impl Requests<'_> {
 
     pub async fn request_within(&self, id: i64, scope: &Scope) -> Result<RequestRecord> {
         let (within, bound) = scope_condition(scope, 2);
-        let sql = format!("SELECT {COLUMNS} {FROM} WHERE r.id = $1 AND {within}");
+        let sql = format!(
+            "SELECT {COLUMNS} {FROM} WHERE h.id = r.household_id AND r.id = $1 AND {within}"
+        );
         with_pool!(self, pool => {
             match sqlx::query(&sql).bind(id).bind(&bound).fetch_optional(pool).await? {
                 Some(r) => decode(&r),

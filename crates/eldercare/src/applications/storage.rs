@@ -517,6 +517,49 @@ impl Applications<'_> {
             .collect())
     }
 
+    /// A page of the applications within `scope` or assigned to `provider` (in the order of
+    /// [`Self::list`]), with how many there are and how many of them are open.
+    pub async fn list_page(
+        &self,
+        scope: &Scope,
+        provider: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<ApplicationRecord>, u64, u64)> {
+        let (within, bound) = minsheng_store::scope_on(scope, "area_code", "household_id", 1);
+        let closed = Stage::ALL
+            .into_iter()
+            .filter(|s| s.is_closed())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let counts = format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN stage IN ({closed}) THEN 0 ELSE 1 END), 0) AS BIGINT) \
+             FROM service_application WHERE ({within} OR provider = $2)"
+        );
+        let sql = format!(
+            "SELECT {COLUMNS} FROM service_application WHERE ({within} OR provider = $2) \
+             ORDER BY CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, id \
+             LIMIT {limit} OFFSET {offset}"
+        );
+        with_pool!(self, pool => {
+            let (total, open): (i64, i64) = sqlx::query_as(&counts)
+                .bind(&bound)
+                .bind(provider.unwrap_or(""))
+                .fetch_one(pool)
+                .await?;
+            let page = sqlx::query(&sql)
+                .bind(&bound)
+                .bind(provider.unwrap_or(""))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(decode)
+                .collect::<Result<Vec<_>>>()?;
+            Ok((page, u64::try_from(total).unwrap_or(0), u64::try_from(open).unwrap_or(0)))
+        })
+    }
+
     /// The applications within `scope` or assigned to `provider`, open ones first, each group
     /// by deadline then number.
     pub async fn list(

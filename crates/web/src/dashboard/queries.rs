@@ -32,7 +32,12 @@ pub async fn dashboard(
     let codes: Vec<&str> = totals.iter().map(|t| t.district.as_str()).collect();
     let names = web.store.area_names(&codes).await?;
     let mut monitoring: Vec<MonitoringView> = Vec::new();
-    if let Some((_, counts)) = web.store.discovery().monitoring(to, &scope).await? {
+    if let Some((_, counts)) = web
+        .store
+        .discovery()
+        .monitoring_by_category(to, &scope)
+        .await?
+    {
         for c in counts {
             match monitoring.iter_mut().find(|m| m.category == c.category) {
                 Some(m) => {

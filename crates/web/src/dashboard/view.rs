@@ -107,10 +107,10 @@ mod tests {
     #[test]
     fn districts_are_compared_month_by_month_to_the_fen() {
         let totals = [
-            paid("2027-02", "dibao", "370203", "市北区", 100_000_00),
-            paid("2027-01", "dibao", "370203", "市北区", 98_000_01),
-            paid("2027-01", "tekun_basic", "370203", "市北区", 2_000_00),
-            paid("2027-02", "dibao", "370202", "市南区", 50_000_00),
+            paid("2027-02", "dibao", "370203", "市北区", 10_000_000),
+            paid("2027-01", "dibao", "370203", "市北区", 9_800_001),
+            paid("2027-01", "tekun_basic", "370203", "市北区", 200_000),
+            paid("2027-02", "dibao", "370202", "市南区", 5_000_000),
         ];
         let c = Comparison::of(&totals).unwrap();
         assert_eq!(c.months, ["2027-01", "2027-02"]);

@@ -16,7 +16,7 @@ use minsheng_eldercare::applications::{
 };
 
 use crate::error::{PageError, WebError};
-use crate::extract::PagePath;
+use crate::extract::{PagePath, PageQuery};
 // The templates' `t` filter.
 use crate::i18n::filters;
 use crate::pages::Frame;
@@ -89,7 +89,12 @@ struct ListPage {
     frame: Option<Frame>,
     csrf: String,
     rows: Vec<ApplicationRow>,
-    open: usize,
+    /// All the applications on every page, and the open ones among them.
+    total: u64,
+    open: u64,
+    page: u32,
+    /// Whether a next page has any.
+    more: bool,
     /// The services one may apply for (code, label), for staff who file.
     services: Vec<(String, String)>,
     may_file: bool,
@@ -155,11 +160,26 @@ async fn listed(web: &Web, who: &Signed) -> Result<Vec<ApplicationRecord>, WebEr
 async fn list_page(
     web: &Web,
     who: &Signed,
+    page: u32,
     sent: HashMap<String, String>,
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
+    if matches!(who.account, Account::Resident { .. }) {
+        return Err(WebError::Forbidden("服务申请由工作人员办理".into()).into());
+    }
     let clock = web.clock();
-    let records = listed(web, who).await?;
+    let per_page = crate::queries::PER_PAGE;
+    let (records, total, open) = web
+        .store
+        .applications()
+        .list_page(
+            &who.account.scope(),
+            provider_name(who),
+            per_page,
+            (page - 1).saturating_mul(per_page),
+        )
+        .await
+        .map_err(WebError::from)?;
     let rows: Vec<ApplicationRow> = records
         .iter()
         .map(|a| ApplicationRow::of(web, a, clock))
@@ -167,7 +187,10 @@ async fn list_page(
     let page = ListPage {
         frame: Frame::of(who),
         csrf: who.csrf().to_string(),
-        open: rows.iter().filter(|r| !r.closed).count(),
+        open,
+        total,
+        page,
+        more: u64::from(page) * u64::from(per_page) < total,
         rows,
         services: web
             .policy
@@ -234,8 +257,18 @@ pub async fn list_xlsx(
 }
 
 /// The applications of the signed-in staff member's area, or a provider's assigned ones.
-pub async fn list(State(web): State<Web>, OnPage(who): OnPage) -> Result<Html<String>, PageError> {
-    list_page(&web, &who, HashMap::new(), None).await
+pub async fn list(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<ListParams>,
+) -> Result<Html<String>, PageError> {
+    let (page, _) = crate::queries::parse_page(params.page.as_deref(), None)?;
+    list_page(&web, &who, page, HashMap::new(), None).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ListParams {
+    page: Option<String>,
 }
 
 /// A new application filed (by ID number, or by household and member from the entitlements
@@ -286,6 +319,7 @@ pub async fn file(
             let page = list_page(
                 &web,
                 &who,
+                1,
                 sent.clone(),
                 Some(e.message(crate::i18n::current())),
             )
