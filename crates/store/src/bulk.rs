@@ -222,6 +222,21 @@ pub(crate) const DEFERRED_INDEXES: &[Deferred] = &[
         create: "CREATE INDEX person_identity ON person (name, birth_date)",
     },
     Deferred {
+        name: "person_name_start",
+        drop: "DROP INDEX person_name_start",
+        create: "CREATE INDEX person_name_start ON person (substr(name, 1, 2))",
+    },
+    Deferred {
+        name: "person_given_name_start",
+        drop: "DROP INDEX person_given_name_start",
+        create: "CREATE INDEX person_given_name_start ON person (substr(name, 2, 2))",
+    },
+    Deferred {
+        name: "person_id_number_end",
+        drop: "DROP INDEX person_id_number_end",
+        create: "CREATE INDEX person_id_number_end ON person (substr(id_number, 15))",
+    },
+    Deferred {
         name: "person_version_person_idx",
         drop: "DROP INDEX person_version_person_idx",
         create: "CREATE INDEX person_version_person_idx ON person_version (person_id)",

@@ -23,7 +23,76 @@ minsheng_test_support::on_both_backends!(
     audit_chain_finds_altered_moved_and_removed_entries,
     the_holiday_calendar_is_replaced_a_year_at_a_time,
     an_undated_lasting_situation_takes_the_first_day_it_was_recorded,
+    a_part_of_a_name_or_an_id_number_finds_whom_it_begins_or_ends,
 );
+
+/// Searching within an area (migration 0032's indexes): the first two or more characters of a
+/// name or of its given name, or an ID number's last 4–17; each finds exactly the residents of
+/// the area it describes, and a single character finds nothing (no search).
+async fn a_part_of_a_name_or_an_id_number_finds_whom_it_begins_or_ends(store: &Store) {
+    use minsheng_core::access::Scope;
+    let (generator, people) = city(2_000, 3);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, t(0)).await;
+    let person = people
+        .iter()
+        .find(|p| p.person.name.chars().count() == 3)
+        .expect("a three-character name");
+    let district = person.facts.area.district().unwrap();
+    let scope = Scope::Area(district.clone());
+    let in_district: Vec<&Registration> = people
+        .iter()
+        .filter(|p| p.facts.area.is_within(&district))
+        .collect();
+    let search = |q: String| {
+        let scope = scope.clone();
+        async move { store.search_households(&q, &scope, 1_000, 0).await.unwrap() }
+    };
+    let name: Vec<char> = person.person.name.chars().collect();
+    let begins = |text: &str, part: &str| text.starts_with(part);
+    for part in [
+        name[..2].iter().collect::<String>(),
+        name[1..].iter().collect::<String>(),
+    ] {
+        let (hits, total) = search(part.clone()).await;
+        // A whole name is found exactly, and then alone.
+        let exactly = in_district.iter().filter(|p| p.person.name == part).count();
+        let expected = in_district
+            .iter()
+            .filter(|p| {
+                let given: String = p.person.name.chars().skip(1).collect();
+                begins(&p.person.name, &part) || begins(&given, &part)
+            })
+            .count();
+        if exactly > 0 {
+            assert_eq!(total as usize, exactly, "{part}");
+            continue;
+        }
+        assert_eq!(total as usize, expected, "{part}");
+        assert!(
+            hits.iter().any(|h| h.name == person.person.name),
+            "{part}: {hits:?}"
+        );
+    }
+    // One character is no search (unless it is a whole name, found exactly).
+    let last: String = name[2..].iter().collect();
+    if !in_district.iter().any(|p| p.person.name == last) {
+        assert_eq!(search(last).await.1, 0);
+    }
+    let id = person.person.id_number.as_str();
+    for tail in [&id[12..], &id[14..]] {
+        let (hits, total) = search(tail.to_string()).await;
+        let expected = in_district
+            .iter()
+            .filter(|p| p.person.id_number.as_str().ends_with(tail))
+            .count();
+        assert_eq!(total as usize, expected, "{tail}");
+        assert!(hits.iter().any(|h| h.name == person.person.name), "{tail}");
+    }
+}
 
 /// Migration 0021: a parent recorded as unreachable before the registry kept the date it began
 /// takes the first day any version of the person records it, on every version.

@@ -82,8 +82,14 @@ async fn matrix(store: Store) {
                 // (and by the resident), never outside the area, and not by the city's
                 // accounts, which search exactly.
                 let tail = &h.head_id[h.head_id.len() - 6..];
-                let part: String = h.head_name.chars().take(1).collect();
-                for q in [tail, part.as_str()] {
+                // The first two characters of the name, and its given name: parts when the
+                // name has three (of two, the first two are the name, found exactly).
+                let mut queries = vec![tail.to_string()];
+                if h.head_name.chars().count() >= 3 {
+                    queries.push(h.head_name.chars().take(2).collect());
+                    queries.push(h.head_name.chars().skip(1).collect());
+                }
+                for q in &queries {
                     let path = format!("/api/v1/households?q={}&per_page=100", urlencode(q));
                     let page = send(&app, get(&path, &auth)).await.json();
                     let found = page["items"]
