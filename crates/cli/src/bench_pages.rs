@@ -23,7 +23,7 @@ pub struct Tour {
 /// The households an account works on, and what its people are searched by.
 struct Sampled {
     codes: Vec<String>,
-    /// A member's whole name, the name without its first character, an ID number's last six.
+    /// A member's whole name, a given name of two or more characters, an ID number's last six.
     names: Vec<String>,
     name_parts: Vec<String>,
     id_tails: Vec<String>,
@@ -44,8 +44,11 @@ async fn sampled(store: &Store, codes: &[String], within: &AreaCode) -> Result<S
         s.codes.push(code.clone());
         if let Some(m) = file.members.first() {
             let name = m.person.name.clone();
-            s.name_parts
-                .push(name.chars().skip(1).collect::<String>().to_string());
+            // A given name of two characters or more: part of a name as one is searched for.
+            let given: String = name.chars().skip(1).collect();
+            if given.chars().count() >= 2 {
+                s.name_parts.push(given);
+            }
             s.names.push(name);
             let id = m.person.id_number.as_str();
             s.id_tails
@@ -118,10 +121,6 @@ pub async fn pages(
                 ),
             ),
             (
-                "application form",
-                each(&|c| format!("/households/{c}/apply"), &s.codes),
-            ),
-            (
                 "elderly entitlements",
                 each(
                     &|c| format!("/eldercare/entitlements?household={c}&member=0"),
@@ -129,12 +128,10 @@ pub async fn pages(
                 ),
             ),
             ("findings", vec![format!("/findings?month={month}")]),
-            ("payments", vec![format!("/payments?month={month}")]),
             (
                 "dashboard",
                 vec![format!("/dashboard?from={month}&to={month}")],
             ),
-            ("what-if (the form)", vec!["/what-if".into()]),
             (
                 "elderly applications",
                 vec!["/eldercare/applications".into()],
@@ -142,6 +139,18 @@ pub async fn pages(
             ("services (by street)", vec!["/services".into()]),
             ("supervision", vec!["/supervision".into()]),
         ];
+        if *who == "city" {
+            // The city's own pages: the payment cycle and the what-if.
+            kinds.push(("payments", vec![format!("/payments?month={month}")]));
+            kinds.push(("what-if (the form)", vec!["/what-if".into()]));
+        }
+        if *who == "street" {
+            // Applications are accepted by the street and the community.
+            kinds.push((
+                "application form",
+                each(&|c| format!("/households/{c}/apply"), &s.codes),
+            ));
+        }
         if *who != "city" {
             // Below the city, a part of a name or an ID number's tail is searched for too.
             kinds.insert(

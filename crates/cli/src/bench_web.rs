@@ -392,9 +392,10 @@ pub async fn load(url: &str, paths: &Path, seconds: u64, connections: u32) -> Re
     }
     let seconds = started.elapsed().as_secs_f64();
     all.sort_unstable();
+    // No answer at all (every request failed): zeros, which JSON can carry, beside the failures.
     let at = |q: f64| -> f64 {
         if all.is_empty() {
-            return f64::NAN;
+            return 0.0;
         }
         let i = ((all.len() as f64 * q).ceil() as usize).clamp(1, all.len()) - 1;
         all.get(i)
