@@ -332,33 +332,25 @@ impl Discovery<'_> {
             .iter()
             .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
             .sum();
-        // The page's window [from, to) over the kinds laid end to end in rank order.
-        let (from, to) = (u64::from(offset), u64::from(offset) + u64::from(limit));
+        let sizes = RANK.map(of);
         let mut found = Vec::new();
-        let mut start = 0u64;
-        for kind in RANK {
-            let n = of(kind);
-            let (lo, hi) = (from.max(start), to.min(start + n));
-            if lo < hi {
-                let list = format!(
-                    "{FINDING_SELECT} {listed} AND f.kind = $3 ORDER BY f.id LIMIT {} OFFSET {}",
-                    hi - lo,
-                    lo - start
-                );
-                let rows: Vec<StoredFinding> = with_pool!(self, pool => {
-                    sqlx::query(&list)
-                        .bind(month.to_string())
-                        .bind(&bound)
-                        .bind(kind.as_str())
-                        .fetch_all(pool)
-                        .await?
-                        .iter()
-                        .map(decode_finding)
-                        .collect::<Result<Vec<_>>>()?
-                });
-                found.extend(rows);
-            }
-            start += n;
+        for (i, skip, take) in kinds_on_page(&sizes, offset, limit) {
+            let Some(kind) = RANK.get(i) else { continue };
+            let list = format!(
+                "{FINDING_SELECT} {listed} AND f.kind = $3 ORDER BY f.id LIMIT {take} OFFSET {skip}"
+            );
+            let rows: Vec<StoredFinding> = with_pool!(self, pool => {
+                sqlx::query(&list)
+                    .bind(month.to_string())
+                    .bind(&bound)
+                    .bind(kind.as_str())
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(decode_finding)
+                    .collect::<Result<Vec<_>>>()?
+            });
+            found.extend(rows);
         }
         Ok((found, total))
     }
@@ -392,12 +384,31 @@ impl Discovery<'_> {
         month: Month,
         scope: &Scope,
     ) -> Result<Option<(Sweep, Vec<MonitoringCount>)>> {
+        self.monitoring_counts(month, scope, false).await
+    }
+
+    /// The counts per community, or (`by_category`) summed over the scope by category.
+    async fn monitoring_counts(
+        &self,
+        month: Month,
+        scope: &Scope,
+        by_category: bool,
+    ) -> Result<Option<(Sweep, Vec<MonitoringCount>)>> {
         // Counts are kept per community; a resident's scope has none of them.
         let (within, bound) = scope_on(scope, "area_code", "NULL", 2);
-        let counts_sql = format!(
-            "SELECT area_code, category, households, persons, enrolled FROM monitoring \
-             WHERE sweep_id = $1 AND {within} ORDER BY area_code, category"
-        );
+        let counts_sql = if by_category {
+            format!(
+                "SELECT CAST($2 AS TEXT) AS area_code, category, \
+                 CAST(SUM(households) AS BIGINT) AS households, \
+                 CAST(SUM(persons) AS BIGINT) AS persons, CAST(SUM(enrolled) AS BIGINT) AS enrolled \
+                 FROM monitoring WHERE sweep_id = $1 AND {within} GROUP BY category ORDER BY category"
+            )
+        } else {
+            format!(
+                "SELECT area_code, category, households, persons, enrolled FROM monitoring \
+                 WHERE sweep_id = $1 AND {within} ORDER BY area_code, category"
+            )
+        };
         with_pool!(self, pool => {
             let Some(r) = sqlx::query(
                 "SELECT * FROM sweep WHERE month = $1 AND cause = 'sweep' ORDER BY id DESC LIMIT 1",
@@ -438,41 +449,7 @@ impl Discovery<'_> {
         month: Month,
         scope: &Scope,
     ) -> Result<Option<(Sweep, Vec<MonitoringCount>)>> {
-        let (within, bound) = scope_on(scope, "area_code", "NULL", 2);
-        let counts_sql = format!(
-            "SELECT category, CAST(SUM(households) AS BIGINT) AS households, \
-             CAST(SUM(persons) AS BIGINT) AS persons, CAST(SUM(enrolled) AS BIGINT) AS enrolled \
-             FROM monitoring WHERE sweep_id = $1 AND {within} GROUP BY category ORDER BY category"
-        );
-        with_pool!(self, pool => {
-            let Some(r) = sqlx::query(
-                "SELECT * FROM sweep WHERE month = $1 AND cause = 'sweep' ORDER BY id DESC LIMIT 1",
-            )
-            .bind(month.to_string())
-            .fetch_optional(pool)
-            .await?
-            else {
-                return Ok(None);
-            };
-            let sweep = decode_sweep(&r)?;
-            let counts = sqlx::query(&counts_sql)
-                .bind(sweep.id)
-                .bind(&bound)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(MonitoringCount {
-                        area: bound.clone(),
-                        category: r.text("category")?,
-                        households: u64::try_from(r.int("households")?).unwrap_or(0),
-                        persons: u64::try_from(r.int("persons")?).unwrap_or(0),
-                        enrolled: u64::try_from(r.int("enrolled")?).unwrap_or(0),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Some((sweep, counts)))
-        })
+        self.monitoring_counts(month, scope, true).await
     }
 
     /// Open findings of a month by kind and program: (kind, program, count).
@@ -495,5 +472,43 @@ impl Discovery<'_> {
             })
             .collect()
         })
+    }
+}
+
+/// Where a page of `limit` from `offset` falls over groups of `sizes` laid end to end: for
+/// each group it reaches, the group's index, how many of it to skip and how many to take.
+fn kinds_on_page(sizes: &[u64], offset: u32, limit: u32) -> Vec<(usize, u64, u64)> {
+    let (from, to) = (u64::from(offset), u64::from(offset) + u64::from(limit));
+    let mut start = 0u64;
+    let mut reached = Vec::new();
+    for (i, &n) in sizes.iter().enumerate() {
+        let (lo, hi) = (from.max(start), to.min(start + n));
+        if lo < hi {
+            reached.push((i, lo - start, hi - lo));
+        }
+        start += n;
+    }
+    reached
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kinds_on_page;
+
+    #[test]
+    fn a_page_takes_each_kind_where_it_falls() {
+        // 3 cases to open, none to review, 5 recalculations, 2 granted; pages of 4.
+        let sizes = [3, 0, 5, 2];
+        assert_eq!(kinds_on_page(&sizes, 0, 4), [(0, 0, 3), (2, 0, 1)]);
+        assert_eq!(kinds_on_page(&sizes, 4, 4), [(2, 1, 4)]);
+        assert_eq!(kinds_on_page(&sizes, 8, 4), [(3, 0, 2)]);
+        // Past the end: nothing; one row: the first.
+        assert!(kinds_on_page(&sizes, 12, 4).is_empty());
+        assert_eq!(kinds_on_page(&sizes, 0, 1), [(0, 0, 1)]);
+        // Every kind on one page, in rank order, each whole.
+        assert_eq!(
+            kinds_on_page(&sizes, 0, 100),
+            [(0, 0, 3), (2, 0, 5), (3, 0, 2)]
+        );
     }
 }

@@ -561,26 +561,13 @@ impl Applications<'_> {
     }
 
     /// The applications within `scope` or assigned to `provider`, open ones first, each group
-    /// by deadline then number.
+    /// by deadline then number: all of them, for an export.
     pub async fn list(
         &self,
         scope: &Scope,
         provider: Option<&str>,
     ) -> Result<Vec<ApplicationRecord>> {
-        let (within, bound) = minsheng_store::scope_on(scope, "area_code", "household_id", 1);
-        let sql = format!(
-            "SELECT {COLUMNS} FROM service_application WHERE ({within} OR provider = $2) \
-             ORDER BY CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, id"
-        );
-        with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(&bound)
-                .bind(provider.unwrap_or(""))
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        let (all, _, _) = self.list_page(scope, provider, u32::MAX, 0).await?;
+        Ok(all)
     }
 }
