@@ -89,8 +89,13 @@ impl Session<'_> {
     }
 
     fn text(&self) -> String {
+        self.string("document.body.innerText")
+    }
+
+    /// What a script that yields a string yields on the page.
+    fn string(&self, script: &str) -> String {
         self.tab
-            .evaluate("document.body.innerText", false)
+            .evaluate(script, false)
             .unwrap()
             .value
             .unwrap()
@@ -102,20 +107,12 @@ impl Session<'_> {
     /// The page's text as a person reads it, without what is marked as machine text (`code`,
     /// `kbd`, `samp`: a parameter's path, a file's column names, a command).
     fn prose(&self) -> String {
-        self.tab
-            .evaluate(
-                "(() => { const m = [...document.querySelectorAll('code, kbd, samp')]; \
-                 m.forEach(e => e.style.setProperty('display', 'none')); \
-                 const t = document.body.innerText; \
-                 m.forEach(e => e.style.removeProperty('display')); return t; })()",
-                false,
-            )
-            .unwrap()
-            .value
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.string(
+            "(() => { const m = [...document.querySelectorAll('code, kbd, samp')]; \
+             m.forEach(e => e.style.setProperty('display', 'none')); \
+             const t = document.body.innerText; \
+             m.forEach(e => e.style.removeProperty('display')); return t; })()",
+        )
     }
 
     /// Whether the page fits the window's width: nothing to scroll sideways but what scrolls

@@ -35,7 +35,6 @@ pub struct ApplicationRow {
     pub household: String,
     pub area: String,
     pub stage: &'static str,
-    pub closed: bool,
     pub due: Option<String>,
     pub overdue: bool,
     /// Counted Monday to Friday: a year whose holidays are not loaded.
@@ -52,7 +51,6 @@ impl ApplicationRow {
             household: a.household.clone(),
             area: a.area.to_string(),
             stage: a.stage.label(),
-            closed: a.stage.is_closed(),
             due: a.due.map(|d| d.on.to_string()),
             overdue: a.due.is_some_and(|d| d.on < clock.today),
             provisional: a.due.is_some_and(|d| d.provisional.is_some()),
@@ -144,12 +142,18 @@ fn provider_name(who: &Signed) -> Option<&str> {
     who.account.service_area().map(|_| who.account.name())
 }
 
-/// The applications the account's list holds: its area's, or a provider's assigned ones; a
-/// resident has none.
-async fn listed(web: &Web, who: &Signed) -> Result<Vec<ApplicationRecord>, WebError> {
+/// Applications are for staff and providers: a resident has none to see.
+fn not_for_residents(who: &Signed) -> Result<(), WebError> {
     if matches!(who.account, Account::Resident { .. }) {
         return Err(WebError::Forbidden("服务申请由工作人员办理".into()));
     }
+    Ok(())
+}
+
+/// The applications the account's list holds: its area's, or a provider's assigned ones; a
+/// resident has none.
+async fn listed(web: &Web, who: &Signed) -> Result<Vec<ApplicationRecord>, WebError> {
+    not_for_residents(who)?;
     Ok(web
         .store
         .applications()
@@ -164,9 +168,7 @@ async fn list_page(
     sent: HashMap<String, String>,
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
-    if matches!(who.account, Account::Resident { .. }) {
-        return Err(WebError::Forbidden("服务申请由工作人员办理".into()).into());
-    }
+    not_for_residents(who)?;
     let clock = web.clock();
     let per_page = crate::queries::PER_PAGE;
     let (records, total, open) = web
@@ -336,9 +338,7 @@ async fn one_page(
     id: i64,
     message: Option<String>,
 ) -> Result<Html<String>, PageError> {
-    if matches!(who.account, Account::Resident { .. }) {
-        return Err(WebError::Forbidden("服务申请由工作人员办理".into()).into());
-    }
+    not_for_residents(who)?;
     let clock = web.clock();
     let store = web.store.applications();
     let (record, steps) = store
