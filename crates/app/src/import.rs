@@ -434,9 +434,9 @@ async fn check_against_file_and_registry(
         (HashSet::new(), HashMap::new(), HashMap::new())
     } else {
         let ids: Vec<&str> = regs.iter().map(|r| r.person.id_number.as_str()).collect();
-        let keys: Vec<(&str, NaiveDate)> = regs
+        let keys: Vec<(&str, NaiveDate, &str)> = regs
             .iter()
-            .map(|r| (r.person.name.trim(), r.birth_date))
+            .map(|r| (r.person.name.trim(), r.birth_date, r.facts.area.as_str()))
             .collect();
         let namesakes: HashMap<(String, NaiveDate, String), String> = store
             .persons_named(&keys)

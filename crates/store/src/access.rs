@@ -358,12 +358,13 @@ impl Store {
     /// name or of its given name (王秀 or 秀英 find 王秀英) — one row per matching member, a
     /// page at a time, with the number of rows on all pages.
     ///
-    /// Every way is read by an index (migration 0032: the ID number's last four, a name's and
-    /// a given name's first two characters), so that a search costs the residents it finds
-    /// across the city, never a read of the scope's residents: a district's are a million, and
-    /// reading them for a part of a name took 8 s in a 10M city. A part shorter than two
-    /// characters is no search: one character is the surname of a tenth of the city. The
-    /// city's accounts search exactly: what they look for they know in full.
+    /// Names and ID tails are read from `resident_search` (migration 0033) by an index whose key
+    /// is the typed name's (or given name's) first two characters or the number's last four,
+    /// then the area, then the whole name or number: the scope is a range within one key, a
+    /// search counts its matches from that index alone and reads only its page's rows, whatever
+    /// the city holds. Matches are listed by area, then by name (or number). A part shorter
+    /// than two characters is no search: one character is the surname of a tenth of the city.
+    /// The city's accounts search exactly: what they look for they know in full.
     pub async fn search_households(
         &self,
         query: &str,
@@ -372,103 +373,140 @@ impl Store {
         offset: u32,
     ) -> Result<(Vec<HouseholdHit>, u64)> {
         let query = query.trim();
-        let (within, bound) = scope_condition(scope, 3);
-        let citywide = matches!(scope, Scope::Area(a) if a.level() == AreaLevel::City);
-        // LIKE's wildcards are taken out of what was typed: they are in no name or number.
-        let typed: String = query.chars().filter(|c| !matches!(c, '%' | '_')).collect();
-        let id_tail = (!citywide
-            && (4..=17).contains(&typed.len())
-            && typed
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x'))
-        .then(|| typed.to_ascii_uppercase());
-        let name_part =
-            (!citywide && typed.chars().count() >= 2 && !typed.chars().any(|c| c.is_ascii_digit()))
-                .then(|| typed.clone());
-        // Each of the three by its own index: one condition ORed over two tables is read by
-        // neither index, and took two minutes for a name in a 10M city.
+        let page = Page {
+            scope,
+            limit,
+            offset,
+        };
+        // A household code or an ID number: a household's members, found through the registry's
+        // own unique keys.
         let exact = self
             .search_where(
-                "p.id IN (SELECT id FROM person WHERE name = $1 \
-                 UNION SELECT id FROM person WHERE id_number = $2 \
-                 UNION SELECT ev.person_id FROM household eh \
-                 JOIN person_version ev ON ev.household_id = eh.id WHERE eh.code = $1)",
-                (query, &query.to_ascii_uppercase()),
-                &within,
-                &bound,
-                limit,
-                offset,
+                &[
+                    "r.person_id IN (SELECT id FROM person WHERE id_number = $2 \
+                   UNION SELECT ev.person_id FROM household eh \
+                   JOIN person_version ev ON ev.household_id = eh.id WHERE eh.code = $1)",
+                ],
+                &[query, &query.to_ascii_uppercase()],
+                BY_NAME,
+                &page,
             )
             .await?;
         if exact.1 > 0 {
             return Ok(exact);
         }
-        // The expressions are those of the indexes, character for character.
-        if let Some(tail) = id_tail {
-            let last_four: String = tail.chars().skip(tail.chars().count() - 4).collect();
-            return self
-                .search_where(
-                    "p.id IN (SELECT id FROM person WHERE substr(id_number, 15) = $1 \
-                     AND id_number LIKE $2)",
-                    (&last_four, &format!("%{tail}")),
-                    &within,
-                    &bound,
-                    limit,
-                    offset,
-                )
-                .await;
+        // A whole name by its first two characters' index, which holds the name after the area.
+        // BETWEEN, not `=`: given `r.name = $2`, SQLite puts $2 in place of `r.name` elsewhere
+        // (constant propagation), `substr($2, 1, 2)` is no longer the index's expression, and it
+        // read the whole table.
+        let first_two: String = query.chars().take(2).collect();
+        let named = self
+            .search_where(
+                &["substr(r.name, 1, 2) = $1 AND r.name BETWEEN $2 AND $2"],
+                &[&first_two, query],
+                BY_NAME,
+                &page,
+            )
+            .await?;
+        if named.1 > 0 {
+            return Ok(named);
         }
-        if let Some(part) = name_part {
-            let first_two: String = part.chars().take(2).collect();
-            return self
-                .search_where(
-                    "p.id IN (SELECT id FROM person WHERE substr(name, 1, 2) = $1 AND name LIKE $2 \
-                     UNION SELECT id FROM person WHERE substr(name, 2, 2) = $1 \
-                     AND substr(name, 2) LIKE $2)",
-                    (&first_two, &format!("{part}%")),
-                    &within,
-                    &bound,
-                    limit,
-                    offset,
-                )
-                .await;
+        let citywide = matches!(scope, Scope::Area(a) if a.level() == AreaLevel::City);
+        if citywide {
+            return Ok(named);
         }
-        Ok(exact)
+        // LIKE's wildcards are taken out of what was typed: they are in no name or number.
+        let typed: String = query.chars().filter(|c| !matches!(c, '%' | '_')).collect();
+        let length = typed.chars().count();
+        // The expressions are those of the indexes, character for character. What was typed
+        // beyond the indexed characters is matched by LIKE, on the rows the index found.
+        if (4..=17).contains(&length)
+            && typed
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
+        {
+            let tail = typed.to_ascii_uppercase();
+            let last_four: String = tail.chars().skip(length - 4).collect();
+            let ends = "substr(r.id_number, 15) = $1";
+            return match length {
+                4 => self.search_where(&[ends], &[&tail], BY_NUMBER, &page).await,
+                _ => {
+                    let ends = format!("{ends} AND r.id_number LIKE $2");
+                    let pattern = format!("%{tail}");
+                    self.search_where(&[&ends], &[&last_four, &pattern], BY_NUMBER, &page)
+                        .await
+                }
+            };
+        }
+        if length >= 2 && !typed.chars().any(|c| c.is_ascii_digit()) {
+            let first_two: String = typed.chars().take(2).collect();
+            let (name, given) = ("substr(r.name, 1, 2) = $1", "substr(r.name, 2, 2) = $1");
+            return match length {
+                2 => {
+                    self.search_where(&[name, given], &[&typed], BY_NAME, &page)
+                        .await
+                }
+                _ => {
+                    let name = format!("{name} AND r.name LIKE $2");
+                    let given = format!("{given} AND substr(r.name, 2) LIKE $2");
+                    let pattern = format!("{typed}%");
+                    self.search_where(&[&name, &given], &[&first_two, &pattern], BY_NAME, &page)
+                        .await
+                }
+            };
+        }
+        Ok(named)
     }
 
-    /// One page of the current members within a scope (`within`, bound to `bound` at `$3`)
-    /// that meet `matching` (over `$1` and `$2`), with how many do.
+    /// One page of the current residents within the page's scope that meet any of `matching`
+    /// (conditions on `resident_search r` over `$1`… bound to `values`) in `order`, with how
+    /// many do. The count is read from the conditions' indexes; so is the page, where `order`
+    /// is the index's own after its first key, and then only the page's rows are read whole.
     async fn search_where(
         &self,
-        matching: &str,
-        (first, second): (&str, &str),
-        within: &str,
-        bound: &str,
-        limit: u32,
-        offset: u32,
+        matching: &[&str],
+        values: &[&str],
+        order: &str,
+        page: &Page<'_>,
     ) -> Result<(Vec<HouseholdHit>, u64)> {
-        let from = format!(
-            "FROM person p \
-             JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
-             JOIN household h ON h.id = v.household_id \
-             WHERE {matching} AND {within}"
+        let (within, bound) = scope_on(
+            page.scope,
+            "r.area_code",
+            "r.household_id",
+            values.len() + 1,
         );
+        let matches = matching
+            .iter()
+            .map(|m| format!("SELECT r.person_id FROM resident_search r WHERE {m} AND {within}"))
+            .collect::<Vec<_>>()
+            .join(" UNION ");
+        let count = format!("SELECT COUNT(*) FROM ({matches}) m");
+        // One condition is read in its index's order, up to the page's end; several are
+        // gathered first.
+        let rows = match matching {
+            [one] => format!("{one} AND {within}"),
+            _ => format!("r.person_id IN ({matches})"),
+        };
         let list = format!(
-            "SELECT h.code, h.area_code, p.name, p.id_number {from} \
-             ORDER BY h.code, p.id_number LIMIT {limit} OFFSET {offset}"
+            "SELECT r.household_code AS code, r.area_code, r.name, r.id_number \
+             FROM resident_search r WHERE {rows} ORDER BY {order} LIMIT {} OFFSET {}",
+            page.limit, page.offset
         );
-        let count = format!("SELECT COUNT(*) {from}");
         with_pool!(self, pool => {
-            let total: i64 = sqlx::query_scalar(&count)
-                .bind(first)
-                .bind(second)
-                .bind(bound)
-                .fetch_one(pool)
-                .await?;
-            let hits = sqlx::query(&list)
-                .bind(first)
-                .bind(second)
-                .bind(bound)
+            let mut counting = sqlx::query_scalar(&count);
+            for value in values {
+                counting = counting.bind(*value);
+            }
+            let total: i64 = counting.bind(&bound).fetch_one(pool).await?;
+            if total == 0 {
+                return Ok((Vec::new(), 0));
+            }
+            let mut listing = sqlx::query(&list);
+            for value in values {
+                listing = listing.bind(*value);
+            }
+            let hits = listing
+                .bind(&bound)
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -477,6 +515,50 @@ impl Store {
             Ok((hits, u64::try_from(total).unwrap_or(0)))
         })
     }
+}
+
+/// A search's order: by area, then as the index found them (names, or ID numbers).
+const BY_NAME: &str = "r.area_code, r.name, r.person_id";
+const BY_NUMBER: &str = "r.area_code, r.id_number";
+
+/// Which page of a search, within whose scope.
+struct Page<'a> {
+    scope: &'a Scope,
+    limit: u32,
+    offset: u32,
+}
+
+/// Adds to `resident_search` the rows of current residents chosen by `condition` over their
+/// current version `v`. One statement for every writer of the registry, so that the rows are
+/// always derived alike.
+fn search_rows(condition: &str) -> String {
+    format!(
+        "INSERT INTO resident_search \
+         (person_id, household_id, household_code, area_code, name, id_number) \
+         SELECT v.person_id, h.id, h.code, h.area_code, p.name, p.id_number \
+         FROM person_version v JOIN person p ON p.id = v.person_id \
+         JOIN household h ON h.id = v.household_id \
+         WHERE v.superseded_at IS NULL AND v.valid_to IS NULL AND {condition}"
+    )
+}
+
+/// The search rows of the persons a load registered: those numbered above `persons_before`.
+pub(crate) fn search_rows_after(persons_before: i64) -> String {
+    search_rows(&format!("v.person_id > {persons_before}"))
+}
+
+/// Replaces the search row of person `person_id` within `tx`, after a change to their versions:
+/// a move to another household, a death (no current version: no row).
+pub(crate) async fn refresh_search_row(tx: &mut Tx, person_id: i64) -> Result<()> {
+    let insert = search_rows("v.person_id = $1");
+    on_tx!(&mut *tx, conn => {
+        sqlx::query("DELETE FROM resident_search WHERE person_id = $1")
+            .bind(person_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(&insert).bind(person_id).execute(&mut *conn).await?;
+    });
+    Ok(())
 }
 
 impl Store {

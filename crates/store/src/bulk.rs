@@ -217,24 +217,19 @@ pub(crate) const DEFERRED_INDEXES: &[Deferred] = &[
         create: "CREATE UNIQUE INDEX person_id_number ON person (id_number)",
     },
     Deferred {
-        name: "person_identity",
-        drop: "DROP INDEX person_identity",
-        create: "CREATE INDEX person_identity ON person (name, birth_date)",
+        name: "resident_search_name_start",
+        drop: "DROP INDEX resident_search_name_start",
+        create: "CREATE INDEX resident_search_name_start ON resident_search (substr(name, 1, 2), area_code, name)",
     },
     Deferred {
-        name: "person_name_start",
-        drop: "DROP INDEX person_name_start",
-        create: "CREATE INDEX person_name_start ON person (substr(name, 1, 2))",
+        name: "resident_search_given_name_start",
+        drop: "DROP INDEX resident_search_given_name_start",
+        create: "CREATE INDEX resident_search_given_name_start ON resident_search (substr(name, 2, 2), area_code, name)",
     },
     Deferred {
-        name: "person_given_name_start",
-        drop: "DROP INDEX person_given_name_start",
-        create: "CREATE INDEX person_given_name_start ON person (substr(name, 2, 2))",
-    },
-    Deferred {
-        name: "person_id_number_end",
-        drop: "DROP INDEX person_id_number_end",
-        create: "CREATE INDEX person_id_number_end ON person (substr(id_number, 15))",
+        name: "resident_search_id_number_end",
+        drop: "DROP INDEX resident_search_id_number_end",
+        create: "CREATE INDEX resident_search_id_number_end ON resident_search (substr(id_number, 15), area_code, id_number)",
     },
     Deferred {
         name: "person_version_person_idx",
@@ -266,6 +261,11 @@ pub(crate) const DEFERRED_POSTGRES_PRIMARY_KEYS: &[Deferred] = &[
         name: "person_version_pkey",
         drop: "ALTER TABLE person_version DROP CONSTRAINT person_version_pkey",
         create: "ALTER TABLE person_version ADD CONSTRAINT person_version_pkey PRIMARY KEY (id)",
+    },
+    Deferred {
+        name: "resident_search_pkey",
+        drop: "ALTER TABLE resident_search DROP CONSTRAINT resident_search_pkey",
+        create: "ALTER TABLE resident_search ADD CONSTRAINT resident_search_pkey PRIMARY KEY (person_id)",
     },
 ];
 
@@ -492,6 +492,7 @@ enum Job {
 }
 
 /// What the writer found when it opened the load's transaction.
+#[derive(Clone, Copy)]
 struct Start {
     max_ids: (i64, i64, i64),
     /// The registry was empty: nothing needs looking up, and deferred indexes and keys are
@@ -502,13 +503,12 @@ struct Start {
 type Ready = tokio::sync::oneshot::Sender<Result<Start>>;
 
 /// Tells `begin_load` how the writer's setup went. On success the writer goes on with its
-/// connection and whether the registry was empty; on failure the error has been handed over.
-fn announce<C>(ready: Ready, setup: Result<(C, Start)>) -> Option<(C, bool)> {
+/// connection and what it found; on failure the error has been handed over.
+fn announce<C>(ready: Ready, setup: Result<(C, Start)>) -> Option<(C, Start)> {
     match setup {
         Ok((conn, start)) => {
-            let fresh = start.fresh;
             let _ = ready.send(Ok(start));
-            Some((conn, fresh))
+            Some((conn, start))
         }
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -538,7 +538,14 @@ async fn postgres_writer(
         }
         Ok::<_, StoreError>((tx, Start { max_ids, fresh }))
     };
-    let Some((mut tx, fresh)) = announce(ready, setup.await) else {
+    let Some((
+        mut tx,
+        Start {
+            max_ids: (persons_before, _, _),
+            fresh,
+        },
+    )) = announce(ready, setup.await)
+    else {
         return Ok(());
     };
     let mut writing = std::time::Duration::ZERO;
@@ -556,6 +563,13 @@ async fn postgres_writer(
             }
             Job::Commit(audit) => {
                 tracing::info!(seconds = writing.as_secs_f64(), "rows written");
+                let started = std::time::Instant::now();
+                tx.execute(&crate::access::search_rows_after(persons_before))
+                    .await?;
+                tracing::info!(
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search rows added"
+                );
                 if fresh {
                     let created = DEFERRED_INDEXES
                         .iter()
@@ -618,7 +632,14 @@ fn sqlite_writer(
         }
         Ok((conn, Start { max_ids, fresh }))
     };
-    let Some((conn, fresh)) = announce(ready, setup()) else {
+    let Some((
+        conn,
+        Start {
+            max_ids: (persons_before, _, _),
+            fresh,
+        },
+    )) = announce(ready, setup())
+    else {
         return Ok(());
     };
     let mut writing = std::time::Duration::ZERO;
@@ -661,6 +682,12 @@ fn sqlite_writer(
             }
             Job::Commit(audit) => {
                 tracing::info!(seconds = writing.as_secs_f64(), "rows written");
+                let started = std::time::Instant::now();
+                conn.execute_batch(&crate::access::search_rows_after(persons_before))?;
+                tracing::info!(
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search rows added"
+                );
                 if fresh {
                     for d in DEFERRED_INDEXES {
                         let started = std::time::Instant::now();

@@ -423,27 +423,30 @@ impl Store {
         Ok(found)
     }
 
-    /// Registered persons with one of these (name, birth date), with their current area:
-    /// candidates for "probably the same person".
+    /// Current residents with one of these (name, birth date, area): candidates for "probably
+    /// the same person". Read through `resident_search`'s index of names within an area.
     pub async fn persons_named(
         &self,
-        keys: &[(&str, NaiveDate)],
+        keys: &[(&str, NaiveDate, &str)],
     ) -> Result<Vec<(String, NaiveDate, AreaCode, IdNumber)>> {
         let mut found = Vec::new();
-        for chunk in keys.chunks(IN_LIST_CHUNK / 2) {
-            let pairs = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(self.backend(), 2 * i + 1, 2)))
+        for chunk in keys.chunks(IN_LIST_CHUNK / 4) {
+            let rows = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(self.backend(), 4 * i + 1, 4)))
                 .collect::<Vec<_>>()
                 .join(",");
             let sql = format!(
-                "SELECT p.name, p.birth_date, v.area_code, p.id_number FROM person p \
-                 JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL AND v.valid_to IS NULL \
-                 WHERE (p.name, p.birth_date) IN (VALUES {pairs})"
+                "WITH k (first_two, area_code, name, birth_date) AS (VALUES {rows}) \
+                 SELECT r.name, p.birth_date, r.area_code, r.id_number FROM k \
+                 JOIN resident_search r ON substr(r.name, 1, 2) = k.first_two \
+                 AND r.area_code = k.area_code AND r.name = k.name \
+                 JOIN person p ON p.id = r.person_id AND p.birth_date = k.birth_date"
             );
             with_pool!(self, pool => {
                 let mut query = sqlx::query(&sql);
-                for (name, birth) in chunk {
-                    query = query.bind(*name).bind(*birth);
+                for (name, birth, area) in chunk {
+                    let first_two: String = name.chars().take(2).collect();
+                    query = query.bind(first_two).bind(*area).bind(*name).bind(*birth);
                 }
                 for r in query.fetch_all(pool).await? {
                     found.push((
@@ -722,6 +725,7 @@ impl Store {
             ));
         }
         tx.write(&PERSON_VERSION, rows).await?;
+        crate::access::refresh_search_row(tx, person_id).await?;
         Ok(amendment.supersede.len())
     }
 

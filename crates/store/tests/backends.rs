@@ -24,9 +24,10 @@ minsheng_test_support::on_both_backends!(
     the_holiday_calendar_is_replaced_a_year_at_a_time,
     an_undated_lasting_situation_takes_the_first_day_it_was_recorded,
     a_part_of_a_name_or_an_id_number_finds_whom_it_begins_or_ends,
+    a_search_finds_residents_where_they_live_now,
 );
 
-/// Searching within an area (migration 0032's indexes): the first two or more characters of a
+/// Searching within an area (migration 0033's indexes): the first two or more characters of a
 /// name or of its given name, or an ID number's last 4–17; each finds exactly the residents of
 /// the area it describes, and a single character finds nothing (no search).
 async fn a_part_of_a_name_or_an_id_number_finds_whom_it_begins_or_ends(store: &Store) {
@@ -91,6 +92,79 @@ async fn a_part_of_a_name_or_an_id_number_finds_whom_it_begins_or_ends(store: &S
             .count();
         assert_eq!(total as usize, expected, "{tail}");
         assert!(hits.iter().any(|h| h.name == person.person.name), "{tail}");
+    }
+}
+
+/// The search rows follow the registry's writes: a later load's residents are found, and a
+/// resident who moved is found in the household and area they moved to, not where they were.
+async fn a_search_finds_residents_where_they_live_now(store: &Store) {
+    use minsheng_core::access::Scope;
+    let (generator, people) = city(600, 7);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    let (first, second) = people.split_at(300);
+    load(store, first, t(0)).await;
+    load(store, second, t(10)).await;
+    let everywhere = |q: &str| {
+        let q = q.to_string();
+        async move {
+            store
+                .search_households(&q, &Scope::Everything, 1_000, 0)
+                .await
+                .unwrap()
+        }
+    };
+    let late = &second[0].person;
+    let (hits, _) = everywhere(late.id_number.as_str()).await;
+    assert_eq!(hits.len(), 1, "a resident of the later load is found");
+    assert_eq!(hits[0].name, late.name);
+
+    // Someone of the first load moves into a household of another district.
+    let mover = &first[1];
+    let district = mover.facts.area.district().unwrap();
+    let there = people
+        .iter()
+        .find(|p| !p.facts.area.is_within(&district))
+        .expect("a household in another district");
+    let from = mover.effective_from + Duration::days(30);
+    store
+        .amend_person(
+            &mover.person.id_number,
+            from,
+            |f| {
+                f.household = there.facts.household.clone();
+                f.area = there.facts.area.clone();
+            },
+            "caseworker",
+            t(20),
+            &[],
+        )
+        .await
+        .unwrap();
+    let (hits, total) = everywhere(mover.person.id_number.as_str()).await;
+    assert_eq!(total, 1);
+    assert_eq!(hits[0].household, there.facts.household.as_str());
+    let new_district = there.facts.area.district().unwrap();
+    for (scope, found) in [(district, 0), (new_district, 1)] {
+        let named = |q: &str| {
+            let (q, scope) = (q.to_string(), Scope::Area(scope.clone()));
+            async move { store.search_households(&q, &scope, 1_000, 0).await.unwrap() }
+        };
+        let (hits, _) = named(&mover.person.name).await;
+        let here = hits
+            .iter()
+            .filter(|h| h.id_number == mover.person.id_number)
+            .count();
+        assert_eq!(here, found, "{scope}");
+        let tail = &mover.person.id_number.as_str()[12..];
+        let (hits, _) = named(tail).await;
+        let here = hits
+            .iter()
+            .filter(|h| h.id_number == mover.person.id_number)
+            .count();
+        assert_eq!(here, found, "{scope}: {tail}");
     }
 }
 
@@ -738,7 +812,11 @@ async fn lookups_for_import_checks(store: &Store) {
     assert!(found.contains(people[3].person.id_number.as_str()));
 
     let named = store
-        .persons_named(&[(people[7].person.name.as_str(), people[7].birth_date)])
+        .persons_named(&[(
+            people[7].person.name.as_str(),
+            people[7].birth_date,
+            people[7].facts.area.as_str(),
+        )])
         .await
         .unwrap();
     assert!(
@@ -747,6 +825,23 @@ async fn lookups_for_import_checks(store: &Store) {
             .any(|(_, _, area, id)| id == &people[7].person.id_number
                 && area == &people[7].facts.area)
     );
+    // The same name and birth date in another area is someone else.
+    let elsewhere = people
+        .iter()
+        .map(|p| p.facts.area.as_str())
+        .find(|a| *a != people[7].facts.area.as_str())
+        .expect("another area");
+    let named = store
+        .persons_named(&[(
+            people[7].person.name.as_str(),
+            people[7].birth_date,
+            elsewhere,
+        )])
+        .await
+        .unwrap();
+    assert!(named
+        .iter()
+        .all(|(_, _, _, id)| id != &people[7].person.id_number));
 
     let heads = store
         .household_heads(&[people[0].facts.household.as_str(), "unknown"])

@@ -308,7 +308,16 @@ impl Discovery<'_> {
         ];
         let (within, bound) = scope_on(scope, "f.area_code", "f.household_id", 2);
         let filter = format!("WHERE f.month = $1 AND f.status = 'open' AND {within}");
-        let count = format!("SELECT f.kind, COUNT(*) FROM finding f {filter} GROUP BY f.kind");
+        // Kind by kind, each one range of `finding_open_count` (migration 0034), counted from
+        // the index alone; grouped by kind, the database sorted the area's findings first.
+        let count = RANK
+            .iter()
+            .map(|kind| {
+                let kind = kind.as_str();
+                format!("SELECT '{kind}', COUNT(*) FROM finding f {filter} AND f.kind = '{kind}'")
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
         // A city's or a district's page reads a kind's findings in number order and keeps those
         // in range; the area's range written as an expression is no index's, so SQLite takes
         // the kind's index. A street's or a community's reads its own few by area and sorts.
