@@ -16,6 +16,8 @@
 //! - [`applications`]: home care beds and age-friendly refits — applied for, qualified by
 //!   rule, assessed, a provider assigned, started and accepted, then paid through the ledger;
 //! - [`facilities`]: the street centres and community stations of the city's service network;
+//! - [`meals`]: meal aid (老年助餐) — a meal priced by the rules and split by who pays it, orders
+//!   checked, a canteen's month settled by funding source, misuse found;
 //! - [`supervision`]: care institutions and their 双随机、一公开 inspections — a draw anyone can
 //!   make again, results item by item, follow-ups with deadlines.
 //!
@@ -29,6 +31,7 @@ pub mod assessments;
 pub mod domain;
 pub mod entitlements;
 pub mod facilities;
+pub mod meals;
 pub mod publication;
 pub mod roster;
 pub mod storage;

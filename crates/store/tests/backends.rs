@@ -99,14 +99,8 @@ async fn a_part_of_a_name_or_an_id_number_finds_whom_it_begins_or_ends(store: &S
 /// resident who moved is found in the household and area they moved to, not where they were.
 async fn a_search_finds_residents_where_they_live_now(store: &Store) {
     use minsheng_core::access::Scope;
-    let (generator, people) = city(600, 7);
-    store
-        .insert_areas(generator.areas(), |_| noted("areas"))
-        .await
-        .unwrap();
+    let people = loaded_in_two(store, 7).await;
     let (first, second) = people.split_at(300);
-    load(store, first, t(0)).await;
-    load(store, second, t(10)).await;
     let everywhere = |q: &str| {
         let q = q.to_string();
         async move {
@@ -771,8 +765,10 @@ async fn an_uncommitted_or_failed_load_leaves_nothing(store: &Store) {
     assert_eq!(store.counts().await.unwrap().persons, 100);
 }
 
-async fn later_loads_join_existing_households(store: &Store) {
-    let (generator, people) = city(600, 5);
+/// A city of 600 from `seed`, its first 300 loaded into the empty registry and the rest by a
+/// second load.
+async fn loaded_in_two(store: &Store, seed: u64) -> Vec<Registration> {
+    let (generator, people) = city(600, seed);
     store
         .insert_areas(generator.areas(), |_| noted("areas"))
         .await
@@ -780,6 +776,12 @@ async fn later_loads_join_existing_households(store: &Store) {
     let (first, second) = people.split_at(300);
     load(store, first, t(0)).await;
     load(store, second, t(10)).await;
+    people
+}
+
+async fn later_loads_join_existing_households(store: &Store) {
+    let people = loaded_in_two(store, 5).await;
+    let second = &people[300..];
     let counts = store.counts().await.unwrap();
     let households: std::collections::HashSet<&str> =
         people.iter().map(|p| p.facts.household.as_str()).collect();
