@@ -419,7 +419,8 @@ impl Store {
         let typed: String = query.chars().filter(|c| !matches!(c, '%' | '_')).collect();
         let length = typed.chars().count();
         // The expressions are those of the indexes, character for character. What was typed
-        // beyond the indexed characters is matched by LIKE, on the rows the index found.
+        // beyond the indexed characters is matched by LIKE on the whole name or number, which
+        // the index holds after the area: the match never reads a row.
         if (4..=17).contains(&length)
             && typed
                 .chars()
