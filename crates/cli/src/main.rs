@@ -1164,7 +1164,13 @@ async fn demo_staff(
         if store.staff(name).await?.is_none() {
             store.add_staff(&staff, actor, clock.now).await?;
         }
-        out.push(store.staff(name).await?.unwrap_or(staff));
+        let staff = store.staff(name).await?.unwrap_or(staff);
+        if staff.role == Role::Provider {
+            minsheng_eldercare::meals::link_provider(store, &staff, actor, clock)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        out.push(staff);
     }
     Ok(out)
 }

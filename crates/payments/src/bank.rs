@@ -72,14 +72,23 @@ pub fn check_folder(dir: &Path) -> Result<(), String> {
 /// complete new one, never half a file the bank could read; a `.partial` it leaves (full ID
 /// numbers) is removed by the next write of that file, which a re-run after a crash makes.
 pub fn write_bank_file(path: &Path, payments: &[Payment]) -> Result<(), WriteError> {
-    let io = |e: &dyn std::fmt::Display| WriteError::Io {
+    let bytes = bank_file_bytes(payments).map_err(|e| io_error(path, &e))?;
+    write_whole(path, &bytes)
+}
+
+fn io_error(path: &Path, e: &dyn std::fmt::Display) -> WriteError {
+    WriteError::Io {
         path: path.display().to_string(),
         reason: e.to_string(),
-    };
-    let bytes = bank_file_bytes(payments).map_err(|e| io(&e))?;
+    }
+}
+
+/// Writes `bytes` to `path` whole or not at all (see [`write_bank_file`]).
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io = |e: &dyn std::fmt::Display| io_error(path, e);
     let partial = partial_path(path);
     let mut file = std::fs::File::create(&partial).map_err(|e| io(&e))?;
-    file.write_all(&bytes)
+    file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| io(&e))?;
     drop(file);

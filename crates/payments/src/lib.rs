@@ -7,7 +7,9 @@
 //! - [`bank`]: the bank's two files, the disbursement file and the return file;
 //! - [`storage`]: their tables, on the store's shared infrastructure, reached as
 //!   `store.payments()` ([`PaymentsStore`]);
-//! - [`cycle`]: the use cases — enrol, compute, approve, disburse, reconcile, totals.
+//! - [`cycle`]: the use cases — enrol, compute, approve, disburse, reconcile, totals;
+//! - [`providers`]: what is owed to service providers (a canteen's month) and the bank file
+//!   that pays each due once.
 //!
 //! Architecture invariant: the ledger is append-only, and every write that moves money holds
 //! the payment lock ([`storage::begin_locked`]) and commits its audit entry in the same
@@ -18,11 +20,12 @@
 pub mod bank;
 pub mod cycle;
 pub mod domain;
+pub mod providers;
 pub mod storage;
 
 pub use bank::{
     bank_file_bytes, check_folder, parse_bank_returns, read_bank_returns, write_bank_file,
-    BANK_FILE_COLUMNS, BANK_RETURN_COLUMNS,
+    write_whole, BANK_FILE_COLUMNS, BANK_RETURN_COLUMNS,
 };
 pub use cycle::*;
 pub use domain::*;

@@ -155,9 +155,123 @@ pub fn facilities(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticFacili
     out
 }
 
+/// Meal-aid canteens per ten million residents: Qingdao's 1,400 and more (青岛市民政局：建成
+/// 老年助餐机构1400余处).
+pub const CANTEENS_PER_10M: u64 = 1_400;
+
+/// A canteen as the synthetic city has it: where it stands, the slots it serves (`HH:MM`
+/// each begins), the communities of its street it delivers to, its capacity per slot and its
+/// menu (code, name, slot, price and the canteen's discount, in fen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticCanteen {
+    pub code: String,
+    pub name: String,
+    pub area: String,
+    pub slots: Vec<(&'static str, &'static str)>,
+    pub delivers_to: Vec<String>,
+    pub capacity: u32,
+    pub bank_account: String,
+    pub opened_on: NaiveDate,
+    pub dishes: Vec<(String, &'static str, &'static str, i64, i64)>,
+}
+
+/// The canteens of a city of `people` residents over `areas`, in communities drawn at random,
+/// at least one. Every canteen serves lunch (the Laoshan canteen's 12-yuan meal, some with a
+/// yuan off); some also breakfast and dinner; most deliver within their street.
+pub fn canteens(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticCanteen> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4341_4e54);
+    let mut places: Vec<&Area> = areas
+        .iter()
+        .filter(|a| a.code.level() == AreaLevel::Community)
+        .collect();
+    let wanted = usize::try_from((people * CANTEENS_PER_10M).div_ceil(10_000_000).max(1))
+        .unwrap_or(usize::MAX)
+        .min(places.len());
+    for i in 0..wanted {
+        let j = rng.gen_range(i..places.len());
+        places.swap(i, j);
+    }
+    let mut chosen: Vec<&Area> = places.into_iter().take(wanted).collect();
+    chosen.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+    chosen
+        .into_iter()
+        .map(|area| {
+            let street = area.code.parent();
+            let delivers_to = if rng.gen_bool(0.8) {
+                areas
+                    .iter()
+                    .filter(|a| a.code.level() == AreaLevel::Community && a.code.parent() == street)
+                    .map(|a| a.code.as_str().to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut slots = vec![("lunch", "11:00")];
+            let mut dishes = vec![
+                (
+                    "L1".to_string(),
+                    "午餐套餐（两荤一素）",
+                    "lunch",
+                    1_200,
+                    if rng.gen_bool(0.3) { 100 } else { 0 },
+                ),
+                ("L2".to_string(), "午餐面食", "lunch", 800, 0),
+            ];
+            if rng.gen_bool(0.3) {
+                slots.insert(0, ("breakfast", "07:00"));
+                dishes.insert(
+                    0,
+                    (
+                        "B1".to_string(),
+                        "早餐（粥、蛋、包子）",
+                        "breakfast",
+                        500,
+                        0,
+                    ),
+                );
+            }
+            if rng.gen_bool(0.6) {
+                slots.push(("dinner", "17:00"));
+                dishes.push(("D1".to_string(), "晚餐套餐", "dinner", 1_000, 0));
+            }
+            let opened_on =
+                NaiveDate::from_ymd_opt(rng.gen_range(2019..=2024), rng.gen_range(1..=12), 1)
+                    .unwrap_or_default();
+            SyntheticCanteen {
+                code: format!("{}ST01", area.code.as_str()),
+                name: format!("{}长者食堂", area.name),
+                area: area.code.as_str().to_string(),
+                slots,
+                delivers_to,
+                capacity: rng.gen_range(6..=20) * 10,
+                bank_account: format!("6222{:012}", rng.gen_range(0..1_000_000_000_000_u64)),
+                opened_on,
+                dishes,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_city_of_ten_million_has_the_citys_canteens_each_serving_lunch() {
+        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
+        let all = canteens(generator.areas(), 10_000_000, 7);
+        let communities = generator
+            .areas()
+            .iter()
+            .filter(|a| a.code.level() == AreaLevel::Community)
+            .count();
+        assert_eq!(all.len(), 1_400.min(communities));
+        assert!(all.iter().all(|c| c.slots.contains(&("lunch", "11:00"))
+            && c.dishes.iter().any(|d| d.2 == "lunch" && d.3 == 1_200)
+            && c.dishes.iter().all(|d| d.4 >= 0 && d.4 < d.3)));
+        assert!(all.iter().any(|c| !c.delivers_to.is_empty()));
+        assert_eq!(all, canteens(generator.areas(), 10_000_000, 7));
+    }
 
     #[test]
     fn a_city_of_ten_million_has_the_citys_institutions_and_beds() {

@@ -15,7 +15,7 @@ use crate::i18n::Lang;
 
 /// The input fields errors name, by their names in Chinese (English in the interface catalog).
 /// The API's `field` stays the code; a person reads the name. A field not listed shows its code.
-pub const FIELDS: [(&str, &str); 56] = [
+pub const FIELDS: [(&str, &str); 66] = [
     ("month", "月份"),
     ("programs", "救助项目"),
     ("program", "项目"),
@@ -72,6 +72,16 @@ pub const FIELDS: [(&str, &str); 56] = [
     ("amount", "幅度或新值"),
     ("phone", "手机号"),
     ("email", "电子邮箱"),
+    ("canteen", "助餐点"),
+    ("slot", "餐次"),
+    ("dish", "菜品"),
+    ("service", "用餐方式"),
+    ("day", "用餐日期"),
+    ("settlement", "结算单"),
+    ("approver", "审核人"),
+    ("relative_id_number", "亲属身份证号"),
+    ("relative_name", "亲属姓名"),
+    ("order", "订单"),
 ];
 
 /// A field's name for people, in Chinese: its code where none is listed.

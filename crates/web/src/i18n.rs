@@ -446,6 +446,29 @@ mod tests {
                     .map(|(_, label)| *label),
             )
             .chain(["通知"])
+            .chain(minsheng_eldercare::meals::Slot::ALL.map(|s| s.label()))
+            .chain(
+                [
+                    minsheng_eldercare::meals::Service::DineIn,
+                    minsheng_eldercare::meals::Service::Delivered,
+                ]
+                .map(|s| s.label()),
+            )
+            .chain(
+                [
+                    minsheng_eldercare::meals::Status::Ordered,
+                    minsheng_eldercare::meals::Status::Served,
+                    minsheng_eldercare::meals::Status::Cancelled,
+                ]
+                .map(|s| s.label()),
+            )
+            .chain(
+                [
+                    minsheng_eldercare::meals::Channel::Canteen,
+                    minsheng_eldercare::meals::Channel::Relative,
+                ]
+                .map(|c| c.label()),
+            )
             .chain(
                 [
                     minsheng_payments::PaymentState::Owed,

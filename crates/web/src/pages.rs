@@ -209,7 +209,15 @@ pub async fn home(
         return household_page(&web, &who, id_number.as_str(), None, false, None, clock).await;
     }
     if who.account.service_area().is_some() {
-        return Ok(Redirect::to("/roster").into_response());
+        // A canteen's staff start at the day's orders; other providers at their roster.
+        use minsheng_eldercare::meals::MealsStore as _;
+        let canteen = web.store.meals().canteen_of(who.account.name()).await?;
+        let start = if canteen.is_some() {
+            "/meals"
+        } else {
+            "/roster"
+        };
+        return Ok(Redirect::to(start).into_response());
     }
     let (page, per_page) = crate::queries::parse_page(params.page.as_deref(), None)?;
     let filter = crate::assistance::queries::case_filter(

@@ -646,6 +646,12 @@ pub async fn file_synthetic(
     if filed > 0 {
         println!("{filed} street centre(s) and community station(s) filed (minsheng eldercare facilities).");
     }
+    let canteens = minsheng_eldercare::meals::file_synthetic(store, people, seed, actor, clock)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if canteens > 0 {
+        println!("{canteens} meal-aid canteen(s) filed with their menus (/meals).");
+    }
     let (beds, refits) =
         minsheng_eldercare::applications::file_synthetic(store, policy, people, seed, actor, clock)
             .await?;

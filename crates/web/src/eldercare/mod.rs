@@ -2,15 +2,17 @@
 //! rules grant each; an older person's ability assessment, handed in and printed; what the basic
 //! elderly service list grants one older person, and the list itself with its published counts
 //! on a public page; home care beds and refits from application to acceptance; care
-//! institutions and their 双随机 draws and results, public.
+//! institutions and their 双随机 draws and results, public; meal aid — a canteen's order
+//! screen, a relative's ordering page, and the month's settlements.
 
 pub(crate) mod api;
 pub(crate) mod applications;
+pub(crate) mod meals;
 pub(crate) mod pages;
 pub(crate) mod queries;
 pub(crate) mod view;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -36,6 +38,13 @@ pub(crate) fn pages() -> Router<Web> {
             get(applications::one).post(applications::step),
         )
         .route("/eldercare/entitlements", get(pages::entitlements))
+        .route("/meals", get(meals::order_screen))
+        .route("/meals/quote", post(meals::quote))
+        .route("/meals/orders", post(meals::place))
+        .route("/meals/orders/{id}/{step}", post(meals::order_step))
+        .route("/meals/authorise", post(meals::authorise))
+        .route("/meals/settlements", get(meals::settlements))
+        .route("/meals/settlements/{step}", post(meals::settlement_step))
         .route("/services", get(pages::services))
         .route("/supervision", get(pages::supervision))
         .route(
