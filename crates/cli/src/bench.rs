@@ -152,6 +152,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Meal aid in a new database of PEOPLE residents: every canteen's month settled over
+    /// ORDERS served meals (target ≤ 5 s for 1M), then lunches ordered through the use case by
+    /// CANTEENS counters at once (target p99 ≤ 50 ms with 200), THINK ms apart at each.
+    Meals {
+        #[arg(long, default_value_t = 20_000)]
+        people: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+        #[arg(long, default_value_t = 200)]
+        canteens: usize,
+        /// Milliseconds a counter takes between one order and the next (0: back to back).
+        #[arg(long, default_value_t = 1_000)]
+        think: u64,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -753,6 +767,17 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
                 let month = minsheng_core::Month::containing(clock.today);
                 crate::bench_eldercare::entitlements(policy, people, runs, month)?;
             }
+        }
+        BenchCommand::Meals {
+            people,
+            orders,
+            canteens,
+            think,
+        } => {
+            let (store, schema) = fresh(db).await?;
+            let think = std::time::Duration::from_millis(think);
+            crate::bench_meals::run(&store, policy, people, orders, canteens, think, clock).await?;
+            drop_schema(db, store, schema).await?;
         }
         BenchCommand::Show { samples } => {
             let store = Store::open(db).await?;

@@ -8,6 +8,7 @@ mod bench;
 mod bench_columns;
 mod bench_eldercare;
 mod bench_letters;
+mod bench_meals;
 mod bench_notify;
 mod bench_pages;
 mod bench_web;
@@ -625,6 +626,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     for (login, label) in &logins {
                         println!("  {login:<20} {label}");
                     }
+                    eldercare::meal_story(
+                        &store,
+                        &policy,
+                        &staff,
+                        (&head.id_number, &head.name),
+                        &bank_dir,
+                        clock,
+                    )
+                    .await?;
                 }
                 println!(
                     "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"

@@ -161,7 +161,8 @@ pub const CANTEENS_PER_10M: u64 = 1_400;
 
 /// A canteen as the synthetic city has it: where it stands, the slots it serves (`HH:MM`
 /// each begins), the communities of its street it delivers to, its capacity per slot and its
-/// menu (code, name, slot, price and the canteen's discount, in fen).
+/// menu (code, name, slot, price and the canteen's discount, in fen). `delivers_to` holds
+/// areas whose communities it delivers to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntheticCanteen {
     pub code: String,
@@ -197,14 +198,10 @@ pub fn canteens(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticCanteen>
         .into_iter()
         .map(|area| {
             let street = area.code.parent();
-            let delivers_to = if rng.gen_bool(0.8) {
-                areas
-                    .iter()
-                    .filter(|a| a.code.level() == AreaLevel::Community && a.code.parent() == street)
-                    .map(|a| a.code.as_str().to_string())
-                    .collect()
-            } else {
-                Vec::new()
+            // Most deliver throughout their street (the street's code covers its communities).
+            let delivers_to = match street.filter(|_| rng.gen_bool(0.8)) {
+                Some(street) => vec![street.as_str().to_string()],
+                None => Vec::new(),
             };
             let mut slots = vec![("lunch", "11:00")];
             let mut dishes = vec![

@@ -209,6 +209,9 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     )
     .await;
     let clock = Clock::system();
+    // A canteen in the inside household's community, its staff, and an older resident of the
+    // street it delivers to.
+    let (canteen_staff, elder) = canteen(&city).await;
     city.store
         .add_staff(
             &minsheng_core::access::Staff {
@@ -235,6 +238,7 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     // the decision is the first one paid, on its 5th.
     let walk = Walk::start();
     let decided_on = walk.clock().today + chrono::Duration::days(9);
+    let tomorrow = (walk.clock().today + chrono::Duration::days(1)).to_string();
     let paid = Month::containing(decided_on).next();
     // The households the rules find entitled are paid in that month.
     minsheng_payments::enrol_caseload(
@@ -316,6 +320,43 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         );
         s.shot("roster-english-phone");
         s.sign_out();
+        s.submit("a.language");
+
+        // A canteen's counter, on a tablet: its staff start at the day's orders, read an
+        // elder's ID number, see the elder's price, confirm, and find the order listed.
+        s.tab
+            .set_bounds(headless_chrome::types::Bounds::Normal {
+                left: None,
+                top: None,
+                width: Some(1024.0),
+                height: Some(768.0),
+            })
+            .unwrap();
+        s.sign_in(canteen_staff);
+        assert!(s.url().ends_with("/meals"), "{}", s.url());
+        s.fill("input[name=id_number]", &elder);
+        s.fill("input[name=day]", &tomorrow);
+        s.fill("select[name=slot]", "lunch");
+        s.fill("select[name=service]", "dine_in");
+        s.submit("form[action='/meals/quote'] button");
+        let quote = s.text();
+        assert!(quote.contains("本人支付") && quote.contains("6.00"), "{quote}");
+        assert!(s.fits(), "the quote fits a tablet's width");
+        s.shot("meal-quote-tablet");
+        s.submit("form[action='/meals/orders'] button");
+        let listed = s.text();
+        assert!(listed.contains("已下单") && listed.contains("已预订"), "{listed}");
+        s.shot("meal-orders-tablet");
+        s.sign_out();
+        s.tab
+            .set_bounds(headless_chrome::types::Bounds::Normal {
+                left: None,
+                top: None,
+                width: Some(390.0),
+                height: Some(844.0),
+            })
+            .unwrap();
+        s.submit("a.language");
         assert!(s.text().contains("Password"), "{}", s.text());
         s.submit("a.language");
         assert!(s.text().contains("密码"), "{}", s.text());
@@ -560,7 +601,12 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             ),
             (
                 Some(resident.as_str()),
-                vec!["/".into(), "/notices".into(), format!("/cases/{case}")],
+                vec![
+                    "/".into(),
+                    "/notices".into(),
+                    format!("/cases/{case}"),
+                    "/meals".into(),
+                ],
             ),
             (
                 Some("社区甲"),
@@ -585,6 +631,11 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
                 ],
             ),
             (Some("助餐点"), vec!["/roster".into()]),
+            (
+                Some(canteen_staff),
+                vec!["/meals".into(), "/meals/settlements".into()],
+            ),
+            (Some("市级丁"), vec!["/meals/settlements".into()]),
         ];
         let axe = axe_source();
         // The check can fail: a page with an unlabelled field and an image without text.
@@ -657,6 +708,71 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     })
     .await
     .unwrap();
+}
+
+/// A canteen in the inside household's community, delivering throughout its street, with a
+/// sign-in for its staff; and an older resident (66 or more, alive) of that street.
+async fn canteen(city: &common::City) -> (&'static str, String) {
+    use minsheng_eldercare::meals::{Canteen, CanteenRecord, Dish, MealsStore as _, Slot};
+    let clock = Clock::system();
+    let community = city.inside.area.clone();
+    let street = community.parent().unwrap();
+    let eleven = chrono::NaiveTime::from_hms_opt(11, 0, 0).unwrap();
+    city.store
+        .meals()
+        .add_canteens(
+            &[CanteenRecord {
+                canteen: Canteen {
+                    code: "CT1".into(),
+                    name: "幸福长者食堂".into(),
+                    area: community.clone(),
+                    slots: std::collections::BTreeMap::from([(Slot::Lunch, eleven)]),
+                    delivers_to: vec![street.clone()],
+                    capacity: 80,
+                },
+                bank_account: "6222000011112222".into(),
+                opened_on: clock.today,
+                dishes: vec![Dish {
+                    code: "L1".into(),
+                    name: "午餐套餐".into(),
+                    slot: Slot::Lunch,
+                    price: minsheng_core::Fen(1_200),
+                    discount: minsheng_core::Fen::ZERO,
+                }],
+            }],
+            "tester",
+            clock.now,
+            minsheng_test_support::noted("canteens"),
+        )
+        .await
+        .unwrap();
+    staff_with_token(
+        &city.store,
+        "幸福食堂",
+        minsheng_core::access::Role::Provider,
+        community.as_str(),
+    )
+    .await;
+    city.store
+        .meals()
+        .link_staff(
+            "幸福食堂",
+            "CT1",
+            minsheng_test_support::noted("canteen_staff"),
+        )
+        .await
+        .unwrap();
+    let day = clock.today + chrono::Duration::days(1);
+    for code in city.store.sample_household_codes(800).await.unwrap() {
+        let file = city.store.household_file(&code).await.unwrap();
+        for (p, f) in file.as_of(clock.today, clock.now) {
+            let age = minsheng_policy::inputs::age_on(p.id_number.birth_date(), day);
+            if f.death_date.is_none() && f.area.is_within(&street) && (66..90).contains(&age) {
+                return ("幸福食堂", p.id_number.as_str().to_string());
+            }
+        }
+    }
+    panic!("no older resident in the street of {community}");
 }
 
 /// The words in Latin letters a Chinese page shows that a Chinese reader would not expect: all

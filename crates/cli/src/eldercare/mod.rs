@@ -796,3 +796,197 @@ fn read_form(path: &Path, scale: &Scale) -> Result<Answers> {
     }
     Ok(answers)
 }
+
+/// The demo's month of meal aid at the demo provider's canteen: the demo resident, authorised
+/// by a disabled (失能) older neighbour, had lunch delivered to them on the first ten days of
+/// last month while other elders ate at the canteen; the canteen settles the month, the street
+/// approves it and the district pays it into the bank file. The resident also orders
+/// tomorrow's lunch. Done once: a month already settled is left alone.
+pub async fn meal_story(
+    store: &Store,
+    policy: &Policy,
+    staff: &[minsheng_core::access::Staff],
+    relative: (&minsheng_core::IdNumber, &str),
+    bank_dir: &std::path::Path,
+    clock: Clock,
+) -> Result<()> {
+    use minsheng_core::access::{Account, Role};
+    use minsheng_core::registry::AbilityLevel;
+    use minsheng_eldercare::meals::{self, MealsStore as _, OrderForm};
+    let find = |role: Role| {
+        staff
+            .iter()
+            .find(|s| s.role == role)
+            .map(|s| Account::Staff(s.clone()))
+            .with_context(|| format!("no demo {}", role.label()))
+    };
+    let (cook, street, district) = (
+        find(Role::Provider)?,
+        find(Role::Street)?,
+        find(Role::District)?,
+    );
+    let Some(code) = store.meals().canteen_of(cook.name()).await? else {
+        return Ok(());
+    };
+    let canteen = store
+        .meals()
+        .canteen(&code)
+        .await?
+        .context("the demo canteen")?;
+    let month = minsheng_core::Month::containing(clock.today).previous();
+    if store
+        .meals()
+        .settlements(month)
+        .await?
+        .iter()
+        .any(|s| s.canteen == code)
+    {
+        return Ok(());
+    }
+    let on = month.first_day();
+    let born_by = on
+        .checked_sub_months(chrono::Months::new(12 * 66))
+        .context("too early for the demo's meals")?;
+    let (older, _) = store
+        .service_roster(
+            &canteen
+                .canteen
+                .area
+                .parent()
+                .unwrap_or(canteen.canteen.area.clone()),
+            on,
+            born_by,
+            400,
+            0,
+        )
+        .await?;
+    let mut disabled = None;
+    let mut others = Vec::new();
+    for hit in &older {
+        if &hit.id_number == relative.0 {
+            continue;
+        }
+        let file = store.household_file(hit.id_number.as_str()).await?;
+        let facts = file
+            .as_of(on, clock.now)
+            .into_iter()
+            .find(|(p, _)| p.id_number == hit.id_number)
+            .map(|(_, f)| f.clone());
+        let Some(facts) = facts.filter(|f| f.death_date.is_none()) else {
+            continue;
+        };
+        let served =
+            facts.area.is_within(&canteen.canteen.area) || canteen.canteen.delivers_to(&facts.area);
+        if !served {
+            continue;
+        }
+        let impaired = matches!(
+            facts.ability,
+            Some(AbilityLevel::Moderate | AbilityLevel::Severe | AbilityLevel::Complete)
+        );
+        if impaired && disabled.is_none() && canteen.canteen.delivers_to(&facts.area) {
+            disabled = Some(hit.clone());
+        } else if others.len() < 8 {
+            others.push(hit.clone());
+        }
+    }
+    // A city too small to have a disabled elder within reach: an older neighbour instead.
+    let ability = if disabled.is_some() {
+        "disabled (失能) "
+    } else {
+        "older "
+    };
+    let Some(elder) = disabled.or_else(|| others.pop()) else {
+        println!(
+            "Meal aid: no older resident within reach of {} for the demo's meals.",
+            canteen.canteen.name
+        );
+        return Ok(());
+    };
+    meals::authorise(
+        store,
+        &street,
+        elder.id_number.as_str(),
+        (relative.0.as_str(), relative.1),
+        clock,
+    )
+    .await?;
+    let resident = Account::Resident {
+        id_number: relative.0.clone(),
+        name: relative.1.to_string(),
+    };
+    let ids: Vec<String> = others
+        .iter()
+        .map(|h| h.id_number.as_str().to_string())
+        .collect();
+    let elder_id = elder.id_number.as_str().to_string();
+    let mut history = Vec::new();
+    for d in 0..10 {
+        let day = on + chrono::Duration::days(d);
+        history.push((
+            resident.clone(),
+            OrderForm {
+                canteen: &code,
+                id_number: &elder_id,
+                day,
+                slot: "lunch",
+                service: "delivered",
+                dish: "L1",
+            },
+        ));
+        for id in ids
+            .iter()
+            .skip(usize::try_from(d % 3).unwrap_or(0))
+            .step_by(2)
+        {
+            history.push((
+                cook.clone(),
+                OrderForm {
+                    canteen: &code,
+                    id_number: id,
+                    day,
+                    slot: "lunch",
+                    service: "dine_in",
+                    dish: "L1",
+                },
+            ));
+        }
+    }
+    let recorded = meals::record_history(store, policy, &history, cook.name(), clock).await?;
+    let settled = meals::settle(store, &cook, &code, month, clock).await?;
+    meals::approve(store, &street, settled.id, clock).await?;
+    std::fs::create_dir_all(bank_dir)
+        .with_context(|| format!("creating {}", bank_dir.display()))?;
+    let paid = meals::pay(store, &district, month, bank_dir, clock).await?;
+    println!(
+        "Meal aid at {} ({code}): {recorded} meals of {month}, {} of them delivered to the {ability}neighbour {} ({}) and ordered by {}; settled by {}, approved by {}, {} yuan paid{} (/meals/settlements?month={month}).",
+        canteen.canteen.name,
+        settled.statement.delivered,
+        elder.name,
+        elder.id_number.masked(),
+        relative.1,
+        cook.name(),
+        street.name(),
+        settled.payable(),
+        paid.map(|b| format!(" in {}", b.file.display())).unwrap_or_default(),
+    );
+    let tomorrow = clock.today + chrono::Duration::days(1);
+    let form = OrderForm {
+        canteen: &code,
+        id_number: &elder_id,
+        day: tomorrow,
+        slot: "lunch",
+        service: "delivered",
+        dish: "L1",
+    };
+    match meals::order(store, policy, &resident, &form, clock).await {
+        Ok(placed) => println!(
+            "  {} ordered tomorrow's delivered lunch: {} (/meals?day={tomorrow} as {}).",
+            relative.1,
+            placed.priced.explained,
+            cook.name()
+        ),
+        Err(e) => println!("  tomorrow's lunch could not be ordered: {e}"),
+    }
+    Ok(())
+}

@@ -500,8 +500,8 @@ fn supervisor<'a>(who: &'a Account, area: &AreaCode, what: &str) -> Result<&'a S
     }
 }
 
-/// Takes back a served meal found wrong after its month was settled (an elder not there, a
-/// meal never delivered): the street or above; the canteen's next settlement deducts it.
+/// Takes back a served meal found wrong (an elder not there, a meal never delivered): the
+/// street or above; the first of the canteen's settlements not yet approved deducts it.
 pub async fn correct(
     store: &Store,
     who: &Account,
@@ -838,9 +838,12 @@ pub async fn link_provider(
         return Ok(code);
     }
     let canteens = meals.canteens().await?;
+    let within = |c: &&CanteenRecord| c.canteen.area.is_within(&provider.area);
     let code = match canteens
         .iter()
-        .find(|c| c.canteen.area.is_within(&provider.area))
+        .filter(within)
+        .find(|c| !c.canteen.delivers_to.is_empty())
+        .or_else(|| canteens.iter().find(within))
     {
         Some(c) => c.canteen.code.clone(),
         None => {
@@ -862,7 +865,9 @@ pub async fn link_provider(
                     format!("{} 下没有社区，无法设立助餐点", provider.area),
                 ));
             };
-            let record = synthetic(made)?;
+            let mut record = synthetic(made)?;
+            // The provider's canteen delivers throughout the provider's area.
+            record.canteen.delivers_to = vec![provider.area.clone()];
             let code = record.canteen.code.clone();
             meals
                 .add_canteens(
@@ -895,4 +900,68 @@ pub async fn link_provider(
         )
         .await?;
     Ok(code)
+}
+
+/// Records a past month's served meals as history (the demo city's): each priced by the rules
+/// as [`quote`] prices it for the account named, recorded served and settled in its month.
+/// Returns how many.
+pub async fn record_history(
+    store: &Store,
+    policy: &Policy,
+    meals: &[(Account, OrderForm<'_>)],
+    actor: &str,
+    clock: Clock,
+) -> Result<usize, MealError> {
+    let mut priced = Vec::with_capacity(meals.len());
+    for (who, form) in meals {
+        priced.push((
+            who.name().to_string(),
+            quote(store, policy, who, form, clock).await?,
+        ));
+    }
+    let Some(month) = priced.first().map(|(_, p)| Month::containing(p.day)) else {
+        return Ok(0);
+    };
+    if priced
+        .iter()
+        .any(|(_, p)| Month::containing(p.day) != month)
+    {
+        return Err(invalid("day", "历史供餐须属于同一个月"));
+    }
+    let list: Vec<(NewOrder<'_>, String)> = priced
+        .iter()
+        .map(|(by, p)| {
+            (
+                NewOrder {
+                    canteen: &p.canteen.canteen.code,
+                    id_number: &p.id_number,
+                    name: &p.name,
+                    area: &p.area,
+                    day: p.day,
+                    slot: p.slot,
+                    service: p.service,
+                    dish: &p.dish.code,
+                    quote: &p.quote,
+                    rule: &p.rule,
+                    channel: p.channel,
+                },
+                by.clone(),
+            )
+        })
+        .collect();
+    Ok(store
+        .meals()
+        .record_history(
+            &list,
+            month,
+            clock.now,
+            NewAuditEntry {
+                actor: actor.into(),
+                action: "meal_history".into(),
+                subject: format!("meals:{month}"),
+                detail: format!("synthetic served meals={}", list.len()),
+                at: clock.now,
+            },
+        )
+        .await?)
 }

@@ -117,7 +117,8 @@ pub struct OrderRecord {
     pub channel: Channel,
     pub ordered_by: String,
     pub status: Status,
-    pub settlement: Option<i64>,
+    /// The month it is settled in, once served.
+    pub settle_month: Option<Month>,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -246,7 +247,7 @@ fn decode_dish(r: &impl Columns) -> Result<(String, Dish)> {
 
 const ORDER_COLUMNS: &str = "id, canteen_code, id_number, name, area_code, day, slot, service, \
     dish_code, price, discount, city, district, elder, cap, rule, channel, ordered_by, status, \
-    settlement_id, recorded_at";
+    settle_month, recorded_at";
 
 fn decode_order(r: &impl Columns) -> Result<OrderRecord> {
     Ok(OrderRecord {
@@ -271,7 +272,10 @@ fn decode_order(r: &impl Columns) -> Result<OrderRecord> {
         channel: Channel::parse(&r.text("channel")?).map_err(|e| corrupt("channel", e))?,
         ordered_by: r.text("ordered_by")?,
         status: Status::parse(&r.text("status")?).map_err(|e| corrupt("status", e))?,
-        settlement: r.opt_int("settlement_id")?,
+        settle_month: r
+            .opt_text("settle_month")?
+            .map(|m| m.parse().map_err(|e| corrupt("settle_month", e)))
+            .transpose()?,
         recorded_at: timestamp(r.int("recorded_at")?)?,
     })
 }
@@ -584,6 +588,56 @@ impl Meals<'_> {
         Ok(id)
     }
 
+    /// Records meals of the past as served and settled in `month` (a synthetic city's
+    /// history), all or none, with one audit entry. Returns how many.
+    pub async fn record_history(
+        &self,
+        list: &[(NewOrder<'_>, String)],
+        month: Month,
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<usize> {
+        let mut tx = Tx::write_only(self).await?;
+        for (order, by) in list {
+            let person = person_id(&mut tx, order.id_number).await?;
+            let q = order.quote;
+            on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "INSERT INTO meal_order (canteen_code, person_id, id_number, name, area_code, \
+                     day, slot, service, dish_code, price, discount, city, district, elder, cap, \
+                     rule, channel, ordered_by, status, status_at, status_by, settle_month, \
+                     recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                     $14, $15, $16, $17, $18, 'served', $19, $18, $20, $19)",
+                )
+                .bind(order.canteen)
+                .bind(person)
+                .bind(order.id_number.as_str())
+                .bind(order.name)
+                .bind(order.area.as_str())
+                .bind(order.day)
+                .bind(order.slot.as_str())
+                .bind(order.service.as_str())
+                .bind(order.dish)
+                .bind(q.price.0)
+                .bind(q.canteen.0)
+                .bind(q.city.0)
+                .bind(q.district.0)
+                .bind(q.elder.0)
+                .bind(q.cap.0)
+                .bind(order.rule)
+                .bind(order.channel.as_str())
+                .bind(by)
+                .bind(micros(at))
+                .bind(month.to_string())
+                .execute(&mut *conn)
+                .await?;
+            });
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await?;
+        Ok(list.len())
+    }
+
     /// One order.
     pub async fn order(&self, id: i64) -> Result<Option<OrderRecord>> {
         with_pool!(self, pool => {
@@ -632,7 +686,8 @@ impl Meals<'_> {
     }
 
     /// Moves an order from `from` to `to`, with its audit entry; refused (field `order`) when
-    /// it is no longer `from` — someone else handled it meanwhile.
+    /// it is no longer `from` — someone else handled it meanwhile. A meal served is given the
+    /// month it is settled in (see the migration).
     pub async fn set_status(
         &self,
         id: i64,
@@ -641,16 +696,36 @@ impl Meals<'_> {
         audit: NewAuditEntry,
     ) -> Result<()> {
         let mut tx = Tx::write_only(self).await?;
+        let order: Option<(String, NaiveDate)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT canteen_code, day FROM meal_order WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        let Some((canteen, day)) = order else {
+            return Err(StoreError::invalid("order", format!("没有订单 {id}")));
+        };
+        let settle_month = if to == Status::Served {
+            lock_canteen(&mut tx, &canteen, "SHARE").await?;
+            Some(
+                open_month_in(&mut tx, &canteen, Month::containing(day))
+                    .await?
+                    .to_string(),
+            )
+        } else {
+            None
+        };
         let changed = on_tx!(&mut tx, conn => {
             sqlx::query(
-                "UPDATE meal_order SET status = $1, status_at = $2, status_by = $3 \
-                 WHERE id = $4 AND status = $5",
+                "UPDATE meal_order SET status = $1, status_at = $2, status_by = $3, \
+                 settle_month = $6 WHERE id = $4 AND status = $5",
             )
             .bind(to.as_str())
             .bind(micros(at))
             .bind(by)
             .bind(id)
             .bind(from.as_str())
+            .bind(settle_month)
             .execute(&mut *conn)
             .await?
             .rows_affected()
@@ -665,9 +740,10 @@ impl Meals<'_> {
         tx.commit().await
     }
 
-    /// Records that a served meal already settled was wrong: its government parts are taken
-    /// back in the canteen's next settlement. Refused (field `order`) for a meal not served,
-    /// not yet settled, or corrected before.
+    /// Records that a served meal was wrong: its government parts are taken back in the first
+    /// month from its own whose settlement is not yet approved (the same month, if that is not
+    /// approved either, so the two cancel out). Refused (field `order`) for a meal not served,
+    /// or corrected before.
     pub async fn correct(
         &self,
         id: i64,
@@ -676,9 +752,9 @@ impl Meals<'_> {
         audit: NewAuditEntry,
     ) -> Result<()> {
         let mut tx = Tx::write_only(self).await?;
-        let order: Option<(String, i64, i64, String, Option<i64>)> = on_tx!(&mut tx, conn => {
+        let order: Option<(String, i64, i64, String, Option<String>)> = on_tx!(&mut tx, conn => {
             sqlx::query_as(
-                "SELECT canteen_code, city, district, status, settlement_id FROM meal_order \
+                "SELECT canteen_code, city, district, status, settle_month FROM meal_order \
                  WHERE id = $1",
             )
             .bind(id)
@@ -688,16 +764,19 @@ impl Meals<'_> {
         let Some((canteen, city, district, status, settled)) = order else {
             return Err(StoreError::invalid("order", format!("没有订单 {id}")));
         };
-        if status != Status::Served.as_str() || settled.is_none() {
+        let Some(settled) = settled.filter(|_| status == Status::Served.as_str()) else {
             return Err(StoreError::invalid(
                 "order",
-                format!("订单 {id} 尚未结算：未结算的订单直接取消或改正，不需更正"),
+                format!("订单 {id} 尚未供餐：未供餐的订单取消即可，不需更正"),
             ));
-        }
+        };
+        let settled: Month = settled.parse().map_err(|e| corrupt("settle_month", e))?;
+        lock_canteen(&mut tx, &canteen, "SHARE").await?;
+        let month = open_month_in(&mut tx, &canteen, settled).await?;
         let inserted = on_tx!(&mut tx, conn => {
             sqlx::query(
                 "INSERT INTO meal_correction (order_id, canteen_code, city, district, reason, \
-                 recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 settle_month, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (order_id) DO NOTHING",
             )
             .bind(id)
@@ -705,6 +784,7 @@ impl Meals<'_> {
             .bind(city)
             .bind(district)
             .bind(reason)
+            .bind(month.to_string())
             .bind(micros(at))
             .bind(by)
             .execute(&mut *conn)
@@ -718,9 +798,8 @@ impl Meals<'_> {
         tx.commit().await
     }
 
-    /// Computes `canteen`'s statement for `month` from its served meals of that month or
-    /// earlier not yet settled (a late one goes into the month it is settled in), less the
-    /// corrections not yet taken back, and records it, with its audit entry. A statement not
+    /// Computes `canteen`'s statement for `month` — its meals settled in the month, less the
+    /// corrections taken back in it — and records it, with its audit entry. A statement not
     /// yet approved is computed afresh; an approved one is refused (field `month`).
     pub async fn settle(
         &self,
@@ -746,21 +825,10 @@ impl Meals<'_> {
                 format!("{canteen} {month} 的结算已由 {approver} 审核通过，不能重算"),
             ));
         }
+        let sums = sums_in(&mut tx, canteen, month).await?;
         let id: i64 = match existing {
-            Some((id, None)) => {
-                on_tx!(&mut tx, conn => {
-                    sqlx::query("UPDATE meal_order SET settlement_id = NULL WHERE settlement_id = $1")
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("UPDATE meal_correction SET settlement_id = NULL WHERE settlement_id = $1")
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await?;
-                });
-                id
-            }
-            _ => on_tx!(&mut tx, conn => {
+            Some((id, _)) => id,
+            None => on_tx!(&mut tx, conn => {
                 sqlx::query_scalar(
                     "INSERT INTO meal_settlement (canteen_code, month, meals, subsidised, dine_in, \
                      delivered, price, discount, city, district, elder, corrections, \
@@ -775,47 +843,28 @@ impl Meals<'_> {
                 .await?
             }),
         };
+        let (st, (corrections, corrected_city, corrected_district)) = &sums;
+        let signed = |n: u64| i64::try_from(n).map_err(|e| corrupt("meals", e));
         on_tx!(&mut tx, conn => {
             sqlx::query(
-                "UPDATE meal_order SET settlement_id = $1 WHERE canteen_code = $2 \
-                 AND status = 'served' AND settlement_id IS NULL AND day <= $3",
+                "UPDATE meal_settlement SET meals = $2, subsidised = $3, dine_in = $4, \
+                 delivered = $5, price = $6, discount = $7, city = $8, district = $9, elder = $10, \
+                 corrections = $11, corrected_city = $12, corrected_district = $13, \
+                 computed_at = $14, computed_by = $15 WHERE id = $1",
             )
             .bind(id)
-            .bind(canteen)
-            .bind(month.last_day())
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(
-                "UPDATE meal_correction SET settlement_id = $1 WHERE canteen_code = $2 \
-                 AND settlement_id IS NULL",
-            )
-            .bind(id)
-            .bind(canteen)
-            .execute(&mut *conn)
-            .await?;
-            // Sums past what BIGINT holds fail (SQLite: integer overflow; PostgreSQL: the cast
-            // of the numeric sum), never wrap.
-            sqlx::query(
-                "UPDATE meal_settlement SET \
-                 meals = (SELECT COUNT(*) FROM meal_order WHERE settlement_id = $1), \
-                 subsidised = (SELECT COUNT(*) FROM meal_order WHERE settlement_id = $1 \
-                     AND city + district > 0), \
-                 dine_in = (SELECT COUNT(*) FROM meal_order WHERE settlement_id = $1 \
-                     AND service = 'dine_in'), \
-                 delivered = (SELECT COUNT(*) FROM meal_order WHERE settlement_id = $1 \
-                     AND service = 'delivered'), \
-                 price = (SELECT CAST(COALESCE(SUM(price), 0) AS BIGINT) FROM meal_order WHERE settlement_id = $1), \
-                 discount = (SELECT CAST(COALESCE(SUM(discount), 0) AS BIGINT) FROM meal_order WHERE settlement_id = $1), \
-                 city = (SELECT CAST(COALESCE(SUM(city), 0) AS BIGINT) FROM meal_order WHERE settlement_id = $1), \
-                 district = (SELECT CAST(COALESCE(SUM(district), 0) AS BIGINT) FROM meal_order WHERE settlement_id = $1), \
-                 elder = (SELECT CAST(COALESCE(SUM(elder), 0) AS BIGINT) FROM meal_order WHERE settlement_id = $1), \
-                 corrections = (SELECT COUNT(*) FROM meal_correction WHERE settlement_id = $1), \
-                 corrected_city = (SELECT CAST(COALESCE(SUM(city), 0) AS BIGINT) FROM meal_correction WHERE settlement_id = $1), \
-                 corrected_district = (SELECT CAST(COALESCE(SUM(district), 0) AS BIGINT) FROM meal_correction WHERE settlement_id = $1), \
-                 computed_at = $2, computed_by = $3 \
-                 WHERE id = $1",
-            )
-            .bind(id)
+            .bind(signed(st.meals)?)
+            .bind(signed(st.subsidised)?)
+            .bind(signed(st.dine_in)?)
+            .bind(signed(st.delivered)?)
+            .bind(st.price.0)
+            .bind(st.canteen.0)
+            .bind(st.city.0)
+            .bind(st.district.0)
+            .bind(st.elder.0)
+            .bind(signed(*corrections)?)
+            .bind(corrected_city.0)
+            .bind(corrected_district.0)
             .bind(micros(at))
             .bind(by)
             .execute(&mut *conn)
@@ -839,6 +888,19 @@ impl Meals<'_> {
     ) -> Result<SettlementRecord> {
         let mut tx = begin_locked(self).await?;
         let record = settlement_in(&mut tx, id).await?;
+        // Meals served meanwhile wait for this lock, then find the month approved and go into
+        // the next; those served before it must be in the statement approved.
+        lock_canteen(&mut tx, &record.canteen, "UPDATE").await?;
+        let (now, (corrections, ..)) = sums_in(&mut tx, &record.canteen, record.month).await?;
+        if now != record.statement || corrections != record.corrections {
+            return Err(StoreError::conflict(
+                "settlement",
+                format!(
+                    "结算单 {id} 生成后又登记了供餐或更正（现为 {} 份、更正 {corrections} 笔）：请助餐点重新生成后再审核",
+                    now.meals
+                ),
+            ));
+        }
         if let Some(approver) = &record.approved_by {
             return Err(StoreError::conflict(
                 "settlement",
@@ -943,4 +1005,91 @@ async fn settlement_in(tx: &mut Tx, id: i64) -> Result<SettlementRecord> {
             .transpose()?
     });
     row.ok_or_else(|| StoreError::invalid("settlement", format!("没有结算单 {id}")))
+}
+
+/// Locks a canteen's row on PostgreSQL (`SHARE`: a meal served or corrected; `UPDATE`: its
+/// month approved), so that an approval and the meals it must count or leave to the next
+/// month are serialised. SQLite's writer lock already does.
+async fn lock_canteen(tx: &mut Tx, canteen: &str, mode: &str) -> Result<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query(&format!(
+            "SELECT code FROM canteen WHERE code = $1 FOR {mode}"
+        ))
+        .bind(canteen)
+        .execute(&mut **t)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The first month from `from` whose settlement of `canteen` is not approved.
+async fn open_month_in(tx: &mut Tx, canteen: &str, from: Month) -> Result<Month> {
+    let approved: Vec<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT month FROM meal_settlement WHERE canteen_code = $1 AND month >= $2 \
+             AND approved_by IS NOT NULL ORDER BY month",
+        )
+        .bind(canteen)
+        .bind(from.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+    });
+    let mut month = from;
+    for m in approved {
+        if m == month.to_string() {
+            month = month.next();
+        }
+    }
+    Ok(month)
+}
+
+/// A canteen's meals settled in `month` by funding source, and the corrections taken back in
+/// it (how many, the city's part, the district's). Sums past what BIGINT holds fail (SQLite:
+/// integer overflow; PostgreSQL: the cast of the numeric sum), never wrap.
+async fn sums_in(tx: &mut Tx, canteen: &str, month: Month) -> Result<(Statement, (u64, Fen, Fen))> {
+    let key = month.to_string();
+    let meals: (i64, i64, i64, i64, i64, i64, i64, i64) = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT COUNT(*), \
+             COALESCE(SUM(CASE WHEN city + district > 0 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN service = 'dine_in' THEN 1 ELSE 0 END), 0), \
+             CAST(COALESCE(SUM(price), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(discount), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(city), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(district), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(elder), 0) AS BIGINT) \
+             FROM meal_order WHERE canteen_code = $1 AND settle_month = $2 AND status = 'served'",
+        )
+        .bind(canteen)
+        .bind(&key)
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    let corrected: (i64, i64, i64) = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(city), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(district), 0) AS BIGINT) \
+             FROM meal_correction WHERE canteen_code = $1 AND settle_month = $2",
+        )
+        .bind(canteen)
+        .bind(&key)
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    let (meals, subsidised, dine_in, price, discount, city, district, elder) = meals;
+    let unsigned = |n: i64| u64::try_from(n).map_err(|e| corrupt("meal_order", e));
+    Ok((
+        Statement {
+            meals: unsigned(meals)?,
+            subsidised: unsigned(subsidised)?,
+            dine_in: unsigned(dine_in)?,
+            delivered: unsigned(meals - dine_in)?,
+            price: Fen(price),
+            canteen: Fen(discount),
+            city: Fen(city),
+            district: Fen(district),
+            elder: Fen(elder),
+        },
+        (unsigned(corrected.0)?, Fen(corrected.1), Fen(corrected.2)),
+    ))
 }

@@ -1,6 +1,6 @@
 -- Meal aid (老年助餐), the eldercare context's: canteens with their staff, dishes and delivery
 -- areas; elders' authorisations for relatives to order (亲属代订餐); orders, each priced when
--- placed and split by who pays it; corrections to meals already settled; and each canteen's
+-- placed and split by who pays it; corrections to served meals; and each canteen's
 -- month settled by funding source, approved by someone other than its maker.
 --
 -- A slot's start is 'HH:MM' (NULL: the canteen does not serve it). `delivers_to` lists area
@@ -49,8 +49,11 @@ CREATE TABLE meal_proxy (
 );
 
 -- An order, with the meal's price as it was quoted: the canteen's discount, the city's and the
--- district's subsidy, what the elder pays, the elder's cap and the rule that set it. Served
--- meals not yet in a settlement (settlement_id NULL) go into the next one computed.
+-- district's subsidy, what the elder pays, the elder's cap and the rule that set it. A meal is
+-- settled in `settle_month`, set when it is recorded as served: the month of its day, or, when
+-- the canteen's settlement of that month is already approved, the first month after it not yet
+-- approved (a late meal goes into the next settlement). A month's statement is then a sum over
+-- one range of an index, with nothing to mark.
 CREATE TABLE meal_order (
     id            INTEGER PRIMARY KEY,
     canteen_code  TEXT NOT NULL REFERENCES canteen (code),
@@ -74,17 +77,19 @@ CREATE TABLE meal_order (
     status        TEXT NOT NULL CHECK (status IN ('ordered', 'served', 'cancelled')),
     status_at     BIGINT NOT NULL,
     status_by     TEXT NOT NULL,
-    settlement_id BIGINT,
+    settle_month  TEXT,
     recorded_at   BIGINT NOT NULL,
+    CHECK ((status = 'served') = (settle_month IS NOT NULL)),
     CHECK (discount + city + district + elder = price)
 );
 CREATE INDEX meal_order_elder ON meal_order (person_id, day, slot);
 CREATE INDEX meal_order_canteen ON meal_order (canteen_code, day, slot);
-CREATE INDEX meal_order_unsettled ON meal_order (canteen_code, day)
-    WHERE status = 'served' AND settlement_id IS NULL;
+CREATE INDEX meal_order_settle ON meal_order (canteen_code, settle_month)
+    WHERE status = 'served';
 
--- A served meal found wrong after its month was settled: its government parts are taken back
--- in the canteen's next settlement.
+-- A served meal found wrong (an elder who was not there, a meal never delivered): its
+-- government parts are taken back in `settle_month`, the first month from the meal's own not
+-- yet approved.
 CREATE TABLE meal_correction (
     id            INTEGER PRIMARY KEY,
     order_id      BIGINT NOT NULL UNIQUE REFERENCES meal_order (id),
@@ -92,10 +97,11 @@ CREATE TABLE meal_correction (
     city          BIGINT NOT NULL,
     district      BIGINT NOT NULL,
     reason        TEXT NOT NULL,
-    settlement_id BIGINT,
+    settle_month  TEXT NOT NULL,
     recorded_at   BIGINT NOT NULL,
     recorded_by   TEXT NOT NULL
 );
+CREATE INDEX meal_correction_settle ON meal_correction (canteen_code, settle_month);
 
 CREATE TABLE meal_settlement (
     id            INTEGER PRIMARY KEY,

@@ -85,6 +85,8 @@ struct OrderScreen {
     /// The canteens a relative may choose from (those serving the elder's area), or none.
     canteens: Vec<(String, String)>,
     is_canteen: bool,
+    /// The slots to choose from: those the canteen serves, or every slot.
+    slots: Vec<(&'static str, &'static str)>,
     day: String,
     today: String,
     rows: Vec<OrderRow>,
@@ -223,9 +225,19 @@ async fn screen(
             .into())
         }
     };
+    let slots = match &canteen {
+        Some(c) => c
+            .canteen
+            .slots
+            .keys()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        None => Slot::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+    };
     let page = OrderScreen {
         frame: Frame::of(who),
         csrf: who.csrf().to_string(),
+        slots,
         canteen,
         canteens,
         is_canteen,
@@ -599,9 +611,4 @@ pub async fn settlement_step(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Slots for the form, in the day's order.
-pub fn slots() -> [(&'static str, &'static str); 3] {
-    Slot::ALL.map(|s| (s.as_str(), s.label()))
 }
