@@ -253,7 +253,10 @@ pub async fn run(
             cook(i, c),
             c.canteen.code.clone(),
         );
+        // Counters start at different moments within the first pause, as they would.
+        let start = think.mul_f64(i as f64 / canteens.max(1) as f64);
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(start).await;
             let mut times = Vec::with_capacity(per_counter);
             for k in 0..per_counter {
                 let Some(id) = elders.get(i * per_counter + k) else {

@@ -495,11 +495,27 @@ async fn a_month_of_meals_from_order_to_the_bank_file(store: &Store) {
     );
     assert_eq!(following.payable(), Fen::ZERO);
 
-    // The month's misuse checks find nothing wrong with these meals.
+    // The month's misuse checks find nothing wrong with these meals; with a norm of one meal
+    // a month, the elder's two subsidised meals are above it, at the canteen that served them.
     assert!(meals::review(store, &policy, month)
         .await
         .unwrap()
         .is_empty());
+    let strict = policy
+        .with_changes(
+            &["eldercare.meal_aid_terms.monthly_norm=1".into()],
+            month.first_day(),
+        )
+        .unwrap();
+    let found = meals::review(store, &strict, month).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].elder(), Some(elder.person.id_number.as_str()));
+    assert_eq!(found[0].canteens(), ["CT1"]);
+    assert!(
+        found[0].describe().contains("2 份"),
+        "{}",
+        found[0].describe()
+    );
 
     // The providers' ledger is append-only; an order that cannot be audited is not kept.
     let rewritten = minsheng_store::with_pool!(store, pool => {

@@ -447,6 +447,7 @@ mod tests {
             )
             .chain(["通知"])
             .chain(minsheng_eldercare::meals::Slot::ALL.map(|s| s.label()))
+            .chain(minsheng_eldercare::meals::Misuse::LABELS)
             .chain(
                 [
                     minsheng_eldercare::meals::Service::DineIn,

@@ -405,6 +405,7 @@ pub enum Misuse {
     AfterDeath {
         elder: String,
         order: i64,
+        canteen: String,
         died_on: NaiveDate,
     },
     /// An elder's subsidised meals in the month above the norm.
@@ -412,10 +413,52 @@ pub enum Misuse {
         elder: String,
         meals: u32,
         norm: u32,
+        /// Where the meals were served.
+        canteens: Vec<String>,
     },
 }
 
 impl Misuse {
+    /// Every kind's label, in the order of the variants.
+    pub const LABELS: [&'static str; 4] = [
+        "同一餐次在两处就餐",
+        "超出供餐能力",
+        "去世后仍有补贴餐",
+        "补贴餐明显偏多",
+    ];
+
+    /// The kind of finding, as a list heads it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Misuse::TwoCanteens { .. } => "同一餐次在两处就餐",
+            Misuse::OverCapacity { .. } => "超出供餐能力",
+            Misuse::AfterDeath { .. } => "去世后仍有补贴餐",
+            Misuse::AboveNorm { .. } => "补贴餐明显偏多",
+        }
+    }
+
+    /// The elder it is about (full ID number: mask it to show it), if any.
+    pub fn elder(&self) -> Option<&str> {
+        match self {
+            Misuse::TwoCanteens { elder, .. }
+            | Misuse::AfterDeath { elder, .. }
+            | Misuse::AboveNorm { elder, .. } => Some(elder),
+            Misuse::OverCapacity { .. } => None,
+        }
+    }
+
+    /// The canteens it concerns: whose supervisors should see it.
+    pub fn canteens(&self) -> Vec<&str> {
+        match self {
+            Misuse::TwoCanteens { canteens, .. } | Misuse::AboveNorm { canteens, .. } => {
+                canteens.iter().map(String::as_str).collect()
+            }
+            Misuse::OverCapacity { canteen, .. } | Misuse::AfterDeath { canteen, .. } => {
+                vec![canteen.as_str()]
+            }
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Misuse::TwoCanteens {
@@ -459,7 +502,7 @@ pub fn misuse(
     let mut found = Vec::new();
     let mut by_elder_slot: BTreeMap<(&str, NaiveDate, Slot), Vec<&str>> = BTreeMap::new();
     let mut by_canteen_slot: BTreeMap<(&str, NaiveDate, Slot), u32> = BTreeMap::new();
-    let mut by_elder: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut by_elder: BTreeMap<&str, (u32, Vec<&str>)> = BTreeMap::new();
     for m in meals {
         let canteens = by_elder_slot
             .entry((m.elder.as_str(), m.day, m.slot))
@@ -471,12 +514,17 @@ pub fn misuse(
             .entry((m.canteen.as_str(), m.day, m.slot))
             .or_default() += 1;
         if m.quote.subsidised() {
-            *by_elder.entry(m.elder.as_str()).or_default() += 1;
+            let (count, canteens) = by_elder.entry(m.elder.as_str()).or_default();
+            *count += 1;
+            if !canteens.contains(&m.canteen.as_str()) {
+                canteens.push(m.canteen.as_str());
+            }
             if let Some(&died_on) = deaths.get(&m.elder) {
                 if died_on <= m.day {
                     found.push(Misuse::AfterDeath {
                         elder: m.elder.clone(),
                         order: m.order,
+                        canteen: m.canteen.clone(),
                         died_on,
                     });
                 }
@@ -506,12 +554,13 @@ pub fn misuse(
             }
         }
     }
-    for (elder, meals) in by_elder {
+    for (elder, (meals, canteens)) in by_elder {
         if meals > terms.monthly_norm {
             found.push(Misuse::AboveNorm {
                 elder: elder.to_string(),
                 meals,
                 norm: terms.monthly_norm,
+                canteens: canteens.iter().map(|c| c.to_string()).collect(),
             });
         }
     }

@@ -120,7 +120,17 @@ struct SettlementsPage {
     may_settle: bool,
     may_approve: bool,
     may_pay: bool,
+    /// The month's misuse checks over the canteens the account supervises.
+    findings: Vec<FindingRow>,
     message: Option<String>,
+}
+
+pub struct FindingRow {
+    pub kind: &'static str,
+    /// The elder's masked ID number, or the canteen's name.
+    pub who: String,
+    pub canteens: String,
+    pub what: String,
 }
 
 pub struct SettlementRow {
@@ -520,8 +530,50 @@ async fn settlements_page(
             })
         })
         .collect();
+    let name_of = |code: &str| {
+        canteens
+            .iter()
+            .find(|c| c.canteen.code == code)
+            .map_or_else(|| code.to_string(), |c| c.canteen.name.clone())
+    };
+    let supervised = |code: &str| {
+        canteens
+            .iter()
+            .any(|c| c.canteen.code == code && covers(&c.canteen.area))
+    };
+    let findings = if own.is_none() {
+        meals::review(&web.store, &web.policy, month)
+            .await
+            .map_err(meal_error)?
+            .iter()
+            .filter(|m| m.canteens().iter().any(|c| supervised(c)))
+            .map(|m| FindingRow {
+                kind: m.label(),
+                who: m.elder().map_or_else(
+                    || {
+                        m.canteens()
+                            .iter()
+                            .map(|c| name_of(c))
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    },
+                    |e| IdNumber::parse(e).map_or_else(|_| "—".into(), |id| id.masked()),
+                ),
+                canteens: m
+                    .canteens()
+                    .iter()
+                    .map(|c| name_of(c))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                what: m.describe(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let role = who.account.role();
     let page = SettlementsPage {
+        findings,
         frame: Frame::of(who),
         csrf: who.csrf().to_string(),
         month: month.to_string(),
