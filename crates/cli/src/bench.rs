@@ -166,6 +166,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         think: u64,
     },
+    /// The second process of `bench meals` (not for direct use): posts each counter's orders.
+    #[command(hide = true)]
+    MealLoad {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        orders: PathBuf,
+        #[arg(long)]
+        think: u64,
+    },
     /// `registry show` latency over sampled households of an existing database.
     Show {
         #[arg(long, default_value_t = 1_000)]
@@ -778,6 +788,9 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             let think = std::time::Duration::from_millis(think);
             crate::bench_meals::run(&store, policy, people, orders, canteens, think, clock).await?;
             drop_schema(db, store, schema).await?;
+        }
+        BenchCommand::MealLoad { url, orders, think } => {
+            crate::bench_meals::load(&url, &orders, think).await?
         }
         BenchCommand::Show { samples } => {
             let store = Store::open(db).await?;

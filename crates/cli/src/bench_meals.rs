@@ -2,7 +2,8 @@
 //! canteen over ORDERS served meals (target: 1M orders settled ≤ 5 s), then orders placed
 //! through the use case — priced by the rules, checked under the slot's locks, audited — by
 //! CANTEENS counters at once (target p99 ≤ 50 ms with 200), each taking THINK milliseconds
-//! between one elder's order and the next (0: back to back, the store's ceiling).
+//! between one elder's order and the next (0: back to back, the store's ceiling): first in
+//! this process through the use case, then from a second process through the web API.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -297,5 +298,152 @@ pub async fn run(
         percentile(&times, 0.99).as_secs_f64() * 1e3,
         times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
     );
+
+    // The same from a second process, through the web API (`POST /api/v1/meals/orders`, a
+    // bearer token for each counter), for the day after: what a terminal at each counter does.
+    let later = day + chrono::Duration::days(1);
+    let mut lines = Vec::with_capacity(canteens);
+    for (i, c) in made.iter().enumerate() {
+        let name = format!("bench-canteen-{i}");
+        let password = minsheng_app::accounts::random_token();
+        let holder = minsheng_store::AccountHolder::Staff(name.clone());
+        minsheng_app::accounts::add_account(store, &name, &password, &holder, "bench", clock)
+            .await?;
+        let token =
+            minsheng_app::accounts::add_api_token(store, &name, "bench", "bench", clock).await?;
+        let bodies: Vec<serde_json::Value> = (0..per_counter)
+            .filter_map(|k| elders.get(i * per_counter + k))
+            .map(|id| {
+                serde_json::json!({"canteen": c.canteen.code, "id_number": id,
+                    "day": later.to_string(), "slot": "lunch", "service": "dine_in",
+                    "dish": "L1", "confirm": true})
+            })
+            .collect();
+        let start_ms =
+            u64::try_from(think.as_millis()).unwrap_or(0) * i as u64 / canteens.max(1) as u64;
+        lines.push(serde_json::to_string(&Counter {
+            token,
+            start_ms,
+            bodies,
+        })?);
+    }
+    let serving = store.prepare_to_serve().await?;
+    let bank = std::env::temp_dir().join(format!("minsheng-bench-meals-{}", std::process::id()));
+    std::fs::create_dir_all(&bank)?;
+    let web = minsheng_web::Web::new(serving, (*policy).clone(), false, bank);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(minsheng_web::serve_on(web, listener));
+    let file =
+        std::env::temp_dir().join(format!("minsheng-bench-meals-{}.jsonl", std::process::id()));
+    std::fs::write(&file, lines.join("\n"))?;
+    let exe = std::env::current_exe()?;
+    let think_ms = think.as_millis().to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .args(["bench", "meal-load", "--url", &url, "--orders"])
+            .arg(&file)
+            .args(["--think", &think_ms])
+            .output()
+    })
+    .await??;
+    server.abort();
+    anyhow::ensure!(
+        output.status.success(),
+        "the load process failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: crate::bench_web::Report =
+        serde_json::from_slice(&output.stdout).context("reading the load process's report")?;
+    println!(
+        "  through the web from a second process: {} orders placed ({} failed) in {:.2} s: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms (target ≤ 50 ms), max {:.1} ms",
+        report.requests,
+        report.failures,
+        report.seconds,
+        report.p50_ms,
+        report.p95_ms,
+        report.p99_ms,
+        report.max_ms,
+    );
+    Ok(())
+}
+
+/// A counter of the load process: its token, when it starts (ms) and its orders' bodies.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Counter {
+    token: String,
+    start_ms: u64,
+    bodies: Vec<serde_json::Value>,
+}
+
+/// The load process of `bench meals`: one worker per line of `orders` (a counter's token, its
+/// start in ms and its order bodies), each posting its orders `think` ms apart. Prints one
+/// JSON report.
+pub async fn load(url: &str, orders: &std::path::Path, think: u64) -> Result<()> {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    let client: hyper_util::client::legacy::Client<_, Full<Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for line in std::fs::read_to_string(orders)?.lines() {
+        let counter: Counter = serde_json::from_str(line)?;
+        let token = counter.token;
+        let start = Duration::from_millis(counter.start_ms);
+        let bodies: Vec<String> = counter.bodies.iter().map(ToString::to_string).collect();
+        let (client, url) = (client.clone(), url.to_string());
+        workers.push(tokio::spawn(async move {
+            tokio::time::sleep(start).await;
+            let (mut times, mut failures, mut errors) = (Vec::new(), 0u64, 0u64);
+            for body in bodies {
+                let request = hyper::Request::post(format!("{url}/api/v1/meals/orders"))
+                    .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(hyper::header::CONTENT_TYPE, "application/json")
+                    .body(Full::new(Bytes::from(body)));
+                let Ok(request) = request else {
+                    failures += 1;
+                    continue;
+                };
+                let sent = Instant::now();
+                match client.request(request).await {
+                    Ok(answer) => {
+                        let status = answer.status();
+                        errors += u64::from(status.is_server_error());
+                        let read = answer.into_body().collect().await;
+                        if status == hyper::StatusCode::CREATED && read.is_ok() {
+                            times.push(sent.elapsed());
+                        } else {
+                            failures += 1;
+                        }
+                    }
+                    Err(_) => failures += 1,
+                }
+                tokio::time::sleep(Duration::from_millis(think)).await;
+            }
+            (times, failures, errors)
+        }));
+    }
+    let (mut all, mut failures, mut errors) = (Vec::new(), 0, 0);
+    for w in workers {
+        let (times, failed, server) = w.await?;
+        all.extend(times);
+        failures += failed;
+        errors += server;
+    }
+    all.sort();
+    let ms = |p: f64| percentile(&all, p).as_secs_f64() * 1e3;
+    let report = crate::bench_web::Report {
+        requests: all.len() as u64,
+        failures,
+        server_errors: errors,
+        unavailable: 0,
+        seconds: started.elapsed().as_secs_f64(),
+        p50_ms: ms(0.5),
+        p95_ms: ms(0.95),
+        p99_ms: ms(0.99),
+        max_ms: all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    };
+    println!("{}", serde_json::to_string(&report)?);
     Ok(())
 }

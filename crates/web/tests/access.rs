@@ -445,6 +445,7 @@ async fn every_api_route_is_documented() {
             "/api/v1/households/{key}",
             "/api/v1/households/{key}/explain",
             "/api/v1/me",
+            "/api/v1/meals/orders",
             "/api/v1/notices",
             "/api/v1/notices/contact",
             "/api/v1/payments/returns",

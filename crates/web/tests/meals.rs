@@ -81,7 +81,8 @@ async fn a_canteen_orders_serves_and_settles_and_the_district_pays() {
         )
         .await
         .unwrap();
-    common::staff_with_token(&store, "食堂甲", Role::Provider, community.as_str()).await;
+    let token =
+        common::staff_with_token(&store, "食堂甲", Role::Provider, community.as_str()).await;
     common::staff_with_token(&store, "街道乙", Role::Street, street_area.as_str()).await;
     let district = AreaCode::district(&community).unwrap();
     common::staff_with_token(&store, "区民政", Role::District, district.as_str()).await;
@@ -139,6 +140,44 @@ async fn a_canteen_orders_serves_and_settles_and_the_district_pays() {
         second.body
     );
     assert!(second.body.contains("餐次"), "{}", second.body);
+
+    // The API, as a canteen's terminal uses it: priced, then refused as a second lunch.
+    let body = |id: &str, confirm: bool| {
+        serde_json::json!({"id_number": id, "day": day.to_string(), "slot": "lunch",
+            "service": "dine_in", "dish": "L1", "confirm": confirm})
+    };
+    let priced = send(
+        &app,
+        common::post_json("/api/v1/meals/orders", &token, &body(&elder, false)),
+    )
+    .await;
+    assert_eq!(priced.status, StatusCode::OK, "{}", priced.body);
+    let view = priced.json();
+    assert_eq!(
+        (
+            view["elder_fen"].as_i64(),
+            view["city_fen"].as_i64(),
+            view["canteen"].as_str()
+        ),
+        (Some(600), Some(300), Some("CT1"))
+    );
+    assert!(
+        view["order"].is_null() && view["id_number"].as_str().unwrap().contains('*'),
+        "{view}"
+    );
+    let again = send(
+        &app,
+        common::post_json("/api/v1/meals/orders", &token, &body(&elder, true)),
+    )
+    .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    assert_eq!(again.json()["field"], "slot", "{}", again.body);
+    assert_eq!(store.meals().orders_on("CT1", day).await.unwrap().len(), 1);
 
     // Served on the day (a day later: signed in again).
     walk.advance_to(day);

@@ -156,7 +156,7 @@ pub struct ScreenParams {
     done: Option<String>,
 }
 
-fn parse_day(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, WebError> {
+pub(crate) fn parse_day(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, WebError> {
     match text.map(str::trim) {
         None | Some("") => Ok(today),
         Some(t) => t
@@ -279,7 +279,7 @@ pub async fn order_screen(
 
 /// The canteen a canteen's staff order at (their own, whatever the form says); `None` for a
 /// relative, who chooses.
-async fn ordering_at(web: &Web, who: &Signed) -> Result<Option<String>, WebError> {
+pub(crate) async fn ordering_at(web: &Web, who: &Signed) -> Result<Option<String>, WebError> {
     Ok(match &who.account {
         Account::Staff(_) => own_canteen(web, who).await?.map(|c| c.canteen.code),
         Account::Resident { .. } => None,

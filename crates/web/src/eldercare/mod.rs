@@ -65,5 +65,7 @@ pub(crate) fn pages() -> Router<Web> {
 /// Its API endpoints, with their documentation.
 pub(crate) fn api() -> OpenApiRouter<Web> {
     use api::*;
-    OpenApiRouter::new().routes(routes!(roster))
+    OpenApiRouter::new()
+        .routes(routes!(roster))
+        .routes(routes!(meal_order))
 }
