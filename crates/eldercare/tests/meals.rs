@@ -546,4 +546,37 @@ async fn a_month_of_meals_from_order_to_the_bank_file(store: &Store) {
         .await
         .unwrap()
         .is_empty());
+
+    // A death on record: no order from that day on.
+    let died = day + Duration::days(1);
+    store
+        .amend_person(
+            &third.person.id_number,
+            died,
+            |f| f.death_date = Some(died),
+            "tester",
+            tomorrow.now - Duration::hours(1),
+            &[noted("amend_person")],
+        )
+        .await
+        .unwrap();
+    let after_death = order(
+        store,
+        &policy,
+        &cook,
+        &OrderForm {
+            canteen: "CT1",
+            id_number: &id(third),
+            day: died,
+            slot: "lunch",
+            service: "dine_in",
+            dish: "L1",
+        },
+        tomorrow,
+    )
+    .await;
+    let refused = format!("{after_death:?}");
+    assert_eq!(field(after_death), "id_number");
+    assert!(refused.contains("去世"), "{refused}");
+    assert!(meals.orders_on("CT1", died).await.unwrap().is_empty());
 }

@@ -417,16 +417,28 @@ pub async fn cancel(
         china_now(clock),
         &terms(policy, o.day)?,
     )?;
+    moved(store, who, &o, Status::Cancelled, "meal_cancel", clock).await
+}
+
+/// Moves an ordered meal to `to`, with its audit entry.
+async fn moved(
+    store: &Store,
+    who: &Account,
+    o: &OrderRecord,
+    to: Status,
+    action: &str,
+    clock: Clock,
+) -> Result<(), MealError> {
     store
         .meals()
         .set_status(
-            id,
-            (Status::Ordered, Status::Cancelled),
+            o.id,
+            (Status::Ordered, to),
             (who.name(), clock.now),
             NewAuditEntry {
                 actor: who.name().into(),
-                action: "meal_cancel".into(),
-                subject: format!("meal:{id}"),
+                action: action.into(),
+                subject: format!("meal:{}", o.id),
                 detail: format!(
                     "canteen={} day={} slot={}",
                     o.canteen,
@@ -457,27 +469,7 @@ pub async fn serve(store: &Store, who: &Account, id: i64, clock: Clock) -> Resul
             format!("订单 {id} 是 {} 的餐，尚未到供餐日", o.day),
         ));
     }
-    store
-        .meals()
-        .set_status(
-            id,
-            (Status::Ordered, Status::Served),
-            (who.name(), clock.now),
-            NewAuditEntry {
-                actor: who.name().into(),
-                action: "meal_serve".into(),
-                subject: format!("meal:{id}"),
-                detail: format!(
-                    "canteen={} day={} slot={}",
-                    o.canteen,
-                    o.day,
-                    o.slot.as_str()
-                ),
-                at: clock.now,
-            },
-        )
-        .await?;
-    Ok(())
+    moved(store, who, &o, Status::Served, "meal_serve", clock).await
 }
 
 /// Staff of a street, district or the city whose area holds `area`: who reviews a canteen's

@@ -286,6 +286,16 @@ pub(crate) async fn ordering_at(web: &Web, who: &Signed) -> Result<Option<String
     })
 }
 
+/// The day a form names (today if none) and the canteen the account orders at.
+async fn sent_day_and_canteen(
+    web: &Web,
+    who: &Signed,
+    sent: &HashMap<String, String>,
+) -> Result<(NaiveDate, Option<String>), WebError> {
+    let day = parse_day(sent.get("day").map(String::as_str), web.clock().today)?;
+    Ok((day, ordering_at(web, who).await?))
+}
+
 type Sent = axum_extra::extract::Form<HashMap<String, String>>;
 
 fn form_of<'a>(
@@ -336,8 +346,7 @@ pub async fn quote(
     who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
     let clock = web.clock();
     let priced = async {
-        let day = parse_day(sent.get("day").map(String::as_str), clock.today)?;
-        let own = ordering_at(&web, &who).await?;
+        let (day, own) = sent_day_and_canteen(&web, &who, &sent).await?;
         meals::quote(
             &web.store,
             &web.policy,
@@ -381,8 +390,7 @@ pub async fn place(
     who.check_csrf(sent.get("csrf").map_or("", String::as_str))?;
     let clock = web.clock();
     let placed = async {
-        let day = parse_day(sent.get("day").map(String::as_str), clock.today)?;
-        let own = ordering_at(&web, &who).await?;
+        let (day, own) = sent_day_and_canteen(&web, &who, &sent).await?;
         meals::order(
             &web.store,
             &web.policy,
