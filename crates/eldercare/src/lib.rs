@@ -17,9 +17,12 @@
 //!   rule, assessed, a provider assigned, started and accepted, then paid through the ledger;
 //! - [`facilities`]: the street centres and community stations of the city's service network;
 //! - [`meals`]: meal aid (老年助餐) — a meal priced by the rules and split by who pays it, orders
-//!   checked, a canteen's month settled by funding source, misuse found;
+//!   checked under the slot's locks, a canteen's month settled by funding source, approved by
+//!   someone else and paid through the payments context's providers' ledger, misuse found;
 //! - [`supervision`]: care institutions and their 双随机、一公开 inspections — a draw anyone can
-//!   make again, results item by item, follow-ups with deadlines.
+//!   make again, results item by item, follow-ups with deadlines;
+//! - [`visits`]: visiting care (探访关爱) — who is due a visit by risk tier, overdue and
+//!   escalated, and the cases a visit raises.
 //!
 //! Architecture invariant: an assessment, the level it sets in the registry from its day, and
 //! its audit entry commit in one transaction.
@@ -36,6 +39,7 @@ pub mod publication;
 pub mod roster;
 pub mod storage;
 pub mod supervision;
+pub mod visits;
 
 pub use assessments::{assess, due, AssessError, Assessed};
 pub use domain::AssessmentForm;
