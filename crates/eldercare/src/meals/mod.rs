@@ -111,6 +111,25 @@ pub struct Priced {
     pub explained: String,
 }
 
+impl Priced {
+    /// The order to record, as priced.
+    pub fn new_order(&self) -> NewOrder<'_> {
+        NewOrder {
+            canteen: &self.canteen.canteen.code,
+            id_number: &self.id_number,
+            name: &self.name,
+            area: &self.area,
+            day: self.day,
+            slot: self.slot,
+            service: self.service,
+            dish: &self.dish.code,
+            quote: &self.quote,
+            rule: &self.rule,
+            channel: self.channel,
+        }
+    }
+}
+
 /// The canteen a provider account works for, or why it may not act for `code`.
 async fn own_canteen(store: &Store, staff: &Staff, code: &str) -> Result<(), MealError> {
     match store.meals().canteen_of(&staff.name).await? {
@@ -313,19 +332,7 @@ pub async fn order(
     let id = store
         .meals()
         .place(
-            &NewOrder {
-                canteen: &p.canteen.canteen.code,
-                id_number: &p.id_number,
-                name: &p.name,
-                area: &p.area,
-                day: p.day,
-                slot: p.slot,
-                service: p.service,
-                dish: &p.dish.code,
-                quote: &p.quote,
-                rule: &p.rule,
-                channel: p.channel,
-            },
+            &p.new_order(),
             |counts| {
                 check_order(
                     &OrderContext {
@@ -922,24 +929,7 @@ pub async fn record_history(
     }
     let list: Vec<(NewOrder<'_>, String)> = priced
         .iter()
-        .map(|(by, p)| {
-            (
-                NewOrder {
-                    canteen: &p.canteen.canteen.code,
-                    id_number: &p.id_number,
-                    name: &p.name,
-                    area: &p.area,
-                    day: p.day,
-                    slot: p.slot,
-                    service: p.service,
-                    dish: &p.dish.code,
-                    quote: &p.quote,
-                    rule: &p.rule,
-                    channel: p.channel,
-                },
-                by.clone(),
-            )
-        })
+        .map(|(by, p)| (p.new_order(), by.clone()))
         .collect();
     Ok(store
         .meals()

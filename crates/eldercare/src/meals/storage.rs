@@ -552,37 +552,7 @@ impl Meals<'_> {
             elder_subsidised: count(elder, "meal_order")?,
             canteen_orders: count(canteen, "meal_order")?,
         })?;
-        let q = order.quote;
-        let id: i64 = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar(
-                "INSERT INTO meal_order (canteen_code, person_id, id_number, name, area_code, day, \
-                 slot, service, dish_code, price, discount, city, district, elder, cap, rule, \
-                 channel, ordered_by, status, status_at, status_by, recorded_at) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                 $18, 'ordered', $19, $18, $19) RETURNING id",
-            )
-            .bind(order.canteen)
-            .bind(person)
-            .bind(order.id_number.as_str())
-            .bind(order.name)
-            .bind(order.area.as_str())
-            .bind(order.day)
-            .bind(order.slot.as_str())
-            .bind(order.service.as_str())
-            .bind(order.dish)
-            .bind(q.price.0)
-            .bind(q.canteen.0)
-            .bind(q.city.0)
-            .bind(q.district.0)
-            .bind(q.elder.0)
-            .bind(q.cap.0)
-            .bind(order.rule)
-            .bind(order.channel.as_str())
-            .bind(by)
-            .bind(micros(at))
-            .fetch_one(&mut *conn)
-            .await?
-        });
+        let id = insert_order(&mut tx, order, person, (by, at), None).await?;
         tx.append_audit(&[audit(id)]).await?;
         tx.commit().await?;
         Ok(id)
@@ -600,38 +570,7 @@ impl Meals<'_> {
         let mut tx = Tx::write_only(self).await?;
         for (order, by) in list {
             let person = person_id(&mut tx, order.id_number).await?;
-            let q = order.quote;
-            on_tx!(&mut tx, conn => {
-                sqlx::query(
-                    "INSERT INTO meal_order (canteen_code, person_id, id_number, name, area_code, \
-                     day, slot, service, dish_code, price, discount, city, district, elder, cap, \
-                     rule, channel, ordered_by, status, status_at, status_by, settle_month, \
-                     recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                     $14, $15, $16, $17, $18, 'served', $19, $18, $20, $19)",
-                )
-                .bind(order.canteen)
-                .bind(person)
-                .bind(order.id_number.as_str())
-                .bind(order.name)
-                .bind(order.area.as_str())
-                .bind(order.day)
-                .bind(order.slot.as_str())
-                .bind(order.service.as_str())
-                .bind(order.dish)
-                .bind(q.price.0)
-                .bind(q.canteen.0)
-                .bind(q.city.0)
-                .bind(q.district.0)
-                .bind(q.elder.0)
-                .bind(q.cap.0)
-                .bind(order.rule)
-                .bind(order.channel.as_str())
-                .bind(by)
-                .bind(micros(at))
-                .bind(month.to_string())
-                .execute(&mut *conn)
-                .await?;
-            });
+            insert_order(&mut tx, order, person, (by, at), Some(month)).await?;
         }
         tx.append_audit(&[audit]).await?;
         tx.commit().await?;
@@ -1092,4 +1031,53 @@ async fn sums_in(tx: &mut Tx, canteen: &str, month: Month) -> Result<(Statement,
         },
         (unsigned(corrected.0)?, Fen(corrected.1), Fen(corrected.2)),
     ))
+}
+
+/// Records an order for the elder `person`: ordered, or — with the month it is settled in — a
+/// meal of the past already served. Returns its id.
+async fn insert_order(
+    tx: &mut Tx,
+    order: &NewOrder<'_>,
+    person: i64,
+    (by, at): (&str, DateTime<Utc>),
+    served_in: Option<Month>,
+) -> Result<i64> {
+    let q = order.quote;
+    let status = if served_in.is_some() {
+        Status::Served
+    } else {
+        Status::Ordered
+    };
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "INSERT INTO meal_order (canteen_code, person_id, id_number, name, area_code, day, \
+             slot, service, dish_code, price, discount, city, district, elder, cap, rule, \
+             channel, ordered_by, status, status_at, status_by, settle_month, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $18, $21, $20) RETURNING id",
+        )
+        .bind(order.canteen)
+        .bind(person)
+        .bind(order.id_number.as_str())
+        .bind(order.name)
+        .bind(order.area.as_str())
+        .bind(order.day)
+        .bind(order.slot.as_str())
+        .bind(order.service.as_str())
+        .bind(order.dish)
+        .bind(q.price.0)
+        .bind(q.canteen.0)
+        .bind(q.city.0)
+        .bind(q.district.0)
+        .bind(q.elder.0)
+        .bind(q.cap.0)
+        .bind(order.rule)
+        .bind(order.channel.as_str())
+        .bind(by)
+        .bind(status.as_str())
+        .bind(micros(at))
+        .bind(served_in.map(|m| m.to_string()))
+        .fetch_one(&mut *conn)
+        .await?
+    }))
 }
