@@ -329,6 +329,13 @@ async fn a_month_of_meals_from_order_to_the_bank_file(store: &Store) {
     .await
     .unwrap();
     assert_eq!(dinner.priced.channel, Channel::Relative);
+    // The relative finds it among their orders; nobody else who is not the canteen may cancel it.
+    let theirs = meals.orders_by(&id(relative), day).await.unwrap();
+    assert_eq!(theirs.iter().map(|o| o.id).collect::<Vec<_>>(), [dinner.id]);
+    assert_eq!(
+        field(cancel(store, &policy, &elder_account, dinner.id, morning).await),
+        "actor"
+    );
     assert_eq!(
         (
             dinner.priced.quote.canteen,

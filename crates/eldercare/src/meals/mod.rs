@@ -350,7 +350,7 @@ pub async fn order(
                     &terms,
                 )
             },
-            (who.name(), clock.now),
+            (&orderer(who), clock.now),
             |id| NewAuditEntry {
                 actor: who.name().into(),
                 action: "meal_order".into(),
@@ -382,12 +382,21 @@ async fn existing(store: &Store, id: i64) -> Result<OrderRecord, MealError> {
         .ok_or_else(|| invalid("order", format!("没有订单 {id}")))
 }
 
+/// Who an order records as having placed it: a staff account's name, or a resident's ID
+/// number (names repeat; a relative's orders are found, and handled, by it).
+pub fn orderer(who: &Account) -> String {
+    match who {
+        Account::Staff(s) => s.name.clone(),
+        Account::Resident { id_number, .. } => id_number.as_str().to_string(),
+    }
+}
+
 /// Whether `who` may handle order `o`: its canteen's staff, or the relative who placed it.
 async fn may_handle(store: &Store, who: &Account, o: &OrderRecord) -> Result<(), MealError> {
     match who {
         Account::Staff(s) if s.role == Role::Provider => own_canteen(store, s, &o.canteen).await,
         Account::Resident { .. }
-            if o.channel == Channel::Relative && o.ordered_by == who.name() =>
+            if o.channel == Channel::Relative && o.ordered_by == orderer(who) =>
         {
             Ok(())
         }
@@ -913,10 +922,7 @@ pub async fn record_history(
 ) -> Result<usize, MealError> {
     let mut priced = Vec::with_capacity(meals.len());
     for (who, form) in meals {
-        priced.push((
-            who.name().to_string(),
-            quote(store, policy, who, form, clock).await?,
-        ));
+        priced.push((orderer(who), quote(store, policy, who, form, clock).await?));
     }
     let Some(month) = priced.first().map(|(_, p)| Month::containing(p.day)) else {
         return Ok(0);

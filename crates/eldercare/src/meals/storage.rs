@@ -607,14 +607,14 @@ impl Meals<'_> {
         })
     }
 
-    /// An elder's orders from `from` on, latest first (what a relative sees).
-    pub async fn orders_of(&self, elder: &IdNumber, from: NaiveDate) -> Result<Vec<OrderRecord>> {
+    /// The orders `ordered_by` placed for days from `from` on, soonest first (a relative's).
+    pub async fn orders_by(&self, ordered_by: &str, from: NaiveDate) -> Result<Vec<OrderRecord>> {
         with_pool!(self, pool => {
             sqlx::query(&format!(
-                "SELECT {ORDER_COLUMNS} FROM meal_order WHERE id_number = $1 AND day >= $2 \
-                 ORDER BY day DESC, slot DESC, id DESC LIMIT 100"
+                "SELECT {ORDER_COLUMNS} FROM meal_order WHERE ordered_by = $1 AND day >= $2 \
+                 ORDER BY day, slot, id LIMIT 100"
             ))
-            .bind(elder.as_str())
+            .bind(ordered_by)
             .bind(from)
             .fetch_all(pool)
             .await?

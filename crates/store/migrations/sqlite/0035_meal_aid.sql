@@ -84,6 +84,7 @@ CREATE TABLE meal_order (
 );
 CREATE INDEX meal_order_elder ON meal_order (person_id, day, slot);
 CREATE INDEX meal_order_canteen ON meal_order (canteen_code, day, slot);
+CREATE INDEX meal_order_by ON meal_order (ordered_by, day);
 -- Covering: a month's statement is summed from the index alone.
 CREATE INDEX meal_order_settle ON meal_order
     (canteen_code, settle_month, service, price, discount, city, district, elder)

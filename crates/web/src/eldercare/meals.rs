@@ -210,22 +210,22 @@ async fn screen(
                 .iter()
                 .map(|c| (c.canteen.code.clone(), c.canteen.name.clone()))
                 .collect();
-            let elder = sent
-                .get("id_number")
-                .and_then(|t| IdNumber::parse(t.trim()).ok());
-            let mut rows = Vec::new();
-            if let Some(elder) = elder.as_ref().or(Some(id_number)) {
-                for o in web.store.meals().orders_of(elder, clock.today).await? {
-                    if o.ordered_by == who.account.name() || elder == id_number {
-                        let dishes = all
-                            .iter()
-                            .find(|c| c.canteen.code == o.canteen)
-                            .map(|c| c.dishes.clone())
-                            .unwrap_or_default();
-                        rows.push(OrderRow::of(&o, &dishes));
-                    }
-                }
-            }
+            // The orders this resident placed, from today on.
+            let rows = web
+                .store
+                .meals()
+                .orders_by(id_number.as_str(), clock.today)
+                .await?
+                .iter()
+                .map(|o| {
+                    let dishes = all
+                        .iter()
+                        .find(|c| c.canteen.code == o.canteen)
+                        .map(|c| c.dishes.as_slice())
+                        .unwrap_or_default();
+                    OrderRow::of(o, dishes)
+                })
+                .collect();
             (chosen, canteens, false, rows)
         }
         Account::Staff(_) => {
