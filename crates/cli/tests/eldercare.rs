@@ -484,3 +484,104 @@ fn a_refit_goes_from_application_to_its_paid_subsidy() {
     let after = db.ok_as("caseworker", &["pay", "--month", &next.next().to_string()]);
     assert!(!after.contains("(home_refit)"), "paid once:\n{after}");
 }
+
+/// The bureau's list of canteens filed from a file, one row a dish: bad rows named by line and
+/// column and nothing filed; a dish of a slot the canteen does not serve refused; then the
+/// list, by district staff over it only; and a provider account made the canteen's staff.
+#[test]
+fn canteens_are_filed_from_the_bureaus_list_and_given_their_staff() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "300", "--seed", "4"]);
+    let (_, area) = older_resident(&db);
+    let district = &area[..6];
+    let street = &area[..9];
+    db.accounts(&[
+        ("区科长", "district", district),
+        ("外区科长", "district", "370285"),
+        ("长者食堂", "provider", street),
+        ("社区甲", "community", &area),
+    ]);
+    let header = "code,name,area,capacity,breakfast,lunch,dinner,delivers_to,bank_account,opened_on,dish,dish_name,slot,price,discount\n";
+    let file = db.path("canteens.csv");
+    let write = |rows: &str| std::fs::write(&file, format!("{header}{rows}")).unwrap();
+    write(&format!(
+        "CT9001,幸福长者食堂,{area},80,,11:00,17:00,{street},6222000011112222,2024-03-01,L1,午餐套餐,lunch,12.00,1.00\n\
+         CT9001,幸福长者食堂,{area},80,,11:00,17:00,{street},6222000011112222,2024-03-01,D1,晚餐,dinner,ten,0\n\
+         CT9002,安康食堂,{area},many,,11:00,,,6222000033334444,2024-03-01,L1,午餐,lunch,10.00,0\n"
+    ));
+    let refused = db.run_as(
+        "区科长",
+        &["eldercare", "canteens", "--import", path_str(&file)],
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("line 3, price") && stderr.contains("line 4, capacity"),
+        "{stderr}"
+    );
+    write(&format!(
+        "CT9001,幸福长者食堂,{area},80,,11:00,,{street},6222000011112222,2024-03-01,L1,午餐套餐,lunch,12.00,1.00\n\
+         CT9001,幸福长者食堂,{area},80,,11:00,,{street},6222000011112222,2024-03-01,D1,晚餐,dinner,10.00,0\n"
+    ));
+    let no_dinner = db.run_as(
+        "区科长",
+        &["eldercare", "canteens", "--import", path_str(&file)],
+    );
+    assert!(
+        String::from_utf8_lossy(&no_dinner.stderr).contains("不供应晚餐"),
+        "{no_dinner:?}"
+    );
+    write(&format!(
+        "CT9001,幸福长者食堂,{area},80,,11:00,17:00,{street},6222000011112222,2024-03-01,L1,午餐套餐,lunch,12.00,1.00\n\
+         CT9001,幸福长者食堂,{area},80,,11:00,17:00,{street},6222000011112222,2024-03-01,D1,晚餐,dinner,10.00,0\n"
+    ));
+    let elsewhere = db.run_as(
+        "外区科长",
+        &["eldercare", "canteens", "--import", path_str(&file)],
+    );
+    assert!(
+        String::from_utf8_lossy(&elsewhere.stderr).contains("不能登记"),
+        "{elsewhere:?}"
+    );
+    let before = db.ok(&["eldercare", "canteens"]);
+    assert!(!before.contains("CT9001"), "nothing filed: {before}");
+    let filed = db.ok_as(
+        "区科长",
+        &["eldercare", "canteens", "--import", path_str(&file)],
+    );
+    assert!(filed.starts_with("1 canteens filed"), "{filed}");
+    assert!(
+        filed.contains("CT9001 幸福长者食堂") && filed.contains("菜品 2"),
+        "{filed}"
+    );
+    let again = db.run_as(
+        "区科长",
+        &["eldercare", "canteens", "--import", path_str(&file)],
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("已登记"),
+        "{again:?}"
+    );
+
+    // Only a provider account of the canteen's area works there, made so by the district.
+    let not_provider = db.run_as(
+        "区科长",
+        &["eldercare", "canteen-staff", "社区甲", "CT9001"],
+    );
+    assert!(
+        String::from_utf8_lossy(&not_provider.stderr).contains("服务机构账号"),
+        "{not_provider:?}"
+    );
+    let by_provider = db.run_as(
+        "长者食堂",
+        &["eldercare", "canteen-staff", "长者食堂", "CT9001"],
+    );
+    assert!(!by_provider.status.success());
+    db.ok_as(
+        "区科长",
+        &["eldercare", "canteen-staff", "长者食堂", "CT9001"],
+    );
+    assert!(db
+        .ok(&["eldercare", "canteens"])
+        .contains("工作人员 长者食堂"));
+}

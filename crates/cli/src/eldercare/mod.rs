@@ -76,6 +76,18 @@ pub enum EldercareCommand {
         #[arg(long)]
         import: Option<PathBuf>,
     },
+    /// Meal-aid canteens (助餐点) with their slots, delivery areas and menus; with --import, file
+    /// the bureau's list first (CSV or Excel, one row a dish: code,name,area,capacity,breakfast,
+    /// lunch,dinner,delivers_to,bank_account,opened_on,dish,dish_name,slot,price,discount — a
+    /// slot's start HH:MM or empty, delivery areas separated by spaces, yuan; all or nothing;
+    /// acts as a district or city account).
+    Canteens {
+        #[arg(long)]
+        import: Option<PathBuf>,
+    },
+    /// Make a provider account the staff of a canteen: its counter (/meals) and its monthly
+    /// settlement (acts as a district or city account).
+    CanteenStaff { login: String, canteen: String },
     /// The street centres (镇街综合养老服务机构) and community stations (村居养老服务站) within
     /// an area (default the city).
     Facilities {
@@ -315,6 +327,53 @@ pub async fn run(
                 );
             }
         }
+        EldercareCommand::Canteens { import } => {
+            use minsheng_eldercare::meals::{self, MealsStore as _};
+            if let Some(path) = import {
+                let list = read_canteens(&path)?;
+                let who = crate::signin::staff(store, actor, "filing canteens", clock).await?;
+                let filed = meals::file_canteens(store, &list, &who.account, clock).await?;
+                println!("{filed} canteens filed from {}.", path.display());
+            }
+            for c in store.meals().canteens().await? {
+                let k = &c.canteen;
+                let slots: Vec<String> = k
+                    .slots
+                    .iter()
+                    .map(|(s, t)| format!("{}{}", s.label(), t.format("%H:%M")))
+                    .collect();
+                let staff = store.meals().staff_of(&k.code).await?;
+                println!(
+                    "  {} {} · {} · {} · 每餐 {} 份 · 送餐 {} · 菜品 {} · 工作人员 {}",
+                    k.code,
+                    k.name,
+                    k.area,
+                    slots.join(" "),
+                    k.capacity,
+                    if k.delivers_to.is_empty() {
+                        "无".to_string()
+                    } else {
+                        k.delivers_to
+                            .iter()
+                            .map(|a| a.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    },
+                    c.dishes.len(),
+                    if staff.is_empty() {
+                        "—".to_string()
+                    } else {
+                        staff.join("、")
+                    },
+                );
+            }
+        }
+        EldercareCommand::CanteenStaff { login, canteen } => {
+            let who = crate::signin::staff(store, actor, "assigning canteen staff", clock).await?;
+            minsheng_eldercare::meals::assign_staff(store, &who.account, &login, &canteen, clock)
+                .await?;
+            println!("{login} now works for canteen {canteen}: its counter is /meals.");
+        }
         EldercareCommand::Facilities { area } => {
             use minsheng_eldercare::facilities::{FacilitiesStore as _, Kind};
             let within = match area {
@@ -541,6 +600,135 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// The columns of a canteens file (`eldercare canteens --import`), one row a dish.
+const CANTEEN_COLUMNS: [&str; 15] = [
+    "code",
+    "name",
+    "area",
+    "capacity",
+    "breakfast",
+    "lunch",
+    "dinner",
+    "delivers_to",
+    "bank_account",
+    "opened_on",
+    "dish",
+    "dish_name",
+    "slot",
+    "price",
+    "discount",
+];
+
+/// Reads a canteens file: every bad row reported by line and column, or the canteens with
+/// their dishes (a canteen's own columns are taken from its first row).
+fn read_canteens(path: &Path) -> Result<Vec<minsheng_eldercare::meals::CanteenRecord>> {
+    use minsheng_core::Fen;
+    use minsheng_eldercare::meals::{Canteen, CanteenRecord, Dish, Slot};
+    let rows = minsheng_exchange::read_table(path, &CANTEEN_COLUMNS)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut list: Vec<CanteenRecord> = Vec::new();
+    let mut errors = Vec::new();
+    for (line, record) in rows {
+        let record = match record {
+            Ok(r) => r,
+            Err(reason) => {
+                errors.push(format!("line {line}: {reason}"));
+                continue;
+            }
+        };
+        let cell = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
+        let mut bad =
+            |field: &str, reason: String| errors.push(format!("line {line}, {field}: {reason}"));
+        let area = |text: &str, field: &str, bad: &mut dyn FnMut(&str, String)| {
+            match AreaCode::parse(text) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    bad(field, e.to_string());
+                    None
+                }
+            }
+        };
+        let yuan = |i: usize, field: &str, bad: &mut dyn FnMut(&str, String)| match Fen::parse_yuan(
+            &cell(i),
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                bad(field, e.to_string());
+                Fen::ZERO
+            }
+        };
+        let slot = match Slot::parse(&cell(12)) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                bad("slot", e.reason);
+                None
+            }
+        };
+        let dish = slot.map(|slot| Dish {
+            code: cell(10),
+            name: cell(11),
+            slot,
+            price: yuan(13, "price", &mut bad),
+            discount: yuan(14, "discount", &mut bad),
+        });
+        let code = cell(0);
+        if let Some(existing) = list.iter_mut().find(|c| c.canteen.code == code) {
+            existing.dishes.extend(dish);
+            continue;
+        }
+        let mut slots = std::collections::BTreeMap::new();
+        for (i, s) in [(4, Slot::Breakfast), (5, Slot::Lunch), (6, Slot::Dinner)] {
+            if cell(i).is_empty() {
+                continue;
+            }
+            match chrono::NaiveTime::parse_from_str(&cell(i), "%H:%M") {
+                Ok(t) => {
+                    slots.insert(s, t);
+                }
+                Err(_) => bad(s.as_str(), format!("'{}' is not a time (HH:MM)", cell(i))),
+            }
+        }
+        let capacity = cell(3).parse::<u32>().unwrap_or_else(|_| {
+            bad("capacity", format!("'{}' is not a whole number", cell(3)));
+            0
+        });
+        let delivers_to: Vec<AreaCode> = cell(7)
+            .split_whitespace()
+            .filter_map(|a| area(a, "delivers_to", &mut bad))
+            .collect();
+        let opened_on = NaiveDate::parse_from_str(&cell(9), "%Y-%m-%d").unwrap_or_else(|_| {
+            bad(
+                "opened_on",
+                format!("'{}' is not a date (YYYY-MM-DD)", cell(9)),
+            );
+            NaiveDate::MIN
+        });
+        if let Some(area) = area(&cell(2), "area", &mut bad) {
+            list.push(CanteenRecord {
+                canteen: Canteen {
+                    code,
+                    name: cell(1),
+                    area,
+                    slots,
+                    delivers_to,
+                    capacity,
+                },
+                bank_account: cell(8),
+                opened_on,
+                dishes: dish.into_iter().collect(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "{} was not filed, nothing changed:\n  {}",
+            path.display(),
+            errors.join("\n  ")
+        );
+    }
+    Ok(list)
 }
 
 /// The columns of an institutions file (`eldercare institutions --import`).

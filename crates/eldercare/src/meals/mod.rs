@@ -953,3 +953,157 @@ pub async fn record_history(
         )
         .await?)
 }
+
+/// Staff of a district or the city over `area`: who files canteens and says who works there.
+fn registrar<'a>(who: &'a Account, area: &AreaCode) -> Result<&'a Staff, MealError> {
+    match who {
+        Account::Staff(s)
+            if matches!(s.role, Role::District | Role::City) && area.is_within(&s.area) =>
+        {
+            Ok(s)
+        }
+        _ => Err(invalid(
+            "actor",
+            format!(
+                "助餐点由区或市民政工作人员登记，{} 不能登记 {area} 的助餐点",
+                who.name()
+            ),
+        )),
+    }
+}
+
+/// Files canteens with their menus (the civil-affairs bureau's list), all or none: each
+/// checked — a known area within the filer's, a capacity, slots for its dishes, prices and
+/// discounts that make sense, known delivery areas, a code not yet filed — before any is.
+pub async fn file_canteens(
+    store: &Store,
+    list: &[CanteenRecord],
+    who: &Account,
+    clock: Clock,
+) -> Result<usize, MealError> {
+    let known: std::collections::HashSet<String> = store
+        .areas()
+        .await?
+        .into_iter()
+        .map(|a| a.code.as_str().to_string())
+        .collect();
+    let filed: std::collections::HashSet<String> = store
+        .meals()
+        .canteens()
+        .await?
+        .into_iter()
+        .map(|c| c.canteen.code)
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for c in list {
+        let k = &c.canteen;
+        let at = |field: &str, reason: String| {
+            invalid(field, format!("{} ({}): {reason}", k.code, k.name))
+        };
+        if k.code.trim().is_empty() || k.name.trim().is_empty() {
+            return Err(at("code", "编号和名称不能为空".into()));
+        }
+        if filed.contains(&k.code) || !seen.insert(k.code.clone()) {
+            return Err(at("code", "该编号已登记".into()));
+        }
+        if !known.contains(k.area.as_str()) {
+            return Err(at("area", format!("区域 {} 未登记", k.area)));
+        }
+        registrar(who, &k.area)?;
+        if k.capacity == 0 {
+            return Err(at("capacity", "每餐供餐能力须大于 0".into()));
+        }
+        if let Some(a) = k.delivers_to.iter().find(|a| !known.contains(a.as_str())) {
+            return Err(at("delivers_to", format!("送餐区域 {a} 未登记")));
+        }
+        if c.dishes.is_empty() {
+            return Err(at("dish", "至少要有一道菜品".into()));
+        }
+        for d in &c.dishes {
+            if !k.slots.contains_key(&d.slot) {
+                return Err(at(
+                    "slot",
+                    format!(
+                        "菜品 {} 是{}，该助餐点不供应{}",
+                        d.name,
+                        d.slot.label(),
+                        d.slot.label()
+                    ),
+                ));
+            }
+            if d.price <= Fen::ZERO || d.discount.is_negative() || d.discount > d.price {
+                return Err(at(
+                    "price",
+                    format!(
+                        "菜品 {} 的价格 {} 元或让利 {} 元不合理",
+                        d.name, d.price, d.discount
+                    ),
+                ));
+            }
+        }
+    }
+    store
+        .meals()
+        .add_canteens(
+            list,
+            who.name(),
+            clock.now,
+            NewAuditEntry {
+                actor: who.name().into(),
+                action: "file_canteens".into(),
+                subject: "canteens".into(),
+                detail: format!("canteens={}", list.len()),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(list.len())
+}
+
+/// Makes a provider account the staff of a canteen (its counter, its settlements): district
+/// or city staff over the canteen; the account must be a provider's whose area holds it.
+pub async fn assign_staff(
+    store: &Store,
+    who: &Account,
+    login: &str,
+    canteen: &str,
+    clock: Clock,
+) -> Result<(), MealError> {
+    let record = store
+        .meals()
+        .canteen(canteen)
+        .await?
+        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{canteen}」")))?;
+    registrar(who, &record.canteen.area)?;
+    let staff = store
+        .staff(login.trim())
+        .await?
+        .ok_or_else(|| invalid("staff", format!("没有工作人员「{login}」")))?;
+    if staff.role != Role::Provider || !record.canteen.area.is_within(&staff.area) {
+        return Err(invalid(
+            "staff",
+            format!(
+                "{} 是{}（{}），须是服务机构账号且其区域包含助餐点所在的 {}",
+                staff.name,
+                staff.role.label(),
+                staff.area,
+                record.canteen.area
+            ),
+        ));
+    }
+    store
+        .meals()
+        .link_staff(
+            &staff.name,
+            &record.canteen.code,
+            NewAuditEntry {
+                actor: who.name().into(),
+                action: "canteen_staff".into(),
+                subject: format!("canteen:{}", record.canteen.code),
+                detail: format!("staff={}", staff.name),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(())
+}

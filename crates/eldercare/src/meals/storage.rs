@@ -460,6 +460,18 @@ impl Meals<'_> {
         })
     }
 
+    /// The provider accounts that work for `canteen`.
+    pub async fn staff_of(&self, canteen: &str) -> Result<Vec<String>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT staff_name FROM canteen_staff WHERE canteen_code = $1 ORDER BY staff_name",
+            )
+            .bind(canteen)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
     /// Makes `staff` (a provider account) work for `canteen`, with its audit entry.
     pub async fn link_staff(&self, staff: &str, canteen: &str, audit: NewAuditEntry) -> Result<()> {
         let mut tx = Tx::write_only(self).await?;
