@@ -52,8 +52,13 @@ pub async fn staff(store: &Store, login: &str, what: &str, clock: Clock) -> Resu
     let signed = account(store, login, what, clock).await?;
     if !signed.account.is_staff() {
         bail!(
-            "{what} is work for staff; {} is a resident's account",
-            signed.login
+            "{what} is work for staff; {} is {}'s account",
+            signed.login,
+            if signed.account.service_area().is_some() {
+                "a service provider"
+            } else {
+                "a resident"
+            }
         );
     }
     Ok(signed)

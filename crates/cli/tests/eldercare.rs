@@ -584,4 +584,38 @@ fn canteens_are_filed_from_the_bureaus_list_and_given_their_staff() {
     assert!(db
         .ok(&["eldercare", "canteens"])
         .contains("工作人员 长者食堂"));
+
+    // The canteen changes its own menu: a bad row named, a breakfast it does not serve refused,
+    // then three dishes in place of two.
+    let menu = db.path("menu.csv");
+    let header = "dish,dish_name,slot,price,discount\n";
+    let import = [
+        "eldercare",
+        "canteen-menu",
+        "CT9001",
+        "--import",
+        path_str(&menu),
+    ];
+    std::fs::write(&menu, format!("{header}L1,午餐套餐,lunch,12.00,9.00x\n")).unwrap();
+    let bad = db.run_as("长者食堂", &import);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("line 2, discount"),
+        "{bad:?}"
+    );
+    std::fs::write(&menu, format!("{header}B1,早餐,breakfast,5.00,0\n")).unwrap();
+    let breakfast = db.run_as("长者食堂", &import);
+    assert!(
+        String::from_utf8_lossy(&breakfast.stderr).contains("不供应早餐"),
+        "{breakfast:?}"
+    );
+    std::fs::write(
+        &menu,
+        format!("{header}L1,午餐套餐,lunch,12.00,1.00\nL2,午餐面食,lunch,8.00,0\nD1,晚餐,dinner,10.00,0\n"),
+    )
+    .unwrap();
+    let elsewhere = db.run_as("外区科长", &import);
+    assert!(!elsewhere.status.success());
+    assert!(db.ok(&["eldercare", "canteens"]).contains("菜品 2"));
+    db.ok_as("长者食堂", &import);
+    assert!(db.ok(&["eldercare", "canteens"]).contains("菜品 3"));
 }

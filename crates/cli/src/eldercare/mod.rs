@@ -85,6 +85,14 @@ pub enum EldercareCommand {
         #[arg(long)]
         import: Option<PathBuf>,
     },
+    /// Replace a canteen's menu (CSV or Excel: dish,dish_name,slot,price,discount; yuan; all or
+    /// nothing): the canteen's own account, or a district or city account. Orders already placed
+    /// keep the price they were quoted.
+    CanteenMenu {
+        canteen: String,
+        #[arg(long)]
+        import: PathBuf,
+    },
     /// Make a provider account the staff of a canteen: its counter (/meals) and its monthly
     /// settlement (acts as a district or city account).
     CanteenStaff { login: String, canteen: String },
@@ -367,6 +375,20 @@ pub async fn run(
                     },
                 );
             }
+        }
+        EldercareCommand::CanteenMenu { canteen, import } => {
+            let dishes = read_dishes(&import)?;
+            // The canteen's own (provider) account may: the use case says who else.
+            let who =
+                crate::signin::account(store, actor, "changing a canteen's menu", clock).await?;
+            minsheng_eldercare::meals::set_menu(store, &who.account, &canteen, &dishes, clock)
+                .await?;
+            println!(
+                "{}'s menu: {} dishes from {}.",
+                canteen,
+                dishes.len(),
+                import.display()
+            );
         }
         EldercareCommand::CanteenStaff { login, canteen } => {
             let who = crate::signin::staff(store, actor, "assigning canteen staff", clock).await?;
@@ -729,6 +751,52 @@ fn read_canteens(path: &Path) -> Result<Vec<minsheng_eldercare::meals::CanteenRe
         );
     }
     Ok(list)
+}
+
+/// Reads a menu file (`eldercare canteen-menu`): its dishes, or every bad row by line and
+/// column.
+fn read_dishes(path: &Path) -> Result<Vec<minsheng_eldercare::meals::Dish>> {
+    use minsheng_core::Fen;
+    use minsheng_eldercare::meals::{Dish, Slot};
+    const COLUMNS: [&str; 5] = ["dish", "dish_name", "slot", "price", "discount"];
+    let rows = minsheng_exchange::read_table(path, &COLUMNS)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (mut dishes, mut errors) = (Vec::new(), Vec::new());
+    for (line, record) in rows {
+        let record = match record {
+            Ok(r) => r,
+            Err(reason) => {
+                errors.push(format!("line {line}: {reason}"));
+                continue;
+            }
+        };
+        let cell = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
+        let slot = Slot::parse(&cell(2)).map_err(|e| format!("line {line}, slot: {}", e.reason));
+        let price = Fen::parse_yuan(&cell(3)).map_err(|e| format!("line {line}, price: {e}"));
+        let discount = Fen::parse_yuan(&cell(4)).map_err(|e| format!("line {line}, discount: {e}"));
+        match (slot, price, discount) {
+            (Ok(slot), Ok(price), Ok(discount)) => dishes.push(Dish {
+                code: cell(0),
+                name: cell(1),
+                slot,
+                price,
+                discount,
+            }),
+            (slot, price, discount) => errors.extend(
+                [slot.err(), price.err(), discount.err()]
+                    .into_iter()
+                    .flatten(),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "{} was not read, nothing changed:\n  {}",
+            path.display(),
+            errors.join("\n  ")
+        );
+    }
+    Ok(dishes)
 }
 
 /// The columns of an institutions file (`eldercare institutions --import`).

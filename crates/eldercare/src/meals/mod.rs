@@ -1016,31 +1016,7 @@ pub async fn file_canteens(
         if let Some(a) = k.delivers_to.iter().find(|a| !known.contains(a.as_str())) {
             return Err(at("delivers_to", format!("送餐区域 {a} 未登记")));
         }
-        if c.dishes.is_empty() {
-            return Err(at("dish", "至少要有一道菜品".into()));
-        }
-        for d in &c.dishes {
-            if !k.slots.contains_key(&d.slot) {
-                return Err(at(
-                    "slot",
-                    format!(
-                        "菜品 {} 是{}，该助餐点不供应{}",
-                        d.name,
-                        d.slot.label(),
-                        d.slot.label()
-                    ),
-                ));
-            }
-            if d.price <= Fen::ZERO || d.discount.is_negative() || d.discount > d.price {
-                return Err(at(
-                    "price",
-                    format!(
-                        "菜品 {} 的价格 {} 元或让利 {} 元不合理",
-                        d.name, d.price, d.discount
-                    ),
-                ));
-            }
-        }
+        check_menu(k, &c.dishes).map_err(|e| at(&e.field, e.reason))?;
     }
     store
         .meals()
@@ -1101,6 +1077,84 @@ pub async fn assign_staff(
                 action: "canteen_staff".into(),
                 subject: format!("canteen:{}", record.canteen.code),
                 detail: format!("staff={}", staff.name),
+                at: clock.now,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// A menu's checks: at least one dish, each of a slot the canteen serves, with a price above
+/// nothing and a discount within it, each code once.
+fn check_menu(canteen: &Canteen, dishes: &[Dish]) -> Result<(), FieldError> {
+    if dishes.is_empty() {
+        return Err(FieldError::new("dish", "至少要有一道菜品"));
+    }
+    let mut codes = std::collections::HashSet::new();
+    for d in dishes {
+        if d.code.trim().is_empty() || !codes.insert(d.code.as_str()) {
+            return Err(FieldError::new(
+                "dish",
+                format!("菜品编号「{}」为空或重复", d.code),
+            ));
+        }
+        if !canteen.slots.contains_key(&d.slot) {
+            return Err(FieldError::new(
+                "slot",
+                format!(
+                    "菜品 {} 是{}，该助餐点不供应{}",
+                    d.name,
+                    d.slot.label(),
+                    d.slot.label()
+                ),
+            ));
+        }
+        if d.price <= Fen::ZERO || d.discount.is_negative() || d.discount > d.price {
+            return Err(FieldError::new(
+                "price",
+                format!(
+                    "菜品 {} 的价格 {} 元或让利 {} 元不合理",
+                    d.name, d.price, d.discount
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces a canteen's menu: its own account, or district or city staff over it. Orders
+/// already placed keep the price they were quoted.
+pub async fn set_menu(
+    store: &Store,
+    who: &Account,
+    canteen: &str,
+    dishes: &[Dish],
+    clock: Clock,
+) -> Result<(), MealError> {
+    let record = store
+        .meals()
+        .canteen(canteen)
+        .await?
+        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{canteen}」")))?;
+    match who {
+        Account::Staff(s) if s.role == Role::Provider => {
+            own_canteen(store, s, &record.canteen.code).await?
+        }
+        _ => {
+            registrar(who, &record.canteen.area)?;
+        }
+    }
+    check_menu(&record.canteen, dishes)?;
+    store
+        .meals()
+        .replace_menu(
+            &record.canteen.code,
+            dishes,
+            NewAuditEntry {
+                actor: who.name().into(),
+                action: "canteen_menu".into(),
+                subject: format!("canteen:{}", record.canteen.code),
+                detail: format!("dishes={}", dishes.len()),
                 at: clock.now,
             },
         )

@@ -400,6 +400,41 @@ impl Meals<'_> {
         tx.commit().await
     }
 
+    /// Replaces a canteen's menu, with its audit entry. Orders keep their dish's code and the
+    /// price they were quoted.
+    pub async fn replace_menu(
+        &self,
+        canteen: &str,
+        dishes: &[Dish],
+        audit: NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = Tx::write_only(self).await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("DELETE FROM canteen_dish WHERE canteen_code = $1")
+                .bind(canteen)
+                .execute(&mut *conn)
+                .await?;
+        });
+        for d in dishes {
+            on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "INSERT INTO canteen_dish (canteen_code, code, name, slot, price, discount) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(canteen)
+                .bind(&d.code)
+                .bind(&d.name)
+                .bind(d.slot.as_str())
+                .bind(d.price.0)
+                .bind(d.discount.0)
+                .execute(&mut *conn)
+                .await?;
+            });
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await
+    }
+
     /// Every canteen with its menu, by area and code.
     pub async fn canteens(&self) -> Result<Vec<CanteenRecord>> {
         self.canteens_where("", None).await
