@@ -130,6 +130,15 @@ impl Priced {
     }
 }
 
+/// A filed canteen with its menu, or why there is none (field `canteen`).
+async fn filed_canteen(store: &Store, code: &str) -> Result<CanteenRecord, MealError> {
+    store
+        .meals()
+        .canteen(code)
+        .await?
+        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{code}」")))
+}
+
 /// The canteen a provider account works for, or why it may not act for `code`.
 async fn own_canteen(store: &Store, staff: &Staff, code: &str) -> Result<(), MealError> {
     match store.meals().canteen_of(&staff.name).await? {
@@ -161,11 +170,7 @@ pub async fn quote(
     let service = Service::parse(form.service)?;
     let id_number =
         IdNumber::parse(form.id_number.trim()).map_err(|e| invalid("id_number", e.to_string()))?;
-    let canteen = store
-        .meals()
-        .canteen(form.canteen)
-        .await?
-        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{}」", form.canteen)))?;
+    let canteen = filed_canteen(store, form.canteen).await?;
     let dish = canteen.dish(form.dish).cloned().ok_or_else(|| {
         invalid(
             "dish",
@@ -421,11 +426,7 @@ pub async fn cancel(
 ) -> Result<(), MealError> {
     let o = existing(store, id).await?;
     may_handle(store, who, &o).await?;
-    let canteen = store
-        .meals()
-        .canteen(&o.canteen)
-        .await?
-        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{}」", o.canteen)))?;
+    let canteen = filed_canteen(store, &o.canteen).await?;
     check_cancel(
         &canteen.canteen,
         o.day,
@@ -518,11 +519,7 @@ pub async fn correct(
     clock: Clock,
 ) -> Result<(), MealError> {
     let o = existing(store, id).await?;
-    let canteen = store
-        .meals()
-        .canteen(&o.canteen)
-        .await?
-        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{}」", o.canteen)))?;
+    let canteen = filed_canteen(store, &o.canteen).await?;
     supervisor(who, &canteen.canteen.area, "更正")?;
     let reason = reason.trim();
     if reason.is_empty() {
@@ -599,10 +596,7 @@ pub async fn approve(
         .settlement(id)
         .await?
         .ok_or_else(|| invalid("settlement", format!("没有结算单 {id}")))?;
-    let canteen = meals
-        .canteen(&record.canteen)
-        .await?
-        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{}」", record.canteen)))?;
+    let canteen = filed_canteen(store, &record.canteen).await?;
     if record.computed_by == who.name() {
         return Err(invalid(
             "approver",
@@ -1045,11 +1039,7 @@ pub async fn assign_staff(
     canteen: &str,
     clock: Clock,
 ) -> Result<(), MealError> {
-    let record = store
-        .meals()
-        .canteen(canteen)
-        .await?
-        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{canteen}」")))?;
+    let record = filed_canteen(store, canteen).await?;
     registrar(who, &record.canteen.area)?;
     let staff = store
         .staff(login.trim())
@@ -1131,11 +1121,7 @@ pub async fn set_menu(
     dishes: &[Dish],
     clock: Clock,
 ) -> Result<(), MealError> {
-    let record = store
-        .meals()
-        .canteen(canteen)
-        .await?
-        .ok_or_else(|| invalid("canteen", format!("没有助餐点「{canteen}」")))?;
+    let record = filed_canteen(store, canteen).await?;
     match who {
         Account::Staff(s) if s.role == Role::Provider => {
             own_canteen(store, s, &record.canteen.code).await?

@@ -379,22 +379,7 @@ impl Meals<'_> {
                 .execute(&mut *conn)
                 .await?;
             });
-            for d in &c.dishes {
-                on_tx!(&mut tx, conn => {
-                    sqlx::query(
-                        "INSERT INTO canteen_dish (canteen_code, code, name, slot, price, discount) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&c.canteen.code)
-                    .bind(&d.code)
-                    .bind(&d.name)
-                    .bind(d.slot.as_str())
-                    .bind(d.price.0)
-                    .bind(d.discount.0)
-                    .execute(&mut *conn)
-                    .await?;
-                });
-            }
+            insert_dishes(&mut tx, &c.canteen.code, &c.dishes).await?;
         }
         tx.append_audit(&[audit]).await?;
         tx.commit().await
@@ -415,22 +400,7 @@ impl Meals<'_> {
                 .execute(&mut *conn)
                 .await?;
         });
-        for d in dishes {
-            on_tx!(&mut tx, conn => {
-                sqlx::query(
-                    "INSERT INTO canteen_dish (canteen_code, code, name, slot, price, discount) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(canteen)
-                .bind(&d.code)
-                .bind(&d.name)
-                .bind(d.slot.as_str())
-                .bind(d.price.0)
-                .bind(d.discount.0)
-                .execute(&mut *conn)
-                .await?;
-            });
-        }
+        insert_dishes(&mut tx, canteen, dishes).await?;
         tx.append_audit(&[audit]).await?;
         tx.commit().await
     }
@@ -1127,4 +1097,25 @@ async fn insert_order(
         .fetch_one(&mut *conn)
         .await?
     }))
+}
+
+/// Adds `dishes` to a canteen's menu within `tx`.
+async fn insert_dishes(tx: &mut Tx, canteen: &str, dishes: &[Dish]) -> Result<()> {
+    for d in dishes {
+        on_tx!(tx, conn => {
+            sqlx::query(
+                "INSERT INTO canteen_dish (canteen_code, code, name, slot, price, discount) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(canteen)
+            .bind(&d.code)
+            .bind(&d.name)
+            .bind(d.slot.as_str())
+            .bind(d.price.0)
+            .bind(d.discount.0)
+            .execute(&mut *conn)
+            .await?;
+        });
+    }
+    Ok(())
 }
