@@ -20,6 +20,9 @@ pub struct Registry {
     /// Each household's code and its head's community, when [`load`] was asked to keep them.
     pub households: Vec<String>,
     pub communities: Vec<String>,
+    /// Each person's key in the store, in the population's row order, when [`load`] was asked
+    /// to keep codes.
+    pub persons: Vec<i64>,
 }
 
 impl Registry {
@@ -43,6 +46,27 @@ pub async fn load(
     keep_codes: bool,
     progress: &dyn Progress,
 ) -> Result<Registry, StoreError> {
+    load_as_of(
+        store,
+        policy,
+        month,
+        month.first_day(),
+        keep_codes,
+        progress,
+    )
+    .await
+}
+
+/// Reads the registry as it stands on `day` (a day of `month`), for the rules of `month`: a
+/// daily list (the visiting roster) sees a death or a move the day it is recorded to happen.
+pub async fn load_as_of(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    day: chrono::NaiveDate,
+    keep_codes: bool,
+    progress: &dyn Progress,
+) -> Result<Registry, StoreError> {
     let mut population = Population::new(policy.inputs.len());
     let counts = store.counts().await?;
     population.reserve(
@@ -53,6 +77,7 @@ pub async fn load(
     let mut households = Vec::new();
     let mut household_ids = Vec::new();
     let mut communities = Vec::new();
+    let mut persons = Vec::new();
     let mut current: Vec<ScannedPerson> = Vec::new();
     let mut flush = |current: &mut Vec<ScannedPerson>,
                      population: &mut Population,
@@ -64,6 +89,7 @@ pub async fn load(
             if keep_codes {
                 households.push(facts.household.clone());
                 communities.push(facts.area.as_str().to_string());
+                persons.extend(current.iter().map(|r| r.person_id));
             }
             let members: Vec<_> = current
                 .iter()
@@ -82,7 +108,7 @@ pub async fn load(
     };
     progress.start("reading the registry", None);
     store
-        .scan_registry(month.first_day(), |r| {
+        .scan_registry(day, |r| {
             progress.advance(1);
             if current
                 .first()
@@ -102,6 +128,7 @@ pub async fn load(
         household_ids,
         households,
         communities,
+        persons,
     })
 }
 

@@ -314,6 +314,15 @@ impl Assessments<'_> {
             at,
         )
         .await?;
+        // A visit that found the elder needs an assessment is met by this one.
+        crate::visits::close_met_in(
+            &mut tx,
+            person_id,
+            crate::visits::Need::Assessment,
+            (&format!("assessment:{id}"), "已完成能力评估"),
+            (recorded_by, at),
+        )
+        .await?;
         tx.append_audit(&[audit(id)]).await?;
         tx.commit().await?;
         Ok(id)

@@ -570,6 +570,15 @@ impl Meals<'_> {
             canteen_orders: count(canteen, "meal_order")?,
         })?;
         let id = insert_order(&mut tx, order, person, (by, at), None).await?;
+        // A visit that found the elder needs meal aid is met by their first order.
+        crate::visits::close_met_in(
+            &mut tx,
+            person,
+            crate::visits::Need::MealAid,
+            (&format!("meal:{id}"), "已订餐"),
+            (by, at),
+        )
+        .await?;
         tx.append_audit(&[audit(id)]).await?;
         tx.commit().await?;
         Ok(id)

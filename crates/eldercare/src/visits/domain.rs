@@ -194,6 +194,244 @@ pub fn check_report(
     Ok(())
 }
 
+/// An older resident as the rules list them for visits on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub person_id: i64,
+    pub household_id: i64,
+    /// The household's community.
+    pub area: String,
+    /// 1 to 3.
+    pub tier: u8,
+}
+
+/// An older resident on the visiting roster, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub person_id: i64,
+    pub household_id: i64,
+    pub area: String,
+    pub tier: u8,
+    pub since: NaiveDate,
+    pub last_reached: Option<NaiveDate>,
+    pub visitor_id: Option<i64>,
+    /// The day they left the roster, if they have.
+    pub ended_on: Option<NaiveDate>,
+}
+
+/// What a refresh changes in the roster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RosterChanges {
+    /// Listed for the first time.
+    pub joined: Vec<Listing>,
+    /// Listed again after leaving the roster: due from the refresh's day, like a newcomer.
+    pub rejoined: Vec<Listing>,
+    /// Still listed, at another tier or in another community.
+    pub changed: Vec<Listing>,
+    /// No longer listed (no longer qualifies, died, moved out of the registry).
+    pub ended: Vec<i64>,
+}
+
+impl RosterChanges {
+    pub fn is_empty(&self) -> bool {
+        self.joined.is_empty()
+            && self.rejoined.is_empty()
+            && self.changed.is_empty()
+            && self.ended.is_empty()
+    }
+}
+
+/// What must change for the roster `stored` to list exactly `now` (the rules' listing of the
+/// day). A move to another community keeps the elder's visit history and due day; the
+/// assigned visitor, who serves the old community, is let go by the store.
+pub fn changes(stored: &[Listed], now: Vec<Listing>) -> RosterChanges {
+    let by_person: std::collections::HashMap<i64, &Listed> =
+        stored.iter().map(|l| (l.person_id, l)).collect();
+    let mut out = RosterChanges::default();
+    let mut seen = std::collections::HashSet::with_capacity(now.len());
+    for listing in now {
+        seen.insert(listing.person_id);
+        match by_person.get(&listing.person_id) {
+            None => out.joined.push(listing),
+            Some(l) if l.ended_on.is_some() => out.rejoined.push(listing),
+            Some(l)
+                if l.tier != listing.tier
+                    || l.area != listing.area
+                    || l.household_id != listing.household_id =>
+            {
+                out.changed.push(listing)
+            }
+            Some(_) => {}
+        }
+    }
+    out.ended = stored
+        .iter()
+        .filter(|l| l.ended_on.is_none() && !seen.contains(&l.person_id))
+        .map(|l| l.person_id)
+        .collect();
+    out
+}
+
+/// A listed elder's next visit and where it stands today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueVisit {
+    pub person_id: i64,
+    pub area: String,
+    pub tier: u8,
+    pub due: NaiveDate,
+    pub standing: Standing,
+    pub visitor_id: Option<i64>,
+    pub last_reached: Option<NaiveDate>,
+}
+
+/// Every elder still listed in `roster`, with their next visit and its standing on `today`,
+/// the most urgent first: escalated, then overdue, due and upcoming, each by due day.
+pub fn due_visits(roster: &[Listed], schedule: &Schedule, today: NaiveDate) -> Vec<DueVisit> {
+    let mut out: Vec<DueVisit> = roster
+        .iter()
+        .filter(|l| l.ended_on.is_none())
+        .filter_map(|l| {
+            let due = schedule.due(l.tier, l.since, l.last_reached)?;
+            Some(DueVisit {
+                person_id: l.person_id,
+                area: l.area.clone(),
+                tier: l.tier,
+                due,
+                standing: Standing::of(due, today, schedule),
+                visitor_id: l.visitor_id,
+                last_reached: l.last_reached,
+            })
+        })
+        .collect();
+    out.sort_by_key(|v| (std::cmp::Reverse(urgency(v.standing)), v.due, v.person_id));
+    out
+}
+
+fn urgency(s: Standing) -> u8 {
+    match s {
+        Standing::Upcoming => 0,
+        Standing::Due => 1,
+        Standing::Overdue(_) => 2,
+        Standing::Escalated(_) => 3,
+    }
+}
+
+/// How well an area's listed elders are visited on a day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub listed: u64,
+    /// Visited within their interval: not yet due, or due today.
+    pub current: u64,
+    pub overdue: u64,
+    pub escalated: u64,
+    /// Listed with no visitor assigned.
+    pub unassigned: u64,
+}
+
+impl Coverage {
+    pub fn add(&mut self, v: &DueVisit) {
+        self.listed += 1;
+        match v.standing {
+            Standing::Upcoming | Standing::Due => self.current += 1,
+            Standing::Overdue(_) => self.overdue += 1,
+            Standing::Escalated(_) => self.escalated += 1,
+        }
+        if v.visitor_id.is_none() {
+            self.unassigned += 1;
+        }
+    }
+
+    /// The share visited within their interval, in tenths of a percent (none listed: all).
+    pub fn permille(&self) -> u64 {
+        (self.current * 1000)
+            .checked_div(self.listed)
+            .unwrap_or(1000)
+    }
+}
+
+/// Coverage by community (the area code each visit carries) and in all.
+pub fn coverage(due: &[DueVisit]) -> (std::collections::BTreeMap<String, Coverage>, Coverage) {
+    let mut by_area: std::collections::BTreeMap<String, Coverage> = Default::default();
+    let mut all = Coverage::default();
+    for v in due {
+        by_area.entry(v.area.clone()).or_default().add(v);
+        all.add(v);
+    }
+    (by_area, all)
+}
+
+/// Who may visit on the community's behalf (五社联动).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitorKind {
+    CommunityStaff,
+    SocialWorker,
+    Volunteer,
+}
+
+impl VisitorKind {
+    pub const ALL: [VisitorKind; 3] = [
+        VisitorKind::CommunityStaff,
+        VisitorKind::SocialWorker,
+        VisitorKind::Volunteer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitorKind::CommunityStaff => "community_staff",
+            VisitorKind::SocialWorker => "social_worker",
+            VisitorKind::Volunteer => "volunteer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VisitorKind::CommunityStaff => "社区工作者",
+            VisitorKind::SocialWorker => "社会工作者",
+            VisitorKind::Volunteer => "志愿者",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<VisitorKind, FieldError> {
+        VisitorKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text.trim() || k.label() == text.trim())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "kind",
+                    format!("「{text}」不是探访人类别（社区工作者、社会工作者、志愿者）"),
+                )
+            })
+    }
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Home => "home",
+            Mode::Phone => "phone",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Home => "上门",
+            Mode::Phone => "电话或视频",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Mode, FieldError> {
+        [Mode::Home, Mode::Phone]
+            .into_iter()
+            .find(|m| m.as_str() == text.trim() || m.label() == text.trim())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "mode",
+                    format!("「{text}」不是探访方式（上门、电话或视频）"),
+                )
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +531,94 @@ mod tests {
             Need::TemporaryAssistance
         );
         assert_eq!(Need::parse("钱").unwrap_err().field, "need");
+    }
+
+    fn listed(person_id: i64, tier: u8, since: u32, last: Option<u32>) -> Listed {
+        Listed {
+            person_id,
+            household_id: person_id,
+            area: "370212001001".into(),
+            tier,
+            since: day(since),
+            last_reached: last.map(day),
+            visitor_id: None,
+            ended_on: None,
+        }
+    }
+
+    #[test]
+    fn the_roster_changes_to_list_exactly_who_the_rules_list() {
+        let mut gone = listed(4, 2, 1, None);
+        gone.ended_on = Some(day(2));
+        let stored = vec![
+            listed(1, 1, 1, None),
+            listed(2, 2, 1, None),
+            listed(3, 3, 1, None),
+            gone,
+        ];
+        let now = |person_id, tier: u8, area: &str| Listing {
+            person_id,
+            household_id: person_id,
+            area: area.into(),
+            tier,
+        };
+        let c = changes(
+            &stored,
+            vec![
+                now(1, 1, "370212001001"),
+                now(2, 1, "370212001001"),
+                now(4, 2, "370212001001"),
+                now(5, 3, "370212001002"),
+            ],
+        );
+        assert_eq!(c.joined, vec![now(5, 3, "370212001002")]);
+        assert_eq!(c.rejoined, vec![now(4, 2, "370212001001")]);
+        assert_eq!(c.changed, vec![now(2, 1, "370212001001")]);
+        assert_eq!(c.ended, vec![3]);
+        assert!(changes(&stored[..1], vec![now(1, 1, "370212001001")]).is_empty());
+    }
+
+    #[test]
+    fn due_visits_most_urgent_first_and_coverage_counts_each_standing() {
+        let s = schedule();
+        let mut ended = listed(9, 1, 1, None);
+        ended.ended_on = Some(day(2));
+        let roster = vec![
+            listed(1, 3, 1, Some(20)), // due 2025-04-19: upcoming
+            listed(2, 1, 1, None),     // due 8 March: escalated on the 20th (12 days)
+            listed(3, 1, 1, Some(6)),  // due 13 March: overdue 7 days, the last before escalation
+            listed(4, 2, 6, None),     // due 20 March: due today
+            ended,
+        ];
+        let due = due_visits(&roster, &s, day(20));
+        let order: Vec<i64> = due.iter().map(|v| v.person_id).collect();
+        assert_eq!(order, vec![2, 3, 4, 1]);
+        assert_eq!(due[0].standing, Standing::Escalated(12));
+        assert_eq!(due[1].standing, Standing::Overdue(7));
+        let (by_area, all) = coverage(&due);
+        assert_eq!(
+            all,
+            Coverage {
+                listed: 4,
+                current: 2,
+                overdue: 1,
+                escalated: 1,
+                unassigned: 4
+            }
+        );
+        assert_eq!(all.permille(), 500);
+        assert_eq!(by_area.len(), 1);
+        assert_eq!(Coverage::default().permille(), 1000);
+    }
+
+    #[test]
+    fn kinds_and_modes_read_by_code_or_label() {
+        assert_eq!(
+            VisitorKind::parse("志愿者").unwrap(),
+            VisitorKind::Volunteer
+        );
+        assert_eq!(VisitorKind::parse("x").unwrap_err().field, "kind");
+        assert_eq!(Mode::parse("phone").unwrap(), Mode::Phone);
+        assert_eq!(Mode::parse("信").unwrap_err().field, "mode");
     }
 }
