@@ -166,6 +166,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         think: u64,
     },
+    /// Visiting care in a new database: the due and overdue visits of ELDERS listed elders,
+    /// with each community's coverage (target ≤ 1 s for 300,000), RUNS times.
+    Visits {
+        #[arg(long, default_value_t = 300_000)]
+        elders: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// The second process of `bench meals` (not for direct use): posts each counter's orders.
     #[command(hide = true)]
     MealLoad {
@@ -787,6 +795,11 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
             let (store, schema) = fresh(db).await?;
             let think = std::time::Duration::from_millis(think);
             crate::bench_meals::run(&store, policy, people, orders, canteens, think, clock).await?;
+            drop_schema(db, store, schema).await?;
+        }
+        BenchCommand::Visits { elders, runs } => {
+            let (store, schema) = fresh(db).await?;
+            crate::bench_visits::run(&store, policy, elders, runs, clock).await?;
             drop_schema(db, store, schema).await?;
         }
         BenchCommand::MealLoad { url, orders, think } => {

@@ -11,6 +11,7 @@ mod bench_letters;
 mod bench_meals;
 mod bench_notify;
 mod bench_pages;
+mod bench_visits;
 mod bench_web;
 mod eldercare;
 mod notify;
@@ -635,6 +636,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         clock,
                     )
                     .await?;
+                    eldercare::visit_story(&store, &staff, clock).await?;
                 }
                 println!(
                     "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"

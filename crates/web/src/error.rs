@@ -15,7 +15,7 @@ use crate::i18n::Lang;
 
 /// The input fields errors name, by their names in Chinese (English in the interface catalog).
 /// The API's `field` stays the code; a person reads the name. A field not listed shows its code.
-pub const FIELDS: [(&str, &str); 66] = [
+pub const FIELDS: [(&str, &str); 75] = [
     ("month", "月份"),
     ("programs", "救助项目"),
     ("program", "项目"),
@@ -82,6 +82,15 @@ pub const FIELDS: [(&str, &str); 66] = [
     ("relative_id_number", "亲属身份证号"),
     ("relative_name", "亲属姓名"),
     ("order", "订单"),
+    ("person", "探访对象"),
+    ("visitor", "探访人"),
+    ("found", "探访所见"),
+    ("needs", "转办"),
+    ("mode", "方式"),
+    ("outcome", "办理结果"),
+    ("referral", "转办事项"),
+    ("kind", "类别"),
+    ("area_code", "区划代码"),
 ];
 
 /// A field's name for people, in Chinese: its code where none is listed.

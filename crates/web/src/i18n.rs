@@ -470,6 +470,21 @@ mod tests {
                 ]
                 .map(|c| c.label()),
             )
+            .chain({
+                use minsheng_eldercare::visits::{Mode, Need, Standing, VisitorKind};
+                [
+                    Standing::Upcoming,
+                    Standing::Due,
+                    Standing::Overdue(1),
+                    Standing::Escalated(1),
+                ]
+                .map(|s| s.label())
+                .into_iter()
+                .chain(Need::ALL.map(|n| n.label()))
+                .chain(VisitorKind::ALL.map(|k| k.label()))
+                .chain([Mode::Home, Mode::Phone].map(|m| m.label()))
+                .chain(["合计"])
+            })
             .chain(
                 [
                     minsheng_payments::PaymentState::Owed,

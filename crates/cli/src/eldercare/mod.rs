@@ -96,6 +96,18 @@ pub enum EldercareCommand {
     /// Make a provider account the staff of a canteen: its counter (/meals) and its monthly
     /// settlement (acts as a district or city account).
     CanteenStaff { login: String, canteen: String },
+    /// Visiting care (探访关爱): with --refresh, bring the roster to whom the rules tier on the
+    /// registry as of --on (default today; acts as a district or city account); then each
+    /// community's listed elders within --area (default the city), visited in time, overdue
+    /// and escalated to the street.
+    Visits {
+        #[arg(long)]
+        refresh: bool,
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        #[arg(long)]
+        area: Option<String>,
+    },
     /// The street centres (镇街综合养老服务机构) and community stations (村居养老服务站) within
     /// an area (default the city).
     Facilities {
@@ -395,6 +407,61 @@ pub async fn run(
             minsheng_eldercare::meals::assign_staff(store, &who.account, &login, &canteen, clock)
                 .await?;
             println!("{login} now works for canteen {canteen}: its counter is /meals.");
+        }
+        EldercareCommand::Visits { refresh, on, area } => {
+            use minsheng_eldercare::visits;
+            let on = on.unwrap_or(clock.today);
+            if refresh {
+                let who =
+                    crate::signin::staff(store, actor, "refreshing the visiting roster", clock)
+                        .await?;
+                let minsheng_core::access::Account::Staff(s) = &who.account else {
+                    anyhow::bail!("a staff account refreshes the visiting roster");
+                };
+                if !matches!(
+                    s.role,
+                    minsheng_core::access::Role::District | minsheng_core::access::Role::City
+                ) {
+                    anyhow::bail!("actor: 探访对象名单由区或市民政工作人员更新");
+                }
+                let done = visits::refresh(
+                    store,
+                    policy,
+                    on,
+                    &s.name,
+                    clock,
+                    &crate::progress::Bars::new(),
+                )
+                .await?;
+                let c = &done.changes;
+                println!(
+                    "{} listed as of {on}: {} joined, {} listed again, {} changed tier or community, {} left.",
+                    done.listed,
+                    c.joined.len(),
+                    c.rejoined.len(),
+                    c.changed.len(),
+                    c.ended.len()
+                );
+            }
+            let scope = match area {
+                Some(code) => Scope::Area(parse_area(&code)?),
+                None => Scope::Everything,
+            };
+            let due = visits::due(store, policy, &scope, on).await?;
+            let (by_area, total) = visits::coverage(&due);
+            println!("社区 · 探访对象 · 按期探访 · 逾期 · 逾期已上报街道 · 未分配探访人");
+            for (code, c) in by_area.iter().chain([(&"合计".to_string(), &total)]) {
+                println!(
+                    "  {code} · {} · {} ({}.{}%) · {} · {} · {}",
+                    c.listed,
+                    c.current,
+                    c.permille() / 10,
+                    c.permille() % 10,
+                    c.overdue,
+                    c.escalated,
+                    c.unassigned
+                );
+            }
         }
         EldercareCommand::Facilities { area } => {
             use minsheng_eldercare::facilities::{FacilitiesStore as _, Kind};
@@ -908,6 +975,15 @@ pub async fn file_synthetic(
     if canteens > 0 {
         println!("{canteens} meal-aid canteen(s) filed with their menus (/meals).");
     }
+    let (listed, visits) = minsheng_eldercare::visits::file_synthetic(store, policy, actor, clock)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if listed > 0 {
+        println!(
+            "{listed} older resident(s) on the visiting roster, {visits} visit(s) recorded over the last {} days (/visits).",
+            minsheng_eldercare::visits::SYNTHETIC_DAYS
+        );
+    }
     let (beds, refits) =
         minsheng_eldercare::applications::file_synthetic(store, policy, people, seed, actor, clock)
             .await?;
@@ -1058,6 +1134,48 @@ fn read_form(path: &Path, scale: &Scale) -> Result<Answers> {
 /// last month while other elders ate at the canteen; the canteen settles the month, the street
 /// approves it and the district pays it into the bank file. The resident also orders
 /// tomorrow's lunch. Done once: a month already settled is left alone.
+/// The demo's visiting care: the demo community's worker visits on their own account (a
+/// visitor of the community signed in as them), and the list shows who is escalated.
+pub async fn visit_story(
+    store: &Store,
+    staff: &[minsheng_core::access::Staff],
+    clock: Clock,
+) -> Result<()> {
+    use minsheng_core::access::{Account, Role};
+    use minsheng_eldercare::visits::{self, VisitorForm, VisitsStore as _};
+    let Some(worker) = staff.iter().find(|s| {
+        s.role == Role::Community && s.area.level() == minsheng_core::AreaLevel::Community
+    }) else {
+        return Ok(());
+    };
+    if store
+        .visits()
+        .visitors_of_account(&worker.name)
+        .await?
+        .is_empty()
+    {
+        visits::add_visitors(
+            store,
+            &Account::Staff(worker.clone()),
+            &[VisitorForm {
+                name: &worker.name,
+                kind: "community_staff",
+                area_code: worker.area.as_str(),
+                phone: "0532-80000001",
+                account: &worker.name,
+            }],
+            clock,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    println!(
+        "{} visits the older residents of {} on the visiting roster as a visitor (/visits).",
+        worker.name, worker.area
+    );
+    Ok(())
+}
+
 pub async fn meal_story(
     store: &Store,
     policy: &Policy,

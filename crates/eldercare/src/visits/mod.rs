@@ -422,6 +422,134 @@ pub async fn close(
     Ok(())
 }
 
+/// How long a synthetic city's roster has run: its visits are spread over these days.
+pub const SYNTHETIC_DAYS: i64 = 60;
+
+/// A synthetic city's visiting care, unless its roster was ever refreshed: the roster as of
+/// [`SYNTHETIC_DAYS`] ago, one volunteer per community assigned to all its listed elders, and
+/// their visits since — most elders reached within their interval, one in ten reached once
+/// long ago (overdue), one in twenty never reached (escalated) — then the roster refreshed as
+/// of today. Returns how many elders are listed and how many visits were recorded.
+pub async fn file_synthetic(
+    store: &Store,
+    policy: &Policy,
+    actor: &str,
+    clock: Clock,
+) -> Result<(u64, usize), VisitError> {
+    if store.visits().last_refresh().await?.is_some() {
+        return Ok((0, 0));
+    }
+    let start = clock.today - chrono::Duration::days(SYNTHETIC_DAYS);
+    refresh(store, policy, start, actor, clock, &minsheng_app::Quiet).await?;
+    let roster = store.visits().roster(&Scope::Everything).await?;
+    let mut communities: Vec<&str> = roster.iter().map(|l| l.area.as_str()).collect();
+    communities.sort_unstable();
+    communities.dedup();
+    let visitors: Vec<NewVisitor> = communities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, area)| {
+            Some(NewVisitor {
+                name: format!("探访志愿者{:04}", i + 1),
+                kind: VisitorKind::Volunteer,
+                area: AreaCode::parse(area).ok()?,
+                phone: format!("0532-{:08}", 80_000_000 + i),
+                account: None,
+            })
+        })
+        .collect();
+    let audit = |action: &str, detail: String| NewAuditEntry {
+        actor: actor.into(),
+        action: action.into(),
+        subject: "visit_roster".into(),
+        detail,
+        at: clock.now,
+    };
+    let ids = store
+        .visits()
+        .add_visitors(
+            &visitors,
+            actor,
+            clock.now,
+            audit(
+                "add_visitors",
+                format!("synthetic count={}", visitors.len()),
+            ),
+        )
+        .await?;
+    let by_area: std::collections::HashMap<&str, i64> = visitors
+        .iter()
+        .zip(&ids)
+        .map(|(v, id)| (v.area.as_str(), *id))
+        .collect();
+    let schedule = schedule(policy, clock.today)?;
+    let mut pairs = Vec::with_capacity(roster.len());
+    let mut history = Vec::new();
+    for l in &roster {
+        let Some(&visitor) = by_area.get(l.area.as_str()) else {
+            continue;
+        };
+        pairs.push((l.person_id, visitor));
+        let Some(interval) = schedule.interval(l.tier) else {
+            continue;
+        };
+        let days = interval.num_days().max(1);
+        let reached = |on: NaiveDate| Report {
+            on,
+            mode: if l.person_id % 3 == 0 {
+                Mode::Phone
+            } else {
+                Mode::Home
+            },
+            reached: true,
+            found: "身体状况平稳，生活能够自理，家中安全无隐患".into(),
+            follow_up: String::new(),
+            needs: Vec::new(),
+        };
+        match l.person_id.rem_euclid(20) {
+            0 => {}
+            1 | 2 => history.push((
+                l.person_id,
+                visitor,
+                reached(start + chrono::Duration::days(1)),
+            )),
+            k => {
+                // Visited every interval since the start, the last within the interval.
+                let mut on = start + chrono::Duration::days(k % days);
+                while on <= clock.today {
+                    history.push((l.person_id, visitor, reached(on)));
+                    on += interval;
+                }
+            }
+        }
+    }
+    store
+        .visits()
+        .assign_all(
+            &pairs,
+            audit("assign_visitor", format!("synthetic count={}", pairs.len())),
+        )
+        .await?;
+    store
+        .visits()
+        .record_history(
+            &history,
+            (actor, clock.now),
+            audit("care_visit", format!("synthetic count={}", history.len())),
+        )
+        .await?;
+    let now = refresh(
+        store,
+        policy,
+        clock.today,
+        actor,
+        clock,
+        &minsheng_app::Quiet,
+    )
+    .await?;
+    Ok((now.listed, history.len()))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

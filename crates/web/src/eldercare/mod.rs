@@ -3,7 +3,8 @@
 //! elderly service list grants one older person, and the list itself with its published counts
 //! on a public page; home care beds and refits from application to acceptance; care
 //! institutions and their 双随机 draws and results, public; meal aid — a canteen's order
-//! screen, a relative's ordering page, and the month's settlements.
+//! screen, a relative's ordering page, and the month's settlements; visiting care — the elders
+//! due a visit, a visit recorded and the cases it raises.
 
 pub(crate) mod api;
 pub(crate) mod applications;
@@ -11,6 +12,7 @@ pub(crate) mod meals;
 pub(crate) mod pages;
 pub(crate) mod queries;
 pub(crate) mod view;
+pub(crate) mod visits;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -45,6 +47,11 @@ pub(crate) fn pages() -> Router<Web> {
         .route("/meals/authorise", post(meals::authorise))
         .route("/meals/settlements", get(meals::settlements))
         .route("/meals/settlements/{step}", post(meals::settlement_step))
+        .route("/visits", get(visits::list))
+        .route("/visits/visitors", post(visits::add_visitor))
+        .route("/visits/referrals/{id}/close", post(visits::close_referral))
+        .route("/visits/{person}", get(visits::elder).post(visits::record))
+        .route("/visits/{person}/assign", post(visits::assign))
         .route("/services", get(pages::services))
         .route("/supervision", get(pages::supervision))
         .route(
