@@ -251,10 +251,9 @@ async fn list_page(
         .iter()
         .take(SHOWN)
         .map(|v| {
-            let (name, id_number, born) = people
-                .get(&v.person_id)
-                .cloned()
-                .ok_or_else(|| WebError::NotFound(format!("person {}", v.person_id)))?;
+            let (name, id_number, born) = people.get(&v.person_id).cloned().ok_or_else(|| {
+                WebError::NotFound(format!("探访对象 {} 不在登记中", v.person_id))
+            })?;
             let (standing, late, escalated) = standing_label(v.standing);
             Ok(DueRow {
                 person_id: v.person_id,
