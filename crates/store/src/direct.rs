@@ -18,11 +18,15 @@ use crate::bulk::Cell;
 use crate::registry::{corrupt, Columns};
 use crate::Result;
 
-/// Opens a read-only connection to the database file at `path`.
+/// Opens a connection for reading to the database file at `path`. It is opened read-write
+/// though it only reads: a connection that finds a rollback journal it judges hot must roll it
+/// back before reading, and a read-only one cannot — it fails with SQLITE_READONLY_ROLLBACK
+/// (seen once under a full test run, reading a household just after a refused write's
+/// transaction was dropped). SQLite's locks decide whether the journal is really hot.
 pub(crate) fn open(path: &Path, busy: Duration) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open_with_flags(
         path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(busy)?;
     Ok(conn)
@@ -48,7 +52,7 @@ pub(crate) fn column_names(statement: &rusqlite::Statement<'_>) -> FxHashMap<Str
         .collect()
 }
 
-/// Connections kept beside sqlx's pool: read-only ones for short reads made inline on the
+/// Connections kept beside sqlx's pool: reading ones for short reads made inline on the
 /// async side (a household file is a few index look-ups, ~100 µs: less than the thread
 /// switches of sending it elsewhere), and one read-write connection for appending audit
 /// entries. Each connection keeps its prepared statements, so a statement is neither
