@@ -203,6 +203,47 @@ pub async fn close_met_in(
     }))
 }
 
+/// Inserts a visit and, when it reached the elder, moves their last reached day. Returns its id.
+async fn insert_visit(
+    tx: &mut Tx,
+    person_id: i64,
+    visitor_id: i64,
+    report: &Report,
+    (by, at): (&str, DateTime<Utc>),
+) -> Result<i64> {
+    let id: i64 = on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "INSERT INTO care_visit (person_id, visitor_id, visited_on, mode, reached, found, \
+             follow_up, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
+        )
+        .bind(person_id)
+        .bind(visitor_id)
+        .bind(report.on)
+        .bind(report.mode.as_str())
+        .bind(report.reached)
+        .bind(report.found.trim())
+        .bind(report.follow_up.trim())
+        .bind(micros(at))
+        .bind(by)
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    if report.reached {
+        on_tx!(tx, conn => {
+            sqlx::query(
+                "UPDATE visit_roster SET last_reached = $1 WHERE person_id = $2 \
+                 AND (last_reached IS NULL OR last_reached < $1)",
+            )
+            .bind(report.on)
+            .bind(person_id)
+            .execute(&mut *conn)
+            .await?;
+        });
+    }
+    Ok(id)
+}
+
 impl Visits<'_> {
     /// Files visitors, all or none, with one audit entry. Returns their ids.
     pub async fn add_visitors(
@@ -553,36 +594,7 @@ impl Visits<'_> {
         let area = area.ok_or_else(|| {
             StoreError::invalid("person", "该老年人已不在探访对象名单上，请先更新名单")
         })?;
-        let id: i64 = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar(
-                "INSERT INTO care_visit (person_id, visitor_id, visited_on, mode, reached, found, \
-                 follow_up, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 RETURNING id",
-            )
-            .bind(person_id)
-            .bind(visitor_id)
-            .bind(report.on)
-            .bind(report.mode.as_str())
-            .bind(report.reached)
-            .bind(report.found.trim())
-            .bind(report.follow_up.trim())
-            .bind(micros(at))
-            .bind(by)
-            .fetch_one(&mut *conn)
-            .await?
-        });
-        if report.reached {
-            on_tx!(&mut tx, conn => {
-                sqlx::query(
-                    "UPDATE visit_roster SET last_reached = $1 WHERE person_id = $2 \
-                     AND (last_reached IS NULL OR last_reached < $1)",
-                )
-                .bind(report.on)
-                .bind(person_id)
-                .execute(&mut *conn)
-                .await?;
-            });
-        }
+        let id = insert_visit(&mut tx, person_id, visitor_id, report, (by, at)).await?;
         let mut referrals = Vec::with_capacity(report.needs.len());
         for need in &report.needs {
             let referral: i64 = on_tx!(&mut tx, conn => {
@@ -615,34 +627,7 @@ impl Visits<'_> {
     ) -> Result<()> {
         let mut tx = Tx::write_only(self).await?;
         for (person_id, visitor_id, report) in visits {
-            on_tx!(&mut tx, conn => {
-                sqlx::query(
-                    "INSERT INTO care_visit (person_id, visitor_id, visited_on, mode, reached, \
-                     found, follow_up, recorded_at, recorded_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(person_id)
-                .bind(visitor_id)
-                .bind(report.on)
-                .bind(report.mode.as_str())
-                .bind(report.reached)
-                .bind(&report.found)
-                .bind(&report.follow_up)
-                .bind(micros(at))
-                .bind(by)
-                .execute(&mut *conn)
-                .await?;
-                if report.reached {
-                    sqlx::query(
-                        "UPDATE visit_roster SET last_reached = $1 WHERE person_id = $2 \
-                         AND (last_reached IS NULL OR last_reached < $1)",
-                    )
-                    .bind(report.on)
-                    .bind(person_id)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-            });
+            insert_visit(&mut tx, *person_id, *visitor_id, report, (by, at)).await?;
         }
         tx.append_audit(&[audit]).await?;
         tx.commit().await
@@ -695,6 +680,19 @@ impl Visits<'_> {
         let sql = format!("{REFERRAL_SQL} WHERE {within} {open} ORDER BY f.id DESC LIMIT {limit}");
         with_pool!(self, pool => {
             sqlx::query(&sql).bind(&bound).fetch_all(pool).await?.iter().map(decode_referral).collect()
+        })
+    }
+
+    /// An elder's referrals, the latest first.
+    pub async fn referrals_of(&self, person_id: i64) -> Result<Vec<ReferralRecord>> {
+        with_pool!(self, pool => {
+            sqlx::query(&format!("{REFERRAL_SQL} WHERE f.person_id = $1 ORDER BY f.id DESC"))
+                .bind(person_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(decode_referral)
+                .collect()
         })
     }
 

@@ -360,12 +360,8 @@ async fn elder_page(
             recorded_by: v.recorded_by,
         })
         .collect();
-    let referrals: Vec<_> = store
-        .referrals(&who.account.scope(), false, 500)
-        .await?
-        .into_iter()
-        .filter(|r| r.person_id == person_id)
-        .collect();
+    // The elder is within the account's area (`listed_elder`), and so are their referrals.
+    let referrals = store.referrals_of(person_id).await?;
     let page = ElderPage {
         frame: Frame::of(who),
         csrf: who.csrf().to_string(),
