@@ -47,7 +47,7 @@ pub async fn run(
             vec![
                 Cell::Int(i + 1),
                 Cell::Int(i / 2 + 1),
-                Cell::Text(format!("370212{:03}{:03}", i % 30 + 1, i % 100 + 1)),
+                Cell::Text(format!("370212{:03}{:03}", i % 3000 / 100 + 1, i % 100 + 1)),
                 Cell::Int(tier),
                 Cell::from(since),
                 last.map_or(Cell::Null, Cell::from),

@@ -38,7 +38,7 @@ pub use registry::{
     corrupt, household_ids, timestamp, Columns, ExportedPerson, RegistryCounts, VERSION_COLUMNS,
     VERSION_FROM,
 };
-pub use scan::{scan, ScannedPerson};
+pub use scan::{read_all, scan, ScannedPerson};
 
 /// Expands `$body` once per backend with `$pool` bound to that backend's pool. `$store` is a
 /// [`Store`] or anything that dereferences to one (a context's storage).

@@ -57,20 +57,7 @@ where
                 .map_err(|e| StoreError::Corrupt(format!("registry reader: {e}")))?;
         }
         Store::Postgres(pool) => {
-            let mut query = sqlx::query(&sql);
-            for p in &params {
-                query = match p {
-                    Cell::Int(v) => query.bind(*v),
-                    Cell::Text(v) => query.bind(v.clone()),
-                    Cell::Code(v) => query.bind(*v),
-                    Cell::Date(d) => query.bind(
-                        NaiveDate::parse_from_str(d.as_str(), "%Y-%m-%d")
-                            .map_err(|e| corrupt("date parameter", e))?,
-                    ),
-                    Cell::Bool(v) => query.bind(*v),
-                    Cell::Null => query.bind(Option::<i64>::None),
-                };
-            }
+            let query = bind_pg(sqlx::query(&sql), &params)?;
             let mut rows = query.fetch(pool);
             while let Some(r) = rows.try_next().await.map_err(StoreError::from)? {
                 sink(decode(&r)?)?;
@@ -79,6 +66,64 @@ where
         }
     }
     Ok(n)
+}
+
+/// Binds `params` to a PostgreSQL query as `$1`, `$2` ….
+fn bind_pg<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    params: &[Cell],
+) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>> {
+    for p in params {
+        query = match p {
+            Cell::Int(v) => query.bind(*v),
+            Cell::Text(v) => query.bind(v.clone()),
+            Cell::Code(v) => query.bind(*v),
+            Cell::Date(d) => query.bind(
+                NaiveDate::parse_from_str(d.as_str(), "%Y-%m-%d")
+                    .map_err(|e| corrupt("date parameter", e))?,
+            ),
+            Cell::Bool(v) => query.bind(*v),
+            Cell::Null => query.bind(Option::<i64>::None),
+        };
+    }
+    Ok(query)
+}
+
+/// Reads every row of `sql` (with `params` as `$1`, `$2` …), each decoded by `decode`: a long
+/// list read whole (a city's visiting roster). On SQLite through a rusqlite connection on a
+/// blocking thread, as [`scan`] reads, since sqlx would hand each row between threads; on
+/// PostgreSQL through the pool.
+pub async fn read_all<T: Send + 'static>(
+    store: &Store,
+    sql: String,
+    params: Vec<Cell>,
+    decode: fn(&dyn Columns) -> Result<T>,
+) -> Result<Vec<T>> {
+    match store {
+        Store::Sqlite(pool, _) => {
+            let path = pool.connect_options().get_filename().to_path_buf();
+            tokio::task::spawn_blocking(move || {
+                let conn = direct::open(&path, std::time::Duration::from_secs(30))?;
+                let mut statement = conn.prepare(&sql)?;
+                direct::bind(&mut statement, &params)?;
+                let names = direct::column_names(&statement);
+                let mut rows = statement.raw_query();
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(decode(&direct::Row { row, names: &names })?);
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("reader: {e}")))?
+        }
+        Store::Postgres(pool) => bind_pg(sqlx::query(&sql), &params)?
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| decode(r))
+            .collect(),
+    }
 }
 
 pub fn decode(r: &impl Columns) -> Result<ScannedPerson> {

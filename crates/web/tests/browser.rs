@@ -212,6 +212,8 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     // A canteen in the inside household's community, its staff, and an older resident of the
     // street it delivers to.
     let (canteen_staff, elder) = canteen(&city).await;
+    // The visiting roster began 40 days ago: an elder of the street never reached since.
+    let visited = visiting(&city).await;
     city.store
         .add_staff(
             &minsheng_core::access::Staff {
@@ -347,6 +349,21 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
         let listed = s.text();
         assert!(listed.contains("已下单") && listed.contains("已预订"), "{listed}");
         s.shot("meal-orders-tablet");
+        s.sign_out();
+
+        // Visiting care, as the street sees it: the elder never reached is escalated; a visit
+        // that finds they need meal aid raises the case and makes them current.
+        s.sign_in("街道乙");
+        s.open("/visits");
+        let list = s.text();
+        assert!(list.contains("逾期已上报街道"), "{list}");
+        s.open(&format!("/visits/{visited}"));
+        s.fill("textarea[name=found]", "独自在家，腿脚不便，难以做饭");
+        s.click("input[name=need_meal_aid]");
+        s.submit("#visit-form button");
+        let after = s.text();
+        assert!(after.contains("需要助餐") && after.contains("未到期"), "{after}");
+        s.shot("visit-recorded-tablet");
         s.sign_out();
         s.tab
             .set_bounds(headless_chrome::types::Bounds::Normal {
@@ -630,6 +647,10 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
                     format!("/households/{household}/explain?month={paid}"),
                 ],
             ),
+            (
+                Some("街道乙"),
+                vec!["/visits".into(), format!("/visits/{visited}")],
+            ),
             (Some("助餐点"), vec!["/roster".into()]),
             (
                 Some(canteen_staff),
@@ -816,4 +837,66 @@ fn axe_source() -> String {
         assert!(status.success(), "npm ci in {} failed", dir.display());
     }
     std::fs::read_to_string(&script).unwrap()
+}
+
+/// The visiting roster as of 40 days ago (anyone never reached since is escalated), a
+/// volunteer for an elder of the inside household's street, and that elder's key.
+async fn visiting(city: &common::City) -> i64 {
+    use minsheng_eldercare::visits::{self, NewVisitor, VisitorKind, VisitsStore as _};
+    let clock = Clock::system();
+    let start = clock.today - chrono::Duration::days(40);
+    let street = minsheng_core::AreaCode::parse(&city.inside.area.as_str()[..9]).unwrap();
+    // An older resident of the street, assessed as severely impaired: the rules list them.
+    let born_by = start - chrono::Duration::days(366 * 66);
+    let (older, _) = city
+        .store
+        .service_roster(&street, start, born_by, 1, 0)
+        .await
+        .unwrap();
+    let older = older.first().expect("an older resident of the street");
+    city.store
+        .amend_person(
+            &older.id_number,
+            start,
+            |f| f.ability = Some(minsheng_core::registry::AbilityLevel::Severe),
+            "tester",
+            clock.now,
+            &[minsheng_test_support::noted("amend_person")],
+        )
+        .await
+        .unwrap();
+    visits::refresh(
+        &city.store,
+        &policy(),
+        start,
+        "区级丙",
+        Clock::at(clock.now - chrono::Duration::days(40)),
+        &minsheng_app::Quiet,
+    )
+    .await
+    .unwrap();
+    let roster = city
+        .store
+        .visits()
+        .roster(&minsheng_core::access::Scope::Area(street))
+        .await
+        .unwrap();
+    let elder = roster.first().expect("an elder to visit in the street");
+    city.store
+        .visits()
+        .add_visitors(
+            &[NewVisitor {
+                name: "王志愿".into(),
+                kind: VisitorKind::Volunteer,
+                area: minsheng_core::AreaCode::parse(&elder.area).unwrap(),
+                phone: "0532-88880000".into(),
+                account: None,
+            }],
+            "tester",
+            clock.now,
+            minsheng_test_support::noted("visitors"),
+        )
+        .await
+        .unwrap();
+    elder.person_id
 }

@@ -75,7 +75,7 @@ pub struct Refreshed {
 /// (`visiting_care_tier` > 0), and brings the roster to that list in one transaction with its
 /// audit entry: newcomers due within one interval of `on`, tiers and communities as they now
 /// are, those no longer listed ended on `on`. Running it again on the same registry changes
-/// nothing.
+/// no listing (the refresh itself is recorded, so the list says when it was last checked).
 pub async fn refresh(
     store: &Store,
     policy: &Policy,
@@ -122,30 +122,29 @@ pub async fn refresh(
     let listed = u64::try_from(now.len()).unwrap_or(u64::MAX);
     let stored = store.visits().whole_roster().await?;
     let changes = changes(&stored, now);
-    if !changes.is_empty() || store.visits().last_refresh().await?.is_none() {
-        store
-            .visits()
-            .refresh(
-                &changes,
-                on,
-                listed,
-                (actor, clock.now),
-                NewAuditEntry {
-                    actor: actor.into(),
-                    action: "visit_roster_refresh".into(),
-                    subject: "visit_roster".into(),
-                    detail: format!(
-                        "as_of={on} listed={listed} joined={} rejoined={} changed={} ended={}",
-                        changes.joined.len(),
-                        changes.rejoined.len(),
-                        changes.changed.len(),
-                        changes.ended.len()
-                    ),
-                    at: clock.now,
-                },
-            )
-            .await?;
-    }
+    // Recorded even when nothing changed: the list says when it was last brought up to date.
+    store
+        .visits()
+        .refresh(
+            &changes,
+            on,
+            listed,
+            (actor, clock.now),
+            NewAuditEntry {
+                actor: actor.into(),
+                action: "visit_roster_refresh".into(),
+                subject: "visit_roster".into(),
+                detail: format!(
+                    "as_of={on} listed={listed} joined={} rejoined={} changed={} ended={}",
+                    changes.joined.len(),
+                    changes.rejoined.len(),
+                    changes.changed.len(),
+                    changes.ended.len()
+                ),
+                at: clock.now,
+            },
+        )
+        .await?;
     Ok(Refreshed { listed, changes })
 }
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::access::Scope;
 use minsheng_core::{AreaCode, IdNumber};
 use minsheng_store::{
-    corrupt, micros, on_tx, scope_on, timestamp, with_pool, Cell, Columns, NewAuditEntry, Result,
-    StoreError, Table, Tx,
+    corrupt, micros, on_tx, read_all, scope_on, timestamp, with_pool, Cell, Columns, NewAuditEntry,
+    Result, StoreError, Table, Tx,
 };
 
 use super::domain::{Listed, Mode, Need, Report, RosterChanges, VisitorKind};
@@ -102,7 +102,7 @@ const ROSTER: Table = Table {
 const LISTED_COLUMNS: &str =
     "person_id, household_id, area_code, tier, since, last_reached, visitor_id, ended_on";
 
-fn decode_listed(r: &impl Columns) -> Result<Listed> {
+fn decode_listed(r: &(impl Columns + ?Sized)) -> Result<Listed> {
     Ok(Listed {
         person_id: r.int("person_id")?,
         household_id: r.int("household_id")?,
@@ -336,15 +336,14 @@ impl Visits<'_> {
         })
     }
 
-    /// The elders listed within `scope` now (none who have left the roster).
+    /// The elders listed within `scope` now (none who have left the roster). A city's roster is
+    /// read whole for its due list: through the store's fast path for long reads.
     pub async fn roster(&self, scope: &Scope) -> Result<Vec<Listed>> {
         let (within, bound) = scope_on(scope, "area_code", "household_id", 1);
         let sql = format!(
             "SELECT {LISTED_COLUMNS} FROM visit_roster WHERE ended_on IS NULL AND {within}"
         );
-        with_pool!(self, pool => {
-            sqlx::query(&sql).bind(&bound).fetch_all(pool).await?.iter().map(decode_listed).collect()
-        })
+        read_all(self, sql, vec![Cell::Text(bound)], |r| decode_listed(r)).await
     }
 
     /// The persons whose death on or before `on` is on record: the rules count a month's
@@ -364,14 +363,13 @@ impl Visits<'_> {
 
     /// Every row of the roster, those who left it too: what a refresh compares with.
     pub async fn whole_roster(&self) -> Result<Vec<Listed>> {
-        with_pool!(self, pool => {
-            sqlx::query(&format!("SELECT {LISTED_COLUMNS} FROM visit_roster"))
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(decode_listed)
-                .collect()
-        })
+        read_all(
+            self,
+            format!("SELECT {LISTED_COLUMNS} FROM visit_roster"),
+            Vec::new(),
+            |r| decode_listed(r),
+        )
+        .await
     }
 
     /// Applies a refresh's changes as of `as_of`, with its record and audit entry, in one

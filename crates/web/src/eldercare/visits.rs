@@ -99,6 +99,10 @@ pub struct VisitorRow {
     pub account: String,
     /// Assigned to the elder the page is about.
     pub assigned: bool,
+    /// The elders assigned to them, those due or late, and those late.
+    pub elders: u64,
+    pub pending: u64,
+    pub late: u64,
 }
 
 #[derive(Template)]
@@ -192,6 +196,9 @@ fn visitor_rows(
             phone: v.phone.clone(),
             account: v.account.clone().unwrap_or_default(),
             assigned: false,
+            elders: 0,
+            pending: 0,
+            late: 0,
         })
         .collect()
 }
@@ -291,7 +298,27 @@ async fn list_page(
         rows,
         pending: pending.len(),
         referrals: referral_rows(&referrals),
-        visitors: visitor_rows(&visitors, &names),
+        visitors: visitor_rows(&visitors, &names)
+            .into_iter()
+            .map(|v| {
+                let mine = due.iter().filter(|d| d.visitor_id == Some(v.id));
+                let (mut elders, mut pending, mut late) = (0, 0, 0);
+                for d in mine {
+                    elders += 1;
+                    pending += u64::from(d.standing.pending());
+                    late += u64::from(matches!(
+                        d.standing,
+                        Standing::Overdue(_) | Standing::Escalated(_)
+                    ));
+                }
+                VisitorRow {
+                    elders,
+                    pending,
+                    late,
+                    ..v
+                }
+            })
+            .collect(),
         may_act: may_act(who),
         kinds: visits::VisitorKind::ALL
             .iter()
