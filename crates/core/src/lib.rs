@@ -10,6 +10,7 @@ pub mod access;
 pub mod area;
 pub mod calendar;
 pub mod error;
+pub mod geo;
 pub mod id_number;
 pub mod money;
 pub mod period;

@@ -112,21 +112,15 @@ impl Facilities<'_> {
     }
 }
 
-/// Files the centres and stations of a synthetic city of `people` over the registry's areas
-/// (the demo), unless facilities are filed already. Returns how many were filed.
-pub async fn file_synthetic(
-    store: &Store,
-    people: u64,
-    seed: u64,
-    actor: &str,
-    clock: Clock,
-) -> Result<usize> {
+/// Files the centres and stations of a synthetic city over the registry's areas (the demo),
+/// unless facilities are filed already. Returns how many were filed.
+pub async fn file_synthetic(store: &Store, seed: u64, actor: &str, clock: Clock) -> Result<usize> {
     let facilities = store.facilities();
     if !facilities.all().await?.is_empty() {
         return Ok(0);
     }
     let areas = store.areas().await?;
-    let made: Vec<Facility> = minsheng_synth::institutions::facilities(&areas, people, seed)
+    let made: Vec<Facility> = minsheng_synth::institutions::facilities(&areas, seed)
         .into_iter()
         .filter_map(|f| {
             Some(Facility {

@@ -22,7 +22,10 @@
 //! - [`supervision`]: care institutions and their 双随机、一公开 inspections — a draw anyone can
 //!   make again, results item by item, follow-ups with deadlines;
 //! - [`visits`]: visiting care (探访关爱) — who is due a visit by risk tier, overdue and
-//!   escalated, and the cases a visit raises.
+//!   escalated, and the cases a visit raises;
+//! - [`circle`]: the 15-minute elderly-service circle — the share of each community's older
+//!   residents within walking reach of each kind of service point, the gaps, and where new
+//!   stations would reach the most.
 //!
 //! Architecture invariant: an assessment, the level it sets in the registry from its day, and
 //! its audit entry commit in one transaction.
@@ -31,6 +34,7 @@
 
 pub mod applications;
 pub mod assessments;
+pub mod circle;
 pub mod domain;
 pub mod entitlements;
 pub mod facilities;

@@ -23,28 +23,25 @@ minsheng_test_support::on_both_backends!(
 );
 
 /// The synthetic city's street centres and community stations: one a street or community, as
-/// many as the city's share, filed once with their audit entry.
+/// many as the whole city has (the network belongs to the map), filed once with their audit
+/// entry.
 async fn the_service_network_is_filed_once(store: &Store) {
     use minsheng_eldercare::facilities::{file_synthetic, FacilitiesStore as _, Kind};
     let town = town(store).await;
-    let filed = file_synthetic(store, 1_000_000, 3, "生成", town.clock)
-        .await
-        .unwrap();
+    let filed = file_synthetic(store, 3, "生成", town.clock).await.unwrap();
     let all = store.facilities().all().await.unwrap();
     assert_eq!(all.len(), filed);
     let stations = all
         .iter()
         .filter(|f| f.kind == Kind::CommunityStation)
         .count();
-    assert_eq!(stations, 130, "1,300 per ten million");
+    assert_eq!(stations, 1_300, "the city's 1,300");
     assert!(all
         .iter()
         .filter(|f| f.kind == Kind::StreetCentre)
         .all(|f| f.area.level() == minsheng_core::AreaLevel::Street));
     assert_eq!(
-        file_synthetic(store, 1_000_000, 3, "生成", town.clock)
-            .await
-            .unwrap(),
+        file_synthetic(store, 3, "生成", town.clock).await.unwrap(),
         0
     );
     assert_eq!(store.audit_entries("facilities").await.unwrap().len(), 1);

@@ -90,10 +90,12 @@ pub fn institutions(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticInst
 }
 
 /// The city's 镇街综合养老服务机构 (a comprehensive centre of a street or town) and 村居养老服务站
-/// (a station of a village or community) per ten million residents (十四五发布会: 建成镇街综合养老
-/// 服务机构135家、村居养老服务站1300余家, the "15-minute elderly-care circle").
-pub const CENTRES_PER_10M: u64 = 135;
-pub const STATIONS_PER_10M: u64 = 1_300;
+/// (a station of a village or community) (十四五发布会: 建成镇街综合养老服务机构135家、村居养老服务站
+/// 1300余家, the "15-minute elderly-care circle"). The network belongs to the map, not to the
+/// population: the synthetic area tree is the whole city's at any size, so it has the whole
+/// city's network (a demo of 100,000 residents keeps the circle's coverage a real city's).
+pub const CENTRES: usize = 135;
+pub const STATIONS: usize = 1_300;
 
 /// A service facility as the synthetic city has it: no beds to supervise, a place that serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,38 +110,28 @@ pub struct SyntheticFacility {
     pub opened_on: NaiveDate,
 }
 
-/// The facilities of a city of `people` residents over `areas`: centres in as many different
-/// streets, stations in as many different communities (all of them, if there are fewer).
-pub fn facilities(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticFacility> {
+/// The facilities of a city over `areas`: centres in as many different streets, stations in as
+/// many different communities (all of them, if there are fewer).
+pub fn facilities(areas: &[Area], seed: u64) -> Vec<SyntheticFacility> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5a58_5a44);
     let mut out = Vec::new();
-    for (level, per_10m, kind, mark, label) in [
+    for (level, wanted, kind, mark, label) in [
         (
             AreaLevel::Street,
-            CENTRES_PER_10M,
+            CENTRES,
             "street_centre",
             "ZX",
             "综合养老服务中心",
         ),
         (
             AreaLevel::Community,
-            STATIONS_PER_10M,
+            STATIONS,
             "community_station",
             "ZD",
             "养老服务站",
         ),
     ] {
-        let mut places: Vec<&Area> = areas.iter().filter(|a| a.code.level() == level).collect();
-        let wanted = usize::try_from((people * per_10m).div_ceil(10_000_000).max(1))
-            .unwrap_or(usize::MAX)
-            .min(places.len());
-        for i in 0..wanted {
-            let j = rng.gen_range(i..places.len());
-            places.swap(i, j);
-        }
-        let mut chosen: Vec<&Area> = places.into_iter().take(wanted).collect();
-        chosen.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
-        for area in chosen {
+        for area in draw(&mut rng, areas, level, wanted) {
             let opened_on =
                 NaiveDate::from_ymd_opt(rng.gen_range(2018..=2024), rng.gen_range(1..=12), 1)
                     .unwrap_or_default();
@@ -181,72 +173,64 @@ pub struct SyntheticCanteen {
 /// yuan off); some also breakfast and dinner; most deliver within their street.
 pub fn canteens(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticCanteen> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4341_4e54);
-    let mut places: Vec<&Area> = areas
-        .iter()
-        .filter(|a| a.code.level() == AreaLevel::Community)
-        .collect();
-    let wanted = usize::try_from((people * CANTEENS_PER_10M).div_ceil(10_000_000).max(1))
-        .unwrap_or(usize::MAX)
-        .min(places.len());
-    for i in 0..wanted {
-        let j = rng.gen_range(i..places.len());
-        places.swap(i, j);
-    }
-    let mut chosen: Vec<&Area> = places.into_iter().take(wanted).collect();
-    chosen.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
-    chosen
-        .into_iter()
-        .map(|area| {
-            let street = area.code.parent();
-            // Most deliver throughout their street (the street's code covers its communities).
-            let delivers_to = match street.filter(|_| rng.gen_bool(0.8)) {
-                Some(street) => vec![street.as_str().to_string()],
-                None => Vec::new(),
-            };
-            let mut slots = vec![("lunch", "11:00")];
-            let mut dishes = vec![
+    draw(
+        &mut rng,
+        areas,
+        AreaLevel::Community,
+        share(CANTEENS_PER_10M, people),
+    )
+    .into_iter()
+    .map(|area| {
+        let street = area.code.parent();
+        // Most deliver throughout their street (the street's code covers its communities).
+        let delivers_to = match street.filter(|_| rng.gen_bool(0.8)) {
+            Some(street) => vec![street.as_str().to_string()],
+            None => Vec::new(),
+        };
+        let mut slots = vec![("lunch", "11:00")];
+        let mut dishes = vec![
+            (
+                "L1".to_string(),
+                "午餐套餐（两荤一素）",
+                "lunch",
+                1_200,
+                if rng.gen_bool(0.3) { 100 } else { 0 },
+            ),
+            ("L2".to_string(), "午餐面食", "lunch", 800, 0),
+        ];
+        if rng.gen_bool(0.3) {
+            slots.insert(0, ("breakfast", "07:00"));
+            dishes.insert(
+                0,
                 (
-                    "L1".to_string(),
-                    "午餐套餐（两荤一素）",
-                    "lunch",
-                    1_200,
-                    if rng.gen_bool(0.3) { 100 } else { 0 },
-                ),
-                ("L2".to_string(), "午餐面食", "lunch", 800, 0),
-            ];
-            if rng.gen_bool(0.3) {
-                slots.insert(0, ("breakfast", "07:00"));
-                dishes.insert(
+                    "B1".to_string(),
+                    "早餐（粥、蛋、包子）",
+                    "breakfast",
+                    500,
                     0,
-                    (
-                        "B1".to_string(),
-                        "早餐（粥、蛋、包子）",
-                        "breakfast",
-                        500,
-                        0,
-                    ),
-                );
-            }
-            if rng.gen_bool(0.6) {
-                slots.push(("dinner", "17:00"));
-                dishes.push(("D1".to_string(), "晚餐套餐", "dinner", 1_000, 0));
-            }
-            let opened_on =
-                NaiveDate::from_ymd_opt(rng.gen_range(2019..=2024), rng.gen_range(1..=12), 1)
-                    .unwrap_or_default();
-            SyntheticCanteen {
-                code: format!("{}ST01", area.code.as_str()),
-                name: format!("{}长者食堂", area.name),
-                area: area.code.as_str().to_string(),
-                slots,
-                delivers_to,
-                capacity: rng.gen_range(6..=20) * 10,
-                bank_account: format!("6222{:012}", rng.gen_range(0..1_000_000_000_000_u64)),
-                opened_on,
-                dishes,
-            }
-        })
-        .collect()
+                ),
+            );
+        }
+        if rng.gen_bool(0.6) {
+            slots.push(("dinner", "17:00"));
+            dishes.push(("D1".to_string(), "晚餐套餐", "dinner", 1_000, 0));
+        }
+        let opened_on =
+            NaiveDate::from_ymd_opt(rng.gen_range(2019..=2024), rng.gen_range(1..=12), 1)
+                .unwrap_or_default();
+        SyntheticCanteen {
+            code: format!("{}ST01", area.code.as_str()),
+            name: format!("{}长者食堂", area.name),
+            area: area.code.as_str().to_string(),
+            slots,
+            delivers_to,
+            capacity: rng.gen_range(6..=20) * 10,
+            bank_account: format!("6222{:012}", rng.gen_range(0..1_000_000_000_000_u64)),
+            opened_on,
+            dishes,
+        }
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -315,4 +299,53 @@ mod tests {
         let small = facilities(generator.areas(), 100_000, 7);
         assert_eq!(small.len(), 2 + 13);
     }
+}
+
+/// Dementia care centres (认知障碍照护中心) per ten million residents: the sources give no
+/// figure; a few per district, as cities building the four-level network have.
+pub const DEMENTIA_CENTRES_PER_10M: u64 = 60;
+
+/// The dementia care centres of a city of `people` residents: in streets drawn at random (code
+/// `<street>RZ01`, name, street).
+pub fn dementia_centres(areas: &[Area], people: u64, seed: u64) -> Vec<(String, String, String)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x525a);
+    draw(
+        &mut rng,
+        areas,
+        AreaLevel::Street,
+        share(DEMENTIA_CENTRES_PER_10M, people),
+    )
+    .into_iter()
+    .map(|s| {
+        (
+            format!("{}RZ01", s.code.as_str()),
+            format!("{}认知障碍照护中心", s.name),
+            s.code.as_str().to_string(),
+        )
+    })
+    .collect()
+}
+
+/// A city of `people` residents' share of `per_10m` per ten million: at least one.
+fn share(per_10m: u64, people: u64) -> usize {
+    usize::try_from((people * per_10m).div_ceil(10_000_000).max(1)).unwrap_or(usize::MAX)
+}
+
+/// `wanted` areas of `level` (all, if there are fewer), drawn at random and returned in code
+/// order.
+fn draw<'a>(
+    rng: &mut ChaCha8Rng,
+    areas: &'a [Area],
+    level: AreaLevel,
+    wanted: usize,
+) -> Vec<&'a Area> {
+    let mut places: Vec<&Area> = areas.iter().filter(|a| a.code.level() == level).collect();
+    let wanted = wanted.min(places.len());
+    for i in 0..wanted {
+        let j = rng.gen_range(i..places.len());
+        places.swap(i, j);
+    }
+    let mut chosen: Vec<&Area> = places.into_iter().take(wanted).collect();
+    chosen.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+    chosen
 }

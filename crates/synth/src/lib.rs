@@ -11,6 +11,7 @@
 pub mod areas;
 pub mod calibration;
 mod generator;
+pub mod geography;
 pub mod institutions;
 mod names;
 pub mod services;

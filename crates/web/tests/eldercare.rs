@@ -231,22 +231,21 @@ async fn care_institutions_supervision_is_public() {
         .await
         .unwrap();
     assert_eq!(filed, 30, "297 per ten million");
-    let facilities =
-        minsheng_eldercare::facilities::file_synthetic(&store, 1_000_000, 3, "tester", clock)
-            .await
-            .unwrap();
+    let facilities = minsheng_eldercare::facilities::file_synthetic(&store, 3, "tester", clock)
+        .await
+        .unwrap();
     let app = city.app();
     let public = send(&app, get("/supervision", &Auth::None)).await;
     assert_eq!(public.status, StatusCode::OK);
     assert!(public.body.contains("尚无抽查") && public.body.contains("护理型床位占比"));
-    // The service network beside the institutions: 135 centres and 1,300 stations per ten
-    // million, in the city's total row.
+    // The service network beside the institutions: the city's 135 centres and 1,300 stations,
+    // in the city's total row.
     assert!(public.body.contains("镇街综合养老服务机构") && public.body.contains("村居养老服务站"));
-    let centres = facilities - 130;
+    let centres = facilities - 1_300;
     assert!(
         public
             .body
-            .contains(&format!("<th>{centres}</th><th>130</th></tr>")),
+            .contains(&format!("<th>{centres}</th><th>1300</th></tr>")),
         "{facilities} facilities"
     );
 

@@ -964,8 +964,7 @@ pub async fn file_synthetic(
     if assessed > 0 {
         println!("{assessed} ability assessment(s) filed behind the registry's levels (minsheng eldercare assessments ID).");
     }
-    let filed =
-        minsheng_eldercare::facilities::file_synthetic(store, people, seed, actor, clock).await?;
+    let filed = minsheng_eldercare::facilities::file_synthetic(store, seed, actor, clock).await?;
     if filed > 0 {
         println!("{filed} street centre(s) and community station(s) filed (minsheng eldercare facilities).");
     }
