@@ -174,6 +174,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// The 15-minute circle in a new database: ELDERS older residents' household locations read,
+    /// counted per community against POINTS service points (target ≤ 2 s for 2.3M and 3,000),
+    /// and 10 new stations placed (target ≤ 10 s), RUNS times.
+    Circle {
+        #[arg(long, default_value_t = 2_300_000)]
+        elders: u64,
+        #[arg(long, default_value_t = 3_000)]
+        points: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// The second process of `bench meals` (not for direct use): posts each counter's orders.
     #[command(hide = true)]
     MealLoad {
@@ -800,6 +811,15 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
         BenchCommand::Visits { elders, runs } => {
             let (store, schema) = fresh(db).await?;
             crate::bench_visits::run(&store, policy, elders, runs, clock).await?;
+            drop_schema(db, store, schema).await?;
+        }
+        BenchCommand::Circle {
+            elders,
+            points,
+            runs,
+        } => {
+            let (store, schema) = fresh(db).await?;
+            crate::bench_circle::run(&store, policy, elders, points, runs, clock).await?;
             drop_schema(db, store, schema).await?;
         }
         BenchCommand::MealLoad { url, orders, think } => {

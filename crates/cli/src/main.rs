@@ -5,6 +5,7 @@
 mod assistance;
 mod audit;
 mod bench;
+mod bench_circle;
 mod bench_columns;
 mod bench_eldercare;
 mod bench_letters;
@@ -637,6 +638,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     )
                     .await?;
                     eldercare::visit_story(&store, &staff, clock).await?;
+                    eldercare::circle_story(&store, &policy, &staff, clock).await?;
                 }
                 println!(
                     "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"

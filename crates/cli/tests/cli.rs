@@ -592,6 +592,10 @@ fn demo_generates_once_and_shows_a_household() {
         "{first}"
     );
     assert!(first.contains("password minsheng-demo"), "{first}");
+    assert!(
+        first.contains("within 15 minutes' walk of a service point"),
+        "{first}"
+    );
     let second = db.ok(&["demo", "--people", "300", "--no-serve"]);
     assert!(second.contains("already in"), "{second}");
     assert!(!second.contains("Holiday calendar loaded"), "{second}");

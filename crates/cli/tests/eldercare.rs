@@ -619,3 +619,87 @@ fn canteens_are_filed_from_the_bureaus_list_and_given_their_staff() {
     db.ok_as("长者食堂", &import);
     assert!(db.ok(&["eldercare", "canteens"]).contains("菜品 3"));
 }
+
+/// The 15-minute circle at the command line: a place outside the city refused with its line
+/// and nothing filed, a household not in the registry refused, a community worker not let plan;
+/// the district files a station and computes the coverage, with its gaps and suggestions.
+#[test]
+fn the_circle_is_planned_by_the_district_and_refuses_places_outside_the_city() {
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "300", "--seed", "4"]);
+    let (_, area) = older_resident(&db);
+    let district = &area[..6];
+    db.accounts(&[
+        ("区科长", "district", district),
+        ("社区甲", "community", &area),
+    ]);
+    let unread = db.ok_as("区科长", &["eldercare", "circle"]);
+    assert!(unread.contains("has not been computed yet"), "{unread}");
+    let refused = db.run_as("社区甲", &["eldercare", "circle", "--refresh"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("由区或市民政工作人员维护"),
+        "{refused:?}"
+    );
+
+    let points = db.path("points.csv");
+    let header = "kind,code,name,area_code,lon,lat\n";
+    std::fs::write(
+        &points,
+        format!(
+            "{header}community_station,ZD9001,幸福站,{area},120.382611,36.066938\n\
+             community_station,ZD9002,远方站,{area},116.397428,39.909200\n"
+        ),
+    )
+    .unwrap();
+    let outside = db.run_as(
+        "区科长",
+        &["eldercare", "circle", "--points", path_str(&points)],
+    );
+    let stderr = String::from_utf8_lossy(&outside.stderr).to_string();
+    assert!(!outside.status.success());
+    assert!(
+        stderr.contains("lon") && stderr.contains("第 3 行") && stderr.contains("市域之外"),
+        "{stderr}"
+    );
+    let homes = db.path("homes.csv");
+    std::fs::write(
+        &homes,
+        "household,lon,lat\n370299999999-99999,120.38,36.07\n",
+    )
+    .unwrap();
+    let unknown = db.run_as(
+        "区科长",
+        &["eldercare", "circle", "--homes", path_str(&homes)],
+    );
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("不在户籍登记中"),
+        "{unknown:?}"
+    );
+
+    std::fs::write(
+        &points,
+        format!("{header}community_station,ZD9001,幸福站,{area},120.382611,36.066938\n"),
+    )
+    .unwrap();
+    let computed = db.ok_as(
+        "区科长",
+        &[
+            "eldercare",
+            "circle",
+            "--points",
+            path_str(&points),
+            "--refresh",
+            "--suggest",
+            "2",
+        ],
+    );
+    assert!(computed.contains("1 service point(s) filed"), "{computed}");
+    assert!(computed.contains("Coverage as of"), "{computed}");
+    assert!(
+        computed.contains("直线 692 米") && computed.contains("低于目标的社区"),
+        "{computed}"
+    );
+    assert!(computed.contains("新增覆盖"), "{computed}");
+    assert!(computed.contains(&format!("  {district} · ")), "{computed}");
+}

@@ -233,74 +233,6 @@ pub fn canteens(areas: &[Area], people: u64, seed: u64) -> Vec<SyntheticCanteen>
     .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_city_of_ten_million_has_the_citys_canteens_each_serving_lunch() {
-        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
-        let all = canteens(generator.areas(), 10_000_000, 7);
-        let communities = generator
-            .areas()
-            .iter()
-            .filter(|a| a.code.level() == AreaLevel::Community)
-            .count();
-        assert_eq!(all.len(), 1_400.min(communities));
-        assert!(all.iter().all(|c| c.slots.contains(&("lunch", "11:00"))
-            && c.dishes.iter().any(|d| d.2 == "lunch" && d.3 == 1_200)
-            && c.dishes.iter().all(|d| d.4 >= 0 && d.4 < d.3)));
-        assert!(all.iter().any(|c| !c.delivers_to.is_empty()));
-        assert_eq!(all, canteens(generator.areas(), 10_000_000, 7));
-    }
-
-    #[test]
-    fn a_city_of_ten_million_has_the_citys_institutions_and_beds() {
-        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
-        let all = institutions(generator.areas(), 10_000_000, 7);
-        assert_eq!(all.len(), 297);
-        let beds: u32 = all.iter().map(|i| i.beds).sum();
-        let nursing: u32 = all.iter().map(|i| i.nursing_beds).sum();
-        assert!((40_000..46_000).contains(&beds), "{beds}");
-        let share = f64::from(nursing) / f64::from(beds);
-        assert!((0.77..0.83).contains(&share), "{share}");
-        assert!(all
-            .iter()
-            .all(|i| i.nursing_beds <= i.beds && i.residents <= i.beds));
-        let mut codes: Vec<&str> = all.iter().map(|i| i.code.as_str()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), 297, "codes are unique");
-        assert_eq!(
-            all,
-            institutions(generator.areas(), 10_000_000, 7),
-            "same seed, same city"
-        );
-        assert_eq!(institutions(generator.areas(), 100_000, 7).len(), 3);
-    }
-
-    #[test]
-    fn a_city_of_ten_million_has_the_citys_centres_and_stations() {
-        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
-        let all = facilities(generator.areas(), 10_000_000, 7);
-        let count = |kind: &str| all.iter().filter(|f| f.kind == kind).count();
-        let streets = generator
-            .areas()
-            .iter()
-            .filter(|a| a.code.level() == AreaLevel::Street)
-            .count();
-        assert_eq!(count("street_centre"), 135.min(streets));
-        assert_eq!(count("community_station"), 1_300);
-        let mut codes: Vec<&str> = all.iter().map(|f| f.code.as_str()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), all.len(), "one a place");
-        assert_eq!(all, facilities(generator.areas(), 10_000_000, 7));
-        let small = facilities(generator.areas(), 100_000, 7);
-        assert_eq!(small.len(), 2 + 13);
-    }
-}
-
 /// Dementia care centres (认知障碍照护中心) per ten million residents: the sources give no
 /// figure; a few per district, as cities building the four-level network have.
 pub const DEMENTIA_CENTRES_PER_10M: u64 = 60;
@@ -348,4 +280,74 @@ fn draw<'a>(
     let mut chosen: Vec<&Area> = places.into_iter().take(wanted).collect();
     chosen.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
     chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_city_of_ten_million_has_the_citys_canteens_each_serving_lunch() {
+        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
+        let all = canteens(generator.areas(), 10_000_000, 7);
+        let communities = generator
+            .areas()
+            .iter()
+            .filter(|a| a.code.level() == AreaLevel::Community)
+            .count();
+        assert_eq!(all.len(), 1_400.min(communities));
+        assert!(all.iter().all(|c| c.slots.contains(&("lunch", "11:00"))
+            && c.dishes.iter().any(|d| d.2 == "lunch" && d.3 == 1_200)
+            && c.dishes.iter().all(|d| d.4 >= 0 && d.4 < d.3)));
+        assert!(all.iter().any(|c| !c.delivers_to.is_empty()));
+        assert_eq!(all, canteens(generator.areas(), 10_000_000, 7));
+    }
+
+    #[test]
+    fn a_city_of_ten_million_has_the_citys_institutions_and_beds() {
+        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
+        let all = institutions(generator.areas(), 10_000_000, 7);
+        assert_eq!(all.len(), 297);
+        let beds: u32 = all.iter().map(|i| i.beds).sum();
+        let nursing: u32 = all.iter().map(|i| i.nursing_beds).sum();
+        assert!((40_000..46_000).contains(&beds), "{beds}");
+        let share = f64::from(nursing) / f64::from(beds);
+        assert!((0.77..0.83).contains(&share), "{share}");
+        assert!(all
+            .iter()
+            .all(|i| i.nursing_beds <= i.beds && i.residents <= i.beds));
+        let mut codes: Vec<&str> = all.iter().map(|i| i.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), 297, "codes are unique");
+        assert_eq!(
+            all,
+            institutions(generator.areas(), 10_000_000, 7),
+            "same seed, same city"
+        );
+        assert_eq!(institutions(generator.areas(), 100_000, 7).len(), 3);
+    }
+
+    #[test]
+    fn a_city_of_any_size_has_the_citys_centres_and_stations() {
+        let generator = crate::Generator::new(crate::GeneratorConfig::new(20_000, 1));
+        let all = facilities(generator.areas(), 7);
+        let count = |kind: &str| all.iter().filter(|f| f.kind == kind).count();
+        let streets = generator
+            .areas()
+            .iter()
+            .filter(|a| a.code.level() == AreaLevel::Street)
+            .count();
+        assert_eq!(count("street_centre"), 135.min(streets));
+        assert_eq!(count("community_station"), 1_300);
+        let mut codes: Vec<&str> = all.iter().map(|f| f.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "one a place");
+        assert_eq!(
+            all,
+            facilities(generator.areas(), 7),
+            "same seed, same network"
+        );
+    }
 }

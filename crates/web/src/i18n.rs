@@ -485,6 +485,7 @@ mod tests {
                 .chain([Mode::Home, Mode::Phone].map(|m| m.label()))
                 .chain(["合计"])
             })
+            .chain(minsheng_eldercare::circle::PointKind::ALL.map(|k| k.label()))
             .chain(
                 [
                     minsheng_payments::PaymentState::Owed,

@@ -214,6 +214,8 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     let (canteen_staff, elder) = canteen(&city).await;
     // The visiting roster began 40 days ago: an elder of the street never reached since.
     let visited = visiting(&city).await;
+    // The 15-minute circle of the city, computed.
+    circle(&city).await;
     city.store
         .add_staff(
             &minsheng_core::access::Staff {
@@ -607,6 +609,23 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             })
             .unwrap();
         s.shot("dashboard-desktop");
+        // The circle's map, drawn without tiles: communities, service points and a suggested
+        // station numbered as in the table with its gain.
+        s.open("/circle");
+        let drawn = s.string(
+            "String(document.querySelectorAll('#circle-map circle.community').length) + '/' + \
+             document.querySelectorAll('#circle-map rect.point').length + '/' + \
+             document.querySelectorAll('#circle-map g.suggested').length + '/' + \
+             Math.round(document.getElementById('circle-map').getBoundingClientRect().width)",
+        );
+        let counts: Vec<u64> = drawn.split('/').map(|n| n.parse().unwrap()).collect();
+        assert!(counts.iter().all(|&n| n > 0), "{drawn}");
+        let circle = s.text();
+        assert!(
+            circle.contains("建议新建村居养老服务站") && circle.contains("低于目标的社区"),
+            "{circle}"
+        );
+        s.shot("circle-desktop");
         s.sign_out();
 
         // Every kind of page, as the role that uses it, at a phone's width and a desktop's:
@@ -656,7 +675,10 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
                 Some(canteen_staff),
                 vec!["/meals".into(), "/meals/settlements".into()],
             ),
-            (Some("市级丁"), vec!["/meals/settlements".into()]),
+            (
+                Some("市级丁"),
+                vec!["/meals/settlements".into(), "/circle".into()],
+            ),
         ];
         let axe = axe_source();
         // The check can fail: a page with an unlabelled field and an image without text.
@@ -837,6 +859,34 @@ fn axe_source() -> String {
         assert!(status.success(), "npm ci in {} failed", dir.display());
     }
     std::fs::read_to_string(&script).unwrap()
+}
+
+/// The city's service points and households on the map, and the circle computed by the city.
+async fn circle(city: &common::City) {
+    use minsheng_eldercare::circle;
+    let clock = Clock::system();
+    minsheng_eldercare::facilities::file_synthetic(&city.store, 7, "tester", clock)
+        .await
+        .unwrap();
+    circle::file_synthetic(&city.store, 800, 7, "tester", clock)
+        .await
+        .unwrap();
+    let planner = minsheng_core::access::Account::Staff(minsheng_core::access::Staff {
+        name: "市级丁".into(),
+        role: minsheng_core::access::Role::City,
+        area: minsheng_core::AreaCode::parse("370200").unwrap(),
+    });
+    circle::refresh(
+        &city.store,
+        &policy(),
+        &planner,
+        clock.today,
+        3,
+        clock,
+        &minsheng_app::Quiet,
+    )
+    .await
+    .unwrap();
 }
 
 /// The visiting roster as of 40 days ago (anyone never reached since is escalated), a

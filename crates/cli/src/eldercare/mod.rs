@@ -5,6 +5,7 @@
 //! beds and refits from application to acceptance ([`applications`]).
 
 mod applications;
+mod circle;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -105,6 +106,26 @@ pub enum EldercareCommand {
         refresh: bool,
         #[arg(long)]
         on: Option<NaiveDate>,
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// The 15-minute elderly-service circle (15分钟养老服务圈): --points files service points
+    /// (CSV: kind,code,name,area_code,lon,lat in degrees), --homes records where households live
+    /// (CSV: household,lon,lat), --refresh computes the coverage over the registry as of --on
+    /// (default today) with up to --suggest new stations per district (these act as a district
+    /// or city account); then each district's coverage, the communities below the target and
+    /// the suggested stations within --area (default what the account may see).
+    Circle {
+        #[arg(long)]
+        points: Option<PathBuf>,
+        #[arg(long)]
+        homes: Option<PathBuf>,
+        #[arg(long)]
+        refresh: bool,
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        #[arg(long, default_value_t = minsheng_eldercare::circle::SUGGESTIONS_PER_DISTRICT)]
+        suggest: usize,
         #[arg(long)]
         area: Option<String>,
     },
@@ -462,6 +483,24 @@ pub async fn run(
                     c.unassigned
                 );
             }
+        }
+        EldercareCommand::Circle {
+            points,
+            homes,
+            refresh,
+            on,
+            suggest,
+            area,
+        } => {
+            let request = circle::Request {
+                points: points.as_deref(),
+                homes: homes.as_deref(),
+                refresh,
+                on,
+                suggest,
+                area: area.as_deref().map(parse_area).transpose()?,
+            };
+            circle::run(store, policy, request, actor, clock).await?;
         }
         EldercareCommand::Facilities { area } => {
             use minsheng_eldercare::facilities::{FacilitiesStore as _, Kind};
@@ -983,6 +1022,11 @@ pub async fn file_synthetic(
             minsheng_eldercare::visits::SYNTHETIC_DAYS
         );
     }
+    let (points, homes) =
+        minsheng_eldercare::circle::file_synthetic(store, people, seed, actor, clock).await?;
+    if points > 0 {
+        println!("{points} service point(s) and {homes} household(s) placed on the map (minsheng eldercare circle).");
+    }
     let (beds, refits) =
         minsheng_eldercare::applications::file_synthetic(store, policy, people, seed, actor, clock)
             .await?;
@@ -1172,6 +1216,37 @@ pub async fn visit_story(
         "{} visits the older residents of {} on the visiting roster as a visitor (/visits).",
         worker.name, worker.area
     );
+    Ok(())
+}
+
+/// The demo's circle: computed once by the city's planner, so /circle has a picture.
+pub async fn circle_story(
+    store: &Store,
+    policy: &Policy,
+    staff: &[minsheng_core::access::Staff],
+    clock: Clock,
+) -> Result<()> {
+    use minsheng_core::access::{Account, Role};
+    use minsheng_eldercare::circle::{self, CircleStore as _};
+    let Some(planner) = staff.iter().find(|s| s.role == Role::City) else {
+        return Ok(());
+    };
+    if store.circle().last_run().await?.is_none() {
+        let run = circle::refresh(
+            store,
+            policy,
+            &Account::Staff(planner.clone()),
+            clock.today,
+            circle::SUGGESTIONS_PER_DISTRICT,
+            clock,
+            &minsheng_app::Quiet,
+        )
+        .await?;
+        println!(
+            "{} of {} older residents live within 15 minutes' walk of a service point; the gaps and suggested stations are on /circle.",
+            run.covered, run.elders
+        );
+    }
     Ok(())
 }
 

@@ -4,10 +4,12 @@
 //! on a public page; home care beds and refits from application to acceptance; care
 //! institutions and their 双随机 draws and results, public; meal aid — a canteen's order
 //! screen, a relative's ordering page, and the month's settlements; visiting care — the elders
-//! due a visit, a visit recorded and the cases it raises.
+//! due a visit, a visit recorded and the cases it raises; the 15-minute circle — coverage by
+//! community on a map, the gaps and suggested stations.
 
 pub(crate) mod api;
 pub(crate) mod applications;
+pub(crate) mod circle;
 pub(crate) mod meals;
 pub(crate) mod pages;
 pub(crate) mod queries;
@@ -47,6 +49,7 @@ pub(crate) fn pages() -> Router<Web> {
         .route("/meals/authorise", post(meals::authorise))
         .route("/meals/settlements", get(meals::settlements))
         .route("/meals/settlements/{step}", post(meals::settlement_step))
+        .route("/circle", get(circle::page))
         .route("/visits", get(visits::list))
         .route("/visits/visitors", post(visits::add_visitor))
         .route("/visits/referrals/{id}/close", post(visits::close_referral))
