@@ -257,7 +257,7 @@ async fn circle_from_places_to_suggestions(store: &Store) {
         .unwrap();
     let id = store
         .circle()
-        .household_ids(&[household.clone()])
+        .household_ids(std::slice::from_ref(&household))
         .await
         .unwrap()[&household];
     assert_eq!(

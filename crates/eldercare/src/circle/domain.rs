@@ -344,6 +344,10 @@ fn count_part(
     part
 }
 
+/// A square of candidate sites: the sums of its uncovered elders' places, how many, and how
+/// many of each community.
+type Cell = (i128, i128, u64, HashMap<u32, u64>);
+
 /// A place for a new station and the elders it would bring within reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suggestion {
@@ -367,7 +371,7 @@ pub fn suggest(
 ) -> Vec<Suggestion> {
     let reach = model.reach_metres();
     let cell = (reach / 2.0).max(1.0);
-    let mut cells: HashMap<(i64, i64), (i128, i128, u64, HashMap<u32, u64>)> = HashMap::new();
+    let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
     for &(at, community) in uncovered {
         let [x, y] = plane.project(at);
         let entry = cells
