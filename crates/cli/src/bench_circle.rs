@@ -8,26 +8,15 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use minsheng_app::Clock;
 use minsheng_core::AreaLevel;
+use minsheng_eldercare::circle::storage::LOCATION;
 use minsheng_eldercare::circle::{self, CircleStore as _, Elder, PointKind, ServicePoint};
-use minsheng_store::{Cell, NewAuditEntry, Store, Table, Tx};
+use minsheng_store::{Cell, NewAuditEntry, Store, Tx};
 use minsheng_synth::areas::{area_tree, DISTRICTS};
 use minsheng_synth::geography::Geography;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::bench::percentile;
-
-const LOCATION: Table = Table {
-    name: "household_location",
-    columns: &[
-        "household_id",
-        "lon",
-        "lat",
-        "source",
-        "recorded_at",
-        "recorded_by",
-    ],
-};
 
 /// The real network's mix (centres, stations, canteens, dementia centres, institutions) that
 /// POINTS is shared out by: 135, 1,300, 1,400, 60 and 297 of Qingdao's.

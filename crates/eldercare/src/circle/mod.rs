@@ -88,6 +88,17 @@ pub fn bounds(policy: &Policy, on: NaiveDate) -> Result<Bounds, FieldError> {
     })
 }
 
+/// The audit entry of a change the circle records.
+fn entry(actor: &str, action: &str, subject: &str, detail: String, clock: Clock) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: actor.into(),
+        action: action.into(),
+        subject: subject.into(),
+        detail,
+        at: clock.now,
+    }
+}
+
 /// Planning the network is the district's and the city's: they file places and compute.
 fn planner(who: &Account) -> Result<&Staff, CircleError> {
     match who {
@@ -208,13 +219,13 @@ pub async fn import_points(
         .place(
             &points,
             (&staff.name, clock.now),
-            NewAuditEntry {
-                actor: staff.name.clone(),
-                action: "service_points_import".into(),
-                subject: "service_point".into(),
-                detail: format!("points={}", points.len()),
-                at: clock.now,
-            },
+            entry(
+                &staff.name,
+                "service_points_import",
+                "service_point",
+                format!("points={}", points.len()),
+                clock,
+            ),
         )
         .await?;
     Ok(points.len())
@@ -260,13 +271,13 @@ pub async fn import_locations(
             &homes,
             "imported",
             (&staff.name, clock.now),
-            NewAuditEntry {
-                actor: staff.name.clone(),
-                action: "household_locations_import".into(),
-                subject: "household_location".into(),
-                detail: format!("households={}", homes.len()),
-                at: clock.now,
-            },
+            entry(
+                &staff.name,
+                "household_locations_import",
+                "household_location",
+                format!("households={}", homes.len()),
+                clock,
+            ),
         )
         .await?;
     Ok(homes.len())
@@ -367,11 +378,11 @@ pub async fn refresh(
             &run,
             &found.communities,
             &suggestions,
-            NewAuditEntry {
-                actor: staff.name.clone(),
-                action: "service_circle_refresh".into(),
-                subject: "circle_run".into(),
-                detail: format!(
+            entry(
+                &staff.name,
+                "service_circle_refresh",
+                "circle_run",
+                format!(
                     "as_of={on} elders={} located={} covered={} points={} suggestions={}",
                     run.elders,
                     run.located,
@@ -379,8 +390,8 @@ pub async fn refresh(
                     run.points,
                     suggestions.len()
                 ),
-                at: clock.now,
-            },
+                clock,
+            ),
         )
         .await?;
     Ok(run)
@@ -511,13 +522,8 @@ pub async fn file_synthetic(
         .into_iter()
         .filter_map(|(id, area)| Some((id, geography.household(&area, id)?)))
         .collect();
-    let audit = |action: &str, detail: String| NewAuditEntry {
-        actor: actor.into(),
-        action: action.into(),
-        subject: "service_circle".into(),
-        detail,
-        at: clock.now,
-    };
+    let audit =
+        |action: &str, detail: String| entry(actor, action, "service_circle", detail, clock);
     circle
         .place(
             &points,

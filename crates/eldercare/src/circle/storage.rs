@@ -44,7 +44,8 @@ pub struct PlacedSuggestion {
     pub gain: u64,
 }
 
-const LOCATION: Table = Table {
+/// Where households live: also what a benchmark writes in bulk.
+pub const LOCATION: Table = Table {
     name: "household_location",
     columns: &[
         "household_id",
