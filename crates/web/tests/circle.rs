@@ -3,7 +3,8 @@
 //! computation the page says how to make one; after it, the district's coverage by kind of
 //! service point, a map drawn without tiles with its communities, service points and suggested
 //! stations, each suggestion's gain and the communities below the target — the district's
-//! own only; a canteen's account is not let in.
+//! own only; the dashboard sums it by the district's streets; a canteen's account is not let
+//! in.
 
 mod common;
 
@@ -100,6 +101,33 @@ async fn a_district_sees_its_coverage_gaps_and_suggested_stations() {
     );
     assert!(body.contains("id=\"gaps\""), "{body}");
     assert!(body.contains("老年助餐机构") && body.contains("认知障碍照护中心"));
+
+    // The dashboard sums the circle by the district's streets.
+    let street = &best.area[..9];
+    let within = store
+        .circle()
+        .communities(
+            run.id,
+            &minsheng_core::access::Scope::Area(AreaCode::parse(street).unwrap()),
+        )
+        .await
+        .unwrap();
+    let (elders, reached) = within
+        .iter()
+        .fold((0, 0), |(e, r), c| (e + c.elders, r + c.covered));
+    let street_name = store.area_names(&[street]).await.unwrap()[street].clone();
+    let dashboard = send(&app, get("/dashboard", &planner)).await;
+    assert_eq!(dashboard.status, StatusCode::OK, "{}", dashboard.body);
+    let row = dashboard
+        .body
+        .split("<tr>")
+        .find(|r| r.starts_with(&format!("<td>{street_name}</td>")))
+        .unwrap_or_else(|| panic!("{street_name} on {}", dashboard.body));
+    assert!(
+        row.contains(&format!("<td>{elders}</td><td>{reached} <small>")),
+        "{row}"
+    );
+    assert!(dashboard.body.contains("服务圈计算于"));
 
     let canteen = Auth::Cookie(session_cookie(&sign_in(&app, "食堂丙", PASSWORD).await));
     let refused = send(&app, get("/circle", &canteen)).await;

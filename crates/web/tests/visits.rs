@@ -68,6 +68,18 @@ async fn a_worker_sees_the_escalated_elder_visits_and_raises_cases() {
     assert!(list.body.contains(&name), "{}", list.body);
     assert!(list.body.contains("逾期已上报街道"), "{}", list.body);
     assert!(list.body.contains("id=\"coverage\""));
+    // The worker's dashboard counts the community's listed elders, none visited yet.
+    let listed_here = roster.iter().filter(|l| l.area == elder.area).count();
+    let community_name =
+        store.area_names(&[community.as_str()]).await.unwrap()[community.as_str()].clone();
+    let dashboard = send(&app, get("/dashboard", &auth)).await;
+    assert!(
+        dashboard.body.contains(&format!(
+            "<td>{community_name}</td><td>{listed_here}</td><td>0 <small>0.0%</small></td><td>0</td><td>{listed_here}</td>"
+        )),
+        "{}",
+        dashboard.body
+    );
 
     let page = send(&app, get(&format!("/visits/{person}"), &auth)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);

@@ -4,10 +4,12 @@
 use chrono::Datelike;
 use minsheng_app::Clock;
 use minsheng_assistance::storage::{CasesStore as _, DiscoveryStore as _};
-use minsheng_core::Month;
+use minsheng_core::access::Scope;
+use minsheng_core::{AreaLevel, Month};
+use std::collections::BTreeMap;
 
 use crate::assistance::view::MonitoringView;
-use crate::dashboard::view::Dashboard;
+use crate::dashboard::view::{Dashboard, ElderlyCoverageView};
 use crate::error::WebError;
 use crate::payments::view::TotalView;
 use crate::session::Signed;
@@ -83,6 +85,7 @@ pub async fn dashboard(
         .into_iter()
         .flat_map(|(first, last)| first.year()..=last.year());
     let calendar_missing = calendar.notices_wanted(clock.today, spanned);
+    let (elderly, circle_as_of) = elderly(web, &scope, clock).await?;
     Ok(Dashboard {
         from: from.to_string(),
         to: to.to_string(),
@@ -104,5 +107,61 @@ pub async fn dashboard(
         open_cases,
         overdue_cases,
         calendar_missing,
+        elderly,
+        circle_as_of,
     })
+}
+
+/// Visiting coverage today and the latest circle, summed by the areas one level below the
+/// scope's.
+async fn elderly(
+    web: &Web,
+    scope: &Scope,
+    clock: Clock,
+) -> Result<(Vec<ElderlyCoverageView>, Option<String>), WebError> {
+    use minsheng_eldercare::circle::CircleStore as _;
+    use minsheng_eldercare::visits;
+    // The length of the codes one level below the scope's.
+    let below = match scope {
+        Scope::Area(a) => match a.level() {
+            AreaLevel::City => 6,
+            AreaLevel::District => 9,
+            AreaLevel::Street | AreaLevel::Community => 12,
+        },
+        _ => 6,
+    };
+    let group = |code: &str| code.get(..below).unwrap_or(code).to_string();
+    let mut rows: BTreeMap<String, ElderlyCoverageView> = BTreeMap::new();
+    let due = visits::due(&web.store, &web.policy, scope, clock.today)
+        .await
+        .map_err(crate::eldercare::visits::visit_error)?;
+    for v in &due {
+        let mut one = visits::Coverage::default();
+        one.add(v);
+        let row = rows.entry(group(&v.area)).or_default();
+        row.listed += one.listed;
+        row.visited_in_time += one.current;
+        row.overdue += one.overdue;
+        row.escalated += one.escalated;
+    }
+    let circle = web.store.circle();
+    let run = circle.last_run().await?;
+    if let Some(run) = &run {
+        for c in circle.communities(run.id, scope).await? {
+            let row = rows.entry(group(&c.area)).or_default();
+            row.elders += c.elders;
+            row.within_reach += c.covered;
+        }
+    }
+    let codes: Vec<&str> = rows.keys().map(String::as_str).collect();
+    let names = web.store.area_names(&codes).await?;
+    let list = rows
+        .into_iter()
+        .map(|(area, row)| ElderlyCoverageView {
+            area_name: names.get(&area).cloned().unwrap_or_else(|| area.clone()),
+            area,
+            ..row
+        })
+        .collect();
+    Ok((list, run.map(|r| r.as_of.to_string())))
 }

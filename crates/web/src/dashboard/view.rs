@@ -21,6 +21,46 @@ pub struct Dashboard {
     /// runs into. Deadlines there are counted on the Monday–Friday rule, provisionally, until
     /// the city administrator loads the notice.
     pub calendar_missing: Vec<i32>,
+    /// Elderly care by the areas one level below the account's (districts for the city, streets
+    /// for a district, communities for a street): visiting coverage today and the latest
+    /// 15-minute circle.
+    pub elderly: Vec<ElderlyCoverageView>,
+    /// The day the latest 15-minute circle was computed for, if it has been.
+    pub circle_as_of: Option<String>,
+}
+
+/// One area's elderly-care coverage on the dashboard.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ElderlyCoverageView {
+    pub area: String,
+    pub area_name: String,
+    /// Older residents on the visiting roster, those visited within their interval, those
+    /// overdue, and those overdue past the delay and reported to the street.
+    pub listed: u64,
+    pub visited_in_time: u64,
+    pub overdue: u64,
+    pub escalated: u64,
+    /// Older residents in the latest circle, and those within 15 minutes' walk of a service
+    /// point.
+    pub elders: u64,
+    pub within_reach: u64,
+}
+
+impl ElderlyCoverageView {
+    fn share(part: u64, whole: u64) -> String {
+        let p = minsheng_eldercare::circle::permille(part, whole);
+        format!("{}.{}%", p / 10, p % 10)
+    }
+
+    /// Visited within their interval, of those listed.
+    pub fn visited_share(&self) -> String {
+        Self::share(self.visited_in_time, self.listed)
+    }
+
+    /// Within 15 minutes' walk, of the older residents.
+    pub fn reach_share(&self) -> String {
+        Self::share(self.within_reach, self.elders)
+    }
 }
 
 /// The districts side by side, month by month: one row a district, one column a month, each
