@@ -238,7 +238,11 @@ pub fn coverage(
                 scope.spawn(move || count_part(part, communities.len(), tree, plane, reach))
             })
             .collect();
-        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+        // A worker that failed takes the whole count with it: never a silent partial count.
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     });
     let mut total = Partial::new(communities.len());
     for part in parts {
