@@ -183,20 +183,13 @@ impl Circle<'_> {
         .await
     }
 
-    /// The keys of the households with these codes.
+    /// The keys of the households with these codes (those that exist), looked up in chunks.
     pub async fn household_ids(&self, codes: &[String]) -> Result<HashMap<String, i64>> {
-        let mut found = HashMap::new();
-        for code in codes {
-            let id: Option<i64> = with_pool!(self, pool => {
-                sqlx::query_scalar("SELECT id FROM household WHERE code = $1")
-                    .bind(code)
-                    .fetch_optional(pool)
-                    .await?
-            });
-            if let Some(id) = id {
-                found.insert(code.clone(), id);
-            }
-        }
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        // A read: the transaction only lends the store's chunked lookup its connection.
+        let mut tx = Tx::write_only(self).await?;
+        let found = minsheng_store::household_ids(&mut tx, &codes).await?;
+        tx.commit().await?;
         Ok(found)
     }
 
@@ -207,7 +200,7 @@ impl Circle<'_> {
         (by, at): (&str, DateTime<Utc>),
         audit: NewAuditEntry,
     ) -> Result<()> {
-        let mut tx = Tx::begin(self).await?;
+        let mut tx = Tx::write_only(self).await?;
         for p in points {
             on_tx!(&mut tx, conn => {
                 sqlx::query(

@@ -135,14 +135,13 @@ async fn elderly(
     let due = visits::due(&web.store, &web.policy, scope, clock.today)
         .await
         .map_err(crate::eldercare::visits::visit_error)?;
-    for v in &due {
-        let mut one = visits::Coverage::default();
-        one.add(v);
-        let row = rows.entry(group(&v.area)).or_default();
-        row.listed += one.listed;
-        row.visited_in_time += one.current;
-        row.overdue += one.overdue;
-        row.escalated += one.escalated;
+    let (by_community, _) = visits::coverage(&due);
+    for (area, c) in by_community {
+        let row = rows.entry(group(&area)).or_default();
+        row.listed += c.listed;
+        row.visited_in_time += c.current;
+        row.overdue += c.overdue;
+        row.escalated += c.escalated;
     }
     let circle = web.store.circle();
     let run = circle.last_run().await?;
