@@ -147,8 +147,8 @@ impl Registry {
     /// The rows of household `h` in a column of `entity`: its own, or its members'.
     pub fn rows(&self, entity: Entity, h: usize) -> std::ops::Range<usize> {
         match entity {
-            Entity::Household => h..h + 1,
-            Entity::Person => match self.population.member_start.get(h..h + 2) {
+            Entity::Group => h..h + 1,
+            Entity::Member => match self.population.member_start.get(h..h + 2) {
                 Some(&[start, end]) => start..end,
                 // No such household: no rows.
                 _ => 0..0,
@@ -248,8 +248,8 @@ pub fn simulate(
             .map(|(start, end)| end - start);
         for (district, size) in district_of.iter().zip(sizes) {
             let members = match variable.entity {
-                Entity::Household => 1,
-                Entity::Person => size,
+                Entity::Group => 1,
+                Entity::Member => size,
             };
             for _ in 0..members {
                 let (x, y) = (xs.next().unwrap_or(0), ys.next().unwrap_or(0));

@@ -539,7 +539,7 @@ pub async fn decide_enrolment(
             }
             if policy
                 .program(&e.program)
-                .is_none_or(|p| p.entity != minsheng_policy::Entity::Household)
+                .is_none_or(|p| p.entity != minsheng_policy::Entity::Group)
             {
                 return Err(invalid(
                     "enrolment",

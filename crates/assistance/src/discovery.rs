@@ -203,7 +203,7 @@ pub async fn sweep(
                     enrolled: 0,
                 });
             count.households += 1;
-            count.persons += registry.rows(Entity::Person, h).len() as u64;
+            count.persons += registry.rows(Entity::Member, h).len() as u64;
             count.enrolled += u64::from(program.is_some_and(|p| {
                 current
                     .enrolled

@@ -258,7 +258,7 @@ async fn compute_once(
             // Whom a line paid to `member` is for: that person, or for a household amount the
             // members its `covers` names (all, if none).
             let covered = |member: usize| -> Vec<usize> {
-                if program.entity == Entity::Person {
+                if program.entity == Entity::Member {
                     return vec![member];
                 }
                 let column = covers
@@ -287,8 +287,8 @@ async fn compute_once(
                 continue;
             };
             let rows: Vec<(usize, usize)> = match program.entity {
-                Entity::Household => vec![(h, household.payee)],
-                Entity::Person => members
+                Entity::Group => vec![(h, household.payee)],
+                Entity::Member => members
                     .clone()
                     .map(|row| (row, row - members.start))
                     .filter(|&(_, member)| {

@@ -471,8 +471,8 @@ pub fn run(
             for ((part, part_errors), (h0, _)) in parts.into_iter().zip(&chunks) {
                 // A chunk's rows are numbered from its first household, or that one's first member.
                 let offset = match entity {
-                    Some(Entity::Person) => population.member_start.get(*h0).copied().unwrap_or(0),
-                    Some(Entity::Household) | None => *h0,
+                    Some(Entity::Member) => population.member_start.get(*h0).copied().unwrap_or(0),
+                    Some(Entity::Group) | None => *h0,
                 };
                 errors.extend(part_errors.into_iter().map(|(r, e)| (r + offset, e)));
                 values.push(part);
@@ -750,8 +750,8 @@ impl<'a> Chunk<'a> {
 
     fn rows(&self, entity: Entity) -> usize {
         match entity {
-            Entity::Household => self.starts.len().saturating_sub(1),
-            Entity::Person => self.starts.last().copied().unwrap_or(0),
+            Entity::Group => self.starts.len().saturating_sub(1),
+            Entity::Member => self.starts.last().copied().unwrap_or(0),
         }
     }
 
@@ -915,8 +915,8 @@ impl<'a> Chunk<'a> {
     /// Where variable `id`'s column is kept once computed, by its entity.
     fn cached(&mut self, id: VarId) -> Option<&mut Option<Rc<Col>>> {
         match self.entity(id) {
-            Entity::Household => self.household.get_mut(id),
-            Entity::Person => self.person.get_mut(id),
+            Entity::Group => self.household.get_mut(id),
+            Entity::Member => self.person.get_mut(id),
         }
     }
 
@@ -924,7 +924,7 @@ impl<'a> Chunk<'a> {
         self.policy
             .variables
             .get(id)
-            .map_or(Entity::Household, |v| v.entity)
+            .map_or(Entity::Group, |v| v.entity)
     }
 
     fn parameter(&self, name: &str) -> Result<i64, EvalError> {
@@ -944,7 +944,7 @@ impl<'a> Chunk<'a> {
     /// A node's column, shared when it is a variable's.
     fn eval(&mut self, node: &Node, entity: Entity) -> Rc<Col> {
         match (&node.ir, entity) {
-            (Ir::PersonVar(v), _) | (Ir::HouseholdVar(v), Entity::Household) => self.variable(*v),
+            (Ir::MemberVar(v), _) | (Ir::GroupVar(v), Entity::Group) => self.variable(*v),
             (Ir::Input(i), _) => self.input(*i),
             _ => self.compute(node, entity),
         }
@@ -955,7 +955,7 @@ impl<'a> Chunk<'a> {
         if let Some(c) = self.inputs.get(i).and_then(Option::as_ref) {
             return Rc::clone(c);
         }
-        let rows = self.rows(Entity::Person);
+        let rows = self.rows(Entity::Member);
         let read =
             (self.population.inputs.get(i)).and_then(|c| c.read_buf(self.p0..self.p0 + rows));
         let c = Rc::new(match read {
@@ -976,9 +976,12 @@ impl<'a> Chunk<'a> {
         let column = match &node.ir {
             Ir::Const(v) => Col::constant(encode(*v)),
             Ir::Input(i) => return self.input(*i),
-            Ir::PersonVar(v) => return self.variable(*v),
-            Ir::HouseholdVar(v) => {
-                if matches!(entity, Entity::Household) {
+            // A population holds its members' facts only: a policy whose groups carry facts
+            // of their own (a claim's) is evaluated one group at a time by the interpreter.
+            Ir::GroupInput(i) => Col::failed(rows, &EvalError::MissingInput(*i)),
+            Ir::MemberVar(v) => return self.variable(*v),
+            Ir::GroupVar(v) => {
+                if matches!(entity, Entity::Group) {
                     return self.variable(*v);
                 }
                 if let Some(spread) = self.spread.get(*v).and_then(Option::as_ref) {
@@ -1222,15 +1225,15 @@ impl<'a> Chunk<'a> {
                 filter,
                 body,
             } => {
-                let filter = filter.as_ref().map(|f| self.eval(f, Entity::Person));
-                let body = body.as_ref().map(|b| self.eval(b, Entity::Person));
-                let mut values = Buf::zeroed(self.rows(Entity::Household));
+                let filter = filter.as_ref().map(|f| self.eval(f, Entity::Member));
+                let body = body.as_ref().map(|b| self.eval(b, Entity::Member));
+                let mut values = Buf::zeroed(self.rows(Entity::Group));
                 let mut errors = Errors::new();
                 let clean = filter.as_ref().is_none_or(|f| f.errors.is_empty())
                     && body.as_ref().is_none_or(|b| b.errors.is_empty());
                 // Without errors: plain loops over slices, whole chunk at once.
                 let fast = if clean {
-                    let rows = self.rows(Entity::Person);
+                    let rows = self.rows(Entity::Member);
                     let filter_slice = filter.as_ref().map(|f| f.vals.slice(rows));
                     let body_slice = body.as_ref().map(|b| b.vals.slice(rows));
                     aggregate_slices(

@@ -88,6 +88,9 @@ pub struct Evaluation<'p> {
     pub on: NaiveDate,
     /// Input values of each member, in the order of [`crate::inputs::inputs`].
     pub members: Vec<Vec<Value>>,
+    /// Input values of the group as a whole, in the order of the policy's group inputs (none
+    /// for a registry household).
+    pub group: Vec<Value>,
     person_memo: Vec<Vec<Option<Result<Value, EvalError>>>>,
     household_memo: Vec<Option<Result<Value, EvalError>>>,
     tracing: bool,
@@ -109,12 +112,19 @@ impl<'p> Evaluation<'p> {
             person_memo: vec![vec![None; members.len()]; n],
             household_memo: vec![None; n],
             members,
+            group: Vec::new(),
             policy,
             on,
             tracing,
             stack: Vec::new(),
             computations: Vec::new(),
         }
+    }
+
+    /// The same evaluation with the group's own facts (a claim's, say).
+    pub fn with_group(mut self, group: Vec<Value>) -> Evaluation<'p> {
+        self.group = group;
+        self
     }
 
     fn step(&mut self, step: Step<'p>) {
@@ -237,8 +247,13 @@ impl<'p> Evaluation<'p> {
                 .and_then(|m| self.members.get(m))
                 .and_then(|values| values.get(*i).copied())
                 .unwrap_or(Value::Bool(false))),
-            Ir::PersonVar(v) => self.variable(*v, member),
-            Ir::HouseholdVar(v) => self.variable(*v, None),
+            Ir::GroupInput(i) => self
+                .group
+                .get(*i)
+                .copied()
+                .ok_or(EvalError::MissingInput(*i)),
+            Ir::MemberVar(v) => self.variable(*v, member),
+            Ir::GroupVar(v) => self.variable(*v, None),
             Ir::Param { leaves, index } => {
                 let leaf = match index {
                     None => leaves.first(),
@@ -503,8 +518,8 @@ pub fn arithmetic(op: BinOp, a: Value, b: Value) -> Option<Value> {
 /// Which entity a variable is computed for.
 pub fn members_of(policy: &Policy, id: VarId, members: usize) -> Vec<Option<usize>> {
     match policy.variables.get(id).map(|v| v.entity) {
-        Some(Entity::Person) => (0..members).map(Some).collect(),
-        Some(Entity::Household) | None => vec![None],
+        Some(Entity::Member) => (0..members).map(Some).collect(),
+        Some(Entity::Group) | None => vec![None],
     }
 }
 

@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod checklists;
+pub mod entities;
 pub mod eval;
 pub mod explain;
 pub mod inputs;
@@ -130,7 +131,12 @@ pub struct Policy {
     pub parameters: Parameters,
     pub variables: Vec<Variable>,
     pub by_name: HashMap<String, VarId>,
+    /// Facts of each member, in the order an evaluation is given them (the registry's, unless
+    /// the policy declares its own entities).
     pub inputs: Vec<inputs::Input>,
+    /// What the formulas are about: a household and its persons, or what `entities.yaml`
+    /// declares.
+    pub entities: entities::Entities,
     /// What the payment cycle pays (`programs.yaml`; none if the folder has no such file).
     pub programs: Vec<Program>,
     /// The low-income categories a sweep counts (`monitoring.yaml`; none without the file).
@@ -370,7 +376,13 @@ impl Policy {
                 read_tree(root, &dir, &mut files, &mut diagnostics);
             }
         }
-        for name in [PROGRAMS_FILE, MONITORING_FILE, ROSTER_FILE, ILLNESSES_FILE] {
+        for name in [
+            PROGRAMS_FILE,
+            MONITORING_FILE,
+            ROSTER_FILE,
+            ILLNESSES_FILE,
+            entities::ENTITIES_FILE,
+        ] {
             let path = root.join(name);
             if path.is_file() {
                 match std::fs::read_to_string(&path) {
@@ -393,6 +405,14 @@ impl Policy {
         let mut definitions = Vec::new();
         let mut scales = Vec::new();
         let mut checklists = Vec::new();
+        let entities = match files
+            .iter()
+            .find(|(name, _)| name == entities::ENTITIES_FILE)
+        {
+            Some((name, text)) => entities::Entities::read(name, text, &mut diagnostics)
+                .unwrap_or_else(entities::Entities::registry),
+            None => entities::Entities::registry(),
+        };
         for (name, text) in files {
             let unix = name.replace('\\', "/");
             if let Some(rest) = unix.strip_prefix("parameters/") {
@@ -402,7 +422,12 @@ impl Policy {
                     .replace('/', ".");
                 parameters.load_file(name, &prefix, text, &mut diagnostics);
             } else if unix.starts_with("variables/") {
-                definitions.extend(rules::read_definitions(name, text, &mut diagnostics));
+                definitions.extend(rules::read_definitions(
+                    name,
+                    text,
+                    &entities,
+                    &mut diagnostics,
+                ));
             } else if let Some(rest) = unix.strip_prefix("scales/") {
                 let code = rest.trim_end_matches(".yaml").trim_end_matches(".yml");
                 scales.extend(scale::read(name, code, text, &mut diagnostics));
@@ -411,18 +436,20 @@ impl Policy {
                 checklists.extend(checklists::read(name, code, text, &mut diagnostics));
             }
         }
-        let inputs = inputs::inputs();
+        let inputs = entities.member_inputs.clone();
         let mut by_name: HashMap<String, VarId> = HashMap::new();
         let mut scope_vars = HashMap::new();
         for (id, d) in definitions.iter().enumerate() {
             let v = &d.variable;
-            if inputs.iter().any(|i| i.name == v.name) {
+            if (inputs.iter().chain(&entities.group_inputs)).any(|i| i.name == v.name) {
+                let from = if entities.registry {
+                    "read from the registry"
+                } else {
+                    "declared in entities.yaml"
+                };
                 diagnostics.push(
                     v.location.clone(),
-                    format!(
-                        "{} is an input read from the registry; choose another name",
-                        v.name
-                    ),
+                    format!("{} is an input {from}; choose another name", v.name),
                 );
             }
             if let Some(other) = by_name
@@ -441,7 +468,7 @@ impl Policy {
             );
         }
         let scope = rules::Scope {
-            inputs: &inputs,
+            entities: &entities,
             parameters: &parameters,
             variables: &scope_vars,
         };
@@ -505,6 +532,7 @@ impl Policy {
             variables,
             by_name,
             inputs,
+            entities,
             programs,
             monitoring,
             roster,

@@ -298,7 +298,7 @@ fn program(
         if let Some(problem) = problem {
             diagnostics.push(at.clone(), format!("{code}: amount '{amount}' {problem}"));
         }
-        if grant == Some(Grant::Service) && v.entity != Entity::Person {
+        if grant == Some(Grant::Service) && v.entity != Entity::Member {
             diagnostics.push(
                 at.clone(),
                 format!("{code}: a service is for one person; amount '{amount}' is a household's"),
@@ -349,10 +349,10 @@ fn program(
             .and_then(|&id| Some((id, variables.get(id)?)));
         let problem = match found {
             None => Some("is not a variable".to_string()),
-            Some((_, v)) if v.entity != Entity::Person || v.ty != Type::Bool => {
+            Some((_, v)) if v.entity != Entity::Member || v.ty != Type::Bool => {
                 Some("must be a true/false variable of a person".to_string())
             }
-            Some(_) if entity == Some(Entity::Person) => {
+            Some(_) if entity == Some(Entity::Member) => {
                 Some("is for household amounts; a person amount covers its person".to_string())
             }
             Some(_) => None,

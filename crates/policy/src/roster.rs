@@ -79,7 +79,7 @@ pub(crate) fn read(
             return None;
         };
         let v = variables.get(id)?;
-        if v.ty != Type::Money || v.entity != Entity::Person {
+        if v.ty != Type::Money || v.entity != Entity::Member {
             diagnostics.push(
                 at.clone(),
                 format!("{key}: variable '{variable}' is not a person's amount of money"),

@@ -8,16 +8,20 @@ use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::Node as Yaml;
 use minsheng_core::Fen;
 
-use crate::inputs::Input;
 use crate::parameters::Parameters;
 use crate::syntax::{self, Aggregate, BinOp, Expr, ExprKind, Span};
 use crate::value::{Number, Type, Value};
 use crate::{Diagnostics, Location};
 
+/// The two levels every formula lives at: a group and its members. Which things they are is
+/// the policy's to declare ([`crate::entities`]): a household and its persons for the
+/// assistance catalog, a claim and its lines for medical settlement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Entity {
-    Person,
-    Household,
+    /// One of the group's members (a person of a household, a line of a claim).
+    Member,
+    /// The group as a whole (a household, a claim).
+    Group,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,9 +126,11 @@ pub enum Ir {
     Const(Value),
     /// An input of the member in context.
     Input(usize),
+    /// An input of the group (a fact of the claim as a whole).
+    GroupInput(usize),
     /// A person variable of the member in context.
-    PersonVar(VarId),
-    HouseholdVar(VarId),
+    MemberVar(VarId),
+    GroupVar(VarId),
     /// A parameter; with an index, one leaf per enum code.
     Param {
         leaves: Vec<String>,
@@ -149,8 +155,8 @@ impl Node {
     /// Variables this node reads (for cycle detection).
     pub fn dependencies(&self, out: &mut Vec<(Entity, VarId)>) {
         match &self.ir {
-            Ir::PersonVar(v) => out.push((Entity::Person, *v)),
-            Ir::HouseholdVar(v) => out.push((Entity::Household, *v)),
+            Ir::MemberVar(v) => out.push((Entity::Member, *v)),
+            Ir::GroupVar(v) => out.push((Entity::Group, *v)),
             _ => self.children(|n| n.dependencies(out)),
         }
     }
@@ -166,7 +172,11 @@ impl Node {
     /// Calls `visit` on each direct sub-node.
     fn children(&self, mut visit: impl FnMut(&Node)) {
         match &self.ir {
-            Ir::Const(_) | Ir::Input(_) | Ir::PersonVar(_) | Ir::HouseholdVar(_) => {}
+            Ir::Const(_)
+            | Ir::Input(_)
+            | Ir::GroupInput(_)
+            | Ir::MemberVar(_)
+            | Ir::GroupVar(_) => {}
             Ir::Param { index, .. } => index.iter().for_each(|i| visit(i)),
             Ir::Neg(a) | Ir::Not(a) => visit(a),
             Ir::Binary(_, a, b) => {
@@ -189,7 +199,7 @@ impl Node {
 
 /// Everything a formula can name.
 pub struct Scope<'a> {
-    pub inputs: &'a [Input],
+    pub entities: &'a crate::entities::Entities,
     pub parameters: &'a Parameters,
     pub variables: &'a HashMap<String, (VarId, Entity, Type, String)>,
 }
@@ -358,20 +368,35 @@ impl Checker<'_, '_> {
             }
             ExprKind::Members {
                 aggregate,
+                over,
                 filter,
                 body,
             } => {
-                if entity != Entity::Household {
+                let (group, member) = (&self.scope.entities.group, &self.scope.entities.member);
+                if over != member.plural {
                     return self.error(
                         source,
                         e.span,
-                        "sum/count/any/all/max/min over members belong in household formulas"
-                            .into(),
+                        format!(
+                            "'{over}' is not what this policy's members are called: {}({} …)",
+                            aggregate.name(),
+                            member.plural
+                        ),
+                    );
+                }
+                if entity != Entity::Group {
+                    return self.error(
+                        source,
+                        e.span,
+                        format!(
+                            "sum/count/any/all/max/min over {} belong in {} formulas",
+                            member.plural, group.name
+                        ),
                     );
                 }
                 let filter = match filter {
                     Some(f) => {
-                        let f = self.expr(source, f, Entity::Person)?;
+                        let f = self.expr(source, f, Entity::Member)?;
                         if f.ty != Type::Bool {
                             return self.error(
                                 source,
@@ -384,7 +409,7 @@ impl Checker<'_, '_> {
                     None => None,
                 };
                 let body = match body {
-                    Some(b) => Some(Box::new(self.expr(source, b, Entity::Person)?)),
+                    Some(b) => Some(Box::new(self.expr(source, b, Entity::Member)?)),
                     None => None,
                 };
                 let ty = match (aggregate, &body) {
@@ -393,7 +418,10 @@ impl Checker<'_, '_> {
                         return self.error(
                             source,
                             e.span,
-                            "count(members where …) takes a condition, not a value".into(),
+                            format!(
+                                "count({} where …) takes a condition, not a value",
+                                member.plural
+                            ),
                         )
                     }
                     (_, None) => {
@@ -401,8 +429,9 @@ impl Checker<'_, '_> {
                             source,
                             e.span,
                             format!(
-                                "{}(members …: value) needs a value after ':'",
-                                aggregate.name()
+                                "{}({} …: value) needs a value after ':'",
+                                aggregate.name(),
+                                member.plural
                             ),
                         )
                     }
@@ -453,68 +482,78 @@ impl Checker<'_, '_> {
                 format!("{full} is not a parameter: it cannot be indexed"),
             );
         }
-        let shown = |label: &str| label.to_string();
-        if let [household, variable] = path {
-            if household != "household" {
-                return self.error(source, span, format!("unknown name '{full}' (parameters start with 'p.', household variables with 'household.')"));
+        let (entities, group, member) = (
+            self.scope.entities,
+            self.scope.entities.group.name,
+            self.scope.entities.member.plural,
+        );
+        let hint = format!("parameters start with 'p.', {group} variables with '{group}.'");
+        let found = |ir, ty: &Type, label: &str| {
+            Some(Node {
+                ir,
+                ty: ty.clone(),
+                shown: label.to_string(),
+            })
+        };
+        let group_input =
+            |name: &str| (entities.group_inputs.iter().enumerate()).find(|(_, i)| i.name == name);
+        if let [prefix, name] = path {
+            if prefix != group {
+                return self.error(source, span, format!("unknown name '{full}' ({hint})"));
             }
-            return match self.scope.variables.get(variable) {
-                Some((id, Entity::Household, ty, label)) => Some(Node {
-                    ir: Ir::HouseholdVar(*id),
-                    ty: ty.clone(),
-                    shown: shown(label),
-                }),
+            if let Some((i, input)) = group_input(name) {
+                return found(Ir::GroupInput(i), &input.ty, input.label);
+            }
+            return match self.scope.variables.get(name) {
+                Some((id, Entity::Group, ty, label)) => found(Ir::GroupVar(*id), ty, label),
                 Some(_) => self.error(
                     source,
                     span,
-                    format!("{variable} is a person variable, not a household one"),
+                    format!(
+                        "{name} is a {} variable, not a {group} one",
+                        entities.member.name
+                    ),
                 ),
-                None => self.error(
-                    source,
-                    span,
-                    format!("unknown household variable '{variable}'"),
-                ),
+                None => self.error(source, span, format!("unknown {group} variable '{name}'")),
             };
         }
         let [name] = path else {
-            return self.error(source, span, format!("unknown name '{full}' (parameters start with 'p.', household variables with 'household.')"));
+            return self.error(source, span, format!("unknown name '{full}' ({hint})"));
         };
         if let Some((i, input)) =
-            (self.scope.inputs.iter().enumerate()).find(|(_, i)| i.name == name.as_str())
+            (entities.member_inputs.iter().enumerate()).find(|(_, i)| i.name == name.as_str())
         {
-            if entity == Entity::Household {
-                return self.error(source, span, format!("{name} is a fact of each member: use it inside sum/count/any/all/max/min(members …)"));
+            if entity == Entity::Group {
+                return self.error(source, span, format!("{name} is a fact of each member: use it inside sum/count/any/all/max/min({member} …)"));
             }
-            return Some(Node {
-                ir: Ir::Input(i),
-                ty: input.ty.clone(),
-                shown: shown(input.label),
-            });
+            return found(Ir::Input(i), &input.ty, input.label);
+        }
+        if let Some((i, input)) = group_input(name) {
+            if entity == Entity::Member {
+                return self.error(
+                    source,
+                    span,
+                    format!("{name} is a fact of the {group}: write {group}.{name}"),
+                );
+            }
+            return found(Ir::GroupInput(i), &input.ty, input.label);
         }
         match self.scope.variables.get(name) {
-            Some((id, Entity::Person, ty, label)) => {
-                if entity == Entity::Household {
-                    return self.error(source, span, format!("{name} is a person variable: use it inside sum/count/any/all/max/min(members …)"));
+            Some((id, Entity::Member, ty, label)) => {
+                if entity == Entity::Group {
+                    return self.error(source, span, format!("{name} is a {} variable: use it inside sum/count/any/all/max/min({member} …)", entities.member.name));
                 }
-                Some(Node {
-                    ir: Ir::PersonVar(*id),
-                    ty: ty.clone(),
-                    shown: shown(label),
-                })
+                found(Ir::MemberVar(*id), ty, label)
             }
-            Some((id, Entity::Household, ty, label)) => {
-                if entity == Entity::Person {
+            Some((id, Entity::Group, ty, label)) => {
+                if entity == Entity::Member {
                     return self.error(
                         source,
                         span,
-                        format!("{name} is a household variable: write household.{name}"),
+                        format!("{name} is a {group} variable: write {group}.{name}"),
                     );
                 }
-                Some(Node {
-                    ir: Ir::HouseholdVar(*id),
-                    ty: ty.clone(),
-                    shown: shown(label),
-                })
+                found(Ir::GroupVar(*id), ty, label)
             }
             None => self.error(source, span, format!("unknown name '{name}'")),
         }
@@ -739,7 +778,12 @@ fn scalar_text(file: &str, node: &Yaml) -> Option<(String, Location)> {
     Some((s.as_str().to_string(), Location::of(file, s.span().start())))
 }
 
-pub fn read_definitions(file: &str, text: &str, diagnostics: &mut Diagnostics) -> Vec<Definition> {
+pub fn read_definitions(
+    file: &str,
+    text: &str,
+    entities: &crate::entities::Entities,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Definition> {
     let Some(map) = crate::yaml_mapping(
         file,
         text,
@@ -761,7 +805,7 @@ pub fn read_definitions(file: &str, text: &str, diagnostics: &mut Diagnostics) -
             );
             continue;
         };
-        if let Some(d) = definition(file, name.as_str(), def, at, diagnostics) {
+        if let Some(d) = definition(file, name.as_str(), def, at, entities, diagnostics) {
             out.push(d);
         }
     }
@@ -787,6 +831,7 @@ fn definition(
     name: &str,
     def: &MarkedMappingNode,
     at: Location,
+    entities: &crate::entities::Entities,
     diagnostics: &mut Diagnostics,
 ) -> Option<Definition> {
     let field = |key: &str| def.get_scalar(key).map(|s| s.as_str().trim().to_string());
@@ -817,15 +862,19 @@ fn definition(
     let ty = require("type", diagnostics);
     let reference = require("reference", diagnostics);
     let entity = match entity.as_deref() {
-        Some("person") => Some(Entity::Person),
-        Some("household") => Some(Entity::Household),
-        Some(other) => {
-            diagnostics.push(
-                at.clone(),
-                format!("{name}: entity '{other}' is neither person nor household"),
-            );
-            None
-        }
+        Some(e) => match entities.level(e) {
+            Some(level) => Some(level),
+            None => {
+                diagnostics.push(
+                    at.clone(),
+                    format!(
+                        "{name}: entity '{e}' is neither {} nor {}",
+                        entities.member.name, entities.group.name
+                    ),
+                );
+                None
+            }
+        },
         None => None,
     };
     let period = match period.as_deref() {

@@ -180,13 +180,13 @@ pub(crate) fn read(
             return None;
         };
         let v = variables.get(id)?;
-        if v.entity != Entity::Person || v.ty != ty {
+        if v.entity != Entity::Member || v.ty != ty {
             problem(format!(
                 "{what}: '{name}' is a {} of a {}; a service item needs a {ty} of a person",
                 v.ty,
                 match v.entity {
-                    Entity::Person => "person",
-                    Entity::Household => "household",
+                    Entity::Member => "person",
+                    Entity::Group => "household",
                 }
             ));
             return None;

@@ -144,9 +144,11 @@ pub enum ExprKind {
         max: bool,
         args: Vec<Expr>,
     },
-    /// Over the household's members, optionally filtered.
+    /// Over the group's members (`members`, or the plural the policy declares for them, such
+    /// as `lines`), optionally filtered.
     Members {
         aggregate: Aggregate,
+        over: String,
         filter: Option<Box<Expr>>,
         body: Option<Box<Expr>>,
     },
@@ -175,6 +177,7 @@ enum Token {
     End,
 }
 
+#[derive(Clone)]
 struct Lexer<'a> {
     text: &'a str,
     pos: usize,
@@ -290,6 +293,26 @@ impl Parser<'_> {
         SyntaxError {
             span: self.span,
             message: format!("{message}, found {found}"),
+        }
+    }
+
+    /// Whether the call `name(` goes on over members: `members`, or a name followed by
+    /// `where`, `:` or (for an aggregate that is not also min/max of values) `)`.
+    fn goes_over_members(&self, name: &str) -> bool {
+        let Token::Ident(word) = &self.token else {
+            return false;
+        };
+        if word == "members" {
+            return true;
+        }
+        let after = self.lexer.clone().next().map(|(t, _)| t);
+        match after {
+            Ok(Token::Ident(w)) => w == "where",
+            Ok(Token::Symbol(":")) => true,
+            Ok(Token::Symbol(")")) => {
+                Aggregate::parse(name).is_some() && !matches!(name, "max" | "min")
+            }
+            _ => false,
         }
     }
 
@@ -519,7 +542,11 @@ impl Parser<'_> {
 
     fn call(&mut self, name: String, name_span: Span) -> Result<Expr, SyntaxError> {
         self.expect_symbol("(")?;
-        if self.is_keyword("members") {
+        if self.goes_over_members(&name) {
+            let over = match &self.token {
+                Token::Ident(word) => word.clone(),
+                _ => String::new(),
+            };
             let Some(aggregate) = Aggregate::parse(&name) else {
                 return Err(SyntaxError {
                     span: name_span,
@@ -545,6 +572,7 @@ impl Parser<'_> {
             return Ok(Expr {
                 kind: ExprKind::Members {
                     aggregate,
+                    over,
                     filter,
                     body,
                 },
@@ -604,10 +632,11 @@ mod tests {
             ),
             ExprKind::Members {
                 aggregate,
+                over,
                 filter,
                 body,
             } => format!(
-                "{}(members{}{})",
+                "{}({over}{}{})",
                 aggregate.name(),
                 filter
                     .as_ref()

@@ -11,6 +11,19 @@
 //! ```
 //! Inputs not given take [`crate::inputs::default_value`]. A person variable's expected value
 //! is a list (one per member) or one value for every member.
+//!
+//! A policy that declares its entities ([`crate::entities`]) lists its members under their
+//! plural and its group's facts under the group's name, and may give a day instead of a month:
+//!
+//! ```yaml
+//! 三级医院住院_起付线未付:
+//!   date: 2025-03-10
+//!   claim: {scheme: employee, visit: inpatient, level: tier_3}
+//!   lines:
+//!     - {class: a, amount: 10000}
+//!   output:
+//!     fund_pays: 8096.00
+//! ```
 
 use marked_yaml::Node;
 use minsheng_core::Month;
@@ -59,40 +72,38 @@ pub fn run_file(
 }
 
 fn run_case(policy: &Policy, file: &str, case: &Node) -> Result<Vec<String>, String> {
+    let (group, plural) = (policy.entities.group.name, policy.entities.member.plural);
     let case = case
         .as_mapping()
-        .ok_or("a test is a mapping with period, members and output")?;
-    let period = case
-        .get_scalar("period")
-        .ok_or("'period' (YYYY-MM) is missing")?;
-    let month = parse_month(period.as_str())
-        .ok_or_else(|| format!("'{}' is not a month (YYYY-MM)", period.as_str()))?;
+        .ok_or_else(|| format!("a test is a mapping with period (or date), {plural} and output"))?;
+    let on = match (case.get_scalar("period"), case.get_scalar("date")) {
+        (Some(period), None) => parse_month(period.as_str())
+            .ok_or_else(|| format!("'{}' is not a month (YYYY-MM)", period.as_str()))?
+            .first_day(),
+        (None, Some(date)) => {
+            chrono::NaiveDate::parse_from_str(date.as_str().trim(), "%Y-%m-%d")
+                .map_err(|_| format!("'{}' is not a date (YYYY-MM-DD)", date.as_str()))?
+        }
+        _ => return Err("give 'period' (YYYY-MM) or 'date' (YYYY-MM-DD)".into()),
+    };
     let members_node = case
-        .get_sequence("members")
-        .ok_or("'members' (a list) is missing")?;
+        .get_sequence(plural)
+        .ok_or_else(|| format!("'{plural}' (a list) is missing"))?;
     let mut members = Vec::new();
     for m in members_node.iter() {
-        let m = m.as_mapping().ok_or("each member is a mapping of inputs")?;
-        let mut values: Vec<Value> = policy.inputs.iter().map(default_value).collect();
-        for (key, value) in m.iter() {
-            let (slot, input) = (values.iter_mut().zip(&policy.inputs))
-                .find(|(_, i)| i.name == key.as_str())
-                .ok_or_else(|| {
-                    format!(
-                        "unknown input '{}' (at {})",
-                        key.as_str(),
-                        Location::of(file, key.span().start())
-                    )
-                })?;
-            let text = value.as_scalar().map(|s| s.as_str()).unwrap_or("");
-            *slot = Value::parse(&input.ty, text)
-                .ok_or_else(|| format!("{}: '{text}' is not a {}", key.as_str(), input.ty))?;
-        }
-        members.push(values);
+        let m = m
+            .as_mapping()
+            .ok_or_else(|| format!("each of the {plural} is a mapping of inputs"))?;
+        members.push(facts(&policy.inputs, m, file)?);
     }
+    let group_facts = match case.get_mapping(group) {
+        Some(g) => facts(&policy.entities.group_inputs, g, file)?,
+        None if policy.entities.group_inputs.is_empty() => Vec::new(),
+        None => return Err(format!("'{group}' (the {group}'s inputs) is missing")),
+    };
     let output = case.get_mapping("output").ok_or("'output' is missing")?;
     let count = members.len();
-    let mut evaluation = Evaluation::new(policy, month.first_day(), members, false);
+    let mut evaluation = Evaluation::new(policy, on, members, false).with_group(group_facts);
     let mut mismatches = Vec::new();
     for (name, expected) in output.iter() {
         let id = policy
@@ -125,7 +136,7 @@ fn run_case(policy: &Policy, file: &str, case: &Node) -> Result<Vec<String>, Str
             let expected = Value::parse(&v.ty, &text)
                 .ok_or_else(|| format!("{}: '{text}' is not a {}", name.as_str(), v.ty))?;
             let member = target
-                .map(|m| format!(" (member {})", m + 1))
+                .map(|m| format!(" ({} {})", policy.entities.member.name, m + 1))
                 .unwrap_or_default();
             match evaluation.variable(id, target) {
                 Ok(actual) if crate::eval::compare(crate::syntax::BinOp::Eq, actual, expected) => {}
@@ -141,6 +152,30 @@ fn run_case(policy: &Policy, file: &str, case: &Node) -> Result<Vec<String>, Str
         }
     }
     Ok(mismatches)
+}
+
+/// The values of `inputs` a test gives in `given` (the others at their defaults).
+fn facts(
+    inputs: &[crate::inputs::Input],
+    given: &marked_yaml::types::MarkedMappingNode,
+    file: &str,
+) -> Result<Vec<Value>, String> {
+    let mut values: Vec<Value> = inputs.iter().map(default_value).collect();
+    for (key, value) in given.iter() {
+        let (slot, input) = (values.iter_mut().zip(inputs))
+            .find(|(_, i)| i.name == key.as_str())
+            .ok_or_else(|| {
+                format!(
+                    "unknown input '{}' (at {})",
+                    key.as_str(),
+                    Location::of(file, key.span().start())
+                )
+            })?;
+        let text = value.as_scalar().map(|s| s.as_str()).unwrap_or("");
+        *slot = Value::parse(&input.ty, text)
+            .ok_or_else(|| format!("{}: '{text}' is not a {}", key.as_str(), input.ty))?;
+    }
+    Ok(values)
 }
 
 fn parse_month(text: &str) -> Option<Month> {

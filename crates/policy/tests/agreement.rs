@@ -112,8 +112,8 @@ proptest! {
             for (id, column) in &result.columns {
                 let v = &policy.variables[*id];
                 let targets: Vec<(Option<usize>, usize)> = match v.entity {
-                    Entity::Household => vec![(None, h)],
-                    Entity::Person => (0..members.len())
+                    Entity::Group => vec![(None, h)],
+                    Entity::Member => (0..members.len())
                         .map(|m| (Some(m), population.member_start[h] + m))
                         .collect(),
                 };

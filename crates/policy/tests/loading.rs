@@ -368,7 +368,7 @@ fn the_catalog_pays_its_programs_and_digests_its_files() {
         (
             minsheng_policy::Grant::Service,
             false,
-            minsheng_policy::Entity::Person
+            minsheng_policy::Entity::Member
         )
     );
     let refit = policy.program("home_refit").unwrap();
@@ -378,10 +378,10 @@ fn the_catalog_pays_its_programs_and_digests_its_files() {
     );
     let dibao = policy.program("dibao").unwrap();
     assert_eq!(policy.variables[dibao.amount].name, "dibao_amount");
-    assert_eq!(dibao.entity, minsheng_policy::Entity::Household);
+    assert_eq!(dibao.entity, minsheng_policy::Entity::Group);
     assert_eq!(dibao.grant, minsheng_policy::Grant::Application);
     let care = policy.program("disability_care").unwrap();
-    assert_eq!(care.entity, minsheng_policy::Entity::Person);
+    assert_eq!(care.entity, minsheng_policy::Entity::Member);
     assert_eq!(care.grant, minsheng_policy::Grant::Automatic);
     assert_eq!(policy.digest.len(), 64);
     // The digest follows the text: one more character is another policy.

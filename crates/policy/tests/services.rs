@@ -53,7 +53,7 @@ fn the_elderly_service_list_names_the_districts_items_as_rules() {
         let v = &policy.variables[item.eligible];
         assert_eq!(
             (v.entity, &v.ty),
-            (Entity::Person, &Type::Bool),
+            (Entity::Member, &Type::Bool),
             "{}",
             item.code
         );

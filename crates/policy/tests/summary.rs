@@ -27,7 +27,7 @@ fn single_urban(policy: &Policy, wage_fen: i64, variable: &str) -> Summary {
     let mut evaluation = Evaluation::new(policy, day, vec![row], true);
     let id = policy.variable(variable).unwrap();
     let entity = policy.variables[id].entity;
-    let member = (entity == minsheng_policy::Entity::Person).then_some(0);
+    let member = (entity == minsheng_policy::Entity::Member).then_some(0);
     summarize(&mut evaluation, id, member, &["户主甲".into()]).unwrap()
 }
 

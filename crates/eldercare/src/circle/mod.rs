@@ -318,7 +318,7 @@ pub async fn refresh(
     for (h, community) in registry.communities.iter().enumerate() {
         let household = registry.household_ids.get(h).copied().unwrap_or_default();
         let at = homes.get(&household).copied();
-        for row in registry.rows(minsheng_policy::Entity::Person, h) {
+        for row in registry.rows(minsheng_policy::Entity::Member, h) {
             let alive = registry.persons.get(row).is_some_and(|p| !dead.contains(p));
             if column.errors.contains_key(&row) || column.get(row) != 1 || !alive {
                 continue;

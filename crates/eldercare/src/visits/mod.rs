@@ -101,7 +101,7 @@ pub async fn refresh(
     let mut now = Vec::new();
     for (h, community) in registry.communities.iter().enumerate() {
         let household_id = registry.household_ids.get(h).copied().unwrap_or_default();
-        for row in registry.rows(minsheng_policy::Entity::Person, h) {
+        for row in registry.rows(minsheng_policy::Entity::Member, h) {
             // A person the rules cannot decide is not listed by guess; the count says so.
             if column.errors.contains_key(&row) {
                 continue;
