@@ -1,0 +1,621 @@
+//! A claim as a hospital sends it, checked field by field, and what the rules make of it: the
+//! settlement, each fund's share to the fen, and the year-to-date figures it moves (no IO).
+
+use chrono::{Datelike, NaiveDate};
+use minsheng_core::{Fen, FieldError, IdNumber};
+use minsheng_policy::{Evaluation, Policy, Value};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+/// A list of codes, each with its catalog code (what the rules compare) and its Chinese name.
+macro_rules! codes {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $label:literal;)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn parse(field: &str, text: &str) -> Result<$name, FieldError> {
+                match text.trim() {
+                    $($code => Ok($name::$variant),)+
+                    other => Err(FieldError::new(field, format!(
+                        "「{other}」不是{}（{}）", $what,
+                        [$(concat!($code, " ", $label)),+].join("、")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+codes!(
+    /// 职工医保 or 居民医保.
+    Scheme, "险种" {
+        Employee => "employee", "职工基本医疗保险";
+        Resident => "resident", "城乡居民基本医疗保险";
+    }
+);
+
+codes!(
+    /// Which tier of residents' contribution (or the employees' scheme) a person is enrolled in.
+    Tier, "参保档次" {
+        Employee => "employee", "职工";
+        Adult1 => "adult_1", "成年居民一档";
+        Adult2 => "adult_2", "成年居民二档";
+        Child => "child", "少年儿童";
+        Student => "student", "大学生";
+    }
+);
+
+codes!(
+    Visit, "就医类型" {
+        GeneralOutpatient => "general_outpatient", "普通门诊";
+        ChronicOutpatient => "chronic_outpatient", "门诊慢特病";
+        Inpatient => "inpatient", "住院";
+        Maternity => "maternity", "生育";
+    }
+);
+
+codes!(
+    Level, "医院等级" {
+        Tier1 => "tier_1", "一级";
+        Tier2 => "tier_2", "二级";
+        Tier3 => "tier_3", "三级";
+    }
+);
+
+codes!(
+    /// Where the care was given, as the settlement reads it.
+    Place, "就医地" {
+        InCity => "in_city", "本市";
+        InProvince => "in_province", "省内异地";
+        RegisteredElsewhere => "registered_elsewhere", "已备案跨省异地";
+        UnregisteredElsewhere => "unregistered_elsewhere", "未备案跨省异地";
+    }
+);
+
+codes!(
+    /// The medical-insurance catalogue's class of an item.
+    Class, "目录类别" {
+        A => "a", "甲类";
+        B => "b", "乙类";
+        C => "c", "丙类";
+        Outside => "outside", "目录外";
+    }
+);
+
+/// One line of a claim as sent: the hospital's catalogue code and the amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub item: String,
+    pub amount: Fen,
+}
+
+/// A claim as a hospital sends it (就医结算单), checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The hospital's own number for it: posting it again answers the first settlement.
+    pub number: String,
+    pub id_number: IdNumber,
+    pub date: NaiveDate,
+    pub visit: Visit,
+    pub place: Place,
+    pub use_account: bool,
+    pub total: Fen,
+    pub lines: Vec<Line>,
+}
+
+/// The most lines one claim may carry: a long stay's daily items fit many times over.
+pub const MAX_LINES: usize = 2_000;
+
+impl Claim {
+    /// Reads a claim from its JSON, every problem named by field (`lines[2].amount`).
+    pub fn from_json(json: &Json) -> Result<Claim, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let Some(map) = json.as_object() else {
+            return Err(vec![FieldError::new("claim", "结算单应为 JSON 对象")]);
+        };
+        for key in map.keys() {
+            if !CLAIM_FIELDS.contains(&key.as_str()) {
+                errors.push(FieldError::new(
+                    key.clone(),
+                    format!("未知字段（可用字段：{}）", CLAIM_FIELDS.join("、")),
+                ));
+            }
+        }
+        let text = |field: &str, errors: &mut Vec<FieldError>| -> Option<String> {
+            match map.get(field) {
+                Some(Json::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                Some(Json::String(_)) | None => {
+                    errors.push(FieldError::new(field, "必填"));
+                    None
+                }
+                Some(_) => {
+                    errors.push(FieldError::new(field, "应为文字"));
+                    None
+                }
+            }
+        };
+        let number = text("claim_number", &mut errors);
+        if let Some(n) = &number {
+            if n.chars().count() > 64 {
+                errors.push(FieldError::new("claim_number", "不超过64个字符"));
+            }
+        }
+        let id_number = text("id_number", &mut errors).and_then(|t| {
+            IdNumber::parse(&t)
+                .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
+                .ok()
+        });
+        let date = text("date", &mut errors).and_then(|t| {
+            NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        "date",
+                        format!("「{t}」不是日期（如 2026-03-10）"),
+                    ))
+                })
+                .ok()
+        });
+        let visit = text("visit", &mut errors)
+            .and_then(|t| Visit::parse("visit", &t).map_err(|e| errors.push(e)).ok());
+        let place = match map.get("place") {
+            None => Some(Place::InCity),
+            Some(Json::String(t)) => Place::parse("place", t).map_err(|e| errors.push(e)).ok(),
+            Some(_) => {
+                errors.push(FieldError::new("place", "应为文字"));
+                None
+            }
+        };
+        let use_account = match map.get("use_account") {
+            None => false,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => {
+                errors.push(FieldError::new("use_account", "应为 true 或 false"));
+                false
+            }
+        };
+        let total = match map.get("total") {
+            Some(v) => amount("total", v).map_err(|e| errors.push(e)).ok(),
+            None => {
+                errors.push(FieldError::new("total", "必填"));
+                None
+            }
+        };
+        let mut lines = Vec::new();
+        match map.get("lines") {
+            Some(Json::Array(items)) if items.is_empty() => {
+                errors.push(FieldError::new("lines", "至少一条费用明细"))
+            }
+            Some(Json::Array(items)) if items.len() > MAX_LINES => errors.push(FieldError::new(
+                "lines",
+                format!("一张结算单最多 {MAX_LINES} 条明细"),
+            )),
+            Some(Json::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    match line(i, item) {
+                        Ok(l) => lines.push(l),
+                        Err(mut e) => errors.append(&mut e),
+                    }
+                }
+            }
+            Some(_) => errors.push(FieldError::new("lines", "应为费用明细的列表")),
+            None => errors.push(FieldError::new("lines", "必填")),
+        }
+        if let (Some(total), true) = (total, errors.is_empty()) {
+            let sum = lines
+                .iter()
+                .try_fold(0_i64, |s, l| s.checked_add(l.amount.0));
+            match sum {
+                Some(sum) if sum == total.0 => {}
+                Some(sum) => errors.push(FieldError::new(
+                    "total",
+                    format!("合计 {total} 与明细之和 {} 不符", Fen(sum)),
+                )),
+                None => errors.push(FieldError::new("lines", "明细之和过大")),
+            }
+        }
+        match (number, id_number, date, visit, place, total) {
+            (Some(number), Some(id_number), Some(date), Some(visit), Some(place), Some(total))
+                if errors.is_empty() =>
+            {
+                Ok(Claim {
+                    number,
+                    id_number,
+                    date,
+                    visit,
+                    place,
+                    use_account,
+                    total,
+                    lines,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// SHA-256 of what the claim says, so the same number sent again with other contents is
+    /// told apart from a retry.
+    pub fn digest(&self) -> String {
+        let mut hash = Sha256::new();
+        let head = format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.number,
+            self.id_number.as_str(),
+            self.date,
+            self.visit.as_str(),
+            self.place.as_str(),
+            self.use_account,
+            self.total.0
+        );
+        hash.update(head.as_bytes());
+        for l in &self.lines {
+            hash.update(format!("\n{}|{}", l.item, l.amount.0).as_bytes());
+        }
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The medical year the claim counts in (the calendar year of its date).
+    pub fn year(&self) -> i32 {
+        self.date.year()
+    }
+}
+
+const CLAIM_FIELDS: &[&str] = &[
+    "claim_number",
+    "id_number",
+    "date",
+    "visit",
+    "place",
+    "use_account",
+    "total",
+    "lines",
+];
+
+fn line(i: usize, item: &Json) -> Result<Line, Vec<FieldError>> {
+    let field = |name: &str| format!("lines[{i}].{name}");
+    let Some(map) = item.as_object() else {
+        return Err(vec![FieldError::new(
+            format!("lines[{i}]"),
+            "明细应为含 item 和 amount 的对象",
+        )]);
+    };
+    let mut errors = Vec::new();
+    for key in map.keys() {
+        if key != "item" && key != "amount" {
+            errors.push(FieldError::new(
+                field(key),
+                "未知字段（可用字段：item、amount）",
+            ));
+        }
+    }
+    let code = match map.get("item") {
+        Some(Json::String(s)) if !s.trim().is_empty() && s.trim().len() <= 64 => {
+            Some(s.trim().to_string())
+        }
+        _ => {
+            errors.push(FieldError::new(
+                field("item"),
+                "医保目录编码必填（不超过64个字符）",
+            ));
+            None
+        }
+    };
+    let amount = match map.get("amount") {
+        Some(v) => amount(&field("amount"), v).map_err(|e| errors.push(e)).ok(),
+        None => {
+            errors.push(FieldError::new(field("amount"), "必填"));
+            None
+        }
+    };
+    match (code, amount) {
+        (Some(item), Some(amount)) if errors.is_empty() => Ok(Line { item, amount }),
+        _ => Err(errors),
+    }
+}
+
+/// An amount in yuan, as a string ("12.50") or a JSON number written with at most two
+/// decimals; never negative.
+fn amount(field: &str, value: &Json) -> Result<Fen, FieldError> {
+    let text = match value {
+        Json::String(s) => s.clone(),
+        Json::Number(n) => n.to_string(),
+        _ => return Err(FieldError::new(field, "金额应为以元为单位的数字，如 12.50")),
+    };
+    let fen = Fen::parse_yuan(&text).map_err(|e| FieldError::new(field, e.to_string()))?;
+    if fen.0 < 0 {
+        return Err(FieldError::new(field, "金额不能为负数"));
+    }
+    Ok(fen)
+}
+
+/// Who is insured for which year, as settlement reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cover {
+    pub scheme: Scheme,
+    pub tier: Tier,
+    pub retired: bool,
+    /// A recognised patient of hypertension or diabetes (“两病”).
+    pub two_diseases: bool,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// One person's medical year so far: what the year's earlier settlements bore and paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct YearToDate {
+    /// Deductible borne, per visit type (in [`Visit::ALL`] order).
+    pub deductible: [Fen; 4],
+    pub fund: Fen,
+    pub outpatient_fund: Fen,
+    pub self_paid_in_policy: Fen,
+    pub supplement: Fen,
+}
+
+impl YearToDate {
+    fn slot(visit: Visit) -> usize {
+        Visit::ALL.iter().position(|v| *v == visit).unwrap_or(0)
+    }
+
+    pub fn deductible_of(&self, visit: Visit) -> Fen {
+        self.deductible
+            .get(Self::slot(visit))
+            .copied()
+            .unwrap_or(Fen(0))
+    }
+
+    /// The year after a settlement (`sign` 1), or after its reversal (`sign` -1).
+    pub fn apply(&self, visit: Visit, s: &Settlement, sign: i64) -> Option<YearToDate> {
+        let add = |a: Fen, b: Fen| a.0.checked_add(sign.checked_mul(b.0)?).map(Fen);
+        let mut next = *self;
+        let slot = next.deductible.get_mut(Self::slot(visit))?;
+        *slot = add(*slot, s.deductible_applied)?;
+        if visit == Visit::GeneralOutpatient {
+            next.outpatient_fund = add(next.outpatient_fund, s.fund)?;
+        } else {
+            next.fund = add(next.fund, s.fund)?;
+        }
+        next.self_paid_in_policy = add(next.self_paid_in_policy, s.self_paid_in_policy)?;
+        next.supplement = add(next.supplement, s.supplement)?;
+        Some(next)
+    }
+}
+
+/// What one line came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineSettlement {
+    pub item: String,
+    pub class: Class,
+    pub amount: Fen,
+    pub in_policy: Fen,
+    pub first_self_paid: Fen,
+}
+
+/// A claim settled: who pays what, to the fen; `total = fund + supplement + account + person`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    pub total: Fen,
+    pub in_policy: Fen,
+    pub deductible_applied: Fen,
+    pub fund: Fen,
+    pub supplement: Fen,
+    pub account: Fen,
+    pub person: Fen,
+    /// The in-policy cost the person bore this time (before the supplement): what the year's
+    /// supplement threshold counts.
+    pub self_paid_in_policy: Fen,
+    pub lines: Vec<LineSettlement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettleError {
+    #[error("{0}")]
+    Rule(String),
+    #[error("结算结果不平衡：合计 {total}，各方支付之和 {parts}")]
+    Unbalanced { total: Fen, parts: Fen },
+}
+
+/// Everything the rules are given for one claim: the claim's facts and its lines' facts.
+pub struct Facts {
+    pub group: Vec<Value>,
+    pub lines: Vec<Vec<Value>>,
+}
+
+/// The facts the catalog's `entities.yaml` declares, filled from the claim, the person's cover,
+/// the hospital's level, each line's class and the year so far.
+pub fn facts(
+    policy: &Policy,
+    claim: &Claim,
+    cover: &Cover,
+    level: Level,
+    classes: &[Class],
+    year: &YearToDate,
+    balance: Fen,
+) -> Result<Facts, SettleError> {
+    let code = |input: &minsheng_policy::inputs::Input, code: &str| match &input.ty {
+        minsheng_policy::Type::Enum(e) => e
+            .index_of(code)
+            .map(|i| Value::Enum(e, i))
+            .ok_or_else(|| SettleError::Rule(format!("{}: 目录没有代码 {code}", input.name))),
+        _ => Err(SettleError::Rule(format!("{} 不是代码", input.name))),
+    };
+    let mut group = Vec::new();
+    for input in &policy.entities.group_inputs {
+        group.push(match input.name {
+            "scheme" => code(input, cover.scheme.as_str())?,
+            "retired" => Value::Bool(cover.retired),
+            "visit" => code(input, claim.visit.as_str())?,
+            "level" => code(input, level.as_str())?,
+            "place" => code(input, claim.place.as_str())?,
+            "two_diseases" => Value::Bool(cover.two_diseases),
+            "deductible_paid" => Value::Money(year.deductible_of(claim.visit)),
+            "fund_paid" => Value::Money(year.fund),
+            "outpatient_fund_paid" => Value::Money(year.outpatient_fund),
+            "self_paid_in_policy" => Value::Money(year.self_paid_in_policy),
+            "supplement_paid" => Value::Money(year.supplement),
+            "account_balance" => Value::Money(balance),
+            "use_account" => Value::Bool(claim.use_account),
+            other => {
+                return Err(SettleError::Rule(format!(
+                    "目录声明了结算单事实 {other}，结算不知从何取得"
+                )))
+            }
+        });
+    }
+    let mut lines = Vec::new();
+    for (line, class) in claim.lines.iter().zip(classes) {
+        let mut values = Vec::new();
+        for input in &policy.inputs {
+            values.push(match input.name {
+                "class" => code(input, class.as_str())?,
+                "amount" => Value::Money(line.amount),
+                other => {
+                    return Err(SettleError::Rule(format!(
+                        "目录声明了明细事实 {other}，结算不知从何取得"
+                    )))
+                }
+            });
+        }
+        lines.push(values);
+    }
+    Ok(Facts { group, lines })
+}
+
+/// The evaluation of one claim under `policy` on the claim's date (tracing if asked, for an
+/// explanation).
+pub fn evaluation<'p>(
+    policy: &'p Policy,
+    on: NaiveDate,
+    facts: Facts,
+    tracing: bool,
+) -> Evaluation<'p> {
+    Evaluation::new(policy, on, facts.lines, tracing).with_group(facts.group)
+}
+
+/// Settles a claim: the rules' figures, checked to add up to the total.
+pub fn settle(
+    evaluation: &mut Evaluation<'_>,
+    claim: &Claim,
+    classes: &[Class],
+) -> Result<Settlement, SettleError> {
+    let policy = evaluation.policy;
+    let mut money = |name: &str, member: Option<usize>| -> Result<Fen, SettleError> {
+        let id = policy
+            .variable(name)
+            .ok_or_else(|| SettleError::Rule(format!("目录没有变量 {name}")))?;
+        match evaluation.variable(id, member) {
+            Ok(Value::Money(f)) => Ok(f),
+            Ok(other) => Err(SettleError::Rule(format!("{name} 算得 {other}，不是金额"))),
+            Err(e) => Err(SettleError::Rule(e.to_string())),
+        }
+    };
+    let mut lines = Vec::new();
+    for (i, (line, class)) in claim.lines.iter().zip(classes).enumerate() {
+        lines.push(LineSettlement {
+            item: line.item.clone(),
+            class: *class,
+            amount: line.amount,
+            in_policy: money("line_in_policy", Some(i))?,
+            first_self_paid: money("line_first_self_paid", Some(i))?,
+        });
+    }
+    let s = Settlement {
+        total: money("total", None)?,
+        in_policy: money("in_policy", None)?,
+        deductible_applied: money("deductible_applied", None)?,
+        fund: money("fund_pays", None)?,
+        supplement: money("supplement_pays", None)?,
+        account: money("account_pays", None)?,
+        person: money("person_pays", None)?,
+        self_paid_in_policy: money("self_paid_in_policy_now", None)?,
+        lines,
+    };
+    let parts = [s.fund, s.supplement, s.account, s.person]
+        .iter()
+        .try_fold(0_i64, |sum, f| sum.checked_add(f.0))
+        .map(Fen);
+    match parts {
+        Some(parts) if parts == s.total && s.total == claim.total => Ok(s),
+        Some(parts) => Err(SettleError::Unbalanced {
+            total: claim.total,
+            parts,
+        }),
+        None => Err(SettleError::Rule("金额过大".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claim(json: Json) -> Result<Claim, Vec<FieldError>> {
+        Claim::from_json(&json)
+    }
+
+    fn good() -> Json {
+        json!({
+            "claim_number": "Z-1", "id_number": "370202198001011232", "date": "2026-03-10",
+            "visit": "inpatient", "total": "100.50",
+            "lines": [{"item": "A01", "amount": "100"}, {"item": "B01", "amount": 0.5}]
+        })
+    }
+
+    #[test]
+    fn a_good_claim_reads_with_amounts_exact() {
+        let c = claim(good()).unwrap();
+        assert_eq!(c.total, Fen(10050));
+        assert_eq!(c.lines[1].amount, Fen(50));
+        assert_eq!(c.place, Place::InCity);
+    }
+
+    #[test]
+    fn each_mistake_names_its_field() {
+        let cases = [
+            ("total", json!("100.49"), "total"),
+            ("total", json!("-1"), "total"),
+            ("date", json!("2026-02-30"), "date"),
+            ("visit", json!("dental"), "visit"),
+            ("id_number", json!("370202198001011239"), "id_number"),
+            (
+                "lines",
+                json!([{"item": "A01", "amount": "1.005"}]),
+                "lines[0].amount",
+            ),
+            (
+                "lines",
+                json!([{"item": "", "amount": "1"}]),
+                "lines[0].item",
+            ),
+            ("lines", json!([]), "lines"),
+            ("colour", json!("red"), "colour"),
+        ];
+        for (key, value, field) in cases {
+            let mut j = good();
+            j[key] = value;
+            let errors = claim(j).unwrap_err();
+            assert!(errors.iter().any(|e| e.field == field), "{key}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_digest_tells_a_changed_claim_from_a_retry() {
+        let a = claim(good()).unwrap();
+        let mut j = good();
+        j["lines"][0]["amount"] = json!("99.99");
+        j["total"] = json!("100.49");
+        let b = claim(j).unwrap();
+        assert_eq!(a.digest(), claim(good()).unwrap().digest());
+        assert_ne!(a.digest(), b.digest());
+    }
+}

@@ -1,0 +1,26 @@
+//! The medical-insurance context (医疗保障): who is insured for which year, and claims settled
+//! by the catalog's rules with each person's year kept in claim order.
+//!
+//! - [`domain`]: a claim as a hospital sends it, checked field by field; the person's cover and
+//!   year so far; a settlement from the rules (no IO);
+//! - [`storage`]: hospitals, the catalogue, cover, accounts, years and claims, reached as
+//!   `store.medical()`;
+//! - [`settlement`]: the use cases — settle a claim (idempotent by the hospital's number),
+//!   reverse it, explain it line by line.
+//!
+//! The rules are a policy folder of their own (`policies/qingdao-medical`): entities declared
+//! in data (a claim and its lines), evaluated by the same engine as the assistance catalog.
+//!
+//! Architecture invariant: a settlement, the year it moves, the account it draws on and its
+//! audit entry commit in one transaction, with the person's year locked, so a person's claims
+//! settle one after another and each reads every earlier one.
+
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
+pub mod domain;
+pub mod settlement;
+pub mod storage;
+
+pub use domain::{Claim, Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
+pub use settlement::{explain, reverse, settle, ClaimError, Explained, Posted};
+pub use storage::{ClaimRecord, Hospital, Item, Medical, MedicalStore};

@@ -1,0 +1,311 @@
+//! Settling a claim (就医结算): checked against the registry, the person's cover, the hospital
+//! and the catalogue; settled by the catalog's rules on the person's year so far; recorded with
+//! the year it moves and its audit entry in one transaction. Posting the same claim again answers
+//! the first settlement; a reversal (冲正) takes its amounts back out of the year.
+
+use chrono::{DateTime, Datelike, Utc};
+use minsheng_core::{Fen, FieldError};
+use minsheng_policy::Policy;
+use minsheng_store::{NewAuditEntry, Store, StoreError, Tx};
+
+use crate::domain::{self, Claim, Class, SettleError};
+use crate::storage::{self, ClaimRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// The claim names something wrong: each field and why. Nothing was recorded.
+    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// The same claim number was settled before with other contents, or a reversal of a claim
+    /// already reversed. Nothing was recorded.
+    #[error("{field}: {reason}")]
+    Conflict { field: String, reason: String },
+    #[error("结算规则无法结算: {0}")]
+    Rule(#[from] SettleError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ClaimError {
+    fn field(field: &str, reason: impl Into<String>) -> ClaimError {
+        ClaimError::Invalid(vec![FieldError::new(field, reason)])
+    }
+}
+
+/// What posting a claim did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Posted {
+    /// Settled now.
+    Settled(ClaimRecord),
+    /// Settled before with the same contents: the first settlement, unchanged.
+    Again(ClaimRecord),
+}
+
+impl Posted {
+    pub fn record(&self) -> &ClaimRecord {
+        match self {
+            Posted::Settled(r) | Posted::Again(r) => r,
+        }
+    }
+}
+
+/// Settles `claim` sent by `hospital`, as `actor` at `at`.
+pub async fn settle(
+    store: &Store,
+    policy: &Policy,
+    hospital: &str,
+    claim: &Claim,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Posted, ClaimError> {
+    let digest = claim.digest();
+    if claim.date > at.date_naive() {
+        return Err(ClaimError::field(
+            "date",
+            format!("{} 晚于今天，不能结算", claim.date),
+        ));
+    }
+    let mut tx = Tx::write_only(store).await?;
+    if let Some(first) = storage::claim_by_number(&mut tx, hospital, &claim.number).await? {
+        return if first.digest == digest {
+            Ok(Posted::Again(first))
+        } else {
+            Err(ClaimError::Conflict {
+                field: "claim_number".into(),
+                reason: format!(
+                    "结算单号 {} 已于 {} 结算，内容不同；更正请先冲正",
+                    claim.number,
+                    first.settled_at.format("%Y-%m-%d %H:%M")
+                ),
+            })
+        };
+    }
+    let Some(level) = storage::hospital_in(&mut tx, hospital).await? else {
+        return Err(ClaimError::field(
+            "hospital",
+            format!("「{hospital}」不是已登记的定点医疗机构"),
+        ));
+    };
+    let Some(insured) = storage::insured_in(&mut tx, &claim.id_number).await? else {
+        return Err(ClaimError::field(
+            "id_number",
+            format!("登记中没有在册居民 {}", claim.id_number.masked()),
+        ));
+    };
+    let year = claim.year();
+    let cover = storage::cover_in(&mut tx, insured.person_id, year).await?;
+    let cover = match cover {
+        Some(c) if c.from <= claim.date && claim.date <= c.to => c,
+        Some(c) => {
+            return Err(ClaimError::field(
+                "date",
+                format!("{} 不在参保期内（{} 至 {}）", claim.date, c.from, c.to),
+            ))
+        }
+        None => {
+            return Err(ClaimError::field(
+                "date",
+                format!("{} 年度未参保，{} 无医保待遇", year, claim.date),
+            ))
+        }
+    };
+    let codes: Vec<&str> = claim.lines.iter().map(|l| l.item.as_str()).collect();
+    let known = storage::classes_in(&mut tx, &codes).await?;
+    let mut classes = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, line) in claim.lines.iter().enumerate() {
+        match known.get(&line.item) {
+            Some(c) => classes.push(*c),
+            None => unknown.push(FieldError::new(
+                format!("lines[{i}].item"),
+                format!("「{}」不是医保目录中的编码", line.item),
+            )),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ClaimError::Invalid(unknown));
+    }
+    let (before, balance) = storage::year_locked(&mut tx, insured.person_id, year).await?;
+    let facts = domain::facts(policy, claim, &cover, level, &classes, &before, balance)?;
+    let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
+    let settlement = domain::settle(&mut evaluation, claim, &classes)?;
+    let after = before
+        .apply(claim.visit, &settlement, 1)
+        .ok_or_else(|| SettleError::Rule("金额过大".into()))?;
+    let mut record = ClaimRecord {
+        id: 0,
+        hospital: hospital.to_string(),
+        number: claim.number.clone(),
+        digest,
+        person_id: insured.person_id,
+        id_number: claim.id_number.clone(),
+        area: insured.area,
+        day: claim.date,
+        visit: claim.visit,
+        place: claim.place,
+        use_account: claim.use_account,
+        cover,
+        level,
+        before,
+        balance_before: balance,
+        settlement,
+        policy_digest: policy.digest.clone(),
+        settled_at: at,
+        settled_by: actor.to_string(),
+        reversed_at: None,
+        reversed_by: None,
+        reversal_reason: None,
+    };
+    record.id = storage::insert_claim(&mut tx, &record).await?;
+    storage::put_year(&mut tx, insured.person_id, year, &after, 1).await?;
+    storage::move_account(
+        &mut tx,
+        insured.person_id,
+        Fen(-record.settlement.account.0),
+    )
+    .await?;
+    let s = &record.settlement;
+    tx.append_audit(&[NewAuditEntry {
+        actor: actor.to_string(),
+        action: "medical.settle".into(),
+        subject: format!("claim {hospital}/{}", claim.number),
+        detail: format!(
+            "{} {} {}: 总额 {} 统筹 {} 大额/大病 {} 个人账户 {} 个人现金 {}",
+            claim.id_number.masked(),
+            claim.date,
+            claim.visit.label(),
+            s.total,
+            s.fund,
+            s.supplement,
+            s.account,
+            s.person
+        ),
+        at,
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(Posted::Settled(record))
+}
+
+/// Reverses (冲正) the claim `hospital` numbered `number`: the claim stays, marked, and its
+/// amounts leave the person's year and return to the account, with the audit entry, in one
+/// transaction. Later claims of the year keep their settlements (they were paid as settled).
+pub async fn reverse(
+    store: &Store,
+    hospital: &str,
+    number: &str,
+    reason: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<ClaimRecord, ClaimError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ClaimError::field("reason", "冲正须写明原因"));
+    }
+    let mut tx = Tx::write_only(store).await?;
+    let Some(mut claim) = storage::claim_by_number(&mut tx, hospital, number).await? else {
+        return Err(ClaimError::field(
+            "claim_number",
+            format!("{hospital} 没有结算单号 {number} 的结算，无从冲正"),
+        ));
+    };
+    if claim.reversed_at.is_some() {
+        return Err(ClaimError::Conflict {
+            field: "claim_number".into(),
+            reason: format!("结算单号 {number} 已冲正"),
+        });
+    }
+    let year = claim.day.year();
+    let (now, _) = storage::year_locked(&mut tx, claim.person_id, year).await?;
+    let after = now
+        .apply(claim.visit, &claim.settlement, -1)
+        .ok_or_else(|| SettleError::Rule("金额过大".into()))?;
+    if !storage::mark_reversed(&mut tx, claim.id, actor, at, reason).await? {
+        return Err(ClaimError::Conflict {
+            field: "claim_number".into(),
+            reason: format!("结算单号 {number} 已冲正"),
+        });
+    }
+    storage::put_year(&mut tx, claim.person_id, year, &after, -1).await?;
+    storage::move_account(&mut tx, claim.person_id, claim.settlement.account).await?;
+    tx.append_audit(&[NewAuditEntry {
+        actor: actor.to_string(),
+        action: "medical.reverse".into(),
+        subject: format!("claim {hospital}/{number}"),
+        detail: format!("{} 冲正: {reason}", claim.id_number.masked()),
+        at,
+    }])
+    .await?;
+    tx.commit().await?;
+    claim.reversed_at = Some(at);
+    claim.reversed_by = Some(actor.to_string());
+    claim.reversal_reason = Some(reason.to_string());
+    Ok(claim)
+}
+
+/// A settled claim explained: the rules run again on the facts it was settled on, traced.
+pub struct Explained {
+    /// One tree per payer (统筹基金, 大额/大病, 个人账户, 个人现金), as text.
+    pub trees: Vec<String>,
+    /// Every computation, with each parameter's value, date and reference.
+    pub json: serde_json::Value,
+    /// Whether the catalog is still the one the claim was settled under.
+    pub same_rules: bool,
+}
+
+/// Explains a stored claim under `policy`.
+pub fn explain(policy: &Policy, claim: &ClaimRecord) -> Result<Explained, ClaimError> {
+    let classes: Vec<Class> = claim.settlement.lines.iter().map(|l| l.class).collect();
+    let as_sent = Claim {
+        number: claim.number.clone(),
+        id_number: claim.id_number.clone(),
+        date: claim.day,
+        visit: claim.visit,
+        place: claim.place,
+        use_account: claim.use_account,
+        total: claim.settlement.total,
+        lines: claim
+            .settlement
+            .lines
+            .iter()
+            .map(|l| domain::Line {
+                item: l.item.clone(),
+                amount: l.amount,
+            })
+            .collect(),
+    };
+    let facts = domain::facts(
+        policy,
+        &as_sent,
+        &claim.cover,
+        claim.level,
+        &classes,
+        &claim.before,
+        claim.balance_before,
+    )?;
+    let mut evaluation = domain::evaluation(policy, claim.day, facts, true);
+    domain::settle(&mut evaluation, &as_sent, &classes)?;
+    let roots: Vec<(usize, Option<usize>)> = [
+        "fund_pays",
+        "supplement_pays",
+        "account_pays",
+        "person_pays",
+    ]
+    .iter()
+    .filter_map(|n| policy.variable(n))
+    .map(|id| (id, None))
+    .collect();
+    let names: Vec<String> = claim
+        .settlement
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("明细{} {} {}", i + 1, l.item, l.class.label()))
+        .collect();
+    let computations = &evaluation.computations;
+    Ok(Explained {
+        trees: minsheng_policy::explain::render_together(policy, computations, &roots, &names),
+        json: minsheng_policy::explain::to_json(policy, computations),
+        same_rules: policy.digest == claim.policy_digest,
+    })
+}

@@ -1,0 +1,725 @@
+//! The medical context's tables, on the store's shared infrastructure: `store.medical()`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_core::{AreaCode, Fen, IdNumber};
+use minsheng_store::{
+    corrupt, micros, on_tx, timestamp, with_pool, Columns, NewAuditEntry, Result, StoreError, Tx,
+};
+
+use crate::domain::{Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
+
+minsheng_store::context_store!(
+    /// Medical insurance's hospitals, catalogue, cover, years and claims: `store.medical()`.
+    Medical,
+    MedicalStore,
+    medical
+);
+
+/// A designated hospital.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hospital {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub area: AreaCode,
+}
+
+/// A catalogue item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub code: String,
+    pub name: String,
+    pub class: Class,
+}
+
+/// The insured person a claim names, as the registry has them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insured {
+    pub person_id: i64,
+    pub area: AreaCode,
+}
+
+/// A claim as stored: what was settled, on which facts, and whether it was reversed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    pub id: i64,
+    pub hospital: String,
+    pub number: String,
+    pub digest: String,
+    pub person_id: i64,
+    pub id_number: IdNumber,
+    pub area: AreaCode,
+    pub day: NaiveDate,
+    pub visit: Visit,
+    pub place: Place,
+    pub use_account: bool,
+    pub cover: Cover,
+    pub level: Level,
+    /// The person's year before this claim, and the account balance then.
+    pub before: YearToDate,
+    pub balance_before: Fen,
+    pub settlement: Settlement,
+    pub policy_digest: String,
+    pub settled_at: DateTime<Utc>,
+    pub settled_by: String,
+    pub reversed_at: Option<DateTime<Utc>>,
+    pub reversed_by: Option<String>,
+    pub reversal_reason: Option<String>,
+}
+
+fn parsed<T>(
+    r: &impl Columns,
+    col: &str,
+    parse: fn(&str, &str) -> std::result::Result<T, minsheng_core::FieldError>,
+) -> Result<T> {
+    let text = r.text(col)?;
+    parse(col, &text).map_err(|e| corrupt(col, e))
+}
+
+const CLAIM_COLUMNS: &str = "id, hospital_code, claim_number, digest, person_id, id_number, \
+    area_code, day, visit, place, use_account, scheme, tier, retired, two_diseases, covered_from, \
+    covered_to, level, deductible_before, fund_before, outpatient_fund_before, self_paid_before, supplement_before, \
+    balance_before, total, in_policy, deductible_applied, fund, supplement, account, person, \
+    self_paid_in_policy, policy_digest, settled_at, settled_by, reversed_at, reversed_by, \
+    reversal_reason";
+
+fn decode_claim(r: &impl Columns) -> Result<ClaimRecord> {
+    let visit = parsed(r, "visit", Visit::parse)?;
+    let fen = |col: &str| r.int(col).map(Fen);
+    let mut before = YearToDate {
+        fund: fen("fund_before")?,
+        outpatient_fund: fen("outpatient_fund_before")?,
+        self_paid_in_policy: fen("self_paid_before")?,
+        supplement: fen("supplement_before")?,
+        ..YearToDate::default()
+    };
+    if let Some(slot) = Visit::ALL
+        .iter()
+        .position(|v| *v == visit)
+        .and_then(|i| before.deductible.get_mut(i))
+    {
+        *slot = fen("deductible_before")?;
+    }
+    let day = r.date("day")?;
+    Ok(ClaimRecord {
+        id: r.int("id")?,
+        hospital: r.text("hospital_code")?,
+        number: r.text("claim_number")?,
+        digest: r.text("digest")?,
+        person_id: r.int("person_id")?,
+        id_number: IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+        area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+        day,
+        visit,
+        place: parsed(r, "place", Place::parse)?,
+        use_account: r.boolean("use_account")?,
+        cover: Cover {
+            scheme: parsed(r, "scheme", Scheme::parse)?,
+            tier: parsed(r, "tier", Tier::parse)?,
+            retired: r.boolean("retired")?,
+            two_diseases: r.boolean("two_diseases")?,
+            from: r.date("covered_from")?,
+            to: r.date("covered_to")?,
+        },
+        level: parsed(r, "level", Level::parse)?,
+        before,
+        balance_before: fen("balance_before")?,
+        settlement: Settlement {
+            total: fen("total")?,
+            in_policy: fen("in_policy")?,
+            deductible_applied: fen("deductible_applied")?,
+            fund: fen("fund")?,
+            supplement: fen("supplement")?,
+            account: fen("account")?,
+            person: fen("person")?,
+            self_paid_in_policy: fen("self_paid_in_policy")?,
+            lines: Vec::new(),
+        },
+        policy_digest: r.text("policy_digest")?,
+        settled_at: timestamp(r.int("settled_at")?)?,
+        settled_by: r.text("settled_by")?,
+        reversed_at: r.opt_int("reversed_at")?.map(timestamp).transpose()?,
+        reversed_by: r.opt_text("reversed_by")?,
+        reversal_reason: r.opt_text("reversal_reason")?,
+    })
+}
+
+const YEAR_COLUMNS: &str = "deductible_general, deductible_chronic, deductible_inpatient, \
+    deductible_maternity, fund, outpatient_fund, self_paid_in_policy, supplement";
+
+fn decode_year(r: &impl Columns) -> Result<YearToDate> {
+    let fen = |col: &str| r.int(col).map(Fen);
+    Ok(YearToDate {
+        deductible: [
+            fen("deductible_general")?,
+            fen("deductible_chronic")?,
+            fen("deductible_inpatient")?,
+            fen("deductible_maternity")?,
+        ],
+        fund: fen("fund")?,
+        outpatient_fund: fen("outpatient_fund")?,
+        self_paid_in_policy: fen("self_paid_in_policy")?,
+        supplement: fen("supplement")?,
+    })
+}
+
+impl Medical<'_> {
+    /// Files hospitals (a code filed again takes the new name, level and area), with one
+    /// audit entry.
+    pub async fn add_hospitals(
+        &self,
+        list: &[Hospital],
+        by: &str,
+        audit: NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = Tx::write_only(self).await?;
+        for h in list {
+            on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "INSERT INTO medical_hospital (code, name, level, area_code, recorded_at, recorded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE SET \
+                     name = excluded.name, level = excluded.level, area_code = excluded.area_code, \
+                     recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by",
+                )
+                .bind(&h.code)
+                .bind(&h.name)
+                .bind(h.level.as_str())
+                .bind(h.area.as_str())
+                .bind(micros(audit.at))
+                .bind(by)
+                .execute(&mut *conn)
+                .await?;
+            });
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await
+    }
+
+    pub async fn hospital(&self, code: &str) -> Result<Option<Hospital>> {
+        Ok(self
+            .hospitals_where("WHERE code = $1", Some(code))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Every hospital, by area and code.
+    pub async fn hospitals(&self) -> Result<Vec<Hospital>> {
+        self.hospitals_where("", None).await
+    }
+
+    async fn hospitals_where(&self, condition: &str, code: Option<&str>) -> Result<Vec<Hospital>> {
+        let sql = format!(
+            "SELECT code, name, level, area_code FROM medical_hospital {condition} \
+             ORDER BY area_code, code"
+        );
+        with_pool!(self, pool => {
+            let mut q = sqlx::query(&sql);
+            if let Some(code) = code {
+                q = q.bind(code);
+            }
+            q.fetch_all(pool).await?.iter().map(|r| Ok(Hospital {
+                code: r.text("code")?,
+                name: r.text("name")?,
+                level: parsed(r, "level", Level::parse)?,
+                area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+            })).collect()
+        })
+    }
+
+    /// Files catalogue items (a code filed again takes the new name and class), with one audit
+    /// entry.
+    pub async fn add_items(&self, list: &[Item], by: &str, audit: NewAuditEntry) -> Result<()> {
+        let mut tx = Tx::write_only(self).await?;
+        for item in list {
+            on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "INSERT INTO medical_item (code, name, class, recorded_at, recorded_by) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET \
+                     name = excluded.name, class = excluded.class, \
+                     recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by",
+                )
+                .bind(&item.code)
+                .bind(&item.name)
+                .bind(item.class.as_str())
+                .bind(micros(audit.at))
+                .bind(by)
+                .execute(&mut *conn)
+                .await?;
+            });
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await
+    }
+
+    /// Every catalogue item, by code.
+    pub async fn items(&self) -> Result<Vec<Item>> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT code, name, class FROM medical_item ORDER BY code")
+                .fetch_all(pool).await?.iter().map(|r| Ok(Item {
+                    code: r.text("code")?,
+                    name: r.text("name")?,
+                    class: parsed(r, "class", Class::parse)?,
+                })).collect()
+        })
+    }
+
+    /// Records each person's cover for a year, all or none, with one audit entry. A person
+    /// already covered for that year is refused, naming them.
+    pub async fn enrol(
+        &self,
+        covers: &[(i64, Cover)],
+        by: &str,
+        audit: NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = Tx::write_only(self).await?;
+        for (person_id, c) in covers {
+            let year = c.from.format("%Y").to_string().parse::<i32>().unwrap_or(0);
+            let done = on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "INSERT INTO medical_cover (person_id, year, scheme, tier, retired, two_diseases, \
+                     covered_from, covered_to, recorded_at, recorded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (person_id, year) DO NOTHING",
+                )
+                .bind(person_id)
+                .bind(year)
+                .bind(c.scheme.as_str())
+                .bind(c.tier.as_str())
+                .bind(c.retired)
+                .bind(c.two_diseases)
+                .bind(c.from)
+                .bind(c.to)
+                .bind(micros(audit.at))
+                .bind(by)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+            });
+            if done == 0 {
+                return Err(StoreError::conflict(
+                    "year",
+                    format!("参保人（登记号 {person_id}）{year} 年度已参保，不能重复缴费"),
+                ));
+            }
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await
+    }
+
+    /// Adds to employees' personal accounts, with one audit entry.
+    pub async fn credit_accounts(
+        &self,
+        credits: &[(i64, Fen)],
+        audit: NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = Tx::write_only(self).await?;
+        for (person_id, amount) in credits {
+            on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "INSERT INTO medical_account (person_id, balance) VALUES ($1, $2) \
+                     ON CONFLICT (person_id) DO UPDATE SET balance = medical_account.balance + excluded.balance",
+                )
+                .bind(person_id)
+                .bind(amount.0)
+                .execute(&mut *conn)
+                .await?;
+            });
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await
+    }
+
+    /// A person's cover for `year`.
+    pub async fn cover(&self, person_id: i64, year: i32) -> Result<Option<Cover>> {
+        with_pool!(self, pool => {
+            sqlx::query(COVER_SQL).bind(person_id).bind(year).fetch_optional(pool).await?
+                .map(|r| decode_cover(&r)).transpose()
+        })
+    }
+
+    /// The insured person an ID number names (the registry's current resident).
+    pub async fn insured(&self, id_number: &IdNumber) -> Result<Option<Insured>> {
+        with_pool!(self, pool => {
+            let row: Option<(i64, String)> = sqlx::query_as(INSURED_SQL)
+                .bind(id_number.as_str())
+                .fetch_optional(pool)
+                .await?;
+            row.map(|(person_id, area)| Ok(Insured {
+                person_id,
+                area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
+            })).transpose()
+        })
+    }
+
+    /// A person's year so far and account balance.
+    pub async fn year(&self, person_id: i64, year: i32) -> Result<(YearToDate, Fen)> {
+        let sql =
+            format!("SELECT {YEAR_COLUMNS} FROM medical_year WHERE person_id = $1 AND year = $2");
+        with_pool!(self, pool => {
+            let ytd = match sqlx::query(&sql).bind(person_id).bind(year).fetch_optional(pool).await? {
+                Some(r) => decode_year(&r)?,
+                None => YearToDate::default(),
+            };
+            let balance: Option<i64> = sqlx::query_scalar("SELECT balance FROM medical_account WHERE person_id = $1")
+                .bind(person_id).fetch_optional(pool).await?;
+            Ok((ytd, Fen(balance.unwrap_or(0))))
+        })
+    }
+
+    /// One claim by its id, with its lines.
+    pub async fn claim(&self, id: i64) -> Result<Option<ClaimRecord>> {
+        let sql = format!("SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE id = $1");
+        with_pool!(self, pool => {
+            let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            let mut claim = decode_claim(&row)?;
+            for r in sqlx::query(LINES_SQL).bind(id).fetch_all(pool).await?.iter() {
+                claim.settlement.lines.push(decode_line(r)?);
+            }
+            Ok(Some(claim))
+        })
+    }
+
+    /// A person's claims of a year, in the order they were settled.
+    pub async fn claims_of(&self, person_id: i64, year: i32) -> Result<Vec<ClaimRecord>> {
+        let sql = format!(
+            "SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE person_id = $1 AND year = $2 ORDER BY id"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(person_id).bind(year).fetch_all(pool).await?
+                .iter().map(decode_claim).collect()
+        })
+    }
+
+    /// A hospital's claims settled or reversed on `day` (its reconciliation), in id order.
+    pub async fn claims_of_hospital(
+        &self,
+        hospital: &str,
+        day: NaiveDate,
+    ) -> Result<Vec<ClaimRecord>> {
+        let sql = format!(
+            "SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE hospital_code = $1 AND day = $2 ORDER BY id"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(hospital).bind(day).fetch_all(pool).await?
+                .iter().map(decode_claim).collect()
+        })
+    }
+}
+
+/// The insured person an ID number names: the registry's current resident.
+const INSURED_SQL: &str = "SELECT p.id, s.area_code FROM person p \
+    JOIN resident_search s ON s.person_id = p.id WHERE p.id_number = $1";
+
+pub async fn insured_in(tx: &mut Tx, id_number: &IdNumber) -> Result<Option<Insured>> {
+    let row: Option<(i64, String)> = on_tx!(tx, conn => {
+        sqlx::query_as(INSURED_SQL)
+        .bind(id_number.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    });
+    row.map(|(person_id, area)| {
+        Ok(Insured {
+            person_id,
+            area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn cover_in(tx: &mut Tx, person_id: i64, year: i32) -> Result<Option<Cover>> {
+    let row = on_tx!(tx, conn => {
+        sqlx::query(COVER_SQL)
+            .bind(person_id)
+            .bind(year)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| decode_cover(&r))
+    });
+    row.transpose()
+}
+
+const COVER_SQL: &str = "SELECT scheme, tier, retired, two_diseases, covered_from, covered_to \
+    FROM medical_cover WHERE person_id = $1 AND year = $2";
+
+fn decode_cover(r: &impl Columns) -> Result<Cover> {
+    Ok(Cover {
+        scheme: parsed(r, "scheme", Scheme::parse)?,
+        tier: parsed(r, "tier", Tier::parse)?,
+        retired: r.boolean("retired")?,
+        two_diseases: r.boolean("two_diseases")?,
+        from: r.date("covered_from")?,
+        to: r.date("covered_to")?,
+    })
+}
+
+/// The catalogue classes of `codes`, for those the catalogue has.
+pub async fn classes_in(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, Class>> {
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT code, class FROM medical_item WHERE code IN ({})",
+            marks.join(", ")
+        );
+        let rows = on_tx!(tx, conn => {
+            let mut q = sqlx::query(&sql);
+            for code in chunk {
+                q = q.bind(*code);
+            }
+            q.fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| Ok((r.text("code")?, parsed(r, "class", Class::parse)?)))
+                .collect::<Result<Vec<_>>>()?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+pub async fn hospital_in(tx: &mut Tx, code: &str) -> Result<Option<Level>> {
+    let level: Option<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT level FROM medical_hospital WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    level
+        .map(|l| Level::parse("level", &l).map_err(|e| corrupt("level", e)))
+        .transpose()
+}
+
+/// The person's year so far and account balance, locked until the transaction ends so that
+/// the person's claims are settled one after another.
+pub async fn year_locked(tx: &mut Tx, person_id: i64, year: i32) -> Result<(YearToDate, Fen)> {
+    let sql = format!("SELECT {YEAR_COLUMNS} FROM medical_year WHERE person_id = $1 AND year = $2");
+    let locking = match tx {
+        Tx::Postgres(_) => format!("{sql} FOR UPDATE"),
+        Tx::Sqlite(_) => sql,
+    };
+    on_tx!(tx, conn => {
+        sqlx::query("INSERT INTO medical_year (person_id, year) VALUES ($1, $2) ON CONFLICT (person_id, year) DO NOTHING")
+            .bind(person_id)
+            .bind(year)
+            .execute(&mut *conn)
+            .await?;
+    });
+    let ytd = on_tx!(tx, conn => {
+        let r = sqlx::query(&locking).bind(person_id).bind(year).fetch_one(&mut *conn).await?;
+        decode_year(&r)?
+    });
+    let balance: Option<i64> = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT balance FROM medical_account WHERE person_id = $1")
+            .bind(person_id)
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    Ok((ytd, Fen(balance.unwrap_or(0))))
+}
+
+/// Writes the person's year as it now stands.
+pub async fn put_year(
+    tx: &mut Tx,
+    person_id: i64,
+    year: i32,
+    ytd: &YearToDate,
+    claims: i64,
+) -> Result<()> {
+    let [general, chronic, inpatient, maternity] = ytd.deductible;
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE medical_year SET deductible_general = $3, deductible_chronic = $4, \
+             deductible_inpatient = $5, deductible_maternity = $6, fund = $7, outpatient_fund = $8, \
+             self_paid_in_policy = $9, supplement = $10, claims = claims + $11 \
+             WHERE person_id = $1 AND year = $2",
+        )
+        .bind(person_id)
+        .bind(year)
+        .bind(general.0)
+        .bind(chronic.0)
+        .bind(inpatient.0)
+        .bind(maternity.0)
+        .bind(ytd.fund.0)
+        .bind(ytd.outpatient_fund.0)
+        .bind(ytd.self_paid_in_policy.0)
+        .bind(ytd.supplement.0)
+        .bind(claims)
+        .execute(&mut *conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Moves a personal account by `delta` (negative to pay). The balance never goes below zero
+/// (the table refuses it).
+pub async fn move_account(tx: &mut Tx, person_id: i64, delta: Fen) -> Result<()> {
+    if delta.0 == 0 {
+        return Ok(());
+    }
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO medical_account (person_id, balance) VALUES ($1, $2) \
+             ON CONFLICT (person_id) DO UPDATE SET balance = medical_account.balance + excluded.balance",
+        )
+        .bind(person_id)
+        .bind(delta.0)
+        .execute(&mut *conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// The claim `hospital` numbered `number`, if it was settled before.
+pub async fn claim_by_number(
+    tx: &mut Tx,
+    hospital: &str,
+    number: &str,
+) -> Result<Option<ClaimRecord>> {
+    claim_where(
+        tx,
+        "hospital_code = $1 AND claim_number = $2",
+        &[hospital, number],
+    )
+    .await
+}
+
+async fn claim_where(tx: &mut Tx, condition: &str, binds: &[&str]) -> Result<Option<ClaimRecord>> {
+    let sql = format!("SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE {condition}");
+    let row = on_tx!(tx, conn => {
+        let mut q = sqlx::query(&sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.fetch_optional(&mut *conn).await?.map(|r| decode_claim(&r)).transpose()?
+    });
+    let Some(mut claim) = row else {
+        return Ok(None);
+    };
+    let lines = on_tx!(tx, conn => {
+        sqlx::query(LINES_SQL)
+            .bind(claim.id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(decode_line)
+            .collect::<Result<Vec<_>>>()?
+    });
+    claim.settlement.lines = lines;
+    Ok(Some(claim))
+}
+
+const LINES_SQL: &str = "SELECT item_code, class, amount, in_policy, first_self_paid \
+    FROM medical_claim_line WHERE claim_id = $1 ORDER BY ordinal";
+
+fn decode_line(r: &impl Columns) -> Result<crate::domain::LineSettlement> {
+    Ok(crate::domain::LineSettlement {
+        item: r.text("item_code")?,
+        class: parsed(r, "class", Class::parse)?,
+        amount: Fen(r.int("amount")?),
+        in_policy: Fen(r.int("in_policy")?),
+        first_self_paid: Fen(r.int("first_self_paid")?),
+    })
+}
+
+/// Inserts a settled claim and its lines; its id.
+pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
+    let s = &c.settlement;
+    let id: i64 = on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "INSERT INTO medical_claim (hospital_code, claim_number, digest, person_id, id_number, \
+             area_code, day, year, visit, place, use_account, scheme, tier, retired, two_diseases, \
+             covered_from, covered_to, level, deductible_before, fund_before, outpatient_fund_before, \
+             self_paid_before, supplement_before, balance_before, total, in_policy, \
+             deductible_applied, fund, supplement, account, person, self_paid_in_policy, \
+             policy_digest, settled_at, settled_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
+             $35) \
+             RETURNING id",
+        )
+        .bind(&c.hospital)
+        .bind(&c.number)
+        .bind(&c.digest)
+        .bind(c.person_id)
+        .bind(c.id_number.as_str())
+        .bind(c.area.as_str())
+        .bind(c.day)
+        .bind(chrono::Datelike::year(&c.day))
+        .bind(c.visit.as_str())
+        .bind(c.place.as_str())
+        .bind(c.use_account)
+        .bind(c.cover.scheme.as_str())
+        .bind(c.cover.tier.as_str())
+        .bind(c.cover.retired)
+        .bind(c.cover.two_diseases)
+        .bind(c.cover.from)
+        .bind(c.cover.to)
+        .bind(c.level.as_str())
+        .bind(c.before.deductible_of(c.visit).0)
+        .bind(c.before.fund.0)
+        .bind(c.before.outpatient_fund.0)
+        .bind(c.before.self_paid_in_policy.0)
+        .bind(c.before.supplement.0)
+        .bind(c.balance_before.0)
+        .bind(s.total.0)
+        .bind(s.in_policy.0)
+        .bind(s.deductible_applied.0)
+        .bind(s.fund.0)
+        .bind(s.supplement.0)
+        .bind(s.account.0)
+        .bind(s.person.0)
+        .bind(s.self_paid_in_policy.0)
+        .bind(&c.policy_digest)
+        .bind(micros(c.settled_at))
+        .bind(&c.settled_by)
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    for (ordinal, l) in s.lines.iter().enumerate() {
+        on_tx!(tx, conn => {
+            sqlx::query(
+                "INSERT INTO medical_claim_line (claim_id, ordinal, item_code, class, amount, \
+                 in_policy, first_self_paid) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(ordinal as i64)
+            .bind(&l.item)
+            .bind(l.class.as_str())
+            .bind(l.amount.0)
+            .bind(l.in_policy.0)
+            .bind(l.first_self_paid.0)
+            .execute(&mut *conn)
+            .await?;
+        });
+    }
+    Ok(id)
+}
+
+/// Marks a claim reversed, if it still stands; whether it did.
+pub async fn mark_reversed(
+    tx: &mut Tx,
+    id: i64,
+    by: &str,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE medical_claim SET reversed_at = $2, reversed_by = $3, reversal_reason = $4 \
+             WHERE id = $1 AND reversed_at IS NULL",
+        )
+        .bind(id)
+        .bind(micros(at))
+        .bind(by)
+        .bind(reason)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    });
+    Ok(n == 1)
+}

@@ -1,0 +1,320 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! Settling claims over a real registry, on both backends: the deductible borne in March
+//! lowers April's self-pay; the same claim posted again answers the first settlement and moves
+//! nothing; a claim that names something wrong is refused with its field, nothing changed; a
+//! reversal takes the amounts back out of the year; an explanation shows every parameter with
+//! its value and date.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use minsheng_core::{Fen, IdNumber};
+use minsheng_medical::{
+    explain, reverse, settle, Claim, ClaimError, Class, Cover, Hospital, Item, Level, MedicalStore,
+    Posted, Scheme, Tier,
+};
+use minsheng_policy::Policy;
+use minsheng_store::Store;
+use minsheng_test_support::{instant, load, noted, synthetic_city};
+use serde_json::json;
+
+minsheng_test_support::on_both_backends!(claims_settle_in_order_once_each,);
+
+fn medical_policy() -> Policy {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
+    Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn claim(number: &str, id: &IdNumber, date: &str, lines: serde_json::Value) -> Claim {
+    let total: i64 = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| Fen::parse_yuan(l["amount"].as_str().unwrap()).unwrap().0)
+        .sum();
+    Claim::from_json(&json!({
+        "claim_number": number, "id_number": id.as_str(), "date": date, "visit": "inpatient",
+        "total": Fen(total).to_string().replace(['元', ','], "").trim().to_string(), "lines": lines
+    }))
+    .unwrap()
+}
+
+fn fields(r: Result<Posted, ClaimError>) -> Vec<String> {
+    match r {
+        Err(ClaimError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+        Err(ClaimError::Conflict { field, .. }) => vec![format!("conflict {field}")],
+        other => panic!("not refused by field: {other:?}"),
+    }
+}
+
+async fn claims_settle_in_order_once_each(store: &Store) {
+    let (generator, people) = synthetic_city(300, 5);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let policy = medical_policy();
+    let person = people
+        .iter()
+        .find(|r| r.facts.death_date.is_none())
+        .unwrap();
+    let id = person.person.id_number.clone();
+    let area = person.facts.area.clone();
+    let medical = store.medical();
+    medical
+        .add_hospitals(
+            &[Hospital {
+                code: "H3".into(),
+                name: "市立医院".into(),
+                level: Level::Tier3,
+                area: area.clone(),
+            }],
+            "tester",
+            noted("hospitals"),
+        )
+        .await
+        .unwrap();
+    let items = [("A01", Class::A), ("B01", Class::B), ("C01", Class::C)];
+    medical
+        .add_items(
+            &items
+                .iter()
+                .map(|(code, class)| Item {
+                    code: code.to_string(),
+                    name: format!("项目{code}"),
+                    class: *class,
+                })
+                .collect::<Vec<_>>(),
+            "tester",
+            noted("items"),
+        )
+        .await
+        .unwrap();
+    let insured = medical.insured(&id).await.unwrap().unwrap();
+    let cover = Cover {
+        scheme: Scheme::Employee,
+        tier: Tier::Employee,
+        retired: false,
+        two_diseases: false,
+        from: day(2025, 1, 1),
+        to: day(2025, 12, 31),
+    };
+    medical
+        .enrol(
+            &[(insured.person_id, cover.clone())],
+            "tester",
+            noted("enrol"),
+        )
+        .await
+        .unwrap();
+    // A second year's cover for the same year is refused.
+    let again = medical
+        .enrol(&[(insured.person_id, cover)], "tester", noted("enrol"))
+        .await;
+    assert!(
+        matches!(again, Err(minsheng_store::StoreError::Conflict { ref field, .. }) if field == "year"),
+        "{again:?}"
+    );
+
+    let at = instant(60 * 60 * 24 * 800); // early 2026
+    let march = claim(
+        "Z-001",
+        &id,
+        "2025-03-10",
+        json!([{"item": "A01", "amount": "10000"}]),
+    );
+    let first = settle(store, &policy, "H3", &march, "his-h3", at)
+        .await
+        .unwrap();
+    let Posted::Settled(first) = first else {
+        panic!("not settled")
+    };
+    assert_eq!(first.settlement.fund, Fen(809_600));
+    assert_eq!(first.settlement.person, Fen(190_400));
+    assert_eq!(first.settlement.deductible_applied, Fen(80_000));
+
+    // April: the deductible was borne in March.
+    let april = claim(
+        "Z-002",
+        &id,
+        "2025-04-02",
+        json!([{"item": "A01", "amount": "10000"}]),
+    );
+    let Posted::Settled(second) = settle(store, &policy, "H3", &april, "his-h3", at)
+        .await
+        .unwrap()
+    else {
+        panic!("not settled")
+    };
+    assert_eq!(second.settlement.deductible_applied, Fen(0));
+    assert_eq!(second.settlement.fund, Fen(880_000));
+    assert_eq!(second.settlement.person, Fen(120_000));
+    assert_eq!(
+        second
+            .before
+            .deductible_of(minsheng_medical::Visit::Inpatient),
+        Fen(80_000)
+    );
+
+    // Posted again: the first answer, nothing moved.
+    let (year_before, _) = medical.year(insured.person_id, 2025).await.unwrap();
+    let retry = settle(store, &policy, "H3", &april, "his-h3", at)
+        .await
+        .unwrap();
+    assert_eq!(retry, Posted::Again(second.clone()));
+    assert_eq!(
+        medical.year(insured.person_id, 2025).await.unwrap().0,
+        year_before
+    );
+    assert_eq!(year_before.fund, Fen(809_600 + 880_000));
+
+    // Refused, each naming its field, nothing recorded.
+    let changed = claim(
+        "Z-002",
+        &id,
+        "2025-04-02",
+        json!([{"item": "A01", "amount": "9999"}]),
+    );
+    assert_eq!(
+        fields(settle(store, &policy, "H3", &changed, "his-h3", at).await),
+        ["conflict claim_number"]
+    );
+    let unknown = claim(
+        "Z-003",
+        &id,
+        "2025-05-02",
+        json!([{"item": "A01", "amount": "1"}, {"item": "X99", "amount": "1"}]),
+    );
+    assert_eq!(
+        fields(settle(store, &policy, "H3", &unknown, "his-h3", at).await),
+        ["lines[1].item"]
+    );
+    let uncovered = claim(
+        "Z-004",
+        &id,
+        "2024-06-01",
+        json!([{"item": "A01", "amount": "1"}]),
+    );
+    assert_eq!(
+        fields(settle(store, &policy, "H3", &uncovered, "his-h3", at).await),
+        ["date"]
+    );
+    let later = claim(
+        "Z-005",
+        &id,
+        "2026-12-31",
+        json!([{"item": "A01", "amount": "1"}]),
+    );
+    assert_eq!(
+        fields(settle(store, &policy, "H3", &later, "his-h3", at).await),
+        ["date"]
+    );
+    let elsewhere = claim(
+        "Z-006",
+        &id,
+        "2025-05-02",
+        json!([{"item": "A01", "amount": "1"}]),
+    );
+    assert_eq!(
+        fields(settle(store, &policy, "H9", &elsewhere, "his-h9", at).await),
+        ["hospital"]
+    );
+    let stranger = IdNumber::parse("110101199003074514").unwrap();
+    let nobody = claim(
+        "Z-007",
+        &stranger,
+        "2025-05-02",
+        json!([{"item": "A01", "amount": "1"}]),
+    );
+    assert_eq!(
+        fields(settle(store, &policy, "H3", &nobody, "his-h3", at).await),
+        ["id_number"]
+    );
+    assert_eq!(
+        medical.year(insured.person_id, 2025).await.unwrap().0,
+        year_before
+    );
+    assert_eq!(
+        medical
+            .claims_of(insured.person_id, 2025)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Reversal: the April claim's amounts leave the year; once only.
+    let reversed = reverse(store, "H3", "Z-002", "重复收费", "his-h3", at)
+        .await
+        .unwrap();
+    assert!(reversed.reversed_at.is_some());
+    let (after, _) = medical.year(insured.person_id, 2025).await.unwrap();
+    assert_eq!(after.fund, Fen(809_600));
+    assert_eq!(
+        after.deductible_of(minsheng_medical::Visit::Inpatient),
+        Fen(80_000)
+    );
+    assert!(matches!(
+        reverse(store, "H3", "Z-002", "再冲", "his-h3", at).await,
+        Err(ClaimError::Conflict { .. })
+    ));
+    assert!(matches!(
+        reverse(store, "H3", "Z-404", "无此单", "his-h3", at).await,
+        Err(ClaimError::Invalid(_))
+    ));
+    assert!(matches!(
+        reverse(store, "H3", "Z-001", " ", "his-h3", at).await,
+        Err(ClaimError::Invalid(_))
+    ));
+
+    // A line of each class: 乙类 first self-paid, 丙类 wholly the person's.
+    let mixed = claim(
+        "Z-008",
+        &id,
+        "2025-06-01",
+        json!([{"item": "A01", "amount": "1000"}, {"item": "B01", "amount": "33.33"}, {"item": "C01", "amount": "200"}]),
+    );
+    let Posted::Settled(mixed) = settle(store, &policy, "H3", &mixed, "his-h3", at)
+        .await
+        .unwrap()
+    else {
+        panic!("not settled")
+    };
+    assert_eq!(mixed.settlement.in_policy, Fen(103_000));
+    assert_eq!(mixed.settlement.fund, Fen(90_640));
+    assert_eq!(mixed.settlement.lines[1].first_self_paid, Fen(333));
+
+    // The explanation: every payer, the deductible with its value, date and reference.
+    let stored = medical.claim(first.id).await.unwrap().unwrap();
+    assert_eq!(stored.settlement, first.settlement);
+    let explained = explain(&policy, &stored).unwrap();
+    assert!(explained.same_rules);
+    let text = explained.trees.join("\n");
+    for expected in [
+        "统筹基金支付",
+        "起付标准",
+        "800",
+        "2025-01-01",
+        "个人现金支付",
+        "明细1 A01 甲类",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
+
+    // Every settlement and reversal is in the audit log.
+    let of = |number: &'static str| async move {
+        let entries = store
+            .audit_entries(&format!("claim H3/{number}"))
+            .await
+            .unwrap();
+        entries.into_iter().map(|e| e.action).collect::<Vec<_>>()
+    };
+    assert_eq!(of("Z-001").await, ["medical.settle"]);
+    assert_eq!(of("Z-002").await, ["medical.settle", "medical.reverse"]);
+    assert!(of("Z-003").await.is_empty());
+}
