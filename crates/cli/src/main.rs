@@ -15,6 +15,7 @@ mod bench_pages;
 mod bench_visits;
 mod bench_web;
 mod eldercare;
+mod medical;
 mod notify;
 mod payments;
 mod policy;
@@ -72,6 +73,15 @@ struct Cli {
         default_value = "policies/qingdao"
     )]
     policy: PathBuf,
+
+    /// The medical-insurance settlement rules (entities.yaml, parameters/, variables/, tests/).
+    #[arg(
+        long,
+        global = true,
+        env = "MINSHENG_MEDICAL_POLICY",
+        default_value = "policies/qingdao-medical"
+    )]
+    medical_policy: PathBuf,
 
     #[command(subcommand)]
     command: Command,
@@ -177,6 +187,11 @@ enum Command {
     Eldercare {
         #[command(subcommand)]
         command: eldercare::EldercareCommand,
+    },
+    /// Medical insurance (医保): claims settled, explained and reversed; a person's year.
+    Medical {
+        #[command(subcommand)]
+        command: medical::MedicalCommand,
     },
     /// Staff who act on cases, each with a role over an area.
     Staff {
@@ -639,6 +654,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .await?;
                     eldercare::visit_story(&store, &staff, clock).await?;
                     eldercare::circle_story(&store, &policy, &staff, clock).await?;
+                    let medical_policy = policy::load(&cli.medical_policy)?;
+                    medical::story(&store, &medical_policy, &head.id_number, &cli.actor, clock)
+                        .await?;
                 }
                 println!(
                     "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"
@@ -920,6 +938,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.policy)?;
             eldercare::run(&store, &policy, command, &cli.actor, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Medical { command } => {
+            let store = open(&cli.db).await?;
+            let policy = policy::load(&cli.medical_policy)?;
+            medical::run(&store, &policy, command, &cli.actor, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Staff { command } => {

@@ -5,6 +5,7 @@
 //!   year so far; a settlement from the rules (no IO);
 //! - [`storage`]: hospitals, the catalogue, cover, accounts, years and claims, reached as
 //!   `store.medical()`;
+//! - [`enrolment`]: the synthetic city's hospitals, catalogue and cover;
 //! - [`settlement`]: the use cases — settle a claim (idempotent by the hospital's number),
 //!   reverse it, explain it line by line.
 //!
@@ -18,6 +19,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 pub mod domain;
+pub mod enrolment;
 pub mod settlement;
 pub mod storage;
 

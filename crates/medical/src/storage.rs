@@ -384,6 +384,25 @@ impl Medical<'_> {
         })
     }
 
+    /// The claim `hospital` numbered `number`, with its lines.
+    pub async fn claim_numbered(
+        &self,
+        hospital: &str,
+        number: &str,
+    ) -> Result<Option<ClaimRecord>> {
+        let id: Option<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM medical_claim WHERE hospital_code = $1 AND claim_number = $2")
+                .bind(hospital)
+                .bind(number)
+                .fetch_optional(pool)
+                .await?
+        });
+        match id {
+            Some(id) => self.claim(id).await,
+            None => Ok(None),
+        }
+    }
+
     /// A person's claims of a year, in the order they were settled.
     pub async fn claims_of(&self, person_id: i64, year: i32) -> Result<Vec<ClaimRecord>> {
         let sql = format!(

@@ -70,6 +70,9 @@ pub enum Step<'p> {
         variable: VarId,
         member: Option<usize>,
     },
+    /// A fact of the group the rule read (a claim's year so far, say): shown with its value, as
+    /// it is not computed and has no tree of its own.
+    Fact { label: &'p str, value: Value },
 }
 
 /// The computation of one variable for one member (or the household).
@@ -247,11 +250,20 @@ impl<'p> Evaluation<'p> {
                 .and_then(|m| self.members.get(m))
                 .and_then(|values| values.get(*i).copied())
                 .unwrap_or(Value::Bool(false))),
-            Ir::GroupInput(i) => self
-                .group
-                .get(*i)
-                .copied()
-                .ok_or(EvalError::MissingInput(*i)),
+            Ir::GroupInput(i) => {
+                let value = self
+                    .group
+                    .get(*i)
+                    .copied()
+                    .ok_or(EvalError::MissingInput(*i))?;
+                // A code shows in the comparison or the parameter it selects; an amount or a
+                // yes/no has no other place to show.
+                if !matches!(value, Value::Enum(..)) {
+                    let label = (self.policy.entities.group_inputs.get(*i)).map_or("", |f| f.label);
+                    self.step(Step::Fact { label, value });
+                }
+                Ok(value)
+            }
             Ir::MemberVar(v) => self.variable(*v, member),
             Ir::GroupVar(v) => self.variable(*v, None),
             Ir::Param { leaves, index } => {

@@ -180,6 +180,9 @@ fn node(
                 side(right, right_value, out);
                 out.push('\n');
             }
+            Step::Fact { label, value } => {
+                let _ = writeln!(out, "{label} = {value}");
+            }
             Step::Exception {
                 label,
                 reference,
@@ -292,6 +295,10 @@ enum StepJson<'a> {
         uses: &'a str,
         member: Option<usize>,
     },
+    Fact {
+        fact: &'a str,
+        value: &'a crate::Value,
+    },
 }
 
 impl<'a> StepJson<'a> {
@@ -334,6 +341,7 @@ impl<'a> StepJson<'a> {
                 reference,
                 held: *held,
             },
+            Step::Fact { label, value } => StepJson::Fact { fact: label, value },
             Step::Uses { variable, member } => StepJson::Uses {
                 uses: policy
                     .variables

@@ -1,0 +1,319 @@
+//! `minsheng medical …`: claims settled at the command line as a hospital's system would post
+//! them, explained line by line, reversed; a person's medical year; the synthetic city's
+//! hospitals, catalogue and cover.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use minsheng_app::Clock;
+use minsheng_core::IdNumber;
+use minsheng_medical::{explain, reverse, settle, Claim, ClaimRecord, MedicalStore as _, Posted};
+use minsheng_policy::Policy;
+use minsheng_store::Store;
+
+#[derive(Subcommand)]
+pub enum MedicalCommand {
+    /// Settle a claim (就医结算) as the hospital's system posts it: a JSON file with
+    /// claim_number, id_number, date, visit, place, use_account, total and lines
+    /// ([{item, amount}]). Posting the same claim again answers the first settlement.
+    Settle {
+        #[arg(long)]
+        hospital: String,
+        #[arg(long)]
+        claim: PathBuf,
+    },
+    /// A settled claim explained line by line: every rule, parameter value, date and reference.
+    Explain {
+        #[arg(long)]
+        hospital: String,
+        /// The hospital's claim number.
+        #[arg(long)]
+        claim: String,
+    },
+    /// Reverse (冲正) a settled claim: its amounts leave the person's year.
+    Reverse {
+        #[arg(long)]
+        hospital: String,
+        #[arg(long)]
+        claim: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// A person's medical year: cover, what the year's claims bore and paid so far, each claim.
+    Year {
+        id_number: String,
+        /// Default this year.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// File the synthetic city's hospitals, catalogue and every resident's cover for a year
+    /// (default this year), as the demo does.
+    Synthetic {
+        #[arg(long)]
+        year: Option<i32>,
+    },
+}
+
+pub async fn run(
+    store: &Store,
+    policy: &Policy,
+    command: MedicalCommand,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
+    match command {
+        MedicalCommand::Settle { hospital, claim } => {
+            let text = std::fs::read_to_string(&claim)
+                .with_context(|| format!("cannot read {}", claim.display()))?;
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", claim.display()))?;
+            let claim = match Claim::from_json(&json) {
+                Ok(c) => c,
+                Err(errors) => {
+                    let lines: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("  {}: {}", e.field, e.reason))
+                        .collect();
+                    bail!("结算单有误，未结算：\n{}", lines.join("\n"));
+                }
+            };
+            let posted = settle(store, policy, &hospital, &claim, actor, clock.now).await?;
+            if let Posted::Again(_) = posted {
+                println!(
+                    "结算单号 {} 此前已结算，以下为原结算结果（未重复结算）。",
+                    claim.number
+                );
+            }
+            print!("{}", show(posted.record()));
+            print!("{}", explained(policy, posted.record())?);
+        }
+        MedicalCommand::Explain { hospital, claim } => {
+            let Some(record) = store.medical().claim_numbered(&hospital, &claim).await? else {
+                bail!("{hospital} 没有结算单号 {claim} 的结算");
+            };
+            print!("{}", show(&record));
+            print!("{}", explained(policy, &record)?);
+        }
+        MedicalCommand::Reverse {
+            hospital,
+            claim,
+            reason,
+        } => {
+            let record = reverse(store, &hospital, &claim, &reason, actor, clock.now).await?;
+            println!(
+                "结算单号 {} 已冲正（{}）：统筹基金 {}、大额/大病 {}、个人账户 {} 退回本年度累计。",
+                record.number,
+                reason.trim(),
+                record.settlement.fund,
+                record.settlement.supplement,
+                record.settlement.account
+            );
+        }
+        MedicalCommand::Year { id_number, year } => {
+            let id = IdNumber::parse(&id_number).map_err(|e| anyhow::anyhow!("id_number: {e}"))?;
+            let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
+            let medical = store.medical();
+            let Some(insured) = medical.insured(&id).await? else {
+                bail!("登记中没有在册居民 {}", id.masked());
+            };
+            match medical.cover(insured.person_id, year).await? {
+                Some(c) => println!(
+                    "{} {year} 年度：{}（{}{}{}），{} 至 {}",
+                    id.masked(),
+                    c.scheme.label(),
+                    c.tier.label(),
+                    if c.retired { "，退休" } else { "" },
+                    if c.two_diseases {
+                        "，“两病”"
+                    } else {
+                        ""
+                    },
+                    c.from,
+                    c.to
+                ),
+                None => println!("{} {year} 年度未参保。", id.masked()),
+            }
+            let (ytd, balance) = medical.year(insured.person_id, year).await?;
+            println!(
+                "本年度：统筹基金已付 {}，普通门诊统筹已付 {}，个人负担政策范围内 {}，大额/大病已付 {}；个人账户余额 {balance}",
+                ytd.fund, ytd.outpatient_fund, ytd.self_paid_in_policy, ytd.supplement
+            );
+            for v in minsheng_medical::Visit::ALL {
+                let d = ytd.deductible_of(*v);
+                if d.0 > 0 {
+                    println!("  {}起付线已负担 {d}", v.label());
+                }
+            }
+            for c in medical.claims_of(insured.person_id, year).await? {
+                println!(
+                    "  {} {} {} {}：总额 {}，统筹 {}，个人现金 {}{}",
+                    c.day,
+                    c.hospital,
+                    c.number,
+                    c.visit.label(),
+                    c.settlement.total,
+                    c.settlement.fund,
+                    c.settlement.person,
+                    if c.reversed_at.is_some() {
+                        "（已冲正）"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        MedicalCommand::Synthetic { year } => {
+            let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
+            let filed =
+                minsheng_medical::enrolment::file_synthetic(store, year, actor, clock.now).await?;
+            println!(
+                "{year}: {} hospitals, {} catalogue items, {} residents covered, {} personal accounts credited.",
+                filed.hospitals, filed.items, filed.covered, filed.accounts
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A settled claim as a clerk reads it: who pays what, then each line.
+pub fn show(c: &ClaimRecord) -> String {
+    let s = &c.settlement;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "结算单 {} / {}  {}  {}  {}（{}，{}）",
+        c.hospital,
+        c.number,
+        c.id_number.masked(),
+        c.day,
+        c.visit.label(),
+        c.cover.scheme.label(),
+        c.level.label()
+    );
+    let _ = writeln!(
+        out,
+        "  医疗费用总额 {}（政策范围内 {}）",
+        s.total, s.in_policy
+    );
+    let _ = writeln!(out, "  起付线 {}", s.deductible_applied);
+    let _ = writeln!(out, "  统筹基金支付 {}", s.fund);
+    let _ = writeln!(out, "  大额医疗补助/大病保险支付 {}", s.supplement);
+    let _ = writeln!(out, "  个人账户支付 {}", s.account);
+    let _ = writeln!(out, "  个人现金支付 {}", s.person);
+    for (i, l) in s.lines.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  明细{} {} {} {}：政策范围内 {}，乙类先行自付 {}",
+            i + 1,
+            l.item,
+            l.class.label(),
+            l.amount,
+            l.in_policy,
+            l.first_self_paid
+        );
+    }
+    if let Some(at) = c.reversed_at {
+        let _ = writeln!(
+            out,
+            "  已于 {} 冲正：{}",
+            at.format("%Y-%m-%d %H:%M"),
+            c.reversal_reason.as_deref().unwrap_or("")
+        );
+    }
+    out
+}
+
+fn explained(policy: &Policy, c: &ClaimRecord) -> Result<String> {
+    let e = explain(policy, c)?;
+    let mut out = String::from("\n为什么：\n");
+    if !e.same_rules {
+        out.push_str("（结算后规则已有改动；以下按现行规则重算，与结算时的规则不同）\n");
+    }
+    for tree in e.trees {
+        out.push_str(&tree);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The demo's medical insurance: the synthetic city's hospitals, catalogue and cover for last
+/// year and this, and two claims of `insured` at their district's tier-3 hospital last year —
+/// an inpatient stay in March that bears the deductible, and one in April that does not.
+pub async fn story(
+    store: &Store,
+    policy: &Policy,
+    insured: &IdNumber,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
+    use minsheng_medical::enrolment::{file_synthetic, year_of};
+    let this_year = year_of(clock.now);
+    let medical = store.medical();
+    let Some(person) = medical.insured(insured).await? else {
+        return Ok(());
+    };
+    for year in [this_year - 1, this_year] {
+        if medical.cover(person.person_id, year).await?.is_none() {
+            file_synthetic(store, year, actor, clock.now).await?;
+        }
+    }
+    let last = this_year - 1;
+    let hospital = format!("H{}", person.area.as_str().get(..6).unwrap_or_default());
+    let mut settled = Vec::new();
+    for (number, date, amounts) in [
+        (
+            "DEMO-0310",
+            format!("{last}-03-10"),
+            [
+                ("CW001", "1200"),
+                ("SS101", "6800"),
+                ("XY101", "1500"),
+                ("ZF001", "500"),
+            ],
+        ),
+        (
+            "DEMO-0402",
+            format!("{last}-04-02"),
+            [
+                ("CW001", "900"),
+                ("JC101", "600"),
+                ("XY003", "2300"),
+                ("XY201", "1200"),
+            ],
+        ),
+    ] {
+        let total: i64 = amounts
+            .iter()
+            .map(|(_, a)| minsheng_core::Fen::parse_yuan(a).map(|f| f.0).unwrap_or(0))
+            .sum();
+        let json = serde_json::json!({
+            "claim_number": number, "id_number": insured.as_str(), "date": date,
+            "visit": "inpatient", "total": format!("{}.{:02}", total / 100, total % 100),
+            "lines": amounts.iter().map(|(item, amount)| serde_json::json!({"item": item, "amount": amount})).collect::<Vec<_>>(),
+        });
+        let claim = Claim::from_json(&json).map_err(|e| anyhow::anyhow!("demo claim: {e:?}"))?;
+        let posted = settle(store, policy, &hospital, &claim, actor, clock.now).await?;
+        settled.push(posted.record().clone());
+    }
+    println!(
+        "\nMedical insurance: two stays of {} at {hospital} in {last}:",
+        insured.masked()
+    );
+    for c in &settled {
+        println!(
+            "  {} {}: total {}, deductible {}, fund {}, supplement {}, account {}, cash {}",
+            c.number,
+            c.day,
+            c.settlement.total,
+            c.settlement.deductible_applied,
+            c.settlement.fund,
+            c.settlement.supplement,
+            c.settlement.account,
+            c.settlement.person
+        );
+    }
+    println!("  minsheng medical explain --hospital {hospital} --claim DEMO-0402   # line by line");
+    Ok(())
+}
