@@ -702,7 +702,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let policy = policy::load(&cli.policy)?;
-            web::serve(store, policy, listen, bank_dir, web::Options::default()).await?;
+            let medical = policy::load(&cli.medical_policy)?;
+            web::serve(
+                store,
+                policy,
+                medical,
+                listen,
+                bank_dir,
+                web::Options::default(),
+            )
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
@@ -719,7 +728,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 behind_proxy,
                 max_in_flight,
             };
-            web::serve(store, policy, listen, bank_dir, options).await?;
+            let medical = policy::load(&cli.medical_policy)?;
+            web::serve(store, policy, medical, listen, bank_dir, options).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Notify { command } => {

@@ -48,6 +48,13 @@ pub enum MedicalCommand {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// Let a service provider's account (a hospital's system) settle claims for a hospital.
+    Link {
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        hospital: String,
+    },
     /// File the synthetic city's hospitals, catalogue and every resident's cover for a year
     /// (default this year), as the demo does.
     Synthetic {
@@ -164,6 +171,10 @@ pub async fn run(
                 );
             }
         }
+        MedicalCommand::Link { staff, hospital } => {
+            link(store, &staff, &hospital, actor, clock).await?;
+            println!("{staff} 可为 {hospital} 结算（POST /api/v1/medical/claims）。");
+        }
         MedicalCommand::Synthetic { year } => {
             let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
             let filed =
@@ -174,6 +185,31 @@ pub async fn run(
             );
         }
     }
+    Ok(())
+}
+
+/// Links a service provider's account to a hospital, refusing any other account.
+async fn link(store: &Store, staff: &str, hospital: &str, actor: &str, clock: Clock) -> Result<()> {
+    use minsheng_core::access::Role;
+    match store.staff(staff).await? {
+        Some(s) if s.role == Role::Provider => {}
+        Some(_) => bail!("staff: {staff} 不是服务机构账户，不能代医疗机构结算"),
+        None => bail!("staff: 没有工作人员 {staff}"),
+    }
+    store
+        .medical()
+        .link_staff(
+            staff,
+            hospital,
+            minsheng_store::NewAuditEntry {
+                actor: actor.to_string(),
+                action: "medical.link".into(),
+                subject: format!("hospital {hospital}"),
+                detail: staff.to_string(),
+                at: clock.now,
+            },
+        )
+        .await?;
     Ok(())
 }
 
@@ -260,7 +296,35 @@ pub async fn story(
         }
     }
     let last = this_year - 1;
-    let hospital = format!("H{}", person.area.as_str().get(..6).unwrap_or_default());
+    let district = person
+        .area
+        .as_str()
+        .get(..6)
+        .unwrap_or_default()
+        .to_string();
+    let hospital = format!("H{district}");
+    // The hospital's system signs in as a service provider's account of its own.
+    let his = format!("{hospital}结算");
+    if store.staff(&his).await?.is_none() {
+        let staff = minsheng_core::access::Staff {
+            name: his.clone(),
+            role: minsheng_core::access::Role::Provider,
+            area: minsheng_core::AreaCode::parse(&district).map_err(|e| anyhow::anyhow!("{e}"))?,
+        };
+        store.add_staff(&staff, actor, clock.now).await?;
+        link(store, &his, &hospital, actor, clock).await?;
+    }
+    if store.account(&his).await?.is_none() {
+        minsheng_app::accounts::add_account(
+            store,
+            &his,
+            crate::web::DEMO_PASSWORD,
+            &minsheng_store::AccountHolder::Staff(his.clone()),
+            actor,
+            clock,
+        )
+        .await?;
+    }
     let mut settled = Vec::new();
     for (number, date, amounts) in [
         (
@@ -294,7 +358,7 @@ pub async fn story(
             "lines": amounts.iter().map(|(item, amount)| serde_json::json!({"item": item, "amount": amount})).collect::<Vec<_>>(),
         });
         let claim = Claim::from_json(&json).map_err(|e| anyhow::anyhow!("demo claim: {e:?}"))?;
-        let posted = settle(store, policy, &hospital, &claim, actor, clock.now).await?;
+        let posted = settle(store, policy, &hospital, &claim, &his, clock.now).await?;
         settled.push(posted.record().clone());
     }
     println!(
@@ -315,5 +379,8 @@ pub async fn story(
         );
     }
     println!("  minsheng medical explain --hospital {hospital} --claim DEMO-0402   # line by line");
+    println!(
+        "  /medical/claims/{hospital}/DEMO-0402 on the web; the hospital's system signs in as {his} (POST /api/v1/medical/claims)"
+    );
     Ok(())
 }

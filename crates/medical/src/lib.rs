@@ -20,6 +20,7 @@
 
 pub mod domain;
 pub mod enrolment;
+pub mod reconciliation;
 pub mod settlement;
 pub mod storage;
 

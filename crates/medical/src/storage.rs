@@ -229,6 +229,44 @@ impl Medical<'_> {
         })
     }
 
+    /// Makes `staff` (a service provider's account) act for `hospital`, with its audit entry.
+    pub async fn link_staff(
+        &self,
+        staff: &str,
+        hospital: &str,
+        audit: NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = Tx::write_only(self).await?;
+        if hospital_in(&mut tx, hospital).await?.is_none() {
+            return Err(StoreError::invalid(
+                "hospital",
+                format!("「{hospital}」不是已登记的定点医疗机构"),
+            ));
+        }
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO medical_hospital_staff (staff_name, hospital_code) VALUES ($1, $2) \
+                 ON CONFLICT (staff_name) DO UPDATE SET hospital_code = excluded.hospital_code",
+            )
+            .bind(staff)
+            .bind(hospital)
+            .execute(&mut *conn)
+            .await?;
+        });
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await
+    }
+
+    /// The hospital an account acts for.
+    pub async fn hospital_of(&self, staff: &str) -> Result<Option<String>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT hospital_code FROM medical_hospital_staff WHERE staff_name = $1")
+                .bind(staff)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
     /// Files catalogue items (a code filed again takes the new name and class), with one audit
     /// entry.
     pub async fn add_items(&self, list: &[Item], by: &str, audit: NewAuditEntry) -> Result<()> {

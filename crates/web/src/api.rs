@@ -61,6 +61,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .merge(crate::dashboard::api())
         .merge(crate::policy::api())
         .merge(crate::eldercare::api())
+        .merge(crate::medical::api())
         .merge(crate::notices::api())
 }
 

@@ -15,7 +15,7 @@ use crate::i18n::Lang;
 
 /// The input fields errors name, by their names in Chinese (English in the interface catalog).
 /// The API's `field` stays the code; a person reads the name. A field not listed shows its code.
-pub const FIELDS: [(&str, &str); 75] = [
+pub const FIELDS: [(&str, &str); 81] = [
     ("month", "月份"),
     ("programs", "救助项目"),
     ("program", "项目"),
@@ -91,6 +91,12 @@ pub const FIELDS: [(&str, &str); 75] = [
     ("referral", "转办事项"),
     ("kind", "类别"),
     ("area_code", "区划代码"),
+    ("claim_number", "结算单号"),
+    ("hospital", "定点医疗机构"),
+    ("visit", "就医类型"),
+    ("place", "就医地"),
+    ("total", "费用总额"),
+    ("lines", "费用明细"),
 ];
 
 /// A field's name for people, in Chinese: its code where none is listed.

@@ -27,6 +27,7 @@ mod view;
 mod assistance;
 mod dashboard;
 mod eldercare;
+mod medical;
 mod notices;
 mod payments;
 mod policy;
@@ -58,6 +59,8 @@ pub struct Web(Arc<Shared>);
 pub struct Shared {
     pub store: Store,
     pub policy: Policy,
+    /// The medical-insurance settlement rules, when the service settles claims.
+    pub medical: Option<Policy>,
     pub throttle: Throttle,
     /// Bearer tokens recently found (see [`session::TokenCache`]).
     pub tokens: session::TokenCache,
@@ -117,6 +120,7 @@ impl Web {
             audit: audit::AuditQueue::start(store.clone()),
             store,
             policy,
+            medical: None,
             throttle: Throttle::default(),
             tokens: session::TokenCache::default(),
             secure_cookies,
@@ -147,6 +151,18 @@ impl Web {
         match Arc::try_unwrap(self.0) {
             Ok(mut shared) => {
                 shared.in_flight = overload::InFlight::new(max);
+                Web(Arc::new(shared))
+            }
+            // Already shared: it stays as it was configured.
+            Err(shared) => Web(shared),
+        }
+    }
+
+    /// The same service settling medical claims by `rules` (the medical catalog).
+    pub fn with_medical(self, rules: Policy) -> Web {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut shared) => {
+                shared.medical = Some(rules);
                 Web(Arc::new(shared))
             }
             // Already shared: it stays as it was configured.
@@ -189,6 +205,7 @@ pub fn router(web: Web) -> Router {
         .merge(dashboard::pages())
         .merge(policy::pages())
         .merge(eldercare::pages())
+        .merge(medical::pages())
         .merge(notices::pages())
         .route(
             "/api/v1/openapi.json",

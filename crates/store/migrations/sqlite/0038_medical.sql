@@ -15,6 +15,13 @@ CREATE TABLE medical_hospital (
     recorded_by   TEXT NOT NULL
 );
 
+-- The accounts a hospital's system signs in with (service providers): each acts for one
+-- hospital only.
+CREATE TABLE medical_hospital_staff (
+    staff_name     TEXT PRIMARY KEY,
+    hospital_code  TEXT NOT NULL REFERENCES medical_hospital (code)
+);
+
 -- The medical-insurance catalogue (医保目录): each item's class.
 CREATE TABLE medical_item (
     code          TEXT PRIMARY KEY,

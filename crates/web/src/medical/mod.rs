@@ -1,0 +1,77 @@
+//! Medical insurance: the settlement API a hospital's system calls (直接结算) — a claim posted
+//! and settled, the same claim posted again answered with the first settlement, a reversal,
+//! the explanation line by line (also as a FHIR R4 ExplanationOfBenefit), the day's
+//! reconciliation file — and the page on which a clerk follows a settlement.
+
+pub(crate) mod api;
+pub(crate) mod fhir;
+pub(crate) mod pages;
+
+use axum::routing::get;
+use axum::Router;
+use minsheng_core::access::{Account, Role};
+use minsheng_medical::{ClaimError, MedicalStore as _};
+use minsheng_policy::Policy;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::WebError;
+use crate::session::Signed;
+use crate::Web;
+
+pub(crate) fn pages() -> Router<Web> {
+    Router::new().route("/medical/claims/{hospital}/{number}", get(pages::claim))
+}
+
+pub(crate) fn api() -> OpenApiRouter<Web> {
+    OpenApiRouter::new()
+        .routes(routes!(api::post_claim))
+        .routes(routes!(api::get_claim))
+        .routes(routes!(api::reverse_claim))
+        .routes(routes!(api::explanation))
+        .routes(routes!(api::eob))
+        .routes(routes!(api::reconciliation))
+}
+
+/// The settlement rules the service was started with.
+pub(crate) fn rules(web: &Web) -> Result<&Policy, WebError> {
+    web.medical
+        .as_ref()
+        .ok_or_else(|| WebError::Internal("the medical settlement rules were not loaded".into()))
+}
+
+/// The hospital a service provider's account acts for; any other account is refused.
+pub(crate) async fn own_hospital(web: &Web, who: &Signed) -> Result<String, WebError> {
+    let refused = || WebError::Forbidden("医保结算接口仅供定点医疗机构的系统账户使用".into());
+    match &who.account {
+        Account::Staff(s) if s.role == Role::Provider => web
+            .store
+            .medical()
+            .hospital_of(&s.name)
+            .await?
+            .ok_or_else(refused),
+        _ => Err(refused()),
+    }
+}
+
+impl From<ClaimError> for WebError {
+    fn from(e: ClaimError) -> Self {
+        match e {
+            ClaimError::Invalid(errors) => {
+                let field = errors.first().map(|e| e.field.clone()).unwrap_or_default();
+                let reason = match errors.as_slice() {
+                    [one] => one.reason.clone(),
+                    _ => errors
+                        .iter()
+                        .map(|e| format!("{}：{}", crate::error::field_label(&e.field), e.reason))
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                };
+                WebError::Invalid { field, reason }
+            }
+            ClaimError::Conflict { field, reason } => WebError::Conflict { field, reason },
+            ClaimError::Rule(e) => WebError::Internal(format!("settlement rules: {e}")),
+            ClaimError::Store(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,233 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! The settlement API as a hospital's system uses it: a claim posted is settled (201) and
+//! posted again answers the first settlement (200); a claim that names something wrong is
+//! refused with its field (422, 409), nothing written; the explanation line by line, as JSON
+//! and as a FHIR ExplanationOfBenefit with exact amounts; the day's reconciliation file; a
+//! reversal. Only a hospital's own account settles; a clerk of the person's area follows the
+//! settlement on its page, a clerk elsewhere does not find it.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::Datelike;
+use common::{get, post_json, send, session_cookie, sign_in, Auth, Walk, PASSWORD};
+use minsheng_core::access::Role;
+use minsheng_core::IdNumber;
+use minsheng_medical::{MedicalStore as _, Scheme};
+use serde_json::json;
+
+fn medical_policy() -> minsheng_policy::Policy {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
+    minsheng_policy::Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn stay(number: &str, id: &str, date: &str, amount: &str) -> serde_json::Value {
+    json!({
+        "claim_number": number, "id_number": id, "date": date, "visit": "inpatient",
+        "total": amount, "lines": [{"item": "CW001", "amount": amount}]
+    })
+}
+
+#[tokio::test]
+async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let walk = Walk::start();
+    let clock = walk.clock();
+    let last = clock.today.year() - 1;
+    minsheng_medical::enrolment::file_synthetic(&store, last, "tester", clock.now)
+        .await
+        .unwrap();
+    let app = minsheng_web::router(
+        walk.web(store.clone(), common::bank_dir())
+            .with_medical(medical_policy()),
+    );
+    let district = &city.inside.area.as_str()[..6];
+    let hospital = format!("H{district}");
+    let his = common::staff_with_token(&store, "医院系统", Role::Provider, district).await;
+    store
+        .medical()
+        .link_staff("医院系统", &hospital, minsheng_test_support::noted("link"))
+        .await
+        .unwrap();
+
+    let id = IdNumber::parse(&city.inside.head_id).unwrap();
+    let person = store.medical().insured(&id).await.unwrap().unwrap();
+    let cover = store
+        .medical()
+        .cover(person.person_id, last)
+        .await
+        .unwrap()
+        .unwrap();
+    // 10,000 yuan of 甲类 at a tier-3 hospital: 800 deductible, then the scheme's ratio.
+    let ratio_bp: i64 = match (cover.scheme, cover.retired) {
+        (Scheme::Employee, false) => 8_800,
+        (Scheme::Employee, true) => 9_100,
+        (Scheme::Resident, _) => 7_000,
+    };
+    let march = stay("M-1", id.as_str(), &format!("{last}-03-10"), "10000");
+    let first = send(&app, post_json("/api/v1/medical/claims", &his, &march)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let settled = first.json();
+    assert_eq!(settled["deductible_fen"], 80_000);
+    assert_eq!(
+        settled["fund_fen"],
+        (1_000_000 - 80_000) * ratio_bp / 10_000
+    );
+    assert_eq!(settled["id_number"], id.masked());
+    let april = stay("M-2", id.as_str(), &format!("{last}-04-02"), "10000");
+    let second = send(&app, post_json("/api/v1/medical/claims", &his, &april))
+        .await
+        .json();
+    assert_eq!(
+        second["deductible_fen"], 0,
+        "the deductible was borne in March"
+    );
+    assert_eq!(second["fund_fen"], 1_000_000 * ratio_bp / 10_000);
+
+    let again = send(&app, post_json("/api/v1/medical/claims", &his, &march)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["claim_id"], settled["claim_id"]);
+
+    // Refused with the field at fault; nothing written.
+    let mut bad = Vec::new();
+    bad.push((
+        stay("M-1", id.as_str(), &format!("{last}-03-10"), "9999"),
+        StatusCode::CONFLICT,
+        "claim_number",
+    ));
+    let mut unknown = stay("M-3", id.as_str(), &format!("{last}-05-01"), "10");
+    unknown["lines"][0]["item"] = json!("NOPE");
+    bad.push((unknown, StatusCode::UNPROCESSABLE_ENTITY, "lines[0].item"));
+    let mut negative = stay("M-4", id.as_str(), &format!("{last}-05-01"), "10");
+    negative["lines"][0]["amount"] = json!("-10");
+    bad.push((
+        negative,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "lines[0].amount",
+    ));
+    let mut mismatch = stay("M-5", id.as_str(), &format!("{last}-05-01"), "10");
+    mismatch["total"] = json!("11");
+    bad.push((mismatch, StatusCode::UNPROCESSABLE_ENTITY, "total"));
+    bad.push((
+        stay("M-6", id.as_str(), &format!("{}-05-01", last - 2), "10"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "date",
+    ));
+    bad.push((
+        stay("M-7", id.as_str(), "2025-13-01", "10"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "date",
+    ));
+    for (body, status, field) in bad {
+        let answer = send(&app, post_json("/api/v1/medical/claims", &his, &body)).await;
+        assert_eq!(answer.status, status, "{field}: {}", answer.body);
+        assert_eq!(answer.json()["field"], field, "{}", answer.body);
+    }
+    assert_eq!(
+        store
+            .medical()
+            .claims_of(person.person_id, last)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Only a hospital's account settles.
+    let clerk = common::staff_with_token(&store, "市医保甲", Role::City, "370200").await;
+    let refused = send(&app, post_json("/api/v1/medical/claims", &clerk, &april)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The explanation, as JSON and as FHIR with exact decimals.
+    let explained = send(&app, get("/api/v1/medical/claims/M-2/explanation", &his)).await;
+    assert_eq!(explained.status, StatusCode::OK, "{}", explained.body);
+    let trees = explained.json()["trees"].to_string();
+    for expected in [
+        "统筹基金支付",
+        "本年度已负担的起付线",
+        "800.00",
+        "2025-01-01",
+    ] {
+        assert!(trees.contains(expected), "{expected} missing: {trees}");
+    }
+    let eob = send(&app, get("/api/v1/medical/claims/M-2/eob", &his)).await;
+    assert_eq!(eob.status, StatusCode::OK);
+    assert_eq!(eob.json()["resourceType"], "ExplanationOfBenefit");
+    assert!(
+        eob.body.contains("\"value\":10000.00,\"currency\":\"CNY\""),
+        "{}",
+        eob.body
+    );
+
+    // The day's reconciliation file.
+    let file = send(
+        &app,
+        get(
+            &format!("/api/v1/medical/reconciliation?day={last}-03-10"),
+            &his,
+        ),
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.body.starts_with("hospital,claim_number"),
+        "{}",
+        file.body
+    );
+    assert!(
+        file.body.contains("M-1") && !file.body.contains("M-2"),
+        "{}",
+        file.body
+    );
+    assert!(
+        file.body.contains(&format!("{hospital},TOTAL")),
+        "{}",
+        file.body
+    );
+
+    // A reversal, once.
+    let reversal = json!({"reason": "重复结算"});
+    let reversed = send(
+        &app,
+        post_json("/api/v1/medical/claims/M-2/reversal", &his, &reversal),
+    )
+    .await;
+    assert_eq!(reversed.status, StatusCode::OK, "{}", reversed.body);
+    assert_eq!(reversed.json()["status"], "reversed");
+    let twice = send(
+        &app,
+        post_json("/api/v1/medical/claims/M-2/reversal", &his, &reversal),
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+
+    // A clerk of the city follows the settlement on its page; one of another district does not.
+    let cookie = Auth::Cookie(session_cookie(&sign_in(&app, "市医保甲", PASSWORD).await));
+    let page = send(
+        &app,
+        get(&format!("/medical/claims/{hospital}/M-1"), &cookie),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for expected in ["统筹基金支付", "床位费", "甲类", "起付标准"] {
+        assert!(page.body.contains(expected), "{expected} missing");
+    }
+    let other = &city.outside.area.as_str()[..6];
+    common::staff_with_token(&store, "区医保乙", Role::District, other).await;
+    let elsewhere = Auth::Cookie(session_cookie(&sign_in(&app, "区医保乙", PASSWORD).await));
+    let hidden = send(
+        &app,
+        get(&format!("/medical/claims/{hospital}/M-1"), &elsewhere),
+    )
+    .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let reads = store
+        .audit_entries(&format!("claim {hospital}/M-1"))
+        .await
+        .unwrap();
+    assert!(reads
+        .iter()
+        .any(|e| e.action == "medical.read" && e.actor == "市医保甲"));
+}
