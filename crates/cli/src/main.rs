@@ -619,6 +619,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let residents = u64::try_from(store.counts().await?.persons).unwrap_or(0);
             eldercare::file_synthetic(&store, &policy, residents, seed, &cli.actor, clock).await?;
+            medical::file_synthetic(&store, &cli.actor, clock).await?;
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
                 println!("\nOne household of the demo city:\n");
@@ -655,8 +656,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     eldercare::visit_story(&store, &staff, clock).await?;
                     eldercare::circle_story(&store, &policy, &staff, clock).await?;
                     let medical_policy = policy::load(&cli.medical_policy)?;
-                    medical::story(&store, &medical_policy, &head.id_number, &cli.actor, clock)
-                        .await?;
+                    medical::story(&store, &medical_policy, &head.id_number, &staff, clock).await?;
                 }
                 println!(
                     "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"
@@ -1201,6 +1201,7 @@ async fn demo_staff(
         ("周复核", Role::City, "370200"),
         ("孙审计", Role::Auditor, "370200"),
         ("幸福助餐点", Role::Provider, street.as_str()),
+        ("区医院结算", Role::Provider, district.as_str()),
     ];
     let mut out = Vec::new();
     for (name, role, area) in people {
@@ -1213,10 +1214,13 @@ async fn demo_staff(
             store.add_staff(&staff, actor, clock.now).await?;
         }
         let staff = store.staff(name).await?.unwrap_or(staff);
-        if staff.role == Role::Provider {
+        // The canteen's account orders meals; the hospital's system settles claims.
+        if name == "幸福助餐点" {
             minsheng_eldercare::meals::link_provider(store, &staff, actor, clock)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+        } else if staff.role == Role::Provider {
+            medical::link_hospital(store, &staff, actor, clock).await?;
         }
         out.push(staff);
     }

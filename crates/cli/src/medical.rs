@@ -274,57 +274,60 @@ fn explained(policy: &Policy, c: &ClaimRecord) -> Result<String> {
     Ok(out)
 }
 
-/// The demo's medical insurance: the synthetic city's hospitals, catalogue and cover for last
-/// year and this, and two claims of `insured` at their district's tier-3 hospital last year —
-/// an inpatient stay in March that bears the deductible, and one in April that does not.
+/// Files the synthetic city's hospitals, catalogue and cover for last year and this (each
+/// year once), as the demo does.
+pub async fn file_synthetic(store: &Store, actor: &str, clock: Clock) -> Result<()> {
+    use minsheng_medical::enrolment::{file_synthetic, year_of};
+    let this_year = year_of(clock.now);
+    let medical = store.medical();
+    for year in [this_year - 1, this_year] {
+        if medical.covered(year).await? == 0 {
+            let filed = file_synthetic(store, year, actor, clock.now).await?;
+            println!(
+                "Medical insurance {year}: {} residents covered, {} hospitals, {} catalogue items.",
+                filed.covered, filed.hospitals, filed.items
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Links a demo hospital system's account (a service provider of a district) to the district's
+/// tier-3 hospital.
+pub async fn link_hospital(
+    store: &Store,
+    staff: &minsheng_core::access::Staff,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
+    let hospital = format!("H{}", staff.area.as_str().get(..6).unwrap_or_default());
+    if store.medical().hospital_of(&staff.name).await?.is_none() {
+        link(store, &staff.name, &hospital, actor, clock).await?;
+    }
+    Ok(())
+}
+
+/// The demo's claims: two stays of `insured` at the district's tier-3 hospital last year,
+/// posted by the hospital's system — an inpatient stay in March that bears the deductible, and
+/// one in April that does not.
 pub async fn story(
     store: &Store,
     policy: &Policy,
     insured: &IdNumber,
-    actor: &str,
+    staff: &[minsheng_core::access::Staff],
     clock: Clock,
 ) -> Result<()> {
-    use minsheng_medical::enrolment::{file_synthetic, year_of};
-    let this_year = year_of(clock.now);
     let medical = store.medical();
-    let Some(person) = medical.insured(insured).await? else {
-        return Ok(());
-    };
-    for year in [this_year - 1, this_year] {
-        if medical.cover(person.person_id, year).await?.is_none() {
-            file_synthetic(store, year, actor, clock.now).await?;
+    let mut his = None;
+    for s in staff {
+        if let Some(h) = medical.hospital_of(&s.name).await? {
+            his = Some((s.name.clone(), h));
         }
     }
-    let last = this_year - 1;
-    let district = person
-        .area
-        .as_str()
-        .get(..6)
-        .unwrap_or_default()
-        .to_string();
-    let hospital = format!("H{district}");
-    // The hospital's system signs in as a service provider's account of its own.
-    let his = format!("{hospital}结算");
-    if store.staff(&his).await?.is_none() {
-        let staff = minsheng_core::access::Staff {
-            name: his.clone(),
-            role: minsheng_core::access::Role::Provider,
-            area: minsheng_core::AreaCode::parse(&district).map_err(|e| anyhow::anyhow!("{e}"))?,
-        };
-        store.add_staff(&staff, actor, clock.now).await?;
-        link(store, &his, &hospital, actor, clock).await?;
-    }
-    if store.account(&his).await?.is_none() {
-        minsheng_app::accounts::add_account(
-            store,
-            &his,
-            crate::web::DEMO_PASSWORD,
-            &minsheng_store::AccountHolder::Staff(his.clone()),
-            actor,
-            clock,
-        )
-        .await?;
-    }
+    let Some((his, hospital)) = his else {
+        return Ok(());
+    };
+    let last = minsheng_medical::enrolment::year_of(clock.now) - 1;
     let mut settled = Vec::new();
     for (number, date, amounts) in [
         (
@@ -348,21 +351,24 @@ pub async fn story(
             ],
         ),
     ] {
-        let total: i64 = amounts
+        let lines: Vec<serde_json::Value> = amounts
+            .iter()
+            .map(|(item, amount)| serde_json::json!({"item": item, "amount": amount}))
+            .collect();
+        let total = amounts
             .iter()
             .map(|(_, a)| minsheng_core::Fen::parse_yuan(a).map(|f| f.0).unwrap_or(0))
-            .sum();
+            .sum::<i64>();
         let json = serde_json::json!({
             "claim_number": number, "id_number": insured.as_str(), "date": date,
-            "visit": "inpatient", "total": format!("{}.{:02}", total / 100, total % 100),
-            "lines": amounts.iter().map(|(item, amount)| serde_json::json!({"item": item, "amount": amount})).collect::<Vec<_>>(),
+            "visit": "inpatient", "total": minsheng_core::Fen(total).to_string(), "lines": lines,
         });
         let claim = Claim::from_json(&json).map_err(|e| anyhow::anyhow!("demo claim: {e:?}"))?;
         let posted = settle(store, policy, &hospital, &claim, &his, clock.now).await?;
         settled.push(posted.record().clone());
     }
     println!(
-        "\nMedical insurance: two stays of {} at {hospital} in {last}:",
+        "\nMedical insurance: {his} settled two stays of {} at {hospital} in {last}:",
         insured.masked()
     );
     for c in &settled {
@@ -380,7 +386,7 @@ pub async fn story(
     }
     println!("  minsheng medical explain --hospital {hospital} --claim DEMO-0402   # line by line");
     println!(
-        "  /medical/claims/{hospital}/DEMO-0402 on the web; the hospital's system signs in as {his} (POST /api/v1/medical/claims)"
+        "  /medical/claims/{hospital}/DEMO-0402 on the web (POST /api/v1/medical/claims as {his})"
     );
     Ok(())
 }

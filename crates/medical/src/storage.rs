@@ -370,6 +370,16 @@ impl Medical<'_> {
         tx.commit().await
     }
 
+    /// How many residents are covered for `year`.
+    pub async fn covered(&self, year: i32) -> Result<i64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM medical_cover WHERE year = $1")
+                .bind(year)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
     /// A person's cover for `year`.
     pub async fn cover(&self, person_id: i64, year: i32) -> Result<Option<Cover>> {
         with_pool!(self, pool => {

@@ -429,6 +429,11 @@ mod tests {
             .chain(crate::assistance::pages::EXPORT_HEADERS)
             .chain(crate::assistance::pages::FINDING_HEADERS)
             .chain(crate::eldercare::applications::EXPORT_HEADERS)
+            .chain(crate::medical::pages::PAYERS)
+            .chain(minsheng_medical::Visit::ALL.iter().map(|v| v.label()))
+            .chain(minsheng_medical::Scheme::ALL.iter().map(|v| v.label()))
+            .chain(minsheng_medical::Level::ALL.iter().map(|v| v.label()))
+            .chain(minsheng_medical::Class::ALL.iter().map(|v| v.label()))
             .chain(
                 minsheng_eldercare::applications::Stage::ALL
                     .iter()

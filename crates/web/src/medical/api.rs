@@ -264,7 +264,8 @@ pub struct ExplanationView {
     pub trees: Vec<String>,
     /// Whether the rules are still those the claim was settled under.
     pub same_rules: bool,
-    #[schema(value_type = Object)]
+    /// Every computation: variable, line (for a line's), value, rule date, steps.
+    #[schema(value_type = Vec<Object>)]
     pub computations: serde_json::Value,
 }
 
@@ -298,7 +299,7 @@ pub(crate) async fn explanation(
     params(("number" = String, Path, description = "the hospital's claim number")),
     security(("bearer" = []), ("session" = [])),
     responses(
-        (status = 200, description = "FHIR R4 ExplanationOfBenefit (application/fhir+json)"),
+        (status = 200, description = "FHIR R4 ExplanationOfBenefit", content_type = "application/fhir+json", body = Object),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -330,7 +331,7 @@ pub struct DayQuery {
     params(DayQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
-        (status = 200, description = "text/csv"),
+        (status = 200, description = "the reconciliation file", content_type = "text/csv", body = String),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody),

@@ -27,6 +27,17 @@ struct ClaimPage {
     same_rules: bool,
 }
 
+/// The payers and figures of a settlement, in the order the page lists them.
+pub const PAYERS: [&str; 7] = [
+    "医疗费用总额",
+    "政策范围内费用",
+    "起付线",
+    "统筹基金支付",
+    "大额医疗补助或大病保险支付",
+    "个人账户支付",
+    "个人现金支付",
+];
+
 struct LineRow {
     number: usize,
     item: String,
@@ -81,15 +92,19 @@ pub async fn claim(
     let s = &claim.settlement;
     let page = ClaimPage {
         frame: Frame::of(&who),
-        payers: vec![
-            ("医疗费用总额", s.total.to_string()),
-            ("政策范围内费用", s.in_policy.to_string()),
-            ("起付线", s.deductible_applied.to_string()),
-            ("统筹基金支付", s.fund.to_string()),
-            ("大额医疗补助或大病保险支付", s.supplement.to_string()),
-            ("个人账户支付", s.account.to_string()),
-            ("个人现金支付", s.person.to_string()),
-        ],
+        payers: PAYERS
+            .into_iter()
+            .zip([
+                s.total,
+                s.in_policy,
+                s.deductible_applied,
+                s.fund,
+                s.supplement,
+                s.account,
+                s.person,
+            ])
+            .map(|(label, amount)| (label, amount.to_string()))
+            .collect(),
         lines: s
             .lines
             .iter()
