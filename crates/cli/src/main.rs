@@ -656,7 +656,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     eldercare::visit_story(&store, &staff, clock).await?;
                     eldercare::circle_story(&store, &policy, &staff, clock).await?;
                     let medical_policy = policy::load(&cli.medical_policy)?;
-                    medical::story(&store, &medical_policy, &head.id_number, &staff, clock).await?;
+                    medical::story(
+                        &store,
+                        &medical_policy,
+                        &head.id_number,
+                        &staff,
+                        &cli.actor,
+                        clock,
+                    )
+                    .await?;
                 }
                 println!(
                     "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"

@@ -56,10 +56,26 @@ pub enum MedicalCommand {
         hospital: String,
     },
     /// File the synthetic city's hospitals, catalogue and every resident's cover for a year
-    /// (default this year), as the demo does.
+    /// (default this year), as the demo does; with --claims, post and settle the synthetic
+    /// city's claims of that month instead (again: nothing new).
     Synthetic {
         #[arg(long)]
         year: Option<i32>,
+        #[arg(long)]
+        claims: Option<minsheng_core::Month>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// What-if on the settlement rules: the month's claims settled again under changed
+    /// parameters (each person's year replayed from its first claim), the funds' cost and who
+    /// pays more or less, by district and visit type.
+    WhatIf {
+        #[arg(long)]
+        month: minsheng_core::Month,
+        /// NAME=VALUE or NAME=+5% (e.g. medical.ratio.general_outpatient.resident=0.70);
+        /// repeatable.
+        #[arg(long = "change", required = true)]
+        changes: Vec<String>,
     },
 }
 
@@ -175,7 +191,24 @@ pub async fn run(
             link(store, &staff, &hospital, actor, clock).await?;
             println!("{staff} 可为 {hospital} 结算（POST /api/v1/medical/claims）。");
         }
-        MedicalCommand::Synthetic { year } => {
+        MedicalCommand::Synthetic {
+            claims: Some(month),
+            seed,
+            ..
+        } => {
+            let posted = minsheng_medical::synthetic::post_month(
+                store, policy, seed, month, actor, clock.now,
+            )
+            .await?;
+            println!(
+                "{month}: {} claims settled, {} in all, {} from the funds.",
+                posted.claims, posted.total, posted.fund
+            );
+        }
+        MedicalCommand::WhatIf { month, changes } => {
+            print!("{}", what_if(store, policy, month, &changes).await?);
+        }
+        MedicalCommand::Synthetic { year, .. } => {
             let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
             let filed =
                 minsheng_medical::enrolment::file_synthetic(store, year, actor, clock.now).await?;
@@ -186,6 +219,74 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// The what-if's table as text: by district and visit type, then the whole.
+pub async fn what_if(
+    store: &Store,
+    policy: &Policy,
+    month: minsheng_core::Month,
+    changes: &[String],
+) -> Result<String> {
+    let reform = policy
+        .with_changes(changes, month.first_day())
+        .map_err(|e| anyhow::anyhow!("change: {e}"))?;
+    let claims = store
+        .medical()
+        .claims_for_replay(month.first_day(), month.last_day())
+        .await?;
+    let table = minsheng_medical::whatif::compare(
+        policy,
+        &reform,
+        &claims,
+        month.first_day(),
+        month.last_day(),
+    )?;
+    let codes: Vec<&str> = table.keys().map(|(d, _)| d.as_str()).collect();
+    let names = store.area_names(&codes).await?;
+    let mut out = String::new();
+    let _ = writeln!(out, "{month} 医保结算测算：{}", changes.join("，"));
+    let _ = writeln!(
+        out,
+        "{:<10} {:<8} {:>8} {:>14} {:>14} {:>12} {:>8} {:>8}",
+        "区", "就医类型", "结算笔数", "基金支付(现行)", "基金支付(调整)", "差额", "多付", "少付"
+    );
+    let mut whole = minsheng_medical::whatif::Row::default();
+    for ((district, visit), row) in &table {
+        let name = names
+            .get(district.as_str())
+            .map_or(district.as_str(), String::as_str);
+        let _ = writeln!(
+            out,
+            "{:<10} {:<8} {:>8} {:>14} {:>14} {:>12} {:>8} {:>8}",
+            name,
+            visit.label(),
+            row.claims,
+            row.funds_before,
+            row.funds_after,
+            minsheng_core::Fen(row.funds_after.0 - row.funds_before.0),
+            row.pay_more,
+            row.pay_less
+        );
+        whole.claims += row.claims;
+        whole.funds_before.0 += row.funds_before.0;
+        whole.funds_after.0 += row.funds_after.0;
+        whole.pay_more += row.pay_more;
+        whole.pay_less += row.pay_less;
+    }
+    let _ = writeln!(
+        out,
+        "{:<10} {:<8} {:>8} {:>14} {:>14} {:>12} {:>8} {:>8}",
+        "全市",
+        "",
+        whole.claims,
+        whole.funds_before,
+        whole.funds_after,
+        minsheng_core::Fen(whole.funds_after.0 - whole.funds_before.0),
+        whole.pay_more,
+        whole.pay_less
+    );
+    Ok(out)
 }
 
 /// Links a service provider's account to a hospital, refusing any other account.
@@ -315,6 +416,7 @@ pub async fn story(
     policy: &Policy,
     insured: &IdNumber,
     staff: &[minsheng_core::access::Staff],
+    actor: &str,
     clock: Clock,
 ) -> Result<()> {
     let medical = store.medical();
@@ -384,7 +486,19 @@ pub async fn story(
             c.settlement.person
         );
     }
+    // The rest of the city's April (posted by the operator for every hospital), so that a
+    // what-if has a month to work on.
+    let april = minsheng_core::Month::new(last, 4).ok_or_else(|| anyhow::anyhow!("{last}-04"))?;
+    let month =
+        minsheng_medical::synthetic::post_month(store, policy, 7, april, actor, clock.now).await?;
+    println!(
+        "  and the city's other claims of {april}: {} settled, {} from the funds",
+        month.claims, month.fund
+    );
     println!("  minsheng medical explain --hospital {hospital} --claim DEMO-0402   # line by line");
+    println!(
+        "  minsheng medical what-if --month {april} --change medical.ratio.general_outpatient.resident=0.70   # by district"
+    );
     println!(
         "  /medical/claims/{hospital}/DEMO-0402 on the web (POST /api/v1/medical/claims as {his})"
     );

@@ -7,7 +7,10 @@
 //!   `store.medical()`;
 //! - [`enrolment`]: the synthetic city's hospitals, catalogue and cover;
 //! - [`settlement`]: the use cases — settle a claim (idempotent by the hospital's number),
-//!   reverse it, explain it line by line.
+//!   reverse it, explain it line by line;
+//! - [`reconciliation`]: a hospital's day as a file;
+//! - [`synthetic`]: the synthetic city's claims of a month, posted and settled;
+//! - [`whatif`]: the claims of a period settled again under a reform, by district and visit.
 //!
 //! The rules are a policy folder of their own (`policies/qingdao-medical`): entities declared
 //! in data (a claim and its lines), evaluated by the same engine as the assistance catalog.
@@ -23,7 +26,9 @@ pub mod enrolment;
 pub mod reconciliation;
 pub mod settlement;
 pub mod storage;
+pub mod synthetic;
+pub mod whatif;
 
 pub use domain::{Claim, Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
-pub use settlement::{explain, reverse, settle, ClaimError, Explained, Posted};
+pub use settlement::{explain, reverse, settle, settle_all, ClaimError, Explained, Posted};
 pub use storage::{ClaimRecord, Hospital, Item, Medical, MedicalStore};

@@ -58,6 +58,49 @@ pub async fn settle(
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Posted, ClaimError> {
+    let mut tx = Tx::write_only(store).await?;
+    let posted = settle_in(&mut tx, policy, hospital, claim, actor, at).await?;
+    tx.commit().await?;
+    Ok(posted)
+}
+
+/// Settles many claims in one transaction, in the order given (a hospital's file of a day, or
+/// the synthetic city's month): all or none; a refusal names the claim it stopped at.
+pub async fn settle_all(
+    store: &Store,
+    policy: &Policy,
+    claims: &[(String, Claim)],
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<Posted>, ClaimError> {
+    let mut tx = Tx::write_only(store).await?;
+    let mut out = Vec::with_capacity(claims.len());
+    for (hospital, claim) in claims {
+        let posted = settle_in(&mut tx, policy, hospital, claim, actor, at)
+            .await
+            .map_err(|e| match e {
+                ClaimError::Invalid(mut errors) => {
+                    for error in &mut errors {
+                        error.reason = format!("{} {}: {}", hospital, claim.number, error.reason);
+                    }
+                    ClaimError::Invalid(errors)
+                }
+                other => other,
+            })?;
+        out.push(posted);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn settle_in(
+    tx: &mut Tx,
+    policy: &Policy,
+    hospital: &str,
+    claim: &Claim,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Posted, ClaimError> {
     let digest = claim.digest();
     if claim.date > at.date_naive() {
         return Err(ClaimError::field(
@@ -65,8 +108,7 @@ pub async fn settle(
             format!("{} 晚于今天，不能结算", claim.date),
         ));
     }
-    let mut tx = Tx::write_only(store).await?;
-    if let Some(first) = storage::claim_by_number(&mut tx, hospital, &claim.number).await? {
+    if let Some(first) = storage::claim_by_number(tx, hospital, &claim.number).await? {
         return if first.digest == digest {
             Ok(Posted::Again(first))
         } else {
@@ -80,20 +122,20 @@ pub async fn settle(
             })
         };
     }
-    let Some(level) = storage::hospital_in(&mut tx, hospital).await? else {
+    let Some(level) = storage::hospital_in(tx, hospital).await? else {
         return Err(ClaimError::field(
             "hospital",
             format!("「{hospital}」不是已登记的定点医疗机构"),
         ));
     };
-    let Some(insured) = storage::insured_in(&mut tx, &claim.id_number).await? else {
+    let Some(insured) = storage::insured_in(tx, &claim.id_number).await? else {
         return Err(ClaimError::field(
             "id_number",
             format!("登记中没有在册居民 {}", claim.id_number.masked()),
         ));
     };
     let year = claim.year();
-    let cover = storage::cover_in(&mut tx, insured.person_id, year).await?;
+    let cover = storage::cover_in(tx, insured.person_id, year).await?;
     let cover = match cover {
         Some(c) if c.from <= claim.date && claim.date <= c.to => c,
         Some(c) => {
@@ -110,7 +152,7 @@ pub async fn settle(
         }
     };
     let codes: Vec<&str> = claim.lines.iter().map(|l| l.item.as_str()).collect();
-    let known = storage::classes_in(&mut tx, &codes).await?;
+    let known = storage::classes_in(tx, &codes).await?;
     let mut classes = Vec::new();
     let mut unknown = Vec::new();
     for (i, line) in claim.lines.iter().enumerate() {
@@ -125,7 +167,7 @@ pub async fn settle(
     if !unknown.is_empty() {
         return Err(ClaimError::Invalid(unknown));
     }
-    let (before, balance) = storage::year_locked(&mut tx, insured.person_id, year).await?;
+    let (before, balance) = storage::year_locked(tx, insured.person_id, year).await?;
     let facts = domain::facts(policy, claim, &cover, level, &classes, &before, balance)?;
     let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
     let settlement = domain::settle(&mut evaluation, claim, &classes)?;
@@ -156,14 +198,9 @@ pub async fn settle(
         reversed_by: None,
         reversal_reason: None,
     };
-    record.id = storage::insert_claim(&mut tx, &record).await?;
-    storage::put_year(&mut tx, insured.person_id, year, &after, 1).await?;
-    storage::move_account(
-        &mut tx,
-        insured.person_id,
-        Fen(-record.settlement.account.0),
-    )
-    .await?;
+    record.id = storage::insert_claim(tx, &record).await?;
+    storage::put_year(tx, insured.person_id, year, &after, 1).await?;
+    storage::move_account(tx, insured.person_id, Fen(-record.settlement.account.0)).await?;
     let s = &record.settlement;
     tx.append_audit(&[NewAuditEntry {
         actor: actor.to_string(),
@@ -183,7 +220,6 @@ pub async fn settle(
         at,
     }])
     .await?;
-    tx.commit().await?;
     Ok(Posted::Settled(record))
 }
 

@@ -380,6 +380,71 @@ impl Medical<'_> {
         })
     }
 
+    /// Everyone covered for `year` who is a current resident: key, ID number, area and cover,
+    /// by key.
+    pub async fn covered_persons(
+        &self,
+        year: i32,
+    ) -> Result<Vec<(i64, IdNumber, AreaCode, Cover)>> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT c.person_id, p.id_number, s.area_code, c.scheme, c.tier, c.retired, \
+                 c.two_diseases, c.covered_from, c.covered_to FROM medical_cover c \
+                 JOIN person p ON p.id = c.person_id JOIN resident_search s ON s.person_id = c.person_id \
+                 WHERE c.year = $1 ORDER BY c.person_id",
+            )
+            .bind(year)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.int("person_id")?,
+                    IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+                    AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                    decode_cover(r)?,
+                ))
+            })
+            .collect()
+        })
+    }
+
+    /// The claims of persons who have one dated in `from..=to`, with every earlier claim of
+    /// their year, standing ones only, in settlement order per person (what a what-if
+    /// replays), with their lines.
+    pub async fn claims_for_replay(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ClaimRecord>> {
+        let year = chrono::Datelike::year(&from);
+        let sql = format!(
+            "SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE year = $1 AND day <= $3 \
+             AND reversed_at IS NULL AND person_id IN (SELECT person_id FROM medical_claim \
+             WHERE day >= $2 AND day <= $3 AND reversed_at IS NULL) ORDER BY person_id, id"
+        );
+        let lines_sql = "SELECT l.claim_id, l.item_code, l.class, l.amount, l.in_policy, \
+            l.first_self_paid FROM medical_claim_line l JOIN medical_claim c ON c.id = l.claim_id \
+            WHERE c.year = $1 AND c.day <= $3 AND c.reversed_at IS NULL AND c.person_id IN \
+            (SELECT person_id FROM medical_claim WHERE day >= $2 AND day <= $3 AND reversed_at IS NULL) \
+            ORDER BY l.claim_id, l.ordinal";
+        let (mut claims, lines) = with_pool!(self, pool => {
+            let claims = sqlx::query(&sql).bind(year).bind(from).bind(to).fetch_all(pool).await?
+                .iter().map(decode_claim).collect::<Result<Vec<_>>>()?;
+            let lines = sqlx::query(lines_sql).bind(year).bind(from).bind(to).fetch_all(pool).await?
+                .iter().map(|r| Ok((r.int("claim_id")?, decode_line(r)?))).collect::<Result<Vec<_>>>()?;
+            (claims, lines)
+        });
+        let mut by_claim: HashMap<i64, Vec<crate::domain::LineSettlement>> = HashMap::new();
+        for (id, line) in lines {
+            by_claim.entry(id).or_default().push(line);
+        }
+        for c in &mut claims {
+            c.settlement.lines = by_claim.remove(&c.id).unwrap_or_default();
+        }
+        Ok(claims)
+    }
+
     /// A person's cover for `year`.
     pub async fn cover(&self, person_id: i64, year: i32) -> Result<Option<Cover>> {
         with_pool!(self, pool => {
@@ -626,6 +691,18 @@ pub async fn put_year(
 /// (the table refuses it).
 pub async fn move_account(tx: &mut Tx, person_id: i64, delta: Fen) -> Result<()> {
     if delta.0 == 0 {
+        return Ok(());
+    }
+    if delta.0 < 0 {
+        // A payment draws on an account that exists (its balance was read); the row's own
+        // CHECK refuses an overdraft.
+        on_tx!(tx, conn => {
+            sqlx::query("UPDATE medical_account SET balance = balance + $2 WHERE person_id = $1")
+                .bind(person_id)
+                .bind(delta.0)
+                .execute(&mut *conn)
+                .await?;
+        });
         return Ok(());
     }
     on_tx!(tx, conn => {

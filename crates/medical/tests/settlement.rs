@@ -18,7 +18,10 @@ use minsheng_store::Store;
 use minsheng_test_support::{instant, load, noted, synthetic_city};
 use serde_json::json;
 
-minsheng_test_support::on_both_backends!(claims_settle_in_order_once_each,);
+minsheng_test_support::on_both_backends!(
+    claims_settle_in_order_once_each,
+    a_synthetic_month_settles_once_and_each_year_adds_up,
+);
 
 fn medical_policy() -> Policy {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
@@ -306,6 +309,38 @@ async fn claims_settle_in_order_once_each(store: &Store) {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }
 
+    // What-if: a lower tier-3 deductible from March. March's stay bears 500 instead of 800;
+    // June's, replayed on the reformed year, bears none either way.
+    let reform = policy
+        .with_changes(
+            &["medical.deductible.inpatient.tier_3=500".to_string()],
+            day(2025, 3, 1),
+        )
+        .unwrap();
+    let replay = |from: NaiveDate, to: NaiveDate| {
+        let medical = store.medical();
+        let (policy, reform) = (&policy, &reform);
+        async move {
+            let claims = medical.claims_for_replay(from, to).await.unwrap();
+            minsheng_medical::whatif::compare(policy, reform, &claims, from, to).unwrap()
+        }
+    };
+    let march = replay(day(2025, 3, 1), day(2025, 3, 31)).await;
+    let district = area.as_str()[..6].to_string();
+    let row = &march[&(district.clone(), minsheng_medical::Visit::Inpatient)];
+    assert_eq!(
+        (row.claims, row.funds_before, row.funds_after),
+        (1, Fen(809_600), Fen(836_000))
+    );
+    assert_eq!((row.pay_more, row.pay_less), (0, 1));
+    let june = replay(day(2025, 6, 1), day(2025, 6, 30)).await;
+    let row = &june[&(district, minsheng_medical::Visit::Inpatient)];
+    assert_eq!(
+        (row.funds_before, row.funds_after),
+        (Fen(90_640), Fen(90_640))
+    );
+    assert_eq!((row.pay_more, row.pay_less), (0, 0));
+
     // Every settlement and reversal is in the audit log.
     let of = |number: &'static str| async move {
         let entries = store
@@ -317,4 +352,74 @@ async fn claims_settle_in_order_once_each(store: &Store) {
     assert_eq!(of("Z-001").await, ["medical.settle"]);
     assert_eq!(of("Z-002").await, ["medical.settle", "medical.reverse"]);
     assert!(of("Z-003").await.is_empty());
+}
+
+async fn a_synthetic_month_settles_once_and_each_year_adds_up(store: &Store) {
+    let (generator, people) = synthetic_city(400, 11);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let policy = medical_policy();
+    let at = instant(60 * 60 * 24 * 800); // early 2026
+    let filed = minsheng_medical::enrolment::file_synthetic(store, 2025, "tester", at)
+        .await
+        .unwrap();
+    assert!(filed.covered >= 380, "{filed:?}");
+    let april = minsheng_core::Month::new(2025, 4).unwrap();
+    let first = minsheng_medical::synthetic::post_month(store, &policy, 7, april, "tester", at)
+        .await
+        .unwrap();
+    // About one settlement per insured person a month.
+    assert!((300..=520).contains(&first.claims), "{first:?}");
+    let again = minsheng_medical::synthetic::post_month(store, &policy, 7, april, "tester", at)
+        .await
+        .unwrap();
+    assert_eq!(again.claims, 0);
+    // Each person's year is the sum of their claims.
+    let claims = store
+        .medical()
+        .claims_for_replay(day(2025, 4, 1), day(2025, 4, 30))
+        .await
+        .unwrap();
+    assert_eq!(claims.len() as u64, first.claims);
+    let mut by_person: std::collections::BTreeMap<i64, (Fen, Fen)> = Default::default();
+    for c in &claims {
+        let e = by_person.entry(c.person_id).or_default();
+        let pooled = if c.visit == minsheng_medical::Visit::GeneralOutpatient {
+            &mut e.1
+        } else {
+            &mut e.0
+        };
+        *pooled = Fen(pooled.0 + c.settlement.fund.0);
+    }
+    for (person, (fund, outpatient)) in by_person {
+        let (year, _) = store.medical().year(person, 2025).await.unwrap();
+        assert_eq!(
+            (year.fund, year.outpatient_fund),
+            (fund, outpatient),
+            "person {person}"
+        );
+    }
+    // The catalog against itself changes nothing.
+    let table = minsheng_medical::whatif::compare(
+        &policy,
+        &policy,
+        &claims,
+        day(2025, 4, 1),
+        day(2025, 4, 30),
+    )
+    .unwrap();
+    let stored: i64 = claims
+        .iter()
+        .map(|c| c.settlement.fund.0 + c.settlement.supplement.0)
+        .sum();
+    assert_eq!(
+        table.values().map(|r| r.funds_before.0).sum::<i64>(),
+        stored
+    );
+    assert!(table
+        .values()
+        .all(|r| r.funds_before == r.funds_after && r.pay_more + r.pay_less == 0));
 }

@@ -1,0 +1,217 @@
+//! The synthetic city's claims: a month of visits for everyone covered, drawn from each
+//! person's key, the month and a seed (the same whoever asks), each posted by the hospital
+//! that would see it and settled in date order. Claim numbers come from the same draw, so a
+//! month posted again answers its first settlements and moves nothing.
+//!
+//! The mix is this generator's own, chosen near the city's reported figures (docs/medical.md):
+//! about one settlement per insured person a month, most of them general outpatient visits;
+//! chronic outpatient care mostly for the recognised hypertension and diabetes patients; a
+//! stay in hospital for about one person in sixty a month, twice as often past 65.
+
+use chrono::{Datelike, NaiveDate};
+use minsheng_core::{AreaCode, Fen, IdNumber, Month};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{Claim, Cover, Line, Place, Visit};
+
+/// A uniform draw in `0..n` from a name and the draw's parts.
+fn draw(parts: &[&[u8]], n: u64) -> u64 {
+    let mut hash = Sha256::new();
+    for p in parts {
+        hash.update((p.len() as u64).to_be_bytes());
+        hash.update(p);
+    }
+    let bytes = hash.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(bytes.get(..8).unwrap_or(&[0; 8]));
+    u64::from_be_bytes(first) % n.max(1)
+}
+
+/// Per ten thousand persons a month.
+const GENERAL_OUTPATIENT: u64 = 9_000;
+const CHRONIC_TWO_DISEASES: u64 = 2_500;
+const CHRONIC_OTHERS: u64 = 300;
+const INPATIENT: u64 = 170;
+const MATERNITY: u64 = 8;
+
+/// One person's claims of `month` (dated no later than `last`, today), each with the hospital
+/// that would settle it.
+pub fn claims_of(
+    seed: u64,
+    person_id: i64,
+    id_number: &IdNumber,
+    area: &AreaCode,
+    cover: &Cover,
+    month: Month,
+    last: NaiveDate,
+) -> Vec<(String, Claim)> {
+    let key = person_id.to_be_bytes();
+    let seed = seed.to_be_bytes();
+    let m = month.to_string();
+    let chance = |what: &str, per_10k: u64| {
+        draw(&[&seed, &key, m.as_bytes(), what.as_bytes()], 10_000) < per_10k
+    };
+    let age = minsheng_policy::inputs::age_on(id_number.birth_date(), month.first_day());
+    let mut visits = Vec::new();
+    if chance("general", GENERAL_OUTPATIENT) {
+        visits.push(Visit::GeneralOutpatient);
+    }
+    let chronic = if cover.two_diseases {
+        CHRONIC_TWO_DISEASES
+    } else {
+        CHRONIC_OTHERS
+    };
+    if chance("chronic", chronic) {
+        visits.push(Visit::ChronicOutpatient);
+    }
+    if chance(
+        "inpatient",
+        if age >= 65 { INPATIENT * 2 } else { INPATIENT },
+    ) {
+        visits.push(Visit::Inpatient);
+    }
+    if (20..=40).contains(&age) && chance("maternity", MATERNITY * 4) {
+        visits.push(Visit::Maternity);
+    }
+    let street = area.as_str().get(..9).unwrap_or(area.as_str());
+    let district = area.as_str().get(..6).unwrap_or(area.as_str());
+    let days = u64::from(month.last_day().day());
+    let mut out = Vec::new();
+    for (n, visit) in visits.into_iter().enumerate() {
+        let what = visit.as_str().as_bytes();
+        let day = month.first_day()
+            + chrono::Days::new(draw(&[&seed, &key, m.as_bytes(), what, b"day"], days));
+        if day < cover.from || day > cover.to || day > last {
+            continue;
+        }
+        let pick =
+            |name: &str, n: u64| draw(&[&seed, &key, m.as_bytes(), what, name.as_bytes()], n);
+        let yuan = |low: i64, high: i64, name: &str| {
+            Fen((low
+                + i64::try_from(pick(name, u64::try_from(high - low).unwrap_or(1))).unwrap_or(0))
+                * 100)
+        };
+        let (hospital, lines) = match visit {
+            Visit::GeneralOutpatient => (
+                format!("H{street}1"),
+                vec![
+                    line("XY001", yuan(20, 180, "drug")),
+                    line(
+                        if pick("test", 3) == 0 {
+                            "JC001"
+                        } else {
+                            "XY002"
+                        },
+                        yuan(10, 120, "test"),
+                    ),
+                ],
+            ),
+            Visit::ChronicOutpatient => (
+                if pick("level", 2) == 0 {
+                    format!("H{street}2")
+                } else {
+                    format!("H{district}")
+                },
+                vec![
+                    line("XY003", yuan(150, 900, "drug")),
+                    line("XY101", yuan(50, 600, "b-drug")),
+                ],
+            ),
+            Visit::Inpatient => {
+                let days = i64::try_from(pick("stay", 14)).unwrap_or(0) + 2;
+                let mut lines = vec![
+                    line("CW001", Fen(days * 6_000)),
+                    line("HL001", Fen(days * 4_000)),
+                    line("XY101", yuan(500, 6_000, "b-drug")),
+                    line("JC101", yuan(200, 1_500, "ct")),
+                ];
+                if pick("surgery", 3) == 0 {
+                    lines.push(line("SS101", yuan(3_000, 30_000, "surgery")));
+                }
+                if pick("extra", 5) == 0 {
+                    lines.push(line("ZF001", yuan(100, 2_000, "extra")));
+                }
+                let hospital = if pick("level", 10) < 6 {
+                    format!("H{district}")
+                } else {
+                    format!("H{street}2")
+                };
+                (hospital, lines)
+            }
+            Visit::Maternity => (
+                format!("H{district}"),
+                vec![
+                    line("CW001", Fen(3 * 6_000)),
+                    line("SS101", yuan(2_500, 7_000, "delivery")),
+                ],
+            ),
+        };
+        let total = Fen(lines.iter().map(|l| l.amount.0).sum());
+        out.push((
+            hospital,
+            Claim {
+                number: format!("S{}-{person_id}-{n}", m.replace('-', "")),
+                id_number: id_number.clone(),
+                date: day,
+                visit,
+                place: Place::InCity,
+                use_account: pick("account", 2) == 0,
+                total,
+                lines,
+            },
+        ));
+    }
+    out
+}
+
+fn line(item: &str, amount: Fen) -> Line {
+    Line {
+        item: item.to_string(),
+        amount,
+    }
+}
+
+/// What [`post_month`] settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Posted {
+    pub claims: u64,
+    pub total: Fen,
+    pub fund: Fen,
+}
+
+/// Generates and settles the synthetic city's claims of `month` for everyone covered that
+/// year, in date order, as their hospitals' systems would post them (two thousand a
+/// transaction). Posting a month again settles nothing new.
+pub async fn post_month(
+    store: &minsheng_store::Store,
+    policy: &minsheng_policy::Policy,
+    seed: u64,
+    month: Month,
+    actor: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Posted, crate::ClaimError> {
+    use crate::storage::MedicalStore as _;
+    let covered = store
+        .medical()
+        .covered_persons(month.first_day().year())
+        .await?;
+    let today = at.date_naive();
+    let mut claims: Vec<(String, Claim)> = covered
+        .iter()
+        .flat_map(|(id, number, area, cover)| {
+            claims_of(seed, *id, number, area, cover, month, today)
+        })
+        .collect();
+    claims.sort_by(|a, b| (a.1.date, &a.1.number).cmp(&(b.1.date, &b.1.number)));
+    let mut posted = Posted::default();
+    for chunk in claims.chunks(2_000) {
+        for p in crate::settle_all(store, policy, chunk, actor, at).await? {
+            if let crate::Posted::Settled(r) = p {
+                posted.claims += 1;
+                posted.total = Fen(posted.total.0 + r.settlement.total.0);
+                posted.fund = Fen(posted.fund.0 + r.settlement.fund.0 + r.settlement.supplement.0);
+            }
+        }
+    }
+    Ok(posted)
+}
