@@ -619,7 +619,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let residents = u64::try_from(store.counts().await?.persons).unwrap_or(0);
             eldercare::file_synthetic(&store, &policy, residents, seed, &cli.actor, clock).await?;
-            medical::file_synthetic(&store, &cli.actor, clock).await?;
+            medical::file_synthetic(
+                &store,
+                &policy::load(&cli.medical_policy)?,
+                &cli.actor,
+                clock,
+            )
+            .await?;
             show::summary(&store).await?;
             if let Some(code) = store.sample_household_codes(1).await?.first() {
                 println!("\nOne household of the demo city:\n");

@@ -66,6 +66,25 @@ pub enum MedicalCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Lapses (断保): residents covered last year and not this year (default this year); with
+    /// --remind, a reminder to each through the notifications outbox (once a person and year).
+    Lapses {
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        remind: bool,
+    },
+    /// Coverage by district: residents, and those covered for the year (default this year).
+    Coverage {
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Newborns of the year (default this year) not yet covered, covered from their day of
+    /// birth (出生一件事).
+    Newborns {
+        #[arg(long)]
+        year: Option<i32>,
+    },
     /// What-if on the settlement rules: the month's claims settled again under changed
     /// parameters (each person's year replayed from its first claim), the funds' cost and who
     /// pays more or less, by district and visit type.
@@ -158,6 +177,17 @@ pub async fn run(
                 ),
                 None => println!("{} {year} 年度未参保。", id.masked()),
             }
+            if let Some(c) = medical.contribution(insured.person_id, year).await? {
+                println!(
+                    "缴费：个人 {}，财政补助 {}，医疗救助资助 {}{}",
+                    c.personal,
+                    c.fiscal_subsidy,
+                    c.assistance_subsidy,
+                    c.assisted_as
+                        .map(|a| format!("（{}）", a.label()))
+                        .unwrap_or_default()
+                );
+            }
             let (ytd, balance) = medical.year(insured.person_id, year).await?;
             println!(
                 "本年度：统筹基金已付 {}，普通门诊统筹已付 {}，个人负担政策范围内 {}，大额/大病已付 {}；个人账户余额 {balance}",
@@ -205,20 +235,90 @@ pub async fn run(
                 posted.claims, posted.total, posted.fund
             );
         }
+        MedicalCommand::Lapses { year, remind } => {
+            use minsheng_medical::enrolment::{lapses_of, remind_lapses, year_of};
+            let year = year.unwrap_or_else(|| year_of(clock.now));
+            let lapses = lapses_of(store, year).await?;
+            for l in lapses.iter().take(20) {
+                println!(
+                    "  {} {} {}（{} 年 {}）",
+                    l.id_number.masked(),
+                    l.household,
+                    l.area,
+                    year - 1,
+                    l.last.scheme.label()
+                );
+            }
+            if lapses.len() > 20 {
+                println!("  … {} more", lapses.len() - 20);
+            }
+            println!(
+                "{year}: {} residents covered in {} have not paid for {year}.",
+                lapses.len(),
+                year - 1
+            );
+            if remind {
+                let new = remind_lapses(store, year, actor, clock.now).await?;
+                println!(
+                    "{new} reminders queued ({} were reminded before).",
+                    lapses.len() as u64 - new.min(lapses.len() as u64)
+                );
+            }
+        }
+        MedicalCommand::Coverage { year } => {
+            let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
+            let rows = store.medical().coverage(year).await?;
+            let codes: Vec<&str> = rows.iter().map(|(d, _, _)| d.as_str()).collect();
+            let names = store.area_names(&codes).await?;
+            let (mut residents, mut covered) = (0, 0);
+            println!("{year} 参保情况：区、常住居民、已参保、参保率");
+            for (district, r, c) in &rows {
+                residents += r;
+                covered += c;
+                println!(
+                    "  {} {r} {c} {}",
+                    names
+                        .get(district)
+                        .map_or(district.as_str(), String::as_str),
+                    percent(*c, *r)
+                );
+            }
+            println!(
+                "  全市 {residents} {covered} {}",
+                percent(covered, residents)
+            );
+        }
+        MedicalCommand::Newborns { year } => {
+            let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
+            let n =
+                minsheng_medical::enrolment::enrol_newborns(store, policy, year, actor, clock.now)
+                    .await?;
+            println!("{n} newborns of {year} covered from their day of birth.");
+        }
         MedicalCommand::WhatIf { month, changes } => {
             print!("{}", what_if(store, policy, month, &changes).await?);
         }
         MedicalCommand::Synthetic { year, .. } => {
             let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
             let filed =
-                minsheng_medical::enrolment::file_synthetic(store, year, actor, clock.now).await?;
+                minsheng_medical::enrolment::file_synthetic(store, policy, year, actor, clock.now)
+                    .await?;
             println!(
-                "{year}: {} hospitals, {} catalogue items, {} residents covered, {} personal accounts credited.",
-                filed.hospitals, filed.items, filed.covered, filed.accounts
+                "{year}: {} hospitals, {} catalogue items, {} residents covered ({} subsidised), {} personal accounts credited.",
+                filed.hospitals, filed.items, filed.covered, filed.subsidised, filed.accounts
             );
         }
     }
     Ok(())
+}
+
+/// `part` of `whole` as a percentage with one decimal, exact.
+fn percent(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        return "—".into();
+    }
+    let tenths = (part * 1000 + whole / 2) / whole;
+    format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
 /// The what-if's table as text: by district and visit type, then the whole.
@@ -377,16 +477,21 @@ fn explained(policy: &Policy, c: &ClaimRecord) -> Result<String> {
 
 /// Files the synthetic city's hospitals, catalogue and cover for last year and this (each
 /// year once), as the demo does.
-pub async fn file_synthetic(store: &Store, actor: &str, clock: Clock) -> Result<()> {
+pub async fn file_synthetic(
+    store: &Store,
+    policy: &Policy,
+    actor: &str,
+    clock: Clock,
+) -> Result<()> {
     use minsheng_medical::enrolment::{file_synthetic, year_of};
     let this_year = year_of(clock.now);
     let medical = store.medical();
     for year in [this_year - 1, this_year] {
         if medical.covered(year).await? == 0 {
-            let filed = file_synthetic(store, year, actor, clock.now).await?;
+            let filed = file_synthetic(store, policy, year, actor, clock.now).await?;
             println!(
-                "Medical insurance {year}: {} residents covered, {} hospitals, {} catalogue items.",
-                filed.covered, filed.hospitals, filed.items
+                "Medical insurance {year}: {} residents covered ({} subsidised), {} hospitals, {} catalogue items.",
+                filed.covered, filed.subsidised, filed.hospitals, filed.items
             );
         }
     }
@@ -494,6 +599,15 @@ pub async fn story(
     println!(
         "  and the city's other claims of {april}: {} settled, {} from the funds",
         month.claims, month.fund
+    );
+    // This year's lapses, each reminded once through the notifications outbox.
+    let this_year = last + 1;
+    let lapses = minsheng_medical::enrolment::lapses_of(store, this_year).await?;
+    let reminded =
+        minsheng_medical::enrolment::remind_lapses(store, this_year, actor, clock.now).await?;
+    println!(
+        "  {} residents insured in {last} have not paid for {this_year}: {reminded} reminders queued (minsheng medical lapses)",
+        lapses.len()
     );
     println!("  minsheng medical explain --hospital {hospital} --claim DEMO-0402   # line by line");
     println!(

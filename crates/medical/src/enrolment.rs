@@ -1,8 +1,9 @@
-//! The synthetic city's medical insurance: its designated hospitals, a catalogue, and each
-//! resident's cover for a year as the registry suggests it (employees and retirees in the
-//! employees' scheme, the rest in the residents'), so that the demo and the tests have claims
-//! to settle. A real city files its hospitals and catalogue from the bureau's lists and its
-//! cover from contributions.
+//! Everyone insured (全民参保): each resident's cover for a year with its contribution — what the
+//! person pays, the fiscal subsidy, and what the medical-assistance fund pays for 特困, 低保 and
+//! severely disabled residents (资助参保, found from the registry and the payments context's
+//! enrolments, without application); newborns covered from their day of birth; lapses (断保)
+//! found and reminded point to point, once a person and year; coverage by district. And the
+//! synthetic city's hospitals and catalogue.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +14,187 @@ use minsheng_store::{NewAuditEntry, Result, Store};
 
 use crate::domain::{Class, Cover, Level, Scheme, Tier};
 use crate::storage::{Hospital, Item, MedicalStore as _};
+
+/// Why the medical-assistance fund pays a resident's contribution (资助参保).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Assisted {
+    Tekun,
+    Dibao,
+    SevereDisability,
+}
+
+impl Assisted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assisted::Tekun => "tekun",
+            Assisted::Dibao => "dibao",
+            Assisted::SevereDisability => "severe_disability",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Assisted> {
+        [Assisted::Tekun, Assisted::Dibao, Assisted::SevereDisability]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Assisted::Tekun => "特困人员",
+            Assisted::Dibao => "低保对象",
+            Assisted::SevereDisability => "重度残疾人",
+        }
+    }
+}
+
+/// The assistance catalog's programs whose recipients are subsidised, by category: the
+/// catalog's program codes (programs.yaml).
+pub const ASSISTED_PROGRAMS: [(&str, Assisted); 3] = [
+    ("tekun_basic", Assisted::Tekun),
+    ("dibao", Assisted::Dibao),
+    ("single_person_dibao", Assisted::Dibao),
+];
+
+/// A year's contribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Contribution {
+    /// What the person (or, for an employee, the person's own share) pays.
+    pub personal: Fen,
+    pub fiscal_subsidy: Fen,
+    pub assistance_subsidy: Fen,
+    pub assisted_as: Option<Assisted>,
+    /// What the year credits to an employee's personal account.
+    pub account_credit: Fen,
+}
+
+/// The contribution parameters of a year (`medical.contribution`), read on its first day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    /// By tier, in [`Tier::ALL`] order (the employees' tier has none).
+    pub resident_personal: [Fen; 5],
+    pub resident_fiscal: [Fen; 5],
+    /// In ten-thousandths.
+    pub employee_rate: i64,
+    pub retiree_account_monthly: Fen,
+    /// Per category, in ten-thousandths.
+    pub assistance_share: [(Assisted, i64); 3],
+}
+
+impl Terms {
+    /// The terms in force on `year`'s first day, or the parameter that has no value then.
+    pub fn of(
+        policy: &minsheng_policy::Policy,
+        year: i32,
+    ) -> Result<Terms, minsheng_core::FieldError> {
+        use minsheng_policy::Value;
+        let on = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+        let value = |name: &str| -> Result<Value, minsheng_core::FieldError> {
+            let key = format!("medical.contribution.{name}");
+            policy
+                .parameters
+                .leaves
+                .get(&key)
+                .and_then(|p| p.at(on))
+                .and_then(|d| d.value)
+                .ok_or_else(|| {
+                    minsheng_core::FieldError::new("policy", format!("参数 {key} 在 {on} 没有取值"))
+                })
+        };
+        let money = |name: &str| match value(name)? {
+            Value::Money(f) => Ok(f),
+            Value::Int(i) => Ok(Fen(i * 100)),
+            other => Err(minsheng_core::FieldError::new(
+                "policy",
+                format!("{name} 应为金额，而为 {other}"),
+            )),
+        };
+        let rate = |name: &str| match value(name)? {
+            Value::Number(n) => Ok(n.0),
+            Value::Int(i) => Ok(i * minsheng_policy::value::Number::SCALE),
+            other => Err(minsheng_core::FieldError::new(
+                "policy",
+                format!("{name} 应为比例，而为 {other}"),
+            )),
+        };
+        let mut personal = [Fen(0); 5];
+        let mut fiscal = [Fen(0); 5];
+        for (i, tier) in Tier::ALL.iter().enumerate() {
+            if *tier == Tier::Employee {
+                continue;
+            }
+            if let (Some(p), Some(f)) = (personal.get_mut(i), fiscal.get_mut(i)) {
+                *p = money(&format!("resident_personal.{}", tier.as_str()))?;
+                *f = money(&format!("resident_fiscal_subsidy.{}", tier.as_str()))?;
+            }
+        }
+        Ok(Terms {
+            resident_personal: personal,
+            resident_fiscal: fiscal,
+            employee_rate: rate("employee_rate")?,
+            retiree_account_monthly: money("retiree_account_monthly")?,
+            assistance_share: [
+                (Assisted::Tekun, rate("assistance_share.tekun")?),
+                (Assisted::Dibao, rate("assistance_share.dibao")?),
+                (
+                    Assisted::SevereDisability,
+                    rate("assistance_share.severe_disability")?,
+                ),
+            ],
+        })
+    }
+
+    /// What `cover` costs for the year: a resident's by tier, less the assistance fund's share
+    /// for a subsidised category; an employee's own share of a monthly wage; a retiree pays
+    /// nothing. Shares round half away from zero to the fen.
+    pub fn contribution(
+        &self,
+        cover: &Cover,
+        monthly_wage: Fen,
+        assisted: Option<Assisted>,
+    ) -> Contribution {
+        let at = |list: &[Fen; 5]| {
+            Tier::ALL
+                .iter()
+                .position(|t| *t == cover.tier)
+                .and_then(|i| list.get(i).copied())
+                .unwrap_or(Fen(0))
+        };
+        let share = |amount: Fen, per_10k: i64| {
+            Fen((i128::from(amount.0) * i128::from(per_10k) + 5_000)
+                .div_euclid(10_000)
+                .try_into()
+                .unwrap_or(0))
+        };
+        match cover.scheme {
+            Scheme::Resident => {
+                let full = at(&self.resident_personal);
+                let per_10k = assisted
+                    .and_then(|a| self.assistance_share.iter().find(|(c, _)| *c == a))
+                    .map_or(0, |(_, r)| *r);
+                let assistance = share(full, per_10k).min(full);
+                Contribution {
+                    personal: Fen(full.0 - assistance.0),
+                    fiscal_subsidy: at(&self.resident_fiscal),
+                    assistance_subsidy: assistance,
+                    assisted_as: assisted.filter(|_| assistance.0 > 0),
+                    account_credit: Fen(0),
+                }
+            }
+            Scheme::Employee if cover.retired => Contribution {
+                account_credit: Fen(self.retiree_account_monthly.0 * 12),
+                ..Contribution::default()
+            },
+            Scheme::Employee => {
+                let own = share(Fen(monthly_wage.0 * 12), self.employee_rate);
+                Contribution {
+                    personal: own,
+                    account_credit: own,
+                    ..Contribution::default()
+                }
+            }
+        }
+    }
+}
 
 /// The synthetic catalogue: a few items of each class, as a hospital's bills name them.
 pub const ITEMS: &[(&str, &str, Class)] = &[
@@ -66,18 +248,26 @@ pub struct Filed {
     pub items: usize,
     pub covered: usize,
     pub accounts: usize,
+    /// Covered with the medical-assistance fund paying (资助参保).
+    pub subsidised: usize,
 }
 
 /// Files the synthetic city's hospitals (a tier-3 hospital in each district, a tier-2 and a
-/// tier-1 in each street), the catalogue, and every resident's cover for `year`, with each
-/// employee's personal account credited. Run once per year: a second run for the same year is
-/// refused, nothing changed.
+/// tier-1 in each street; kept as they are when filed before), the catalogue, and every
+/// resident's cover for `year` with its contribution: subsidised for the assistance catalog's
+/// recipients (as enrolled in the year's last month, or this month) and for severely disabled
+/// residents, an employee's share
+/// from the registry's wage, each employee's personal account credited. About one adult
+/// resident in fifty does not pay that year (a lapse to find). Run once per year: a second
+/// run for the same year is refused, nothing changed.
 pub async fn file_synthetic(
     store: &Store,
+    policy: &minsheng_policy::Policy,
     year: i32,
     actor: &str,
     at: DateTime<Utc>,
-) -> Result<Filed> {
+) -> std::result::Result<Filed, crate::ClaimError> {
+    let terms = Terms::of(policy, year).map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
     let medical = store.medical();
     let streets: Vec<(AreaCode, String)> = (store.areas().await?.into_iter())
         .filter(|a| a.code.as_str().len() == 9)
@@ -116,16 +306,18 @@ pub async fn file_synthetic(
             });
         }
     }
-    medical
-        .add_hospitals(
-            &hospitals,
-            actor,
-            note(
-                "medical.hospitals",
-                format!("{} 家定点医疗机构", hospitals.len()),
-            ),
-        )
-        .await?;
+    if medical.hospitals().await?.is_empty() {
+        medical
+            .add_hospitals(
+                &hospitals,
+                actor,
+                note(
+                    "medical.hospitals",
+                    format!("{} 家定点医疗机构", hospitals.len()),
+                ),
+            )
+            .await?;
+    }
     let items: Vec<Item> = ITEMS
         .iter()
         .map(|(code, name, class)| Item {
@@ -141,32 +333,47 @@ pub async fn file_synthetic(
             note("medical.items", format!("{} 项目录", items.len())),
         )
         .await?;
-    let mut covers = Vec::new();
+    let assisted = assisted_households(store, year, at).await?;
+    let mut enrolled = Vec::new();
     let on = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
     store
-        .scan_registry(on, |p| {
-            if let Some(c) = suggested_cover(p.person_id, &p.registration, year) {
-                covers.push((p.person_id, c));
+        .scan_registry(last.min(at.date_naive()).max(on), |p| {
+            let Some(cover) = suggested_cover(p.person_id, &p.registration, year) else {
+                return Ok::<_, minsheng_store::StoreError>(());
+            };
+            let category = category(&assisted, p.household_id, p.person_id, &p.registration);
+            let adult_resident = matches!(cover.tier, Tier::Adult1 | Tier::Adult2);
+            if adult_resident && category.is_none() && lapses(p.person_id, year) {
+                return Ok(());
             }
-            Ok::<_, minsheng_store::StoreError>(())
+            let wage = p
+                .registration
+                .facts
+                .income
+                .get(minsheng_core::registry::IncomeKind::Wage);
+            let contribution = terms.contribution(&cover, wage, category);
+            enrolled.push((p.person_id, cover, contribution));
+            Ok(())
         })
         .await?;
-    let credits: Vec<(i64, Fen)> = covers
+    let credits: Vec<(i64, Fen)> = enrolled
         .iter()
-        .filter(|(_, c)| c.scheme == Scheme::Employee)
-        // A year's credit between 600 and 3,000 yuan, as wages differ.
-        .map(|(id, c)| {
-            (
-                *id,
-                Fen(60_000 + id.rem_euclid(25) * 10_000 + i64::from(c.retired) * 30_000),
-            )
-        })
+        .filter(|(_, _, c)| c.account_credit.0 > 0)
+        .map(|(id, _, c)| (*id, c.account_credit))
         .collect();
+    let subsidised = enrolled
+        .iter()
+        .filter(|(_, _, c)| c.assisted_as.is_some())
+        .count();
     medical
         .enrol(
-            &covers,
+            &enrolled,
             actor,
-            note("medical.enrol", format!("{} 人参保", covers.len())),
+            note(
+                "medical.enrol",
+                format!("{} 人参保，其中资助参保 {subsidised} 人", enrolled.len()),
+            ),
         )
         .await?;
     medical
@@ -181,9 +388,174 @@ pub async fn file_synthetic(
     Ok(Filed {
         hospitals: hospitals.len(),
         items: items.len(),
-        covered: covers.len(),
+        covered: enrolled.len(),
         accounts: credits.len(),
+        subsidised,
     })
+}
+
+/// Whether the synthetic city's adult resident `person_id` leaves `year` unpaid (one in fifty).
+fn lapses(person_id: i64, year: i32) -> bool {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(format!("lapse {person_id} {year}").as_bytes());
+    hash.first().copied().unwrap_or(255) < 5
+}
+
+/// The households and persons the assistance catalog's subsidised programs reach in `year`'s
+/// last month (this month, for the year under way), as the payments context has them enrolled.
+async fn assisted_households(
+    store: &Store,
+    year: i32,
+    at: DateTime<Utc>,
+) -> Result<std::collections::HashMap<(i64, Option<i64>), Assisted>> {
+    use minsheng_payments::PaymentsStore as _;
+    let mut out = std::collections::HashMap::new();
+    // The year's last month, or this month for the year under way: who is a recipient when
+    // the year's cover is filed.
+    let Some(december) = minsheng_core::Month::new(year, 12) else {
+        return Ok(out);
+    };
+    let month = december.min(minsheng_core::Month::containing(at.date_naive()));
+    let enrolled = store.payments().enrolled(month, at).await?;
+    for (program, category) in ASSISTED_PROGRAMS {
+        for unit in enrolled.get(program).into_iter().flatten() {
+            let key = (unit.household_id, unit.person_id);
+            let slot = out.entry(key).or_insert(category);
+            // 特困 before 低保: the fuller subsidy.
+            *slot = (*slot).min(category);
+        }
+    }
+    Ok(out)
+}
+
+/// The category a person is subsidised under, if any: a program of theirs or their
+/// household's, else a disability of grade 1 or 2 (重度).
+fn category(
+    assisted: &std::collections::HashMap<(i64, Option<i64>), Assisted>,
+    household_id: i64,
+    person_id: i64,
+    r: &Registration,
+) -> Option<Assisted> {
+    let by_program = [
+        assisted.get(&(household_id, Some(person_id))),
+        assisted.get(&(household_id, None)),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .copied();
+    by_program.or_else(|| {
+        r.facts
+            .disability
+            .filter(|d| d.grade() <= 2)
+            .map(|_| Assisted::SevereDisability)
+    })
+}
+
+/// A resident covered last year who has no cover this year (断保).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lapse {
+    pub person_id: i64,
+    pub id_number: minsheng_core::IdNumber,
+    pub household: String,
+    pub area: AreaCode,
+    pub last: Cover,
+}
+
+/// The notice a lapsed resident is sent: once a person and year (its key).
+pub fn reminder(lapse: &Lapse, year: i32) -> minsheng_notify::Notice {
+    minsheng_notify::Notice {
+        key: format!("medical:lapse:{}:{year}", lapse.person_id),
+        kind: minsheng_notify::Kind::InsuranceLapsed,
+        to: lapse.id_number.clone(),
+        household: lapse.household.clone(),
+        title: format!("{year}年度基本医疗保险尚未缴费"),
+        body: format!(
+            "您{}年度参加了{}，{year}年度尚未缴费参保。未参保期间发生的医疗费用，医保基金不予支付。\
+             请通过“爱山东”APP、“青岛医疗保障”微信公众号或就近的医保服务窗口缴费；\
+             如已在外地参保或不需参保，可到医保服务窗口说明。",
+            year - 1,
+            lapse.last.scheme.label()
+        ),
+    }
+}
+
+/// Residents covered for `year - 1` and not for `year` (断保), found from the insured registry.
+pub async fn lapses_of(store: &Store, year: i32) -> Result<Vec<Lapse>> {
+    store.medical().lapses(year).await
+}
+
+/// Queues a reminder for each lapse of `year` (each person once a year, whoever runs it and
+/// however often), with one audit entry; how many were new.
+pub async fn remind_lapses(
+    store: &Store,
+    year: i32,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    let lapses = lapses_of(store, year).await?;
+    let notices: Vec<minsheng_notify::Notice> = lapses.iter().map(|l| reminder(l, year)).collect();
+    store
+        .medical()
+        .queue_reminders(
+            &notices,
+            at,
+            NewAuditEntry {
+                actor: actor.to_string(),
+                action: "medical.remind_lapses".into(),
+                subject: format!("medical {year}"),
+                detail: format!("{} 人断保", lapses.len()),
+                at,
+            },
+        )
+        .await
+}
+
+/// Newborns of `year` not yet covered, covered from their day of birth as residents' children
+/// (出生一件事: the birth registered, the child insured), with one audit entry; how many.
+pub async fn enrol_newborns(
+    store: &Store,
+    policy: &minsheng_policy::Policy,
+    year: i32,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> std::result::Result<usize, crate::ClaimError> {
+    let terms = Terms::of(policy, year).map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let uncovered = store.medical().uncovered_born(year, first, last).await?;
+    let enrolled: Vec<(i64, Cover, Contribution)> = uncovered
+        .into_iter()
+        .map(|(person_id, born)| {
+            let cover = Cover {
+                scheme: Scheme::Resident,
+                tier: Tier::Child,
+                retired: false,
+                two_diseases: false,
+                from: born,
+                to: last,
+            };
+            let c = terms.contribution(&cover, Fen(0), None);
+            (person_id, cover, c)
+        })
+        .collect();
+    if !enrolled.is_empty() {
+        store
+            .medical()
+            .enrol(
+                &enrolled,
+                actor,
+                NewAuditEntry {
+                    actor: actor.to_string(),
+                    action: "medical.enrol_newborns".into(),
+                    subject: format!("medical {year}"),
+                    detail: format!("{} 名新生儿参保", enrolled.len()),
+                    at,
+                },
+            )
+            .await?;
+    }
+    Ok(enrolled.len())
 }
 
 /// The year `at` falls in.

@@ -304,22 +304,23 @@ impl Medical<'_> {
         })
     }
 
-    /// Records each person's cover for a year, all or none, with one audit entry. A person
-    /// already covered for that year is refused, naming them.
+    /// Records each person's cover for a year with its contribution, all or none, with one
+    /// audit entry. A person already covered for that year is refused, naming them.
     pub async fn enrol(
         &self,
-        covers: &[(i64, Cover)],
+        covers: &[(i64, Cover, crate::enrolment::Contribution)],
         by: &str,
         audit: NewAuditEntry,
     ) -> Result<()> {
         let mut tx = Tx::write_only(self).await?;
-        for (person_id, c) in covers {
-            let year = c.from.format("%Y").to_string().parse::<i32>().unwrap_or(0);
+        for (person_id, c, money) in covers {
+            let year = chrono::Datelike::year(&c.from);
             let done = on_tx!(&mut tx, conn => {
                 sqlx::query(
                     "INSERT INTO medical_cover (person_id, year, scheme, tier, retired, two_diseases, \
-                     covered_from, covered_to, recorded_at, recorded_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     covered_from, covered_to, contribution, fiscal_subsidy, assistance_subsidy, \
+                     assisted_as, recorded_at, recorded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                      ON CONFLICT (person_id, year) DO NOTHING",
                 )
                 .bind(person_id)
@@ -330,6 +331,10 @@ impl Medical<'_> {
                 .bind(c.two_diseases)
                 .bind(c.from)
                 .bind(c.to)
+                .bind(money.personal.0)
+                .bind(money.fiscal_subsidy.0)
+                .bind(money.assistance_subsidy.0)
+                .bind(money.assisted_as.map(|a| a.as_str()))
                 .bind(micros(audit.at))
                 .bind(by)
                 .execute(&mut *conn)
@@ -345,6 +350,125 @@ impl Medical<'_> {
         }
         tx.append_audit(&[audit]).await?;
         tx.commit().await
+    }
+
+    /// A person's contribution for `year`, if covered.
+    pub async fn contribution(
+        &self,
+        person_id: i64,
+        year: i32,
+    ) -> Result<Option<crate::enrolment::Contribution>> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT contribution, fiscal_subsidy, assistance_subsidy, assisted_as FROM medical_cover \
+                 WHERE person_id = $1 AND year = $2",
+            )
+            .bind(person_id)
+            .bind(year)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| {
+                Ok(crate::enrolment::Contribution {
+                    personal: Fen(r.int("contribution")?),
+                    fiscal_subsidy: Fen(r.int("fiscal_subsidy")?),
+                    assistance_subsidy: Fen(r.int("assistance_subsidy")?),
+                    assisted_as: r
+                        .opt_text("assisted_as")?
+                        .map(|t| crate::enrolment::Assisted::parse(&t).ok_or_else(|| corrupt("assisted_as", t)))
+                        .transpose()?,
+                    account_credit: Fen(0),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Current residents covered for `year - 1` and not for `year`, by key.
+    pub async fn lapses(&self, year: i32) -> Result<Vec<crate::enrolment::Lapse>> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT c.person_id, s.id_number, s.household_code, s.area_code, c.scheme, c.tier, \
+                 c.retired, c.two_diseases, c.covered_from, c.covered_to FROM medical_cover c \
+                 JOIN resident_search s ON s.person_id = c.person_id \
+                 WHERE c.year = $1 AND NOT EXISTS (SELECT 1 FROM medical_cover n \
+                 WHERE n.person_id = c.person_id AND n.year = $2) ORDER BY c.person_id",
+            )
+            .bind(year - 1)
+            .bind(year)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(crate::enrolment::Lapse {
+                    person_id: r.int("person_id")?,
+                    id_number: IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+                    household: r.text("household_code")?,
+                    area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                    last: decode_cover(r)?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Current residents born in `first..=last` with no cover for `year`: key and birth date.
+    pub async fn uncovered_born(
+        &self,
+        year: i32,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<(i64, NaiveDate)>> {
+        let rows: Vec<(i64, String)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.person_id, s.id_number FROM resident_search s WHERE NOT EXISTS \
+                 (SELECT 1 FROM medical_cover c WHERE c.person_id = s.person_id AND c.year = $1) \
+                 ORDER BY s.person_id",
+            )
+            .bind(year)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out = Vec::new();
+        for (person_id, id) in rows {
+            let born = IdNumber::parse(&id)
+                .map_err(|e| corrupt("id_number", e))?
+                .birth_date();
+            if first <= born && born <= last {
+                out.push((person_id, born));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes the lapse reminders to the notifications outbox with their audit entry, in one
+    /// transaction (a key already written adds nothing); how many were new.
+    pub async fn queue_reminders(
+        &self,
+        notices: &[minsheng_notify::Notice],
+        at: DateTime<Utc>,
+        audit: NewAuditEntry,
+    ) -> Result<u64> {
+        let mut tx = Tx::write_only(self).await?;
+        let written = minsheng_notify::storage::enqueue_in(&mut tx, notices, at).await?;
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// Per district: current residents, and those covered for `year`.
+    pub async fn coverage(&self, year: i32) -> Result<Vec<(String, i64, i64)>> {
+        with_pool!(self, pool => {
+            let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                "SELECT substr(s.area_code, 1, 6) AS district, COUNT(*) AS residents, \
+                 COUNT(c.person_id) AS covered FROM resident_search s \
+                 LEFT JOIN medical_cover c ON c.person_id = s.person_id AND c.year = $1 \
+                 GROUP BY substr(s.area_code, 1, 6) ORDER BY district",
+            )
+            .bind(year)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows)
+        })
     }
 
     /// Adds to employees' personal accounts, with one audit entry.

@@ -20,10 +20,12 @@ pub enum Kind {
     PaymentReturned,
     /// 复核提醒: a running benefit's periodic review falls due.
     ReviewDue,
+    /// 医保断缴提醒: insured last year, not yet this year.
+    InsuranceLapsed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Decision,
         Kind::RequestDeclined,
         Kind::BenefitSuspended,
@@ -32,6 +34,7 @@ impl Kind {
         Kind::BenefitTapered,
         Kind::PaymentReturned,
         Kind::ReviewDue,
+        Kind::InsuranceLapsed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Kind {
             Kind::BenefitTapered => "benefit_tapered",
             Kind::PaymentReturned => "payment_returned",
             Kind::ReviewDue => "review_due",
+            Kind::InsuranceLapsed => "insurance_lapsed",
         }
     }
 
@@ -57,6 +61,7 @@ impl Kind {
             Kind::BenefitTapered => "渐退",
             Kind::PaymentReturned => "发放退回",
             Kind::ReviewDue => "复核提醒",
+            Kind::InsuranceLapsed => "医保断缴提醒",
         }
     }
 

@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use chrono::Datelike;
 use common::{get, post_json, send, session_cookie, sign_in, Auth, Walk, PASSWORD};
 use minsheng_core::access::Role;
-use minsheng_core::IdNumber;
 use minsheng_medical::{MedicalStore as _, Scheme};
 use serde_json::json;
 
@@ -36,9 +35,15 @@ async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
     let walk = Walk::start();
     let clock = walk.clock();
     let last = clock.today.year() - 1;
-    minsheng_medical::enrolment::file_synthetic(&store, last, "tester", clock.now)
-        .await
-        .unwrap();
+    minsheng_medical::enrolment::file_synthetic(
+        &store,
+        &medical_policy(),
+        last,
+        "tester",
+        clock.now,
+    )
+    .await
+    .unwrap();
     let app = minsheng_web::router(
         walk.web(store.clone(), common::bank_dir())
             .with_medical(medical_policy()),
@@ -52,13 +57,14 @@ async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
         .await
         .unwrap();
 
-    let id = IdNumber::parse(&city.inside.head_id).unwrap();
-    let person = store.medical().insured(&id).await.unwrap().unwrap();
-    let cover = store
+    // Someone insured last year who lives in the hospital's district.
+    let (person_id, id, _, cover) = store
         .medical()
-        .cover(person.person_id, last)
+        .covered_persons(last)
         .await
         .unwrap()
+        .into_iter()
+        .find(|(_, _, area, _)| area.as_str().starts_with(district))
         .unwrap();
     // 10,000 yuan of 甲类 at a tier-3 hospital: 800 deductible, then the scheme's ratio.
     let ratio_bp: i64 = match (cover.scheme, cover.retired) {
@@ -128,7 +134,7 @@ async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
     assert_eq!(
         store
             .medical()
-            .claims_of(person.person_id, last)
+            .claims_of(person_id, last)
             .await
             .unwrap()
             .len(),

@@ -41,6 +41,12 @@ CREATE TABLE medical_cover (
     two_diseases  BOOLEAN NOT NULL,
     covered_from  DATE NOT NULL,
     covered_to    DATE NOT NULL,
+    -- The year's contribution: what the person pays, the fiscal subsidy (residents), and what
+    -- the medical-assistance fund pays for a subsidised person (资助参保), by its category.
+    contribution        BIGINT NOT NULL CHECK (contribution >= 0),
+    fiscal_subsidy      BIGINT NOT NULL CHECK (fiscal_subsidy >= 0),
+    assistance_subsidy  BIGINT NOT NULL CHECK (assistance_subsidy >= 0),
+    assisted_as         TEXT CHECK (assisted_as IN ('tekun', 'dibao', 'severe_disability')),
     recorded_at   BIGINT NOT NULL,
     recorded_by   TEXT NOT NULL,
     PRIMARY KEY (person_id, year),

@@ -1,0 +1,222 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! Everyone insured, on both backends: each resident's cover with its contribution from the
+//! catalog's 2025 figures (fiscal subsidy 880 / 800 yuan); 特困 and 低保 recipients and
+//! severely disabled residents subsidised without application; a resident insured last year and
+//! not this year found as a lapse and reminded once, however often it is run; a newborn covered
+//! from the day of birth; coverage by district.
+
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use minsheng_core::Fen;
+use minsheng_medical::enrolment::{self, Assisted, Contribution, Terms};
+use minsheng_medical::{Cover, MedicalStore as _, Scheme, Tier};
+use minsheng_notify::OutboxStore as _;
+use minsheng_policy::Policy;
+use minsheng_store::Store;
+use minsheng_test_support::{instant, load, noted, synthetic_city};
+
+minsheng_test_support::on_both_backends!(
+    lapses_are_found_and_reminded_once,
+    newborns_are_covered_from_birth,
+);
+
+fn medical_policy() -> Policy {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
+    Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn cover(scheme: Scheme, tier: Tier, retired: bool) -> Cover {
+    Cover {
+        scheme,
+        tier,
+        retired,
+        two_diseases: false,
+        from: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+    }
+}
+
+#[test]
+fn contributions_follow_the_2025_figures() {
+    let terms = Terms::of(&medical_policy(), 2025).unwrap();
+    let resident = |tier, assisted| {
+        terms.contribution(&cover(Scheme::Resident, tier, false), Fen(0), assisted)
+    };
+    // 成年居民一档财政补助880元, 二档、少年儿童和大学生800元.
+    assert_eq!(resident(Tier::Adult1, None).fiscal_subsidy, Fen(88_000));
+    for tier in [Tier::Adult2, Tier::Child, Tier::Student] {
+        assert_eq!(resident(tier, None).fiscal_subsidy, Fen(80_000), "{tier:?}");
+    }
+    assert_eq!(resident(Tier::Adult2, None).personal, Fen(40_000));
+    // 特困: the whole personal share paid by the assistance fund; 低保 70% of it.
+    let tekun = resident(Tier::Adult2, Some(Assisted::Tekun));
+    assert_eq!(
+        (tekun.personal, tekun.assistance_subsidy),
+        (Fen(0), Fen(40_000))
+    );
+    assert_eq!(tekun.assisted_as, Some(Assisted::Tekun));
+    let dibao = resident(Tier::Adult2, Some(Assisted::Dibao));
+    assert_eq!(
+        (dibao.personal, dibao.assistance_subsidy),
+        (Fen(12_000), Fen(28_000))
+    );
+    // An employee pays 2% of the wage, all of it into the personal account; a retiree nothing,
+    // and 80 yuan a month is credited.
+    let employee = terms.contribution(
+        &cover(Scheme::Employee, Tier::Employee, false),
+        Fen(500_050),
+        None,
+    );
+    assert_eq!(employee.personal, Fen(120_012));
+    assert_eq!(employee.account_credit, Fen(120_012));
+    let retiree = terms.contribution(&cover(Scheme::Employee, Tier::Employee, true), Fen(0), None);
+    assert_eq!(
+        (retiree.personal, retiree.account_credit),
+        (Fen(0), Fen(96_000))
+    );
+    // No figures before 2025: the parameter is named.
+    let missing = Terms::of(&medical_policy(), 2024).unwrap_err();
+    assert!(
+        missing.reason.contains("medical.contribution"),
+        "{missing:?}"
+    );
+}
+
+async fn lapses_are_found_and_reminded_once(store: &Store) {
+    let (generator, people) = synthetic_city(1_500, 3);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let policy = medical_policy();
+    let at = instant(60 * 60 * 24 * 800); // early 2026
+    let last = enrolment::file_synthetic(store, &policy, 2025, "tester", at)
+        .await
+        .unwrap();
+    let this = enrolment::file_synthetic(store, &policy, 2026, "tester", at)
+        .await
+        .unwrap();
+    assert!(last.subsidised > 0, "{last:?}");
+    // Filed once a year.
+    assert!(
+        enrolment::file_synthetic(store, &policy, 2026, "tester", at)
+            .await
+            .is_err()
+    );
+
+    let lapses = enrolment::lapses_of(store, 2026).await.unwrap();
+    assert!(
+        !lapses.is_empty() && lapses.len() < 60,
+        "{} lapses",
+        lapses.len()
+    );
+    for l in &lapses {
+        assert!(store
+            .medical()
+            .cover(l.person_id, 2025)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(store
+            .medical()
+            .cover(l.person_id, 2026)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(matches!(l.last.tier, Tier::Adult1 | Tier::Adult2));
+    }
+    let first = enrolment::remind_lapses(store, 2026, "tester", at)
+        .await
+        .unwrap();
+    assert_eq!(first, lapses.len() as u64);
+    assert_eq!(
+        enrolment::remind_lapses(store, 2026, "tester", at)
+            .await
+            .unwrap(),
+        0
+    );
+    let inbox = store
+        .outbox()
+        .inbox(&lapses[0].id_number, 10)
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert!(
+        inbox[0].title.contains("2026年度基本医疗保险尚未缴费"),
+        "{:?}",
+        inbox[0]
+    );
+
+    // Coverage by district adds up to what was filed.
+    let rows = store.medical().coverage(2026).await.unwrap();
+    let covered: i64 = rows.iter().map(|(_, _, c)| c).sum();
+    let residents: i64 = rows.iter().map(|(_, r, _)| r).sum();
+    assert_eq!(covered as usize, this.covered);
+    assert!(residents >= covered);
+
+    // Each subsidised resident's contribution names its category.
+    let mut categories = std::collections::BTreeSet::new();
+    for (person_id, _, _, c) in store.medical().covered_persons(2025).await.unwrap() {
+        let paid: Contribution = store
+            .medical()
+            .contribution(person_id, 2025)
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some(a) = paid.assisted_as {
+            assert_eq!(c.scheme, Scheme::Resident);
+            assert!(paid.assistance_subsidy.0 > 0);
+            categories.insert(a);
+        }
+    }
+    assert!(!categories.is_empty());
+}
+
+async fn newborns_are_covered_from_birth(store: &Store) {
+    let (generator, people) = synthetic_city(3_000, 5);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let policy = medical_policy();
+    let at = instant(60 * 60 * 24 * 800);
+    let born: Vec<_> = people
+        .iter()
+        .filter(|r| r.birth_date.year() == 2025 && r.facts.death_date.is_none())
+        .collect();
+    let n = enrolment::enrol_newborns(store, &policy, 2025, "tester", at)
+        .await
+        .unwrap();
+    assert!(n > 0 && n == born.len(), "{n} covered, {} born", born.len());
+    let baby = born[0];
+    let insured = store
+        .medical()
+        .insured(&baby.person.id_number)
+        .await
+        .unwrap()
+        .unwrap();
+    let cover = store
+        .medical()
+        .cover(insured.person_id, 2025)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((cover.tier, cover.from), (Tier::Child, baby.birth_date));
+    let paid = store
+        .medical()
+        .contribution(insured.person_id, 2025)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paid.fiscal_subsidy, Fen(80_000));
+    // Once.
+    assert_eq!(
+        enrolment::enrol_newborns(store, &policy, 2025, "tester", at)
+            .await
+            .unwrap(),
+        0
+    );
+}
