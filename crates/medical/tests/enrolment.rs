@@ -5,14 +5,11 @@
 //! not this year found as a lapse and reminded once, however often it is run; a newborn covered
 //! from the day of birth; coverage by district.
 
-use std::path::Path;
-
 use chrono::{Datelike, NaiveDate};
 use minsheng_core::Fen;
 use minsheng_medical::enrolment::{self, Assisted, Contribution, Terms};
 use minsheng_medical::{Cover, MedicalStore as _, Scheme, Tier};
 use minsheng_notify::OutboxStore as _;
-use minsheng_policy::Policy;
 use minsheng_store::Store;
 use minsheng_test_support::{instant, load, noted, synthetic_city};
 
@@ -20,11 +17,6 @@ minsheng_test_support::on_both_backends!(
     lapses_are_found_and_reminded_once,
     newborns_are_covered_from_birth,
 );
-
-fn medical_policy() -> Policy {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
-    Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
-}
 
 fn cover(scheme: Scheme, tier: Tier, retired: bool) -> Cover {
     Cover {
@@ -39,7 +31,7 @@ fn cover(scheme: Scheme, tier: Tier, retired: bool) -> Cover {
 
 #[test]
 fn contributions_follow_the_2025_figures() {
-    let terms = Terms::of(&medical_policy(), 2025).unwrap();
+    let terms = Terms::of(&minsheng_test_support::medical_policy(), 2025).unwrap();
     let resident = |tier, assisted| {
         terms.contribution(&cover(Scheme::Resident, tier, false), Fen(0), assisted)
     };
@@ -76,7 +68,7 @@ fn contributions_follow_the_2025_figures() {
         (Fen(0), Fen(96_000))
     );
     // No figures before 2025: the parameter is named.
-    let missing = Terms::of(&medical_policy(), 2024).unwrap_err();
+    let missing = Terms::of(&minsheng_test_support::medical_policy(), 2024).unwrap_err();
     assert!(
         missing.reason.contains("medical.contribution"),
         "{missing:?}"
@@ -90,7 +82,7 @@ async fn lapses_are_found_and_reminded_once(store: &Store) {
         .await
         .unwrap();
     load(store, &people, instant(0)).await;
-    let policy = medical_policy();
+    let policy = minsheng_test_support::medical_policy();
     let at = instant(60 * 60 * 24 * 800); // early 2026
     let last = enrolment::file_synthetic(store, &policy, 2025, "tester", at)
         .await
@@ -181,7 +173,7 @@ async fn newborns_are_covered_from_birth(store: &Store) {
         .await
         .unwrap();
     load(store, &people, instant(0)).await;
-    let policy = medical_policy();
+    let policy = minsheng_test_support::medical_policy();
     let at = instant(60 * 60 * 24 * 800);
     let born: Vec<_> = people
         .iter()

@@ -5,15 +5,12 @@
 //! reversal takes the amounts back out of the year; an explanation shows every parameter with
 //! its value and date.
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 use minsheng_core::{Fen, IdNumber};
 use minsheng_medical::{
     explain, reverse, settle, Claim, ClaimError, Class, Cover, Hospital, Item, Level, MedicalStore,
     Posted, Scheme, Tier,
 };
-use minsheng_policy::Policy;
 use minsheng_store::Store;
 use minsheng_test_support::{instant, load, noted, synthetic_city};
 use serde_json::json;
@@ -22,11 +19,6 @@ minsheng_test_support::on_both_backends!(
     claims_settle_in_order_once_each,
     a_synthetic_month_settles_once_and_each_year_adds_up,
 );
-
-fn medical_policy() -> Policy {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
-    Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
-}
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -61,7 +53,7 @@ async fn claims_settle_in_order_once_each(store: &Store) {
         .await
         .unwrap();
     load(store, &people, instant(0)).await;
-    let policy = medical_policy();
+    let policy = minsheng_test_support::medical_policy();
     let person = people
         .iter()
         .find(|r| r.facts.death_date.is_none())
@@ -365,7 +357,7 @@ async fn a_synthetic_month_settles_once_and_each_year_adds_up(store: &Store) {
         .await
         .unwrap();
     load(store, &people, instant(0)).await;
-    let policy = medical_policy();
+    let policy = minsheng_test_support::medical_policy();
     let at = instant(60 * 60 * 24 * 800); // early 2026
     let filed = minsheng_medical::enrolment::file_synthetic(store, &policy, 2025, "tester", at)
         .await

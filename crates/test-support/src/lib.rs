@@ -32,6 +32,12 @@ pub fn policy() -> minsheng_policy::Policy {
     minsheng_policy::Policy::load(&catalog()).unwrap()
 }
 
+/// The repository's medical settlement rules (`policies/qingdao-medical`), loaded.
+pub fn medical_policy() -> minsheng_policy::Policy {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
+    minsheng_policy::Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
+}
+
 /// A schema name no other test uses.
 fn fresh_schema(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())

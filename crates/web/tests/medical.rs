@@ -15,12 +15,6 @@ use minsheng_core::access::Role;
 use minsheng_medical::{MedicalStore as _, Scheme};
 use serde_json::json;
 
-fn medical_policy() -> minsheng_policy::Policy {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
-    minsheng_policy::Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
-}
-
 fn stay(number: &str, id: &str, date: &str, amount: &str) -> serde_json::Value {
     json!({
         "claim_number": number, "id_number": id, "date": date, "visit": "inpatient",
@@ -37,7 +31,7 @@ async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
     let last = clock.today.year() - 1;
     minsheng_medical::enrolment::file_synthetic(
         &store,
-        &medical_policy(),
+        &minsheng_test_support::medical_policy(),
         last,
         "tester",
         clock.now,
@@ -46,7 +40,7 @@ async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
     .unwrap();
     let app = minsheng_web::router(
         walk.web(store.clone(), common::bank_dir())
-            .with_medical(medical_policy()),
+            .with_medical(minsheng_test_support::medical_policy()),
     );
     let district = &city.inside.area.as_str()[..6];
     let hospital = format!("H{district}");
