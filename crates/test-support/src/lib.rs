@@ -32,10 +32,14 @@ pub fn policy() -> minsheng_policy::Policy {
     minsheng_policy::Policy::load(&catalog()).unwrap()
 }
 
-/// The repository's medical settlement rules (`policies/qingdao-medical`), loaded.
+/// The repository's medical settlement rules (`policies/qingdao-medical`).
+pub fn medical_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical")
+}
+
+/// The repository's medical settlement rules, loaded.
 pub fn medical_policy() -> minsheng_policy::Policy {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-medical");
-    minsheng_policy::Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
+    minsheng_policy::Policy::load(&medical_catalog()).unwrap_or_else(|d| panic!("{d}"))
 }
 
 /// A schema name no other test uses.

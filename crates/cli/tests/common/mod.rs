@@ -44,7 +44,8 @@ impl Db {
             .env("MINSHENG_ACTOR", actor)
             .env("MINSHENG_PASSWORD", PASSWORD)
             .env_remove("MINSHENG_TOKEN")
-            .env("MINSHENG_POLICY", catalog());
+            .env("MINSHENG_POLICY", catalog())
+            .env("MINSHENG_MEDICAL_POLICY", medical_catalog());
         command
     }
 
@@ -107,4 +108,10 @@ pub fn path_str(p: &Path) -> &str {
 
 pub fn catalog() -> String {
     minsheng_test_support::catalog().display().to_string()
+}
+
+pub fn medical_catalog() -> String {
+    minsheng_test_support::medical_catalog()
+        .display()
+        .to_string()
 }
