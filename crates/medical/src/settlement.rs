@@ -102,25 +102,14 @@ async fn settle_in(
     at: DateTime<Utc>,
 ) -> Result<Posted, ClaimError> {
     let digest = claim.digest();
-    if claim.date > at.date_naive() {
+    if claim.date > minsheng_app::Clock::at(at).today {
         return Err(ClaimError::field(
             "date",
             format!("{} 晚于今天，不能结算", claim.date),
         ));
     }
     if let Some(first) = storage::claim_by_number(tx, hospital, &claim.number).await? {
-        return if first.digest == digest {
-            Ok(Posted::Again(first))
-        } else {
-            Err(ClaimError::Conflict {
-                field: "claim_number".into(),
-                reason: format!(
-                    "结算单号 {} 已于 {} 结算，内容不同；更正请先冲正",
-                    claim.number,
-                    first.settled_at.format("%Y-%m-%d %H:%M")
-                ),
-            })
-        };
+        return same_or_conflict(first, &digest, &claim.number);
     }
     let Some(level) = storage::hospital_in(tx, hospital).await? else {
         return Err(ClaimError::field(
@@ -168,6 +157,11 @@ async fn settle_in(
         return Err(ClaimError::Invalid(unknown));
     }
     let (before, balance) = storage::year_locked(tx, insured.person_id, year).await?;
+    // Posted twice at once: the second waited for the first's lock on the person's year, and
+    // answers what the first settled.
+    if let Some(first) = storage::claim_by_number(tx, hospital, &claim.number).await? {
+        return same_or_conflict(first, &digest, &claim.number);
+    }
     let facts = domain::facts(policy, claim, &cover, level, &classes, &before, balance)?;
     let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
     let settlement = domain::settle(&mut evaluation, claim, &classes)?;
@@ -221,6 +215,22 @@ async fn settle_in(
     }])
     .await?;
     Ok(Posted::Settled(record))
+}
+
+/// A number settled before: the first answer when the contents are the same, else a conflict
+/// (a correction is reversed first and posted under a new number).
+fn same_or_conflict(first: ClaimRecord, digest: &str, number: &str) -> Result<Posted, ClaimError> {
+    if first.digest == digest {
+        Ok(Posted::Again(first))
+    } else {
+        Err(ClaimError::Conflict {
+            field: "claim_number".into(),
+            reason: format!(
+                "结算单号 {number} 已于 {} 结算，内容不同；更正请先冲正，再以新单号结算",
+                first.settled_at.format("%Y-%m-%d %H:%M")
+            ),
+        })
+    }
 }
 
 /// Reverses (冲正) the claim `hospital` numbered `number`: the claim stays, marked, and its

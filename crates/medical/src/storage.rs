@@ -894,10 +894,11 @@ fn decode_line(r: &impl Columns) -> Result<crate::domain::LineSettlement> {
     })
 }
 
-/// Inserts a settled claim and its lines; its id.
+/// Inserts a settled claim and its lines; its id, or a conflict when the hospital's number was
+/// taken meanwhile (by a claim settled at the same moment).
 pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
     let s = &c.settlement;
-    let id: i64 = on_tx!(tx, conn => {
+    let id: Option<i64> = on_tx!(tx, conn => {
         sqlx::query_scalar(
             "INSERT INTO medical_claim (hospital_code, claim_number, digest, person_id, id_number, \
              area_code, day, year, visit, place, use_account, scheme, tier, retired, two_diseases, \
@@ -908,7 +909,7 @@ pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
              $35) \
-             RETURNING id",
+             ON CONFLICT (hospital_code, claim_number) DO NOTHING RETURNING id",
         )
         .bind(&c.hospital)
         .bind(&c.number)
@@ -945,9 +946,15 @@ pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
         .bind(&c.policy_digest)
         .bind(micros(c.settled_at))
         .bind(&c.settled_by)
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?
     });
+    let Some(id) = id else {
+        return Err(StoreError::conflict(
+            "claim_number",
+            format!("结算单号 {} 正在另一笔结算中使用，请稍后重试", c.number),
+        ));
+    };
     for (ordinal, l) in s.lines.iter().enumerate() {
         on_tx!(tx, conn => {
             sqlx::query(

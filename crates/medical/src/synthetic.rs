@@ -195,7 +195,7 @@ pub async fn post_month(
         .medical()
         .covered_persons(month.first_day().year())
         .await?;
-    let today = at.date_naive();
+    let today = minsheng_app::Clock::at(at).today;
     let mut claims: Vec<(String, Claim)> = covered
         .iter()
         .flat_map(|(id, number, area, cover)| {
