@@ -285,8 +285,9 @@ const CLAIM_FIELDS: &[&str] = &[
 fn line(i: usize, item: &Json) -> Result<Line, Vec<FieldError>> {
     let field = |name: &str| format!("lines[{i}].{name}");
     let Some(map) = item.as_object() else {
+        let at = format!("lines[{i}]");
         return Err(vec![FieldError::new(
-            format!("lines[{i}]"),
+            at,
             "明细应为含 item 和 amount 的对象",
         )]);
     };

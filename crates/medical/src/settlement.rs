@@ -148,7 +148,7 @@ async fn settle_in(
         match known.get(&line.item) {
             Some(c) => classes.push(*c),
             None => unknown.push(FieldError::new(
-                format!("lines[{i}].item"),
+                item_field(i),
                 format!("「{}」不是医保目录中的编码", line.item),
             )),
         }
@@ -215,6 +215,11 @@ async fn settle_in(
     }])
     .await?;
     Ok(Posted::Settled(record))
+}
+
+/// The field of line `i`'s catalogue code.
+fn item_field(i: usize) -> String {
+    format!("lines[{i}].item")
 }
 
 /// A number settled before: the first answer when the contents are the same, else a conflict
