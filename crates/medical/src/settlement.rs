@@ -304,8 +304,15 @@ pub struct Explained {
     pub same_rules: bool,
 }
 
-/// Explains a stored claim under `policy`.
-pub fn explain(policy: &Policy, claim: &ClaimRecord) -> Result<Explained, ClaimError> {
+/// A stored claim settled again under `policy`, on the year `so_far` and the account balance
+/// it was settled on: what its explanation (on its own year) and a what-if (on a replayed one)
+/// run.
+pub(crate) fn settle_again<'p>(
+    policy: &'p Policy,
+    claim: &ClaimRecord,
+    so_far: &domain::YearToDate,
+    tracing: bool,
+) -> Result<(minsheng_policy::Evaluation<'p>, domain::Settlement), SettleError> {
     let classes: Vec<Class> = claim.settlement.lines.iter().map(|l| l.class).collect();
     let as_sent = Claim {
         number: claim.number.clone(),
@@ -315,10 +322,7 @@ pub fn explain(policy: &Policy, claim: &ClaimRecord) -> Result<Explained, ClaimE
         place: claim.place,
         use_account: claim.use_account,
         total: claim.settlement.total,
-        lines: claim
-            .settlement
-            .lines
-            .iter()
+        lines: (claim.settlement.lines.iter())
             .map(|l| domain::Line {
                 item: l.item.clone(),
                 amount: l.amount,
@@ -331,11 +335,17 @@ pub fn explain(policy: &Policy, claim: &ClaimRecord) -> Result<Explained, ClaimE
         &claim.cover,
         claim.level,
         &classes,
-        &claim.before,
+        so_far,
         claim.balance_before,
     )?;
-    let mut evaluation = domain::evaluation(policy, claim.day, facts, true);
-    domain::settle(&mut evaluation, &as_sent, &classes)?;
+    let mut evaluation = domain::evaluation(policy, claim.day, facts, tracing);
+    let settlement = domain::settle(&mut evaluation, &as_sent, &classes)?;
+    Ok((evaluation, settlement))
+}
+
+/// Explains a stored claim under `policy`.
+pub fn explain(policy: &Policy, claim: &ClaimRecord) -> Result<Explained, ClaimError> {
+    let (evaluation, _) = settle_again(policy, claim, &claim.before, true)?;
     let roots: Vec<(usize, Option<usize>)> = [
         "fund_pays",
         "supplement_pays",

@@ -479,16 +479,7 @@ impl Medical<'_> {
     ) -> Result<()> {
         let mut tx = Tx::write_only(self).await?;
         for (person_id, amount) in credits {
-            on_tx!(&mut tx, conn => {
-                sqlx::query(
-                    "INSERT INTO medical_account (person_id, balance) VALUES ($1, $2) \
-                     ON CONFLICT (person_id) DO UPDATE SET balance = medical_account.balance + excluded.balance",
-                )
-                .bind(person_id)
-                .bind(amount.0)
-                .execute(&mut *conn)
-                .await?;
-            });
+            move_account(&mut tx, *person_id, *amount).await?;
         }
         tx.append_audit(&[audit]).await?;
         tx.commit().await
@@ -848,22 +839,17 @@ pub async fn claim_by_number(
     hospital: &str,
     number: &str,
 ) -> Result<Option<ClaimRecord>> {
-    claim_where(
-        tx,
-        "hospital_code = $1 AND claim_number = $2",
-        &[hospital, number],
-    )
-    .await
-}
-
-async fn claim_where(tx: &mut Tx, condition: &str, binds: &[&str]) -> Result<Option<ClaimRecord>> {
-    let sql = format!("SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE {condition}");
+    let sql = format!(
+        "SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE hospital_code = $1 AND claim_number = $2"
+    );
     let row = on_tx!(tx, conn => {
-        let mut q = sqlx::query(&sql);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        q.fetch_optional(&mut *conn).await?.map(|r| decode_claim(&r)).transpose()?
+        sqlx::query(&sql)
+            .bind(hospital)
+            .bind(number)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| decode_claim(&r))
+            .transpose()?
     });
     let Some(mut claim) = row else {
         return Ok(None);

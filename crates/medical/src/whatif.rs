@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use minsheng_core::Fen;
 use minsheng_policy::Policy;
 
-use crate::domain::{self, Claim, Class, Line, SettleError, Visit, YearToDate};
+use crate::domain::{self, SettleError, Visit, YearToDate};
 use crate::storage::ClaimRecord;
 
 /// One district's claims of one visit type.
@@ -30,7 +30,7 @@ pub struct Row {
 /// The rows by (district code, visit type).
 pub type Table = BTreeMap<(String, Visit), Row>;
 
-/// Settles `claims` (standing claims of persons with one in the period, every earlier claim of
+/// Settles `claims` again (standing claims of persons with one in the period, every earlier claim of
 /// their year included, in settlement order per person) under `before` and `after`, counting
 /// those dated `from..=to`.
 pub fn compare(
@@ -49,8 +49,8 @@ pub fn compare(
             year_before = YearToDate::default();
             year_after = YearToDate::default();
         }
-        let a = settle(before, c, &year_before)?;
-        let b = settle(after, c, &year_after)?;
+        let (_, a) = crate::settlement::settle_again(before, c, &year_before, false)?;
+        let (_, b) = crate::settlement::settle_again(after, c, &year_after, false)?;
         let overflow = || SettleError::Rule("金额过大".into());
         year_before = year_before.apply(c.visit, &a, 1).ok_or_else(overflow)?;
         year_after = year_after.apply(c.visit, &b, 1).ok_or_else(overflow)?;
@@ -73,40 +73,4 @@ pub fn compare(
         }
     }
     Ok(table)
-}
-
-/// A stored claim settled again under `policy` on the year `so_far` (its account balance as it
-/// was when it was settled).
-fn settle(
-    policy: &Policy,
-    c: &ClaimRecord,
-    so_far: &YearToDate,
-) -> Result<domain::Settlement, SettleError> {
-    let classes: Vec<Class> = c.settlement.lines.iter().map(|l| l.class).collect();
-    let claim = Claim {
-        number: c.number.clone(),
-        id_number: c.id_number.clone(),
-        date: c.day,
-        visit: c.visit,
-        place: c.place,
-        use_account: c.use_account,
-        total: c.settlement.total,
-        lines: (c.settlement.lines.iter())
-            .map(|l| Line {
-                item: l.item.clone(),
-                amount: l.amount,
-            })
-            .collect(),
-    };
-    let facts = domain::facts(
-        policy,
-        &claim,
-        &c.cover,
-        c.level,
-        &classes,
-        so_far,
-        c.balance_before,
-    )?;
-    let mut evaluation = domain::evaluation(policy, c.day, facts, false);
-    domain::settle(&mut evaluation, &claim, &classes)
 }
