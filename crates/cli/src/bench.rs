@@ -54,6 +54,39 @@ pub enum BenchCommand {
         #[arg(long, conflicts_with_all = ["dump", "people", "month"])]
         from: Option<PathBuf>,
     },
+    /// A month of a whole city's medical claims settled by the batch (each person's year in
+    /// claim order), and again under a reform; with the figures the synthetic claims come to
+    /// beside the city's published ones. The rules are `--medical-policy`'s.
+    Medical {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value = "2025-06")]
+        month: minsheng_core::Month,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The reform, from the month's first day: NAME=VALUE or NAME=+5%; repeatable.
+        #[arg(long = "change", default_values_t = ["medical.ratio.general_outpatient.resident=0.70".to_string()])]
+        changes: Vec<String>,
+    },
+    /// Hospitals settling new claims over the API at a fixed rate (open loop, from a second
+    /// process on loopback) against the city in the database, its year's cover filed first if
+    /// it is not (target p99 ≤ 5 ms at 1,000 claims/s on the 10M city).
+    Claims {
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    /// The second process of `bench claims` (run by it).
+    #[command(hide = true)]
+    ClaimLoad {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        claims: PathBuf,
+        #[arg(long)]
+        rate: u32,
+    },
     /// The monthly payment cycle: from the frozen registry to the written bank file (compute,
     /// approve, disburse), for several months in a row. Generates N residents first if the
     /// database is empty, and enrols the caseload the rules find.
@@ -652,7 +685,13 @@ fn policy_from_files(runs: usize, dir: &Path, from: &Path) -> Result<()> {
     Ok(())
 }
 
-pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -> Result<ExitCode> {
+pub async fn run(
+    command: BenchCommand,
+    db: &str,
+    policy: &Path,
+    medical_policy: &Path,
+    clock: Clock,
+) -> Result<ExitCode> {
     match command {
         BenchCommand::Web {
             seconds,
@@ -779,6 +818,24 @@ pub async fn run(command: BenchCommand, db: &str, policy: &Path, clock: Clock) -
         } => pay_bench(db, policy, people, months, &dir, clock).await?,
         BenchCommand::Sweep { month, events } => {
             sweep_bench(db, policy, month, events, clock).await?
+        }
+        BenchCommand::Medical {
+            people,
+            month,
+            runs,
+            changes,
+        } => crate::bench_medical::run(medical_policy, people, month, runs, &changes)?,
+        BenchCommand::Claims { rate, seconds } => {
+            let store = Store::open(db).await?;
+            let load = crate::bench_medical::Online { rate, seconds };
+            let (policy, medical) = (
+                crate::policy::load(policy)?,
+                crate::policy::load(medical_policy)?,
+            );
+            crate::bench_medical::online(store, policy, medical, load, clock).await?
+        }
+        BenchCommand::ClaimLoad { url, claims, rate } => {
+            crate::bench_medical::claim_load(&url, &claims, rate).await?
         }
         BenchCommand::Letters { count, rows } => crate::bench_letters::run(count, rows)?,
         BenchCommand::Notify { count, runs } => {

@@ -200,6 +200,7 @@ pub fn read(policy: &Policy, dir: &Path, needed: &[bool]) -> Result<Population> 
     Ok(Population {
         member_start,
         inputs,
+        group_inputs: Vec::new(),
     })
 }
 
@@ -227,6 +228,7 @@ mod tests {
         Population {
             member_start: vec![0, 2, 3, 6],
             inputs,
+            group_inputs: Vec::new(),
         }
     }
 

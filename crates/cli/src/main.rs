@@ -10,6 +10,7 @@ mod bench_columns;
 mod bench_eldercare;
 mod bench_letters;
 mod bench_meals;
+mod bench_medical;
 mod bench_notify;
 mod bench_pages;
 mod bench_visits;
@@ -1191,7 +1192,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { command } => bench::run(command, &cli.db, &cli.policy, clock).await,
+        Command::Bench { command } => {
+            bench::run(command, &cli.db, &cli.policy, &cli.medical_policy, clock).await
+        }
     }
 }
 

@@ -16,9 +16,16 @@ macro_rules! codes {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The catalog code of each of [`Self::ALL`].
+            pub const CODES: &'static [&'static str] = &[$($code),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }
+            }
+
+            /// Its position in [`Self::ALL`].
+            pub fn index(self) -> usize {
+                self as usize
             }
 
             pub fn label(self) -> &'static str {
@@ -246,6 +253,23 @@ impl Claim {
 
     /// SHA-256 of what the claim says, so the same number sent again with other contents is
     /// told apart from a retry.
+    /// The claim as a hospital sends it: what [`Claim::from_json`] reads back.
+    pub fn to_json(&self) -> Json {
+        serde_json::json!({
+            "claim_number": self.number,
+            "id_number": self.id_number.as_str(),
+            "date": self.date.to_string(),
+            "visit": self.visit.as_str(),
+            "place": self.place.as_str(),
+            "use_account": self.use_account,
+            "total": self.total.to_string(),
+            "lines": self.lines.iter().map(|l| serde_json::json!({
+                "item": l.item,
+                "amount": l.amount.to_string(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
     pub fn digest(&self) -> String {
         let mut hash = Sha256::new();
         let head = format!(
@@ -432,6 +456,133 @@ pub struct Facts {
     pub lines: Vec<Vec<Value>>,
 }
 
+/// What a claim is settled in: the claim's own facts, the person's cover, the hospital's
+/// level, the year so far and the personal account's balance.
+#[derive(Debug, Clone, Copy)]
+pub struct Situation<'a> {
+    pub cover: &'a Cover,
+    pub visit: Visit,
+    pub level: Level,
+    pub place: Place,
+    pub use_account: bool,
+    pub year: &'a YearToDate,
+    pub balance: Fen,
+}
+
+/// Where a fact the catalog's `entities.yaml` declares is read from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Scheme,
+    Retired,
+    Visit,
+    Level,
+    Place,
+    TwoDiseases,
+    DeductiblePaid,
+    FundPaid,
+    OutpatientFundPaid,
+    SelfPaidInPolicy,
+    SupplementPaid,
+    AccountBalance,
+    UseAccount,
+    Class,
+    Amount,
+}
+
+/// The catalog's declared facts, each resolved once to where it is read from and, for a code,
+/// to the catalog's position of each of ours: what one claim (the interpreter) and a month of
+/// them (the batch) are given alike.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    group: Vec<(Source, Vec<i64>)>,
+    line: Vec<(Source, Vec<i64>)>,
+}
+
+impl Layout {
+    pub fn of(policy: &Policy) -> Result<Layout, SettleError> {
+        let resolve = |input: &minsheng_policy::inputs::Input, line: bool| {
+            let codes = |all: &[&str]| match &input.ty {
+                minsheng_policy::Type::Enum(e) => (all.iter())
+                    .map(|code| {
+                        e.index_of(code).map(i64::from).ok_or_else(|| {
+                            SettleError::Rule(format!("{}: 目录没有代码 {code}", input.name))
+                        })
+                    })
+                    .collect::<Result<Vec<i64>, SettleError>>(),
+                _ => Err(SettleError::Rule(format!("{} 不是代码", input.name))),
+            };
+            let source = match (line, input.name) {
+                (false, "scheme") => (Source::Scheme, codes(Scheme::CODES)?),
+                (false, "visit") => (Source::Visit, codes(Visit::CODES)?),
+                (false, "level") => (Source::Level, codes(Level::CODES)?),
+                (false, "place") => (Source::Place, codes(Place::CODES)?),
+                (true, "class") => (Source::Class, codes(Class::CODES)?),
+                (false, "retired") => (Source::Retired, Vec::new()),
+                (false, "two_diseases") => (Source::TwoDiseases, Vec::new()),
+                (false, "deductible_paid") => (Source::DeductiblePaid, Vec::new()),
+                (false, "fund_paid") => (Source::FundPaid, Vec::new()),
+                (false, "outpatient_fund_paid") => (Source::OutpatientFundPaid, Vec::new()),
+                (false, "self_paid_in_policy") => (Source::SelfPaidInPolicy, Vec::new()),
+                (false, "supplement_paid") => (Source::SupplementPaid, Vec::new()),
+                (false, "account_balance") => (Source::AccountBalance, Vec::new()),
+                (false, "use_account") => (Source::UseAccount, Vec::new()),
+                (true, "amount") => (Source::Amount, Vec::new()),
+                (false, other) => {
+                    return Err(SettleError::Rule(format!(
+                        "目录声明了结算单事实 {other}，结算不知从何取得"
+                    )))
+                }
+                (true, other) => {
+                    return Err(SettleError::Rule(format!(
+                        "目录声明了明细事实 {other}，结算不知从何取得"
+                    )))
+                }
+            };
+            Ok(source)
+        };
+        Ok(Layout {
+            group: (policy.entities.group_inputs.iter())
+                .map(|i| resolve(i, false))
+                .collect::<Result<_, _>>()?,
+            line: (policy.inputs.iter())
+                .map(|i| resolve(i, true))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// The claim's facts as the batch stores them, in declared order.
+    pub fn group_row<'s>(&'s self, s: &'s Situation<'_>) -> impl Iterator<Item = i64> + 's {
+        self.group.iter().map(move |(source, codes)| {
+            let code = |i: usize| codes.get(i).copied().unwrap_or(0);
+            match source {
+                Source::Scheme => code(s.cover.scheme.index()),
+                Source::Visit => code(s.visit.index()),
+                Source::Level => code(s.level.index()),
+                Source::Place => code(s.place.index()),
+                Source::Retired => i64::from(s.cover.retired),
+                Source::TwoDiseases => i64::from(s.cover.two_diseases),
+                Source::DeductiblePaid => s.year.deductible_of(s.visit).0,
+                Source::FundPaid => s.year.fund.0,
+                Source::OutpatientFundPaid => s.year.outpatient_fund.0,
+                Source::SelfPaidInPolicy => s.year.self_paid_in_policy.0,
+                Source::SupplementPaid => s.year.supplement.0,
+                Source::AccountBalance => s.balance.0,
+                Source::UseAccount => i64::from(s.use_account),
+                Source::Class | Source::Amount => 0,
+            }
+        })
+    }
+
+    /// A line's facts as the batch stores them, in declared order.
+    pub fn line_row(&self, class: Class, amount: Fen) -> impl Iterator<Item = i64> + '_ {
+        self.line.iter().map(move |(source, codes)| match source {
+            Source::Class => codes.get(class.index()).copied().unwrap_or(0),
+            Source::Amount => amount.0,
+            _ => 0,
+        })
+    }
+}
+
 /// The facts the catalog's `entities.yaml` declares, filled from the claim, the person's cover,
 /// the hospital's level, each line's class and the year so far.
 pub fn facts(
@@ -443,52 +594,33 @@ pub fn facts(
     year: &YearToDate,
     balance: Fen,
 ) -> Result<Facts, SettleError> {
-    let code = |input: &minsheng_policy::inputs::Input, code: &str| match &input.ty {
-        minsheng_policy::Type::Enum(e) => e
-            .index_of(code)
-            .map(|i| Value::Enum(e, i))
-            .ok_or_else(|| SettleError::Rule(format!("{}: 目录没有代码 {code}", input.name))),
-        _ => Err(SettleError::Rule(format!("{} 不是代码", input.name))),
+    let layout = Layout::of(policy)?;
+    let situation = Situation {
+        cover,
+        visit: claim.visit,
+        level,
+        place: claim.place,
+        use_account: claim.use_account,
+        year,
+        balance,
     };
-    let mut group = Vec::new();
-    for input in &policy.entities.group_inputs {
-        group.push(match input.name {
-            "scheme" => code(input, cover.scheme.as_str())?,
-            "retired" => Value::Bool(cover.retired),
-            "visit" => code(input, claim.visit.as_str())?,
-            "level" => code(input, level.as_str())?,
-            "place" => code(input, claim.place.as_str())?,
-            "two_diseases" => Value::Bool(cover.two_diseases),
-            "deductible_paid" => Value::Money(year.deductible_of(claim.visit)),
-            "fund_paid" => Value::Money(year.fund),
-            "outpatient_fund_paid" => Value::Money(year.outpatient_fund),
-            "self_paid_in_policy" => Value::Money(year.self_paid_in_policy),
-            "supplement_paid" => Value::Money(year.supplement),
-            "account_balance" => Value::Money(balance),
-            "use_account" => Value::Bool(claim.use_account),
-            other => {
-                return Err(SettleError::Rule(format!(
-                    "目录声明了结算单事实 {other}，结算不知从何取得"
-                )))
-            }
-        });
-    }
-    let mut lines = Vec::new();
-    for (line, class) in claim.lines.iter().zip(classes) {
-        let mut values = Vec::new();
-        for input in &policy.inputs {
-            values.push(match input.name {
-                "class" => code(input, class.as_str())?,
-                "amount" => Value::Money(line.amount),
-                other => {
-                    return Err(SettleError::Rule(format!(
-                        "目录声明了明细事实 {other}，结算不知从何取得"
-                    )))
-                }
-            });
-        }
-        lines.push(values);
-    }
+    let typed = |inputs: &[minsheng_policy::inputs::Input], raw: Vec<i64>| -> Vec<Value> {
+        (inputs.iter().zip(raw))
+            .map(|(input, raw)| minsheng_policy::batch::decode(&input.ty, raw))
+            .collect()
+    };
+    let group = typed(
+        &policy.entities.group_inputs,
+        layout.group_row(&situation).collect(),
+    );
+    let lines = (claim.lines.iter().zip(classes))
+        .map(|(line, class)| {
+            typed(
+                &policy.inputs,
+                layout.line_row(*class, line.amount).collect(),
+            )
+        })
+        .collect();
     Ok(Facts { group, lines })
 }
 
@@ -578,6 +710,12 @@ mod tests {
         assert_eq!(c.total, Fen(10050));
         assert_eq!(c.lines[1].amount, Fen(50));
         assert_eq!(c.place, Place::InCity);
+    }
+
+    #[test]
+    fn a_claim_written_out_reads_back_the_same() {
+        let read = claim(good()).unwrap();
+        assert_eq!(claim(read.to_json()).unwrap(), read);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //!   reverse it, explain it line by line;
 //! - [`reconciliation`]: a hospital's day as a file;
 //! - [`synthetic`]: the synthetic city's claims of a month, posted and settled;
+//! - [`batch`]: many claims settled at once by the batch executor, each person's year in order;
 //! - [`whatif`]: the claims of a period settled again under a reform, by district and visit.
 //!
 //! The rules are a policy folder of their own (`policies/qingdao-medical`): entities declared
@@ -21,6 +22,7 @@
 
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod batch;
 pub mod domain;
 pub mod enrolment;
 pub mod reconciliation;

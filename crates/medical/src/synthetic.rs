@@ -3,16 +3,18 @@
 //! that would see it and settled in date order. Claim numbers come from the same draw, so a
 //! month posted again answers its first settlements and moves nothing.
 //!
-//! The mix is this generator's own, chosen near the city's reported figures (docs/medical.md):
-//! about one settlement per insured person a month, most of them general outpatient visits;
-//! chronic outpatient care mostly for the recognised hypertension and diabetes patients; a
-//! stay in hospital for about one person in sixty a month, twice as often past 65.
+//! The mix is this generator's own, calibrated to the city's published figures
+//! (docs/calibration.md, checked by `tests/batch.rs`): about 1.07 settlements per insured
+//! person a month, most of them general outpatient visits; chronic outpatient care mostly for
+//! the recognised hypertension and diabetes patients; a stay in hospital for about one person
+//! in a hundred a month, twice as often past 65, at a district's tier-3 hospital four times in
+//! ten, a street's tier-2 centre four, its community centre two.
 
 use chrono::{Datelike, NaiveDate};
 use minsheng_core::{AreaCode, Fen, IdNumber, Month};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Claim, Cover, Line, Place, Visit};
+use crate::domain::{Claim, Class, Cover, Level, Line, Place, Visit};
 
 /// A uniform draw in `0..n` from a name and the draw's parts.
 fn draw(parts: &[&[u8]], n: u64) -> u64 {
@@ -28,10 +30,10 @@ fn draw(parts: &[&[u8]], n: u64) -> u64 {
 }
 
 /// Per ten thousand persons a month.
-const GENERAL_OUTPATIENT: u64 = 9_000;
+const GENERAL_OUTPATIENT: u64 = 9_700;
 const CHRONIC_TWO_DISEASES: u64 = 2_500;
-const CHRONIC_OTHERS: u64 = 300;
-const INPATIENT: u64 = 170;
+const CHRONIC_OTHERS: u64 = 400;
+const INPATIENT: u64 = 105;
 const MATERNITY: u64 = 8;
 
 /// One person's claims of `month` (dated no later than `last`, today), each with the hospital
@@ -125,16 +127,16 @@ pub fn claims_of(
                     line("XY101", yuan(500, 6_000, "b-drug")),
                     line("JC101", yuan(200, 1_500, "ct")),
                 ];
-                if pick("surgery", 3) == 0 {
-                    lines.push(line("SS101", yuan(3_000, 30_000, "surgery")));
+                if pick("surgery", 2) == 0 {
+                    lines.push(line("SS101", yuan(5_000, 40_000, "surgery")));
                 }
                 if pick("extra", 5) == 0 {
                     lines.push(line("ZF001", yuan(100, 2_000, "extra")));
                 }
-                let hospital = if pick("level", 10) < 6 {
-                    format!("H{district}")
-                } else {
-                    format!("H{street}2")
+                let hospital = match pick("level", 10) {
+                    0..=3 => format!("H{district}"),
+                    4..=7 => format!("H{street}2"),
+                    _ => format!("H{street}1"),
                 };
                 (hospital, lines)
             }
@@ -162,6 +164,38 @@ pub fn claims_of(
         ));
     }
     out
+}
+
+/// The level of a synthetic hospital, from its code: a district's (`H` and six digits) is
+/// tier 3, a street's ends in its tier (`…2` a tier-2 centre, `…1` a community one).
+pub fn level_of(hospital: &str) -> Level {
+    match hospital.len() {
+        0..=7 => Level::Tier3,
+        _ if hospital.ends_with('2') => Level::Tier2,
+        _ => Level::Tier1,
+    }
+}
+
+/// The catalogue class of a synthetic item (out of the catalogue when it is not in it).
+pub fn class_of(item: &str) -> Class {
+    (crate::enrolment::ITEMS.iter())
+        .find(|(code, _, _)| *code == item)
+        .map_or(Class::Outside, |(_, _, class)| *class)
+}
+
+/// Adds a synthetic claim of person `insured` to a batch.
+pub fn pend(claims: &mut crate::batch::Claims, insured: u32, hospital: &str, claim: &Claim) {
+    claims.push(
+        crate::batch::Pending {
+            insured,
+            date: claim.date,
+            visit: claim.visit,
+            level: level_of(hospital),
+            place: claim.place,
+            use_account: claim.use_account,
+        },
+        (claim.lines.iter()).map(|l| (class_of(&l.item), l.amount)),
+    );
 }
 
 fn line(item: &str, amount: Fen) -> Line {
@@ -214,4 +248,131 @@ pub async fn post_month(
         }
     }
     Ok(posted)
+}
+
+/// A synthetic city's insured and their claims of some months of one year, as the batch
+/// settles them: each person covered as the registry suggests, the personal account holding
+/// half its year's credit (the months before would have drawn on it), and each month's claims
+/// by person then date. `months` must be of `year`.
+pub fn insured_city(
+    policy: &minsheng_policy::Policy,
+    people: impl IntoIterator<Item = minsheng_core::registry::Registration>,
+    year: i32,
+    months: &[Month],
+    seed: u64,
+) -> Result<(Vec<crate::batch::Insured>, Vec<crate::batch::Claims>), minsheng_core::FieldError> {
+    let terms = crate::enrolment::Terms::of(policy, year)?;
+    let mut insured = Vec::new();
+    let mut claims: Vec<crate::batch::Claims> = months
+        .iter()
+        .map(|_| crate::batch::Claims::default())
+        .collect();
+    for (k, r) in people.into_iter().enumerate() {
+        let person_id = i64::try_from(k).unwrap_or(i64::MAX).saturating_add(1);
+        let Some(cover) = crate::enrolment::suggested_cover(person_id, &r, year) else {
+            continue;
+        };
+        let wage = r
+            .facts
+            .income
+            .get(minsheng_core::registry::IncomeKind::Wage);
+        let contribution = terms.contribution(&cover, wage, None);
+        let n = u32::try_from(insured.len()).unwrap_or(u32::MAX);
+        for (month, into) in months.iter().zip(claims.iter_mut()) {
+            let mut theirs = claims_of(
+                seed,
+                person_id,
+                &r.person.id_number,
+                &r.facts.area,
+                &cover,
+                *month,
+                month.last_day(),
+            );
+            theirs.sort_by(|a, b| (a.1.date, &a.1.number).cmp(&(b.1.date, &b.1.number)));
+            for (hospital, claim) in &theirs {
+                pend(into, n, hospital, claim);
+            }
+        }
+        insured.push(crate::batch::Insured {
+            cover,
+            year: crate::YearToDate::default(),
+            balance: Fen(contribution.account_credit.0 / 2),
+        });
+    }
+    Ok((insured, claims))
+}
+
+/// What a month's settled claims come to, beside the figures the city publishes.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    pub insured: u64,
+    pub claims: u64,
+    /// Pooling fund and supplement.
+    pub funds: Fen,
+    /// Inpatient claims' in-policy cost and what the funds paid of it, per scheme
+    /// (employees, residents).
+    pub inpatient_in_policy: [Fen; 2],
+    pub inpatient_funds: [Fen; 2],
+    /// Claims, cost and funds per (scheme, visit).
+    pub by: std::collections::BTreeMap<(crate::Scheme, Visit), (u64, Fen, Fen)>,
+}
+
+impl Figures {
+    pub fn of(
+        insured: &[crate::batch::Insured],
+        claims: &crate::batch::Claims,
+        settled: &crate::batch::Settled,
+    ) -> Figures {
+        let mut f = Figures {
+            insured: insured.len() as u64,
+            ..Figures::default()
+        };
+        for (c, s) in claims.claims.iter().zip(&settled.shares) {
+            let Some(person) = insured.get(c.insured as usize) else {
+                continue;
+            };
+            let funds = s.fund.0 + s.supplement.0;
+            f.claims += 1;
+            f.funds.0 += funds;
+            let scheme = person.cover.scheme;
+            let row = f.by.entry((scheme, c.visit)).or_default();
+            row.0 += 1;
+            row.1 .0 += s.total.0;
+            row.2 .0 += funds;
+            if c.visit == Visit::Inpatient {
+                let k = scheme.index();
+                if let (Some(p), Some(paid)) = (
+                    f.inpatient_in_policy.get_mut(k),
+                    f.inpatient_funds.get_mut(k),
+                ) {
+                    p.0 += s.in_policy.0;
+                    paid.0 += funds;
+                }
+            }
+        }
+        f
+    }
+
+    /// Settlements per insured person in the month (the city: 90.11M in nine months over
+    /// 9.39M insured, 1.07).
+    pub fn per_insured(&self) -> f64 {
+        self.claims as f64 / self.insured.max(1) as f64
+    }
+
+    /// The funds' payment per insured person in the month, in yuan (the city: 21.866 bn yuan in
+    /// nine months over 9.39M insured, 258.7).
+    pub fn funds_per_insured(&self) -> f64 {
+        self.funds.0 as f64 / 100.0 / self.insured.max(1) as f64
+    }
+
+    /// The funds' share of inpatient in-policy cost, employees' and residents' (the city:
+    /// 88.6% and 72.7%).
+    pub fn inpatient_shares(&self) -> [f64; 2] {
+        let share = |k: usize| {
+            let whole = self.inpatient_in_policy.get(k).map_or(0, |f| f.0);
+            let part = self.inpatient_funds.get(k).map_or(0, |f| f.0);
+            part as f64 / whole.max(1) as f64
+        };
+        [share(0), share(1)]
+    }
 }

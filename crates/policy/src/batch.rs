@@ -30,6 +30,9 @@ pub struct Population {
     pub member_start: Vec<usize>,
     /// One column per input, in the order of [`crate::inputs::inputs`].
     pub inputs: Vec<Packed>,
+    /// One column per fact of the group as a whole (a claim's), one row per group, in the order
+    /// the policy's `entities.yaml` declares them; empty for the registry's households.
+    pub group_inputs: Vec<Packed>,
 }
 
 /// A column of integers stored at the width its values need, widened as values arrive.
@@ -160,6 +163,15 @@ impl Population {
         Population {
             member_start: vec![0],
             inputs: vec![Packed::default(); inputs],
+            group_inputs: Vec::new(),
+        }
+    }
+
+    /// An empty population of groups that carry facts of their own (claims and their lines).
+    pub fn of_groups(member_inputs: usize, group_inputs: usize) -> Population {
+        Population {
+            group_inputs: vec![Packed::default(); group_inputs],
+            ..Population::new(member_inputs)
         }
     }
 
@@ -197,7 +209,10 @@ impl Population {
 
     /// Memory held by the columns.
     pub fn bytes(&self) -> usize {
-        self.inputs.iter().map(Packed::bytes).sum::<usize>() + self.member_start.len() * 8
+        (self.inputs.iter().chain(&self.group_inputs))
+            .map(Packed::bytes)
+            .sum::<usize>()
+            + self.member_start.len() * 8
     }
 }
 
@@ -709,6 +724,7 @@ struct Chunk<'a> {
     /// The chunk's household of each of its persons, made when a person formula first reads a
     /// household variable.
     household_of: std::cell::OnceCell<Vec<usize>>,
+    h0: usize,
     p0: usize,
     person: Vec<Option<Rc<Col>>>,
     household: Vec<Option<Rc<Col>>>,
@@ -716,6 +732,9 @@ struct Chunk<'a> {
     spread: Vec<Option<Rc<Col>>>,
     /// Input columns read so far (an input such as age is read by several formulas).
     inputs: Vec<Option<Rc<Col>>>,
+    /// Group facts read so far, per group and spread to the members.
+    group_inputs: Vec<Option<Rc<Col>>>,
+    group_inputs_spread: Vec<Option<Rc<Col>>>,
 }
 
 fn rows_error(rows: usize, e: &EvalError) -> Errors {
@@ -740,11 +759,14 @@ impl<'a> Chunk<'a> {
             population,
             starts,
             household_of: std::cell::OnceCell::new(),
+            h0,
             p0,
             person: vec![None; n],
             household: vec![None; n],
             spread: vec![None; n],
             inputs: vec![None; population.inputs.len()],
+            group_inputs: vec![None; population.group_inputs.len()],
+            group_inputs_spread: vec![None; population.group_inputs.len()],
         }
     }
 
@@ -971,14 +993,51 @@ impl<'a> Chunk<'a> {
         c
     }
 
+    /// A fact of each group (a claim's), for the chunk's groups or spread to their members.
+    fn group_input(&mut self, i: usize, entity: Entity) -> Rc<Col> {
+        if entity == Entity::Member {
+            if let Some(c) = self.group_inputs_spread.get(i).and_then(Option::as_ref) {
+                return Rc::clone(c);
+            }
+        } else if let Some(c) = self.group_inputs.get(i).and_then(Option::as_ref) {
+            return Rc::clone(c);
+        }
+        let groups = self.rows(Entity::Group);
+        let read = (self.population.group_inputs.get(i))
+            .and_then(|c| c.read_buf(self.h0..self.h0 + groups));
+        let Some(values) = read else {
+            // Households carry no facts of their own: a formula reading one is undefined.
+            return Rc::new(Col::failed(self.rows(entity), &EvalError::MissingInput(i)));
+        };
+        if entity == Entity::Group {
+            let c = Rc::new(Col {
+                vals: Vals::Col(values),
+                errors: Errors::new(),
+            });
+            if let Some(slot) = self.group_inputs.get_mut(i) {
+                *slot = Some(Rc::clone(&c));
+            }
+            return c;
+        }
+        let spread: Buf = (self.household_of().iter())
+            .map(|g| values.get(*g).copied().unwrap_or(0))
+            .collect();
+        let c = Rc::new(Col {
+            vals: Vals::Col(spread),
+            errors: Errors::new(),
+        });
+        if let Some(slot) = self.group_inputs_spread.get_mut(i) {
+            *slot = Some(Rc::clone(&c));
+        }
+        c
+    }
+
     fn compute(&mut self, node: &Node, entity: Entity) -> Rc<Col> {
         let rows = self.rows(entity);
         let column = match &node.ir {
             Ir::Const(v) => Col::constant(encode(*v)),
             Ir::Input(i) => return self.input(*i),
-            // A population holds its members' facts only: a policy whose groups carry facts
-            // of their own (a claim's) is evaluated one group at a time by the interpreter.
-            Ir::GroupInput(i) => Col::failed(rows, &EvalError::MissingInput(*i)),
+            Ir::GroupInput(i) => return self.group_input(*i, entity),
             Ir::MemberVar(v) => return self.variable(*v),
             Ir::GroupVar(v) => {
                 if matches!(entity, Entity::Group) {

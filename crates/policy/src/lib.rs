@@ -563,6 +563,22 @@ impl Policy {
         self.by_name.get(name).copied()
     }
 
+    /// The days in `after < day <= until` on which a parameter value or a formula takes
+    /// effect, in order: between two of them every rule reads the same, so a batch of many
+    /// dates runs once per stretch.
+    pub fn changes_between(&self, after: NaiveDate, until: NaiveDate) -> Vec<NaiveDate> {
+        let brackets = (self.parameters.scales.values()).flatten();
+        let parameters = (self.parameters.leaves.values())
+            .chain(brackets.flat_map(|b| [&b.threshold, &b.rate]))
+            .flat_map(|p| p.values.iter().map(|d| d.since));
+        let formulas = (self.variables.iter()).flat_map(|v| v.formulas.iter().map(|f| f.since));
+        let days: std::collections::BTreeSet<NaiveDate> = parameters
+            .chain(formulas)
+            .filter(|d| *d > after && *d <= until)
+            .collect();
+        days.into_iter().collect()
+    }
+
     /// A reform: this policy with parameters changed from `from` on. Each change is
     /// `name=value` (in the parameter's unit, e.g. `dibao.standard.urban=1100`) or
     /// `name=+5%` / `name=-3%` (the value in force, scaled; money rounds to the fen).

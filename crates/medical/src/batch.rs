@@ -1,0 +1,283 @@
+//! Many claims settled at once — a month of a whole city's, or the same month under a reform —
+//! by the batch executor, with every person's year still kept in claim order (no IO).
+//!
+//! A settlement reads the person's year so far, so a person's claims cannot run side by side.
+//! Different persons' can: the claims go in rounds, the first claim of everyone in one batch,
+//! then everyone's second on the years the first ones left, and so on (a month has a handful
+//! of rounds, most of them small). A day on which a parameter or a formula changes starts a
+//! new stretch; each stretch runs on its own date.
+
+use chrono::NaiveDate;
+use minsheng_core::Fen;
+use minsheng_policy::batch::{Column, Population};
+use minsheng_policy::{Policy, VarId};
+
+use crate::domain::{
+    Class, Cover, Layout, Level, Place, SettleError, Settlement, Situation, Visit, YearToDate,
+};
+
+/// One insured person as the batch carries them: the cover, the year so far and the personal
+/// account's balance, both moved by each settled claim.
+#[derive(Debug, Clone)]
+pub struct Insured {
+    pub cover: Cover,
+    pub year: YearToDate,
+    pub balance: Fen,
+}
+
+/// A claim waiting to be settled: its person (an index into the insured) and its own facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Pending {
+    pub insured: u32,
+    pub date: NaiveDate,
+    pub visit: Visit,
+    pub level: Level,
+    pub place: Place,
+    pub use_account: bool,
+}
+
+/// Claims in the order they are settled — by person, then date — with their lines laid end to
+/// end: claim `i`'s lines are `starts[i]..starts[i + 1]`.
+#[derive(Debug, Clone)]
+pub struct Claims {
+    pub claims: Vec<Pending>,
+    pub starts: Vec<usize>,
+    pub classes: Vec<Class>,
+    pub amounts: Vec<Fen>,
+}
+
+impl Default for Claims {
+    fn default() -> Claims {
+        Claims {
+            claims: Vec::new(),
+            starts: vec![0],
+            classes: Vec::new(),
+            amounts: Vec::new(),
+        }
+    }
+}
+
+impl Claims {
+    /// Adds a claim after every earlier one (of its person, or of a person before them).
+    pub fn push(&mut self, claim: Pending, lines: impl IntoIterator<Item = (Class, Fen)>) {
+        for (class, amount) in lines {
+            self.classes.push(class);
+            self.amounts.push(amount);
+        }
+        self.claims.push(claim);
+        self.starts.push(self.classes.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.claims.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.claims.is_empty()
+    }
+
+    fn lines(&self, i: usize) -> impl Iterator<Item = (Class, Fen)> + '_ {
+        let range = match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(a), Some(b)) => *a..*b,
+            _ => 0..0,
+        };
+        let classes = self.classes.get(range.clone()).unwrap_or_default();
+        let amounts = self.amounts.get(range).unwrap_or_default();
+        classes.iter().copied().zip(amounts.iter().copied())
+    }
+}
+
+/// Who pays what of one claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shares {
+    pub total: Fen,
+    /// The part of the total within the catalogue's policy (what the fund's share is of).
+    pub in_policy: Fen,
+    pub fund: Fen,
+    pub supplement: Fen,
+    pub account: Fen,
+    pub person: Fen,
+}
+
+/// The claims settled, in the order given; a refused claim has no shares and moved nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Settled {
+    pub shares: Vec<Shares>,
+    /// Claims the rules could not settle, with the reason, by index.
+    pub refused: Vec<(usize, String)>,
+    /// How many rounds the claims took.
+    pub rounds: usize,
+}
+
+/// The variables a settlement reads, by name.
+const OUTPUTS: [&str; 8] = [
+    "total",
+    "in_policy",
+    "deductible_applied",
+    "fund_pays",
+    "supplement_pays",
+    "account_pays",
+    "person_pays",
+    "self_paid_in_policy_now",
+];
+
+/// Settles `claims` under `policy` on `threads` threads, moving each person's year and balance
+/// in `insured` as the claims settle. Equal to settling them one by one, in order.
+pub fn settle(
+    policy: &Policy,
+    claims: &Claims,
+    insured: &mut [Insured],
+    threads: usize,
+) -> Result<Settled, SettleError> {
+    let layout = Layout::of(policy)?;
+    let outputs: Vec<VarId> = (OUTPUTS.iter())
+        .map(|name| {
+            policy
+                .variable(name)
+                .ok_or_else(|| SettleError::Rule(format!("目录没有变量 {name}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut settled = Settled {
+        shares: vec![Shares::default(); claims.len()],
+        ..Settled::default()
+    };
+    for (on, round) in rounds(policy, &claims.claims) {
+        let mut population =
+            Population::of_groups(policy.inputs.len(), policy.entities.group_inputs.len());
+        for &i in &round {
+            let Some(c) = claims.claims.get(i) else {
+                continue;
+            };
+            let Some(person) = insured.get(c.insured as usize) else {
+                continue;
+            };
+            let situation = Situation {
+                cover: &person.cover,
+                visit: c.visit,
+                level: c.level,
+                place: c.place,
+                use_account: c.use_account,
+                year: &person.year,
+                balance: person.balance,
+            };
+            for (column, raw) in population
+                .group_inputs
+                .iter_mut()
+                .zip(layout.group_row(&situation))
+            {
+                column.push(raw);
+            }
+            let mut end = population.persons();
+            for (class, amount) in claims.lines(i) {
+                for (column, raw) in population
+                    .inputs
+                    .iter_mut()
+                    .zip(layout.line_row(class, amount))
+                {
+                    column.push(raw);
+                }
+                end += 1;
+            }
+            population.member_start.push(end);
+        }
+        let result = minsheng_policy::batch::run(policy, on, &population, &outputs, threads);
+        let columns: Vec<&Column> = result.columns.iter().map(|(_, c)| c).collect();
+        let values: Vec<Vec<i64>> = columns.iter().map(|c| c.iter().collect()).collect();
+        for (row, &i) in round.iter().enumerate() {
+            let (Some(c), Some(shares)) = (claims.claims.get(i), settled.shares.get_mut(i)) else {
+                continue;
+            };
+            if let Some(e) = columns.iter().find_map(|c| c.errors.get(&row)) {
+                settled.refused.push((i, e.to_string()));
+                continue;
+            }
+            let value =
+                |k: usize| Fen(values.get(k).and_then(|c| c.get(row)).copied().unwrap_or(0));
+            let s = Settlement {
+                total: value(0),
+                in_policy: value(1),
+                deductible_applied: value(2),
+                fund: value(3),
+                supplement: value(4),
+                account: value(5),
+                person: value(6),
+                self_paid_in_policy: value(7),
+                lines: Vec::new(),
+            };
+            let parts = [s.fund, s.supplement, s.account, s.person]
+                .iter()
+                .try_fold(0_i64, |sum, f| sum.checked_add(f.0));
+            let sent: i64 = claims.lines(i).map(|(_, a)| a.0).sum();
+            if parts != Some(s.total.0) || s.total.0 != sent {
+                settled.refused.push((
+                    i,
+                    SettleError::Unbalanced {
+                        total: Fen(sent),
+                        parts: Fen(parts.unwrap_or(0)),
+                    }
+                    .to_string(),
+                ));
+                continue;
+            }
+            let Some(person) = insured.get_mut(c.insured as usize) else {
+                continue;
+            };
+            let Some(year) = person.year.apply(c.visit, &s, 1) else {
+                settled.refused.push((i, "金额过大".into()));
+                continue;
+            };
+            person.year = year;
+            person.balance = Fen(person.balance.0 - s.account.0);
+            *shares = Shares {
+                total: s.total,
+                in_policy: s.in_policy,
+                fund: s.fund,
+                supplement: s.supplement,
+                account: s.account,
+                person: s.person,
+            };
+        }
+        settled.rounds += 1;
+    }
+    settled.refused.sort_by_key(|(i, _)| *i);
+    Ok(settled)
+}
+
+/// The claims in the order they may run, as (date to run on, claim indices): by stretch
+/// between rule changes, then by how many claims of the same person in that stretch come
+/// before each.
+fn rounds(policy: &Policy, claims: &[Pending]) -> Vec<(NaiveDate, Vec<usize>)> {
+    let (Some(first), Some(last)) = (
+        claims.iter().map(|c| c.date).min(),
+        claims.iter().map(|c| c.date).max(),
+    ) else {
+        return Vec::new();
+    };
+    let changes = policy.changes_between(first, last);
+    let stretch = |day: NaiveDate| changes.partition_point(|c| *c <= day);
+    let mut out: Vec<Vec<Vec<usize>>> = vec![Vec::new(); changes.len() + 1];
+    let mut previous: Option<(u32, usize)> = None;
+    let mut rank = 0;
+    for (i, c) in claims.iter().enumerate() {
+        let s = stretch(c.date);
+        rank = match previous {
+            Some(p) if p == (c.insured, s) => rank + 1,
+            _ => 0,
+        };
+        previous = Some((c.insured, s));
+        if let Some(stretch) = out.get_mut(s) {
+            if stretch.len() <= rank {
+                stretch.resize_with(rank + 1, Vec::new);
+            }
+            if let Some(round) = stretch.get_mut(rank) {
+                round.push(i);
+            }
+        }
+    }
+    let starts = std::iter::once(first).chain(changes.iter().copied());
+    starts
+        .zip(out)
+        .flat_map(|(on, stretch)| stretch.into_iter().map(move |round| (on, round)))
+        .filter(|(_, round)| !round.is_empty())
+        .collect()
+}
