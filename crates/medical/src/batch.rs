@@ -99,6 +99,19 @@ pub struct Shares {
     pub person: Fen,
 }
 
+impl Shares {
+    pub fn of(s: &Settlement) -> Shares {
+        Shares {
+            total: s.total,
+            in_policy: s.in_policy,
+            fund: s.fund,
+            supplement: s.supplement,
+            account: s.account,
+            person: s.person,
+        }
+    }
+}
+
 /// The claims settled, in the order given; a refused claim has no shares and moved nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Settled {
@@ -228,14 +241,7 @@ pub fn settle(
             };
             person.year = year;
             person.balance = Fen(person.balance.0 - s.account.0);
-            *shares = Shares {
-                total: s.total,
-                in_policy: s.in_policy,
-                fund: s.fund,
-                supplement: s.supplement,
-                account: s.account,
-                person: s.person,
-            };
+            *shares = Shares::of(&s);
         }
         settled.rounds += 1;
     }

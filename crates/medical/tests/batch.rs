@@ -88,14 +88,7 @@ fn one_by_one(
             let s = domain::settle(&mut evaluation, claim, &classes).unwrap();
             person.year = person.year.apply(claim.visit, &s, 1).unwrap();
             person.balance = Fen(person.balance.0 - s.account.0);
-            Shares {
-                total: s.total,
-                in_policy: s.in_policy,
-                fund: s.fund,
-                supplement: s.supplement,
-                account: s.account,
-                person: s.person,
-            }
+            Shares::of(&s)
         })
         .collect()
 }
