@@ -111,21 +111,21 @@ async fn settle_in(
     if let Some(first) = storage::claim_by_number(tx, hospital, &claim.number).await? {
         return same_or_conflict(first, &digest, &claim.number);
     }
-    let Some(level) = storage::hospital_in(tx, hospital).await? else {
+    let year = claim.year();
+    let against = storage::against_in(tx, hospital, &claim.id_number, year).await?;
+    let Some(level) = against.level else {
         return Err(ClaimError::field(
             "hospital",
             format!("「{hospital}」不是已登记的定点医疗机构"),
         ));
     };
-    let Some(insured) = storage::insured_in(tx, &claim.id_number).await? else {
+    let Some(insured) = against.insured else {
         return Err(ClaimError::field(
             "id_number",
             format!("登记中没有在册居民 {}", claim.id_number.masked()),
         ));
     };
-    let year = claim.year();
-    let cover = storage::cover_in(tx, insured.person_id, year).await?;
-    let cover = match cover {
+    let cover = match against.cover {
         Some(c) if c.from <= claim.date && claim.date <= c.to => c,
         Some(c) => {
             return Err(ClaimError::field(
@@ -158,9 +158,12 @@ async fn settle_in(
     }
     let (before, balance) = storage::year_locked(tx, insured.person_id, year).await?;
     // Posted twice at once: the second waited for the first's lock on the person's year, and
-    // answers what the first settled.
-    if let Some(first) = storage::claim_by_number(tx, hospital, &claim.number).await? {
-        return same_or_conflict(first, &digest, &claim.number);
+    // answers what the first settled. (SQLite's writer lock was held from the start: nothing
+    // can have come between the first look and this.)
+    if matches!(tx, Tx::Postgres(_)) {
+        if let Some(first) = storage::claim_by_number(tx, hospital, &claim.number).await? {
+            return same_or_conflict(first, &digest, &claim.number);
+        }
     }
     let facts = domain::facts(policy, claim, &cover, level, &classes, &before, balance)?;
     let mut evaluation = domain::evaluation(policy, claim.date, facts, false);

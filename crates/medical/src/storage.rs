@@ -662,32 +662,52 @@ impl Medical<'_> {
 const INSURED_SQL: &str = "SELECT p.id, s.area_code FROM person p \
     JOIN resident_search s ON s.person_id = p.id WHERE p.id_number = $1";
 
-pub async fn insured_in(tx: &mut Tx, id_number: &IdNumber) -> Result<Option<Insured>> {
-    let row: Option<(i64, String)> = on_tx!(tx, conn => {
-        sqlx::query_as(INSURED_SQL)
-        .bind(id_number.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    });
-    row.map(|(person_id, area)| {
-        Ok(Insured {
-            person_id,
-            area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
-        })
-    })
-    .transpose()
+/// What a claim is settled against, read in one statement: the hospital's level, the insured
+/// person (the registry's current resident) and their cover for the year — each `None` when
+/// there is none.
+pub struct Against {
+    pub level: Option<Level>,
+    pub insured: Option<Insured>,
+    pub cover: Option<Cover>,
 }
 
-pub async fn cover_in(tx: &mut Tx, person_id: i64, year: i32) -> Result<Option<Cover>> {
-    let row = on_tx!(tx, conn => {
-        sqlx::query(COVER_SQL)
-            .bind(person_id)
+pub async fn against_in(
+    tx: &mut Tx,
+    hospital: &str,
+    id_number: &IdNumber,
+    year: i32,
+) -> Result<Against> {
+    // One row whatever is missing: the hospital's code is the row everything else joins to.
+    const SQL: &str = "SELECT h.level, p.id AS person_id, s.area_code, c.scheme, c.tier, \
+        c.retired, c.two_diseases, c.covered_from, c.covered_to \
+        FROM (SELECT CAST($1 AS TEXT) AS code) q \
+        LEFT JOIN medical_hospital h ON h.code = q.code \
+        LEFT JOIN person p ON p.id_number = $2 \
+        LEFT JOIN resident_search s ON s.person_id = p.id \
+        LEFT JOIN medical_cover c ON c.person_id = p.id AND c.year = $3";
+    on_tx!(tx, conn => {
+        let r = sqlx::query(SQL)
+            .bind(hospital)
+            .bind(id_number.as_str())
             .bind(year)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| decode_cover(&r))
-    });
-    row.transpose()
+            .fetch_one(&mut *conn)
+            .await?;
+        let level = (r.opt_text("level")?)
+            .map(|l| Level::parse("level", &l).map_err(|e| corrupt("level", e)))
+            .transpose()?;
+        let insured = match (r.opt_int("person_id")?, r.opt_text("area_code")?) {
+            (Some(person_id), Some(area)) => Some(Insured {
+                person_id,
+                area: AreaCode::parse(&area).map_err(|e| corrupt("area_code", e))?,
+            }),
+            _ => None,
+        };
+        let cover = match (&insured, r.opt_text("scheme")?) {
+            (Some(_), Some(_)) => Some(decode_cover(&r)?),
+            _ => None,
+        };
+        Ok(Against { level, insured, cover })
+    })
 }
 
 const COVER_SQL: &str = "SELECT scheme, tier, retired, two_diseases, covered_from, covered_to \
@@ -760,6 +780,9 @@ pub async fn year_locked(tx: &mut Tx, person_id: i64, year: i32) -> Result<(Year
         let r = sqlx::query(&locking).bind(person_id).bind(year).fetch_one(&mut *conn).await?;
         decode_year(&r)?
     });
+    // Read after the lock is held, in a statement of its own: PostgreSQL re-reads a locked row
+    // that changed while it waited, but not a row merely joined to it, so a balance read beside
+    // the year would be the one from before the other settlement drew on it.
     let balance: Option<i64> = on_tx!(tx, conn => {
         sqlx::query_scalar("SELECT balance FROM medical_account WHERE person_id = $1")
             .bind(person_id)
@@ -941,25 +964,50 @@ pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
             format!("结算单号 {} 正在另一笔结算中使用，请稍后重试", c.number),
         ));
     };
-    for (ordinal, l) in s.lines.iter().enumerate() {
+    // Every line in one statement (a long stay's bill has many), in chunks within SQLite's
+    // limit of bound values.
+    for (c, chunk) in s.lines.chunks(LINES_A_STATEMENT).enumerate() {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let k = i * 7;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    k + 1,
+                    k + 2,
+                    k + 3,
+                    k + 4,
+                    k + 5,
+                    k + 6,
+                    k + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO medical_claim_line (claim_id, ordinal, item_code, class, amount, \
+             in_policy, first_self_paid) VALUES {}",
+            rows.join(", ")
+        );
         on_tx!(tx, conn => {
-            sqlx::query(
-                "INSERT INTO medical_claim_line (claim_id, ordinal, item_code, class, amount, \
-                 in_policy, first_self_paid) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(ordinal as i64)
-            .bind(&l.item)
-            .bind(l.class.as_str())
-            .bind(l.amount.0)
-            .bind(l.in_policy.0)
-            .bind(l.first_self_paid.0)
-            .execute(&mut *conn)
-            .await?;
+            let mut q = sqlx::query(&sql);
+            for (i, l) in chunk.iter().enumerate() {
+                let ordinal = i64::try_from(c * LINES_A_STATEMENT + i).unwrap_or(i64::MAX);
+                q = q
+                    .bind(id)
+                    .bind(ordinal)
+                    .bind(&l.item)
+                    .bind(l.class.as_str())
+                    .bind(l.amount.0)
+                    .bind(l.in_policy.0)
+                    .bind(l.first_self_paid.0);
+            }
+            q.execute(&mut *conn).await?;
         });
     }
     Ok(id)
 }
+
+/// Lines a statement inserts: 7 values each, well within SQLite's 32,766 bound values.
+const LINES_A_STATEMENT: usize = 500;
 
 /// Marks a claim reversed, if it still stands; whether it did.
 pub async fn mark_reversed(

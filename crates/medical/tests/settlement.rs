@@ -337,6 +337,45 @@ async fn claims_settle_in_order_once_each(store: &Store) {
     );
     assert_eq!((row.pay_more, row.pay_less), (0, 0));
 
+    // Claims of one person posted at once draw the personal account one after another: 100
+    // yuan in it, four outpatient visits each leaving the person more than that, all settle,
+    // and together they draw exactly what was there.
+    medical
+        .credit_accounts(&[(insured.person_id, Fen(10_000))], noted("credit"))
+        .await
+        .unwrap();
+    let visits: Vec<Claim> = (0..4)
+        .map(|k| {
+            let mut c = claim(
+                &format!("Z-10{k}"),
+                &id,
+                "2025-07-01",
+                json!([{"item": "A01", "amount": "150"}]),
+            );
+            c.visit = minsheng_medical::Visit::GeneralOutpatient;
+            c.use_account = true;
+            c
+        })
+        .collect();
+    let posted = futures::future::join_all(
+        visits
+            .iter()
+            .map(|c| settle(store, &policy, "H3", c, "his-h3", at)),
+    )
+    .await;
+    let drawn: i64 = posted
+        .into_iter()
+        .map(|p| match p {
+            Ok(Posted::Settled(r)) => r.settlement.account.0,
+            other => panic!("not settled: {other:?}"),
+        })
+        .sum();
+    assert_eq!(drawn, 10_000);
+    assert_eq!(
+        medical.year(insured.person_id, 2025).await.unwrap().1,
+        Fen(0)
+    );
+
     // Every settlement and reversal is in the audit log.
     let of = |number: &'static str| async move {
         let entries = store
