@@ -4,8 +4,8 @@
 //! A settlement reads the person's year so far, so a person's claims cannot run side by side.
 //! Different persons' can: the claims go in rounds, the first claim of everyone in one batch,
 //! then everyone's second on the years the first ones left, and so on (a month has a handful
-//! of rounds, most of them small). A day on which a parameter or a formula changes starts a
-//! new stretch; each stretch runs on its own date.
+//! of rounds, most of them small). Where the rules change between the dates of a round's
+//! claims, the round runs in parts, each on its own date.
 
 use chrono::NaiveDate;
 use minsheng_core::Fen;
@@ -36,8 +36,9 @@ pub struct Pending {
     pub use_account: bool,
 }
 
-/// Claims in the order they are settled — by person, then date — with their lines laid end to
-/// end: claim `i`'s lines are `starts[i]..starts[i + 1]`.
+/// Claims in the order they are settled (each person's in their order; different persons'
+/// may come in any order among each other), with their lines laid end to end: claim `i`'s
+/// lines are `starts[i]..starts[i + 1]`.
 #[derive(Debug, Clone)]
 pub struct Claims {
     pub claims: Vec<Pending>,
@@ -58,7 +59,7 @@ impl Default for Claims {
 }
 
 impl Claims {
-    /// Adds a claim after every earlier one (of its person, or of a person before them).
+    /// Adds a claim after every earlier one of its person.
     pub fn push(&mut self, claim: Pending, lines: impl IntoIterator<Item = (Class, Fen)>) {
         for (class, amount) in lines {
             self.classes.push(class);
@@ -118,7 +119,7 @@ pub struct Settled {
     pub shares: Vec<Shares>,
     /// Claims the rules could not settle, with the reason, by index.
     pub refused: Vec<(usize, String)>,
-    /// How many rounds the claims took.
+    /// How many batches the claims took (rounds, and their parts where the rules changed).
     pub rounds: usize,
 }
 
@@ -249,9 +250,10 @@ pub fn settle(
     Ok(settled)
 }
 
-/// The claims in the order they may run, as (date to run on, claim indices): by stretch
-/// between rule changes, then by how many claims of the same person in that stretch come
-/// before each.
+/// The claims in the order they may run, as (date to run on, claim indices): round `r` holds
+/// each person's `r`-th claim in the order given, split where the rules change between their
+/// dates. A person's claims need not be next to each other, nor in date order: a round holds
+/// at most one claim of each person, so its parts may run in any order.
 fn rounds(policy: &Policy, claims: &[Pending]) -> Vec<(NaiveDate, Vec<usize>)> {
     let (Some(first), Some(last)) = (
         claims.iter().map(|c| c.date).min(),
@@ -261,29 +263,34 @@ fn rounds(policy: &Policy, claims: &[Pending]) -> Vec<(NaiveDate, Vec<usize>)> {
     };
     let changes = policy.changes_between(first, last);
     let stretch = |day: NaiveDate| changes.partition_point(|c| *c <= day);
-    let mut out: Vec<Vec<Vec<usize>>> = vec![Vec::new(); changes.len() + 1];
-    let mut previous: Option<(u32, usize)> = None;
-    let mut rank = 0;
+    let persons = claims
+        .iter()
+        .map(|c| c.insured as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut seen = vec![0_usize; persons];
+    let mut out: Vec<Vec<Vec<usize>>> = Vec::new();
     for (i, c) in claims.iter().enumerate() {
-        let s = stretch(c.date);
-        rank = match previous {
-            Some(p) if p == (c.insured, s) => rank + 1,
-            _ => 0,
+        let Some(count) = seen.get_mut(c.insured as usize) else {
+            continue;
         };
-        previous = Some((c.insured, s));
-        if let Some(stretch) = out.get_mut(s) {
-            if stretch.len() <= rank {
-                stretch.resize_with(rank + 1, Vec::new);
-            }
-            if let Some(round) = stretch.get_mut(rank) {
-                round.push(i);
-            }
+        let r = *count;
+        *count += 1;
+        if out.len() <= r {
+            out.resize_with(r + 1, || vec![Vec::new(); changes.len() + 1]);
+        }
+        if let Some(part) = out
+            .get_mut(r)
+            .and_then(|round| round.get_mut(stretch(c.date)))
+        {
+            part.push(i);
         }
     }
-    let starts = std::iter::once(first).chain(changes.iter().copied());
-    starts
-        .zip(out)
-        .flat_map(|(on, stretch)| stretch.into_iter().map(move |round| (on, round)))
-        .filter(|(_, round)| !round.is_empty())
+    let starts: Vec<NaiveDate> = std::iter::once(first)
+        .chain(changes.iter().copied())
+        .collect();
+    out.into_iter()
+        .flat_map(|round| starts.iter().copied().zip(round).collect::<Vec<_>>())
+        .filter(|(_, part)| !part.is_empty())
         .collect()
 }
