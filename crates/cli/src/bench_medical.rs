@@ -19,11 +19,6 @@ fn yuan(fen: i64) -> String {
     format!("{:.1} 万元", fen as f64 / 1_000_000.0)
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    crate::bench::percentile(&times, 0.5)
-}
-
 pub fn run(dir: &Path, people: u64, month: Month, runs: usize, changes: &[String]) -> Result<()> {
     let policy = crate::policy::load(dir)?;
     let reform = policy
@@ -81,7 +76,7 @@ pub fn run(dir: &Path, people: u64, month: Month, runs: usize, changes: &[String
     println!(
         "  {month}: {} claims settled on the year so far, median {:.2} s over {} runs on {threads} threads ({} rounds, {} refused; target ≤ 20 s for ~10M)",
         this.len(),
-        median(times).as_secs_f64(),
+        crate::bench::median(times).as_secs_f64(),
         runs.max(1),
         settled.rounds,
         settled.refused.len()
@@ -97,7 +92,7 @@ pub fn run(dir: &Path, people: u64, month: Month, runs: usize, changes: &[String
     println!(
         "  {month} under {}: median {:.2} s more (target ≤ 20 s); funds {} → {}; {more} claims pay more, {less} less",
         changes.join(", "),
-        median(reform_times).as_secs_f64(),
+        crate::bench::median(reform_times).as_secs_f64(),
         yuan(funds(&settled)),
         yuan(funds(&reformed)),
     );
