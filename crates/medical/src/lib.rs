@@ -32,5 +32,7 @@ pub mod synthetic;
 pub mod whatif;
 
 pub use domain::{Claim, Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
-pub use settlement::{explain, reverse, settle, settle_all, ClaimError, Explained, Posted};
+pub use settlement::{
+    explain, reverse, settle, settle_all, settle_together, ClaimError, Explained, Posted, Request,
+};
 pub use storage::{ClaimRecord, Hospital, Item, Medical, MedicalStore};

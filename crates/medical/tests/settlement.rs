@@ -376,6 +376,72 @@ async fn claims_settle_in_order_once_each(store: &Store) {
         Fen(0)
     );
 
+    // Claims posted at the same moment are settled together, each as if alone and in the
+    // order posted: a refused claim leaves nothing behind and the others stand; the same claim
+    // twice in one group answers the first; the person's second claim starts from the year the
+    // first left.
+    let outpatient = |number: &str, item: &str, amount: &str| {
+        let mut c = claim(
+            number,
+            &id,
+            "2025-07-02",
+            json!([{"item": item, "amount": amount}]),
+        );
+        c.visit = minsheng_medical::Visit::GeneralOutpatient;
+        c
+    };
+    let request = |claim: Claim| minsheng_medical::Request {
+        hospital: "H3".into(),
+        claim,
+        actor: "his-h3".into(),
+        at,
+    };
+    let claims_before = medical
+        .claims_of(insured.person_id, 2025)
+        .await
+        .unwrap()
+        .len();
+    let together = minsheng_medical::settle_together(
+        store,
+        &policy,
+        &[
+            request(outpatient("Z-200", "A01", "300")),
+            request(outpatient("Z-201", "X99", "300")),
+            request(outpatient("Z-200", "A01", "300")),
+            request(outpatient("Z-200", "A01", "301")),
+            request(outpatient("Z-202", "A01", "500")),
+        ],
+    )
+    .await;
+    let [first, unknown, again, changed, second]: [Result<Posted, ClaimError>; 5] =
+        together.try_into().unwrap();
+    let Ok(Posted::Settled(first)) = first else {
+        panic!("not settled: {first:?}")
+    };
+    assert_eq!(fields(unknown), ["lines[0].item"]);
+    assert!(
+        matches!(again, Ok(Posted::Again(ref r)) if r.id == first.id && r.settlement == first.settlement),
+        "{again:?}"
+    );
+    assert_eq!(fields(changed), ["conflict claim_number"]);
+    let Ok(Posted::Settled(second)) = second else {
+        panic!("not settled: {second:?}")
+    };
+    assert_eq!(
+        Some(second.before),
+        first.before.apply(first.visit, &first.settlement, 1)
+    );
+    let stored = medical.claims_of(insured.person_id, 2025).await.unwrap();
+    assert_eq!(stored.len(), claims_before + 2);
+    assert!(stored.iter().all(|c| c.number != "Z-201"));
+    assert_eq!(
+        medical.year(insured.person_id, 2025).await.unwrap().0,
+        second
+            .before
+            .apply(second.visit, &second.settlement, 1)
+            .unwrap()
+    );
+
     // Every settlement and reversal is in the audit log.
     let of = |number: &'static str| async move {
         let entries = store
@@ -387,6 +453,9 @@ async fn claims_settle_in_order_once_each(store: &Store) {
     assert_eq!(of("Z-001").await, ["medical.settle"]);
     assert_eq!(of("Z-002").await, ["medical.settle", "medical.reverse"]);
     assert!(of("Z-003").await.is_empty());
+    assert_eq!(of("Z-200").await, ["medical.settle"]);
+    assert_eq!(of("Z-202").await, ["medical.settle"]);
+    assert!(of("Z-201").await.is_empty());
 }
 
 async fn a_synthetic_month_settles_once_and_each_year_adds_up(store: &Store) {

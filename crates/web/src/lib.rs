@@ -15,6 +15,7 @@ mod audit;
 mod charts;
 mod error;
 mod extract;
+mod group;
 mod headers;
 mod i18n;
 mod overload;
@@ -59,8 +60,8 @@ pub struct Web(Arc<Shared>);
 pub struct Shared {
     pub store: Store,
     pub policy: Policy,
-    /// The medical-insurance settlement rules, when the service settles claims.
-    pub medical: Option<Policy>,
+    /// The medical-insurance settlement rules and settler, when the service settles claims.
+    pub(crate) medical: Option<medical::Settling>,
     pub throttle: Throttle,
     /// Bearer tokens recently found (see [`session::TokenCache`]).
     pub tokens: session::TokenCache,
@@ -162,7 +163,7 @@ impl Web {
     pub fn with_medical(self, rules: Policy) -> Web {
         match Arc::try_unwrap(self.0) {
             Ok(mut shared) => {
-                shared.medical = Some(rules);
+                shared.medical = Some(medical::Settling::start(shared.store.clone(), rules));
                 Web(Arc::new(shared))
             }
             // Already shared: it stays as it was configured.

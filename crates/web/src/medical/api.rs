@@ -172,13 +172,17 @@ pub(crate) async fn post_claim(
         .and_then(|v| v.as_str().map(String::from));
     crate::api::check_csrf(&who, &headers, csrf.as_deref())?;
     let hospital = super::own_hospital(&web, &who).await?;
-    let rules = super::rules(&web)?;
+    let settling = super::settling(&web)?;
     let claim = minsheng_medical::Claim::from_json(&body)
         .map_err(|errors| WebError::from(minsheng_medical::ClaimError::Invalid(errors)))?;
-    let clock = web.clock();
-    let posted =
-        minsheng_medical::settle(&web.store, rules, &hospital, &claim, &who.login, clock.now)
-            .await?;
+    let posted = settling
+        .settle(minsheng_medical::Request {
+            hospital,
+            claim,
+            actor: who.login.clone(),
+            at: web.clock().now,
+        })
+        .await?;
     let status = match posted {
         Posted::Settled(_) => StatusCode::CREATED,
         Posted::Again(_) => StatusCode::OK,

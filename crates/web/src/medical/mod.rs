@@ -10,12 +10,15 @@ pub(crate) mod pages;
 use axum::routing::get;
 use axum::Router;
 use minsheng_core::access::{Account, Role};
-use minsheng_medical::{ClaimError, MedicalStore as _};
+use minsheng_medical::{ClaimError, MedicalStore as _, Posted, Request};
 use minsheng_policy::Policy;
+use minsheng_store::Store;
+use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::WebError;
+use crate::group::Grouped;
 use crate::session::Signed;
 use crate::Web;
 
@@ -33,11 +36,50 @@ pub(crate) fn api() -> OpenApiRouter<Web> {
         .routes(routes!(api::reconciliation))
 }
 
-/// The settlement rules the service was started with.
-pub(crate) fn rules(web: &Web) -> Result<&Policy, WebError> {
+/// Settling claims: the catalog's rules, and the queue that settles concurrent claims
+/// together ([`minsheng_medical::settle_together`]).
+pub(crate) struct Settling {
+    rules: Arc<Policy>,
+    settler: Grouped<Request, Result<Posted, ClaimError>>,
+}
+
+impl Settling {
+    /// Claims one transaction takes at most: a group's claims wait for each other's writes,
+    /// so a large group would lengthen every wait in it.
+    const GROUP: usize = 32;
+
+    /// Starts the settler on the current tokio runtime.
+    pub(crate) fn start(store: Store, rules: Policy) -> Settling {
+        let rules = Arc::new(rules);
+        let shared = rules.clone();
+        let settler = Grouped::start(Self::GROUP, move |requests: Vec<Request>| {
+            let (store, rules) = (store.clone(), shared.clone());
+            async move { minsheng_medical::settle_together(&store, &rules, &requests).await }
+        });
+        Settling { rules, settler }
+    }
+
+    /// Settles `request` with the claims posted at the same moment.
+    pub(crate) async fn settle(&self, request: Request) -> Result<Posted, WebError> {
+        let posted = self
+            .settler
+            .submit(request)
+            .await
+            .map_err(|_| WebError::Internal("the claim settler has stopped".into()))??;
+        Ok(posted)
+    }
+}
+
+/// How the service settles claims, when it was started with the medical catalog.
+pub(crate) fn settling(web: &Web) -> Result<&Settling, WebError> {
     web.medical
         .as_ref()
         .ok_or_else(|| WebError::Internal("the medical settlement rules were not loaded".into()))
+}
+
+/// The settlement rules the service was started with.
+pub(crate) fn rules(web: &Web) -> Result<&Policy, WebError> {
+    Ok(&settling(web)?.rules)
 }
 
 /// The hospital a service provider's account acts for; any other account is refused.
