@@ -143,6 +143,8 @@ async fn settle_grouped(
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut audit = Vec::with_capacity(requests.len());
     for r in requests {
+        // Not released after: a savepoint of the same name hides the one before, and all go
+        // with the commit — a statement fewer a claim.
         tx.execute("SAVEPOINT claim").await?;
         match settle_in(&mut tx, policy, &r.hospital, &r.claim, &r.actor, r.at).await {
             Ok((posted, entry)) => {
@@ -154,7 +156,6 @@ async fn settle_grouped(
                 outcomes.push(Err(refused));
             }
         }
-        tx.execute("RELEASE SAVEPOINT claim").await?;
     }
     tx.append_audit(&audit).await?;
     tx.commit().await?;
@@ -227,14 +228,6 @@ async fn settle_in(
         return Err(ClaimError::Invalid(unknown));
     }
     let (before, balance) = storage::year_locked(tx, insured.person_id, year).await?;
-    // Posted twice at once: the second waited for the first's lock on the person's year, and
-    // answers what the first settled. (SQLite's writer lock was held from the start: nothing
-    // can have come between the first look and this.)
-    if matches!(tx, Tx::Postgres(_)) {
-        if let Some(first) = storage::claim_by_number(tx, hospital, &claim.number).await? {
-            return Ok((same_or_conflict(first, &digest, &claim.number)?, None));
-        }
-    }
     let facts = domain::facts(policy, claim, &cover, level, &classes, &before, balance)?;
     let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
     let settlement = domain::settle(&mut evaluation, claim, &classes)?;
@@ -265,7 +258,22 @@ async fn settle_in(
         reversed_by: None,
         reversal_reason: None,
     };
-    record.id = storage::insert_claim(tx, &record).await?;
+    let Some(id) = storage::insert_claim(tx, &record).await? else {
+        // Posted twice at once (PostgreSQL; SQLite's writer lock was held from the start): the
+        // second waited for the first's lock on the person's year and its number, wrote
+        // nothing, and answers what the first settled.
+        return match storage::claim_by_number(tx, hospital, &claim.number).await? {
+            Some(first) => Ok((
+                same_or_conflict(first, &record.digest, &claim.number)?,
+                None,
+            )),
+            None => Err(ClaimError::Conflict {
+                field: "claim_number".into(),
+                reason: format!("结算单号 {} 正在另一笔结算中使用，请稍后重试", claim.number),
+            }),
+        };
+    };
+    record.id = id;
     storage::put_year(tx, insured.person_id, year, &after, 1).await?;
     storage::move_account(tx, insured.person_id, Fen(-record.settlement.account.0)).await?;
     let s = &record.settlement;

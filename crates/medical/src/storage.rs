@@ -764,20 +764,15 @@ pub async fn hospital_in(tx: &mut Tx, code: &str) -> Result<Option<Level>> {
 /// The person's year so far and account balance, locked until the transaction ends so that
 /// the person's claims are settled one after another.
 pub async fn year_locked(tx: &mut Tx, person_id: i64, year: i32) -> Result<(YearToDate, Fen)> {
-    let sql = format!("SELECT {YEAR_COLUMNS} FROM medical_year WHERE person_id = $1 AND year = $2");
-    let locking = match tx {
-        Tx::Postgres(_) => format!("{sql} FOR UPDATE"),
-        Tx::Sqlite(_) => sql,
-    };
-    on_tx!(tx, conn => {
-        sqlx::query("INSERT INTO medical_year (person_id, year) VALUES ($1, $2) ON CONFLICT (person_id, year) DO NOTHING")
-            .bind(person_id)
-            .bind(year)
-            .execute(&mut *conn)
-            .await?;
-    });
+    // Made if it is the year's first claim, and locked, in one statement: an upsert that
+    // updates takes the row's lock and returns the row as the last settlement to commit left it.
+    let sql = format!(
+        "INSERT INTO medical_year (person_id, year) VALUES ($1, $2) \
+         ON CONFLICT (person_id, year) DO UPDATE SET claims = medical_year.claims \
+         RETURNING {YEAR_COLUMNS}"
+    );
     let ytd = on_tx!(tx, conn => {
-        let r = sqlx::query(&locking).bind(person_id).bind(year).fetch_one(&mut *conn).await?;
+        let r = sqlx::query(&sql).bind(person_id).bind(year).fetch_one(&mut *conn).await?;
         decode_year(&r)?
     });
     // Read after the lock is held, in a statement of its own: PostgreSQL re-reads a locked row
@@ -903,9 +898,9 @@ fn decode_line(r: &impl Columns) -> Result<crate::domain::LineSettlement> {
     })
 }
 
-/// Inserts a settled claim and its lines; its id, or a conflict when the hospital's number was
-/// taken meanwhile (by a claim settled at the same moment).
-pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
+/// Inserts a settled claim and its lines; its id, or `None` (nothing written) when the
+/// hospital's number was taken meanwhile, by a claim settled at the same moment.
+pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<Option<i64>> {
     let s = &c.settlement;
     let id: Option<i64> = on_tx!(tx, conn => {
         sqlx::query_scalar(
@@ -959,10 +954,7 @@ pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
         .await?
     });
     let Some(id) = id else {
-        return Err(StoreError::conflict(
-            "claim_number",
-            format!("结算单号 {} 正在另一笔结算中使用，请稍后重试", c.number),
-        ));
+        return Ok(None);
     };
     // Every line in one statement (a long stay's bill has many), in chunks within SQLite's
     // limit of bound values.
@@ -1003,7 +995,7 @@ pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<i64> {
             q.execute(&mut *conn).await?;
         });
     }
-    Ok(id)
+    Ok(Some(id))
 }
 
 /// Lines a statement inserts: 7 values each, well within SQLite's 32,766 bound values.
