@@ -20,7 +20,7 @@ impl AuditQueue {
     /// Starts the writer on the current tokio runtime; it stops when the queue is dropped.
     pub fn start(store: Store) -> AuditQueue {
         let appends = store.clone();
-        let writer = Grouped::start(GROUP, move |entries: Vec<NewAuditEntry>| {
+        let writer = Grouped::start(GROUP, 1, move |entries: Vec<NewAuditEntry>| {
             let store = appends.clone();
             async move {
                 let result = store.audit_many(&entries).await.map_err(|e| e.to_string());

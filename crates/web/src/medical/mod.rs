@@ -12,7 +12,7 @@ use axum::Router;
 use minsheng_core::access::{Account, Role};
 use minsheng_medical::{ClaimError, MedicalStore as _, Posted, Request};
 use minsheng_policy::Policy;
-use minsheng_store::Store;
+use minsheng_store::{Backend, Store};
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -48,11 +48,21 @@ impl Settling {
     /// so a large group would lengthen every wait in it.
     const GROUP: usize = 32;
 
-    /// Starts the settler on the current tokio runtime.
+    /// Groups settled side by side on PostgreSQL, each on a connection of its own: a group's
+    /// statements are round trips, and one group at a time would leave the server idle
+    /// between them. (They meet only at the audit chain's lock, taken at the end.)
+    const POSTGRES_SETTLERS: usize = 4;
+
+    /// Starts the settlers on the current tokio runtime: one for SQLite, whose writer lock
+    /// serialises writes anyway.
     pub(crate) fn start(store: Store, rules: Policy) -> Settling {
         let rules = Arc::new(rules);
         let shared = rules.clone();
-        let settler = Grouped::start(Self::GROUP, move |requests: Vec<Request>| {
+        let settlers = match store.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => Self::POSTGRES_SETTLERS,
+        };
+        let settler = Grouped::start(Self::GROUP, settlers, move |requests: Vec<Request>| {
             let (store, rules) = (store.clone(), shared.clone());
             async move { minsheng_medical::settle_together(&store, &rules, &requests).await }
         });
