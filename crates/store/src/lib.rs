@@ -16,6 +16,7 @@ mod backup;
 mod bulk;
 mod calendar;
 mod direct;
+mod migrations;
 mod pg_copy;
 mod registry;
 mod scan;
@@ -23,6 +24,8 @@ mod scan;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
+
+use migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -189,9 +192,6 @@ macro_rules! context_store {
         }
     };
 }
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Where the embedded database lives when no `--db` is given.
 pub const DEFAULT_SQLITE_PATH: &str = "minsheng-data/minsheng.db";
