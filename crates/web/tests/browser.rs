@@ -35,11 +35,14 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
+    /// Opens a page and waits for it to have loaded. Not the driver's own wait, which holds on
+    /// until the network has been quiet for half a second: a second a page, most of this test.
     fn open(&self, path: &str) {
+        self.tab.evaluate("window.__before = true", false).unwrap();
         self.tab
             .navigate_to(&format!("{}{path}", self.base))
             .unwrap();
-        self.tab.wait_until_navigated().unwrap();
+        self.wait_for_new_page(path);
     }
 
     /// Sets a field's value as typing would (values in Chinese included).
@@ -52,11 +55,32 @@ impl Session<'_> {
         self.tab.evaluate(&js, false).unwrap();
     }
 
+    /// Clicks an element with the mouse, as a person would: at its middle, once it is there and
+    /// scrolled into view. Found, scrolled and measured in one script: every call to the
+    /// driver waits out its connection's 100 ms read timeout (rust-headless-chrome issue 446),
+    /// and its own click takes eight of them.
     fn click(&self, selector: &str) {
+        let js = format!(
+            "(() => {{ const e = document.querySelector({}); if (!e) return null; \
+             e.scrollIntoView({{ block: 'center', inline: 'center', behavior: 'instant' }}); \
+             const r = e.getBoundingClientRect(); \
+             return JSON.stringify([r.x + r.width / 2, r.y + r.height / 2]); }})()",
+            serde_json::to_string(selector).unwrap()
+        );
+        let started = std::time::Instant::now();
+        let [x, y]: [f64; 2] = loop {
+            let found = self.tab.evaluate(&js, false).ok().and_then(|r| r.value);
+            if let Some(middle) = found.as_ref().and_then(|v| v.as_str()) {
+                break serde_json::from_str(middle).unwrap();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no {selector} on the page"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
         self.tab
-            .wait_for_element(selector)
-            .unwrap()
-            .click()
+            .click_point(headless_chrome::browser::tab::point::Point { x, y })
             .unwrap();
     }
 
