@@ -328,22 +328,13 @@ pub async fn what_if(
     month: minsheng_core::Month,
     changes: &[String],
 ) -> Result<String> {
-    let reform = policy
-        .with_changes(changes, month.first_day())
-        .map_err(|e| anyhow::anyhow!("change: {e}"))?;
-    let claims = store
-        .medical()
-        .claims_for_replay(month.first_day(), month.last_day())
-        .await?;
-    let table = minsheng_medical::whatif::compare(
-        policy,
-        &reform,
-        &claims,
-        month.first_day(),
-        month.last_day(),
-    )?;
-    let codes: Vec<&str> = table.keys().map(|(d, _)| d.as_str()).collect();
-    let names = store.area_names(&codes).await?;
+    use minsheng_medical::whatif::{Row, WhatIfError};
+    let report = minsheng_medical::whatif::month(store, policy, month, changes)
+        .await
+        .map_err(|e| match e {
+            WhatIfError::Change(e) => anyhow::anyhow!("change: {e}"),
+            e => e.into(),
+        })?;
     let mut out = String::new();
     let _ = writeln!(out, "{month} 医保结算测算：{}", changes.join("，"));
     let _ = writeln!(
@@ -351,41 +342,26 @@ pub async fn what_if(
         "{:<10} {:<8} {:>8} {:>14} {:>14} {:>12} {:>8} {:>8}",
         "区", "就医类型", "结算笔数", "基金支付(现行)", "基金支付(调整)", "差额", "多付", "少付"
     );
-    let mut whole = minsheng_medical::whatif::Row::default();
-    for ((district, visit), row) in &table {
-        let name = names
-            .get(district.as_str())
-            .map_or(district.as_str(), String::as_str);
+    let mut line = |name: &str, visit: &str, row: &Row| -> Result<()> {
+        let change = row.funds_change().context("金额过大")?;
         let _ = writeln!(
             out,
             "{:<10} {:<8} {:>8} {:>14} {:>14} {:>12} {:>8} {:>8}",
             name,
-            visit.label(),
+            visit,
             row.claims,
             row.funds_before,
             row.funds_after,
-            minsheng_core::Fen(row.funds_after.0 - row.funds_before.0),
+            change,
             row.pay_more,
             row.pay_less
         );
-        whole.claims += row.claims;
-        whole.funds_before.0 += row.funds_before.0;
-        whole.funds_after.0 += row.funds_after.0;
-        whole.pay_more += row.pay_more;
-        whole.pay_less += row.pay_less;
+        Ok(())
+    };
+    for (_, name, visit, row) in &report.rows {
+        line(name, visit.label(), row)?;
     }
-    let _ = writeln!(
-        out,
-        "{:<10} {:<8} {:>8} {:>14} {:>14} {:>12} {:>8} {:>8}",
-        "全市",
-        "",
-        whole.claims,
-        whole.funds_before,
-        whole.funds_after,
-        minsheng_core::Fen(whole.funds_after.0 - whole.funds_before.0),
-        whole.pay_more,
-        whole.pay_less
-    );
+    line("全市", "", &report.whole)?;
     Ok(out)
 }
 

@@ -2,15 +2,87 @@
 //! settled again under the catalog as it stands and under a reform, each person's year
 //! replayed in claim order from its first claim (a lower deductible in March changes what is
 //! left of it in April), and the difference by district and visit type — the funds' cost, and
-//! how many claims leave the person paying more or less (no IO).
+//! how many claims leave the person paying more or less. [`compare`] does the arithmetic (no
+//! IO); [`month`] is the use case the CLI and the web both run: a month's claims read, the
+//! reform made from its changes, districts named.
 
 use std::collections::BTreeMap;
 
-use minsheng_core::Fen;
+use minsheng_core::{Fen, Month};
 use minsheng_policy::Policy;
+use minsheng_store::{Store, StoreError};
 
 use crate::domain::{self, SettleError, Visit, YearToDate};
-use crate::storage::ClaimRecord;
+use crate::storage::{ClaimRecord, MedicalStore as _};
+
+/// Why a what-if did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum WhatIfError {
+    /// A change that names no parameter or gives no value it can take (field `changes`).
+    #[error("{0}")]
+    Change(String),
+    #[error(transparent)]
+    Rule(#[from] SettleError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A month's what-if as its readers see it: a row for each district and visit type, then the
+/// whole city.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub month: Month,
+    pub changes: Vec<String>,
+    /// (district code, its name, visit type, the row), in code order.
+    pub rows: Vec<(String, String, Visit, Row)>,
+    pub whole: Row,
+}
+
+/// The claims dated in `month` settled again under `policy` changed by `changes` (each
+/// `NAME=VALUE` or `NAME=+5%`, from the month's first day), against `policy` as it stands.
+pub async fn month(
+    store: &Store,
+    policy: &Policy,
+    month: Month,
+    changes: &[String],
+) -> Result<Report, WhatIfError> {
+    let reform = policy
+        .with_changes(changes, month.first_day())
+        .map_err(WhatIfError::Change)?;
+    let claims = store
+        .medical()
+        .claims_for_replay(month.first_day(), month.last_day())
+        .await?;
+    let table = compare(
+        policy,
+        &reform,
+        &claims,
+        month.first_day(),
+        month.last_day(),
+    )?;
+    let codes: Vec<&str> = table.keys().map(|(d, _)| d.as_str()).collect();
+    let names = store.area_names(&codes).await?;
+    let mut whole = Row::default();
+    let mut rows = Vec::with_capacity(table.len());
+    for ((district, visit), row) in table {
+        whole = whole.plus(&row).ok_or_else(too_large)?;
+        let name = names
+            .get(&district)
+            .cloned()
+            .unwrap_or_else(|| district.clone());
+        rows.push((district, name, visit, row));
+    }
+    Ok(Report {
+        month,
+        changes: changes.to_vec(),
+        rows,
+        whole,
+    })
+}
+
+fn too_large() -> SettleError {
+    SettleError::Rule("金额过大".into())
+}
 
 /// One district's claims of one visit type.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -25,6 +97,26 @@ pub struct Row {
     pub persons_after: Fen,
     pub pay_more: u64,
     pub pay_less: u64,
+}
+
+impl Row {
+    /// This row and `other` summed; `None` if an amount overflows.
+    pub fn plus(&self, other: &Row) -> Option<Row> {
+        Some(Row {
+            claims: self.claims.checked_add(other.claims)?,
+            funds_before: self.funds_before.checked_add(other.funds_before)?,
+            funds_after: self.funds_after.checked_add(other.funds_after)?,
+            persons_before: self.persons_before.checked_add(other.persons_before)?,
+            persons_after: self.persons_after.checked_add(other.persons_after)?,
+            pay_more: self.pay_more.checked_add(other.pay_more)?,
+            pay_less: self.pay_less.checked_add(other.pay_less)?,
+        })
+    }
+
+    /// What the reform changes in the funds' cost (after less before).
+    pub fn funds_change(&self) -> Option<Fen> {
+        self.funds_after.checked_sub(self.funds_before)
+    }
 }
 
 /// The rows by (district code, visit type).
@@ -51,26 +143,34 @@ pub fn compare(
         }
         let (_, a) = crate::settlement::settle_again(before, c, &year_before, false)?;
         let (_, b) = crate::settlement::settle_again(after, c, &year_after, false)?;
-        let overflow = || SettleError::Rule("金额过大".into());
-        year_before = year_before.apply(c.visit, &a, 1).ok_or_else(overflow)?;
-        year_after = year_after.apply(c.visit, &b, 1).ok_or_else(overflow)?;
+        year_before = year_before.apply(c.visit, &a, 1).ok_or_else(too_large)?;
+        year_after = year_after.apply(c.visit, &b, 1).ok_or_else(too_large)?;
         if c.day < from || c.day > to {
             continue;
         }
         let district = c.area.as_str().get(..6).unwrap_or_default().to_string();
         let row = table.entry((district, c.visit)).or_default();
-        let funds = |s: &domain::Settlement| s.fund.0 + s.supplement.0;
-        let bears = |s: &domain::Settlement| s.account.0 + s.person.0;
-        row.claims += 1;
-        row.funds_before = Fen(row.funds_before.0 + funds(&a));
-        row.funds_after = Fen(row.funds_after.0 + funds(&b));
-        row.persons_before = Fen(row.persons_before.0 + bears(&a));
-        row.persons_after = Fen(row.persons_after.0 + bears(&b));
-        match bears(&b).cmp(&bears(&a)) {
-            std::cmp::Ordering::Greater => row.pay_more += 1,
-            std::cmp::Ordering::Less => row.pay_less += 1,
-            std::cmp::Ordering::Equal => {}
-        }
+        let funds = |s: &domain::Settlement| s.fund.checked_add(s.supplement);
+        let bears = |s: &domain::Settlement| s.account.checked_add(s.person);
+        let (bears_before, bears_after) = (
+            bears(&a).ok_or_else(too_large)?,
+            bears(&b).ok_or_else(too_large)?,
+        );
+        let (more, less) = match bears_after.cmp(&bears_before) {
+            std::cmp::Ordering::Greater => (1, 0),
+            std::cmp::Ordering::Less => (0, 1),
+            std::cmp::Ordering::Equal => (0, 0),
+        };
+        let this = Row {
+            claims: 1,
+            funds_before: funds(&a).ok_or_else(too_large)?,
+            funds_after: funds(&b).ok_or_else(too_large)?,
+            persons_before: bears_before,
+            persons_after: bears_after,
+            pay_more: more,
+            pay_less: less,
+        };
+        *row = row.plus(&this).ok_or_else(too_large)?;
     }
     Ok(table)
 }

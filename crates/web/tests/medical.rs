@@ -4,13 +4,14 @@
 //! refused with its field (422, 409), nothing written; the explanation line by line, as JSON
 //! and as a FHIR ExplanationOfBenefit with exact amounts; the day's reconciliation file; a
 //! reversal. Only a hospital's own account settles; a clerk of the person's area follows the
-//! settlement on its page, a clerk elsewhere does not find it.
+//! settlement on its page, a clerk elsewhere does not find it. The city's analyst sees what a
+//! change of the rules would have done to a month's claims; a district's clerk may not.
 
 mod common;
 
 use axum::http::StatusCode;
 use chrono::Datelike;
-use common::{get, post_json, send, session_cookie, sign_in, Auth, Walk, PASSWORD};
+use common::{get, post_json, send, session_cookie, sign_in, urlencode, Auth, Walk, PASSWORD};
 use minsheng_core::access::Role;
 use minsheng_medical::{MedicalStore as _, Scheme};
 use serde_json::json;
@@ -230,4 +231,48 @@ async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
     assert!(reads
         .iter()
         .any(|e| e.action == "medical.read" && e.actor == "市医保甲"));
+
+    // What a tier-3 inpatient ratio of 50% would have cost in March: the March stay (April's
+    // was reversed) settled again, its 9,200 yuan above the deductible paid half by the fund.
+    let before =
+        settled["fund_fen"].as_i64().unwrap() + settled["supplement_fen"].as_i64().unwrap();
+    let changes =
+        "medical.ratio.inpatient.employee.tier_3=0.5\nmedical.ratio.inpatient.resident.tier_3=0.5";
+    let what_if = format!(
+        "/medical/what-if?month={last}-03&changes={}",
+        urlencode(changes)
+    );
+    let page = send(&app, get(&what_if, &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let change = minsheng_core::Fen(460_000 - before).to_string();
+    for expected in [
+        "住院".to_string(),
+        minsheng_core::Fen(before).to_string(),
+        "4600.00".to_string(),
+        change,
+    ] {
+        assert!(
+            page.body.contains(&expected),
+            "{expected} missing: {}",
+            page.body
+        );
+    }
+    let unknown = format!(
+        "/medical/what-if?month={last}-03&changes={}",
+        urlencode("medical.ratio.nope=0.5")
+    );
+    let refused = send(&app, get(&unknown, &cookie)).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("medical.ratio.nope"),
+        "{}",
+        refused.body
+    );
+    let district = send(&app, get(&what_if, &elsewhere)).await;
+    assert_eq!(district.status, StatusCode::FORBIDDEN);
 }

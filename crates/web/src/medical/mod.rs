@@ -23,7 +23,9 @@ use crate::session::Signed;
 use crate::Web;
 
 pub(crate) fn pages() -> Router<Web> {
-    Router::new().route("/medical/claims/{hospital}/{number}", get(pages::claim))
+    Router::new()
+        .route("/medical/claims/{hospital}/{number}", get(pages::claim))
+        .route("/medical/what-if", get(pages::what_if))
 }
 
 pub(crate) fn api() -> OpenApiRouter<Web> {

@@ -1,18 +1,22 @@
 //! The page on which a clerk follows one settlement: who pays what, each line, and the rules'
 //! trees with every parameter's value, date and reference. Staff see the claims of persons in
-//! their area; a hospital's account sees its own; each reading is audited.
+//! their area; a hospital's account sees its own; each reading is audited. And the what-if on
+//! the settlement rules over a month's claims, for the city's analysts.
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use minsheng_core::access::{Account, Role, Scope};
+use minsheng_medical::whatif::{Row, WhatIfError};
 use minsheng_medical::{ClaimRecord, MedicalStore as _};
 use minsheng_store::NewAuditEntry;
 
 use crate::error::{PageError, WebError};
-use crate::extract::PagePath;
+use crate::extract::{PagePath, PageQuery};
 use crate::i18n::filters;
 use crate::pages::Frame;
+use crate::policy::pages::{ParameterOption, WhatIfForm, WhatIfParams};
 use crate::session::OnPage;
 use crate::Web;
 
@@ -124,4 +128,106 @@ pub async fn claim(
         claim,
     };
     Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "medical_whatif.html")]
+struct WhatIfPage {
+    frame: Option<Frame>,
+    action: &'static str,
+    month: String,
+    changes: String,
+    parameters: Vec<ParameterOption>,
+    chosen: Option<ParameterOption>,
+    report: Option<Vec<WhatIfRow>>,
+    message: Option<String>,
+}
+
+/// A row of the medical what-if as the page shows it; the whole city's last.
+struct WhatIfRow {
+    district: String,
+    visit: &'static str,
+    claims: u64,
+    funds_before: String,
+    funds_after: String,
+    change: String,
+    pay_more: u64,
+    pay_less: u64,
+    whole: bool,
+}
+
+impl WhatIfRow {
+    fn of(district: String, visit: &'static str, row: &Row, whole: bool) -> WhatIfRow {
+        WhatIfRow {
+            district,
+            visit,
+            claims: row.claims,
+            funds_before: row.funds_before.to_string(),
+            funds_after: row.funds_after.to_string(),
+            change: row
+                .funds_change()
+                .map_or_else(|| "—".into(), |c| c.to_string()),
+            pay_more: row.pay_more,
+            pay_less: row.pay_less,
+            whole,
+        }
+    }
+}
+
+/// What a change of the settlement rules would have done to a month's claims: the funds'
+/// cost before and after, and how many claims leave the person paying more or less, by
+/// district and visit type (a GET: it changes nothing).
+pub async fn what_if(
+    State(web): State<Web>,
+    OnPage(who): OnPage,
+    PageQuery(params): PageQuery<WhatIfParams>,
+) -> Result<Response, PageError> {
+    if !who.account.may(minsheng_core::access::Duty::SimulatePolicy) {
+        return Err(
+            WebError::Forbidden("政策测算覆盖全市，仅限市级管理员和审计人员".into()).into(),
+        );
+    }
+    let rules = super::rules(&web)?;
+    let month = crate::queries::parse_month(params.month.as_deref(), web.clock())?;
+    let form = WhatIfForm::read(rules, month.first_day(), &params)?;
+    let (report, message, status) = if form.changes.is_empty() {
+        (None, None, StatusCode::OK)
+    } else {
+        match minsheng_medical::whatif::month(&web.store, rules, month, &form.changes).await {
+            Ok(r) => {
+                let mut rows: Vec<WhatIfRow> = r
+                    .rows
+                    .iter()
+                    .map(|(_, name, visit, row)| {
+                        WhatIfRow::of(name.clone(), visit.label(), row, false)
+                    })
+                    .collect();
+                rows.push(WhatIfRow::of("全市".into(), "", &r.whole, true));
+                (Some(rows), None, StatusCode::OK)
+            }
+            Err(WhatIfError::Change(reason)) => {
+                let refused = WebError::invalid("changes", reason);
+                (
+                    None,
+                    Some(refused.message(crate::i18n::current())),
+                    refused.status(),
+                )
+            }
+            Err(WhatIfError::Rule(e)) => {
+                return Err(WebError::Internal(format!("settlement rules: {e}")).into())
+            }
+            Err(WhatIfError::Store(e)) => return Err(WebError::from(e).into()),
+        }
+    };
+    let page = WhatIfPage {
+        frame: Frame::of(&who),
+        action: "/medical/what-if",
+        month: month.to_string(),
+        changes: form.text,
+        parameters: form.parameters,
+        chosen: form.chosen,
+        report,
+        message,
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }

@@ -18,6 +18,8 @@ use crate::session::OnPage;
 #[template(path = "whatif.html")]
 struct WhatIfPage {
     frame: Option<Frame>,
+    /// Where the form is sent (the form is shared with the medical what-if's page).
+    action: &'static str,
     month: String,
     changes: String,
     /// The catalog's numeric parameters in force in the month, to pick one from.
@@ -40,14 +42,55 @@ pub struct ParameterOption {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct WhatIfParams {
-    month: Option<String>,
+pub(crate) struct WhatIfParams {
+    pub(crate) month: Option<String>,
     changes: Option<String>,
     /// A parameter picked from the catalog, and how it changes: `percent` (by `amount` %) or
     /// `value` (to `amount`).
     parameter: Option<String>,
     how: Option<String>,
     amount: Option<String>,
+}
+
+/// A what-if's form as read: the catalog's parameters to pick from, the one picked, and the
+/// changes (the text as the form shows it, and its changes one by one).
+pub(crate) struct WhatIfForm {
+    pub(crate) parameters: Vec<ParameterOption>,
+    pub(crate) chosen: Option<ParameterOption>,
+    pub(crate) text: String,
+    pub(crate) changes: Vec<String>,
+}
+
+impl WhatIfForm {
+    /// Reads the form against `policy`'s parameters in force on `on`: a picked parameter's
+    /// change is added to the text's unless it is there already.
+    pub(crate) fn read(
+        policy: &minsheng_policy::Policy,
+        on: chrono::NaiveDate,
+        params: &WhatIfParams,
+    ) -> Result<WhatIfForm, WebError> {
+        let parameters = parameter_options(policy, on);
+        let chosen = params
+            .parameter
+            .as_deref()
+            .and_then(|name| parameters.iter().find(|p| p.name == name).cloned());
+        let mut text = params.changes.clone().unwrap_or_default();
+        if let Some(change) = picked_change(params)? {
+            if !text.lines().any(|l| l.trim() == change) {
+                if !text.trim().is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&change);
+            }
+        }
+        let changes = crate::policy::queries::changes(&text);
+        Ok(WhatIfForm {
+            parameters,
+            chosen,
+            text,
+            changes,
+        })
+    }
 }
 
 /// The numeric parameters in force on `on`, by description.
@@ -126,25 +169,12 @@ pub async fn what_if(
         );
     }
     let month = crate::queries::parse_month(params.month.as_deref(), web.clock())?;
-    let parameters = parameter_options(&web.policy, month.first_day());
-    let chosen = params
-        .parameter
-        .as_deref()
-        .and_then(|name| parameters.iter().find(|p| p.name == name).cloned());
-    let mut text = params.changes.clone().unwrap_or_default();
-    if let Some(change) = picked_change(&params)? {
-        if !text.lines().any(|l| l.trim() == change) {
-            if !text.trim().is_empty() {
-                text.push('\n');
-            }
-            text.push_str(&change);
-        }
-    }
-    let changes = crate::policy::queries::changes(&text);
+    let form = WhatIfForm::read(&web.policy, month.first_day(), &params)?;
+    let changes = &form.changes;
     let (result, message, status) = if changes.is_empty() {
         (None, None, axum::http::StatusCode::OK)
     } else {
-        match crate::policy::queries::what_if(&web, &who, month, &changes).await {
+        match crate::policy::queries::what_if(&web, &who, month, changes).await {
             Ok(r) => (Some(r), None, axum::http::StatusCode::OK),
             Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
                 (None, Some(e.message(crate::i18n::current())), e.status())
@@ -154,10 +184,11 @@ pub async fn what_if(
     };
     let page = WhatIfPage {
         frame: Frame::of(&who),
+        action: "/what-if",
         month: month.to_string(),
-        changes: text,
-        parameters,
-        chosen,
+        changes: form.text,
+        parameters: form.parameters,
+        chosen: form.chosen,
         result,
         message,
     };
