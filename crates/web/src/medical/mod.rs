@@ -10,6 +10,7 @@ pub(crate) mod pages;
 use axum::routing::get;
 use axum::Router;
 use minsheng_core::access::{Account, Role};
+use minsheng_medical::whatif::WhatIfError;
 use minsheng_medical::{ClaimError, MedicalStore as _, Posted, Request};
 use minsheng_policy::Policy;
 use minsheng_store::{Backend, Store};
@@ -108,6 +109,16 @@ pub(crate) async fn own_hospital(web: &Web, who: &Signed) -> Result<String, WebE
             .await?
             .ok_or_else(refused),
         _ => Err(refused()),
+    }
+}
+
+impl From<WhatIfError> for WebError {
+    fn from(e: WhatIfError) -> Self {
+        match e {
+            WhatIfError::Change(reason) => WebError::invalid("changes", reason),
+            WhatIfError::Rule(e) => WebError::Internal(format!("settlement rules: {e}")),
+            WhatIfError::Store(e) => e.into(),
+        }
     }
 }
 

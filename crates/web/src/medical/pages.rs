@@ -5,10 +5,9 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minsheng_core::access::{Account, Role, Scope};
-use minsheng_medical::whatif::{Row, WhatIfError};
+use minsheng_medical::whatif::Row;
 use minsheng_medical::{ClaimRecord, MedicalStore as _};
 use minsheng_store::NewAuditEntry;
 
@@ -16,7 +15,7 @@ use crate::error::{PageError, WebError};
 use crate::extract::{PagePath, PageQuery};
 use crate::i18n::filters;
 use crate::pages::Frame;
-use crate::policy::pages::{ParameterOption, WhatIfForm, WhatIfParams};
+use crate::policy::pages::{shown, ParameterOption, WhatIfForm, WhatIfParams};
 use crate::session::OnPage;
 use crate::Web;
 
@@ -182,43 +181,23 @@ pub async fn what_if(
     OnPage(who): OnPage,
     PageQuery(params): PageQuery<WhatIfParams>,
 ) -> Result<Response, PageError> {
-    if !who.account.may(minsheng_core::access::Duty::SimulatePolicy) {
-        return Err(
-            WebError::Forbidden("政策测算覆盖全市，仅限市级管理员和审计人员".into()).into(),
-        );
-    }
     let rules = super::rules(&web)?;
-    let month = crate::queries::parse_month(params.month.as_deref(), web.clock())?;
-    let form = WhatIfForm::read(rules, month.first_day(), &params)?;
-    let (report, message, status) = if form.changes.is_empty() {
-        (None, None, StatusCode::OK)
+    let (month, form) = WhatIfForm::read(&web, &who, rules, &params)?;
+    let ran = if form.changes.is_empty() {
+        None
     } else {
-        match minsheng_medical::whatif::month(&web.store, rules, month, &form.changes).await {
-            Ok(r) => {
-                let mut rows: Vec<WhatIfRow> = r
-                    .rows
-                    .iter()
-                    .map(|(_, name, visit, row)| {
-                        WhatIfRow::of(name.clone(), visit.label(), row, false)
-                    })
-                    .collect();
-                rows.push(WhatIfRow::of("全市".into(), "", &r.whole, true));
-                (Some(rows), None, StatusCode::OK)
-            }
-            Err(WhatIfError::Change(reason)) => {
-                let refused = WebError::invalid("changes", reason);
-                (
-                    None,
-                    Some(refused.message(crate::i18n::current())),
-                    refused.status(),
-                )
-            }
-            Err(WhatIfError::Rule(e)) => {
-                return Err(WebError::Internal(format!("settlement rules: {e}")).into())
-            }
-            Err(WhatIfError::Store(e)) => return Err(WebError::from(e).into()),
-        }
+        let ran = minsheng_medical::whatif::month(&web.store, rules, month, &form.changes).await;
+        Some(ran.map_err(WebError::from).map(|r| {
+            let mut rows: Vec<WhatIfRow> = r
+                .rows
+                .iter()
+                .map(|(_, name, visit, row)| WhatIfRow::of(name.clone(), visit.label(), row, false))
+                .collect();
+            rows.push(WhatIfRow::of("全市".into(), "", &r.whole, true));
+            rows
+        }))
     };
+    let (report, message, status) = shown(ran)?;
     let page = WhatIfPage {
         frame: Frame::of(&who),
         action: "/medical/what-if",

@@ -2,7 +2,9 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use minsheng_core::Month;
 use serde::Deserialize;
 
 use crate::error::{PageError, WebError};
@@ -12,7 +14,7 @@ use crate::Web;
 use crate::i18n::filters;
 use crate::pages::Frame;
 use crate::policy::view::WhatIfView;
-use crate::session::OnPage;
+use crate::session::{OnPage, Signed};
 
 #[derive(Template)]
 #[template(path = "whatif.html")]
@@ -62,14 +64,22 @@ pub(crate) struct WhatIfForm {
 }
 
 impl WhatIfForm {
-    /// Reads the form against `policy`'s parameters in force on `on`: a picked parameter's
-    /// change is added to the text's unless it is there already.
+    /// The form as `who` sent it, for those who may simulate policy: its month (this one when
+    /// not given), and its changes read against `policy`'s parameters in force on the month's
+    /// first day — a picked parameter's change added to the text's unless it is there already.
     pub(crate) fn read(
+        web: &Web,
+        who: &Signed,
         policy: &minsheng_policy::Policy,
-        on: chrono::NaiveDate,
         params: &WhatIfParams,
-    ) -> Result<WhatIfForm, WebError> {
-        let parameters = parameter_options(policy, on);
+    ) -> Result<(Month, WhatIfForm), WebError> {
+        if !who.account.may(minsheng_core::access::Duty::SimulatePolicy) {
+            return Err(WebError::Forbidden(
+                "政策测算覆盖全市，仅限市级管理员和审计人员".into(),
+            ));
+        }
+        let month = crate::queries::parse_month(params.month.as_deref(), web.clock())?;
+        let parameters = parameter_options(policy, month.first_day());
         let chosen = params
             .parameter
             .as_deref()
@@ -84,12 +94,29 @@ impl WhatIfForm {
             }
         }
         let changes = crate::policy::queries::changes(&text);
-        Ok(WhatIfForm {
+        let form = WhatIfForm {
             parameters,
             chosen,
             text,
             changes,
-        })
+        };
+        Ok((month, form))
+    }
+}
+
+/// A what-if's run as its page shows it: nothing yet (no changes given), its result, or the
+/// refusal of changes it could not make, with the refusal's status; any other error is the
+/// page's.
+pub(crate) fn shown<T>(
+    ran: Option<Result<T, WebError>>,
+) -> Result<(Option<T>, Option<String>, StatusCode), WebError> {
+    match ran {
+        None => Ok((None, None, StatusCode::OK)),
+        Some(Ok(result)) => Ok((Some(result), None, StatusCode::OK)),
+        Some(Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. }))) => {
+            Ok((None, Some(e.message(crate::i18n::current())), e.status()))
+        }
+        Some(Err(e)) => Err(e),
     }
 }
 
@@ -163,25 +190,13 @@ pub async fn what_if(
     OnPage(who): OnPage,
     PageQuery(params): PageQuery<WhatIfParams>,
 ) -> Result<Response, PageError> {
-    if !who.account.may(minsheng_core::access::Duty::SimulatePolicy) {
-        return Err(
-            WebError::Forbidden("政策测算覆盖全市，仅限市级管理员和审计人员".into()).into(),
-        );
-    }
-    let month = crate::queries::parse_month(params.month.as_deref(), web.clock())?;
-    let form = WhatIfForm::read(&web.policy, month.first_day(), &params)?;
-    let changes = &form.changes;
-    let (result, message, status) = if changes.is_empty() {
-        (None, None, axum::http::StatusCode::OK)
+    let (month, form) = WhatIfForm::read(&web, &who, &web.policy, &params)?;
+    let ran = if form.changes.is_empty() {
+        None
     } else {
-        match crate::policy::queries::what_if(&web, &who, month, changes).await {
-            Ok(r) => (Some(r), None, axum::http::StatusCode::OK),
-            Err(e @ (WebError::Invalid { .. } | WebError::Conflict { .. })) => {
-                (None, Some(e.message(crate::i18n::current())), e.status())
-            }
-            Err(e) => return Err(e.into()),
-        }
+        Some(crate::policy::queries::what_if(&web, &who, month, &form.changes).await)
     };
+    let (result, message, status) = shown(ran)?;
     let page = WhatIfPage {
         frame: Frame::of(&who),
         action: "/what-if",
