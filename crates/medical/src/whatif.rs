@@ -31,8 +31,6 @@ pub enum WhatIfError {
 /// whole city.
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub month: Month,
-    pub changes: Vec<String>,
     /// (district code, its name, visit type, the row), in code order.
     pub rows: Vec<(String, String, Visit, Row)>,
     pub whole: Row,
@@ -72,12 +70,7 @@ pub async fn month(
             .unwrap_or_else(|| district.clone());
         rows.push((district, name, visit, row));
     }
-    Ok(Report {
-        month,
-        changes: changes.to_vec(),
-        rows,
-        whole,
-    })
+    Ok(Report { rows, whole })
 }
 
 fn too_large() -> SettleError {
