@@ -79,6 +79,16 @@ pub enum MedicalCommand {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// A resident's own payment for a year (default this year) of residents' insurance
+    /// (居民医保缴费): the cover it buys, the contribution and any waiting period before it pays.
+    /// An adult chooses --tier adult_1 (一档) or adult_2 (二档).
+    Pay {
+        id_number: String,
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        tier: Option<String>,
+    },
     /// Newborns of the year (default this year) not yet covered, covered from their day of
     /// birth (出生一件事).
     Newborns {
@@ -286,6 +296,39 @@ pub async fn run(
             println!(
                 "  全市 {residents} {covered} {}",
                 percent(covered, residents)
+            );
+        }
+        MedicalCommand::Pay {
+            id_number,
+            year,
+            tier,
+        } => {
+            let id = IdNumber::parse(&id_number).map_err(|e| anyhow::anyhow!("id_number: {e}"))?;
+            let tier = tier
+                .map(|t| minsheng_medical::Tier::parse("tier", &t))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
+            let paying = minsheng_medical::enrolment::Paying {
+                id_number: id.clone(),
+                year: year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now)),
+                tier,
+            };
+            let paid =
+                minsheng_medical::enrolment::pay(store, policy, &paying, actor, clock.now).await?;
+            println!(
+                "{} {} 年度{}（{}）：个人缴费 {}，财政补助 {}；待遇 {} 至 {}{}。",
+                id.masked(),
+                paying.year,
+                paid.cover.scheme.label(),
+                paid.cover.tier.label(),
+                paid.contribution.personal,
+                paid.contribution.fiscal_subsidy,
+                paid.cover.from,
+                paid.cover.to,
+                match paid.waiting_months {
+                    0 => String::new(),
+                    n => format!("（待遇等待期 {n} 个月）"),
+                }
             );
         }
         MedicalCommand::Newborns { year } => {

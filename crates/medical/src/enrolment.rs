@@ -558,6 +558,234 @@ pub async fn enrol_newborns(
     Ok(enrolled.len())
 }
 
+/// A resident's own payment for a year of residents' insurance (居民医保缴费), at a service
+/// counter or online: who, for which year, and — for an adult — which tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paying {
+    pub id_number: minsheng_core::IdNumber,
+    pub year: i32,
+    /// 一档 or 二档 for an adult; a child or a student has the tier of their age or study.
+    pub tier: Option<Tier>,
+}
+
+/// What a payment filed: the cover and its contribution, and the waiting months before the
+/// cover pays (none when paid before the year began or for a newborn).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    pub person_id: i64,
+    pub cover: Cover,
+    pub contribution: Contribution,
+    pub waiting_months: i64,
+}
+
+/// The waiting period's parameters of a year (`medical.contribution.waiting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub fixed_months: i64,
+    pub per_lapsed_year_months: i64,
+    pub most_months: i64,
+}
+
+impl Waiting {
+    pub fn of(
+        policy: &minsheng_policy::Policy,
+        year: i32,
+    ) -> std::result::Result<Waiting, minsheng_core::FieldError> {
+        let on = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+        let months = |name: &str| {
+            let key = format!("medical.contribution.waiting.{name}");
+            match policy
+                .parameters
+                .leaves
+                .get(&key)
+                .and_then(|p| p.at(on))
+                .and_then(|d| d.value)
+            {
+                Some(minsheng_policy::Value::Int(n)) => Ok(n),
+                _ => Err(minsheng_core::FieldError::new(
+                    "policy",
+                    format!("参数 {key} 在 {on} 没有整数月数"),
+                )),
+            }
+        };
+        Ok(Waiting {
+            fixed_months: months("fixed_months")?,
+            per_lapsed_year_months: months("per_lapsed_year_months")?,
+            most_months: months("most_months")?,
+        })
+    }
+
+    /// The months to wait after paying on `paid_on` for `year`: none when paid before the year
+    /// began (the collection period) by a person with no lapsed year before it; otherwise the
+    /// fixed months, plus the variable ones for each year lapsed just before, within the most.
+    pub fn months(&self, year: i32, paid_on: NaiveDate, lapsed_years: i64) -> i64 {
+        let in_period = paid_on.year() < year;
+        if in_period && lapsed_years == 0 {
+            return 0;
+        }
+        (self.fixed_months + self.per_lapsed_year_months * lapsed_years).min(self.most_months)
+    }
+}
+
+/// Files a resident's own payment for `year` (this year, or next year before it begins): the
+/// cover the registry makes them eligible for, its contribution by the year's terms, and the
+/// waiting period of the national rules (国办发〔2024〕38号) when paid after the year began or
+/// after lapsed years; with its audit entry. Refused, nothing changed: a person who is not a
+/// current resident, a past year or one beyond the next, an employee (the employer pays
+/// monthly), a resident whom the medical-assistance fund enrols (资助参保), a tier that does
+/// not fit the person, a year already paid (field `year`).
+pub async fn pay(
+    store: &Store,
+    policy: &minsheng_policy::Policy,
+    paying: &Paying,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> std::result::Result<Paid, crate::ClaimError> {
+    let refuse = |field: &str, reason: String| {
+        crate::ClaimError::Invalid(vec![minsheng_core::FieldError::new(field, reason)])
+    };
+    let today = minsheng_app::Clock::at(at).today;
+    let year = paying.year;
+    if year < today.year() {
+        return Err(refuse("year", format!("{year} 年度已过，不能再缴费参保")));
+    }
+    if year > today.year() + 1 {
+        return Err(refuse(
+            "year",
+            format!("最远可缴纳下一年度（{}）的居民医保费", today.year() + 1),
+        ));
+    }
+    let terms = Terms::of(policy, year).map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
+    let waiting = Waiting::of(policy, year).map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
+    let medical = store.medical();
+    let Some((person_id, household)) = medical.resident(&paying.id_number).await? else {
+        return Err(refuse(
+            "id_number",
+            format!("登记中没有在册居民 {}", paying.id_number.masked()),
+        ));
+    };
+    let file = store.household_file(&household).await?;
+    let registration = file
+        .members
+        .iter()
+        .filter(|m| m.person.id_number == paying.id_number)
+        .find_map(|m| {
+            let v = m
+                .versions
+                .iter()
+                .rev()
+                .find(|r| r.superseded_at.is_none() && r.version.holds_on(today))?;
+            Some(Registration {
+                person: m.person.clone(),
+                sex: m.person.sex(),
+                birth_date: m.person.birth_date(),
+                facts: v.version.facts.clone(),
+                effective_from: v.version.valid_from,
+            })
+        })
+        .ok_or_else(|| refuse("id_number", "登记中此人今天没有有效的登记".into()))?;
+    let Some(mut cover) = suggested_cover(person_id, &registration, year) else {
+        return Err(refuse(
+            "id_number",
+            format!(
+                "{} 在 {year} 年度不在世或尚未出生",
+                paying.id_number.masked()
+            ),
+        ));
+    };
+    if cover.scheme == Scheme::Employee {
+        return Err(refuse(
+            "id_number",
+            "参加职工医保，由用人单位按月申报缴纳，不在此缴费".into(),
+        ));
+    }
+    let adult = matches!(cover.tier, Tier::Adult1 | Tier::Adult2);
+    match paying.tier {
+        Some(t @ (Tier::Adult1 | Tier::Adult2)) if adult => cover.tier = t,
+        None if adult => {
+            return Err(refuse("tier", "成年居民须选择一档或二档".into()));
+        }
+        Some(t) if t != cover.tier => {
+            return Err(refuse(
+                "tier",
+                format!(
+                    "此人应参加「{}」，不能选「{}」",
+                    cover.tier.label(),
+                    t.label()
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let assisted = assisted_households(store, year, at).await?;
+    let household_id = store.household_id(&household).await?;
+    if let Some(category) = category(&assisted, household_id, person_id, &registration) {
+        return Err(refuse(
+            "id_number",
+            format!(
+                "属{}，由医疗救助基金资助参保，无需个人在此缴费",
+                category.label()
+            ),
+        ));
+    }
+    let newborn = cover.from == registration.birth_date && registration.birth_date.year() == year;
+    // Years lapsed are counted from the last year the insured registry holds cover for; a
+    // person it has never covered (new to the city: see transfers) waits the fixed months only.
+    let lapsed = match medical.last_covered_before(person_id, year).await? {
+        Some(last) => i64::from(year - 1 - last),
+        None => 0,
+    };
+    let waiting_months = if newborn {
+        0
+    } else {
+        waiting.months(year, today, lapsed)
+    };
+    if waiting_months > 0 {
+        let starts = today
+            .max(cover.from)
+            .checked_add_months(chrono::Months::new(
+                u32::try_from(waiting_months).unwrap_or(0),
+            ))
+            .unwrap_or(NaiveDate::MAX);
+        cover.from = cover.from.max(starts);
+    }
+    if cover.from > cover.to {
+        return Err(refuse(
+            "year",
+            format!(
+                "待遇等待期 {waiting_months} 个月，至 {} 方可享受待遇，已晚于 {year} 年度末",
+                cover.from
+            ),
+        ));
+    }
+    let contribution = terms.contribution(&cover, Fen(0), None);
+    medical
+        .enrol(
+            &[(person_id, cover.clone(), contribution)],
+            actor,
+            NewAuditEntry {
+                actor: actor.to_string(),
+                action: "medical.pay".into(),
+                subject: format!("medical {year}"),
+                detail: format!(
+                    "{} {} 缴费 {}，待遇自 {} 起（等待期 {waiting_months} 个月）",
+                    paying.id_number.masked(),
+                    cover.tier.label(),
+                    contribution.personal,
+                    cover.from
+                ),
+                at,
+            },
+        )
+        .await?;
+    Ok(Paid {
+        person_id,
+        cover,
+        contribution,
+        waiting_months,
+    })
+}
+
 /// The year `at` falls in.
 pub fn year_of(at: DateTime<Utc>) -> i32 {
     at.date_naive().year()

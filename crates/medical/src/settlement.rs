@@ -6,7 +6,8 @@
 use chrono::{DateTime, Datelike, Utc};
 use minsheng_core::{Fen, FieldError};
 use minsheng_policy::Policy;
-use minsheng_store::{NewAuditEntry, Store, StoreError, Tx};
+use minsheng_store::{NewAuditEntry, Statements, Store, StoreError, Tx};
+use std::sync::Arc;
 
 use crate::domain::{self, Claim, Class, SettleError};
 use crate::storage::{self, ClaimRecord};
@@ -110,25 +111,30 @@ pub struct Request {
 /// one transaction, each claim in a savepoint of its own — a refused claim leaves nothing
 /// behind and the others stand — and one commit and one append to the audit log for all,
 /// which is what lets one writer settle a thousand claims a second. One outcome per request,
-/// in order, each what [`settle`] would have answered in that order. Should the group fail
-/// to commit, its claims are settled again one by one, each with its own outcome.
+/// in order, each what [`settle`] would have answered in that order. Should a group of
+/// several fail to commit, its claims are settled again one by one, each with its own
+/// outcome; a lone claim's failure is its outcome.
+///
+/// On SQLite the group runs on the store's kept writer connection ([`minsheng_store::Direct::transaction`]),
+/// each statement a call rather than a hand-off to sqlx's worker thread; on PostgreSQL, in a
+/// transaction of the pool's.
 pub async fn settle_together(
     store: &Store,
-    policy: &Policy,
-    requests: &[Request],
+    policy: &Arc<Policy>,
+    requests: Vec<Request>,
 ) -> Vec<Result<Posted, ClaimError>> {
-    if requests.len() > 1 {
-        match settle_grouped(store, policy, requests).await {
-            Ok(outcomes) => return outcomes,
-            Err(e) => tracing::warn!(
-                error = %e,
-                claims = requests.len(),
-                "a group of claims did not commit; settling them one by one"
-            ),
-        }
+    let requests: Arc<[Request]> = requests.into();
+    match settle_grouped(store, policy, &requests).await {
+        Ok(outcomes) => return outcomes,
+        Err(e) if requests.len() == 1 => return vec![Err(e.into())],
+        Err(e) => tracing::warn!(
+            error = %e,
+            claims = requests.len(),
+            "a group of claims did not commit; settling them one by one"
+        ),
     }
     let mut outcomes = Vec::with_capacity(requests.len());
-    for r in requests {
+    for r in requests.iter() {
         outcomes.push(settle(store, policy, &r.hospital, &r.claim, &r.actor, r.at).await);
     }
     outcomes
@@ -136,36 +142,45 @@ pub async fn settle_together(
 
 async fn settle_grouped(
     store: &Store,
+    policy: &Arc<Policy>,
+    requests: &Arc<[Request]>,
+) -> Result<Vec<Result<Posted, ClaimError>>, StoreError> {
+    let (policy, requests) = (policy.clone(), requests.clone());
+    minsheng_store::write_tx!(store, move |tx| settle_each(tx, &policy, &requests).await)
+}
+
+/// Settles `requests` in order within `tx`, each in a savepoint, and appends the audit entries
+/// of those settled.
+async fn settle_each(
+    tx: &mut impl Statements,
     policy: &Policy,
     requests: &[Request],
 ) -> Result<Vec<Result<Posted, ClaimError>>, StoreError> {
-    let mut tx = Tx::write_only(store).await?;
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut audit = Vec::with_capacity(requests.len());
     for r in requests {
         // Not released after: a savepoint of the same name hides the one before, and all go
         // with the commit — a statement fewer a claim.
-        tx.execute("SAVEPOINT claim").await?;
-        match settle_in(&mut tx, policy, &r.hospital, &r.claim, &r.actor, r.at).await {
+        tx.execute("SAVEPOINT claim", &[]).await?;
+        match settle_in(tx, policy, &r.hospital, &r.claim, &r.actor, r.at).await {
             Ok((posted, entry)) => {
                 audit.extend(entry);
                 outcomes.push(Ok(posted));
             }
             Err(refused) => {
-                tx.execute("ROLLBACK TO SAVEPOINT claim").await?;
+                tx.execute("ROLLBACK TO SAVEPOINT claim", &[]).await?;
                 outcomes.push(Err(refused));
             }
         }
     }
     tx.append_audit(&audit).await?;
-    tx.commit().await?;
     Ok(outcomes)
 }
 
 /// Settles one claim within `tx`; what it posted and, when it settled now, the audit entry
 /// to append with it.
 async fn settle_in(
-    tx: &mut Tx,
+    tx: &mut impl Statements,
     policy: &Policy,
     hospital: &str,
     claim: &Claim,

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_core::{AreaCode, Fen, IdNumber};
 use minsheng_store::{
-    corrupt, micros, on_tx, timestamp, with_pool, Columns, NewAuditEntry, Result, StoreError, Tx,
+    corrupt, micros, on_tx, timestamp, with_pool, Cell, Columns, NewAuditEntry, Result, Statements,
+    StoreError, Tx,
 };
 
 use crate::domain::{Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
@@ -70,7 +71,7 @@ pub struct ClaimRecord {
 }
 
 fn parsed<T>(
-    r: &impl Columns,
+    r: &(impl Columns + ?Sized),
     col: &str,
     parse: fn(&str, &str) -> std::result::Result<T, minsheng_core::FieldError>,
 ) -> Result<T> {
@@ -85,7 +86,7 @@ const CLAIM_COLUMNS: &str = "id, hospital_code, claim_number, digest, person_id,
     self_paid_in_policy, policy_digest, settled_at, settled_by, reversed_at, reversed_by, \
     reversal_reason";
 
-fn decode_claim(r: &impl Columns) -> Result<ClaimRecord> {
+fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
     let visit = parsed(r, "visit", Visit::parse)?;
     let fen = |col: &str| r.int(col).map(Fen);
     let mut before = YearToDate {
@@ -149,7 +150,7 @@ fn decode_claim(r: &impl Columns) -> Result<ClaimRecord> {
 const YEAR_COLUMNS: &str = "deductible_general, deductible_chronic, deductible_inpatient, \
     deductible_maternity, fund, outpatient_fund, self_paid_in_policy, supplement";
 
-fn decode_year(r: &impl Columns) -> Result<YearToDate> {
+fn decode_year(r: &(impl Columns + ?Sized)) -> Result<YearToDate> {
     let fen = |col: &str| r.int(col).map(Fen);
     Ok(YearToDate {
         deductible: [
@@ -258,13 +259,14 @@ impl Medical<'_> {
     }
 
     /// The hospital an account acts for.
+    /// Read on every claim a hospital posts.
     pub async fn hospital_of(&self, staff: &str) -> Result<Option<String>> {
-        with_pool!(self, pool => {
-            Ok(sqlx::query_scalar("SELECT hospital_code FROM medical_hospital_staff WHERE staff_name = $1")
-                .bind(staff)
-                .fetch_optional(pool)
-                .await?)
-        })
+        self.read_row(
+            "SELECT hospital_code FROM medical_hospital_staff WHERE staff_name = $1",
+            &[Cell::Text(staff.to_string())],
+            |r| r.text("hospital_code"),
+        )
+        .await
     }
 
     /// Files catalogue items (a code filed again takes the new name and class), with one audit
@@ -312,44 +314,33 @@ impl Medical<'_> {
         by: &str,
         audit: NewAuditEntry,
     ) -> Result<()> {
-        let mut tx = Tx::write_only(self).await?;
-        for (person_id, c, money) in covers {
-            let year = chrono::Datelike::year(&c.from);
-            let done = on_tx!(&mut tx, conn => {
-                sqlx::query(
-                    "INSERT INTO medical_cover (person_id, year, scheme, tier, retired, two_diseases, \
-                     covered_from, covered_to, contribution, fiscal_subsidy, assistance_subsidy, \
-                     assisted_as, recorded_at, recorded_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                     ON CONFLICT (person_id, year) DO NOTHING",
-                )
-                .bind(person_id)
-                .bind(year)
-                .bind(c.scheme.as_str())
-                .bind(c.tier.as_str())
-                .bind(c.retired)
-                .bind(c.two_diseases)
-                .bind(c.from)
-                .bind(c.to)
-                .bind(money.personal.0)
-                .bind(money.fiscal_subsidy.0)
-                .bind(money.assistance_subsidy.0)
-                .bind(money.assisted_as.map(|a| a.as_str()))
-                .bind(micros(audit.at))
-                .bind(by)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()
-            });
-            if done == 0 {
-                return Err(StoreError::conflict(
-                    "year",
-                    format!("参保人（登记号 {person_id}）{year} 年度已参保，不能重复缴费"),
-                ));
-            }
-        }
-        tx.append_audit(&[audit]).await?;
-        tx.commit().await
+        let (covers, by) = (covers.to_vec(), by.to_string());
+        minsheng_store::write_tx!(self, move |tx| enrol_in(tx, &covers, &by, audit).await)
+    }
+
+    /// The current resident an ID number names: key and household code.
+    pub async fn resident(&self, id_number: &IdNumber) -> Result<Option<(i64, String)>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT person_id, household_code FROM resident_search WHERE id_number = $1",
+            )
+            .bind(id_number.as_str())
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// The last year before `year` the person was covered, if ever.
+    pub async fn last_covered_before(&self, person_id: i64, year: i32) -> Result<Option<i32>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT MAX(year) FROM medical_cover WHERE person_id = $1 AND year < $2",
+            )
+            .bind(person_id)
+            .bind(year)
+            .fetch_one(pool)
+            .await?)
+        })
     }
 
     /// A person's contribution for `year`, if covered.
@@ -477,12 +468,13 @@ impl Medical<'_> {
         credits: &[(i64, Fen)],
         audit: NewAuditEntry,
     ) -> Result<()> {
-        let mut tx = Tx::write_only(self).await?;
-        for (person_id, amount) in credits {
-            move_account(&mut tx, *person_id, *amount).await?;
-        }
-        tx.append_audit(&[audit]).await?;
-        tx.commit().await
+        let credits = credits.to_vec();
+        minsheng_store::write_tx!(self, move |tx| {
+            for (person_id, amount) in &credits {
+                move_account(tx, *person_id, *amount).await?;
+            }
+            tx.append_audit(&[audit]).await
+        })
     }
 
     /// How many residents are covered for `year`.
@@ -658,6 +650,53 @@ impl Medical<'_> {
     }
 }
 
+/// Records each person's cover for a year with its contribution, and the audit entry; a
+/// person already covered for that year is refused, naming them.
+async fn enrol_in(
+    tx: &mut impl Statements,
+    covers: &[(i64, Cover, crate::enrolment::Contribution)],
+    by: &str,
+    audit: NewAuditEntry,
+) -> Result<()> {
+    for (person_id, c, money) in covers {
+        let year = chrono::Datelike::year(&c.from);
+        let done = tx
+            .execute(
+                "INSERT INTO medical_cover (person_id, year, scheme, tier, retired, two_diseases, \
+                 covered_from, covered_to, contribution, fiscal_subsidy, assistance_subsidy, \
+                 assisted_as, recorded_at, recorded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT (person_id, year) DO NOTHING",
+                &[
+                    Cell::Int(*person_id),
+                    Cell::Int(year.into()),
+                    Cell::Code(c.scheme.as_str()),
+                    Cell::Code(c.tier.as_str()),
+                    Cell::Bool(c.retired),
+                    Cell::Bool(c.two_diseases),
+                    Cell::from(c.from),
+                    Cell::from(c.to),
+                    Cell::Int(money.personal.0),
+                    Cell::Int(money.fiscal_subsidy.0),
+                    Cell::Int(money.assistance_subsidy.0),
+                    money
+                        .assisted_as
+                        .map_or(Cell::NullText, |a| Cell::Code(a.as_str())),
+                    Cell::Int(micros(audit.at)),
+                    Cell::Text(by.to_string()),
+                ],
+            )
+            .await?;
+        if done == 0 {
+            return Err(StoreError::conflict(
+                "year",
+                format!("参保人（登记号 {person_id}）{year} 年度已参保，不能重复缴费"),
+            ));
+        }
+    }
+    tx.append_audit(&[audit]).await
+}
+
 /// The insured person an ID number names: the registry's current resident.
 const INSURED_SQL: &str = "SELECT p.id, s.area_code FROM person p \
     JOIN resident_search s ON s.person_id = p.id WHERE p.id_number = $1";
@@ -672,7 +711,7 @@ pub struct Against {
 }
 
 pub async fn against_in(
-    tx: &mut Tx,
+    tx: &mut impl Statements,
     hospital: &str,
     id_number: &IdNumber,
     year: i32,
@@ -685,13 +724,12 @@ pub async fn against_in(
         LEFT JOIN person p ON p.id_number = $2 \
         LEFT JOIN resident_search s ON s.person_id = p.id \
         LEFT JOIN medical_cover c ON c.person_id = p.id AND c.year = $3";
-    on_tx!(tx, conn => {
-        let r = sqlx::query(SQL)
-            .bind(hospital)
-            .bind(id_number.as_str())
-            .bind(year)
-            .fetch_one(&mut *conn)
-            .await?;
+    let params = [
+        Cell::Text(hospital.to_string()),
+        Cell::Text(id_number.as_str().to_string()),
+        Cell::Int(year.into()),
+    ];
+    let against = tx.row(SQL, &params, |r| {
         let level = (r.opt_text("level")?)
             .map(|l| Level::parse("level", &l).map_err(|e| corrupt("level", e)))
             .transpose()?;
@@ -703,17 +741,24 @@ pub async fn against_in(
             _ => None,
         };
         let cover = match (&insured, r.opt_text("scheme")?) {
-            (Some(_), Some(_)) => Some(decode_cover(&r)?),
+            (Some(_), Some(_)) => Some(decode_cover(r)?),
             _ => None,
         };
-        Ok(Against { level, insured, cover })
-    })
+        Ok(Against {
+            level,
+            insured,
+            cover,
+        })
+    });
+    against
+        .await?
+        .ok_or_else(|| corrupt("hospital", "the one-row query returned none"))
 }
 
 const COVER_SQL: &str = "SELECT scheme, tier, retired, two_diseases, covered_from, covered_to \
     FROM medical_cover WHERE person_id = $1 AND year = $2";
 
-fn decode_cover(r: &impl Columns) -> Result<Cover> {
+fn decode_cover(r: &(impl Columns + ?Sized)) -> Result<Cover> {
     Ok(Cover {
         scheme: parsed(r, "scheme", Scheme::parse)?,
         tier: parsed(r, "tier", Tier::parse)?,
@@ -725,7 +770,10 @@ fn decode_cover(r: &impl Columns) -> Result<Cover> {
 }
 
 /// The catalogue classes of `codes`, for those the catalogue has.
-pub async fn classes_in(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, Class>> {
+pub async fn classes_in(
+    tx: &mut impl Statements,
+    codes: &[&str],
+) -> Result<HashMap<String, Class>> {
     let mut out = HashMap::new();
     for chunk in codes.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -733,29 +781,25 @@ pub async fn classes_in(tx: &mut Tx, codes: &[&str]) -> Result<HashMap<String, C
             "SELECT code, class FROM medical_item WHERE code IN ({})",
             marks.join(", ")
         );
-        let rows = on_tx!(tx, conn => {
-            let mut q = sqlx::query(&sql);
-            for code in chunk {
-                q = q.bind(*code);
-            }
-            q.fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| Ok((r.text("code")?, parsed(r, "class", Class::parse)?)))
-                .collect::<Result<Vec<_>>>()?
-        });
+        let params: Vec<Cell> = chunk.iter().map(|c| Cell::Text(c.to_string())).collect();
+        let rows = tx
+            .rows(&sql, &params, |r| {
+                Ok((r.text("code")?, parsed(r, "class", Class::parse)?))
+            })
+            .await?;
         out.extend(rows);
     }
     Ok(out)
 }
 
-pub async fn hospital_in(tx: &mut Tx, code: &str) -> Result<Option<Level>> {
-    let level: Option<String> = on_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT level FROM medical_hospital WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&mut *conn)
-            .await?
-    });
+pub async fn hospital_in(tx: &mut impl Statements, code: &str) -> Result<Option<Level>> {
+    let level = tx
+        .row(
+            "SELECT level FROM medical_hospital WHERE code = $1",
+            &[Cell::Text(code.to_string())],
+            |r| r.text("level"),
+        )
+        .await?;
     level
         .map(|l| Level::parse("level", &l).map_err(|e| corrupt("level", e)))
         .transpose()
@@ -763,7 +807,11 @@ pub async fn hospital_in(tx: &mut Tx, code: &str) -> Result<Option<Level>> {
 
 /// The person's year so far and account balance, locked until the transaction ends so that
 /// the person's claims are settled one after another.
-pub async fn year_locked(tx: &mut Tx, person_id: i64, year: i32) -> Result<(YearToDate, Fen)> {
+pub async fn year_locked(
+    tx: &mut impl Statements,
+    person_id: i64,
+    year: i32,
+) -> Result<(YearToDate, Fen)> {
     // Made if it is the year's first claim, and locked, in one statement: an upsert that
     // updates takes the row's lock and returns the row as the last settlement to commit left it.
     let sql = format!(
@@ -771,124 +819,109 @@ pub async fn year_locked(tx: &mut Tx, person_id: i64, year: i32) -> Result<(Year
          ON CONFLICT (person_id, year) DO UPDATE SET claims = medical_year.claims \
          RETURNING {YEAR_COLUMNS}"
     );
-    let ytd = on_tx!(tx, conn => {
-        let r = sqlx::query(&sql).bind(person_id).bind(year).fetch_one(&mut *conn).await?;
-        decode_year(&r)?
-    });
+    let ytd = tx
+        .row(&sql, &[Cell::Int(person_id), Cell::Int(year.into())], |r| {
+            decode_year(r)
+        })
+        .await?
+        .ok_or_else(|| corrupt("medical_year", "the upsert returned no row"))?;
     // Read after the lock is held, in a statement of its own: PostgreSQL re-reads a locked row
     // that changed while it waited, but not a row merely joined to it, so a balance read beside
     // the year would be the one from before the other settlement drew on it.
-    let balance: Option<i64> = on_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT balance FROM medical_account WHERE person_id = $1")
-            .bind(person_id)
-            .fetch_optional(&mut *conn)
-            .await?
-    });
+    let balance = tx
+        .row(
+            "SELECT balance FROM medical_account WHERE person_id = $1",
+            &[Cell::Int(person_id)],
+            |r| r.int("balance"),
+        )
+        .await?;
     Ok((ytd, Fen(balance.unwrap_or(0))))
 }
 
 /// Writes the person's year as it now stands.
 pub async fn put_year(
-    tx: &mut Tx,
+    tx: &mut impl Statements,
     person_id: i64,
     year: i32,
     ytd: &YearToDate,
     claims: i64,
 ) -> Result<()> {
     let [general, chronic, inpatient, maternity] = ytd.deductible;
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "UPDATE medical_year SET deductible_general = $3, deductible_chronic = $4, \
-             deductible_inpatient = $5, deductible_maternity = $6, fund = $7, outpatient_fund = $8, \
-             self_paid_in_policy = $9, supplement = $10, claims = claims + $11 \
-             WHERE person_id = $1 AND year = $2",
-        )
-        .bind(person_id)
-        .bind(year)
-        .bind(general.0)
-        .bind(chronic.0)
-        .bind(inpatient.0)
-        .bind(maternity.0)
-        .bind(ytd.fund.0)
-        .bind(ytd.outpatient_fund.0)
-        .bind(ytd.self_paid_in_policy.0)
-        .bind(ytd.supplement.0)
-        .bind(claims)
-        .execute(&mut *conn)
-        .await?;
-    });
+    tx.execute(
+        "UPDATE medical_year SET deductible_general = $3, deductible_chronic = $4, \
+         deductible_inpatient = $5, deductible_maternity = $6, fund = $7, outpatient_fund = $8, \
+         self_paid_in_policy = $9, supplement = $10, claims = claims + $11 \
+         WHERE person_id = $1 AND year = $2",
+        &[
+            Cell::Int(person_id),
+            Cell::Int(year.into()),
+            Cell::Int(general.0),
+            Cell::Int(chronic.0),
+            Cell::Int(inpatient.0),
+            Cell::Int(maternity.0),
+            Cell::Int(ytd.fund.0),
+            Cell::Int(ytd.outpatient_fund.0),
+            Cell::Int(ytd.self_paid_in_policy.0),
+            Cell::Int(ytd.supplement.0),
+            Cell::Int(claims),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
 /// Moves a personal account by `delta` (negative to pay). The balance never goes below zero
 /// (the table refuses it).
-pub async fn move_account(tx: &mut Tx, person_id: i64, delta: Fen) -> Result<()> {
+pub async fn move_account(tx: &mut impl Statements, person_id: i64, delta: Fen) -> Result<()> {
     if delta.0 == 0 {
         return Ok(());
     }
+    let params = [Cell::Int(person_id), Cell::Int(delta.0)];
     if delta.0 < 0 {
         // A payment draws on an account that exists (its balance was read); the row's own
         // CHECK refuses an overdraft.
-        on_tx!(tx, conn => {
-            sqlx::query("UPDATE medical_account SET balance = balance + $2 WHERE person_id = $1")
-                .bind(person_id)
-                .bind(delta.0)
-                .execute(&mut *conn)
-                .await?;
-        });
+        tx.execute(
+            "UPDATE medical_account SET balance = balance + $2 WHERE person_id = $1",
+            &params,
+        )
+        .await?;
         return Ok(());
     }
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO medical_account (person_id, balance) VALUES ($1, $2) \
-             ON CONFLICT (person_id) DO UPDATE SET balance = medical_account.balance + excluded.balance",
-        )
-        .bind(person_id)
-        .bind(delta.0)
-        .execute(&mut *conn)
-        .await?;
-    });
+    tx.execute(
+        "INSERT INTO medical_account (person_id, balance) VALUES ($1, $2) \
+         ON CONFLICT (person_id) DO UPDATE SET balance = medical_account.balance + excluded.balance",
+        &params,
+    )
+    .await?;
     Ok(())
 }
 
 /// The claim `hospital` numbered `number`, if it was settled before.
 pub async fn claim_by_number(
-    tx: &mut Tx,
+    tx: &mut impl Statements,
     hospital: &str,
     number: &str,
 ) -> Result<Option<ClaimRecord>> {
     let sql = format!(
         "SELECT {CLAIM_COLUMNS} FROM medical_claim WHERE hospital_code = $1 AND claim_number = $2"
     );
-    let row = on_tx!(tx, conn => {
-        sqlx::query(&sql)
-            .bind(hospital)
-            .bind(number)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| decode_claim(&r))
-            .transpose()?
-    });
-    let Some(mut claim) = row else {
+    let params = [
+        Cell::Text(hospital.to_string()),
+        Cell::Text(number.to_string()),
+    ];
+    let Some(mut claim) = tx.row(&sql, &params, |r| decode_claim(r)).await? else {
         return Ok(None);
     };
-    let lines = on_tx!(tx, conn => {
-        sqlx::query(LINES_SQL)
-            .bind(claim.id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(decode_line)
-            .collect::<Result<Vec<_>>>()?
-    });
-    claim.settlement.lines = lines;
+    claim.settlement.lines = tx
+        .rows(LINES_SQL, &[Cell::Int(claim.id)], |r| decode_line(r))
+        .await?;
     Ok(Some(claim))
 }
 
 const LINES_SQL: &str = "SELECT item_code, class, amount, in_policy, first_self_paid \
     FROM medical_claim_line WHERE claim_id = $1 ORDER BY ordinal";
 
-fn decode_line(r: &impl Columns) -> Result<crate::domain::LineSettlement> {
+fn decode_line(r: &(impl Columns + ?Sized)) -> Result<crate::domain::LineSettlement> {
     Ok(crate::domain::LineSettlement {
         item: r.text("item_code")?,
         class: parsed(r, "class", Class::parse)?,
@@ -900,10 +933,48 @@ fn decode_line(r: &impl Columns) -> Result<crate::domain::LineSettlement> {
 
 /// Inserts a settled claim and its lines; its id, or `None` (nothing written) when the
 /// hospital's number was taken meanwhile, by a claim settled at the same moment.
-pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<Option<i64>> {
+pub async fn insert_claim(tx: &mut impl Statements, c: &ClaimRecord) -> Result<Option<i64>> {
     let s = &c.settlement;
-    let id: Option<i64> = on_tx!(tx, conn => {
-        sqlx::query_scalar(
+    let text = |t: &str| Cell::Text(t.to_string());
+    let params = [
+        text(&c.hospital),
+        text(&c.number),
+        text(&c.digest),
+        Cell::Int(c.person_id),
+        text(c.id_number.as_str()),
+        text(c.area.as_str()),
+        Cell::from(c.day),
+        Cell::Int(chrono::Datelike::year(&c.day).into()),
+        Cell::Code(c.visit.as_str()),
+        Cell::Code(c.place.as_str()),
+        Cell::Bool(c.use_account),
+        Cell::Code(c.cover.scheme.as_str()),
+        Cell::Code(c.cover.tier.as_str()),
+        Cell::Bool(c.cover.retired),
+        Cell::Bool(c.cover.two_diseases),
+        Cell::from(c.cover.from),
+        Cell::from(c.cover.to),
+        Cell::Code(c.level.as_str()),
+        Cell::Int(c.before.deductible_of(c.visit).0),
+        Cell::Int(c.before.fund.0),
+        Cell::Int(c.before.outpatient_fund.0),
+        Cell::Int(c.before.self_paid_in_policy.0),
+        Cell::Int(c.before.supplement.0),
+        Cell::Int(c.balance_before.0),
+        Cell::Int(s.total.0),
+        Cell::Int(s.in_policy.0),
+        Cell::Int(s.deductible_applied.0),
+        Cell::Int(s.fund.0),
+        Cell::Int(s.supplement.0),
+        Cell::Int(s.account.0),
+        Cell::Int(s.person.0),
+        Cell::Int(s.self_paid_in_policy.0),
+        text(&c.policy_digest),
+        Cell::Int(micros(c.settled_at)),
+        text(&c.settled_by),
+    ];
+    let id = tx
+        .row(
             "INSERT INTO medical_claim (hospital_code, claim_number, digest, person_id, id_number, \
              area_code, day, year, visit, place, use_account, scheme, tier, retired, two_diseases, \
              covered_from, covered_to, level, deductible_before, fund_before, outpatient_fund_before, \
@@ -914,45 +985,10 @@ pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<Option<i64>> {
              $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
              $35) \
              ON CONFLICT (hospital_code, claim_number) DO NOTHING RETURNING id",
+            &params,
+            |r| r.int("id"),
         )
-        .bind(&c.hospital)
-        .bind(&c.number)
-        .bind(&c.digest)
-        .bind(c.person_id)
-        .bind(c.id_number.as_str())
-        .bind(c.area.as_str())
-        .bind(c.day)
-        .bind(chrono::Datelike::year(&c.day))
-        .bind(c.visit.as_str())
-        .bind(c.place.as_str())
-        .bind(c.use_account)
-        .bind(c.cover.scheme.as_str())
-        .bind(c.cover.tier.as_str())
-        .bind(c.cover.retired)
-        .bind(c.cover.two_diseases)
-        .bind(c.cover.from)
-        .bind(c.cover.to)
-        .bind(c.level.as_str())
-        .bind(c.before.deductible_of(c.visit).0)
-        .bind(c.before.fund.0)
-        .bind(c.before.outpatient_fund.0)
-        .bind(c.before.self_paid_in_policy.0)
-        .bind(c.before.supplement.0)
-        .bind(c.balance_before.0)
-        .bind(s.total.0)
-        .bind(s.in_policy.0)
-        .bind(s.deductible_applied.0)
-        .bind(s.fund.0)
-        .bind(s.supplement.0)
-        .bind(s.account.0)
-        .bind(s.person.0)
-        .bind(s.self_paid_in_policy.0)
-        .bind(&c.policy_digest)
-        .bind(micros(c.settled_at))
-        .bind(&c.settled_by)
-        .fetch_optional(&mut *conn)
-        .await?
-    });
+        .await?;
     let Some(id) = id else {
         return Ok(None);
     };
@@ -979,21 +1015,20 @@ pub async fn insert_claim(tx: &mut Tx, c: &ClaimRecord) -> Result<Option<i64>> {
              in_policy, first_self_paid) VALUES {}",
             rows.join(", ")
         );
-        on_tx!(tx, conn => {
-            let mut q = sqlx::query(&sql);
-            for (i, l) in chunk.iter().enumerate() {
-                let ordinal = i64::try_from(c * LINES_A_STATEMENT + i).unwrap_or(i64::MAX);
-                q = q
-                    .bind(id)
-                    .bind(ordinal)
-                    .bind(&l.item)
-                    .bind(l.class.as_str())
-                    .bind(l.amount.0)
-                    .bind(l.in_policy.0)
-                    .bind(l.first_self_paid.0);
-            }
-            q.execute(&mut *conn).await?;
-        });
+        let mut params = Vec::with_capacity(chunk.len() * 7);
+        for (i, l) in chunk.iter().enumerate() {
+            let ordinal = i64::try_from(c * LINES_A_STATEMENT + i).unwrap_or(i64::MAX);
+            params.extend([
+                Cell::Int(id),
+                Cell::Int(ordinal),
+                text(&l.item),
+                Cell::Code(l.class.as_str()),
+                Cell::Int(l.amount.0),
+                Cell::Int(l.in_policy.0),
+                Cell::Int(l.first_self_paid.0),
+            ]);
+        }
+        tx.execute(&sql, &params).await?;
     }
     Ok(Some(id))
 }
@@ -1003,24 +1038,23 @@ const LINES_A_STATEMENT: usize = 500;
 
 /// Marks a claim reversed, if it still stands; whether it did.
 pub async fn mark_reversed(
-    tx: &mut Tx,
+    tx: &mut impl Statements,
     id: i64,
     by: &str,
     at: DateTime<Utc>,
     reason: &str,
 ) -> Result<bool> {
-    let n = on_tx!(tx, conn => {
-        sqlx::query(
+    let n = tx
+        .execute(
             "UPDATE medical_claim SET reversed_at = $2, reversed_by = $3, reversal_reason = $4 \
              WHERE id = $1 AND reversed_at IS NULL",
+            &[
+                Cell::Int(id),
+                Cell::Int(micros(at)),
+                Cell::Text(by.to_string()),
+                Cell::Text(reason.to_string()),
+            ],
         )
-        .bind(id)
-        .bind(micros(at))
-        .bind(by)
-        .bind(reason)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-    });
+        .await?;
     Ok(n == 1)
 }

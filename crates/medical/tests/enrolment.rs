@@ -6,8 +6,9 @@
 //! from the day of birth; coverage by district.
 
 use chrono::{Datelike, NaiveDate};
+use minsheng_core::registry::Employment;
 use minsheng_core::Fen;
-use minsheng_medical::enrolment::{self, Assisted, Contribution, Terms};
+use minsheng_medical::enrolment::{self, Assisted, Contribution, Paying, Terms, Waiting};
 use minsheng_medical::{Cover, MedicalStore as _, Scheme, Tier};
 use minsheng_notify::OutboxStore as _;
 use minsheng_store::Store;
@@ -16,6 +17,7 @@ use minsheng_test_support::{instant, load, noted, synthetic_city};
 minsheng_test_support::on_both_backends!(
     lapses_are_found_and_reminded_once,
     newborns_are_covered_from_birth,
+    a_resident_pays_for_a_year_and_waits_when_late,
 );
 
 fn cover(scheme: Scheme, tier: Tier, retired: bool) -> Cover {
@@ -211,4 +213,160 @@ async fn newborns_are_covered_from_birth(store: &Store) {
             .unwrap(),
         0
     );
+}
+
+#[test]
+fn the_waiting_period_follows_the_national_rules_at_every_edge() {
+    // 国办发〔2024〕38号: 3 months fixed outside the collection period or after a lapse, one
+    // more a year lapsed, at most 6 in all (the placeholder cap).
+    let w = Waiting::of(&minsheng_test_support::medical_policy(), 2026).unwrap();
+    assert_eq!(
+        (w.fixed_months, w.per_lapsed_year_months, w.most_months),
+        (3, 1, 6)
+    );
+    let before = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+    let first_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    assert_eq!(
+        w.months(2026, before, 0),
+        0,
+        "paid in the collection period"
+    );
+    assert_eq!(
+        w.months(2026, before, 1),
+        4,
+        "in the period after a year lapsed"
+    );
+    assert_eq!(
+        w.months(2026, first_day, 0),
+        3,
+        "the year's first day is late"
+    );
+    assert_eq!(w.months(2026, first_day, 2), 5);
+    assert_eq!(w.months(2026, first_day, 3), 6, "at the cap");
+    assert_eq!(w.months(2026, first_day, 9), 6, "beyond it");
+}
+
+async fn a_resident_pays_for_a_year_and_waits_when_late(store: &Store) {
+    let (generator, people) = synthetic_city(1_500, 3);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let policy = minsheng_test_support::medical_policy();
+    let at = instant(60 * 60 * 24 * 800); // 2026-01-23, China's day
+    enrolment::file_synthetic(store, &policy, 2025, "tester", at)
+        .await
+        .unwrap();
+    let medical = store.medical();
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let alive = |r: &&minsheng_core::registry::Registration| r.facts.death_date.is_none();
+    let adult = |r: &&minsheng_core::registry::Registration| {
+        r.birth_date < day(2007, 1, 1)
+            && !matches!(
+                r.facts.employment,
+                Employment::Employed | Employment::Retired | Employment::Student
+            )
+            && r.facts.disability.is_none_or(|d| d.grade() > 2)
+    };
+    let mut covered_adults = Vec::new();
+    let mut uncovered_adults = Vec::new();
+    for r in people.iter().filter(alive).filter(adult) {
+        let id = medical.insured(&r.person.id_number).await.unwrap().unwrap();
+        match medical.cover(id.person_id, 2025).await.unwrap() {
+            Some(_) => covered_adults.push(r),
+            None => uncovered_adults.push(r),
+        }
+    }
+    let paying = |r: &minsheng_core::registry::Registration, year, tier| Paying {
+        id_number: r.person.id_number.clone(),
+        year,
+        tier,
+    };
+
+    let pay = async |r: &minsheng_core::registry::Registration, year, tier| {
+        enrolment::pay(store, &policy, &paying(r, year, tier), "clerk", at).await
+    };
+
+    // Covered last year, paying for this year after it began: the fixed three months.
+    let first = covered_adults[0];
+    let paid = pay(first, 2026, Some(Tier::Adult2)).await.unwrap();
+    assert_eq!(paid.waiting_months, 3);
+    assert_eq!(
+        (paid.cover.tier, paid.cover.from, paid.cover.to),
+        (Tier::Adult2, day(2026, 4, 23), day(2026, 12, 31))
+    );
+    assert_eq!(
+        (paid.contribution.personal, paid.contribution.fiscal_subsidy),
+        (Fen(40_000), Fen(80_000))
+    );
+    let stored = medical.cover(paid.person_id, 2026).await.unwrap().unwrap();
+    assert_eq!(stored, paid.cover);
+    // A second payment for the year: refused, naming the year, nothing changed.
+    let again = pay(first, 2026, Some(Tier::Adult1)).await.unwrap_err();
+    assert!(again.to_string().contains("year"), "{again}");
+    assert_eq!(
+        medical.cover(paid.person_id, 2026).await.unwrap().unwrap(),
+        stored
+    );
+
+    // Paying for next year before it begins, after this year lapsed: 3 + 1 months from its start.
+    let second = covered_adults[1];
+    let next = pay(second, 2027, Some(Tier::Adult1)).await.unwrap();
+    assert_eq!((next.waiting_months, next.cover.from), (4, day(2027, 5, 1)));
+    assert_eq!(next.contribution.fiscal_subsidy, Fen(88_000));
+
+    // Never covered here: the fixed months only.
+    let newcomer = uncovered_adults[0];
+    let paid = pay(newcomer, 2026, Some(Tier::Adult1)).await.unwrap();
+    assert_eq!(paid.waiting_months, 3);
+
+    // Refusals name their field.
+    let field = |e: minsheng_medical::ClaimError| match e {
+        minsheng_medical::ClaimError::Invalid(errors) => errors[0].field.clone(),
+        other => panic!("not a field refusal: {other}"),
+    };
+    let third = covered_adults[2];
+    for (year, tier, expected) in [
+        (2025, Some(Tier::Adult1), "year"),
+        (2028, Some(Tier::Adult1), "year"),
+        (2026, None, "tier"),
+        (2026, Some(Tier::Child), "tier"),
+    ] {
+        let refused = pay(third, year, tier).await.unwrap_err();
+        assert_eq!(field(refused), expected, "{year} {tier:?}");
+    }
+    let employee = people
+        .iter()
+        .filter(alive)
+        .find(|r| r.birth_date < day(1990, 1, 1) && r.facts.employment == Employment::Employed)
+        .unwrap();
+    let refused = pay(employee, 2026, None).await.unwrap_err();
+    assert_eq!(field(refused), "id_number");
+    let mut stranger = paying(first, 2026, Some(Tier::Adult1));
+    stranger.id_number = minsheng_core::IdNumber::from_parts(110101, day(1990, 3, 7), 999).unwrap();
+    assert!(medical
+        .insured(&stranger.id_number)
+        .await
+        .unwrap()
+        .is_none());
+    let refused = enrolment::pay(store, &policy, &stranger, "clerk", at)
+        .await
+        .unwrap_err();
+    assert_eq!(field(refused), "id_number");
+    assert!(medical
+        .cover(
+            medical
+                .insured(&third.person.id_number)
+                .await
+                .unwrap()
+                .unwrap()
+                .person_id,
+            2026
+        )
+        .await
+        .unwrap()
+        .is_none());
+    let audit = store.audit_entries("medical 2026").await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "medical.pay"), "{audit:?}");
 }

@@ -403,8 +403,8 @@ async fn claims_settle_in_order_once_each(store: &Store) {
         .len();
     let together = minsheng_medical::settle_together(
         store,
-        &policy,
-        &[
+        &std::sync::Arc::new(policy.clone()),
+        vec![
             request(outpatient("Z-200", "A01", "300")),
             request(outpatient("Z-201", "X99", "300")),
             request(outpatient("Z-200", "A01", "300")),

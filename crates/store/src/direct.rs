@@ -42,6 +42,22 @@ pub(crate) fn bind(statement: &mut rusqlite::Statement<'_>, params: &[Cell]) -> 
     Ok(())
 }
 
+/// Every row `statement` returns with `params` bound, each read by `decode`.
+pub(crate) fn decoded<T>(
+    statement: &mut rusqlite::Statement<'_>,
+    params: &[Cell],
+    decode: fn(&dyn Columns) -> Result<T>,
+) -> Result<Vec<T>> {
+    bind(statement, params)?;
+    let names = column_names(statement);
+    let mut rows = statement.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(decode(&Row { row, names: &names })?);
+    }
+    Ok(out)
+}
+
 /// Column positions by name, for reading a statement's rows as [`Columns`].
 pub(crate) fn column_names(statement: &rusqlite::Statement<'_>) -> FxHashMap<String, usize> {
     statement
@@ -82,6 +98,12 @@ impl Direct {
     /// A reader waits this long for a lock (in WAL mode only a checkpoint that restarts the
     /// log makes a reader wait at all) before the request fails rather than stalls its thread.
     const BUSY: Duration = Duration::from_secs(2);
+
+    /// The writer's page cache: 256 MiB (a negative `cache_size` counts KiB).
+    const WRITER_CACHE: i64 = -256 * 1024;
+
+    /// Statements the writer keeps prepared.
+    const PREPARED: usize = 128;
 
     /// A writer waits this long for the write lock, as the sqlx pool's connections do.
     const WRITE_BUSY: Duration = Duration::from_secs(30);
@@ -157,6 +179,16 @@ impl Direct {
                         | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 conn.busy_timeout(Self::WRITE_BUSY)?;
+                // A settlement group's statements, each kept prepared (`statements`): a
+                // claim's lines make inserts of as many sizes as bills have lines.
+                conn.set_prepared_statement_cache_capacity(Self::PREPARED);
+                // A claim's savepoint keeps the pages it changes in a statement journal: in
+                // memory, not a temporary file written and read back.
+                conn.pragma_update(None, "temp_store", "MEMORY")?;
+                // The indexes a settlement walks (person by ID number, the claim numbers, the
+                // years) stay in the writer's own cache rather than being read back from the
+                // file at every claim.
+                conn.pragma_update(None, "cache_size", Self::WRITER_CACHE)?;
                 conn.pragma_update(None, "synchronous", "NORMAL")?;
                 conn.pragma_update(None, "foreign_keys", true)?;
                 if self.0.serving {

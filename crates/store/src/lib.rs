@@ -20,6 +20,7 @@ mod migrations;
 mod pg_copy;
 mod registry;
 mod scan;
+mod statements;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -42,6 +43,7 @@ pub use registry::{
     VERSION_FROM,
 };
 pub use scan::{read_all, scan, ScannedPerson};
+pub use statements::{block_on, DirectTx, Statements};
 
 /// Expands `$body` once per backend with `$pool` bound to that backend's pool. `$store` is a
 /// [`Store`] or anything that dereferences to one (a context's storage).
@@ -342,6 +344,14 @@ impl Store {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The kept rusqlite connections of a SQLite store ([`Direct`]); none on PostgreSQL.
+    pub fn direct(&self) -> Option<&Direct> {
+        match self {
+            Store::Sqlite(_, direct) => Some(direct),
+            Store::Postgres(_) => None,
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -69,7 +69,7 @@ where
 }
 
 /// Binds `params` to a PostgreSQL query as `$1`, `$2` ….
-fn bind_pg<'q>(
+pub(crate) fn bind_pg<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
     params: &[Cell],
 ) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>> {
@@ -84,6 +84,7 @@ fn bind_pg<'q>(
             ),
             Cell::Bool(v) => query.bind(*v),
             Cell::Null => query.bind(Option::<i64>::None),
+            Cell::NullText => query.bind(Option::<String>::None),
         };
     }
     Ok(query)
@@ -105,14 +106,7 @@ pub async fn read_all<T: Send + 'static>(
             tokio::task::spawn_blocking(move || {
                 let conn = direct::open(&path, std::time::Duration::from_secs(30))?;
                 let mut statement = conn.prepare(&sql)?;
-                direct::bind(&mut statement, &params)?;
-                let names = direct::column_names(&statement);
-                let mut rows = statement.raw_query();
-                let mut out = Vec::new();
-                while let Some(row) = rows.next()? {
-                    out.push(decode(&direct::Row { row, names: &names })?);
-                }
-                Ok(out)
+                direct::decoded(&mut statement, &params, decode)
             })
             .await
             .map_err(|e| StoreError::Corrupt(format!("reader: {e}")))?

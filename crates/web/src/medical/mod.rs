@@ -70,7 +70,7 @@ impl Settling {
         };
         let settler = Grouped::start(Self::GROUP, settlers, move |requests: Vec<Request>| {
             let (store, rules) = (store.clone(), shared.clone());
-            async move { minsheng_medical::settle_together(&store, &rules, &requests).await }
+            async move { minsheng_medical::settle_together(&store, &rules, requests).await }
         });
         Settling { rules, settler }
     }
