@@ -322,10 +322,13 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(%mode, "SQLite stayed out of WAL mode (another process has the database open?)");
         }
+        // The options a new file was opened with ask for a rollback journal: every connection
+        // the serving pool opened later would switch the file back out of WAL mode.
         let options = pool
             .connect_options()
             .as_ref()
             .clone()
+            .journal_mode(SqliteJournalMode::Wal)
             .pragma("wal_autocheckpoint", "0");
         let serving = SqlitePoolOptions::new()
             .max_connections(4)

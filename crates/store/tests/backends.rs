@@ -1002,3 +1002,30 @@ async fn a_lock_held_past_the_wait_is_busy_and_a_broken_constraint_is_not() {
     assert!(!duplicate.is_busy(), "{duplicate}");
     assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_busy());
 }
+
+/// A database created by this process starts with a rollback journal; once served it is in WAL
+/// mode for good. Each connection the serving pool opens later (it opens them as requests come)
+/// must find it so, not put it back: a served database in rollback mode makes readers and
+/// writers wait on each other, and its journal was once deleted under a writer (a disk I/O
+/// error under load).
+#[tokio::test]
+async fn a_new_database_stays_in_wal_mode_while_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("new.db"))
+        .await
+        .unwrap();
+    let served = store.prepare_to_serve().await.unwrap();
+    let Store::Sqlite(pool, _) = &served else {
+        unreachable!("a SQLite store")
+    };
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(pool.acquire().await.unwrap());
+    }
+    drop(held);
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
