@@ -88,18 +88,7 @@ impl Terms {
     ) -> Result<Terms, minsheng_core::FieldError> {
         use minsheng_policy::Value;
         let on = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
-        let value = |name: &str| -> Result<Value, minsheng_core::FieldError> {
-            let key = format!("medical.contribution.{name}");
-            policy
-                .parameters
-                .leaves
-                .get(&key)
-                .and_then(|p| p.at(on))
-                .and_then(|d| d.value)
-                .ok_or_else(|| {
-                    minsheng_core::FieldError::new("policy", format!("参数 {key} 在 {on} 没有取值"))
-                })
-        };
+        let value = |name: &str| parameter(policy, &format!("medical.contribution.{name}"), on);
         let money = |name: &str| match value(name)? {
             Value::Money(f) => Ok(f),
             Value::Int(i) => Ok(Fen(i * 100)),
@@ -193,6 +182,38 @@ impl Terms {
                 }
             }
         }
+    }
+}
+
+/// The value the catalog's parameter `key` has on `on`, or the error a use case answers with.
+pub(crate) fn parameter(
+    policy: &minsheng_policy::Policy,
+    key: &str,
+    on: NaiveDate,
+) -> Result<minsheng_policy::Value, minsheng_core::FieldError> {
+    policy
+        .parameters
+        .leaves
+        .get(key)
+        .and_then(|p| p.at(on))
+        .and_then(|d| d.value)
+        .ok_or_else(|| {
+            minsheng_core::FieldError::new("policy", format!("参数 {key} 在 {on} 没有取值"))
+        })
+}
+
+/// A parameter counted in whole months.
+pub(crate) fn months(
+    policy: &minsheng_policy::Policy,
+    key: &str,
+    on: NaiveDate,
+) -> Result<i64, minsheng_core::FieldError> {
+    match parameter(policy, key, on)? {
+        minsheng_policy::Value::Int(n) => Ok(n),
+        other => Err(minsheng_core::FieldError::new(
+            "policy",
+            format!("参数 {key} 应为整数月数，而为 {other}"),
+        )),
     }
 }
 
@@ -480,7 +501,8 @@ pub fn reminder(lapse: &Lapse, year: i32) -> minsheng_notify::Notice {
     }
 }
 
-/// Residents covered for `year - 1` and not for `year` (断保), found from the insured registry.
+/// Residents covered for `year - 1` and not for `year` (断保), found from the insured registry;
+/// one whose insurance was transferred out to another area has not lapsed.
 pub async fn lapses_of(store: &Store, year: i32) -> Result<Vec<Lapse>> {
     store.medical().lapses(year).await
 }
@@ -592,22 +614,8 @@ impl Waiting {
         year: i32,
     ) -> std::result::Result<Waiting, minsheng_core::FieldError> {
         let on = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
-        let months = |name: &str| {
-            let key = format!("medical.contribution.waiting.{name}");
-            match policy
-                .parameters
-                .leaves
-                .get(&key)
-                .and_then(|p| p.at(on))
-                .and_then(|d| d.value)
-            {
-                Some(minsheng_policy::Value::Int(n)) => Ok(n),
-                _ => Err(minsheng_core::FieldError::new(
-                    "policy",
-                    format!("参数 {key} 在 {on} 没有整数月数"),
-                )),
-            }
-        };
+        let months =
+            |name: &str| months(policy, &format!("medical.contribution.waiting.{name}"), on);
         Ok(Waiting {
             fixed_months: months("fixed_months")?,
             per_lapsed_year_months: months("per_lapsed_year_months")?,
@@ -630,7 +638,8 @@ impl Waiting {
 /// Files a resident's own payment for `year` (this year, or next year before it begins): the
 /// cover the registry makes them eligible for, its contribution by the year's terms, and the
 /// waiting period of the national rules (国办发〔2024〕38号) when paid after the year began or
-/// after lapsed years; with its audit entry. Refused, nothing changed: a person who is not a
+/// after lapsed years — none, and the cover from the day after, when paid soon enough after a
+/// transfer into the city ([`crate::transfer::Continuity`]); with its audit entry. Refused, nothing changed: a person who is not a
 /// current resident, a past year or one beyond the next, an employee (the employer pays
 /// monthly), a resident whom the medical-assistance fund enrols (资助参保), a tier that does
 /// not fit the person, a year already paid (field `year`).
@@ -729,13 +738,37 @@ pub async fn pay(
         ));
     }
     let newborn = cover.from == registration.birth_date && registration.birth_date.year() == year;
-    // Years lapsed are counted from the last year the insured registry holds cover for; a
-    // person it has never covered (new to the city: see transfers) waits the fixed months only.
-    let lapsed = match medical.last_covered_before(person_id, year).await? {
-        Some(last) => i64::from(year - 1 - last),
-        None => 0,
-    };
-    let waiting_months = if newborn {
+    // Years lapsed are counted from the last year the person was covered: here, or in the
+    // area whose sheet a transfer brought (`transfer`). A person never covered anywhere we
+    // know of waits the fixed months only.
+    let received = medical.transfers_received(person_id).await?;
+    let here = medical.last_covered_before(person_id, year).await?;
+    let there = received.first().map(|s| s.covered_until.year());
+    let lapsed = here
+        .max(there)
+        .map_or(0, |last| i64::from(year - 1 - last).max(0));
+    // Paid soon enough after a transfer, the cover continues the one the sheet ended: from the
+    // day after it, with no waiting period (医保办发〔2021〕43号 第十一条).
+    let continuity = crate::transfer::Continuity::of(policy, today)
+        .map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
+    let continued = received
+        .first()
+        .filter(|s| continuity.continues(s, cover.scheme, today));
+    if let Some(sheet) = continued {
+        if sheet.covered_until >= cover.to {
+            return Err(refuse(
+                "year",
+                format!(
+                    "转出地（{}）参保至 {}，{year} 年度无需在本市缴费",
+                    sheet.other_area, sheet.covered_until
+                ),
+            ));
+        }
+        cover.from = cover
+            .from
+            .max(sheet.covered_until.succ_opt().unwrap_or(NaiveDate::MAX));
+    }
+    let waiting_months = if newborn || continued.is_some() {
         0
     } else {
         waiting.months(year, today, lapsed)

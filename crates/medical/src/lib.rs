@@ -10,6 +10,7 @@
 //!   reverse it, explain it line by line;
 //! - [`reconciliation`]: a hospital's day as a file;
 //! - [`synthetic`]: the synthetic city's claims of a month, posted and settled;
+//! - [`transfer`]: the insurance relation moved between pooling areas (转移接续), in and out;
 //! - [`batch`]: many claims settled at once by the batch executor, each person's year in order;
 //! - [`whatif`]: the claims of a period settled again under a reform, by district and visit.
 //!
@@ -29,6 +30,7 @@ pub mod reconciliation;
 pub mod settlement;
 pub mod storage;
 pub mod synthetic;
+pub mod transfer;
 pub mod whatif;
 
 pub use domain::{Claim, Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};

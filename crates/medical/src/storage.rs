@@ -330,6 +330,23 @@ impl Medical<'_> {
         })
     }
 
+    /// The sheets received for a person, the latest cover's end first.
+    pub async fn transfers_received(&self, person_id: i64) -> Result<Vec<crate::transfer::Sheet>> {
+        let sql = format!(
+            "SELECT {TRANSFER_COLUMNS} FROM medical_transfer t JOIN person p ON p.id = t.person_id \
+             WHERE t.person_id = $1 AND t.direction = 'in' ORDER BY t.covered_until DESC, t.sheet_number"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(person_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok(decode_transfer(r)?.2))
+                .collect()
+        })
+    }
+
     /// The last year before `year` the person was covered, if ever.
     pub async fn last_covered_before(&self, person_id: i64, year: i32) -> Result<Option<i32>> {
         with_pool!(self, pool => {
@@ -374,7 +391,8 @@ impl Medical<'_> {
         })
     }
 
-    /// Current residents covered for `year - 1` and not for `year`, by key.
+    /// Current residents covered for `year - 1` and not for `year`, by key; not those whose
+    /// insurance was transferred out since that cover began (they are insured elsewhere).
     pub async fn lapses(&self, year: i32) -> Result<Vec<crate::enrolment::Lapse>> {
         with_pool!(self, pool => {
             sqlx::query(
@@ -382,7 +400,10 @@ impl Medical<'_> {
                  c.retired, c.two_diseases, c.covered_from, c.covered_to FROM medical_cover c \
                  JOIN resident_search s ON s.person_id = c.person_id \
                  WHERE c.year = $1 AND NOT EXISTS (SELECT 1 FROM medical_cover n \
-                 WHERE n.person_id = c.person_id AND n.year = $2) ORDER BY c.person_id",
+                 WHERE n.person_id = c.person_id AND n.year = $2) \
+                 AND NOT EXISTS (SELECT 1 FROM medical_transfer t WHERE t.person_id = c.person_id \
+                 AND t.direction = 'out' AND t.covered_until >= c.covered_from) \
+                 ORDER BY c.person_id",
             )
             .bind(year - 1)
             .bind(year)
@@ -1057,4 +1078,304 @@ pub async fn mark_reversed(
         )
         .await?;
     Ok(n == 1)
+}
+
+const TRANSFER_COLUMNS: &str = "t.sheet_number, t.person_id, p.id_number, t.direction, \
+    t.other_area, t.scheme, t.covered_since, t.covered_until, t.contribution_months, \
+    t.account_balance, t.application";
+
+/// A transfer's sheet as filed, with the person's key and its direction.
+fn decode_transfer(
+    r: &(impl Columns + ?Sized),
+) -> Result<(i64, crate::transfer::Direction, crate::transfer::Sheet)> {
+    let direction = r.text("direction")?;
+    let direction = crate::transfer::Direction::parse(&direction)
+        .ok_or_else(|| corrupt("direction", direction))?;
+    let sheet = crate::transfer::Sheet {
+        number: r.text("sheet_number")?,
+        id_number: IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+        other_area: r.text("other_area")?,
+        scheme: parsed(r, "scheme", Scheme::parse)?,
+        covered_since: r.date("covered_since")?,
+        covered_until: r.date("covered_until")?,
+        contribution_months: r.int("contribution_months")?,
+        account_balance: Fen(r.int("account_balance")?),
+        application: r.opt_text("application")?,
+    };
+    Ok((r.int("person_id")?, direction, sheet))
+}
+
+/// The person's transfers in `direction`, the latest cover's end first.
+async fn transfers_in(
+    tx: &mut impl Statements,
+    person_id: i64,
+    direction: crate::transfer::Direction,
+) -> Result<Vec<crate::transfer::Sheet>> {
+    let sql = format!(
+        "SELECT {TRANSFER_COLUMNS} FROM medical_transfer t JOIN person p ON p.id = t.person_id \
+         WHERE t.person_id = $1 AND t.direction = $2 ORDER BY t.covered_until DESC, t.sheet_number"
+    );
+    let rows = tx
+        .rows(
+            &sql,
+            &[Cell::Int(person_id), Cell::Code(direction.as_str())],
+            |r| decode_transfer(r),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(_, _, sheet)| sheet).collect())
+}
+
+/// Inserts a transfer's sheet, with the recorder.
+async fn insert_transfer(
+    tx: &mut impl Statements,
+    person_id: i64,
+    direction: crate::transfer::Direction,
+    route: crate::transfer::Route,
+    sheet: &crate::transfer::Sheet,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO medical_transfer (sheet_number, person_id, direction, other_area, route, \
+         scheme, covered_since, covered_until, contribution_months, account_balance, application, \
+         recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        &[
+            Cell::Text(sheet.number.trim().to_string()),
+            Cell::Int(person_id),
+            Cell::Code(direction.as_str()),
+            Cell::Text(sheet.other_area.clone()),
+            Cell::Code(route.as_str()),
+            Cell::Code(sheet.scheme.as_str()),
+            Cell::from(sheet.covered_since),
+            Cell::from(sheet.covered_until),
+            Cell::Int(sheet.contribution_months),
+            Cell::Int(sheet.account_balance.0),
+            sheet
+                .application
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map_or(Cell::NullText, |a| Cell::Text(a.to_string())),
+            Cell::Int(micros(at)),
+            Cell::Text(by.to_string()),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Files a received sheet and credits an employee's balance to the account, with the audit
+/// entry; `true` when the same sheet was filed before (nothing moved), a conflict on `number`
+/// when its number was filed with other contents.
+pub async fn file_transfer_in(
+    tx: &mut impl Statements,
+    person_id: i64,
+    route: crate::transfer::Route,
+    sheet: &crate::transfer::Sheet,
+    by: &str,
+    audit: NewAuditEntry,
+) -> Result<bool> {
+    let sql = format!(
+        "SELECT {TRANSFER_COLUMNS} FROM medical_transfer t JOIN person p ON p.id = t.person_id \
+         WHERE t.sheet_number = $1"
+    );
+    let number = sheet.number.trim().to_string();
+    if let Some((filed_for, direction, filed)) = tx
+        .row(&sql, &[Cell::Text(number.clone())], |r| decode_transfer(r))
+        .await?
+    {
+        let mut asked = sheet.clone();
+        asked.number = number;
+        asked.application = asked
+            .application
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty());
+        if filed_for == person_id && direction == crate::transfer::Direction::In && filed == asked {
+            return Ok(true);
+        }
+        return Err(StoreError::conflict(
+            "number",
+            format!("信息表 {} 已以其他内容登记", filed.number),
+        ));
+    }
+    let at = audit.at;
+    insert_transfer(
+        tx,
+        person_id,
+        crate::transfer::Direction::In,
+        route,
+        sheet,
+        by,
+        at,
+    )
+    .await?;
+    if sheet.scheme == Scheme::Employee {
+        move_account(tx, person_id, sheet.account_balance).await?;
+    }
+    tx.append_audit(&[audit]).await?;
+    Ok(false)
+}
+
+/// The years of a person's cover, the latest first.
+async fn covers_of(tx: &mut impl Statements, person_id: i64) -> Result<Vec<(i32, Cover)>> {
+    tx.rows(
+        "SELECT CAST(year AS BIGINT) AS year, scheme, tier, retired, two_diseases, covered_from, covered_to \
+         FROM medical_cover WHERE person_id = $1 ORDER BY year DESC",
+        &[Cell::Int(person_id)],
+        |r| {
+            let year = i32::try_from(r.int("year")?).map_err(|e| corrupt("year", e))?;
+            Ok((year, decode_cover(r)?))
+        },
+    )
+    .await
+}
+
+/// Transfers a resident out (`transfer::send`): the sheet made from the insured registry, the
+/// cover of the year ended on the day, the account emptied, the sheet filed, the audit entry.
+pub async fn file_transfer_out(
+    tx: &mut impl Statements,
+    person_id: i64,
+    route: crate::transfer::Route,
+    leaving: &crate::transfer::Leaving,
+    continuity: crate::transfer::Continuity,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<crate::transfer::Sheet> {
+    use chrono::Datelike as _;
+    let refuse = |field: &str, reason: String| StoreError::conflict(field, reason);
+    let on = leaving.on;
+    let covers = covers_of(tx, person_id).await?;
+    // A cover paid for that has not begun by the day (a later year, or this year's after its
+    // waiting period) is refunded before the person can leave.
+    if let Some((year, c)) = covers.iter().find(|(_, c)| c.from > on) {
+        return Err(refuse(
+            "on",
+            format!(
+                "已缴纳 {year} 年度的医保费，待遇自 {} 起：先办理该年度退费，再办理转出",
+                c.from
+            ),
+        ));
+    }
+    let Some((_, current)) = covers.iter().find(|(_, c)| c.from <= on) else {
+        return Err(refuse(
+            "id_number",
+            format!(
+                "{} 在本市没有 {on} 以前的参保记录",
+                leaving.id_number.masked()
+            ),
+        ));
+    };
+    if current.retired {
+        return Err(refuse(
+            "id_number",
+            "退休人员不办理转移接续：异地居住的，办理异地就医备案".into(),
+        ));
+    }
+    let out = transfers_in(tx, person_id, crate::transfer::Direction::Out).await?;
+    if let Some(done) = out.iter().find(|s| s.covered_until >= current.from) {
+        return Err(refuse(
+            "id_number",
+            format!(
+                "已于 {} 转出至 {}（信息表 {}）",
+                done.covered_until, done.other_area, done.number
+            ),
+        ));
+    }
+    // The cover without a break: each earlier year joined when the later began within the
+    // continuity gap of its end, and a sheet received before them likewise.
+    let joins = |earlier_end: NaiveDate, later_start: NaiveDate| {
+        u32::try_from(continuity.gap_months)
+            .ok()
+            .and_then(|m| earlier_end.checked_add_months(chrono::Months::new(m)))
+            .is_some_and(|latest| later_start <= latest)
+    };
+    let until = current.to.min(on);
+    let employee_months = |c: &Cover, to: NaiveDate| match c.scheme {
+        Scheme::Employee => crate::transfer::months_touched(c.from, to),
+        Scheme::Resident => 0,
+    };
+    let mut since = current.from;
+    let mut months = employee_months(current, until);
+    for (_, earlier) in covers.iter().filter(|(_, c)| c.from < current.from) {
+        if !joins(earlier.to, since) {
+            break;
+        }
+        since = earlier.from;
+        months += employee_months(earlier, earlier.to);
+    }
+    let received = transfers_in(tx, person_id, crate::transfer::Direction::In).await?;
+    if let Some(sheet) = received
+        .iter()
+        .find(|s| s.covered_until < since && joins(s.covered_until, since))
+    {
+        since = sheet.covered_since;
+        months += sheet.contribution_months;
+    }
+    let balance = match current.scheme {
+        Scheme::Employee => tx
+            .row(
+                "SELECT balance FROM medical_account WHERE person_id = $1",
+                &[Cell::Int(person_id)],
+                |r| r.int("balance"),
+            )
+            .await?
+            .map_or(Fen(0), Fen),
+        Scheme::Resident => Fen(0),
+    };
+    let sheet = crate::transfer::Sheet {
+        number: crate::transfer::number_out(person_id, on),
+        id_number: leaving.id_number.clone(),
+        other_area: leaving.to_area.clone(),
+        scheme: current.scheme,
+        covered_since: since,
+        covered_until: until,
+        contribution_months: months,
+        account_balance: balance,
+        application: leaving
+            .application
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+    };
+    tx.execute(
+        "UPDATE medical_cover SET covered_to = $3 WHERE person_id = $1 AND year = $2 \
+         AND covered_to > $3",
+        &[
+            Cell::Int(person_id),
+            Cell::Int(on.year().into()),
+            Cell::from(on),
+        ],
+    )
+    .await?;
+    move_account(tx, person_id, Fen(-balance.0)).await?;
+    insert_transfer(
+        tx,
+        person_id,
+        crate::transfer::Direction::Out,
+        route,
+        &sheet,
+        by,
+        at,
+    )
+    .await?;
+    tx.append_audit(&[NewAuditEntry {
+        actor: by.to_string(),
+        action: "medical.transfer_out".into(),
+        subject: format!("medical transfer {}", sheet.number),
+        detail: format!(
+            "{} 转出至 {} {}，{}，连续参保 {} 至 {}，缴费 {} 个月，个人账户 {} 划转",
+            sheet.id_number.masked(),
+            sheet.other_area,
+            route.label(),
+            sheet.scheme.label(),
+            sheet.covered_since,
+            sheet.covered_until,
+            sheet.contribution_months,
+            sheet.account_balance
+        ),
+        at,
+    }])
+    .await?;
+    Ok(sheet)
 }
