@@ -89,6 +89,24 @@ pub enum MedicalCommand {
         #[arg(long)]
         tier: Option<String>,
     },
+    /// Information sheets of transfers into the city (转移接续), as the platform sends them:
+    /// a CSV file with the header number,id_number,other_area,scheme,covered_since,
+    /// covered_until,contribution_months,account_balance,application. Each sheet is filed or
+    /// refused on its own; a sheet filed before is answered again and moves nothing.
+    TransferIn { file: PathBuf },
+    /// A resident's insurance transferred out to another pooling area: the cover ends on --on
+    /// (default today), the personal account goes with the information sheet, which is printed.
+    /// Across provinces the person's online application (--application) is required.
+    TransferOut {
+        id_number: String,
+        /// The receiving pooling area's six-digit code.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        application: Option<String>,
+    },
     /// Newborns of the year (default this year) not yet covered, covered from their day of
     /// birth (出生一件事).
     Newborns {
@@ -329,6 +347,80 @@ pub async fn run(
                     0 => String::new(),
                     n => format!("（待遇等待期 {n} 个月）"),
                 }
+            );
+        }
+        MedicalCommand::TransferIn { file } => {
+            let mut reader = csv::Reader::from_path(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let headers = reader.headers()?.clone();
+            let (mut filed, mut again, mut refused) = (0, 0, 0);
+            for (i, row) in reader.records().enumerate() {
+                let row = row.with_context(|| format!("{} row {}", file.display(), i + 2))?;
+                let sheet = minsheng_medical::transfer::Sheet::read(|name| {
+                    let at = headers.iter().position(|h| h.trim() == name)?;
+                    row.get(at).map(str::to_string)
+                });
+                let result = match sheet {
+                    Ok(sheet) => {
+                        minsheng_medical::transfer::receive(store, &sheet, actor, clock.now)
+                            .await
+                            .map(|r| (sheet, r))
+                    }
+                    Err(errors) => Err(minsheng_medical::ClaimError::Invalid(errors)),
+                };
+                match result {
+                    Ok((sheet, r)) if r.again => {
+                        again += 1;
+                        println!("{} 已登记过，未重复办理", sheet.number.trim());
+                    }
+                    Ok((sheet, r)) => {
+                        filed += 1;
+                        println!(
+                            "{} {} {}：连续参保 {} 至 {}，个人账户 {} 划入",
+                            sheet.number.trim(),
+                            sheet.id_number.masked(),
+                            r.route.label(),
+                            sheet.covered_since,
+                            sheet.covered_until,
+                            sheet.account_balance
+                        );
+                    }
+                    Err(e) => {
+                        refused += 1;
+                        println!("第 {} 行未办理：{e}", i + 2);
+                    }
+                }
+            }
+            println!("转入 {filed} 人，重复 {again} 份，未办理 {refused} 份。");
+            if refused > 0 {
+                bail!("{refused} sheet(s) refused");
+            }
+        }
+        MedicalCommand::TransferOut {
+            id_number,
+            to,
+            on,
+            application,
+        } => {
+            let id = IdNumber::parse(&id_number).map_err(|e| anyhow::anyhow!("id_number: {e}"))?;
+            let leaving = minsheng_medical::transfer::Leaving {
+                id_number: id,
+                to_area: to,
+                on: on.unwrap_or(clock.today),
+                application,
+            };
+            let sheet =
+                minsheng_medical::transfer::send(store, policy, &leaving, actor, clock.now).await?;
+            println!(
+                "参保人员基本医疗保险信息表 {}\n  参保人 {}\n  转入地 {}\n  险种 {}\n  连续参保 {} 至 {}\n  缴费月数 {}\n  个人账户划转 {}",
+                sheet.number,
+                sheet.id_number.masked(),
+                sheet.other_area,
+                sheet.scheme.label(),
+                sheet.covered_since,
+                sheet.covered_until,
+                sheet.contribution_months,
+                sheet.account_balance
             );
         }
         MedicalCommand::Newborns { year } => {

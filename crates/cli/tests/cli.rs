@@ -835,3 +835,77 @@ async fn postgres_is_backed_up_with_its_own_tools() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_restore"));
 }
+
+/// Transfers of the insurance relation at the command line: the platform's sheets filed from a
+/// file, each on its own — a bad one reported by row and field, the good one filed, and filed
+/// once however often the file is read — and a resident's insurance sent out with its sheet.
+#[tokio::test]
+async fn insurance_is_transferred_in_from_a_file_and_out_by_id() {
+    use minsheng_medical::MedicalStore as _;
+    let db = Db::sqlite();
+    db.ok(&["generate", "--people", "2000", "--seed", "7"]);
+    db.ok(&["medical", "synthetic"]);
+    let store = minsheng_store::Store::open(&db.url).await.unwrap();
+    let year = chrono::Datelike::year(&minsheng_app::Clock::system().today);
+    let covered = store.medical().covered_persons(year).await.unwrap();
+    let resident = covered
+        .iter()
+        .find(|(_, _, _, c)| c.scheme == minsheng_medical::Scheme::Resident)
+        .unwrap();
+    let (employee_id, employee, _, _) = covered
+        .iter()
+        .find(|(_, _, _, c)| c.scheme == minsheng_medical::Scheme::Employee && !c.retired)
+        .unwrap();
+    let (_, balance) = store.medical().year(*employee_id, year).await.unwrap();
+    drop(store);
+
+    let sheets = db.path("sheets.csv");
+    std::fs::write(
+        &sheets,
+        format!(
+            "number,id_number,other_area,scheme,covered_since,covered_until,contribution_months,account_balance,application\n\
+             370102-7,{id},370102,resident,2020-01-01,{year_before}-12-31,,,\n\
+             370211-8,{id},370211,resident,2020-01-01,{year_before}-12-31,,,\n",
+            id = resident.1.as_str(),
+            year_before = year - 1
+        ),
+    )
+    .unwrap();
+    let out = db.run(&["medical", "transfer-in", path_str(&sheets)]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("省内转移（免申即享）"), "{stdout}");
+    assert!(stdout.contains("第 3 行未办理：other_area"), "{stdout}");
+    assert!(
+        !stdout.contains(resident.1.as_str()),
+        "ID numbers are masked"
+    );
+    let again = db.run(&["medical", "transfer-in", path_str(&sheets)]);
+    let again = String::from_utf8(again.stdout).unwrap();
+    assert!(
+        again.contains("转入 0 人，重复 1 份，未办理 1 份"),
+        "{again}"
+    );
+
+    let sent = db.ok(&[
+        "medical",
+        "transfer-out",
+        employee.as_str(),
+        "--to",
+        "370102",
+    ]);
+    assert!(sent.contains("参保人员基本医疗保险信息表"), "{sent}");
+    assert!(
+        sent.contains(&format!("个人账户划转 {balance}")),
+        "{balance}: {sent}"
+    );
+    let refused = db.run(&[
+        "medical",
+        "transfer-out",
+        employee.as_str(),
+        "--to",
+        "440305",
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("application"));
+}

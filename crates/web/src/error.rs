@@ -15,7 +15,7 @@ use crate::i18n::Lang;
 
 /// The input fields errors name, by their names in Chinese (English in the interface catalog).
 /// The API's `field` stays the code; a person reads the name. A field not listed shows its code.
-pub const FIELDS: [(&str, &str); 81] = [
+pub const FIELDS: [(&str, &str); 90] = [
     ("month", "月份"),
     ("programs", "救助项目"),
     ("program", "项目"),
@@ -97,6 +97,15 @@ pub const FIELDS: [(&str, &str); 81] = [
     ("place", "就医地"),
     ("total", "费用总额"),
     ("lines", "费用明细"),
+    ("number", "信息表编号"),
+    ("other_area", "转出地"),
+    ("to_area", "转入地"),
+    ("scheme", "险种"),
+    ("covered_since", "连续参保起始日"),
+    ("covered_until", "参保截止日"),
+    ("contribution_months", "缴费月数"),
+    ("account_balance", "个人账户余额"),
+    ("application", "网上申请编号"),
 ];
 
 /// A field's name for people, in Chinese: its code where none is listed.

@@ -452,6 +452,8 @@ async fn every_api_route_is_documented() {
             "/api/v1/medical/claims/{number}/explanation",
             "/api/v1/medical/claims/{number}/reversal",
             "/api/v1/medical/reconciliation",
+            "/api/v1/medical/transfers",
+            "/api/v1/medical/transfers/out",
             "/api/v1/notices",
             "/api/v1/notices/contact",
             "/api/v1/payments/returns",

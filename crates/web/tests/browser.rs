@@ -297,7 +297,9 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
     )
     .await
     .unwrap();
-    let web = walk.web(city.store.clone(), bank_dir());
+    let web = walk
+        .web(city.store.clone(), bank_dir())
+        .with_medical(minsheng_test_support::medical_policy());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, minsheng_web::router(web)).await });
@@ -718,7 +720,11 @@ async fn roles_sign_in_and_a_case_goes_through_every_step_in_chromium() {
             ),
             (
                 Some("市级丁"),
-                vec!["/meals/settlements".into(), "/circle".into()],
+                vec![
+                    "/meals/settlements".into(),
+                    "/circle".into(),
+                    "/medical/what-if".into(),
+                ],
             ),
         ];
         let axe = axe_source();

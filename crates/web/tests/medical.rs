@@ -276,3 +276,100 @@ async fn a_hospital_settles_claims_and_a_clerk_follows_them() {
     let district = send(&app, get(&what_if, &elsewhere)).await;
     assert_eq!(district.status, StatusCode::FORBIDDEN);
 }
+
+/// Transfers of the insurance relation over the API, by the city's staff: a resident's
+/// insurance sent to Jinan (its sheet made from the insured registry, the account with it),
+/// once; a sheet from Chengdu filed only with the person's online application, once, and the
+/// same sheet again answered as filed; a district's clerk may do neither.
+#[tokio::test]
+async fn the_city_transfers_insurance_in_and_out() {
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let walk = Walk::start();
+    let clock = walk.clock();
+    let year = clock.today.year();
+    minsheng_medical::enrolment::file_synthetic(
+        &store,
+        &minsheng_test_support::medical_policy(),
+        year,
+        "tester",
+        clock.now,
+    )
+    .await
+    .unwrap();
+    let app = minsheng_web::router(
+        walk.web(store.clone(), common::bank_dir())
+            .with_medical(minsheng_test_support::medical_policy()),
+    );
+    let clerk = common::staff_with_token(&store, "市医保甲", Role::City, "370200").await;
+    let (person_id, id, _, _) = store
+        .medical()
+        .covered_persons(year)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, _, _, c)| c.scheme == Scheme::Employee && !c.retired)
+        .unwrap();
+    let (_, balance) = store.medical().year(person_id, year).await.unwrap();
+
+    let leaving = json!({"id_number": id.as_str(), "to_area": "370102"});
+    let sent = send(
+        &app,
+        post_json("/api/v1/medical/transfers/out", &clerk, &leaving),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    let sheet = sent.json();
+    assert_eq!(sheet["route"], "in_province");
+    assert_eq!(sheet["id_number"], id.masked());
+    assert_eq!(sheet["account_balance_fen"], balance.0);
+    assert_eq!(sheet["covered_until"], clock.today.to_string());
+    let twice = send(
+        &app,
+        post_json("/api/v1/medical/transfers/out", &clerk, &leaving),
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert_eq!(twice.json()["field"], "id_number");
+
+    let until = clock.today - chrono::Duration::days(10);
+    let mut chengdu = json!({
+        "number": "510104-0001", "id_number": city.outside.head_id, "other_area": "510104",
+        "scheme": "resident", "covered_since": "2020-01-01", "covered_until": until.to_string(),
+    });
+    let refused = send(
+        &app,
+        post_json("/api/v1/medical/transfers", &clerk, &chengdu),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["field"], "application");
+    assert!(refused.json()["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("网上申请编号"));
+    chengdu["application"] = json!("KS-000017");
+    let filed = send(
+        &app,
+        post_json("/api/v1/medical/transfers", &clerk, &chengdu),
+    )
+    .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    assert_eq!(filed.json()["route"], "cross_province");
+    let again = send(
+        &app,
+        post_json("/api/v1/medical/transfers", &clerk, &chengdu),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+
+    let other = &city.outside.area.as_str()[..6];
+    let district = common::staff_with_token(&store, "区医保乙", Role::District, other).await;
+    for (path, body) in [
+        ("/api/v1/medical/transfers", &chengdu),
+        ("/api/v1/medical/transfers/out", &leaving),
+    ] {
+        let forbidden = send(&app, post_json(path, &district, body)).await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}

@@ -1,11 +1,13 @@
 //! Medical insurance: the settlement API a hospital's system calls (直接结算) — a claim posted
 //! and settled, the same claim posted again answered with the first settlement, a reversal,
 //! the explanation line by line (also as a FHIR R4 ExplanationOfBenefit), the day's
-//! reconciliation file — and the page on which a clerk follows a settlement.
+//! reconciliation file —, the page on which a clerk follows a settlement, and the transfers of
+//! the insurance relation in and out of the city (`transfers`).
 
 pub(crate) mod api;
 pub(crate) mod fhir;
 pub(crate) mod pages;
+pub(crate) mod transfers;
 
 use axum::routing::get;
 use axum::Router;
@@ -37,6 +39,8 @@ pub(crate) fn api() -> OpenApiRouter<Web> {
         .routes(routes!(api::explanation))
         .routes(routes!(api::eob))
         .routes(routes!(api::reconciliation))
+        .routes(routes!(transfers::receive))
+        .routes(routes!(transfers::send))
 }
 
 /// Settling claims: the catalog's rules, and the queue that settles concurrent claims
