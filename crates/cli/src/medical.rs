@@ -626,7 +626,8 @@ pub async fn link_hospital(
 
 /// The demo's claims: two stays of `insured` at the district's tier-3 hospital last year,
 /// posted by the hospital's system — an inpatient stay in March that bears the deductible, and
-/// one in April that does not.
+/// one in April that does not. Someone insured elsewhere (or not last year) cannot claim here:
+/// the first resident of the hospital's district covered that year stands in.
 pub async fn story(
     store: &Store,
     policy: &Policy,
@@ -646,6 +647,25 @@ pub async fn story(
         return Ok(());
     };
     let last = minsheng_medical::enrolment::year_of(clock.now) - 1;
+    let covered_then = match medical.insured(insured).await? {
+        Some(i) => medical.cover(i.person_id, last).await?.is_some(),
+        None => false,
+    };
+    let insured = if covered_then {
+        insured.clone()
+    } else {
+        let district = hospital.get(1..7).unwrap_or_default();
+        let Some((_, id, _, _)) = medical
+            .covered_persons(last)
+            .await?
+            .into_iter()
+            .find(|(_, _, area, _)| area.as_str().starts_with(district))
+        else {
+            return Ok(());
+        };
+        id
+    };
+    let insured = &insured;
     let mut settled = Vec::new();
     for (number, date, amounts) in [
         (

@@ -470,7 +470,8 @@ async fn a_synthetic_month_settles_once_and_each_year_adds_up(store: &Store) {
     let filed = minsheng_medical::enrolment::file_synthetic(store, &policy, 2025, "tester", at)
         .await
         .unwrap();
-    assert!(filed.covered >= 370, "{filed:?}");
+    // About 91% of residents are insured here (the rest where their hukou is).
+    assert!((340..=385).contains(&filed.covered), "{filed:?}");
     let april = minsheng_core::Month::new(2025, 4).unwrap();
     let first = minsheng_medical::synthetic::post_month(store, &policy, 7, april, "tester", at)
         .await
