@@ -1125,7 +1125,8 @@ async fn transfers_in(
     Ok(rows.into_iter().map(|(_, _, sheet)| sheet).collect())
 }
 
-/// Inserts a transfer's sheet, with the recorder.
+/// Inserts a transfer's sheet, with the recorder; `false` when its number is filed already
+/// (on PostgreSQL a concurrent filing of the same number waits for the first to commit).
 async fn insert_transfer(
     tx: &mut impl Statements,
     person_id: i64,
@@ -1134,34 +1135,36 @@ async fn insert_transfer(
     sheet: &crate::transfer::Sheet,
     by: &str,
     at: DateTime<Utc>,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO medical_transfer (sheet_number, person_id, direction, other_area, route, \
+) -> Result<bool> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO medical_transfer (sheet_number, person_id, direction, other_area, route, \
          scheme, covered_since, covered_until, contribution_months, account_balance, application, \
-         recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        &[
-            Cell::Text(sheet.number.trim().to_string()),
-            Cell::Int(person_id),
-            Cell::Code(direction.as_str()),
-            Cell::Text(sheet.other_area.clone()),
-            Cell::Code(route.as_str()),
-            Cell::Code(sheet.scheme.as_str()),
-            Cell::from(sheet.covered_since),
-            Cell::from(sheet.covered_until),
-            Cell::Int(sheet.contribution_months),
-            Cell::Int(sheet.account_balance.0),
-            sheet
-                .application
-                .as_deref()
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map_or(Cell::NullText, |a| Cell::Text(a.to_string())),
-            Cell::Int(micros(at)),
-            Cell::Text(by.to_string()),
-        ],
-    )
-    .await?;
-    Ok(())
+         recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (sheet_number) DO NOTHING",
+            &[
+                Cell::Text(sheet.number.trim().to_string()),
+                Cell::Int(person_id),
+                Cell::Code(direction.as_str()),
+                Cell::Text(sheet.other_area.clone()),
+                Cell::Code(route.as_str()),
+                Cell::Code(sheet.scheme.as_str()),
+                Cell::from(sheet.covered_since),
+                Cell::from(sheet.covered_until),
+                Cell::Int(sheet.contribution_months),
+                Cell::Int(sheet.account_balance.0),
+                sheet
+                    .application
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map_or(Cell::NullText, |a| Cell::Text(a.to_string())),
+                Cell::Int(micros(at)),
+                Cell::Text(by.to_string()),
+            ],
+        )
+        .await?;
+    Ok(inserted > 0)
 }
 
 /// Files a received sheet and credits an employee's balance to the account, with the audit
@@ -1180,10 +1183,26 @@ pub async fn file_transfer_in(
          WHERE t.sheet_number = $1"
     );
     let number = sheet.number.trim().to_string();
-    if let Some((filed_for, direction, filed)) = tx
-        .row(&sql, &[Cell::Text(number.clone())], |r| decode_transfer(r))
-        .await?
-    {
+    let filed = insert_transfer(
+        tx,
+        person_id,
+        crate::transfer::Direction::In,
+        route,
+        sheet,
+        by,
+        audit.at,
+    )
+    .await?;
+    if !filed {
+        let Some((filed_for, direction, filed)) = tx
+            .row(&sql, &[Cell::Text(number.clone())], |r| decode_transfer(r))
+            .await?
+        else {
+            return Err(corrupt(
+                "medical_transfer",
+                format!("{number} neither filed nor found"),
+            ));
+        };
         let mut asked = sheet.clone();
         asked.number = number;
         asked.application = asked
@@ -1198,17 +1217,6 @@ pub async fn file_transfer_in(
             format!("信息表 {} 已以其他内容登记", filed.number),
         ));
     }
-    let at = audit.at;
-    insert_transfer(
-        tx,
-        person_id,
-        crate::transfer::Direction::In,
-        route,
-        sheet,
-        by,
-        at,
-    )
-    .await?;
     if sheet.scheme == Scheme::Employee {
         move_account(tx, person_id, sheet.account_balance).await?;
     }
@@ -1349,7 +1357,7 @@ pub async fn file_transfer_out(
     )
     .await?;
     move_account(tx, person_id, Fen(-balance.0)).await?;
-    insert_transfer(
+    let filed = insert_transfer(
         tx,
         person_id,
         crate::transfer::Direction::Out,
@@ -1359,6 +1367,12 @@ pub async fn file_transfer_out(
         at,
     )
     .await?;
+    if !filed {
+        return Err(refuse(
+            "id_number",
+            format!("信息表 {} 已办理（同一天重复提交）", sheet.number),
+        ));
+    }
     tx.append_audit(&[NewAuditEntry {
         actor: by.to_string(),
         action: "medical.transfer_out".into(),

@@ -217,6 +217,20 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
     }
     let (_, after) = medical.year(employee_id, 2026).await.unwrap();
     assert_eq!(after, Fen(before.0 + 123_456));
+    // The platform pushing the same sheet twice at once: filed once, credited once.
+    let mut twice = qingdao_bound.clone();
+    twice.number = "370602-2025-0101".into();
+    twice.account_balance = Fen(1_000);
+    let (a, b) = tokio::join!(
+        transfer::receive(store, &twice, "platform", today()),
+        transfer::receive(store, &twice, "platform", today()),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.again != b.again, "{a:?} {b:?}");
+    assert_eq!(
+        medical.year(employee_id, 2026).await.unwrap().1,
+        Fen(after.0 + 1_000)
+    );
 
     // Refused, nothing filed: the city's own area, someone not registered here, a date to come.
     let stranger = IdNumber::from_parts(110101, day(1990, 3, 7), 999).unwrap();
