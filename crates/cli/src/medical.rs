@@ -375,15 +375,7 @@ pub async fn run(
                     }
                     Ok((sheet, r)) => {
                         filed += 1;
-                        println!(
-                            "{} {} {}：连续参保 {} 至 {}，个人账户 {} 划入",
-                            sheet.number.trim(),
-                            sheet.id_number.masked(),
-                            r.route.label(),
-                            sheet.covered_since,
-                            sheet.covered_until,
-                            sheet.account_balance
-                        );
+                        println!("{} 转入：{}", sheet.number.trim(), sheet.summary(r.route));
                     }
                     Err(e) => {
                         refused += 1;

@@ -1377,17 +1377,7 @@ pub async fn file_transfer_out(
         actor: by.to_string(),
         action: "medical.transfer_out".into(),
         subject: format!("medical transfer {}", sheet.number),
-        detail: format!(
-            "{} 转出至 {} {}，{}，连续参保 {} 至 {}，缴费 {} 个月，个人账户 {} 划转",
-            sheet.id_number.masked(),
-            sheet.other_area,
-            route.label(),
-            sheet.scheme.label(),
-            sheet.covered_since,
-            sheet.covered_until,
-            sheet.contribution_months,
-            sheet.account_balance
-        ),
+        detail: format!("转出：{}", sheet.summary(route)),
         at,
     }])
     .await?;

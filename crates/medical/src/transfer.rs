@@ -77,6 +77,24 @@ impl Route {
         }
     }
 
+    /// The route to or from `area` as [`Route::of`] reads it, each problem added to `errors`: a
+    /// transfer across provinces must name the person's online application.
+    fn with_application(
+        field: &str,
+        area: &str,
+        application: Option<&str>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Route> {
+        let route = Route::of(field, area).map_err(|e| errors.push(e)).ok();
+        if route == Some(Route::CrossProvince) && application.is_none_or(|a| a.trim().is_empty()) {
+            errors.push(FieldError::new(
+                "application",
+                "跨省转移须由参保人网上申请，应载明网上申请编号",
+            ));
+        }
+        route
+    }
+
     /// The route to or from the pooling area `area` (its six-digit code), named `field` in an
     /// error: the province's other cities, or another province (codes 11 to 82). The city's
     /// own areas are no transfer.
@@ -230,20 +248,12 @@ impl Sheet {
                 format!("信息表编号应为 1 至 {} 个字符", Self::NUMBER_MAX),
             ));
         }
-        let route = Route::of("other_area", &self.other_area)
-            .map_err(|e| errors.push(e))
-            .ok();
-        if route == Some(Route::CrossProvince)
-            && self
-                .application
-                .as_deref()
-                .is_none_or(|a| a.trim().is_empty())
-        {
-            errors.push(FieldError::new(
-                "application",
-                "跨省转移须由参保人网上申请，信息表应载明申请编号",
-            ));
-        }
+        let route = Route::with_application(
+            "other_area",
+            &self.other_area,
+            self.application.as_deref(),
+            &mut errors,
+        );
         if self.covered_since > self.covered_until {
             errors.push(FieldError::new(
                 "covered_since",
@@ -286,6 +296,21 @@ impl Sheet {
             Some(route) if errors.is_empty() => Ok(route),
             _ => Err(errors),
         }
+    }
+
+    /// What the sheet says, for the audit log and the command line (the ID number masked).
+    pub fn summary(&self, route: Route) -> String {
+        format!(
+            "{} {} {}，{}，连续参保 {} 至 {}，缴费 {} 个月，个人账户 {}",
+            self.id_number.masked(),
+            self.other_area,
+            route.label(),
+            self.scheme.label(),
+            self.covered_since,
+            self.covered_until,
+            self.contribution_months,
+            self.account_balance
+        )
     }
 
     /// The calendar months the sheet's continuous cover touches.
@@ -368,17 +393,7 @@ pub async fn receive(
         actor: actor.to_string(),
         action: "medical.transfer_in".into(),
         subject: format!("medical transfer {}", sheet.number.trim()),
-        detail: format!(
-            "{} 自 {} {}，{}，连续参保 {} 至 {}，缴费 {} 个月，个人账户 {}",
-            sheet.id_number.masked(),
-            sheet.other_area,
-            route.label(),
-            sheet.scheme.label(),
-            sheet.covered_since,
-            sheet.covered_until,
-            sheet.contribution_months,
-            sheet.account_balance
-        ),
+        detail: format!("转入：{}", sheet.summary(route)),
         at,
     };
     let (sheet, by) = (sheet.clone(), actor.to_string());
@@ -423,20 +438,12 @@ pub async fn send(
 ) -> Result<Sheet, ClaimError> {
     let today = minsheng_app::Clock::at(at).today;
     let mut errors = Vec::new();
-    let route = Route::of("to_area", &leaving.to_area)
-        .map_err(|e| errors.push(e))
-        .ok();
-    if route == Some(Route::CrossProvince)
-        && leaving
-            .application
-            .as_deref()
-            .is_none_or(|a| a.trim().is_empty())
-    {
-        errors.push(FieldError::new(
-            "application",
-            "跨省转移须由参保人网上申请，应填写申请编号",
-        ));
-    }
+    let route = Route::with_application(
+        "to_area",
+        &leaving.to_area,
+        leaving.application.as_deref(),
+        &mut errors,
+    );
     if leaving.on > today {
         errors.push(FieldError::new(
             "on",
