@@ -88,6 +88,9 @@ pub enum MedicalCommand {
         year: Option<i32>,
         #[arg(long)]
         tier: Option<String>,
+        /// A university student's course's last year: every year to it paid at once.
+        #[arg(long)]
+        until: Option<i32>,
     },
     /// Information sheets of transfers into the city (转移接续), as the platform sends them:
     /// a CSV file with the header number,id_number,other_area,scheme,covered_since,
@@ -320,6 +323,7 @@ pub async fn run(
             id_number,
             year,
             tier,
+            until,
         } => {
             let id = IdNumber::parse(&id_number).map_err(|e| anyhow::anyhow!("id_number: {e}"))?;
             let tier = tier
@@ -330,6 +334,7 @@ pub async fn run(
                 id_number: id.clone(),
                 year: year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now)),
                 tier,
+                until,
             };
             let paid =
                 minsheng_medical::enrolment::pay(store, policy, &paying, actor, clock.now).await?;
@@ -348,6 +353,16 @@ pub async fn run(
                     n => format!("（待遇等待期 {n} 个月）"),
                 }
             );
+            for (cover, contribution) in &paid.later_years {
+                println!(
+                    "  {} 年度：个人缴费 {}，财政补助 {}；待遇 {} 至 {}。",
+                    chrono::Datelike::year(&cover.from),
+                    contribution.personal,
+                    contribution.fiscal_subsidy,
+                    cover.from,
+                    cover.to
+                );
+            }
         }
         MedicalCommand::TransferIn { file } => {
             let mut reader = csv::Reader::from_path(&file)

@@ -615,7 +615,13 @@ pub struct Paying {
     pub year: i32,
     /// 一档 or 二档 for an adult; a child or a student has the tier of their age or study.
     pub tier: Option<Tier>,
+    /// A university student may pay once for every year of the course (大学生在校期间一次性
+    /// 缴费): the course's last year, each year from `year` to it covered by that year's terms.
+    pub until: Option<i32>,
 }
+
+/// The most years one payment covers for a student: the longest course (本硕博连读).
+pub const COURSE_MOST_YEARS: i32 = 8;
 
 /// What a payment filed: the cover and its contribution, and the waiting months before the
 /// cover pays (none when paid before the year began or for a newborn).
@@ -625,6 +631,8 @@ pub struct Paid {
     pub cover: Cover,
     pub contribution: Contribution,
     pub waiting_months: i64,
+    /// A student's further years of the course paid at once, each with its contribution.
+    pub later_years: Vec<(Cover, Contribution)>,
 }
 
 /// The waiting period's parameters of a year (`medical.contribution.waiting`).
@@ -666,10 +674,13 @@ impl Waiting {
 /// cover the registry makes them eligible for, its contribution by the year's terms, and the
 /// waiting period of the national rules (国办发〔2024〕38号) when paid after the year began or
 /// after lapsed years — none, and the cover from the day after, when paid soon enough after a
-/// transfer into the city ([`crate::transfer::Continuity`]); with its audit entry. Refused, nothing changed: a person who is not a
+/// transfer into the city ([`crate::transfer::Continuity`]); a university student may pay for
+/// every year of the course at once (`until`), each later year whole and by its own terms; all
+/// in one transaction with its audit entry. Refused, nothing changed: a person who is not a
 /// current resident, a past year or one beyond the next, an employee (the employer pays
 /// monthly), a resident whom the medical-assistance fund enrols (资助参保), a tier that does
-/// not fit the person, a year already paid (field `year`).
+/// not fit the person, a year already paid (field `year`: any year of a course), a course for
+/// someone not a student or longer than [`COURSE_MOST_YEARS`] (`until`).
 pub async fn pay(
     store: &Store,
     policy: &minsheng_policy::Policy,
@@ -753,6 +764,25 @@ pub async fn pay(
         }
         _ => {}
     }
+    let last_year = match paying.until {
+        None => year,
+        Some(_) if cover.tier != Tier::Student => {
+            return Err(refuse(
+                "until",
+                "只有在校大学生可一次缴纳在校期间各年度的居民医保费".into(),
+            ));
+        }
+        Some(until) if until < year || until - year >= COURSE_MOST_YEARS => {
+            return Err(refuse(
+                "until",
+                format!(
+                    "在校期间的最后年度应在 {year} 至 {} 之间",
+                    year + COURSE_MOST_YEARS - 1
+                ),
+            ));
+        }
+        Some(until) => until,
+    };
     let assisted = assisted_households(store, year, at).await?;
     let household_id = store.household_id(&household).await?;
     if let Some(category) = category(&assisted, household_id, person_id, &registration) {
@@ -819,19 +849,48 @@ pub async fn pay(
         ));
     }
     let contribution = terms.contribution(&cover, Fen(0), None);
+    // The course's further years, each whole and by its own year's terms.
+    let mut later_years = Vec::new();
+    for later in year + 1..=last_year {
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(later, 1, 1),
+            NaiveDate::from_ymd_opt(later, 12, 31),
+        ) else {
+            return Err(refuse("until", format!("{later} 不是有效年度")));
+        };
+        let terms = Terms::of(policy, later).map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
+        let cover = Cover {
+            from: first,
+            to: last,
+            ..cover.clone()
+        };
+        let contribution = terms.contribution(&cover, Fen(0), None);
+        later_years.push((cover, contribution));
+    }
+    let paid_in_all = Fen::total(
+        std::iter::once(contribution.personal).chain(later_years.iter().map(|(_, c)| c.personal)),
+    )
+    .map_err(|e| refuse("until", e.to_string()))?;
+    let covers: Vec<(i64, Cover, Contribution)> = std::iter::once((cover.clone(), contribution))
+        .chain(later_years.iter().cloned())
+        .map(|(c, money)| (person_id, c, money))
+        .collect();
+    let course = match last_year {
+        y if y > year => format!("；在校期间一次缴纳至 {y} 年度"),
+        _ => String::new(),
+    };
     medical
         .enrol(
-            &[(person_id, cover.clone(), contribution)],
+            &covers,
             actor,
             NewAuditEntry {
                 actor: actor.to_string(),
                 action: "medical.pay".into(),
                 subject: format!("medical {year}"),
                 detail: format!(
-                    "{} {} 缴费 {}，待遇自 {} 起（等待期 {waiting_months} 个月）",
+                    "{} {} 缴费 {paid_in_all}，待遇自 {} 起（等待期 {waiting_months} 个月）{course}",
                     paying.id_number.masked(),
                     cover.tier.label(),
-                    contribution.personal,
                     cover.from
                 ),
                 at,
@@ -843,6 +902,7 @@ pub async fn pay(
         cover,
         contribution,
         waiting_months,
+        later_years,
     })
 }
 

@@ -288,6 +288,7 @@ async fn a_resident_pays_for_a_year_and_waits_when_late(store: &Store) {
         id_number: r.person.id_number.clone(),
         year,
         tier,
+        until: None,
     };
 
     let pay = async |r: &minsheng_core::registry::Registration, year, tier| {
@@ -330,6 +331,9 @@ async fn a_resident_pays_for_a_year_and_waits_when_late(store: &Store) {
     // Refusals name their field.
     let field = |e: minsheng_medical::ClaimError| match e {
         minsheng_medical::ClaimError::Invalid(errors) => errors[0].field.clone(),
+        minsheng_medical::ClaimError::Store(minsheng_store::StoreError::Conflict {
+            field, ..
+        }) => field,
         other => panic!("not a field refusal: {other}"),
     };
     let third = covered_adults[2];
@@ -373,6 +377,72 @@ async fn a_resident_pays_for_a_year_and_waits_when_late(store: &Store) {
         .await
         .unwrap()
         .is_none());
+    // A university student pays once for the course, 2026 to 2029: each year by its terms (400
+    // yuan, 800 of subsidy); the first waits (paid after the year began), the later ones do not.
+    let mut student = None;
+    for r in people
+        .iter()
+        .filter(alive)
+        .filter(|r| r.facts.employment == Employment::Student && r.birth_date < day(2008, 1, 1))
+    {
+        let id = medical.insured(&r.person.id_number).await.unwrap().unwrap();
+        let paid_2025 = medical.contribution(id.person_id, 2025).await.unwrap();
+        if paid_2025.is_some_and(|c| c.assisted_as.is_none()) {
+            student = Some(r);
+            break;
+        }
+    }
+    let student = student.expect("a student paying their own contribution");
+    let course = |until| Paying {
+        until: Some(until),
+        ..paying(student, 2026, None)
+    };
+    let paid = enrolment::pay(store, &policy, &course(2029), "clerk", at)
+        .await
+        .unwrap();
+    assert_eq!(
+        (paid.cover.tier, paid.waiting_months, paid.cover.from),
+        (Tier::Student, 3, day(2026, 4, 23))
+    );
+    assert_eq!(paid.later_years.len(), 3);
+    for (year, (c, money)) in (2027..).zip(&paid.later_years) {
+        assert_eq!(
+            (c.tier, c.from, c.to),
+            (Tier::Student, day(year, 1, 1), day(year, 12, 31))
+        );
+        assert_eq!(
+            (money.personal, money.fiscal_subsidy),
+            (Fen(40_000), Fen(80_000))
+        );
+        assert_eq!(
+            medical.cover(paid.person_id, year).await.unwrap().as_ref(),
+            Some(c)
+        );
+    }
+    // Refused, naming the field: a year of the course paid again, a course of nine years, a
+    // course for an adult who is not a student.
+    let again = enrolment::pay(store, &policy, &paying(student, 2027, None), "clerk", at)
+        .await
+        .unwrap_err();
+    assert_eq!(field(again), "year");
+    let nine = Paying {
+        year: 2027,
+        ..course(2035)
+    };
+    let refused = enrolment::pay(store, &policy, &nine, "clerk", at)
+        .await
+        .unwrap_err();
+    assert_eq!(field(refused), "until");
+    let adult_course = Paying {
+        until: Some(2027),
+        ..paying(third, 2026, Some(Tier::Adult1))
+    };
+    let refused = enrolment::pay(store, &policy, &adult_course, "clerk", at)
+        .await
+        .unwrap_err();
+    assert_eq!(field(refused), "until");
+    assert!(medical.cover(paid.person_id, 2030).await.unwrap().is_none());
+
     let audit = store.audit_entries("medical 2026").await.unwrap();
     assert!(audit.iter().any(|e| e.action == "medical.pay"), "{audit:?}");
 }

@@ -142,6 +142,7 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
             id_number: r.person.id_number.clone(),
             year: 2026,
             tier: Some(Tier::Adult2),
+            until: None,
         };
         enrolment::pay(store, &policy, &paying, "clerk", today()).await
     };
@@ -376,6 +377,7 @@ async fn a_resident_leaving_takes_their_record_and_account(store: &Store) {
             id_number: adult.person.id_number.clone(),
             year: 2027,
             tier: Some(Tier::Adult1),
+            until: None,
         },
         "clerk",
         today(),
