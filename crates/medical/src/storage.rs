@@ -1297,7 +1297,13 @@ pub async fn file_transfer_out(
             .and_then(|m| earlier_end.checked_add_months(chrono::Months::new(m)))
             .is_some_and(|latest| later_start <= latest)
     };
-    let until = current.to.min(on);
+    // An employee's cover ends on the day: the new employer's area covers from the next. A
+    // resident's year is paid for and stays to its end; the receiving area covers from the
+    // next year.
+    let until = match current.scheme {
+        Scheme::Employee => current.to.min(on),
+        Scheme::Resident => current.to,
+    };
     let employee_months = |c: &Cover, to: NaiveDate| match c.scheme {
         Scheme::Employee => crate::transfer::months_touched(c.from, to),
         Scheme::Resident => 0,
@@ -1352,7 +1358,7 @@ pub async fn file_transfer_out(
         &[
             Cell::Int(person_id),
             Cell::Int(on.year().into()),
-            Cell::from(on),
+            Cell::from(until),
         ],
     )
     .await?;

@@ -419,8 +419,9 @@ pub struct Leaving {
     pub application: Option<String>,
 }
 
-/// Transfers a resident's insurance out of the city: the cover of the year of `on` ends that
-/// day, the personal account is emptied into the sheet, and the sheet is made from the insured
+/// Transfers a resident's insurance out of the city: an employee's cover of the year of `on`
+/// ends that day (a resident's year, paid for, stays to its end), the personal account is
+/// emptied into the sheet, and the sheet is made from the insured
 /// registry — the scheme, the cover without a break back to its start (years joined when the
 /// next began within the continuity gap, and a sheet received before them likewise), an
 /// employee's months of contribution, the balance — with its audit entry, in one transaction.

@@ -3,8 +3,9 @@
 //! sheet from another city of the province filed without application, once; across provinces
 //! only with the person's online application; an employee's balance credited; a payment soon
 //! after a transfer continuing the cover with no waiting period, one a day too late waiting;
-//! a resident leaving with their sheet made from the insured registry, their cover ended and
-//! their account emptied, and not reminded as a lapse.
+//! an employee leaving with their sheet made from the insured registry, their cover ended and
+//! their account emptied; a resident leaving with their paid year kept; neither reminded as a
+//! lapse.
 
 use chrono::NaiveDate;
 use minsheng_core::registry::{Employment, Registration};
@@ -359,9 +360,32 @@ async fn a_resident_leaving_takes_their_record_and_account(store: &Store) {
     assert!(lapses.len() > 100, "{} lapses", lapses.len());
     assert!(lapses.iter().all(|l| l.person_id != person_id));
 
+    // A resident's year is paid for: it stays to its end, and the sheet says so.
+    let mut resident = None;
+    for r in adults(&people) {
+        let id = medical.insured(&r.person.id_number).await.unwrap().unwrap();
+        if let Some(cover) = medical.cover(id.person_id, 2026).await.unwrap() {
+            resident = Some((r, id.person_id, cover));
+            break;
+        }
+    }
+    let (resident, resident_id, cover) = resident.expect("an adult resident covered in 2026");
+    let mut moving = leaving("370102", None);
+    moving.id_number = resident.person.id_number.clone();
+    let sent = transfer::send(store, &policy, &moving, "clerk", today())
+        .await
+        .unwrap();
+    assert_eq!(
+        (sent.scheme, sent.covered_until, sent.account_balance),
+        (Scheme::Resident, day(2026, 12, 31), Fen(0))
+    );
+    assert_eq!(medical.cover(resident_id, 2026).await.unwrap(), Some(cover));
+    let lapses = enrolment::lapses_of(store, 2027).await.unwrap();
+    assert!(lapses.iter().all(|l| l.person_id != resident_id));
+
     // A resident who has paid for next year is refunded before leaving.
     let mut adult = None;
-    for r in adults(&people) {
+    for r in adults(&people).filter(|r| r.person.id_number != resident.person.id_number) {
         let id = medical.insured(&r.person.id_number).await.unwrap().unwrap();
         let paying = medical.contribution(id.person_id, 2026).await.unwrap();
         if paying.is_some_and(|c| c.assisted_as.is_none()) {
