@@ -354,7 +354,7 @@ pub async fn file_synthetic(
             note("medical.items", format!("{} 项目录", items.len())),
         )
         .await?;
-    let assisted = assisted_households(store, year, at).await?;
+    let assisted = assisted_households(store, year, at, None).await?;
     let mut enrolled = Vec::new();
     let on = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
     let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
@@ -450,11 +450,13 @@ fn lapses(person_id: i64, year: i32) -> bool {
 }
 
 /// The households and persons the assistance catalog's subsidised programs reach in `year`'s
-/// last month (this month, for the year under way), as the payments context has them enrolled.
+/// last month (this month, for the year under way), as the payments context has them enrolled:
+/// the whole city's, or one household's.
 async fn assisted_households(
     store: &Store,
     year: i32,
     at: DateTime<Utc>,
+    household_id: Option<i64>,
 ) -> Result<std::collections::HashMap<(i64, Option<i64>), Assisted>> {
     use minsheng_payments::PaymentsStore as _;
     let mut out = std::collections::HashMap::new();
@@ -464,7 +466,11 @@ async fn assisted_households(
         return Ok(out);
     };
     let month = december.min(minsheng_core::Month::containing(at.date_naive()));
-    let enrolled = store.payments().enrolled(month, at).await?;
+    let payments = store.payments();
+    let enrolled = match household_id {
+        None => payments.enrolled(month, at).await?,
+        Some(household) => payments.enrolled_household(month, at, household).await?,
+    };
     for (program, category) in ASSISTED_PROGRAMS {
         for unit in enrolled.get(program).into_iter().flatten() {
             let key = (unit.household_id, unit.person_id);
@@ -705,7 +711,8 @@ pub async fn pay(
     let terms = Terms::of(policy, year).map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
     let waiting = Waiting::of(policy, year).map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
     let medical = store.medical();
-    let Some((person_id, household)) = medical.resident(&paying.id_number).await? else {
+    let Some((person_id, household_id, household)) = medical.resident(&paying.id_number).await?
+    else {
         return Err(refuse(
             "id_number",
             format!("登记中没有在册居民 {}", paying.id_number.masked()),
@@ -783,8 +790,7 @@ pub async fn pay(
         }
         Some(until) => until,
     };
-    let assisted = assisted_households(store, year, at).await?;
-    let household_id = store.household_id(&household).await?;
+    let assisted = assisted_households(store, year, at, Some(household_id)).await?;
     if let Some(category) = category(&assisted, household_id, person_id, &registration) {
         return Err(refuse(
             "id_number",

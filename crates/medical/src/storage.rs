@@ -318,11 +318,12 @@ impl Medical<'_> {
         minsheng_store::write_tx!(self, move |tx| enrol_in(tx, &covers, &by, audit).await)
     }
 
-    /// The current resident an ID number names: key and household code.
-    pub async fn resident(&self, id_number: &IdNumber) -> Result<Option<(i64, String)>> {
+    /// The current resident an ID number names: key, household key and household code.
+    pub async fn resident(&self, id_number: &IdNumber) -> Result<Option<(i64, i64, String)>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_as(
-                "SELECT person_id, household_code FROM resident_search WHERE id_number = $1",
+                "SELECT person_id, household_id, household_code FROM resident_search \
+                 WHERE id_number = $1",
             )
             .bind(id_number.as_str())
             .fetch_optional(pool)

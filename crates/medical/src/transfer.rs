@@ -380,7 +380,7 @@ pub async fn receive(
 ) -> Result<Received, ClaimError> {
     let today = minsheng_app::Clock::at(at).today;
     let route = sheet.check(today).map_err(ClaimError::Invalid)?;
-    let Some((person_id, _)) = store.medical().resident(&sheet.id_number).await? else {
+    let Some((person_id, _, _)) = store.medical().resident(&sheet.id_number).await? else {
         return Err(ClaimError::Invalid(vec![FieldError::new(
             "id_number",
             format!(
@@ -457,7 +457,7 @@ pub async fn send(
     let (Some(route), Some(continuity), true) = (route, continuity, errors.is_empty()) else {
         return Err(ClaimError::Invalid(errors));
     };
-    let Some((person_id, _)) = store.medical().resident(&leaving.id_number).await? else {
+    let Some((person_id, _, _)) = store.medical().resident(&leaving.id_number).await? else {
         return Err(ClaimError::Invalid(vec![FieldError::new(
             "id_number",
             format!("登记中没有在册居民 {}", leaving.id_number.masked()),

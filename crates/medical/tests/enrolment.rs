@@ -353,6 +353,27 @@ async fn a_resident_pays_for_a_year_and_waits_when_late(store: &Store) {
         .unwrap();
     let refused = pay(employee, 2026, None).await.unwrap_err();
     assert_eq!(field(refused), "id_number");
+    // A household enrolled in 低保 this month: the assistance fund pays its members' share.
+    {
+        use minsheng_payments::PaymentsStore as _;
+        let recipient = uncovered_adults[1];
+        store
+            .payments()
+            .enrol(
+                &recipient.facts.household,
+                "dibao",
+                minsheng_core::Month::new(2026, 1).unwrap(),
+                "test",
+                "tester",
+                instant(60 * 60 * 24 * 790),
+                &noted("enrol"),
+            )
+            .await
+            .unwrap();
+        let refused = pay(recipient, 2026, Some(Tier::Adult2)).await.unwrap_err();
+        assert!(refused.to_string().contains("低保对象"), "{refused}");
+        assert_eq!(field(refused), "id_number");
+    }
     let mut stranger = paying(first, 2026, Some(Tier::Adult1));
     stranger.id_number = minsheng_core::IdNumber::from_parts(110101, day(1990, 3, 7), 999).unwrap();
     assert!(medical

@@ -756,22 +756,46 @@ impl Payments<'_> {
         month: Month,
         known_at: DateTime<Utc>,
     ) -> Result<HashMap<String, Vec<EnrolledUnit>>> {
+        self.enrolled_where(month, known_at, None).await
+    }
+
+    /// The enrolments of one household in force for `month`, as [`Self::enrolled`] has them.
+    pub async fn enrolled_household(
+        &self,
+        month: Month,
+        known_at: DateTime<Utc>,
+        household_id: i64,
+    ) -> Result<HashMap<String, Vec<EnrolledUnit>>> {
+        self.enrolled_where(month, known_at, Some(household_id))
+            .await
+    }
+
+    async fn enrolled_where(
+        &self,
+        month: Month,
+        known_at: DateTime<Utc>,
+        household_id: Option<i64>,
+    ) -> Result<HashMap<String, Vec<EnrolledUnit>>> {
         let mut out: HashMap<String, Vec<EnrolledUnit>> = HashMap::new();
+        let sql = format!(
+            "SELECT e.id, e.household_id, e.person_id, e.program, CAST(CASE WHEN EXISTS (SELECT 1 FROM enrolment_pause p \
+             WHERE p.enrolment_id = e.id AND p.from_month <= $1 AND p.paused_at <= $2 \
+             AND (p.resumed_month IS NULL OR p.resumed_month > $1 OR p.resumed_at > $2)) \
+             THEN 1 ELSE 0 END AS BIGINT) AS suspended, \
+             CASE WHEN e.taper_from IS NOT NULL AND e.taper_from <= $1 THEN e.taper_amount END AS tapering \
+             FROM enrolment e WHERE e.first_month <= $1 \
+             AND (e.last_month IS NULL OR e.last_month >= $1) AND e.recorded_at <= $2{} \
+             ORDER BY e.household_id, e.id",
+            if household_id.is_some() { " AND e.household_id = $3" } else { "" }
+        );
         with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT e.id, e.household_id, e.person_id, e.program, CAST(CASE WHEN EXISTS (SELECT 1 FROM enrolment_pause p \
-                 WHERE p.enrolment_id = e.id AND p.from_month <= $1 AND p.paused_at <= $2 \
-                 AND (p.resumed_month IS NULL OR p.resumed_month > $1 OR p.resumed_at > $2)) \
-                 THEN 1 ELSE 0 END AS BIGINT) AS suspended, \
-                 CASE WHEN e.taper_from IS NOT NULL AND e.taper_from <= $1 THEN e.taper_amount END AS tapering \
-                 FROM enrolment e WHERE e.first_month <= $1 \
-                 AND (e.last_month IS NULL OR e.last_month >= $1) AND e.recorded_at <= $2 \
-                 ORDER BY e.household_id, e.id",
-            )
-            .bind(month.to_string())
-            .bind(micros(known_at))
-            .fetch_all(pool)
-            .await?;
+            let mut query = sqlx::query(&sql)
+                .bind(month.to_string())
+                .bind(micros(known_at));
+            if let Some(household_id) = household_id {
+                query = query.bind(household_id);
+            }
+            let rows = query.fetch_all(pool).await?;
             for r in &rows {
                 out.entry(r.text("program")?).or_default().push(EnrolledUnit {
                     enrolment_id: r.int("id")?,
