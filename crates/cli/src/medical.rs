@@ -377,7 +377,7 @@ pub async fn run(
                 });
                 let result = match sheet {
                     Ok(sheet) => {
-                        minsheng_medical::transfer::receive(store, &sheet, actor, clock.now)
+                        minsheng_medical::transfer::receive(store, policy, &sheet, actor, clock.now)
                             .await
                             .map(|r| (sheet, r))
                     }

@@ -1178,6 +1178,7 @@ pub async fn file_transfer_in(
     sheet: &crate::transfer::Sheet,
     by: &str,
     audit: NewAuditEntry,
+    notice: minsheng_notify::Notice,
 ) -> Result<bool> {
     let sql = format!(
         "SELECT {TRANSFER_COLUMNS} FROM medical_transfer t JOIN person p ON p.id = t.person_id \
@@ -1221,6 +1222,7 @@ pub async fn file_transfer_in(
     if sheet.scheme == Scheme::Employee {
         move_account(tx, person_id, sheet.account_balance).await?;
     }
+    minsheng_notify::enqueue_in(tx, &[notice], audit.at).await?;
     tx.append_audit(&[audit]).await?;
     Ok(false)
 }
@@ -1239,17 +1241,30 @@ async fn covers_of(tx: &mut impl Statements, person_id: i64) -> Result<Vec<(i32,
     .await
 }
 
-/// Transfers a resident out (`transfer::send`): the sheet made from the insured registry, the
-/// cover of the year ended on the day, the account emptied, the sheet filed, the audit entry.
+/// Who is leaving, and for where.
+pub struct Departure<'a> {
+    pub person_id: i64,
+    pub household: &'a str,
+    pub route: crate::transfer::Route,
+    pub leaving: &'a crate::transfer::Leaving,
+}
+
+/// Transfers a resident out (`transfer::send`): the sheet made from the insured registry, an
+/// employee's cover ended on the day, the account emptied, the sheet filed, the person told,
+/// the audit entry.
 pub async fn file_transfer_out(
     tx: &mut impl Statements,
-    person_id: i64,
-    route: crate::transfer::Route,
-    leaving: &crate::transfer::Leaving,
+    departure: Departure<'_>,
     continuity: crate::transfer::Continuity,
     by: &str,
     at: DateTime<Utc>,
 ) -> Result<crate::transfer::Sheet> {
+    let Departure {
+        person_id,
+        household,
+        route,
+        leaving,
+    } = departure;
     use chrono::Datelike as _;
     let refuse = |field: &str, reason: String| StoreError::conflict(field, reason);
     let on = leaving.on;
@@ -1380,6 +1395,14 @@ pub async fn file_transfer_out(
             format!("信息表 {} 已办理（同一天重复提交）", sheet.number),
         ));
     }
+    let notice = crate::transfer::notice(
+        &sheet,
+        crate::transfer::Direction::Out,
+        route,
+        household,
+        continuity,
+    );
+    minsheng_notify::enqueue_in(tx, &[notice], at).await?;
     tx.append_audit(&[NewAuditEntry {
         actor: by.to_string(),
         action: "medical.transfer_out".into(),

@@ -359,6 +359,61 @@ impl Continuity {
     }
 }
 
+/// The notice that tells the person their insurance was moved — within the province they
+/// asked for nothing (免申即享) and learn it here — once a sheet (its key): what was moved, the
+/// account with it, and the day by which paying continues the cover.
+pub fn notice(
+    sheet: &Sheet,
+    direction: Direction,
+    route: Route,
+    household: &str,
+    continuity: Continuity,
+) -> minsheng_notify::Notice {
+    let number = sheet.number.trim();
+    let account = match sheet.account_balance {
+        Fen(0) => String::new(),
+        balance => format!("个人账户余额 {balance} 随同转移。"),
+    };
+    let continue_by = u32::try_from(continuity.gap_months)
+        .ok()
+        .and_then(|m| sheet.covered_until.checked_add_months(Months::new(m)))
+        .map_or(String::new(), |by| {
+            format!("在 {by} 前参保缴费的视为连续参保，不设待遇等待期，中断期间的待遇可追溯享受。")
+        });
+    let (title, body) = match direction {
+        Direction::In => (
+            "基本医疗保险关系已转入青岛市",
+            format!(
+                "您在 {} 的基本医疗保险参保信息（{}，连续参保 {} 至 {}）已经{}转入本市，信息表编号 {number}。{account}{continue_by}",
+                sheet.other_area,
+                sheet.scheme.label(),
+                sheet.covered_since,
+                sheet.covered_until,
+                route.label()
+            ),
+        ),
+        Direction::Out => (
+            "基本医疗保险关系已转出",
+            format!(
+                "您的基本医疗保险关系已经{}转出至 {}，信息表编号 {number}（{}，连续参保 {} 至 {}）。{account}请在转入地参保缴费，{continue_by}",
+                route.label(),
+                sheet.other_area,
+                sheet.scheme.label(),
+                sheet.covered_since,
+                sheet.covered_until
+            ),
+        ),
+    };
+    minsheng_notify::Notice {
+        key: format!("medical:transfer:{number}"),
+        kind: minsheng_notify::Kind::InsuranceTransferred,
+        to: sheet.id_number.clone(),
+        household: household.to_string(),
+        title: title.to_string(),
+        body,
+    }
+}
+
 /// What filing a received sheet did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
@@ -369,18 +424,20 @@ pub struct Received {
 }
 
 /// Files a sheet from another area: the person must be the city's resident (registered on
-/// arrival); an employee's balance is credited to their personal account; with its audit
-/// entry, in one transaction. The same sheet again answers the first filing and moves nothing;
+/// arrival); an employee's balance is credited to their personal account; the person is told
+/// ([`notice`]); with its audit entry, in one transaction. The same sheet again answers the first filing and moves nothing;
 /// its number with other contents is refused (`number`). Each bad field is named, nothing filed.
 pub async fn receive(
     store: &Store,
+    policy: &minsheng_policy::Policy,
     sheet: &Sheet,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Received, ClaimError> {
     let today = minsheng_app::Clock::at(at).today;
     let route = sheet.check(today).map_err(ClaimError::Invalid)?;
-    let Some((person_id, _, _)) = store.medical().resident(&sheet.id_number).await? else {
+    let continuity = Continuity::of(policy, today).map_err(|e| ClaimError::Invalid(vec![e]))?;
+    let Some((person_id, _, household)) = store.medical().resident(&sheet.id_number).await? else {
         return Err(ClaimError::Invalid(vec![FieldError::new(
             "id_number",
             format!(
@@ -396,9 +453,10 @@ pub async fn receive(
         detail: format!("转入：{}", sheet.summary(route)),
         at,
     };
+    let notice = notice(sheet, Direction::In, route, &household, continuity);
     let (sheet, by) = (sheet.clone(), actor.to_string());
     let again = minsheng_store::write_tx!(store, move |tx| {
-        storage::file_transfer_in(tx, person_id, route, &sheet, &by, audit).await
+        storage::file_transfer_in(tx, person_id, route, &sheet, &by, audit, notice).await
     })?;
     Ok(Received {
         person_id,
@@ -424,7 +482,8 @@ pub struct Leaving {
 /// emptied into the sheet, and the sheet is made from the insured
 /// registry — the scheme, the cover without a break back to its start (years joined when the
 /// next began within the continuity gap, and a sheet received before them likewise), an
-/// employee's months of contribution, the balance — with its audit entry, in one transaction.
+/// employee's months of contribution, the balance — the person told ([`notice`]), with its
+/// audit entry, in one transaction.
 /// Refused, nothing changed: an unknown or malformed area, a cross-province transfer without
 /// its application, a day after today, someone never insured here or already transferred out,
 /// a retired employee (医保办发〔2021〕43号 第二条: retirees stay with their area and register
@@ -457,7 +516,8 @@ pub async fn send(
     let (Some(route), Some(continuity), true) = (route, continuity, errors.is_empty()) else {
         return Err(ClaimError::Invalid(errors));
     };
-    let Some((person_id, _, _)) = store.medical().resident(&leaving.id_number).await? else {
+    let Some((person_id, _, household)) = store.medical().resident(&leaving.id_number).await?
+    else {
         return Err(ClaimError::Invalid(vec![FieldError::new(
             "id_number",
             format!("登记中没有在册居民 {}", leaving.id_number.masked()),
@@ -465,7 +525,13 @@ pub async fn send(
     };
     let (leaving, by) = (leaving.clone(), actor.to_string());
     let sheet = minsheng_store::write_tx!(store, move |tx| {
-        storage::file_transfer_out(tx, person_id, route, &leaving, continuity, &by, at).await
+        let departure = storage::Departure {
+            person_id,
+            household: &household,
+            route,
+            leaving: &leaving,
+        };
+        storage::file_transfer_out(tx, departure, continuity, &by, at).await
     })?;
     Ok(sheet)
 }

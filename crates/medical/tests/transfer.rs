@@ -13,6 +13,7 @@ use minsheng_core::{Fen, IdNumber};
 use minsheng_medical::enrolment::{self, Paying};
 use minsheng_medical::transfer::{self, Leaving, Route, Sheet};
 use minsheng_medical::{ClaimError, MedicalStore as _, Scheme, Tier};
+use minsheng_notify::OutboxStore as _;
 use minsheng_store::Store;
 use minsheng_test_support::{instant, load, noted, synthetic_city};
 
@@ -107,20 +108,20 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
         Scheme::Resident,
         day(2025, 12, 31),
     );
-    let received = transfer::receive(store, &jinan, "platform", today())
+    let received = transfer::receive(store, &policy, &jinan, "platform", today())
         .await
         .unwrap();
     assert_eq!(
         (received.person_id, received.route, received.again),
         (first_id, Route::InProvince, false)
     );
-    let again = transfer::receive(store, &jinan, "platform", today())
+    let again = transfer::receive(store, &policy, &jinan, "platform", today())
         .await
         .unwrap();
     assert!(again.again);
     let mut altered = jinan.clone();
     altered.covered_until = day(2025, 11, 30);
-    let refused = transfer::receive(store, &altered, "platform", today())
+    let refused = transfer::receive(store, &policy, &altered, "platform", today())
         .await
         .unwrap_err();
     assert_eq!(field(refused), "number");
@@ -135,6 +136,19 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0].action, "medical.transfer_in");
     assert!(!audit[0].detail.contains(first.person.id_number.as_str()));
+    // Told, once: the province moved it without their asking.
+    let inbox = store
+        .outbox()
+        .inbox(&first.person.id_number, 10)
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    assert_eq!(inbox[0].title, "基本医疗保险关系已转入青岛市");
+    assert!(
+        inbox[0].body.contains("免申即享") && inbox[0].body.contains("在 2026-03-31 前参保缴费"),
+        "{}",
+        inbox[0].body
+    );
 
     // Paid within three months of the sheet's end: the cover continues from the day after it,
     // with no waiting period (the newcomers' fixed three months otherwise).
@@ -160,7 +174,7 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
         Scheme::Resident,
         day(2025, 10, 22),
     );
-    transfer::receive(store, &ended, "platform", today())
+    transfer::receive(store, &policy, &ended, "platform", today())
         .await
         .unwrap();
     let paid = pay(late).await.unwrap();
@@ -179,13 +193,13 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
         Scheme::Resident,
         day(2025, 12, 31),
     );
-    let refused = transfer::receive(store, &chengdu, "platform", today())
+    let refused = transfer::receive(store, &policy, &chengdu, "platform", today())
         .await
         .unwrap_err();
     assert_eq!(field(refused), "application");
     assert!(medical.transfers_received(far_id).await.unwrap().is_empty());
     chengdu.application = Some("KS20251201000017".into());
-    let received = transfer::receive(store, &chengdu, "platform", today())
+    let received = transfer::receive(store, &policy, &chengdu, "platform", today())
         .await
         .unwrap();
     assert_eq!(received.route, Route::CrossProvince);
@@ -213,7 +227,7 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
     qingdao_bound.contribution_months = 36;
     qingdao_bound.account_balance = Fen(123_456);
     for _ in 0..2 {
-        transfer::receive(store, &qingdao_bound, "platform", today())
+        transfer::receive(store, &policy, &qingdao_bound, "platform", today())
             .await
             .unwrap();
     }
@@ -224,8 +238,8 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
     twice.number = "370602-2025-0101".into();
     twice.account_balance = Fen(1_000);
     let (a, b) = tokio::join!(
-        transfer::receive(store, &twice, "platform", today()),
-        transfer::receive(store, &twice, "platform", today()),
+        transfer::receive(store, &policy, &twice, "platform", today()),
+        transfer::receive(store, &policy, &twice, "platform", today()),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(a.again != b.again, "{a:?} {b:?}");
@@ -268,7 +282,7 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
             "covered_until",
         ),
     ] {
-        let refused = transfer::receive(store, &bad, "platform", today())
+        let refused = transfer::receive(store, &policy, &bad, "platform", today())
             .await
             .unwrap_err();
         assert_eq!(field(refused), expected);
@@ -339,6 +353,20 @@ async fn a_resident_leaving_takes_their_record_and_account(store: &Store) {
         transfer::number_out(person_id, day(2026, 1, 20))
     );
     assert_eq!(medical.year(person_id, 2026).await.unwrap().1, Fen(0));
+    let inbox = store
+        .outbox()
+        .inbox(&employee.person.id_number, 10)
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    assert_eq!(inbox[0].title, "基本医疗保险关系已转出");
+    assert!(
+        inbox[0]
+            .body
+            .contains(&format!("个人账户余额 {balance} 随同转移")),
+        "{}",
+        inbox[0].body
+    );
     assert_eq!(
         medical.cover(person_id, 2026).await.unwrap().unwrap().to,
         day(2026, 1, 20)

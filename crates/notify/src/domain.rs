@@ -22,10 +22,12 @@ pub enum Kind {
     ReviewDue,
     /// 医保断缴提醒: insured last year, not yet this year.
     InsuranceLapsed,
+    /// 医保关系转移: the insurance relation moved into or out of the city (转移接续).
+    InsuranceTransferred,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Decision,
         Kind::RequestDeclined,
         Kind::BenefitSuspended,
@@ -35,6 +37,7 @@ impl Kind {
         Kind::PaymentReturned,
         Kind::ReviewDue,
         Kind::InsuranceLapsed,
+        Kind::InsuranceTransferred,
     ];
 
     pub fn code(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Kind {
             Kind::PaymentReturned => "payment_returned",
             Kind::ReviewDue => "review_due",
             Kind::InsuranceLapsed => "insurance_lapsed",
+            Kind::InsuranceTransferred => "insurance_transferred",
         }
     }
 
@@ -62,6 +66,7 @@ impl Kind {
             Kind::PaymentReturned => "发放退回",
             Kind::ReviewDue => "复核提醒",
             Kind::InsuranceLapsed => "医保断缴提醒",
+            Kind::InsuranceTransferred => "医保关系转移",
         }
     }
 

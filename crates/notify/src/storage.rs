@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use minsheng_core::IdNumber;
 use minsheng_store::{
-    micros, on_tx, timestamp, with_pool, Backend, Columns, NewAuditEntry, Result, Tx,
+    micros, on_tx, timestamp, with_pool, Backend, Cell, Columns, NewAuditEntry, Result, Statements,
+    Tx,
 };
 
 use crate::domain::{Channel, Contact, Kind, Next, Notice};
@@ -17,63 +18,63 @@ minsheng_store::context_store!(
     outbox
 );
 
-/// Writes `notices` within `tx`, the transaction of the event that causes them, with a
-/// delivery for each channel its recipient chose. A notice whose key is already written adds
-/// nothing. Returns how many notices were new.
-pub async fn enqueue_in(tx: &mut Tx, notices: &[Notice], at: DateTime<Utc>) -> Result<u64> {
+/// Writes `notices` within `tx`, the transaction of the event that causes them (sqlx's, or
+/// the kept SQLite writer's: any [`Statements`]), with a delivery for each channel its
+/// recipient chose. A notice whose key is already written adds nothing. Returns how many
+/// notices were new.
+pub async fn enqueue_in(
+    tx: &mut impl Statements,
+    notices: &[Notice],
+    at: DateTime<Utc>,
+) -> Result<u64> {
     let mut written = 0;
     for n in notices {
-        let contact = contact_in(tx, &n.to).await?;
-        on_tx!(tx, conn => {
-            let id: Option<i64> = sqlx::query_scalar(
+        let contact = tx
+            .row(CONTACT, &[Cell::Text(n.to.as_str().to_string())], |r| {
+                decode_contact(r)
+            })
+            .await?
+            .unwrap_or_default();
+        let id = tx
+            .row(
                 "INSERT INTO notice (key, kind, id_number, household_code, title, body, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING RETURNING id",
+                &[
+                    Cell::Text(n.key.clone()),
+                    Cell::Code(n.kind.code()),
+                    Cell::Text(n.to.as_str().to_string()),
+                    Cell::Text(n.household.clone()),
+                    Cell::Text(n.title.clone()),
+                    Cell::Text(n.body.clone()),
+                    Cell::Int(micros(at)),
+                ],
+                |r| r.int("id"),
             )
-            .bind(&n.key)
-            .bind(n.kind.code())
-            .bind(n.to.as_str())
-            .bind(&n.household)
-            .bind(&n.title)
-            .bind(&n.body)
-            .bind(micros(at))
-            .fetch_optional(&mut *conn)
             .await?;
-            if let Some(id) = id {
-                written += 1;
-                for (channel, address) in contact.channels() {
-                    sqlx::query(
-                        "INSERT INTO notice_delivery (notice_id, channel, address, status, next_at) \
-                         VALUES ($1, $2, $3, 'pending', $4)",
-                    )
-                    .bind(id)
-                    .bind(channel.code())
-                    .bind(address)
-                    .bind(micros(at))
-                    .execute(&mut *conn)
-                    .await?;
-                }
+        if let Some(id) = id {
+            written += 1;
+            for (channel, address) in contact.channels() {
+                tx.execute(
+                    "INSERT INTO notice_delivery (notice_id, channel, address, status, next_at) \
+                     VALUES ($1, $2, $3, 'pending', $4)",
+                    &[
+                        Cell::Int(id),
+                        Cell::Code(channel.code()),
+                        Cell::Text(address.to_string()),
+                        Cell::Int(micros(at)),
+                    ],
+                )
+                .await?;
             }
-        });
+        }
     }
     Ok(written)
-}
-
-async fn contact_in(tx: &mut Tx, who: &IdNumber) -> Result<Contact> {
-    let row = on_tx!(tx, conn => {
-        sqlx::query(CONTACT)
-            .bind(who.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| decode_contact(&r))
-            .transpose()?
-    });
-    Ok(row.unwrap_or_default())
 }
 
 const CONTACT: &str =
     "SELECT phone, email, use_sms, use_email FROM contact_preference WHERE id_number = $1";
 
-fn decode_contact(r: &impl Columns) -> Result<Contact> {
+fn decode_contact(r: &(impl Columns + ?Sized)) -> Result<Contact> {
     Ok(Contact {
         phone: r.text("phone")?,
         email: r.text("email")?,

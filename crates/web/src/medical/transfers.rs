@@ -117,7 +117,14 @@ pub(crate) async fn receive(
     city_staff(&who)?;
     let sheet = Sheet::read(|name| field_text(&body, name))
         .map_err(|errors| WebError::from(minsheng_medical::ClaimError::Invalid(errors)))?;
-    let received = transfer::receive(&web.store, &sheet, &who.login, web.clock().now).await?;
+    let received = transfer::receive(
+        &web.store,
+        super::rules(&web)?,
+        &sheet,
+        &who.login,
+        web.clock().now,
+    )
+    .await?;
     let status = if received.again {
         StatusCode::OK
     } else {
