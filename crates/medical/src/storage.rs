@@ -333,13 +333,11 @@ impl Medical<'_> {
 
     /// The sheets received for a person, the latest cover's end first.
     pub async fn transfers_received(&self, person_id: i64) -> Result<Vec<crate::transfer::Sheet>> {
-        let sql = format!(
-            "SELECT {TRANSFER_COLUMNS} FROM medical_transfer t JOIN person p ON p.id = t.person_id \
-             WHERE t.person_id = $1 AND t.direction = 'in' ORDER BY t.covered_until DESC, t.sheet_number"
-        );
+        let sql = person_transfers_sql();
         with_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(person_id)
+                .bind(crate::transfer::Direction::In.as_str())
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -1106,19 +1104,23 @@ fn decode_transfer(
     Ok((r.int("person_id")?, direction, sheet))
 }
 
+/// A person's sheets (`$1`) in a direction (`$2`), the latest cover's end first.
+fn person_transfers_sql() -> String {
+    format!(
+        "SELECT {TRANSFER_COLUMNS} FROM medical_transfer t JOIN person p ON p.id = t.person_id \
+         WHERE t.person_id = $1 AND t.direction = $2 ORDER BY t.covered_until DESC, t.sheet_number"
+    )
+}
+
 /// The person's transfers in `direction`, the latest cover's end first.
 async fn transfers_in(
     tx: &mut impl Statements,
     person_id: i64,
     direction: crate::transfer::Direction,
 ) -> Result<Vec<crate::transfer::Sheet>> {
-    let sql = format!(
-        "SELECT {TRANSFER_COLUMNS} FROM medical_transfer t JOIN person p ON p.id = t.person_id \
-         WHERE t.person_id = $1 AND t.direction = $2 ORDER BY t.covered_until DESC, t.sheet_number"
-    );
     let rows = tx
         .rows(
-            &sql,
+            &person_transfers_sql(),
             &[Cell::Int(person_id), Cell::Code(direction.as_str())],
             |r| decode_transfer(r),
         )
