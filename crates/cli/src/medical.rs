@@ -66,13 +66,22 @@ pub enum MedicalCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
-    /// Lapses (断保): residents covered last year and not this year (default this year); with
-    /// --remind, a reminder to each through the notifications outbox (once a person and year).
+    /// Lapses (断保): residents covered last year and not this year (default this year), and
+    /// those whose cover stopped this year with none after it (停保); with --remind, a
+    /// reminder to each through the notifications outbox (once a person and cause).
     Lapses {
         #[arg(long)]
         year: Option<i32>,
         #[arg(long)]
         remind: bool,
+    },
+    /// Employees' covers the registry says stop (停保: the employment ended; the cover ends
+    /// with that month), this year by default; with --apply, each cover ended, one audit entry.
+    Stops {
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        apply: bool,
     },
     /// Coverage by district: residents, and those covered for the year (default this year).
     Coverage {
@@ -191,8 +200,12 @@ pub async fn run(
             let Some(insured) = medical.insured(&id).await? else {
                 bail!("登记中没有在册居民 {}", id.masked());
             };
-            match medical.cover(insured.person_id, year).await? {
-                Some(c) => println!(
+            let covers = medical.covers(insured.person_id, year).await?;
+            if covers.is_empty() {
+                println!("{} {year} 年度未参保。", id.masked());
+            }
+            for (c, money) in &covers {
+                println!(
                     "{} {year} 年度：{}（{}{}{}），{} 至 {}",
                     id.masked(),
                     c.scheme.label(),
@@ -205,29 +218,27 @@ pub async fn run(
                     },
                     c.from,
                     c.to
-                ),
-                None => println!("{} {year} 年度未参保。", id.masked()),
-            }
-            if let Some(c) = medical.contribution(insured.person_id, year).await? {
+                );
                 println!(
-                    "缴费：个人 {}，财政补助 {}，医疗救助资助 {}{}",
-                    c.personal,
-                    c.fiscal_subsidy,
-                    c.assistance_subsidy,
-                    c.assisted_as
+                    "  缴费：个人 {}，财政补助 {}，医疗救助资助 {}{}",
+                    money.personal,
+                    money.fiscal_subsidy,
+                    money.assistance_subsidy,
+                    money
+                        .assisted_as
                         .map(|a| format!("（{}）", a.label()))
                         .unwrap_or_default()
                 );
-            }
-            let (ytd, balance) = medical.year(insured.person_id, year).await?;
-            println!(
-                "本年度：统筹基金已付 {}，普通门诊统筹已付 {}，个人负担政策范围内 {}，大额/大病已付 {}；个人账户余额 {balance}",
-                ytd.fund, ytd.outpatient_fund, ytd.self_paid_in_policy, ytd.supplement
-            );
-            for v in minsheng_medical::Visit::ALL {
-                let d = ytd.deductible_of(*v);
-                if d.0 > 0 {
-                    println!("  {}起付线已负担 {d}", v.label());
+                let (ytd, balance) = medical.year(insured.person_id, year, c.scheme).await?;
+                println!(
+                    "  本年度{}：统筹基金已付 {}，普通门诊统筹已付 {}，个人负担政策范围内 {}，大额/大病已付 {}；个人账户余额 {balance}",
+                    c.scheme.label(), ytd.fund, ytd.outpatient_fund, ytd.self_paid_in_policy, ytd.supplement
+                );
+                for v in minsheng_medical::Visit::ALL {
+                    let d = ytd.deductible_of(*v);
+                    if d.0 > 0 {
+                        println!("    {}起付线已负担 {d}", v.label());
+                    }
                 }
             }
             for c in medical.claims_of(insured.person_id, year).await? {
@@ -272,28 +283,65 @@ pub async fn run(
             let lapses = lapses_of(store, year).await?;
             for l in lapses.iter().take(20) {
                 println!(
-                    "  {} {} {}（{} 年 {}）",
+                    "  {} {} {} {}（{}，{} 至 {}）",
+                    l.cause.label(),
                     l.id_number.masked(),
                     l.household,
                     l.area,
-                    year - 1,
-                    l.last.scheme.label()
+                    l.last.scheme.label(),
+                    l.last.from,
+                    l.last.to
                 );
             }
             if lapses.len() > 20 {
                 println!("  … {} more", lapses.len() - 20);
             }
+            let stopped = lapses
+                .iter()
+                .filter(|l| l.cause == minsheng_medical::enrolment::Cause::Stopped)
+                .count();
             println!(
-                "{year}: {} residents covered in {} have not paid for {year}.",
-                lapses.len(),
+                "{year}: {} residents covered in {} have not paid for {year}; {stopped} whose cover stopped in {year} have no cover after it.",
+                lapses.len() - stopped,
                 year - 1
             );
             if remind {
-                let new = remind_lapses(store, year, actor, clock.now).await?;
+                let new = remind_lapses(store, policy, year, actor, clock.now).await?;
                 println!(
                     "{new} reminders queued ({} were reminded before).",
                     lapses.len() as u64 - new.min(lapses.len() as u64)
                 );
+            }
+        }
+        MedicalCommand::Stops { year, apply } => {
+            let year = year.unwrap_or_else(|| minsheng_medical::enrolment::year_of(clock.now));
+            let stops = if apply {
+                minsheng_medical::stop::stop_due(store, year, actor, clock.now).await?
+            } else {
+                minsheng_medical::stop::due(store, year, clock.today).await?
+            };
+            for s in stops.iter().take(20) {
+                println!(
+                    "  登记号 {}：{} {} 至 {}，停保于 {}",
+                    s.person_id,
+                    s.cover.scheme.label(),
+                    s.cover.from,
+                    s.cover.to,
+                    s.ends
+                );
+            }
+            if stops.len() > 20 {
+                println!("  … {} more", stops.len() - 20);
+            }
+            match apply {
+                true => println!(
+                    "{year}: {} employees' covers stopped; `minsheng medical lapses --remind` tells them.",
+                    stops.len()
+                ),
+                false => println!(
+                    "{year}: {} employees' covers to stop (--apply ends them).",
+                    stops.len()
+                ),
             }
         }
         MedicalCommand::Coverage { year } => {
@@ -742,7 +790,8 @@ pub async fn story(
     let this_year = last + 1;
     let lapses = minsheng_medical::enrolment::lapses_of(store, this_year).await?;
     let reminded =
-        minsheng_medical::enrolment::remind_lapses(store, this_year, actor, clock.now).await?;
+        minsheng_medical::enrolment::remind_lapses(store, policy, this_year, actor, clock.now)
+            .await?;
     println!(
         "  {} residents insured in {last} have not paid for {this_year}: {reminded} reminders queued (minsheng medical lapses)",
         lapses.len()

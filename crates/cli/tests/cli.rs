@@ -856,7 +856,11 @@ async fn insurance_is_transferred_in_from_a_file_and_out_by_id() {
         .iter()
         .find(|(_, _, _, c)| c.scheme == minsheng_medical::Scheme::Employee && !c.retired)
         .unwrap();
-    let (_, balance) = store.medical().year(*employee_id, year).await.unwrap();
+    let (_, balance) = store
+        .medical()
+        .year(*employee_id, year, minsheng_medical::Scheme::Employee)
+        .await
+        .unwrap();
     drop(store);
 
     let sheets = db.path("sheets.csv");

@@ -506,7 +506,25 @@ fn category(
     })
 }
 
-/// A resident covered last year who has no cover this year (断保).
+/// Why a resident is reminded to pay: no cover this year after last year's (断保), or a cover
+/// stopped within the year with none after it (停保, [`crate::stop`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    Lapsed,
+    Stopped,
+}
+
+impl Cause {
+    pub fn label(self) -> &'static str {
+        match self {
+            Cause::Lapsed => "断保",
+            Cause::Stopped => "停保",
+        }
+    }
+}
+
+/// A resident to remind: covered last year and not this year (断保), or whose cover stopped
+/// this year with none after it (停保); `last` is that cover.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lapse {
     pub person_id: i64,
@@ -514,42 +532,81 @@ pub struct Lapse {
     pub household: String,
     pub area: AreaCode,
     pub last: Cover,
+    pub cause: Cause,
 }
 
-/// The notice a lapsed resident is sent: once a person and year (its key).
-pub fn reminder(lapse: &Lapse, year: i32) -> minsheng_notify::Notice {
+/// The notice a resident is sent: once a person and cause — a lapse once a year, a stop once
+/// a cover's last day (its key). A stop tells the day by which paying continues the cover.
+pub fn reminder(
+    lapse: &Lapse,
+    year: i32,
+    continuity: crate::transfer::Continuity,
+) -> minsheng_notify::Notice {
+    let (key, title, body) = match lapse.cause {
+        Cause::Lapsed => (
+            format!("medical:lapse:{}:{year}", lapse.person_id),
+            format!("{year}年度基本医疗保险尚未缴费"),
+            format!(
+                "您{}年度参加了{}，{year}年度尚未缴费参保。未参保期间发生的医疗费用，医保基金不予支付。\
+                 请通过“爱山东”APP、“青岛医疗保障”微信公众号或就近的医保服务窗口缴费；\
+                 如已在外地参保或不需参保，可到医保服务窗口说明。",
+                year - 1,
+                lapse.last.scheme.label()
+            ),
+        ),
+        Cause::Stopped => (
+            format!("medical:stop:{}:{}", lapse.person_id, lapse.last.to),
+            "基本医疗保险已停保".to_string(),
+            format!(
+                "您参加的{}已于 {} 停保，此后发生的医疗费用，医保基金不予支付。\
+                 在 {} 前参加居民医保或以灵活就业人员身份参加职工医保的，视为连续参保，不设待遇等待期，\
+                 中断期间的待遇可追溯享受（切换险种的，须此前已连续参保满{}个月）。\
+                 请通过“爱山东”APP、“青岛医疗保障”微信公众号或就近的医保服务窗口办理；\
+                 如已在外地参保，可到医保服务窗口说明。",
+                lapse.last.scheme.label(),
+                lapse.last.to,
+                continuity.latest_after(lapse.last.to),
+                continuity.switch_months
+            ),
+        ),
+    };
     minsheng_notify::Notice {
-        key: format!("medical:lapse:{}:{year}", lapse.person_id),
+        key,
         kind: minsheng_notify::Kind::InsuranceLapsed,
         to: lapse.id_number.clone(),
         household: lapse.household.clone(),
-        title: format!("{year}年度基本医疗保险尚未缴费"),
-        body: format!(
-            "您{}年度参加了{}，{year}年度尚未缴费参保。未参保期间发生的医疗费用，医保基金不予支付。\
-             请通过“爱山东”APP、“青岛医疗保障”微信公众号或就近的医保服务窗口缴费；\
-             如已在外地参保或不需参保，可到医保服务窗口说明。",
-            year - 1,
-            lapse.last.scheme.label()
-        ),
+        title,
+        body,
     }
 }
 
-/// Residents covered for `year - 1` and not for `year` (断保), found from the insured registry;
-/// one whose insurance was transferred out to another area has not lapsed.
+/// Residents to remind for `year`, found from the insured registry: covered for `year - 1` and
+/// not for `year` (断保), then those whose cover stopped in `year` with none after it (停保);
+/// one whose insurance was transferred out to another area has neither.
 pub async fn lapses_of(store: &Store, year: i32) -> Result<Vec<Lapse>> {
-    store.medical().lapses(year).await
+    let mut lapses = store.medical().lapses(year).await?;
+    lapses.extend(store.medical().stopped(year).await?);
+    Ok(lapses)
 }
 
 /// Queues a reminder for each lapse of `year` (each person once a year, whoever runs it and
 /// however often), with one audit entry; how many were new.
 pub async fn remind_lapses(
     store: &Store,
+    policy: &minsheng_policy::Policy,
     year: i32,
     actor: &str,
     at: DateTime<Utc>,
-) -> Result<u64> {
+) -> std::result::Result<u64, crate::ClaimError> {
+    let today = minsheng_app::Clock::at(at).today;
+    let continuity = crate::transfer::Continuity::of(policy, today)
+        .map_err(|e| crate::ClaimError::Invalid(vec![e]))?;
     let lapses = lapses_of(store, year).await?;
-    let notices: Vec<minsheng_notify::Notice> = lapses.iter().map(|l| reminder(l, year)).collect();
+    let notices: Vec<minsheng_notify::Notice> = lapses
+        .iter()
+        .map(|l| reminder(l, year, continuity))
+        .collect();
+    let stopped = lapses.iter().filter(|l| l.cause == Cause::Stopped).count();
     store
         .medical()
         .queue_reminders(
@@ -559,11 +616,12 @@ pub async fn remind_lapses(
                 actor: actor.to_string(),
                 action: "medical.remind_lapses".into(),
                 subject: format!("medical {year}"),
-                detail: format!("{} 人断保", lapses.len()),
+                detail: format!("{} 人断保，{stopped} 人停保", lapses.len() - stopped),
                 at,
             },
         )
         .await
+        .map_err(crate::ClaimError::from)
 }
 
 /// Newborns of `year` not yet covered, covered from their day of birth as residents' children
@@ -831,7 +889,35 @@ pub async fn pay(
             .from
             .max(sheet.covered_until.succ_opt().unwrap_or(NaiveDate::MAX));
     }
-    let waiting_months = if newborn || continued.is_some() {
+    // Paid soon enough after the city's own cover stopped within a year (停保), likewise:
+    // from the day after it, with no waiting period; a change of scheme after two years of
+    // cover without a break (the same 第十一条). An ordinary year's end is not a stop: a
+    // renewal after the collection period waits (国办发〔2024〕38号).
+    let history = medical.history(person_id).await?;
+    let stop = history
+        .iter()
+        .map(|(_, c)| c)
+        .find(|c| c.from <= cover.to)
+        .filter(|c| c.to < year_end(c.to) && c.to < cover.to)
+        .filter(|c| {
+            let since = crate::transfer::unbroken_since(
+                history.iter().map(|(_, h)| h).filter(|h| h.from <= c.from),
+                continuity,
+            )
+            .unwrap_or(c.from);
+            let ended = crate::transfer::Ended {
+                on: c.to,
+                scheme: c.scheme,
+                continuous_months: crate::transfer::months_touched(since, c.to),
+            };
+            continuity.continues_after(ended, cover.scheme, today)
+        });
+    if let Some(stopped) = stop {
+        cover.from = cover
+            .from
+            .max(stopped.to.succ_opt().unwrap_or(NaiveDate::MAX));
+    }
+    let waiting_months = if newborn || continued.is_some() || stop.is_some() {
         0
     } else {
         waiting.months(year, today, lapsed)
@@ -910,6 +996,11 @@ pub async fn pay(
         waiting_months,
         later_years,
     })
+}
+
+/// The last day of `day`'s year.
+fn year_end(day: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(day.year(), 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
 /// The year `at` falls in.

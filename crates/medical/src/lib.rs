@@ -11,6 +11,7 @@
 //! - [`reconciliation`]: a hospital's day as a file;
 //! - [`synthetic`]: the synthetic city's claims of a month, posted and settled;
 //! - [`transfer`]: the insurance relation moved between pooling areas (转移接续), in and out;
+//! - [`stop`]: an employee's cover stopped when the registry says the employment ended (停保);
 //! - [`batch`]: many claims settled at once by the batch executor, each person's year in order;
 //! - [`whatif`]: the claims of a period settled again under a reform, by district and visit.
 //!
@@ -28,6 +29,7 @@ pub mod domain;
 pub mod enrolment;
 pub mod reconciliation;
 pub mod settlement;
+pub mod stop;
 pub mod storage;
 pub mod synthetic;
 pub mod transfer;

@@ -198,7 +198,7 @@ async fn settle_in(
         return Ok((same_or_conflict(first, &digest, &claim.number)?, None));
     }
     let year = claim.year();
-    let against = storage::against_in(tx, hospital, &claim.id_number, year).await?;
+    let against = storage::against_in(tx, hospital, &claim.id_number, claim.date).await?;
     let Some(level) = against.level else {
         return Err(ClaimError::field(
             "hospital",
@@ -242,7 +242,7 @@ async fn settle_in(
     if !unknown.is_empty() {
         return Err(ClaimError::Invalid(unknown));
     }
-    let (before, balance) = storage::year_locked(tx, insured.person_id, year).await?;
+    let (before, balance) = storage::year_locked(tx, insured.person_id, year, cover.scheme).await?;
     let facts = domain::facts(policy, claim, &cover, level, &classes, &before, balance)?;
     let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
     let settlement = domain::settle(&mut evaluation, claim, &classes)?;
@@ -289,7 +289,14 @@ async fn settle_in(
         };
     };
     record.id = id;
-    storage::put_year(tx, insured.person_id, year, &after, 1).await?;
+    storage::put_year(
+        tx,
+        insured.person_id,
+        (year, record.cover.scheme),
+        &after,
+        1,
+    )
+    .await?;
     storage::move_account(tx, insured.person_id, Fen(-record.settlement.account.0)).await?;
     let s = &record.settlement;
     let entry = NewAuditEntry {
@@ -362,7 +369,8 @@ pub async fn reverse(
         });
     }
     let year = claim.day.year();
-    let (now, _) = storage::year_locked(&mut tx, claim.person_id, year).await?;
+    let scheme = claim.cover.scheme;
+    let (now, _) = storage::year_locked(&mut tx, claim.person_id, year, scheme).await?;
     let after = now
         .apply(claim.visit, &claim.settlement, -1)
         .ok_or_else(|| SettleError::Rule("金额过大".into()))?;
@@ -372,7 +380,7 @@ pub async fn reverse(
             reason: format!("结算单号 {number} 已冲正"),
         });
     }
-    storage::put_year(&mut tx, claim.person_id, year, &after, -1).await?;
+    storage::put_year(&mut tx, claim.person_id, (year, scheme), &after, -1).await?;
     storage::move_account(&mut tx, claim.person_id, claim.settlement.account).await?;
     tx.append_audit(&[NewAuditEntry {
         actor: actor.to_string(),

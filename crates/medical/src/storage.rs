@@ -346,6 +346,19 @@ impl Medical<'_> {
         })
     }
 
+    /// Every cover a person held here, by year, the latest first.
+    pub async fn history(&self, person_id: i64) -> Result<Vec<(i32, Cover)>> {
+        with_pool!(self, pool => {
+            sqlx::query(COVERS_OF_SQL)
+                .bind(person_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(decode_year_cover)
+                .collect()
+        })
+    }
+
     /// The last year before `year` the person was covered, if ever.
     pub async fn last_covered_before(&self, person_id: i64, year: i32) -> Result<Option<i32>> {
         with_pool!(self, pool => {
@@ -359,34 +372,22 @@ impl Medical<'_> {
         })
     }
 
-    /// A person's contribution for `year`, if covered.
-    pub async fn contribution(
+    /// A person's covers of `year`, the earliest first, each with its contribution (a cover
+    /// stopped within the year, 停保, and the one that followed it).
+    pub async fn covers(
         &self,
         person_id: i64,
         year: i32,
-    ) -> Result<Option<crate::enrolment::Contribution>> {
+    ) -> Result<Vec<(Cover, crate::enrolment::Contribution)>> {
         with_pool!(self, pool => {
-            sqlx::query(
-                "SELECT contribution, fiscal_subsidy, assistance_subsidy, assisted_as FROM medical_cover \
-                 WHERE person_id = $1 AND year = $2",
-            )
-            .bind(person_id)
-            .bind(year)
-            .fetch_optional(pool)
-            .await?
-            .map(|r| {
-                Ok(crate::enrolment::Contribution {
-                    personal: Fen(r.int("contribution")?),
-                    fiscal_subsidy: Fen(r.int("fiscal_subsidy")?),
-                    assistance_subsidy: Fen(r.int("assistance_subsidy")?),
-                    assisted_as: r
-                        .opt_text("assisted_as")?
-                        .map(|t| crate::enrolment::Assisted::parse(&t).ok_or_else(|| corrupt("assisted_as", t)))
-                        .transpose()?,
-                    account_credit: Fen(0),
-                })
-            })
-            .transpose()
+            sqlx::query(COVERS_SQL)
+                .bind(person_id)
+                .bind(year)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((decode_cover(r)?, decode_contribution(r)?)))
+                .collect()
         })
     }
 
@@ -395,29 +396,18 @@ impl Medical<'_> {
     pub async fn lapses(&self, year: i32) -> Result<Vec<crate::enrolment::Lapse>> {
         with_pool!(self, pool => {
             sqlx::query(
-                "SELECT c.person_id, s.id_number, s.household_code, s.area_code, c.scheme, c.tier, \
-                 c.retired, c.two_diseases, c.covered_from, c.covered_to FROM medical_cover c \
-                 JOIN resident_search s ON s.person_id = c.person_id \
-                 WHERE c.year = $1 AND NOT EXISTS (SELECT 1 FROM medical_cover n \
-                 WHERE n.person_id = c.person_id AND n.year = $2) \
-                 AND NOT EXISTS (SELECT 1 FROM medical_transfer t WHERE t.person_id = c.person_id \
-                 AND t.direction = 'out' AND t.covered_until >= c.covered_from) \
-                 ORDER BY c.person_id",
+                &to_remind_sql(
+                    "c.year = $1 AND NOT EXISTS (SELECT 1 FROM medical_cover n \
+                     WHERE n.person_id = c.person_id AND (n.year = $2 OR (n.year = c.year \
+                     AND n.covered_from > c.covered_from)))",
+                ),
             )
             .bind(year - 1)
             .bind(year)
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|r| {
-                Ok(crate::enrolment::Lapse {
-                    person_id: r.int("person_id")?,
-                    id_number: IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
-                    household: r.text("household_code")?,
-                    area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
-                    last: decode_cover(r)?,
-                })
-            })
+            .map(|r| decode_lapse(r, crate::enrolment::Cause::Lapsed))
             .collect()
         })
     }
@@ -451,6 +441,108 @@ impl Medical<'_> {
         Ok(out)
     }
 
+    /// Current residents whose last cover of `year` stopped before the year's end (停保) and
+    /// no later cover followed: not those who moved their insurance away nor those who died.
+    pub async fn stopped(&self, year: i32) -> Result<Vec<crate::enrolment::Lapse>> {
+        let last = NaiveDate::from_ymd_opt(year, 12, 31)
+            .ok_or_else(|| StoreError::invalid("year", format!("{year} 不是有效年度")))?;
+        with_pool!(self, pool => {
+            sqlx::query(
+                &to_remind_sql(
+                    "c.year = $1 AND c.covered_to < $2 AND NOT EXISTS (SELECT 1 FROM medical_cover n \
+                     WHERE n.person_id = c.person_id AND n.covered_from > c.covered_from) \
+                     AND NOT EXISTS (SELECT 1 FROM person_version v WHERE v.person_id = c.person_id \
+                     AND v.superseded_at IS NULL AND v.death_date IS NOT NULL)",
+                ),
+            )
+            .bind(year)
+            .bind(last)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| decode_lapse(r, crate::enrolment::Cause::Stopped))
+            .collect()
+        })
+    }
+
+    /// Employees' covers of `year` running to its end (not retirees'), of persons the registry
+    /// records as neither employed nor retired since the cover began, each with the person's
+    /// current versions in order: what [`crate::stop::ends`] reads.
+    pub async fn employee_covers_running(
+        &self,
+        year: i32,
+    ) -> Result<Vec<(i64, Cover, Vec<crate::stop::Held>)>> {
+        let last = NaiveDate::from_ymd_opt(year, 12, 31)
+            .ok_or_else(|| StoreError::invalid("year", format!("{year} 不是有效年度")))?;
+        let rows = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT c.person_id, c.scheme, c.tier, c.retired, c.two_diseases, c.covered_from, \
+                 c.covered_to, v.valid_from, v.employment, v.death_date FROM medical_cover c \
+                 JOIN person_version v ON v.person_id = c.person_id AND v.superseded_at IS NULL \
+                 WHERE c.year = $1 AND c.scheme = 'employee' AND NOT c.retired AND c.covered_to = $2 \
+                 AND EXISTS (SELECT 1 FROM person_version w WHERE w.person_id = c.person_id \
+                 AND w.superseded_at IS NULL AND w.valid_from > c.covered_from \
+                 AND w.employment NOT IN ('employed', 'retired')) \
+                 ORDER BY c.person_id, v.valid_from",
+            )
+            .bind(year)
+            .bind(last)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let held = crate::stop::Held {
+                    from: r.date("valid_from")?,
+                    employment: minsheng_core::registry::Employment::parse(&r.text("employment")?)
+                        .map_err(|e| corrupt("employment", e))?,
+                    died: r.opt_date("death_date")?.is_some(),
+                };
+                Ok((r.int("person_id")?, decode_cover(r)?, held))
+            })
+            .collect::<Result<Vec<_>>>()?
+        });
+        let mut out: Vec<(i64, Cover, Vec<crate::stop::Held>)> = Vec::new();
+        for (person_id, cover, held) in rows {
+            match out.last_mut() {
+                Some((p, _, versions)) if *p == person_id => versions.push(held),
+                _ => out.push((person_id, cover, vec![held])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ends each cover on its day (停保), with the audit entry, in one transaction; a cover
+    /// changed since it was read (ended already, or moved away) is left. Those stopped.
+    pub async fn stop(
+        &self,
+        stops: Vec<crate::stop::Stopping>,
+        audit: NewAuditEntry,
+    ) -> Result<Vec<crate::stop::Stopping>> {
+        minsheng_store::write_tx!(self, move |tx| {
+            let mut done = Vec::with_capacity(stops.len());
+            for s in &stops {
+                let changed = Statements::execute(
+                    tx,
+                    "UPDATE medical_cover SET covered_to = $4 WHERE person_id = $1 \
+                     AND year = $2 AND covered_from = $3 AND covered_to = $5",
+                    &[
+                        Cell::Int(s.person_id),
+                        Cell::Int(chrono::Datelike::year(&s.cover.from).into()),
+                        Cell::from(s.cover.from),
+                        Cell::from(s.ends),
+                        Cell::from(s.cover.to),
+                    ],
+                )
+                .await?;
+                if changed > 0 {
+                    done.push(s.clone());
+                }
+            }
+            tx.append_audit(&[audit]).await?;
+            Ok::<_, StoreError>(done)
+        })
+    }
+
     /// Writes the lapse reminders to the notifications outbox with their audit entry, in one
     /// transaction (a key already written adds nothing); how many were new.
     pub async fn queue_reminders(
@@ -473,6 +565,8 @@ impl Medical<'_> {
                 "SELECT substr(s.area_code, 1, 6) AS district, COUNT(*) AS residents, \
                  COUNT(c.person_id) AS covered FROM resident_search s \
                  LEFT JOIN medical_cover c ON c.person_id = s.person_id AND c.year = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM medical_cover n WHERE n.person_id = c.person_id \
+                 AND n.year = c.year AND n.covered_from > c.covered_from) \
                  GROUP BY substr(s.area_code, 1, 6) ORDER BY district",
             )
             .bind(year)
@@ -497,18 +591,18 @@ impl Medical<'_> {
         })
     }
 
-    /// How many residents are covered for `year`.
+    /// How many persons are covered for `year` (for some of it).
     pub async fn covered(&self, year: i32) -> Result<i64> {
         with_pool!(self, pool => {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM medical_cover WHERE year = $1")
+            Ok(sqlx::query_scalar("SELECT COUNT(DISTINCT person_id) FROM medical_cover WHERE year = $1")
                 .bind(year)
                 .fetch_one(pool)
                 .await?)
         })
     }
 
-    /// Everyone covered for `year` who is a current resident: key, ID number, area and cover,
-    /// by key.
+    /// Everyone covered for `year` who is a current resident: key, ID number, area and their
+    /// last cover of the year, by key.
     pub async fn covered_persons(
         &self,
         year: i32,
@@ -518,7 +612,9 @@ impl Medical<'_> {
                 "SELECT c.person_id, p.id_number, s.area_code, c.scheme, c.tier, c.retired, \
                  c.two_diseases, c.covered_from, c.covered_to FROM medical_cover c \
                  JOIN person p ON p.id = c.person_id JOIN resident_search s ON s.person_id = c.person_id \
-                 WHERE c.year = $1 ORDER BY c.person_id",
+                 WHERE c.year = $1 AND NOT EXISTS (SELECT 1 FROM medical_cover n \
+                 WHERE n.person_id = c.person_id AND n.year = c.year AND n.covered_from > c.covered_from) \
+                 ORDER BY c.person_id",
             )
             .bind(year)
             .fetch_all(pool)
@@ -572,12 +668,9 @@ impl Medical<'_> {
         Ok(claims)
     }
 
-    /// A person's cover for `year`.
+    /// A person's last cover of `year` (the one in force at its end, unless it stopped).
     pub async fn cover(&self, person_id: i64, year: i32) -> Result<Option<Cover>> {
-        with_pool!(self, pool => {
-            sqlx::query(COVER_SQL).bind(person_id).bind(year).fetch_optional(pool).await?
-                .map(|r| decode_cover(&r)).transpose()
-        })
+        Ok(self.covers(person_id, year).await?.pop().map(|(c, _)| c))
     }
 
     /// The insured person an ID number names (the registry's current resident).
@@ -594,12 +687,18 @@ impl Medical<'_> {
         })
     }
 
-    /// A person's year so far and account balance.
-    pub async fn year(&self, person_id: i64, year: i32) -> Result<(YearToDate, Fen)> {
-        let sql =
-            format!("SELECT {YEAR_COLUMNS} FROM medical_year WHERE person_id = $1 AND year = $2");
+    /// A person's year so far in a scheme, and account balance.
+    pub async fn year(
+        &self,
+        person_id: i64,
+        year: i32,
+        scheme: Scheme,
+    ) -> Result<(YearToDate, Fen)> {
+        let sql = format!(
+            "SELECT {YEAR_COLUMNS} FROM medical_year WHERE person_id = $1 AND year = $2 AND scheme = $3"
+        );
         with_pool!(self, pool => {
-            let ytd = match sqlx::query(&sql).bind(person_id).bind(year).fetch_optional(pool).await? {
+            let ytd = match sqlx::query(&sql).bind(person_id).bind(year).bind(scheme.as_str()).fetch_optional(pool).await? {
                 Some(r) => decode_year(&r)?,
                 None => YearToDate::default(),
             };
@@ -671,7 +770,7 @@ impl Medical<'_> {
 }
 
 /// Records each person's cover for a year with its contribution, and the audit entry; a
-/// person already covered for that year is refused, naming them.
+/// person already covered for any day of it is refused, naming them.
 async fn enrol_in(
     tx: &mut impl Statements,
     covers: &[(i64, Cover, crate::enrolment::Contribution)],
@@ -685,8 +784,10 @@ async fn enrol_in(
                 "INSERT INTO medical_cover (person_id, year, scheme, tier, retired, two_diseases, \
                  covered_from, covered_to, contribution, fiscal_subsidy, assistance_subsidy, \
                  assisted_as, recorded_at, recorded_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (person_id, year) DO NOTHING",
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+                 WHERE NOT EXISTS (SELECT 1 FROM medical_cover o WHERE o.person_id = $1 \
+                 AND o.year = $2 AND o.covered_from <= $8 AND o.covered_to >= $7) \
+                 ON CONFLICT (person_id, year, covered_from) DO NOTHING",
                 &[
                     Cell::Int(*person_id),
                     Cell::Int(year.into()),
@@ -707,6 +808,7 @@ async fn enrol_in(
                 ],
             )
             .await?;
+        // Covers of a year do not overlap: one that stopped (停保) may be followed by another.
         if done == 0 {
             return Err(StoreError::conflict(
                 "year",
@@ -734,20 +836,26 @@ pub async fn against_in(
     tx: &mut impl Statements,
     hospital: &str,
     id_number: &IdNumber,
-    year: i32,
+    day: NaiveDate,
 ) -> Result<Against> {
     // One row whatever is missing: the hospital's code is the row everything else joins to.
+    // The cover is the one of the day's year that began last on or before the day (which
+    // holds the day unless it stopped before), else the year's first.
     const SQL: &str = "SELECT h.level, p.id AS person_id, s.area_code, c.scheme, c.tier, \
         c.retired, c.two_diseases, c.covered_from, c.covered_to \
         FROM (SELECT CAST($1 AS TEXT) AS code) q \
         LEFT JOIN medical_hospital h ON h.code = q.code \
         LEFT JOIN person p ON p.id_number = $2 \
         LEFT JOIN resident_search s ON s.person_id = p.id \
-        LEFT JOIN medical_cover c ON c.person_id = p.id AND c.year = $3";
+        LEFT JOIN medical_cover c ON c.person_id = p.id AND c.year = $3 AND c.covered_from = \
+        COALESCE((SELECT MAX(x.covered_from) FROM medical_cover x WHERE x.person_id = p.id \
+        AND x.year = $3 AND x.covered_from <= $4), (SELECT MIN(x.covered_from) \
+        FROM medical_cover x WHERE x.person_id = p.id AND x.year = $3))";
     let params = [
         Cell::Text(hospital.to_string()),
         Cell::Text(id_number.as_str().to_string()),
-        Cell::Int(year.into()),
+        Cell::Int(chrono::Datelike::year(&day).into()),
+        Cell::from(day),
     ];
     let against = tx.row(SQL, &params, |r| {
         let level = (r.opt_text("level")?)
@@ -775,8 +883,50 @@ pub async fn against_in(
         .ok_or_else(|| corrupt("hospital", "the one-row query returned none"))
 }
 
-const COVER_SQL: &str = "SELECT scheme, tier, retired, two_diseases, covered_from, covered_to \
-    FROM medical_cover WHERE person_id = $1 AND year = $2";
+/// A person's covers of a year, the earliest first.
+const COVERS_SQL: &str = "SELECT scheme, tier, retired, two_diseases, covered_from, covered_to, \
+    contribution, fiscal_subsidy, assistance_subsidy, assisted_as \
+    FROM medical_cover WHERE person_id = $1 AND year = $2 ORDER BY covered_from";
+
+/// Current residents' covers meeting `condition` (over `c`, the cover), as [`decode_lapse`]
+/// reads them, by person: never a cover whose person's insurance was transferred out since it
+/// began (they are insured elsewhere).
+fn to_remind_sql(condition: &str) -> String {
+    format!(
+        "SELECT c.person_id, s.id_number, s.household_code, s.area_code, c.scheme, c.tier, \
+         c.retired, c.two_diseases, c.covered_from, c.covered_to FROM medical_cover c \
+         JOIN resident_search s ON s.person_id = c.person_id WHERE {condition} \
+         AND NOT EXISTS (SELECT 1 FROM medical_transfer t WHERE t.person_id = c.person_id \
+         AND t.direction = 'out' AND t.covered_until >= c.covered_from) ORDER BY c.person_id"
+    )
+}
+
+fn decode_lapse(
+    r: &(impl Columns + ?Sized),
+    cause: crate::enrolment::Cause,
+) -> Result<crate::enrolment::Lapse> {
+    Ok(crate::enrolment::Lapse {
+        person_id: r.int("person_id")?,
+        id_number: IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+        household: r.text("household_code")?,
+        area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+        last: decode_cover(r)?,
+        cause,
+    })
+}
+
+fn decode_contribution(r: &(impl Columns + ?Sized)) -> Result<crate::enrolment::Contribution> {
+    Ok(crate::enrolment::Contribution {
+        personal: Fen(r.int("contribution")?),
+        fiscal_subsidy: Fen(r.int("fiscal_subsidy")?),
+        assistance_subsidy: Fen(r.int("assistance_subsidy")?),
+        assisted_as: r
+            .opt_text("assisted_as")?
+            .map(|t| crate::enrolment::Assisted::parse(&t).ok_or_else(|| corrupt("assisted_as", t)))
+            .transpose()?,
+        account_credit: Fen(0),
+    })
+}
 
 fn decode_cover(r: &(impl Columns + ?Sized)) -> Result<Cover> {
     Ok(Cover {
@@ -825,24 +975,29 @@ pub async fn hospital_in(tx: &mut impl Statements, code: &str) -> Result<Option<
         .transpose()
 }
 
-/// The person's year so far and account balance, locked until the transaction ends so that
-/// the person's claims are settled one after another.
+/// The person's year so far in a scheme (each fund counts its own deductible and cap) and
+/// account balance, locked until the transaction ends so that the person's claims are settled
+/// one after another.
 pub async fn year_locked(
     tx: &mut impl Statements,
     person_id: i64,
     year: i32,
+    scheme: Scheme,
 ) -> Result<(YearToDate, Fen)> {
     // Made if it is the year's first claim, and locked, in one statement: an upsert that
     // updates takes the row's lock and returns the row as the last settlement to commit left it.
     let sql = format!(
-        "INSERT INTO medical_year (person_id, year) VALUES ($1, $2) \
-         ON CONFLICT (person_id, year) DO UPDATE SET claims = medical_year.claims \
+        "INSERT INTO medical_year (person_id, year, scheme) VALUES ($1, $2, $3) \
+         ON CONFLICT (person_id, year, scheme) DO UPDATE SET claims = medical_year.claims \
          RETURNING {YEAR_COLUMNS}"
     );
+    let params = [
+        Cell::Int(person_id),
+        Cell::Int(year.into()),
+        Cell::Code(scheme.as_str()),
+    ];
     let ytd = tx
-        .row(&sql, &[Cell::Int(person_id), Cell::Int(year.into())], |r| {
-            decode_year(r)
-        })
+        .row(&sql, &params, |r| decode_year(r))
         .await?
         .ok_or_else(|| corrupt("medical_year", "the upsert returned no row"))?;
     // Read after the lock is held, in a statement of its own: PostgreSQL re-reads a locked row
@@ -858,11 +1013,11 @@ pub async fn year_locked(
     Ok((ytd, Fen(balance.unwrap_or(0))))
 }
 
-/// Writes the person's year as it now stands.
+/// Writes the person's year in a scheme as it now stands.
 pub async fn put_year(
     tx: &mut impl Statements,
     person_id: i64,
-    year: i32,
+    (year, scheme): (i32, Scheme),
     ytd: &YearToDate,
     claims: i64,
 ) -> Result<()> {
@@ -871,7 +1026,7 @@ pub async fn put_year(
         "UPDATE medical_year SET deductible_general = $3, deductible_chronic = $4, \
          deductible_inpatient = $5, deductible_maternity = $6, fund = $7, outpatient_fund = $8, \
          self_paid_in_policy = $9, supplement = $10, claims = claims + $11 \
-         WHERE person_id = $1 AND year = $2",
+         WHERE person_id = $1 AND year = $2 AND scheme = $12",
         &[
             Cell::Int(person_id),
             Cell::Int(year.into()),
@@ -884,6 +1039,7 @@ pub async fn put_year(
             Cell::Int(ytd.self_paid_in_policy.0),
             Cell::Int(ytd.supplement.0),
             Cell::Int(claims),
+            Cell::Code(scheme.as_str()),
         ],
     )
     .await?;
@@ -1229,17 +1385,20 @@ pub async fn file_transfer_in(
     Ok(false)
 }
 
-/// The years of a person's cover, the latest first.
+/// A person's covers by year, the latest first.
+const COVERS_OF_SQL: &str = "SELECT CAST(year AS BIGINT) AS year, scheme, tier, retired, \
+    two_diseases, covered_from, covered_to FROM medical_cover WHERE person_id = $1 \
+    ORDER BY year DESC, covered_from DESC";
+
+fn decode_year_cover(r: &(impl Columns + ?Sized)) -> Result<(i32, Cover)> {
+    let year = i32::try_from(r.int("year")?).map_err(|e| corrupt("year", e))?;
+    Ok((year, decode_cover(r)?))
+}
+
 async fn covers_of(tx: &mut impl Statements, person_id: i64) -> Result<Vec<(i32, Cover)>> {
-    tx.rows(
-        "SELECT CAST(year AS BIGINT) AS year, scheme, tier, retired, two_diseases, covered_from, covered_to \
-         FROM medical_cover WHERE person_id = $1 ORDER BY year DESC",
-        &[Cell::Int(person_id)],
-        |r| {
-            let year = i32::try_from(r.int("year")?).map_err(|e| corrupt("year", e))?;
-            Ok((year, decode_cover(r)?))
-        },
-    )
+    tx.rows(COVERS_OF_SQL, &[Cell::Int(person_id)], |r| {
+        decode_year_cover(r)
+    })
     .await
 }
 
@@ -1310,10 +1469,7 @@ pub async fn file_transfer_out(
     // The cover without a break: each earlier year joined when the later began within the
     // continuity gap of its end, and a sheet received before them likewise.
     let joins = |earlier_end: NaiveDate, later_start: NaiveDate| {
-        u32::try_from(continuity.gap_months)
-            .ok()
-            .and_then(|m| earlier_end.checked_add_months(chrono::Months::new(m)))
-            .is_some_and(|latest| later_start <= latest)
+        later_start <= continuity.latest_after(earlier_end)
     };
     // An employee's cover ends on the day: the new employer's area covers from the next. A
     // resident's year is paid for and stays to its end; the receiving area covers from the
@@ -1372,11 +1528,12 @@ pub async fn file_transfer_out(
     };
     tx.execute(
         "UPDATE medical_cover SET covered_to = $3 WHERE person_id = $1 AND year = $2 \
-         AND covered_to > $3",
+         AND covered_from = $4 AND covered_to > $3",
         &[
             Cell::Int(person_id),
             Cell::Int(on.year().into()),
             Cell::from(until),
+            Cell::from(current.from),
         ],
     )
     .await?;

@@ -350,13 +350,57 @@ impl Continuity {
     /// day is no more than `gap_months` after its end (the end's day of the month, or the
     /// month's last), and a change of scheme follows `switch_months` of cover or more.
     pub fn continues(&self, sheet: &Sheet, scheme: Scheme, paid_on: NaiveDate) -> bool {
-        let latest = u32::try_from(self.gap_months)
-            .ok()
-            .and_then(|m| sheet.covered_until.checked_add_months(Months::new(m)))
-            .unwrap_or(NaiveDate::MIN);
-        let switched = sheet.scheme != scheme;
-        paid_on <= latest && (!switched || sheet.continuous_months() >= self.switch_months)
+        let before = Ended {
+            on: sheet.covered_until,
+            scheme: sheet.scheme,
+            continuous_months: sheet.continuous_months(),
+        };
+        self.continues_after(before, scheme, paid_on)
     }
+
+    /// Whether paying on `paid_on` for cover in `scheme` continues a cover that ended — moved
+    /// here on a sheet, or stopped in the city (停保) — by the same rule.
+    pub fn continues_after(&self, before: Ended, scheme: Scheme, paid_on: NaiveDate) -> bool {
+        let switched = before.scheme != scheme;
+        paid_on <= self.latest_after(before.on)
+            && (!switched || before.continuous_months >= self.switch_months)
+    }
+
+    /// The last day paying continues a cover that ended on `ended`.
+    pub fn latest_after(&self, ended: NaiveDate) -> NaiveDate {
+        u32::try_from(self.gap_months)
+            .ok()
+            .and_then(|m| ended.checked_add_months(Months::new(m)))
+            .unwrap_or(NaiveDate::MIN)
+    }
+}
+
+/// The first day of the cover without a break that ends with the first of `covers` (the
+/// latest first): each earlier one joins when the later began within the gap of its end.
+pub fn unbroken_since<'a>(
+    covers: impl IntoIterator<Item = &'a crate::domain::Cover>,
+    continuity: Continuity,
+) -> Option<NaiveDate> {
+    let mut covers = covers.into_iter();
+    let mut since = covers.next()?.from;
+    for earlier in covers {
+        if earlier.from >= since {
+            continue;
+        }
+        if since > continuity.latest_after(earlier.to) {
+            break;
+        }
+        since = earlier.from;
+    }
+    Some(since)
+}
+
+/// A cover that ended: the day, its scheme, and the months of cover without a break up to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ended {
+    pub on: NaiveDate,
+    pub scheme: Scheme,
+    pub continuous_months: i64,
 }
 
 /// The notice that tells the person their insurance was moved — within the province they
@@ -374,12 +418,10 @@ pub fn notice(
         Fen(0) => String::new(),
         balance => format!("个人账户余额 {balance} 随同转移。"),
     };
-    let continue_by = u32::try_from(continuity.gap_months)
-        .ok()
-        .and_then(|m| sheet.covered_until.checked_add_months(Months::new(m)))
-        .map_or(String::new(), |by| {
-            format!("在 {by} 前参保缴费的视为连续参保，不设待遇等待期，中断期间的待遇可追溯享受。")
-        });
+    let continue_by = format!(
+        "在 {} 前参保缴费的视为连续参保，不设待遇等待期，中断期间的待遇可追溯享受。",
+        continuity.latest_after(sheet.covered_until)
+    );
     let (title, body) = match direction {
         Direction::In => (
             "基本医疗保险关系已转入青岛市",
@@ -609,6 +651,42 @@ mod tests {
             rules.continues(&short, Scheme::Employee, day(2026, 7, 1)),
             "same scheme"
         );
+    }
+
+    #[test]
+    fn cover_without_a_break_joins_years_within_the_gap() {
+        let rules = Continuity {
+            gap_months: 3,
+            switch_months: 24,
+        };
+        let cover = |from: NaiveDate, to: NaiveDate| crate::domain::Cover {
+            scheme: Scheme::Employee,
+            tier: crate::domain::Tier::Employee,
+            retired: false,
+            two_diseases: false,
+            from,
+            to,
+        };
+        let stopped = cover(day(2026, 1, 1), day(2026, 6, 30));
+        let last_year = cover(day(2025, 1, 1), day(2025, 12, 31));
+        // A cover ending on October 1 joins the year beginning three months on; one ending on
+        // September 30 (three months on is December 30) does not.
+        let joined = cover(day(2024, 1, 1), day(2024, 10, 1));
+        let broken = cover(day(2023, 1, 1), day(2023, 9, 30));
+        let since = unbroken_since([&stopped, &last_year, &joined, &broken], rules);
+        assert_eq!(since, Some(day(2024, 1, 1)));
+        let ended = |since: NaiveDate| Ended {
+            on: stopped.to,
+            scheme: Scheme::Employee,
+            continuous_months: months_touched(since, stopped.to),
+        };
+        assert_eq!(ended(day(2024, 1, 1)).continuous_months, 30);
+        assert!(rules.continues_after(ended(day(2024, 1, 1)), Scheme::Resident, day(2026, 9, 30)));
+        assert!(!rules.continues_after(ended(day(2024, 1, 1)), Scheme::Resident, day(2026, 10, 1)));
+        // Eighteen months: a change of scheme waits.
+        assert!(!rules.continues_after(ended(day(2025, 1, 1)), Scheme::Resident, day(2026, 7, 1)));
+        assert_eq!(unbroken_since([&stopped], rules), Some(day(2026, 1, 1)));
+        assert_eq!(unbroken_since([], rules), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use minsheng_core::{Fen, Month};
 use minsheng_policy::Policy;
 use minsheng_store::{Store, StoreError};
 
-use crate::domain::{self, SettleError, Visit, YearToDate};
+use crate::domain::{self, Scheme, SettleError, Visit, YearToDate};
 use crate::storage::{ClaimRecord, MedicalStore as _};
 
 /// Why a what-if did not run.
@@ -127,17 +127,19 @@ pub fn compare(
 ) -> Result<Table, SettleError> {
     let mut table = Table::new();
     let mut person = None;
-    let (mut year_before, mut year_after) = (YearToDate::default(), YearToDate::default());
+    // The person's years so far under each policy, per scheme: a cover stopped within the year
+    // and the one after it are each counted by their own fund.
+    let mut years: BTreeMap<Scheme, (YearToDate, YearToDate)> = BTreeMap::new();
     for c in claims {
         if person != Some(c.person_id) {
             person = Some(c.person_id);
-            year_before = YearToDate::default();
-            year_after = YearToDate::default();
+            years.clear();
         }
-        let (_, a) = crate::settlement::settle_again(before, c, &year_before, false)?;
-        let (_, b) = crate::settlement::settle_again(after, c, &year_after, false)?;
-        year_before = year_before.apply(c.visit, &a, 1).ok_or_else(too_large)?;
-        year_after = year_after.apply(c.visit, &b, 1).ok_or_else(too_large)?;
+        let (year_before, year_after) = years.entry(c.cover.scheme).or_default();
+        let (_, a) = crate::settlement::settle_again(before, c, year_before, false)?;
+        let (_, b) = crate::settlement::settle_again(after, c, year_after, false)?;
+        *year_before = year_before.apply(c.visit, &a, 1).ok_or_else(too_large)?;
+        *year_after = year_after.apply(c.visit, &b, 1).ok_or_else(too_large)?;
         if c.day < from || c.day > to {
             continue;
         }

@@ -121,12 +121,12 @@ async fn lapses_are_found_and_reminded_once(store: &Store) {
             .is_none());
         assert!(matches!(l.last.tier, Tier::Adult1 | Tier::Adult2));
     }
-    let first = enrolment::remind_lapses(store, 2026, "tester", at)
+    let first = enrolment::remind_lapses(store, &policy, 2026, "tester", at)
         .await
         .unwrap();
     assert_eq!(first, lapses.len() as u64);
     assert_eq!(
-        enrolment::remind_lapses(store, 2026, "tester", at)
+        enrolment::remind_lapses(store, &policy, 2026, "tester", at)
             .await
             .unwrap(),
         0
@@ -161,9 +161,11 @@ async fn lapses_are_found_and_reminded_once(store: &Store) {
     for (person_id, _, _, c) in store.medical().covered_persons(2025).await.unwrap() {
         let paid: Contribution = store
             .medical()
-            .contribution(person_id, 2025)
+            .covers(person_id, 2025)
             .await
             .unwrap()
+            .pop()
+            .map(|(_, c)| c)
             .unwrap();
         if let Some(a) = paid.assisted_as {
             assert_eq!(c.scheme, Scheme::Resident);
@@ -207,9 +209,11 @@ async fn newborns_are_covered_from_birth(store: &Store) {
     assert_eq!((cover.tier, cover.from), (Tier::Child, baby.birth_date));
     let paid = store
         .medical()
-        .contribution(insured.person_id, 2025)
+        .covers(insured.person_id, 2025)
         .await
         .unwrap()
+        .pop()
+        .map(|(_, c)| c)
         .unwrap();
     assert_eq!(paid.fiscal_subsidy, Fen(80_000));
     // Once.
@@ -407,7 +411,12 @@ async fn a_resident_pays_for_a_year_and_waits_when_late(store: &Store) {
         .filter(|r| r.facts.employment == Employment::Student && r.birth_date < day(2008, 1, 1))
     {
         let id = medical.insured(&r.person.id_number).await.unwrap().unwrap();
-        let paid_2025 = medical.contribution(id.person_id, 2025).await.unwrap();
+        let paid_2025 = medical
+            .covers(id.person_id, 2025)
+            .await
+            .unwrap()
+            .pop()
+            .map(|(_, c)| c);
         if paid_2025.is_some_and(|c| c.assisted_as.is_none()) {
             student = Some(r);
             break;

@@ -161,13 +161,20 @@ async fn claims_settle_in_order_once_each(store: &Store) {
     );
 
     // Posted again: the first answer, nothing moved.
-    let (year_before, _) = medical.year(insured.person_id, 2025).await.unwrap();
+    let (year_before, _) = medical
+        .year(insured.person_id, 2025, Scheme::Employee)
+        .await
+        .unwrap();
     let retry = settle(store, &policy, "H3", &april, "his-h3", at)
         .await
         .unwrap();
     assert_eq!(retry, Posted::Again(second.clone()));
     assert_eq!(
-        medical.year(insured.person_id, 2025).await.unwrap().0,
+        medical
+            .year(insured.person_id, 2025, Scheme::Employee)
+            .await
+            .unwrap()
+            .0,
         year_before
     );
     assert_eq!(year_before.fund, Fen(809_600 + 880_000));
@@ -235,7 +242,11 @@ async fn claims_settle_in_order_once_each(store: &Store) {
         ["id_number"]
     );
     assert_eq!(
-        medical.year(insured.person_id, 2025).await.unwrap().0,
+        medical
+            .year(insured.person_id, 2025, Scheme::Employee)
+            .await
+            .unwrap()
+            .0,
         year_before
     );
     assert_eq!(
@@ -252,7 +263,10 @@ async fn claims_settle_in_order_once_each(store: &Store) {
         .await
         .unwrap();
     assert!(reversed.reversed_at.is_some());
-    let (after, _) = medical.year(insured.person_id, 2025).await.unwrap();
+    let (after, _) = medical
+        .year(insured.person_id, 2025, Scheme::Employee)
+        .await
+        .unwrap();
     assert_eq!(after.fund, Fen(809_600));
     assert_eq!(
         after.deductible_of(minsheng_medical::Visit::Inpatient),
@@ -372,7 +386,11 @@ async fn claims_settle_in_order_once_each(store: &Store) {
         .sum();
     assert_eq!(drawn, 10_000);
     assert_eq!(
-        medical.year(insured.person_id, 2025).await.unwrap().1,
+        medical
+            .year(insured.person_id, 2025, Scheme::Employee)
+            .await
+            .unwrap()
+            .1,
         Fen(0)
     );
 
@@ -435,7 +453,11 @@ async fn claims_settle_in_order_once_each(store: &Store) {
     assert_eq!(stored.len(), claims_before + 2);
     assert!(stored.iter().all(|c| c.number != "Z-201"));
     assert_eq!(
-        medical.year(insured.person_id, 2025).await.unwrap().0,
+        medical
+            .year(insured.person_id, 2025, Scheme::Employee)
+            .await
+            .unwrap()
+            .0,
         second
             .before
             .apply(second.visit, &second.settlement, 1)
@@ -489,9 +511,9 @@ async fn a_synthetic_month_settles_once_and_each_year_adds_up(store: &Store) {
         .await
         .unwrap();
     assert_eq!(claims.len() as u64, first.claims);
-    let mut by_person: std::collections::BTreeMap<i64, (Fen, Fen)> = Default::default();
+    let mut by_person: std::collections::BTreeMap<(i64, Scheme), (Fen, Fen)> = Default::default();
     for c in &claims {
-        let e = by_person.entry(c.person_id).or_default();
+        let e = by_person.entry((c.person_id, c.cover.scheme)).or_default();
         let pooled = if c.visit == minsheng_medical::Visit::GeneralOutpatient {
             &mut e.1
         } else {
@@ -499,8 +521,8 @@ async fn a_synthetic_month_settles_once_and_each_year_adds_up(store: &Store) {
         };
         *pooled = Fen(pooled.0 + c.settlement.fund.0);
     }
-    for (person, (fund, outpatient)) in by_person {
-        let (year, _) = store.medical().year(person, 2025).await.unwrap();
+    for ((person, scheme), (fund, outpatient)) in by_person {
+        let (year, _) = store.medical().year(person, 2025, scheme).await.unwrap();
         assert_eq!(
             (year.fund, year.outpatient_fund),
             (fund, outpatient),

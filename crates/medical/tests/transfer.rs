@@ -216,7 +216,10 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
         .unwrap()
         .unwrap()
         .person_id;
-    let (_, before) = medical.year(employee_id, 2026).await.unwrap();
+    let (_, before) = medical
+        .year(employee_id, 2026, Scheme::Employee)
+        .await
+        .unwrap();
     let mut qingdao_bound = sheet(
         "370602-2025-0100",
         &employee.person.id_number,
@@ -231,7 +234,10 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
             .await
             .unwrap();
     }
-    let (_, after) = medical.year(employee_id, 2026).await.unwrap();
+    let (_, after) = medical
+        .year(employee_id, 2026, Scheme::Employee)
+        .await
+        .unwrap();
     assert_eq!(after, Fen(before.0 + 123_456));
     // The platform pushing the same sheet twice at once: filed once, credited once.
     let mut twice = qingdao_bound.clone();
@@ -244,7 +250,11 @@ async fn sheets_from_elsewhere_are_filed_once_and_continue_the_cover(store: &Sto
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(a.again != b.again, "{a:?} {b:?}");
     assert_eq!(
-        medical.year(employee_id, 2026).await.unwrap().1,
+        medical
+            .year(employee_id, 2026, Scheme::Employee)
+            .await
+            .unwrap()
+            .1,
         Fen(after.0 + 1_000)
     );
 
@@ -305,7 +315,10 @@ async fn a_resident_leaving_takes_their_record_and_account(store: &Store) {
         .unwrap()
         .unwrap()
         .person_id;
-    let (_, balance) = medical.year(person_id, 2026).await.unwrap();
+    let (_, balance) = medical
+        .year(person_id, 2026, Scheme::Employee)
+        .await
+        .unwrap();
     assert!(balance.0 > 0, "an employee's account is credited");
     let leaving = |to: &str, application: Option<&str>| Leaving {
         id_number: employee.person.id_number.clone(),
@@ -330,7 +343,14 @@ async fn a_resident_leaving_takes_their_record_and_account(store: &Store) {
         .await
         .unwrap_err();
     assert_eq!(field(refused), "to_area");
-    assert_eq!(medical.year(person_id, 2026).await.unwrap().1, balance);
+    assert_eq!(
+        medical
+            .year(person_id, 2026, Scheme::Employee)
+            .await
+            .unwrap()
+            .1,
+        balance
+    );
 
     // To Jinan: the sheet from the registry — insured since 2025 without a break (two years
     // joined), 12 + 1 months of contribution, the whole balance — the cover ended on the day.
@@ -352,7 +372,14 @@ async fn a_resident_leaving_takes_their_record_and_account(store: &Store) {
         sent.number,
         transfer::number_out(person_id, day(2026, 1, 20))
     );
-    assert_eq!(medical.year(person_id, 2026).await.unwrap().1, Fen(0));
+    assert_eq!(
+        medical
+            .year(person_id, 2026, Scheme::Employee)
+            .await
+            .unwrap()
+            .1,
+        Fen(0)
+    );
     let inbox = store
         .outbox()
         .inbox(&employee.person.id_number, 10)
@@ -415,7 +442,12 @@ async fn a_resident_leaving_takes_their_record_and_account(store: &Store) {
     let mut adult = None;
     for r in adults(&people).filter(|r| r.person.id_number != resident.person.id_number) {
         let id = medical.insured(&r.person.id_number).await.unwrap().unwrap();
-        let paying = medical.contribution(id.person_id, 2026).await.unwrap();
+        let paying = medical
+            .covers(id.person_id, 2026)
+            .await
+            .unwrap()
+            .pop()
+            .map(|(_, c)| c);
         if paying.is_some_and(|c| c.assisted_as.is_none()) {
             adult = Some(r);
             break;

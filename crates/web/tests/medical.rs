@@ -310,7 +310,11 @@ async fn the_city_transfers_insurance_in_and_out() {
         .into_iter()
         .find(|(_, _, _, c)| c.scheme == Scheme::Employee && !c.retired)
         .unwrap();
-    let (_, balance) = store.medical().year(person_id, year).await.unwrap();
+    let (_, balance) = store
+        .medical()
+        .year(person_id, year, Scheme::Employee)
+        .await
+        .unwrap();
 
     let leaving = json!({"id_number": id.as_str(), "to_area": "370102"});
     let sent = send(
