@@ -180,13 +180,19 @@ impl Discovery<'_> {
             id,
             ..SweepRecord::default()
         };
+        // An event's sweep evaluates one household: only its findings are read (the month's
+        // are a whole city's, which every event read and dropped again).
         let earlier: Vec<(i64, i64, String, String, String)> = on_tx!(&mut tx, conn => {
-            sqlx::query_as(
-                "SELECT id, household_id, program, kind, status FROM finding WHERE month = $1",
-            )
-            .bind(&month)
-            .fetch_all(&mut *conn)
-            .await?
+            let sql = match scope {
+                Some(_) => "SELECT id, household_id, program, kind, status FROM finding \
+                            WHERE month = $1 AND household_id = $2",
+                None => "SELECT id, household_id, program, kind, status FROM finding WHERE month = $1",
+            };
+            let mut query = sqlx::query_as(sql).bind(&month);
+            if let Some(household) = scope {
+                query = query.bind(household);
+            }
+            query.fetch_all(&mut *conn).await?
         });
         let raised: HashSet<(i64, String, String)> = earlier
             .iter()
