@@ -863,7 +863,8 @@ pub async fn pay(
     // area whose sheet a transfer brought (`transfer`). A person never covered anywhere we
     // know of waits the fixed months only.
     let received = medical.transfers_received(person_id).await?;
-    let here = medical.last_covered_before(person_id, year).await?;
+    let history = medical.history(person_id).await?;
+    let here = history.iter().map(|(y, _)| *y).find(|y| *y < year);
     let there = received.first().map(|s| s.covered_until.year());
     let lapsed = here
         .max(there)
@@ -893,7 +894,6 @@ pub async fn pay(
     // from the day after it, with no waiting period; a change of scheme after two years of
     // cover without a break (the same 第十一条). An ordinary year's end is not a stop: a
     // renewal after the collection period waits (国办发〔2024〕38号).
-    let history = medical.history(person_id).await?;
     let stop = history
         .iter()
         .map(|(_, c)| c)

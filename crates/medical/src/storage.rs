@@ -359,19 +359,6 @@ impl Medical<'_> {
         })
     }
 
-    /// The last year before `year` the person was covered, if ever.
-    pub async fn last_covered_before(&self, person_id: i64, year: i32) -> Result<Option<i32>> {
-        with_pool!(self, pool => {
-            Ok(sqlx::query_scalar(
-                "SELECT MAX(year) FROM medical_cover WHERE person_id = $1 AND year < $2",
-            )
-            .bind(person_id)
-            .bind(year)
-            .fetch_one(pool)
-            .await?)
-        })
-    }
-
     /// A person's covers of `year`, the earliest first, each with its contribution (a cover
     /// stopped within the year, 停保, and the one that followed it).
     pub async fn covers(
