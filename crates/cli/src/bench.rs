@@ -76,6 +76,10 @@ pub enum BenchCommand {
         rate: u32,
         #[arg(long, default_value_t = 20)]
         seconds: u64,
+        /// Seconds of claims at the same rate before those measured (reported apart): a
+        /// server just started reads the city's indexes into its caches first.
+        #[arg(long, default_value_t = 5)]
+        warmup: u64,
     },
     /// The second process of `bench claims` (run by it).
     #[command(hide = true)]
@@ -86,6 +90,9 @@ pub enum BenchCommand {
         claims: PathBuf,
         #[arg(long)]
         rate: u32,
+        /// How many of the first claims are the warm-up.
+        #[arg(long, default_value_t = 0)]
+        warmup: usize,
     },
     /// The monthly payment cycle: from the frozen registry to the written bank file (compute,
     /// approve, disburse), for several months in a row. Generates N residents first if the
@@ -825,18 +832,29 @@ pub async fn run(
             runs,
             changes,
         } => crate::bench_medical::run(medical_policy, people, month, runs, &changes)?,
-        BenchCommand::Claims { rate, seconds } => {
+        BenchCommand::Claims {
+            rate,
+            seconds,
+            warmup,
+        } => {
             let store = Store::open(db).await?;
-            let load = crate::bench_medical::Online { rate, seconds };
+            let load = crate::bench_medical::Online {
+                rate,
+                seconds,
+                warmup,
+            };
             let (policy, medical) = (
                 crate::policy::load(policy)?,
                 crate::policy::load(medical_policy)?,
             );
             crate::bench_medical::online(store, policy, medical, load, clock).await?
         }
-        BenchCommand::ClaimLoad { url, claims, rate } => {
-            crate::bench_medical::claim_load(&url, &claims, rate).await?
-        }
+        BenchCommand::ClaimLoad {
+            url,
+            claims,
+            rate,
+            warmup,
+        } => crate::bench_medical::claim_load(&url, &claims, rate, warmup).await?,
         BenchCommand::Letters { count, rows } => crate::bench_letters::run(count, rows)?,
         BenchCommand::Notify { count, runs } => {
             let (store, schema) = fresh(db).await?;

@@ -42,6 +42,24 @@ pub(crate) struct Report {
     pub max_ms: f64,
 }
 
+impl Report {
+    /// Requests a second, the latencies and what failed, as every load benchmark prints them.
+    pub(crate) fn figures(&self, unit: &str, answered: &str) -> String {
+        format!(
+            "{:>8.0} {unit}/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.1} ms  ({} {answered}, {} failed: {} 5xx of which {} 503)",
+            self.requests as f64 / self.seconds.max(f64::EPSILON),
+            self.p50_ms,
+            self.p95_ms,
+            self.p99_ms,
+            self.max_ms,
+            self.requests,
+            self.failures,
+            self.server_errors,
+            self.unavailable,
+        )
+    }
+}
+
 pub async fn web(
     store: Store,
     policy: minsheng_policy::Policy,
@@ -130,16 +148,8 @@ pub async fn web(
             _ => String::new(),
         };
         println!(
-            "  {label:<26} {:>8.0} req/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.1} ms  ({} requests over {connections} connections, {} failed: {} 5xx of which {} 503){per_request}",
-            report.requests as f64 / report.seconds,
-            report.p50_ms,
-            report.p95_ms,
-            report.p99_ms,
-            report.max_ms,
-            report.requests,
-            report.failures,
-            report.server_errors,
-            report.unavailable,
+            "  {label:<26} {}{per_request}",
+            report.figures("req", &format!("requests over {connections} connections"))
         );
         if writers > 0 {
             let (median, p99) = (written.quantile_ms(0.5), written.quantile_ms(0.99));

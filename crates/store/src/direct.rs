@@ -8,6 +8,7 @@
 //! same SQL text (sqlx and rusqlite both understand `$1`), same decoder ([`Columns`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -82,6 +83,12 @@ struct Kept {
     writer: Mutex<Option<rusqlite::Connection>>,
     /// Checkpoints are someone else's job (a served database: [`crate::Store::checkpoint`]).
     serving: bool,
+    /// Set by a checkpoint that left a long log all but copied back ([`Direct::checkpoint`]):
+    /// the writer copies the rest after its current write, so that its next write starts the
+    /// log again from the beginning.
+    close_log: AtomicBool,
+    /// How far the last checkpoint had copied the log, to tell a short pass from a long one.
+    copied: AtomicI64,
 }
 
 impl std::fmt::Debug for Direct {
@@ -108,12 +115,22 @@ impl Direct {
     /// A writer waits this long for the write lock, as the sqlx pool's connections do.
     const WRITE_BUSY: Duration = Duration::from_secs(30);
 
+    /// A served database's log is started again once it holds this many pages (16 MiB of
+    /// 4 KiB pages), and not sooner: each start costs the writer a short checkpoint.
+    const LOG_RESTART: i64 = 4096;
+
+    /// A pass that copied at most this many pages was short (about a megabyte, synced in a
+    /// millisecond on a plain disk), so what the writer added meanwhile is shorter still.
+    const LOG_TAIL: i64 = 256;
+
     pub(crate) fn new(path: PathBuf, serving: bool) -> Direct {
         Direct(Arc::new(Kept {
             path,
             idle: Mutex::new(Vec::new()),
             writer: Mutex::new(None),
             serving,
+            close_log: AtomicBool::new(false),
+            copied: AtomicI64::new(0),
         }))
     }
 
@@ -129,7 +146,7 @@ impl Direct {
     }
 
     /// The database file.
-    pub(crate) fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         &self.0.path
     }
 
@@ -199,9 +216,58 @@ impl Direct {
         };
         let result = write(&mut conn);
         if result.is_ok() {
+            if self.0.close_log.swap(false, Ordering::Relaxed) {
+                // Nobody else writes while this connection checkpoints, so it copies the log
+                // to its end, and the next write transaction starts it again from the
+                // beginning. A failure only leaves the log longer: the writes stand.
+                if let Err(e) = Self::passive_checkpoint(&conn) {
+                    tracing::warn!(error = %e, "closing the log failed");
+                }
+            }
             *writer = Some(conn);
         }
         result
+    }
+
+    /// Copies the log of a served database back into the file without waiting for readers or
+    /// the writer (SQLite's passive checkpoint), and returns whether the log is long enough
+    /// to want another pass soon. Blocks: call it off the async workers.
+    ///
+    /// Why the writer finishes the job: under a steady stream of writes a checkpoint run
+    /// beside the writer never catches up with it, so the log is never started again and
+    /// every commit extends the file — extending writes that stalled on the disk while a
+    /// checkpoint synced (claims' p99 in docs/benchmarks.md). Passes follow each other while
+    /// the log is long, each copying what the writer added during the one before; once one
+    /// copies at most [`Self::LOG_TAIL`] pages and leaves no more behind, the writer copies
+    /// what it added since itself, after its current write — a few pages, since every page
+    /// its copy syncs stalls the writes queued behind it. The log then starts over and is
+    /// rewritten in place, its length bounded.
+    pub(crate) fn checkpoint(&self) -> Result<bool> {
+        let (log, copied) = self.read(Self::passive_checkpoint)?;
+        if copied < 0 {
+            // Another checkpoint (the writer's) was running: try again soon.
+            return Ok(true);
+        }
+        let before = self.0.copied.swap(copied, Ordering::Relaxed);
+        // A log started again since the last pass counts from its beginning.
+        let this_pass = if copied >= before {
+            copied - before
+        } else {
+            copied
+        };
+        let long = log >= Self::LOG_RESTART;
+        if long && this_pass <= Self::LOG_TAIL && log - copied <= Self::LOG_TAIL {
+            self.0.close_log.store(true, Ordering::Relaxed);
+        }
+        Ok(long)
+    }
+
+    /// A passive checkpoint on `conn`: the pages in the log, and how many of them are now in
+    /// the file (both -1 when another checkpoint was running).
+    fn passive_checkpoint(conn: &rusqlite::Connection) -> Result<(i64, i64)> {
+        Ok(conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            Ok((row.get(1)?, row.get(2)?))
+        })?)
     }
 }
 

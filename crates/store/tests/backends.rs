@@ -1029,3 +1029,80 @@ async fn a_new_database_stays_in_wal_mode_while_served() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+/// A served database's log is started again under a steady stream of writes. A checkpoint that
+/// runs beside the writer never finds the log wholly copied back — the writer has always added
+/// more meanwhile — so SQLite alone would never start it again. Here a reader's open snapshot
+/// stands in for that race: it keeps the checkpoint a step behind the writer, as a writer busy
+/// during the checkpoint would. A pass that leaves only a few pages behind hands them to the
+/// writer, which copies them after its next write; the write after that begins the log anew.
+#[tokio::test]
+async fn a_served_log_is_started_again_by_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("served.db");
+    let store = Store::open_sqlite(&path).await.unwrap();
+    let served = store.prepare_to_serve().await.unwrap();
+    let group = |n: usize, size: usize, detail: usize| {
+        (0..size)
+            .map(|i| minsheng_store::NewAuditEntry {
+                actor: "clerk".into(),
+                action: "read".into(),
+                subject: format!("household:{n}:{i}"),
+                detail: "x".repeat(detail),
+                at: t(0),
+            })
+            .collect::<Vec<_>>()
+    };
+    // A reader holding the snapshot of this moment until it is dropped.
+    let snapshot = || {
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        reader
+            .execute_batch("BEGIN; SELECT COUNT(*) FROM audit_log;")
+            .unwrap();
+        reader
+    };
+    let log_pages = || async {
+        let Store::Sqlite(pool, _) = &served else {
+            unreachable!("a SQLite store")
+        };
+        let (_, log, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        log
+    };
+    // The log grows long while the checkpoints cannot copy past an early snapshot.
+    let early = snapshot();
+    let mut n = 0;
+    loop {
+        served.audit_many(&group(n, 100, 3000)).await.unwrap();
+        n += 1;
+        if served.checkpoint().await.unwrap() {
+            break;
+        }
+        assert!(n < 100, "the log never grew long");
+    }
+    // One more pass copies up to a later snapshot; the small write after it stays behind,
+    // and a pass that copies nothing more hands those few pages to the writer.
+    let late = snapshot();
+    drop(early);
+    served.audit_many(&group(n, 1, 10)).await.unwrap();
+    assert!(served.checkpoint().await.unwrap());
+    assert!(served.checkpoint().await.unwrap());
+    drop(late);
+    // The writer copies the rest after this write; the next one starts the log again (left
+    // to SQLite, it would append at the end: the log was never wholly copied back).
+    served.audit_many(&group(n + 1, 1, 10)).await.unwrap();
+    served.audit_many(&group(n + 2, 1, 10)).await.unwrap();
+    let after = log_pages().await;
+    assert!(after < 64, "{after} pages in the log after a restart");
+    assert!(
+        !served.checkpoint().await.unwrap(),
+        "a short log wants no hurry"
+    );
+    let entries = served
+        .audit_entries(&format!("household:{}:0", n + 2))
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+}

@@ -4,6 +4,8 @@
 //! sees the data, but concurrent requests share a commit instead of queueing for the
 //! database's writer lock.
 
+use std::time::Duration;
+
 use minsheng_store::{NewAuditEntry, Store};
 
 use crate::error::WebError;
@@ -11,6 +13,14 @@ use crate::group::Grouped;
 
 /// How many entries one commit takes at most.
 const GROUP: usize = 256;
+
+/// Between checkpoints of a served SQLite database: a thousand claims a second add a log's
+/// worth to restart in a third of a second (`store::Direct::checkpoint`).
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(100);
+
+/// Between checkpoints while the log is long: a pass copies what the writer added during the
+/// one before, so they shorten until the writer can finish.
+const LONG_LOG_PAUSE: Duration = Duration::from_millis(1);
 
 pub struct AuditQueue {
     writer: Grouped<NewAuditEntry, Result<(), String>>,
@@ -27,19 +37,25 @@ impl AuditQueue {
                 vec![result; entries.len()]
             }
         });
-        // Checkpoints of a served SQLite database, off the request path (Store::prepare_to_serve);
-        // the loop ends with the writer, when the queue is dropped.
+        // Checkpoints of a served SQLite database, off the request path (Store::prepare_to_serve):
+        // ten a second, and pass after pass while the log is long, until the writer can start
+        // it again (Store::checkpoint). The loop ends with the writer, when the queue is dropped.
         let queue = writer.downgrade();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
             loop {
-                tick.tick().await;
                 if queue.upgrade().is_none() {
                     break;
                 }
-                if let Err(e) = store.checkpoint().await {
+                let again = store.checkpoint().await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "checkpoint failed");
-                }
+                    false
+                });
+                let pause = if again {
+                    LONG_LOG_PAUSE
+                } else {
+                    CHECKPOINT_PAUSE
+                };
+                tokio::time::sleep(pause).await;
             }
         });
         AuditQueue { writer }
