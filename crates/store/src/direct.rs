@@ -231,7 +231,8 @@ impl Direct {
 
     /// Copies the log of a served database back into the file without waiting for readers or
     /// the writer (SQLite's passive checkpoint), and returns whether the log is long enough
-    /// to want another pass soon. Blocks: call it off the async workers.
+    /// to want another pass soon — not once the writer has been asked to finish. Blocks: call
+    /// it off the async workers.
     ///
     /// Why the writer finishes the job: under a steady stream of writes a checkpoint run
     /// beside the writer never catches up with it, so the log is never started again and
@@ -257,7 +258,10 @@ impl Direct {
         };
         let long = log >= Self::LOG_RESTART;
         if long && this_pass <= Self::LOG_TAIL && log - copied <= Self::LOG_TAIL {
+            // The writer's next write finishes; no hurry until then (a server gone quiet
+            // after a burst would otherwise be asked for a pass every millisecond).
             self.0.close_log.store(true, Ordering::Relaxed);
+            return Ok(false);
         }
         Ok(long)
     }

@@ -1083,12 +1083,16 @@ async fn a_served_log_is_started_again_by_the_writer() {
         assert!(n < 100, "the log never grew long");
     }
     // One more pass copies up to a later snapshot; the small write after it stays behind,
-    // and a pass that copies nothing more hands those few pages to the writer.
+    // and a pass that copies nothing more hands those few pages to the writer (and asks for
+    // no further pass soon).
     let late = snapshot();
     drop(early);
     served.audit_many(&group(n, 1, 10)).await.unwrap();
-    assert!(served.checkpoint().await.unwrap());
-    assert!(served.checkpoint().await.unwrap());
+    assert!(
+        served.checkpoint().await.unwrap(),
+        "a long pass wants another"
+    );
+    assert!(!served.checkpoint().await.unwrap(), "the writer finishes");
     drop(late);
     // The writer copies the rest after this write; the next one starts the log again (left
     // to SQLite, it would append at the end: the log was never wholly copied back).
