@@ -119,6 +119,23 @@ pub enum MedicalCommand {
         #[arg(long)]
         application: Option<String>,
     },
+    /// Recognise a resident as an object of medical assistance (医疗救助对象认定) for a period
+    /// of at most a year: --as near_poor (低保边缘家庭成员), rigid_expenditure (刚性支出困难家庭成员)
+    /// or illness_poverty (因病致贫重病患者), with the decision it rests on. Claims of the days it
+    /// covers are helped after insurance in the same settlement. (特困 and 低保 come from the
+    /// assistance decisions themselves.)
+    Recognise {
+        id_number: String,
+        #[arg(long = "as")]
+        category: String,
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// The decision's document number or case.
+        #[arg(long)]
+        basis: String,
+    },
     /// Newborns of the year (default this year) not yet covered, covered from their day of
     /// birth (出生一件事).
     Newborns {
@@ -185,11 +202,12 @@ pub async fn run(
         } => {
             let record = reverse(store, &hospital, &claim, &reason, actor, clock.now).await?;
             println!(
-                "结算单号 {} 已冲正（{}）：统筹基金 {}、大额/大病 {}、个人账户 {} 退回本年度累计。",
+                "结算单号 {} 已冲正（{}）：统筹基金 {}、大额/大病 {}、医疗救助 {}、个人账户 {} 退回本年度累计。",
                 record.number,
                 reason.trim(),
                 record.settlement.fund,
                 record.settlement.supplement,
+                record.settlement.aid,
                 record.settlement.account
             );
         }
@@ -241,15 +259,35 @@ pub async fn run(
                     }
                 }
             }
+            if let Some((c, _)) = covers.first() {
+                let (ytd, _) = medical.year(insured.person_id, year, c.scheme).await?;
+                if ytd.aid.0 > 0 || ytd.aid_deductible.0 > 0 {
+                    println!(
+                        "  本年度医疗救助：起付线已负担 {}，已支付 {}",
+                        ytd.aid_deductible, ytd.aid
+                    );
+                }
+            }
+            for r in medical.recognitions(insured.person_id).await? {
+                println!(
+                    "  医疗救助对象认定 {}：{}，{} 至 {}（{}）",
+                    r.id,
+                    r.category.label(),
+                    r.from,
+                    r.to,
+                    r.basis
+                );
+            }
             for c in medical.claims_of(insured.person_id, year).await? {
                 println!(
-                    "  {} {} {} {}：总额 {}，统筹 {}，个人现金 {}{}",
+                    "  {} {} {} {}：总额 {}，统筹 {}，医疗救助 {}，个人现金 {}{}",
                     c.day,
                     c.hospital,
                     c.number,
                     c.visit.label(),
                     c.settlement.total,
                     c.settlement.fund,
+                    c.settlement.aid,
                     c.settlement.person,
                     if c.reversed_at.is_some() {
                         "（已冲正）"
@@ -451,6 +489,31 @@ pub async fn run(
                 bail!("{refused} sheet(s) refused");
             }
         }
+        MedicalCommand::Recognise {
+            id_number,
+            category,
+            from,
+            to,
+            basis,
+        } => {
+            let r = minsheng_medical::aid::Recognise {
+                id_number: IdNumber::parse(&id_number)
+                    .map_err(|e| anyhow::anyhow!("id_number: {e}"))?,
+                category: minsheng_medical::Aid::parse("category", &category)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?,
+                from,
+                to,
+                basis,
+            };
+            let id = minsheng_medical::aid::recognise(store, &r, actor, clock.now).await?;
+            println!(
+                "认定 {id}：{} 为{}（医疗救助对象），{} 至 {}。",
+                r.id_number.masked(),
+                r.category.label(),
+                r.from,
+                r.to
+            );
+        }
         MedicalCommand::TransferOut {
             id_number,
             to,
@@ -603,6 +666,15 @@ pub fn show(c: &ClaimRecord) -> String {
     let _ = writeln!(out, "  起付线 {}", s.deductible_applied);
     let _ = writeln!(out, "  统筹基金支付 {}", s.fund);
     let _ = writeln!(out, "  大额医疗补助/大病保险支付 {}", s.supplement);
+    if c.aided_as != minsheng_medical::Aid::None {
+        let _ = writeln!(
+            out,
+            "  医疗救助支付 {}（{}，救助起付线 {}）",
+            s.aid,
+            c.aided_as.label(),
+            s.aid_deductible_applied
+        );
+    }
     let _ = writeln!(out, "  个人账户支付 {}", s.account);
     let _ = writeln!(out, "  个人现金支付 {}", s.person);
     for (i, l) in s.lines.iter().enumerate() {
@@ -766,17 +838,19 @@ pub async fn story(
     );
     for c in &settled {
         println!(
-            "  {} {}: total {}, deductible {}, fund {}, supplement {}, account {}, cash {}",
+            "  {} {}: total {}, deductible {}, fund {}, supplement {}, assistance {}, account {}, cash {}",
             c.number,
             c.day,
             c.settlement.total,
             c.settlement.deductible_applied,
             c.settlement.fund,
             c.settlement.supplement,
+            c.settlement.aid,
             c.settlement.account,
             c.settlement.person
         );
     }
+    demo_tekun_stay(store, policy, (&his, &hospital), clock).await?;
     // The rest of the city's April (posted by the operator for every hospital), so that a
     // what-if has a month to work on.
     let april = minsheng_core::Month::new(last, 4).ok_or_else(|| anyhow::anyhow!("{last}-04"))?;
@@ -802,6 +876,56 @@ pub async fn story(
     );
     println!(
         "  /medical/claims/{hospital}/DEMO-0402 on the web (POST /api/v1/medical/claims as {his})"
+    );
+    Ok(())
+}
+
+/// The demo's 特困 patient: a stay this month settled in one step — the pooling fund, serious-
+/// illness insurance and medical assistance (一站式结算) — for the first 特困 resident covered
+/// this year, if the demo city has one.
+async fn demo_tekun_stay(
+    store: &Store,
+    policy: &Policy,
+    (his, hospital): (&str, &str),
+    clock: Clock,
+) -> Result<()> {
+    let medical = store.medical();
+    let month = minsheng_core::Month::containing(clock.today);
+    let year = chrono::Datelike::year(&clock.today);
+    let mut patient = None;
+    for (person_id, id, aid) in medical.enrolled_aided(month).await? {
+        if aid == minsheng_medical::Aid::Tekun && medical.cover(person_id, year).await?.is_some() {
+            patient = Some(id);
+            break;
+        }
+    }
+    let Some(patient) = patient else {
+        return Ok(());
+    };
+    let number = format!("DEMO-TK{}", clock.today.format("%Y%m%d"));
+    let claim = Claim::from_json(&serde_json::json!({
+        "claim_number": number, "id_number": patient.as_str(),
+        "date": clock.today.to_string(), "visit": "inpatient", "total": "12000.00",
+        "lines": [
+            {"item": "CW001", "amount": "1500"}, {"item": "SS101", "amount": "7000"},
+            {"item": "XY101", "amount": "3000"}, {"item": "ZF001", "amount": "500"}
+        ],
+    }))
+    .map_err(|e| anyhow::anyhow!("demo claim: {e:?}"))?;
+    let c = settle(store, policy, hospital, &claim, his, clock.now).await?;
+    let s = &c.record().settlement;
+    println!(
+        "  and a stay of 特困 resident {} on {}, settled in one step: total {}, fund {}, supplement or serious-illness insurance {}, medical assistance {}, cash {}",
+        patient.masked(),
+        clock.today,
+        s.total,
+        s.fund,
+        s.supplement,
+        s.aid,
+        s.person
+    );
+    println!(
+        "  minsheng medical explain --hospital {hospital} --claim {number}   # the three layers"
     );
     Ok(())
 }

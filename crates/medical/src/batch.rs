@@ -13,16 +13,18 @@ use minsheng_policy::batch::{Column, Population};
 use minsheng_policy::{Policy, VarId};
 
 use crate::domain::{
-    Class, Cover, Layout, Level, Place, SettleError, Settlement, Situation, Visit, YearToDate,
+    Aid, Class, Cover, Layout, Level, Place, SettleError, Settlement, Situation, Visit, YearToDate,
 };
 
 /// One insured person as the batch carries them: the cover, the year so far and the personal
-/// account's balance, both moved by each settled claim.
+/// account's balance, both moved by each settled claim, and their category of medical
+/// assistance for the claims' month.
 #[derive(Debug, Clone)]
 pub struct Insured {
     pub cover: Cover,
     pub year: YearToDate,
     pub balance: Fen,
+    pub aid: Aid,
 }
 
 /// A claim waiting to be settled: its person (an index into the insured) and its own facts.
@@ -96,6 +98,8 @@ pub struct Shares {
     pub in_policy: Fen,
     pub fund: Fen,
     pub supplement: Fen,
+    /// What medical assistance paid.
+    pub aid: Fen,
     pub account: Fen,
     pub person: Fen,
 }
@@ -107,6 +111,7 @@ impl Shares {
             in_policy: s.in_policy,
             fund: s.fund,
             supplement: s.supplement,
+            aid: s.aid,
             account: s.account,
             person: s.person,
         }
@@ -124,7 +129,7 @@ pub struct Settled {
 }
 
 /// The variables a settlement reads, by name.
-const OUTPUTS: [&str; 8] = [
+const OUTPUTS: [&str; 10] = [
     "total",
     "in_policy",
     "deductible_applied",
@@ -133,6 +138,8 @@ const OUTPUTS: [&str; 8] = [
     "account_pays",
     "person_pays",
     "self_paid_in_policy_now",
+    "assistance_deductible_applied",
+    "assistance_pays",
 ];
 
 /// Settles `claims` under `policy` on `threads` threads, moving each person's year and balance
@@ -173,6 +180,7 @@ pub fn settle(
                 use_account: c.use_account,
                 year: &person.year,
                 balance: person.balance,
+                aid: person.aid,
             };
             for (column, raw) in population
                 .group_inputs
@@ -216,9 +224,12 @@ pub fn settle(
                 account: value(5),
                 person: value(6),
                 self_paid_in_policy: value(7),
+                aid_deductible_applied: value(8),
+                aid: value(9),
                 lines: Vec::new(),
             };
-            let parts = [s.fund, s.supplement, s.account, s.person]
+            let parts = s
+                .parts()
                 .iter()
                 .try_fold(0_i64, |sum, f| sum.checked_add(f.0));
             let sent: i64 = claims.lines(i).map(|(_, a)| a.0).sum();

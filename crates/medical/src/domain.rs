@@ -101,6 +101,26 @@ codes!(
     }
 );
 
+codes!(
+    /// Whom medical assistance (医疗救助) helps after insurance, by category
+    /// (国办发〔2021〕42号「科学确定医疗救助对象范围」): 特困 and 低保 from the assistance context's enrolments, the
+    /// others as recognised by the civil-affairs bureau. `None`: no assistance.
+    Aid, "医疗救助对象类别" {
+        None => "none", "非医疗救助对象";
+        Tekun => "tekun", "特困人员";
+        Dibao => "dibao", "低保对象";
+        NearPoor => "near_poor", "低保边缘家庭成员";
+        RigidExpenditure => "rigid_expenditure", "刚性支出困难家庭成员";
+        IllnessPoverty => "illness_poverty", "因病致贫重病患者";
+    }
+);
+
+impl Aid {
+    /// The categories the civil-affairs bureau recognises (认定) one by one; 特困 and 低保 are
+    /// read from the assistance context's enrolments.
+    pub const RECOGNISED: [Aid; 3] = [Aid::NearPoor, Aid::RigidExpenditure, Aid::IllnessPoverty];
+}
+
 /// One line of a claim as sent: the hospital's catalogue code and the amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -385,6 +405,10 @@ pub struct YearToDate {
     pub outpatient_fund: Fen,
     pub self_paid_in_policy: Fen,
     pub supplement: Fen,
+    /// Medical assistance's own deductible borne and what it paid: the person's year across
+    /// schemes (the assistance fund is one).
+    pub aid_deductible: Fen,
+    pub aid: Fen,
 }
 
 impl YearToDate {
@@ -412,6 +436,8 @@ impl YearToDate {
         }
         next.self_paid_in_policy = add(next.self_paid_in_policy, s.self_paid_in_policy)?;
         next.supplement = add(next.supplement, s.supplement)?;
+        next.aid_deductible = add(next.aid_deductible, s.aid_deductible_applied)?;
+        next.aid = add(next.aid, s.aid)?;
         Some(next)
     }
 }
@@ -426,7 +452,8 @@ pub struct LineSettlement {
     pub first_self_paid: Fen,
 }
 
-/// A claim settled: who pays what, to the fen; `total = fund + supplement + account + person`.
+/// A claim settled: who pays what, to the fen;
+/// `total = fund + supplement + aid + account + person`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
     pub total: Fen,
@@ -434,12 +461,28 @@ pub struct Settlement {
     pub deductible_applied: Fen,
     pub fund: Fen,
     pub supplement: Fen,
+    /// Medical assistance's deductible this claim bore, and what the assistance fund paid.
+    pub aid_deductible_applied: Fen,
+    pub aid: Fen,
     pub account: Fen,
     pub person: Fen,
     /// The in-policy cost the person bore this time (before the supplement): what the year's
     /// supplement threshold counts.
     pub self_paid_in_policy: Fen,
     pub lines: Vec<LineSettlement>,
+}
+
+impl Settlement {
+    /// Who pays: the pooling fund, the supplement, medical assistance, the account, the person.
+    pub fn parts(&self) -> [Fen; 5] {
+        [
+            self.fund,
+            self.supplement,
+            self.aid,
+            self.account,
+            self.person,
+        ]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -467,6 +510,8 @@ pub struct Situation<'a> {
     pub use_account: bool,
     pub year: &'a YearToDate,
     pub balance: Fen,
+    /// The person's category of medical assistance on the claim's day.
+    pub aid: Aid,
 }
 
 /// Where a fact the catalog's `entities.yaml` declares is read from.
@@ -483,6 +528,9 @@ enum Source {
     OutpatientFundPaid,
     SelfPaidInPolicy,
     SupplementPaid,
+    Aid,
+    AidDeductiblePaid,
+    AidPaid,
     AccountBalance,
     UseAccount,
     Class,
@@ -516,6 +564,9 @@ impl Layout {
                 (false, "visit") => (Source::Visit, codes(Visit::CODES)?),
                 (false, "level") => (Source::Level, codes(Level::CODES)?),
                 (false, "place") => (Source::Place, codes(Place::CODES)?),
+                (false, "assisted") => (Source::Aid, codes(Aid::CODES)?),
+                (false, "assistance_deductible_paid") => (Source::AidDeductiblePaid, Vec::new()),
+                (false, "assistance_paid") => (Source::AidPaid, Vec::new()),
                 (true, "class") => (Source::Class, codes(Class::CODES)?),
                 (false, "retired") => (Source::Retired, Vec::new()),
                 (false, "two_diseases") => (Source::TwoDiseases, Vec::new()),
@@ -566,6 +617,9 @@ impl Layout {
                 Source::OutpatientFundPaid => s.year.outpatient_fund.0,
                 Source::SelfPaidInPolicy => s.year.self_paid_in_policy.0,
                 Source::SupplementPaid => s.year.supplement.0,
+                Source::Aid => code(s.aid.index()),
+                Source::AidDeductiblePaid => s.year.aid_deductible.0,
+                Source::AidPaid => s.year.aid.0,
                 Source::AccountBalance => s.balance.0,
                 Source::UseAccount => i64::from(s.use_account),
                 Source::Class | Source::Amount => 0,
@@ -591,8 +645,8 @@ pub fn facts(
     cover: &Cover,
     level: Level,
     classes: &[Class],
-    year: &YearToDate,
-    balance: Fen,
+    (year, balance): (&YearToDate, Fen),
+    aid: Aid,
 ) -> Result<Facts, SettleError> {
     let layout = Layout::of(policy)?;
     let situation = Situation {
@@ -603,6 +657,7 @@ pub fn facts(
         use_account: claim.use_account,
         year,
         balance,
+        aid,
     };
     let typed = |inputs: &[minsheng_policy::inputs::Input], raw: Vec<i64>| -> Vec<Value> {
         (inputs.iter().zip(raw))
@@ -668,12 +723,15 @@ pub fn settle(
         deductible_applied: money("deductible_applied", None)?,
         fund: money("fund_pays", None)?,
         supplement: money("supplement_pays", None)?,
+        aid_deductible_applied: money("assistance_deductible_applied", None)?,
+        aid: money("assistance_pays", None)?,
         account: money("account_pays", None)?,
         person: money("person_pays", None)?,
         self_paid_in_policy: money("self_paid_in_policy_now", None)?,
         lines,
     };
-    let parts = [s.fund, s.supplement, s.account, s.person]
+    let parts = s
+        .parts()
         .iter()
         .try_fold(0_i64, |sum, f| sum.checked_add(f.0))
         .map(Fen);

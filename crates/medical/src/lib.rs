@@ -12,18 +12,22 @@
 //! - [`synthetic`]: the synthetic city's claims of a month, posted and settled;
 //! - [`transfer`]: the insurance relation moved between pooling areas (转移接续), in and out;
 //! - [`stop`]: an employee's cover stopped when the registry says the employment ended (停保);
+//! - [`aid`]: whom medical assistance (医疗救助) helps: 特困 and 低保 by their enrolments, the
+//!   others as the civil-affairs bureau recognises them; the assistance is settled with the claim;
 //! - [`batch`]: many claims settled at once by the batch executor, each person's year in order;
 //! - [`whatif`]: the claims of a period settled again under a reform, by district and visit.
 //!
 //! The rules are a policy folder of their own (`policies/qingdao-medical`): entities declared
 //! in data (a claim and its lines), evaluated by the same engine as the assistance catalog.
 //!
-//! Architecture invariant: a settlement, the year it moves, the account it draws on and its
-//! audit entry commit in one transaction, with the person's year locked, so a person's claims
-//! settle one after another and each reads every earlier one.
+//! Architecture invariant: a settlement, the year it moves (the scheme's, and for an object of
+//! medical assistance the assistance's), the account it draws on and its audit entry commit in
+//! one transaction, with the person's years locked, so a person's claims settle one after
+//! another and each reads every earlier one.
 
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod aid;
 pub mod batch;
 pub mod domain;
 pub mod enrolment;
@@ -35,8 +39,10 @@ pub mod synthetic;
 pub mod transfer;
 pub mod whatif;
 
-pub use domain::{Claim, Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
+pub use domain::{
+    Aid, Claim, Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate,
+};
 pub use settlement::{
     explain, reverse, settle, settle_all, settle_together, ClaimError, Explained, Posted, Request,
 };
-pub use storage::{ClaimRecord, Hospital, Item, Medical, MedicalStore};
+pub use storage::{ClaimRecord, Hospital, Item, Medical, MedicalStore, Recognition};

@@ -7,7 +7,7 @@ use minsheng_core::Fen;
 
 use crate::storage::ClaimRecord;
 
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 14] = [
     "hospital",
     "claim_number",
     "id_number",
@@ -16,6 +16,7 @@ pub const HEADER: [&str; 13] = [
     "total",
     "fund",
     "supplement",
+    "assistance",
     "account",
     "person",
     "status",
@@ -27,10 +28,10 @@ pub const HEADER: [&str; 13] = [
 pub fn csv(hospital: &str, day: NaiveDate, claims: &[ClaimRecord]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(HEADER);
-    let mut sums = [0_i64; 5];
+    let mut sums = [0_i64; 6];
     for c in claims {
         let s = &c.settlement;
-        let amounts = [s.total, s.fund, s.supplement, s.account, s.person];
+        let amounts = [s.total, s.fund, s.supplement, s.aid, s.account, s.person];
         if c.reversed_at.is_none() {
             for (sum, a) in sums.iter_mut().zip(amounts) {
                 *sum = sum.saturating_add(a.0);

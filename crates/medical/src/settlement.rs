@@ -9,7 +9,7 @@ use minsheng_policy::Policy;
 use minsheng_store::{NewAuditEntry, Statements, Store, StoreError, Tx};
 use std::sync::Arc;
 
-use crate::domain::{self, Claim, Class, SettleError};
+use crate::domain::{self, Aid, Claim, Class, SettleError};
 use crate::storage::{self, ClaimRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +28,7 @@ pub enum ClaimError {
 }
 
 impl ClaimError {
-    fn field(field: &str, reason: impl Into<String>) -> ClaimError {
+    pub(crate) fn field(field: &str, reason: impl Into<String>) -> ClaimError {
         ClaimError::Invalid(vec![FieldError::new(field, reason)])
     }
 }
@@ -242,8 +242,22 @@ async fn settle_in(
     if !unknown.is_empty() {
         return Err(ClaimError::Invalid(unknown));
     }
-    let (before, balance) = storage::year_locked(tx, insured.person_id, year, cover.scheme).await?;
-    let facts = domain::facts(policy, claim, &cover, level, &classes, &before, balance)?;
+    let (mut before, balance) =
+        storage::year_locked(tx, insured.person_id, year, cover.scheme).await?;
+    let aided_as = storage::aid_on(tx, insured.person_id, claim.date).await?;
+    if aided_as != Aid::None {
+        (before.aid_deductible, before.aid) =
+            storage::aid_year_locked(tx, insured.person_id, year).await?;
+    }
+    let facts = domain::facts(
+        policy,
+        claim,
+        &cover,
+        level,
+        &classes,
+        (&before, balance),
+        aided_as,
+    )?;
     let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
     let settlement = domain::settle(&mut evaluation, claim, &classes)?;
     let after = before
@@ -263,6 +277,7 @@ async fn settle_in(
         use_account: claim.use_account,
         cover,
         level,
+        aided_as,
         before,
         balance_before: balance,
         settlement,
@@ -297,6 +312,9 @@ async fn settle_in(
         1,
     )
     .await?;
+    if aided_as != Aid::None {
+        storage::put_aid_year(tx, insured.person_id, year, &after).await?;
+    }
     storage::move_account(tx, insured.person_id, Fen(-record.settlement.account.0)).await?;
     let s = &record.settlement;
     let entry = NewAuditEntry {
@@ -304,15 +322,20 @@ async fn settle_in(
         action: "medical.settle".into(),
         subject: format!("claim {hospital}/{}", claim.number),
         detail: format!(
-            "{} {} {}: 总额 {} 统筹 {} 大额/大病 {} 个人账户 {} 个人现金 {}",
+            "{} {} {}: 总额 {} 统筹 {} 大额/大病 {} 医疗救助 {} 个人账户 {} 个人现金 {}{}",
             claim.id_number.masked(),
             claim.date,
             claim.visit.label(),
             s.total,
             s.fund,
             s.supplement,
+            s.aid,
             s.account,
-            s.person
+            s.person,
+            match aided_as {
+                Aid::None => String::new(),
+                aid => format!("（{}）", aid.label()),
+            }
         ),
         at,
     };
@@ -381,6 +404,15 @@ pub async fn reverse(
         });
     }
     storage::put_year(&mut tx, claim.person_id, (year, scheme), &after, -1).await?;
+    if claim.aided_as != Aid::None {
+        let (deductible, paid) = storage::aid_year_locked(&mut tx, claim.person_id, year).await?;
+        let mut aid_year = now;
+        (aid_year.aid_deductible, aid_year.aid) = (deductible, paid);
+        let aid_after = aid_year
+            .apply(claim.visit, &claim.settlement, -1)
+            .ok_or_else(|| SettleError::Rule("金额过大".into()))?;
+        storage::put_aid_year(&mut tx, claim.person_id, year, &aid_after).await?;
+    }
     storage::move_account(&mut tx, claim.person_id, claim.settlement.account).await?;
     tx.append_audit(&[NewAuditEntry {
         actor: actor.to_string(),
@@ -399,7 +431,8 @@ pub async fn reverse(
 
 /// A settled claim explained: the rules run again on the facts it was settled on, traced.
 pub struct Explained {
-    /// One tree per payer (统筹基金, 大额/大病, 个人账户, 个人现金), as text.
+    /// One tree per payer (统筹基金, 大额/大病, 医疗救助 for its objects, 个人账户, 个人现金), as
+    /// text.
     pub trees: Vec<String>,
     /// Every computation, with each parameter's value, date and reference.
     pub json: serde_json::Value,
@@ -438,8 +471,8 @@ pub(crate) fn settle_again<'p>(
         &claim.cover,
         claim.level,
         &classes,
-        so_far,
-        claim.balance_before,
+        (so_far, claim.balance_before),
+        claim.aided_as,
     )?;
     let mut evaluation = domain::evaluation(policy, claim.day, facts, tracing);
     let settlement = domain::settle(&mut evaluation, &as_sent, &classes)?;
@@ -449,13 +482,16 @@ pub(crate) fn settle_again<'p>(
 /// Explains a stored claim under `policy`.
 pub fn explain(policy: &Policy, claim: &ClaimRecord) -> Result<Explained, ClaimError> {
     let (evaluation, _) = settle_again(policy, claim, &claim.before, true)?;
+    let aided = claim.aided_as != Aid::None;
     let roots: Vec<(usize, Option<usize>)> = [
         "fund_pays",
         "supplement_pays",
+        "assistance_pays",
         "account_pays",
         "person_pays",
     ]
     .iter()
+    .filter(|n| aided || **n != "assistance_pays")
     .filter_map(|n| policy.variable(n))
     .map(|id| (id, None))
     .collect();

@@ -9,7 +9,7 @@ use minsheng_store::{
     StoreError, Tx,
 };
 
-use crate::domain::{Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
+use crate::domain::{Aid, Class, Cover, Level, Place, Scheme, Settlement, Tier, Visit, YearToDate};
 
 minsheng_store::context_store!(
     /// Medical insurance's hospitals, catalogue, cover, years and claims: `store.medical()`.
@@ -42,6 +42,36 @@ pub struct Insured {
     pub area: AreaCode,
 }
 
+/// A recognition of the civil-affairs bureau: the person is an object of medical assistance
+/// of `category` from `from` to `to` (both included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognition {
+    pub id: i64,
+    pub person_id: i64,
+    pub category: Aid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub basis: String,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+const RECOGNITION_COLUMNS: &str =
+    "id, person_id, category, valid_from, valid_to, basis, recorded_at, recorded_by";
+
+fn decode_recognition(r: &(impl Columns + ?Sized)) -> Result<Recognition> {
+    Ok(Recognition {
+        id: r.int("id")?,
+        person_id: r.int("person_id")?,
+        category: parsed(r, "category", Aid::parse)?,
+        from: r.date("valid_from")?,
+        to: r.date("valid_to")?,
+        basis: r.text("basis")?,
+        recorded_at: timestamp(r.int("recorded_at")?)?,
+        recorded_by: r.text("recorded_by")?,
+    })
+}
+
 /// A claim as stored: what was settled, on which facts, and whether it was reversed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRecord {
@@ -58,6 +88,8 @@ pub struct ClaimRecord {
     pub use_account: bool,
     pub cover: Cover,
     pub level: Level,
+    /// The person's category of medical assistance on the claim's day.
+    pub aided_as: Aid,
     /// The person's year before this claim, and the account balance then.
     pub before: YearToDate,
     pub balance_before: Fen,
@@ -84,7 +116,7 @@ const CLAIM_COLUMNS: &str = "id, hospital_code, claim_number, digest, person_id,
     covered_to, level, deductible_before, fund_before, outpatient_fund_before, self_paid_before, supplement_before, \
     balance_before, total, in_policy, deductible_applied, fund, supplement, account, person, \
     self_paid_in_policy, policy_digest, settled_at, settled_by, reversed_at, reversed_by, \
-    reversal_reason";
+    reversal_reason, aided_as, aid_deductible_before, aid_before, aid_deductible_applied, aid";
 
 fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
     let visit = parsed(r, "visit", Visit::parse)?;
@@ -94,6 +126,8 @@ fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
         outpatient_fund: fen("outpatient_fund_before")?,
         self_paid_in_policy: fen("self_paid_before")?,
         supplement: fen("supplement_before")?,
+        aid_deductible: fen("aid_deductible_before")?,
+        aid: fen("aid_before")?,
         ..YearToDate::default()
     };
     if let Some(slot) = Visit::ALL
@@ -125,6 +159,7 @@ fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
             to: r.date("covered_to")?,
         },
         level: parsed(r, "level", Level::parse)?,
+        aided_as: parsed(r, "aided_as", Aid::parse)?,
         before,
         balance_before: fen("balance_before")?,
         settlement: Settlement {
@@ -133,6 +168,8 @@ fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
             deductible_applied: fen("deductible_applied")?,
             fund: fen("fund")?,
             supplement: fen("supplement")?,
+            aid_deductible_applied: fen("aid_deductible_applied")?,
+            aid: fen("aid")?,
             account: fen("account")?,
             person: fen("person")?,
             self_paid_in_policy: fen("self_paid_in_policy")?,
@@ -163,6 +200,8 @@ fn decode_year(r: &(impl Columns + ?Sized)) -> Result<YearToDate> {
         outpatient_fund: fen("outpatient_fund")?,
         self_paid_in_policy: fen("self_paid_in_policy")?,
         supplement: fen("supplement")?,
+        aid_deductible: Fen(0),
+        aid: Fen(0),
     })
 }
 
@@ -674,6 +713,87 @@ impl Medical<'_> {
         })
     }
 
+    /// Files a recognition with its audit entry unless one of the person's overlaps it (checked
+    /// in the same transaction): its id, or the one in the way.
+    pub async fn recognise(
+        &self,
+        r: &Recognition,
+        audit: NewAuditEntry,
+    ) -> Result<std::result::Result<i64, Recognition>> {
+        let mut tx = Tx::write_only(self).await?;
+        let overlapping = tx
+            .row(
+                &format!(
+                    "SELECT {RECOGNITION_COLUMNS} FROM medical_aid_recognition \
+                     WHERE person_id = $1 AND valid_from <= $2 AND valid_to >= $3 \
+                     ORDER BY valid_from LIMIT 1"
+                ),
+                &[Cell::Int(r.person_id), Cell::from(r.to), Cell::from(r.from)],
+                |row| decode_recognition(row),
+            )
+            .await?;
+        if let Some(other) = overlapping {
+            return Ok(Err(other));
+        }
+        let id = tx
+            .row(
+                "INSERT INTO medical_aid_recognition (person_id, category, valid_from, valid_to, \
+                 basis, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                &[
+                    Cell::Int(r.person_id),
+                    Cell::Code(r.category.as_str()),
+                    Cell::from(r.from),
+                    Cell::from(r.to),
+                    Cell::Text(r.basis.clone()),
+                    Cell::Int(micros(r.recorded_at)),
+                    Cell::Text(r.recorded_by.clone()),
+                ],
+                |row| row.int("id"),
+            )
+            .await?
+            .ok_or_else(|| corrupt("medical_aid_recognition", "the insert returned no id"))?;
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// Current residents who are 特困 or 低保 objects of medical assistance in `month` (by an
+    /// enrolment of theirs or their household's, not paused), as [`aid_on`] reads them: person,
+    /// ID number and category (特困 before 低保: 'tekun' sorts after 'dibao'), by person.
+    pub async fn enrolled_aided(
+        &self,
+        month: minsheng_core::Month,
+    ) -> Result<Vec<(i64, IdNumber, Aid)>> {
+        const SQL: &str = "SELECT s.person_id, s.id_number, \
+            MAX(CASE e.program WHEN 'tekun_basic' THEN 'tekun' ELSE 'dibao' END) AS aid \
+            FROM enrolment e JOIN resident_search s ON s.household_id = e.household_id \
+            WHERE (e.person_id IS NULL OR e.person_id = s.person_id) \
+            AND e.program IN ('tekun_basic', 'dibao', 'single_person_dibao') \
+            AND e.first_month <= $1 AND (e.last_month IS NULL OR e.last_month >= $1) \
+            AND NOT EXISTS (SELECT 1 FROM enrolment_pause p WHERE p.enrolment_id = e.id \
+            AND p.from_month <= $1 AND (p.resumed_month IS NULL OR p.resumed_month > $1)) \
+            GROUP BY s.person_id, s.id_number ORDER BY s.person_id";
+        with_pool!(self, pool => {
+            sqlx::query(SQL).bind(month.to_string()).fetch_all(pool).await?.iter().map(|r| Ok((
+                r.int("person_id")?,
+                IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+                parsed(r, "aid", Aid::parse)?,
+            ))).collect()
+        })
+    }
+
+    /// A person's recognitions, the earliest first.
+    pub async fn recognitions(&self, person_id: i64) -> Result<Vec<Recognition>> {
+        let sql = format!(
+            "SELECT {RECOGNITION_COLUMNS} FROM medical_aid_recognition WHERE person_id = $1 \
+             ORDER BY valid_from"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(person_id).fetch_all(pool).await?
+                .iter().map(decode_recognition).collect()
+        })
+    }
+
     /// A person's year so far in a scheme, and account balance.
     pub async fn year(
         &self,
@@ -685,10 +805,14 @@ impl Medical<'_> {
             "SELECT {YEAR_COLUMNS} FROM medical_year WHERE person_id = $1 AND year = $2 AND scheme = $3"
         );
         with_pool!(self, pool => {
-            let ytd = match sqlx::query(&sql).bind(person_id).bind(year).bind(scheme.as_str()).fetch_optional(pool).await? {
+            let mut ytd = match sqlx::query(&sql).bind(person_id).bind(year).bind(scheme.as_str()).fetch_optional(pool).await? {
                 Some(r) => decode_year(&r)?,
                 None => YearToDate::default(),
             };
+            if let Some(r) = sqlx::query(AID_YEAR_SQL).bind(person_id).bind(year).fetch_optional(pool).await? {
+                ytd.aid_deductible = Fen(r.int("deductible")?);
+                ytd.aid = Fen(r.int("paid")?);
+            }
             let balance: Option<i64> = sqlx::query_scalar("SELECT balance FROM medical_account WHERE person_id = $1")
                 .bind(person_id).fetch_optional(pool).await?;
             Ok((ytd, Fen(balance.unwrap_or(0))))
@@ -1033,6 +1157,89 @@ pub async fn put_year(
     Ok(())
 }
 
+const AID_YEAR_SQL: &str =
+    "SELECT deductible, paid FROM medical_aid_year WHERE person_id = $1 AND year = $2";
+
+/// The person's category of medical assistance on `day`: 特困 or 低保 by an enrolment of theirs
+/// or their household's in force that month (not paused), as the assistance context records it
+/// the moment a decision is made; else a recognition of the civil-affairs bureau covering the
+/// day; else none. Where several hold, the first in [`Aid::ALL`] (the fuller help).
+pub async fn aid_on(tx: &mut impl Statements, person_id: i64, day: NaiveDate) -> Result<Aid> {
+    const ENROLLED: &str = "SELECT e.program FROM enrolment e \
+        JOIN resident_search s ON s.household_id = e.household_id \
+        WHERE s.person_id = $1 AND (e.person_id IS NULL OR e.person_id = $1) \
+        AND e.program IN ('tekun_basic', 'dibao', 'single_person_dibao') \
+        AND e.first_month <= $2 AND (e.last_month IS NULL OR e.last_month >= $2) \
+        AND NOT EXISTS (SELECT 1 FROM enrolment_pause p WHERE p.enrolment_id = e.id \
+        AND p.from_month <= $2 AND (p.resumed_month IS NULL OR p.resumed_month > $2))";
+    const RECOGNISED: &str = "SELECT category AS program FROM medical_aid_recognition \
+        WHERE person_id = $1 AND valid_from <= $2 AND valid_to >= $2";
+    let month = minsheng_core::Month::containing(day).to_string();
+    let mut found = tx
+        .rows(ENROLLED, &[Cell::Int(person_id), Cell::Text(month)], |r| {
+            r.text("program")
+        })
+        .await?
+        .into_iter()
+        .filter_map(|program| {
+            (crate::enrolment::ASSISTED_PROGRAMS.iter())
+                .find(|(code, _)| *code == program)
+                .map(|(_, category)| match category {
+                    crate::enrolment::Assisted::Tekun => Aid::Tekun,
+                    _ => Aid::Dibao,
+                })
+        })
+        .min();
+    if found.is_none() {
+        let recognised = tx
+            .rows(RECOGNISED, &[Cell::Int(person_id), Cell::from(day)], |r| {
+                parsed(r, "program", Aid::parse)
+            })
+            .await?;
+        found = recognised.into_iter().min();
+    }
+    Ok(found.unwrap_or(Aid::None))
+}
+
+/// The person's medical-assistance year, locked as [`year_locked`] locks the insurance year:
+/// (deductible borne, paid).
+pub async fn aid_year_locked(
+    tx: &mut impl Statements,
+    person_id: i64,
+    year: i32,
+) -> Result<(Fen, Fen)> {
+    let params = [Cell::Int(person_id), Cell::Int(year.into())];
+    tx.row(
+        "INSERT INTO medical_aid_year (person_id, year) VALUES ($1, $2) \
+         ON CONFLICT (person_id, year) DO UPDATE SET paid = medical_aid_year.paid \
+         RETURNING deductible, paid",
+        &params,
+        |r| Ok((Fen(r.int("deductible")?), Fen(r.int("paid")?))),
+    )
+    .await?
+    .ok_or_else(|| corrupt("medical_aid_year", "the upsert returned no row"))
+}
+
+/// Writes the person's medical-assistance year as it now stands.
+pub async fn put_aid_year(
+    tx: &mut impl Statements,
+    person_id: i64,
+    year: i32,
+    ytd: &YearToDate,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE medical_aid_year SET deductible = $3, paid = $4 WHERE person_id = $1 AND year = $2",
+        &[
+            Cell::Int(person_id),
+            Cell::Int(year.into()),
+            Cell::Int(ytd.aid_deductible.0),
+            Cell::Int(ytd.aid.0),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Moves a personal account by `delta` (negative to pay). The balance never goes below zero
 /// (the table refuses it).
 pub async fn move_account(tx: &mut impl Statements, person_id: i64, delta: Fen) -> Result<()> {
@@ -1135,6 +1342,11 @@ pub async fn insert_claim(tx: &mut impl Statements, c: &ClaimRecord) -> Result<O
         text(&c.policy_digest),
         Cell::Int(micros(c.settled_at)),
         text(&c.settled_by),
+        Cell::Code(c.aided_as.as_str()),
+        Cell::Int(c.before.aid_deductible.0),
+        Cell::Int(c.before.aid.0),
+        Cell::Int(s.aid_deductible_applied.0),
+        Cell::Int(s.aid.0),
     ];
     let id = tx
         .row(
@@ -1143,10 +1355,11 @@ pub async fn insert_claim(tx: &mut impl Statements, c: &ClaimRecord) -> Result<O
              covered_from, covered_to, level, deductible_before, fund_before, outpatient_fund_before, \
              self_paid_before, supplement_before, balance_before, total, in_policy, \
              deductible_applied, fund, supplement, account, person, self_paid_in_policy, \
-             policy_digest, settled_at, settled_by) \
+             policy_digest, settled_at, settled_by, aided_as, aid_deductible_before, aid_before, \
+             aid_deductible_applied, aid) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-             $35) \
+             $35, $36, $37, $38, $39, $40) \
              ON CONFLICT (hospital_code, claim_number) DO NOTHING RETURNING id",
             &params,
             |r| r.int("id"),

@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use minsheng_core::{AreaCode, Fen, IdNumber, Month};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Claim, Class, Cover, Level, Line, Place, Visit};
+use crate::domain::{Aid, Claim, Class, Cover, Level, Line, Place, Visit};
 
 /// A uniform draw in `0..n` from a name and the draw's parts.
 fn draw(parts: &[&[u8]], n: u64) -> u64 {
@@ -35,6 +35,31 @@ const CHRONIC_TWO_DISEASES: u64 = 2_500;
 const CHRONIC_OTHERS: u64 = 400;
 const INPATIENT: u64 = 105;
 const MATERNITY: u64 = 8;
+
+/// Objects of medical assistance per ten thousand residents, by category, in [`Aid::ALL`]
+/// order after `None`: 特困 and 低保 as the city reported them for 2023 (13,000 and 78,000 of
+/// some 10.3M residents); the others are this generator's guesses, no figure being published.
+const AIDED: [(Aid, u64); 5] = [
+    (Aid::Tekun, 13),
+    (Aid::Dibao, 76),
+    (Aid::NearPoor, 50),
+    (Aid::RigidExpenditure, 20),
+    (Aid::IllnessPoverty, 10),
+];
+
+/// The synthetic city's category of medical assistance for a person of the in-memory city
+/// (whose assistance enrolments are not drawn): a draw from the person's key, at the rates of
+/// [`AIDED`].
+pub fn aid_of(person_id: i64) -> Aid {
+    let mut at = draw(&[b"aid", &person_id.to_be_bytes()], 10_000);
+    for (aid, per_ten_thousand) in AIDED {
+        if at < per_ten_thousand {
+            return aid;
+        }
+        at -= per_ten_thousand;
+    }
+    Aid::None
+}
 
 /// One person's claims of `month` (dated no later than `last`, today), each with the hospital
 /// that would settle it.
@@ -252,8 +277,9 @@ pub async fn post_month(
 
 /// A synthetic city's insured and their claims of some months of one year, as the batch
 /// settles them: each person covered as the registry suggests, the personal account holding
-/// half its year's credit (the months before would have drawn on it), and each month's claims
-/// by person then date. `months` must be of `year`.
+/// half its year's credit (the months before would have drawn on it), objects of medical
+/// assistance drawn at the city's rates ([`aid_of`]), and each month's claims by person then
+/// date. `months` must be of `year`.
 pub fn insured_city(
     policy: &minsheng_policy::Policy,
     people: impl IntoIterator<Item = minsheng_core::registry::Registration>,
@@ -297,6 +323,7 @@ pub fn insured_city(
             cover,
             year: crate::YearToDate::default(),
             balance: Fen(contribution.account_credit.0 / 2),
+            aid: aid_of(person_id),
         });
     }
     Ok((insured, claims))
@@ -309,6 +336,10 @@ pub struct Figures {
     pub claims: u64,
     /// Pooling fund and supplement.
     pub funds: Fen,
+    /// Objects of medical assistance among the insured, claims it paid on, and what it paid.
+    pub aided: u64,
+    pub aid_claims: u64,
+    pub aid: Fen,
     /// Inpatient claims' in-policy cost and what the funds paid of it, per scheme
     /// (employees, residents).
     pub inpatient_in_policy: [Fen; 2],
@@ -325,6 +356,7 @@ impl Figures {
     ) -> Figures {
         let mut f = Figures {
             insured: insured.len() as u64,
+            aided: insured.iter().filter(|p| p.aid != Aid::None).count() as u64,
             ..Figures::default()
         };
         for (c, s) in claims.claims.iter().zip(&settled.shares) {
@@ -333,6 +365,10 @@ impl Figures {
             };
             let funds = s.fund.0 + s.supplement.0;
             f.claims += 1;
+            if s.aid.0 > 0 {
+                f.aid_claims += 1;
+                f.aid.0 += s.aid.0;
+            }
             f.funds.0 += funds;
             let scheme = person.cover.scheme;
             let row = f.by.entry((scheme, c.visit)).or_default();

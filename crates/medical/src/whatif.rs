@@ -145,7 +145,7 @@ pub fn compare(
         }
         let district = c.area.as_str().get(..6).unwrap_or_default().to_string();
         let row = table.entry((district, c.visit)).or_default();
-        let funds = |s: &domain::Settlement| s.fund.checked_add(s.supplement);
+        let funds = |s: &domain::Settlement| s.fund.checked_add(s.supplement)?.checked_add(s.aid);
         let bears = |s: &domain::Settlement| s.account.checked_add(s.person);
         let (bears_before, bears_after) = (
             bears(&a).ok_or_else(too_large)?,

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use minsheng_core::{Fen, Month};
 use minsheng_medical::batch::{self, Claims, Insured, Shares};
-use minsheng_medical::domain::{self, Claim, Scheme};
+use minsheng_medical::domain::{self, Aid, Claim, Scheme};
 use minsheng_medical::{enrolment, synthetic, YearToDate};
 use minsheng_policy::Policy;
 use minsheng_test_support::{medical_policy, synthetic_city};
@@ -46,10 +46,13 @@ fn half_year(seed: u64, numbered: bool) -> (Vec<Insured>, Vec<(String, Claim)>, 
             Scheme::Employee => Fen(id % 5 * 60_000),
             Scheme::Resident => Fen(0),
         };
+        // Half of them objects of medical assistance, of every category.
+        let aid = Aid::ALL.get(id as usize % 12).copied().unwrap_or(Aid::None);
         insured.push(Insured {
             cover,
             year: YearToDate::default(),
             balance,
+            aid,
         });
         sent.extend(theirs.into_iter().map(|(h, c)| (n, h, c)));
     }
@@ -86,8 +89,8 @@ fn one_by_one(
                 &person.cover,
                 synthetic::level_of(hospital),
                 &classes,
-                &person.year,
-                person.balance,
+                (&person.year, person.balance),
+                person.aid,
             )
             .unwrap();
             let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
@@ -131,6 +134,7 @@ fn a_batch_settles_as_one_claim_after_another_in_any_order_across_a_change_of_ru
         }
         let reached = |f: fn(&Shares) -> Fen| expected.iter().filter(|s| f(s).0 > 0).count();
         assert!(reached(|s| s.supplement) > 0, "a supplement is paid");
+        assert!(reached(|s| s.aid) > 0, "medical assistance pays");
         assert!(reached(|s| s.account) > 0, "an account pays");
         let drained = in_turn
             .iter()

@@ -65,6 +65,11 @@ pub struct SettlementView {
     pub fund_fen: i64,
     /// The employees' large-expense supplement or the residents' serious-illness insurance.
     pub supplement_fen: i64,
+    /// The person's category of medical assistance on the claim's day (`none`, `tekun`,
+    /// `dibao`, `near_poor`, `rigid_expenditure`, `illness_poverty`).
+    pub aided_as: String,
+    /// Medical assistance (医疗救助), settled with the claim.
+    pub assistance_fen: i64,
     /// The employee's personal account (个人账户).
     pub account_fen: i64,
     /// What the person pays in cash.
@@ -105,6 +110,8 @@ impl SettlementView {
             deductible_fen: s.deductible_applied.0,
             fund_fen: s.fund.0,
             supplement_fen: s.supplement.0,
+            aided_as: c.aided_as.as_str().into(),
+            assistance_fen: s.aid.0,
             account_fen: s.account.0,
             person_fen: s.person.0,
             lines: s

@@ -150,6 +150,8 @@ struct Note {
 
 pub fn explanation_of_benefit(c: &ClaimRecord, trees: &[String]) -> ExplanationOfBenefit {
     let s = &c.settlement;
+    // What the funds pay the hospital: insurance, its supplement and medical assistance.
+    let benefit = Fen(s.fund.0 + s.supplement.0 + s.aid.0);
     let payer = |code: &str, display: &str, fen: Fen| Total {
         category: concept(PAYER, code, Some(display)),
         amount: money(fen),
@@ -228,16 +230,17 @@ pub fn explanation_of_benefit(c: &ClaimRecord, trees: &[String]) -> ExplanationO
             standard("deductible", "起付线", s.deductible_applied),
             standard(
                 "benefit",
-                "统筹基金、大额补助或大病保险支付",
-                Fen(s.fund.0 + s.supplement.0),
+                "统筹基金、大额补助或大病保险、医疗救助支付",
+                benefit,
             ),
             payer("fund", "统筹基金支付", s.fund),
             payer("supplement", "大额医疗补助或大病保险支付", s.supplement),
+            payer("assistance", "医疗救助支付", s.aid),
             payer("account", "个人账户支付", s.account),
             payer("person", "个人现金支付", s.person),
         ],
         payment: Payment {
-            amount: money(Fen(s.fund.0 + s.supplement.0)),
+            amount: money(benefit),
         },
         process_note: trees
             .iter()

@@ -31,12 +31,13 @@ struct ClaimPage {
 }
 
 /// The payers and figures of a settlement, in the order the page lists them.
-pub const PAYERS: [&str; 7] = [
+pub const PAYERS: [&str; 8] = [
     "医疗费用总额",
     "政策范围内费用",
     "起付线",
     "统筹基金支付",
     "大额医疗补助或大病保险支付",
+    "医疗救助支付",
     "个人账户支付",
     "个人现金支付",
 ];
@@ -103,6 +104,7 @@ pub async fn claim(
                 s.deductible_applied,
                 s.fund,
                 s.supplement,
+                s.aid,
                 s.account,
                 s.person,
             ])
