@@ -505,7 +505,14 @@ pub async fn run(
                 to,
                 basis,
             };
-            let id = minsheng_medical::aid::recognise(store, &r, actor, clock.now).await?;
+            let id = minsheng_medical::aid::recognise(
+                store,
+                &r,
+                &minsheng_core::access::Scope::Everything,
+                actor,
+                clock.now,
+            )
+            .await?;
             println!(
                 "认定 {id}：{} 为{}（医疗救助对象），{} 至 {}。",
                 r.id_number.masked(),

@@ -6,6 +6,7 @@
 //! `assistance_pays`), settled with the claim in one transaction (一站式结算).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_core::access::Scope;
 use minsheng_core::{FieldError, IdNumber};
 use minsheng_store::{NewAuditEntry, Store};
 
@@ -28,11 +29,12 @@ pub struct Recognise {
 /// field and the reason, nothing filed: a category the enrolments decide or none (`category`),
 /// a period that ends before it begins or runs past a year (`to`), a period ending before
 /// today (`to`: a recognition is a decision about now), no basis (`basis`), someone not a
-/// current resident (`id_number`), a recognition of the person overlapping one on file
-/// (`from`).
+/// current resident or one outside `scope` — staff recognise the residents of their own area
+/// (`id_number`), a recognition of the person overlapping one on file (`from`).
 pub async fn recognise(
     store: &Store,
     r: &Recognise,
+    scope: &Scope,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<i64, ClaimError> {
@@ -70,11 +72,18 @@ pub async fn recognise(
         errors.push(FieldError::new("basis", "须写明认定依据（文号或案件）"));
     }
     let medical = store.medical();
-    let insured = medical.insured(&r.id_number).await?;
+    let insured = medical
+        .insured(&r.id_number)
+        .await?
+        .filter(|i| match scope {
+            Scope::Everything => true,
+            Scope::Area(area) => i.area.is_within(area),
+            Scope::Resident(_) | Scope::Nothing => false,
+        });
     if insured.is_none() {
         errors.push(FieldError::new(
             "id_number",
-            format!("登记中没有在册居民 {}", r.id_number.masked()),
+            format!("你的辖区内没有在册居民 {}", r.id_number.masked()),
         ));
     }
     let (Some(insured), true) = (insured, errors.is_empty()) else {

@@ -6,6 +6,7 @@
 //! the other categories are checked field by field and read by the settlement.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_core::access::Scope;
 use minsheng_core::registry::Registration;
 use minsheng_core::{Fen, IdNumber, Month};
 use minsheng_medical::aid::{recognise, Recognise};
@@ -306,7 +307,7 @@ async fn recognitions_are_checked_and_read_by_the_settlement(store: &Store) {
         ),
     ];
     for (r, field) in cases {
-        let e = recognise(store, &r, "civil-affairs", now())
+        let e = recognise(store, &r, &Scope::Everything, "civil-affairs", now())
             .await
             .unwrap_err();
         assert_eq!(refused(e), [field], "{r:?}");
@@ -318,7 +319,7 @@ async fn recognitions_are_checked_and_read_by_the_settlement(store: &Store) {
         .unwrap()
         .is_empty());
 
-    recognise(store, &good, "civil-affairs", now())
+    recognise(store, &good, &Scope::Everything, "civil-affairs", now())
         .await
         .unwrap();
     let overlapping = Recognise {
@@ -327,9 +328,15 @@ async fn recognitions_are_checked_and_read_by_the_settlement(store: &Store) {
         to: day(2026, 6, 30),
         ..good.clone()
     };
-    let e = recognise(store, &overlapping, "civil-affairs", now())
-        .await
-        .unwrap_err();
+    let e = recognise(
+        store,
+        &overlapping,
+        &Scope::Everything,
+        "civil-affairs",
+        now(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused(e), ["from"]);
     let filed = store.medical().recognitions(person_id).await.unwrap();
     assert_eq!(filed.len(), 1);

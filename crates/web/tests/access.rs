@@ -446,6 +446,7 @@ async fn every_api_route_is_documented() {
             "/api/v1/households/{key}/explain",
             "/api/v1/me",
             "/api/v1/meals/orders",
+            "/api/v1/medical/assistance/recognitions",
             "/api/v1/medical/claims",
             "/api/v1/medical/claims/{number}",
             "/api/v1/medical/claims/{number}/eob",

@@ -377,3 +377,71 @@ async fn the_city_transfers_insurance_in_and_out() {
         assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+/// A district's civil-affairs staff recognise a resident of their district as an object of
+/// medical assistance (低保边缘), once; a second recognition of the same days, a category the
+/// assistance decisions decide, or a resident of another district is refused with its field;
+/// a community's staff may not recognise at all.
+#[tokio::test]
+async fn a_district_recognises_an_object_of_medical_assistance() {
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let walk = Walk::start();
+    let clock = walk.clock();
+    let app = minsheng_web::router(
+        walk.web(store.clone(), common::bank_dir())
+            .with_medical(minsheng_test_support::medical_policy()),
+    );
+    let path = "/api/v1/medical/assistance/recognitions";
+    let district_of = |h: &common::Household| h.area.as_str()[..6].to_string();
+    let district = common::staff_with_token(
+        &store,
+        "区民政甲",
+        Role::District,
+        &district_of(&city.outside),
+    )
+    .await;
+    let community = common::staff_with_token(
+        &store,
+        "社区乙",
+        Role::Community,
+        city.outside.area.as_str(),
+    )
+    .await;
+    let to = clock.today + chrono::Duration::days(180);
+    let mut body = json!({
+        "id_number": city.outside.head_id, "category": "near_poor",
+        "from": clock.today.to_string(), "to": to.to_string(), "basis": "区民政局认定〔2026〕3号",
+    });
+    let forbidden = send(&app, post_json(path, &community, &body)).await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
+    );
+
+    let filed = send(&app, post_json(path, &district, &body)).await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    assert_eq!(filed.json()["category"], "near_poor");
+    assert!(filed.json()["id_number"].as_str().unwrap().contains('*'));
+    let again = send(&app, post_json(path, &district, &body)).await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    assert_eq!(again.json()["field"], "from");
+
+    body["category"] = json!("tekun");
+    let tekun = send(&app, post_json(path, &district, &body)).await;
+    assert_eq!(tekun.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(tekun.json()["field"], "category");
+
+    body["category"] = json!("illness_poverty");
+    body["id_number"] = json!(city.inside.head_id);
+    let elsewhere = send(&app, post_json(path, &district, &body)).await;
+    assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(elsewhere.json()["field"], "id_number");
+}

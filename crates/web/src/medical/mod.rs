@@ -2,8 +2,10 @@
 //! and settled, the same claim posted again answered with the first settlement, a reversal,
 //! the explanation line by line (also as a FHIR R4 ExplanationOfBenefit), the day's
 //! reconciliation file —, the page on which a clerk follows a settlement, and the transfers of
-//! the insurance relation in and out of the city (`transfers`).
+//! the insurance relation in and out of the city (`transfers`), and the objects of medical
+//! assistance the civil-affairs bureau recognises (`aid`).
 
+pub(crate) mod aid;
 pub(crate) mod api;
 pub(crate) mod fhir;
 pub(crate) mod pages;
@@ -41,6 +43,7 @@ pub(crate) fn api() -> OpenApiRouter<Web> {
         .routes(routes!(api::reconciliation))
         .routes(routes!(transfers::receive))
         .routes(routes!(transfers::send))
+        .routes(routes!(aid::recognise))
 }
 
 /// Settling claims: the catalog's rules, and the queue that settles concurrent claims
