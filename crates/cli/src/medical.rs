@@ -900,7 +900,7 @@ async fn demo_tekun_stay(
     let month = minsheng_core::Month::containing(clock.today);
     let year = chrono::Datelike::year(&clock.today);
     let mut patient = None;
-    for (person_id, id, aid) in medical.enrolled_aided(month).await? {
+    for (person_id, id, aid) in minsheng_medical::aid::enrolled_in(store, month).await? {
         if aid == minsheng_medical::Aid::Tekun && medical.cover(person_id, year).await?.is_some() {
             patient = Some(id);
             break;

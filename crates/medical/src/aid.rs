@@ -14,6 +14,36 @@ use crate::domain::Aid;
 use crate::storage::{MedicalStore as _, Recognition};
 use crate::ClaimError;
 
+/// The assistance catalog's programs whose recipients are objects of medical assistance, and
+/// as what (programs.yaml codes).
+pub const PROGRAMS: [(&str, Aid); 3] = [
+    ("tekun_basic", Aid::Tekun),
+    ("dibao", Aid::Dibao),
+    ("single_person_dibao", Aid::Dibao),
+];
+
+/// The category enrolments in `programs` make a person: the fuller help where several do.
+pub fn by_programs(programs: &[String]) -> Option<Aid> {
+    (programs.iter())
+        .filter_map(|p| PROGRAMS.iter().find(|(code, _)| code == p))
+        .map(|(_, aid)| *aid)
+        .min()
+}
+
+/// Current residents who are 特困 or 低保 objects of medical assistance in `month`, by their
+/// enrolments: person, ID number and category, by person.
+pub async fn enrolled_in(
+    store: &Store,
+    month: minsheng_core::Month,
+) -> Result<Vec<(i64, IdNumber, Aid)>, minsheng_store::StoreError> {
+    use minsheng_payments::PaymentsStore as _;
+    let programs = PROGRAMS.map(|(program, _)| program);
+    let enrolled = store.payments().persons_enrolled(month, &programs).await?;
+    Ok((enrolled.into_iter())
+        .filter_map(|(person, id, programs)| by_programs(&programs).map(|aid| (person, id, aid)))
+        .collect())
+}
+
 /// A recognition as the bureau files it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recognise {

@@ -757,31 +757,6 @@ impl Medical<'_> {
         Ok(Ok(id))
     }
 
-    /// Current residents who are 特困 or 低保 objects of medical assistance in `month` (by an
-    /// enrolment of theirs or their household's, not paused), as [`aid_on`] reads them: person,
-    /// ID number and category (特困 before 低保: 'tekun' sorts after 'dibao'), by person.
-    pub async fn enrolled_aided(
-        &self,
-        month: minsheng_core::Month,
-    ) -> Result<Vec<(i64, IdNumber, Aid)>> {
-        const SQL: &str = "SELECT s.person_id, s.id_number, \
-            MAX(CASE e.program WHEN 'tekun_basic' THEN 'tekun' ELSE 'dibao' END) AS aid \
-            FROM enrolment e JOIN resident_search s ON s.household_id = e.household_id \
-            WHERE (e.person_id IS NULL OR e.person_id = s.person_id) \
-            AND e.program IN ('tekun_basic', 'dibao', 'single_person_dibao') \
-            AND e.first_month <= $1 AND (e.last_month IS NULL OR e.last_month >= $1) \
-            AND NOT EXISTS (SELECT 1 FROM enrolment_pause p WHERE p.enrolment_id = e.id \
-            AND p.from_month <= $1 AND (p.resumed_month IS NULL OR p.resumed_month > $1)) \
-            GROUP BY s.person_id, s.id_number ORDER BY s.person_id";
-        with_pool!(self, pool => {
-            sqlx::query(SQL).bind(month.to_string()).fetch_all(pool).await?.iter().map(|r| Ok((
-                r.int("person_id")?,
-                IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
-                parsed(r, "aid", Aid::parse)?,
-            ))).collect()
-        })
-    }
-
     /// A person's recognitions, the earliest first.
     pub async fn recognitions(&self, person_id: i64) -> Result<Vec<Recognition>> {
         let sql = format!(
@@ -1165,40 +1140,21 @@ const AID_YEAR_SQL: &str =
 /// the moment a decision is made; else a recognition of the civil-affairs bureau covering the
 /// day; else none. Where several hold, the first in [`Aid::ALL`] (the fuller help).
 pub async fn aid_on(tx: &mut impl Statements, person_id: i64, day: NaiveDate) -> Result<Aid> {
-    const ENROLLED: &str = "SELECT e.program FROM enrolment e \
-        JOIN resident_search s ON s.household_id = e.household_id \
-        WHERE s.person_id = $1 AND (e.person_id IS NULL OR e.person_id = $1) \
-        AND e.program IN ('tekun_basic', 'dibao', 'single_person_dibao') \
-        AND e.first_month <= $2 AND (e.last_month IS NULL OR e.last_month >= $2) \
-        AND NOT EXISTS (SELECT 1 FROM enrolment_pause p WHERE p.enrolment_id = e.id \
-        AND p.from_month <= $2 AND (p.resumed_month IS NULL OR p.resumed_month > $2))";
-    const RECOGNISED: &str = "SELECT category AS program FROM medical_aid_recognition \
+    const RECOGNISED: &str = "SELECT category FROM medical_aid_recognition \
         WHERE person_id = $1 AND valid_from <= $2 AND valid_to >= $2";
-    let month = minsheng_core::Month::containing(day).to_string();
-    let mut found = tx
-        .rows(ENROLLED, &[Cell::Int(person_id), Cell::Text(month)], |r| {
-            r.text("program")
-        })
-        .await?
-        .into_iter()
-        .filter_map(|program| {
-            (crate::enrolment::ASSISTED_PROGRAMS.iter())
-                .find(|(code, _)| *code == program)
-                .map(|(_, category)| match category {
-                    crate::enrolment::Assisted::Tekun => Aid::Tekun,
-                    _ => Aid::Dibao,
-                })
-        })
-        .min();
-    if found.is_none() {
-        let recognised = tx
-            .rows(RECOGNISED, &[Cell::Int(person_id), Cell::from(day)], |r| {
-                parsed(r, "program", Aid::parse)
-            })
-            .await?;
-        found = recognised.into_iter().min();
+    let month = minsheng_core::Month::containing(day);
+    let programs = crate::aid::PROGRAMS.map(|(program, _)| program);
+    let enrolled =
+        minsheng_payments::storage::programs_of_person_in(tx, person_id, month, &programs).await?;
+    if let Some(aid) = crate::aid::by_programs(&enrolled) {
+        return Ok(aid);
     }
-    Ok(found.unwrap_or(Aid::None))
+    let recognised = tx
+        .rows(RECOGNISED, &[Cell::Int(person_id), Cell::from(day)], |r| {
+            parsed(r, "category", Aid::parse)
+        })
+        .await?;
+    Ok(recognised.into_iter().min().unwrap_or(Aid::None))
 }
 
 /// The person's medical-assistance year, locked as [`year_locked`] locks the insurance year:

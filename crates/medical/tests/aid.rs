@@ -162,7 +162,7 @@ async fn a_tekun_patient_is_helped_from_the_decision_on(store: &Store) {
     );
 
     // The district decides: 特困 from June. The next claim knows it, in the same settlement.
-    store
+    let enrolment = store
         .payments()
         .enrol(
             &person.facts.household,
@@ -227,6 +227,31 @@ async fn a_tekun_patient_is_helped_from_the_decision_on(store: &Store) {
     assert_eq!(capped.before.aid, Fen(270_000));
     assert_eq!(capped.settlement.aid, Fen(30_000));
     assert_eq!(aid_year(store, person_id).await, (Fen(0), Fen(300_000)));
+
+    // Suspended from September (under review): not helped while the suspension holds.
+    store
+        .payments()
+        .suspend_enrolment(
+            enrolment.id,
+            Month::new(2025, 9).unwrap(),
+            "复核中",
+            "district",
+            now(),
+            &noted("suspend"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let suspended = settled(
+        store,
+        &policy,
+        &stay("Z-6", &id, day(2025, 9, 2), &[("A01", "100")]),
+    )
+    .await;
+    assert_eq!(
+        (suspended.aided_as, suspended.settlement.aid),
+        (Aid::None, Fen(0))
+    );
 
     // A reversal gives the assistance's year back; the next stay is helped in full again.
     reverse(store, "H3", "Z-4", "重复结算", "his-h3", now())

@@ -18,7 +18,7 @@ use minsheng_core::access::Scope;
 
 use minsheng_store::{
     corrupt, household_ids, micros, on_tx, scan, scope_condition, scope_on, timestamp, with_pool,
-    Cell, Columns, NewAuditEntry, Result, ScannedPerson, Store, StoreError, Table, Tx,
+    Cell, Columns, NewAuditEntry, Result, ScannedPerson, Statements, Store, StoreError, Table, Tx,
     VERSION_COLUMNS, VERSION_FROM,
 };
 
@@ -256,6 +256,42 @@ pub struct PersonGrant<'a> {
     /// The month it ends in: the first, for a subsidy paid once.
     pub last_month: Option<Month>,
     pub basis: &'a str,
+}
+
+/// Whose enrolments count for a person: theirs, or their household's as the registry places the
+/// person now; in force in the month `$1` and not paused then. Over `enrolment e` and
+/// `resident_search s`.
+const IN_FORCE_FOR_PERSON: &str = "s.household_id = e.household_id \
+    AND (e.person_id IS NULL OR e.person_id = s.person_id) \
+    AND e.first_month <= $1 AND (e.last_month IS NULL OR e.last_month >= $1) \
+    AND NOT EXISTS (SELECT 1 FROM enrolment_pause p WHERE p.enrolment_id = e.id \
+    AND p.from_month <= $1 AND (p.resumed_month IS NULL OR p.resumed_month > $1))";
+
+/// `programs` as an SQL list of bound values, from `$first` on.
+fn program_list(programs: &[&str], first: usize) -> String {
+    (0..programs.len())
+        .map(|i| format!("${}", first + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which of `programs` a person is enrolled in for `month` (theirs or their household's, in
+/// force and not paused), read within another context's transaction: medical assistance reads
+/// 特困 and 低保 so while it settles a claim, and so knows a decision the moment it is made.
+pub async fn programs_of_person_in(
+    tx: &mut impl Statements,
+    person_id: i64,
+    month: Month,
+    programs: &[&str],
+) -> Result<Vec<String>> {
+    let sql = format!(
+        "SELECT e.program FROM enrolment e JOIN resident_search s ON s.person_id = $2 \
+         AND {IN_FORCE_FOR_PERSON} WHERE e.program IN ({})",
+        program_list(programs, 3)
+    );
+    let mut params = vec![Cell::Text(month.to_string()), Cell::Int(person_id)];
+    params.extend(programs.iter().map(|p| Cell::Text(p.to_string())));
+    tx.rows(&sql, &params, |r| r.text("program")).await
 }
 
 /// Enrols one person of a household in a program within `tx`, paid to that person only.
@@ -757,6 +793,42 @@ impl Payments<'_> {
         known_at: DateTime<Utc>,
     ) -> Result<HashMap<String, Vec<EnrolledUnit>>> {
         self.enrolled_where(month, known_at, None).await
+    }
+
+    /// Current residents enrolled in one of `programs` for `month` (theirs or their
+    /// household's, in force and not paused), as [`programs_of_person_in`] counts them: person,
+    /// ID number and the programs, by person.
+    pub async fn persons_enrolled(
+        &self,
+        month: Month,
+        programs: &[&str],
+    ) -> Result<Vec<(i64, IdNumber, Vec<String>)>> {
+        let sql = format!(
+            "SELECT s.person_id, s.id_number, e.program FROM enrolment e \
+             JOIN resident_search s ON {IN_FORCE_FOR_PERSON} WHERE e.program IN ({}) \
+             ORDER BY s.person_id, e.program",
+            program_list(programs, 2)
+        );
+        let mut out: Vec<(i64, IdNumber, Vec<String>)> = Vec::new();
+        with_pool!(self, pool => {
+            let mut query = sqlx::query(&sql).bind(month.to_string());
+            for p in programs {
+                query = query.bind(*p);
+            }
+            for r in query.fetch_all(pool).await?.iter() {
+                let person_id = r.int("person_id")?;
+                let program = r.text("program")?;
+                match out.last_mut() {
+                    Some((last, _, these)) if *last == person_id => these.push(program),
+                    _ => out.push((
+                        person_id,
+                        IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+                        vec![program],
+                    )),
+                }
+            }
+        });
+        Ok(out)
     }
 
     /// The enrolments of one household in force for `month`, as [`Self::enrolled`] has them.
