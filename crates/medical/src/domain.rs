@@ -44,6 +44,7 @@ macro_rules! codes {
         }
     };
 }
+pub(crate) use codes;
 
 codes!(
     /// 职工医保 or 居民医保.
@@ -135,6 +136,9 @@ pub struct Claim {
     pub number: String,
     pub id_number: IdNumber,
     pub date: NaiveDate,
+    /// A stay's day of admission (入院日期), when the hospital sends it; `date` is the
+    /// discharge. The days between are days in hospital (long-term care does not pay them).
+    pub admitted: Option<NaiveDate>,
     pub visit: Visit,
     pub place: Place,
     pub use_account: bool,
@@ -196,6 +200,34 @@ impl Claim {
         });
         let visit = text("visit", &mut errors)
             .and_then(|t| Visit::parse("visit", &t).map_err(|e| errors.push(e)).ok());
+        let admitted = match map.get("admitted") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(t)) => match NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d") {
+                Ok(day) => Some(day),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "admitted",
+                        format!("「{t}」不是日期（如 2026-03-01）"),
+                    ));
+                    None
+                }
+            },
+            Some(_) => {
+                errors.push(FieldError::new("admitted", "应为日期文字"));
+                None
+            }
+        };
+        if let Some(admitted) = admitted {
+            if visit.is_some_and(|v| v != Visit::Inpatient) {
+                errors.push(FieldError::new("admitted", "入院日期只属于住院结算单"));
+            }
+            if date.is_some_and(|d| admitted > d) {
+                errors.push(FieldError::new(
+                    "admitted",
+                    format!("入院日期 {admitted} 晚于出院结算日"),
+                ));
+            }
+        }
         let place = match map.get("place") {
             None => Some(Place::InCity),
             Some(Json::String(t)) => Place::parse("place", t).map_err(|e| errors.push(e)).ok(),
@@ -260,6 +292,7 @@ impl Claim {
                     number,
                     id_number,
                     date,
+                    admitted,
                     visit,
                     place,
                     use_account,
@@ -275,7 +308,7 @@ impl Claim {
     /// told apart from a retry.
     /// The claim as a hospital sends it: what [`Claim::from_json`] reads back.
     pub fn to_json(&self) -> Json {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "claim_number": self.number,
             "id_number": self.id_number.as_str(),
             "date": self.date.to_string(),
@@ -287,7 +320,11 @@ impl Claim {
                 "item": l.item,
                 "amount": l.amount.to_string(),
             })).collect::<Vec<_>>(),
-        })
+        });
+        if let (Some(day), Some(map)) = (self.admitted, json.as_object_mut()) {
+            map.insert("admitted".into(), Json::String(day.to_string()));
+        }
+        json
     }
 
     pub fn digest(&self) -> String {
@@ -303,6 +340,10 @@ impl Claim {
             self.total.0
         );
         hash.update(head.as_bytes());
+        // Said only when sent, so a claim without it keeps the digest it always had.
+        if let Some(day) = self.admitted {
+            hash.update(format!("|admitted {day}").as_bytes());
+        }
         for l in &self.lines {
             hash.update(format!("\n{}|{}", l.item, l.amount.0).as_bytes());
         }
@@ -319,6 +360,7 @@ const CLAIM_FIELDS: &[&str] = &[
     "claim_number",
     "id_number",
     "date",
+    "admitted",
     "visit",
     "place",
     "use_account",

@@ -14,6 +14,9 @@
 //! - [`stop`]: an employee's cover stopped when the registry says the employment ended (停保);
 //! - [`aid`]: whom medical assistance (医疗救助) helps: 特困 and 低保 by their enrolments, the
 //!   others as the civil-affairs bureau recognises them; the assistance is settled with the claim;
+//! - [`care`]: long-term care insurance (长期护理保险): designated care providers, persons
+//!   qualified by a disability assessment, a provider's month settled by its own rules
+//!   (`policies/qingdao-ltc`) and paid through the payments context's ledger;
 //! - [`batch`]: many claims settled at once by the batch executor, each person's year in order;
 //! - [`whatif`]: the claims of a period settled again under a reform, by district and visit.
 //!
@@ -29,6 +32,7 @@
 
 pub mod aid;
 pub mod batch;
+pub mod care;
 pub mod domain;
 pub mod enrolment;
 pub mod reconciliation;

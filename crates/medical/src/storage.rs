@@ -83,6 +83,8 @@ pub struct ClaimRecord {
     pub id_number: IdNumber,
     pub area: AreaCode,
     pub day: NaiveDate,
+    /// A stay's day of admission, when the hospital sent it.
+    pub admitted: Option<NaiveDate>,
     pub visit: Visit,
     pub place: Place,
     pub use_account: bool,
@@ -102,7 +104,7 @@ pub struct ClaimRecord {
     pub reversal_reason: Option<String>,
 }
 
-fn parsed<T>(
+pub(crate) fn parsed<T>(
     r: &(impl Columns + ?Sized),
     col: &str,
     parse: fn(&str, &str) -> std::result::Result<T, minsheng_core::FieldError>,
@@ -116,7 +118,8 @@ const CLAIM_COLUMNS: &str = "id, hospital_code, claim_number, digest, person_id,
     covered_to, level, deductible_before, fund_before, outpatient_fund_before, self_paid_before, supplement_before, \
     balance_before, total, in_policy, deductible_applied, fund, supplement, account, person, \
     self_paid_in_policy, policy_digest, settled_at, settled_by, reversed_at, reversed_by, \
-    reversal_reason, aided_as, aid_deductible_before, aid_before, aid_deductible_applied, aid";
+    reversal_reason, aided_as, aid_deductible_before, aid_before, aid_deductible_applied, aid, \
+    admitted";
 
 fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
     let visit = parsed(r, "visit", Visit::parse)?;
@@ -147,6 +150,7 @@ fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
         id_number: IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
         area: AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
         day,
+        admitted: r.opt_date("admitted")?,
         visit,
         place: parsed(r, "place", Place::parse)?,
         use_account: r.boolean("use_account")?,
@@ -1303,6 +1307,7 @@ pub async fn insert_claim(tx: &mut impl Statements, c: &ClaimRecord) -> Result<O
         Cell::Int(c.before.aid.0),
         Cell::Int(s.aid_deductible_applied.0),
         Cell::Int(s.aid.0),
+        Cell::from(c.admitted),
     ];
     let id = tx
         .row(
@@ -1312,10 +1317,10 @@ pub async fn insert_claim(tx: &mut impl Statements, c: &ClaimRecord) -> Result<O
              self_paid_before, supplement_before, balance_before, total, in_policy, \
              deductible_applied, fund, supplement, account, person, self_paid_in_policy, \
              policy_digest, settled_at, settled_by, aided_as, aid_deductible_before, aid_before, \
-             aid_deductible_applied, aid) \
+             aid_deductible_applied, aid, admitted) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-             $35, $36, $37, $38, $39, $40) \
+             $35, $36, $37, $38, $39, $40, $41) \
              ON CONFLICT (hospital_code, claim_number) DO NOTHING RETURNING id",
             &params,
             |r| r.int("id"),
@@ -1551,7 +1556,10 @@ fn decode_year_cover(r: &(impl Columns + ?Sized)) -> Result<(i32, Cover)> {
     Ok((year, decode_cover(r)?))
 }
 
-async fn covers_of(tx: &mut impl Statements, person_id: i64) -> Result<Vec<(i32, Cover)>> {
+pub(crate) async fn covers_of(
+    tx: &mut impl Statements,
+    person_id: i64,
+) -> Result<Vec<(i32, Cover)>> {
     tx.rows(COVERS_OF_SQL, &[Cell::Int(person_id)], |r| {
         decode_year_cover(r)
     })

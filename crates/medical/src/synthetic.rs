@@ -180,6 +180,7 @@ pub fn claims_of(
                 number: format!("S{}-{person_id}-{n}", m.replace('-', "")),
                 id_number: id_number.clone(),
                 date: day,
+                admitted: None,
                 visit,
                 place: Place::InCity,
                 use_account: pick("account", 2) == 0,

@@ -123,3 +123,15 @@ fn a_declaration_with_mistakes_is_refused_whole() {
         assert!(err.contains(expected), "{text}: {err}");
     }
 }
+
+#[test]
+fn the_long_term_care_rules_load_and_their_rule_tests_pass() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-ltc");
+    let policy = Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(policy.entities.group.name, "care");
+    assert_eq!(policy.entities.member.plural, "stretches");
+    let (report, problems) = run_dir(&policy, &dir);
+    assert!(problems.0.is_empty(), "{problems}");
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(report.passed >= 8, "only {} cases", report.passed);
+}

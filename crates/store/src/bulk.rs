@@ -29,6 +29,8 @@ pub enum Cell {
     /// (PostgreSQL keeps a prepared statement's types; a column that is text in some rows and
     /// NULL in others must be bound as text both times).
     NullText,
+    /// A missing date, typed as a date for the same reason.
+    NullDate,
 }
 
 impl From<NaiveDate> for Cell {
@@ -39,7 +41,7 @@ impl From<NaiveDate> for Cell {
 
 impl From<Option<NaiveDate>> for Cell {
     fn from(d: Option<NaiveDate>) -> Cell {
-        d.map_or(Cell::Null, Cell::from)
+        d.map_or(Cell::NullDate, Cell::from)
     }
 }
 
@@ -416,7 +418,7 @@ fn bind_all(mut query: SqliteQuery<'_>, rows: Vec<Vec<Cell>>) -> SqliteQuery<'_>
             Cell::Date(d) => query.bind(d.as_str().to_string()),
             Cell::Bool(v) => query.bind(v),
             Cell::Null => query.bind(Option::<i64>::None),
-            Cell::NullText => query.bind(Option::<String>::None),
+            Cell::NullText | Cell::NullDate => query.bind(Option::<String>::None),
         };
     }
     query
@@ -463,7 +465,7 @@ fn write_copy_cell(buf: &mut String, cell: &Cell) {
         Cell::Int(v) => buf.push_str(itoa::Buffer::new().format(*v)),
         Cell::Date(d) => buf.push_str(d.as_str()),
         Cell::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
-        Cell::Null | Cell::NullText => buf.push_str("\\N"),
+        Cell::Null | Cell::NullText | Cell::NullDate => buf.push_str("\\N"),
         Cell::Code(s) => buf.push_str(s),
         // Most text needs no escape: one scan of its bytes, then one copy.
         Cell::Text(s) if !s.bytes().any(escaped_in_copy) => buf.push_str(s),
@@ -607,7 +609,9 @@ impl rusqlite::ToSql for Cell {
             Cell::Code(s) => ToSqlOutput::from(*s),
             Cell::Date(d) => ToSqlOutput::from(d.as_str()),
             Cell::Bool(b) => ToSqlOutput::from(*b),
-            Cell::Null | Cell::NullText => ToSqlOutput::from(rusqlite::types::Null),
+            Cell::Null | Cell::NullText | Cell::NullDate => {
+                ToSqlOutput::from(rusqlite::types::Null)
+            }
         })
     }
 }

@@ -85,6 +85,7 @@ pub(crate) fn bind_pg<'q>(
             Cell::Bool(v) => query.bind(*v),
             Cell::Null => query.bind(Option::<i64>::None),
             Cell::NullText => query.bind(Option::<String>::None),
+            Cell::NullDate => query.bind(Option::<NaiveDate>::None),
         };
     }
     Ok(query)

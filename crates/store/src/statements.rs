@@ -132,7 +132,7 @@ fn sqlite_query<'q>(
             Cell::Date(d) => query.bind(d.as_str()),
             Cell::Bool(v) => query.bind(*v),
             Cell::Null => query.bind(Option::<i64>::None),
-            Cell::NullText => query.bind(Option::<String>::None),
+            Cell::NullText | Cell::NullDate => query.bind(Option::<String>::None),
         })
 }
 

@@ -42,6 +42,12 @@ pub fn medical_policy() -> minsheng_policy::Policy {
     minsheng_policy::Policy::load(&medical_catalog()).unwrap_or_else(|d| panic!("{d}"))
 }
 
+/// The repository's long-term care insurance rules (`policies/qingdao-ltc`), loaded.
+pub fn care_policy() -> minsheng_policy::Policy {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-ltc");
+    minsheng_policy::Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
+}
+
 /// A schema name no other test uses.
 fn fresh_schema(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
