@@ -84,6 +84,15 @@ struct Cli {
     )]
     medical_policy: PathBuf,
 
+    /// The long-term care insurance rules (entities.yaml, parameters/, variables/, tests/).
+    #[arg(
+        long,
+        global = true,
+        env = "MINSHENG_CARE_POLICY",
+        default_value = "policies/qingdao-ltc"
+    )]
+    care_policy: PathBuf,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -672,6 +681,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         clock,
                     )
                     .await?;
+                    let care_policy = policy::load(&cli.care_policy)?;
+                    medical::care::story(&store, &care_policy, &staff, &bank_dir, clock).await?;
                 }
                 println!(
                     "\nNext (`cargo run --release --` stands for `minsheng` until it is installed):"
@@ -968,7 +979,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Medical { command } => {
             let store = open(&cli.db).await?;
             let policy = policy::load(&cli.medical_policy)?;
-            medical::run(&store, &policy, command, &cli.actor, clock).await?;
+            let rules = (&policy, cli.care_policy.as_path());
+            medical::run(&store, rules, command, &cli.actor, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Staff { command } => {
@@ -1219,6 +1231,11 @@ async fn demo_staff(
         ("孙审计", Role::Auditor, "370200"),
         ("幸福助餐点", Role::Provider, street.as_str()),
         ("区医院结算", Role::Provider, district.as_str()),
+        (
+            medical::care::DEMO_PROVIDER,
+            Role::Provider,
+            district.as_str(),
+        ),
     ];
     let mut out = Vec::new();
     for (name, role, area) in people {
@@ -1236,7 +1253,7 @@ async fn demo_staff(
             minsheng_eldercare::meals::link_provider(store, &staff, actor, clock)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-        } else if staff.role == Role::Provider {
+        } else if name == "区医院结算" {
             medical::link_hospital(store, &staff, actor, clock).await?;
         }
         out.push(staff);

@@ -596,6 +596,12 @@ fn demo_generates_once_and_shows_a_household() {
         first.contains("within 15 minutes' walk of a service point"),
         "{first}"
     );
+    // A care provider's last month claimed, approved and paid through the providers' file.
+    let care = first
+        .lines()
+        .find(|l| l.starts_with("Long-term care insurance: 颐养护理院"))
+        .unwrap_or_else(|| panic!("{first}"));
+    assert!(care.contains("minsheng-providers-"), "{care}");
     let second = db.ok(&["demo", "--people", "300", "--no-serve"]);
     assert!(second.contains("already in"), "{second}");
     assert!(!second.contains("Holiday calendar loaded"), "{second}");
@@ -912,4 +918,106 @@ async fn insurance_is_transferred_in_from_a_file_and_out_by_id() {
     ]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("application"));
+}
+
+/// Long-term care at the command line on the demo city: the provider's account claims a month
+/// from a CSV file; a file with another header, a person it does not care for and a month
+/// claimed before are refused, saying why; the month shows each person's care, ID numbers
+/// masked, and the rules behind it.
+#[test]
+fn a_care_providers_month_is_claimed_from_a_file() {
+    let db = Db::sqlite();
+    let demo = db.ok(&["demo", "--people", "300", "--no-serve"]);
+    let line = demo
+        .lines()
+        .find(|l| l.starts_with("Long-term care insurance: 颐养护理院"))
+        .unwrap_or_else(|| panic!("{demo}"));
+    let code = line
+        .split(['(', ')'])
+        .nth(1)
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let last = line
+        .split(" in ")
+        .nth(1)
+        .and_then(|t| t.get(..7))
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let provider = |args: &[&str]| {
+        db.command("颐养护理院", args)
+            .env("MINSHENG_PASSWORD", "minsheng-demo")
+            .output()
+            .unwrap()
+    };
+    let earlier = {
+        let (y, m) = last.split_once('-').unwrap();
+        let (y, m): (i32, u32) = (y.parse().unwrap(), m.parse().unwrap());
+        if m == 1 {
+            format!("{}-12", y - 1)
+        } else {
+            format!("{y}-{:02}", m - 1)
+        }
+    };
+    let file = db.path("care.csv");
+    std::fs::write(&file, "id,from,to\n").unwrap();
+    let out = provider(&[
+        "medical",
+        "care",
+        "claim",
+        "--month",
+        &earlier,
+        path_str(&file),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        stderr.contains("the header is id_number,from,to"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &file,
+        format!("id_number,from,to\n110101199003070011,{earlier}-01,{earlier}-10\n"),
+    )
+    .unwrap();
+    let out = provider(&[
+        "medical",
+        "care",
+        "claim",
+        "--month",
+        &earlier,
+        path_str(&file),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("stretches[0].id_number"), "{stderr}");
+    std::fs::write(
+        &file,
+        format!("id_number,from,to\n110101199003070011,{last}-01,{last}-10\n"),
+    )
+    .unwrap();
+    let out = provider(&[
+        "medical",
+        "care",
+        "claim",
+        "--month",
+        &last,
+        path_str(&file),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("已申报"), "{stderr}");
+    let month = db.ok(&[
+        "medical",
+        "care",
+        "month",
+        "--provider",
+        &code,
+        "--month",
+        &last,
+        "--why",
+    ]);
+    assert!(month.contains("已由 赵科长"), "{month}");
+    assert!(month.contains("********"), "{month}");
+    assert!(
+        month.contains("p.ltc.care.daily.institutional = 60.00 元"),
+        "{month}"
+    );
 }

@@ -42,10 +42,14 @@ pub fn medical_policy() -> minsheng_policy::Policy {
     minsheng_policy::Policy::load(&medical_catalog()).unwrap_or_else(|d| panic!("{d}"))
 }
 
-/// The repository's long-term care insurance rules (`policies/qingdao-ltc`), loaded.
+/// The repository's long-term care insurance rules (`policies/qingdao-ltc`).
+pub fn care_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-ltc")
+}
+
+/// The repository's long-term care insurance rules, loaded.
 pub fn care_policy() -> minsheng_policy::Policy {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/qingdao-ltc");
-    minsheng_policy::Policy::load(&dir).unwrap_or_else(|d| panic!("{d}"))
+    minsheng_policy::Policy::load(&care_catalog()).unwrap_or_else(|d| panic!("{d}"))
 }
 
 /// A schema name no other test uses.

@@ -45,7 +45,11 @@ impl Db {
             .env("MINSHENG_PASSWORD", PASSWORD)
             .env_remove("MINSHENG_TOKEN")
             .env("MINSHENG_POLICY", catalog())
-            .env("MINSHENG_MEDICAL_POLICY", medical_catalog());
+            .env("MINSHENG_MEDICAL_POLICY", medical_catalog())
+            .env(
+                "MINSHENG_CARE_POLICY",
+                minsheng_test_support::care_catalog(),
+            );
         command
     }
 

@@ -175,7 +175,8 @@ pub const ASSESSMENT_VALID_DAYS: i64 = 365;
 /// assessment or before this month (`from`), no cover on `from` (`from`), a provider unknown
 /// or not designated for the form (`provider`, `form`), someone not a resident of the
 /// officer's area (`id_number`), a qualification of the person beginning on or after `from`,
-/// or one ended under which care was claimed from `from` on (`from`).
+/// or one ended under which care was claimed from `from` on (`from`), someone who died
+/// (`id_number`).
 pub async fn qualify(
     store: &Store,
     policy: &Policy,
@@ -253,6 +254,12 @@ pub async fn qualify(
         ));
         return Err(ClaimError::Invalid(errors));
     };
+    if let Some(died) = person.died.filter(|d| *d <= q.from) {
+        errors.push(FieldError::new(
+            "id_number",
+            format!("{} 已于 {died} 死亡", q.id_number.masked()),
+        ));
+    }
     let covered = covers_of(&mut tx, person.person_id)
         .await?
         .into_iter()

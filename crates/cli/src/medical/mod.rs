@@ -2,6 +2,8 @@
 //! them, explained line by line, reversed; a person's medical year; the synthetic city's
 //! hospitals, catalogue and cover.
 
+pub mod care;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -15,6 +17,12 @@ use minsheng_store::Store;
 
 #[derive(Subcommand)]
 pub enum MedicalCommand {
+    /// Long-term care insurance (长期护理保险): providers, qualifications, a provider's month
+    /// claimed, approved and paid.
+    Care {
+        #[command(subcommand)]
+        command: care::CareCommand,
+    },
     /// Settle a claim (就医结算) as the hospital's system posts it: a JSON file with
     /// claim_number, id_number, date, visit, place, use_account, total and lines
     /// ([{item, amount}]). Posting the same claim again answers the first settlement.
@@ -155,14 +163,20 @@ pub enum MedicalCommand {
     },
 }
 
+/// Runs a medical command: `policy` the settlement rules, `care_policy` the folder of long-term
+/// care insurance's.
 pub async fn run(
     store: &Store,
-    policy: &Policy,
+    (policy, care_policy): (&Policy, &std::path::Path),
     command: MedicalCommand,
     actor: &str,
     clock: Clock,
 ) -> Result<()> {
     match command {
+        MedicalCommand::Care { command } => {
+            let care = crate::policy::load(care_policy)?;
+            care::run(store, &care, command, actor, clock).await?;
+        }
         MedicalCommand::Settle { hospital, claim } => {
             let text = std::fs::read_to_string(&claim)
                 .with_context(|| format!("cannot read {}", claim.display()))?;
