@@ -728,7 +728,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let policy = policy::load(&cli.policy)?;
-            let medical = policy::load(&cli.medical_policy)?;
+            let medical = (
+                policy::load(&cli.medical_policy)?,
+                policy::load(&cli.care_policy)?,
+            );
             web::serve(
                 store,
                 policy,
@@ -754,7 +757,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 behind_proxy,
                 max_in_flight,
             };
-            let medical = policy::load(&cli.medical_policy)?;
+            let medical = (
+                policy::load(&cli.medical_policy)?,
+                policy::load(&cli.care_policy)?,
+            );
             web::serve(store, policy, medical, listen, bank_dir, options).await?;
             Ok(ExitCode::SUCCESS)
         }

@@ -137,7 +137,7 @@ impl Default for Options {
 pub async fn serve(
     store: Store,
     policy: minsheng_policy::Policy,
-    medical: minsheng_policy::Policy,
+    (medical, care): (minsheng_policy::Policy, minsheng_policy::Policy),
     listen: SocketAddr,
     bank_dir: std::path::PathBuf,
     options: Options,
@@ -148,7 +148,8 @@ pub async fn serve(
     let secure_cookies = options.secure_cookies.unwrap_or(!listen.ip().is_loopback());
     let mut web = minsheng_web::Web::new(store, policy, secure_cookies, bank_dir)
         .max_in_flight(options.max_in_flight)
-        .with_medical(medical);
+        .with_medical(medical)
+        .with_care(care);
     if options.behind_proxy {
         web = web.behind_proxy();
     }

@@ -62,6 +62,8 @@ pub struct Shared {
     pub policy: Policy,
     /// The medical-insurance settlement rules and settler, when the service settles claims.
     pub(crate) medical: Option<medical::Settling>,
+    /// The long-term care insurance rules, when the service takes care providers' months.
+    pub(crate) care: Option<Arc<Policy>>,
     pub throttle: Throttle,
     /// Bearer tokens recently found (see [`session::TokenCache`]).
     pub tokens: session::TokenCache,
@@ -122,6 +124,7 @@ impl Web {
             store,
             policy,
             medical: None,
+            care: None,
             throttle: Throttle::default(),
             tokens: session::TokenCache::default(),
             secure_cookies,
@@ -164,6 +167,19 @@ impl Web {
         match Arc::try_unwrap(self.0) {
             Ok(mut shared) => {
                 shared.medical = Some(medical::Settling::start(shared.store.clone(), rules));
+                Web(Arc::new(shared))
+            }
+            // Already shared: it stays as it was configured.
+            Err(shared) => Web(shared),
+        }
+    }
+
+    /// The same service taking care providers' months under `rules` (long-term care
+    /// insurance's).
+    pub fn with_care(self, rules: Policy) -> Web {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut shared) => {
+                shared.care = Some(Arc::new(rules));
                 Web(Arc::new(shared))
             }
             // Already shared: it stays as it was configured.

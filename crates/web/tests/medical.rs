@@ -445,3 +445,152 @@ async fn a_district_recognises_an_object_of_medical_assistance() {
     assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(elsewhere.json()["field"], "id_number");
 }
+
+/// Long-term care over the API: a care provider's system claims last month for a person it
+/// cares for (refused by field when a day is outside the month, once only), the district's
+/// office approves it, and nobody else reads or approves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_care_provider_claims_its_month_and_the_district_approves_it() {
+    use minsheng_core::access::{Account, Staff};
+    use minsheng_core::{AreaCode, IdNumber, Month};
+    use minsheng_medical::care::{self, Form, Provider, Qualify};
+
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let walk = Walk::start();
+    let clock = walk.clock();
+    let app = minsheng_web::router(
+        walk.web(store.clone(), common::bank_dir())
+            .with_care(minsheng_test_support::care_policy()),
+    );
+    let district = city.outside.area.as_str()[..6].to_string();
+    let officer = common::staff_with_token(&store, "区医保甲", Role::District, &district).await;
+    let elsewhere = common::staff_with_token(
+        &store,
+        "区医保乙",
+        Role::District,
+        &city.inside.area.as_str()[..6],
+    )
+    .await;
+    let system = common::staff_with_token(&store, "护理站系统", Role::Provider, &district).await;
+    let office = Account::Staff(Staff {
+        name: "区医保甲".into(),
+        role: Role::District,
+        area: AreaCode::parse(&district).unwrap(),
+    });
+    let home = Provider {
+        code: "LTC-A".into(),
+        name: "康乐居家护理站".into(),
+        area: AreaCode::parse(&district).unwrap(),
+        forms: vec![Form::Home],
+        bank_account: "6222020200000000".into(),
+        registered_on: clock.today,
+    };
+    care::register(&store, &office, &home, clock).await.unwrap();
+    care::link(&store, &office, "护理站系统", "LTC-A", clock)
+        .await
+        .unwrap();
+    // Covered for last month's year, and qualified from its first day (as filed then).
+    let last = Month::containing(clock.today).previous();
+    let id = IdNumber::parse(&city.outside.head_id).unwrap();
+    let person_id = store
+        .medical()
+        .insured(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    let year = last.year();
+    let cover = minsheng_medical::Cover {
+        scheme: Scheme::Employee,
+        tier: minsheng_medical::Tier::Employee,
+        retired: false,
+        two_diseases: false,
+        from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),
+    };
+    store
+        .medical()
+        .enrol(
+            &[(person_id, cover, Default::default())],
+            "tester",
+            minsheng_test_support::noted("enrol"),
+        )
+        .await
+        .unwrap();
+    let first = last.first_day();
+    let then = minsheng_app::Clock::at(first.and_hms_opt(2, 0, 0).unwrap().and_utc());
+    let q = Qualify {
+        id_number: id.clone(),
+        provider: "LTC-A".into(),
+        form: Form::Home,
+        grade: 3,
+        assessed_by: "评估中心".into(),
+        assessed_on: first,
+        from: first,
+    };
+    care::qualify(
+        &store,
+        &minsheng_test_support::care_policy(),
+        &office,
+        &q,
+        then,
+    )
+    .await
+    .unwrap();
+
+    let path = "/api/v1/medical/care/months";
+    let tenth = first + chrono::Duration::days(9);
+    let mut body = json!({
+        "month": last.to_string(),
+        "stretches": [{"id_number": id.as_str(), "from": first.to_string(),
+                       "to": last.next().first_day().to_string()}],
+    });
+    let forbidden = send(&app, post_json(path, &officer, &body)).await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
+    );
+    let outside = send(&app, post_json(path, &system, &body)).await;
+    assert_eq!(
+        outside.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        outside.body
+    );
+    assert_eq!(outside.json()["field"], "stretches[0].to");
+    body["stretches"][0]["to"] = json!(tenth.to_string());
+    let claimed = send(&app, post_json(path, &system, &body)).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.body);
+    let month = claimed.json();
+    // Ten days of home care at 50 yuan; the employees' share 90%.
+    assert_eq!(month["total_fen"], 50_000);
+    assert_eq!(month["fund_fen"], 45_000);
+    assert_eq!(month["person_fen"], 5_000);
+    assert!(month["cares"][0]["id_number"]
+        .as_str()
+        .unwrap()
+        .contains('*'));
+    let again = send(&app, post_json(path, &system, &body)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+
+    let id = month["id"].as_i64().unwrap();
+    let one = format!("/api/v1/medical/care/months/{id}");
+    assert_eq!(send(&app, get(&one, &system)).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, get(&one, &elsewhere)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let approval = format!("{one}/approval");
+    let refused = send(&app, post_json(&approval, &system, &json!({}))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let hidden = send(&app, post_json(&approval, &elsewhere, &json!({}))).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.body);
+    let approved = send(&app, post_json(&approval, &officer, &json!({}))).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(approved.json()["approved_by"], "区医保甲");
+    let twice = send(&app, post_json(&approval, &officer, &json!({}))).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+}

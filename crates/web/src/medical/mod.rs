@@ -3,10 +3,12 @@
 //! the explanation line by line (also as a FHIR R4 ExplanationOfBenefit), the day's
 //! reconciliation file —, the page on which a clerk follows a settlement, and the transfers of
 //! the insurance relation in and out of the city (`transfers`), and the objects of medical
-//! assistance the civil-affairs bureau recognises (`aid`).
+//! assistance the civil-affairs bureau recognises (`aid`), and long-term care insurance's months
+//! claimed by care providers and approved by the office (`care`).
 
 pub(crate) mod aid;
 pub(crate) mod api;
+pub(crate) mod care;
 pub(crate) mod fhir;
 pub(crate) mod pages;
 pub(crate) mod transfers;
@@ -44,6 +46,9 @@ pub(crate) fn api() -> OpenApiRouter<Web> {
         .routes(routes!(transfers::receive))
         .routes(routes!(transfers::send))
         .routes(routes!(aid::recognise))
+        .routes(routes!(care::claim))
+        .routes(routes!(care::get_month))
+        .routes(routes!(care::approve))
 }
 
 /// Settling claims: the catalog's rules, and the queue that settles concurrent claims
