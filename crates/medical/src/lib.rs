@@ -12,6 +12,8 @@
 //! - [`synthetic`]: the synthetic city's claims of a month, posted and settled;
 //! - [`transfer`]: the insurance relation moved between pooling areas (转移接续), in and out;
 //! - [`stop`]: an employee's cover stopped when the registry says the employment ended (停保);
+//! - [`elsewhere`]: out-of-town care registration (异地就医备案), long-term (reviewed) and
+//!   temporary (self-service, at once); the settlement reads it for care out of the province;
 //! - [`aid`]: whom medical assistance (医疗救助) helps: 特困 and 低保 by their enrolments, the
 //!   others as the civil-affairs bureau recognises them; the assistance is settled with the claim;
 //! - [`care`]: long-term care insurance (长期护理保险): designated care providers, persons
@@ -34,6 +36,7 @@ pub mod aid;
 pub mod batch;
 pub mod care;
 pub mod domain;
+pub mod elsewhere;
 pub mod enrolment;
 pub mod reconciliation;
 pub mod settlement;

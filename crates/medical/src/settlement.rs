@@ -9,7 +9,8 @@ use minsheng_policy::Policy;
 use minsheng_store::{NewAuditEntry, Statements, Store, StoreError, Tx};
 use std::sync::Arc;
 
-use crate::domain::{self, Aid, Claim, Class, SettleError};
+use crate::domain::{self, Aid, Claim, Class, Place, SettleError};
+use crate::elsewhere::storage::registered_on as elsewhere_on;
 use crate::storage::{self, ClaimRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -225,6 +226,24 @@ async fn settle_in(
                 format!("{} 年度未参保，{} 无医保待遇", year, claim.date),
             ))
         }
+    };
+    // Care out of the province is settled as registered or not by what is on file for the
+    // day (异地就医备案), whatever the hospital said.
+    let resolved;
+    let claim = match claim.place {
+        Place::RegisteredElsewhere | Place::UnregisteredElsewhere => {
+            let place = if elsewhere_on(tx, insured.person_id, claim.date).await? {
+                Place::RegisteredElsewhere
+            } else {
+                Place::UnregisteredElsewhere
+            };
+            resolved = Claim {
+                place,
+                ..claim.clone()
+            };
+            &resolved
+        }
+        Place::InCity | Place::InProvince => claim,
     };
     let codes: Vec<&str> = claim.lines.iter().map(|l| l.item.as_str()).collect();
     let known = storage::classes_in(tx, &codes).await?;

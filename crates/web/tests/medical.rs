@@ -594,3 +594,147 @@ async fn a_care_provider_claims_its_month_and_the_district_approves_it() {
     let twice = send(&app, post_json(&approval, &officer, &json!({}))).await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
 }
+
+/// Out-of-town care registration over the API: the insured person registers a referral
+/// themself and it stands at once; they cannot register someone else; within Shandong none is
+/// needed; any office files a long-term one, another office's district staff approve it, and
+/// the person sees both where they stand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_registers_care_elsewhere_and_an_office_reviews_a_long_stay() {
+    use minsheng_app::accounts;
+    use minsheng_core::IdNumber;
+    use minsheng_store::AccountHolder;
+
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let walk = Walk::start();
+    let clock = walk.clock();
+    let app = minsheng_web::router(walk.web(store.clone(), common::bank_dir()));
+    // The resident is covered this year.
+    let id = IdNumber::parse(&city.inside.head_id).unwrap();
+    let person_id = store
+        .medical()
+        .insured(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    let year = clock.today.year();
+    let cover = minsheng_medical::Cover {
+        scheme: Scheme::Resident,
+        tier: minsheng_medical::Tier::Adult2,
+        retired: false,
+        two_diseases: false,
+        from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),
+    };
+    store
+        .medical()
+        .enrol(
+            &[(person_id, cover.clone(), Default::default())],
+            "tester",
+            minsheng_test_support::noted("enrol"),
+        )
+        .await
+        .unwrap();
+    accounts::add_account(
+        &store,
+        &city.inside.head_id,
+        PASSWORD,
+        &AccountHolder::Resident(id.clone()),
+        "tester",
+        clock,
+    )
+    .await
+    .unwrap();
+    let resident = Auth::Token(
+        accounts::add_api_token(&store, &city.inside.head_id, "test", "tester", clock)
+            .await
+            .unwrap(),
+    );
+    let path = "/api/v1/medical/elsewhere";
+    let mut body = json!({
+        "id_number": city.inside.head_id, "reason": "referral", "destination": "370102",
+    });
+    let in_province = send(&app, post_json(path, &resident, &body)).await;
+    assert_eq!(
+        in_province.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        in_province.body
+    );
+    assert_eq!(in_province.json()["field"], "destination");
+    body["destination"] = json!("310115");
+    let filed = send(&app, post_json(path, &resident, &body)).await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    assert_eq!(filed.json()["state"], "approved");
+    assert_eq!(filed.json()["kind"], "temporary");
+    let someone_else = json!({
+        "id_number": city.outside.head_id, "reason": "referral", "destination": "310115",
+    });
+    let forbidden = send(&app, post_json(path, &resident, &someone_else)).await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
+    );
+
+    // A long stay of another insured person, filed at a street office of another district
+    // (市域通办), approved by that district's office; the resident cannot review it.
+    let other = IdNumber::parse(&city.outside.head_id).unwrap();
+    let other_id = store
+        .medical()
+        .insured(&other)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    store
+        .medical()
+        .enrol(
+            &[(other_id, cover, Default::default())],
+            "tester",
+            minsheng_test_support::noted("enrol"),
+        )
+        .await
+        .unwrap();
+    let street = common::staff_with_token(
+        &store,
+        "外区街道窗口",
+        Role::Street,
+        &city.outside.area.as_str()[..9],
+    )
+    .await;
+    let officer = common::staff_with_token(
+        &store,
+        "区医保审核",
+        Role::District,
+        &city.outside.area.as_str()[..6],
+    )
+    .await;
+    let long = json!({
+        "id_number": city.outside.head_id, "reason": "long_term_resident",
+        "destination": "310115",
+    });
+    let pending = send(&app, post_json(path, &street, &long)).await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.body);
+    assert_eq!(pending.json()["state"], "pending");
+    let review = format!("{path}/{}/review", pending.json()["id"]);
+    let decision = json!({"approve": true, "reason": "居住证明齐全"});
+    let refused = send(&app, post_json(&review, &resident, &decision)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let approved = send(&app, post_json(&review, &officer, &decision)).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(approved.json()["state"], "approved");
+    assert_eq!(approved.json()["decision"], "居住证明齐全");
+    let mine = send(&app, get(path, &resident)).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    let list = mine.json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["destination"], "310115");
+    assert_eq!(
+        send(&app, get(path, &street)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -144,6 +144,31 @@ pub enum MedicalCommand {
         #[arg(long)]
         basis: String,
     },
+    /// Register care in another province (异地就医备案): --reason referral or other_temporary
+    /// (临时外出就医: filed by the person themself, in force at once for six months) or
+    /// resettled_retiree, long_term_resident, posted_worker (长期异地: reviewed), with the
+    /// six-digit division of the destination. Acts as the person's account or any office's
+    /// (市域通办). Care within Shandong needs none.
+    Elsewhere {
+        id_number: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        destination: String,
+        /// Default today.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+    },
+    /// Review a long-term registration (district or city staff, not who filed it).
+    ElsewhereReview {
+        id: i64,
+        #[arg(long, conflicts_with = "refuse", required_unless_present = "refuse")]
+        approve: bool,
+        #[arg(long)]
+        refuse: bool,
+        #[arg(long)]
+        reason: String,
+    },
     /// Newborns of the year (default this year) not yet covered, covered from their day of
     /// birth (出生一件事).
     Newborns {
@@ -281,6 +306,10 @@ pub async fn run(
                         ytd.aid_deductible, ytd.aid
                     );
                 }
+            }
+            use minsheng_medical::elsewhere::ElsewhereStore as _;
+            for r in store.elsewhere().of_person(insured.person_id).await? {
+                println!("  {}", registration(&r));
             }
             for r in medical.recognitions(insured.person_id).await? {
                 println!(
@@ -503,6 +532,44 @@ pub async fn run(
                 bail!("{refused} sheet(s) refused");
             }
         }
+        MedicalCommand::Elsewhere {
+            id_number,
+            reason,
+            destination,
+            from,
+        } => {
+            use minsheng_medical::elsewhere::{apply, Apply, Reason};
+            let who =
+                crate::signin::account(store, actor, "an out-of-town registration", clock).await?;
+            let a = Apply {
+                id_number: IdNumber::parse(&id_number)
+                    .map_err(|e| anyhow::anyhow!("id_number: {e}"))?,
+                reason: Reason::parse("reason", &reason)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?,
+                destination,
+                from: from.unwrap_or(clock.today),
+            };
+            let r = apply(store, &who.account, &a, clock).await?;
+            println!("{}", registration(&r));
+        }
+        MedicalCommand::ElsewhereReview {
+            id,
+            approve,
+            refuse: _,
+            reason,
+        } => {
+            let who = crate::signin::staff(store, actor, "reviewing a registration", clock).await?;
+            let r = minsheng_medical::elsewhere::review(
+                store,
+                &who.account,
+                id,
+                approve,
+                &reason,
+                clock,
+            )
+            .await?;
+            println!("{}", registration(&r));
+        }
         MedicalCommand::Recognise {
             id_number,
             category,
@@ -719,6 +786,23 @@ pub fn show(c: &ClaimRecord) -> String {
         );
     }
     out
+}
+
+/// An out-of-town registration in one line.
+fn registration(r: &minsheng_medical::elsewhere::Registration) -> String {
+    format!(
+        "异地就医备案 {}：{}（{}）至 {}，{} 起{}，{}{}",
+        r.id,
+        r.kind.label(),
+        r.reason.label(),
+        r.destination,
+        r.from,
+        r.to.map_or(String::new(), |t| format!("至 {t}")),
+        r.state.label(),
+        r.decided
+            .as_ref()
+            .map_or(String::new(), |(_, by, why)| format!("（{by}：{why}）"))
+    )
 }
 
 fn explained(policy: &Policy, c: &ClaimRecord) -> Result<String> {
