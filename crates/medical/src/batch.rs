@@ -180,6 +180,8 @@ pub fn settle(
                 use_account: c.use_account,
                 year: &person.year,
                 balance: person.balance,
+                // The batch settles each person on their own account.
+                family_account: false,
                 aid: person.aid,
             };
             for (column, raw) in population

@@ -551,7 +551,10 @@ pub struct Situation<'a> {
     pub place: Place,
     pub use_account: bool,
     pub year: &'a YearToDate,
+    /// The balance of the account the claim may draw on: the person's own, or the employee's
+    /// their family mutual aid binds them to (`family_account`).
     pub balance: Fen,
+    pub family_account: bool,
     /// The person's category of medical assistance on the claim's day.
     pub aid: Aid,
 }
@@ -575,6 +578,7 @@ enum Source {
     AidPaid,
     AccountBalance,
     UseAccount,
+    FamilyAccount,
     Class,
     Amount,
 }
@@ -619,6 +623,7 @@ impl Layout {
                 (false, "supplement_paid") => (Source::SupplementPaid, Vec::new()),
                 (false, "account_balance") => (Source::AccountBalance, Vec::new()),
                 (false, "use_account") => (Source::UseAccount, Vec::new()),
+                (false, "family_account") => (Source::FamilyAccount, Vec::new()),
                 (true, "amount") => (Source::Amount, Vec::new()),
                 (false, other) => {
                     return Err(SettleError::Rule(format!(
@@ -664,6 +669,7 @@ impl Layout {
                 Source::AidPaid => s.year.aid.0,
                 Source::AccountBalance => s.balance.0,
                 Source::UseAccount => i64::from(s.use_account),
+                Source::FamilyAccount => i64::from(s.family_account),
                 Source::Class | Source::Amount => 0,
             }
         })
@@ -680,14 +686,15 @@ impl Layout {
 }
 
 /// The facts the catalog's `entities.yaml` declares, filled from the claim, the person's cover,
-/// the hospital's level, each line's class and the year so far.
+/// the hospital's level, each line's class, the year so far and the account it may draw on
+/// (its balance, and whether it is a family member's through family mutual aid).
 pub fn facts(
     policy: &Policy,
     claim: &Claim,
     cover: &Cover,
     level: Level,
     classes: &[Class],
-    (year, balance): (&YearToDate, Fen),
+    (year, balance, family_account): (&YearToDate, Fen, bool),
     aid: Aid,
 ) -> Result<Facts, SettleError> {
     let layout = Layout::of(policy)?;
@@ -699,6 +706,7 @@ pub fn facts(
         use_account: claim.use_account,
         year,
         balance,
+        family_account,
         aid,
     };
     let typed = |inputs: &[minsheng_policy::inputs::Input], raw: Vec<i64>| -> Vec<Value> {

@@ -14,6 +14,8 @@
 //! - [`stop`]: an employee's cover stopped when the registry says the employment ended (停保);
 //! - [`elsewhere`]: out-of-town care registration (异地就医备案), long-term (reviewed) and
 //!   temporary (self-service, at once); the settlement reads it for care out of the province;
+//! - [`family`]: family mutual aid of the employees' personal account (个人账户家庭共济): a
+//!   spouse, parent or child bound to an employee's account, which their claims then draw on;
 //! - [`aid`]: whom medical assistance (医疗救助) helps: 特困 and 低保 by their enrolments, the
 //!   others as the civil-affairs bureau recognises them; the assistance is settled with the claim;
 //! - [`care`]: long-term care insurance (长期护理保险): designated care providers, persons
@@ -38,6 +40,7 @@ pub mod care;
 pub mod domain;
 pub mod elsewhere;
 pub mod enrolment;
+pub mod family;
 pub mod reconciliation;
 pub mod settlement;
 pub mod stop;

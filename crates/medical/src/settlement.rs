@@ -9,7 +9,7 @@ use minsheng_policy::Policy;
 use minsheng_store::{NewAuditEntry, Statements, Store, StoreError, Tx};
 use std::sync::Arc;
 
-use crate::domain::{self, Aid, Claim, Class, Place, SettleError};
+use crate::domain::{self, Aid, Claim, Class, Place, Scheme, SettleError};
 use crate::elsewhere::storage::registered_on as elsewhere_on;
 use crate::storage::{self, ClaimRecord};
 
@@ -263,6 +263,17 @@ async fn settle_in(
     }
     let (mut before, balance) =
         storage::year_locked(tx, insured.person_id, year, cover.scheme).await?;
+    // A resident has no account of their own; bound to an employee's (家庭共济), the claim may
+    // draw on that one, locked like the person's year.
+    let (account_holder, balance) = match (claim.use_account, cover.scheme) {
+        (true, Scheme::Resident) => {
+            match storage::account_holder_on(tx, insured.person_id, claim.date).await? {
+                Some(holder) => (Some(holder), storage::account_locked(tx, holder).await?),
+                None => (None, balance),
+            }
+        }
+        _ => (None, balance),
+    };
     let aided_as = storage::aid_on(tx, insured.person_id, claim.date).await?;
     if aided_as != Aid::None {
         (before.aid_deductible, before.aid) =
@@ -274,7 +285,7 @@ async fn settle_in(
         &cover,
         level,
         &classes,
-        (&before, balance),
+        (&before, balance, account_holder.is_some()),
         aided_as,
     )?;
     let mut evaluation = domain::evaluation(policy, claim.date, facts, false);
@@ -300,6 +311,7 @@ async fn settle_in(
         aided_as,
         before,
         balance_before: balance,
+        account_holder,
         settlement,
         policy_digest: policy.digest.clone(),
         settled_at: at,
@@ -335,14 +347,15 @@ async fn settle_in(
     if aided_as != Aid::None {
         storage::put_aid_year(tx, insured.person_id, year, &after).await?;
     }
-    storage::move_account(tx, insured.person_id, Fen(-record.settlement.account.0)).await?;
+    let drawn_on = record.account_holder.unwrap_or(insured.person_id);
+    storage::move_account(tx, drawn_on, Fen(-record.settlement.account.0)).await?;
     let s = &record.settlement;
     let entry = NewAuditEntry {
         actor: actor.to_string(),
         action: "medical.settle".into(),
         subject: format!("claim {hospital}/{}", claim.number),
         detail: format!(
-            "{} {} {}: 总额 {} 统筹 {} 大额/大病 {} 医疗救助 {} 个人账户 {} 个人现金 {}{}",
+            "{} {} {}: 总额 {} 统筹 {} 大额/大病 {} 医疗救助 {} 个人账户 {}{} 个人现金 {}{}",
             claim.id_number.masked(),
             claim.date,
             claim.visit.label(),
@@ -351,6 +364,9 @@ async fn settle_in(
             s.supplement,
             s.aid,
             s.account,
+            record.account_holder.map_or(String::new(), |h| format!(
+                "（家庭共济：person {h} 的账户）"
+            )),
             s.person,
             match aided_as {
                 Aid::None => String::new(),
@@ -433,7 +449,8 @@ pub async fn reverse(
             .ok_or_else(|| SettleError::Rule("金额过大".into()))?;
         storage::put_aid_year(&mut tx, claim.person_id, year, &aid_after).await?;
     }
-    storage::move_account(&mut tx, claim.person_id, claim.settlement.account).await?;
+    let drawn_on = claim.account_holder.unwrap_or(claim.person_id);
+    storage::move_account(&mut tx, drawn_on, claim.settlement.account).await?;
     tx.append_audit(&[NewAuditEntry {
         actor: actor.to_string(),
         action: "medical.reverse".into(),
@@ -492,7 +509,7 @@ pub(crate) fn settle_again<'p>(
         &claim.cover,
         claim.level,
         &classes,
-        (so_far, claim.balance_before),
+        (so_far, claim.balance_before, claim.account_holder.is_some()),
         claim.aided_as,
     )?;
     let mut evaluation = domain::evaluation(policy, claim.day, facts, tracing);

@@ -72,6 +72,22 @@ fn decode_recognition(r: &(impl Columns + ?Sized)) -> Result<Recognition> {
     })
 }
 
+const BINDING_COLUMNS: &str =
+    "id, holder_id, relative_id, relation, valid_from, valid_to, recorded_at, recorded_by";
+
+fn decode_binding(r: &(impl Columns + ?Sized)) -> Result<crate::family::Binding> {
+    Ok(crate::family::Binding {
+        id: r.int("id")?,
+        holder_id: r.int("holder_id")?,
+        relative_id: r.int("relative_id")?,
+        kin: parsed(r, "relation", crate::family::Kin::parse)?,
+        from: r.date("valid_from")?,
+        to: r.opt_date("valid_to")?,
+        recorded_at: timestamp(r.int("recorded_at")?)?,
+        recorded_by: r.text("recorded_by")?,
+    })
+}
+
 /// A claim as stored: what was settled, on which facts, and whether it was reversed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRecord {
@@ -95,6 +111,8 @@ pub struct ClaimRecord {
     /// The person's year before this claim, and the account balance then.
     pub before: YearToDate,
     pub balance_before: Fen,
+    /// The employee whose account paid, when it was not the person's own (family mutual aid).
+    pub account_holder: Option<i64>,
     pub settlement: Settlement,
     pub policy_digest: String,
     pub settled_at: DateTime<Utc>,
@@ -119,7 +137,7 @@ const CLAIM_COLUMNS: &str = "id, hospital_code, claim_number, digest, person_id,
     balance_before, total, in_policy, deductible_applied, fund, supplement, account, person, \
     self_paid_in_policy, policy_digest, settled_at, settled_by, reversed_at, reversed_by, \
     reversal_reason, aided_as, aid_deductible_before, aid_before, aid_deductible_applied, aid, \
-    admitted";
+    admitted, account_holder";
 
 fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
     let visit = parsed(r, "visit", Visit::parse)?;
@@ -166,6 +184,7 @@ fn decode_claim(r: &(impl Columns + ?Sized)) -> Result<ClaimRecord> {
         aided_as: parsed(r, "aided_as", Aid::parse)?,
         before,
         balance_before: fen("balance_before")?,
+        account_holder: r.opt_int("account_holder")?,
         settlement: Settlement {
             total: fen("total")?,
             in_policy: fen("in_policy")?,
@@ -761,6 +780,128 @@ impl Medical<'_> {
         Ok(Ok(id))
     }
 
+    /// A current resident as a binding needs them: their household and relation to its head
+    /// now, and the scheme of their cover on `day`.
+    pub async fn member(
+        &self,
+        id_number: &IdNumber,
+        day: NaiveDate,
+    ) -> Result<Option<crate::family::Member>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT p.id, v.household_id, v.relation, (SELECT c.scheme FROM medical_cover c \
+                 WHERE c.person_id = p.id AND c.covered_from <= $2 AND c.covered_to >= $2 \
+                 ORDER BY c.covered_from DESC LIMIT 1) AS scheme FROM person p \
+                 JOIN resident_search s ON s.person_id = p.id \
+                 JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL \
+                 AND v.valid_to IS NULL WHERE p.id_number = $1",
+            )
+            .bind(id_number.as_str())
+            .bind(day)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| Ok(crate::family::Member {
+                person_id: r.int("id")?,
+                household_id: r.int("household_id")?,
+                relation: minsheng_core::registry::Relation::parse(&r.text("relation")?)
+                    .map_err(|e| corrupt("relation", e))?,
+                scheme: r.opt_text("scheme")?
+                    .map(|t| Scheme::parse("scheme", &t).map_err(|e| corrupt("scheme", e)))
+                    .transpose()?,
+            }))
+            .transpose()
+        })
+    }
+
+    /// A person's ID number.
+    pub async fn id_number_of(&self, person_id: i64) -> Result<Option<IdNumber>> {
+        let id: Option<String> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id_number FROM person WHERE id = $1")
+                .bind(person_id).fetch_optional(pool).await?
+        });
+        id.map(|t| IdNumber::parse(&t).map_err(|e| corrupt("id_number", e)))
+            .transpose()
+    }
+
+    /// Files a binding with the audit entry `audit` makes of its id, unless the relative is
+    /// bound already (Err: that binding; nothing written).
+    pub async fn bind(
+        &self,
+        b: &crate::family::Binding,
+        audit: impl FnOnce(i64) -> NewAuditEntry,
+    ) -> Result<std::result::Result<i64, crate::family::Binding>> {
+        let mut tx = Tx::write_only(self).await?;
+        let standing = tx
+            .row(
+                &format!(
+                    "SELECT {BINDING_COLUMNS} FROM medical_family_binding WHERE relative_id = $1 \
+                     AND valid_to IS NULL LIMIT 1"
+                ),
+                &[Cell::Int(b.relative_id)],
+                |r| decode_binding(r),
+            )
+            .await?;
+        if let Some(other) = standing {
+            return Ok(Err(other));
+        }
+        let id = tx
+            .row(
+                "INSERT INTO medical_family_binding (holder_id, relative_id, relation, valid_from, \
+                 recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    Cell::Int(b.holder_id),
+                    Cell::Int(b.relative_id),
+                    Cell::Code(b.kin.as_str()),
+                    Cell::from(b.from),
+                    Cell::Int(micros(b.recorded_at)),
+                    Cell::Text(b.recorded_by.clone()),
+                ],
+                |r| r.int("id"),
+            )
+            .await?
+            .ok_or_else(|| corrupt("medical_family_binding", "the insert returned no id"))?;
+        tx.append_audit(&[audit(id)]).await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// Ends a standing binding on `on`; false if it had ended (nothing written).
+    pub async fn end_binding(&self, id: i64, on: NaiveDate, audit: NewAuditEntry) -> Result<bool> {
+        let mut tx = Tx::write_only(self).await?;
+        let changed = Statements::execute(
+            &mut tx,
+            "UPDATE medical_family_binding SET valid_to = $1 WHERE id = $2 AND valid_to IS NULL",
+            &[Cell::from(on), Cell::Int(id)],
+        )
+        .await?;
+        if changed != 1 {
+            return Ok(false);
+        }
+        tx.append_audit(&[audit]).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn binding(&self, id: i64) -> Result<Option<crate::family::Binding>> {
+        let sql = format!("SELECT {BINDING_COLUMNS} FROM medical_family_binding WHERE id = $1");
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(id).fetch_optional(pool).await?
+                .as_ref().map(decode_binding).transpose()
+        })
+    }
+
+    /// The bindings a person is in, as holder or relative, the latest first.
+    pub async fn bindings(&self, person_id: i64) -> Result<Vec<crate::family::Binding>> {
+        let sql = format!(
+            "SELECT {BINDING_COLUMNS} FROM medical_family_binding \
+             WHERE holder_id = $1 OR relative_id = $1 ORDER BY valid_from DESC, id DESC"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(person_id).fetch_all(pool).await?
+                .iter().map(decode_binding).collect()
+        })
+    }
+
     /// A person's recognitions, the earliest first.
     pub async fn recognitions(&self, person_id: i64) -> Result<Vec<Recognition>> {
         let sql = format!(
@@ -1226,6 +1367,39 @@ pub async fn move_account(tx: &mut impl Statements, person_id: i64, delta: Fen) 
     Ok(())
 }
 
+/// The employee whose account a person's costs may be paid from on `day` (family mutual aid),
+/// if a binding stands then.
+pub async fn account_holder_on(
+    tx: &mut impl Statements,
+    person_id: i64,
+    day: NaiveDate,
+) -> Result<Option<i64>> {
+    tx.row(
+        "SELECT holder_id FROM medical_family_binding WHERE relative_id = $1 \
+         AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2) LIMIT 1",
+        &[Cell::Int(person_id), Cell::from(day)],
+        |r| r.int("holder_id"),
+    )
+    .await
+}
+
+/// A personal account's balance, its row locked for the rest of the transaction (made empty if
+/// there is none): an upsert that updates takes the lock on both engines and returns the
+/// balance the last settlement to commit left.
+pub async fn account_locked(tx: &mut impl Statements, person_id: i64) -> Result<Fen> {
+    let balance = tx
+        .row(
+            "INSERT INTO medical_account (person_id, balance) VALUES ($1, 0) \
+             ON CONFLICT (person_id) DO UPDATE SET balance = medical_account.balance \
+             RETURNING balance",
+            &[Cell::Int(person_id)],
+            |r| r.int("balance"),
+        )
+        .await?
+        .ok_or_else(|| corrupt("medical_account", "the upsert returned no row"))?;
+    Ok(Fen(balance))
+}
+
 /// The claim `hospital` numbered `number`, if it was settled before.
 pub async fn claim_by_number(
     tx: &mut impl Statements,
@@ -1308,6 +1482,7 @@ pub async fn insert_claim(tx: &mut impl Statements, c: &ClaimRecord) -> Result<O
         Cell::Int(s.aid_deductible_applied.0),
         Cell::Int(s.aid.0),
         Cell::from(c.admitted),
+        c.account_holder.map_or(Cell::Null, Cell::Int),
     ];
     let id = tx
         .row(
@@ -1317,10 +1492,10 @@ pub async fn insert_claim(tx: &mut impl Statements, c: &ClaimRecord) -> Result<O
              self_paid_before, supplement_before, balance_before, total, in_policy, \
              deductible_applied, fund, supplement, account, person, self_paid_in_policy, \
              policy_digest, settled_at, settled_by, aided_as, aid_deductible_before, aid_before, \
-             aid_deductible_applied, aid, admitted) \
+             aid_deductible_applied, aid, admitted, account_holder) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-             $35, $36, $37, $38, $39, $40, $41) \
+             $35, $36, $37, $38, $39, $40, $41, $42) \
              ON CONFLICT (hospital_code, claim_number) DO NOTHING RETURNING id",
             &params,
             |r| r.int("id"),

@@ -89,7 +89,7 @@ fn one_by_one(
                 &person.cover,
                 synthetic::level_of(hospital),
                 &classes,
-                (&person.year, person.balance),
+                (&person.year, person.balance, false),
                 person.aid,
             )
             .unwrap();
