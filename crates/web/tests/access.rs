@@ -457,6 +457,8 @@ async fn every_api_route_is_documented() {
             "/api/v1/medical/claims/{number}/reversal",
             "/api/v1/medical/elsewhere",
             "/api/v1/medical/elsewhere/{id}/review",
+            "/api/v1/medical/family",
+            "/api/v1/medical/family/{id}/end",
             "/api/v1/medical/reconciliation",
             "/api/v1/medical/transfers",
             "/api/v1/medical/transfers/out",

@@ -738,3 +738,119 @@ async fn a_resident_registers_care_elsewhere_and_an_office_reviews_a_long_stay()
         StatusCode::FORBIDDEN
     );
 }
+
+/// Family mutual aid over the API: an employee binds their spouse or child themself; binding
+/// someone else's account is forbidden, a stranger is refused by field, and the employee ends
+/// it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_binds_family_to_the_account_and_ends_it() {
+    use minsheng_app::accounts;
+    use minsheng_core::registry::Relation;
+    use minsheng_core::IdNumber;
+    use minsheng_store::AccountHolder;
+
+    let (store, _dir) = common::sqlite().await;
+    let city = common::city(store.clone()).await;
+    let walk = Walk::start();
+    let clock = walk.clock();
+    let app = minsheng_web::router(walk.web(store.clone(), common::bank_dir()));
+    // A household whose head has a spouse or child living with them.
+    let mut pair = None;
+    for code in store.sample_household_codes(400).await.unwrap() {
+        let file = store.household_file(&code).await.unwrap();
+        let members = file.as_of(clock.today, clock.now);
+        let head = members.iter().find(|(_, f)| f.relation == Relation::Head);
+        let kin = members.iter().find(|(_, f)| {
+            matches!(f.relation, Relation::Spouse | Relation::Child) && f.death_date.is_none()
+        });
+        if let (Some((h, hf)), Some((k, _))) = (head, kin) {
+            if hf.death_date.is_none() {
+                pair = Some((h.id_number.clone(), k.id_number.clone()));
+                break;
+            }
+        }
+    }
+    let (holder, relative) = pair.expect("a household with a head and a spouse or child");
+    let year = clock.today.year();
+    for (id, scheme, tier) in [
+        (&holder, Scheme::Employee, minsheng_medical::Tier::Employee),
+        (&relative, Scheme::Resident, minsheng_medical::Tier::Adult2),
+    ] {
+        let person_id = store
+            .medical()
+            .insured(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .person_id;
+        let cover = minsheng_medical::Cover {
+            scheme,
+            tier,
+            retired: false,
+            two_diseases: false,
+            from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),
+        };
+        store
+            .medical()
+            .enrol(
+                &[(person_id, cover, Default::default())],
+                "tester",
+                minsheng_test_support::noted("enrol"),
+            )
+            .await
+            .unwrap();
+    }
+    accounts::add_account(
+        &store,
+        holder.as_str(),
+        PASSWORD,
+        &AccountHolder::Resident(holder.clone()),
+        "tester",
+        clock,
+    )
+    .await
+    .unwrap();
+    let employee = Auth::Token(
+        accounts::add_api_token(&store, holder.as_str(), "test", "tester", clock)
+            .await
+            .unwrap(),
+    );
+    let path = "/api/v1/medical/family";
+    let stranger = IdNumber::parse(&city.outside.head_id).unwrap();
+    let not_kin =
+        json!({"holder_id_number": holder.as_str(), "relative_id_number": stranger.as_str()});
+    let refused = send(&app, post_json(path, &employee, &not_kin)).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["field"], "relative_id_number");
+    let theirs =
+        json!({"holder_id_number": stranger.as_str(), "relative_id_number": holder.as_str()});
+    let forbidden = send(&app, post_json(path, &employee, &theirs)).await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
+    );
+    let body =
+        json!({"holder_id_number": holder.as_str(), "relative_id_number": relative.as_str()});
+    let bound = send(&app, post_json(path, &employee, &body)).await;
+    assert_eq!(bound.status, StatusCode::CREATED, "{}", bound.body);
+    assert!(["spouse", "child"].contains(&bound.json()["kin"].as_str().unwrap()));
+    let again = send(&app, post_json(path, &employee, &body)).await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    let end = format!("{path}/{}/end", bound.json()["id"]);
+    let ended = send(&app, post_json(&end, &employee, &json!({}))).await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    assert_eq!(ended.json()["to"], clock.today.to_string());
+}

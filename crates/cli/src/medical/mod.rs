@@ -159,6 +159,12 @@ pub enum MedicalCommand {
         #[arg(long)]
         from: Option<chrono::NaiveDate>,
     },
+    /// Bind an employee's spouse, parent or child (as the registry's household records them)
+    /// to the employee's personal account (个人账户家庭共济): their claims may then draw on it.
+    /// Acts as the employee's account or any office's.
+    FamilyBind { holder: String, relative: String },
+    /// End a family mutual aid binding today.
+    FamilyEnd { id: i64 },
     /// Review a long-term registration (district or city staff, not who filed it).
     ElsewhereReview {
         id: i64,
@@ -310,6 +316,24 @@ pub async fn run(
             use minsheng_medical::elsewhere::ElsewhereStore as _;
             for r in store.elsewhere().of_person(insured.person_id).await? {
                 println!("  {}", registration(&r));
+            }
+            for b in medical.bindings(insured.person_id).await? {
+                let (role, other) = if b.holder_id == insured.person_id {
+                    ("个人账户共济给：", b.relative_id)
+                } else {
+                    ("使用其职工个人账户（家庭共济）：", b.holder_id)
+                };
+                let other = medical
+                    .id_number_of(other)
+                    .await?
+                    .map_or_else(String::new, |i| i.masked());
+                println!(
+                    "  家庭共济 {}：{role} {other}（{}），{} 至 {}",
+                    b.id,
+                    b.kin.label(),
+                    b.from,
+                    b.to.map_or("今".to_string(), |t| t.to_string())
+                );
             }
             for r in medical.recognitions(insured.person_id).await? {
                 println!(
@@ -551,6 +575,32 @@ pub async fn run(
             };
             let r = apply(store, &who.account, &a, clock).await?;
             println!("{}", registration(&r));
+        }
+        MedicalCommand::FamilyBind { holder, relative } => {
+            let who =
+                crate::signin::account(store, actor, "a family mutual aid binding", clock).await?;
+            let parse = |t: &str| IdNumber::parse(t).map_err(|e| anyhow::anyhow!("{t}: {e}"));
+            let b = minsheng_medical::family::bind(
+                store,
+                &who.account,
+                &parse(&holder)?,
+                &parse(&relative)?,
+                clock,
+            )
+            .await?;
+            println!(
+                "家庭共济 {}：{} 的个人账户自 {} 起可支付其{} {} 的医疗费用。",
+                b.id,
+                parse(&holder)?.masked(),
+                b.from,
+                b.kin.label(),
+                parse(&relative)?.masked()
+            );
+        }
+        MedicalCommand::FamilyEnd { id } => {
+            let who = crate::signin::account(store, actor, "ending a binding", clock).await?;
+            let b = minsheng_medical::family::end(store, &who.account, id, clock).await?;
+            println!("家庭共济 {} 止于 {}。", b.id, b.to.unwrap_or(b.from));
         }
         MedicalCommand::ElsewhereReview {
             id,

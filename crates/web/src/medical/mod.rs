@@ -4,13 +4,14 @@
 //! reconciliation file —, the page on which a clerk follows a settlement, and the transfers of
 //! the insurance relation in and out of the city (`transfers`), and the objects of medical
 //! assistance the civil-affairs bureau recognises (`aid`), and long-term care insurance's months
-//! claimed by care providers and approved by the office (`care`), and out-of-town care
-//! registrations (`elsewhere`).
+//! claimed by care providers and approved by the office (`care`), out-of-town care
+//! registrations (`elsewhere`) and family mutual aid of the personal account (`family`).
 
 pub(crate) mod aid;
 pub(crate) mod api;
 pub(crate) mod care;
 pub(crate) mod elsewhere;
+pub(crate) mod family;
 pub(crate) mod fhir;
 pub(crate) mod pages;
 pub(crate) mod transfers;
@@ -53,6 +54,8 @@ pub(crate) fn api() -> OpenApiRouter<Web> {
         .routes(routes!(care::approve))
         .routes(routes!(elsewhere::apply, elsewhere::mine))
         .routes(routes!(elsewhere::review))
+        .routes(routes!(family::bind))
+        .routes(routes!(family::end))
 }
 
 /// Settling claims: the catalog's rules, and the queue that settles concurrent claims
