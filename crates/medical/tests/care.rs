@@ -20,6 +20,7 @@ use serde_json::json;
 minsheng_test_support::on_both_backends!(
     a_providers_month_is_settled_approved_and_paid_once,
     a_change_of_form_splits_the_month_and_ends_the_old_qualification,
+    the_synthetic_month_qualifies_the_severely_disabled_once,
 );
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -535,5 +536,75 @@ async fn a_change_of_form_splits_the_month_and_ends_the_old_qualification(store:
         .await
         .unwrap();
     assert_eq!(cared.len(), 2);
-    assert!(cared.iter().all(|(_, id)| *id == c.person.person.id_number));
+    assert!(cared
+        .iter()
+        .all(|(_, id, died)| *id == c.person.person.id_number && died.is_none()));
+}
+
+async fn the_synthetic_month_qualifies_the_severely_disabled_once(store: &Store) {
+    use minsheng_core::registry::AbilityLevel;
+    let (generator, people) = synthetic_city(2_000, 11);
+    store
+        .insert_areas(generator.areas(), |_| noted("areas"))
+        .await
+        .unwrap();
+    load(store, &people, instant(0)).await;
+    let medical = store.medical();
+    let mut covers = Vec::new();
+    for r in people.iter().filter(|r| r.facts.death_date.is_none()) {
+        let person_id = medical
+            .insured(&r.person.id_number)
+            .await
+            .unwrap()
+            .unwrap()
+            .person_id;
+        let cover = Cover {
+            scheme: Scheme::Resident,
+            tier: Tier::Adult2,
+            retired: false,
+            two_diseases: false,
+            from: day(2025, 1, 1),
+            to: day(2025, 12, 31),
+        };
+        covers.push((person_id, cover, Default::default()));
+    }
+    medical
+        .enrol(&covers, "tester", noted("enrol"))
+        .await
+        .unwrap();
+    let severe = people
+        .iter()
+        .filter(|r| {
+            r.facts.death_date.is_none()
+                && matches!(
+                    r.facts.ability,
+                    Some(AbilityLevel::Severe | AbilityLevel::Complete)
+                )
+        })
+        .count() as u64;
+    assert!(
+        severe > 0,
+        "the synthetic city has no severely disabled resident"
+    );
+    let policy = minsheng_test_support::care_policy();
+    let april = on(day(2025, 4, 2));
+    let march = month(2025, 3);
+    let first = care::synthetic::file_month(store, &policy, march, "operator", april)
+        .await
+        .unwrap();
+    assert_eq!(first.qualified_now, severe);
+    assert_eq!(first.beneficiaries, severe);
+    assert!(first.fund > Fen::ZERO && first.fund < first.cost);
+    // At most a whole month of care each.
+    assert!(first.days <= severe as i64 * 31);
+    let again = care::synthetic::file_month(store, &policy, march, "operator", april)
+        .await
+        .unwrap();
+    assert_eq!(again.qualified_now, 0);
+    assert_eq!(
+        (again.beneficiaries, again.fund),
+        (first.beneficiaries, first.fund)
+    );
+    let not_over = care::synthetic::file_month(store, &policy, month(2025, 4), "operator", april);
+    assert_eq!(refused(not_over.await), ["month"]);
 }

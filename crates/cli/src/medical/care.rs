@@ -93,6 +93,13 @@ pub enum CareCommand {
     /// Approve a claimed month (the fund's share becomes the provider's due): district or
     /// city staff.
     Approve { id: i64 },
+    /// The synthetic city's long-term care for a month that has ended: a provider in each
+    /// district, the residents the registry finds 重度 or 完全失能 qualified, each provider's
+    /// month claimed; the figures beside the published ones. Again for the month: nothing new.
+    Synthetic {
+        #[arg(long)]
+        month: Month,
+    },
     /// Pay the month's approved dues to providers as the next batch of the providers' bank
     /// file (with every other provider's dues of the month): district or city staff.
     Pay {
@@ -326,6 +333,26 @@ pub async fn run(
             let who = signin::staff(store, actor, "approving a month of care", clock).await?;
             let m = care::approve(store, &who.account, month, clock).await?;
             print!("{}", show(&m));
+        }
+        CareCommand::Synthetic { month } => {
+            let started = std::time::Instant::now();
+            let f = care::synthetic::file_month(store, policy, month, actor, clock).await?;
+            println!(
+                "Long-term care {}: {} providers, {} beneficiaries ({} qualified now) of {} residents, {} days of care, {} yuan, the fund {} yuan ({:.1} s)",
+                f.month,
+                f.providers,
+                f.beneficiaries,
+                f.qualified_now,
+                f.residents,
+                f.days,
+                f.cost,
+                f.fund,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "  published, scaled to these residents: {} beneficiaries, the fund {} yuan a month (5.86亿元 for 6.25万 people in nine months)",
+                f.seed_beneficiaries, f.seed_fund
+            );
         }
         CareCommand::Pay { month, bank_dir } => {
             let who = signin::staff(store, actor, "paying providers", clock).await?;

@@ -8,6 +8,7 @@
 //! - [`domain`]: the forms of care, a month's stretches as the provider sends them, checked
 //!   field by field, and one person's month settled by the rules (no IO);
 //! - [`storage`]: providers, qualifications and months, reached as `store.care()`;
+//! - [`synthetic`]: the synthetic city's month of care, set beside the published figures;
 //! - this module: the use cases, each checking who may act before the store is touched.
 //!
 //! Architecture invariant: a month is checked against what it reads in its own transaction —
@@ -18,6 +19,7 @@
 
 pub mod domain;
 pub mod storage;
+pub mod synthetic;
 
 use std::path::Path;
 
@@ -443,6 +445,20 @@ pub async fn claim(
     clock: Clock,
 ) -> Result<CareMonth, ClaimError> {
     let provider = own_provider(store, who).await?;
+    claim_for(store, policy, (&provider, who.name()), month, rows, clock).await
+}
+
+/// [`claim`] for `provider`, by `by`: what the provider's account does, and the synthetic
+/// city's operator for each provider.
+pub(crate) async fn claim_for(
+    store: &Store,
+    policy: &Policy,
+    (provider, by): (&str, &str),
+    month: Month,
+    rows: &[(String, String, String)],
+    clock: Clock,
+) -> Result<CareMonth, ClaimError> {
+    let provider = provider.to_string();
     if month.last_day() >= clock.today {
         return Err(invalid("month", format!("{month} 尚未结束，月末后再申报")));
     }
@@ -603,13 +619,13 @@ pub async fn claim(
         person: sum(|c| c.person)?,
         policy_digest: policy.digest.clone(),
         claimed_at: clock.now,
-        claimed_by: who.name().to_string(),
+        claimed_by: by.to_string(),
         approved: None,
         cares,
     };
     record.id = storage::insert_month(&mut tx, &record).await?;
     tx.append_audit(&[NewAuditEntry {
-        actor: who.name().into(),
+        actor: by.into(),
         action: "ltc.claim".into(),
         subject: format!("ltc_month:{}", record.id),
         detail: format!(

@@ -373,20 +373,22 @@ impl LongTermCare<'_> {
     }
 
     /// The qualifications with a provider that hold on some day of `month`, with the person's
-    /// ID number: whom the provider cares for that month.
+    /// ID number and the day they died, if they did: whom the provider cares for that month.
     pub async fn cared_for(
         &self,
         provider: &str,
         month: Month,
-    ) -> Result<Vec<(Qualification, IdNumber)>> {
+    ) -> Result<Vec<(Qualification, IdNumber, Option<NaiveDate>)>> {
         let columns = QUALIFICATION_COLUMNS
             .split(", ")
             .map(|c| format!("q.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT {columns}, p.id_number FROM ltc_qualification q \
-             JOIN person p ON p.id = q.person_id WHERE q.provider_code = $1 \
+            "SELECT {columns}, p.id_number, v.death_date FROM ltc_qualification q \
+             JOIN person p ON p.id = q.person_id \
+             LEFT JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL \
+             AND v.valid_to IS NULL WHERE q.provider_code = $1 \
              AND q.valid_from <= $2 AND (q.valid_to IS NULL OR q.valid_to >= $3) \
              ORDER BY p.id_number, q.valid_from"
         );
@@ -397,8 +399,42 @@ impl LongTermCare<'_> {
                 .map(|r| Ok((
                     decode_qualification(r)?,
                     IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+                    r.opt_date("death_date")?,
                 )))
                 .collect()
+        })
+    }
+
+    /// Current residents alive and covered on `day` whom the registry's ability assessment
+    /// finds 重度 or 完全失能 that day: person, area now, level.
+    pub async fn severely_disabled(
+        &self,
+        day: NaiveDate,
+    ) -> Result<Vec<(i64, AreaCode, AbilityLevel)>> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT v.person_id, s.area_code, v.ability_level FROM person_version v \
+                 JOIN resident_search s ON s.person_id = v.person_id \
+                 WHERE v.superseded_at IS NULL AND v.valid_from <= $1 \
+                 AND (v.valid_to IS NULL OR v.valid_to > $1) \
+                 AND v.ability_level IN ('severe', 'complete') \
+                 AND (v.death_date IS NULL OR v.death_date > $1) \
+                 AND EXISTS (SELECT 1 FROM medical_cover c WHERE c.person_id = v.person_id \
+                 AND c.covered_from <= $1 AND c.covered_to >= $1) ORDER BY v.person_id",
+            )
+            .bind(day)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.int("person_id")?,
+                    AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                    AbilityLevel::parse(&r.text("ability_level")?)
+                        .map_err(|e| corrupt("ability_level", e))?,
+                ))
+            })
+            .collect()
         })
     }
 
