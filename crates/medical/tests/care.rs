@@ -6,16 +6,17 @@
 //! the middle of a month; a qualification that cannot end before care already claimed.
 
 use chrono::NaiveDate;
-use minsheng_app::Clock;
 use minsheng_core::access::{Account, Role, Staff};
 use minsheng_core::registry::Registration;
 use minsheng_core::{AreaCode, Fen, Month};
 use minsheng_medical::care::{self, CareStore as _, Form, Provider, Qualify};
-use minsheng_medical::{settle, Claim, ClaimError, Cover, Hospital, Item, Level, MedicalStore};
-use minsheng_medical::{Class, Posted, Scheme, Tier};
+use minsheng_medical::{settle, Claim, Cover, MedicalStore, Posted, Scheme, Tier};
 use minsheng_store::Store;
-use minsheng_test_support::{instant, load, noted, synthetic_city};
+use minsheng_test_support::{instant, noted};
 use serde_json::json;
+
+mod common;
+use common::{cover, day, hospital, on, refused, registry};
 
 minsheng_test_support::on_both_backends!(
     a_providers_month_is_settled_approved_and_paid_once,
@@ -23,25 +24,8 @@ minsheng_test_support::on_both_backends!(
     the_synthetic_month_qualifies_the_severely_disabled_once,
 );
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-/// Ten in the morning in China on `d`.
-fn on(d: NaiveDate) -> Clock {
-    Clock::at(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
-}
-
 fn month(y: i32, m: u32) -> Month {
     Month::new(y, m).unwrap()
-}
-
-fn refused(r: Result<impl std::fmt::Debug, ClaimError>) -> Vec<String> {
-    match r {
-        Err(ClaimError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
-        Err(ClaimError::Conflict { field, .. }) => vec![field],
-        other => panic!("not refused by field: {other:?}"),
-    }
 }
 
 struct City {
@@ -65,12 +49,7 @@ async fn staff(store: &Store, name: &str, role: Role, area: &AreaCode) -> Accoun
 /// Two living residents of one district covered in the residents' scheme for 2025, a tier-3
 /// hospital, the district's officer, and a care provider registered with its account linked.
 async fn city(store: &Store) -> City {
-    let (generator, people) = synthetic_city(300, 5);
-    store
-        .insert_areas(generator.areas(), |_| noted("areas"))
-        .await
-        .unwrap();
-    load(store, &people, instant(0)).await;
+    let people = registry(store, 300, 5).await;
     let mut living = people.iter().filter(|r| {
         r.facts.death_date.is_none()
             && !matches!(
@@ -87,52 +66,9 @@ async fn city(store: &Store) -> City {
         .find(|r| r.facts.area.is_within(&district))
         .unwrap()
         .clone();
-    let medical = store.medical();
-    medical
-        .add_hospitals(
-            &[Hospital {
-                code: "H3".into(),
-                name: "市立医院".into(),
-                level: Level::Tier3,
-                area: person.facts.area.clone(),
-            }],
-            "tester",
-            noted("hospitals"),
-        )
-        .await
-        .unwrap();
-    let items = [Item {
-        code: "A01".into(),
-        name: "床位费".into(),
-        class: Class::A,
-    }];
-    medical
-        .add_items(&items, "tester", noted("items"))
-        .await
-        .unwrap();
+    hospital(store, &person.facts.area).await;
     for r in [&person, &other] {
-        let person_id = medical
-            .insured(&r.person.id_number)
-            .await
-            .unwrap()
-            .unwrap()
-            .person_id;
-        let cover = Cover {
-            scheme: Scheme::Resident,
-            tier: Tier::Adult2,
-            retired: false,
-            two_diseases: false,
-            from: day(2025, 1, 1),
-            to: day(2025, 12, 31),
-        };
-        medical
-            .enrol(
-                &[(person_id, cover, Default::default())],
-                "tester",
-                noted("enrol"),
-            )
-            .await
-            .unwrap();
+        cover(store, &r.person.id_number, Scheme::Resident, 2025).await;
     }
     let officer = staff(store, "区医保", Role::District, &district).await;
     let provider = staff(store, "护理院结算", Role::Provider, &district).await;
@@ -315,13 +251,7 @@ async fn a_providers_month_is_settled_approved_and_paid_once(store: &Store) {
         refused(care::qualify(store, &policy, &far, &good, march).await),
         ["id_number"]
     );
-    let person_id = store
-        .medical()
-        .insured(&c.person.person.id_number)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id;
+    let person_id = common::person_id(store, &c.person.person.id_number).await;
     assert!(store
         .care()
         .qualifications(person_id)
@@ -543,12 +473,7 @@ async fn a_change_of_form_splits_the_month_and_ends_the_old_qualification(store:
 
 async fn the_synthetic_month_qualifies_the_severely_disabled_once(store: &Store) {
     use minsheng_core::registry::AbilityLevel;
-    let (generator, people) = synthetic_city(2_000, 11);
-    store
-        .insert_areas(generator.areas(), |_| noted("areas"))
-        .await
-        .unwrap();
-    load(store, &people, instant(0)).await;
+    let people = registry(store, 2_000, 11).await;
     let medical = store.medical();
     let mut covers = Vec::new();
     for r in people.iter().filter(|r| r.facts.death_date.is_none()) {

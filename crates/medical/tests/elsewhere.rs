@@ -6,37 +6,21 @@
 //! field, nothing filed.
 
 use chrono::NaiveDate;
-use minsheng_app::Clock;
 use minsheng_core::access::{Account, Role, Staff};
 use minsheng_core::registry::Registration;
 use minsheng_core::AreaCode;
 use minsheng_medical::elsewhere::{self, Apply, ElsewhereStore as _, Kind, Reason, State};
-use minsheng_medical::{
-    settle, Claim, ClaimError, Class, Cover, Hospital, Item, Level, MedicalStore, Place, Posted,
-    Scheme, Tier,
-};
+use minsheng_medical::{settle, Claim, MedicalStore, Place, Posted, Scheme};
 use minsheng_store::Store;
-use minsheng_test_support::{instant, load, noted, synthetic_city};
+use minsheng_test_support::instant;
 use serde_json::json;
+
+mod common;
+use common::{cover, day, hospital, on, refused, registry};
 
 minsheng_test_support::on_both_backends!(
     a_registration_decides_how_care_out_of_the_province_is_settled,
 );
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn on(d: NaiveDate) -> Clock {
-    Clock::at(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
-}
-
-fn refused(r: Result<impl std::fmt::Debug, ClaimError>) -> Vec<String> {
-    match r {
-        Err(ClaimError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
-        other => panic!("not refused by field: {other:?}"),
-    }
-}
 
 async fn staff(store: &Store, name: &str, role: Role, area: &AreaCode) -> Account {
     let s = Staff {
@@ -50,64 +34,16 @@ async fn staff(store: &Store, name: &str, role: Role, area: &AreaCode) -> Accoun
 
 /// Two living residents covered in the employees' scheme for 2025, and a hospital.
 async fn city(store: &Store) -> Vec<Registration> {
-    let (generator, people) = synthetic_city(300, 5);
-    store
-        .insert_areas(generator.areas(), |_| noted("areas"))
-        .await
-        .unwrap();
-    load(store, &people, instant(0)).await;
+    let people = registry(store, 300, 5).await;
     let two: Vec<Registration> = people
         .iter()
         .filter(|r| r.facts.death_date.is_none())
         .take(2)
         .cloned()
         .collect();
-    let medical = store.medical();
-    medical
-        .add_hospitals(
-            &[Hospital {
-                code: "H3".into(),
-                name: "市立医院".into(),
-                level: Level::Tier3,
-                area: two[0].facts.area.clone(),
-            }],
-            "tester",
-            noted("hospitals"),
-        )
-        .await
-        .unwrap();
-    let items = [Item {
-        code: "A01".into(),
-        name: "床位费".into(),
-        class: Class::A,
-    }];
-    medical
-        .add_items(&items, "tester", noted("items"))
-        .await
-        .unwrap();
+    hospital(store, &two[0].facts.area).await;
     for r in &two {
-        let person_id = medical
-            .insured(&r.person.id_number)
-            .await
-            .unwrap()
-            .unwrap()
-            .person_id;
-        let cover = Cover {
-            scheme: Scheme::Employee,
-            tier: Tier::Employee,
-            retired: false,
-            two_diseases: false,
-            from: day(2025, 1, 1),
-            to: day(2025, 12, 31),
-        };
-        medical
-            .enrol(
-                &[(person_id, cover, Default::default())],
-                "tester",
-                noted("enrol"),
-            )
-            .await
-            .unwrap();
+        cover(store, &r.person.id_number, Scheme::Employee, 2025).await;
     }
     two
 }

@@ -7,59 +7,24 @@
 //! draws on nothing.
 
 use chrono::NaiveDate;
-use minsheng_app::Clock;
 use minsheng_core::access::Account;
 use minsheng_core::registry::{Registration, Relation};
 use minsheng_core::Fen;
 use minsheng_medical::family::{self, Kin};
-use minsheng_medical::{
-    explain, reverse, settle, Claim, ClaimError, Class, Cover, Hospital, Item, Level, MedicalStore,
-    Posted, Scheme, Tier,
-};
+use minsheng_medical::{explain, reverse, settle, Claim, MedicalStore, Posted, Scheme};
 use minsheng_store::Store;
-use minsheng_test_support::{instant, load, noted, synthetic_city};
+use minsheng_test_support::noted;
 use serde_json::json;
 
+mod common;
+use common::{cover, day, hospital, on, refused, registry};
+
 minsheng_test_support::on_both_backends!(an_employees_account_pays_for_the_bound_spouse,);
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn on(d: NaiveDate) -> Clock {
-    Clock::at(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
-}
-
-fn refused(r: Result<impl std::fmt::Debug, ClaimError>) -> Vec<String> {
-    match r {
-        Err(ClaimError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
-        other => panic!("not refused by field: {other:?}"),
-    }
-}
-
-fn cover(scheme: Scheme) -> Cover {
-    Cover {
-        scheme,
-        tier: match scheme {
-            Scheme::Employee => Tier::Employee,
-            Scheme::Resident => Tier::Adult2,
-        },
-        retired: false,
-        two_diseases: false,
-        from: day(2025, 1, 1),
-        to: day(2025, 12, 31),
-    }
-}
 
 /// A living head of household and spouse, a third person of another household; the head an
 /// employee with 2,000 yuan in the account, the others residents; a hospital.
 async fn city(store: &Store) -> (Registration, Registration, Registration) {
-    let (generator, people) = synthetic_city(400, 9);
-    store
-        .insert_areas(generator.areas(), |_| noted("areas"))
-        .await
-        .unwrap();
-    load(store, &people, instant(0)).await;
+    let people = registry(store, 400, 9).await;
     let living = |r: &&Registration| r.facts.death_date.is_none();
     let spouse = people
         .iter()
@@ -83,66 +48,20 @@ async fn city(store: &Store) -> (Registration, Registration, Registration) {
         .find(|r| r.facts.household != head.facts.household)
         .unwrap()
         .clone();
-    let medical = store.medical();
-    medical
-        .add_hospitals(
-            &[Hospital {
-                code: "H3".into(),
-                name: "市立医院".into(),
-                level: Level::Tier3,
-                area: head.facts.area.clone(),
-            }],
-            "tester",
-            noted("hospitals"),
-        )
+    hospital(store, &head.facts.area).await;
+    let employee = cover(store, &head.person.id_number, Scheme::Employee, 2025).await;
+    store
+        .medical()
+        .credit_accounts(&[(employee, Fen(200_000))], noted("credit"))
         .await
         .unwrap();
-    let items = [("A01", Class::A), ("C01", Class::C)].map(|(code, class)| Item {
-        code: code.into(),
-        name: format!("项目{code}"),
-        class,
-    });
-    medical
-        .add_items(&items, "tester", noted("items"))
-        .await
-        .unwrap();
-    for (r, scheme) in [
-        (&head, Scheme::Employee),
-        (&spouse, Scheme::Resident),
-        (&stranger, Scheme::Resident),
-    ] {
-        let person_id = medical
-            .insured(&r.person.id_number)
-            .await
-            .unwrap()
-            .unwrap()
-            .person_id;
-        medical
-            .enrol(
-                &[(person_id, cover(scheme), Default::default())],
-                "tester",
-                noted("enrol"),
-            )
-            .await
-            .unwrap();
-        if scheme == Scheme::Employee {
-            medical
-                .credit_accounts(&[(person_id, Fen(200_000))], noted("credit"))
-                .await
-                .unwrap();
-        }
-    }
+    cover(store, &spouse.person.id_number, Scheme::Resident, 2025).await;
+    cover(store, &stranger.person.id_number, Scheme::Resident, 2025).await;
     (head, spouse, stranger)
 }
 
 async fn account(store: &Store, r: &Registration) -> Fen {
-    let person_id = store
-        .medical()
-        .insured(&r.person.id_number)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id;
+    let person_id = common::person_id(store, &r.person.id_number).await;
     store
         .medical()
         .year(person_id, 2025, Scheme::Employee)
