@@ -66,6 +66,7 @@ async fn stay_out(store: &Store, number: &str, r: &Registration, date: NaiveDate
 async fn a_registration_decides_how_care_out_of_the_province_is_settled(store: &Store) {
     let two = city(store).await;
     let (first, second) = (&two[0], &two[1]);
+    let rules = minsheng_test_support::medical_policy();
     let resident = Account::Resident {
         id_number: first.person.id_number.clone(),
         name: first.person.name.clone(),
@@ -122,7 +123,7 @@ async fn a_registration_decides_how_care_out_of_the_province_is_settled(store: &
     ];
     for (a, field) in cases {
         assert_eq!(
-            refused(elsewhere::apply(store, &resident, &a, march).await),
+            refused(elsewhere::apply(store, &rules, &resident, &a, march).await),
             [field],
             "{a:?}"
         );
@@ -132,18 +133,18 @@ async fn a_registration_decides_how_care_out_of_the_province_is_settled(store: &
         ..good.clone()
     };
     assert_eq!(
-        refused(elsewhere::apply(store, &resident, &for_another, march).await),
+        refused(elsewhere::apply(store, &rules, &resident, &for_another, march).await),
         ["actor"]
     );
     let area = first.facts.area.clone();
     let system = staff(store, "医院系统", Role::Provider, &area).await;
     assert_eq!(
-        refused(elsewhere::apply(store, &system, &good, march).await),
+        refused(elsewhere::apply(store, &rules, &system, &good, march).await),
         ["actor"]
     );
 
     // Temporary, by the person: in force at once, for six months.
-    let temporary = elsewhere::apply(store, &resident, &good, march)
+    let temporary = elsewhere::apply(store, &rules, &resident, &good, march)
         .await
         .unwrap();
     assert_eq!(
@@ -151,7 +152,7 @@ async fn a_registration_decides_how_care_out_of_the_province_is_settled(store: &
         (Kind::Temporary, State::Approved, Some(day(2025, 9, 11)))
     );
     assert_eq!(
-        refused(elsewhere::apply(store, &resident, &good, march).await),
+        refused(elsewhere::apply(store, &rules, &resident, &good, march).await),
         ["from"]
     );
     assert_eq!(
@@ -176,7 +177,7 @@ async fn a_registration_decides_how_care_out_of_the_province_is_settled(store: &
         destination: "460105".into(),
         from: day(2025, 3, 12),
     };
-    let pending = elsewhere::apply(store, &street, &resettled, march)
+    let pending = elsewhere::apply(store, &rules, &street, &resettled, march)
         .await
         .unwrap();
     assert_eq!(

@@ -609,7 +609,10 @@ async fn a_resident_registers_care_elsewhere_and_an_office_reviews_a_long_stay()
     let city = common::city(store.clone()).await;
     let walk = Walk::start();
     let clock = walk.clock();
-    let app = minsheng_web::router(walk.web(store.clone(), common::bank_dir()));
+    let app = minsheng_web::router(
+        walk.web(store.clone(), common::bank_dir())
+            .with_medical(minsheng_test_support::medical_policy()),
+    );
     // The resident is covered this year.
     let id = IdNumber::parse(&city.inside.head_id).unwrap();
     let person_id = store

@@ -573,7 +573,7 @@ pub async fn run(
                 destination,
                 from: from.unwrap_or(clock.today),
             };
-            let r = apply(store, &who.account, &a, clock).await?;
+            let r = apply(store, policy, &who.account, &a, clock).await?;
             println!("{}", registration(&r));
         }
         MedicalCommand::FamilyBind { holder, relative } => {

@@ -35,6 +35,7 @@ use minsheng_store::{NewAuditEntry, Store, Tx};
 pub use domain::{Form, Provider, Qualification, Sent};
 pub use storage::{Care, CareMonth, CareStore, LongTermCare, Stretch};
 
+use crate::domain::SettleError;
 use crate::settlement::ClaimError;
 use crate::storage::covers_of;
 
@@ -164,8 +165,8 @@ pub struct Qualify {
     pub from: NaiveDate,
 }
 
-/// How long a disability assessment stands for a new qualification.
-pub const ASSESSMENT_VALID_DAYS: i64 = 365;
+/// The parameter: how many days a disability assessment stands for a new qualification.
+pub const ASSESSMENT_VALID_DAYS: &str = "ltc.care.assessment_valid_days";
 
 /// Qualifies an insured person for long-term care with a provider and a form, from `from`,
 /// with the audit entry, in one transaction: district or city staff, for a resident of their
@@ -173,7 +174,7 @@ pub const ASSESSMENT_VALID_DAYS: i64 = 365;
 /// holds for `from`. A qualification running then with another provider or form ends the day
 /// before. Refused with the field, nothing filed: a grade outside 0–5 or one the rules do not
 /// qualify (`disability_grade`), no assessing institution (`assessed_by`), an assessment in
-/// the future or more than a year before `from` (`assessed_on`), a start before the
+/// the future or older at `from` than the rules' [`ASSESSMENT_VALID_DAYS`] (`assessed_on`), a start before the
 /// assessment or before this month (`from`), no cover on `from` (`from`), a provider unknown
 /// or not designated for the form (`provider`, `form`), someone not a resident of the
 /// officer's area (`id_number`), a qualification of the person beginning on or after `from`,
@@ -187,6 +188,10 @@ pub async fn qualify(
     clock: Clock,
 ) -> Result<i64, ClaimError> {
     officer(who, "长护待遇资格认定")?;
+    let valid_days = policy
+        .count(ASSESSMENT_VALID_DAYS, q.from)
+        .map(i64::from)
+        .ok_or_else(|| SettleError::Rule(format!("长护规则没有参数 {ASSESSMENT_VALID_DAYS}")))?;
     let scope = who.scope();
     let mut errors = Vec::new();
     if usize::from(q.grade) >= domain::GRADES.len() {
@@ -200,11 +205,11 @@ pub async fn qualify(
             "assessed_on",
             format!("评估日 {} 在今天之后", q.assessed_on),
         ));
-    } else if (q.from - q.assessed_on).num_days() > ASSESSMENT_VALID_DAYS {
+    } else if (q.from - q.assessed_on).num_days() > valid_days {
         errors.push(FieldError::new(
             "assessed_on",
             format!(
-                "评估日 {} 距待遇起始日超过 {ASSESSMENT_VALID_DAYS} 天，须重新评估",
+                "评估日 {} 距待遇起始日超过 {valid_days} 天，须重新评估",
                 q.assessed_on
             ),
         ));

@@ -7,7 +7,8 @@
 //! 通知》(医保发〔2022〕22号) 「规范异地就医备案流程」: long-term (长期异地: retirees resettled,
 //! long-term residents, workers posted elsewhere), reviewed by district or city staff and
 //! standing until ended; temporary (临时外出就医: referrals and other temporary care), filed by
-//! the person themself (self-service) and in force at once for six months. Any office in the
+//! the person themself (self-service) and in force at once for a number of months the rules say
+//! (`medical.registration.temporary_months`, six). Any office in the
 //! city files or reviews for any insured person (市域通办); each act is audited.
 //!
 //! - [`storage`]: the registrations, reached as `store.elsewhere()`, and the settlement's read;
@@ -22,7 +23,9 @@ use minsheng_core::{FieldError, IdNumber};
 use minsheng_store::NewAuditEntry;
 use minsheng_store::Store;
 
-use crate::domain::codes;
+use minsheng_policy::Policy;
+
+use crate::domain::{codes, SettleError};
 use crate::settlement::ClaimError;
 pub use storage::{ElsewhereStore, Registrations};
 
@@ -66,9 +69,9 @@ codes!(
     }
 );
 
-/// How long a temporary registration stands (医保发〔2022〕22号: 临时外出就医人员备案有效期原则上
-/// 不少于6个月).
-pub const TEMPORARY_MONTHS: u32 = 6;
+/// The parameter: how many months a temporary registration stands (医保发〔2022〕22号:
+/// 临时外出就医人员备案有效期原则上不少于6个月).
+pub const TEMPORARY_MONTHS: &str = "medical.registration.temporary_months";
 
 /// The provinces' two-digit codes (GB/T 2260) outside Shandong (37).
 const PROVINCES: [&str; 33] = [
@@ -140,13 +143,14 @@ pub fn check(a: &Apply, today: NaiveDate) -> Vec<FieldError> {
 }
 
 /// Files a registration, with its audit entry: the person themself (their own ID number) or
-/// any office's staff (市域通办). A temporary one stands at once for six months; a long-term one
-/// waits for review. Refused with the field, nothing filed: [`check`]'s, someone who is not a
+/// any office's staff (市域通办). A temporary one stands at once for the rules'
+/// [`TEMPORARY_MONTHS`]; a long-term one waits for review. Refused with the field, nothing filed: [`check`]'s, someone who is not a
 /// resident covered on `from` (`id_number`), a resident filing for someone else or a service
 /// provider (`actor`, 403 on the web), a registration of the person pending or standing on
 /// `from` (`from`).
 pub async fn apply(
     store: &Store,
+    policy: &Policy,
     who: &Account,
     a: &Apply,
     clock: Clock,
@@ -175,12 +179,16 @@ pub async fn apply(
     };
     let kind = a.reason.kind();
     let (to, state) = match kind {
-        Kind::Temporary => (
-            a.from
-                .checked_add_months(Months::new(TEMPORARY_MONTHS))
-                .and_then(|d| d.pred_opt()),
-            State::Approved,
-        ),
+        Kind::Temporary => {
+            let months = policy
+                .count(TEMPORARY_MONTHS, a.from)
+                .ok_or_else(|| SettleError::Rule(format!("结算规则没有参数 {TEMPORARY_MONTHS}")))?;
+            let to = a
+                .from
+                .checked_add_months(Months::new(months))
+                .and_then(|d| d.pred_opt());
+            (to, State::Approved)
+        }
         Kind::LongTerm => (None, State::Pending),
     };
     let filed = Registration {

@@ -111,7 +111,8 @@ pub(crate) async fn apply(
         destination: input.destination,
         from,
     };
-    let r = elsewhere::apply(&web.store, &who.account, &a, clock).await?;
+    let rules = super::rules(&web)?;
+    let r = elsewhere::apply(&web.store, rules, &who.account, &a, clock).await?;
     Ok((
         StatusCode::CREATED,
         JsonResponse(RegistrationView::from(&r)),
