@@ -1017,7 +1017,7 @@ fn a_care_providers_month_is_claimed_from_a_file() {
     assert!(month.contains("已由 赵科长"), "{month}");
     assert!(month.contains("********"), "{month}");
     assert!(
-        month.contains("p.ltc.care.daily.institutional = 60.00 元"),
+        month.contains("p.ltc.care.daily.institutional = 54.00 元"),
         "{month}"
     );
 }

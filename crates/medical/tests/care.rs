@@ -330,7 +330,7 @@ async fn a_providers_month_is_settled_approved_and_paid_once(store: &Store) {
     let claimed = care::claim(store, &policy, &c.provider, month(2025, 3), &around, april)
         .await
         .unwrap();
-    // 26 days of institutional care at 60 yuan; the residents' share 80%.
+    // 26 days of institutional care at 54 yuan; the residents' share 80%.
     assert_eq!(claimed.cares.len(), 1);
     let care = &claimed.cares[0];
     assert_eq!(care.stretches.len(), 2);
@@ -338,7 +338,7 @@ async fn a_providers_month_is_settled_approved_and_paid_once(store: &Store) {
     assert_eq!(care.qualification_id, first);
     assert_eq!(
         (claimed.total, claimed.fund, claimed.person),
-        (Fen(156_000), Fen(124_800), Fen(31_200))
+        (Fen(140_400), Fen(112_320), Fen(28_080))
     );
     assert_eq!(
         refused(care::claim(store, &policy, &c.provider, month(2025, 3), &around, april).await),
@@ -347,7 +347,7 @@ async fn a_providers_month_is_settled_approved_and_paid_once(store: &Store) {
     let (trees, same) = care::explain(&policy, &claimed, care).unwrap();
     assert!(same);
     let text = trees.join("\n");
-    assert!(text.contains("1248") || text.contains("1,248"), "{text}");
+    assert!(text.contains("1,123.20"), "{text}");
     assert!(text.contains("0.8"), "{text}");
 
     // Approved by the district, never by the provider; once; paid once.
@@ -370,7 +370,7 @@ async fn a_providers_month_is_settled_approved_and_paid_once(store: &Store) {
         .unwrap();
     assert!(batch.new_batch);
     assert_eq!(batch.payments.len(), 1);
-    assert_eq!(batch.total, Fen(124_800));
+    assert_eq!(batch.total, Fen(112_320));
     assert_eq!(batch.payments[0].due.program, care::PROGRAM);
     assert_eq!(batch.payments[0].due.payee_code, "LTC01");
     let again = care::pay(store, &c.officer, month(2025, 3), dir.path(), april)
@@ -450,15 +450,15 @@ async fn a_change_of_form_splits_the_month_and_ends_the_old_qualification(store:
         .iter()
         .map(|s| (s.form, s.days, s.cost))
         .collect();
-    // 15 days at 60 yuan, 15 at 30; the fund 80%.
+    // 15 days at 54 yuan, 15 at 27; the fund 80%.
     assert_eq!(
         forms,
         [
-            (Form::Institutional, 15, Fen(90_000)),
-            (Form::Family, 15, Fen(45_000))
+            (Form::Institutional, 15, Fen(81_000)),
+            (Form::Family, 15, Fen(40_500))
         ]
     );
-    assert_eq!((care.fund, care.person), (Fen(108_000), Fen(27_000)));
+    assert_eq!((care.fund, care.person), (Fen(97_200), Fen(24_300)));
     // The provider's account sees whom it cares for in April: one person, both qualifications.
     let cared = store
         .care()

@@ -565,10 +565,10 @@ async fn a_care_provider_claims_its_month_and_the_district_approves_it() {
     let claimed = send(&app, post_json(path, &system, &body)).await;
     assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.body);
     let month = claimed.json();
-    // Ten days of home care at 50 yuan; the employees' share 90%.
-    assert_eq!(month["total_fen"], 50_000);
-    assert_eq!(month["fund_fen"], 45_000);
-    assert_eq!(month["person_fen"], 5_000);
+    // Ten days of home care at 45 yuan; the employees' share 90%.
+    assert_eq!(month["total_fen"], 45_000);
+    assert_eq!(month["fund_fen"], 40_500);
+    assert_eq!(month["person_fen"], 4_500);
     assert!(month["cares"][0]["id_number"]
         .as_str()
         .unwrap()
