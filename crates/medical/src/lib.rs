@@ -21,6 +21,8 @@
 //! - [`care`]: long-term care insurance (长期护理保险): designated care providers, persons
 //!   qualified by a disability assessment, a provider's month settled by its own rules
 //!   (`policies/qingdao-ltc`) and paid through the payments context's ledger;
+//! - [`burden`]: high out-of-pocket costs in the last twelve months (防止因病返贫), listed with
+//!   the medical assistance that helps, and written into the registry the sweep reads;
 //! - [`batch`]: many claims settled at once by the batch executor, each person's year in order;
 //! - [`whatif`]: the claims of a period settled again under a reform, by district and visit.
 //!
@@ -36,6 +38,7 @@
 
 pub mod aid;
 pub mod batch;
+pub mod burden;
 pub mod care;
 pub mod domain;
 pub mod elsewhere;

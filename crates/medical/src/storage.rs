@@ -902,6 +902,59 @@ impl Medical<'_> {
         })
     }
 
+    /// Persons who bore at least `min` — cash and personal account, over the claims settled
+    /// and not reversed from `from` to `to` — with their area now and the registry's medical
+    /// spending of the last twelve months on `to`, the most first.
+    pub async fn burdens(
+        &self,
+        (from, to): (NaiveDate, NaiveDate),
+        min: Fen,
+    ) -> Result<Vec<(i64, IdNumber, AreaCode, Fen, Fen)>> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT c.person_id, p.id_number, s.area_code, \
+                 CAST(SUM(c.person + c.account) AS BIGINT) AS borne, \
+                 v.expense_medical FROM medical_claim c JOIN person p ON p.id = c.person_id \
+                 JOIN resident_search s ON s.person_id = c.person_id \
+                 JOIN person_version v ON v.person_id = c.person_id AND v.superseded_at IS NULL \
+                 AND v.valid_from <= $2 AND (v.valid_to IS NULL OR v.valid_to > $2) \
+                 WHERE c.day >= $1 AND c.day <= $2 AND c.reversed_at IS NULL \
+                 GROUP BY c.person_id, p.id_number, s.area_code, v.expense_medical \
+                 HAVING SUM(c.person + c.account) >= $3 ORDER BY borne DESC, c.person_id",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(min.0)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.int("person_id")?,
+                    IdNumber::parse(&r.text("id_number")?).map_err(|e| corrupt("id_number", e))?,
+                    AreaCode::parse(&r.text("area_code")?).map_err(|e| corrupt("area_code", e))?,
+                    Fen(r.int("borne")?),
+                    Fen(r.int("expense_medical")?),
+                ))
+            })
+            .collect()
+        })
+    }
+
+    /// The persons a recognition covers on `day`, with its category.
+    pub async fn recognised_on(&self, day: NaiveDate) -> Result<Vec<(i64, Aid)>> {
+        let sql = format!(
+            "SELECT {RECOGNITION_COLUMNS} FROM medical_aid_recognition \
+             WHERE valid_from <= $1 AND valid_to >= $1"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(day).fetch_all(pool).await?
+                .iter()
+                .map(|r| decode_recognition(r).map(|x| (x.person_id, x.category)))
+                .collect()
+        })
+    }
+
     /// A person's recognitions, the earliest first.
     pub async fn recognitions(&self, person_id: i64) -> Result<Vec<Recognition>> {
         let sql = format!(

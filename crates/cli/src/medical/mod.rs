@@ -159,6 +159,16 @@ pub enum MedicalCommand {
         #[arg(long)]
         from: Option<chrono::NaiveDate>,
     },
+    /// High out-of-pocket costs (防止因病返贫): residents who bore at least the rules'
+    /// medical.assistance.high_burden in the twelve months to --on (default today), cash and
+    /// personal account, with the medical assistance that helps them; with --record, the
+    /// registry's medical spending of the last twelve months raised to it, for the sweep.
+    Burden {
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        record: bool,
+    },
     /// Bind an employee's spouse, parent or child (as the registry's household records them)
     /// to the employee's personal account (个人账户家庭共济): their claims may then draw on it.
     /// Acts as the employee's account or any office's.
@@ -575,6 +585,35 @@ pub async fn run(
             };
             let r = apply(store, policy, &who.account, &a, clock).await?;
             println!("{}", registration(&r));
+        }
+        MedicalCommand::Burden { on, record } => {
+            use minsheng_medical::burden;
+            let on = on.unwrap_or(clock.today);
+            let list = burden::list(store, policy, on).await?;
+            println!(
+                "{} residents bore at least {} yuan in the twelve months to {on}:",
+                list.len(),
+                burden::threshold(policy, on)?
+            );
+            for b in list.iter().take(50) {
+                println!(
+                    "  {} {}  borne {}  registry {}  {}",
+                    b.id_number.masked(),
+                    b.area,
+                    b.borne,
+                    b.recorded,
+                    match b.aid {
+                        minsheng_medical::Aid::None => "未获医疗救助".to_string(),
+                        aid => format!("医疗救助：{}", aid.label()),
+                    }
+                );
+            }
+            if record {
+                let raised = burden::record(store, policy, on, actor, clock).await?;
+                println!(
+                    "{raised} residents' medical spending raised in the registry from {on} (minsheng sweep reads it)."
+                );
+            }
         }
         MedicalCommand::FamilyBind { holder, relative } => {
             let who =
