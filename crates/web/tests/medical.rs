@@ -493,31 +493,7 @@ async fn a_care_provider_claims_its_month_and_the_district_approves_it() {
     // Covered for last month's year, and qualified from its first day (as filed then).
     let last = Month::containing(clock.today).previous();
     let id = IdNumber::parse(&city.outside.head_id).unwrap();
-    let person_id = store
-        .medical()
-        .insured(&id)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id;
-    let year = last.year();
-    let cover = minsheng_medical::Cover {
-        scheme: Scheme::Employee,
-        tier: minsheng_medical::Tier::Employee,
-        retired: false,
-        two_diseases: false,
-        from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
-        to: chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),
-    };
-    store
-        .medical()
-        .enrol(
-            &[(person_id, cover, Default::default())],
-            "tester",
-            minsheng_test_support::noted("enrol"),
-        )
-        .await
-        .unwrap();
+    covered(&store, &id, Scheme::Employee, last.year()).await;
     let first = last.first_day();
     let then = minsheng_app::Clock::at(first.and_hms_opt(2, 0, 0).unwrap().and_utc());
     let q = Qualify {
@@ -615,31 +591,8 @@ async fn a_resident_registers_care_elsewhere_and_an_office_reviews_a_long_stay()
     );
     // The resident is covered this year.
     let id = IdNumber::parse(&city.inside.head_id).unwrap();
-    let person_id = store
-        .medical()
-        .insured(&id)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id;
     let year = clock.today.year();
-    let cover = minsheng_medical::Cover {
-        scheme: Scheme::Resident,
-        tier: minsheng_medical::Tier::Adult2,
-        retired: false,
-        two_diseases: false,
-        from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
-        to: chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),
-    };
-    store
-        .medical()
-        .enrol(
-            &[(person_id, cover.clone(), Default::default())],
-            "tester",
-            minsheng_test_support::noted("enrol"),
-        )
-        .await
-        .unwrap();
+    covered(&store, &id, Scheme::Resident, year).await;
     accounts::add_account(
         &store,
         &city.inside.head_id,
@@ -686,22 +639,7 @@ async fn a_resident_registers_care_elsewhere_and_an_office_reviews_a_long_stay()
     // A long stay of another insured person, filed at a street office of another district
     // (市域通办), approved by that district's office; the resident cannot review it.
     let other = IdNumber::parse(&city.outside.head_id).unwrap();
-    let other_id = store
-        .medical()
-        .insured(&other)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id;
-    store
-        .medical()
-        .enrol(
-            &[(other_id, cover, Default::default())],
-            "tester",
-            minsheng_test_support::noted("enrol"),
-        )
-        .await
-        .unwrap();
+    covered(&store, &other, Scheme::Resident, year).await;
     let street = common::staff_with_token(
         &store,
         "外区街道窗口",
@@ -775,35 +713,8 @@ async fn an_employee_binds_family_to_the_account_and_ends_it() {
     }
     let (holder, relative) = pair.expect("a household with a head and a spouse or child");
     let year = clock.today.year();
-    for (id, scheme, tier) in [
-        (&holder, Scheme::Employee, minsheng_medical::Tier::Employee),
-        (&relative, Scheme::Resident, minsheng_medical::Tier::Adult2),
-    ] {
-        let person_id = store
-            .medical()
-            .insured(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .person_id;
-        let cover = minsheng_medical::Cover {
-            scheme,
-            tier,
-            retired: false,
-            two_diseases: false,
-            from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
-            to: chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),
-        };
-        store
-            .medical()
-            .enrol(
-                &[(person_id, cover, Default::default())],
-                "tester",
-                minsheng_test_support::noted("enrol"),
-            )
-            .await
-            .unwrap();
-    }
+    covered(&store, &holder, Scheme::Employee, year).await;
+    covered(&store, &relative, Scheme::Resident, year).await;
     accounts::add_account(
         &store,
         holder.as_str(),
@@ -856,4 +767,41 @@ async fn an_employee_binds_family_to_the_account_and_ends_it() {
     let ended = send(&app, post_json(&end, &employee, &json!({}))).await;
     assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
     assert_eq!(ended.json()["to"], clock.today.to_string());
+}
+
+/// Covers the person for the whole of `year` in `scheme`; their key.
+async fn covered(
+    store: &minsheng_store::Store,
+    id: &minsheng_core::IdNumber,
+    scheme: Scheme,
+    year: i32,
+) -> i64 {
+    let person_id = store
+        .medical()
+        .insured(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    let cover = minsheng_medical::Cover {
+        scheme,
+        tier: match scheme {
+            Scheme::Employee => minsheng_medical::Tier::Employee,
+            Scheme::Resident => minsheng_medical::Tier::Adult2,
+        },
+        retired: false,
+        two_diseases: false,
+        from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),
+    };
+    store
+        .medical()
+        .enrol(
+            &[(person_id, cover, Default::default())],
+            "tester",
+            minsheng_test_support::noted("enrol"),
+        )
+        .await
+        .unwrap();
+    person_id
 }
