@@ -447,6 +447,7 @@ async fn every_api_route_is_documented() {
             "/api/v1/me",
             "/api/v1/meals/orders",
             "/api/v1/medical/assistance/recognitions",
+            "/api/v1/medical/care/beneficiaries",
             "/api/v1/medical/care/months",
             "/api/v1/medical/care/months/{id}",
             "/api/v1/medical/care/months/{id}/approval",

@@ -515,6 +515,16 @@ async fn a_care_provider_claims_its_month_and_the_district_approves_it() {
     .await
     .unwrap();
 
+    // The provider's system reads whom it cares for; nobody else does.
+    let whom = format!("/api/v1/medical/care/beneficiaries?month={last}");
+    let listed = send(&app, get(&whom, &system)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.json()[0]["id_number"], id.as_str());
+    assert_eq!(listed.json()[0]["form"], "home");
+    assert_eq!(
+        send(&app, get(&whom, &officer)).await.status,
+        StatusCode::FORBIDDEN
+    );
     let path = "/api/v1/medical/care/months";
     let tenth = first + chrono::Duration::days(9);
     let mut body = json!({

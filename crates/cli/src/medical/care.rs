@@ -70,6 +70,14 @@ pub enum CareCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Whom a provider cares for in a month (ID numbers masked): its qualifications holding on
+    /// a day of it.
+    Beneficiaries {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        month: Month,
+    },
     /// A resident's qualifications for long-term care.
     Person { id_number: String },
     /// Claim a provider's month of care (a month that has ended), as the provider's account:
@@ -273,6 +281,22 @@ pub async fn run(
             let who = signin::staff(store, actor, "ending a qualification", clock).await?;
             care::end(store, &who.account, qualification, on, &reason, clock).await?;
             println!("长护待遇资格 {qualification} 止于 {on}。");
+        }
+        CareCommand::Beneficiaries { provider, month } => {
+            let list = store.care().cared_for(&provider, month).await?;
+            println!("{provider} {month}：{} 人", list.len());
+            for (q, id_number, died) in list {
+                println!(
+                    "  {} 资格 {}：{} {}，{} 至 {}{}",
+                    id_number.masked(),
+                    q.id,
+                    q.form.label(),
+                    care::domain::grade_label(q.grade),
+                    q.from,
+                    q.to.map_or("今".to_string(), |t| t.to_string()),
+                    died.map_or(String::new(), |d| format!("（{d} 死亡）"))
+                );
+            }
         }
         CareCommand::Person { id_number } => {
             let id_number = id(&id_number)?;

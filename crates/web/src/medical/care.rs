@@ -116,6 +116,84 @@ impl From<&CareMonth> for MonthView {
     }
 }
 
+/// Someone the provider cares for in a month: what its system claims for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BeneficiaryView {
+    /// In full: the provider's own beneficiary, whose care it claims.
+    pub id_number: String,
+    pub qualification: i64,
+    /// institutional, home or family.
+    pub form: String,
+    pub disability_grade: u8,
+    pub from: String,
+    /// The last day, when the qualification ends.
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MonthQuery {
+    /// YYYY-MM.
+    pub month: String,
+}
+
+/// Whom the caller's provider cares for in a month: each qualification with it that holds on a
+/// day of the month, ID numbers in full (its own beneficiaries); the read is audited.
+#[utoipa::path(get, path = "/api/v1/medical/care/beneficiaries", tag = "medical",
+    params(MonthQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = [BeneficiaryView]),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "not a care provider's account", body = ErrorBody),
+        (status = 422, description = "not a month", body = ErrorBody),
+    ))]
+pub(crate) async fn beneficiaries(
+    State(web): State<Web>,
+    who: Signed,
+    axum::extract::Query(query): axum::extract::Query<MonthQuery>,
+) -> Result<JsonResponse<Vec<BeneficiaryView>>, WebError> {
+    let provider = match &who.account {
+        Account::Staff(s) if s.role == Role::Provider => {
+            web.store.care().provider_of(&s.name).await?
+        }
+        _ => None,
+    };
+    let Some(provider) = provider else {
+        return Err(WebError::Forbidden(
+            "本接口列出定点护理机构本机构的长护待遇人员".into(),
+        ));
+    };
+    let month: Month = query.month.trim().parse().map_err(|_| {
+        WebError::invalid(
+            "month",
+            format!("「{}」不是月份（应为 YYYY-MM）", query.month),
+        )
+    })?;
+    let list = web.store.care().cared_for(&provider, month).await?;
+    let clock = web.clock();
+    web.audit
+        .record(minsheng_store::NewAuditEntry {
+            actor: who.account.name().into(),
+            action: "ltc.beneficiaries.read".into(),
+            subject: format!("ltc_provider:{provider}"),
+            detail: format!("month={month} rows={} via=web", list.len()),
+            at: clock.now,
+        })
+        .await?;
+    Ok(JsonResponse(
+        list.iter()
+            .map(|(q, id, _)| BeneficiaryView {
+                id_number: id.as_str().into(),
+                qualification: q.id,
+                form: q.form.as_str().into(),
+                disability_grade: q.grade,
+                from: q.from.to_string(),
+                to: q.to.map(|t| t.to_string()),
+            })
+            .collect(),
+    ))
+}
+
 fn officer(who: &Signed) -> bool {
     matches!(who.account.role(), Some(Role::District | Role::City))
 }

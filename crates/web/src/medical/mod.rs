@@ -50,6 +50,7 @@ pub(crate) fn api() -> OpenApiRouter<Web> {
         .routes(routes!(transfers::send))
         .routes(routes!(aid::recognise))
         .routes(routes!(care::claim))
+        .routes(routes!(care::beneficiaries))
         .routes(routes!(care::get_month))
         .routes(routes!(care::approve))
         .routes(routes!(elsewhere::apply, elsewhere::mine))
