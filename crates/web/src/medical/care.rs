@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json as JsonResponse;
 use minsheng_core::access::{Account, Role};
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ErrorBody, WebError};
-use crate::extract::Json;
+use crate::extract::{Json, Path, Query};
 use crate::session::Signed;
 use crate::Web;
 
@@ -145,12 +145,12 @@ pub struct MonthQuery {
         (status = 200, body = [BeneficiaryView]),
         (status = 401, body = ErrorBody),
         (status = 403, description = "not a care provider's account", body = ErrorBody),
-        (status = 422, description = "not a month", body = ErrorBody),
+        (status = 422, description = "no month, or not a month", body = ErrorBody),
     ))]
 pub(crate) async fn beneficiaries(
     State(web): State<Web>,
     who: Signed,
-    axum::extract::Query(query): axum::extract::Query<MonthQuery>,
+    Query(query): Query<MonthQuery>,
 ) -> Result<JsonResponse<Vec<BeneficiaryView>>, WebError> {
     let provider = match &who.account {
         Account::Staff(s) if s.role == Role::Provider => {
@@ -274,6 +274,7 @@ async fn readable(web: &Web, who: &Signed, id: i64) -> Result<CareMonth, WebErro
         (status = 200, body = MonthView),
         (status = 401, body = ErrorBody),
         (status = 404, description = "no such month the caller may read", body = ErrorBody),
+        (status = 422, description = "an id that is not a number", body = ErrorBody),
     ))]
 pub(crate) async fn get_month(
     State(web): State<Web>,
@@ -301,6 +302,7 @@ pub struct ApprovalInput {
         (status = 403, description = "not district or city staff", body = ErrorBody),
         (status = 404, description = "no such month the caller may read", body = ErrorBody),
         (status = 409, description = "approved before; nothing written", body = ErrorBody),
+        (status = 422, description = "an id that is not a number, or a body that is not JSON", body = ErrorBody),
     ))]
 pub(crate) async fn approve(
     State(web): State<Web>,

@@ -3,7 +3,7 @@
 //! long-term one waits for review) and sees where their registrations stand; any office's staff
 //! file for anyone (市域通办); district or city staff review long-term ones.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json as JsonResponse;
 use chrono::NaiveDate;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ErrorBody, WebError};
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::session::Signed;
 use crate::Web;
 

@@ -3,7 +3,7 @@
 //! household records them) whose claims may then draw on the account, and ends it; any office's
 //! staff may do it for them (市域通办).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json as JsonResponse;
 use minsheng_core::access::{Account, Role};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ErrorBody, WebError};
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::session::Signed;
 use crate::Web;
 
