@@ -15,7 +15,7 @@ use chrono::{Duration, NaiveDate};
 use minsheng_app::Clock;
 use minsheng_core::registry::ExpenseKind;
 use minsheng_core::{AreaCode, Fen, IdNumber, Month};
-use minsheng_policy::{Policy, Value};
+use minsheng_policy::Policy;
 use minsheng_store::{NewAuditEntry, Store};
 
 use crate::domain::{Aid, SettleError};
@@ -41,16 +41,9 @@ pub struct Burden {
 
 /// The rules' threshold on `on`.
 pub fn threshold(policy: &Policy, on: NaiveDate) -> Result<Fen, ClaimError> {
-    match policy
-        .parameters
-        .leaves
-        .get(HIGH_BURDEN)
-        .and_then(|l| l.at(on))
-        .and_then(|v| v.value)
-    {
-        Some(Value::Money(f)) => Ok(f),
-        _ => Err(SettleError::Rule(format!("结算规则没有金额参数 {HIGH_BURDEN}")).into()),
-    }
+    policy
+        .money(HIGH_BURDEN, on)
+        .ok_or_else(|| SettleError::Rule(format!("结算规则没有金额参数 {HIGH_BURDEN}")).into())
 }
 
 /// Everyone who bore at least the threshold in the twelve months to `on`, the most first.

@@ -326,6 +326,14 @@ impl Policy {
         }
     }
 
+    /// A money parameter (a threshold, a standard) in force on `on`.
+    pub fn money(&self, key: &str, on: NaiveDate) -> Option<minsheng_core::Fen> {
+        match self.parameters.leaves.get(key)?.at(on)?.value? {
+            Value::Money(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// The low-income category with code `code`.
     pub fn monitoring_category(&self, code: &str) -> Option<&MonitoringCategory> {
         self.monitoring.iter().find(|c| c.code == code)
